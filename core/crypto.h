@@ -1,0 +1,90 @@
+/*
+ * crypto.h -- the only door from the verified core to libsodium.
+ *
+ * The verified modules never include <sodium.h>.  They call these four
+ * functions, whose contracts are stated over abstract predicates: WP
+ * assumes the contracts, and crypto.c (plain glue over libsodium, outside
+ * the proof) is trusted to meet them.  There are no axioms: nothing is
+ * assumed about the predicates beyond what each contract says.
+ *
+ * Domain separation lives in crypto.c: every hash and every signature is
+ * over a fixed 16-byte tag followed by the payload, and the tags differ.
+ */
+#ifndef WARD_CRYPTO_H
+#define WARD_CRYPTO_H
+
+#include "ward.h"
+
+/*@ axiomatic Sodium {
+  // id is BLAKE2b-256("ward.v1.blockid\0" || body[0..len-1]).
+  predicate is_block_id{L}(uint8_t *id, uint8_t *body, integer len)
+    reads id[0 .. 31], body[0 .. len - 1];
+
+  // The holder of public key pk signed "ward.v1.blocksig" || id, where id
+  // and pk are given as values (see val32 in ward.h).
+  predicate ed25519_ok(integer id, integer pk);
+
+  // sig is the Ed25519 signature of "ward.v1.approval" || msg[0..len-1]
+  // under the secret key sk.
+  predicate signed_msg{L}(uint8_t *sig, uint8_t *msg, integer len, uint8_t *sk)
+    reads sig[0 .. 63], msg[0 .. len - 1], sk[0 .. 63];
+
+  // next is BLAKE2b-256("ward.v1.auditlnk" || prev || rec[0..len-1]).
+  predicate audit_hash{L}(integer next, integer prev, uint8_t *rec, integer len)
+    reads rec[0 .. len - 1];
+  }
+*/
+
+/*@ requires \valid(id + (0 .. WARD_ID_BYTES - 1));
+    requires len <= WARD_BODY_MAX;
+    requires \valid_read(body + (0 .. len - 1));
+    requires \separated(id + (0 .. WARD_ID_BYTES - 1), body + (0 .. len - 1));
+    assigns id[0 .. WARD_ID_BYTES - 1] \from body[0 .. len - 1];
+    ensures \result == 0 || \result == -1;
+    ensures \result == 0 ==> is_block_id(id, body, len);
+*/
+int ward_block_id(uint8_t *id, const uint8_t *body, size_t len)
+	__attribute__((warn_unused_result));
+
+/*@ requires \valid_read(sig + (0 .. WARD_SIG_BYTES - 1));
+    requires \valid_read(id + (0 .. WARD_ID_BYTES - 1));
+    requires \valid_read(pk + (0 .. WARD_KEY_BYTES - 1));
+    assigns \nothing;
+    ensures \result == 0 || \result == -1;
+    ensures \result == 0 ==> ed25519_ok(val32(id), val32(pk));
+*/
+int ward_block_sig_verify(const uint8_t *sig, const uint8_t *id,
+			  const uint8_t *pk)
+	__attribute__((warn_unused_result));
+
+/*@ requires \valid(sig + (0 .. WARD_SIG_BYTES - 1));
+    requires len <= 4096;
+    requires \valid_read(msg + (0 .. len - 1));
+    requires \valid_read(sk + (0 .. WARD_SK_BYTES - 1));
+    requires \separated(sig + (0 .. WARD_SIG_BYTES - 1), msg + (0 .. len - 1),
+                        sk + (0 .. WARD_SK_BYTES - 1));
+    assigns sig[0 .. WARD_SIG_BYTES - 1]
+      \from msg[0 .. len - 1], sk[0 .. WARD_SK_BYTES - 1];
+    ensures \result == 0 || \result == -1;
+    ensures \result == 0 ==> signed_msg(sig, msg, len, sk);
+*/
+int ward_approval_sign(uint8_t *sig, const uint8_t *msg, size_t len,
+		       const uint8_t *sk)
+	__attribute__((warn_unused_result));
+
+/*@ requires \valid(next + (0 .. WARD_ID_BYTES - 1));
+    requires \valid_read(prev + (0 .. WARD_ID_BYTES - 1));
+    requires len <= 4096;
+    requires \valid_read(rec + (0 .. len - 1));
+    requires \separated(next + (0 .. WARD_ID_BYTES - 1),
+                        prev + (0 .. WARD_ID_BYTES - 1), rec + (0 .. len - 1));
+    assigns next[0 .. WARD_ID_BYTES - 1]
+      \from prev[0 .. WARD_ID_BYTES - 1], rec[0 .. len - 1];
+    ensures \result == 0 || \result == -1;
+    ensures \result == 0 ==> audit_hash(val32(next), val32(prev), rec, len);
+*/
+int ward_audit_hash(uint8_t *next, const uint8_t *prev, const uint8_t *rec,
+		    size_t len)
+	__attribute__((warn_unused_result));
+
+#endif /* WARD_CRYPTO_H */
