@@ -55,16 +55,17 @@ ward_approval_sign(uint8_t *sig, const uint8_t *msg, size_t len,
 }
 
 int
-ward_audit_hash(uint8_t *next, const uint8_t *prev, const uint8_t *rec,
-		size_t len)
+ward_audit_hash(uint8_t *head, const uint8_t *rec, size_t len)
 {
 	crypto_generichash_state st;
+	uint8_t next[WARD_ID_BYTES];
 
 	if (crypto_generichash_init(&st, NULL, 0, WARD_ID_BYTES) != 0 ||
 	    crypto_generichash_update(&st, TAG_AUDITLNK, sizeof TAG_AUDITLNK) != 0 ||
-	    crypto_generichash_update(&st, prev, WARD_ID_BYTES) != 0 ||
+	    crypto_generichash_update(&st, head, WARD_ID_BYTES) != 0 ||
 	    crypto_generichash_update(&st, rec, len) != 0 ||
 	    crypto_generichash_final(&st, next, WARD_ID_BYTES) != 0)
 		return -1;
+	memcpy(head, next, WARD_ID_BYTES);
 	return 0;
 }

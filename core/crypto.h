@@ -72,19 +72,20 @@ int ward_approval_sign(uint8_t *sig, const uint8_t *msg, size_t len,
 		       const uint8_t *sk)
 	__attribute__((warn_unused_result));
 
-/*@ requires \valid(next + (0 .. WARD_ID_BYTES - 1));
-    requires \valid_read(prev + (0 .. WARD_ID_BYTES - 1));
+/* head := H(head || rec): one link of the audit chain, in place.  On
+ * failure head is left as it was. */
+/*@ requires \valid(head + (0 .. WARD_ID_BYTES - 1));
     requires len <= 4096;
     requires \valid_read(rec + (0 .. len - 1));
-    requires \separated(next + (0 .. WARD_ID_BYTES - 1),
-                        prev + (0 .. WARD_ID_BYTES - 1), rec + (0 .. len - 1));
-    assigns next[0 .. WARD_ID_BYTES - 1]
-      \from prev[0 .. WARD_ID_BYTES - 1], rec[0 .. len - 1];
+    requires \separated(head + (0 .. WARD_ID_BYTES - 1), rec + (0 .. len - 1));
+    assigns head[0 .. WARD_ID_BYTES - 1]
+      \from head[0 .. WARD_ID_BYTES - 1], rec[0 .. len - 1];
     ensures \result == 0 || \result == -1;
-    ensures \result == 0 ==> audit_hash(val32(next), val32(prev), rec, len);
+    ensures \result == 0 ==> audit_hash(val32(head), \old(val32(head)), rec, len);
+    ensures \result != 0 ==> \forall integer j; 0 <= j < WARD_ID_BYTES ==>
+      head[j] == \old(head[j]);
 */
-int ward_audit_hash(uint8_t *next, const uint8_t *prev, const uint8_t *rec,
-		    size_t len)
+int ward_audit_hash(uint8_t *head, const uint8_t *rec, size_t len)
 	__attribute__((warn_unused_result));
 
 #endif /* WARD_CRYPTO_H */
