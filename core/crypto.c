@@ -29,14 +29,56 @@ ward_block_id(uint8_t *id, const uint8_t *body, size_t len)
 	return 0;
 }
 
+/*
+ * Block signatures verified before.  A block id binds every field but the
+ * signature, so once some valid signature by pk over id has been seen,
+ * (id, pk) is authentic whatever signature bytes come with it later.  The
+ * memo records a pair only after crypto_sign_verify_detached accepted it,
+ * and a hit needs both 32-byte values to match.  Direct mapped: a
+ * collision replaces the slot, which only costs one more verification.
+ * The core is single-threaded; so is this table.
+ */
+#define MEMO_SLOTS 1024u
+
+static struct {
+	uint8_t live;
+	uint8_t id[WARD_ID_BYTES];
+	uint8_t pk[WARD_KEY_BYTES];
+} memo[MEMO_SLOTS];
+
+void
+ward_sig_memo_clear(void)
+{
+	sodium_memzero(memo, sizeof memo);
+}
+
 int
 ward_block_sig_verify(const uint8_t *sig, const uint8_t *id, const uint8_t *pk)
+{
+	uint8_t msg[sizeof TAG_BLOCKSIG + WARD_ID_BYTES];
+	unsigned s = ((unsigned)id[0] | (unsigned)id[1] << 8) % MEMO_SLOTS;
+
+	if (memo[s].live && memcmp(memo[s].id, id, WARD_ID_BYTES) == 0 &&
+	    memcmp(memo[s].pk, pk, WARD_KEY_BYTES) == 0)
+		return 0;
+	memcpy(msg, TAG_BLOCKSIG, sizeof TAG_BLOCKSIG);
+	memcpy(msg + sizeof TAG_BLOCKSIG, id, WARD_ID_BYTES);
+	if (crypto_sign_verify_detached(sig, msg, sizeof msg, pk) != 0)
+		return -1;
+	memcpy(memo[s].id, id, WARD_ID_BYTES);
+	memcpy(memo[s].pk, pk, WARD_KEY_BYTES);
+	memo[s].live = 1;
+	return 0;
+}
+
+int
+ward_block_sign(uint8_t *sig, const uint8_t *id, const uint8_t *sk)
 {
 	uint8_t msg[sizeof TAG_BLOCKSIG + WARD_ID_BYTES];
 
 	memcpy(msg, TAG_BLOCKSIG, sizeof TAG_BLOCKSIG);
 	memcpy(msg + sizeof TAG_BLOCKSIG, id, WARD_ID_BYTES);
-	return crypto_sign_verify_detached(sig, msg, sizeof msg, pk) == 0 ? 0 : -1;
+	return crypto_sign_detached(sig, NULL, msg, sizeof msg, sk) == 0 ? 0 : -1;
 }
 
 int

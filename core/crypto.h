@@ -57,6 +57,18 @@ int ward_block_sig_verify(const uint8_t *sig, const uint8_t *id,
 			  const uint8_t *pk)
 	__attribute__((warn_unused_result));
 
+#ifndef WARD_PROOF
+/* Sign a block id as its issuer: sig := Ed25519(sk, "ward.v1.blocksig" ||
+ * id).  The issuing side (ward init, delegation, tests); not called by the
+ * verified code. */
+int ward_block_sign(uint8_t *sig, const uint8_t *id, const uint8_t *sk)
+	__attribute__((warn_unused_result));
+
+/* Forget every memoised block signature (tests and benchmarks use it to
+ * measure uncached verification).  Not called by the verified code. */
+void ward_sig_memo_clear(void);
+#endif
+
 /*@ requires \valid(sig + (0 .. WARD_SIG_BYTES - 1));
     requires len <= 4096;
     requires \valid_read(msg + (0 .. len - 1));

@@ -1,0 +1,118 @@
+/*
+ * approve.h -- the approval decision: the one function through which every
+ * effect passes.  It composes the context table, chain verification, the
+ * leaf's grant of the operation and resource, the nonce window, the use
+ * ledger and the audit chain, and either refuses with a reason code or
+ * signs an approval.  Every decision, either way, is appended to the audit
+ * chain; an approval is only signed once its record is in the chain.
+ */
+#ifndef WARD_APPROVE_H
+#define WARD_APPROVE_H
+
+#include "ward.h"
+#include "crypto.h"
+#include "codec.h"
+#include "attenuate.h"
+#include "revoke.h"
+#include "chain.h"
+#include "ledger.h"
+#include "context.h"
+#include "audit.h"
+
+/* Approval message: fixed header, then the resource.  Signed under the
+ * "ward.v1.approval" domain tag (crypto.c). */
+#define WARD_APR_OFF_SEQ 0u		/* be64 approval sequence number */
+#define WARD_APR_OFF_CONTEXT 8u		/* 16 bytes */
+#define WARD_APR_OFF_LEAF 24u		/* 32 bytes, leaf block id */
+#define WARD_APR_OFF_OP 56u		/* 1 byte */
+#define WARD_APR_OFF_DIGEST 57u		/* 32 bytes, digest of parameters */
+#define WARD_APR_OFF_NONCE 89u		/* be64 */
+#define WARD_APR_OFF_ISSUED 97u		/* be64 */
+#define WARD_APR_OFF_EXPIRY 105u	/* be64 */
+#define WARD_APR_OFF_AUDIT 113u		/* be64 audit position */
+#define WARD_APR_OFF_RLEN 121u		/* be16 resource length */
+#define WARD_APR_OFF_RES 123u
+#define WARD_APR_MAX (WARD_APR_OFF_RES + WARD_SCOPE_MAX)
+
+/* Audit record of a decision. */
+#define WARD_REC_DECISION 1u
+#define WARD_VERDICT_ALLOWED 1u
+#define WARD_VERDICT_BLOCKED 2u
+#define WARD_REC_OFF_TYPE 0u
+#define WARD_REC_OFF_VERDICT 1u
+#define WARD_REC_OFF_REASON 2u
+#define WARD_REC_OFF_OP 3u
+#define WARD_REC_OFF_CONTEXT 4u		/* 16 */
+#define WARD_REC_OFF_LEAF 20u		/* 32, zero if no verified chain */
+#define WARD_REC_OFF_DIGEST 52u		/* 32 */
+#define WARD_REC_OFF_NONCE 84u		/* be64 */
+#define WARD_REC_OFF_TIME 92u		/* be64 */
+#define WARD_REC_OFF_SEQ 100u		/* be64 approval seq, 0 if blocked */
+#define WARD_REC_OFF_USED 108u		/* be32 leaf uses after, 0 if blocked */
+#define WARD_REC_OFF_MAX 112u		/* be32 leaf max uses, 0 if blocked */
+#define WARD_REC_OFF_RLEN 116u		/* be16 */
+#define WARD_REC_OFF_RES 118u
+#define WARD_REC_MAX (WARD_REC_OFF_RES + WARD_SCOPE_MAX)
+
+/* Everything the core decides with. */
+struct ward_core {
+	uint8_t sk[WARD_SK_BYTES];	/* the core's approval signing key */
+	struct ward_trust trust;
+	struct ward_revset revoked;
+	struct ward_ledger ledger;
+	struct ward_contexts contexts;
+	struct ward_audit audit;
+	uint64_t approval_seq;		/* approvals signed so far */
+};
+
+/* One request for an effect, as the process decoded it. */
+struct ward_request {
+	uint8_t context[WARD_CTX_BYTES];
+	uint8_t op;
+	uint16_t resource_len;
+	uint8_t resource[WARD_SCOPE_MAX];
+	uint8_t digest[WARD_ID_BYTES];	/* of the canonical parameters */
+	uint64_t nonce;
+	uint64_t now;			/* the core's clock, seconds */
+	struct ward_chain chain;	/* wire bytes in; decoded by the core */
+};
+
+/* The outcome: an approval (when the result is WARD_OK) and, always, the
+ * audit record of the decision. */
+struct ward_decision {
+	uint64_t audit_pos;		/* UINT64_MAX if the record failed */
+	uint32_t rec_len;
+	uint8_t rec[WARD_REC_MAX];
+	uint32_t msg_len;
+	uint8_t msg[WARD_APR_MAX];
+	uint8_t sig[WARD_SIG_BYTES];
+	uint32_t n_dirty;		/* ledger slots to persist first */
+	uint32_t dirty[WARD_CHAIN_MAX];
+};
+
+/*@ predicate core_ok{L}(struct ward_core *c) =
+      trust_ok(&c->trust) && revset_ok(&c->revoked) &&
+      ledger_ok(&c->ledger) && contexts_ok(&c->contexts);
+*/
+
+/*@ requires \valid(c) && core_ok(c);
+    requires \valid(req) && \valid(out);
+    requires \separated(c, req, out);
+    assigns c->ledger, c->contexts, c->audit, c->approval_seq,
+            req->chain.l[0 .. WARD_CHAIN_MAX - 1],
+            *out;
+    ensures core_ok(c);
+    ensures 0 <= \result <= WARD_REASON_LAST;
+    ensures \result == WARD_OK ==>
+      out->msg_len <= WARD_APR_MAX &&
+      signed_msg(&out->sig[0], &out->msg[0], out->msg_len, &c->sk[0]);
+    ensures \result == WARD_OK ==>
+      c->approval_seq == \old(c->approval_seq) + 1 &&
+      c->audit.seq == \old(c->audit.seq) + 1;
+    ensures \result != WARD_OK ==> c->approval_seq == \old(c->approval_seq);
+*/
+int ward_approve(struct ward_core *c, struct ward_request *req,
+		 struct ward_decision *out)
+	__attribute__((warn_unused_result));
+
+#endif /* WARD_APPROVE_H */

@@ -1,0 +1,209 @@
+/*
+ * chain.c -- capability chain verification.  Contracts are in chain.h.
+ *
+ * Two passes.  Pass 1 is the only one that writes: it decodes each link
+ * and computes its id.  Pass 2 only reads, so everything it establishes
+ * stays true to the end without frame reasoning.
+ */
+#include "chain.h"
+
+/*@ requires \valid_read(a + (0 .. 31)) && \valid_read(b + (0 .. 31));
+    assigns \nothing;
+    ensures \result == 0 || \result == 1;
+    ensures \result == 1 <==> same_bytes(a, b, 32);
+*/
+static int
+eq32(const uint8_t *a, const uint8_t *b)
+{
+	uint32_t m;
+
+	/*@ loop invariant 0 <= m <= 32;
+	    loop invariant \forall integer j; 0 <= j < m ==> a[j] == b[j];
+	    loop assigns m;
+	    loop variant 32 - m;
+	*/
+	for (m = 0; m < 32; m++)
+		if (a[m] != b[m])
+			return 0;
+	return 1;
+}
+
+/* Run-time check of block_ok, read-only. */
+/*@ requires \valid_read(b);
+    assigns \nothing;
+    ensures \result == 0 || \result == 1;
+    ensures \result == 1 <==> block_ok(b);
+*/
+static int
+block_valid(const struct ward_block *b)
+{
+	uint32_t k;
+
+	if (b->version != WARD_VERSION || b->kind < 1 || b->kind > WARD_KIND_LAST)
+		return 0;
+	if (b->r_invoke > 1 || b->r_read > 1 || b->r_write > 1 ||
+	    b->r_delegate > 1)
+		return 0;
+	if (b->depth >= WARD_CHAIN_MAX || b->not_before > b->not_after)
+		return 0;
+	if (b->scope_len < 1 || b->scope_len > WARD_SCOPE_MAX)
+		return 0;
+	/*@ loop invariant 0 <= k <= b->scope_len;
+	    loop invariant \forall integer j; 0 <= j < k ==>
+	      0x21 <= b->scope[j] <= 0x7e;
+	    loop assigns k;
+	    loop variant b->scope_len - k;
+	*/
+	for (k = 0; k < b->scope_len; k++)
+		if (b->scope[k] < 0x21 || b->scope[k] > 0x7e)
+			return 0;
+	return 1;
+}
+
+int
+ward_trusted(const struct ward_trust *t, const uint8_t *k)
+{
+	uint32_t j;
+
+	/*@ loop invariant 0 <= j <= t->n;
+	    loop invariant \forall integer i; 0 <= i < j ==>
+	      !same_bytes(&t->key[i][0], k, WARD_KEY_BYTES);
+	    loop assigns j;
+	    loop variant t->n - j;
+	*/
+	for (j = 0; j < t->n; j++)
+		if (eq32(&t->key[j][0], k) == 1)
+			return 1;
+	return 0;
+}
+
+int
+ward_link_decode(struct ward_link *l)
+{
+	int r;
+
+	if (l->raw_len > WARD_BLOCK_MAX)
+		return WARD_E_OVERSIZE;
+	r = ward_block_decode(&l->b, l->raw, l->raw_len);
+	if (r != WARD_OK)
+		return r;
+	/* The id is over the body: everything but the signature.  It is the
+	 * last byte write, so is_block_id holds at the end. */
+	if (ward_block_id(l->id, l->raw, WARD_BLOCK_HDR + (size_t)l->b.scope_len) != 0)
+		return WARD_E_CRYPTO;
+	return WARD_OK;
+}
+
+int
+ward_link_sig_check(const struct ward_link *l)
+{
+	return ward_block_sig_verify(l->b.sig, l->id, l->b.issuer) == 0 ? 0 : -1;
+}
+
+/*
+ * The read-only checks of link i.  Earlier links were checked already, so
+ * the parent is known to be a valid block.
+ */
+/*@ requires \valid_read(ch) && 1 <= ch->n <= WARD_CHAIN_MAX;
+    requires 0 <= i < ch->n;
+    requires i > 0 ==> block_ok(&ch->l[i - 1].b);
+    requires \valid_read(t) && trust_ok(t);
+    requires \valid_read(rv) && revset_ok(rv);
+    assigns \nothing;
+    ensures \result == WARD_OK ==> link_good(ch, i, rv, now);
+    ensures \result == WARD_OK && i == 0 ==> root_good(ch, t);
+    ensures \result == WARD_OK && i > 0 ==> link_linked(ch, i);
+    ensures \result == WARD_OK ==>
+      \forall integer j; 0 <= j < i ==> ids_differ(ch, j, i);
+    ensures \result != WARD_OK ==> 1 <= \result <= WARD_REASON_LAST;
+*/
+static int
+link_check(const struct ward_chain *ch, uint32_t i, const struct ward_trust *t,
+	   const struct ward_revset *rv, uint64_t now)
+{
+	const struct ward_link *l = &ch->l[i];
+	uint32_t j;
+	int r;
+
+	if (block_valid(&l->b) != 1)
+		return WARD_E_NONCANONICAL;
+	if (ward_link_sig_check(l) != 0)
+		return WARD_E_SIGNATURE;
+	if (ward_is_revoked(rv, l->id) != 0)
+		return WARD_E_REVOKED;
+	if (now < l->b.not_before)
+		return WARD_E_NOT_YET_VALID;
+	if (now > l->b.not_after)
+		return WARD_E_EXPIRED;
+	if (i == 0) {
+		uint32_t m;
+		/*@ loop invariant 0 <= m <= WARD_ID_BYTES;
+		    loop invariant \forall integer k; 0 <= k < m ==> l->b.parent[k] == 0;
+		    loop assigns m;
+		    loop variant WARD_ID_BYTES - m;
+		*/
+		for (m = 0; m < WARD_ID_BYTES; m++)
+			if (l->b.parent[m] != 0)
+				return WARD_E_ROOT_PARENT;
+		if (ward_trusted(t, l->b.issuer) != 1)
+			return WARD_E_UNTRUSTED_ROOT;
+	} else {
+		const struct ward_link *p = &ch->l[i - 1];
+		if (eq32(l->b.parent, p->id) != 1)
+			return WARD_E_PARENT_HASH;
+		if (eq32(l->b.issuer, p->b.holder) != 1)
+			return WARD_E_ISSUER;
+		r = ward_attenuation_check(&l->b, &p->b);
+		if (r != WARD_OK)
+			return r;
+	}
+	/*@ loop invariant 0 <= j <= i;
+	    loop invariant \forall integer k; 0 <= k < j ==> ids_differ(ch, k, i);
+	    loop assigns j;
+	    loop variant i - j;
+	*/
+	for (j = 0; j < i; j++)
+		if (eq32(ch->l[j].id, l->id) == 1)
+			return WARD_E_CYCLE;
+	return WARD_OK;
+}
+
+int
+ward_chain_verify(struct ward_chain *ch, const struct ward_trust *t,
+		  const struct ward_revset *rv, uint64_t now)
+{
+	uint32_t i;
+	int r;
+
+	if (ch->n == 0)
+		return WARD_E_CHAIN_EMPTY;
+	if (ch->n > WARD_CHAIN_MAX)
+		return WARD_E_CHAIN_TOO_LONG;
+	/* Pass 1, the only writes: decode every link and compute its id. */
+	/*@ loop invariant 0 <= i <= ch->n;
+	    loop assigns i, r, ch->l[0 .. WARD_CHAIN_MAX - 1];
+	    loop variant ch->n - i;
+	*/
+	for (i = 0; i < ch->n; i++) {
+		r = ward_link_decode(&ch->l[i]);
+		if (r != WARD_OK)
+			return r;
+	}
+	/* Pass 2, read-only: every rule of every link. */
+	/*@ loop invariant 0 <= i <= ch->n;
+	    loop invariant i > 0 ==> root_good(ch, t);
+	    loop invariant \forall integer k; 0 <= k < i ==> link_good(ch, k, rv, now);
+	    loop invariant \forall integer k; 0 < k < i ==> link_linked(ch, k);
+	    loop invariant \forall integer k, j; 0 <= k < j < i ==> ids_differ(ch, k, j);
+	    loop assigns i, r;
+	    loop variant ch->n - i;
+	*/
+	for (i = 0; i < ch->n; i++) {
+		r = link_check(ch, i, t, rv, now);
+		if (r != WARD_OK)
+			return r;
+	}
+	/*@ assert i == ch->n; */
+	/*@ assert root_good(ch, t); */
+	return WARD_OK;
+}

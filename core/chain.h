@@ -1,0 +1,120 @@
+/*
+ * chain.h -- capability chain verification (property (b)).
+ *
+ * A chain arrives as wire bytes, root first.  The core decodes every link
+ * itself (the broker's idea of a block is never trusted), computes each
+ * block id from the canonical body, and then checks, read-only:
+ * signatures, parent hashes,
+ * issuer = parent's holder, a trusted root, attenuation at every link,
+ * revocation of every block, every window against the caller's time, and
+ * that no block appears twice.
+ */
+#ifndef WARD_CHAIN_H
+#define WARD_CHAIN_H
+
+#include "ward.h"
+#include "crypto.h"
+#include "codec.h"
+#include "attenuate.h"
+#include "revoke.h"
+
+/* The trusted authorities: operator keys that may issue roots. */
+struct ward_trust {
+	uint32_t n;
+	uint8_t key[WARD_AUTH_MAX][WARD_KEY_BYTES];
+};
+
+/*@
+  predicate trust_ok{L}(struct ward_trust *t) = t->n <= WARD_AUTH_MAX;
+
+  predicate trusted{L}(struct ward_trust *t, uint8_t *k) =
+    \exists integer j; 0 <= j < t->n && same_bytes(&t->key[j][0], k, WARD_KEY_BYTES);
+
+  predicate link_signed{L}(struct ward_link *l) =
+    ed25519_ok(val32(&l->id[0]), val32(&l->b.issuer[0]));
+
+  predicate link_decoded{L}(struct ward_link *l) =
+    l->raw_len <= WARD_BLOCK_MAX &&
+    block_ok(&l->b) && encoded_as(&l->b, &l->raw[0], l->raw_len);
+
+  // What verification establishes for link i on its own ...
+  predicate link_good{L}(struct ward_chain *ch, integer i,
+                         struct ward_revset *rv, integer now) =
+    block_ok(&ch->l[i].b) &&
+    link_signed(&ch->l[i]) &&
+    !revoked(rv, &ch->l[i].id[0]) &&
+    in_window(&ch->l[i].b, now);
+
+  // ... and between link i and its parent i - 1.
+  predicate link_linked{L}(struct ward_chain *ch, integer i) =
+    same_bytes(&ch->l[i].b.parent[0], &ch->l[i - 1].id[0], WARD_ID_BYTES) &&
+    same_bytes(&ch->l[i].b.issuer[0], &ch->l[i - 1].b.holder[0], WARD_KEY_BYTES) &&
+    attenuated(&ch->l[i].b, &ch->l[i - 1].b);
+
+  predicate ids_differ{L}(struct ward_chain *ch, integer i, integer j) =
+    !same_bytes(&ch->l[j].id[0], &ch->l[i].id[0], WARD_ID_BYTES);
+
+  predicate root_good{L}(struct ward_chain *ch, struct ward_trust *t) =
+    is_root(&ch->l[0].b) && trusted(t, &ch->l[0].b.issuer[0]);
+
+  // Property (b): a verified chain.
+  predicate chain_valid{L}(struct ward_chain *ch, struct ward_trust *t,
+                           struct ward_revset *rv, integer now) =
+    1 <= ch->n <= WARD_CHAIN_MAX &&
+    root_good(ch, t) &&
+    (\forall integer i; 0 <= i < ch->n ==> link_good(ch, i, rv, now)) &&
+    (\forall integer i; 0 < i < ch->n ==> link_linked(ch, i)) &&
+    (\forall integer i, j; 0 <= i < j < ch->n ==> ids_differ(ch, i, j));
+*/
+
+/*@ requires \valid_read(t) && trust_ok(t);
+    requires \valid_read(k + (0 .. WARD_KEY_BYTES - 1));
+    assigns \nothing;
+    ensures \result == 0 || \result == 1;
+    ensures \result == 1 <==> trusted(t, k);
+*/
+int ward_trusted(const struct ward_trust *t, const uint8_t *k)
+	__attribute__((warn_unused_result));
+
+/*
+ * Decode one link and compute its id.  What decoding establishes is the
+ * contract of ward_block_decode (codec.h).  The id binding is stated here,
+ * at the point where it is made: WP cannot carry an abstract predicate
+ * over bytes through later byte writes, so the chain's contract speaks of
+ * the id by value (signed, named by the child, not revoked, unique).
+ */
+/*@ requires \valid(l);
+    assigns l->b, l->id[0 .. WARD_ID_BYTES - 1];
+    ensures \result == WARD_OK ==>
+      is_block_id(&l->id[0], &l->raw[0], body_len(&l->b));
+    ensures \result != WARD_OK ==> \result >= 1 && \result <= WARD_REASON_LAST;
+*/
+int ward_link_decode(struct ward_link *l)
+	__attribute__((warn_unused_result));
+
+/* 0 if the link's signature verifies, else -1. */
+/*@ requires \valid_read(l);
+    assigns \nothing;
+    ensures \result == 0 || \result == -1;
+    ensures \result == 0 ==> link_signed(l);
+*/
+int ward_link_sig_check(const struct ward_link *l)
+	__attribute__((warn_unused_result));
+
+/*
+ * Verify a chain whose links hold wire bytes (raw, raw_len).  Fills in
+ * every b and id.  now is the caller's time in seconds.
+ */
+/*@ requires \valid(ch);
+    requires \valid_read(t) && trust_ok(t);
+    requires \valid_read(rv) && revset_ok(rv);
+    requires \separated(ch, t, rv);
+    assigns ch->l[0 .. WARD_CHAIN_MAX - 1];
+    ensures \result == WARD_OK ==> chain_valid(ch, t, rv, now);
+    ensures \result != WARD_OK ==> 1 <= \result <= WARD_REASON_LAST;
+*/
+int ward_chain_verify(struct ward_chain *ch, const struct ward_trust *t,
+		      const struct ward_revset *rv, uint64_t now)
+	__attribute__((warn_unused_result));
+
+#endif /* WARD_CHAIN_H */
