@@ -1,0 +1,222 @@
+/*
+ * context.c -- open contexts and their replay windows.  Contracts in
+ * context.h; this file carries the contracts of its static helpers, loop
+ * annotations, and asserts that guide the provers.
+ */
+#include "context.h"
+
+/*@ requires \valid_read(t);
+    requires i < WARD_CTX_MAX;
+    requires \valid_read(id + (0 .. WARD_CTX_BYTES - 1));
+    assigns \nothing;
+    ensures \result == 0 || \result == 1;
+    ensures \result == 1 <==> ctx_is(t, i, id);
+*/
+static int
+ctx_entry_is(const struct ward_contexts *t, uint32_t i, const uint8_t *id)
+{
+	uint32_t j;
+
+	/*@ loop invariant 0 <= j <= WARD_CTX_BYTES;
+	    loop invariant \forall integer q; 0 <= q < j ==> t->c[i].id[q] == id[q];
+	    loop assigns j;
+	    loop variant WARD_CTX_BYTES - j;
+	*/
+	for (j = 0; j < WARD_CTX_BYTES; j++) {
+		if (t->c[i].id[j] != id[j])
+			return 0;
+	}
+	return 1;
+}
+
+/* The open slot of id, or WARD_CTX_MAX if it is not open. */
+/*@ requires \valid_read(t);
+    requires \valid_read(id + (0 .. WARD_CTX_BYTES - 1));
+    assigns \nothing;
+    ensures \result <= WARD_CTX_MAX;
+    ensures \result < WARD_CTX_MAX ==>
+      t->c[\result].open == 1 && ctx_is(t, \result, id);
+    ensures \result == WARD_CTX_MAX ==> !ctx_known(t, id);
+*/
+static uint32_t
+ctx_lookup(const struct ward_contexts *t, const uint8_t *id)
+{
+	uint32_t i;
+
+	/*@ loop invariant 0 <= i <= WARD_CTX_MAX;
+	    loop invariant \forall integer q; 0 <= q < i ==>
+	      !(t->c[q].open == 1 && ctx_is(t, q, id));
+	    loop assigns i;
+	    loop variant WARD_CTX_MAX - i;
+	*/
+	for (i = 0; i < WARD_CTX_MAX; i++) {
+		if (t->c[i].open == 1 && ctx_entry_is(t, i, id) == 1)
+			return i;
+	}
+	return WARD_CTX_MAX;
+}
+
+/* A free slot, or WARD_CTX_MAX if every slot is open. */
+/*@ requires \valid_read(t);
+    assigns \nothing;
+    ensures \result <= WARD_CTX_MAX;
+    ensures \result < WARD_CTX_MAX ==> t->c[\result].open != 1;
+    ensures \result == WARD_CTX_MAX ==> ctx_full(t);
+*/
+static uint32_t
+ctx_free_slot(const struct ward_contexts *t)
+{
+	uint32_t i;
+
+	/*@ loop invariant 0 <= i <= WARD_CTX_MAX;
+	    loop invariant \forall integer q; 0 <= q < i ==> t->c[q].open == 1;
+	    loop assigns i;
+	    loop variant WARD_CTX_MAX - i;
+	*/
+	for (i = 0; i < WARD_CTX_MAX; i++) {
+		if (t->c[i].open != 1)
+			return i;
+	}
+	return WARD_CTX_MAX;
+}
+
+/* An empty window. */
+/*@ requires \valid(c);
+    assigns c->hi, c->seen[0 .. WARD_NONCE_WINDOW - 1];
+    ensures c->hi == 0;
+    ensures \forall integer k; 0 <= k < WARD_NONCE_WINDOW ==> c->seen[k] == 0;
+*/
+static void
+ctx_window_reset(struct ward_context *c)
+{
+	uint32_t k;
+
+	c->hi = 0;
+	/*@ loop invariant 0 <= k <= WARD_NONCE_WINDOW;
+	    loop invariant \forall integer q; 0 <= q < k ==> c->seen[q] == 0;
+	    loop assigns k, c->seen[0 .. WARD_NONCE_WINDOW - 1];
+	    loop variant WARD_NONCE_WINDOW - k;
+	*/
+	for (k = 0; k < WARD_NONCE_WINDOW; k++)
+		c->seen[k] = 0;
+}
+
+/*@ requires \valid(t);
+    requires i < WARD_CTX_MAX;
+    requires \valid_read(id + (0 .. WARD_CTX_BYTES - 1));
+    requires \separated(t, id + (0 .. WARD_CTX_BYTES - 1));
+    assigns t->c[i].id[0 .. WARD_CTX_BYTES - 1];
+    ensures ctx_is(t, i, id);
+*/
+static void
+ctx_fill(struct ward_contexts *t, uint32_t i, const uint8_t *id)
+{
+	uint32_t j;
+
+	/*@ loop invariant 0 <= j <= WARD_CTX_BYTES;
+	    loop invariant \forall integer q; 0 <= q < j ==> t->c[i].id[q] == id[q];
+	    loop assigns j, t->c[i].id[0 .. WARD_CTX_BYTES - 1];
+	    loop variant WARD_CTX_BYTES - j;
+	*/
+	for (j = 0; j < WARD_CTX_BYTES; j++)
+		t->c[i].id[j] = id[j];
+}
+
+void
+ward_contexts_init(struct ward_contexts *t)
+{
+	uint32_t i;
+
+	/*@ loop invariant 0 <= i <= WARD_CTX_MAX;
+	    loop invariant \forall integer q; 0 <= q < i ==>
+	      t->c[q].open == 0 && context_ok(&t->c[q]);
+	    loop assigns i, t->c[0 .. WARD_CTX_MAX - 1];
+	    loop variant WARD_CTX_MAX - i;
+	*/
+	for (i = 0; i < WARD_CTX_MAX; i++) {
+		t->c[i].open = 0;
+		ctx_window_reset(&t->c[i]);
+	}
+}
+
+int
+ward_context_open(struct ward_contexts *t, const uint8_t *id)
+{
+	uint32_t i;
+
+	if (ctx_lookup(t, id) < WARD_CTX_MAX)
+		return WARD_E_CONTEXT_EXISTS;
+	i = ctx_free_slot(t);
+	if (i == WARD_CTX_MAX)
+		return WARD_E_CONTEXT_FULL;
+	ctx_window_reset(&t->c[i]);
+	ctx_fill(t, i, id);
+	t->c[i].open = 1;
+	/*@ assert others: \forall integer q; 0 <= q < WARD_CTX_MAX && q != i ==>
+	      ctx_same{Pre, Here}(t, q);
+	*/
+	/*@ assert self: context_ok(&t->c[i]); */
+	/*@ assert twins: \forall integer q; 0 <= q < WARD_CTX_MAX && q != i &&
+	      t->c[q].open == 1 ==> !ctx_twins(t, q, i);
+	*/
+	return WARD_OK;
+}
+
+int
+ward_context_find(const struct ward_contexts *t, const uint8_t *id,
+		  uint32_t *idx)
+{
+	uint32_t i = ctx_lookup(t, id);
+
+	if (i == WARD_CTX_MAX)
+		return WARD_E_CONTEXT_UNKNOWN;
+	*idx = i;
+	return WARD_OK;
+}
+
+int
+ward_context_close(struct ward_contexts *t, const uint8_t *id)
+{
+	uint32_t i = ctx_lookup(t, id);
+
+	if (i == WARD_CTX_MAX)
+		return WARD_E_CONTEXT_UNKNOWN;
+	t->c[i].open = 0;
+	/*@ assert others: \forall integer q; 0 <= q < WARD_CTX_MAX && q != i ==>
+	      ctx_same{Pre, Here}(t, q);
+	*/
+	/*@ assert gone: \forall integer q; 0 <= q < WARD_CTX_MAX && q != i &&
+	      t->c[q].open == 1 ==> !ctx_is(t, q, id);
+	*/
+	return WARD_OK;
+}
+
+int
+ward_nonce_check(const struct ward_context *c, uint64_t n)
+{
+	if (n == 0)
+		return WARD_E_NONCE_STALE;
+	if (c->hi >= WARD_NONCE_WINDOW && n <= c->hi - WARD_NONCE_WINDOW)
+		return WARD_E_NONCE_STALE;
+	if (c->seen[n % WARD_NONCE_WINDOW] == n)
+		return WARD_E_REPLAY;
+	return WARD_OK;
+}
+
+void
+ward_nonce_commit(struct ward_context *c, uint64_t n)
+{
+	/*@ ghost uint64_t old = c->seen[n % WARD_NONCE_WINDOW]; */
+
+	/* The nonce it replaces is 0, or congruent to n and a full window
+	 * below max(hi, n): it stays refused as too old. */
+	/*@ assert old == 0 || old % WARD_NONCE_WINDOW == n % WARD_NONCE_WINDOW; */
+	/*@ assert old <= c->hi; */
+	/*@ assert old == 0 || old == n || old + WARD_NONCE_WINDOW <= n ||
+	      n + WARD_NONCE_WINDOW <= old;
+	*/
+	if (n > c->hi)
+		c->hi = n;
+	c->seen[n % WARD_NONCE_WINDOW] = n;
+	/*@ assert old == 0 || old == n || old + WARD_NONCE_WINDOW <= c->hi; */
+}

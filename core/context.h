@@ -1,0 +1,201 @@
+/*
+ * context.h -- open contexts (transactions) and their replay windows.
+ *
+ * A context is a 16-byte id; at most WARD_CTX_MAX are open at once, each at
+ * most once (contexts_ok).  Every effect request carries a nonce, and the
+ * core refuses a nonce it has seen for that context: each context keeps the
+ * highest nonce seen (hi) and a window of the last WARD_NONCE_WINDOW ones,
+ * slot n % W holding the latest nonce n seen with that residue.
+ *
+ * A nonce is refused (nonce_refused) if it is zero, older than the window,
+ * or recorded in it.  ward_nonce_commit only ever adds to the refused set:
+ * once a nonce is refused it stays refused for as long as the context is
+ * open, which is what makes a replay impossible.  Closing a context drops
+ * its window; ids of contexts are fresh, never reused.
+ */
+#ifndef WARD_CONTEXT_H
+#define WARD_CONTEXT_H
+
+#include "ward.h"
+
+struct ward_context {
+	uint8_t open;			/* 1: slot in use */
+	uint8_t id[WARD_CTX_BYTES];
+	uint64_t hi;			/* highest nonce committed */
+	uint64_t seen[WARD_NONCE_WINDOW];	/* seen[n % W] == n: n seen */
+};
+
+struct ward_contexts {
+	struct ward_context c[WARD_CTX_MAX];
+};
+
+/*@
+  predicate nonce_refused{L}(struct ward_context *c, integer n) =
+    n == 0 || n + WARD_NONCE_WINDOW <= c->hi ||
+    c->seen[n % WARD_NONCE_WINDOW] == n;
+
+  // The validity predicate of one context: every window slot holds zero or
+  // a nonce of its residue, never above hi.
+  predicate context_ok{L}(struct ward_context *c) =
+    (c->open == 0 || c->open == 1) &&
+    (\forall integer k; 0 <= k < WARD_NONCE_WINDOW ==>
+       (c->seen[k] % WARD_NONCE_WINDOW == k || c->seen[k] == 0) &&
+       c->seen[k] <= c->hi);
+
+  // Context slot i holds the 16 bytes at id.
+  predicate ctx_is{L}(struct ward_contexts *t, integer i, uint8_t *id) =
+    \forall integer j; 0 <= j < WARD_CTX_BYTES ==> t->c[i].id[j] == id[j];
+
+  predicate ctx_twins{L}(struct ward_contexts *t, integer a, integer b) =
+    \forall integer j; 0 <= j < WARD_CTX_BYTES ==>
+      t->c[a].id[j] == t->c[b].id[j];
+
+  // The validity predicate of the table: every slot valid, and no two open
+  // slots with the same id.
+  predicate contexts_ok{L}(struct ward_contexts *t) =
+    (\forall integer i; 0 <= i < WARD_CTX_MAX ==> context_ok(&t->c[i])) &&
+    (\forall integer a, b; 0 <= a < WARD_CTX_MAX && 0 <= b < WARD_CTX_MAX &&
+       t->c[a].open == 1 && t->c[b].open == 1 && ctx_twins(t, a, b) ==>
+         a == b);
+
+  predicate ctx_known{L}(struct ward_contexts *t, uint8_t *id) =
+    \exists integer i; 0 <= i < WARD_CTX_MAX &&
+      t->c[i].open == 1 && ctx_is(t, i, id);
+
+  predicate ctx_full{L}(struct ward_contexts *t) =
+    \forall integer i; 0 <= i < WARD_CTX_MAX ==> t->c[i].open == 1;
+
+  // Slot i is the same at L1 and L2.
+  predicate ctx_same{L1, L2}(struct ward_contexts *t, integer i) =
+    \at(t->c[i].open, L1) == \at(t->c[i].open, L2) &&
+    \at(t->c[i].hi, L1) == \at(t->c[i].hi, L2) &&
+    (\forall integer j; 0 <= j < WARD_CTX_BYTES ==>
+       \at(t->c[i].id[j], L1) == \at(t->c[i].id[j], L2)) &&
+    (\forall integer k; 0 <= k < WARD_NONCE_WINDOW ==>
+       \at(t->c[i].seen[k], L1) == \at(t->c[i].seen[k], L2));
+*/
+
+/*@ requires \valid(t);
+    assigns t->c[0 .. WARD_CTX_MAX - 1];
+    ensures contexts_ok(t);
+    ensures \forall integer i; 0 <= i < WARD_CTX_MAX ==> t->c[i].open == 0;
+*/
+void ward_contexts_init(struct ward_contexts *t);
+
+/* Open a context with an empty window.  Open contexts are never touched. */
+/*@ requires \valid(t) && contexts_ok(t);
+    requires \valid_read(id + (0 .. WARD_CTX_BYTES - 1));
+    requires \separated(t, id + (0 .. WARD_CTX_BYTES - 1));
+    assigns t->c[0 .. WARD_CTX_MAX - 1];
+    ensures contexts_ok(t);
+    ensures \result == WARD_OK || \result == WARD_E_CONTEXT_EXISTS ||
+            \result == WARD_E_CONTEXT_FULL;
+    ensures \forall integer i; 0 <= i < WARD_CTX_MAX &&
+      \at(t->c[i].open, Pre) == 1 ==> ctx_same{Pre, Post}(t, i);
+
+    behavior exists:
+      assumes ctx_known(t, id);
+      assigns \nothing;
+      ensures \result == WARD_E_CONTEXT_EXISTS;
+    behavior opened:
+      assumes !ctx_known(t, id) && !ctx_full(t);
+      ensures \result == WARD_OK;
+      ensures \exists integer i; 0 <= i < WARD_CTX_MAX &&
+        \at(t->c[i].open, Pre) != 1 &&
+        t->c[i].open == 1 && ctx_is(t, i, id) && t->c[i].hi == 0 &&
+        (\forall integer k; 0 <= k < WARD_NONCE_WINDOW ==>
+           t->c[i].seen[k] == 0);
+    behavior full:
+      assumes !ctx_known(t, id) && ctx_full(t);
+      assigns \nothing;
+      ensures \result == WARD_E_CONTEXT_FULL;
+    complete behaviors;
+    disjoint behaviors;
+*/
+int ward_context_open(struct ward_contexts *t, const uint8_t *id)
+	__attribute__((warn_unused_result));
+
+/*@ requires \valid_read(t) && contexts_ok(t);
+    requires \valid_read(id + (0 .. WARD_CTX_BYTES - 1));
+    requires \valid(idx);
+    requires \separated(idx, t, id + (0 .. WARD_CTX_BYTES - 1));
+    assigns *idx;
+    ensures \result == WARD_OK || \result == WARD_E_CONTEXT_UNKNOWN;
+
+    behavior known:
+      assumes ctx_known(t, id);
+      ensures \result == WARD_OK;
+      ensures *idx < WARD_CTX_MAX && t->c[*idx].open == 1 &&
+              ctx_is(t, *idx, id);
+    behavior unknown:
+      assumes !ctx_known(t, id);
+      assigns \nothing;
+      ensures \result == WARD_E_CONTEXT_UNKNOWN;
+    complete behaviors;
+    disjoint behaviors;
+*/
+int ward_context_find(const struct ward_contexts *t, const uint8_t *id,
+		      uint32_t *idx)
+	__attribute__((warn_unused_result));
+
+/* Close a context: its slot becomes free, its window is dropped. */
+/*@ requires \valid(t) && contexts_ok(t);
+    requires \valid_read(id + (0 .. WARD_CTX_BYTES - 1));
+    requires \separated(t, id + (0 .. WARD_CTX_BYTES - 1));
+    assigns t->c[0 .. WARD_CTX_MAX - 1].open;
+    ensures contexts_ok(t);
+    ensures \result == WARD_OK || \result == WARD_E_CONTEXT_UNKNOWN;
+    ensures !ctx_known(t, id);
+    ensures \forall integer i; 0 <= i < WARD_CTX_MAX && !ctx_is(t, i, id) ==>
+      t->c[i].open == \at(t->c[i].open, Pre);
+
+    behavior known:
+      assumes ctx_known(t, id);
+      ensures \result == WARD_OK;
+    behavior unknown:
+      assumes !ctx_known(t, id);
+      assigns \nothing;
+      ensures \result == WARD_E_CONTEXT_UNKNOWN;
+    complete behaviors;
+    disjoint behaviors;
+*/
+int ward_context_close(struct ward_contexts *t, const uint8_t *id)
+	__attribute__((warn_unused_result));
+
+/* May nonce n be used in context c?  Changes nothing: the caller commits
+ * the nonce once the approval is logged. */
+/*@ requires \valid_read(c) && context_ok(c);
+    assigns \nothing;
+    ensures \result == WARD_OK || \result == WARD_E_REPLAY ||
+            \result == WARD_E_NONCE_STALE;
+    ensures \result == WARD_OK <==> !nonce_refused(c, n);
+
+    behavior fresh:
+      assumes !nonce_refused(c, n);
+      ensures \result == WARD_OK;
+    behavior stale:
+      assumes n == 0 || n + WARD_NONCE_WINDOW <= c->hi;
+      ensures \result == WARD_E_NONCE_STALE;
+    behavior replay:
+      assumes n != 0 && n + WARD_NONCE_WINDOW > c->hi &&
+              c->seen[n % WARD_NONCE_WINDOW] == n;
+      ensures \result == WARD_E_REPLAY;
+    complete behaviors;
+    disjoint behaviors;
+*/
+int ward_nonce_check(const struct ward_context *c, uint64_t n)
+	__attribute__((warn_unused_result));
+
+/* Record nonce n as seen.  The refused set only grows. */
+/*@ requires \valid(c) && context_ok(c);
+    requires !nonce_refused(c, n);
+    assigns c->hi, c->seen[n % WARD_NONCE_WINDOW];
+    ensures context_ok(c);
+    ensures nonce_refused(c, n);
+    ensures \forall integer m;
+      nonce_refused{Pre}(c, m) ==> nonce_refused{Post}(c, m);
+    ensures c->hi == \max(\old(c->hi), n);
+*/
+void ward_nonce_commit(struct ward_context *c, uint64_t n);
+
+#endif /* WARD_CONTEXT_H */

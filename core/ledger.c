@@ -1,0 +1,305 @@
+/*
+ * ledger.c -- use counts along the chain.  Contracts in ledger.h; this file
+ * carries the contracts of its static helpers, loop annotations, and
+ * asserts that spell out a frame entry by entry so that the provers never
+ * have to unfold the whole table through a memory update.
+ */
+#include "ledger.h"
+
+/* The first entry of the home bucket of id. */
+/*@ requires \valid_read(id + (0 .. 1));
+    assigns \nothing;
+    ensures \result == WARD_LEDGER_WAYS * home(id);
+    ensures \result + WARD_LEDGER_WAYS <= WARD_LEDGER_N;
+*/
+static uint32_t
+ledger_bucket(const uint8_t *id)
+{
+	uint32_t h = ((uint32_t)id[0] + 256u * (uint32_t)id[1]) % WARD_BUCKETS;
+
+	return h * WARD_LEDGER_WAYS;
+}
+
+/*@ requires \valid_read(l);
+    requires k < WARD_LEDGER_N;
+    requires \valid_read(id + (0 .. WARD_ID_BYTES - 1));
+    assigns \nothing;
+    ensures \result == 0 || \result == 1;
+    ensures \result == 1 <==> lentry_is(l, k, id);
+*/
+static int
+ledger_entry_is(const struct ward_ledger *l, uint32_t k, const uint8_t *id)
+{
+	uint32_t j;
+
+	/*@ loop invariant 0 <= j <= WARD_ID_BYTES;
+	    loop invariant \forall integer q; 0 <= q < j ==> l->e[k].id[q] == id[q];
+	    loop assigns j;
+	    loop variant WARD_ID_BYTES - j;
+	*/
+	for (j = 0; j < WARD_ID_BYTES; j++) {
+		if (l->e[k].id[j] != id[j])
+			return 0;
+	}
+	return 1;
+}
+
+/* The live entry of id, or WARD_LEDGER_N if there is none.  Only the home
+ * bucket is read: a live entry elsewhere would break ledger_ok. */
+/*@ requires \valid_read(l) && ledger_ok(l);
+    requires \valid_read(id + (0 .. WARD_ID_BYTES - 1));
+    assigns \nothing;
+    ensures \result <= WARD_LEDGER_N;
+    ensures \result < WARD_LEDGER_N ==>
+      l->e[\result].live == 1 && lentry_is(l, \result, id);
+    ensures \result == WARD_LEDGER_N ==> !ledger_has(l, id);
+*/
+static uint32_t
+ledger_lookup(const struct ward_ledger *l, const uint8_t *id)
+{
+	uint32_t base = ledger_bucket(id);
+	uint32_t k;
+
+	/*@ loop invariant base <= k <= base + WARD_LEDGER_WAYS;
+	    loop invariant \forall integer q; base <= q < k ==>
+	      !(l->e[q].live == 1 && lentry_is(l, q, id));
+	    loop assigns k;
+	    loop variant base + WARD_LEDGER_WAYS - k;
+	*/
+	for (k = base; k < base + WARD_LEDGER_WAYS; k++) {
+		if (l->e[k].live == 1 && ledger_entry_is(l, k, id) == 1)
+			return k;
+	}
+	/*@ assert \forall integer q; 0 <= q < WARD_LEDGER_N &&
+	      l->e[q].live == 1 && lentry_is(l, q, id) ==>
+	        lentry_home(l, q) == home(id);
+	*/
+	return WARD_LEDGER_N;
+}
+
+/* A free way of the home bucket of id, or WARD_LEDGER_N if it is full. */
+/*@ requires \valid_read(l);
+    requires \valid_read(id + (0 .. 1));
+    assigns \nothing;
+    ensures \result <= WARD_LEDGER_N;
+    ensures \result < WARD_LEDGER_N ==>
+      WARD_LEDGER_WAYS * home(id) <= \result &&
+      \result < WARD_LEDGER_WAYS * home(id) + WARD_LEDGER_WAYS &&
+      l->e[\result].live != 1;
+    ensures \result == WARD_LEDGER_N ==> ledger_bucket_full(l, home(id));
+*/
+static uint32_t
+ledger_free_way(const struct ward_ledger *l, const uint8_t *id)
+{
+	uint32_t base = ledger_bucket(id);
+	uint32_t k;
+
+	/*@ loop invariant base <= k <= base + WARD_LEDGER_WAYS;
+	    loop invariant \forall integer q; base <= q < k ==> l->e[q].live == 1;
+	    loop assigns k;
+	    loop variant base + WARD_LEDGER_WAYS - k;
+	*/
+	for (k = base; k < base + WARD_LEDGER_WAYS; k++) {
+		if (l->e[k].live != 1)
+			return k;
+	}
+	return WARD_LEDGER_N;
+}
+
+/*@ requires \valid(l);
+    requires k < WARD_LEDGER_N;
+    requires \valid_read(id + (0 .. WARD_ID_BYTES - 1));
+    requires \separated(l, id + (0 .. WARD_ID_BYTES - 1));
+    assigns l->e[k].id[0 .. WARD_ID_BYTES - 1];
+    ensures lentry_is(l, k, id);
+*/
+static void
+ledger_fill(struct ward_ledger *l, uint32_t k, const uint8_t *id)
+{
+	uint32_t j;
+
+	/*@ loop invariant 0 <= j <= WARD_ID_BYTES;
+	    loop invariant \forall integer q; 0 <= q < j ==> l->e[k].id[q] == id[q];
+	    loop assigns j, l->e[k].id[0 .. WARD_ID_BYTES - 1];
+	    loop variant WARD_ID_BYTES - j;
+	*/
+	for (j = 0; j < WARD_ID_BYTES; j++)
+		l->e[k].id[j] = id[j];
+}
+
+/* Register id in the free way k of its home bucket, with no use spent. */
+/*@ requires \valid(l) && ledger_ok(l);
+    requires \valid_read(id + (0 .. WARD_ID_BYTES - 1));
+    requires \separated(l, id + (0 .. WARD_ID_BYTES - 1));
+    requires k < WARD_LEDGER_N && l->e[k].live != 1;
+    requires WARD_LEDGER_WAYS * home(id) <= k;
+    requires k < WARD_LEDGER_WAYS * home(id) + WARD_LEDGER_WAYS;
+    requires !ledger_has(l, id);
+    assigns l->e[k];
+    ensures ledger_ok(l);
+    ensures l->e[k].live == 1 && lentry_is(l, k, id) && l->e[k].max == max;
+    ensures l->e[k].used == 0 && l->e[k].reserved == 0 && l->e[k].dirty == 0;
+*/
+static void
+ledger_register(struct ward_ledger *l, uint32_t k, const uint8_t *id,
+		uint32_t max)
+{
+	ledger_fill(l, k, id);
+	l->e[k].used = 0;
+	l->e[k].reserved = 0;
+	l->e[k].max = max;
+	l->e[k].dirty = 0;
+	l->e[k].live = 1;
+	/*@ assert others: \forall integer q; 0 <= q < WARD_LEDGER_N && q != k ==>
+	      lentry_same{Pre, Here}(l, q);
+	*/
+	/*@ assert self: lentry_ok(l, k); */
+	/*@ assert counts: \forall integer q; 0 <= q < WARD_LEDGER_N ==>
+	      lentry_ok(l, q);
+	*/
+	/*@ assert twins: \forall integer q; 0 <= q < WARD_LEDGER_N && q != k &&
+	      l->e[q].live == 1 ==> !lentry_twins(l, q, k);
+	*/
+}
+
+/* Spend one use of live entry k, which has one left. */
+/*@ requires \valid(l) && ledger_ok(l);
+    requires k < WARD_LEDGER_N && l->e[k].live == 1;
+    requires l->e[k].used < l->e[k].max;
+    assigns l->e[k].used, l->e[k].reserved, l->e[k].dirty;
+    ensures ledger_ok(l);
+    ensures lentry_spent{Pre, Post}(l, k);
+*/
+static void
+ledger_spend_one(struct ward_ledger *l, uint32_t k)
+{
+	if (l->e[k].used >= l->e[k].reserved) {
+		/* Reserve the next step: the caller persists it first. */
+		if (l->e[k].max - l->e[k].used > WARD_RESERVE_STEP)
+			l->e[k].reserved = l->e[k].used + WARD_RESERVE_STEP;
+		else
+			l->e[k].reserved = l->e[k].max;
+		l->e[k].dirty = 1;
+	}
+	l->e[k].used++;
+	/*@ assert others: \forall integer q; 0 <= q < WARD_LEDGER_N && q != k ==>
+	      lentry_same{Pre, Here}(l, q);
+	*/
+	/*@ assert keys: \forall integer q, j; 0 <= q < WARD_LEDGER_N &&
+	      0 <= j < WARD_ID_BYTES ==>
+	        l->e[q].live == \at(l->e[q].live, Pre) &&
+	        l->e[q].id[j] == \at(l->e[q].id[j], Pre);
+	*/
+	/*@ assert self: lentry_ok(l, k); */
+}
+
+void
+ward_ledger_init(struct ward_ledger *l)
+{
+	uint32_t k;
+
+	/*@ loop invariant 0 <= k <= WARD_LEDGER_N;
+	    loop invariant \forall integer q; 0 <= q < k ==>
+	      l->e[q].live == 0 && l->e[q].dirty == 0;
+	    loop assigns k, l->e[0 .. WARD_LEDGER_N - 1].live,
+	      l->e[0 .. WARD_LEDGER_N - 1].dirty, l->e[0 .. WARD_LEDGER_N - 1].used,
+	      l->e[0 .. WARD_LEDGER_N - 1].reserved,
+	      l->e[0 .. WARD_LEDGER_N - 1].max;
+	    loop variant WARD_LEDGER_N - k;
+	*/
+	for (k = 0; k < WARD_LEDGER_N; k++) {
+		l->e[k].live = 0;
+		l->e[k].dirty = 0;
+		l->e[k].used = 0;
+		l->e[k].reserved = 0;
+		l->e[k].max = 0;
+	}
+}
+
+int
+ward_ledger_find(struct ward_ledger *l, const uint8_t *id, uint32_t max,
+		 uint32_t *slot)
+{
+	uint32_t k = ledger_lookup(l, id);
+
+	if (k < WARD_LEDGER_N) {
+		/* A block id fixes its max: another max is not this block. */
+		if (l->e[k].max != max)
+			return WARD_E_MALFORMED;
+		*slot = k;
+		return WARD_OK;
+	}
+	k = ledger_free_way(l, id);
+	if (k == WARD_LEDGER_N)
+		return WARD_E_LEDGER_FULL;
+	ledger_register(l, k, id, max);
+	*slot = k;
+	return WARD_OK;
+}
+
+int
+ward_ledger_consume(struct ward_ledger *l, const uint32_t *slot, uint32_t n)
+{
+	uint32_t i;
+
+	/* Check every entry before spending any: all or nothing. */
+	/*@ loop invariant 0 <= i <= n;
+	    loop invariant \forall integer q; 0 <= q < i ==>
+	      l->e[slot[q]].used + 1 <= l->e[slot[q]].max;
+	    loop assigns i;
+	    loop variant n - i;
+	*/
+	for (i = 0; i < n; i++) {
+		if (l->e[slot[i]].used >= l->e[slot[i]].max)
+			return WARD_E_USES_EXHAUSTED;
+	}
+
+	/*@ loop invariant 0 <= i <= n;
+	    loop invariant ledger_ok(l);
+	    loop invariant \forall integer q; 0 <= q < i ==>
+	      lentry_spent{Pre, Here}(l, slot[q]);
+	    loop invariant \forall integer q; i <= q < n ==>
+	      lentry_same{Pre, Here}(l, slot[q]);
+	    loop assigns i, l->e[slot[0 .. n - 1]].used,
+	      l->e[slot[0 .. n - 1]].reserved, l->e[slot[0 .. n - 1]].dirty;
+	    loop variant n - i;
+	*/
+	for (i = 0; i < n; i++)
+		ledger_spend_one(l, slot[i]);
+	return WARD_OK;
+}
+
+void
+ward_ledger_clean(struct ward_ledger *l, uint32_t slot)
+{
+	l->e[slot].dirty = 0;
+	/*@ assert keys: \forall integer q, j; 0 <= q < WARD_LEDGER_N &&
+	      0 <= j < WARD_ID_BYTES ==>
+	        l->e[q].live == \at(l->e[q].live, Pre) &&
+	        l->e[q].id[j] == \at(l->e[q].id[j], Pre);
+	*/
+	/*@ assert others: \forall integer q; 0 <= q < WARD_LEDGER_N && q != slot ==>
+	      lentry_same{Pre, Here}(l, q);
+	*/
+}
+
+int
+ward_ledger_restore(struct ward_ledger *l, const uint8_t *id, uint32_t max,
+		    uint32_t reserved)
+{
+	uint32_t k = 0;
+	uint32_t r;
+	int rc;
+
+	rc = ward_ledger_find(l, id, max, &k);
+	if (rc != WARD_OK)
+		return rc;
+	/* Uses spent before the crash are at most the persisted watermark. */
+	r = reserved < max ? reserved : max;
+	if (r < l->e[k].used)
+		r = l->e[k].used;
+	l->e[k].used = r;
+	if (l->e[k].reserved < r)
+		l->e[k].reserved = r;
+	return WARD_OK;
+}

@@ -1,0 +1,262 @@
+/*
+ * ledger.h -- use counts, counted along the whole chain (property (c)).
+ *
+ * One entry per block id that has ever been used: how many uses are spent
+ * (used), how many are reserved on disk (reserved) and the block's maximum
+ * (max).  An approval under a leaf spends one use of every block of its
+ * chain, root included, all or none: delegating ten children cannot
+ * multiply a budget, because the children share their ancestors' entries.
+ * There is at most one live entry per id (ledger_ok), so "the entry of an
+ * id" is well defined.
+ *
+ * used <= reserved <= max is an invariant of every live entry.  Before an
+ * approval is released the caller persists reserved for every dirty entry
+ * (ward_ledger_clean afterwards); after a crash ward_ledger_restore sets
+ * used = reserved from disk.  A crash may waste reserved uses, never
+ * overspend.
+ *
+ * The table is a flat array of WARD_BUCKETS buckets of WARD_LEDGER_WAYS
+ * ways; an entry only ever lives in the home bucket of its id (home() in
+ * ward.h), so a lookup reads WARD_LEDGER_WAYS entries.  A full bucket is a
+ * refusal (WARD_E_LEDGER_FULL): nothing is ever evicted or overwritten.
+ */
+#ifndef WARD_LEDGER_H
+#define WARD_LEDGER_H
+
+#include "ward.h"
+
+#define WARD_LEDGER_N (WARD_BUCKETS * WARD_LEDGER_WAYS)
+
+struct ward_ledger_entry {
+	uint8_t live;			/* 0: free way, 1: entry of id */
+	uint8_t dirty;			/* 1: reserved not yet persisted */
+	uint8_t id[WARD_ID_BYTES];	/* block id */
+	uint32_t used;			/* uses spent */
+	uint32_t reserved;		/* uses reserved (the watermark on disk) */
+	uint32_t max;			/* the block's max_uses */
+};
+
+struct ward_ledger {
+	struct ward_ledger_entry e[WARD_LEDGER_N];
+};
+
+/*@
+  // Entry k holds the 32 bytes at id.
+  predicate lentry_is{L}(struct ward_ledger *l, integer k, uint8_t *id) =
+    \forall integer j; 0 <= j < WARD_ID_BYTES ==> l->e[k].id[j] == id[j];
+
+  // Entries a and b hold the same id.
+  predicate lentry_twins{L}(struct ward_ledger *l, integer a, integer b) =
+    \forall integer j; 0 <= j < WARD_ID_BYTES ==> l->e[a].id[j] == l->e[b].id[j];
+
+  // home() of the id in entry k, read by index.
+  logic integer lentry_home{L}(struct ward_ledger *l, integer k) =
+    (l->e[k].id[0] + 256 * l->e[k].id[1]) % WARD_BUCKETS;
+
+  predicate lentry_in_home{L}(struct ward_ledger *l, integer k) =
+    WARD_LEDGER_WAYS * lentry_home(l, k) <= k &&
+    k < WARD_LEDGER_WAYS * lentry_home(l, k) + WARD_LEDGER_WAYS;
+
+  predicate lentry_ok{L}(struct ward_ledger *l, integer k) =
+    (l->e[k].live == 0 || l->e[k].live == 1) &&
+    (l->e[k].dirty == 0 || l->e[k].dirty == 1) &&
+    (l->e[k].live == 1 ==>
+       l->e[k].used <= l->e[k].reserved <= l->e[k].max &&
+       lentry_in_home(l, k));
+
+  // At most one live entry per id.
+  predicate ledger_unique{L}(struct ward_ledger *l) =
+    \forall integer a, b; 0 <= a < WARD_LEDGER_N && 0 <= b < WARD_LEDGER_N &&
+      l->e[a].live == 1 && l->e[b].live == 1 && lentry_twins(l, a, b) ==>
+        a == b;
+
+  // The validity predicate of the ledger.
+  predicate ledger_ok{L}(struct ward_ledger *l) =
+    (\forall integer k; 0 <= k < WARD_LEDGER_N ==> lentry_ok(l, k)) &&
+    ledger_unique(l);
+
+  predicate ledger_has{L}(struct ward_ledger *l, uint8_t *id) =
+    \exists integer k; 0 <= k < WARD_LEDGER_N &&
+      l->e[k].live == 1 && lentry_is(l, k, id);
+
+  predicate ledger_has_max{L}(struct ward_ledger *l, uint8_t *id, integer m) =
+    \exists integer k; 0 <= k < WARD_LEDGER_N &&
+      l->e[k].live == 1 && lentry_is(l, k, id) && l->e[k].max == m;
+
+  predicate ledger_bucket_full{L}(struct ward_ledger *l, integer b) =
+    \forall integer k;
+      WARD_LEDGER_WAYS * b <= k < WARD_LEDGER_WAYS * b + WARD_LEDGER_WAYS ==>
+        l->e[k].live == 1;
+
+  // Entry k is the same at L1 and L2, field by field.
+  predicate lentry_same{L1, L2}(struct ward_ledger *l, integer k) =
+    \at(l->e[k].live, L1) == \at(l->e[k].live, L2) &&
+    \at(l->e[k].dirty, L1) == \at(l->e[k].dirty, L2) &&
+    \at(l->e[k].used, L1) == \at(l->e[k].used, L2) &&
+    \at(l->e[k].reserved, L1) == \at(l->e[k].reserved, L2) &&
+    \at(l->e[k].max, L1) == \at(l->e[k].max, L2) &&
+    (\forall integer j; 0 <= j < WARD_ID_BYTES ==>
+       \at(l->e[k].id[j], L1) == \at(l->e[k].id[j], L2));
+
+  // An entry live at L1 is untouched at L2.
+  predicate lentry_kept{L1, L2}(struct ward_ledger *l, integer k) =
+    \at(l->e[k].live, L1) == 1 ==> lentry_same{L1, L2}(l, k);
+
+  predicate ledger_same{L1, L2}(struct ward_ledger *l) =
+    \forall integer k; 0 <= k < WARD_LEDGER_N ==> lentry_same{L1, L2}(l, k);
+
+  // One use of entry k was spent from L1 to L2, and the reservation
+  // watermark raised (and the entry marked dirty) if it was reached.
+  predicate lentry_spent{L1, L2}(struct ward_ledger *l, integer k) =
+    \at(l->e[k].used, L2) == \at(l->e[k].used, L1) + 1 &&
+    \at(l->e[k].used, L2) <= \at(l->e[k].max, L1) &&
+    (\at(l->e[k].used, L1) + 1 <= \at(l->e[k].reserved, L1) ==>
+       \at(l->e[k].reserved, L2) == \at(l->e[k].reserved, L1) &&
+       \at(l->e[k].dirty, L2) == \at(l->e[k].dirty, L1)) &&
+    (\at(l->e[k].used, L1) + 1 > \at(l->e[k].reserved, L1) ==>
+       \at(l->e[k].reserved, L2) ==
+         \min(\at(l->e[k].max, L1),
+              \at(l->e[k].used, L1) + WARD_RESERVE_STEP) &&
+       \at(l->e[k].dirty, L2) == 1);
+*/
+
+/*@ requires \valid(l);
+    assigns l->e[0 .. WARD_LEDGER_N - 1];
+    ensures ledger_ok(l);
+    ensures \forall integer k; 0 <= k < WARD_LEDGER_N ==> l->e[k].live == 0;
+*/
+void ward_ledger_init(struct ward_ledger *l);
+
+/* Find the entry of id, or register it (used = reserved = 0) in its home
+ * bucket.  An existing entry is never changed; one with another max is a
+ * malformed request (a block id fixes its max). */
+/*@ requires \valid(l) && ledger_ok(l);
+    requires \valid_read(id + (0 .. WARD_ID_BYTES - 1));
+    requires \valid(slot);
+    requires \separated(l, id + (0 .. WARD_ID_BYTES - 1), slot);
+    assigns l->e[WARD_LEDGER_WAYS * home(id) ..
+                 WARD_LEDGER_WAYS * home(id) + WARD_LEDGER_WAYS - 1],
+            *slot;
+    ensures ledger_ok(l);
+    ensures \forall integer k; 0 <= k < WARD_LEDGER_N ==>
+      lentry_kept{Pre, Post}(l, k);
+    ensures \result == WARD_OK || \result == WARD_E_MALFORMED ||
+            \result == WARD_E_LEDGER_FULL;
+    ensures \result == WARD_OK ==>
+      *slot < WARD_LEDGER_N && l->e[*slot].live == 1 &&
+      lentry_is(l, *slot, id) && l->e[*slot].max == max;
+
+    behavior existing:
+      assumes ledger_has_max(l, id, max);
+      assigns *slot;
+      ensures \result == WARD_OK;
+    behavior other_max:
+      assumes ledger_has(l, id) && !ledger_has_max(l, id, max);
+      assigns \nothing;
+      ensures \result == WARD_E_MALFORMED;
+    behavior registered:
+      assumes !ledger_has(l, id) &&
+              !ledger_bucket_full(l, home(id));
+      ensures \result == WARD_OK;
+      ensures \let k = *slot; \at(l->e[k].live, Pre) != 1 &&
+        l->e[k].used == 0 && l->e[k].reserved == 0 && l->e[k].dirty == 0;
+    behavior bucket_full:
+      assumes !ledger_has(l, id) && ledger_bucket_full(l, home(id));
+      assigns \nothing;
+      ensures \result == WARD_E_LEDGER_FULL;
+    complete behaviors;
+    disjoint behaviors;
+*/
+int ward_ledger_find(struct ward_ledger *l, const uint8_t *id, uint32_t max,
+		     uint32_t *slot)
+	__attribute__((warn_unused_result));
+
+/* Spend one use of each of the n entries slot[0..n-1] (the chain of an
+ * approval, root first), or of none. */
+/*@ requires \valid(l) && ledger_ok(l);
+    requires n <= WARD_CHAIN_MAX;
+    requires \valid_read(slot + (0 .. n - 1));
+    requires \separated(l, slot + (0 .. n - 1));
+    requires \forall integer i; 0 <= i < n ==>
+      slot[i] < WARD_LEDGER_N && l->e[slot[i]].live == 1;
+    requires \forall integer i, j; 0 <= i < j < n ==> slot[i] != slot[j];
+    assigns l->e[slot[0 .. n - 1]].used, l->e[slot[0 .. n - 1]].reserved,
+            l->e[slot[0 .. n - 1]].dirty;
+    ensures ledger_ok(l);
+
+    behavior exhausted:
+      assumes \exists integer i; 0 <= i < n &&
+        l->e[slot[i]].used + 1 > l->e[slot[i]].max;
+      assigns \nothing;
+      ensures \result == WARD_E_USES_EXHAUSTED;
+      ensures ledger_same{Pre, Post}(l);
+    behavior spent:
+      assumes \forall integer i; 0 <= i < n ==>
+        l->e[slot[i]].used + 1 <= l->e[slot[i]].max;
+      ensures \result == WARD_OK;
+      ensures \forall integer i; 0 <= i < n ==>
+        lentry_spent{Pre, Post}(l, slot[i]);
+    complete behaviors;
+    disjoint behaviors;
+*/
+int ward_ledger_consume(struct ward_ledger *l, const uint32_t *slot,
+			uint32_t n)
+	__attribute__((warn_unused_result));
+
+/* The caller has persisted the reservation of entry slot. */
+/*@ requires \valid(l) && ledger_ok(l);
+    requires slot < WARD_LEDGER_N;
+    assigns l->e[slot].dirty;
+    ensures ledger_ok(l);
+    ensures l->e[slot].dirty == 0;
+*/
+void ward_ledger_clean(struct ward_ledger *l, uint32_t slot);
+
+/* Crash recovery: the entry of id gets used = reserved = min(reserved, max)
+ * from the persisted watermark.  Uses spent before the crash are at most
+ * that watermark, so none can be spent twice; an existing used is never
+ * lowered. */
+/*@ requires \valid(l) && ledger_ok(l);
+    requires \valid_read(id + (0 .. WARD_ID_BYTES - 1));
+    requires \separated(l, id + (0 .. WARD_ID_BYTES - 1));
+    assigns l->e[WARD_LEDGER_WAYS * home(id) ..
+                 WARD_LEDGER_WAYS * home(id) + WARD_LEDGER_WAYS - 1];
+    ensures ledger_ok(l);
+    ensures \result == WARD_OK || \result == WARD_E_MALFORMED ||
+            \result == WARD_E_LEDGER_FULL;
+    // Other ids keep their entries; no count ever goes down.
+    ensures \forall integer k; 0 <= k < WARD_LEDGER_N &&
+      \at(l->e[k].live, Pre) == 1 ==>
+        l->e[k].live == 1 && l->e[k].max == \at(l->e[k].max, Pre) &&
+        l->e[k].used >= \at(l->e[k].used, Pre) &&
+        l->e[k].reserved >= \at(l->e[k].reserved, Pre) &&
+        (\forall integer j; 0 <= j < WARD_ID_BYTES ==>
+           l->e[k].id[j] == \at(l->e[k].id[j], Pre)) &&
+        (!lentry_is{Pre}(l, k, id) ==> lentry_same{Pre, Post}(l, k));
+
+    behavior restored:
+      assumes ledger_has_max(l, id, max) ||
+        (!ledger_has(l, id) && !ledger_bucket_full(l, home(id)));
+      ensures \result == WARD_OK;
+      ensures \exists integer k; 0 <= k < WARD_LEDGER_N &&
+        l->e[k].live == 1 && lentry_is(l, k, id) && l->e[k].max == max &&
+        l->e[k].used >= \min(reserved, max) &&
+        (\at(l->e[k].live, Pre) != 1 ==>
+           l->e[k].used == \min(reserved, max) &&
+           l->e[k].reserved == l->e[k].used);
+    behavior other_max:
+      assumes ledger_has(l, id) && !ledger_has_max(l, id, max);
+      assigns \nothing;
+      ensures \result == WARD_E_MALFORMED;
+    behavior bucket_full:
+      assumes !ledger_has(l, id) && ledger_bucket_full(l, home(id));
+      assigns \nothing;
+      ensures \result == WARD_E_LEDGER_FULL;
+    complete behaviors;
+    disjoint behaviors;
+*/
+int ward_ledger_restore(struct ward_ledger *l, const uint8_t *id,
+			uint32_t max, uint32_t reserved)
+	__attribute__((warn_unused_result));
+
+#endif /* WARD_LEDGER_H */
