@@ -80,6 +80,7 @@ ward_trusted(const struct ward_trust *t, const uint8_t *k)
 int
 ward_link_decode(struct ward_link *l)
 {
+	size_t blen;
 	int r;
 
 	if (l->raw_len > WARD_BLOCK_MAX)
@@ -89,7 +90,9 @@ ward_link_decode(struct ward_link *l)
 		return r;
 	/* The id is over the body: everything but the signature.  It is the
 	 * last byte write, so is_block_id holds at the end. */
-	if (ward_block_id(l->id, l->raw, WARD_BLOCK_HDR + (size_t)l->b.scope_len) != 0)
+	blen = WARD_BLOCK_HDR + (size_t)l->b.scope_len;
+	/*@ assert blen == body_len(&l->b) && blen <= l->raw_len; */
+	if (ward_block_id(l->id, l->raw, blen) != 0)
 		return WARD_E_CRYPTO;
 	return WARD_OK;
 }
@@ -100,32 +103,90 @@ ward_link_sig_check(const struct ward_link *l)
 	return ward_block_sig_verify(l->b.sig, l->id, l->b.issuer) == 0 ? 0 : -1;
 }
 
-/*
- * The read-only checks of link i.  Earlier links were checked already, so
- * the parent is known to be a valid block.
- */
-/*@ requires \valid_read(ch) && 1 <= ch->n <= WARD_CHAIN_MAX;
-    requires 0 <= i < ch->n;
-    requires i > 0 ==> block_ok(&ch->l[i - 1].b);
+/* Do links a and b carry the same id? */
+/*@ requires \valid_read(a) && \valid_read(b);
+    assigns \nothing;
+    ensures \result == 0 || \result == 1;
+    ensures \result == 1 <==> same_bytes(&a->id[0], &b->id[0], WARD_ID_BYTES);
+*/
+static int
+id_eq(const struct ward_link *a, const struct ward_link *b)
+{
+	uint32_t m;
+
+	/*@ loop invariant 0 <= m <= WARD_ID_BYTES;
+	    loop invariant \forall integer j; 0 <= j < m ==> a->id[j] == b->id[j];
+	    loop assigns m;
+	    loop variant WARD_ID_BYTES - m;
+	*/
+	for (m = 0; m < WARD_ID_BYTES; m++)
+		if (a->id[m] != b->id[m])
+			return 0;
+	return 1;
+}
+
+/* Is link c the child of link p: parent hash and issuer? */
+/*@ requires \valid_read(c) && \valid_read(p);
+    assigns \nothing;
+    ensures \result == 0 || \result == 1 || \result == 2;
+    ensures \result == 0 <==>
+      same_bytes(&c->b.parent[0], &p->id[0], WARD_ID_BYTES) &&
+      same_bytes(&c->b.issuer[0], &p->b.holder[0], WARD_KEY_BYTES);
+    ensures \result == 1 ==> !same_bytes(&c->b.parent[0], &p->id[0], WARD_ID_BYTES);
+*/
+static int
+child_of(const struct ward_link *c, const struct ward_link *p)
+{
+	uint32_t m;
+
+	/*@ loop invariant 0 <= m <= WARD_ID_BYTES;
+	    loop invariant \forall integer j; 0 <= j < m ==> c->b.parent[j] == p->id[j];
+	    loop assigns m;
+	    loop variant WARD_ID_BYTES - m;
+	*/
+	for (m = 0; m < WARD_ID_BYTES; m++)
+		if (c->b.parent[m] != p->id[m])
+			return 1;
+	/*@ loop invariant 0 <= m <= WARD_KEY_BYTES;
+	    loop invariant \forall integer j; 0 <= j < m ==> c->b.issuer[j] == p->b.holder[j];
+	    loop assigns m;
+	    loop variant WARD_KEY_BYTES - m;
+	*/
+	for (m = 0; m < WARD_KEY_BYTES; m++)
+		if (c->b.issuer[m] != p->b.holder[m])
+			return 2;
+	return 0;
+}
+
+/* The checks of one link on its own; p is its parent, or NULL for the
+ * root. */
+/*@ requires \valid_read(l);
+    requires p == \null || (\valid_read(p) && block_ok(&p->b));
     requires \valid_read(t) && trust_ok(t);
     requires \valid_read(rv) && revset_ok(rv);
     assigns \nothing;
-    ensures \result == WARD_OK ==> link_good(ch, i, rv, now);
-    ensures \result == WARD_OK && i == 0 ==> root_good(ch, t);
-    ensures \result == WARD_OK && i > 0 ==> link_linked(ch, i);
     ensures \result == WARD_OK ==>
-      \forall integer j; 0 <= j < i ==> ids_differ(ch, j, i);
+      block_ok(&l->b) &&
+      scope_canonical(l->b.kind, &l->b.scope[0], l->b.scope_len) &&
+      link_signed(l) && !revoked(rv, &l->id[0]) && in_window(&l->b, now);
+    ensures \result == WARD_OK && p == \null ==>
+      is_root(&l->b) && trusted(t, &l->b.issuer[0]);
+    ensures \result == WARD_OK && p != \null ==>
+      same_bytes(&l->b.parent[0], &p->id[0], WARD_ID_BYTES) &&
+      same_bytes(&l->b.issuer[0], &p->b.holder[0], WARD_KEY_BYTES) &&
+      attenuated(&l->b, &p->b);
     ensures \result != WARD_OK ==> 1 <= \result <= WARD_REASON_LAST;
 */
 static int
-link_check(const struct ward_chain *ch, uint32_t i, const struct ward_trust *t,
-	   const struct ward_revset *rv, uint64_t now)
+link_check(const struct ward_link *l, const struct ward_link *p,
+	   const struct ward_trust *t, const struct ward_revset *rv,
+	   uint64_t now)
 {
-	const struct ward_link *l = &ch->l[i];
-	uint32_t j;
 	int r;
 
 	if (block_valid(&l->b) != 1)
+		return WARD_E_NONCANONICAL;
+	if (ward_scope_canonical(l->b.kind, l->b.scope, l->b.scope_len) != 1)
 		return WARD_E_NONCANONICAL;
 	if (ward_link_sig_check(l) != 0)
 		return WARD_E_SIGNATURE;
@@ -135,7 +196,7 @@ link_check(const struct ward_chain *ch, uint32_t i, const struct ward_trust *t,
 		return WARD_E_NOT_YET_VALID;
 	if (now > l->b.not_after)
 		return WARD_E_EXPIRED;
-	if (i == 0) {
+	if (p == NULL) {
 		uint32_t m;
 		/*@ loop invariant 0 <= m <= WARD_ID_BYTES;
 		    loop invariant \forall integer k; 0 <= k < m ==> l->b.parent[k] == 0;
@@ -147,25 +208,37 @@ link_check(const struct ward_chain *ch, uint32_t i, const struct ward_trust *t,
 				return WARD_E_ROOT_PARENT;
 		if (ward_trusted(t, l->b.issuer) != 1)
 			return WARD_E_UNTRUSTED_ROOT;
-	} else {
-		const struct ward_link *p = &ch->l[i - 1];
-		if (eq32(l->b.parent, p->id) != 1)
-			return WARD_E_PARENT_HASH;
-		if (eq32(l->b.issuer, p->b.holder) != 1)
-			return WARD_E_ISSUER;
-		r = ward_attenuation_check(&l->b, &p->b);
-		if (r != WARD_OK)
-			return r;
+		return WARD_OK;
 	}
+	r = child_of(l, p);
+	if (r == 1)
+		return WARD_E_PARENT_HASH;
+	if (r == 2)
+		return WARD_E_ISSUER;
+	return ward_attenuation_check(&l->b, &p->b);
+}
+
+/* No earlier link carries the id of link i. */
+/*@ requires \valid_read(ch) && 1 <= ch->n <= WARD_CHAIN_MAX;
+    requires 0 <= i < ch->n;
+    assigns \nothing;
+    ensures \result == 0 || \result == 1;
+    ensures \result == 1 ==> \forall integer j; 0 <= j < i ==> ids_differ(ch, j, i);
+*/
+static int
+id_fresh(const struct ward_chain *ch, uint32_t i)
+{
+	uint32_t j;
+
 	/*@ loop invariant 0 <= j <= i;
 	    loop invariant \forall integer k; 0 <= k < j ==> ids_differ(ch, k, i);
 	    loop assigns j;
 	    loop variant i - j;
 	*/
 	for (j = 0; j < i; j++)
-		if (eq32(ch->l[j].id, l->id) == 1)
-			return WARD_E_CYCLE;
-	return WARD_OK;
+		if (id_eq(&ch->l[j], &ch->l[i]) == 1)
+			return 0;
+	return 1;
 }
 
 int
@@ -192,6 +265,8 @@ ward_chain_verify(struct ward_chain *ch, const struct ward_trust *t,
 	/* Pass 2, read-only: every rule of every link. */
 	/*@ loop invariant 0 <= i <= ch->n;
 	    loop invariant i > 0 ==> root_good(ch, t);
+	    loop invariant i > 0 ==> block_ok(&ch->l[i - 1].b);
+	    loop invariant trust_ok(t) && revset_ok(rv);
 	    loop invariant \forall integer k; 0 <= k < i ==> link_good(ch, k, rv, now);
 	    loop invariant \forall integer k; 0 < k < i ==> link_linked(ch, k);
 	    loop invariant \forall integer k, j; 0 <= k < j < i ==> ids_differ(ch, k, j);
@@ -199,9 +274,11 @@ ward_chain_verify(struct ward_chain *ch, const struct ward_trust *t,
 	    loop variant ch->n - i;
 	*/
 	for (i = 0; i < ch->n; i++) {
-		r = link_check(ch, i, t, rv, now);
+		r = link_check(&ch->l[i], i == 0 ? NULL : &ch->l[i - 1], t, rv, now);
 		if (r != WARD_OK)
 			return r;
+		if (id_fresh(ch, i) != 1)
+			return WARD_E_CYCLE;
 	}
 	/*@ assert i == ch->n; */
 	/*@ assert root_good(ch, t); */

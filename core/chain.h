@@ -41,6 +41,7 @@ struct ward_trust {
   predicate link_good{L}(struct ward_chain *ch, integer i,
                          struct ward_revset *rv, integer now) =
     block_ok(&ch->l[i].b) &&
+    scope_canonical(ch->l[i].b.kind, &ch->l[i].b.scope[0], ch->l[i].b.scope_len) &&
     link_signed(&ch->l[i]) &&
     !revoked(rv, &ch->l[i].id[0]) &&
     in_window(&ch->l[i].b, now);
@@ -52,7 +53,7 @@ struct ward_trust {
     attenuated(&ch->l[i].b, &ch->l[i - 1].b);
 
   predicate ids_differ{L}(struct ward_chain *ch, integer i, integer j) =
-    !same_bytes(&ch->l[j].id[0], &ch->l[i].id[0], WARD_ID_BYTES);
+    !same_bytes(&ch->l[i].id[0], &ch->l[j].id[0], WARD_ID_BYTES);
 
   predicate root_good{L}(struct ward_chain *ch, struct ward_trust *t) =
     is_root(&ch->l[0].b) && trusted(t, &ch->l[0].b.issuer[0]);

@@ -80,25 +80,30 @@ ctx_free_slot(const struct ward_contexts *t)
 	return WARD_CTX_MAX;
 }
 
-/* An empty window. */
-/*@ requires \valid(c);
-    assigns c->hi, c->seen[0 .. WARD_NONCE_WINDOW - 1];
-    ensures c->hi == 0;
-    ensures \forall integer k; 0 <= k < WARD_NONCE_WINDOW ==> c->seen[k] == 0;
+/* A closed slot with an empty window. */
+/*@ requires \valid(t);
+    requires i < WARD_CTX_MAX;
+    assigns t->c[i].open, t->c[i].hi, t->c[i].seen[0 .. WARD_NONCE_WINDOW - 1];
+    ensures t->c[i].open == 0 && t->c[i].hi == 0;
+    ensures \forall integer k; 0 <= k < WARD_NONCE_WINDOW ==>
+      t->c[i].seen[k] == 0;
+    ensures ctx_ok(t, i);
 */
 static void
-ctx_window_reset(struct ward_context *c)
+ctx_reset(struct ward_contexts *t, uint32_t i)
 {
 	uint32_t k;
 
-	c->hi = 0;
+	t->c[i].open = 0;
+	t->c[i].hi = 0;
 	/*@ loop invariant 0 <= k <= WARD_NONCE_WINDOW;
-	    loop invariant \forall integer q; 0 <= q < k ==> c->seen[q] == 0;
-	    loop assigns k, c->seen[0 .. WARD_NONCE_WINDOW - 1];
+	    loop invariant \forall integer q; 0 <= q < k ==> t->c[i].seen[q] == 0;
+	    loop invariant t->c[i].open == 0 && t->c[i].hi == 0;
+	    loop assigns k, t->c[i].seen[0 .. WARD_NONCE_WINDOW - 1];
 	    loop variant WARD_NONCE_WINDOW - k;
 	*/
 	for (k = 0; k < WARD_NONCE_WINDOW; k++)
-		c->seen[k] = 0;
+		t->c[i].seen[k] = 0;
 }
 
 /*@ requires \valid(t);
@@ -129,14 +134,14 @@ ward_contexts_init(struct ward_contexts *t)
 
 	/*@ loop invariant 0 <= i <= WARD_CTX_MAX;
 	    loop invariant \forall integer q; 0 <= q < i ==>
-	      t->c[q].open == 0 && context_ok(&t->c[q]);
-	    loop assigns i, t->c[0 .. WARD_CTX_MAX - 1];
+	      t->c[q].open == 0 && ctx_ok(t, q);
+	    loop assigns i, t->c[0 .. WARD_CTX_MAX - 1].open,
+	      t->c[0 .. WARD_CTX_MAX - 1].hi,
+	      t->c[0 .. WARD_CTX_MAX - 1].seen[0 .. WARD_NONCE_WINDOW - 1];
 	    loop variant WARD_CTX_MAX - i;
 	*/
-	for (i = 0; i < WARD_CTX_MAX; i++) {
-		t->c[i].open = 0;
-		ctx_window_reset(&t->c[i]);
-	}
+	for (i = 0; i < WARD_CTX_MAX; i++)
+		ctx_reset(t, i);
 }
 
 int
@@ -149,13 +154,13 @@ ward_context_open(struct ward_contexts *t, const uint8_t *id)
 	i = ctx_free_slot(t);
 	if (i == WARD_CTX_MAX)
 		return WARD_E_CONTEXT_FULL;
-	ctx_window_reset(&t->c[i]);
+	ctx_reset(t, i);
 	ctx_fill(t, i, id);
 	t->c[i].open = 1;
 	/*@ assert others: \forall integer q; 0 <= q < WARD_CTX_MAX && q != i ==>
 	      ctx_same{Pre, Here}(t, q);
 	*/
-	/*@ assert self: context_ok(&t->c[i]); */
+	/*@ assert self: ctx_ok(t, i); */
 	/*@ assert twins: \forall integer q; 0 <= q < WARD_CTX_MAX && q != i &&
 	      t->c[q].open == 1 ==> !ctx_twins(t, q, i);
 	*/
@@ -181,6 +186,13 @@ ward_context_close(struct ward_contexts *t, const uint8_t *id)
 
 	if (i == WARD_CTX_MAX)
 		return WARD_E_CONTEXT_UNKNOWN;
+	/* Ids are unique among open slots: i is the only one to close. */
+	/*@ assert only: \forall integer q; 0 <= q < WARD_CTX_MAX && q != i &&
+	      t->c[q].open == 1 ==> !ctx_twins(t, q, i);
+	*/
+	/*@ assert only_id: \forall integer q; 0 <= q < WARD_CTX_MAX && q != i &&
+	      t->c[q].open == 1 ==> !ctx_is(t, q, id);
+	*/
 	t->c[i].open = 0;
 	/*@ assert others: \forall integer q; 0 <= q < WARD_CTX_MAX && q != i ==>
 	      ctx_same{Pre, Here}(t, q);

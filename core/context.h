@@ -50,13 +50,24 @@ struct ward_contexts {
     \forall integer j; 0 <= j < WARD_CTX_BYTES ==>
       t->c[a].id[j] == t->c[b].id[j];
 
-  // The validity predicate of the table: every slot valid, and no two open
-  // slots with the same id.
+  // context_ok(&t->c[i]), written by index (the provers handle indices
+  // into one base pointer far better than pointers into the table).
+  predicate ctx_ok{L}(struct ward_contexts *t, integer i) =
+    (t->c[i].open == 0 || t->c[i].open == 1) &&
+    (\forall integer k; 0 <= k < WARD_NONCE_WINDOW ==>
+       (t->c[i].seen[k] % WARD_NONCE_WINDOW == k || t->c[i].seen[k] == 0) &&
+       t->c[i].seen[k] <= t->c[i].hi);
+
+  // No two open slots hold the same id.
+  predicate ctx_unique{L}(struct ward_contexts *t) =
+    \forall integer a, b; 0 <= a < WARD_CTX_MAX && 0 <= b < WARD_CTX_MAX &&
+      t->c[a].open == 1 && t->c[b].open == 1 && ctx_twins(t, a, b) ==>
+        a == b;
+
+  // The validity predicate of the table.
   predicate contexts_ok{L}(struct ward_contexts *t) =
-    (\forall integer i; 0 <= i < WARD_CTX_MAX ==> context_ok(&t->c[i])) &&
-    (\forall integer a, b; 0 <= a < WARD_CTX_MAX && 0 <= b < WARD_CTX_MAX &&
-       t->c[a].open == 1 && t->c[b].open == 1 && ctx_twins(t, a, b) ==>
-         a == b);
+    (\forall integer i; 0 <= i < WARD_CTX_MAX ==> ctx_ok(t, i)) &&
+    ctx_unique(t);
 
   predicate ctx_known{L}(struct ward_contexts *t, uint8_t *id) =
     \exists integer i; 0 <= i < WARD_CTX_MAX &&

@@ -1,0 +1,464 @@
+/*
+ * codec.c -- the canonical wire encoding of a capability block.
+ *
+ * Verified: the contracts are in codec.h.  The static helpers below carry
+ * their own contracts because nothing outside this file may call them.
+ * Every byte of the input is checked before any byte of *out is written,
+ * so a refusal leaves *out exactly as it was.
+ */
+#include "codec.h"
+
+/* Checked by the compiler; Frama-C parses C99 here and never sees them. */
+#ifndef WARD_PROOF
+_Static_assert(WARD_OFF_SCOPE_LEN + 2u == WARD_BLOCK_HDR,
+	       "the scope follows the scope length");
+_Static_assert(WARD_WIRE_MIN + WARD_SCOPE_MAX == WARD_BLOCK_MAX,
+	       "a block fits WARD_BLOCK_MAX");
+#endif
+
+/*
+ * Fixed-offset integer access.  The offset is a parameter rather than a
+ * shifted pointer so that the postconditions speak about the same base
+ * pointer as encoded_as and canonical_block.
+ */
+
+/*@ requires o <= WARD_BLOCK_MAX;
+    requires \valid_read(p + (o .. o + 1));
+    assigns \nothing;
+    ensures \result == be16_at(p, o);
+*/
+static uint16_t
+get16_at(const uint8_t *p, size_t o)
+{
+	return (uint16_t)((uint32_t)p[o] * 256u + (uint32_t)p[o + 1u]);
+}
+
+/*@ requires o <= WARD_BLOCK_MAX;
+    requires \valid_read(p + (o .. o + 3));
+    assigns \nothing;
+    ensures \result == be32_at(p, o);
+*/
+static uint32_t
+get32_at(const uint8_t *p, size_t o)
+{
+	return (uint32_t)p[o] * 16777216u + (uint32_t)p[o + 1u] * 65536u +
+	       (uint32_t)p[o + 2u] * 256u + (uint32_t)p[o + 3u];
+}
+
+/*@ requires o <= WARD_BLOCK_MAX;
+    requires \valid_read(p + (o .. o + 7));
+    assigns \nothing;
+    ensures \result == be64_at(p, o);
+*/
+static uint64_t
+get64_at(const uint8_t *p, size_t o)
+{
+	return (uint64_t)p[o] * 72057594037927936u +
+	       (uint64_t)p[o + 1u] * 281474976710656u +
+	       (uint64_t)p[o + 2u] * 1099511627776u +
+	       (uint64_t)p[o + 3u] * 4294967296u +
+	       (uint64_t)p[o + 4u] * 16777216u +
+	       (uint64_t)p[o + 5u] * 65536u +
+	       (uint64_t)p[o + 6u] * 256u +
+	       (uint64_t)p[o + 7u];
+}
+
+/*@ requires o + 2 <= WARD_BLOCK_MAX;
+    requires \valid(p + (o .. o + 1));
+    assigns p[o .. o + 1];
+    ensures be16_at(p, o) == v;
+*/
+static void
+put16_at(uint8_t *p, size_t o, uint16_t v)
+{
+	p[o] = (uint8_t)(v / 256u);
+	p[o + 1u] = (uint8_t)(v % 256u);
+}
+
+/*@ requires o + 4 <= WARD_BLOCK_MAX;
+    requires \valid(p + (o .. o + 3));
+    assigns p[o .. o + 3];
+    ensures be32_at(p, o) == v;
+*/
+static void
+put32_at(uint8_t *p, size_t o, uint32_t v)
+{
+	put16_at(p, o, (uint16_t)(v / 65536u));
+	put16_at(p, o + 2u, (uint16_t)(v % 65536u));
+}
+
+/*@ requires o + 8 <= WARD_BLOCK_MAX;
+    requires \valid(p + (o .. o + 7));
+    assigns p[o .. o + 7];
+    ensures be64_at(p, o) == v;
+*/
+static void
+put64_at(uint8_t *p, size_t o, uint64_t v)
+{
+	put32_at(p, o, (uint32_t)(v / 4294967296u));
+	put32_at(p, o + 4u, (uint32_t)(v % 4294967296u));
+}
+
+/* Byte copies, written out because the verified core calls no library. */
+
+/*@ requires o + n <= WARD_BLOCK_MAX;
+    requires \valid(dst + (0 .. n - 1));
+    requires \valid_read(src + (o .. o + n - 1));
+    requires \separated(dst + (0 .. n - 1), src + (o .. o + n - 1));
+    assigns dst[0 .. n - 1];
+    ensures \forall integer k; 0 <= k < n ==> dst[k] == src[o + k];
+*/
+static void
+copy_from(uint8_t *dst, const uint8_t *src, size_t o, size_t n)
+{
+	size_t i;
+
+	/*@ loop invariant 0 <= i <= n;
+	    loop invariant \forall integer k; 0 <= k < i ==> dst[k] == \at(src[o + k], Pre);
+	    loop assigns i, dst[0 .. n - 1];
+	    loop variant n - i;
+	*/
+	for (i = 0; i < n; i++)
+		dst[i] = src[o + i];
+}
+
+/*@ requires o + n <= WARD_BLOCK_MAX;
+    requires \valid(dst + (o .. o + n - 1));
+    requires \valid_read(src + (0 .. n - 1));
+    requires \separated(dst + (o .. o + n - 1), src + (0 .. n - 1));
+    assigns dst[o .. o + n - 1];
+    ensures \forall integer k; 0 <= k < n ==> dst[o + k] == src[k];
+*/
+static void
+copy_to(uint8_t *dst, size_t o, const uint8_t *src, size_t n)
+{
+	size_t i;
+
+	/*@ loop invariant 0 <= i <= n;
+	    loop invariant \forall integer k; 0 <= k < i ==> dst[o + k] == \at(src[k], Pre);
+	    loop assigns i, dst[o .. o + n - 1];
+	    loop variant n - i;
+	*/
+	for (i = 0; i < n; i++)
+		dst[o + i] = src[i];
+}
+
+/*
+ * The acceptance check, on the bytes alone.  The order of the tests is the
+ * order of the refusal behaviors of ward_block_decode.
+ */
+/*@ requires len == 0 || \valid_read(in + (0 .. len - 1));
+    assigns \nothing;
+    ensures \result == WARD_OK <==> canonical_block(in, len);
+
+    behavior too_short:
+      assumes !wire_long_enough(len);
+      ensures \result == WARD_E_MALFORMED;
+    behavior bad_version:
+      assumes wire_long_enough(len) && !wire_version_ok(in);
+      ensures \result == WARD_E_VERSION;
+    behavior bad_kind:
+      assumes wire_long_enough(len) && wire_version_ok(in) &&
+              !wire_kind_ok(in);
+      ensures \result == WARD_E_KIND;
+    behavior bad_flag:
+      assumes wire_long_enough(len) && wire_version_ok(in) &&
+              wire_kind_ok(in) && !wire_flags_ok(in);
+      ensures \result == WARD_E_FLAGS;
+    behavior bad_field:
+      assumes wire_long_enough(len) && wire_version_ok(in) &&
+              wire_kind_ok(in) && wire_flags_ok(in) && !wire_fields_ok(in);
+      ensures \result == WARD_E_NONCANONICAL;
+    behavior scope_too_long:
+      assumes wire_long_enough(len) && wire_version_ok(in) &&
+              wire_kind_ok(in) && wire_flags_ok(in) && wire_fields_ok(in) &&
+              !wire_scope_fits(in);
+      ensures \result == WARD_E_OVERSIZE;
+    behavior trailing:
+      assumes wire_long_enough(len) && wire_header_ok(in) &&
+              len > wire_len_of(in);
+      ensures \result == WARD_E_TRAILING;
+    behavior truncated:
+      assumes wire_long_enough(len) && wire_header_ok(in) &&
+              len < wire_len_of(in);
+      ensures \result == WARD_E_MALFORMED;
+    behavior bad_scope_byte:
+      assumes wire_long_enough(len) && wire_header_ok(in) &&
+              len == wire_len_of(in) && !wire_scope_ok(in);
+      ensures \result == WARD_E_NONCANONICAL;
+    behavior accepted:
+      assumes canonical_block(in, len);
+      ensures \result == WARD_OK;
+
+    complete behaviors;
+    disjoint behaviors;
+*/
+static int
+block_check(const uint8_t *in, size_t len)
+{
+	size_t scope_len, i;
+
+	if (len < WARD_WIRE_MIN)
+		return WARD_E_MALFORMED;
+	if (in[WARD_OFF_VERSION] != WARD_VERSION)
+		return WARD_E_VERSION;
+	if (in[WARD_OFF_KIND] < 1u || in[WARD_OFF_KIND] > WARD_KIND_LAST)
+		return WARD_E_KIND;
+	if (in[WARD_OFF_INVOKE] > 1u || in[WARD_OFF_READ] > 1u ||
+	    in[WARD_OFF_WRITE] > 1u || in[WARD_OFF_DELEGATE] > 1u)
+		return WARD_E_FLAGS;
+	scope_len = get16_at(in, WARD_OFF_SCOPE_LEN);
+	if (in[WARD_OFF_DEPTH] >= WARD_CHAIN_MAX || scope_len == 0u ||
+	    get64_at(in, WARD_OFF_NOT_BEFORE) > get64_at(in, WARD_OFF_NOT_AFTER))
+		return WARD_E_NONCANONICAL;
+	if (scope_len > WARD_SCOPE_MAX)
+		return WARD_E_OVERSIZE;
+	if (len > WARD_WIRE_MIN + scope_len)
+		return WARD_E_TRAILING;
+	if (len < WARD_WIRE_MIN + scope_len)
+		return WARD_E_MALFORMED;
+	/*@ loop invariant 0 <= i <= scope_len;
+	    loop invariant \forall integer k; 0 <= k < i ==>
+	      0x21 <= in[WARD_OFF_SCOPE + k] <= 0x7e;
+	    loop assigns i;
+	    loop variant scope_len - i;
+	*/
+	for (i = 0; i < scope_len; i++) {
+		if (in[WARD_OFF_SCOPE + i] < 0x21u ||
+		    in[WARD_OFF_SCOPE + i] > 0x7eu)
+			return WARD_E_NONCANONICAL;
+	}
+	return WARD_OK;
+}
+
+/* ---- decoding: the fields of *out from input block_check accepted ---- */
+
+/*@ requires \valid_read(in + (0 .. WARD_BLOCK_HDR - 1));
+    requires \valid(out);
+    requires \separated(out, in + (0 .. WARD_BLOCK_HDR - 1));
+    assigns out->parent[0 .. WARD_ID_BYTES - 1],
+            out->issuer[0 .. WARD_KEY_BYTES - 1],
+            out->holder[0 .. WARD_KEY_BYTES - 1],
+            out->context[0 .. WARD_CTX_BYTES - 1];
+    ensures \forall integer k; 0 <= k < WARD_ID_BYTES ==>
+      in[WARD_OFF_PARENT + k] == out->parent[k];
+    ensures \forall integer k; 0 <= k < WARD_KEY_BYTES ==>
+      in[WARD_OFF_ISSUER + k] == out->issuer[k];
+    ensures \forall integer k; 0 <= k < WARD_KEY_BYTES ==>
+      in[WARD_OFF_HOLDER + k] == out->holder[k];
+    ensures \forall integer k; 0 <= k < WARD_CTX_BYTES ==>
+      in[WARD_OFF_CONTEXT + k] == out->context[k];
+*/
+static void
+get_ids(struct ward_block *out, const uint8_t *in)
+{
+	copy_from(&out->parent[0], in, WARD_OFF_PARENT, WARD_ID_BYTES);
+	copy_from(&out->issuer[0], in, WARD_OFF_ISSUER, WARD_KEY_BYTES);
+	copy_from(&out->holder[0], in, WARD_OFF_HOLDER, WARD_KEY_BYTES);
+	copy_from(&out->context[0], in, WARD_OFF_CONTEXT, WARD_CTX_BYTES);
+}
+
+/*@ requires \valid_read(in + (0 .. len - 1));
+    requires \valid(out);
+    requires \separated(out, in + (0 .. len - 1));
+    requires canonical_block(in, len);
+    assigns *out;
+    ensures encoded_bytes(out, in);
+    ensures encoded_ids(out, in);
+    ensures encoded_ints(out, in);
+    ensures encoded_scope(out, in);
+    ensures encoded_sig(out, in, len);
+    ensures len == wire_len(out);
+    ensures block_ok(out);
+*/
+static void
+block_fill(struct ward_block *out, const uint8_t *in, size_t len)
+{
+	get_ids(out, in);
+	copy_from(&out->scope[0], in, WARD_OFF_SCOPE, len - WARD_WIRE_MIN);
+	copy_from(&out->sig[0], in, len - WARD_SIG_BYTES, WARD_SIG_BYTES);
+	out->version = in[WARD_OFF_VERSION];
+	out->kind = in[WARD_OFF_KIND];
+	out->r_invoke = in[WARD_OFF_INVOKE];
+	out->r_read = in[WARD_OFF_READ];
+	out->r_write = in[WARD_OFF_WRITE];
+	out->r_delegate = in[WARD_OFF_DELEGATE];
+	out->depth = in[WARD_OFF_DEPTH];
+	out->not_before = get64_at(in, WARD_OFF_NOT_BEFORE);
+	out->not_after = get64_at(in, WARD_OFF_NOT_AFTER);
+	out->max_uses = get32_at(in, WARD_OFF_MAX_USES);
+	out->scope_len = get16_at(in, WARD_OFF_SCOPE_LEN);
+}
+
+int
+ward_block_decode(struct ward_block *out, const uint8_t *in, size_t len)
+{
+	int rc;
+
+	rc = block_check(in, len);
+	if (rc == WARD_OK)
+		block_fill(out, in, len);
+	return rc;
+}
+
+/* ---- encoding ---- */
+
+/*@ requires \valid(out + (0 .. WARD_BLOCK_HDR - 1));
+    requires \valid_read(b);
+    requires \separated(out + (0 .. WARD_BLOCK_HDR - 1), b);
+    assigns out[WARD_OFF_PARENT .. WARD_OFF_NOT_BEFORE - 1];
+    ensures \forall integer k; 0 <= k < WARD_ID_BYTES ==>
+      out[WARD_OFF_PARENT + k] == b->parent[k];
+    ensures \forall integer k; 0 <= k < WARD_KEY_BYTES ==>
+      out[WARD_OFF_ISSUER + k] == b->issuer[k];
+    ensures \forall integer k; 0 <= k < WARD_KEY_BYTES ==>
+      out[WARD_OFF_HOLDER + k] == b->holder[k];
+    ensures \forall integer k; 0 <= k < WARD_CTX_BYTES ==>
+      out[WARD_OFF_CONTEXT + k] == b->context[k];
+*/
+static void
+put_ids(uint8_t *out, const struct ward_block *b)
+{
+	copy_to(out, WARD_OFF_PARENT, &b->parent[0], WARD_ID_BYTES);
+	copy_to(out, WARD_OFF_ISSUER, &b->issuer[0], WARD_KEY_BYTES);
+	copy_to(out, WARD_OFF_HOLDER, &b->holder[0], WARD_KEY_BYTES);
+	copy_to(out, WARD_OFF_CONTEXT, &b->context[0], WARD_CTX_BYTES);
+}
+
+/*@ requires \valid(out + (0 .. WARD_BLOCK_HDR - 1));
+    requires \valid_read(b);
+    requires \separated(out + (0 .. WARD_BLOCK_HDR - 1), b);
+    assigns out[WARD_OFF_NOT_BEFORE .. WARD_BLOCK_HDR - 1];
+    ensures be64_at(out, WARD_OFF_NOT_BEFORE) == b->not_before;
+    ensures be64_at(out, WARD_OFF_NOT_AFTER) == b->not_after;
+    ensures be32_at(out, WARD_OFF_MAX_USES) == b->max_uses;
+    ensures be16_at(out, WARD_OFF_SCOPE_LEN) == b->scope_len;
+*/
+static void
+put_ints(uint8_t *out, const struct ward_block *b)
+{
+	put64_at(out, WARD_OFF_NOT_BEFORE, b->not_before);
+	put64_at(out, WARD_OFF_NOT_AFTER, b->not_after);
+	put32_at(out, WARD_OFF_MAX_USES, b->max_uses);
+	put16_at(out, WARD_OFF_SCOPE_LEN, b->scope_len);
+}
+
+/*@ requires \valid(out + (0 .. WARD_BLOCK_HDR - 1));
+    requires \valid_read(b);
+    requires \separated(out + (0 .. WARD_BLOCK_HDR - 1), b);
+    assigns out[0 .. WARD_BLOCK_HDR - 1];
+    ensures encoded_bytes(b, out);
+    ensures encoded_ids(b, out);
+    ensures encoded_ints(b, out);
+*/
+static void
+put_header(uint8_t *out, const struct ward_block *b)
+{
+	put_ids(out, b);
+	put_ints(out, b);
+	out[WARD_OFF_VERSION] = b->version;
+	out[WARD_OFF_KIND] = b->kind;
+	out[WARD_OFF_INVOKE] = b->r_invoke;
+	out[WARD_OFF_READ] = b->r_read;
+	out[WARD_OFF_WRITE] = b->r_write;
+	out[WARD_OFF_DELEGATE] = b->r_delegate;
+	out[WARD_OFF_DEPTH] = b->depth;
+}
+
+int
+ward_block_encode(uint8_t *out, size_t cap, const struct ward_block *b,
+		  size_t *out_len)
+{
+	size_t n;
+
+	n = WARD_WIRE_MIN + (size_t)b->scope_len;
+	if (cap < n)
+		return WARD_E_OVERSIZE;
+	put_header(out, b);
+	copy_to(out, WARD_OFF_SCOPE, &b->scope[0], b->scope_len);
+	copy_to(out, n - WARD_SIG_BYTES, &b->sig[0], WARD_SIG_BYTES);
+	/*@ assert encoded_bytes(b, out); */
+	/*@ assert encoded_ids(b, out); */
+	/*@ assert encoded_ints(b, out); */
+	*out_len = n;
+	return WARD_OK;
+}
+
+/* ---- big-endian helpers ---- */
+
+uint16_t
+ward_get_be16(const uint8_t *p)
+{
+	return get16_at(p, 0);
+}
+
+uint32_t
+ward_get_be32(const uint8_t *p)
+{
+	return get32_at(p, 0);
+}
+
+uint64_t
+ward_get_be64(const uint8_t *p)
+{
+	return get64_at(p, 0);
+}
+
+void
+ward_put_be16(uint8_t *p, uint16_t v)
+{
+	put16_at(p, 0, v);
+}
+
+void
+ward_put_be32(uint8_t *p, uint32_t v)
+{
+	put32_at(p, 0, v);
+}
+
+void
+ward_put_be64(uint8_t *p, uint64_t v)
+{
+	put64_at(p, 0, v);
+}
+
+/*
+ * One encoding names one block: if the same bytes are the encoding of *b1
+ * and of *b2, the two blocks agree on every field.  Stated as a ghost
+ * function rather than an ACSL lemma because WP adds every lemma to the
+ * context of every goal, where this one sends the provers astray; the
+ * contract of a ghost function is proved the same way, once, for all
+ * arguments, and is used only where it is called.
+ */
+/*@ ghost
+  /@ requires encoded_as(b1, in, len) && encoded_as(b2, in, len);
+     assigns \nothing;
+     ensures same_block(b1, b2);
+  @/
+  void
+  lemma_encoding_names_one_block(struct ward_block *b1,
+                                 struct ward_block *b2,
+                                 uint8_t *in, size_t len)
+  {
+    /@ assert b1->version == b2->version && b1->kind == b2->kind &&
+              b1->r_invoke == b2->r_invoke && b1->r_read == b2->r_read &&
+              b1->r_write == b2->r_write &&
+              b1->r_delegate == b2->r_delegate && b1->depth == b2->depth; @/
+    /@ assert \forall integer k; 0 <= k < WARD_ID_BYTES ==>
+                b1->parent[k] == b2->parent[k]; @/
+    /@ assert \forall integer k; 0 <= k < WARD_KEY_BYTES ==>
+                b1->issuer[k] == b2->issuer[k]; @/
+    /@ assert \forall integer k; 0 <= k < WARD_KEY_BYTES ==>
+                b1->holder[k] == b2->holder[k]; @/
+    /@ assert \forall integer k; 0 <= k < WARD_CTX_BYTES ==>
+                b1->context[k] == b2->context[k]; @/
+    /@ assert b1->not_before == b2->not_before &&
+              b1->not_after == b2->not_after &&
+              b1->max_uses == b2->max_uses &&
+              b1->scope_len == b2->scope_len; @/
+    /@ assert \forall integer k; 0 <= k < b1->scope_len ==>
+                b1->scope[k] == b2->scope[k]; @/
+    /@ assert \forall integer k; 0 <= k < WARD_SIG_BYTES ==>
+                b1->sig[k] == b2->sig[k]; @/
+  }
+*/

@@ -1,0 +1,300 @@
+/*
+ * test_ledger.c -- use counts along the chain (property (c)): every
+ * approval spends one use of every ancestor, all or none, and a crash may
+ * waste reserved uses but never overspend.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "t.h"
+#include "ledger.h"
+
+/* The ledger is large: keep it (and its copies) out of the stack. */
+static struct ward_ledger L, L_before;
+
+/* An id whose first two bytes read v (home = v % 1024), told apart by tag. */
+static void
+mkid(uint8_t id[WARD_ID_BYTES], unsigned v, unsigned tag)
+{
+	memset(id, 0, WARD_ID_BYTES);
+	id[0] = (uint8_t)(v & 0xff);
+	id[1] = (uint8_t)(v >> 8);
+	id[2] = (uint8_t)(tag & 0xff);
+	id[3] = (uint8_t)(tag >> 8);
+	id[31] = 0x5a;
+}
+
+/* ledger_ok, checked at run time. */
+static int
+ledger_ok_rt(const struct ward_ledger *l)
+{
+	size_t k, q;
+
+	for (k = 0; k < WARD_LEDGER_N; k++) {
+		const struct ward_ledger_entry *e = &l->e[k];
+		unsigned home;
+
+		if (e->live > 1 || e->dirty > 1)
+			return 0;
+		if (!e->live)
+			continue;
+		if (!(e->used <= e->reserved && e->reserved <= e->max))
+			return 0;
+		home = (e->id[0] + 256u * e->id[1]) % WARD_BUCKETS;
+		if (k / WARD_LEDGER_WAYS != home)
+			return 0;
+		for (q = k + 1; q < WARD_LEDGER_N; q++)
+			if (l->e[q].live && memcmp(l->e[q].id, e->id, WARD_ID_BYTES) == 0)
+				return 0;
+	}
+	return 1;
+}
+
+/* Register a chain of n blocks root first, with the given maxima. */
+static int
+register_chain(uint32_t *slot, uint8_t ids[][WARD_ID_BYTES],
+	       const uint32_t *max, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		int rc = ward_ledger_find(&L, ids[i], max[i], &slot[i]);
+		if (rc != WARD_OK)
+			return rc;
+	}
+	return WARD_OK;
+}
+
+TEST(consume_spends_every_ancestor)
+{
+	uint8_t ids[3][WARD_ID_BYTES];
+	uint32_t max[3] = { 10, 5, 3 }, slot[3];
+
+	ward_ledger_init(&L);
+	mkid(ids[0], 1, 1);
+	mkid(ids[1], 2, 2);
+	mkid(ids[2], 3, 3);
+	EXPECT_EQ(register_chain(slot, ids, max, 3), WARD_OK);
+	EXPECT_EQ(ward_ledger_consume(&L, slot, 3), WARD_OK);
+	EXPECT_EQ(L.e[slot[0]].used, 1);
+	EXPECT_EQ(L.e[slot[1]].used, 1);
+	EXPECT_EQ(L.e[slot[2]].used, 1);
+	EXPECT(ledger_ok_rt(&L));
+}
+
+TEST(ten_delegated_children_share_root_budget)
+{
+	uint8_t root[WARD_ID_BYTES], child[WARD_ID_BYTES];
+	uint32_t slot[2], granted = 0, c, k;
+
+	ward_ledger_init(&L);
+	mkid(root, 7, 0);
+	/* Root allows 5 uses; each of ten children claims 5 too. */
+	for (c = 0; c < 10; c++) {
+		mkid(child, 100 + c, c);
+		EXPECT_EQ(ward_ledger_find(&L, root, 5, &slot[0]), WARD_OK);
+		EXPECT_EQ(ward_ledger_find(&L, child, 5, &slot[1]), WARD_OK);
+		for (k = 0; k < 5; k++)
+			if (ward_ledger_consume(&L, slot, 2) == WARD_OK)
+				granted++;
+	}
+	EXPECT_EQ(granted, 5);
+	EXPECT_EQ(L.e[slot[0]].used, 5);
+	EXPECT(ledger_ok_rt(&L));
+}
+
+TEST(exhausted_refusal_leaves_ledger_unchanged)
+{
+	uint8_t ids[3][WARD_ID_BYTES];
+	uint32_t max[3] = { 10, 1, 10 }, slot[3];
+
+	ward_ledger_init(&L);
+	mkid(ids[0], 11, 0);
+	mkid(ids[1], 12, 0);
+	mkid(ids[2], 13, 0);
+	EXPECT_EQ(register_chain(slot, ids, max, 3), WARD_OK);
+	EXPECT_EQ(ward_ledger_consume(&L, slot, 3), WARD_OK);
+	/* The middle block is spent: the next approval must change nothing,
+	 * not even the root's count or a watermark. */
+	memcpy(&L_before, &L, sizeof L);
+	EXPECT_EQ(ward_ledger_consume(&L, slot, 3), WARD_E_USES_EXHAUSTED);
+	EXPECT(memcmp(&L_before, &L, sizeof L) == 0);
+	/* Also when the exhausted entry is listed last. */
+	{
+		uint32_t s2[2] = { slot[2], slot[1] };
+
+		memcpy(&L_before, &L, sizeof L);
+		EXPECT_EQ(ward_ledger_consume(&L, s2, 2), WARD_E_USES_EXHAUSTED);
+		EXPECT(memcmp(&L_before, &L, sizeof L) == 0);
+	}
+	EXPECT(ledger_ok_rt(&L));
+}
+
+TEST(zero_use_block_never_granted)
+{
+	uint8_t id[WARD_ID_BYTES];
+	uint32_t slot;
+
+	ward_ledger_init(&L);
+	mkid(id, 14, 0);
+	EXPECT_EQ(ward_ledger_find(&L, id, 0, &slot), WARD_OK);
+	EXPECT_EQ(ward_ledger_consume(&L, &slot, 1), WARD_E_USES_EXHAUSTED);
+	EXPECT_EQ(L.e[slot].used, 0);
+}
+
+TEST(reservation_watermark_raised_and_dirty_set)
+{
+	uint8_t id[WARD_ID_BYTES];
+	uint32_t slot, k;
+
+	ward_ledger_init(&L);
+	mkid(id, 20, 0);
+	EXPECT_EQ(ward_ledger_find(&L, id, 1000, &slot), WARD_OK);
+	EXPECT_EQ(L.e[slot].reserved, 0);
+	EXPECT_EQ(L.e[slot].dirty, 0);
+	EXPECT_EQ(ward_ledger_consume(&L, &slot, 1), WARD_OK);
+	EXPECT_EQ(L.e[slot].reserved, WARD_RESERVE_STEP);
+	EXPECT_EQ(L.e[slot].dirty, 1);
+	ward_ledger_clean(&L, slot);
+	EXPECT_EQ(L.e[slot].dirty, 0);
+	/* Inside the reservation: no new watermark to persist. */
+	for (k = 1; k < WARD_RESERVE_STEP; k++)
+		EXPECT_EQ(ward_ledger_consume(&L, &slot, 1), WARD_OK);
+	EXPECT_EQ(L.e[slot].used, WARD_RESERVE_STEP);
+	EXPECT_EQ(L.e[slot].dirty, 0);
+	/* The next use crosses it. */
+	EXPECT_EQ(ward_ledger_consume(&L, &slot, 1), WARD_OK);
+	EXPECT_EQ(L.e[slot].reserved, 2 * WARD_RESERVE_STEP);
+	EXPECT_EQ(L.e[slot].dirty, 1);
+	EXPECT(ledger_ok_rt(&L));
+}
+
+TEST(reservation_never_above_max)
+{
+	uint8_t id[WARD_ID_BYTES];
+	uint32_t slot;
+
+	ward_ledger_init(&L);
+	mkid(id, 21, 0);
+	EXPECT_EQ(ward_ledger_find(&L, id, 3, &slot), WARD_OK);
+	EXPECT_EQ(ward_ledger_consume(&L, &slot, 1), WARD_OK);
+	EXPECT_EQ(L.e[slot].reserved, 3);
+	EXPECT(ledger_ok_rt(&L));
+}
+
+TEST(restore_after_crash_never_overspends)
+{
+	uint8_t id[WARD_ID_BYTES];
+	uint32_t slot, persisted, spent = 0, max = 150;
+
+	ward_ledger_init(&L);
+	mkid(id, 30, 0);
+	EXPECT_EQ(ward_ledger_find(&L, id, max, &slot), WARD_OK);
+	/* Spend 70 uses, persisting the watermark whenever it is dirty. */
+	persisted = 0;
+	while (spent < 70) {
+		EXPECT_EQ(ward_ledger_consume(&L, &slot, 1), WARD_OK);
+		spent++;
+		if (L.e[slot].dirty) {
+			persisted = L.e[slot].reserved;
+			ward_ledger_clean(&L, slot);
+		}
+	}
+	EXPECT(persisted >= spent);
+	/* Crash: memory is gone, only the persisted watermark survives. */
+	ward_ledger_init(&L);
+	EXPECT_EQ(ward_ledger_restore(&L, id, max, persisted), WARD_OK);
+	EXPECT_EQ(ward_ledger_find(&L, id, max, &slot), WARD_OK);
+	EXPECT_EQ(L.e[slot].used, persisted);
+	while (ward_ledger_consume(&L, &slot, 1) == WARD_OK)
+		spent++;
+	EXPECT(spent <= max);
+	EXPECT_EQ(L.e[slot].used, max);
+	/* A watermark above max restores to max, never beyond. */
+	ward_ledger_init(&L);
+	EXPECT_EQ(ward_ledger_restore(&L, id, max, 4000000000u), WARD_OK);
+	EXPECT_EQ(ward_ledger_find(&L, id, max, &slot), WARD_OK);
+	EXPECT_EQ(L.e[slot].used, max);
+	EXPECT_EQ(ward_ledger_consume(&L, &slot, 1), WARD_E_USES_EXHAUSTED);
+	EXPECT(ledger_ok_rt(&L));
+}
+
+TEST(restore_never_lowers_used)
+{
+	uint8_t id[WARD_ID_BYTES];
+	uint32_t slot, k;
+
+	ward_ledger_init(&L);
+	mkid(id, 31, 0);
+	EXPECT_EQ(ward_ledger_find(&L, id, 100, &slot), WARD_OK);
+	for (k = 0; k < 10; k++)
+		EXPECT_EQ(ward_ledger_consume(&L, &slot, 1), WARD_OK);
+	EXPECT_EQ(ward_ledger_restore(&L, id, 100, 3), WARD_OK);
+	EXPECT_EQ(L.e[slot].used, 10);
+	EXPECT(ledger_ok_rt(&L));
+}
+
+TEST(full_bucket_refused_nothing_evicted)
+{
+	uint8_t id[WARD_ID_BYTES];
+	uint32_t slot[WARD_LEDGER_WAYS], extra, w;
+
+	ward_ledger_init(&L);
+	for (w = 0; w < WARD_LEDGER_WAYS; w++) {
+		mkid(id, 40, w);
+		EXPECT_EQ(ward_ledger_find(&L, id, 9, &slot[w]), WARD_OK);
+		EXPECT_EQ(ward_ledger_consume(&L, &slot[w], 1), WARD_OK);
+	}
+	memcpy(&L_before, &L, sizeof L);
+	mkid(id, 40, 999);
+	EXPECT_EQ(ward_ledger_find(&L, id, 9, &extra), WARD_E_LEDGER_FULL);
+	EXPECT_EQ(ward_ledger_restore(&L, id, 9, 0), WARD_E_LEDGER_FULL);
+	EXPECT(memcmp(&L_before, &L, sizeof L) == 0);
+	/* Another id of the same home bucket: also refused. */
+	mkid(id, 40 + WARD_BUCKETS, 0);
+	EXPECT_EQ(ward_ledger_find(&L, id, 9, &extra), WARD_E_LEDGER_FULL);
+	/* Every old entry is still found with its count. */
+	for (w = 0; w < WARD_LEDGER_WAYS; w++) {
+		mkid(id, 40, w);
+		EXPECT_EQ(ward_ledger_find(&L, id, 9, &extra), WARD_OK);
+		EXPECT_EQ(extra, slot[w]);
+		EXPECT_EQ(L.e[extra].used, 1);
+	}
+	/* Another bucket is unaffected. */
+	mkid(id, 41, 0);
+	EXPECT_EQ(ward_ledger_find(&L, id, 9, &extra), WARD_OK);
+	EXPECT(ledger_ok_rt(&L));
+}
+
+TEST(same_id_other_max_refused)
+{
+	uint8_t id[WARD_ID_BYTES];
+	uint32_t slot, other;
+
+	ward_ledger_init(&L);
+	mkid(id, 50, 0);
+	EXPECT_EQ(ward_ledger_find(&L, id, 5, &slot), WARD_OK);
+	EXPECT_EQ(ward_ledger_consume(&L, &slot, 1), WARD_OK);
+	memcpy(&L_before, &L, sizeof L);
+	EXPECT_EQ(ward_ledger_find(&L, id, 500, &other), WARD_E_MALFORMED);
+	EXPECT_EQ(ward_ledger_restore(&L, id, 500, 0), WARD_E_MALFORMED);
+	EXPECT(memcmp(&L_before, &L, sizeof L) == 0);
+	EXPECT_EQ(ward_ledger_find(&L, id, 5, &other), WARD_OK);
+	EXPECT_EQ(other, slot);
+}
+
+int
+main(void)
+{
+	RUN(consume_spends_every_ancestor);
+	RUN(ten_delegated_children_share_root_budget);
+	RUN(exhausted_refusal_leaves_ledger_unchanged);
+	RUN(zero_use_block_never_granted);
+	RUN(reservation_watermark_raised_and_dirty_set);
+	RUN(reservation_never_above_max);
+	RUN(restore_after_crash_never_overspends);
+	RUN(restore_never_lowers_used);
+	RUN(full_bucket_refused_nothing_evicted);
+	RUN(same_id_other_max_refused);
+	T_EXIT();
+}
