@@ -51,28 +51,31 @@
     (clen == plen && same_bytes(c, p, plen)) ||
     scope_prefix(kind, c, clen, p, plen);
 
-  // Position i of s starts a component: the first byte, or right after a
-  // separator.
-  predicate comp_start{L}(integer sep, uint8_t *s, integer i) =
-    i == 0 || s[i - 1] == sep;
+  // Byte k of s, with a separator standing before and after the pattern.
+  logic integer scope_at{L}(integer sep, uint8_t *s, integer len,
+                            integer k) =
+    0 <= k && k < len ? s[k] : sep;
 
-  // Position i of s (0 <= i < len) shows that s is not canonical:
-  //  - an empty component: a separator that starts a component, except a
-  //    single leading '/' (an absolute path);
-  //  - a component "." or "..".
-  predicate scope_bad_at{L}(integer sep, uint8_t *s, integer len, integer i) =
-    (s[i] == sep && ((i == 0 && sep != '/') || (i > 0 && s[i - 1] == sep))) ||
-    (s[i] == '.' && comp_start(sep, s, i) &&
-       (i + 1 == len || s[i + 1] == sep)) ||
-    (s[i] == '.' && comp_start(sep, s, i) && i + 1 < len &&
-       s[i + 1] == '.' && (i + 2 == len || s[i + 2] == sep));
+  // Position j of s (0 <= j < len) starts a component -- it follows a
+  // separator, or the start -- that is empty (except a single leading
+  // '/', which makes an absolute path), or is "." or "..".
+  predicate scope_bad_at{L}(integer sep, uint8_t *s, integer len,
+                            integer j) =
+    scope_at(sep, s, len, j - 1) == sep &&
+    ((s[j] == sep && !(j == 0 && sep == '/')) ||
+     (s[j] == '.' && scope_at(sep, s, len, j + 1) == sep) ||
+     (s[j] == '.' && j + 1 < len && s[j + 1] == '.' &&
+        scope_at(sep, s, len, j + 2) == sep));
 
-  // No empty, "." or ".." component.  A trailing separator is fine.
-  // Kinds without a separator are matched whole: always canonical.
+  // No empty, "." or ".." component, so that a prefix of components
+  // means containment: "/a/../b" and "/a//b" are refused, "/a/b/" and
+  // "/a" are fine (a trailing separator is), and so is "fs.read" for a
+  // tool, but not "fs..read" or ".fs".  Kinds without a separator are
+  // matched whole: always canonical.
   predicate scope_canonical{L}(integer kind, uint8_t *s, integer len) =
     scope_sep(kind) == 0 ||
-    (\forall integer i; 0 <= i < len ==>
-       !scope_bad_at(scope_sep(kind), s, len, i));
+    (\forall integer j; 0 <= j < len ==>
+       !scope_bad_at(scope_sep(kind), s, len, j));
 
   // ---- attenuation ------------------------------------------------------
   predicate rights_within{L}(struct ward_block *c, struct ward_block *p) =

@@ -365,6 +365,34 @@ put_header(uint8_t *out, const struct ward_block *b)
 	out[WARD_OFF_DEPTH] = b->depth;
 }
 
+/*@ requires b->scope_len <= WARD_SCOPE_MAX;
+    requires \valid_read(b);
+    requires \valid(out + (0 .. wire_len(b) - 1));
+    requires \separated(out + (0 .. wire_len(b) - 1), b);
+    assigns out[0 .. wire_len(b) - 1];
+    ensures encoded_bytes(b, out);
+    ensures encoded_ids(b, out);
+    ensures encoded_ints(b, out);
+    ensures encoded_scope(b, out);
+    ensures encoded_sig(b, out, wire_len(b));
+*/
+static void
+block_put(uint8_t *out, const struct ward_block *b)
+{
+	size_t n;
+
+	n = WARD_WIRE_MIN + (size_t)b->scope_len;
+	copy_to(out, WARD_OFF_SCOPE, &b->scope[0], b->scope_len);
+	copy_to(out, n - WARD_SIG_BYTES, &b->sig[0], WARD_SIG_BYTES);
+	/*@ assert \forall integer k; 0 <= k < b->scope_len ==>
+	      out[WARD_OFF_SCOPE + k] == b->scope[k]; */
+	put_header(out, b);
+	/*@ assert \forall integer k; 0 <= k < b->scope_len ==>
+	      out[WARD_OFF_SCOPE + k] == b->scope[k]; */
+	/*@ assert \forall integer k; 0 <= k < WARD_SIG_BYTES ==>
+	      out[n - WARD_SIG_BYTES + k] == b->sig[k]; */
+}
+
 int
 ward_block_encode(uint8_t *out, size_t cap, const struct ward_block *b,
 		  size_t *out_len)
@@ -374,12 +402,7 @@ ward_block_encode(uint8_t *out, size_t cap, const struct ward_block *b,
 	n = WARD_WIRE_MIN + (size_t)b->scope_len;
 	if (cap < n)
 		return WARD_E_OVERSIZE;
-	put_header(out, b);
-	copy_to(out, WARD_OFF_SCOPE, &b->scope[0], b->scope_len);
-	copy_to(out, n - WARD_SIG_BYTES, &b->sig[0], WARD_SIG_BYTES);
-	/*@ assert encoded_bytes(b, out); */
-	/*@ assert encoded_ids(b, out); */
-	/*@ assert encoded_ints(b, out); */
+	block_put(out, b);
 	*out_len = n;
 	return WARD_OK;
 }

@@ -135,9 +135,7 @@ ward_contexts_init(struct ward_contexts *t)
 	/*@ loop invariant 0 <= i <= WARD_CTX_MAX;
 	    loop invariant \forall integer q; 0 <= q < i ==>
 	      t->c[q].open == 0 && ctx_ok(t, q);
-	    loop assigns i, t->c[0 .. WARD_CTX_MAX - 1].open,
-	      t->c[0 .. WARD_CTX_MAX - 1].hi,
-	      t->c[0 .. WARD_CTX_MAX - 1].seen[0 .. WARD_NONCE_WINDOW - 1];
+	    loop assigns i, t->c[0 .. WARD_CTX_MAX - 1];
 	    loop variant WARD_CTX_MAX - i;
 	*/
 	for (i = 0; i < WARD_CTX_MAX; i++)
@@ -164,6 +162,8 @@ ward_context_open(struct ward_contexts *t, const uint8_t *id)
 	/*@ assert twins: \forall integer q; 0 <= q < WARD_CTX_MAX && q != i &&
 	      t->c[q].open == 1 ==> !ctx_twins(t, q, i);
 	*/
+	/*@ assert all_ok: \forall integer q; 0 <= q < WARD_CTX_MAX ==> ctx_ok(t, q); */
+	/*@ assert unique: ctx_unique(t); */
 	return WARD_OK;
 }
 
@@ -200,6 +200,8 @@ ward_context_close(struct ward_contexts *t, const uint8_t *id)
 	/*@ assert gone: \forall integer q; 0 <= q < WARD_CTX_MAX && q != i &&
 	      t->c[q].open == 1 ==> !ctx_is(t, q, id);
 	*/
+	/*@ assert all_ok: \forall integer q; 0 <= q < WARD_CTX_MAX ==> ctx_ok(t, q); */
+	/*@ assert unique: ctx_unique(t); */
 	return WARD_OK;
 }
 

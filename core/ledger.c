@@ -182,15 +182,21 @@ ledger_spend_one(struct ward_ledger *l, uint32_t k)
 		l->e[k].dirty = 1;
 	}
 	l->e[k].used++;
+	/*@ assert live: \forall integer q; 0 <= q < WARD_LEDGER_N ==>
+	      l->e[q].live == \at(l->e[q].live, Pre);
+	*/
+	/*@ assert ids: \forall integer q, j; 0 <= q < WARD_LEDGER_N &&
+	      0 <= j < WARD_ID_BYTES ==> l->e[q].id[j] == \at(l->e[q].id[j], Pre);
+	*/
+	/*@ assert home_k: lentry_home(l, k) == \at(lentry_home(l, k), Pre); */
+	/*@ assert self: lentry_ok(l, k); */
 	/*@ assert others: \forall integer q; 0 <= q < WARD_LEDGER_N && q != k ==>
 	      lentry_same{Pre, Here}(l, q);
 	*/
-	/*@ assert keys: \forall integer q, j; 0 <= q < WARD_LEDGER_N &&
-	      0 <= j < WARD_ID_BYTES ==>
-	        l->e[q].live == \at(l->e[q].live, Pre) &&
-	        l->e[q].id[j] == \at(l->e[q].id[j], Pre);
+	/*@ assert all_ok: \forall integer q; 0 <= q < WARD_LEDGER_N ==>
+	      lentry_ok(l, q);
 	*/
-	/*@ assert self: lentry_ok(l, k); */
+	/*@ assert unique: ledger_unique(l); */
 }
 
 void
