@@ -72,6 +72,7 @@ ward_scope_canonical(uint8_t kind, const uint8_t *s, uint16_t len)
 	 *   w3 = at(j - 1), w2 = at(j), w1 = at(j + 1), d = at(j + 2). */
 	uint8_t w3 = sep, w2 = sep, w1 = sep, d;
 	uint32_t k;
+	int bad;
 	int ok = 1;
 
 	/*@ loop invariant 0 <= k <= len + 2;
@@ -82,24 +83,28 @@ ward_scope_canonical(uint8_t kind, const uint8_t *s, uint16_t len)
 	    loop invariant ok == 1 <==>
 	      (\forall integer j; 0 <= j < k - 2 ==>
 	         !scope_bad_at(sep, s, len, j));
-	    loop assigns k, d, w1, w2, w3, ok;
+	    loop assigns k, d, bad, w1, w2, w3, ok;
 	    loop variant len + 2 - k;
 	*/
 	for (k = 0; k < (uint32_t)len + 2; k++) {
 		d = sep;
 		if (k < len)
 			d = s[k];
+		bad = 0;
 		if (k >= 2 && w3 == sep) {
 			/* j starts a component.  Empty, but a leading '/': */
 			if (w2 == sep && (k > 2) + (sep != '/') > 0)
-				ok = 0;
+				bad = 1;
 			/* "." */
 			if (w2 == '.' && w1 == sep)
-				ok = 0;
+				bad = 1;
 			/* ".." */
 			if (w2 == '.' && w1 == '.' && k <= len && d == sep)
-				ok = 0;
+				bad = 1;
 		}
+		/*@ assert k >= 2 ==>
+		      (bad == 1 <==> scope_bad_at(sep, s, len, k - 2)); */
+		ok = ok - bad == 1;	/* ok && !bad */
 		w3 = w2;
 		w2 = w1;
 		w1 = d;

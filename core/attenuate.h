@@ -10,9 +10,11 @@
  *
  * Scope containment is by component: "/work" covers "/work" and "/work/a"
  * but not "/workshop".  Prefix containment only means something when the
- * child cannot climb back out with "..", so the core also refuses scopes
- * that are not canonical (ward_scope_canonical); the decoder applies it to
- * every block before any attenuation check.
+ * child cannot climb back out with "..": "/work/../etc" lies within "/work"
+ * here.  So the core also refuses scopes that are not canonical
+ * (ward_scope_canonical): chain verification applies it to every block
+ * before any attenuation check (WARD_E_NONCANONICAL), and approval to
+ * every resource before it is matched against the leaf's scope.
  */
 #ifndef WARD_ATTENUATE_H
 #define WARD_ATTENUATE_H

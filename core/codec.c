@@ -384,13 +384,10 @@ block_put(uint8_t *out, const struct ward_block *b)
 	n = WARD_WIRE_MIN + (size_t)b->scope_len;
 	copy_to(out, WARD_OFF_SCOPE, &b->scope[0], b->scope_len);
 	copy_to(out, n - WARD_SIG_BYTES, &b->sig[0], WARD_SIG_BYTES);
-	/*@ assert \forall integer k; 0 <= k < b->scope_len ==>
-	      out[WARD_OFF_SCOPE + k] == b->scope[k]; */
+	/*@ assert encoded_scope(b, out); */
 	put_header(out, b);
-	/*@ assert \forall integer k; 0 <= k < b->scope_len ==>
-	      out[WARD_OFF_SCOPE + k] == b->scope[k]; */
-	/*@ assert \forall integer k; 0 <= k < WARD_SIG_BYTES ==>
-	      out[n - WARD_SIG_BYTES + k] == b->sig[k]; */
+	/*@ assert encoded_scope(b, out); */
+	/*@ assert encoded_sig(b, out, n); */
 }
 
 int

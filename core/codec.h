@@ -202,7 +202,7 @@
     requires \valid(out);
     requires \separated(out, in + (0 .. len - 1));
     assigns *out;
-    ensures \result == WARD_OK <==> canonical_block(in, len);
+    ensures \result == WARD_OK <==> \old(canonical_block(in, len));
     ensures \result == WARD_OK ==> block_ok(out) && encoded_as(out, in, len);
     ensures \result \in {WARD_OK, WARD_E_MALFORMED, WARD_E_VERSION,
                          WARD_E_KIND, WARD_E_FLAGS, WARD_E_NONCANONICAL,

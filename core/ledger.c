@@ -70,9 +70,13 @@ ledger_lookup(const struct ward_ledger *l, const uint8_t *id)
 		if (l->e[k].live == 1 && ledger_entry_is(l, k, id) == 1)
 			return k;
 	}
-	/*@ assert \forall integer q; 0 <= q < WARD_LEDGER_N &&
+	/*@ assert same_home: \forall integer q; 0 <= q < WARD_LEDGER_N &&
 	      l->e[q].live == 1 && lentry_is(l, q, id) ==>
 	        lentry_home(l, q) == home(id);
+	*/
+	/*@ assert in_bucket: \forall integer q; 0 <= q < WARD_LEDGER_N &&
+	      l->e[q].live == 1 && lentry_is(l, q, id) ==>
+	        base <= q < base + WARD_LEDGER_WAYS;
 	*/
 	return WARD_LEDGER_N;
 }
@@ -127,7 +131,24 @@ ledger_fill(struct ward_ledger *l, uint32_t k, const uint8_t *id)
 		l->e[k].id[j] = id[j];
 }
 
-/* Register id in the free way k of its home bucket, with no use spent. */
+/* The counts of a new entry: no use spent, none reserved. */
+/*@ requires \valid(l);
+    requires k < WARD_LEDGER_N;
+    assigns l->e[k].used, l->e[k].reserved, l->e[k].max, l->e[k].dirty;
+    ensures l->e[k].used == 0 && l->e[k].reserved == 0;
+    ensures l->e[k].max == max && l->e[k].dirty == 0;
+*/
+static void
+ledger_zero(struct ward_ledger *l, uint32_t k, uint32_t max)
+{
+	l->e[k].used = 0;
+	l->e[k].reserved = 0;
+	l->e[k].max = max;
+	l->e[k].dirty = 0;
+}
+
+/* Register id in the free way k of its home bucket, with no use spent.
+ * The id is written before the entry is marked live. */
 /*@ requires \valid(l) && ledger_ok(l);
     requires \valid_read(id + (0 .. WARD_ID_BYTES - 1));
     requires \separated(l, id + (0 .. WARD_ID_BYTES - 1));
@@ -145,24 +166,36 @@ ledger_register(struct ward_ledger *l, uint32_t k, const uint8_t *id,
 		uint32_t max)
 {
 	ledger_fill(l, k, id);
-	l->e[k].used = 0;
-	l->e[k].reserved = 0;
-	l->e[k].max = max;
-	l->e[k].dirty = 0;
+	ledger_zero(l, k, max);
 	l->e[k].live = 1;
-	/*@ assert others: \forall integer q; 0 <= q < WARD_LEDGER_N && q != k ==>
-	      lentry_same{Pre, Here}(l, q);
+	/*@ assert live: \forall integer q; 0 <= q < WARD_LEDGER_N && q != k ==>
+	      l->e[q].live == \at(l->e[q].live, Pre);
 	*/
-	/*@ assert self: lentry_ok(l, k); */
-	/*@ assert counts: \forall integer q; 0 <= q < WARD_LEDGER_N ==>
-	      lentry_ok(l, q);
+	/*@ assert ids: \forall integer q, j; 0 <= q < WARD_LEDGER_N && q != k &&
+	      0 <= j < WARD_ID_BYTES ==> l->e[q].id[j] == \at(l->e[q].id[j], Pre);
+	*/
+	/*@ assert homes: \forall integer q; 0 <= q < WARD_LEDGER_N && q != k ==>
+	      lentry_home(l, q) == \at(lentry_home(l, q), Pre);
+	*/
+	/*@ assert self_key: lentry_key_ok(l, k); */
+	/*@ assert keys: \forall integer q; 0 <= q < WARD_LEDGER_N ==>
+	      lentry_key_ok(l, q);
 	*/
 	/*@ assert twins: \forall integer q; 0 <= q < WARD_LEDGER_N && q != k &&
 	      l->e[q].live == 1 ==> !lentry_twins(l, q, k);
 	*/
+	/*@ assert unique: ledger_unique(l); */
+	/*@ assert others: \forall integer q; 0 <= q < WARD_LEDGER_N && q != k ==>
+	      l->e[q].dirty == \at(l->e[q].dirty, Pre) &&
+	      l->e[q].used == \at(l->e[q].used, Pre) &&
+	      l->e[q].reserved == \at(l->e[q].reserved, Pre) &&
+	      l->e[q].max == \at(l->e[q].max, Pre);
+	*/
+	/*@ assert counts: ledger_counts_ok(l); */
 }
 
-/* Spend one use of live entry k, which has one left. */
+/* Spend one use of live entry k, which has one left.  Only uint32_t
+ * fields are written: live and id are untouched. */
 /*@ requires \valid(l) && ledger_ok(l);
     requires k < WARD_LEDGER_N && l->e[k].live == 1;
     requires l->e[k].used < l->e[k].max;
@@ -182,21 +215,17 @@ ledger_spend_one(struct ward_ledger *l, uint32_t k)
 		l->e[k].dirty = 1;
 	}
 	l->e[k].used++;
-	/*@ assert live: \forall integer q; 0 <= q < WARD_LEDGER_N ==>
-	      l->e[q].live == \at(l->e[q].live, Pre);
-	*/
-	/*@ assert ids: \forall integer q, j; 0 <= q < WARD_LEDGER_N &&
-	      0 <= j < WARD_ID_BYTES ==> l->e[q].id[j] == \at(l->e[q].id[j], Pre);
-	*/
-	/*@ assert home_k: lentry_home(l, k) == \at(lentry_home(l, k), Pre); */
-	/*@ assert self: lentry_ok(l, k); */
+	/*@ assert self: lentry_count_ok(l, k); */
 	/*@ assert others: \forall integer q; 0 <= q < WARD_LEDGER_N && q != k ==>
-	      lentry_same{Pre, Here}(l, q);
+	      l->e[q].dirty == \at(l->e[q].dirty, Pre) &&
+	      l->e[q].used == \at(l->e[q].used, Pre) &&
+	      l->e[q].reserved == \at(l->e[q].reserved, Pre) &&
+	      l->e[q].max == \at(l->e[q].max, Pre);
 	*/
-	/*@ assert all_ok: \forall integer q; 0 <= q < WARD_LEDGER_N ==>
-	      lentry_ok(l, q);
+	/*@ assert counts_others: \forall integer q; 0 <= q < WARD_LEDGER_N && q != k ==>
+	      lentry_count_ok(l, q);
 	*/
-	/*@ assert unique: ledger_unique(l); */
+	/*@ assert counts: ledger_counts_ok(l); */
 }
 
 void
@@ -279,14 +308,13 @@ void
 ward_ledger_clean(struct ward_ledger *l, uint32_t slot)
 {
 	l->e[slot].dirty = 0;
-	/*@ assert keys: \forall integer q, j; 0 <= q < WARD_LEDGER_N &&
-	      0 <= j < WARD_ID_BYTES ==>
-	        l->e[q].live == \at(l->e[q].live, Pre) &&
-	        l->e[q].id[j] == \at(l->e[q].id[j], Pre);
-	*/
 	/*@ assert others: \forall integer q; 0 <= q < WARD_LEDGER_N && q != slot ==>
-	      lentry_same{Pre, Here}(l, q);
+	      l->e[q].dirty == \at(l->e[q].dirty, Pre) &&
+	      l->e[q].used == \at(l->e[q].used, Pre) &&
+	      l->e[q].reserved == \at(l->e[q].reserved, Pre) &&
+	      l->e[q].max == \at(l->e[q].max, Pre);
 	*/
+	/*@ assert counts: ledger_counts_ok(l); */
 }
 
 int

@@ -27,10 +27,16 @@
 
 #define WARD_LEDGER_N (WARD_BUCKETS * WARD_LEDGER_WAYS)
 
+/*
+ * dirty is a uint32_t, not a uint8_t like live: WP keeps one memory per
+ * integer type, so spending and cleaning (which write only uint32_t
+ * fields) leave the memory of live and id untouched, and the provers see
+ * at once that ledger_keys_ok still holds.
+ */
 struct ward_ledger_entry {
 	uint8_t live;			/* 0: free way, 1: entry of id */
-	uint8_t dirty;			/* 1: reserved not yet persisted */
 	uint8_t id[WARD_ID_BYTES];	/* block id */
+	uint32_t dirty;			/* 1: reserved not yet persisted */
 	uint32_t used;			/* uses spent */
 	uint32_t reserved;		/* uses reserved (the watermark on disk) */
 	uint32_t max;			/* the block's max_uses */
@@ -57,12 +63,10 @@ struct ward_ledger {
     WARD_LEDGER_WAYS * lentry_home(l, k) <= k &&
     k < WARD_LEDGER_WAYS * lentry_home(l, k) + WARD_LEDGER_WAYS;
 
-  predicate lentry_ok{L}(struct ward_ledger *l, integer k) =
+  // Which ids are where: reads only live and id.
+  predicate lentry_key_ok{L}(struct ward_ledger *l, integer k) =
     (l->e[k].live == 0 || l->e[k].live == 1) &&
-    (l->e[k].dirty == 0 || l->e[k].dirty == 1) &&
-    (l->e[k].live == 1 ==>
-       l->e[k].used <= l->e[k].reserved <= l->e[k].max &&
-       lentry_in_home(l, k));
+    (l->e[k].live == 1 ==> lentry_in_home(l, k));
 
   // At most one live entry per id.
   predicate ledger_unique{L}(struct ward_ledger *l) =
@@ -70,10 +74,22 @@ struct ward_ledger {
       l->e[a].live == 1 && l->e[b].live == 1 && lentry_twins(l, a, b) ==>
         a == b;
 
+  predicate ledger_keys_ok{L}(struct ward_ledger *l) =
+    (\forall integer k; 0 <= k < WARD_LEDGER_N ==> lentry_key_ok(l, k)) &&
+    ledger_unique(l);
+
+  // The counts: used <= reserved <= max for a live entry.
+  predicate lentry_count_ok{L}(struct ward_ledger *l, integer k) =
+    (l->e[k].dirty == 0 || l->e[k].dirty == 1) &&
+    (l->e[k].live == 1 ==>
+       l->e[k].used <= l->e[k].reserved <= l->e[k].max);
+
+  predicate ledger_counts_ok{L}(struct ward_ledger *l) =
+    \forall integer k; 0 <= k < WARD_LEDGER_N ==> lentry_count_ok(l, k);
+
   // The validity predicate of the ledger.
   predicate ledger_ok{L}(struct ward_ledger *l) =
-    (\forall integer k; 0 <= k < WARD_LEDGER_N ==> lentry_ok(l, k)) &&
-    ledger_unique(l);
+    ledger_keys_ok(l) && ledger_counts_ok(l);
 
   predicate ledger_has{L}(struct ward_ledger *l, uint8_t *id) =
     \exists integer k; 0 <= k < WARD_LEDGER_N &&
