@@ -1,0 +1,1311 @@
+/*
+ * server.c -- ward-core: the process that holds all of ward's authority.
+ *
+ * Two nanomsg REP sockets, both raw (AF_SP_RAW) so that the core can take
+ * many requests, decide them, make the batch durable with one fdatasync
+ * (group commit) and only then release the replies:
+ *
+ *   admin  ipc://$WARD_HOME/run/admin.sock   AdminEnvelope, signed by the
+ *          operator key, timestamp within 60 s, nonce used once
+ *   broker ipc://$WARD_HOME/run/broker.sock  Request; capability-bound
+ *          requests only, nothing can be minted
+ *
+ * Every decision goes through the verified library (core/ headers); this file
+ * decodes (wire.c), keeps the process-side tables (which contexts were ever
+ * opened and by whom, admin nonces), and journals every state change as a
+ * record of the audit chain (journal.h).  Nothing is released before its
+ * record is on disk.  A restart replays the log.
+ *
+ * Not part of the verified core.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <nanomsg/nn.h>
+#include <nanomsg/reqrep.h>
+#include <sodium.h>
+
+#include "approve.h"
+#include "ward/v1/ward.pb-c.h"
+#include "home.h"
+#include "journal.h"
+#include "wire.h"
+
+#define BATCH_MAX 1024u		/* requests decided per group commit */
+#define CKPT_EVERY 8192u	/* records between checkpoint files */
+#define CT_N 65536u		/* contexts ever opened, open or closed */
+#define AN_N 4096u		/* admin nonces remembered */
+#define LINEAGE_MAX 64u
+
+/* ---- state ----------------------------------------------------------------- */
+
+static struct ward_core core;	/* the verified core's state */
+static struct ward_request areq;
+static struct ward_decision adec;
+static struct wire_req wq;
+static struct ward_chain vch;	/* scratch for chain checks */
+static struct jr_writer jw;
+static struct ward_home H;
+static uint8_t core_pk[WARD_KEY_BYTES];
+static uint8_t op_pk[WARD_KEY_BYTES];
+static uint8_t ct_key[crypto_shorthash_KEYBYTES];
+static volatile sig_atomic_t stop;
+static uint64_t started;
+static uint64_t last_ckpt_seq;
+static int verbose;
+
+/* Process-side context table: every context ever opened, so that a closed
+ * context can never be opened again (its replay window is gone), and the
+ * context each one was spawned from (lineage, cascading revocation). */
+#define CT_FREE 0u
+#define CT_OPEN 1u
+#define CT_CLOSED 2u
+struct ctent {
+	uint8_t state;
+	uint8_t has_parent;
+	uint8_t id[WARD_CTX_BYTES];
+	uint8_t parent[WARD_CTX_BYTES];
+	uint8_t grant[WARD_ID_BYTES];
+};
+static struct ctent *ctab;
+static uint32_t ct_used, ct_open;
+
+struct anent {
+	uint8_t live;
+	uint8_t nonce[WIRE_NONCE_BYTES];
+	uint64_t ts;
+};
+static struct anent antab[AN_N];
+
+struct pend {
+	int sock;
+	void *ctl;
+	void *msg;
+	size_t len;
+};
+static struct pend pend[BATCH_MAX];
+static uint32_t npend;
+
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "ward-core: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	sodium_memzero(core.sk, sizeof core.sk);
+	exit(1);
+}
+
+static uint64_t
+now_s(void)
+{
+	return (uint64_t)time(NULL);
+}
+
+/* ---- the audit chain and the journal ---------------------------------------- */
+
+/* Append a record to the verified chain and queue it for the disk. */
+static uint64_t
+log_record(const uint8_t *rec, size_t len)
+{
+	uint8_t prev[WARD_ID_BYTES];
+	uint64_t pos;
+
+	memcpy(prev, core.audit.head, sizeof prev);
+	if (ward_audit_append(&core.audit, rec, len, &pos) != WARD_OK)
+		die("cannot extend the audit chain; stopping rather than "
+		    "deciding anything unlogged");
+	jr_add(&jw, pos, prev, rec, len, core.audit.head);
+	return pos;
+}
+
+static uint64_t
+log_event(unsigned verdict, unsigned reason, unsigned kind, unsigned sock,
+	  const uint8_t *ctx, const uint8_t *ctx2, const uint8_t *id,
+	  uint64_t t, uint64_t nonce, const char *text)
+{
+	uint8_t r[JR_EV_MAX];
+	size_t tl = text != NULL ? strlen(text) : 0;
+	size_t i;
+
+	if (tl > JR_TEXT_MAX)
+		tl = JR_TEXT_MAX;
+	memset(r, 0, JR_EV_TEXT);
+	r[JR_EV_TYPE] = JR_EVENT;
+	r[JR_EV_VERDICT] = (uint8_t)verdict;
+	r[JR_EV_REASON] = (uint8_t)reason;
+	r[JR_EV_KIND] = (uint8_t)kind;
+	r[JR_EV_SOCKET] = (uint8_t)sock;
+	if (ctx != NULL)
+		memcpy(r + JR_EV_CTX, ctx, WARD_CTX_BYTES);
+	if (ctx2 != NULL)
+		memcpy(r + JR_EV_CTX2, ctx2, WARD_CTX_BYTES);
+	if (id != NULL)
+		memcpy(r + JR_EV_ID, id, WARD_ID_BYTES);
+	ward_put_be64(r + JR_EV_TIME, t);
+	ward_put_be64(r + JR_EV_NONCE, nonce);
+	ward_put_be16(r + JR_EV_TLEN, (uint16_t)tl);
+	for (i = 0; i < tl; i++)	/* the log holds printable text only */
+		r[JR_EV_TEXT + i] = (text[i] >= 0x20 && text[i] < 0x7f) ?
+				    (uint8_t)text[i] : '?';
+	return log_record(r, JR_EV_TEXT + tl);
+}
+
+static void
+log_reserve(uint32_t slot)
+{
+	const struct ward_ledger_entry *e = &core.ledger.e[slot];
+	uint8_t r[JR_RS_LEN];
+
+	r[0] = JR_RESERVE;
+	memcpy(r + JR_RS_ID, e->id, WARD_ID_BYTES);
+	ward_put_be32(r + JR_RS_MAX, e->max);
+	ward_put_be32(r + JR_RS_RESERVED, e->reserved);
+	log_record(r, sizeof r);
+}
+
+/* A signed checkpoint record covering every record before it. */
+static void
+log_checkpoint(uint64_t t)
+{
+	uint8_t r[JR_CK_LEN];
+
+	r[0] = JR_CHECKPOINT;
+	ward_put_be64(r + JR_CK_SEQ, core.audit.seq);
+	memcpy(r + JR_CK_HEAD, core.audit.head, WARD_ID_BYTES);
+	ward_put_be64(r + JR_CK_TIME, t);
+	if (jr_ckpt_sign(r + JR_CK_SIG, core.audit.seq, core.audit.head, t,
+			 core.sk) != 0)
+		die("cannot sign a checkpoint");
+	log_record(r, sizeof r);
+}
+
+/* The checkpoint file: what is durable now.  Called after a commit. */
+static void
+write_ckpt_file(void)
+{
+	uint8_t sig[WARD_SIG_BYTES];
+	uint64_t t = now_s();
+
+	if (jw.pending != 0)
+		return;
+	if (jr_ckpt_sign(sig, core.audit.seq, core.audit.head, t, core.sk) != 0 ||
+	    jr_ckpt_write(H.ckpt, H.state, core.audit.seq, core.audit.head, t,
+			  sig) != 0)
+		die("cannot write %s: %s", H.ckpt, strerror(errno));
+	last_ckpt_seq = core.audit.seq;
+}
+
+static void
+commit(void)
+{
+	if (jr_commit(&jw) != 0)
+		die("cannot write the audit log %s: %s; stopping before any "
+		    "reply is released", H.log, strerror(errno));
+}
+
+/* ---- process-side tables --------------------------------------------------- */
+
+static uint32_t
+ct_hash(const uint8_t *id)
+{
+	uint8_t h[crypto_shorthash_BYTES];
+
+	crypto_shorthash(h, id, WARD_CTX_BYTES, ct_key);
+	return (uint32_t)(h[0] | h[1] << 8 | h[2] << 16 | (uint32_t)h[3] << 24) %
+	       CT_N;
+}
+
+static struct ctent *
+ct_find(const uint8_t *id)
+{
+	uint32_t i = ct_hash(id), k;
+
+	for (k = 0; k < CT_N; k++) {
+		struct ctent *e = &ctab[(i + k) % CT_N];
+
+		if (e->state == CT_FREE)
+			return NULL;
+		if (memcmp(e->id, id, WARD_CTX_BYTES) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+static struct ctent *
+ct_insert(const uint8_t *id)
+{
+	uint32_t i = ct_hash(id), k;
+
+	if (ct_used + 1 >= CT_N)
+		return NULL;
+	for (k = 0; k < CT_N; k++) {
+		struct ctent *e = &ctab[(i + k) % CT_N];
+
+		if (e->state == CT_FREE) {
+			memset(e, 0, sizeof *e);
+			memcpy(e->id, id, WARD_CTX_BYTES);
+			ct_used++;
+			return e;
+		}
+	}
+	return NULL;
+}
+
+/* Is anc the context ctx itself or one it was spawned from? */
+static int
+ct_lineage(const uint8_t *ctx, const uint8_t *anc)
+{
+	const struct ctent *e;
+	uint32_t k;
+
+	for (k = 0; k < LINEAGE_MAX; k++) {
+		if (memcmp(ctx, anc, WARD_CTX_BYTES) == 0)
+			return 1;
+		e = ct_find(ctx);
+		if (e == NULL || !e->has_parent)
+			return 0;
+		ctx = e->parent;
+	}
+	return 0;
+}
+
+/* Open ctx in the verified table and ours (recovery and live). */
+static int
+ctx_open(const uint8_t *ctx, const uint8_t *parent, const uint8_t *grant)
+{
+	struct ctent *e = ct_find(ctx);
+	int r;
+
+	if (e != NULL)
+		return e->state == CT_OPEN ? WARD_E_CONTEXT_EXISTS :
+		       WR_CONTEXT_REUSED;
+	if (ct_used + 1 >= CT_N)
+		return WR_STATE_FULL;
+	r = ward_context_open(&core.contexts, ctx);
+	if (r != WARD_OK)
+		return r;
+	e = ct_insert(ctx);
+	e->state = CT_OPEN;
+	if (parent != NULL) {
+		e->has_parent = 1;
+		memcpy(e->parent, parent, WARD_CTX_BYTES);
+	}
+	memcpy(e->grant, grant, WARD_ID_BYTES);
+	ct_open++;
+	return WARD_OK;
+}
+
+static void
+ctx_close(const uint8_t *ctx)
+{
+	struct ctent *e = ct_find(ctx);
+
+	if (ward_context_close(&core.contexts, ctx) != WARD_OK && e == NULL)
+		return;
+	if (e != NULL && e->state == CT_OPEN) {
+		e->state = CT_CLOSED;
+		ct_open--;
+	}
+}
+
+static int
+trust_add(const uint8_t *key)
+{
+	uint32_t i;
+
+	for (i = 0; i < core.trust.n; i++)
+		if (memcmp(core.trust.key[i], key, WARD_KEY_BYTES) == 0)
+			return WARD_OK;
+	if (core.trust.n >= WARD_AUTH_MAX)
+		return WR_STATE_FULL;
+	memcpy(core.trust.key[core.trust.n++], key, WARD_KEY_BYTES);
+	return WARD_OK;
+}
+
+/* 1 if seen, else remember it (0), or -1 if the table is full. */
+static int
+admin_nonce(const uint8_t *nonce, uint64_t ts, uint64_t now)
+{
+	struct anent *free_slot = NULL;
+	uint32_t i;
+
+	for (i = 0; i < AN_N; i++) {
+		struct anent *e = &antab[i];
+
+		if (e->live && e->ts + 2 * WIRE_ADMIN_WINDOW < now)
+			e->live = 0;	/* its timestamp is refused anyway */
+		if (!e->live) {
+			if (free_slot == NULL)
+				free_slot = e;
+			continue;
+		}
+		if (memcmp(e->nonce, nonce, WIRE_NONCE_BYTES) == 0)
+			return 1;
+	}
+	if (free_slot == NULL)
+		return -1;
+	free_slot->live = 1;
+	free_slot->ts = ts;
+	memcpy(free_slot->nonce, nonce, WIRE_NONCE_BYTES);
+	return 0;
+}
+
+/* ---- replies --------------------------------------------------------------- */
+
+struct out {
+	int reason;
+	char detail[256];
+	int has_pos;
+	uint64_t pos;
+	int has_approval;
+	int has_status;
+	int has_ckpt;
+	uint64_t ck_seq, ck_time;
+	uint8_t ck_head[WARD_ID_BYTES];
+	uint8_t ck_sig[WARD_SIG_BYTES];
+	int has_block_id;
+	uint8_t block_id[WARD_ID_BYTES];
+	int has_ctx;
+	uint8_t ctx[WARD_CTX_BYTES];
+};
+
+static struct out o;
+
+static int
+refused(int reason, const char *fmt, ...)
+{
+	va_list ap;
+
+	o.reason = reason;
+	va_start(ap, fmt);
+	vsnprintf(o.detail, sizeof o.detail, fmt, ap);
+	va_end(ap);
+	return reason;
+}
+
+static void
+queue_reply(int sock, void *ctl)
+{
+	Ward__V1__Reply rep = WARD__V1__REPLY__INIT;
+	Ward__V1__Approval ap = WARD__V1__APPROVAL__INIT;
+	Ward__V1__StatusInfo st = WARD__V1__STATUS_INFO__INIT;
+	Ward__V1__CheckpointInfo ck = WARD__V1__CHECKPOINT_INFO__INIT;
+	size_t n;
+	void *m;
+
+	rep.reason = (Ward__V1__Reason)o.reason;
+	rep.detail = o.detail;
+	if (o.has_pos)
+		rep.audit_pos = o.pos;
+	if (o.has_approval) {
+		ap.message.data = adec.msg;
+		ap.message.len = adec.msg_len;
+		ap.signature.data = adec.sig;
+		ap.signature.len = WARD_SIG_BYTES;
+		ap.audit_pos = adec.audit_pos;
+		rep.approval = &ap;
+	}
+	if (o.has_status) {
+		st.audit_records = core.audit.seq;
+		st.audit_head.data = core.audit.head;
+		st.audit_head.len = WARD_ID_BYTES;
+		st.approvals = core.approval_seq;
+		st.open_contexts = ct_open;
+		st.revoked = core.revoked.count;
+		st.core_key.data = core_pk;
+		st.core_key.len = WARD_KEY_BYTES;
+		st.uptime = now_s() - started;
+		st.trusted_keys = core.trust.n;
+		rep.status = &st;
+	}
+	if (o.has_ckpt) {
+		ck.seq = o.ck_seq;
+		ck.head.data = o.ck_head;
+		ck.head.len = WARD_ID_BYTES;
+		ck.time = o.ck_time;
+		ck.signature.data = o.ck_sig;
+		ck.signature.len = WARD_SIG_BYTES;
+		rep.checkpoint = &ck;
+	}
+	if (o.has_block_id) {
+		rep.block_id.data = o.block_id;
+		rep.block_id.len = WARD_ID_BYTES;
+	}
+	if (o.has_ctx) {
+		rep.context.data = o.ctx;
+		rep.context.len = WARD_CTX_BYTES;
+	}
+	n = ward__v1__reply__get_packed_size(&rep);
+	m = nn_allocmsg(n ? n : 1, 0);
+	if (m == NULL)
+		die("out of memory for a reply");
+	ward__v1__reply__pack(&rep, m);
+	pend[npend].sock = sock;
+	pend[npend].ctl = ctl;
+	pend[npend].msg = m;
+	pend[npend].len = n;
+	npend++;
+}
+
+/* Release the batch: only after commit().  A client that went away or
+ * does not read loses its reply; nobody else waits for it. */
+static void
+flush_replies(void)
+{
+	uint32_t i;
+
+	for (i = 0; i < npend; i++) {
+		struct nn_msghdr h;
+		struct nn_iovec iov;
+
+		memset(&h, 0, sizeof h);
+		iov.iov_base = &pend[i].msg;
+		iov.iov_len = NN_MSG;
+		h.msg_iov = &iov;
+		h.msg_iovlen = 1;
+		h.msg_control = &pend[i].ctl;
+		h.msg_controllen = NN_MSG;
+		if (nn_sendmsg(pend[i].sock, &h, NN_DONTWAIT) < 0) {
+			nn_freemsg(pend[i].msg);
+			if (pend[i].ctl != NULL)
+				nn_freemsg(pend[i].ctl);
+		}
+	}
+	npend = 0;
+}
+
+/* ---- handlers -------------------------------------------------------------- */
+
+/* Verify wq.chain (raw) into vch at now; reason or WARD_OK. */
+static int
+verify_chain(uint64_t now)
+{
+	vch = wq.chain;
+	return ward_chain_verify(&vch, &core.trust, &core.revoked, now);
+}
+
+static int
+h_open(unsigned sock, uint64_t now)
+{
+	const struct ward_link *leaf;
+	int r = verify_chain(now);
+
+	if (r != WARD_OK) {
+		refused(r, "open context: the grant does not verify (%s)",
+			jr_reason_name((unsigned)r));
+		o.pos = log_event(JV_BLOCKED, (unsigned)r, JK_OPEN, sock, NULL,
+				  NULL, NULL, now, 0, o.detail);
+		return r;
+	}
+	leaf = &vch.l[vch.n - 1];
+	r = ctx_open(leaf->b.context, NULL, leaf->id);
+	if (r != WARD_OK) {
+		refused(r, "open context: %s",
+			r == WR_CONTEXT_REUSED ? "this context id was opened "
+			"before; context ids are never reused" :
+			r == WARD_E_CONTEXT_EXISTS ? "already open" :
+			"no room for another context; close finished ones");
+		o.pos = log_event(JV_BLOCKED, (unsigned)r, JK_OPEN, sock,
+				  leaf->b.context, NULL, leaf->id, now, 0, o.detail);
+		return r;
+	}
+	o.pos = log_event(JV_ALLOWED, WARD_OK, JK_OPEN, sock, leaf->b.context,
+			  NULL, leaf->id, now, 0, "context opened from grant");
+	o.has_ctx = 1;
+	memcpy(o.ctx, leaf->b.context, WARD_CTX_BYTES);
+	o.has_block_id = 1;
+	memcpy(o.block_id, leaf->id, WARD_ID_BYTES);
+	return WARD_OK;
+}
+
+/* Every block of the chain must be bound to the request's context or to a
+ * context it was spawned from: a delegation cannot carry authority across
+ * into an unrelated transaction.  (The verified chain check does not look
+ * at the contexts of inner blocks; see the report.)  WARD_OK, or
+ * WARD_E_CONTEXT with *bad the offending link. */
+static int
+chain_lineage(struct ward_chain *ch, const uint8_t *ctx, uint32_t *bad)
+{
+	uint32_t i;
+
+	for (i = 0; i < ch->n; i++) {
+		if (ward_link_decode(&ch->l[i]) != WARD_OK)
+			return WARD_OK;	/* the verifier says why */
+		if (!ct_lineage(ctx, ch->l[i].b.context)) {
+			*bad = i;
+			return WARD_E_CONTEXT;
+		}
+	}
+	return WARD_OK;
+}
+
+static int
+h_approve(unsigned sock, uint64_t now)
+{
+	uint8_t prev[WARD_ID_BYTES];
+	uint32_t i, bad = 0;
+	int r;
+
+	memset(&areq.context, 0, sizeof areq.context);
+	memcpy(areq.context, wq.context, WARD_CTX_BYTES);
+	areq.op = wq.op;
+	areq.resource_len = wq.resource_len;
+	memcpy(areq.resource, wq.resource, wq.resource_len);
+	memcpy(areq.digest, wq.digest, WARD_ID_BYTES);
+	areq.nonce = wq.nonce;
+	areq.now = now;
+	areq.chain = wq.chain;
+	if (wq.chain.n > 1 && chain_lineage(&areq.chain, wq.context, &bad) != WARD_OK) {
+		refused(WARD_E_CONTEXT, "approve: block %u of the chain is bound "
+			"to a context that is neither this one nor one it was "
+			"spawned from", bad);
+		o.pos = log_event(JV_BLOCKED, WARD_E_CONTEXT, JK_APPROVE, sock,
+				  wq.context, NULL, areq.chain.l[wq.chain.n - 1].id,
+				  now, wq.nonce, o.detail);
+		return WARD_E_CONTEXT;
+	}
+	areq.chain = wq.chain;
+	memcpy(prev, core.audit.head, sizeof prev);
+	r = ward_approve(&core, &areq, &adec);
+	if (adec.audit_pos != UINT64_MAX) {
+		jr_add(&jw, adec.audit_pos, prev, adec.rec, adec.rec_len,
+		       core.audit.head);
+		o.pos = adec.audit_pos;
+	} else {
+		o.pos = log_event(JV_BLOCKED, (unsigned)r, JK_APPROVE, sock,
+				  wq.context, NULL, NULL, now, wq.nonce,
+				  "approve: refused before the core could log it");
+	}
+	if (r != WARD_OK)
+		return refused(r, "approve refused: %s", jr_reason_name((unsigned)r));
+	/* Persist-before-release: the reservations go into this batch,
+	 * which is on disk before the approval leaves. */
+	for (i = 0; i < adec.n_dirty; i++) {
+		log_reserve(adec.dirty[i]);
+		ward_ledger_clean(&core.ledger, adec.dirty[i]);
+	}
+	o.has_approval = 1;
+	snprintf(o.detail, sizeof o.detail, "approved");
+	return WARD_OK;
+}
+
+static int
+h_attenuate(unsigned sock, uint64_t now)
+{
+	const struct ward_link *parent, *child;
+	uint32_t idx;
+	int r;
+
+	if (wq.chain.n >= WARD_CHAIN_MAX) {
+		refused(WARD_E_CHAIN_TOO_LONG, "attenuate: the chain is already "
+			"8 blocks long; it cannot be extended");
+		o.pos = log_event(JV_BLOCKED, WARD_E_CHAIN_TOO_LONG, JK_ATTENUATE,
+				  sock, NULL, NULL, NULL, now, 0, o.detail);
+		return o.reason;
+	}
+	memcpy(wq.chain.l[wq.chain.n].raw, wq.child, wq.child_len);
+	wq.chain.l[wq.chain.n].raw_len = wq.child_len;
+	wq.chain.n++;
+	r = verify_chain(now);
+	if (r != WARD_OK) {
+		refused(r, "attenuate: the delegation is refused (%s)",
+			jr_reason_name((unsigned)r));
+		o.pos = log_event(JV_BLOCKED, (unsigned)r, JK_ATTENUATE, sock,
+				  NULL, NULL, NULL, now, 0, o.detail);
+		return r;
+	}
+	parent = &vch.l[vch.n - 2];
+	child = &vch.l[vch.n - 1];
+	if (ward_context_find(&core.contexts, parent->b.context, &idx) != WARD_OK) {
+		refused(WARD_E_CONTEXT_UNKNOWN, "attenuate: the parent's context "
+			"is not open");
+		o.pos = log_event(JV_BLOCKED, WARD_E_CONTEXT_UNKNOWN, JK_ATTENUATE,
+				  sock, parent->b.context, NULL, child->id, now, 0,
+				  o.detail);
+		return o.reason;
+	}
+	o.has_block_id = 1;
+	memcpy(o.block_id, child->id, WARD_ID_BYTES);
+	if (!wq.open_child) {
+		if (memcmp(child->b.context, parent->b.context, WARD_CTX_BYTES) != 0) {
+			refused(WARD_E_CONTEXT, "attenuate: the child is bound to "
+				"another context; only a spawn (open_child_context) "
+				"may move it to a fresh one");
+			o.pos = log_event(JV_BLOCKED, WARD_E_CONTEXT, JK_ATTENUATE,
+					  sock, child->b.context, parent->b.context,
+					  child->id, now, 0, o.detail);
+			return o.reason;
+		}
+		o.pos = log_event(JV_ALLOWED, WARD_OK, JK_ATTENUATE, sock,
+				  child->b.context, parent->b.context, child->id,
+				  now, 0, "delegation verified");
+		return WARD_OK;
+	}
+	r = ctx_open(child->b.context, parent->b.context, child->id);
+	if (r != WARD_OK) {
+		refused(r, "spawn: cannot open the child's context (%s)",
+			jr_reason_name((unsigned)r));
+		o.pos = log_event(JV_BLOCKED, (unsigned)r, JK_SPAWN, sock,
+				  child->b.context, parent->b.context, child->id,
+				  now, 0, o.detail);
+		return r;
+	}
+	o.has_ctx = 1;
+	memcpy(o.ctx, child->b.context, WARD_CTX_BYTES);
+	o.pos = log_event(JV_ALLOWED, WARD_OK, JK_SPAWN, sock, child->b.context,
+			  parent->b.context, child->id, now, 0,
+			  "child context opened");
+	return WARD_OK;
+}
+
+/* Close ctx and every context spawned from it, logging each. */
+static int
+close_tree(unsigned sock, const uint8_t *ctx, uint64_t now, int revoke)
+{
+	static uint8_t work[CT_N / 16][WARD_CTX_BYTES];
+	uint32_t n = 0, k, i;
+	struct ctent *e = ct_find(ctx);
+
+	if (e == NULL)
+		return WARD_E_CONTEXT_UNKNOWN;
+	if (revoke) {
+		if (ward_revoke(&core.revoked, e->grant) != WARD_OK)
+			return WARD_E_REVOKE_FULL;
+		o.pos = log_event(JV_ALLOWED, WARD_OK, JK_REVOKE, sock, ctx, NULL,
+				  e->grant, now, 0, "grant of a revoked context");
+	}
+	memcpy(work[n++], ctx, WARD_CTX_BYTES);
+	for (k = 0; k < n; k++) {
+		e = ct_find(work[k]);
+		if (e != NULL && e->state == CT_OPEN) {
+			ctx_close(work[k]);
+			o.pos = log_event(JV_ALLOWED, WARD_OK, JK_CLOSE, sock,
+					  work[k], NULL, NULL, now, 0,
+					  revoke ? "context revoked" :
+					  "context closed");
+		}
+		for (i = 0; i < CT_N && n < CT_N / 16; i++)
+			if (ctab[i].state != CT_FREE && ctab[i].has_parent &&
+			    memcmp(ctab[i].parent, work[k], WARD_CTX_BYTES) == 0)
+				memcpy(work[n++], ctab[i].id, WARD_CTX_BYTES);
+	}
+	return WARD_OK;
+}
+
+static int
+h_revoke(unsigned sock, uint64_t now)
+{
+	const uint8_t *id, *ctx = NULL;
+	int r;
+
+	if (!wq.has_chain && sock != JS_ADMIN) {
+		refused(WR_ADMIN_ONLY, "revoke by bare id is for the operator "
+			"(admin socket); the broker must show the chain");
+		o.pos = log_event(JV_BLOCKED, WR_ADMIN_ONLY, JK_REVOKE, sock,
+				  wq.has_context ? wq.context : NULL, NULL,
+				  wq.has_block_id ? wq.block_id : NULL, now, 0,
+				  o.detail);
+		return o.reason;
+	}
+	if (wq.has_chain) {
+		r = verify_chain(now);
+		if (r != WARD_OK) {
+			refused(r, "revoke: the chain does not verify (%s)",
+				jr_reason_name((unsigned)r));
+			o.pos = log_event(JV_BLOCKED, (unsigned)r, JK_REVOKE, sock,
+					  NULL, NULL, NULL, now, 0, o.detail);
+			return r;
+		}
+		if (wq.whole_context) {
+			ctx = vch.l[vch.n - 1].b.context;
+		} else {
+			if (wq.target >= vch.n) {
+				refused(WR_TARGET, "revoke: target %u is not a block "
+					"of the chain (it has %u)", wq.target, vch.n);
+				o.pos = log_event(JV_BLOCKED, WR_TARGET, JK_REVOKE,
+						  sock, NULL, NULL, NULL, now, 0,
+						  o.detail);
+				return o.reason;
+			}
+			id = vch.l[wq.target].id;
+			goto revoke_id;
+		}
+	} else if (wq.has_context) {
+		ctx = wq.context;
+	} else {
+		id = wq.block_id;
+		goto revoke_id;
+	}
+	r = close_tree(sock, ctx, now, 1);
+	if (r != WARD_OK) {
+		refused(r, "revoke context: %s", jr_reason_name((unsigned)r));
+		o.pos = log_event(JV_BLOCKED, (unsigned)r, JK_REVOKE, sock, ctx,
+				  NULL, NULL, now, 0, o.detail);
+		return r;
+	}
+	snprintf(o.detail, sizeof o.detail, "context revoked");
+	return WARD_OK;
+revoke_id:
+	r = ward_revoke(&core.revoked, id);
+	if (r != WARD_OK) {
+		refused(r, "revoke: the revocation set is full in this bucket");
+		o.pos = log_event(JV_BLOCKED, (unsigned)r, JK_REVOKE, sock, NULL,
+				  NULL, id, now, 0, o.detail);
+		return r;
+	}
+	o.has_block_id = 1;
+	memcpy(o.block_id, id, WARD_ID_BYTES);
+	o.pos = log_event(JV_ALLOWED, WARD_OK, JK_REVOKE, sock, NULL, NULL, id,
+			  now, 0, "block revoked, with every descendant");
+	snprintf(o.detail, sizeof o.detail, "revoked");
+	return WARD_OK;
+}
+
+static int
+h_close(unsigned sock, uint64_t now)
+{
+	int r;
+
+	if (!wq.has_chain && sock != JS_ADMIN) {
+		refused(WR_ADMIN_ONLY, "close by bare context id is for the "
+			"operator; the broker must show a chain bound to it");
+		o.pos = log_event(JV_BLOCKED, WR_ADMIN_ONLY, JK_CLOSE, sock,
+				  wq.context, NULL, NULL, now, 0, o.detail);
+		return o.reason;
+	}
+	if (wq.has_chain) {
+		r = verify_chain(now);
+		if (r == WARD_OK &&
+		    memcmp(vch.l[vch.n - 1].b.context, wq.context, WARD_CTX_BYTES))
+			r = WARD_E_CONTEXT;
+		if (r != WARD_OK) {
+			refused(r, "close: the chain does not show authority over "
+				"this context (%s)", jr_reason_name((unsigned)r));
+			o.pos = log_event(JV_BLOCKED, (unsigned)r, JK_CLOSE, sock,
+					  wq.context, NULL, NULL, now, 0, o.detail);
+			return r;
+		}
+	}
+	{
+		struct ctent *e = ct_find(wq.context);
+
+		if (e == NULL || e->state != CT_OPEN) {
+			r = e == NULL ? WARD_E_CONTEXT_UNKNOWN : WR_CONTEXT_CLOSED;
+			refused(r, "close: the context is not open");
+			o.pos = log_event(JV_BLOCKED, (unsigned)r, JK_CLOSE, sock,
+					  wq.context, NULL, NULL, now, 0, o.detail);
+			return r;
+		}
+	}
+	r = close_tree(sock, wq.context, now, 0);
+	snprintf(o.detail, sizeof o.detail, "context closed");
+	return r;
+}
+
+static int
+h_log(unsigned sock, uint64_t now)
+{
+	char text[JR_TEXT_MAX + 1];
+	uint32_t idx;
+
+	if (ward_context_find(&core.contexts, wq.context, &idx) != WARD_OK) {
+		refused(WARD_E_CONTEXT_UNKNOWN, "log: the context is not open");
+		o.pos = log_event(JV_BLOCKED, WARD_E_CONTEXT_UNKNOWN, JK_LOG, sock,
+				  wq.context, NULL, NULL, now, 0, o.detail);
+		return o.reason;
+	}
+	memcpy(text, wq.text, wq.text_len);
+	text[wq.text_len] = '\0';
+	o.pos = log_event(JV_REPORTED, WARD_OK, JK_LOG, sock, wq.context, NULL,
+			  NULL, now, 0, text);
+	snprintf(o.detail, sizeof o.detail, "logged");
+	return WARD_OK;
+}
+
+static int
+h_checkpoint(unsigned sock, uint64_t now)
+{
+	(void)sock;
+	o.has_ckpt = 1;
+	o.ck_seq = core.audit.seq;
+	memcpy(o.ck_head, core.audit.head, WARD_ID_BYTES);
+	o.ck_time = now;
+	if (jr_ckpt_sign(o.ck_sig, o.ck_seq, o.ck_head, now, core.sk) != 0)
+		die("cannot sign a checkpoint");
+	o.pos = core.audit.seq;
+	log_checkpoint(now);
+	snprintf(o.detail, sizeof o.detail, "checkpoint written");
+	return WARD_OK;
+}
+
+static int
+h_trust(unsigned sock, uint64_t now)
+{
+	int r;
+
+	if (sock != JS_ADMIN) {
+		refused(WR_ADMIN_ONLY, "trusting a key mints authority: only the "
+			"operator can, on the admin socket");
+		o.pos = log_event(JV_BLOCKED, WR_ADMIN_ONLY, JK_TRUST, sock, NULL,
+				  NULL, wq.key, now, 0, o.detail);
+		return o.reason;
+	}
+	r = trust_add(wq.key);
+	if (r != WARD_OK) {
+		refused(r, "trust: already %u trusted keys", WARD_AUTH_MAX);
+		o.pos = log_event(JV_BLOCKED, (unsigned)r, JK_TRUST, sock, NULL,
+				  NULL, wq.key, now, 0, o.detail);
+		return r;
+	}
+	o.pos = log_event(JV_ALLOWED, WARD_OK, JK_TRUST, sock, NULL, NULL,
+			  wq.key, now, 0, "key trusted as an issuer of roots");
+	snprintf(o.detail, sizeof o.detail, "trusted");
+	return WARD_OK;
+}
+
+static const unsigned kind_of[] = {
+	[WQ_NONE] = JK_UNKNOWN, [WQ_OPEN] = JK_OPEN, [WQ_APPROVE] = JK_APPROVE,
+	[WQ_ATTENUATE] = JK_ATTENUATE, [WQ_REVOKE] = JK_REVOKE,
+	[WQ_CLOSE] = JK_CLOSE, [WQ_LOG] = JK_LOG, [WQ_STATUS] = JK_STATUS,
+	[WQ_CHECKPOINT] = JK_CHECKPOINT, [WQ_TRUST] = JK_TRUST,
+};
+
+/* Decode and decide one request.  o is filled for the reply. */
+static void
+handle_request(unsigned sock, const uint8_t *buf, size_t len, uint64_t now)
+{
+	char detail[200];
+	int r = wire_decode_request(buf, len, &wq, detail, sizeof detail);
+
+	if (r != 0) {
+		refused(r, "request refused: %s", detail);
+		o.pos = log_event(JV_BLOCKED, (unsigned)r,
+				  kind_of[wq.kind], sock,
+				  wq.has_context ? wq.context : NULL, NULL, NULL,
+				  now, 0, o.detail);
+		o.has_pos = 1;
+		return;
+	}
+	o.has_pos = 1;
+	switch (wq.kind) {
+	case WQ_OPEN: h_open(sock, now); break;
+	case WQ_APPROVE: h_approve(sock, now); break;
+	case WQ_ATTENUATE: h_attenuate(sock, now); break;
+	case WQ_REVOKE: h_revoke(sock, now); break;
+	case WQ_CLOSE: h_close(sock, now); break;
+	case WQ_LOG: h_log(sock, now); break;
+	case WQ_CHECKPOINT: h_checkpoint(sock, now); break;
+	case WQ_TRUST: h_trust(sock, now); break;
+	case WQ_STATUS:
+	default:
+		o.has_status = 1;
+		o.has_pos = 0;
+		snprintf(o.detail, sizeof o.detail, "status");
+		break;
+	}
+}
+
+static void
+handle_admin(const uint8_t *buf, size_t len, uint64_t now)
+{
+	static uint8_t signed_buf[40 + WIRE_MSG_MAX];
+	struct wire_admin a;
+	char detail[200];
+	size_t n;
+	int r = wire_decode_admin(buf, len, &a, detail, sizeof detail);
+
+	o.has_pos = 1;
+	if (r != 0) {
+		refused(r, "admin request refused: %s", detail);
+		o.pos = log_event(JV_BLOCKED, (unsigned)r, JK_ADMIN, JS_ADMIN, NULL,
+				  NULL, NULL, now, 0, o.detail);
+		return;
+	}
+	n = wire_admin_signed_bytes(signed_buf, a.timestamp, a.nonce,
+				    a.request, a.request_len);
+	if (crypto_sign_verify_detached(a.sig, signed_buf, n, op_pk) != 0) {
+		refused(WR_ADMIN_SIGNATURE, "admin request refused: the signature "
+			"does not verify under the operator key (keys/operator.pub)");
+		o.pos = log_event(JV_BLOCKED, WR_ADMIN_SIGNATURE, JK_ADMIN,
+				  JS_ADMIN, NULL, a.nonce, NULL, now, a.timestamp,
+				  o.detail);
+		return;
+	}
+	if (a.timestamp + WIRE_ADMIN_WINDOW < now ||
+	    a.timestamp > now + WIRE_ADMIN_WINDOW) {
+		refused(WR_ADMIN_STALE, "admin request refused: its timestamp is "
+			"more than %u s from the core's clock (check the clock)",
+			WIRE_ADMIN_WINDOW);
+		o.pos = log_event(JV_BLOCKED, WR_ADMIN_STALE, JK_ADMIN, JS_ADMIN,
+				  NULL, a.nonce, NULL, now, a.timestamp, o.detail);
+		return;
+	}
+	r = admin_nonce(a.nonce, a.timestamp, now);
+	if (r != 0) {
+		r = r > 0 ? WR_ADMIN_REPLAY : WR_STATE_FULL;
+		refused(r, r == WR_ADMIN_REPLAY ? "admin request refused: this "
+			"nonce was used before (a replayed request)" :
+			"admin request refused: too many admin requests in the "
+			"last two minutes");
+		o.pos = log_event(JV_BLOCKED, (unsigned)r, JK_ADMIN, JS_ADMIN,
+				  NULL, a.nonce, NULL, now, a.timestamp, o.detail);
+		return;
+	}
+	/* The nonce is journalled before the request acts. */
+	log_event(JV_ALLOWED, WARD_OK, JK_ADMIN, JS_ADMIN, NULL, a.nonce, NULL,
+		  now, a.timestamp, "operator request authenticated");
+	handle_request(JS_ADMIN, a.request, a.request_len, now);
+}
+
+/* ---- recovery -------------------------------------------------------------- */
+
+struct replay_state {
+	uint64_t ck_seq;
+	uint8_t ck_head[WARD_ID_BYTES];
+	int ck_matched;
+	uint64_t now;
+};
+
+static int
+replay(const struct jr_rec *rr, void *arg)
+{
+	struct replay_state *s = arg;
+	const uint8_t *p = rr->rec;
+	uint32_t idx;
+
+	if (s->ck_seq != 0 && rr->seq + 1 == s->ck_seq &&
+	    memcmp(rr->head, s->ck_head, WARD_ID_BYTES) == 0)
+		s->ck_matched = 1;
+	switch (p[0]) {
+	case JR_DECISION:
+		if (rr->len < WARD_REC_OFF_RES ||
+		    p[WARD_REC_OFF_VERDICT] != WARD_VERDICT_ALLOWED)
+			break;
+		if (ward_context_find(&core.contexts, p + WARD_REC_OFF_CONTEXT,
+				      &idx) == WARD_OK) {
+			uint64_t nonce = ward_get_be64(p + WARD_REC_OFF_NONCE);
+
+			if (ward_nonce_check(&core.contexts.c[idx], nonce) == WARD_OK)
+				ward_nonce_commit(&core.contexts.c[idx], nonce);
+		}
+		if (ward_get_be64(p + WARD_REC_OFF_SEQ) > core.approval_seq)
+			core.approval_seq = ward_get_be64(p + WARD_REC_OFF_SEQ);
+		break;
+	case JR_RESERVE:
+		if (rr->len != JR_RS_LEN)
+			die("audit record %llu: bad reservation record",
+			    (unsigned long long)rr->seq);
+		if (ward_ledger_restore(&core.ledger, p + JR_RS_ID,
+					ward_get_be32(p + JR_RS_MAX),
+					ward_get_be32(p + JR_RS_RESERVED)) != WARD_OK)
+			die("audit record %llu: cannot restore a use reservation",
+			    (unsigned long long)rr->seq);
+		break;
+	case JR_EVENT:
+		if (rr->len < JR_EV_TEXT || p[JR_EV_VERDICT] != JV_ALLOWED)
+			break;
+		switch (p[JR_EV_KIND]) {
+		case JK_OPEN:
+			if (ctx_open(p + JR_EV_CTX, NULL, p + JR_EV_ID) != WARD_OK)
+				die("audit record %llu: cannot reopen a context",
+				    (unsigned long long)rr->seq);
+			break;
+		case JK_SPAWN:
+			if (ctx_open(p + JR_EV_CTX, p + JR_EV_CTX2,
+				     p + JR_EV_ID) != WARD_OK)
+				die("audit record %llu: cannot reopen a context",
+				    (unsigned long long)rr->seq);
+			break;
+		case JK_CLOSE:
+			ctx_close(p + JR_EV_CTX);
+			break;
+		case JK_REVOKE:
+			if (ward_revoke(&core.revoked, p + JR_EV_ID) != WARD_OK)
+				die("audit record %llu: cannot restore a revocation",
+				    (unsigned long long)rr->seq);
+			break;
+		case JK_TRUST:
+			if (trust_add(p + JR_EV_ID) != WARD_OK)
+				die("audit record %llu: cannot restore a trusted key",
+				    (unsigned long long)rr->seq);
+			break;
+		case JK_ADMIN: {
+			uint64_t ts = ward_get_be64(p + JR_EV_NONCE);
+
+			if (ts + 2 * WIRE_ADMIN_WINDOW >= s->now)
+				(void)admin_nonce(p + JR_EV_CTX2, ts, s->now);
+			break;
+		}
+		default:
+			break;
+		}
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static void
+recover(void)
+{
+	struct replay_state s;
+	struct jr_result res;
+	uint8_t sig[WARD_SIG_BYTES];
+	uint64_t ck_t;
+	char why[256];
+	int fd, have;
+
+	memset(&s, 0, sizeof s);
+	s.now = now_s();
+	have = jr_ckpt_read(H.ckpt, &s.ck_seq, s.ck_head, &ck_t, sig, why,
+			    sizeof why);
+	if (have < 0)
+		die("%s; refusing to start (run 'ward audit verify')", why);
+	if (have == 1 && jr_ckpt_check(sig, s.ck_seq, s.ck_head, ck_t, core_pk) != 0)
+		die("%s: the checkpoint signature does not verify under the core "
+		    "key; refusing to start (run 'ward audit verify')", H.ckpt);
+	if (have == 0)
+		s.ck_seq = 0;
+	if (jr_scan(H.log, core_pk, replay, &s, &res) != 0)
+		die("%s; refusing to start", res.why);
+	if (!res.ok && !res.torn)
+		die("audit log %s is damaged at record %llu (byte %zu): %s; "
+		    "refusing to start (run 'ward audit verify')", H.log,
+		    (unsigned long long)res.bad_rec, res.bad_off, res.why);
+	if (s.ck_seq > res.records)
+		die("audit log %s holds %llu records but the signed checkpoint "
+		    "covers %llu: records were deleted or the log truncated; "
+		    "refusing to start", H.log, (unsigned long long)res.records,
+		    (unsigned long long)s.ck_seq);
+	if (s.ck_seq > 0 && !s.ck_matched)
+		die("audit log %s does not match its signed checkpoint at record "
+		    "%llu: the log was rewritten; refusing to start", H.log,
+		    (unsigned long long)(s.ck_seq - 1));
+	core.audit.seq = res.records;
+	memcpy(core.audit.head, res.head, WARD_ID_BYTES);
+	fd = open(H.log, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		die("%s: %s", H.log, strerror(errno));
+	jw.fd = fd;
+	jw.committed = res.records;
+	if (!res.ok) {
+		/* An unfinished write at the very end: it was never made
+		 * durable, so nothing in it was ever released.  Drop it. */
+		char text[128];
+
+		if (ftruncate(fd, (off_t)res.good_bytes) != 0 || fsync(fd) != 0)
+			die("%s: cannot drop the unfinished last record: %s",
+			    H.log, strerror(errno));
+		snprintf(text, sizeof text, "dropped an unfinished record at byte "
+			 "%zu (a crash during a write)", res.good_bytes);
+		fprintf(stderr, "ward-core: %s\n", text);
+		log_event(JV_ALLOWED, WARD_OK, JK_RECOVER, JS_CORE, NULL, NULL,
+			  NULL, s.now, 0, text);
+	}
+	log_event(JV_ALLOWED, WARD_OK, JK_START, JS_CORE, NULL, NULL, core_pk,
+		  s.now, 0, "ward-core started");
+	commit();
+	write_ckpt_file();
+	if (verbose)
+		fprintf(stderr, "ward-core: recovered %llu records, %u open "
+			"contexts, %u revoked blocks, %llu approvals\n",
+			(unsigned long long)res.records, ct_open,
+			core.revoked.count, (unsigned long long)core.approval_seq);
+}
+
+/* ---- start-up -------------------------------------------------------------- */
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static int
+open_socket(const char *url)
+{
+	int s = nn_socket(AF_SP_RAW, NN_REP);
+	int max = WIRE_RECV_MAX;
+
+	if (s < 0)
+		die("nn_socket: %s", nn_strerror(nn_errno()));
+	if (nn_setsockopt(s, NN_SOL_SOCKET, NN_RCVMAXSIZE, &max, sizeof max) < 0)
+		die("nn_setsockopt: %s", nn_strerror(nn_errno()));
+	unlink(url + strlen("ipc://"));
+	if (nn_bind(s, url) < 0)
+		die("cannot listen on %s: %s", url, nn_strerror(nn_errno()));
+	return s;
+}
+
+static int
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: ward-core [--home DIR] [--verbose]\n"
+		"\n"
+		"The trusted core of ward.  Holds the core key, decides every\n"
+		"effect, and keeps the audit log.  Listens on\n"
+		"  ipc://$WARD_HOME/run/admin.sock   operator-signed requests\n"
+		"  ipc://$WARD_HOME/run/broker.sock  capability-bound requests\n"
+		"Home: --home, else $WARD_HOME, else ~/.ward (create it with\n"
+		"'ward init').  Refuses to start if a key or state file is\n"
+		"readable by anyone but its owner, or if the audit log does not\n"
+		"verify.  SIGTERM or SIGINT: finish the batch, checkpoint, exit.\n");
+	return f == stdout ? 0 : 2;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct pollfd pf[2];
+	int sock[2];
+	const char *dir = NULL;
+	char err[512];
+	int i, lock;
+	size_t fdlen = sizeof(int);
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--home") == 0 && i + 1 < argc)
+			dir = argv[++i];
+		else if (strcmp(argv[i], "--verbose") == 0)
+			verbose = 1;
+		else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return usage(stdout);
+		else
+			return usage(stderr);
+	}
+	umask(077);
+	if (sodium_init() < 0)
+		die("libsodium failed to initialise");
+	if (wh_resolve(&H, dir, err, sizeof err) != 0 ||
+	    wh_check_perms(&H, 1, err, sizeof err) != 0)
+		die("%s", err);
+	{
+		char lockpath[WH_PATH + 8];
+
+		snprintf(lockpath, sizeof lockpath, "%s/lock", H.run);
+		lock = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) != 0)
+			die("another ward-core is running on %s (or %s cannot be "
+			    "locked)", H.home, lockpath);
+	}
+	/* The secret key stays in locked memory, never swapped, never dumped. */
+	if (sodium_mlock(&core, sizeof core) != 0 && verbose)
+		fprintf(stderr, "ward-core: warning: cannot lock the key in "
+			"memory\n");
+	if (wh_read_key(H.core_key, core.sk, WARD_SK_BYTES, err, sizeof err) != 0 ||
+	    wh_read_key(H.core_pub, core_pk, WARD_KEY_BYTES, err, sizeof err) != 0 ||
+	    wh_read_key(H.op_pub, op_pk, WARD_KEY_BYTES, err, sizeof err) != 0)
+		die("%s", err);
+	{
+		uint8_t pk[WARD_KEY_BYTES];
+
+		crypto_sign_ed25519_sk_to_pk(pk, core.sk);
+		if (memcmp(pk, core_pk, WARD_KEY_BYTES) != 0)
+			die("%s does not hold the secret key of %s", H.core_key,
+			    H.core_pub);
+	}
+	ctab = calloc(CT_N, sizeof *ctab);
+	if (ctab == NULL)
+		die("out of memory");
+	randombytes_buf(ct_key, sizeof ct_key);
+	core.trust.n = 1;
+	memcpy(core.trust.key[0], op_pk, WARD_KEY_BYTES);
+	ward_revset_init(&core.revoked);
+	ward_ledger_init(&core.ledger);
+	ward_contexts_init(&core.contexts);
+	ward_audit_init(&core.audit);
+	core.approval_seq = 0;
+	started = now_s();
+	recover();
+
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	sock[0] = open_socket(H.admin_url);
+	sock[1] = open_socket(H.broker_url);
+	for (i = 0; i < 2; i++) {
+		if (nn_getsockopt(sock[i], NN_SOL_SOCKET, NN_RCVFD, &pf[i].fd,
+				  &fdlen) < 0)
+			die("nn_getsockopt: %s", nn_strerror(nn_errno()));
+		pf[i].events = POLLIN;
+	}
+	fprintf(stderr, "ward-core: ready on %s and %s\n", H.admin_url,
+		H.broker_url);
+
+	while (!stop) {
+		uint32_t n = 0;
+		int got = 1;
+
+		if (poll(pf, 2, 250) < 0 && errno != EINTR)
+			die("poll: %s", strerror(errno));
+		/* Take what is waiting on both sockets, in turn, up to a
+		 * batch; decide each; then one commit for all of them. */
+		while (got && n < BATCH_MAX) {
+			got = 0;
+			for (i = 0; i < 2 && n < BATCH_MAX; i++) {
+				struct nn_msghdr h;
+				struct nn_iovec iov;
+				void *body = NULL, *ctl = NULL;
+				int len;
+
+				memset(&h, 0, sizeof h);
+				iov.iov_base = &body;
+				iov.iov_len = NN_MSG;
+				h.msg_iov = &iov;
+				h.msg_iovlen = 1;
+				h.msg_control = &ctl;
+				h.msg_controllen = NN_MSG;
+				len = nn_recvmsg(sock[i], &h, NN_DONTWAIT);
+				if (len < 0)
+					continue;
+				got = 1;
+				n++;
+				memset(&o, 0, sizeof o);
+				if (i == 0)
+					handle_admin(body, (size_t)len, now_s());
+				else
+					handle_request(JS_BROKER, body, (size_t)len,
+						       now_s());
+				nn_freemsg(body);
+				queue_reply(sock[i], ctl);
+			}
+		}
+		if (n == 0)
+			continue;
+		commit();
+		flush_replies();
+		if (core.audit.seq - last_ckpt_seq >= CKPT_EVERY)
+			write_ckpt_file();
+	}
+	/* Clean stop: a signed checkpoint in the log and in the file. */
+	log_checkpoint(now_s());
+	commit();
+	write_ckpt_file();
+	nn_close(sock[0]);
+	nn_close(sock[1]);
+	sodium_memzero(core.sk, sizeof core.sk);
+	if (verbose)
+		fprintf(stderr, "ward-core: stopped after %llu records, %llu "
+			"syncs\n", (unsigned long long)core.audit.seq,
+			(unsigned long long)jw.syncs);
+	return 0;
+}

@@ -1,0 +1,81 @@
+# core/srv/srv.mk -- ward-core (the process around the verified library),
+# its protobuf IPC (proto/), the CLI commands init / audit / status, the
+# hostile-broker and crash suites, the decoder fuzz target, and the IPC
+# benchmark.  Nothing here is part of the verified core.
+
+# Fragments are included before "all:" in GNUmakefile; keep "all" the
+# default goal whatever rule comes first here.
+.DEFAULT_GOAL := all
+
+SRV_PROTO := proto/ward/v1/ward.proto
+SRV_GEN_C := $(B)/gen/ward/v1/ward.pb-c.c
+SRV_GEN_H := $(B)/gen/ward/v1/ward.pb-c.h
+SRV_GEN_O := $(B)/obj/gen/ward.pb-c.o
+
+# Objects shared by ward-core, the CLI and the tests.
+SRV_COMMON := $(B)/obj/core/srv/home.o $(B)/obj/core/srv/journal.o \
+	$(B)/obj/core/srv/wire.o $(B)/obj/core/srv/client.o $(SRV_GEN_O)
+SRV_CORE_OBJS := $(B)/obj/core/srv/server.o $(SRV_COMMON)
+SRV_CLI_OBJS := $(B)/obj/core/srv/cmd_init.o $(B)/obj/core/srv/cmd_audit.o
+SRV_HOSTILE_BINS := $(B)/hostile/hostile-broker $(B)/hostile/core-crash \
+	$(B)/hostile/bench-ipc
+SRV_LIBS := -lnanomsg -lprotobuf-c -lpthread
+SRV_ALL_OBJS := $(SRV_COMMON) $(B)/obj/core/srv/server.o $(SRV_CLI_OBJS) \
+	$(B)/obj/tests/hostile/hostile.o $(B)/obj/tests/hostile/crash.o \
+	$(B)/obj/tests/hostile/bench_ipc.o $(B)/obj/tests/hostile/hfix.o
+
+PART_ALL += $(B)/ward-core $(SRV_HOSTILE_BINS) $(B)/fuzz/fuzz_wire
+WARD_CLI_OBJS += $(SRV_CLI_OBJS) $(SRV_COMMON)
+WARD_LDLIBS += $(SRV_LIBS)
+PART_BENCH += $(B)/hostile/bench-ipc
+
+# protoc-c writes the .c and the .h in one run.
+$(SRV_GEN_H): $(SRV_GEN_C)
+$(SRV_GEN_C): $(SRV_PROTO)
+	@mkdir -p $(B)/gen
+	protoc-c --c_out=$(B)/gen -Iproto $(SRV_PROTO)
+
+# Generated code: the project's hardening, not its warning set.
+$(SRV_GEN_O): $(SRV_GEN_C) $(SRV_GEN_H)
+	@mkdir -p $(@D)
+	$(CC) -I$(B)/gen $(ALL_CPPFLAGS) -std=c11 $(WARD_HARDEN) $(CFLAGS) \
+		-c -o $@ $<
+
+$(SRV_ALL_OBJS): | $(SRV_GEN_H)
+$(B)/obj/core/srv/%.o: ALL_CPPFLAGS += -I$(B)/gen -Icore/srv -Itools -D_GNU_SOURCE
+$(B)/obj/tests/hostile/%.o: ALL_CPPFLAGS += -I$(B)/gen -Icore/srv -Itests/hostile -D_GNU_SOURCE
+
+$(B)/ward-core: $(SRV_CORE_OBJS) $(LIB)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(SRV_CORE_OBJS) $(LIB) \
+		$(SRV_LIBS) $(SODIUM_LIBS)
+
+$(B)/hostile/hostile-broker: $(B)/obj/tests/hostile/hostile.o
+$(B)/hostile/core-crash: $(B)/obj/tests/hostile/crash.o
+$(B)/hostile/bench-ipc: $(B)/obj/tests/hostile/bench_ipc.o
+
+$(SRV_HOSTILE_BINS): $(B)/obj/tests/hostile/hfix.o $(SRV_COMMON) $(LIB)
+$(SRV_HOSTILE_BINS):
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) \
+		$(LIB) $(SRV_LIBS) $(SODIUM_LIBS)
+
+# The decoder fuzz target: libFuzzer with ASan and UBSan, built with clang
+# apart from the rest.  'make fuzz' runs it for WARD_FUZZ_SECONDS (60);
+# the suite tests/suites/core-fuzz-smoke runs it briefly in 'make check'.
+FUZZ_CC := clang
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=undefined -Icore -Icore/srv -I$(B)/gen \
+	-D_GNU_SOURCE $(SODIUM_CFLAGS)
+FUZZ_SRCS := tests/fuzz/fuzz_wire.c core/srv/wire.c core/codec.c $(SRV_GEN_C)
+
+$(B)/fuzz/fuzz_wire: $(FUZZ_SRCS) core/srv/wire.h $(SRV_GEN_H)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $(FUZZ_SRCS) -lprotobuf-c
+
+.PHONY: fuzz
+fuzz: $(B)/fuzz/fuzz_wire
+	@mkdir -p $(B)/fuzz/corpus
+	$(B)/fuzz/fuzz_wire -max_total_time=$${WARD_FUZZ_SECONDS:-60} \
+		-max_len=9000 $(B)/fuzz/corpus tests/fuzz/seeds
+
+-include $(SRV_ALL_OBJS:.o=.d)
