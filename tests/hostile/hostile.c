@@ -1,1 +1,988 @@
-int main(void); int main(void){return 0;}
+/*
+ * hostile.c -- the hostile-broker suite.  A client that speaks the broker
+ * protocol (and the admin protocol, without or with the wrong key)
+ * directly to a real ward-core, and tries what a compromised broker would.
+ * Every attempt must be refused with its reason AND appear in the audit
+ * log as a BLOCKED record at the position the reply names, read back from
+ * the file on disk.  One test per attack, named after it.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+#include <sodium.h>
+
+#include "approve.h"
+#include "client.h"
+#include "codec.h"
+#include "hfix.h"
+#include "journal.h"
+#include "wire.h"
+
+static struct hcore C;
+static int B, A;		/* broker and admin sockets */
+static struct hkey agent, agent2, stranger;
+static uint64_t now;
+static int failures;
+static uint64_t next_nonce = 1;
+
+static void
+pass(const char *name)
+{
+	printf("PASS %s\n", name);
+}
+
+static void __attribute__((format(printf, 2, 3)))
+fail(const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("FAIL %s: ", name);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	failures++;
+}
+
+/* ---- the audit log, read back from disk ------------------------------------ */
+
+struct find {
+	uint64_t pos;
+	int found;
+	unsigned type, verdict, reason;
+};
+
+static int
+find_one(const struct jr_rec *r, void *arg)
+{
+	struct find *f = arg;
+
+	if (r->seq != f->pos)
+		return 0;
+	f->found = 1;
+	f->type = r->rec[0];
+	if (f->type == JR_DECISION) {
+		f->verdict = r->rec[WARD_REC_OFF_VERDICT];
+		f->reason = r->rec[WARD_REC_OFF_REASON];
+	} else if (f->type == JR_EVENT) {
+		f->verdict = r->rec[JR_EV_VERDICT] == JV_BLOCKED ?
+			     WARD_VERDICT_BLOCKED : WARD_VERDICT_ALLOWED;
+		f->reason = r->rec[JR_EV_REASON];
+	}
+	return 1;
+}
+
+/* "" if record pos on disk is a BLOCKED decision with this reason, else
+ * what is wrong. */
+static const char *
+logged_blocked(uint64_t pos, unsigned reason)
+{
+	static char why[200];
+	struct jr_result res;
+	struct find f;
+
+	memset(&f, 0, sizeof f);
+	f.pos = pos;
+	if (jr_scan(C.log, C.core_pk, find_one, &f, &res) != 0)
+		return "cannot read the audit log";
+	if (!f.found)
+		return "the reply names an audit record that is not on disk";
+	if (f.verdict != WARD_VERDICT_BLOCKED) {
+		snprintf(why, sizeof why, "audit record %llu is not BLOCKED",
+			 (unsigned long long)pos);
+		return why;
+	}
+	if (f.reason != reason) {
+		snprintf(why, sizeof why, "audit record %llu says reason=%s, "
+			 "not %s", (unsigned long long)pos,
+			 jr_reason_name(f.reason), jr_reason_name(reason));
+		return why;
+	}
+	return "";
+}
+
+/* The reply refuses with reason, and the refusal is on disk. */
+static int
+refused(const char *name, Ward__V1__Reply *r, unsigned reason)
+{
+	const char *w;
+	int ok = 0;
+
+	if (r == NULL) {
+		fail(name, "no reply from the core");
+		return 0;
+	}
+	if ((unsigned)r->reason != reason)
+		fail(name, "reason=%s (%s), expected %s",
+		     jr_reason_name((unsigned)r->reason), r->detail,
+		     jr_reason_name(reason));
+	else if (r->approval != NULL)
+		fail(name, "refused, yet an approval came with the reply");
+	else if (*(w = logged_blocked(r->audit_pos, reason)) != '\0')
+		fail(name, "refused with the right reason, but %s", w);
+	else
+		ok = 1;
+	if (ok)
+		pass(name);
+	ward__v1__reply__free_unpacked(r, NULL);
+	return ok;
+}
+
+static int
+approved(const char *name, Ward__V1__Reply *r, int report)
+{
+	int ok = r != NULL && r->reason == 0 && r->approval != NULL;
+
+	if (!ok && report)
+		fail(name, "expected an approval, got %s (%s)",
+		     r ? jr_reason_name((unsigned)r->reason) : "no reply",
+		     r ? r->detail : "");
+	if (r != NULL)
+		ward__v1__reply__free_unpacked(r, NULL);
+	return ok;
+}
+
+/* ---- fixtures --------------------------------------------------------------- */
+
+static void
+new_ctx(uint8_t *ctx)
+{
+	randombytes_buf(ctx, WARD_CTX_BYTES);
+}
+
+/* root (operator -> agent) and its child (agent -> agent2) in ctx. */
+static void
+grant(struct hblk *root, struct hblk *child, const uint8_t *ctx, uint32_t uses)
+{
+	hf_block(&root->b, C.op.pk, agent.pk, ctx, now, uses);
+	hf_seal(root, C.op.sk);
+	if (child != NULL) {
+		hf_child(child, root, agent2.pk);
+		hf_seal(child, agent.sk);
+	}
+}
+
+/* A context opened from a fresh grant. */
+static void
+opened(struct hblk *root, struct hblk *child, uint8_t *ctx, uint32_t uses)
+{
+	Ward__V1__Reply *r;
+
+	new_ctx(ctx);
+	grant(root, child, ctx, uses);
+	r = hq_open(B, root, 1);
+	if (r == NULL || r->reason != 0)
+		hf_die("cannot open a context from an operator grant");
+	ward__v1__reply__free_unpacked(r, NULL);
+}
+
+static Ward__V1__Reply *
+use(const uint8_t *ctx, const struct hblk *chain, uint32_t n)
+{
+	return hq_approve(B, ctx, chain, n, WARD_OP_FS_READ, "/work/a.txt",
+			  next_nonce++);
+}
+
+/* ---- the attacks ------------------------------------------------------------ */
+
+static void
+t_baseline(void)
+{
+	struct hblk ch[2];
+	uint8_t ctx[16], m[16 + WARD_APR_MAX];
+	Ward__V1__Reply *r;
+
+	opened(&ch[0], &ch[1], ctx, 100);
+	r = use(ctx, ch, 2);
+	if (r == NULL || r->reason != 0 || r->approval == NULL) {
+		fail("baseline_approval_verifies", "a legitimate request was "
+		     "refused: %s", r ? r->detail : "no reply");
+	} else {
+		memcpy(m, "ward.v1.approval", 16);
+		memcpy(m + 16, r->approval->message.data,
+		       r->approval->message.len);
+		if (r->approval->signature.len != 64 ||
+		    crypto_sign_verify_detached(r->approval->signature.data, m,
+						16 + r->approval->message.len,
+						C.core_pk) != 0)
+			fail("baseline_approval_verifies", "the approval does not "
+			     "verify under keys/core.pub");
+		else
+			pass("baseline_approval_verifies");
+	}
+	if (r != NULL)
+		ward__v1__reply__free_unpacked(r, NULL);
+}
+
+static void
+t_forged_signature(void)
+{
+	struct hblk ch[2];
+	uint8_t ctx[16];
+
+	opened(&ch[0], &ch[1], ctx, 100);
+	ch[1].raw[ch[1].len - 1] ^= 0x01;	/* child signature */
+	refused("forged_signature", use(ctx, ch, 2), WARD_E_SIGNATURE);
+	/* A root that claims the operator as issuer, signed by a stranger. */
+	grant(&ch[0], NULL, ctx, 100);
+	ch[0].b.max_uses = 101;	/* a block the operator never signed */
+	hf_seal(&ch[0], stranger.sk);
+	refused("forged_operator_signature_on_root", use(ctx, ch, 1),
+		WARD_E_SIGNATURE);
+}
+
+static void
+t_spliced_chain(void)
+{
+	struct hblk a[2], b[2], mix[2];
+	uint8_t ctx[16];
+
+	opened(&a[0], &a[1], ctx, 100);
+	/* Another grant in the same context, held by the same agent. */
+	hf_block(&b[0].b, C.op.pk, agent.pk, ctx, now, 100);
+	b[0].b.max_uses = 99;
+	hf_seal(&b[0], C.op.sk);
+	hf_child(&b[1], &b[0], agent2.pk);
+	hf_seal(&b[1], agent.sk);
+	mix[0] = a[0];
+	mix[1] = b[1];	/* b's child under a's root */
+	refused("spliced_chain", use(ctx, mix, 2), WARD_E_PARENT_HASH);
+}
+
+/* Child of a fresh grant, edited by edit(), signed by the agent. */
+static void
+widened(const char *name, void (*edit)(struct ward_block *), unsigned reason)
+{
+	struct hblk ch[2];
+	uint8_t ctx[16];
+
+	opened(&ch[0], &ch[1], ctx, 100);
+	edit(&ch[1].b);
+	hf_seal(&ch[1], agent.sk);
+	refused(name, use(ctx, ch, 2), reason);
+}
+
+static void e_scope(struct ward_block *b) { memcpy(b->scope, "/", 1); b->scope_len = 1; }
+static void e_scope2(struct ward_block *b) { memcpy(b->scope, "/workshop", 9); b->scope_len = 9; }
+static void e_window(struct ward_block *b) { b->not_after += 1; }
+static void e_window2(struct ward_block *b) { b->not_before -= 1; }
+static void e_uses(struct ward_block *b) { b->max_uses += 1; }
+static void e_depth(struct ward_block *b) { b->depth += 1; }
+static void e_kind(struct ward_block *b) { b->kind = WARD_KIND_EXEC; }
+
+static void
+t_widened_rights(void)
+{
+	struct hblk ch[2];
+	uint8_t ctx[16];
+
+	new_ctx(ctx);
+	hf_block(&ch[0].b, C.op.pk, agent.pk, ctx, now, 100);
+	ch[0].b.r_write = 0;
+	hf_seal(&ch[0], C.op.sk);
+	{
+		Ward__V1__Reply *r = hq_open(B, ch, 1);
+
+		if (r == NULL || r->reason != 0)
+			hf_die("open");
+		ward__v1__reply__free_unpacked(r, NULL);
+	}
+	hf_child(&ch[1], &ch[0], agent2.pk);
+	ch[1].b.r_write = 1;
+	hf_seal(&ch[1], agent.sk);
+	refused("widened_rights", use(ctx, ch, 2), WARD_E_RIGHTS_WIDENED);
+}
+
+static void
+t_no_delegate(void)
+{
+	struct hblk ch[2];
+	uint8_t ctx[16];
+	Ward__V1__Reply *r;
+
+	new_ctx(ctx);
+	hf_block(&ch[0].b, C.op.pk, agent.pk, ctx, now, 100);
+	ch[0].b.r_delegate = 0;
+	hf_seal(&ch[0], C.op.sk);
+	r = hq_open(B, ch, 1);
+	if (r == NULL || r->reason != 0)
+		hf_die("open");
+	ward__v1__reply__free_unpacked(r, NULL);
+	hf_child(&ch[1], &ch[0], agent2.pk);
+	ch[1].b.r_delegate = 0;
+	hf_seal(&ch[1], agent.sk);
+	refused("delegation_without_delegate_right", use(ctx, ch, 2),
+		WARD_E_NO_DELEGATE);
+}
+
+static void
+t_other_context(void)
+{
+	struct hblk a[2], b[2], x[2];
+	uint8_t ca[16], cb[16];
+
+	opened(&a[0], &a[1], ca, 100);
+	opened(&b[0], &b[1], cb, 100);
+	/* A's chain, presented for B. */
+	refused("use_from_another_context", hq_approve(B, cb, a, 2,
+		WARD_OP_FS_READ, "/work/x", next_nonce++), WARD_E_CONTEXT);
+	/* A's authority delegated into B by a child bound to B. */
+	x[0] = a[0];
+	hf_child(&x[1], &a[0], agent2.pk);
+	memcpy(x[1].b.context, cb, 16);
+	hf_seal(&x[1], agent.sk);
+	refused("delegation_into_another_context", hq_approve(B, cb, x, 2,
+		WARD_OP_FS_READ, "/work/x", next_nonce++), WARD_E_CONTEXT);
+}
+
+static void
+t_window(void)
+{
+	struct hblk ch[2];
+	uint8_t ctx[16];
+
+	opened(&ch[0], &ch[1], ctx, 100);
+	/* The operator's own root, but its window is over / to come. */
+	ch[0].b.not_before = now - 7200;
+	ch[0].b.not_after = now - 3600;
+	hf_seal(&ch[0], C.op.sk);
+	refused("expired_capability", use(ctx, ch, 1), WARD_E_EXPIRED);
+	ch[0].b.not_before = now + 3600;
+	ch[0].b.not_after = now + 7200;
+	hf_seal(&ch[0], C.op.sk);
+	refused("not_yet_valid_capability", use(ctx, ch, 1),
+		WARD_E_NOT_YET_VALID);
+}
+
+static void
+t_revoked_parent(void)
+{
+	Ward__V1__Request q = WARD__V1__REQUEST__INIT;
+	Ward__V1__Revoke rv = WARD__V1__REVOKE__INIT;
+	Ward__V1__Chain ch;
+	ProtobufCBinaryData slots[8];
+	struct hblk c[2];
+	uint8_t ctx[16];
+	Ward__V1__Reply *r;
+
+	opened(&c[0], &c[1], ctx, 100);
+	if (!approved("revoked_parent", use(ctx, c, 2), 1))
+		return;
+	hq_chain(&ch, slots, c, 2);
+	rv.chain = &ch;
+	rv.target = 0;	/* the root: every descendant goes with it */
+	q.body_case = WARD__V1__REQUEST__BODY_REVOKE;
+	q.revoke = &rv;
+	r = hq_call(B, &q);
+	if (r == NULL || r->reason != 0) {
+		fail("revoked_parent", "the revocation itself was refused");
+		if (r)
+			ward__v1__reply__free_unpacked(r, NULL);
+		return;
+	}
+	ward__v1__reply__free_unpacked(r, NULL);
+	refused("revoked_parent", use(ctx, c, 2), WARD_E_REVOKED);
+}
+
+struct racer {
+	const uint8_t *ctx;
+	const struct hblk *ch;
+	uint64_t nonce0;
+	int ok, exhausted, stale, other;
+};
+
+static void *
+race(void *arg)
+{
+	struct racer *x = arg;
+	int s = wc_open(C.broker, 10000), i;
+
+	if (s < 0)
+		return NULL;
+	for (i = 0; i < 25; i++) {
+		Ward__V1__Reply *r = hq_approve(s, x->ctx, x->ch, 2,
+						WARD_OP_FS_READ, "/work/r",
+						x->nonce0 + 8 * (uint64_t)i);
+
+		if (r != NULL && r->reason == 0 && r->approval != NULL)
+			x->ok++;
+		else if (r != NULL && (int)r->reason == (int)WARD_E_USES_EXHAUSTED)
+			x->exhausted++;
+		else if (r != NULL && (int)r->reason == (int)WARD_E_NONCE_STALE)
+			x->stale++;
+		else
+			x->other++;
+		if (r)
+			ward__v1__reply__free_unpacked(r, NULL);
+	}
+	wc_close(s);
+	return NULL;
+}
+
+struct count {
+	uint8_t leaf[32];
+	int allowed, exhausted;
+};
+
+static int
+count_one(const struct jr_rec *r, void *arg)
+{
+	struct count *c = arg;
+
+	if (r->rec[0] != JR_DECISION ||
+	    memcmp(r->rec + WARD_REC_OFF_LEAF, c->leaf, 32) != 0)
+		return 0;
+	if (r->rec[WARD_REC_OFF_VERDICT] == WARD_VERDICT_ALLOWED)
+		c->allowed++;
+	else if (r->rec[WARD_REC_OFF_REASON] == WARD_E_USES_EXHAUSTED)
+		c->exhausted++;
+	return 0;
+}
+
+static void
+t_over_use_count(void)
+{
+	enum { THREADS = 8, MAXU = 37 };
+	struct racer x[THREADS];
+	pthread_t th[THREADS];
+	struct hblk ch[2];
+	struct count cnt;
+	struct jr_result res;
+	uint8_t ctx[16];
+	int i, ok = 0, ex = 0, stale = 0, other = 0;
+
+	opened(&ch[0], &ch[1], ctx, MAXU);
+	for (i = 0; i < THREADS; i++) {
+		x[i].ctx = ctx;
+		x[i].ch = ch;
+		x[i].nonce0 = 1000 + (uint64_t)i;	/* interleaved */
+		x[i].ok = x[i].exhausted = x[i].stale = x[i].other = 0;
+		pthread_create(&th[i], NULL, race, &x[i]);
+	}
+	for (i = 0; i < THREADS; i++) {
+		pthread_join(th[i], NULL);
+		ok += x[i].ok;
+		ex += x[i].exhausted;
+		stale += x[i].stale;
+		other += x[i].other;
+	}
+	memset(&cnt, 0, sizeof cnt);
+	memcpy(cnt.leaf, ch[1].id, 32);
+	if (jr_scan(C.log, C.core_pk, count_one, &cnt, &res) != 0 || !res.ok)
+		fail("over_use_count_concurrent", "cannot read the audit log");
+	/* 200 attempts on 37 uses: exactly 37 approved, every other one
+	 * refused (a nonce that falls behind the window of 64 is stale). */
+	else if (ok != MAXU || ex + stale != THREADS * 25 - MAXU || other != 0)
+		fail("over_use_count_concurrent", "%d approvals (max %d), %d "
+		     "refused uses_exhausted, %d nonce_stale, %d other", ok,
+		     MAXU, ex, stale, other);
+	else if (cnt.allowed != MAXU || cnt.exhausted != ex)
+		fail("over_use_count_concurrent", "the audit log holds %d "
+		     "ALLOWED and %d uses_exhausted records, not %d and %d",
+		     cnt.allowed, cnt.exhausted, MAXU, ex);
+	else
+		pass("over_use_count_concurrent");
+}
+
+static void
+t_replay(void)
+{
+	struct hblk ch[2];
+	uint8_t ctx[16];
+
+	opened(&ch[0], &ch[1], ctx, 100);
+	if (!approved("replayed_approval", hq_approve(B, ctx, ch, 2,
+		WARD_OP_FS_READ, "/work/once", 77), 1))
+		return;
+	refused("replayed_approval", hq_approve(B, ctx, ch, 2, WARD_OP_FS_READ,
+		"/work/once", 77), WARD_E_REPLAY);
+	refused("replayed_nonce", hq_approve(B, ctx, ch, 2, WARD_OP_FS_WRITE,
+		"/work/other", 77), WARD_E_REPLAY);
+	refused("zero_nonce", hq_approve(B, ctx, ch, 2, WARD_OP_FS_READ,
+		"/work/z", 0), WARD_E_NONCE_STALE);
+}
+
+static void
+t_mint(void)
+{
+	Ward__V1__Request q = WARD__V1__REQUEST__INIT;
+	Ward__V1__TrustKey tk = WARD__V1__TRUST_KEY__INIT;
+	Ward__V1__Revoke rv = WARD__V1__REVOKE__INIT;
+	struct hblk self[2];
+	uint8_t ctx[16], id[32];
+
+	tk.key.data = stranger.pk;
+	tk.key.len = 32;
+	q.body_case = WARD__V1__REQUEST__BODY_TRUST_KEY;
+	q.trust_key = &tk;
+	refused("minting_through_broker_trust_key", hq_call(B, &q),
+		WR_ADMIN_ONLY);
+	/* A root the broker signs itself. */
+	new_ctx(ctx);
+	hf_block(&self[0].b, stranger.pk, agent.pk, ctx, now, 100);
+	hf_seal(&self[0], stranger.sk);
+	refused("minting_through_broker_self_signed_grant",
+		hq_open(B, self, 1), WARD_E_UNTRUSTED_ROOT);
+	refused("minting_through_broker_self_signed_chain",
+		use(ctx, self, 1), WARD_E_CONTEXT_UNKNOWN);
+	/* Operator-only revocation by bare id. */
+	memset(id, 7, sizeof id);
+	rv.block_id.data = id;
+	rv.block_id.len = 32;
+	q.body_case = WARD__V1__REQUEST__BODY_REVOKE;
+	q.revoke = &rv;
+	refused("admin_only_request_on_broker_socket", hq_call(B, &q),
+		WR_ADMIN_ONLY);
+}
+
+static void
+t_self_signed_in_open_context(void)
+{
+	struct hblk ch[2], self;
+	uint8_t ctx[16];
+
+	opened(&ch[0], &ch[1], ctx, 100);
+	hf_block(&self.b, stranger.pk, agent.pk, ctx, now, 100);
+	hf_seal(&self, stranger.sk);
+	refused("minting_through_broker_untrusted_root", use(ctx, &self, 1),
+		WARD_E_UNTRUSTED_ROOT);
+}
+
+static Ward__V1__Request *
+status_req(Ward__V1__Request *q, Ward__V1__Status *s)
+{
+	ward__v1__request__init(q);
+	ward__v1__status__init(s);
+	q->body_case = WARD__V1__REQUEST__BODY_STATUS;
+	q->status = s;
+	return q;
+}
+
+static void
+t_admin(void)
+{
+	Ward__V1__Request q;
+	Ward__V1__Status s;
+	Ward__V1__AdminEnvelope e = WARD__V1__ADMIN_ENVELOPE__INIT;
+	uint8_t req[32], env[256], *signed_env;
+	uint8_t nonce[16];
+	size_t n, el;
+
+	status_req(&q, &s);
+	n = ward__v1__request__pack(&q, req);
+	/* No signature at all. */
+	randombytes_buf(nonce, sizeof nonce);
+	e.request.data = req;
+	e.request.len = n;
+	e.timestamp = (uint64_t)time(NULL);
+	e.nonce.data = nonce;
+	e.nonce.len = 16;
+	el = ward__v1__admin_envelope__pack(&e, env);
+	refused("admin_request_unsigned", hq_call_raw(A, env, el),
+		WR_ADMIN_UNSIGNED);
+	/* The bare request, as the broker would send it. */
+	refused("admin_request_bare_broker_message", hq_call_raw(A, req, n),
+		WR_PROTO_UNKNOWN_FIELD);
+	/* Signed by a key that is not the operator's. */
+	signed_env = wc_admin_wrap(stranger.sk, req, n, (uint64_t)time(NULL),
+				   NULL, &el);
+	refused("admin_request_wrong_signature", hq_call_raw(A, signed_env, el),
+		WR_ADMIN_SIGNATURE);
+	free(signed_env);
+	/* The operator's, then the same bytes again. */
+	signed_env = wc_admin_wrap(C.op.sk, req, n, (uint64_t)time(NULL), NULL,
+				   &el);
+	{
+		Ward__V1__Reply *r = hq_call_raw(A, signed_env, el);
+
+		if (r == NULL || r->reason != 0 || r->status == NULL)
+			fail("admin_request_replayed", "the operator's own request "
+			     "was refused: %s", r ? r->detail : "no reply");
+		if (r)
+			ward__v1__reply__free_unpacked(r, NULL);
+	}
+	refused("admin_request_replayed", hq_call_raw(A, signed_env, el),
+		WR_ADMIN_REPLAY);
+	free(signed_env);
+	/* Correctly signed, but an hour old. */
+	signed_env = wc_admin_wrap(C.op.sk, req, n, (uint64_t)time(NULL) - 3600,
+				   NULL, &el);
+	refused("admin_request_stale", hq_call_raw(A, signed_env, el),
+		WR_ADMIN_STALE);
+	free(signed_env);
+	/* A signature over other bytes: the request swapped under it. */
+	signed_env = wc_admin_wrap(C.op.sk, req, n, (uint64_t)time(NULL), NULL,
+				   &el);
+	{
+		Ward__V1__AdminEnvelope *d =
+			ward__v1__admin_envelope__unpack(NULL, el, signed_env);
+		Ward__V1__Checkpoint ck = WARD__V1__CHECKPOINT__INIT;
+		uint8_t other[32], out[256];
+		size_t on, ol;
+
+		ward__v1__request__init(&q);
+		q.body_case = WARD__V1__REQUEST__BODY_CHECKPOINT;
+		q.checkpoint = &ck;
+		on = ward__v1__request__pack(&q, other);
+		d->request.data = other;
+		d->request.len = on;
+		ol = ward__v1__admin_envelope__pack(d, out);
+		d->request.data = NULL;
+		d->request.len = 0;
+		ward__v1__admin_envelope__free_unpacked(d, NULL);
+		refused("admin_request_swapped_under_signature",
+			hq_call_raw(A, out, ol), WR_ADMIN_SIGNATURE);
+	}
+	free(signed_env);
+}
+
+static void
+t_malformed(void)
+{
+	struct hblk ch[2];
+	uint8_t ctx[16], buf[16384], digest[32];
+	Ward__V1__Request q = WARD__V1__REQUEST__INIT;
+	Ward__V1__Approve a = WARD__V1__APPROVE__INIT;
+	Ward__V1__Chain c;
+	ProtobufCBinaryData slots[9];
+	size_t n;
+
+	opened(&ch[0], &ch[1], ctx, 100);
+	memset(digest, 1, sizeof digest);
+	hq_chain(&c, slots, ch, 2);
+	a.context.data = ctx;
+	a.context.len = 16;
+	a.chain = &c;
+	a.op = WARD_OP_FS_READ;
+	a.resource.data = (uint8_t *)"/work/m";
+	a.resource.len = 7;
+	a.digest.data = digest;
+	a.digest.len = 32;
+	a.nonce = next_nonce++;
+	q.body_case = WARD__V1__REQUEST__BODY_APPROVE;
+	q.approve = &a;
+	n = ward__v1__request__pack(&q, buf);
+
+	refused("malformed_protobuf", hq_call_raw(B, (const uint8_t *)
+		"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01garbage", 18),
+		WR_PROTO_MALFORMED);
+	refused("truncated_protobuf", hq_call_raw(B, buf, n / 2),
+		WR_PROTO_MALFORMED);
+	refused("empty_message", hq_call_raw(B, buf, 0), WR_PROTO_MALFORMED);
+	/* Unknown field 99 (varint) appended to a valid request. */
+	buf[n] = (uint8_t)(99 << 3) & 0xff;
+	buf[n] = 0x98;
+	buf[n + 1] = 0x06;	/* tag 99, wire type 0 */
+	buf[n + 2] = 0x01;
+	refused("unknown_field", hq_call_raw(B, buf, n + 3),
+		WR_PROTO_UNKNOWN_FIELD);
+	/* Oversized: a valid request padded past 8192 bytes with a
+	 * length-delimited unknown field. */
+	{
+		uint8_t big[9000];
+		size_t k = 0, pad = 8800;
+
+		big[k++] = 0x9a;	/* tag 99, wire type 2 */
+		big[k++] = 0x06;
+		big[k++] = (uint8_t)(0x80 | (pad & 0x7f));
+		big[k++] = (uint8_t)(pad >> 7);
+		memset(big + k, 'A', pad);
+		refused("oversized_protobuf", hq_call_raw(B, big, k + pad),
+			WR_PROTO_OVERSIZE);
+	}
+	{
+		char res[300];
+
+		memset(res, 'a', sizeof res);
+		res[0] = '/';
+		a.resource.data = (uint8_t *)res;
+		a.resource.len = sizeof res;
+		refused("oversized_field_resource", hq_call(B, &q),
+			WR_PROTO_OVERSIZE);
+		a.resource.data = (uint8_t *)"/work/m";
+		a.resource.len = 7;
+	}
+	{
+		struct hblk nine[9];
+		int i;
+
+		for (i = 0; i < 9; i++)
+			nine[i] = ch[i % 2];
+		hq_chain(&c, slots, nine, 9);
+		refused("oversized_chain", hq_call(B, &q), WARD_E_CHAIN_TOO_LONG);
+		hq_chain(&c, slots, ch, 2);
+	}
+	a.op = 4000000000u;	/* would narrow to a valid byte */
+	refused("out_of_range_operation", hq_call(B, &q), WARD_E_OP);
+	a.op = WARD_OP_FS_READ;
+	a.context.len = 15;
+	refused("short_context_field", hq_call(B, &q), WR_PROTO_MALFORMED);
+	a.context.len = 16;
+	q.body_case = WARD__V1__REQUEST__BODY__NOT_SET;
+	n = ward__v1__request__pack(&q, buf);
+	refused("request_without_body", hq_call_raw(B, buf, n),
+		WR_PROTO_MALFORMED);
+}
+
+static void
+t_scope(void)
+{
+	struct hblk ch[2];
+	uint8_t ctx[16];
+
+	opened(&ch[0], &ch[1], ctx, 100);
+	refused("out_of_scope_resource", hq_approve(B, ctx, ch, 2,
+		WARD_OP_FS_READ, "/etc/passwd", next_nonce++),
+		WARD_E_OUT_OF_SCOPE);
+	refused("dotdot_escape_resource", hq_approve(B, ctx, ch, 2,
+		WARD_OP_FS_READ, "/work/../etc/passwd", next_nonce++),
+		WARD_E_OUT_OF_SCOPE);
+	refused("operation_not_granted", hq_approve(B, ctx, ch, 2,
+		WARD_OP_EXEC, "/work/x", next_nonce++), WARD_E_NOT_GRANTED);
+}
+
+static void
+t_context_lifecycle(void)
+{
+	Ward__V1__Request q = WARD__V1__REQUEST__INIT;
+	Ward__V1__CloseContext cc = WARD__V1__CLOSE_CONTEXT__INIT;
+	Ward__V1__Chain c;
+	ProtobufCBinaryData slots[8];
+	struct hblk ch[2];
+	uint8_t ctx[16], unknown[16];
+	Ward__V1__Reply *r;
+
+	new_ctx(unknown);
+	grant(&ch[0], &ch[1], unknown, 100);
+	refused("unknown_context", use(unknown, ch, 2), WARD_E_CONTEXT_UNKNOWN);
+	opened(&ch[0], &ch[1], ctx, 100);
+	hq_chain(&c, slots, ch, 2);
+	cc.context.data = ctx;
+	cc.context.len = 16;
+	cc.chain = &c;
+	q.body_case = WARD__V1__REQUEST__BODY_CLOSE_CONTEXT;
+	q.close_context = &cc;
+	r = hq_call(B, &q);
+	if (r == NULL || r->reason != 0)
+		fail("use_after_close", "close refused: %s", r ? r->detail : "");
+	if (r)
+		ward__v1__reply__free_unpacked(r, NULL);
+	refused("use_after_close", use(ctx, ch, 2), WARD_E_CONTEXT_UNKNOWN);
+	refused("reopen_closed_context", hq_open(B, ch, 1), WR_CONTEXT_REUSED);
+}
+
+static void
+t_spawn_and_revoke_context(void)
+{
+	Ward__V1__Request q = WARD__V1__REQUEST__INIT;
+	Ward__V1__Attenuate at = WARD__V1__ATTENUATE__INIT;
+	Ward__V1__Revoke rv = WARD__V1__REVOKE__INIT;
+	Ward__V1__Chain c;
+	ProtobufCBinaryData slots[8];
+	struct hblk ch[3];
+	uint8_t ctx[16], kid[16];
+	Ward__V1__Reply *r;
+
+	opened(&ch[0], &ch[1], ctx, 100);
+	/* spawn_child: a narrower child bound to a fresh context. */
+	new_ctx(kid);
+	hf_child(&ch[2], &ch[1], agent.pk);
+	memcpy(ch[2].b.context, kid, 16);
+	memcpy(ch[2].b.scope, "/work/kid", 9);
+	ch[2].b.scope_len = 9;
+	ch[2].b.max_uses = 10;
+	hf_seal(&ch[2], agent2.sk);
+	/* Without the delegate right on the parent: refused. */
+	hq_chain(&c, slots, ch, 2);
+	at.chain = &c;
+	at.child.data = ch[2].raw;
+	at.child.len = ch[2].len;
+	at.open_child_context = 1;
+	q.body_case = WARD__V1__REQUEST__BODY_ATTENUATE;
+	q.attenuate = &at;
+	r = hq_call(B, &q);
+	if (r == NULL || r->reason != 0) {
+		fail("spawn_child_context", "spawn refused: %s",
+		     r ? r->detail : "no reply");
+		if (r)
+			ward__v1__reply__free_unpacked(r, NULL);
+		return;
+	}
+	ward__v1__reply__free_unpacked(r, NULL);
+	if (!approved("spawn_child_context", hq_approve(B, kid, ch, 3,
+		WARD_OP_FS_READ, "/work/kid/f", next_nonce++), 1))
+		return;
+	pass("spawn_child_context");
+	/* The child cannot widen on the way in either. */
+	{
+		struct hblk w = ch[2];
+
+		memcpy(w.b.scope, "/work", 5);
+		w.b.scope_len = 5;
+		w.b.max_uses = 1000;
+		memcpy(w.b.context, kid, 16);
+		w.b.context[0] ^= 1;
+		hf_seal(&w, agent2.sk);
+		at.child.data = w.raw;
+		at.child.len = w.len;
+		refused("spawn_with_widened_uses", hq_call(B, &q),
+			WARD_E_USES_WIDENED);
+	}
+	/* Revoke the parent's whole context: the child context goes too. */
+	rv.chain = &c;
+	rv.whole_context = 1;
+	q.body_case = WARD__V1__REQUEST__BODY_REVOKE;
+	q.revoke = &rv;
+	r = hq_call(B, &q);
+	if (r == NULL || r->reason != 0)
+		fail("revoke_context_cascades", "revoke refused: %s",
+		     r ? r->detail : "no reply");
+	if (r)
+		ward__v1__reply__free_unpacked(r, NULL);
+	refused("revoke_context_cascades", hq_approve(B, kid, ch, 3,
+		WARD_OP_FS_READ, "/work/kid/g", next_nonce++),
+		WARD_E_CONTEXT_UNKNOWN);
+}
+
+/* A client that opens a connection, sends half a message and stalls must
+ * not delay anyone else. */
+static void
+t_no_stall(void)
+{
+	struct sockaddr_un sa;
+	uint8_t hdr[8] = { 0, 'S', 'P', 0, 0, 49, 0, 0 };	/* NN_REQ = 48 */
+	uint8_t part[9 + 10] = { 1, 0, 0, 0, 0, 0, 0, 0x10, 0 };
+	Ward__V1__Request q;
+	Ward__V1__Status s;
+	Ward__V1__Reply *r;
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	hdr[5] = 48;	/* the REQ protocol id, talking to a REP */
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	if (strlen(C.broker + 6) >= sizeof sa.sun_path)
+		hf_die("socket path too long");
+	memcpy(sa.sun_path, C.broker + 6, strlen(C.broker + 6) + 1);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
+	    write(fd, hdr, sizeof hdr) != (ssize_t)sizeof hdr ||
+	    write(fd, part, sizeof part) != (ssize_t)sizeof part) {
+		fail("stalled_client_does_not_block_others", "cannot connect "
+		     "the stalling client");
+		return;
+	}
+	r = hq_call(B, status_req(&q, &s));
+	if (r == NULL || r->reason != 0 || r->status == NULL)
+		fail("stalled_client_does_not_block_others", "no answer while "
+		     "another client stalls mid-message");
+	else
+		pass("stalled_client_does_not_block_others");
+	if (r)
+		ward__v1__reply__free_unpacked(r, NULL);
+	close(fd);
+}
+
+static void
+t_log_event(void)
+{
+	Ward__V1__Request q = WARD__V1__REQUEST__INIT;
+	Ward__V1__LogEvent le = WARD__V1__LOG_EVENT__INIT;
+	struct hblk ch[2];
+	uint8_t ctx[16], other[16];
+
+	opened(&ch[0], &ch[1], ctx, 100);
+	new_ctx(other);
+	le.context.data = other;
+	le.context.len = 16;
+	le.text.data = (uint8_t *)"agent says hi";
+	le.text.len = 13;
+	q.body_case = WARD__V1__REQUEST__BODY_LOG_EVENT;
+	q.log_event = &le;
+	refused("log_into_unknown_context", hq_call(B, &q),
+		WARD_E_CONTEXT_UNKNOWN);
+	le.text.data = (uint8_t *)"bad\nline";
+	le.text.len = 8;
+	le.context.data = ctx;
+	refused("log_with_control_bytes", hq_call(B, &q), WR_PROTO_MALFORMED);
+}
+
+static void
+t_audit_verifies(void)
+{
+	struct jr_result res;
+
+	if (jr_scan(C.log, C.core_pk, NULL, NULL, &res) != 0 || !res.ok)
+		fail("audit_log_verifies_after_attacks", "%s", res.why);
+	else
+		pass("audit_log_verifies_after_attacks");
+}
+
+int
+main(void)
+{
+	Ward__V1__Request q;
+	Ward__V1__Status s;
+	Ward__V1__Reply *r;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGPIPE, SIG_IGN);
+	hc_init(&C, "hostile");
+	if (hc_start(&C) != 0)
+		hf_die("ward-core did not start");
+	B = wc_open(C.broker, 10000);
+	A = wc_open(C.admin, 10000);
+	if (B < 0 || A < 0)
+		hf_die("cannot connect");
+	now = (uint64_t)time(NULL);
+	hf_key(&agent, 21);
+	hf_key(&agent2, 22);
+	hf_random_key(&stranger);
+
+	t_baseline();
+	t_forged_signature();
+	t_spliced_chain();
+	t_widened_rights();
+	widened("widened_scope", e_scope, WARD_E_SCOPE_WIDENED);
+	widened("widened_scope_sibling_prefix", e_scope2, WARD_E_SCOPE_WIDENED);
+	widened("widened_window_end", e_window, WARD_E_WINDOW_WIDENED);
+	widened("widened_window_start", e_window2, WARD_E_WINDOW_WIDENED);
+	widened("widened_uses", e_uses, WARD_E_USES_WIDENED);
+	widened("widened_depth", e_depth, WARD_E_DEPTH);
+	widened("changed_kind", e_kind, WARD_E_KIND_CHANGED);
+	t_no_delegate();
+	t_other_context();
+	t_window();
+	t_revoked_parent();
+	t_over_use_count();
+	t_replay();
+	t_mint();
+	t_self_signed_in_open_context();
+	t_admin();
+	t_malformed();
+	t_scope();
+	t_context_lifecycle();
+	t_spawn_and_revoke_context();
+	t_no_stall();
+	t_log_event();
+
+	/* Still alive and answering after all of it. */
+	r = hq_call(B, status_req(&q, &s));
+	if (r == NULL || r->status == NULL)
+		fail("core_survives_the_suite", "no status after the attacks");
+	else
+		pass("core_survives_the_suite");
+	if (r)
+		ward__v1__reply__free_unpacked(r, NULL);
+	wc_close(B);
+	wc_close(A);
+	hc_stop(&C, SIGTERM);
+	t_audit_verifies();
+	hc_cleanup(&C);
+	return failures ? 1 : 0;
+}
