@@ -1,0 +1,371 @@
+/*
+ * cmd_sandbox.c -- 'ward sandbox [options] -- CMD [ARGS]': one command in a
+ * fresh sandbox, for one-off use (like bwrap), and 'ward sandbox --probe'.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ward_cli.h"
+#include "sandbox.h"
+
+#define EXIT_SETUP 125 /* the sandbox could not be built; nothing ran */
+#define EXIT_TIMEOUT 124
+
+static const char usage_text[] =
+"usage: ward sandbox [OPTIONS] [--] CMD [ARGS...]\n"
+"       ward sandbox --probe [--workspace DIR]\n"
+"\n"
+"Runs CMD in a fresh sandbox and waits for it.  Always on, with no flags:\n"
+"  - new user, mount, pid, net, uts, ipc and cgroup namespaces; CMD runs as\n"
+"    uid/gid 1000 inside, host uid/gid 2000000000 outside (never root);\n"
+"  - a read-only root made only of /usr, a few files of /etc, a minimal /dev,\n"
+"    a fresh /proc and a private size-capped /tmp; homes, /root, /srv, /var,\n"
+"    /opt, /run and the ward state folder are not there;\n"
+"  - the workspace (the current folder unless --workspace) bound read-write\n"
+"    at the same path, and the starting folder;\n"
+"  - a new session, no_new_privs, no capabilities (bounding and ambient\n"
+"    too), not dumpable until exec, only fds 0, 1, 2 (and --pass-fd) open,\n"
+"    an empty environment plus --env;\n"
+"  - Landlock read/write rules, TCP denied and unix/signal scoping where the\n"
+"    kernel's ABI has them; seccomp allowlist (x86_64 only: i386 and x32\n"
+"    are killed; io_uring, mount, namespaces, bpf, perf, ptrace, keyrings,\n"
+"    module loading, clock setting, TIOCSTI and non-unix sockets refused);\n"
+"  - no network: an empty network namespace; connect/send attempts are\n"
+"    refused and reported on stderr as\n"
+"      BLOCKED net.connect 127.0.0.1:443 reason=undeclared_network\n"
+"  - memory, pids and CPU cgroups, rlimits, a wall-clock timeout, death\n"
+"    with ward.\n"
+"A ring the host cannot enforce is an error (exit 125), never skipped.\n"
+"\n"
+"Options:\n"
+"  -w, --workspace DIR    bind DIR read-write instead of the current folder\n"
+"      --workspace-ro     bind the workspace read-only\n"
+"      --no-workspace     no workspace at all (start in /)\n"
+"      --ro-bind SRC[:DST]  also bind host path SRC read-only (at DST)\n"
+"  -e, --env NAME=VALUE   set a variable; --env NAME copies it from ward's\n"
+"      --pass-fd N        keep fd N open in the sandbox\n"
+"      --close-stdio      do not pass fds 0, 1, 2 either (/dev/null instead)\n"
+"      --memory SIZE      memory limit, swap included (default 512M)\n"
+"      --pids N           process/thread limit (default 128)\n"
+"      --cpu PERCENT      CPU quota, 100 = one core (default 100)\n"
+"      --tmp-size SIZE    size of /tmp (default 64M)\n"
+"      --fsize SIZE       largest file that can be written (default 1G)\n"
+"      --nofile N         open file limit (default 1024)\n"
+"  -t, --timeout SECONDS  wall-clock limit, 0 for none (default 300)\n"
+"      --uid ID           host uid and gid to run as (default 2000000000)\n"
+"      --hostname NAME    hostname inside (default ward)\n"
+"      --allow-no-landlock  run even if the kernel has no Landlock (the\n"
+"                         filesystem ring is then the mount namespace alone)\n"
+"  -q, --quiet            no resource report on stderr\n"
+"      --probe            report what this host can enforce, and exit\n"
+"  -h, --help             this text\n"
+"SIZE takes K, M or G.\n"
+"\n"
+"Exit status: CMD's status; 128+N if CMD was killed by signal N; 124 on\n"
+"timeout; 125 if the sandbox could not be set up (the reason is printed).\n"
+"At the end a report goes to stderr, e.g.\n"
+"  ward sandbox: exit=0 wall=3.2ms user=0.0ms sys=1.1ms maxrss=1024KiB mem.peak=2.0MiB blocked=0\n";
+
+static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int bad(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "ward sandbox: ");
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n'ward sandbox --help' lists the options.\n");
+	return 2;
+}
+
+static int parse_u32(const char *s, uint32_t max, uint32_t *out)
+{
+	char *end;
+	errno = 0;
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > max)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* "/" and the places that must stay invisible cannot be the workspace. */
+static const char *workspace_refusal(const char *ws)
+{
+	static const char *const under[] = { "/proc", "/sys", "/dev", "/boot", "/etc",
+					      "/usr", "/var/lib/ward" };
+	static const char *const above[] = { "/root", "/home", "/srv", "/etc", "/usr",
+					     "/var", "/var/lib/ward", "/run" };
+	if (strcmp(ws, "/") == 0)
+		return "it is the whole host file system";
+	for (size_t i = 0; i < sizeof under / sizeof *under; i++) {
+		size_t n = strlen(under[i]);
+		if (strncmp(ws, under[i], n) == 0 && (ws[n] == '\0' || ws[n] == '/'))
+			return "it is a system folder";
+	}
+	for (size_t i = 0; i < sizeof above / sizeof *above; i++) {
+		size_t n = strlen(ws);
+		if (strncmp(above[i], ws, n) == 0 && above[i][n] == '/')
+			return "it contains host homes, /root, /srv or ward's state";
+	}
+	const char *wh = getenv("WARD_HOME");
+	if (wh != NULL && wh[0] == '/') {
+		size_t a = strlen(ws), b = strlen(wh);
+		if ((strncmp(wh, ws, a) == 0 && (wh[a] == '/' || wh[a] == '\0')) ||
+		    (strncmp(ws, wh, b) == 0 && (ws[b] == '/' || ws[b] == '\0')))
+			return "it overlaps ward's state folder ($WARD_HOME)";
+	}
+	return NULL;
+}
+
+static int probe(const char *ws)
+{
+	struct ward_sb_probe p;
+	ward_sb_probe_host(&p, ws);
+	int bad_rings = 0;
+	printf("ward sandbox --probe\n");
+	printf("  namespaces  user, mount, pid, net, uts, ipc, cgroup: %s\n",
+	       p.userns ? "ok" : strerror(p.userns_errno));
+	bad_rings += !p.userns;
+	if (p.landlock_abi >= 1) {
+		printf("  landlock    ABI %d: file read/write rules%s%s%s%s%s\n", p.landlock_abi,
+		       p.landlock_abi >= 2 ? ", refer" : "",
+		       p.landlock_abi >= 3 ? ", truncate" : "",
+		       p.landlock_abi >= 4 ? ", TCP bind/connect" : "",
+		       p.landlock_abi >= 5 ? ", device ioctl" : "",
+		       p.landlock_abi >= 6 ? ", abstract-unix and signal scoping" : "");
+	} else {
+		printf("  landlock    ERROR: unavailable (%s); 'ward sandbox' refuses to run "
+		       "without --allow-no-landlock\n", strerror(p.landlock_errno));
+		bad_rings++;
+	}
+	printf("  seccomp     filter: %s; user notification: %s\n",
+	       p.seccomp_filter ? "ok" : "ERROR: unavailable",
+	       p.seccomp_notify ? "ok" : "ERROR: unavailable");
+	bad_rings += !p.seccomp_filter + !p.seccomp_notify;
+	printf("  idmap       idmapped mount of %s: %s\n", ws ? ws : "/",
+	       p.idmap ? "ok" : "ERROR: not supported (the workspace cannot be "
+			       "made writable for the sandbox user)");
+	bad_rings += !p.idmap;
+	const char *v[3] = { p.cgroup_memory, p.cgroup_pids, p.cgroup_cpu };
+	int mixed = 0;
+	for (int i = 0; i < 3; i++) {
+		if (v[i][0] == '\0')
+			bad_rings++;
+		if (i > 0 && strcmp(v[i], v[0]) != 0)
+			mixed = 1;
+	}
+	printf("  cgroup      %s: memory %s, pids %s, cpu %s\n",
+	       mixed ? "hybrid" : (v[0][0] ? v[0] : "none"),
+	       v[0][0] ? v[0] : "ERROR: unavailable", v[1][0] ? v[1] : "ERROR: unavailable",
+	       v[2][0] ? v[2] : "ERROR: unavailable");
+	for (char *s = p.cgroup_detail, *e; s != NULL && *s != '\0'; s = e ? e + 1 : NULL) {
+		e = strchr(s, '\n');
+		printf("              %.*s\n", e ? (int)(e - s) : (int)strlen(s), s);
+	}
+	if (bad_rings)
+		printf("  result      ERROR: %d ring(s) cannot be enforced on this host; "
+		       "'ward sandbox' will refuse to run\n", bad_rings);
+	else
+		printf("  result      every ring can be enforced\n");
+	return bad_rings ? 1 : 0;
+}
+
+int cmd_sandbox(int argc, char **argv)
+{
+	struct ward_sb_config cfg;
+	ward_sb_config_defaults(&cfg);
+	int quiet = 0, do_probe = 0, no_ws = 0;
+	const char *ws = NULL;
+	static char bind_buf[WARD_SB_MAX_BINDS][PATH_MAX];
+	static char env_buf[WARD_SB_MAX_ENV][64];
+	int i;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+#define NEEDV() do { if (v == NULL) return bad("%s needs a value", a); i++; } while (0)
+		if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		} else if (a[0] != '-') {
+			break;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			fputs(usage_text, stdout);
+			return 0;
+		} else if (!strcmp(a, "--probe")) {
+			do_probe = 1;
+		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+			quiet = 1;
+		} else if (!strcmp(a, "-w") || !strcmp(a, "--workspace")) {
+			NEEDV();
+			ws = v;
+		} else if (!strcmp(a, "--workspace-ro")) {
+			cfg.workspace_ro = 1;
+		} else if (!strcmp(a, "--no-workspace")) {
+			no_ws = 1;
+		} else if (!strcmp(a, "--ro-bind")) {
+			NEEDV();
+			if (cfg.nbinds == WARD_SB_MAX_BINDS)
+				return bad("too many --ro-bind (at most %s)", "32");
+			char *b = bind_buf[cfg.nbinds];
+			snprintf(b, PATH_MAX, "%s", v);
+			char *colon = strchr(b, ':');
+			if (colon != NULL)
+				*colon = '\0';
+			char *src = realpath(b, NULL);
+			if (src == NULL)
+				return bad("--ro-bind: the host path '%s' does not exist", b);
+			const char *dst = colon != NULL ? colon + 1 : src;
+			if (dst[0] != '/')
+				return bad("--ro-bind: the sandbox path '%s' must be absolute", dst);
+			cfg.binds[cfg.nbinds].src = src;
+			cfg.binds[cfg.nbinds].dst = colon != NULL ? dst : src;
+			cfg.nbinds++;
+		} else if (!strcmp(a, "-e") || !strcmp(a, "--env")) {
+			NEEDV();
+			if (cfg.nenv == WARD_SB_MAX_ENV)
+				return bad("too many --env (at most %s)", "128");
+			if (strchr(v, '=') != NULL) {
+				cfg.env[cfg.nenv++] = v;
+			} else {
+				const char *val = getenv(v);
+				if (val == NULL)
+					return bad("--env %s: ward's environment has no such variable; "
+						   "give NAME=VALUE", v);
+				size_t need = strlen(v) + strlen(val) + 2;
+				char *e = need <= sizeof env_buf[0] ? env_buf[cfg.nenv] : malloc(need);
+				if (e == NULL)
+					return bad("%s", "out of memory");
+				snprintf(e, need, "%s=%s", v, val);
+				cfg.env[cfg.nenv++] = e;
+			}
+		} else if (!strcmp(a, "--pass-fd")) {
+			NEEDV();
+			uint32_t fd;
+			if (parse_u32(v, INT_MAX, &fd) < 0 || fd < 3)
+				return bad("--pass-fd needs a number >= 3 (0, 1, 2 are passed "
+					   "already), not '%s'", v);
+			if (cfg.npass_fds == WARD_SB_MAX_FDS)
+				return bad("too many --pass-fd (at most %s)", "16");
+			cfg.pass_fds[cfg.npass_fds++] = (int)fd;
+		} else if (!strcmp(a, "--close-stdio")) {
+			cfg.close_stdio = 1;
+		} else if (!strcmp(a, "--memory") || !strcmp(a, "--tmp-size") ||
+			   !strcmp(a, "--fsize")) {
+			NEEDV();
+			uint64_t sz;
+			if (ward_sb_parse_size(v, &sz) < 0)
+				return bad("bad size '%s' (use a number with K, M or G)", v);
+			if (!strcmp(a, "--memory"))
+				cfg.memory_bytes = sz;
+			else if (!strcmp(a, "--tmp-size"))
+				cfg.tmp_bytes = sz;
+			else
+				cfg.fsize_bytes = sz;
+		} else if (!strcmp(a, "--pids") || !strcmp(a, "--cpu") ||
+			   !strcmp(a, "--nofile")) {
+			NEEDV();
+			uint32_t n;
+			if (parse_u32(v, 1u << 20, &n) < 0 || n == 0)
+				return bad("'%s' is not a positive number", v);
+			if (!strcmp(a, "--pids"))
+				cfg.pids_max = n;
+			else if (!strcmp(a, "--cpu"))
+				cfg.cpu_percent = n;
+			else
+				cfg.nofile = n;
+		} else if (!strcmp(a, "-t") || !strcmp(a, "--timeout")) {
+			NEEDV();
+			uint32_t s;
+			if (parse_u32(v, 86400u * 365, &s) < 0)
+				return bad("--timeout needs whole seconds, not '%s'", v);
+			cfg.timeout_ms = (uint64_t)s * 1000;
+		} else if (!strcmp(a, "--uid")) {
+			NEEDV();
+			uint32_t id;
+			if (parse_u32(v, 0xfffffffeu, &id) < 0 || id == 0)
+				return bad("--uid needs a non-zero host uid, not '%s'", v);
+			cfg.host_uid = id;
+			cfg.host_gid = id;
+		} else if (!strcmp(a, "--hostname")) {
+			NEEDV();
+			if (strlen(v) == 0 || strlen(v) > 64)
+				return bad("--hostname '%s' must be 1 to 64 characters", v);
+			cfg.hostname = v;
+		} else if (!strcmp(a, "--allow-no-landlock")) {
+			cfg.allow_no_landlock = 1;
+		} else {
+			return bad("unknown option '%s'", a);
+		}
+#undef NEEDV
+	}
+
+	static char wsbuf[PATH_MAX];
+	if (!no_ws) {
+		if (ws == NULL) {
+			if (getcwd(wsbuf, sizeof wsbuf) == NULL)
+				return bad("cannot find the current folder (%s); give --workspace",
+					   strerror(errno));
+		} else if (realpath(ws, wsbuf) == NULL) {
+			return bad("the workspace '%s' does not exist", ws);
+		}
+		const char *why = workspace_refusal(wsbuf);
+		if (why != NULL) {
+			fprintf(stderr, "ward sandbox: refused: %s cannot be the workspace: %s.\n"
+				"Run from a project folder, or give --workspace DIR or "
+				"--no-workspace.\n", wsbuf, why);
+			return EXIT_SETUP;
+		}
+		cfg.workspace = wsbuf;
+	}
+
+	if (do_probe)
+		return probe(cfg.workspace);
+	if (i >= argc)
+		return bad("%s", "no command given: ward sandbox [OPTIONS] -- CMD [ARGS]");
+
+	char err[WARD_SB_ERRLEN];
+	struct ward_sb *sb;
+	if (ward_sb_prepare(&cfg, &sb, err, sizeof err) < 0) {
+		fprintf(stderr, "ward sandbox: %s\n", err);
+		return EXIT_SETUP;
+	}
+	struct ward_sb_result res;
+	int rc = ward_sb_run(sb, argv + i, &res, err, sizeof err);
+	ward_sb_free(sb);
+	if (rc < 0) {
+		fprintf(stderr, "ward sandbox: %s\n", err);
+		return EXIT_SETUP;
+	}
+	int code;
+	char what[48];
+	if (res.timed_out) {
+		code = EXIT_TIMEOUT;
+		snprintf(what, sizeof what, "timeout=%llus",
+			 (unsigned long long)(cfg.timeout_ms / 1000));
+	} else if (WIFSIGNALED(res.wait_status)) {
+		code = 128 + WTERMSIG(res.wait_status);
+		snprintf(what, sizeof what, "signal=%s", sigabbrev_np(WTERMSIG(res.wait_status)) ?
+			 sigabbrev_np(WTERMSIG(res.wait_status)) : "?");
+	} else {
+		code = WEXITSTATUS(res.wait_status);
+		snprintf(what, sizeof what, "exit=%d", code);
+	}
+	if (!quiet)
+		fprintf(stderr, "ward sandbox: %s wall=%.1fms user=%.1fms sys=%.1fms "
+			"maxrss=%ldKiB mem.peak=%.1fMiB blocked=%u\n", what,
+			(double)res.wall_ns / 1e6,
+			(double)res.utime.tv_sec * 1e3 + (double)res.utime.tv_usec / 1e3,
+			(double)res.stime.tv_sec * 1e3 + (double)res.stime.tv_usec / 1e3,
+			res.maxrss_kb, (double)res.mem_peak_bytes / 1048576.0, res.blocked);
+	return code;
+}

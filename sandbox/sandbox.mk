@@ -1,0 +1,34 @@
+# sandbox/sandbox.mk -- the sandbox library, 'ward sandbox', the escape
+# battery's in-sandbox program and the spawn benchmark.
+
+SANDBOX_LIB_SRCS := sandbox/sandbox.c sandbox/sb_seccomp.c sandbox/sb_landlock.c \
+	sandbox/sb_cgroup.c sandbox/sb_probe.c
+SANDBOX_LIB_OBJS := $(SANDBOX_LIB_SRCS:%.c=$(B)/obj/%.o)
+SANDBOX_LIB := $(B)/libwardsandbox.a
+SANDBOX_LIBS := -lseccomp
+
+$(B)/obj/sandbox/%.o: ALL_CPPFLAGS += -D_GNU_SOURCE -Itools
+$(B)/obj/tests/escape/%.o: ALL_CPPFLAGS += -D_GNU_SOURCE
+$(B)/obj/tests/bench/sandbox_bench.o: ALL_CPPFLAGS += -D_GNU_SOURCE -Isandbox
+
+$(SANDBOX_LIB): $(SANDBOX_LIB_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+# The program that runs inside the sandbox and tries to get out.
+$(B)/escape/escape_probe: $(B)/obj/tests/escape/escape_probe.o
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^
+
+$(B)/bench/sandbox_bench: $(B)/obj/tests/bench/sandbox_bench.o $(SANDBOX_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(SANDBOX_LIB) $(SANDBOX_LIBS)
+
+WARD_CLI_OBJS += $(B)/obj/sandbox/cmd_sandbox.o $(SANDBOX_LIB_OBJS)
+WARD_LDLIBS += $(SANDBOX_LIBS)
+PART_ALL += $(SANDBOX_LIB) $(B)/escape/escape_probe $(B)/bench/sandbox_bench
+PART_BENCH += $(B)/bench/sandbox_bench
+
+-include $(SANDBOX_LIB_OBJS:.o=.d) $(B)/obj/sandbox/cmd_sandbox.d \
+	$(B)/obj/tests/escape/escape_probe.d $(B)/obj/tests/bench/sandbox_bench.d

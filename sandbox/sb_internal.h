@@ -1,0 +1,73 @@
+/*
+ * sb_internal.h -- pieces of the sandbox library shared between its files.
+ * Not an interface: only the sandbox's own .c files include it.
+ */
+#ifndef WARD_SB_INTERNAL_H
+#define WARD_SB_INTERNAL_H
+
+#include <limits.h>
+#include <linux/filter.h>
+#include "sandbox.h"
+
+#define SB_WUR __attribute__((warn_unused_result))
+
+/* Formats an error into err (never overflows, always terminated). */
+void sb_err(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* --- seccomp (sb_seccomp.c) ------------------------------------------- */
+
+/* The two filters, compiled once with libseccomp.  The main filter is the
+ * allowlist (default: ENOSYS) and carries the user-notification rules for
+ * connect/send.  The guard filter (default: allow) holds the denials that
+ * need a "not equal" on a masked argument, which one libseccomp filter
+ * cannot express next to an unconditional allow; the kernel runs both and
+ * the stricter answer wins. */
+struct sb_filters {
+	struct sock_fprog main;
+	struct sock_fprog guard;
+};
+
+SB_WUR int sb_seccomp_build(struct sb_filters *f, char *err, size_t errlen);
+void sb_seccomp_free(struct sb_filters *f);
+/* In the child: loads guard, then main with a listener; returns the
+ * listener fd or -1 with errno set. */
+SB_WUR int sb_seccomp_install(const struct sb_filters *f);
+
+/* --- Landlock (sb_landlock.c) ----------------------------------------- */
+
+/* Landlock ABI version, or -1 with errno when unavailable. */
+int sb_landlock_abi(void);
+/* In the child, after pivot_root: read/exec on ro[], everything on rw[],
+ * TCP bind/connect denied (ABI >= 4), abstract unix sockets and signals
+ * scoped to the sandbox (ABI >= 6).  Returns 0 or -1 with a message. */
+SB_WUR int sb_landlock_apply(int abi, const char *const *ro, size_t nro,
+			     const char *const *rw, size_t nrw,
+			     const char *const *dev, size_t ndev,
+			     char *err, size_t errlen);
+
+/* --- cgroups (sb_cgroup.c) -------------------------------------------- */
+
+enum { SB_CG_MEMORY, SB_CG_PIDS, SB_CG_CPU, SB_CG_N };
+
+struct sb_cg_host {
+	int version[SB_CG_N];          /* 1, 2, or 0 when unavailable */
+	char parent[SB_CG_N][PATH_MAX]; /* dir under which leaves are made */
+	char why[SB_CG_N][160];         /* why a controller is unavailable */
+};
+
+struct sb_cg_inst {
+	char leaf[SB_CG_N][PATH_MAX];  /* "" when not made */
+	int nleaf;
+};
+
+void sb_cg_detect(struct sb_cg_host *h);
+SB_WUR int sb_cg_create(const struct sb_cg_host *h,
+			const struct ward_sb_config *cfg,
+			struct sb_cg_inst *inst, char *err, size_t errlen);
+SB_WUR int sb_cg_attach(const struct sb_cg_inst *inst, pid_t pid,
+			char *err, size_t errlen);
+void sb_cg_usage(const struct sb_cg_inst *inst, struct ward_sb_result *res);
+void sb_cg_destroy(struct sb_cg_inst *inst);
+
+#endif
