@@ -49,35 +49,17 @@ show_one(const struct jr_rec *r, void *arg)
 	return 0;
 }
 
-struct ckmatch {
-	uint64_t seq;
-	uint8_t head[32];
-	int matched;
-	struct show show;
-};
-
-static int
-ck_one(const struct jr_rec *r, void *arg)
-{
-	struct ckmatch *m = arg;
-
-	if (m->seq != 0 && r->seq + 1 == m->seq &&
-	    memcmp(r->head, m->head, 32) == 0)
-		m->matched = 1;
-	return show_one(r, &m->show);
-}
-
 int
 cmd_audit(int argc, char **argv)
 {
 	struct ward_home h;
 	struct jr_result res;
-	struct ckmatch m;
-	uint8_t core_pk[32], sig[64];
+	struct show show;
+	uint8_t core_pk[32];
+	uint64_t bad_rec = 0, ck_seq = 0;
 	const char *dir = NULL, *log = NULL, *sub;
 	char err[512];
-	uint64_t ck_t = 0;
-	int i, have, bad = 0;
+	int i;
 
 	if (argc < 2)
 		return audit_usage(stderr);
@@ -105,57 +87,28 @@ cmd_audit(int argc, char **argv)
 	}
 	if (log == NULL)
 		log = h.log;
-	memset(&m, 0, sizeof m);
-	m.show.print = strcmp(sub, "show") == 0;
-	have = jr_ckpt_read(h.ckpt, &m.seq, m.head, &ck_t, sig, err, sizeof err);
-	if (have < 0) {
+	show.print = strcmp(sub, "show") == 0;
+	switch (jr_verify(log, h.ckpt, core_pk, show_one, &show, &res, &bad_rec,
+			  &ck_seq, err, sizeof err)) {
+	case 0:
+		break;
+	case 1:
+		fprintf(stderr, "ward audit verify: FAILED %s\n", err);
+		return 1;
+	default:
 		fprintf(stderr, "ward audit verify: FAILED: %s\n", err);
 		return 1;
 	}
-	if (have == 1 && jr_ckpt_check(sig, m.seq, m.head, ck_t, core_pk) != 0) {
-		fprintf(stderr, "ward audit verify: FAILED: %s: the checkpoint "
-			"signature does not verify under the core key\n", h.ckpt);
-		return 1;
-	}
-	if (have == 0)
-		m.seq = 0;
-	if (jr_scan(log, core_pk, ck_one, &m, &res) != 0) {
-		fprintf(stderr, "ward audit verify: FAILED: %s\n", res.why);
-		return 1;
-	}
-	if (!res.ok) {
-		fprintf(stderr, "ward audit verify: FAILED at record %llu (byte "
-			"%zu of %s): %s\n", (unsigned long long)res.bad_rec,
-			res.bad_off, log, res.why);
-		bad = 1;
-	} else if (m.seq > res.records) {
-		fprintf(stderr, "ward audit verify: FAILED at record %llu: "
-			"truncated: the log ends after %llu records but the "
-			"signed checkpoint (%s) covers %llu; records %llu .. %llu "
-			"are missing\n", (unsigned long long)res.records,
-			(unsigned long long)res.records, h.ckpt,
-			(unsigned long long)m.seq, (unsigned long long)res.records,
-			(unsigned long long)(m.seq - 1));
-		bad = 1;
-	} else if (m.seq > 0 && !m.matched) {
-		fprintf(stderr, "ward audit verify: FAILED at record %llu: the "
-			"chain there does not match the signed checkpoint (%s): "
-			"the log was rewritten\n", (unsigned long long)(m.seq - 1),
-			h.ckpt);
-		bad = 1;
-	}
-	if (bad)
-		return 1;
 	{
 		char hex[65];
 
 		sodium_bin2hex(hex, sizeof hex, res.head, 32);
-		fprintf(m.show.print ? stderr : stdout,
+		fprintf(show.print ? stderr : stdout,
 			"ward audit verify: OK: %llu records, %llu signed "
 			"checkpoints in the log, the checkpoint file covers %llu, "
 			"head %s\n", (unsigned long long)res.records,
 			(unsigned long long)res.checkpoints,
-			(unsigned long long)m.seq, hex);
+			(unsigned long long)ck_seq, hex);
 	}
 	return 0;
 }

@@ -315,6 +315,84 @@ jr_ckpt_write(const char *path, const char *dir, uint64_t seq,
 	return wh_sync_dir(dir);
 }
 
+struct vmatch {
+	uint64_t seq;
+	uint8_t head[32];
+	int matched;
+	int (*fn)(const struct jr_rec *r, void *arg);
+	void *arg;
+};
+
+static int
+vmatch_one(const struct jr_rec *r, void *arg)
+{
+	struct vmatch *m = arg;
+
+	if (m->seq != 0 && r->seq + 1 == m->seq &&
+	    memcmp(r->head, m->head, 32) == 0)
+		m->matched = 1;
+	return m->fn != NULL ? m->fn(r, m->arg) : 0;
+}
+
+int
+jr_verify(const char *log, const char *ckpt, const uint8_t core_pk[32],
+	  int (*fn)(const struct jr_rec *r, void *arg), void *arg,
+	  struct jr_result *res, uint64_t *bad_rec, uint64_t *ck_seq,
+	  char *msg, size_t msglen)
+{
+	struct vmatch m;
+	uint8_t sig[64];
+	uint64_t t = 0;
+	int have;
+
+	memset(&m, 0, sizeof m);
+	m.fn = fn;
+	m.arg = arg;
+	*ck_seq = 0;
+	have = jr_ckpt_read(ckpt, &m.seq, m.head, &t, sig, msg, msglen);
+	if (have < 0)
+		return -1;
+	if (have == 1 && jr_ckpt_check(sig, m.seq, m.head, t, core_pk) != 0) {
+		snprintf(msg, msglen, "%s: the checkpoint signature does not "
+			 "verify under the core key", ckpt);
+		return -1;
+	}
+	if (have == 0)
+		m.seq = 0;
+	*ck_seq = m.seq;
+	if (jr_scan(log, core_pk, vmatch_one, &m, res) != 0) {
+		snprintf(msg, msglen, "%s", res->why);
+		return -1;
+	}
+	if (!res->ok) {
+		*bad_rec = res->bad_rec;
+		snprintf(msg, msglen, "at record %llu (byte %zu of %s): %s",
+			 (unsigned long long)res->bad_rec, res->bad_off, log,
+			 res->why);
+		return 1;
+	}
+	if (m.seq > res->records) {
+		*bad_rec = res->records;
+		snprintf(msg, msglen, "at record %llu: truncated: the log ends "
+			 "after %llu records but the signed checkpoint (%s) covers "
+			 "%llu; records %llu .. %llu are missing",
+			 (unsigned long long)res->records,
+			 (unsigned long long)res->records, ckpt,
+			 (unsigned long long)m.seq,
+			 (unsigned long long)res->records,
+			 (unsigned long long)(m.seq - 1));
+		return 1;
+	}
+	if (m.seq > 0 && !m.matched) {
+		*bad_rec = m.seq - 1;
+		snprintf(msg, msglen, "at record %llu: the chain there does not "
+			 "match the signed checkpoint (%s): the log was rewritten",
+			 (unsigned long long)(m.seq - 1), ckpt);
+		return 1;
+	}
+	return 0;
+}
+
 /* ---- names ----------------------------------------------------------------- */
 
 const char *

@@ -168,6 +168,15 @@ int jr_ckpt_write(const char *path, const char *dir, uint64_t seq,
 		  const uint8_t head[32], uint64_t t, const uint8_t sig[64])
 	__attribute__((warn_unused_result));
 
+/* The whole check of 'ward audit verify': the log (jr_scan) and the signed
+ * checkpoint file, which must verify under core_pk and be covered by the
+ * log (else records were deleted from the end).  0 if all is well, 1 if
+ * not (msg: "at record N: why"; bad_rec the record), -1 if unreadable. */
+int jr_verify(const char *log, const char *ckpt, const uint8_t core_pk[32],
+	      int (*fn)(const struct jr_rec *r, void *arg), void *arg,
+	      struct jr_result *res, uint64_t *bad_rec, uint64_t *ck_seq,
+	      char *msg, size_t msglen) __attribute__((warn_unused_result));
+
 /* Names for people. */
 const char *jr_reason_name(unsigned r);
 const char *jr_kind_name(unsigned k);

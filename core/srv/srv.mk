@@ -18,11 +18,12 @@ SRV_COMMON := $(B)/obj/core/srv/home.o $(B)/obj/core/srv/journal.o \
 SRV_CORE_OBJS := $(B)/obj/core/srv/server.o $(SRV_COMMON)
 SRV_CLI_OBJS := $(B)/obj/core/srv/cmd_init.o $(B)/obj/core/srv/cmd_audit.o
 SRV_HOSTILE_BINS := $(B)/hostile/hostile-broker $(B)/hostile/core-crash \
-	$(B)/hostile/bench-ipc
+	$(B)/hostile/core-audit-tamper $(B)/hostile/bench-ipc
 SRV_LIBS := -lnanomsg -lprotobuf-c -lpthread
 SRV_ALL_OBJS := $(SRV_COMMON) $(B)/obj/core/srv/server.o $(SRV_CLI_OBJS) \
 	$(B)/obj/tests/hostile/hostile.o $(B)/obj/tests/hostile/crash.o \
-	$(B)/obj/tests/hostile/bench_ipc.o $(B)/obj/tests/hostile/hfix.o
+	$(B)/obj/tests/hostile/bench_ipc.o $(B)/obj/tests/hostile/hfix.o \
+	$(B)/obj/tests/hostile/tamper.o
 
 PART_ALL += $(B)/ward-core $(SRV_HOSTILE_BINS) $(B)/fuzz/fuzz_wire
 WARD_CLI_OBJS += $(SRV_CLI_OBJS) $(SRV_COMMON)
@@ -52,6 +53,7 @@ $(B)/ward-core: $(SRV_CORE_OBJS) $(LIB)
 $(B)/hostile/hostile-broker: $(B)/obj/tests/hostile/hostile.o
 $(B)/hostile/core-crash: $(B)/obj/tests/hostile/crash.o
 $(B)/hostile/bench-ipc: $(B)/obj/tests/hostile/bench_ipc.o
+$(B)/hostile/core-audit-tamper: $(B)/obj/tests/hostile/tamper.o
 
 $(SRV_HOSTILE_BINS): $(B)/obj/tests/hostile/hfix.o $(SRV_COMMON) $(LIB)
 $(SRV_HOSTILE_BINS):
