@@ -11,6 +11,7 @@
 #include <linux/landlock.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -62,6 +63,12 @@ static int add_path(int rs, const char *path, uint64_t access, char *err,
 		       strerror(errno));
 		return -1;
 	}
+	/* A rule on a non-directory may only carry file rights. */
+	struct stat st;
+	if (fstat(pb.parent_fd, &st) == 0 && !S_ISDIR(st.st_mode))
+		pb.allowed_access &= LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE |
+				     LANDLOCK_ACCESS_FS_READ_FILE | LL_FS_TRUNCATE |
+				     LL_FS_IOCTL_DEV;
 	int rc = (int)syscall(SYS_landlock_add_rule, rs, LANDLOCK_RULE_PATH_BENEATH,
 			      &pb, 0);
 	int e = errno;
@@ -96,7 +103,6 @@ int sb_landlock_apply(int abi, const char *const *ro, size_t nro,
 		return -1;
 	}
 	uint64_t all = attr.handled_access_fs;
-	/* A rule on a non-directory may only carry file rights. */
 	uint64_t file_rw = LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_WRITE_FILE |
 			   (abi >= 3 ? LL_FS_TRUNCATE : 0) |
 			   (abi >= 5 ? LL_FS_IOCTL_DEV : 0);
