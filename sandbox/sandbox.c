@@ -97,6 +97,7 @@ struct child_ctx {
 	const char *ws;
 	struct plan plan[MAX_MOUNTS];
 	size_t nplan;
+	const struct sb_cg_inst *cg;
 	char links[8][2][PATH_MAX]; /* name, target */
 	size_t nlinks;
 };
@@ -467,6 +468,9 @@ static int child_main(void *arg)
 	int sock = cx->sock;
 	char go;
 
+	/* Into the limits first, while the parent writes the maps. */
+	if (sb_cg_enter_self(cx->cg) != 0)
+		child_fail(sock, "cannot enter the sandbox cgroups: %s", strerror(errno));
 	if (recv(sock, &go, 1, 0) != 1 || go != 'G')
 		_exit(125); /* the parent gave up */
 
@@ -949,6 +953,7 @@ int ward_sb_run(struct ward_sb *sb, char *const argv[], struct ward_sb_result *r
 	plan_root(cx, cfg);
 	if (sb_cg_create(&sb->cg, cfg, &cg, err, errlen) < 0)
 		goto out;
+	cx->cg = &cg;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
 		sb_err(err, errlen, "socketpair: %s", strerror(errno));
 		goto out;
@@ -976,6 +981,10 @@ int ward_sb_run(struct ward_sb *sb, char *const argv[], struct ward_sb_result *r
 		.pidfd = (uint64_t)(uintptr_t)&pidfd,
 		.exit_signal = SIGCHLD,
 	};
+	if (cg.v2_dirfd >= 0) {
+		ca.flags |= CLONE_INTO_CGROUP;
+		ca.cgroup = (uint64_t)cg.v2_dirfd;
+	}
 	pid = (pid_t)syscall(SYS_clone3, &ca, sizeof ca);
 	if (pid < 0) {
 		sb_err(err, errlen, "cannot create the namespaces: %s", strerror(errno));
@@ -1005,8 +1014,6 @@ int ward_sb_run(struct ward_sb *sb, char *const argv[], struct ward_sb_result *r
 		sb_err(err, errlen, "cannot write the gid map: %s", strerror(errno));
 		goto kill;
 	}
-	if (sb_cg_attach(&cg, pid, err, errlen) < 0)
-		goto kill;
 	if (send(sv[0], "G", 1, MSG_NOSIGNAL) != 1) {
 		sb_err(err, errlen, "the sandbox child died during setup");
 		goto kill;

@@ -217,6 +217,9 @@ int sb_cg_create(const struct sb_cg_host *h, const struct ward_sb_config *cfg,
 {
 	static unsigned seq;
 	memset(inst, 0, sizeof *inst);
+	inst->v2_dirfd = -1;
+	for (int i = 0; i < SB_CG_N; i++)
+		inst->tasks_fd[i] = -1;
 	char name[64];
 	snprintf(name, sizeof name, "ward-%ld-%u", (long)getpid(), seq++);
 	char val[64];
@@ -283,6 +286,24 @@ int sb_cg_create(const struct sb_cg_host *h, const struct ward_sb_config *cfg,
 			break;
 		}
 		}
+		if (v2) {
+			if (inst->v2_dirfd < 0)
+				inst->v2_dirfd = open(leaf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (inst->v2_dirfd < 0) {
+				sb_err(err, errlen, "cgroup: cannot open %s: %s", leaf,
+				       strerror(errno));
+				goto fail;
+			}
+		} else {
+			char p[PATH_MAX + 16];
+			snprintf(p, sizeof p, "%s/tasks", leaf);
+			inst->tasks_fd[i] = open(p, O_WRONLY | O_CLOEXEC);
+			if (inst->tasks_fd[i] < 0) {
+				sb_err(err, errlen, "cgroup: cannot open %s: %s", p,
+				       strerror(errno));
+				goto fail;
+			}
+		}
 	}
 	return 0;
 fail:
@@ -290,19 +311,11 @@ fail:
 	return -1;
 }
 
-int sb_cg_attach(const struct sb_cg_inst *inst, pid_t pid, char *err,
-		 size_t errlen)
+int sb_cg_enter_self(const struct sb_cg_inst *inst)
 {
-	char val[32];
-	snprintf(val, sizeof val, "%ld", (long)pid);
-	for (int i = 0; i < inst->nleaf; i++) {
-		int dup = 0;
-		for (int j = 0; j < i; j++)
-			if (strcmp(inst->leaf[j], inst->leaf[i]) == 0)
-				dup = 1;
-		if (!dup && write_str(inst->leaf[i], "cgroup.procs", val, err, errlen) < 0)
+	for (int i = 0; i < SB_CG_N; i++)
+		if (inst->tasks_fd[i] >= 0 && write(inst->tasks_fd[i], "0", 1) != 1)
 			return -1;
-	}
 	return 0;
 }
 
@@ -322,6 +335,15 @@ void sb_cg_usage(const struct sb_cg_inst *inst, struct ward_sb_result *res)
 
 void sb_cg_destroy(struct sb_cg_inst *inst)
 {
+	for (int i = 0; i < SB_CG_N; i++)
+		if (inst->tasks_fd[i] >= 0) {
+			close(inst->tasks_fd[i]);
+			inst->tasks_fd[i] = -1;
+		}
+	if (inst->v2_dirfd >= 0) {
+		close(inst->v2_dirfd);
+		inst->v2_dirfd = -1;
+	}
 	for (int i = inst->nleaf - 1; i >= 0; i--) {
 		if (inst->leaf[i][0] == '\0')
 			continue;

@@ -59,14 +59,21 @@ struct sb_cg_host {
 struct sb_cg_inst {
 	char leaf[SB_CG_N][PATH_MAX];  /* "" when not made */
 	int nleaf;
+	/* v1: the leaves' "tasks" files, opened by the parent (root) so the
+	 * child can move itself by writing "0": a single thread moving itself
+	 * skips the global threadgroup lock, whose RCU grace period would
+	 * otherwise cost milliseconds per spawn.  -1 when unused. */
+	int tasks_fd[SB_CG_N];
+	/* v2: the leaf directory, for clone3(CLONE_INTO_CGROUP); -1 if none */
+	int v2_dirfd;
 };
 
 void sb_cg_detect(struct sb_cg_host *h);
 SB_WUR int sb_cg_create(const struct sb_cg_host *h,
 			const struct ward_sb_config *cfg,
 			struct sb_cg_inst *inst, char *err, size_t errlen);
-SB_WUR int sb_cg_attach(const struct sb_cg_inst *inst, pid_t pid,
-			char *err, size_t errlen);
+/* In the child, first thing: move itself into the v1 leaves. */
+SB_WUR int sb_cg_enter_self(const struct sb_cg_inst *inst);
 void sb_cg_usage(const struct sb_cg_inst *inst, struct ward_sb_result *res);
 void sb_cg_destroy(struct sb_cg_inst *inst);
 
