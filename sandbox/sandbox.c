@@ -589,7 +589,7 @@ static int child_main(void *arg)
 		if (move_mount(cx->wsfd, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) != 0)
 			child_fail(sock, "cannot mount the workspace %s: %s", cx->ws,
 				   strerror(errno));
-		close(cx->wsfd);
+		/* not closed here: the fd table is shared with the parent */
 	}
 
 	if (chdir(NEWROOT) != 0 || syscall(SYS_pivot_root, ".", ".") != 0 ||
@@ -645,6 +645,21 @@ static int child_main(void *arg)
 			child_fail(sock, "%s", err);
 	}
 
+	char *envp[WARD_SB_MAX_ENV + 1];
+	for (size_t i = 0; i < cfg->nenv; i++)
+		envp[i] = (char *)cfg->env[i];
+	envp[cfg->nenv] = NULL;
+
+	/* The fd table is still the parent's (CLONE_FILES), so the listener
+	 * lands in the parent's table too; then this process takes a private
+	 * copy, closes everything it does not pass on, and tells the parent
+	 * the listener's number.  No round trip. */
+	int lfd = sb_seccomp_install(&sb->filters);
+	if (lfd < 0)
+		child_fail(sock, "cannot load the seccomp filter: %s", strerror(errno));
+	if (unshare(CLONE_FILES) != 0)
+		child_fail(sock, "cannot unshare the fd table: %s", strerror(errno));
+	close(lfd);
 	if (cfg->close_stdio) {
 		int fd = open("/dev/null", O_RDWR);
 		if (fd < 0)
@@ -656,51 +671,36 @@ static int child_main(void *arg)
 			close(fd);
 	}
 	close_others(sock, cfg);
-
-	char *envp[WARD_SB_MAX_ENV + 1];
-	for (size_t i = 0; i < cfg->nenv; i++)
-		envp[i] = (char *)cfg->env[i];
-	envp[cfg->nenv] = NULL;
-
-	int lfd = sb_seccomp_install(&sb->filters);
-	if (lfd < 0)
-		child_fail(sock, "cannot load the seccomp filter: %s", strerror(errno));
 	char msg[1 + sizeof(int)];
 	msg[0] = 'L';
 	memcpy(msg + 1, &lfd, sizeof lfd);
-	if (send(sock, msg, sizeof msg, MSG_NOSIGNAL) != (ssize_t)sizeof msg ||
-	    recv(sock, &go, 1, 0) != 1 || go != 'A')
+	if (send(sock, msg, sizeof msg, MSG_NOSIGNAL) != (ssize_t)sizeof msg)
 		_exit(125);
-	close(lfd);
 	exec_cmd(sock, cx->argv, envp);
 	return 125;
 }
 
 /* ----------------------------------------------------------------- parent */
 
+/* A user namespace that maps host from_uid to to_uid, for the idmapped
+ * workspace.  Its process never needs to run: the maps are written and the
+ * namespace opened right after clone, then the process is killed; it is
+ * reaped by the caller (*helper). */
 static int idmap_userns(uid_t from_uid, uid_t to_uid, gid_t from_gid, gid_t to_gid,
-			char *err, size_t errlen)
+			pid_t *helper, char *err, size_t errlen)
 {
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) != 0) {
-		sb_err(err, errlen, "pipe: %s", strerror(errno));
-		return -1;
-	}
 	struct clone_args ca = { .flags = CLONE_NEWUSER, .exit_signal = SIGCHLD };
 	pid_t pid = (pid_t)syscall(SYS_clone3, &ca, sizeof ca);
 	if (pid < 0) {
 		sb_err(err, errlen, "cannot create a user namespace for the workspace "
 		       "idmap: %s", strerror(errno));
-		close(p[0]);
-		close(p[1]);
 		return -1;
 	}
 	if (pid == 0) {
-		char c;
-		close(p[1]);
-		_exit(read(p[0], &c, 1) < 0 ? 1 : 0);
+		for (;;)
+			pause();
 	}
-	close(p[0]);
+	*helper = pid;
 	char path[64], map[64];
 	int ufd = -1;
 	snprintf(path, sizeof path, "/proc/%ld/uid_map", (long)pid);
@@ -716,12 +716,12 @@ static int idmap_userns(uid_t from_uid, uid_t to_uid, gid_t from_gid, gid_t to_g
 out:
 	if (ufd < 0)
 		sb_err(err, errlen, "cannot set up the workspace idmap: %s", strerror(errno));
-	close(p[1]);
-	(void)waitpid(pid, NULL, 0);
+	(void)kill(pid, SIGKILL);
 	return ufd;
 }
 
-static int prepare_workspace(const struct ward_sb_config *cfg, char *err, size_t errlen)
+static int prepare_workspace(const struct ward_sb_config *cfg, pid_t *helper, char *err,
+			     size_t errlen)
 {
 	struct stat st;
 	if (stat(cfg->workspace, &st) != 0 || !S_ISDIR(st.st_mode)) {
@@ -730,7 +730,7 @@ static int prepare_workspace(const struct ward_sb_config *cfg, char *err, size_t
 		return -1;
 	}
 	int ufd = idmap_userns(st.st_uid, cfg->host_uid, st.st_gid, cfg->host_gid,
-			       err, errlen);
+			       helper, err, errlen);
 	if (ufd < 0)
 		return -1;
 	int fd = open_tree(AT_FDCWD, cfg->workspace, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
@@ -938,7 +938,7 @@ int ward_sb_run(struct ward_sb *sb, char *const argv[], struct ward_sb_result *r
 	}
 	int ret = -1, pidfd = -1, nfd = -1;
 	int sv[2] = { -1, -1 };
-	pid_t pid = -1;
+	pid_t pid = -1, helper = -1;
 	struct sb_cg_inst cg;
 	memset(&cg, 0, sizeof cg);
 	cx->sb = sb;
@@ -946,7 +946,7 @@ int ward_sb_run(struct ward_sb *sb, char *const argv[], struct ward_sb_result *r
 	cx->wsfd = -1;
 	cx->ws = cfg->workspace;
 	if (cfg->workspace != NULL) {
-		cx->wsfd = prepare_workspace(cfg, err, errlen);
+		cx->wsfd = prepare_workspace(cfg, &helper, err, errlen);
 		if (cx->wsfd < 0)
 			goto out;
 	}
@@ -977,7 +977,7 @@ int ward_sb_run(struct ward_sb *sb, char *const argv[], struct ward_sb_result *r
 	uint64_t t0 = now_ns();
 	struct clone_args ca = {
 		.flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET |
-			 CLONE_NEWUTS | CLONE_NEWIPC | CLONE_PIDFD,
+			 CLONE_NEWUTS | CLONE_NEWIPC | CLONE_PIDFD | CLONE_FILES,
 		.pidfd = (uint64_t)(uintptr_t)&pidfd,
 		.exit_signal = SIGCHLD,
 	};
@@ -990,16 +990,10 @@ int ward_sb_run(struct ward_sb *sb, char *const argv[], struct ward_sb_result *r
 		sb_err(err, errlen, "cannot create the namespaces: %s", strerror(errno));
 		goto out;
 	}
-	if (pid == 0) {
-		close(sv[0]);
+	if (pid == 0)
 		_exit(child_main(cx));
-	}
-	close(sv[1]);
-	sv[1] = -1;
-	if (cx->wsfd >= 0) {
-		close(cx->wsfd);
-		cx->wsfd = -1;
-	}
+	/* Until the child unshares the fd table, closing anything here would
+	 * close it there too: sv[1] and the workspace fd stay open until 'L'. */
 
 	char path[64], map[64];
 	snprintf(map, sizeof map, "%u %u 1\n", WARD_SB_INNER_ID, cfg->host_uid);
@@ -1050,15 +1044,15 @@ int ward_sb_run(struct ward_sb *sb, char *const argv[], struct ward_sb_result *r
 			char msg[WARD_SB_ERRLEN];
 			ssize_t m = recv(sv[0], msg, sizeof msg - 1, 0);
 			if (m > 0 && msg[0] == 'L' && m == 1 + (ssize_t)sizeof(int)) {
-				int lfd;
-				memcpy(&lfd, msg + 1, sizeof lfd);
-				nfd = (int)syscall(SYS_pidfd_getfd, pidfd, lfd, 0);
-				if (nfd < 0) {
-					sb_err(err, errlen, "cannot take the seccomp listener: %s",
-					       strerror(errno));
-					goto kill;
+				/* The child has its own fd table now: the listener is
+				 * ours, and our copies of its fds can go. */
+				memcpy(&nfd, msg + 1, sizeof nfd);
+				close(sv[1]);
+				sv[1] = -1;
+				if (cx->wsfd >= 0) {
+					close(cx->wsfd);
+					cx->wsfd = -1;
 				}
-				(void)send(sv[0], "A", 1, MSG_NOSIGNAL);
 			} else if (m > 0 && msg[0] == 'E') {
 				msg[m] = '\0';
 				sb_err(err, errlen, "sandbox setup failed: %s", msg + 1);
@@ -1111,6 +1105,8 @@ out:
 	if (cx->wsfd >= 0)
 		close(cx->wsfd);
 	sb_cg_destroy(&cg);
+	if (helper > 0)
+		(void)waitpid(helper, NULL, 0);
 	free(cx);
 	return ret;
 }

@@ -185,8 +185,12 @@ static int build_main(struct sock_fprog *out, char *err, size_t errlen)
 		return -1;
 	}
 	/* i386 and x32 are not in the filter: calling them kills. */
+	/* A binary tree of syscall numbers, not a linear list: fewer
+	 * instructions per call, and the kernel's per-syscall cache is
+	 * computed faster at load time. */
 	if (seccomp_attr_set(c, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) < 0 ||
-	    seccomp_attr_set(c, SCMP_FLTATR_CTL_NNP, 0) < 0)
+	    seccomp_attr_set(c, SCMP_FLTATR_CTL_NNP, 0) < 0 ||
+	    seccomp_attr_set(c, SCMP_FLTATR_CTL_OPTIMIZE, 2) < 0)
 		goto out;
 	for (size_t i = 0; i < sizeof allow_plain / sizeof *allow_plain; i++)
 		if (add(c, SCMP_ACT_ALLOW, allow_plain[i], 0, NULL, err, errlen) < 0)
