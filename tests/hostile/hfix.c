@@ -116,7 +116,9 @@ hc_init(struct hcore *c, const char *tag)
 	memset(c, 0, sizeof *c);
 	if (sodium_init() < 0)
 		hf_die("sodium_init");
-	snprintf(c->home, sizeof c->home, "/tmp/ward-%s-%d", tag, (int)getpid());
+	snprintf(c->home, sizeof c->home, "%s/ward-%s-%d",
+		 getenv("WARD_TEST_TMP") ? getenv("WARD_TEST_TMP") : "/tmp", tag,
+		 (int)getpid());
 	{
 		char cmd[300];
 
