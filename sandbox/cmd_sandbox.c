@@ -152,6 +152,12 @@ static int probe(const char *ws)
 	       p.seccomp_filter ? "ok" : "ERROR: unavailable",
 	       p.seccomp_notify ? "ok" : "ERROR: unavailable");
 	bad_rings += !p.seccomp_filter + !p.seccomp_notify;
+	printf("              allowlist: %s\n",
+	       p.filter_baked == 1 ? "baked at build time, identical to a fresh libseccomp compile" :
+	       p.filter_baked == 0 ? "ERROR: the baked filter differs from a fresh libseccomp "
+				     "compile (libseccomp changed since the build?); rebuild ward" :
+				     "compiled at start (none baked)");
+	bad_rings += p.filter_baked == 0;
 	printf("  idmap       idmapped mount of %s: %s\n", ws ? ws : "/",
 	       p.idmap ? "ok" : "ERROR: not supported (the workspace cannot be "
 			       "made writable for the sandbox user)");

@@ -84,6 +84,8 @@ struct ward_sb_probe {
 	int userns;               /* a user namespace could be created */
 	int userns_errno;
 	int idmap;                /* idmapped mounts supported by the workspace fs */
+	int filter_baked;         /* 1: baked filter equals a fresh libseccomp
+				     compile; 0: differs; -1: none baked */
 	char cgroup_memory[16];   /* "v2", "v1" or "" when unavailable */
 	char cgroup_pids[16];
 	char cgroup_cpu[16];

@@ -3,13 +3,28 @@
 
 SANDBOX_LIB_SRCS := sandbox/sandbox.c sandbox/sb_seccomp.c sandbox/sb_landlock.c \
 	sandbox/sb_cgroup.c sandbox/sb_probe.c
-SANDBOX_LIB_OBJS := $(SANDBOX_LIB_SRCS:%.c=$(B)/obj/%.o)
+SANDBOX_LIB_OBJS := $(SANDBOX_LIB_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/gen/sb_filter_baked.o
 SANDBOX_LIB := $(B)/libwardsandbox.a
 SANDBOX_LIBS := -lseccomp
 
 $(B)/obj/sandbox/%.o: ALL_CPPFLAGS += -D_GNU_SOURCE -Itools
 $(B)/obj/tests/escape/%.o: ALL_CPPFLAGS += -D_GNU_SOURCE
 $(B)/obj/tests/bench/sandbox_bench.o: ALL_CPPFLAGS += -D_GNU_SOURCE -Isandbox
+
+# The seccomp filters, compiled by libseccomp at build time (gen_filter) and
+# baked into the binary; 'ward sandbox --probe' checks them against a fresh
+# compile.
+$(B)/sandbox/gen_filter: $(B)/obj/sandbox/gen_filter.o $(B)/obj/sandbox/sb_seccomp.o
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(SANDBOX_LIBS)
+
+$(B)/gen/sb_filter_baked.c: $(B)/sandbox/gen_filter
+	@mkdir -p $(@D)
+	$(B)/sandbox/gen_filter $@
+
+$(B)/obj/gen/sb_filter_baked.o: $(B)/gen/sb_filter_baked.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 $(SANDBOX_LIB): $(SANDBOX_LIB_OBJS)
 	@mkdir -p $(@D)

@@ -28,7 +28,13 @@ struct sb_filters {
 	struct sock_fprog guard;
 };
 
+/* The filters baked into the binary at build time when present, else
+ * compiled now. */
 SB_WUR int sb_seccomp_build(struct sb_filters *f, char *err, size_t errlen);
+/* Always compiles with libseccomp (the build-time generator uses this). */
+SB_WUR int sb_seccomp_compile(struct sb_filters *f, char *err, size_t errlen);
+/* 1 if the baked filters equal a fresh compile, 0 if not, -1 if none. */
+int sb_seccomp_baked_matches(void);
 void sb_seccomp_free(struct sb_filters *f);
 /* In the child: loads guard, then main with a listener; returns the
  * listener fd or -1 with errno set. */

@@ -100,6 +100,7 @@ void ward_sb_probe_host(struct ward_sb_probe *p, const char *workspace)
 			    syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0,
 				    &(uint32_t){ SECCOMP_RET_USER_NOTIF }) == 0;
 	p->userns = try_userns(&p->userns_errno);
+	p->filter_baked = sb_seccomp_baked_matches();
 	p->idmap = try_idmap(workspace != NULL ? workspace : "/");
 
 	struct sb_cg_host h;

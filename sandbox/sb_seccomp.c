@@ -320,7 +320,54 @@ out:
 	return ret;
 }
 
+/* Baked at build time by gen_filter (which itself links empty ones). */
+extern const struct sock_filter sb_baked_main[], sb_baked_guard[];
+extern const unsigned short sb_baked_main_len, sb_baked_guard_len;
+
+static int copy_prog(struct sock_fprog *out, const struct sock_filter *src, unsigned short len)
+{
+	out->filter = malloc(len * sizeof *src);
+	if (out->filter == NULL)
+		return -1;
+	memcpy(out->filter, src, len * sizeof *src);
+	out->len = len;
+	return 0;
+}
+
 int sb_seccomp_build(struct sb_filters *f, char *err, size_t errlen)
+{
+	memset(f, 0, sizeof *f);
+	if (sb_baked_main_len > 0 && sb_baked_guard_len > 0) {
+		if (copy_prog(&f->main, sb_baked_main, sb_baked_main_len) < 0 ||
+		    copy_prog(&f->guard, sb_baked_guard, sb_baked_guard_len) < 0) {
+			sb_seccomp_free(f);
+			sb_err(err, errlen, "out of memory");
+			return -1;
+		}
+		return 0;
+	}
+	return sb_seccomp_compile(f, err, errlen);
+}
+
+int sb_seccomp_baked_matches(void)
+{
+	if (sb_baked_main_len == 0 || sb_baked_guard_len == 0)
+		return -1;
+	struct sb_filters fresh;
+	char err[256];
+	if (sb_seccomp_compile(&fresh, err, sizeof err) < 0)
+		return 0;
+	int same = fresh.main.len == sb_baked_main_len &&
+		   fresh.guard.len == sb_baked_guard_len &&
+		   memcmp(fresh.main.filter, sb_baked_main,
+			  sb_baked_main_len * sizeof *sb_baked_main) == 0 &&
+		   memcmp(fresh.guard.filter, sb_baked_guard,
+			  sb_baked_guard_len * sizeof *sb_baked_guard) == 0;
+	sb_seccomp_free(&fresh);
+	return same;
+}
+
+int sb_seccomp_compile(struct sb_filters *f, char *err, size_t errlen)
 {
 	memset(f, 0, sizeof *f);
 	if (build_main(&f->main, err, errlen) < 0)
