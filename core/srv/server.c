@@ -990,6 +990,21 @@ handle_admin(const uint8_t *buf, size_t len, uint64_t now)
 
 /* ---- recovery -------------------------------------------------------------- */
 
+/* The nonce window of an approval, replayed from its record.  The library
+ * is changing this API from a context pointer to (table, slot); srv.mk
+ * probes which one core/context.h declares. */
+static void
+replay_nonce(uint32_t idx, uint64_t nonce)
+{
+#ifdef WARD_NONCE_BY_SLOT
+	if (ward_nonce_check(&core.contexts, idx, nonce) == WARD_OK)
+		ward_nonce_commit(&core.contexts, idx, nonce);
+#else
+	if (ward_nonce_check(&core.contexts.c[idx], nonce) == WARD_OK)
+		ward_nonce_commit(&core.contexts.c[idx], nonce);
+#endif
+}
+
 struct replay_state {
 	uint64_t ck_seq;
 	uint8_t ck_head[WARD_ID_BYTES];
@@ -1013,12 +1028,8 @@ replay(const struct jr_rec *rr, void *arg)
 		    p[WARD_REC_OFF_VERDICT] != WARD_VERDICT_ALLOWED)
 			break;
 		if (ward_context_find(&core.contexts, p + WARD_REC_OFF_CONTEXT,
-				      &idx) == WARD_OK) {
-			uint64_t nonce = ward_get_be64(p + WARD_REC_OFF_NONCE);
-
-			if (ward_nonce_check(&core.contexts.c[idx], nonce) == WARD_OK)
-				ward_nonce_commit(&core.contexts.c[idx], nonce);
-		}
+				      &idx) == WARD_OK)
+			replay_nonce(idx, ward_get_be64(p + WARD_REC_OFF_NONCE));
 		if (ward_get_be64(p + WARD_REC_OFF_SEQ) > core.approval_seq)
 			core.approval_seq = ward_get_be64(p + WARD_REC_OFF_SEQ);
 		break;
