@@ -186,6 +186,15 @@ static int probe(const char *ws)
 	return bad_rings ? 1 : 0;
 }
 
+static volatile int cancel_flag;
+static volatile sig_atomic_t cancel_sig;
+
+static void on_signal(int sig)
+{
+	cancel_flag = 1;
+	cancel_sig = sig;
+}
+
 int cmd_sandbox(int argc, char **argv)
 {
 	struct ward_sb_config cfg;
@@ -341,10 +350,22 @@ int cmd_sandbox(int argc, char **argv)
 
 	char err[WARD_SB_ERRLEN];
 	struct ward_sb *sb;
+	cfg.cancel = &cancel_flag;
 	if (ward_sb_prepare(&cfg, &sb, err, sizeof err) < 0) {
 		fprintf(stderr, "ward sandbox: %s\n", err);
 		return EXIT_SETUP;
 	}
+	if (cfg.allow_no_landlock && ward_sb_landlock_abi() < 1)
+		fprintf(stderr, "ward sandbox: WARNING: this kernel has no Landlock; running "
+			"WITHOUT the Landlock ring because --allow-no-landlock was given "
+			"(the mount namespace alone limits the file system)\n");
+	/* ^C, kill or a hangup end the sandbox and still clean up. */
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	struct ward_sb_result res;
 	int rc = ward_sb_run(sb, argv + i, &res, err, sizeof err);
 	ward_sb_free(sb);
@@ -354,7 +375,11 @@ int cmd_sandbox(int argc, char **argv)
 	}
 	int code;
 	char what[48];
-	if (res.timed_out) {
+	if (res.cancelled) {
+		code = 128 + (int)cancel_sig;
+		snprintf(what, sizeof what, "cancelled=%s", sigabbrev_np((int)cancel_sig) ?
+			 sigabbrev_np((int)cancel_sig) : "?");
+	} else if (res.timed_out) {
 		code = EXIT_TIMEOUT;
 		snprintf(what, sizeof what, "timeout=%llus",
 			 (unsigned long long)(cfg.timeout_ms / 1000));

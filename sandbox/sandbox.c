@@ -250,6 +250,7 @@ int ward_sb_prepare(const struct ward_sb_config *cfg, struct ward_sb **out,
 			goto fail;
 		}
 
+	sb_cg_reap_stale(&sb->cg);
 	if (sb_seccomp_build(&sb->filters, err, errlen) < 0)
 		goto fail;
 	*out = sb;
@@ -1032,6 +1033,10 @@ int ward_sb_run(struct ward_sb *sb, char *const argv[], struct ward_sb_result *r
 				continue;
 			}
 			timeout = (int)((deadline - now + 999999) / 1000000);
+		}
+		if (cfg->cancel != NULL && *cfg->cancel && !res->cancelled) {
+			res->cancelled = 1;
+			(void)syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
 		}
 		int n = poll(pf, 3, timeout);
 		if (n < 0) {

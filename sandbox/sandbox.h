@@ -62,11 +62,15 @@ struct ward_sb_config {
 
 	int allow_no_landlock;    /* run even where Landlock is missing */
 	int log_fd;               /* BLOCKED lines go here (-1: nowhere) */
+	/* When set and *cancel becomes non-zero (from a signal handler), the
+	 * sandbox is killed and cleaned up as after a timeout. */
+	volatile int *cancel;
 };
 
 struct ward_sb_result {
 	int wait_status;          /* as from wait4() */
 	int timed_out;
+	int cancelled;
 	int setup_failed;         /* the command never started */
 	uint64_t wall_ns;
 	struct timeval utime, stime;
@@ -113,6 +117,9 @@ void ward_sb_config_defaults(struct ward_sb_config *cfg);
 /* Fills *p; never fails, a missing feature is reported in the fields.
  * workspace may be NULL (then idmap support is checked on "/"). */
 void ward_sb_probe_host(struct ward_sb_probe *p, const char *workspace);
+
+/* The running kernel's Landlock ABI version, or -1 when it has none. */
+int ward_sb_landlock_abi(void);
 
 /* Parses "512M", "1G", "64K", "100" (bytes).  -1 on bad input. */
 __attribute__((warn_unused_result))

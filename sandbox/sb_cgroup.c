@@ -10,7 +10,9 @@
  * Leaves are created under our own cgroup of each hierarchy, so the
  * sandbox stays inside whatever limits ward itself is under.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,6 +192,30 @@ void sb_cg_detect(struct sb_cg_host *h)
 	}
 }
 
+/* Leaves of ward processes that were killed before they could clean up:
+ * named ward-PID-N, PID no longer alive.  rmdir only succeeds on an empty
+ * cgroup, so a live sandbox is never touched. */
+static void reap_stale(const char *parent)
+{
+	DIR *d = opendir(parent);
+	if (d == NULL)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		long pid;
+		unsigned n;
+		if (strncmp(de->d_name, "ward-", 5) != 0 ||
+		    sscanf(de->d_name + 5, "%ld-%u", &pid, &n) != 2 || pid <= 0)
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		char p[PATH_MAX + 300];
+		snprintf(p, sizeof p, "%s/%s", parent, de->d_name);
+		(void)rmdir(p);
+	}
+	closedir(d);
+}
+
 static int write_str(const char *dir, const char *file, const char *val,
 		     char *err, size_t errlen)
 {
@@ -210,6 +236,18 @@ static int write_str(const char *dir, const char *file, const char *val,
 		return -1;
 	}
 	return 0;
+}
+
+void sb_cg_reap_stale(const struct sb_cg_host *h)
+{
+	for (int i = 0; i < SB_CG_N; i++) {
+		int dup = 0;
+		for (int j = 0; j < i; j++)
+			if (strcmp(h->parent[j], h->parent[i]) == 0)
+				dup = 1;
+		if (h->version[i] != 0 && !dup)
+			reap_stale(h->parent[i]);
+	}
 }
 
 int sb_cg_create(const struct sb_cg_host *h, const struct ward_sb_config *cfg,

@@ -75,6 +75,8 @@ struct sb_cg_inst {
 };
 
 void sb_cg_detect(struct sb_cg_host *h);
+/* Removes the empty leaves left by ward processes that were killed. */
+void sb_cg_reap_stale(const struct sb_cg_host *h);
 SB_WUR int sb_cg_create(const struct sb_cg_host *h,
 			const struct ward_sb_config *cfg,
 			struct sb_cg_inst *inst, char *err, size_t errlen);

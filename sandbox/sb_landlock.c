@@ -39,6 +39,11 @@ int sb_landlock_abi(void)
 			    LANDLOCK_CREATE_RULESET_VERSION);
 }
 
+int ward_sb_landlock_abi(void)
+{
+	return sb_landlock_abi();
+}
+
 static uint64_t fs_all(int abi)
 {
 	uint64_t a = (LANDLOCK_ACCESS_FS_MAKE_SYM << 1) - 1; /* ABI 1 */
