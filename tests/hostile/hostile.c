@@ -912,6 +912,87 @@ t_log_event(void)
 	refused("log_with_control_bytes", hq_call(B, &q), WR_PROTO_MALFORMED);
 }
 
+/* What the operator can do on the admin socket, and only there. */
+static void
+t_admin_powers(void)
+{
+	Ward__V1__Request q = WARD__V1__REQUEST__INIT;
+	Ward__V1__TrustKey tk = WARD__V1__TRUST_KEY__INIT;
+	Ward__V1__Revoke rv = WARD__V1__REVOKE__INIT;
+	struct hkey op2;
+	struct hblk ch[2];
+	uint8_t ctx[16];
+	Ward__V1__Reply *r;
+
+	/* A second operator key, trusted by the operator. */
+	hf_random_key(&op2);
+	tk.key.data = op2.pk;
+	tk.key.len = 32;
+	q.body_case = WARD__V1__REQUEST__BODY_TRUST_KEY;
+	q.trust_key = &tk;
+	r = hq_admin(A, &C.op, &q);
+	if (r == NULL || r->reason != 0)
+		fail("admin_trust_key", "refused: %s", r ? r->detail : "no reply");
+	if (r)
+		ward__v1__reply__free_unpacked(r, NULL);
+	new_ctx(ctx);
+	hf_block(&ch[0].b, op2.pk, agent.pk, ctx, now, 100);
+	hf_seal(&ch[0], op2.sk);
+	r = hq_open(B, ch, 1);
+	if (r == NULL || r->reason != 0)
+		fail("admin_trust_key", "a grant of the newly trusted key was "
+		     "refused: %s", r ? r->detail : "no reply");
+	else
+		pass("admin_trust_key");
+	if (r)
+		ward__v1__reply__free_unpacked(r, NULL);
+	/* Revoke that grant by bare id, as the operator. */
+	rv.block_id.data = ch[0].id;
+	rv.block_id.len = 32;
+	q.body_case = WARD__V1__REQUEST__BODY_REVOKE;
+	q.revoke = &rv;
+	r = hq_admin(A, &C.op, &q);
+	if (r == NULL || r->reason != 0)
+		fail("admin_revoke_by_id", "refused: %s", r ? r->detail : "no reply");
+	if (r)
+		ward__v1__reply__free_unpacked(r, NULL);
+	refused("admin_revoke_by_id", use(ctx, ch, 1), WARD_E_REVOKED);
+}
+
+/* Replay windows survive a crash: they are rebuilt from the log. */
+static void
+t_replay_after_crash(void)
+{
+	Ward__V1__Request q;
+	Ward__V1__Status s;
+	struct hblk ch[2];
+	uint8_t ctx[16], req[32], *env;
+	size_t n, el;
+	Ward__V1__Reply *r;
+
+	opened(&ch[0], &ch[1], ctx, 100);
+	if (!approved("replayed_approval_after_crash", hq_approve(B, ctx, ch, 2,
+		WARD_OP_FS_READ, "/work/once", 4242), 1))
+		return;
+	status_req(&q, &s);
+	n = ward__v1__request__pack(&q, req);
+	env = wc_admin_wrap(C.op.sk, req, n, (uint64_t)time(NULL), NULL, &el);
+	r = hq_call_raw(A, env, el);
+	if (r == NULL || r->reason != 0)
+		fail("admin_request_replayed_after_crash", "refused the first "
+		     "time: %s", r ? r->detail : "no reply");
+	if (r)
+		ward__v1__reply__free_unpacked(r, NULL);
+	hc_stop(&C, SIGKILL);
+	if (hc_start(&C) != 0)
+		hf_die("ward-core did not restart after kill -9");
+	refused("replayed_approval_after_crash", hq_approve(B, ctx, ch, 2,
+		WARD_OP_FS_READ, "/work/once", 4242), WARD_E_REPLAY);
+	refused("admin_request_replayed_after_crash", hq_call_raw(A, env, el),
+		WR_ADMIN_REPLAY);
+	free(env);
+}
+
 static void
 t_audit_verifies(void)
 {
@@ -970,6 +1051,8 @@ main(void)
 	t_spawn_and_revoke_context();
 	t_no_stall();
 	t_log_event();
+	t_admin_powers();
+	t_replay_after_crash();
 
 	/* Still alive and answering after all of it. */
 	r = hq_call(B, status_req(&q, &s));
