@@ -89,6 +89,13 @@ struct plan {
 	int optional; /* a system path this host may lack */
 };
 
+/* parent -> child, once the workspace and the cgroups are ready */
+struct cmsg_c {
+	char tag; /* 'C' */
+	int wsfd;
+	int tasks_fd[SB_CG_N];
+};
+
 struct child_ctx {
 	const struct ward_sb *sb;
 	char *const *argv;
@@ -97,7 +104,6 @@ struct child_ctx {
 	const char *ws;
 	struct plan plan[MAX_MOUNTS];
 	size_t nplan;
-	const struct sb_cg_inst *cg;
 	char links[8][2][PATH_MAX]; /* name, target */
 	size_t nlinks;
 };
@@ -469,14 +475,8 @@ static int child_main(void *arg)
 	int sock = cx->sock;
 	char go;
 
-	/* Into the limits first, while the parent writes the maps. */
-	if (sb_cg_enter_self(cx->cg) != 0)
-		child_fail(sock, "cannot enter the sandbox cgroups: %s", strerror(errno));
 	if (recv(sock, &go, 1, 0) != 1 || go != 'G')
 		_exit(125); /* the parent gave up */
-
-	if (unshare(CLONE_NEWCGROUP) != 0)
-		child_fail(sock, "cannot create the cgroup namespace: %s", strerror(errno));
 
 	/* Capture every bind source before anything is mounted over /tmp. */
 	for (size_t i = 0; i < cx->nplan; i++) {
@@ -582,6 +582,20 @@ static int child_main(void *arg)
 			child_fail(sock, "cannot make %s read-only: %s", proc_ro[i],
 				   strerror(errno));
 	}
+	/* The parent made the workspace idmap and the cgroups meanwhile; their
+	 * fds are in the shared table. */
+	struct cmsg_c c;
+	if (recv(sock, &c, sizeof c, 0) != (ssize_t)sizeof c || c.tag != 'C')
+		_exit(125);
+	cx->wsfd = c.wsfd;
+	struct sb_cg_inst cgi;
+	memset(&cgi, 0, sizeof cgi);
+	for (int i = 0; i < SB_CG_N; i++)
+		cgi.tasks_fd[i] = c.tasks_fd[i];
+	if (sb_cg_enter_self(&cgi) != 0)
+		child_fail(sock, "cannot enter the sandbox cgroups: %s", strerror(errno));
+	if (unshare(CLONE_NEWCGROUP) != 0)
+		child_fail(sock, "cannot create the cgroup namespace: %s", strerror(errno));
 	if (cx->wsfd >= 0) {
 		if (mkdirs(NEWROOT, cx->ws, 0755) != 0)
 			child_fail(sock, "cannot create the workspace mount point %s: %s",
@@ -942,19 +956,22 @@ int ward_sb_run(struct ward_sb *sb, char *const argv[], struct ward_sb_result *r
 	pid_t pid = -1, helper = -1;
 	struct sb_cg_inst cg;
 	memset(&cg, 0, sizeof cg);
+	cg.v2_dirfd = -1;
+	for (int i = 0; i < SB_CG_N; i++)
+		cg.tasks_fd[i] = -1;
 	cx->sb = sb;
 	cx->argv = argv;
 	cx->wsfd = -1;
 	cx->ws = cfg->workspace;
-	if (cfg->workspace != NULL) {
-		cx->wsfd = prepare_workspace(cfg, &helper, err, errlen);
-		if (cx->wsfd < 0)
-			goto out;
-	}
 	plan_root(cx, cfg);
-	if (sb_cg_create(&sb->cg, cfg, &cg, err, errlen) < 0)
+	/* v2 leaves are needed at clone time (CLONE_INTO_CGROUP); v1 ones are
+	 * made while the child builds its root. */
+	int cg_early = 0;
+	for (int i = 0; i < SB_CG_N; i++)
+		if (sb->cg.version[i] == 2)
+			cg_early = 1;
+	if (cg_early && sb_cg_create(&sb->cg, cfg, &cg, err, errlen) < 0)
 		goto out;
-	cx->cg = &cg;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
 		sb_err(err, errlen, "socketpair: %s", strerror(errno));
 		goto out;
@@ -1010,6 +1027,22 @@ int ward_sb_run(struct ward_sb *sb, char *const argv[], struct ward_sb_result *r
 		goto kill;
 	}
 	if (send(sv[0], "G", 1, MSG_NOSIGNAL) != 1) {
+		sb_err(err, errlen, "the sandbox child died during setup");
+		goto kill;
+	}
+	/* In parallel with the child: the workspace idmap and the cgroups.
+	 * Their fds land in the table the child shares. */
+	if (cfg->workspace != NULL) {
+		cx->wsfd = prepare_workspace(cfg, &helper, err, errlen);
+		if (cx->wsfd < 0)
+			goto kill;
+	}
+	if (!cg_early && sb_cg_create(&sb->cg, cfg, &cg, err, errlen) < 0)
+		goto kill;
+	struct cmsg_c cm = { .tag = 'C', .wsfd = cx->wsfd };
+	for (int i = 0; i < SB_CG_N; i++)
+		cm.tasks_fd[i] = cg.tasks_fd[i];
+	if (send(sv[0], &cm, sizeof cm, MSG_NOSIGNAL) != (ssize_t)sizeof cm) {
 		sb_err(err, errlen, "the sandbox child died during setup");
 		goto kill;
 	}
