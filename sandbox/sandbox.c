@@ -353,12 +353,12 @@ static int setattr(int dfd, const char *path, unsigned flags, uint64_t set)
 
 static void close_others(int sock, const struct ward_sb_config *cfg)
 {
-	/* keep: 0,1,2 (unless closed), the passed fds, and sock until exec */
+	/* keep: 0,1,2 (/dev/null by now with close_stdio), the passed fds,
+	 * and sock until exec */
 	int keep[WARD_SB_MAX_FDS + 4];
 	size_t n = 0;
-	if (!cfg->close_stdio)
-		for (int i = 0; i < 3; i++)
-			keep[n++] = i;
+	for (int i = 0; i < 3; i++)
+		keep[n++] = i;
 	for (size_t i = 0; i < cfg->npass_fds; i++)
 		keep[n++] = cfg->pass_fds[i];
 	keep[n++] = sock;
