@@ -102,6 +102,9 @@ get_chain(struct wire_req *out, const Ward__V1__Chain *c, int required,
 		if (c->blocks[i].len > WARD_BLOCK_MAX)
 			return say(d, dlen, WR_PROTO_OVERSIZE,
 				   "a chain block is longer than 405 bytes");
+		if (c->blocks[i].len == 0)
+			return say(d, dlen, WARD_E_MALFORMED,
+				   "a chain block is empty");
 		memcpy(out->chain.l[i].raw, c->blocks[i].data, c->blocks[i].len);
 		out->chain.l[i].raw_len = (uint32_t)c->blocks[i].len;
 	}

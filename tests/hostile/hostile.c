@@ -719,6 +719,14 @@ t_malformed(void)
 		refused("oversized_chain", hq_call(B, &q), WARD_E_CHAIN_TOO_LONG);
 		hq_chain(&c, slots, ch, 2);
 	}
+	{
+		ProtobufCBinaryData empty[2] = { { 0, NULL }, { 0, NULL } };
+
+		empty[0] = slots[0];
+		c.blocks = empty;
+		refused("empty_chain_block", hq_call(B, &q), WARD_E_MALFORMED);
+		hq_chain(&c, slots, ch, 2);
+	}
 	a.op = 4000000000u;	/* would narrow to a valid byte */
 	refused("out_of_range_operation", hq_call(B, &q), WARD_E_OP);
 	a.op = WARD_OP_FS_READ;
