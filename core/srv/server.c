@@ -28,6 +28,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -73,6 +74,7 @@ static int verbose;
 struct ctent {
 	uint8_t state;
 	uint8_t has_parent;
+	uint8_t mark;			/* scratch of close_tree */
 	uint8_t id[WARD_CTX_BYTES];
 	uint8_t parent[WARD_CTX_BYTES];
 	uint8_t grant[WARD_ID_BYTES];
@@ -689,13 +691,15 @@ h_attenuate(unsigned sock, uint64_t now)
 	return WARD_OK;
 }
 
-/* Close ctx and every context spawned from it, logging each. */
+/* Close ctx and every context spawned from it, logging each.  Spawning
+ * takes one more block of chain each time, so the tree is at most
+ * WARD_CHAIN_MAX levels deep: one pass over the table per level. */
 static int
 close_tree(unsigned sock, const uint8_t *ctx, uint64_t now, int revoke)
 {
-	static uint8_t work[CT_N / 16][WARD_CTX_BYTES];
-	uint32_t n = 0, k, i;
-	struct ctent *e = ct_find(ctx);
+	struct ctent *e = ct_find(ctx), *p;
+	uint32_t i, level;
+	int grew = 1;
 
 	if (e == NULL)
 		return WARD_E_CONTEXT_UNKNOWN;
@@ -705,20 +709,29 @@ close_tree(unsigned sock, const uint8_t *ctx, uint64_t now, int revoke)
 		o.pos = log_event(JV_ALLOWED, WARD_OK, JK_REVOKE, sock, ctx, NULL,
 				  e->grant, now, 0, "grant of a revoked context");
 	}
-	memcpy(work[n++], ctx, WARD_CTX_BYTES);
-	for (k = 0; k < n; k++) {
-		e = ct_find(work[k]);
-		if (e != NULL && e->state == CT_OPEN) {
-			ctx_close(work[k]);
-			o.pos = log_event(JV_ALLOWED, WARD_OK, JK_CLOSE, sock,
-					  work[k], NULL, NULL, now, 0,
-					  revoke ? "context revoked" :
-					  "context closed");
+	for (i = 0; i < CT_N; i++)
+		ctab[i].mark = 0;
+	e->mark = 1;
+	for (level = 0; level <= LINEAGE_MAX && grew; level++) {
+		grew = 0;
+		for (i = 0; i < CT_N; i++) {
+			if (ctab[i].state == CT_FREE || ctab[i].mark ||
+			    !ctab[i].has_parent)
+				continue;
+			p = ct_find(ctab[i].parent);
+			if (p != NULL && p->mark) {
+				ctab[i].mark = 1;
+				grew = 1;
+			}
 		}
-		for (i = 0; i < CT_N && n < CT_N / 16; i++)
-			if (ctab[i].state != CT_FREE && ctab[i].has_parent &&
-			    memcmp(ctab[i].parent, work[k], WARD_CTX_BYTES) == 0)
-				memcpy(work[n++], ctab[i].id, WARD_CTX_BYTES);
+	}
+	for (i = 0; i < CT_N; i++) {
+		if (!ctab[i].mark || ctab[i].state != CT_OPEN)
+			continue;
+		ctx_close(ctab[i].id);
+		o.pos = log_event(JV_ALLOWED, WARD_OK, JK_CLOSE, sock, ctab[i].id,
+				  NULL, NULL, now, 0, revoke ? "context revoked" :
+				  "context closed");
 	}
 	return WARD_OK;
 }
@@ -1219,6 +1232,10 @@ main(int argc, char **argv)
 			return usage(stderr);
 	}
 	umask(077);
+	/* No core dumps, no ptrace by other processes of this user: the
+	 * core key lives in this process. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		die("cannot make the process undumpable: %s", strerror(errno));
 	if (sodium_init() < 0)
 		die("libsodium failed to initialise");
 	if (wh_resolve(&H, dir, err, sizeof err) != 0 ||
