@@ -36,7 +36,9 @@ summary(const char *name)
 		{ "run", "run an agent task under a fresh context" },
 		{ "mcp", "serve as an MCP gateway to sandboxed servers" },
 		{ "cap", "issue, attenuate, list and revoke capabilities" },
-		{ "status", "show the core's status" },
+		{ "revoke", "revoke a session or a capability" },
+		{ "policy", "check an agent profile" },
+		{ "status", "show the core, the broker, live contexts and host features" },
 	};
 	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++)
 		if (strcmp(s[i].n, name) == 0)

@@ -15,6 +15,8 @@
 	WARD_CMD(run) \
 	WARD_CMD(mcp) \
 	WARD_CMD(cap) \
+	WARD_CMD(revoke) \
+	WARD_CMD(policy) \
 	WARD_CMD(status)
 
 #define WARD_CMD(name) int cmd_##name(int argc, char **argv);
