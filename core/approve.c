@@ -165,89 +165,21 @@ ctx_eq(const uint8_t *a, const uint8_t *b)
 	return 1;
 }
 
-int
-ward_approve(struct ward_core *c, struct ward_request *req,
-	     struct ward_decision *out)
+/* The approval message (see approve.h for the layout). */
+/*@ requires \valid(out) && \valid_read(req);
+    requires 1 <= req->resource_len <= WARD_SCOPE_MAX;
+    requires \valid_read(leaf_id + (0 .. WARD_ID_BYTES - 1));
+    requires \separated(out, req);
+    requires \separated(out, leaf_id + (0 .. WARD_ID_BYTES - 1));
+    assigns out->msg[0 .. WARD_APR_MAX - 1], out->msg_len;
+    ensures out->msg_len == WARD_APR_OFF_RES + req->resource_len;
+    ensures out->msg_len <= WARD_APR_MAX;
+*/
+static void
+build_msg(struct ward_decision *out, const struct ward_request *req,
+	  const uint8_t *leaf_id, uint64_t seq, uint64_t pos, uint64_t expiry)
 {
-	uint32_t slot[WARD_CHAIN_MAX];
-	uint32_t idx, i, n, used, max;
-	const struct ward_block *leaf;
-	const uint8_t *leaf_id;
-	uint64_t pos, expiry;
-	int r;
-
-	out->audit_pos = UINT64_MAX;
-	out->rec_len = 0;
-	out->msg_len = 0;
-	out->n_dirty = 0;
-	/* A request without a resource cannot even be logged usefully. */
-	if (req->resource_len < 1 || req->resource_len > WARD_SCOPE_MAX)
-		return WARD_E_OVERSIZE;
-	if (req->op < 1 || req->op > WARD_OP_LAST)
-		return refuse(c, out, req, WARD_E_OP, NULL);
-	if (ward_context_find(&c->contexts, req->context, &idx) != WARD_OK)
-		return refuse(c, out, req, WARD_E_CONTEXT_UNKNOWN, NULL);
-	r = ward_chain_verify(&req->chain, &c->trust, &c->revoked, req->now);
-	if (r != WARD_OK)
-		return refuse(c, out, req, r, NULL);
-	n = req->chain.n;
-	leaf = &req->chain.l[n - 1].b;
-	leaf_id = req->chain.l[n - 1].id;
-	if (ctx_eq(leaf->context, req->context) != 1)
-		return refuse(c, out, req, WARD_E_CONTEXT, leaf_id);
-	if (op_allowed(leaf, req->op) != 1)
-		return refuse(c, out, req, WARD_E_NOT_GRANTED, leaf_id);
-	if (ward_scope_canonical(leaf->kind, req->resource, req->resource_len) != 1 ||
-	    ward_scope_within(leaf->kind, req->resource, req->resource_len,
-			      leaf->scope, leaf->scope_len) != 1)
-		return refuse(c, out, req, WARD_E_OUT_OF_SCOPE, leaf_id);
-	r = ward_nonce_check(&c->contexts.c[idx], req->nonce);
-	if (r != WARD_OK)
-		return refuse(c, out, req, r, leaf_id);
-	if (c->approval_seq == UINT64_MAX)
-		return refuse(c, out, req, WARD_E_EXHAUSTED, leaf_id);
-	/*@ loop invariant 0 <= i <= n;
-	    loop invariant ledger_ok(&c->ledger);
-	    loop invariant \forall integer k; 0 <= k < i ==> slot[k] < WARD_LEDGER_N;
-	    loop assigns i, r, slot[0 .. WARD_CHAIN_MAX - 1], c->ledger;
-	    loop variant n - i;
-	*/
-	for (i = 0; i < n; i++) {
-		r = ward_ledger_find(&c->ledger, req->chain.l[i].id,
-				     req->chain.l[i].b.max_uses, &slot[i]);
-		if (r != WARD_OK)
-			return refuse(c, out, req, r, leaf_id);
-	}
-	r = ward_ledger_consume(&c->ledger, slot, n);
-	if (r != WARD_OK)
-		return refuse(c, out, req, r, leaf_id);
-	ward_nonce_commit(&c->contexts.c[idx], req->nonce);
-
-	/* Persist-before-release: the caller writes these reservations out
-	 * before it lets the approval go. */
-	/*@ loop invariant 0 <= i <= n;
-	    loop invariant out->n_dirty <= i;
-	    loop assigns i, out->n_dirty, out->dirty[0 .. WARD_CHAIN_MAX - 1];
-	    loop variant n - i;
-	*/
-	for (i = 0; i < n; i++)
-		if (c->ledger.e[slot[i]].dirty == 1)
-			out->dirty[out->n_dirty++] = slot[i];
-
-	used = c->ledger.e[slot[n - 1]].used;
-	max = c->ledger.e[slot[n - 1]].max;
-	build_record(out, req, WARD_VERDICT_ALLOWED, WARD_OK, leaf_id,
-		     c->approval_seq + 1, used, max);
-	r = ward_audit_append(&c->audit, out->rec, out->rec_len, &pos);
-	if (r != WARD_OK)
-		return r;	/* uses are spent: wasted, never overspent */
-	out->audit_pos = pos;
-
-	expiry = leaf->not_after;
-	if (req->now <= UINT64_MAX - WARD_APPROVAL_TTL &&
-	    req->now + WARD_APPROVAL_TTL < expiry)
-		expiry = req->now + WARD_APPROVAL_TTL;
-	ward_put_be64(out->msg + WARD_APR_OFF_SEQ, c->approval_seq + 1);
+	ward_put_be64(out->msg + WARD_APR_OFF_SEQ, seq);
 	copy_bytes(out->msg + WARD_APR_OFF_CONTEXT, req->context, WARD_CTX_BYTES);
 	copy_bytes(out->msg + WARD_APR_OFF_LEAF, leaf_id, WARD_ID_BYTES);
 	out->msg[WARD_APR_OFF_OP] = req->op;
@@ -259,9 +191,227 @@ ward_approve(struct ward_core *c, struct ward_request *req,
 	ward_put_be16(out->msg + WARD_APR_OFF_RLEN, req->resource_len);
 	copy_bytes(out->msg + WARD_APR_OFF_RES, req->resource, req->resource_len);
 	out->msg_len = WARD_APR_OFF_RES + (uint32_t)req->resource_len;
+}
+
+/* Are the n slots pairwise distinct?  They are whenever the chain's ids
+ * are (chain_valid), since the ledger holds one entry per id; checked
+ * here all the same, so that consumption never relies on it. */
+/*@ requires n <= WARD_CHAIN_MAX;
+    requires \valid_read(slot + (0 .. n - 1));
+    assigns \nothing;
+    ensures \result == 0 || \result == 1;
+    ensures \result == 1 <==>
+      (\forall integer i, j; 0 <= i < j < n ==> slot[i] != slot[j]);
+*/
+static int
+slots_distinct(const uint32_t *slot, uint32_t n)
+{
+	uint32_t i, j;
+
+	/*@ loop invariant 0 <= i <= n;
+	    loop invariant \forall integer a, b; 0 <= a < b < n && a < i ==>
+	      slot[a] != slot[b];
+	    loop assigns i, j;
+	    loop variant n - i;
+	*/
+	for (i = 0; i < n; i++) {
+		/*@ loop invariant i + 1 <= j <= n;
+		    loop invariant \forall integer b; i < b < j ==> slot[i] != slot[b];
+		    loop assigns j;
+		    loop variant n - j;
+		*/
+		for (j = i + 1; j < n; j++)
+			if (slot[i] == slot[j])
+				return 0;
+	}
+	return 1;
+}
+
+/* Spend one use of every block of the chain, root first: find (or
+ * register) each block's ledger entry, then consume all or none. */
+/*@ requires \valid(l) && ledger_ok(l);
+    requires \valid_read(ch) && 1 <= ch->n <= WARD_CHAIN_MAX;
+    requires \valid(slot + (0 .. WARD_CHAIN_MAX - 1));
+    requires \separated(l, ch, slot + (0 .. WARD_CHAIN_MAX - 1));
+    assigns *l, slot[0 .. WARD_CHAIN_MAX - 1];
+    ensures ledger_ok(l);
+    ensures 0 <= \result <= WARD_REASON_LAST;
+    ensures \result == WARD_OK ==>
+      \forall integer k; 0 <= k < ch->n ==> slot[k] < WARD_LEDGER_N;
+*/
+static int
+approve_spend(struct ward_ledger *l, const struct ward_chain *ch,
+	      uint32_t *slot)
+{
+	uint32_t i, n = ch->n;
+	int r;
+
+	/*@ loop invariant 0 <= i <= n;
+	    loop invariant ledger_ok(l);
+	    loop invariant \forall integer k; 0 <= k < i ==>
+	      slot[k] < WARD_LEDGER_N && l->e[slot[k]].live == 1;
+	    loop assigns i, r, *l, slot[0 .. WARD_CHAIN_MAX - 1];
+	    loop variant n - i;
+	*/
+	for (i = 0; i < n; i++) {
+		r = ward_ledger_find(l, ch->l[i].id, ch->l[i].b.max_uses,
+				     &slot[i]);
+		if (r != WARD_OK)
+			return r;
+	}
+	if (slots_distinct(slot, n) != 1)
+		return WARD_E_MALFORMED;
+	return ward_ledger_consume(l, slot, n);
+}
+
+/* The ledger slots whose reservation moved: the caller persists them
+ * before it releases the approval. */
+/*@ requires \valid(out) && \valid_read(l);
+    requires n <= WARD_CHAIN_MAX;
+    requires \valid_read(slot + (0 .. n - 1));
+    requires \forall integer k; 0 <= k < n ==> slot[k] < WARD_LEDGER_N;
+    requires \separated(out, l, slot + (0 .. n - 1));
+    assigns out->n_dirty, out->dirty[0 .. WARD_CHAIN_MAX - 1];
+    ensures out->n_dirty <= n;
+*/
+static void
+collect_dirty(struct ward_decision *out, const struct ward_ledger *l,
+	      const uint32_t *slot, uint32_t n)
+{
+	uint32_t i;
+
+	out->n_dirty = 0;
+	/*@ loop invariant 0 <= i <= n;
+	    loop invariant out->n_dirty <= i;
+	    loop assigns i, out->n_dirty, out->dirty[0 .. WARD_CHAIN_MAX - 1];
+	    loop variant n - i;
+	*/
+	for (i = 0; i < n; i++)
+		if (l->e[slot[i]].dirty == 1)
+			out->dirty[out->n_dirty++] = slot[i];
+}
+
+/* Step 1: every check that can refuse.  A refusal is logged; nothing but
+ * the audit chain and the decoded chain is written. */
+/*@ requires \valid(c) && core_ok(c);
+    requires \valid(req) && \valid(out) && \valid(idx);
+    requires \separated(c, req, out, idx);
+    requires 1 <= req->resource_len <= WARD_SCOPE_MAX;
+    assigns c->audit, req->chain.l[0 .. WARD_CHAIN_MAX - 1],
+            out->rec[0 .. WARD_REC_MAX - 1], out->rec_len, out->audit_pos,
+            *idx;
+    ensures core_ok(c);
+    ensures 0 <= \result <= WARD_REASON_LAST;
+    ensures \result == WARD_OK ==>
+      1 <= req->chain.n <= WARD_CHAIN_MAX && *idx < WARD_CTX_MAX &&
+      !nonce_refused(&c->contexts, *idx, req->nonce) &&
+      c->approval_seq < UINT64_MAX && c->audit.seq == \old(c->audit.seq);
+*/
+static int
+approve_check(struct ward_core *c, struct ward_request *req,
+	      struct ward_decision *out, uint32_t *idx)
+{
+	const struct ward_link *leaf;
+	uint32_t n;
+	int r;
+
+	if (req->op < 1 || req->op > WARD_OP_LAST)
+		return refuse(c, out, req, WARD_E_OP, NULL);
+	if (ward_context_find(&c->contexts, req->context, idx) != WARD_OK)
+		return refuse(c, out, req, WARD_E_CONTEXT_UNKNOWN, NULL);
+	r = ward_chain_verify(&req->chain, &c->trust, &c->revoked, req->now);
+	if (r != WARD_OK)
+		return refuse(c, out, req, r, NULL);
+	n = req->chain.n;
+	leaf = &req->chain.l[n - 1];
+	if (ctx_eq(leaf->b.context, req->context) != 1)
+		return refuse(c, out, req, WARD_E_CONTEXT, leaf->id);
+	if (op_allowed(&leaf->b, req->op) != 1)
+		return refuse(c, out, req, WARD_E_NOT_GRANTED, leaf->id);
+	if (ward_scope_canonical(leaf->b.kind, req->resource,
+				 req->resource_len) != 1 ||
+	    ward_scope_within(leaf->b.kind, req->resource, req->resource_len,
+			      leaf->b.scope, leaf->b.scope_len) != 1)
+		return refuse(c, out, req, WARD_E_OUT_OF_SCOPE, leaf->id);
+	r = ward_nonce_check(&c->contexts, *idx, req->nonce);
+	if (r != WARD_OK)
+		return refuse(c, out, req, r, leaf->id);
+	if (c->approval_seq == UINT64_MAX)
+		return refuse(c, out, req, WARD_E_EXHAUSTED, leaf->id);
+	return WARD_OK;
+}
+
+/* Steps 2 to 5: spend, record the nonce, log, sign. */
+/*@ requires \valid(c) && core_ok(c);
+    requires \valid(req) && \valid(out);
+    requires \separated(c, req, out);
+    requires 1 <= req->resource_len <= WARD_SCOPE_MAX;
+    requires 1 <= req->chain.n <= WARD_CHAIN_MAX;
+    requires idx < WARD_CTX_MAX;
+    requires !nonce_refused(&c->contexts, idx, req->nonce);
+    requires c->approval_seq < UINT64_MAX;
+    assigns c->ledger, c->contexts, c->audit, c->approval_seq, *out;
+    ensures core_ok(c);
+    ensures 0 <= \result <= WARD_REASON_LAST;
+    ensures \result == WARD_OK ==>
+      out->msg_len <= WARD_APR_MAX &&
+      signed_msg(&out->sig[0], &out->msg[0], out->msg_len, &c->sk[0]);
+    ensures \result == WARD_OK ==>
+      c->approval_seq == \old(c->approval_seq) + 1 &&
+      c->audit.seq == \old(c->audit.seq) + 1;
+    ensures \result != WARD_OK ==> c->approval_seq == \old(c->approval_seq);
+*/
+static int
+approve_commit(struct ward_core *c, const struct ward_request *req,
+	       struct ward_decision *out, uint32_t idx)
+{
+	uint32_t slot[WARD_CHAIN_MAX];
+	uint32_t n = req->chain.n, used, max;
+	const uint8_t *leaf_id = req->chain.l[n - 1].id;
+	uint64_t pos, expiry;
+	int r;
+
+	r = approve_spend(&c->ledger, &req->chain, slot);
+	if (r != WARD_OK)
+		return refuse(c, out, req, r, leaf_id);
+	ward_nonce_commit(&c->contexts, idx, req->nonce);
+	collect_dirty(out, &c->ledger, slot, n);
+	used = c->ledger.e[slot[n - 1]].used;
+	max = c->ledger.e[slot[n - 1]].max;
+	build_record(out, req, WARD_VERDICT_ALLOWED, WARD_OK, leaf_id,
+		     c->approval_seq + 1, used, max);
+	r = ward_audit_append(&c->audit, out->rec, out->rec_len, &pos);
+	if (r != WARD_OK)
+		return r;	/* uses are spent: wasted, never overspent */
+	out->audit_pos = pos;
+	expiry = req->chain.l[n - 1].b.not_after;
+	if (req->now <= UINT64_MAX - WARD_APPROVAL_TTL &&
+	    req->now + WARD_APPROVAL_TTL < expiry)
+		expiry = req->now + WARD_APPROVAL_TTL;
+	build_msg(out, req, leaf_id, c->approval_seq + 1, pos, expiry);
 	/* The signature is the last byte written. */
 	if (ward_approval_sign(out->sig, out->msg, out->msg_len, c->sk) != 0)
 		return WARD_E_CRYPTO;
 	c->approval_seq++;
 	return WARD_OK;
+}
+
+int
+ward_approve(struct ward_core *c, struct ward_request *req,
+	     struct ward_decision *out)
+{
+	uint32_t idx = 0;
+	int r;
+
+	out->audit_pos = UINT64_MAX;
+	out->rec_len = 0;
+	out->msg_len = 0;
+	out->n_dirty = 0;
+	/* A request without a resource cannot even be logged usefully. */
+	if (req->resource_len < 1 || req->resource_len > WARD_SCOPE_MAX)
+		return WARD_E_OVERSIZE;
+	r = approve_check(c, req, out, &idx);
+	if (r != WARD_OK)
+		return r;
+	return approve_commit(c, req, out, idx);
 }

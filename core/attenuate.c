@@ -104,6 +104,13 @@ ward_scope_canonical(uint8_t kind, const uint8_t *s, uint16_t len)
 		}
 		/*@ assert k >= 2 ==>
 		      (bad == 1 <==> scope_bad_at(sep, s, len, k - 2)); */
+		/*@ assert k < 2 ==> bad == 0; */
+		/*@ assert split: (\forall integer j; 0 <= j < k - 1 ==>
+		      !scope_bad_at(sep, s, len, j)) <==>
+		    ((\forall integer j; 0 <= j < k - 2 ==>
+		       !scope_bad_at(sep, s, len, j)) &&
+		     (k >= 2 ==> !scope_bad_at(sep, s, len, k - 2)));
+		*/
 		ok = ok - bad == 1;	/* ok && !bad */
 		w3 = w2;
 		w2 = w1;

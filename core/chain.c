@@ -158,32 +158,20 @@ child_of(const struct ward_link *c, const struct ward_link *p)
 	return 0;
 }
 
-/* The checks of one link on its own; p is its parent, or NULL for the
- * root. */
+/* The checks of one link on its own. */
 /*@ requires \valid_read(l);
-    requires p == \null || (\valid_read(p) && block_ok(&p->b));
-    requires \valid_read(t) && trust_ok(t);
     requires \valid_read(rv) && revset_ok(rv);
     assigns \nothing;
     ensures \result == WARD_OK ==>
       block_ok(&l->b) &&
       scope_canonical(l->b.kind, &l->b.scope[0], l->b.scope_len) &&
       link_signed(l) && !revoked(rv, &l->id[0]) && in_window(&l->b, now);
-    ensures \result == WARD_OK && p == \null ==>
-      is_root(&l->b) && trusted(t, &l->b.issuer[0]);
-    ensures \result == WARD_OK && p != \null ==>
-      same_bytes(&l->b.parent[0], &p->id[0], WARD_ID_BYTES) &&
-      same_bytes(&l->b.issuer[0], &p->b.holder[0], WARD_KEY_BYTES) &&
-      attenuated(&l->b, &p->b);
     ensures \result != WARD_OK ==> 1 <= \result <= WARD_REASON_LAST;
 */
 static int
-link_check(const struct ward_link *l, const struct ward_link *p,
-	   const struct ward_trust *t, const struct ward_revset *rv,
-	   uint64_t now)
+link_own(const struct ward_link *l, const struct ward_revset *rv,
+	 uint64_t now)
 {
-	int r;
-
 	if (block_valid(&l->b) != 1)
 		return WARD_E_NONCANONICAL;
 	if (ward_scope_canonical(l->b.kind, l->b.scope, l->b.scope_len) != 1)
@@ -196,21 +184,51 @@ link_check(const struct ward_link *l, const struct ward_link *p,
 		return WARD_E_NOT_YET_VALID;
 	if (now > l->b.not_after)
 		return WARD_E_EXPIRED;
-	if (p == NULL) {
-		uint32_t m;
-		/*@ loop invariant 0 <= m <= WARD_ID_BYTES;
-		    loop invariant \forall integer k; 0 <= k < m ==> l->b.parent[k] == 0;
-		    loop assigns m;
-		    loop variant WARD_ID_BYTES - m;
-		*/
-		for (m = 0; m < WARD_ID_BYTES; m++)
-			if (l->b.parent[m] != 0)
-				return WARD_E_ROOT_PARENT;
-		if (ward_trusted(t, l->b.issuer) != 1)
-			return WARD_E_UNTRUSTED_ROOT;
-		return WARD_OK;
-	}
-	r = child_of(l, p);
+	return WARD_OK;
+}
+
+/* The root: no parent, issued by a trusted authority. */
+/*@ requires \valid_read(l);
+    requires \valid_read(t) && trust_ok(t);
+    assigns \nothing;
+    ensures \result == WARD_OK ==>
+      is_root(&l->b) && trusted(t, &l->b.issuer[0]);
+    ensures \result != WARD_OK ==> 1 <= \result <= WARD_REASON_LAST;
+*/
+static int
+root_check(const struct ward_link *l, const struct ward_trust *t)
+{
+	uint32_t m;
+
+	/*@ loop invariant 0 <= m <= WARD_ID_BYTES;
+	    loop invariant \forall integer k; 0 <= k < m ==> l->b.parent[k] == 0;
+	    loop assigns m;
+	    loop variant WARD_ID_BYTES - m;
+	*/
+	for (m = 0; m < WARD_ID_BYTES; m++)
+		if (l->b.parent[m] != 0)
+			return WARD_E_ROOT_PARENT;
+	if (ward_trusted(t, l->b.issuer) != 1)
+		return WARD_E_UNTRUSTED_ROOT;
+	return WARD_OK;
+}
+
+/* A child: named by its parent's id, issued by its parent's holder, and
+ * attenuated from it. */
+/*@ requires \valid_read(l) && \valid_read(p);
+    requires block_ok(&l->b) && block_ok(&p->b);
+    assigns \nothing;
+    ensures \result == WARD_OK ==>
+      same_bytes(&l->b.parent[0], &p->id[0], WARD_ID_BYTES) &&
+      same_bytes(&l->b.issuer[0], &p->b.holder[0], WARD_KEY_BYTES) &&
+      attenuated(&l->b, &p->b);
+    ensures \result != WARD_OK ==> 1 <= \result <= WARD_REASON_LAST;
+*/
+static int
+child_check(const struct ward_link *l, const struct ward_link *p)
+{
+	int r = child_of(l, p);
+
 	if (r == 1)
 		return WARD_E_PARENT_HASH;
 	if (r == 2)
@@ -254,6 +272,7 @@ ward_chain_verify(struct ward_chain *ch, const struct ward_trust *t,
 		return WARD_E_CHAIN_TOO_LONG;
 	/* Pass 1, the only writes: decode every link and compute its id. */
 	/*@ loop invariant 0 <= i <= ch->n;
+	    loop invariant trust_ok(t) && revset_ok(rv);
 	    loop assigns i, r, ch->l[0 .. WARD_CHAIN_MAX - 1];
 	    loop variant ch->n - i;
 	*/
@@ -262,25 +281,46 @@ ward_chain_verify(struct ward_chain *ch, const struct ward_trust *t,
 		if (r != WARD_OK)
 			return r;
 	}
-	/* Pass 2, read-only: every rule of every link. */
-	/*@ loop invariant 0 <= i <= ch->n;
-	    loop invariant i > 0 ==> root_good(ch, t);
-	    loop invariant i > 0 ==> block_ok(&ch->l[i - 1].b);
+	/* Pass 2, read-only: every rule of every link, the root first. */
+	r = link_own(&ch->l[0], rv, now);
+	if (r != WARD_OK)
+		return r;
+	r = root_check(&ch->l[0], t);
+	if (r != WARD_OK)
+		return r;
+	/*@ assert root_good(ch, t); */
+	/*@ assert link_good(ch, 0, rv, now); */
+	/*@ loop invariant 1 <= i <= ch->n;
 	    loop invariant trust_ok(t) && revset_ok(rv);
+	    loop invariant block_ok(&ch->l[i - 1].b);
+	    loop invariant root_good(ch, t);
 	    loop invariant \forall integer k; 0 <= k < i ==> link_good(ch, k, rv, now);
 	    loop invariant \forall integer k; 0 < k < i ==> link_linked(ch, k);
 	    loop invariant \forall integer k, j; 0 <= k < j < i ==> ids_differ(ch, k, j);
 	    loop assigns i, r;
 	    loop variant ch->n - i;
 	*/
-	for (i = 0; i < ch->n; i++) {
-		r = link_check(&ch->l[i], i == 0 ? NULL : &ch->l[i - 1], t, rv, now);
+	for (i = 1; i < ch->n; i++) {
+		r = link_own(&ch->l[i], rv, now);
 		if (r != WARD_OK)
 			return r;
+		/*@ assert own: link_good(ch, i, rv, now); */
+		/*@ assert parent_ok: block_ok(&ch->l[i - 1].b); */
+		r = child_check(&ch->l[i], &ch->l[i - 1]);
+		if (r != WARD_OK)
+			return r;
+		/*@ assert linked: link_linked(ch, i); */
 		if (id_fresh(ch, i) != 1)
 			return WARD_E_CYCLE;
 	}
 	/*@ assert i == ch->n; */
-	/*@ assert root_good(ch, t); */
+	/*@ assert v_root: root_good(ch, t); */
+	/*@ assert v_good: \forall integer k; 0 <= k < ch->n ==>
+	      link_good(ch, k, rv, now);
+	*/
+	/*@ assert v_linked: \forall integer k; 0 < k < ch->n ==> link_linked(ch, k); */
+	/*@ assert v_ids: \forall integer k, j; 0 <= k < j < ch->n ==>
+	      ids_differ(ch, k, j);
+	*/
 	return WARD_OK;
 }

@@ -133,8 +133,8 @@ ward_contexts_init(struct ward_contexts *t)
 	uint32_t i;
 
 	/*@ loop invariant 0 <= i <= WARD_CTX_MAX;
-	    loop invariant \forall integer q; 0 <= q < i ==>
-	      t->c[q].open == 0 && ctx_ok(t, q);
+	    loop invariant \forall integer q; 0 <= q < i ==> t->c[q].open == 0;
+	    loop invariant \forall integer q; 0 <= q < i ==> ctx_win_ok(t, q);
 	    loop assigns i, t->c[0 .. WARD_CTX_MAX - 1];
 	    loop variant WARD_CTX_MAX - i;
 	*/
@@ -158,11 +158,36 @@ ward_context_open(struct ward_contexts *t, const uint8_t *id)
 	/*@ assert others: \forall integer q; 0 <= q < WARD_CTX_MAX && q != i ==>
 	      ctx_same{Pre, Here}(t, q);
 	*/
+	/*@ assert opens: \forall integer q; 0 <= q < WARD_CTX_MAX && q != i ==>
+	      t->c[q].open == \at(t->c[q].open, Pre);
+	*/
+	/*@ assert his: \forall integer q; 0 <= q < WARD_CTX_MAX && q != i ==>
+	      t->c[q].hi == \at(t->c[q].hi, Pre);
+	*/
+	/*@ assert seens: \forall integer q, k; 0 <= q < WARD_CTX_MAX && q != i &&
+	      0 <= k < WARD_NONCE_WINDOW ==>
+	        t->c[q].seen[k] == \at(t->c[q].seen[k], Pre);
+	*/
+	/*@ assert ids: \forall integer q, j; 0 <= q < WARD_CTX_MAX && q != i &&
+	      0 <= j < WARD_CTX_BYTES ==> t->c[q].id[j] == \at(t->c[q].id[j], Pre);
+	*/
 	/*@ assert self: ctx_ok(t, i); */
+	/*@ assert open_ok: \forall integer q; 0 <= q < WARD_CTX_MAX ==>
+	      ctx_open_ok(t, q);
+	*/
+	/*@ assert win_others: \forall integer q; 0 <= q < WARD_CTX_MAX && q != i ==>
+	      ctx_win_ok(t, q);
+	*/
+	/*@ assert win_ok: \forall integer q; 0 <= q < WARD_CTX_MAX ==>
+	      ctx_win_ok(t, q);
+	*/
 	/*@ assert twins: \forall integer q; 0 <= q < WARD_CTX_MAX && q != i &&
 	      t->c[q].open == 1 ==> !ctx_twins(t, q, i);
 	*/
-	/*@ assert all_ok: \forall integer q; 0 <= q < WARD_CTX_MAX ==> ctx_ok(t, q); */
+	/*@ assert twins_others: \forall integer a, b; 0 <= a < WARD_CTX_MAX &&
+	      0 <= b < WARD_CTX_MAX && a != i && b != i && ctx_twins(t, a, b) ==>
+	        \at(ctx_twins(t, a, b), Pre);
+	*/
 	/*@ assert unique: ctx_unique(t); */
 	return WARD_OK;
 }
@@ -194,43 +219,68 @@ ward_context_close(struct ward_contexts *t, const uint8_t *id)
 	      t->c[q].open == 1 ==> !ctx_is(t, q, id);
 	*/
 	t->c[i].open = 0;
+	/*@ assert opens: \forall integer q; 0 <= q < WARD_CTX_MAX && q != i ==>
+	      t->c[q].open == \at(t->c[q].open, Pre);
+	*/
 	/*@ assert others: \forall integer q; 0 <= q < WARD_CTX_MAX && q != i ==>
 	      ctx_same{Pre, Here}(t, q);
 	*/
 	/*@ assert gone: \forall integer q; 0 <= q < WARD_CTX_MAX && q != i &&
 	      t->c[q].open == 1 ==> !ctx_is(t, q, id);
 	*/
-	/*@ assert all_ok: \forall integer q; 0 <= q < WARD_CTX_MAX ==> ctx_ok(t, q); */
+	/*@ assert open_ok: \forall integer q; 0 <= q < WARD_CTX_MAX ==>
+	      ctx_open_ok(t, q);
+	*/
 	/*@ assert unique: ctx_unique(t); */
 	return WARD_OK;
 }
 
 int
-ward_nonce_check(const struct ward_context *c, uint64_t n)
+ward_nonce_check(const struct ward_contexts *t, uint32_t i, uint64_t n)
 {
 	if (n == 0)
 		return WARD_E_NONCE_STALE;
-	if (c->hi >= WARD_NONCE_WINDOW && n <= c->hi - WARD_NONCE_WINDOW)
+	if (t->c[i].hi >= WARD_NONCE_WINDOW && n <= t->c[i].hi - WARD_NONCE_WINDOW)
 		return WARD_E_NONCE_STALE;
-	if (c->seen[n % WARD_NONCE_WINDOW] == n)
+	if (t->c[i].seen[n % WARD_NONCE_WINDOW] == n)
 		return WARD_E_REPLAY;
 	return WARD_OK;
 }
 
 void
-ward_nonce_commit(struct ward_context *c, uint64_t n)
+ward_nonce_commit(struct ward_contexts *t, uint32_t i, uint64_t n)
 {
-	/*@ ghost uint64_t old = c->seen[n % WARD_NONCE_WINDOW]; */
+	uint64_t hi = t->c[i].hi;
+	/*@ ghost uint64_t old = t->c[i].seen[n % WARD_NONCE_WINDOW]; */
 
 	/* The nonce it replaces is 0, or congruent to n and a full window
 	 * below max(hi, n): it stays refused as too old. */
 	/*@ assert old == 0 || old % WARD_NONCE_WINDOW == n % WARD_NONCE_WINDOW; */
-	/*@ assert old <= c->hi; */
+	/*@ assert old <= hi; */
 	/*@ assert old == 0 || old == n || old + WARD_NONCE_WINDOW <= n ||
 	      n + WARD_NONCE_WINDOW <= old;
 	*/
-	if (n > c->hi)
-		c->hi = n;
-	c->seen[n % WARD_NONCE_WINDOW] = n;
-	/*@ assert old == 0 || old == n || old + WARD_NONCE_WINDOW <= c->hi; */
+	if (n > hi)
+		hi = n;
+	t->c[i].hi = hi;
+	t->c[i].seen[n % WARD_NONCE_WINDOW] = n;
+	/*@ assert old == 0 || old == n || old + WARD_NONCE_WINDOW <= hi; */
+	/*@ assert his: \forall integer q; 0 <= q < WARD_CTX_MAX && q != i ==>
+	      t->c[q].hi == \at(t->c[q].hi, Pre);
+	*/
+	/*@ assert seens: \forall integer q, k; 0 <= q < WARD_CTX_MAX && q != i &&
+	      0 <= k < WARD_NONCE_WINDOW ==>
+	        t->c[q].seen[k] == \at(t->c[q].seen[k], Pre);
+	*/
+	/*@ assert mine: \forall integer k; 0 <= k < WARD_NONCE_WINDOW &&
+	      k != n % WARD_NONCE_WINDOW ==>
+	        t->c[i].seen[k] == \at(t->c[i].seen[k], Pre);
+	*/
+	/*@ assert self: ctx_win_ok(t, i); */
+	/*@ assert win_others: \forall integer q; 0 <= q < WARD_CTX_MAX && q != i ==>
+	      ctx_win_ok(t, q);
+	*/
+	/*@ assert win_ok: \forall integer q; 0 <= q < WARD_CTX_MAX ==>
+	      ctx_win_ok(t, q);
+	*/
 }

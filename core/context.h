@@ -18,8 +18,14 @@
 
 #include "ward.h"
 
+/*
+ * open is a uint32_t, not a uint8_t: WP keeps one memory per integer type,
+ * so opening and closing a slot leave the memory of the ids untouched and
+ * the provers see at once that the ids, hence ctx_unique's twins, are the
+ * same.
+ */
 struct ward_context {
-	uint8_t open;			/* 1: slot in use */
+	uint32_t open;			/* 1: slot in use */
 	uint8_t id[WARD_CTX_BYTES];
 	uint64_t hi;			/* highest nonce committed */
 	uint64_t seen[WARD_NONCE_WINDOW];	/* seen[n % W] == n: n seen */
@@ -30,17 +36,10 @@ struct ward_contexts {
 };
 
 /*@
-  predicate nonce_refused{L}(struct ward_context *c, integer n) =
-    n == 0 || n + WARD_NONCE_WINDOW <= c->hi ||
-    c->seen[n % WARD_NONCE_WINDOW] == n;
-
-  // The validity predicate of one context: every window slot holds zero or
-  // a nonce of its residue, never above hi.
-  predicate context_ok{L}(struct ward_context *c) =
-    (c->open == 0 || c->open == 1) &&
-    (\forall integer k; 0 <= k < WARD_NONCE_WINDOW ==>
-       (c->seen[k] % WARD_NONCE_WINDOW == k || c->seen[k] == 0) &&
-       c->seen[k] <= c->hi);
+  // Nonce n is refused in slot i: zero, older than the window, or seen.
+  predicate nonce_refused{L}(struct ward_contexts *t, integer i, integer n) =
+    n == 0 || n + WARD_NONCE_WINDOW <= t->c[i].hi ||
+    t->c[i].seen[n % WARD_NONCE_WINDOW] == n;
 
   // Context slot i holds the 16 bytes at id.
   predicate ctx_is{L}(struct ward_contexts *t, integer i, uint8_t *id) =
@@ -50,13 +49,21 @@ struct ward_contexts {
     \forall integer j; 0 <= j < WARD_CTX_BYTES ==>
       t->c[a].id[j] == t->c[b].id[j];
 
-  // context_ok(&t->c[i]), written by index (the provers handle indices
-  // into one base pointer far better than pointers into the table).
+  // Slots are written by index: the provers handle indices into one base
+  // pointer far better than pointers into the table.  What reads only
+  // open and what reads only the window are separate predicates, so a
+  // write to one leaves the other the same term.
+  predicate ctx_open_ok{L}(struct ward_contexts *t, integer i) =
+    t->c[i].open == 0 || t->c[i].open == 1;
+
+  // Every window slot holds zero or a nonce of its residue, never above hi.
+  predicate ctx_win_ok{L}(struct ward_contexts *t, integer i) =
+    \forall integer k; 0 <= k < WARD_NONCE_WINDOW ==>
+      (t->c[i].seen[k] % WARD_NONCE_WINDOW == k || t->c[i].seen[k] == 0) &&
+      t->c[i].seen[k] <= t->c[i].hi;
+
   predicate ctx_ok{L}(struct ward_contexts *t, integer i) =
-    (t->c[i].open == 0 || t->c[i].open == 1) &&
-    (\forall integer k; 0 <= k < WARD_NONCE_WINDOW ==>
-       (t->c[i].seen[k] % WARD_NONCE_WINDOW == k || t->c[i].seen[k] == 0) &&
-       t->c[i].seen[k] <= t->c[i].hi);
+    ctx_open_ok(t, i) && ctx_win_ok(t, i);
 
   // No two open slots hold the same id.
   predicate ctx_unique{L}(struct ward_contexts *t) =
@@ -66,7 +73,8 @@ struct ward_contexts {
 
   // The validity predicate of the table.
   predicate contexts_ok{L}(struct ward_contexts *t) =
-    (\forall integer i; 0 <= i < WARD_CTX_MAX ==> ctx_ok(t, i)) &&
+    (\forall integer i; 0 <= i < WARD_CTX_MAX ==> ctx_open_ok(t, i)) &&
+    (\forall integer i; 0 <= i < WARD_CTX_MAX ==> ctx_win_ok(t, i)) &&
     ctx_unique(t);
 
   predicate ctx_known{L}(struct ward_contexts *t, uint8_t *id) =
@@ -173,40 +181,43 @@ int ward_context_find(const struct ward_contexts *t, const uint8_t *id,
 int ward_context_close(struct ward_contexts *t, const uint8_t *id)
 	__attribute__((warn_unused_result));
 
-/* May nonce n be used in context c?  Changes nothing: the caller commits
- * the nonce once the approval is logged. */
-/*@ requires \valid_read(c) && context_ok(c);
+/* May nonce n be used in the open context of slot i?  Changes nothing:
+ * the caller commits the nonce once the approval is logged. */
+/*@ requires \valid_read(t) && contexts_ok(t);
+    requires i < WARD_CTX_MAX;
     assigns \nothing;
     ensures \result == WARD_OK || \result == WARD_E_REPLAY ||
             \result == WARD_E_NONCE_STALE;
-    ensures \result == WARD_OK <==> !nonce_refused(c, n);
+    ensures \result == WARD_OK <==> !nonce_refused(t, i, n);
 
     behavior fresh:
-      assumes !nonce_refused(c, n);
+      assumes !nonce_refused(t, i, n);
       ensures \result == WARD_OK;
     behavior stale:
-      assumes n == 0 || n + WARD_NONCE_WINDOW <= c->hi;
+      assumes n == 0 || n + WARD_NONCE_WINDOW <= t->c[i].hi;
       ensures \result == WARD_E_NONCE_STALE;
     behavior replay:
-      assumes n != 0 && n + WARD_NONCE_WINDOW > c->hi &&
-              c->seen[n % WARD_NONCE_WINDOW] == n;
+      assumes n != 0 && n + WARD_NONCE_WINDOW > t->c[i].hi &&
+              t->c[i].seen[n % WARD_NONCE_WINDOW] == n;
       ensures \result == WARD_E_REPLAY;
     complete behaviors;
     disjoint behaviors;
 */
-int ward_nonce_check(const struct ward_context *c, uint64_t n)
+int ward_nonce_check(const struct ward_contexts *t, uint32_t i, uint64_t n)
 	__attribute__((warn_unused_result));
 
-/* Record nonce n as seen.  The refused set only grows. */
-/*@ requires \valid(c) && context_ok(c);
-    requires !nonce_refused(c, n);
-    assigns c->hi, c->seen[n % WARD_NONCE_WINDOW];
-    ensures context_ok(c);
-    ensures nonce_refused(c, n);
+/* Record nonce n as seen in slot i.  The refused set only grows; no other
+ * slot changes. */
+/*@ requires \valid(t) && contexts_ok(t);
+    requires i < WARD_CTX_MAX;
+    requires !nonce_refused(t, i, n);
+    assigns t->c[i].hi, t->c[i].seen[n % WARD_NONCE_WINDOW];
+    ensures contexts_ok(t);
+    ensures nonce_refused(t, i, n);
     ensures \forall integer m;
-      nonce_refused{Pre}(c, m) ==> nonce_refused{Post}(c, m);
-    ensures c->hi == \max(\old(c->hi), n);
+      nonce_refused{Pre}(t, i, m) ==> nonce_refused{Post}(t, i, m);
+    ensures t->c[i].hi == \max(\old(t->c[i].hi), n);
 */
-void ward_nonce_commit(struct ward_context *c, uint64_t n);
+void ward_nonce_commit(struct ward_contexts *t, uint32_t i, uint64_t n);
 
 #endif /* WARD_CONTEXT_H */

@@ -53,6 +53,9 @@ ledger_entry_is(const struct ward_ledger *l, uint32_t k, const uint8_t *id)
     ensures \result < WARD_LEDGER_N ==>
       l->e[\result].live == 1 && lentry_is(l, \result, id);
     ensures \result == WARD_LEDGER_N ==> !ledger_has(l, id);
+    ensures \result < WARD_LEDGER_N ==> \forall integer q;
+      0 <= q < WARD_LEDGER_N && l->e[q].live == 1 && lentry_is(l, q, id) ==>
+        q == \result;
 */
 static uint32_t
 ledger_lookup(const struct ward_ledger *l, const uint8_t *id)
@@ -67,8 +70,16 @@ ledger_lookup(const struct ward_ledger *l, const uint8_t *id)
 	    loop variant base + WARD_LEDGER_WAYS - k;
 	*/
 	for (k = base; k < base + WARD_LEDGER_WAYS; k++) {
-		if (l->e[k].live == 1 && ledger_entry_is(l, k, id) == 1)
+		if (l->e[k].live == 1 && ledger_entry_is(l, k, id) == 1) {
+			/*@ assert twins: \forall integer q; 0 <= q < WARD_LEDGER_N &&
+			      l->e[q].live == 1 && lentry_is(l, q, id) ==>
+			        lentry_twins(l, q, k);
+			*/
+			/*@ assert only: \forall integer q; 0 <= q < WARD_LEDGER_N &&
+			      l->e[q].live == 1 && lentry_is(l, q, id) ==> q == k;
+			*/
 			return k;
+		}
 	}
 	/*@ assert same_home: \forall integer q; 0 <= q < WARD_LEDGER_N &&
 	      l->e[q].live == 1 && lentry_is(l, q, id) ==>
@@ -206,15 +217,22 @@ ledger_register(struct ward_ledger *l, uint32_t k, const uint8_t *id,
 static void
 ledger_spend_one(struct ward_ledger *l, uint32_t k)
 {
-	if (l->e[k].used >= l->e[k].reserved) {
-		/* Reserve the next step: the caller persists it first. */
-		if (l->e[k].max - l->e[k].used > WARD_RESERVE_STEP)
-			l->e[k].reserved = l->e[k].used + WARD_RESERVE_STEP;
-		else
-			l->e[k].reserved = l->e[k].max;
-		l->e[k].dirty = 1;
+	uint32_t used = l->e[k].used;
+	uint32_t reserved = l->e[k].reserved;
+	uint32_t dirty = l->e[k].dirty;
+	uint32_t max = l->e[k].max;
+
+	/* Crossing the watermark reserves the next step, which the caller
+	 * persists before releasing the approval.  The stores below are
+	 * unconditional: one straight update of the entry. */
+	if (used >= reserved) {
+		reserved = max - used > WARD_RESERVE_STEP ?
+		    used + WARD_RESERVE_STEP : max;
+		dirty = 1;
 	}
-	l->e[k].used++;
+	l->e[k].reserved = reserved;
+	l->e[k].dirty = dirty;
+	l->e[k].used = used + 1;
 	/*@ assert self: lentry_count_ok(l, k); */
 	/*@ assert others: \forall integer q; 0 <= q < WARD_LEDGER_N && q != k ==>
 	      l->e[q].dirty == \at(l->e[q].dirty, Pre) &&
@@ -262,13 +280,27 @@ ward_ledger_find(struct ward_ledger *l, const uint8_t *id, uint32_t max,
 		if (l->e[k].max != max)
 			return WARD_E_MALFORMED;
 		*slot = k;
+		/*@ assert others: \forall integer q; 0 <= q < WARD_LEDGER_N ==>
+		      l->e[q].dirty == \at(l->e[q].dirty, Pre) &&
+		      l->e[q].used == \at(l->e[q].used, Pre) &&
+		      l->e[q].reserved == \at(l->e[q].reserved, Pre) &&
+		      l->e[q].max == \at(l->e[q].max, Pre);
+		*/
+		/*@ assert counts: ledger_counts_ok(l); */
 		return WARD_OK;
 	}
 	k = ledger_free_way(l, id);
 	if (k == WARD_LEDGER_N)
 		return WARD_E_LEDGER_FULL;
-	ledger_register(l, k, id, max);
 	*slot = k;
+	/*@ assert others: \forall integer q; 0 <= q < WARD_LEDGER_N ==>
+	      l->e[q].dirty == \at(l->e[q].dirty, Pre) &&
+	      l->e[q].used == \at(l->e[q].used, Pre) &&
+	      l->e[q].reserved == \at(l->e[q].reserved, Pre) &&
+	      l->e[q].max == \at(l->e[q].max, Pre);
+	*/
+	/*@ assert counts: ledger_counts_ok(l); */
+	ledger_register(l, k, id, max);
 	return WARD_OK;
 }
 
@@ -290,6 +322,8 @@ ward_ledger_consume(struct ward_ledger *l, const uint32_t *slot, uint32_t n)
 	}
 
 	/*@ loop invariant 0 <= i <= n;
+	    loop invariant \forall integer q; 0 <= q < n ==>
+	      slot[q] == \at(slot[q], Pre);
 	    loop invariant ledger_ok(l);
 	    loop invariant \forall integer q; 0 <= q < i ==>
 	      lentry_spent{Pre, Here}(l, slot[q]);

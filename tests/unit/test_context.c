@@ -43,14 +43,27 @@ contexts_ok_rt(const struct ward_contexts *t)
 	return 1;
 }
 
+/* The nonce calls take a slot index of the table T. */
+static int
+nchk(const struct ward_context *c, uint64_t n)
+{
+	return ward_nonce_check(&T, (uint32_t)(c - T.c), n);
+}
+
+static void
+ncommit(const struct ward_context *c, uint64_t n)
+{
+	ward_nonce_commit(&T, (uint32_t)(c - T.c), n);
+}
+
 /* Check then commit, as the kernel does. */
 static int
 use_nonce(struct ward_context *c, uint64_t n)
 {
-	int rc = ward_nonce_check(c, n);
+	int rc = nchk(c, n);
 
 	if (rc == WARD_OK)
-		ward_nonce_commit(c, n);
+		ncommit(c, n);
 	return rc;
 }
 
@@ -163,8 +176,8 @@ TEST(nonce_replay_refused)
 	/* Windows are per context. */
 	EXPECT_EQ(use_nonce(cb, 1), WARD_OK);
 	/* check alone records nothing. */
-	EXPECT_EQ(ward_nonce_check(ca, 3), WARD_OK);
-	EXPECT_EQ(ward_nonce_check(ca, 3), WARD_OK);
+	EXPECT_EQ(nchk(ca, 3), WARD_OK);
+	EXPECT_EQ(nchk(ca, 3), WARD_OK);
 	EXPECT(contexts_ok_rt(&T));
 }
 
@@ -245,17 +258,17 @@ TEST(nonce_window_slide)
 	/* Once a nonce is used or skipped out of the window it never comes
 	 * back: every used one is refused, whatever slot overwrote it. */
 	for (m = 0; m < 10 * WARD_NONCE_WINDOW; m += 2)
-		EXPECT(ward_nonce_check(c, m) != WARD_OK);
+		EXPECT(nchk(c, m) != WARD_OK);
 	/* Skipped odd nonces inside the window are still usable, older not. */
 	n = c->hi;
-	EXPECT_EQ(ward_nonce_check(c, n - 1), WARD_OK);
-	EXPECT_EQ(ward_nonce_check(c, n - WARD_NONCE_WINDOW + 1), WARD_OK);
-	EXPECT_EQ(ward_nonce_check(c, n - WARD_NONCE_WINDOW - 1), WARD_E_NONCE_STALE);
+	EXPECT_EQ(nchk(c, n - 1), WARD_OK);
+	EXPECT_EQ(nchk(c, n - WARD_NONCE_WINDOW + 1), WARD_OK);
+	EXPECT_EQ(nchk(c, n - WARD_NONCE_WINDOW - 1), WARD_E_NONCE_STALE);
 	/* A jump ahead slides the window past everything before it. */
 	EXPECT_EQ(use_nonce(c, n + 5 * WARD_NONCE_WINDOW), WARD_OK);
-	EXPECT_EQ(ward_nonce_check(c, n - 1), WARD_E_NONCE_STALE);
-	EXPECT_EQ(ward_nonce_check(c, n + 5 * WARD_NONCE_WINDOW), WARD_E_REPLAY);
-	EXPECT_EQ(ward_nonce_check(c, n + 5 * WARD_NONCE_WINDOW - 1), WARD_OK);
+	EXPECT_EQ(nchk(c, n - 1), WARD_E_NONCE_STALE);
+	EXPECT_EQ(nchk(c, n + 5 * WARD_NONCE_WINDOW), WARD_E_REPLAY);
+	EXPECT_EQ(nchk(c, n + 5 * WARD_NONCE_WINDOW - 1), WARD_OK);
 	EXPECT(contexts_ok_rt(&T));
 }
 
