@@ -84,6 +84,7 @@ $(B)/fuzz/fuzz_wire: $(FUZZ_SRCS) core/srv/wire.h $(SRV_GEN_H)
 fuzz: $(B)/fuzz/fuzz_wire
 	@mkdir -p $(B)/fuzz/corpus
 	$(B)/fuzz/fuzz_wire -max_total_time=$${WARD_FUZZ_SECONDS:-60} \
-		-max_len=9000 $(B)/fuzz/corpus tests/fuzz/seeds
+		-max_len=9000 -artifact_prefix=$(B)/fuzz/ $(B)/fuzz/corpus \
+		tests/fuzz/seeds
 
 -include $(SRV_ALL_OBJS:.o=.d)
