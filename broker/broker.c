@@ -1,0 +1,2026 @@
+/*
+ * broker.c -- ward-broker: the untrusted half of ward (DESIGN.md §1, §3).
+ *
+ * One event loop (poll) serves every transaction at once:
+ *
+ *   run/broker.ctl   unix stream, JSON lines, for the ward CLI (operator):
+ *                    hello, run (a grant the operator signed, with the
+ *                    CLI's stdout/stderr passed by SCM_RIGHTS), list, stop
+ *   agent sockets    one socketpair per transaction; the sandbox gets its
+ *                    end as fd 3 (WARD_FD=3): MCP, JSON-RPC 2.0, one
+ *                    message a line
+ *   log pipes        the sandbox's reports of refused network attempts
+ *   spawner          sandboxes start and end there (spawner.c)
+ *   ward-core        one REQ socket (broker.sock): every effect is approved
+ *                    there first, and the approval's signature checked
+ *
+ * The broker holds no authority of its own: the chains it shows were
+ * signed by the operator (or delegated from those), the core counts and
+ * logs each use, and a refusal goes back to the agent with its reason and
+ * audit position.  Not part of the verified core.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+#include <jansson.h>
+#include <sodium.h>
+
+#include "wb.h"
+#include "wt.h"
+#include "home.h"
+
+#define TX_MAX 256
+#define CTL_MAX 64
+#define JOB_MAX 512
+#define LINE_MAX_BYTES (1u << 20)	/* longest JSON-RPC message */
+#define OUT_MAX (64u * 1024u)		/* exec output kept */
+
+#define MCP_VERSION "2025-06-18"
+
+struct handle {
+	char tool[48];
+	unsigned kind, op;
+	char scope[WARD_SCOPE_MAX + 1];
+	struct wb_chain ch;
+	int delegate;
+	uint32_t uses;
+};
+
+struct tx {
+	int used;
+	uint8_t ctx[WARD_CTX_BYTES];
+	char sid[2 * WARD_CTX_BYTES + 1];
+	int parent;			/* index, -1 for a root transaction */
+	int nh;
+	struct handle h[PF_MAX_CAPS];
+	uint64_t nonce;
+	int afd;			/* our end of the agent's socket */
+	char *in;			/* partial line from the agent */
+	size_t inlen;
+	int skipping;			/* discarding an oversized line */
+	int logfd;			/* sandbox BLOCKED reports */
+	char logbuf[512];
+	size_t loglen;
+	char ws[512];
+	int wsfd;
+	json_t *mem;			/* staged memory partition */
+	int ctl;			/* control connection waiting, -1 */
+	int job;			/* the agent's spawner job */
+	int closed;			/* context closed at the core */
+	int finished;
+	int code;
+	/* spawn_child: the parent's request waiting on this child */
+	int wait_parent;
+	json_t *wait_id;
+	char task[1024];
+	uint32_t calls, refusals;
+	time_t started;
+};
+
+enum job_kind { JOB_AGENT = 1, JOB_EXEC = 2 };
+
+struct job {
+	int used;
+	int kind;
+	int tx;
+	json_t *rpc_id;			/* exec: the call to answer */
+	int outfd, errfd;
+	char *out, *err;
+	size_t outlen, errlen;
+};
+
+struct ctl {
+	int fd;
+	char buf[256 * 1024];
+	size_t len;
+};
+
+static struct ward_home H;
+static uint8_t bk_pk[32], bk_sk[64], core_pk[32];
+static int core_s = -1, sp_s = -1, ctl_listen = -1;
+static struct tx txs[TX_MAX];
+static struct job jobs[JOB_MAX];
+static struct ctl *ctls[CTL_MAX];
+static volatile sig_atomic_t stopping;
+static char ctl_path[WH_PATH + 32];
+static int verbose, no_confine;
+static char bin_dir[WH_PATH + 32];	/* ward-call, for the sandboxes */
+static uint64_t n_calls;
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "ward-broker: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static void __attribute__((format(printf, 1, 2)))
+note(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!verbose)
+		return;
+	fprintf(stderr, "ward-broker: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+/* ---- sending -------------------------------------------------------------- */
+
+static int
+send_all(int fd, const char *s, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = send(fd, s, n, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EAGAIN) {
+			struct pollfd p = { fd, POLLOUT, 0 };
+
+			if (poll(&p, 1, 2000) <= 0)
+				return -1;
+			continue;
+		}
+		if (w <= 0)
+			return -1;
+		s += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static void
+send_json(int fd, json_t *j)
+{
+	char *s;
+
+	if (fd < 0 || j == NULL)
+		return;
+	s = json_dumps(j, JSON_COMPACT);
+	if (s != NULL) {
+		size_t n = strlen(s);
+
+		s[n] = '\n';
+		(void)send_all(fd, s, n + 1);
+		free(s);
+	}
+}
+
+static void
+rpc_result(int fd, json_t *id, json_t *result)
+{
+	json_t *j = json_pack("{s:s, s:O, s:o}", "jsonrpc", "2.0", "id",
+			      id != NULL ? id : json_null(), "result", result);
+
+	send_json(fd, j);
+	json_decref(j);
+}
+
+static void
+rpc_error(int fd, json_t *id, int code, const char *msg, json_t *data)
+{
+	json_t *e = json_pack("{s:i, s:s}", "code", code, "message", msg);
+	json_t *j;
+
+	if (data != NULL)
+		json_object_set_new(e, "data", data);
+	j = json_pack("{s:s, s:O, s:o}", "jsonrpc", "2.0", "id",
+		      id != NULL ? id : json_null(), "error", e);
+	send_json(fd, j);
+	json_decref(j);
+}
+
+/* A tool's result, MCP style. */
+static json_t *
+tool_ok(json_t *structured, const char *text)
+{
+	json_t *r = json_pack("{s:[{s:s, s:s}], s:b}", "content", "type", "text",
+			      "text", text, "isError", 0);
+
+	if (structured != NULL)
+		json_object_set_new(r, "structuredContent", structured);
+	return r;
+}
+
+static json_t *
+tool_err(const char *reason, uint64_t pos, int has_pos, const char *fmt, ...)
+{
+	char text[768], msg[512];
+	va_list ap;
+	json_t *sc, *r;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (has_pos)
+		snprintf(text, sizeof text, "refused: %s (reason=%s, audit #%llu)",
+			 msg, reason, (unsigned long long)pos);
+	else
+		snprintf(text, sizeof text, "error: %s (reason=%s)", msg, reason);
+	sc = json_pack("{s:b, s:s, s:s}", "refused", has_pos, "reason", reason,
+		       "detail", msg);
+	if (has_pos)
+		json_object_set_new(sc, "audit_pos", json_integer((json_int_t)pos));
+	r = json_pack("{s:[{s:s, s:s}], s:b, s:o}", "content", "type", "text",
+		      "text", text, "isError", 1, "structuredContent", sc);
+	return r;
+}
+
+/* ---- the core ------------------------------------------------------------- */
+
+static void
+core_reconnect(void)
+{
+	cc_disconnect(core_s);
+	core_s = cc_connect(H.broker_url, 3000);
+}
+
+static void
+digest_of(uint8_t d[32], const char *tool, json_t *args)
+{
+	crypto_generichash_state st;
+	char *s = json_dumps(args != NULL ? args : json_null(),
+			     JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+
+	crypto_generichash_init(&st, NULL, 0, 32);
+	crypto_generichash_update(&st, (const uint8_t *)"ward.v1.params", 15);
+	crypto_generichash_update(&st, (const uint8_t *)tool, strlen(tool) + 1);
+	if (s != NULL)
+		crypto_generichash_update(&st, (const uint8_t *)s, strlen(s));
+	crypto_generichash_final(&st, d, 32);
+	free(s);
+}
+
+/* Ask the core for one effect.  0 when approved (and the approval's
+ * signature checked); otherwise *out is the MCP tool error to return. */
+static int
+approve(struct tx *t, const struct handle *h, unsigned op, const char *res,
+	const char *tool, json_t *args, json_t **out, struct wb_reply *r)
+{
+	uint8_t d[32];
+	uint64_t nonce = ++t->nonce;
+	int rc;
+
+	digest_of(d, tool, args);
+	rc = cc_approve(core_s, t->ctx, &h->ch, op, res, d, nonce, r);
+	if (rc != 0) {
+		core_reconnect();
+		t->refusals++;
+		*out = tool_err("core_unreachable", 0, 0, "%s %s: ward-core did "
+				"not answer; nothing was done (ward fails closed)",
+				tool, res);
+		return -1;
+	}
+	if (r->reason != 0) {
+		t->refusals++;
+		*out = tool_err(cc_reason_name(r->reason), r->audit_pos, 1,
+				"%s %s: %s", tool, res, r->detail);
+		return -1;
+	}
+	if (cc_approval_ok(r, core_pk, t->ctx, op, res, d, nonce) != 0) {
+		t->refusals++;
+		*out = tool_err("bad_approval", r->audit_pos, 1, "%s %s: the "
+				"approval does not verify under the core's key; "
+				"nothing was done", tool, res);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- transactions --------------------------------------------------------- */
+
+static struct tx *
+tx_find(const char *sid)
+{
+	int i;
+	size_t n = strlen(sid);
+
+	if (n == 0)
+		return NULL;
+	for (i = 0; i < TX_MAX; i++)
+		if (txs[i].used && strncmp(txs[i].sid, sid, n) == 0)
+			return &txs[i];
+	return NULL;
+}
+
+static int
+tx_alloc(void)
+{
+	int i;
+
+	for (i = 0; i < TX_MAX; i++)
+		if (!txs[i].used) {
+			memset(&txs[i], 0, sizeof txs[i]);
+			txs[i].used = 1;
+			txs[i].afd = txs[i].logfd = txs[i].wsfd = -1;
+			txs[i].ctl = txs[i].job = txs[i].wait_parent = -1;
+			txs[i].parent = -1;
+			txs[i].mem = json_object();
+			txs[i].started = time(NULL);
+			return i;
+		}
+	return -1;
+}
+
+static int
+job_alloc(int kind, int tx)
+{
+	int i;
+
+	for (i = 0; i < JOB_MAX; i++)
+		if (!jobs[i].used) {
+			memset(&jobs[i], 0, sizeof jobs[i]);
+			jobs[i].used = 1;
+			jobs[i].kind = kind;
+			jobs[i].tx = tx;
+			jobs[i].outfd = jobs[i].errfd = -1;
+			return i;
+		}
+	return -1;
+}
+
+static void
+job_free(int j)
+{
+	if (jobs[j].outfd >= 0)
+		close(jobs[j].outfd);
+	if (jobs[j].errfd >= 0)
+		close(jobs[j].errfd);
+	free(jobs[j].out);
+	free(jobs[j].err);
+	json_decref(jobs[j].rpc_id);
+	memset(&jobs[j], 0, sizeof jobs[j]);
+}
+
+/* Does the handle's scope cover res (same rule as the core's)? */
+static int
+covers(const struct handle *h, const char *res)
+{
+	size_t pl = strlen(h->scope), cl = strlen(res);
+	char sep = h->kind == WARD_KIND_NET ? 0 : h->kind == WARD_KIND_TOOL ?
+		   '.' : '/';
+
+	if (strcmp(h->scope, "*") == 0 || strcmp(h->scope, res) == 0)
+		return 1;
+	return sep != 0 && pl < cl && strncmp(res, h->scope, pl) == 0 &&
+	       (h->scope[pl - 1] == sep || res[pl] == sep);
+}
+
+/* The handle for a tool and resource: one that covers it, else any of that
+ * tool (the core will refuse it as out of scope, and log it). */
+static struct handle *
+pick(struct tx *t, const char *tool, const char *res)
+{
+	struct handle *any = NULL;
+	int i;
+
+	for (i = 0; i < t->nh; i++) {
+		if (strcmp(t->h[i].tool, tool) != 0)
+			continue;
+		if (res == NULL || covers(&t->h[i], res))
+			return &t->h[i];
+		if (any == NULL)
+			any = &t->h[i];
+	}
+	return any;
+}
+
+/* A call of a tool this context holds no handle for: the core still
+ * decides (and logs it), under the context's grant, which cannot cover it. */
+static json_t *
+not_granted(struct tx *t, const char *tool, unsigned op, const char *res,
+	    json_t *args)
+{
+	struct wb_reply r;
+	json_t *out = NULL;
+
+	if (t->nh == 0)
+		return tool_err("not_granted", 0, 0, "%s: no handle", tool);
+	if (approve(t, &t->h[0], op, res, tool, args, &out, &r) == 0) {
+		/* Cannot happen with a well-formed grant; never act on it. */
+		return tool_err("not_granted", r.audit_pos, 1, "%s was not granted "
+				"to this context", tool);
+	}
+	return out;
+}
+
+static void
+send_ctl(int fd, json_t *j)
+{
+	send_json(fd, j);
+	json_decref(j);
+}
+
+static void spawn_job_kill(int job);
+
+static void
+tx_end(int i)
+{
+	struct tx *t = &txs[i];
+	struct wb_reply r;
+	int k;
+
+	if (!t->used)
+		return;
+	/* Children first: no sandbox outlives its parent's transaction. */
+	for (k = 0; k < TX_MAX; k++)
+		if (txs[k].used && txs[k].parent == i && !txs[k].finished)
+			spawn_job_kill(txs[k].job);
+	if (!t->closed && t->nh > 0) {
+		if (cc_close(core_s, t->ctx, &t->h[0].ch, &r) != 0)
+			core_reconnect();
+		t->closed = 1;
+	}
+	/* The transaction's memory commits only if it ended well. */
+	if (t->code == 0 && json_object_size(t->mem) > 0) {
+		char p[WH_PATH + 128], tmp[WH_PATH + 140];
+
+		snprintf(p, sizeof p, "%s/broker/memory/%s.json", H.home, t->sid);
+		snprintf(tmp, sizeof tmp, "%s.tmp", p);
+		if (json_dump_file(t->mem, tmp, JSON_INDENT(1) | JSON_SORT_KEYS) == 0)
+			(void)rename(tmp, p);
+	}
+	if (t->ctl >= 0)
+		send_ctl(t->ctl, json_pack("{s:s, s:s, s:i, s:i, s:i}", "event",
+			 "exit", "session", t->sid, "code", t->code, "calls",
+			 (int)t->calls, "refused", (int)t->refusals));
+	if (t->afd >= 0)
+		close(t->afd);
+	if (t->logfd >= 0)
+		close(t->logfd);
+	if (t->wsfd >= 0)
+		close(t->wsfd);
+	free(t->in);
+	json_decref(t->mem);
+	json_decref(t->wait_id);
+	note("session %s ended with %d", t->sid, t->code);
+	memset(t, 0, sizeof *t);
+	t->afd = t->logfd = t->wsfd = t->ctl = -1;
+}
+
+/* ---- spawning --------------------------------------------------------------- */
+
+static void
+spawn_job_kill(int job)
+{
+	struct sp_msg *m;
+
+	if (job < 0 || !jobs[job].used)
+		return;
+	m = calloc(1, sizeof *m);
+	if (m == NULL)
+		return;
+	m->op = SP_KILL;
+	m->id = (uint32_t)job;
+	if (sp_send(sp_s, m, NULL, 0) != 0)
+		note("the spawner did not take a kill request");
+	free(m);
+}
+
+static int
+pipe_cloexec(int p[2])
+{
+	return pipe2(p, O_CLOEXEC);
+}
+
+/* Start a sandbox.  fds: out, err, log, agent (or -1). */
+static int
+spawn(struct sp_msg *m, int out, int err, int log, int agent)
+{
+	int fds[4] = { out, err, log, agent };
+
+	m->op = SP_SPAWN;
+	m->has_agent_fd = agent >= 0;
+	return sp_send(sp_s, m, fds, agent >= 0 ? 4 : 3);
+}
+
+static void
+fill_env(struct sp_msg *m, struct tx *t)
+{
+	int k = 0;
+
+	snprintf(m->env[k++], sizeof m->env[0],
+		 "PATH=/opt/ward/bin:/usr/local/bin:/usr/bin:/bin");
+	snprintf(m->env[k++], sizeof m->env[0], "HOME=%s", t->ws);
+	snprintf(m->env[k++], sizeof m->env[0], "WARD_FD=3");
+	snprintf(m->env[k++], sizeof m->env[0], "WARD_SESSION=%s", t->sid);
+	snprintf(m->env[k++], sizeof m->env[0], "WARD_WORKSPACE=%s", t->ws);
+	snprintf(m->env[k++], sizeof m->env[0], "WARD_TASK=%s", t->task);
+	snprintf(m->env[k++], sizeof m->env[0], "PYTHONDONTWRITEBYTECODE=1");
+	snprintf(m->env[k++], sizeof m->env[0], "PYTHONUNBUFFERED=1");
+	snprintf(m->env[k++], sizeof m->env[0], "LANG=C.UTF-8");
+	m->nenv = (uint32_t)k;
+}
+
+/* Start the agent of transaction i: socketpair, log pipe, sandbox. */
+static int
+start_agent(int i, const char *const *argv, int argc, const char *agent_dir,
+	    int out, int err, const struct pf_profile *lim, char *why, size_t wl)
+{
+	struct tx *t = &txs[i];
+	struct sp_msg *m;
+	int sv[2], lp[2], j, k, rc;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+		snprintf(why, wl, "socketpair: %s", strerror(errno));
+		return -1;
+	}
+	if (pipe_cloexec(lp) != 0) {
+		close(sv[0]);
+		close(sv[1]);
+		snprintf(why, wl, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	j = job_alloc(JOB_AGENT, i);
+	m = calloc(1, sizeof *m);
+	if (j < 0 || m == NULL) {
+		free(m);
+		close(sv[0]); close(sv[1]); close(lp[0]); close(lp[1]);
+		snprintf(why, wl, "too many sandboxes at once");
+		return -1;
+	}
+	m->id = (uint32_t)j;
+	for (k = 0; k < argc && k < PF_MAX_ARGV; k++)
+		snprintf(m->argv[k], sizeof m->argv[0], "%s", argv[k]);
+	m->argc = (uint32_t)k;
+	fill_env(m, t);
+	snprintf(m->workspace, sizeof m->workspace, "%s", t->ws);
+	snprintf(m->agent_dir, sizeof m->agent_dir, "%s", agent_dir);
+	snprintf(m->bin_dir, sizeof m->bin_dir, "%s", bin_dir);
+	m->mem_bytes = lim->mem_bytes;
+	m->tmp_bytes = lim->tmp_bytes;
+	m->time_ms = lim->time_ms;
+	m->pids = lim->pids;
+	m->cpu = lim->cpu;
+	rc = spawn(m, out, err, lp[1], sv[1]);
+	free(m);
+	close(sv[1]);
+	close(lp[1]);
+	if (rc != 0) {
+		close(sv[0]);
+		close(lp[0]);
+		job_free(j);
+		snprintf(why, wl, "the spawner is gone");
+		return -1;
+	}
+	fcntl(sv[0], F_SETFL, O_NONBLOCK);
+	fcntl(lp[0], F_SETFL, O_NONBLOCK);
+	t->afd = sv[0];
+	t->logfd = lp[0];
+	t->job = j;
+	return 0;
+}
+
+/* ---- the tools ------------------------------------------------------------ */
+
+static const char *
+str_arg(json_t *args, const char *k)
+{
+	json_t *v = json_object_get(args, k);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static json_t *
+t_fs(struct tx *t, const char *tool, json_t *args)
+{
+	char res[1024], err[600];
+	const char *rel = NULL, *path = str_arg(args, "path");
+	const struct handle *h;
+	int write = strcmp(tool, "fs.write") == 0;
+	unsigned op = write ? WARD_OP_FS_WRITE : WARD_OP_FS_READ;
+	struct wb_reply r;
+	json_t *out = NULL, *v;
+
+	if (path == NULL && strcmp(tool, "fs.list") != 0)
+		return tool_err("invalid_params", 0, 0, "%s needs a string "
+				"argument 'path'", tool);
+	if (wt_resource(res, sizeof res, path, &rel) != 0)
+		return tool_err("invalid_params", 0, 0, "path too long");
+	h = pick(t, tool, res);
+	if (h == NULL)
+		return not_granted(t, tool, op, res, args);
+	if (approve(t, h, op, res, tool, args, &out, &r) != 0)
+		return out;
+	if (rel == NULL)	/* approved outside the workspace: never served */
+		return tool_err("outside_workspace", r.audit_pos, 1, "%s is "
+				"outside the workspace", res);
+	if (write) {
+		const char *data = str_arg(args, "content");
+
+		if (data == NULL)
+			return tool_err("invalid_params", 0, 0, "fs.write needs a "
+					"string argument 'content'");
+		if (wt_fs_write(t->wsfd, rel, data, strlen(data), err, sizeof err))
+			return tool_err("io", 0, 0, "%s", err);
+		snprintf(err, sizeof err, "wrote %zu bytes to %s", strlen(data), res);
+		return tool_ok(json_pack("{s:s, s:I, s:I}", "path", res, "bytes",
+				 (json_int_t)strlen(data), "audit_pos",
+				 (json_int_t)r.audit_pos), err);
+	}
+	if (strcmp(tool, "fs.read") == 0) {
+		v = wt_fs_read(t->wsfd, rel, err, sizeof err);
+		if (v == NULL)
+			return tool_err("io", 0, 0, "%s", err);
+		out = tool_ok(NULL, json_string_value(v));
+		json_decref(v);
+		return out;
+	}
+	v = strcmp(tool, "fs.list") == 0 ? wt_fs_list(t->wsfd, rel, err, sizeof err) :
+	    wt_fs_stat(t->wsfd, rel, err, sizeof err);
+	if (v == NULL)
+		return tool_err("io", 0, 0, "%s", err);
+	{
+		char *s = json_dumps(v, JSON_COMPACT);
+		json_t *sc = json_is_array(v) ? json_pack("{s:o}", "entries", v) : v;
+
+		out = tool_ok(sc, s != NULL ? s : "");
+		free(s);
+	}
+	return out;
+}
+
+static json_t *
+t_echo(struct tx *t, json_t *args)
+{
+	struct handle *h = pick(t, "echo", "echo");
+	struct wb_reply r;
+	json_t *out = NULL;
+	char *s;
+
+	if (h == NULL)
+		return not_granted(t, "echo", WARD_OP_TOOL_INVOKE, "echo", args);
+	if (approve(t, h, WARD_OP_TOOL_INVOKE, "echo", "echo", args, &out, &r))
+		return out;
+	s = json_dumps(args, JSON_COMPACT | JSON_ENCODE_ANY);
+	out = tool_ok(NULL, s != NULL ? s : "");
+	free(s);
+	return out;
+}
+
+static int
+mem_res(struct tx *t, char *res, size_t cap, const char *key)
+{
+	size_t i;
+
+	if (key == NULL || key[0] == '\0')
+		return -1;
+	for (i = 0; key[i] != '\0'; i++)
+		if (key[i] < 0x21 || key[i] > 0x7e)
+			return -1;
+	return (size_t)snprintf(res, cap, "/mem/%s/%s", t->sid, key) < cap ? 0 : -1;
+}
+
+static json_t *
+t_memory(struct tx *t, const char *tool, json_t *args)
+{
+	int write = strcmp(tool, "memory.write") == 0;
+	unsigned op = write ? WARD_OP_MEM_WRITE : WARD_OP_MEM_READ;
+	const char *key = str_arg(args, "key");
+	char res[512];
+	struct handle *h;
+	struct wb_reply r;
+	json_t *out = NULL, *v;
+
+	if (mem_res(t, res, sizeof res, key) != 0)
+		return tool_err("invalid_params", 0, 0, "%s needs 'key': printable "
+				"ASCII without spaces", tool);
+	h = pick(t, tool, res);
+	if (h == NULL)
+		return not_granted(t, tool, op, res, args);
+	if (approve(t, h, op, res, tool, args, &out, &r) != 0)
+		return out;
+	if (write) {
+		const char *val = str_arg(args, "value");
+
+		if (val == NULL)
+			return tool_err("invalid_params", 0, 0, "memory.write needs "
+					"a string 'value'");
+		if (json_object_size(t->mem) >= 1024 || strlen(val) > 65536)
+			return tool_err("memory_full", 0, 0, "the partition holds at "
+					"most 1024 keys of 64 KiB");
+		json_object_set_new(t->mem, key, json_string(val));
+		return tool_ok(json_pack("{s:s, s:b}", "key", key, "staged", 1),
+			       "staged; persisted when the transaction ends well");
+	}
+	v = json_object_get(t->mem, key);
+	if (v == NULL)
+		return tool_err("no_such_key", 0, 0, "no key %s in this "
+				"transaction's memory", key);
+	return tool_ok(NULL, json_string_value(v));
+}
+
+static json_t *
+t_exec(struct tx *t, json_t *id, json_t *args, int *deferred)
+{
+	json_t *av = json_object_get(args, "argv"), *out = NULL;
+	const char *argv[PF_MAX_ARGV + 48];
+	char res[WARD_SCOPE_MAX + 8];
+	struct handle *h;
+	struct wb_reply r;
+	struct sp_msg *m;
+	int argc = 0, po[2], pe[2], lp[2], j, k;
+	size_t n;
+
+	if (!json_is_array(av) || (n = json_array_size(av)) == 0 ||
+	    n > PF_MAX_ARGV + 48)
+		return tool_err("invalid_params", 0, 0, "exec needs 'argv': an "
+				"array of 1 to 64 strings");
+	for (k = 0; k < (int)n; k++) {
+		json_t *a = json_array_get(av, (size_t)k);
+
+		if (!json_is_string(a) || json_string_length(a) > 255)
+			return tool_err("invalid_params", 0, 0, "argv[%d] must be a "
+					"string of at most 255 bytes", k);
+		argv[argc++] = json_string_value(a);
+	}
+	if (argv[0][0] != '/')
+		return tool_err("invalid_params", 0, 0, "argv[0] must be an "
+				"absolute path, as the capability names it");
+	if (wt_exec_resource(res, sizeof res, argv, argc) != 0)
+		return tool_err("invalid_params", 0, 0, "the command line is "
+				"longer than a capability can name (200 bytes)");
+	h = pick(t, "exec", res);
+	if (h == NULL)
+		return not_granted(t, "exec", WARD_OP_EXEC, res, args);
+	if (approve(t, h, WARD_OP_EXEC, res, "exec", args, &out, &r) != 0)
+		return out;
+	if (pipe_cloexec(po) != 0)
+		return tool_err("io", 0, 0, "pipe: %s", strerror(errno));
+	if (pipe_cloexec(pe) != 0) {
+		close(po[0]); close(po[1]);
+		return tool_err("io", 0, 0, "pipe: %s", strerror(errno));
+	}
+	if (pipe_cloexec(lp) != 0) {
+		close(po[0]); close(po[1]); close(pe[0]); close(pe[1]);
+		return tool_err("io", 0, 0, "pipe: %s", strerror(errno));
+	}
+	j = job_alloc(JOB_EXEC, (int)(t - txs));
+	m = calloc(1, sizeof *m);
+	if (j < 0 || m == NULL) {
+		free(m);
+		close(po[0]); close(po[1]); close(pe[0]); close(pe[1]);
+		close(lp[0]); close(lp[1]);
+		if (j >= 0)
+			job_free(j);
+		return tool_err("busy", 0, 0, "too many sandboxes at once");
+	}
+	m->id = (uint32_t)j;
+	for (k = 0; k < argc; k++)
+		snprintf(m->argv[k], sizeof m->argv[0], "%s", argv[k]);
+	m->argc = (uint32_t)argc;
+	fill_env(m, t);
+	m->nenv = 3;	/* PATH, HOME, and no WARD_FD: exec gets no socket */
+	snprintf(m->workspace, sizeof m->workspace, "%s", t->ws);
+	snprintf(m->bin_dir, sizeof m->bin_dir, "%s", bin_dir);
+	m->mem_bytes = 256ull << 20;
+	m->tmp_bytes = 16ull << 20;
+	m->time_ms = 30000;
+	m->pids = 32;
+	m->cpu = 100;
+	k = spawn(m, po[1], pe[1], lp[1], -1);
+	free(m);
+	close(po[1]);
+	close(pe[1]);
+	close(lp[1]);
+	close(lp[0]);
+	if (k != 0) {
+		close(po[0]);
+		close(pe[0]);
+		job_free(j);
+		return tool_err("spawner_gone", 0, 0, "cannot start the sandbox");
+	}
+	fcntl(po[0], F_SETFL, O_NONBLOCK);
+	fcntl(pe[0], F_SETFL, O_NONBLOCK);
+	jobs[j].outfd = po[0];
+	jobs[j].errfd = pe[0];
+	jobs[j].rpc_id = json_incref(id);
+	*deferred = 1;
+	return NULL;
+}
+
+static void
+drain(int *fd, char **buf, size_t *len)
+{
+	char tmp[4096];
+	ssize_t n;
+
+	if (*fd < 0)
+		return;
+	for (;;) {
+		n = read(*fd, tmp, sizeof tmp);
+		if (n > 0) {
+			size_t keep = *len + (size_t)n > OUT_MAX ? OUT_MAX - *len :
+				      (size_t)n;
+			char *nb;
+
+			if (keep == 0)
+				continue;
+			nb = realloc(*buf, *len + keep + 1);
+			if (nb == NULL)
+				continue;
+			*buf = nb;
+			memcpy(*buf + *len, tmp, keep);
+			*len += keep;
+			(*buf)[*len] = '\0';
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0) {
+			close(*fd);
+			*fd = -1;
+		}
+		return;
+	}
+}
+
+/* spawn_child: an attenuated chain, a child context and a child sandbox.
+ * args: { "run": [argv...], "task": "...", "tools": [ {"tool": "fs.read",
+ * "scope": "/workspace/sub", "uses": 3}, ... ] } */
+static json_t *
+t_spawn(struct tx *t, json_t *id, json_t *args, int *deferred)
+{
+	json_t *run = json_object_get(args, "run"), *tools = json_object_get(args,
+		"tools"), *out = NULL;
+	const char *argv[PF_MAX_ARGV];
+	struct pf_profile lim;
+	uint8_t cctx[WARD_CTX_BYTES];
+	struct wb_reply r;
+	char why[256];
+	int argc = 0, ci, k, n;
+	size_t i;
+
+	if (!json_is_array(run) || json_array_size(run) == 0 ||
+	    json_array_size(run) > PF_MAX_ARGV || !json_is_array(tools) ||
+	    json_array_size(tools) == 0 || json_array_size(tools) > PF_MAX_CAPS)
+		return tool_err("invalid_params", 0, 0, "spawn_child needs 'run' "
+				"(argv, 1..16 strings) and 'tools' (1..32 of "
+				"{tool, scope, uses})");
+	for (i = 0; i < json_array_size(run); i++) {
+		json_t *a = json_array_get(run, i);
+
+		if (!json_is_string(a))
+			return tool_err("invalid_params", 0, 0, "run[%zu] is not a "
+					"string", i);
+		argv[argc++] = json_string_value(a);
+	}
+	ci = tx_alloc();
+	if (ci < 0)
+		return tool_err("busy", 0, 0, "too many transactions");
+	randombytes_buf(cctx, sizeof cctx);
+	memcpy(txs[ci].ctx, cctx, sizeof cctx);
+	wb_hex(txs[ci].sid, cctx, sizeof cctx);
+	txs[ci].parent = (int)(t - txs);
+	n = 0;
+	for (i = 0; i < json_array_size(tools); i++) {
+		json_t *d = json_array_get(tools, i), *u;
+		const char *tool = str_arg(d, "tool"), *scope = str_arg(d, "scope");
+		struct handle *ph = NULL, *chh;
+		struct wb_blk *cb;
+		int k2;
+
+		for (k2 = 0; tool != NULL && k2 < t->nh; k2++)
+			if (strcmp(t->h[k2].tool, tool) == 0) {
+				ph = &t->h[k2];
+				if (scope == NULL || covers(ph, scope))
+					break;
+			}
+		if (ph == NULL) {
+			out = not_granted(t, tool != NULL ? tool : "?",
+					  WARD_OP_TOOL_INVOKE, tool != NULL ?
+					  tool : "?", args);
+			goto fail;
+		}
+		if (ph->ch.n >= WARD_CHAIN_MAX) {
+			out = tool_err("chain_too_long", 0, 0, "cannot delegate %s "
+				       "further", tool);
+			goto fail;
+		}
+		chh = &txs[ci].h[n];
+		*chh = *ph;
+		chh->delegate = 0;
+		cb = &chh->ch.blk[chh->ch.n];
+		cb->b = ph->ch.blk[ph->ch.n - 1].b;
+		memcpy(cb->b.parent, ph->ch.blk[ph->ch.n - 1].id, WARD_ID_BYTES);
+		memcpy(cb->b.issuer, bk_pk, 32);
+		memcpy(cb->b.holder, bk_pk, 32);
+		memcpy(cb->b.context, cctx, WARD_CTX_BYTES);
+		/* What the agent asks for, as asked: if it is more than the
+		 * parent holds, the core refuses the delegation. */
+		if (scope != NULL) {
+			snprintf((char *)cb->b.scope, sizeof cb->b.scope + 0, "%.*s",
+				 (int)WARD_SCOPE_MAX - 1, scope);
+			cb->b.scope_len = (uint16_t)strlen((char *)cb->b.scope);
+			snprintf(chh->scope, sizeof chh->scope, "%s", scope);
+		}
+		u = json_object_get(d, "uses");
+		if (json_is_integer(u) && json_integer_value(u) > 0 &&
+		    json_integer_value(u) <= 0xffffffffLL)
+			cb->b.max_uses = (uint32_t)json_integer_value(u);
+		if (json_is_true(json_object_get(d, "delegate")))
+			cb->b.r_delegate = 1;
+		else
+			cb->b.r_delegate = 0;
+		cb->b.depth = cb->b.depth > 0 ? (uint8_t)(cb->b.depth - 1) : 0;
+		if (wb_seal(cb, bk_sk) != 0) {
+			out = tool_err("internal", 0, 0, "cannot seal the delegation");
+			goto fail;
+		}
+		/* The core checks each delegation; the first one opens the
+		 * child's context, a descendant of ours. */
+		if (cc_attenuate(core_s, &ph->ch, cb, n == 0, &r) != 0) {
+			core_reconnect();
+			out = tool_err("core_unreachable", 0, 0, "spawn_child: "
+				       "ward-core did not answer; nothing was done");
+			goto fail;
+		}
+		if (r.reason != 0) {
+			t->refusals++;
+			out = tool_err(cc_reason_name(r.reason), r.audit_pos, 1,
+				       "spawn_child: delegation of %s refused: %s",
+				       tool, r.detail);
+			goto fail;
+		}
+		chh->ch.n++;
+		chh->uses = cb->b.max_uses;
+		n++;
+	}
+	txs[ci].nh = n;
+	memcpy(txs[ci].ws, t->ws, sizeof txs[ci].ws);
+	txs[ci].wsfd = fcntl(t->wsfd, F_DUPFD_CLOEXEC, 0);
+	snprintf(txs[ci].task, sizeof txs[ci].task, "%s",
+		 str_arg(args, "task") != NULL ? str_arg(args, "task") : "");
+	memset(&lim, 0, sizeof lim);
+	lim.mem_bytes = 128ull << 20;
+	lim.tmp_bytes = 16ull << 20;
+	lim.time_ms = 60000;
+	lim.pids = 32;
+	lim.cpu = 100;
+	{
+		int dn = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		char agent_dir[600];
+
+		snprintf(agent_dir, sizeof agent_dir, "%s/broker/agents/%s", H.home,
+			 t->sid);
+		k = start_agent(ci, argv, argc, access(agent_dir, R_OK) == 0 ?
+				agent_dir : "", dn, dn, &lim, why, sizeof why);
+		close(dn);
+	}
+	if (k != 0) {
+		out = tool_err("spawn_failed", 0, 0, "%s", why);
+		goto fail;
+	}
+	txs[ci].wait_parent = (int)(t - txs);
+	txs[ci].wait_id = json_incref(id);
+	*deferred = 1;
+	return NULL;
+fail:
+	if (n > 0 && !txs[ci].closed) {
+		if (cc_close(core_s, txs[ci].ctx, &txs[ci].h[0].ch, &r) != 0)
+			core_reconnect();
+	}
+	txs[ci].closed = 1;
+	txs[ci].nh = 0;
+	tx_end(ci);
+	return out;
+}
+
+static json_t *
+t_log(struct tx *t, json_t *args)
+{
+	const char *text = str_arg(args, "text");
+	struct wb_reply r;
+	char buf[300];
+
+	if (text == NULL)
+		return tool_err("invalid_params", 0, 0, "log needs a string 'text'");
+	snprintf(buf, sizeof buf, "agent: %.240s", text);
+	if (cc_log(core_s, t->ctx, buf, &r) != 0) {
+		core_reconnect();
+		return tool_err("core_unreachable", 0, 0, "ward-core did not answer; "
+				"the event was not logged");
+	}
+	if (r.reason != 0)
+		return tool_err(cc_reason_name(r.reason), r.audit_pos, 1, "log: %s",
+				r.detail);
+	return tool_ok(json_pack("{s:I}", "audit_pos", (json_int_t)r.audit_pos),
+		       "logged");
+}
+
+/* ---- MCP -------------------------------------------------------------------- */
+
+struct tool_doc {
+	const char *name, *desc, *schema;
+};
+
+static const struct tool_doc docs[] = {
+	{ "fs.read", "Read a text file of the workspace.",
+	  "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"string\"}},\"required\":[\"path\"]}" },
+	{ "fs.write", "Write a file of the workspace (whole, atomically).",
+	  "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"string\"},\"content\":{\"type\":\"string\"}},\"required\":[\"path\",\"content\"]}" },
+	{ "fs.list", "List a folder of the workspace.",
+	  "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"string\"}}}" },
+	{ "fs.stat", "Describe a file of the workspace.",
+	  "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"string\"}},\"required\":[\"path\"]}" },
+	{ "exec", "Run a program in a fresh sandbox (argv[0] absolute).",
+	  "{\"type\":\"object\",\"properties\":{\"argv\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}},\"required\":[\"argv\"]}" },
+	{ "memory.read", "memory_read: a key of this transaction's memory.",
+	  "{\"type\":\"object\",\"properties\":{\"key\":{\"type\":\"string\"}},\"required\":[\"key\"]}" },
+	{ "memory.write", "memory_write: stage a key, persisted when the transaction ends well.",
+	  "{\"type\":\"object\",\"properties\":{\"key\":{\"type\":\"string\"},\"value\":{\"type\":\"string\"}},\"required\":[\"key\",\"value\"]}" },
+	{ "echo", "Return the arguments (a trivial tool).",
+	  "{\"type\":\"object\"}" },
+	{ "net", "Network access goes through the broker's proxy (not in this version).",
+	  "{\"type\":\"object\"}" },
+};
+
+static json_t *
+tools_list(struct tx *t)
+{
+	json_t *arr = json_array();
+	size_t d;
+	int i, deleg = 0;
+
+	for (d = 0; d < sizeof docs / sizeof docs[0]; d++) {
+		json_t *hs = json_array();
+
+		for (i = 0; i < t->nh; i++) {
+			char idh[17];
+
+			if (strcmp(t->h[i].tool, docs[d].name) != 0)
+				continue;
+			wb_hex(idh, t->h[i].ch.blk[t->h[i].ch.n - 1].id, 8);
+			json_array_append_new(hs, json_pack("{s:s, s:s, s:i}",
+				"handle", idh, "scope", t->h[i].scope, "uses",
+				(int)t->h[i].uses));
+			deleg |= t->h[i].delegate;
+		}
+		if (json_array_size(hs) == 0) {
+			json_decref(hs);
+			continue;
+		}
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:o, s:{s:o}}",
+			"name", docs[d].name, "description", docs[d].desc,
+			"inputSchema", json_loads(docs[d].schema, 0, NULL),
+			"_meta", "ward/handles", hs));
+	}
+	json_array_append_new(arr, json_pack("{s:s, s:s, s:{s:s, s:{s:{s:s}}, s:[s]}}",
+		"name", "log", "description", "log: append an agent-reported event "
+		"to the audit log.", "inputSchema", "type", "object", "properties",
+		"text", "type", "string", "required", "text"));
+	if (deleg)
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:{s:s}}",
+			"name", "spawn_child", "description", "spawn_child: run a "
+			"child agent with an attenuated subset of these handles "
+			"(args: run, task, tools=[{tool, scope, uses}]).",
+			"inputSchema", "type", "object"));
+	return json_pack("{s:o}", "tools", arr);
+}
+
+static void
+handle_call(struct tx *t, json_t *id, json_t *params)
+{
+	const char *name = str_arg(params, "name");
+	json_t *args = json_object_get(params, "arguments"), *res = NULL;
+	int deferred = 0;
+
+	if (name == NULL) {
+		rpc_error(t->afd, id, -32602, "Invalid params: tools/call needs "
+			  "'name'", NULL);
+		return;
+	}
+	if (args == NULL)
+		args = json_object();
+	else if (!json_is_object(args)) {
+		rpc_error(t->afd, id, -32602, "Invalid params: 'arguments' must "
+			  "be an object", NULL);
+		return;
+	} else
+		json_incref(args);
+	t->calls++;
+	n_calls++;
+	if (strncmp(name, "fs.", 3) == 0 && (strcmp(name, "fs.read") == 0 ||
+	    strcmp(name, "fs.write") == 0 || strcmp(name, "fs.list") == 0 ||
+	    strcmp(name, "fs.stat") == 0))
+		res = t_fs(t, name, args);
+	else if (strcmp(name, "echo") == 0)
+		res = t_echo(t, args);
+	else if (strcmp(name, "memory.read") == 0 ||
+		 strcmp(name, "memory.write") == 0)
+		res = t_memory(t, name, args);
+	else if (strcmp(name, "exec") == 0)
+		res = t_exec(t, id, args, &deferred);
+	else if (strcmp(name, "spawn_child") == 0)
+		res = t_spawn(t, id, args, &deferred);
+	else if (strcmp(name, "log") == 0)
+		res = t_log(t, args);
+	else {
+		/* Not a tool ward serves: still the core's decision, and
+		 * logged, like any other call of an ungranted tool. */
+		char tn[WARD_SCOPE_MAX + 1];
+		size_t i;
+
+		snprintf(tn, sizeof tn, "%s", name);
+		for (i = 0; tn[i] != '\0'; i++)
+			if (tn[i] < 0x21 || tn[i] > 0x7e)
+				tn[i] = '?';
+		res = not_granted(t, tn[0] ? tn : "?", WARD_OP_TOOL_INVOKE,
+				  tn[0] ? tn : "?", args);
+	}
+	json_decref(args);
+	if (!deferred)
+		rpc_result(t->afd, id, res);
+}
+
+static void
+handle_line(struct tx *t, const char *line, size_t len)
+{
+	json_error_t je;
+	json_t *msg = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je), *id;
+	const char *method, *ver;
+
+	if (msg == NULL) {
+		rpc_error(t->afd, NULL, -32700, "Parse error",
+			  json_pack("{s:s, s:i}", "detail", je.text, "column",
+				    je.column));
+		return;
+	}
+	id = json_object_get(msg, "id");
+	ver = str_arg(msg, "jsonrpc");
+	method = str_arg(msg, "method");
+	if (!json_is_object(msg) || ver == NULL || strcmp(ver, "2.0") != 0 ||
+	    (id != NULL && !json_is_string(id) && !json_is_integer(id) &&
+	     !json_is_null(id))) {
+		rpc_error(t->afd, json_is_object(msg) && (json_is_string(id) ||
+			  json_is_integer(id)) ? id : NULL, -32600,
+			  "Invalid Request: a JSON-RPC 2.0 object is expected",
+			  NULL);
+		goto out;
+	}
+	if (method == NULL) {
+		/* A response from the agent: we never ask it anything. */
+		if (json_object_get(msg, "result") == NULL &&
+		    json_object_get(msg, "error") == NULL)
+			rpc_error(t->afd, id, -32600, "Invalid Request: no method",
+				  NULL);
+		goto out;
+	}
+	if (id == NULL)	/* a notification: no answer, whatever it is */
+		goto out;
+	if (strcmp(method, "initialize") == 0) {
+		json_t *p = json_object_get(msg, "params");
+		const char *pv = str_arg(p, "protocolVersion");
+
+		rpc_result(t->afd, id, json_pack("{s:s, s:{s:{s:b}}, s:{s:s, s:s}, s:s}",
+			"protocolVersion", pv != NULL ? pv : MCP_VERSION,
+			"capabilities", "tools", "listChanged", 0,
+			"serverInfo", "name", "ward-broker", "version", "0.1",
+			"instructions", "Every tool call is approved by ward-core "
+			"and logged; refusals carry a reason and an audit position."));
+	} else if (strcmp(method, "ping") == 0) {
+		rpc_result(t->afd, id, json_object());
+	} else if (strcmp(method, "tools/list") == 0) {
+		rpc_result(t->afd, id, tools_list(t));
+	} else if (strcmp(method, "tools/call") == 0) {
+		json_t *p = json_object_get(msg, "params");
+
+		if (!json_is_object(p))
+			rpc_error(t->afd, id, -32602, "Invalid params: tools/call "
+				  "needs an object", NULL);
+		else
+			handle_call(t, id, p);
+	} else {
+		rpc_error(t->afd, id, -32601, "Method not found",
+			  json_pack("{s:s}", "method", method));
+	}
+out:
+	json_decref(msg);
+}
+
+static void
+agent_readable(int i)
+{
+	struct tx *t = &txs[i];
+	char buf[65536];
+	ssize_t n;
+	int rounds = 0;
+
+	while (rounds++ < 16) {
+		char *nl, *start;
+		size_t rest;
+
+		n = read(t->afd, buf, sizeof buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+				/* The agent closed its end; it still may run. */
+				close(t->afd);
+				t->afd = -1;
+			}
+			return;
+		}
+		start = buf;
+		rest = (size_t)n;
+		while (rest > 0 && (nl = memchr(start, '\n', rest)) != NULL) {
+			size_t part = (size_t)(nl - start);
+
+			if (t->skipping) {
+				t->skipping = 0;
+			} else if (t->inlen + part > LINE_MAX_BYTES) {
+				t->inlen = 0;
+				rpc_error(t->afd, NULL, -32600, "Invalid Request: "
+					  "message longer than 1 MiB", NULL);
+			} else if (t->inlen > 0) {
+				char *nb = realloc(t->in, t->inlen + part);
+
+				if (nb != NULL) {
+					memcpy(nb + t->inlen, start, part);
+					t->in = nb;
+					handle_line(t, t->in, t->inlen + part);
+				}
+				t->inlen = 0;
+			} else if (part > 0) {
+				handle_line(t, start, part);
+			}
+			if (!txs[i].used || t->afd < 0)
+				return;
+			rest -= part + 1;
+			start = nl + 1;
+		}
+		if (rest > 0 && !t->skipping) {
+			if (t->inlen + rest > LINE_MAX_BYTES) {
+				free(t->in);
+				t->in = NULL;
+				t->inlen = 0;
+				t->skipping = 1;
+				rpc_error(t->afd, NULL, -32600, "Invalid Request: "
+					  "message longer than 1 MiB", NULL);
+			} else {
+				char *nb = realloc(t->in, t->inlen + rest);
+
+				if (nb != NULL) {
+					memcpy(nb + t->inlen, start, rest);
+					t->in = nb;
+					t->inlen += rest;
+				}
+			}
+		}
+	}
+}
+
+/* "BLOCKED net.connect 10.0.0.1:443 reason=undeclared_network": the core
+ * decides it (under a net handle if the context has one, else the grant,
+ * which cannot cover it) so that it is in the audit log as BLOCKED. */
+static void
+net_report(struct tx *t, const char *line)
+{
+	char dest[WARD_SCOPE_MAX + 1];
+	const char *p = strstr(line, "net.");
+	struct handle *h;
+	struct wb_reply r;
+	json_t *out = NULL, *args;
+	size_t k = 0;
+
+	if (p == NULL)
+		return;
+	p = strchr(p, ' ');
+	if (p == NULL)
+		return;
+	p++;
+	while (*p != '\0' && *p != ' ' && k < WARD_SCOPE_MAX) {
+		dest[k++] = (*p > 0x20 && *p < 0x7f) ? *p : '?';
+		p++;
+	}
+	dest[k] = '\0';
+	if (k == 0)
+		snprintf(dest, sizeof dest, "unknown");
+	h = pick(t, "net", dest);
+	if (h == NULL && t->nh > 0)
+		h = &t->h[0];
+	if (h == NULL)
+		return;
+	args = json_pack("{s:s, s:s}", "destination", dest, "reported_by",
+			 "sandbox");
+	/* Even an approval changes nothing: the sandbox has no network and
+	 * the connection was already refused.  There is no egress proxy in
+	 * this version. */
+	(void)approve(t, h, WARD_OP_NET_CONNECT, dest, "net.connect", args, &out,
+		      &r);
+	json_decref(out);
+	json_decref(args);
+}
+
+static void
+log_readable(int i)
+{
+	struct tx *t = &txs[i];
+	ssize_t n;
+
+	for (;;) {
+		char *nl;
+
+		n = read(t->logfd, t->logbuf + t->loglen,
+			 sizeof t->logbuf - 1 - t->loglen);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0) {
+				close(t->logfd);
+				t->logfd = -1;
+			}
+			return;
+		}
+		t->loglen += (size_t)n;
+		t->logbuf[t->loglen] = '\0';
+		while ((nl = strchr(t->logbuf, '\n')) != NULL) {
+			*nl = '\0';
+			if (strncmp(t->logbuf, "BLOCKED", 7) == 0)
+				net_report(t, t->logbuf);
+			memmove(t->logbuf, nl + 1, t->loglen - (size_t)(nl + 1 -
+				t->logbuf) + 1);
+			t->loglen = strlen(t->logbuf);
+		}
+		if (t->loglen == sizeof t->logbuf - 1)
+			t->loglen = 0;	/* a line that long is not a report */
+	}
+}
+
+/* ---- the spawner's reports -------------------------------------------------- */
+
+static void
+job_exited(int j, int code)
+{
+	struct job *jb = &jobs[j];
+
+	if (j < 0 || j >= JOB_MAX || !jb->used)
+		return;
+	if (jb->kind == JOB_AGENT) {
+		int i = jb->tx;
+		struct tx *t = &txs[i];
+
+		job_free(j);
+		if (!t->used)
+			return;
+		t->job = -1;
+		t->finished = 1;
+		t->code = code;
+		/* Requests still in the socket are answered first. */
+		if (t->afd >= 0)
+			agent_readable(i);
+		if (t->logfd >= 0)
+			log_readable(i);
+		if (t->wait_parent >= 0 && txs[t->wait_parent].used) {
+			char text[128];
+
+			snprintf(text, sizeof text, "child %s exited with %d",
+				 t->sid, code);
+			rpc_result(txs[t->wait_parent].afd, t->wait_id,
+				   tool_ok(json_pack("{s:s, s:i}", "session", t->sid,
+					   "exit_code", code), text));
+		}
+		tx_end(i);
+		return;
+	}
+	/* exec */
+	drain(&jb->outfd, &jb->out, &jb->outlen);
+	drain(&jb->errfd, &jb->err, &jb->errlen);
+	if (txs[jb->tx].used && txs[jb->tx].afd >= 0) {
+		char text[OUT_MAX + 64];
+
+		snprintf(text, sizeof text, "exit %d\n%s", code,
+			 jb->out != NULL ? jb->out : "");
+		rpc_result(txs[jb->tx].afd, jb->rpc_id, code == 125 ?
+			   tool_err("sandbox", 0, 0, "the sandbox could not start: "
+				    "%s", jb->err != NULL ? jb->err : "") :
+			   tool_ok(json_pack("{s:i, s:s, s:s}", "exit_code", code,
+				   "stdout", jb->out != NULL ? jb->out : "",
+				   "stderr", jb->err != NULL ? jb->err : ""), text));
+	}
+	job_free(j);
+}
+
+static void
+spawner_readable(void)
+{
+	struct sp_msg *m = malloc(sizeof *m);
+	int fds[4], nfds = 0, k;
+
+	if (m == NULL)
+		return;
+	if (sp_recv(sp_s, m, fds, &nfds) != 0) {
+		free(m);
+		die("the spawner is gone; stopping (every sandbox dies with it)");
+	}
+	for (k = 0; k < nfds; k++)
+		close(fds[k]);
+	if (m->op == SP_EXITED)
+		job_exited((int)m->id, m->code);
+	free(m);
+}
+
+/* ---- the control socket (the ward CLI) ------------------------------------- */
+
+static int
+recv_fds(int fd, char *buf, size_t cap, int *fds, int *nfds)
+{
+	struct msghdr mh;
+	struct iovec iov = { buf, cap };
+	union {
+		char b[CMSG_SPACE(2 * sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct cmsghdr *c;
+	ssize_t n;
+
+	*nfds = 0;
+	memset(&mh, 0, sizeof mh);
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = u.b;
+	mh.msg_controllen = sizeof u.b;
+	n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	if (n <= 0)
+		return (int)n;
+	for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+			int k = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+
+			if (k > 2) {
+				int x;
+
+				for (x = 2; x < k; x++)
+					close(((int *)(void *)CMSG_DATA(c))[x]);
+				k = 2;
+			}
+			memcpy(fds, CMSG_DATA(c), (size_t)k * sizeof(int));
+			*nfds = k;
+		}
+	return (int)n;
+}
+
+static int
+load_chain(struct wb_chain *ch, json_t *blocks)
+{
+	size_t i;
+
+	if (!json_is_array(blocks) || json_array_size(blocks) == 0 ||
+	    json_array_size(blocks) > WARD_CHAIN_MAX)
+		return -1;
+	memset(ch, 0, sizeof *ch);
+	for (i = 0; i < json_array_size(blocks); i++) {
+		const char *hx = json_string_value(json_array_get(blocks, i));
+		long n = wb_unhex_var(ch->blk[i].raw, sizeof ch->blk[i].raw, hx);
+
+		if (n <= 0)
+			return -1;
+		ch->blk[i].len = (uint32_t)n;
+		if (wb_unseal(&ch->blk[i]) != 0)
+			return -1;
+	}
+	ch->n = (uint32_t)json_array_size(blocks);
+	return 0;
+}
+
+static const char *
+tool_op_check(const char *tool, unsigned *kind, unsigned *op)
+{
+	static const struct { const char *t; unsigned k, o; } m[] = {
+		{ "fs.read", WARD_KIND_FS, WARD_OP_FS_READ },
+		{ "fs.list", WARD_KIND_FS, WARD_OP_FS_READ },
+		{ "fs.stat", WARD_KIND_FS, WARD_OP_FS_READ },
+		{ "fs.write", WARD_KIND_FS, WARD_OP_FS_WRITE },
+		{ "exec", WARD_KIND_EXEC, WARD_OP_EXEC },
+		{ "memory.read", WARD_KIND_MEM, WARD_OP_MEM_READ },
+		{ "memory.write", WARD_KIND_MEM, WARD_OP_MEM_WRITE },
+		{ "net", WARD_KIND_NET, WARD_OP_NET_CONNECT },
+		{ "echo", WARD_KIND_TOOL, WARD_OP_TOOL_INVOKE },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof m / sizeof m[0]; i++)
+		if (tool != NULL && strcmp(m[i].t, tool) == 0) {
+			*kind = m[i].k;
+			*op = m[i].o;
+			return m[i].t;
+		}
+	return NULL;
+}
+
+static void
+ctl_run(struct ctl *c, json_t *q, int *fds, int nfds)
+{
+	json_t *caps = json_object_get(q, "caps"), *argvj = json_object_get(q,
+		"argv");
+	const char *ctxh = str_arg(q, "context"), *ws = str_arg(q, "workspace"),
+		*agent_dir = str_arg(q, "agent_dir"), *task = str_arg(q, "task");
+	const char *argv[PF_MAX_ARGV];
+	struct pf_profile lim;
+	struct wb_reply r;
+	char why[300];
+	int i, argc = 0, k;
+	struct tx *t;
+	size_t n;
+
+	if (nfds != 2 || ctxh == NULL || ws == NULL || !json_is_array(caps) ||
+	    json_array_size(caps) == 0 || json_array_size(caps) > PF_MAX_CAPS ||
+	    !json_is_array(argvj) || json_array_size(argvj) == 0 ||
+	    json_array_size(argvj) > PF_MAX_ARGV) {
+		send_ctl(c->fd, json_pack("{s:b, s:s}", "ok", 0, "error",
+			 "malformed run request (context, workspace, caps, argv "
+			 "and two fds are required)"));
+		return;
+	}
+	i = tx_alloc();
+	if (i < 0) {
+		send_ctl(c->fd, json_pack("{s:b, s:s}", "ok", 0, "error",
+			 "the broker is full (256 transactions)"));
+		return;
+	}
+	t = &txs[i];
+	if (wb_unhex(t->ctx, WARD_CTX_BYTES, ctxh) != 0 || tx_find(ctxh) != NULL) {
+		t->nh = 0;
+		tx_end(i);
+		send_ctl(c->fd, json_pack("{s:b, s:s}", "ok", 0, "error",
+			 "bad or duplicate context id"));
+		return;
+	}
+	wb_hex(t->sid, t->ctx, WARD_CTX_BYTES);
+	for (n = 0; n < json_array_size(caps); n++) {
+		json_t *cj = json_array_get(caps, n);
+		struct handle *h = &t->h[t->nh];
+		const char *tool = str_arg(cj, "tool");
+
+		if (tool_op_check(tool, &h->kind, &h->op) == NULL ||
+		    load_chain(&h->ch, json_object_get(cj, "blocks")) != 0) {
+			snprintf(why, sizeof why, "capability %zu is malformed", n);
+			goto fail;
+		}
+		snprintf(h->tool, sizeof h->tool, "%s", tool);
+		{
+			const struct ward_block *lb = &h->ch.blk[h->ch.n - 1].b;
+
+			memcpy(h->scope, lb->scope, lb->scope_len);
+			h->scope[lb->scope_len] = '\0';
+			h->uses = lb->max_uses;
+			h->delegate = lb->r_delegate;
+		}
+		t->nh++;
+	}
+	for (n = 0; n < json_array_size(argvj); n++) {
+		argv[argc] = json_string_value(json_array_get(argvj, n));
+		if (argv[argc] == NULL) {
+			snprintf(why, sizeof why, "argv[%zu] is not a string", n);
+			goto fail;
+		}
+		argc++;
+	}
+	snprintf(t->ws, sizeof t->ws, "%s", ws);
+	snprintf(t->task, sizeof t->task, "%s", task != NULL ? task : "");
+	t->wsfd = open(ws, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (t->wsfd < 0) {
+		snprintf(why, sizeof why, "cannot open the workspace %s: %s", ws,
+			 strerror(errno));
+		goto fail;
+	}
+	/* The core opens the context from the operator's grant. */
+	if (cc_open_ctx(core_s, &t->h[0].ch, &r) != 0) {
+		core_reconnect();
+		snprintf(why, sizeof why, "ward-core did not answer on %s",
+			 H.broker_url);
+		t->closed = 1;
+		goto fail;
+	}
+	if (r.reason != 0) {
+		snprintf(why, sizeof why, "ward-core refused to open the context: "
+			 "%s (%s, audit #%llu)", r.detail, cc_reason_name(r.reason),
+			 (unsigned long long)r.audit_pos);
+		t->closed = 1;
+		goto fail;
+	}
+	memset(&lim, 0, sizeof lim);
+	lim.mem_bytes = (uint64_t)json_integer_value(json_object_get(q, "memory"));
+	lim.tmp_bytes = (uint64_t)json_integer_value(json_object_get(q, "tmp"));
+	lim.time_ms = (uint64_t)json_integer_value(json_object_get(q, "time_ms"));
+	lim.pids = (uint32_t)json_integer_value(json_object_get(q, "pids"));
+	lim.cpu = (uint32_t)json_integer_value(json_object_get(q, "cpu"));
+	if (lim.mem_bytes == 0) lim.mem_bytes = 256ull << 20;
+	if (lim.tmp_bytes == 0) lim.tmp_bytes = 16ull << 20;
+	if (lim.time_ms == 0) lim.time_ms = 60000;
+	if (lim.pids == 0) lim.pids = 64;
+	if (lim.cpu == 0) lim.cpu = 100;
+	k = start_agent(i, argv, argc, agent_dir != NULL ? agent_dir : "",
+			fds[0], fds[1], &lim, why, sizeof why);
+	if (k != 0)
+		goto fail;
+	t->ctl = c->fd;
+	send_ctl(c->fd, json_pack("{s:b, s:s, s:i}", "ok", 1, "session", t->sid,
+		 "handles", t->nh));
+	note("session %s started", t->sid);
+	return;
+fail:
+	send_ctl(c->fd, json_pack("{s:b, s:s}", "ok", 0, "error", why));
+	t->code = -1;
+	t->ctl = -1;
+	tx_end(i);
+}
+
+static json_t *
+list_sessions(void)
+{
+	json_t *arr = json_array();
+	int i, k;
+
+	for (i = 0; i < TX_MAX; i++) {
+		struct tx *t = &txs[i];
+		json_t *hs;
+
+		if (!t->used)
+			continue;
+		hs = json_array();
+		for (k = 0; k < t->nh; k++) {
+			char idh[65];
+
+			wb_hex(idh, t->h[k].ch.blk[t->h[k].ch.n - 1].id, 32);
+			json_array_append_new(hs, json_pack("{s:s, s:s, s:s, s:i}",
+				"tool", t->h[k].tool, "scope", t->h[k].scope, "id",
+				idh, "uses", (int)t->h[k].uses));
+		}
+		json_array_append_new(arr, json_pack("{s:s, s:s?, s:i, s:i, s:I, s:o}",
+			"session", t->sid, "parent", t->parent >= 0 ?
+			txs[t->parent].sid : NULL, "calls", (int)t->calls,
+			"refused", (int)t->refusals, "started",
+			(json_int_t)t->started, "handles", hs));
+	}
+	return arr;
+}
+
+static void
+ctl_line(struct ctl *c, const char *line, int *fds, int *nfds)
+{
+	json_t *q = json_loads(line, 0, NULL);
+	const char *op = str_arg(q, "op");
+	char hx[65];
+	int k;
+
+	if (op == NULL) {
+		send_ctl(c->fd, json_pack("{s:b, s:s}", "ok", 0, "error",
+			 "not a request"));
+	} else if (strcmp(op, "hello") == 0) {
+		wb_hex(hx, bk_pk, 32);
+		send_ctl(c->fd, json_pack("{s:b, s:s, s:i, s:I}", "ok", 1, "key", hx,
+			 "pid", (int)getpid(), "calls", (json_int_t)n_calls));
+	} else if (strcmp(op, "run") == 0) {
+		ctl_run(c, q, fds, *nfds);
+		*nfds = 0;
+	} else if (strcmp(op, "list") == 0) {
+		send_ctl(c->fd, json_pack("{s:b, s:o}", "ok", 1, "sessions",
+			 list_sessions()));
+	} else if (strcmp(op, "stop") == 0) {
+		struct tx *t = tx_find(str_arg(q, "session") != NULL ?
+				       str_arg(q, "session") : "");
+
+		if (t != NULL)
+			spawn_job_kill(t->job);
+		send_ctl(c->fd, json_pack("{s:b}", "ok", t != NULL));
+	} else {
+		send_ctl(c->fd, json_pack("{s:b, s:s}", "ok", 0, "error",
+			 "unknown op"));
+	}
+	for (k = 0; k < *nfds; k++)
+		close(fds[k]);
+	*nfds = 0;
+	json_decref(q);
+}
+
+static void
+ctl_close(int k)
+{
+	int i;
+
+	for (i = 0; i < TX_MAX; i++)
+		if (txs[i].used && txs[i].ctl == ctls[k]->fd) {
+			/* ward run went away (Ctrl-C): its agent goes too. */
+			txs[i].ctl = -1;
+			spawn_job_kill(txs[i].job);
+		}
+	close(ctls[k]->fd);
+	free(ctls[k]);
+	ctls[k] = NULL;
+}
+
+static void
+ctl_readable(int k)
+{
+	struct ctl *c = ctls[k];
+	int fds[2], nfds = 0, n;
+	char *nl;
+
+	n = recv_fds(c->fd, c->buf + c->len, sizeof c->buf - 1 - c->len, fds,
+		     &nfds);
+	if (n <= 0) {
+		if (n == 0 || (errno != EAGAIN && errno != EINTR))
+			ctl_close(k);
+		return;
+	}
+	c->len += (size_t)n;
+	c->buf[c->len] = '\0';
+	while ((nl = strchr(c->buf, '\n')) != NULL) {
+		*nl = '\0';
+		ctl_line(c, c->buf, fds, &nfds);
+		memmove(c->buf, nl + 1, c->len - (size_t)(nl + 1 - c->buf) + 1);
+		c->len = strlen(c->buf);
+	}
+	for (n = 0; n < nfds; n++)
+		close(fds[n]);
+	if (c->len == sizeof c->buf - 1)
+		ctl_close(k);
+}
+
+static void
+ctl_accept(void)
+{
+	int fd = accept4(ctl_listen, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK), k;
+
+	if (fd < 0)
+		return;
+	for (k = 0; k < CTL_MAX; k++)
+		if (ctls[k] == NULL) {
+			ctls[k] = calloc(1, sizeof *ctls[k]);
+			if (ctls[k] == NULL)
+				break;
+			ctls[k]->fd = fd;
+			return;
+		}
+	close(fd);
+}
+
+/* ---- start-up ---------------------------------------------------------------- */
+
+/* A copy of ward-call (found next to us) for the sandboxes to run, made
+ * before we confine ourselves; absent, shell agents cannot use ward-call
+ * but MCP agents work all the same. */
+static void
+install_ward_call(void)
+{
+	char exe[PATH_MAX], src[PATH_MAX + 16], dst[WH_PATH + 64], tmp[WH_PATH + 80];
+	char buf[65536];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	int in, out;
+	char *s;
+
+	if (n <= 0)
+		return;
+	exe[n] = '\0';
+	s = strrchr(exe, '/');
+	if (s == NULL)
+		return;
+	*s = '\0';
+	snprintf(src, sizeof src, "%s/ward-call", exe);
+	snprintf(bin_dir, sizeof bin_dir, "%s/broker/bin", H.home);
+	if (mkdir(bin_dir, 0755) != 0 && errno != EEXIST)
+		goto none;
+	(void)chmod(bin_dir, 0755);
+	snprintf(dst, sizeof dst, "%s/ward-call", bin_dir);
+	snprintf(tmp, sizeof tmp, "%s.tmp", dst);
+	in = open(src, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		goto none;
+	out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+	if (out < 0) {
+		close(in);
+		goto none;
+	}
+	while ((n = read(in, buf, sizeof buf)) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			n = -1;
+	close(in);
+	if (fchmod(out, 0755) != 0 || close(out) != 0 || n < 0 ||
+	    rename(tmp, dst) != 0)
+		goto none;
+	return;
+none:
+	note("no ward-call for the sandboxes (%s)", src);
+	bin_dir[0] = '\0';
+}
+
+static void
+load_key(void)
+{
+	char path[WH_PATH + 64], err[512];
+
+	/* The broker's own key: holder of the grants it serves, issuer of the
+	 * delegations it makes for spawn_child.  Fresh at every start: a
+	 * grant is only ever for the broker that asked for it. */
+	crypto_sign_keypair(bk_pk, bk_sk);
+	if (wh_read_key(H.core_pub, core_pk, 32, err, sizeof err) != 0)
+		die("%s", err);
+	snprintf(path, sizeof path, "%s/broker", H.home);
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		die("cannot create %s: %s", path, strerror(errno));
+	snprintf(path, sizeof path, "%s/broker/memory", H.home);
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		die("cannot create %s: %s", path, strerror(errno));
+	install_ward_call();
+}
+
+static int
+listen_ctl(void)
+{
+	struct sockaddr_un a;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	mode_t old;
+
+	snprintf(ctl_path, sizeof ctl_path, "%s/broker.ctl", H.run);
+	memset(&a, 0, sizeof a);
+	a.sun_family = AF_UNIX;
+	if (fd < 0 || strlen(ctl_path) >= sizeof a.sun_path)
+		die("cannot create the control socket %s (path too long?)", ctl_path);
+	memcpy(a.sun_path, ctl_path, strlen(ctl_path) + 1);
+	(void)unlink(ctl_path);
+	old = umask(077);
+	if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(fd, 64) != 0)
+		die("cannot listen on %s: %s", ctl_path, strerror(errno));
+	umask(old);
+	return fd;
+}
+
+static int
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: ward-broker [--home DIR] [--verbose] [--no-confine]\n"
+		"\n"
+		"The untrusted half of ward: serves agents (MCP over one socket per\n"
+		"sandbox) and asks ward-core to approve every effect.  Listens for\n"
+		"the ward CLI on $WARD_HOME/run/broker.ctl.  'ward run' starts it\n"
+		"when it is not running.  After start-up it confines itself\n"
+		"(Landlock + seccomp); --no-confine skips that (debugging only).\n");
+	return f == stdout ? 0 : 2;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *dir = NULL;
+	char err[512];
+	pid_t sp_pid;
+	struct sigaction sa;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--home") == 0 && i + 1 < argc)
+			dir = argv[++i];
+		else if (strcmp(argv[i], "--verbose") == 0)
+			verbose = 1;
+		else if (strcmp(argv[i], "--no-confine") == 0)
+			no_confine = 1;
+		else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return usage(stdout);
+		else
+			return usage(stderr);
+	}
+	umask(077);
+	if (sodium_init() < 0)
+		die("libsodium failed to initialise");
+	if (wh_resolve(&H, dir, err, sizeof err) != 0)
+		die("%s", err);
+	load_key();
+	signal(SIGPIPE, SIG_IGN);
+	/* The spawner keeps the rights to build sandboxes; we drop ours. */
+	sp_s = sp_start(&sp_pid);
+	if (sp_s < 0)
+		die("cannot start the spawner: %s", strerror(errno));
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	prctl(PR_SET_DUMPABLE, 0);
+	core_s = cc_connect(H.broker_url, 3000);
+	if (core_s < 0)
+		die("cannot create a socket to ward-core (%s)", H.broker_url);
+	ctl_listen = listen_ctl();
+	if (!no_confine) {
+		char work[WH_PATH + 16], bdir[WH_PATH + 16];
+		const char *rw[] = { H.run, work, bdir, NULL };
+		const char *ro[] = { H.keys, "/dev/null", "/dev/urandom", NULL };
+
+		snprintf(work, sizeof work, "%s/work", H.home);
+		snprintf(bdir, sizeof bdir, "%s/broker", H.home);
+		if (mkdir(work, 0700) != 0 && errno != EEXIST)
+			die("cannot create %s: %s", work, strerror(errno));
+		if (wb_confine(rw, ro, err, sizeof err) != 0)
+			die("cannot confine myself: %s (use --no-confine only to "
+			    "debug)", err);
+	}
+	note("ready on %s", ctl_path);
+	while (!stopping) {
+		struct pollfd pf[1 + 1 + CTL_MAX + 2 * TX_MAX + 2 * JOB_MAX];
+		int who[sizeof pf / sizeof pf[0]];
+		int n = 0, k;
+
+		pf[n].fd = sp_s; pf[n].events = POLLIN; who[n++] = -1;
+		pf[n].fd = ctl_listen; pf[n].events = POLLIN; who[n++] = -2;
+		for (k = 0; k < CTL_MAX; k++)
+			if (ctls[k] != NULL) {
+				pf[n].fd = ctls[k]->fd; pf[n].events = POLLIN;
+				who[n++] = 1000 + k;
+			}
+		for (k = 0; k < TX_MAX; k++) {
+			if (!txs[k].used)
+				continue;
+			if (txs[k].afd >= 0) {
+				pf[n].fd = txs[k].afd; pf[n].events = POLLIN;
+				who[n++] = 2000 + k;
+			}
+			if (txs[k].logfd >= 0) {
+				pf[n].fd = txs[k].logfd; pf[n].events = POLLIN;
+				who[n++] = 3000 + k;
+			}
+		}
+		for (k = 0; k < JOB_MAX; k++) {
+			if (!jobs[k].used || jobs[k].kind != JOB_EXEC)
+				continue;
+			if (jobs[k].outfd >= 0) {
+				pf[n].fd = jobs[k].outfd; pf[n].events = POLLIN;
+				who[n++] = 4000 + k;
+			}
+			if (jobs[k].errfd >= 0) {
+				pf[n].fd = jobs[k].errfd; pf[n].events = POLLIN;
+				who[n++] = 5000 + k;
+			}
+		}
+		if (poll(pf, (nfds_t)n, 1000) < 0) {
+			if (errno == EINTR)
+				continue;
+			die("poll: %s", strerror(errno));
+		}
+		for (k = 0; k < n; k++) {
+			int w = who[k];
+
+			if (pf[k].revents == 0)
+				continue;
+			if (w == -1)
+				spawner_readable();
+			else if (w == -2)
+				ctl_accept();
+			else if (w < 2000) {
+				if (ctls[w - 1000] != NULL &&
+				    ctls[w - 1000]->fd == pf[k].fd)
+					ctl_readable(w - 1000);
+			} else if (w < 3000) {
+				if (txs[w - 2000].used && txs[w - 2000].afd == pf[k].fd)
+					agent_readable(w - 2000);
+			} else if (w < 4000) {
+				if (txs[w - 3000].used && txs[w - 3000].logfd == pf[k].fd)
+					log_readable(w - 3000);
+			} else if (w < 5000) {
+				if (jobs[w - 4000].used)
+					drain(&jobs[w - 4000].outfd, &jobs[w - 4000].out,
+					      &jobs[w - 4000].outlen);
+			} else if (jobs[w - 5000].used) {
+				drain(&jobs[w - 5000].errfd, &jobs[w - 5000].err,
+				      &jobs[w - 5000].errlen);
+			}
+		}
+	}
+	/* Stopping: every sandbox dies, every context closes. */
+	for (i = 0; i < TX_MAX; i++)
+		if (txs[i].used) {
+			txs[i].code = 128 + SIGTERM;
+			tx_end(i);
+		}
+	(void)unlink(ctl_path);
+	return 0;
+}

@@ -1,0 +1,45 @@
+# broker/broker.mk -- ward-broker, ward-call, the CLI's run / revoke /
+# policy commands, the broker's integration suite and its benchmark.
+# Nothing here is part of the verified core.
+
+BROKER_LIBS := -ljansson -lseccomp
+BROKER_COMMON := $(B)/obj/broker/grant.o $(B)/obj/broker/corec.o \
+	$(B)/obj/broker/profile.o $(B)/obj/broker/tools.o
+BROKER_OBJS := $(B)/obj/broker/broker.o $(B)/obj/broker/spawner.o \
+	$(B)/obj/broker/confine.o $(BROKER_COMMON)
+BROKER_CLI_OBJS := $(B)/obj/broker/cmd_run.o $(BROKER_COMMON)
+BROKER_TEST_BINS :=
+
+PART_ALL += $(B)/ward-broker $(B)/ward-call $(BROKER_TEST_BINS)
+WARD_CLI_OBJS += $(BROKER_CLI_OBJS)
+WARD_LDLIBS += -ljansson
+PART_BENCH += tests/broker/bench.sh
+
+$(B)/obj/broker/%.o: ALL_CPPFLAGS += -I$(B)/gen -Icore/srv -Isandbox -Itools -D_GNU_SOURCE
+$(B)/obj/broker/%.o: ALL_CFLAGS += -Wno-format-truncation
+$(B)/obj/tests/broker/%.o: ALL_CPPFLAGS += -I$(B)/gen -Icore/srv -Isandbox -Ibroker -D_GNU_SOURCE
+$(BROKER_OBJS) $(B)/obj/broker/cmd_run.o $(B)/obj/tests/broker/core_api.o \
+	$(B)/obj/tests/broker/bench.o: | $(SRV_GEN_H)
+
+$(B)/ward-broker: $(BROKER_OBJS) $(SRV_COMMON) $(SANDBOX_LIB) $(LIB)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(BROKER_OBJS) $(SRV_COMMON) \
+		$(SANDBOX_LIB) $(LIB) $(BROKER_LIBS) $(SRV_LIBS) $(SODIUM_LIBS)
+
+# ward-call runs inside the sandbox: no library beyond libc.
+$(B)/ward-call: $(B)/obj/broker/ward_call.o
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
+
+$(B)/tests/broker-core-api: $(B)/obj/tests/broker/core_api.o $(BROKER_COMMON) \
+		$(SRV_COMMON) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) \
+		-ljansson $(SRV_LIBS) $(SODIUM_LIBS)
+
+$(B)/bench/broker_bench: $(B)/obj/tests/broker/bench.o $(BROKER_COMMON) \
+		$(SRV_COMMON) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) \
+		-ljansson $(SRV_LIBS) $(SODIUM_LIBS)
+
+-include $(BROKER_OBJS:.o=.d) $(B)/obj/broker/cmd_run.d $(B)/obj/broker/ward_call.d \
+	$(B)/obj/tests/broker/core_api.d $(B)/obj/tests/broker/bench.d

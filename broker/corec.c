@@ -1,0 +1,319 @@
+/*
+ * corec.c -- the broker's client of ward-core: one Request per call over
+ * the broker socket (nanomsg REQ, core/srv/client.c), the reply flattened
+ * into struct wb_reply.  Also the operator's signed admin requests that
+ * 'ward revoke' needs.  See wb.h.  Not part of the verified core.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sodium.h>
+
+#include "ward/v1/ward.pb-c.h"
+#include "client.h"
+#include "journal.h"
+#include "approve.h"
+#include "codec.h"
+#include "wb.h"
+
+int
+cc_connect(const char *url, int timeout_ms)
+{
+	return wc_open(url, timeout_ms);
+}
+
+void
+cc_disconnect(int s)
+{
+	if (s >= 0)
+		wc_close(s);
+}
+
+static void
+flatten(const Ward__V1__Reply *p, struct wb_reply *r)
+{
+	memset(r, 0, sizeof *r);
+	r->reason = (int)p->reason;
+	snprintf(r->detail, sizeof r->detail, "%s",
+		 p->detail != NULL ? p->detail : "");
+	r->audit_pos = p->audit_pos;
+	if (p->context.len == WARD_CTX_BYTES) {
+		r->has_context = 1;
+		memcpy(r->context, p->context.data, WARD_CTX_BYTES);
+	}
+	if (p->block_id.len == WARD_ID_BYTES) {
+		r->has_block_id = 1;
+		memcpy(r->block_id, p->block_id.data, WARD_ID_BYTES);
+	}
+	if (p->approval != NULL && p->approval->message.len <= WB_APR_MAX &&
+	    p->approval->signature.len == 64) {
+		r->has_approval = 1;
+		r->apr_len = p->approval->message.len;
+		memcpy(r->apr_msg, p->approval->message.data, r->apr_len);
+		memcpy(r->apr_sig, p->approval->signature.data, 64);
+	}
+	if (p->status != NULL) {
+		r->has_status = 1;
+		r->st_records = p->status->audit_records;
+		r->st_approvals = p->status->approvals;
+		r->st_uptime = p->status->uptime;
+		r->st_open = p->status->open_contexts;
+		r->st_revoked = p->status->revoked;
+		if (p->status->audit_head.len == 32)
+			memcpy(r->st_head, p->status->audit_head.data, 32);
+	}
+}
+
+static int
+call_bytes(int s, const uint8_t *buf, size_t len, struct wb_reply *r)
+{
+	uint8_t *rep = NULL;
+	size_t rep_len = 0;
+	Ward__V1__Reply *p;
+
+	if (s < 0 || wc_call(s, buf, len, &rep, &rep_len) != 0)
+		return -1;
+	p = ward__v1__reply__unpack(NULL, rep_len, rep);
+	free(rep);
+	if (p == NULL)
+		return -1;
+	flatten(p, r);
+	ward__v1__reply__free_unpacked(p, NULL);
+	return 0;
+}
+
+static int
+call(int s, const Ward__V1__Request *q, struct wb_reply *r)
+{
+	uint8_t buf[8192];
+	size_t len = ward__v1__request__get_packed_size(q);
+
+	if (len > sizeof buf)
+		return -1;
+	ward__v1__request__pack(q, buf);
+	return call_bytes(s, buf, len, r);
+}
+
+static void
+chain_pb(Ward__V1__Chain *c, ProtobufCBinaryData *slots, const struct wb_chain *ch,
+	 const struct wb_blk *extra)
+{
+	uint32_t i;
+
+	ward__v1__chain__init(c);
+	for (i = 0; i < ch->n; i++) {
+		slots[i].data = (uint8_t *)ch->blk[i].raw;
+		slots[i].len = ch->blk[i].len;
+	}
+	(void)extra;
+	c->n_blocks = ch->n;
+	c->blocks = slots;
+}
+
+int
+cc_open_ctx(int s, const struct wb_chain *grant, struct wb_reply *r)
+{
+	Ward__V1__Request q = WARD__V1__REQUEST__INIT;
+	Ward__V1__OpenContext oc = WARD__V1__OPEN_CONTEXT__INIT;
+	Ward__V1__Chain c;
+	ProtobufCBinaryData slots[WARD_CHAIN_MAX];
+
+	chain_pb(&c, slots, grant, NULL);
+	oc.grant = &c;
+	q.body_case = WARD__V1__REQUEST__BODY_OPEN_CONTEXT;
+	q.open_context = &oc;
+	return call(s, &q, r);
+}
+
+int
+cc_approve(int s, const uint8_t ctx[WARD_CTX_BYTES], const struct wb_chain *ch,
+	   unsigned op, const char *res, const uint8_t digest[WARD_ID_BYTES],
+	   uint64_t nonce, struct wb_reply *r)
+{
+	Ward__V1__Request q = WARD__V1__REQUEST__INIT;
+	Ward__V1__Approve a = WARD__V1__APPROVE__INIT;
+	Ward__V1__Chain c;
+	ProtobufCBinaryData slots[WARD_CHAIN_MAX];
+
+	chain_pb(&c, slots, ch, NULL);
+	a.context.data = (uint8_t *)ctx;
+	a.context.len = WARD_CTX_BYTES;
+	a.chain = &c;
+	a.op = op;
+	a.resource.data = (uint8_t *)res;
+	a.resource.len = strlen(res);
+	a.digest.data = (uint8_t *)digest;
+	a.digest.len = WARD_ID_BYTES;
+	a.nonce = nonce;
+	q.body_case = WARD__V1__REQUEST__BODY_APPROVE;
+	q.approve = &a;
+	return call(s, &q, r);
+}
+
+int
+cc_attenuate(int s, const struct wb_chain *ch, const struct wb_blk *child,
+	     int open_child, struct wb_reply *r)
+{
+	Ward__V1__Request q = WARD__V1__REQUEST__INIT;
+	Ward__V1__Attenuate a = WARD__V1__ATTENUATE__INIT;
+	Ward__V1__Chain c;
+	ProtobufCBinaryData slots[WARD_CHAIN_MAX];
+
+	chain_pb(&c, slots, ch, NULL);
+	a.chain = &c;
+	a.child.data = (uint8_t *)child->raw;
+	a.child.len = child->len;
+	a.open_child_context = open_child != 0;
+	q.body_case = WARD__V1__REQUEST__BODY_ATTENUATE;
+	q.attenuate = &a;
+	return call(s, &q, r);
+}
+
+int
+cc_close(int s, const uint8_t ctx[WARD_CTX_BYTES], const struct wb_chain *ch,
+	 struct wb_reply *r)
+{
+	Ward__V1__Request q = WARD__V1__REQUEST__INIT;
+	Ward__V1__CloseContext cl = WARD__V1__CLOSE_CONTEXT__INIT;
+	Ward__V1__Chain c;
+	ProtobufCBinaryData slots[WARD_CHAIN_MAX];
+
+	chain_pb(&c, slots, ch, NULL);
+	cl.context.data = (uint8_t *)ctx;
+	cl.context.len = WARD_CTX_BYTES;
+	cl.chain = &c;
+	q.body_case = WARD__V1__REQUEST__BODY_CLOSE_CONTEXT;
+	q.close_context = &cl;
+	return call(s, &q, r);
+}
+
+int
+cc_log(int s, const uint8_t ctx[WARD_CTX_BYTES], const char *text,
+       struct wb_reply *r)
+{
+	Ward__V1__Request q = WARD__V1__REQUEST__INIT;
+	Ward__V1__LogEvent e = WARD__V1__LOG_EVENT__INIT;
+	char t[257];
+	size_t i, n = strlen(text);
+
+	if (n > 256)
+		n = 256;
+	for (i = 0; i < n; i++)	/* the core takes printable text only */
+		t[i] = (text[i] >= 0x20 && text[i] < 0x7f) ? text[i] : '?';
+	t[n] = '\0';
+	if (n == 0) {
+		t[0] = '-';
+		t[1] = '\0';
+		n = 1;
+	}
+	e.context.data = (uint8_t *)ctx;
+	e.context.len = WARD_CTX_BYTES;
+	e.text.data = (uint8_t *)t;
+	e.text.len = n;
+	q.body_case = WARD__V1__REQUEST__BODY_LOG_EVENT;
+	q.log_event = &e;
+	return call(s, &q, r);
+}
+
+int
+cc_status(int s, struct wb_reply *r)
+{
+	Ward__V1__Request q = WARD__V1__REQUEST__INIT;
+	Ward__V1__Status st = WARD__V1__STATUS__INIT;
+
+	q.body_case = WARD__V1__REQUEST__BODY_STATUS;
+	q.status = &st;
+	return call(s, &q, r);
+}
+
+static int
+admin_call(const char *url, const uint8_t sk[WARD_SK_BYTES],
+	   const Ward__V1__Request *q, struct wb_reply *r)
+{
+	uint8_t buf[8192], *env;
+	size_t len = ward__v1__request__get_packed_size(q), env_len = 0;
+	int s, rc;
+
+	if (len > sizeof buf)
+		return -1;
+	ward__v1__request__pack(q, buf);
+	env = wc_admin_wrap(sk, buf, len, (uint64_t)time(NULL), NULL, &env_len);
+	if (env == NULL)
+		return -1;
+	s = wc_open(url, 5000);
+	if (s < 0) {
+		free(env);
+		return -1;
+	}
+	rc = call_bytes(s, env, env_len, r);
+	free(env);
+	wc_close(s);
+	return rc;
+}
+
+int
+cc_admin_revoke(const char *url, const uint8_t sk[WARD_SK_BYTES],
+		const uint8_t *ctx, const uint8_t *block_id, struct wb_reply *r)
+{
+	Ward__V1__Request q = WARD__V1__REQUEST__INIT;
+	Ward__V1__Revoke rv = WARD__V1__REVOKE__INIT;
+
+	if (ctx != NULL) {
+		rv.context.data = (uint8_t *)ctx;
+		rv.context.len = WARD_CTX_BYTES;
+	} else {
+		rv.block_id.data = (uint8_t *)block_id;
+		rv.block_id.len = WARD_ID_BYTES;
+	}
+	q.body_case = WARD__V1__REQUEST__BODY_REVOKE;
+	q.revoke = &rv;
+	return admin_call(url, sk, &q, r);
+}
+
+int
+cc_admin_status(const char *url, const uint8_t sk[WARD_SK_BYTES],
+		struct wb_reply *r)
+{
+	Ward__V1__Request q = WARD__V1__REQUEST__INIT;
+	Ward__V1__Status st = WARD__V1__STATUS__INIT;
+
+	q.body_case = WARD__V1__REQUEST__BODY_STATUS;
+	q.status = &st;
+	return admin_call(url, sk, &q, r);
+}
+
+int
+cc_approval_ok(const struct wb_reply *r, const uint8_t core_pk[32],
+	       const uint8_t ctx[WARD_CTX_BYTES], unsigned op, const char *res,
+	       const uint8_t digest[WARD_ID_BYTES], uint64_t nonce)
+{
+	uint8_t buf[16 + WB_APR_MAX];
+	const uint8_t *m = r->apr_msg;
+	size_t rl = strlen(res);
+
+	if (!r->has_approval || r->apr_len < WARD_APR_OFF_RES ||
+	    r->apr_len != WARD_APR_OFF_RES + rl)
+		return -1;
+	memcpy(buf, "ward.v1.approval", 16);
+	memcpy(buf + 16, m, r->apr_len);
+	if (crypto_sign_verify_detached(r->apr_sig, buf, 16 + r->apr_len,
+					core_pk) != 0)
+		return -1;
+	if (memcmp(m + WARD_APR_OFF_CONTEXT, ctx, WARD_CTX_BYTES) != 0 ||
+	    m[WARD_APR_OFF_OP] != op ||
+	    memcmp(m + WARD_APR_OFF_DIGEST, digest, WARD_ID_BYTES) != 0 ||
+	    ward_get_be64(m + WARD_APR_OFF_NONCE) != nonce ||
+	    ward_get_be16(m + WARD_APR_OFF_RLEN) != rl ||
+	    memcmp(m + WARD_APR_OFF_RES, res, rl) != 0 ||
+	    ward_get_be64(m + WARD_APR_OFF_EXPIRY) < (uint64_t)time(NULL))
+		return -1;
+	return 0;
+}
+
+const char *
+cc_reason_name(int reason)
+{
+	if (reason < 0)
+		return "core_unreachable";
+	return jr_reason_name((unsigned)reason);
+}

@@ -1,0 +1,309 @@
+/*
+ * spawner.c -- the part of ward-broker that keeps the rights to build
+ * sandboxes (see wb.h).  Forked before the broker confines itself; it
+ * serves only SP_SPAWN and SP_KILL on its pair, and dies with the broker:
+ * when the pair closes (the broker exited or was killed) it kills every
+ * sandbox it started, waits for their clean-up and exits.  A runner
+ * process per sandbox calls ward_sb_run() and exits with its status.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "wb.h"
+#include "sandbox.h"
+
+#define SP_JOBS 512
+
+int
+sp_send(int s, const struct sp_msg *m, const int *fds, int nfds)
+{
+	struct msghdr mh;
+	struct iovec iov = { (void *)m, sizeof *m };
+	union {
+		char buf[CMSG_SPACE(4 * sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	ssize_t n;
+
+	memset(&mh, 0, sizeof mh);
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	if (nfds > 0) {
+		struct cmsghdr *c;
+
+		memset(&u, 0, sizeof u);
+		mh.msg_control = u.buf;
+		mh.msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int));
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
+		memcpy(CMSG_DATA(c), fds, (size_t)nfds * sizeof(int));
+	}
+	do
+		n = sendmsg(s, &mh, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	return n == (ssize_t)sizeof *m ? 0 : -1;
+}
+
+int
+sp_recv(int s, struct sp_msg *m, int *fds, int *nfds)
+{
+	struct msghdr mh;
+	struct iovec iov = { m, sizeof *m };
+	union {
+		char buf[CMSG_SPACE(4 * sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct cmsghdr *c;
+	ssize_t n;
+
+	*nfds = 0;
+	memset(&mh, 0, sizeof mh);
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = u.buf;
+	mh.msg_controllen = sizeof u.buf;
+	do
+		n = recvmsg(s, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return -1;
+	for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+			int k = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+
+			if (k > 4)
+				k = 4;
+			memcpy(fds, CMSG_DATA(c), (size_t)k * sizeof(int));
+			*nfds = k;
+		}
+	}
+	if (n != (ssize_t)sizeof *m || (mh.msg_flags & MSG_TRUNC)) {
+		int i;
+
+		for (i = 0; i < *nfds; i++)
+			close(fds[i]);
+		*nfds = 0;
+		return -1;
+	}
+	return 0;
+}
+
+static volatile int cancel_flag;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	cancel_flag = 1;
+}
+
+/* The runner: one sandbox, its exit status as ours. */
+static void __attribute__((noreturn))
+runner(struct sp_msg *m, int *fds, int nfds)
+{
+	struct ward_sb_config cfg;
+	struct ward_sb_result res;
+	struct ward_sb *sb = NULL;
+	char err[WARD_SB_ERRLEN];
+	char *argv[PF_MAX_ARGV + 49];
+	struct sigaction sa;
+	int i, dn, hi[4];
+	uint32_t k;
+
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_term;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	/* Move the received fds out of the way, then to 1, 2 and 3. */
+	for (i = 0; i < nfds; i++)
+		hi[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 20);
+	dn = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (dn >= 0)
+		dup2(dn, 0);
+	if (nfds >= 2) {
+		dup2(hi[0], 1);
+		dup2(hi[1], 2);
+	}
+	ward_sb_config_defaults(&cfg);
+	if (m->has_agent_fd && nfds >= 4) {
+		dup2(hi[3], 3);
+		cfg.pass_fds[0] = 3;
+		cfg.npass_fds = 1;
+	}
+	cfg.workspace = m->workspace[0] != '\0' ? m->workspace : NULL;
+	if (m->agent_dir[0] != '\0') {
+		cfg.binds[cfg.nbinds].src = m->agent_dir;
+		cfg.binds[cfg.nbinds++].dst = "/agent";
+	}
+	if (m->bin_dir[0] != '\0') {
+		cfg.binds[cfg.nbinds].src = m->bin_dir;
+		cfg.binds[cfg.nbinds++].dst = "/opt/ward/bin";
+	}
+	for (k = 0; k < m->nenv && k < 16; k++) {
+		m->env[k][sizeof m->env[k] - 1] = '\0';
+		cfg.env[k] = m->env[k];
+	}
+	cfg.nenv = k;
+	cfg.memory_bytes = m->mem_bytes;
+	cfg.tmp_bytes = m->tmp_bytes;
+	cfg.timeout_ms = m->time_ms;
+	cfg.pids_max = m->pids;
+	cfg.cpu_percent = m->cpu;
+	cfg.log_fd = nfds >= 3 ? hi[2] : 2;
+	cfg.cancel = &cancel_flag;
+	for (k = 0; k < m->argc && k < PF_MAX_ARGV + 48; k++) {
+		m->argv[k][sizeof m->argv[k] - 1] = '\0';
+		argv[k] = m->argv[k];
+	}
+	argv[k] = NULL;
+	if (k == 0)
+		_exit(125);
+	if (ward_sb_prepare(&cfg, &sb, err, sizeof err) != 0 ||
+	    ward_sb_run(sb, argv, &res, err, sizeof err) != 0) {
+		dprintf(2, "ward: the sandbox could not start: %s\n", err);
+		_exit(125);
+	}
+	ward_sb_free(sb);
+	if (res.setup_failed)
+		_exit(125);
+	if (res.cancelled)
+		_exit(128 + SIGTERM);
+	if (res.timed_out)
+		_exit(124);
+	if (WIFEXITED(res.wait_status))
+		_exit(WEXITSTATUS(res.wait_status) & 0x7f);
+	if (WIFSIGNALED(res.wait_status))
+		_exit(128 + WTERMSIG(res.wait_status));
+	_exit(125);
+}
+
+struct job {
+	uint32_t id;
+	pid_t pid;
+};
+
+static void __attribute__((noreturn))
+spawner(int s)
+{
+	static struct job jobs[SP_JOBS];
+	static struct sp_msg m;
+	struct pollfd pf;
+	sigset_t mask;
+	int fds[4], nfds, i, alive = 1;
+
+	prctl(PR_SET_NAME, "ward-spawner");
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&mask);
+	sigprocmask(SIG_SETMASK, &mask, NULL);
+	memset(jobs, 0, sizeof jobs);
+	for (;;) {
+		pid_t p;
+		int st;
+
+		while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
+			for (i = 0; i < SP_JOBS; i++) {
+				if (jobs[i].pid != p)
+					continue;
+				memset(&m, 0, sizeof m);
+				m.op = SP_EXITED;
+				m.id = jobs[i].id;
+				m.code = WIFEXITED(st) ? WEXITSTATUS(st) :
+					 128 + WTERMSIG(st);
+				jobs[i].pid = 0;
+				if (alive)
+					if (sp_send(s, &m, NULL, 0) != 0)
+						alive = 0;
+			}
+		}
+		if (!alive) {
+			int any = 0;
+
+			for (i = 0; i < SP_JOBS; i++)
+				any |= jobs[i].pid != 0;
+			if (!any)
+				_exit(0);
+			usleep(20000);
+			continue;
+		}
+		pf.fd = s;
+		pf.events = POLLIN;
+		if (poll(&pf, 1, 50) <= 0)
+			continue;
+		if (sp_recv(s, &m, fds, &nfds) != 0) {
+			/* The broker is gone: no sandbox outlives it. */
+			alive = 0;
+			for (i = 0; i < SP_JOBS; i++)
+				if (jobs[i].pid != 0)
+					kill(jobs[i].pid, SIGTERM);
+			continue;
+		}
+		if (m.op == SP_KILL) {
+			for (i = 0; i < SP_JOBS; i++)
+				if (jobs[i].pid != 0 && jobs[i].id == m.id)
+					kill(jobs[i].pid, SIGTERM);
+		} else if (m.op == SP_SPAWN) {
+			int slot = -1;
+
+			for (i = 0; i < SP_JOBS && slot < 0; i++)
+				if (jobs[i].pid == 0)
+					slot = i;
+			p = slot >= 0 ? fork() : -1;
+			if (p == 0) {
+				close(s);
+				runner(&m, fds, nfds);
+			}
+			if (p > 0) {
+				jobs[slot].pid = p;
+				jobs[slot].id = m.id;
+			} else {
+				uint32_t id = m.id;
+
+				memset(&m, 0, sizeof m);
+				m.op = SP_EXITED;
+				m.id = id;
+				m.code = 125;
+				if (sp_send(s, &m, NULL, 0) != 0)
+					alive = 0;
+			}
+		}
+		for (i = 0; i < nfds; i++)
+			close(fds[i]);
+	}
+}
+
+int
+sp_start(pid_t *pid)
+{
+	int sv[2];
+	pid_t p;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+		return -1;
+	p = fork();
+	if (p < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	if (p == 0) {
+		close(sv[0]);
+		spawner(sv[1]);
+	}
+	close(sv[1]);
+	*pid = p;
+	return sv[0];
+}

@@ -1,0 +1,197 @@
+/*
+ * wb.h -- the broker side of ward (untrusted, not verified): what
+ * ward-broker, the ward CLI's run/revoke/policy commands and ward-call share.
+ *
+ *   corec.c    the broker's client of ward-core (Request over broker.sock)
+ *   grant.c    capability blocks as an issuer builds them; hex; chains
+ *   profile.c  the agent profile language (docs/profiles.md)
+ *   broker.c   ward-broker: event loop, transactions, MCP front
+ *   tools.c    the built-in tools (fs.*, exec argv encoding, memory)
+ *   spawner.c  the unconfined helper that starts sandboxes for the broker
+ *   confine.c  the broker's own seccomp and Landlock profile
+ *   cmd_run.c  ward run / revoke / policy, and the audit query
+ */
+#ifndef WARD_WB_H
+#define WARD_WB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ward.h"
+
+#define WB_WARN __attribute__((warn_unused_result))
+
+/* ---- grant.c ------------------------------------------------------------- */
+
+/* A block as its issuer builds it, and its sealed wire form. */
+struct wb_blk {
+	struct ward_block b;
+	uint8_t raw[WARD_BLOCK_MAX];
+	uint32_t len;
+	uint8_t id[WARD_ID_BYTES];
+};
+
+/* A chain as the broker keeps it: wire blocks, root first. */
+struct wb_chain {
+	uint32_t n;
+	struct wb_blk blk[WARD_CHAIN_MAX];
+};
+
+/* Encode b, compute its id, sign it with sk (the issuer's key). */
+int wb_seal(struct wb_blk *x, const uint8_t sk[WARD_SK_BYTES]) WB_WARN;
+/* Decode the wire bytes in x->raw/x->len into x->b and x->id. */
+int wb_unseal(struct wb_blk *x) WB_WARN;
+
+void wb_hex(char *out, const uint8_t *in, size_t n);	/* out: 2n+1 */
+int wb_unhex(uint8_t *out, size_t n, const char *in) WB_WARN;
+/* Variable length: returns the byte count or -1. */
+long wb_unhex_var(uint8_t *out, size_t cap, const char *in) WB_WARN;
+
+const char *wb_kind_name(unsigned kind);
+int wb_kind_from(const char *s);
+
+/* ---- corec.c --------------------------------------------------------------- */
+
+#define WB_APR_MAX 400u
+
+/* A reply of the core, flattened.  reason 0 is success; 1..39 are the
+ * verified core's reasons, 100.. the process's (proto/README.md). */
+struct wb_reply {
+	int reason;
+	char detail[256];
+	uint64_t audit_pos;
+	int has_context;
+	uint8_t context[WARD_CTX_BYTES];
+	int has_block_id;
+	uint8_t block_id[WARD_ID_BYTES];
+	int has_approval;
+	uint8_t apr_msg[WB_APR_MAX];
+	size_t apr_len;
+	uint8_t apr_sig[64];
+	int has_status;
+	uint64_t st_records, st_approvals, st_uptime;
+	uint32_t st_open, st_revoked;
+	uint8_t st_head[32];
+};
+
+/* Every call: 0 when the core answered (see r->reason), -1 when it did not
+ * (down, timeout): the caller must then refuse -- ward fails closed. */
+int cc_connect(const char *url, int timeout_ms) WB_WARN;
+void cc_disconnect(int s);
+int cc_open_ctx(int s, const struct wb_chain *grant, struct wb_reply *r) WB_WARN;
+int cc_approve(int s, const uint8_t ctx[WARD_CTX_BYTES],
+	       const struct wb_chain *ch, unsigned op, const char *res,
+	       const uint8_t digest[WARD_ID_BYTES], uint64_t nonce,
+	       struct wb_reply *r) WB_WARN;
+int cc_attenuate(int s, const struct wb_chain *ch, const struct wb_blk *child,
+		 int open_child, struct wb_reply *r) WB_WARN;
+int cc_close(int s, const uint8_t ctx[WARD_CTX_BYTES],
+	     const struct wb_chain *ch, struct wb_reply *r) WB_WARN;
+int cc_log(int s, const uint8_t ctx[WARD_CTX_BYTES], const char *text,
+	   struct wb_reply *r) WB_WARN;
+int cc_status(int s, struct wb_reply *r) WB_WARN;
+/* The operator's requests on the admin socket, signed with sk. */
+int cc_admin_revoke(const char *url, const uint8_t sk[WARD_SK_BYTES],
+		    const uint8_t *ctx, const uint8_t *block_id,
+		    struct wb_reply *r) WB_WARN;
+int cc_admin_status(const char *url, const uint8_t sk[WARD_SK_BYTES],
+		    struct wb_reply *r) WB_WARN;
+/* Check an approval's signature under the core's key and that it covers
+ * this context, operation, resource, digest and nonce. */
+int cc_approval_ok(const struct wb_reply *r, const uint8_t core_pk[32],
+		   const uint8_t ctx[WARD_CTX_BYTES], unsigned op,
+		   const char *res, const uint8_t digest[WARD_ID_BYTES],
+		   uint64_t nonce) WB_WARN;
+const char *cc_reason_name(int reason);
+
+/* ---- profile.c ------------------------------------------------------------- */
+
+#define PF_MAX_CAPS 32
+#define PF_MAX_ARGV 16
+#define PF_MAX_EXEC 16
+
+/* One capability a profile asks for: becomes one root block per run. */
+struct pf_cap {
+	char tool[48];		/* fs.read, fs.write, fs.list, fs.stat, exec,
+				   memory.read, memory.write, echo, net ... */
+	unsigned kind;		/* WARD_KIND_* */
+	unsigned op;		/* WARD_OP_* the tool asks for */
+	char scope[WARD_SCOPE_MAX + 1];
+	uint32_t uses;
+	uint64_t expires_s;	/* validity from the start of the run */
+	int delegate;		/* may be handed on by spawn_child */
+	int line;
+};
+
+struct pf_profile {
+	char name[64];
+	char path[512];		/* the profile file */
+	char dir[4096];		/* its folder: bound at /agent */
+	int argc;
+	char argv[PF_MAX_ARGV][256];
+	char workspace[512];	/* seed folder, "" for an empty workspace */
+	int ncaps;
+	struct pf_cap caps[PF_MAX_CAPS];
+	uint64_t mem_bytes, tmp_bytes, time_ms;
+	uint32_t pids, cpu;
+};
+
+/* Parse the profile at path.  0, or -1 with err holding
+ * "file:line:column: error: what\n  hint: how to fix it". */
+int pf_load(const char *path, struct pf_profile *p, char *err, size_t errlen) WB_WARN;
+
+/* ---- tools.c ---------------------------------------------------------------- */
+
+/* The exec resource: program, then each argument percent-encoded so that
+ * it is one canonical path component ("/usr/bin/wc/-l/notes.txt").  A
+ * capability's scope "/usr/bin/wc/-l" then allows exactly argv that start
+ * with wc -l.  0, or -1 if it does not fit in WARD_SCOPE_MAX. */
+int wt_exec_resource(char *out, size_t cap, const char *const *argv, int argc) WB_WARN;
+
+/* ---- spawner.c ------------------------------------------------------------ */
+
+/* The broker confines itself after start-up; what needs root and mount
+ * rights -- building a sandbox -- is done by the spawner, a child forked
+ * before confinement that only takes these messages on a SOCK_SEQPACKET
+ * pair.  The fds ride along with SCM_RIGHTS: [stdout, stderr, log, agent]
+ * (agent only when has_agent_fd). */
+#define SP_SPAWN 1u
+#define SP_KILL 2u
+#define SP_EXITED 3u
+#define SP_STARTED 4u
+
+struct sp_msg {
+	uint32_t op;
+	uint32_t id;		/* the broker's job id */
+	int32_t code;		/* SP_EXITED: exit code, 128+signal, 125 setup */
+	uint32_t blocked;	/* SP_EXITED: network attempts refused */
+	int32_t pid;
+	uint32_t has_agent_fd;
+	uint32_t argc, nenv;
+	char argv[PF_MAX_ARGV + 48][256];
+	char env[16][320];
+	char workspace[512];
+	char agent_dir[512];
+	char bin_dir[512];	/* holds ward-call; bound at /opt/ward/bin */
+	char err[256];
+	uint64_t mem_bytes, tmp_bytes, time_ms;
+	uint32_t pids, cpu;
+};
+
+/* Fork the spawner; returns the broker's end of the pair, or -1. */
+int sp_start(pid_t *pid) WB_WARN;
+/* Send a message with up to 4 fds. */
+int sp_send(int s, const struct sp_msg *m, const int *fds, int nfds) WB_WARN;
+/* Receive one; fds (up to 4) land in fds, *nfds says how many. */
+int sp_recv(int s, struct sp_msg *m, int *fds, int *nfds) WB_WARN;
+
+/* ---- confine.c ------------------------------------------------------------ */
+
+/* Landlock (read-write beneath each rw path, read beneath each ro path,
+ * nothing else) and a seccomp filter that kills the process on exec,
+ * ptrace, mount, namespaces, module and kernel-keyring calls, bpf, and
+ * raw sockets.  0, or -1 with err. */
+int wb_confine(const char *const *rw, const char *const *ro, char *err,
+	       size_t errlen) WB_WARN;
+
+#endif

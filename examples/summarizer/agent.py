@@ -1,0 +1,37 @@
+#!/usr/bin/env python3
+"""A well-behaved agent (standard library only): it summarizes notes.txt
+into out/summary.md, every step a tool call that ward-core approves."""
+import os
+import sys
+
+sys.path.insert(0, "/agent")
+from wardmcp import Ward, Refused  # noqa: E402
+
+
+def main():
+    ward = Ward()
+    print("summarizer: task:", os.environ.get("WARD_TASK", ""))
+    print("summarizer: tools granted:", ", ".join(ward.tools()))
+    listing = ward.call("fs.list", path=".")
+    print("summarizer: workspace:", listing)
+    notes = ward.call("fs.read", path="notes.txt")
+    lines = [l for l in notes.splitlines() if l.strip()]
+    todos = [l.split(":", 1)[1].strip() for l in lines if l.startswith("TODO:")]
+    summary = "# Summary of notes.txt\n\n%d lines, %d words, %d to do:\n\n%s\n" % (
+        len(lines), len(notes.split()), len(todos),
+        "\n".join("- " + t for t in todos))
+    print("summarizer:", ward.call("fs.write", path="out/summary.md", content=summary))
+    ward.call("memory.write", key="todo-count", value=str(len(todos)))
+    print("summarizer: remembered todo-count =", ward.call("memory.read", key="todo-count"))
+    ward.call("log", text="summarized notes.txt: %d todos" % len(todos))
+    try:
+        ward.call("fs.write", path="notes.txt", content="overwritten")
+        print("summarizer: UNEXPECTED: writing notes.txt was allowed")
+        return 1
+    except Refused as e:
+        print("summarizer: as expected, ward refused writing notes.txt:", e.reason)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
