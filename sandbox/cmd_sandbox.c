@@ -351,6 +351,7 @@ int cmd_sandbox(int argc, char **argv)
 	char err[WARD_SB_ERRLEN];
 	struct ward_sb *sb;
 	cfg.cancel = &cancel_flag;
+	cfg.one_shot = 1;
 	if (ward_sb_prepare(&cfg, &sb, err, sizeof err) < 0) {
 		fprintf(stderr, "ward sandbox: %s\n", err);
 		return EXIT_SETUP;

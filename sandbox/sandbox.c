@@ -69,7 +69,6 @@ static const char *const usr_links[] = { "/bin", "/sbin", "/lib", "/lib32", "/li
 static const char *const dev_nodes[] = { "null", "zero", "full", "random", "urandom" };
 
 #define NDEV (sizeof dev_nodes / sizeof *dev_nodes)
-#define MAX_MOUNTS (WARD_SB_MAX_BINDS + 32)
 
 struct ward_sb {
 	struct ward_sb_config cfg;
@@ -77,22 +76,21 @@ struct ward_sb {
 	struct sb_cg_host cg;
 	int landlock_abi;
 	size_t notif_size, resp_size;
+	/* Built once by ward_sb_prepare(), copied (open_tree) for each spawn:
+	 * the read-only root, a detached mount tree on a read-only tmpfs, and
+	 * the idmapped workspace (-1 without one).  -1 once a one-shot run
+	 * has moved them into its sandbox. */
+	int root_fd;
+	int ws_fd;
+	int ws_in_tmp;   /* the workspace's mount point is made in each /tmp */
+	/* v1 cgroup leaves kept from the last spawn, emptied and reset */
+	struct sb_cg_inst spare;
+	int have_spare;
 };
 
-/* One planned bind: source captured by open_tree before anything else. */
-struct plan {
-	const char *src;
-	const char *dst;
-	int fd;
-	int is_dir;
-	int devnode;
-	int optional; /* a system path this host may lack */
-};
-
-/* parent -> child, once the workspace and the cgroups are ready */
+/* parent -> child, once the cgroups are ready */
 struct cmsg_c {
 	char tag; /* 'C' */
-	int wsfd;
 	int tasks_fd[SB_CG_N];
 };
 
@@ -100,12 +98,9 @@ struct child_ctx {
 	const struct ward_sb *sb;
 	char *const *argv;
 	int sock;
-	int wsfd;
+	int rootfd; /* this spawn's copy of the root */
+	int wsfd;   /* this spawn's copy of the workspace, or -1 */
 	const char *ws;
-	struct plan plan[MAX_MOUNTS];
-	size_t nplan;
-	char links[8][2][PATH_MAX]; /* name, target */
-	size_t nlinks;
 };
 
 void sb_err(char *err, size_t errlen, const char *fmt, ...)
@@ -177,6 +172,374 @@ static int write_file(const char *path, const char *s)
 	return w == (ssize_t)n ? 0 : -1;
 }
 
+/* ---------------------------------------------------------------- the root
+ *
+ * Built once per prepared sandbox, in the parent (host root), as detached
+ * mount trees that no process has as its root: a small tmpfs holding the
+ * mount points, the /usr symlinks, /etc/passwd, /etc/group and
+ * /etc/hostname, with the read-only binds of system_ro[] and a /dev tmpfs
+ * of five device nodes moved onto it; both tmpfs superblocks are then made
+ * read-only, so no mount of them can ever write.  Each spawn gets a copy of
+ * the tree (one open_tree call) and adds its own /tmp, /proc and workspace.
+ */
+
+#define RO_ATTR (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)
+
+/* Walks rel below dfd without following any symlink, creating missing
+ * directories, then creates the last component (a directory, or an empty
+ * file).  Returns an fd of the last component's parent and points *last
+ * at its name.  This runs as host root: a symlink in the template (/lib64
+ * -> /usr/lib64, say) must never lead it onto the host. */
+static int walk_create(int dfd, const char *rel, int is_dir, char *buf, size_t buflen,
+		       const char **last)
+{
+	if ((size_t)snprintf(buf, buflen, "%s", rel) >= buflen) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	int cur = fcntl(dfd, F_DUPFD_CLOEXEC, 0);
+	if (cur < 0)
+		return -1;
+	char *s = buf;
+	for (;;) {
+		while (*s == '/')
+			s++;
+		char *e = strchr(s, '/');
+		if (e == NULL)
+			break;
+		*e = '\0';
+		if (mkdirat(cur, s, 0755) != 0 && errno != EEXIST)
+			goto fail;
+		int next = openat(cur, s, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0)
+			goto fail;
+		close(cur);
+		cur = next;
+		s = e + 1;
+	}
+	if (*s == '\0' || strcmp(s, ".") == 0 || strcmp(s, "..") == 0) {
+		errno = EINVAL;
+		goto fail;
+	}
+	if (is_dir) {
+		if (mkdirat(cur, s, 0755) != 0 && errno != EEXIST)
+			goto fail;
+	} else {
+		int fd = openat(cur, s, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd < 0)
+			goto fail;
+		close(fd);
+	}
+	*last = s;
+	return cur;
+fail:;
+	int e = errno;
+	close(cur);
+	errno = e;
+	return -1;
+}
+
+/* Binds host path src read-only at dst (absolute) in the tree rootfd. */
+static int bind_into(int rootfd, const char *src, const char *dst, int optional, char *err,
+		     size_t errlen)
+{
+	int fd = open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	if (fd < 0) {
+		if (errno == ENOENT && optional)
+			return 0;
+		sb_err(err, errlen, "cannot bind %s: %s", src, strerror(errno));
+		return -1;
+	}
+	/* Private: nothing mounted on the host later shows up inside. */
+	struct mount_attr a = { .attr_set = RO_ATTR, .propagation = MS_PRIVATE };
+	struct stat st;
+	char buf[PATH_MAX];
+	const char *last = NULL;
+	int pfd = -1, rc = -1;
+	if (mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof a) != 0)
+		sb_err(err, errlen, "cannot make %s read-only: %s", src, strerror(errno));
+	else if (fstat(fd, &st) != 0)
+		sb_err(err, errlen, "cannot stat %s: %s", src, strerror(errno));
+	else if ((pfd = walk_create(rootfd, dst, S_ISDIR(st.st_mode), buf, sizeof buf,
+				    &last)) < 0)
+		sb_err(err, errlen, "cannot create the mount point %s: %s", dst, strerror(errno));
+	else if (move_mount(fd, "", pfd, last, MOVE_MOUNT_F_EMPTY_PATH) != 0)
+		sb_err(err, errlen, "cannot mount %s: %s", dst, strerror(errno));
+	else
+		rc = 0;
+	if (pfd >= 0)
+		close(pfd);
+	close(fd);
+	return rc;
+}
+
+/* A detached tmpfs; *fsfd keeps its context for seal_tmpfs(). */
+static int new_tmpfs(const char *size, const char *inodes, unsigned attrs, int *fsfd)
+{
+	int fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return -1;
+	if (fsconfig(fs, FSCONFIG_SET_STRING, "size", size, 0) != 0 ||
+	    fsconfig(fs, FSCONFIG_SET_STRING, "nr_inodes", inodes, 0) != 0 ||
+	    fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0755", 0) != 0 ||
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) != 0) {
+		int e = errno;
+		close(fs);
+		errno = e;
+		return -1;
+	}
+	int m = fsmount(fs, FSMOUNT_CLOEXEC, attrs);
+	if (m < 0) {
+		int e = errno;
+		close(fs);
+		errno = e;
+		return -1;
+	}
+	*fsfd = fs;
+	return m;
+}
+
+/* The superblock read-only (not just this mount), and the mount too. */
+static int seal_tmpfs(int fs, int m)
+{
+	struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
+	if (fsconfig(fs, FSCONFIG_SET_FLAG, "ro", NULL, 0) != 0 ||
+	    fsconfig(fs, FSCONFIG_CMD_RECONFIGURE, NULL, NULL, 0) != 0 ||
+	    mount_setattr(m, "", AT_EMPTY_PATH, &a, sizeof a) != 0)
+		return -1;
+	return 0;
+}
+
+static int put_file_at(int dfd, const char *rel, const char *text)
+{
+	int fd = openat(dfd, rel, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	size_t n = strlen(text);
+	ssize_t w = write(fd, text, n);
+	close(fd);
+	return w == (ssize_t)n ? 0 : -1;
+}
+
+static int in_tmp(const char *p)
+{
+	return strncmp(p, "/tmp", 4) == 0 && (p[4] == '\0' || p[4] == '/');
+}
+
+static int build_dev(char *err, size_t errlen)
+{
+	int fs = -1;
+	int dev = new_tmpfs("16k", "64", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, &fs);
+	if (dev < 0) {
+		sb_err(err, errlen, "cannot make the /dev tmpfs: %s", strerror(errno));
+		return -1;
+	}
+	for (size_t i = 0; i < NDEV; i++) {
+		char host[32];
+		struct stat st;
+		snprintf(host, sizeof host, "/dev/%s", dev_nodes[i]);
+		if (stat(host, &st) != 0 || !S_ISCHR(st.st_mode)) {
+			sb_err(err, errlen, "cannot make /dev/%s: the host's is not a character "
+			       "device", dev_nodes[i]);
+			goto fail;
+		}
+		/* fchmodat: the umask must not narrow 0666 */
+		if (mknodat(dev, dev_nodes[i], S_IFCHR | 0666, st.st_rdev) != 0 ||
+		    fchmodat(dev, dev_nodes[i], 0666, 0) != 0) {
+			sb_err(err, errlen, "cannot make /dev/%s: %s", dev_nodes[i],
+			       strerror(errno));
+			goto fail;
+		}
+	}
+	static const char *const devlinks[][2] = {
+		{ "fd", "/proc/self/fd" }, { "stdin", "/proc/self/fd/0" },
+		{ "stdout", "/proc/self/fd/1" }, { "stderr", "/proc/self/fd/2" },
+	};
+	for (size_t i = 0; i < 4; i++)
+		if (symlinkat(devlinks[i][1], dev, devlinks[i][0]) != 0) {
+			sb_err(err, errlen, "cannot create /dev/%s: %s", devlinks[i][0],
+			       strerror(errno));
+			goto fail;
+		}
+	if (seal_tmpfs(fs, dev) != 0) {
+		sb_err(err, errlen, "cannot make /dev read-only: %s", strerror(errno));
+		goto fail;
+	}
+	close(fs);
+	return dev;
+fail:
+	close(fs);
+	close(dev);
+	return -1;
+}
+
+static int build_root(struct ward_sb *sb, char *err, size_t errlen)
+{
+	const struct ward_sb_config *cfg = &sb->cfg;
+	int fs = -1, dev = -1, rc = -1;
+	int root = new_tmpfs("1m", "4096", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, &fs);
+	if (root < 0) {
+		sb_err(err, errlen, "cannot make the root tmpfs: %s", strerror(errno));
+		return -1;
+	}
+	static const char *const dirs[] = { "usr", "etc", "proc", "dev", "tmp" };
+	for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++)
+		if (mkdirat(root, dirs[i], 0755) != 0) {
+			sb_err(err, errlen, "cannot create /%s in the new root: %s", dirs[i],
+			       strerror(errno));
+			goto out;
+		}
+	for (size_t i = 0; i < sizeof usr_links / sizeof *usr_links; i++) {
+		char target[PATH_MAX];
+		ssize_t n = readlink(usr_links[i], target, sizeof target - 1);
+		if (n > 0) {
+			target[n] = '\0';
+			if (symlinkat(target, root, usr_links[i] + 1) != 0) {
+				sb_err(err, errlen, "cannot create the link %s: %s", usr_links[i],
+				       strerror(errno));
+				goto out;
+			}
+		} else if (n < 0 && errno == EINVAL) {
+			/* a real directory: bind it like /usr */
+			if (bind_into(root, usr_links[i], usr_links[i], 1, err, errlen) != 0)
+				goto out;
+		}
+	}
+	char pw[256], gr[128];
+	snprintf(pw, sizeof pw, "ward:x:%u:%u:ward sandbox:/tmp:/bin/sh\n",
+		 WARD_SB_INNER_ID, WARD_SB_INNER_ID);
+	snprintf(gr, sizeof gr, "ward:x:%u:\n", WARD_SB_INNER_ID);
+	if (put_file_at(root, "etc/passwd", pw) != 0 || put_file_at(root, "etc/group", gr) != 0 ||
+	    put_file_at(root, "etc/hostname", cfg->hostname) != 0) {
+		sb_err(err, errlen, "cannot write /etc/passwd in the new root: %s",
+		       strerror(errno));
+		goto out;
+	}
+	for (size_t i = 0; i < sizeof system_ro / sizeof *system_ro; i++)
+		if (bind_into(root, system_ro[i], system_ro[i], 1, err, errlen) != 0)
+			goto out;
+	for (size_t i = 0; i < cfg->nbinds; i++)
+		if (bind_into(root, cfg->binds[i].src, cfg->binds[i].dst, 0, err, errlen) != 0)
+			goto out;
+	dev = build_dev(err, errlen);
+	if (dev < 0)
+		goto out;
+	if (move_mount(dev, "", root, "dev", MOVE_MOUNT_F_EMPTY_PATH) != 0) {
+		sb_err(err, errlen, "cannot mount /dev: %s", strerror(errno));
+		goto out;
+	}
+	/* The workspace's mount point, unless it lies in each spawn's /tmp. */
+	if (cfg->workspace != NULL && !in_tmp(cfg->workspace)) {
+		char buf[PATH_MAX];
+		const char *last;
+		int pfd = walk_create(root, cfg->workspace, 1, buf, sizeof buf, &last);
+		if (pfd < 0) {
+			sb_err(err, errlen, "cannot create the workspace mount point %s: %s",
+			       cfg->workspace, strerror(errno));
+			goto out;
+		}
+		close(pfd);
+	}
+	if (seal_tmpfs(fs, root) != 0) {
+		sb_err(err, errlen, "cannot make the root read-only: %s", strerror(errno));
+		goto out;
+	}
+	sb->root_fd = root;
+	root = -1;
+	rc = 0;
+out:
+	if (dev >= 0)
+		close(dev);
+	if (fs >= 0)
+		close(fs);
+	if (root >= 0)
+		close(root);
+	return rc;
+}
+
+/* A user namespace that maps host from_uid to to_uid, for the idmapped
+ * workspace.  Its process exits at once (CLONE_VFORK: we resume when it
+ * has; CLONE_VM: nothing of ours is copied); until it is reaped, its
+ * namespace can still be given maps and opened. */
+static int idmap_child(void *arg)
+{
+	(void)arg;
+	return 0;
+}
+
+static int idmap_userns(uid_t from_uid, uid_t to_uid, gid_t from_gid, gid_t to_gid,
+			char *err, size_t errlen)
+{
+	_Alignas(16) char stack[4096];
+	pid_t pid = clone(idmap_child, stack + sizeof stack,
+			  CLONE_NEWUSER | CLONE_VM | CLONE_VFORK | SIGCHLD, NULL);
+	if (pid < 0) {
+		sb_err(err, errlen, "cannot create a user namespace for the workspace "
+		       "idmap: %s", strerror(errno));
+		return -1;
+	}
+	char path[64], map[64];
+	int ufd = -1;
+	snprintf(path, sizeof path, "/proc/%ld/uid_map", (long)pid);
+	snprintf(map, sizeof map, "%u %u 1\n", from_uid, to_uid);
+	if (write_file(path, map) != 0)
+		goto out;
+	snprintf(path, sizeof path, "/proc/%ld/gid_map", (long)pid);
+	snprintf(map, sizeof map, "%u %u 1\n", from_gid, to_gid);
+	if (write_file(path, map) != 0)
+		goto out;
+	snprintf(path, sizeof path, "/proc/%ld/ns/user", (long)pid);
+	ufd = open(path, O_RDONLY | O_CLOEXEC);
+out:
+	if (ufd < 0)
+		sb_err(err, errlen, "cannot set up the workspace idmap: %s", strerror(errno));
+	(void)waitpid(pid, NULL, 0);
+	return ufd;
+}
+
+/* The workspace, idmapped so that files of its owner are the sandbox
+ * user's, as a detached tree in sb->ws_fd. */
+static int build_workspace(struct ward_sb *sb, char *err, size_t errlen)
+{
+	const struct ward_sb_config *cfg = &sb->cfg;
+	struct stat st;
+	errno = 0;
+	if (stat(cfg->workspace, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		sb_err(err, errlen, "refused: the workspace %s is not a directory (%s)",
+		       cfg->workspace, errno ? strerror(errno) : "not a directory");
+		return -1;
+	}
+	int ufd = idmap_userns(st.st_uid, cfg->host_uid, st.st_gid, cfg->host_gid, err, errlen);
+	if (ufd < 0)
+		return -1;
+	int fd = open_tree(AT_FDCWD, cfg->workspace, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+			   AT_RECURSIVE);
+	if (fd < 0) {
+		sb_err(err, errlen, "cannot bind the workspace %s: %s", cfg->workspace,
+		       strerror(errno));
+		close(ufd);
+		return -1;
+	}
+	struct mount_attr a = {
+		.attr_set = MOUNT_ATTR_IDMAP | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+			    (cfg->workspace_ro ? MOUNT_ATTR_RDONLY : 0),
+		.userns_fd = (uint64_t)ufd,
+		.propagation = MS_PRIVATE,
+	};
+	if (mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof a) != 0) {
+		sb_err(err, errlen, "refused: cannot idmap the workspace %s (%s); its file "
+		       "system must support idmapped mounts (ext4, xfs, btrfs, tmpfs on "
+		       "Linux >= 6.3), or the sandbox user could not write to it",
+		       cfg->workspace, strerror(errno));
+		close(fd);
+		close(ufd);
+		return -1;
+	}
+	close(ufd);
+	sb->ws_fd = fd;
+	return 0;
+}
+
 /* ---------------------------------------------------------------- prepare */
 
 int ward_sb_prepare(const struct ward_sb_config *cfg, struct ward_sb **out,
@@ -220,6 +583,8 @@ int ward_sb_prepare(const struct ward_sb_config *cfg, struct ward_sb **out,
 		return -1;
 	}
 	sb->cfg = *cfg;
+	sb->root_fd = -1;
+	sb->ws_fd = -1;
 
 	sb->landlock_abi = sb_landlock_abi();
 	if (sb->landlock_abi < 1 && !cfg->allow_no_landlock) {
@@ -259,10 +624,17 @@ int ward_sb_prepare(const struct ward_sb_config *cfg, struct ward_sb **out,
 	sb_cg_reap_stale(&sb->cg);
 	if (sb_seccomp_build(&sb->filters, err, errlen) < 0)
 		goto fail;
+	if (build_root(sb, err, errlen) < 0)
+		goto fail;
+	if (cfg->workspace != NULL) {
+		sb->ws_in_tmp = in_tmp(cfg->workspace);
+		if (build_workspace(sb, err, errlen) < 0)
+			goto fail;
+	}
 	*out = sb;
 	return 0;
 fail:
-	free(sb);
+	ward_sb_free(sb);
 	return -1;
 }
 
@@ -271,8 +643,15 @@ void ward_sb_free(struct ward_sb *sb)
 	if (sb == NULL)
 		return;
 	sb_seccomp_free(&sb->filters);
+	if (sb->root_fd >= 0)
+		close(sb->root_fd);
+	if (sb->ws_fd >= 0)
+		close(sb->ws_fd);
+	if (sb->have_spare)
+		sb_cg_destroy(&sb->spare);
 	free(sb);
 }
+
 
 /* ------------------------------------------------------------------ child */
 
@@ -311,38 +690,6 @@ static int mkdirs(const char *root, const char *path, mode_t mode)
 		return -1;
 	return 0;
 }
-
-static int touch(const char *root, const char *path)
-{
-	char p[PATH_MAX];
-	int n = snprintf(p, sizeof p, "%s%s", root, path);
-	if (n < 0 || (size_t)n >= sizeof p)
-		return -1;
-	char *slash = strrchr(p, '/');
-	if (slash != NULL && slash != p + strlen(root)) {
-		*slash = '\0';
-		if (mkdirs(root, p + strlen(root), 0755) != 0)
-			return -1;
-		*slash = '/';
-	}
-	int fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return errno == EEXIST ? 0 : -1;
-	close(fd);
-	return 0;
-}
-
-static int put_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -1;
-	size_t n = strlen(text);
-	ssize_t w = write(fd, text, n);
-	close(fd);
-	return w == (ssize_t)n ? 0 : -1;
-}
-
 static int setattr(int dfd, const char *path, unsigned flags, uint64_t set)
 {
 	struct mount_attr a = { .attr_set = set };
@@ -478,90 +825,16 @@ static int child_main(void *arg)
 	if (recv(sock, &go, 1, 0) != 1 || go != 'G')
 		_exit(125); /* the parent gave up */
 
-	/* Capture every bind source before anything is mounted over /tmp. */
-	for (size_t i = 0; i < cx->nplan; i++) {
-		struct plan *p = &cx->plan[i];
-		p->fd = open_tree(AT_FDCWD, p->src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
-				  AT_RECURSIVE);
-		if (p->fd < 0) {
-			if (errno == ENOENT && p->optional)
-				continue;
-			child_fail(sock, "cannot bind %s: %s", p->src, strerror(errno));
-		}
-		struct stat st;
-		if (fstat(p->fd, &st) != 0)
-			child_fail(sock, "cannot stat %s: %s", p->src, strerror(errno));
-		p->is_dir = S_ISDIR(st.st_mode);
-		uint64_t attr = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_RDONLY;
-		if (p->devnode)
-			attr = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC;
-		if (setattr(p->fd, "", AT_EMPTY_PATH | AT_RECURSIVE, attr) != 0)
-			child_fail(sock, "cannot make %s read-only: %s", p->src, strerror(errno));
-	}
-
 	/* From here on, files are created as the sandbox user (mapped), in
 	 * file systems of this user namespace. */
 	(void)setfsgid(WARD_SB_INNER_ID);
 	(void)setfsuid(WARD_SB_INNER_ID);
 
-	if (mount("ward-root", NEWROOT, "tmpfs", MS_NOSUID | MS_NODEV,
-		  "size=1m,nr_inodes=4096,mode=0755") != 0)
-		child_fail(sock, "cannot mount the root tmpfs: %s", strerror(errno));
-	static const char *const dirs[] = { "/usr", "/etc", "/proc", "/dev", "/tmp" };
-	for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++)
-		if (mkdirs(NEWROOT, dirs[i], 0755) != 0)
-			child_fail(sock, "cannot create %s in the new root: %s", dirs[i],
-				   strerror(errno));
+	/* The prepared root (a copy of it, already read-only), then what is
+	 * fresh in every spawn: /tmp, /proc, the workspace. */
+	if (move_mount(cx->rootfd, "", AT_FDCWD, NEWROOT, MOVE_MOUNT_F_EMPTY_PATH) != 0)
+		child_fail(sock, "cannot mount the root: %s", strerror(errno));
 	char path[PATH_MAX];
-	for (size_t i = 0; i < cx->nlinks; i++) {
-		snprintf(path, sizeof path, NEWROOT "%s", cx->links[i][0]);
-		if (symlink(cx->links[i][1], path) != 0)
-			child_fail(sock, "cannot create the link %s: %s", cx->links[i][0],
-				   strerror(errno));
-	}
-	char pw[256];
-	snprintf(pw, sizeof pw, "ward:x:%u:%u:ward sandbox:/tmp:/bin/sh\n",
-		 WARD_SB_INNER_ID, WARD_SB_INNER_ID);
-	char gr[128];
-	snprintf(gr, sizeof gr, "ward:x:%u:\n", WARD_SB_INNER_ID);
-	if (put_file(NEWROOT "/etc/passwd", pw) != 0 || put_file(NEWROOT "/etc/group", gr) != 0 ||
-	    put_file(NEWROOT "/etc/hostname", cfg->hostname) != 0)
-		child_fail(sock, "cannot write /etc/passwd in the new root: %s", strerror(errno));
-
-	/* /dev: a small tmpfs with the harmless nodes bound in. */
-	if (mount("ward-dev", NEWROOT "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC,
-		  "size=16k,nr_inodes=64,mode=0755") != 0)
-		child_fail(sock, "cannot mount /dev: %s", strerror(errno));
-	static const char *const devlinks[][2] = {
-		{ "fd", "/proc/self/fd" }, { "stdin", "/proc/self/fd/0" },
-		{ "stdout", "/proc/self/fd/1" }, { "stderr", "/proc/self/fd/2" },
-	};
-	for (size_t i = 0; i < 4; i++) {
-		snprintf(path, sizeof path, NEWROOT "/dev/%s", devlinks[i][0]);
-		if (symlink(devlinks[i][1], path) != 0)
-			child_fail(sock, "cannot create /dev/%s: %s", devlinks[i][0],
-				   strerror(errno));
-	}
-
-	/* Every bind: make the mount point, move the detached tree onto it. */
-	for (size_t i = 0; i < cx->nplan; i++) {
-		struct plan *p = &cx->plan[i];
-		if (p->fd < 0)
-			continue;
-		int rc = p->is_dir ? mkdirs(NEWROOT, p->dst, 0755) : touch(NEWROOT, p->dst);
-		if (rc != 0)
-			child_fail(sock, "cannot create the mount point %s: %s", p->dst,
-				   strerror(errno));
-		snprintf(path, sizeof path, NEWROOT "%s", p->dst);
-		if (move_mount(p->fd, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) != 0)
-			child_fail(sock, "cannot mount %s: %s", p->dst, strerror(errno));
-		close(p->fd);
-		p->fd = -1;
-	}
-	if (setattr(AT_FDCWD, NEWROOT "/dev", 0, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
-		    MOUNT_ATTR_NOEXEC) != 0)
-		child_fail(sock, "cannot make /dev read-only: %s", strerror(errno));
-
 	char opts[96];
 	snprintf(opts, sizeof opts, "size=%llu,mode=1777",
 		 (unsigned long long)cfg->tmp_bytes);
@@ -582,22 +855,10 @@ static int child_main(void *arg)
 			child_fail(sock, "cannot make %s read-only: %s", proc_ro[i],
 				   strerror(errno));
 	}
-	/* The parent made the workspace idmap and the cgroups meanwhile; their
-	 * fds are in the shared table. */
-	struct cmsg_c c;
-	if (recv(sock, &c, sizeof c, 0) != (ssize_t)sizeof c || c.tag != 'C')
-		_exit(125);
-	cx->wsfd = c.wsfd;
-	struct sb_cg_inst cgi;
-	memset(&cgi, 0, sizeof cgi);
-	for (int i = 0; i < SB_CG_N; i++)
-		cgi.tasks_fd[i] = c.tasks_fd[i];
-	if (sb_cg_enter_self(&cgi) != 0)
-		child_fail(sock, "cannot enter the sandbox cgroups: %s", strerror(errno));
-	if (unshare(CLONE_NEWCGROUP) != 0)
-		child_fail(sock, "cannot create the cgroup namespace: %s", strerror(errno));
 	if (cx->wsfd >= 0) {
-		if (mkdirs(NEWROOT, cx->ws, 0755) != 0)
+		/* Under /tmp the mount point is made in this spawn's /tmp; else
+		 * the prepared root has it. */
+		if (sb->ws_in_tmp && mkdirs(NEWROOT, cx->ws, 0755) != 0)
 			child_fail(sock, "cannot create the workspace mount point %s: %s",
 				   cx->ws, strerror(errno));
 		snprintf(path, sizeof path, NEWROOT "%s", cx->ws);
@@ -621,13 +882,9 @@ static int child_main(void *arg)
 	set_rlimits(sock, cfg);
 	if (setsid() < 0)
 		child_fail(sock, "setsid: %s", strerror(errno));
-	drop_caps(sock);
-	/* After the id change, which clears it. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 ||
-	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
-	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
-		child_fail(sock, "prctl: %s", strerror(errno));
 
+	/* Landlock now (CAP_SYS_ADMIN in this namespace stands in for
+	 * no_new_privs), while the parent may still be making the cgroups. */
 	if (sb->landlock_abi >= 1) {
 		const char *ro[8 + WARD_SB_MAX_BINDS];
 		size_t nro = 0;
@@ -659,6 +916,27 @@ static int child_main(void *arg)
 				      sizeof err) != 0)
 			child_fail(sock, "%s", err);
 	}
+
+	/* The parent made the cgroups meanwhile; their fds are in the shared
+	 * table. */
+	struct cmsg_c c;
+	if (recv(sock, &c, sizeof c, 0) != (ssize_t)sizeof c || c.tag != 'C')
+		_exit(125);
+	struct sb_cg_inst cgi;
+	memset(&cgi, 0, sizeof cgi);
+	for (int i = 0; i < SB_CG_N; i++)
+		cgi.tasks_fd[i] = c.tasks_fd[i];
+	if (sb_cg_enter_self(&cgi) != 0)
+		child_fail(sock, "cannot enter the sandbox cgroups: %s", strerror(errno));
+	if (unshare(CLONE_NEWCGROUP) != 0)
+		child_fail(sock, "cannot create the cgroup namespace: %s", strerror(errno));
+
+	drop_caps(sock);
+	/* After the id change, which clears it. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		child_fail(sock, "prctl: %s", strerror(errno));
 
 	char *envp[WARD_SB_MAX_ENV + 1];
 	for (size_t i = 0; i < cfg->nenv; i++)
@@ -696,114 +974,6 @@ static int child_main(void *arg)
 }
 
 /* ----------------------------------------------------------------- parent */
-
-/* A user namespace that maps host from_uid to to_uid, for the idmapped
- * workspace.  Its process never needs to run: the maps are written and the
- * namespace opened right after clone, then the process is killed; it is
- * reaped by the caller (*helper). */
-static int idmap_userns(uid_t from_uid, uid_t to_uid, gid_t from_gid, gid_t to_gid,
-			pid_t *helper, char *err, size_t errlen)
-{
-	struct clone_args ca = { .flags = CLONE_NEWUSER, .exit_signal = SIGCHLD };
-	pid_t pid = (pid_t)syscall(SYS_clone3, &ca, sizeof ca);
-	if (pid < 0) {
-		sb_err(err, errlen, "cannot create a user namespace for the workspace "
-		       "idmap: %s", strerror(errno));
-		return -1;
-	}
-	if (pid == 0) {
-		for (;;)
-			pause();
-	}
-	*helper = pid;
-	char path[64], map[64];
-	int ufd = -1;
-	snprintf(path, sizeof path, "/proc/%ld/uid_map", (long)pid);
-	snprintf(map, sizeof map, "%u %u 1\n", from_uid, to_uid);
-	if (write_file(path, map) != 0)
-		goto out;
-	snprintf(path, sizeof path, "/proc/%ld/gid_map", (long)pid);
-	snprintf(map, sizeof map, "%u %u 1\n", from_gid, to_gid);
-	if (write_file(path, map) != 0)
-		goto out;
-	snprintf(path, sizeof path, "/proc/%ld/ns/user", (long)pid);
-	ufd = open(path, O_RDONLY | O_CLOEXEC);
-out:
-	if (ufd < 0)
-		sb_err(err, errlen, "cannot set up the workspace idmap: %s", strerror(errno));
-	(void)kill(pid, SIGKILL);
-	return ufd;
-}
-
-static int prepare_workspace(const struct ward_sb_config *cfg, pid_t *helper, char *err,
-			     size_t errlen)
-{
-	struct stat st;
-	if (stat(cfg->workspace, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		sb_err(err, errlen, "refused: the workspace %s is not a directory (%s)",
-		       cfg->workspace, errno ? strerror(errno) : "not a directory");
-		return -1;
-	}
-	int ufd = idmap_userns(st.st_uid, cfg->host_uid, st.st_gid, cfg->host_gid,
-			       helper, err, errlen);
-	if (ufd < 0)
-		return -1;
-	int fd = open_tree(AT_FDCWD, cfg->workspace, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
-			   AT_RECURSIVE);
-	if (fd < 0) {
-		sb_err(err, errlen, "cannot bind the workspace %s: %s", cfg->workspace,
-		       strerror(errno));
-		close(ufd);
-		return -1;
-	}
-	struct mount_attr a = {
-		.attr_set = MOUNT_ATTR_IDMAP | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-			    (cfg->workspace_ro ? MOUNT_ATTR_RDONLY : 0),
-		.userns_fd = (uint64_t)ufd,
-	};
-	if (mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof a) != 0) {
-		sb_err(err, errlen, "refused: cannot idmap the workspace %s (%s); its file "
-		       "system must support idmapped mounts (ext4, xfs, btrfs, tmpfs on "
-		       "Linux >= 6.3), or the sandbox user could not write to it",
-		       cfg->workspace, strerror(errno));
-		close(fd);
-		close(ufd);
-		return -1;
-	}
-	close(ufd);
-	return fd;
-}
-
-static void plan_root(struct child_ctx *cx, const struct ward_sb_config *cfg)
-{
-	cx->nplan = 0;
-	for (size_t i = 0; i < sizeof usr_links / sizeof *usr_links; i++) {
-		char target[PATH_MAX];
-		ssize_t n = readlink(usr_links[i], target, sizeof target - 1);
-		if (n > 0 && cx->nlinks < 8) {
-			target[n] = '\0';
-			snprintf(cx->links[cx->nlinks][0], PATH_MAX, "%s", usr_links[i]);
-			snprintf(cx->links[cx->nlinks][1], PATH_MAX, "%s", target);
-			cx->nlinks++;
-		} else if (n < 0 && errno == EINVAL) {
-			/* a real directory: bind it like /usr */
-			cx->plan[cx->nplan++] = (struct plan){ .src = usr_links[i],
-				.dst = usr_links[i], .fd = -1, .optional = 1 };
-		}
-	}
-	for (size_t i = 0; i < sizeof system_ro / sizeof *system_ro; i++)
-		cx->plan[cx->nplan++] = (struct plan){ .src = system_ro[i],
-			.dst = system_ro[i], .fd = -1, .optional = 1 };
-	static char devdst[NDEV][16];
-	for (size_t i = 0; i < NDEV; i++) {
-		snprintf(devdst[i], sizeof devdst[i], "/dev/%s", dev_nodes[i]);
-		cx->plan[cx->nplan++] = (struct plan){ .src = devdst[i], .dst = devdst[i],
-			.fd = -1, .devnode = 1 };
-	}
-	for (size_t i = 0; i < cfg->nbinds; i++)
-		cx->plan[cx->nplan++] = (struct plan){ .src = cfg->binds[i].src,
-			.dst = cfg->binds[i].dst, .fd = -1 };
-}
 
 static void log_line(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void log_line(int fd, const char *fmt, ...)
@@ -945,6 +1115,11 @@ int ward_sb_run(struct ward_sb *sb, char *const argv[], struct ward_sb_result *r
 			       cfg->pass_fds[i]);
 			return -1;
 		}
+	if (sb->root_fd < 0) {
+		sb_err(err, errlen, "refused: this sandbox was prepared for one run "
+		       "(one_shot) and has run; prepare another");
+		return -1;
+	}
 
 	struct child_ctx *cx = calloc(1, sizeof *cx);
 	if (cx == NULL) {
@@ -953,7 +1128,7 @@ int ward_sb_run(struct ward_sb *sb, char *const argv[], struct ward_sb_result *r
 	}
 	int ret = -1, pidfd = -1, nfd = -1;
 	int sv[2] = { -1, -1 };
-	pid_t pid = -1, helper = -1;
+	pid_t pid = -1;
 	struct sb_cg_inst cg;
 	memset(&cg, 0, sizeof cg);
 	cg.v2_dirfd = -1;
@@ -961,17 +1136,48 @@ int ward_sb_run(struct ward_sb *sb, char *const argv[], struct ward_sb_result *r
 		cg.tasks_fd[i] = -1;
 	cx->sb = sb;
 	cx->argv = argv;
+	cx->rootfd = -1;
 	cx->wsfd = -1;
 	cx->ws = cfg->workspace;
-	plan_root(cx, cfg);
-	/* v2 leaves are needed at clone time (CLONE_INTO_CGROUP); v1 ones are
-	 * made while the child builds its root. */
-	int cg_early = 0;
-	for (int i = 0; i < SB_CG_N; i++)
-		if (sb->cg.version[i] == 2)
-			cg_early = 1;
-	if (cg_early && sb_cg_create(&sb->cg, cfg, &cg, err, errlen) < 0)
-		goto out;
+	/* This spawn's root and workspace: the prepared trees themselves for
+	 * a one-shot sandbox, else copies of them (one call each). */
+	if (cfg->one_shot) {
+		cx->rootfd = sb->root_fd;
+		cx->wsfd = sb->ws_fd;
+		sb->root_fd = -1;
+		sb->ws_fd = -1;
+	} else {
+		cx->rootfd = open_tree(sb->root_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+				       AT_EMPTY_PATH | AT_RECURSIVE);
+		if (cx->rootfd < 0) {
+			sb_err(err, errlen, "cannot copy the prepared root: %s", strerror(errno));
+			goto out;
+		}
+		if (sb->ws_fd >= 0) {
+			cx->wsfd = open_tree(sb->ws_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+					     AT_EMPTY_PATH | AT_RECURSIVE);
+			if (cx->wsfd < 0) {
+				sb_err(err, errlen, "cannot copy the prepared workspace: %s",
+				       strerror(errno));
+				goto out;
+			}
+		}
+	}
+	/* Leaves kept from the last spawn are ready now; v2 leaves are needed
+	 * at clone time (CLONE_INTO_CGROUP); other v1 ones are made while the
+	 * child builds its root. */
+	int cg_ready = 0;
+	if (sb->have_spare) {
+		cg = sb->spare;
+		sb->have_spare = 0;
+		cg_ready = 1;
+	} else {
+		for (int i = 0; i < SB_CG_N; i++)
+			if (sb->cg.version[i] == 2)
+				cg_ready = 1;
+		if (cg_ready && sb_cg_create(&sb->cg, cfg, &cg, err, errlen) < 0)
+			goto out;
+	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
 		sb_err(err, errlen, "socketpair: %s", strerror(errno));
 		goto out;
@@ -1011,7 +1217,8 @@ int ward_sb_run(struct ward_sb *sb, char *const argv[], struct ward_sb_result *r
 	if (pid == 0)
 		_exit(child_main(cx));
 	/* Until the child unshares the fd table, closing anything here would
-	 * close it there too: sv[1] and the workspace fd stay open until 'L'. */
+	 * close it there too: sv[1], the root and the workspace stay open
+	 * until 'L'. */
 
 	char path[64], map[64];
 	snprintf(map, sizeof map, "%u %u 1\n", WARD_SB_INNER_ID, cfg->host_uid);
@@ -1030,16 +1237,11 @@ int ward_sb_run(struct ward_sb *sb, char *const argv[], struct ward_sb_result *r
 		sb_err(err, errlen, "the sandbox child died during setup");
 		goto kill;
 	}
-	/* In parallel with the child: the workspace idmap and the cgroups.
-	 * Their fds land in the table the child shares. */
-	if (cfg->workspace != NULL) {
-		cx->wsfd = prepare_workspace(cfg, &helper, err, errlen);
-		if (cx->wsfd < 0)
-			goto kill;
-	}
-	if (!cg_early && sb_cg_create(&sb->cg, cfg, &cg, err, errlen) < 0)
+	/* In parallel with the child: the cgroups.  Their fds land in the
+	 * table the child shares. */
+	if (!cg_ready && sb_cg_create(&sb->cg, cfg, &cg, err, errlen) < 0)
 		goto kill;
-	struct cmsg_c cm = { .tag = 'C', .wsfd = cx->wsfd };
+	struct cmsg_c cm = { .tag = 'C' };
 	for (int i = 0; i < SB_CG_N; i++)
 		cm.tasks_fd[i] = cg.tasks_fd[i];
 	if (send(sv[0], &cm, sizeof cm, MSG_NOSIGNAL) != (ssize_t)sizeof cm) {
@@ -1087,6 +1289,10 @@ int ward_sb_run(struct ward_sb *sb, char *const argv[], struct ward_sb_result *r
 				memcpy(&nfd, msg + 1, sizeof nfd);
 				close(sv[1]);
 				sv[1] = -1;
+				if (cx->rootfd >= 0) {
+					close(cx->rootfd);
+					cx->rootfd = -1;
+				}
 				if (cx->wsfd >= 0) {
 					close(cx->wsfd);
 					cx->wsfd = -1;
@@ -1122,6 +1328,15 @@ int ward_sb_run(struct ward_sb *sb, char *const argv[], struct ward_sb_result *r
 	res->maxrss_kb = ru.ru_maxrss;
 	sb_cg_usage(&cg, res);
 	ret = res->setup_failed ? -1 : 0;
+	/* Empty leaves, their peak counters reset, serve the next spawn. */
+	if (!cfg->one_shot && !sb->have_spare && sb_cg_recycle(&cg) == 0) {
+		sb->spare = cg;
+		sb->have_spare = 1;
+		memset(&cg, 0, sizeof cg);
+		cg.v2_dirfd = -1;
+		for (int i = 0; i < SB_CG_N; i++)
+			cg.tasks_fd[i] = -1;
+	}
 	goto out;
 kill:
 	if (pidfd >= 0)
@@ -1140,11 +1355,11 @@ out:
 		close(sv[0]);
 	if (sv[1] >= 0)
 		close(sv[1]);
+	if (cx->rootfd >= 0)
+		close(cx->rootfd);
 	if (cx->wsfd >= 0)
 		close(cx->wsfd);
 	sb_cg_destroy(&cg);
-	if (helper > 0)
-		(void)waitpid(helper, NULL, 0);
 	free(cx);
 	return ret;
 }

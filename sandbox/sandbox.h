@@ -61,6 +61,10 @@ struct ward_sb_config {
 	const char *hostname;
 
 	int allow_no_landlock;    /* run even where Landlock is missing */
+	/* ward_sb_run() will be called once: the root prepared by
+	 * ward_sb_prepare() is moved into that sandbox rather than copied
+	 * (a second run is refused). */
+	int one_shot;
 	int log_fd;               /* BLOCKED lines go here (-1: nowhere) */
 	/* When set and *cancel becomes non-zero (from a signal handler), the
 	 * sandbox is killed and cleaned up as after a timeout. */

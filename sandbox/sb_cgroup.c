@@ -371,6 +371,24 @@ void sb_cg_usage(const struct sb_cg_inst *inst, struct ward_sb_result *res)
 	res->mem_peak_bytes = strtoull(buf, NULL, 10);
 }
 
+int sb_cg_recycle(struct sb_cg_inst *inst)
+{
+	/* v2 peaks cannot be reset for everyone: fresh leaves there. */
+	if (inst->v2_dirfd >= 0 || inst->nleaf != SB_CG_N)
+		return -1;
+	for (int i = 0; i < SB_CG_N; i++)
+		if (inst->leaf[i][0] == '\0' || inst->tasks_fd[i] < 0)
+			return -1;
+	char p[PATH_MAX + 64], buf[64];
+	snprintf(p, sizeof p, "%s/pids.current", inst->leaf[SB_CG_PIDS]);
+	if (read_file(p, buf, sizeof buf) != 0 || strtoull(buf, NULL, 10) != 0 ||
+	    buf[0] != '0')
+		return -1;
+	if (write_str(inst->leaf[SB_CG_MEMORY], "memory.max_usage_in_bytes", "0", NULL, 0) != 0)
+		return -1;
+	return 0;
+}
+
 void sb_cg_destroy(struct sb_cg_inst *inst)
 {
 	for (int i = 0; i < SB_CG_N; i++)

@@ -83,6 +83,10 @@ SB_WUR int sb_cg_create(const struct sb_cg_host *h,
 /* In the child, first thing: move itself into the v1 leaves. */
 SB_WUR int sb_cg_enter_self(const struct sb_cg_inst *inst);
 void sb_cg_usage(const struct sb_cg_inst *inst, struct ward_sb_result *res);
+/* After a spawn: 0 when the (v1) leaves are empty and their peak counters
+ * reset, so that the next spawn can use them as they are; -1 when they
+ * must be destroyed. */
+SB_WUR int sb_cg_recycle(struct sb_cg_inst *inst);
 void sb_cg_destroy(struct sb_cg_inst *inst);
 
 #endif
