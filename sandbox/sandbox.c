@@ -30,6 +30,7 @@
 #include <grp.h>
 #include <sys/fsuid.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -86,6 +87,9 @@ struct ward_sb {
 	/* v1 cgroup leaves kept from the last spawn, emptied and reset */
 	struct sb_cg_inst spare;
 	int have_spare;
+	/* the process that made the workspace's idmap namespace, and its stack */
+	pid_t idmap_helper;
+	void *idmap_stack;
 };
 
 /* parent -> child, once the cgroups are ready */
@@ -458,26 +462,37 @@ out:
 }
 
 /* A user namespace that maps host from_uid to to_uid, for the idmapped
- * workspace.  Its process exits at once (CLONE_VFORK: we resume when it
- * has; CLONE_VM: nothing of ours is copied); until it is reaped, its
- * namespace can still be given maps and opened. */
+ * workspace.  Its process only has to exist: the maps are written and the
+ * namespace opened right after clone, whether or not it has run yet.  It
+ * shares our memory (nothing is copied) and runs on a stack of its own
+ * until it exits; ward_sb_free() reaps it (exit signal 0, so a SIGCHLD
+ * handler of the caller never sees it). */
+#define IDMAP_STACK 16384
+
 static int idmap_child(void *arg)
 {
 	(void)arg;
 	return 0;
 }
 
-static int idmap_userns(uid_t from_uid, uid_t to_uid, gid_t from_gid, gid_t to_gid,
-			char *err, size_t errlen)
+static int idmap_userns(struct ward_sb *sb, uid_t from_uid, uid_t to_uid, gid_t from_gid,
+			gid_t to_gid, char *err, size_t errlen)
 {
-	_Alignas(16) char stack[4096];
-	pid_t pid = clone(idmap_child, stack + sizeof stack,
-			  CLONE_NEWUSER | CLONE_VM | CLONE_VFORK | SIGCHLD, NULL);
+	sb->idmap_stack = mmap(NULL, IDMAP_STACK, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (sb->idmap_stack == MAP_FAILED) {
+		sb->idmap_stack = NULL;
+		sb_err(err, errlen, "out of memory");
+		return -1;
+	}
+	pid_t pid = clone(idmap_child, (char *)sb->idmap_stack + IDMAP_STACK,
+			  CLONE_NEWUSER | CLONE_VM, NULL);
 	if (pid < 0) {
 		sb_err(err, errlen, "cannot create a user namespace for the workspace "
 		       "idmap: %s", strerror(errno));
 		return -1;
 	}
+	sb->idmap_helper = pid;
 	char path[64], map[64];
 	int ufd = -1;
 	snprintf(path, sizeof path, "/proc/%ld/uid_map", (long)pid);
@@ -493,7 +508,6 @@ static int idmap_userns(uid_t from_uid, uid_t to_uid, gid_t from_gid, gid_t to_g
 out:
 	if (ufd < 0)
 		sb_err(err, errlen, "cannot set up the workspace idmap: %s", strerror(errno));
-	(void)waitpid(pid, NULL, 0);
 	return ufd;
 }
 
@@ -509,7 +523,7 @@ static int build_workspace(struct ward_sb *sb, char *err, size_t errlen)
 		       cfg->workspace, errno ? strerror(errno) : "not a directory");
 		return -1;
 	}
-	int ufd = idmap_userns(st.st_uid, cfg->host_uid, st.st_gid, cfg->host_gid, err, errlen);
+	int ufd = idmap_userns(sb, st.st_uid, cfg->host_uid, st.st_gid, cfg->host_gid, err, errlen);
 	if (ufd < 0)
 		return -1;
 	int fd = open_tree(AT_FDCWD, cfg->workspace, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
@@ -649,6 +663,10 @@ void ward_sb_free(struct ward_sb *sb)
 		close(sb->ws_fd);
 	if (sb->have_spare)
 		sb_cg_destroy(&sb->spare);
+	if (sb->idmap_helper > 0)
+		(void)waitpid(sb->idmap_helper, NULL, __WALL);
+	if (sb->idmap_stack != NULL)
+		munmap(sb->idmap_stack, IDMAP_STACK);
 	free(sb);
 }
 

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -34,9 +35,9 @@ struct mnt {
 
 /* The path of our cgroup in the hierarchy that has ctl (v1), or the v2 one
  * when ctl is NULL. */
-static int self_cgroup(const char *ctl, char *out, size_t outlen)
+static int self_cgroup(const char *cgtext, const char *ctl, char *out, size_t outlen)
 {
-	FILE *f = fopen("/proc/self/cgroup", "re");
+	FILE *f = fmemopen((void *)(uintptr_t)cgtext, strlen(cgtext), "r");
 	if (f == NULL)
 		return -1;
 	char line[1024];
@@ -70,9 +71,9 @@ static int self_cgroup(const char *ctl, char *out, size_t outlen)
 	return found;
 }
 
-static int find_mount(const char *ctl, struct mnt *m)
+static int find_mount(const char *mitext, const char *ctl, struct mnt *m)
 {
-	FILE *f = fopen("/proc/self/mountinfo", "re");
+	FILE *f = fmemopen((void *)(uintptr_t)mitext, strlen(mitext), "r");
 	if (f == NULL)
 		return -1;
 	char line[4096];
@@ -150,15 +151,58 @@ static int has_word(const char *list, const char *w)
 	return 0;
 }
 
+/* The whole of a /proc file, NUL-terminated; NULL on failure. */
+static char *slurp(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	size_t cap = 16384, len = 0;
+	char *buf = malloc(cap);
+	while (buf != NULL) {
+		ssize_t n = read(fd, buf + len, cap - len - 1);
+		if (n <= 0) {
+			if (n < 0) {
+				free(buf);
+				buf = NULL;
+			}
+			break;
+		}
+		len += (size_t)n;
+		if (cap - len - 1 == 0) {
+			char *nb = realloc(buf, cap * 2);
+			if (nb == NULL)
+				free(buf);
+			buf = nb;
+			cap *= 2;
+		}
+	}
+	close(fd);
+	if (buf != NULL)
+		buf[len] = '\0';
+	return buf;
+}
+
 void sb_cg_detect(struct sb_cg_host *h)
 {
 	memset(h, 0, sizeof *h);
+	/* Each read once: the kernel formats them anew on every open. */
+	char *mi = slurp("/proc/self/mountinfo");
+	char *cgt = slurp("/proc/self/cgroup");
+	if (mi == NULL || cgt == NULL) {
+		for (int i = 0; i < SB_CG_N; i++)
+			snprintf(h->why[i], sizeof h->why[i], "cannot read /proc/self/%s",
+				 mi == NULL ? "mountinfo" : "cgroup");
+		free(mi);
+		free(cgt);
+		return;
+	}
 	struct mnt v2m;
 	char v2dir[PATH_MAX] = "";
 	char v2path[PATH_MAX];
 	char subtree[512] = "", avail[512] = "";
 	int v2root = 0;
-	if (find_mount(NULL, &v2m) == 0 && self_cgroup(NULL, v2path, sizeof v2path) == 0 &&
+	if (find_mount(mi, NULL, &v2m) == 0 && self_cgroup(cgt, NULL, v2path, sizeof v2path) == 0 &&
 	    join(&v2m, v2path, v2dir, sizeof v2dir) == 0) {
 		char p[PATH_MAX + 32];
 		snprintf(p, sizeof p, "%s/cgroup.subtree_control", v2dir);
@@ -179,7 +223,7 @@ void sb_cg_detect(struct sb_cg_host *h)
 		}
 		struct mnt m;
 		char path[PATH_MAX];
-		if (find_mount(c, &m) == 0 && self_cgroup(c, path, sizeof path) == 0 &&
+		if (find_mount(mi, c, &m) == 0 && self_cgroup(cgt, c, path, sizeof path) == 0 &&
 		    join(&m, path, h->parent[i], sizeof h->parent[i]) == 0 &&
 		    access(h->parent[i], W_OK) == 0) {
 			h->version[i] = 1;
@@ -190,6 +234,8 @@ void sb_cg_detect(struct sb_cg_host *h)
 			 "no writable v1 hierarchy and not delegated in v2%s%s",
 			 v2dir[0] ? " at " : "", v2dir[0] ? v2dir : "");
 	}
+	free(mi);
+	free(cgt);
 }
 
 /* Leaves of ward processes that were killed before they could clean up:
