@@ -1150,6 +1150,7 @@ int ward_sb_run(struct ward_sb *sb, char *const argv[], struct ward_sb_result *r
 	struct sb_cg_inst cg;
 	memset(&cg, 0, sizeof cg);
 	cg.v2_dirfd = -1;
+	cg.lock_fd = -1;
 	for (int i = 0; i < SB_CG_N; i++)
 		cg.tasks_fd[i] = -1;
 	cx->sb = sb;
@@ -1352,6 +1353,7 @@ int ward_sb_run(struct ward_sb *sb, char *const argv[], struct ward_sb_result *r
 		sb->have_spare = 1;
 		memset(&cg, 0, sizeof cg);
 		cg.v2_dirfd = -1;
+	cg.lock_fd = -1;
 		for (int i = 0; i < SB_CG_N; i++)
 			cg.tasks_fd[i] = -1;
 	}

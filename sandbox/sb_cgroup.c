@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -296,16 +297,21 @@ void sb_cg_reap_stale(const struct sb_cg_host *h)
 	}
 }
 
-int sb_cg_create(const struct sb_cg_host *h, const struct ward_sb_config *cfg,
-		 struct sb_cg_inst *inst, char *err, size_t errlen)
+static void inst_init(struct sb_cg_inst *inst)
 {
-	static unsigned seq;
 	memset(inst, 0, sizeof *inst);
 	inst->v2_dirfd = -1;
+	inst->lock_fd = -1;
 	for (int i = 0; i < SB_CG_N; i++)
 		inst->tasks_fd[i] = -1;
-	char name[64];
-	snprintf(name, sizeof name, "ward-%ld-%u", (long)getpid(), seq++);
+}
+
+/* Makes (or, pooled, reuses) the leaves called name and sets the limits.
+ * On failure, own leaves are removed; pooled ones stay for later. */
+static int fill_leaves(const struct sb_cg_host *h, const struct ward_sb_config *cfg,
+		       struct sb_cg_inst *inst, const char *name, int pooled, char *err,
+		       size_t errlen)
+{
 	char val[64];
 	for (int i = 0; i < SB_CG_N; i++) {
 		if (h->version[i] == 0) {
@@ -324,7 +330,7 @@ int sb_cg_create(const struct sb_cg_host *h, const struct ward_sb_config *cfg,
 		for (int j = 0; j < i; j++)
 			if (strcmp(inst->leaf[j], leaf) == 0)
 				dup = 1;
-		if (!dup && mkdir(leaf, 0700) != 0) {
+		if (!dup && mkdir(leaf, 0700) != 0 && !(pooled && errno == EEXIST)) {
 			sb_err(err, errlen, "cgroup: cannot create %s: %s", leaf,
 			       strerror(errno));
 			goto fail;
@@ -340,13 +346,21 @@ int sb_cg_create(const struct sb_cg_host *h, const struct ward_sb_config *cfg,
 				    write_str(leaf, "memory.swap.max", "0", err, errlen) < 0)
 					goto fail;
 			} else {
-				if (write_str(leaf, "memory.limit_in_bytes", val, err, errlen) < 0)
-					goto fail;
 				char p[PATH_MAX + 64];
 				snprintf(p, sizeof p, "%s/memory.memsw.limit_in_bytes", leaf);
-				if (access(p, F_OK) == 0 &&
-				    write_str(leaf, "memory.memsw.limit_in_bytes", val, err,
-					      errlen) < 0)
+				int memsw = access(p, F_OK) == 0;
+				/* The limit may not exceed memsw: a reused leaf that had a
+				 * lower one needs memsw raised first. */
+				if (write_str(leaf, "memory.limit_in_bytes", val, NULL, 0) < 0 &&
+				    (!memsw || write_str(leaf, "memory.memsw.limit_in_bytes", val,
+							 err, errlen) < 0 ||
+				     write_str(leaf, "memory.limit_in_bytes", val, err, errlen) < 0))
+					goto fail;
+				if (memsw && write_str(leaf, "memory.memsw.limit_in_bytes", val, err,
+						       errlen) < 0)
+					goto fail;
+				if (pooled && write_str(leaf, "memory.max_usage_in_bytes", "0", err,
+							errlen) < 0)
 					goto fail;
 			}
 			break;
@@ -394,6 +408,66 @@ fail:
 	sb_cg_destroy(inst);
 	return -1;
 }
+
+/* The pool: leaves called ward-pool-K, kept between spawns and between
+ * ward processes, because making and removing v1 leaves costs more than
+ * the rest of a spawn (a fresh leaf's first attach, and the offlining
+ * work after rmdir that holds the cgroup lock).  A leaf is taken with an
+ * exclusive flock on its pids directory, so one sandbox at a time uses it;
+ * the lock goes with the process, so a killed ward frees it.  A leaf with
+ * a process still in it (a killed ward's sandbox, dying) is skipped.  The
+ * limits are written anew each time it is taken. */
+#define SB_CG_POOL 16
+
+static int claim_pooled(const struct sb_cg_host *h, const struct ward_sb_config *cfg,
+			struct sb_cg_inst *inst)
+{
+	for (unsigned k = 0; k < SB_CG_POOL; k++) {
+		char name[32], lp[PATH_MAX + 64], p[PATH_MAX + 96], buf[32];
+		snprintf(name, sizeof name, "ward-pool-%u", k);
+		snprintf(lp, sizeof lp, "%s/%s", h->parent[SB_CG_PIDS], name);
+		int lfd = open(lp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (lfd < 0 && errno == ENOENT &&
+		    (mkdir(lp, 0700) == 0 || errno == EEXIST))
+			lfd = open(lp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (lfd < 0)
+			return -1;
+		if (flock(lfd, LOCK_EX | LOCK_NB) != 0) {
+			close(lfd);
+			continue;
+		}
+		snprintf(p, sizeof p, "%s/pids.current", lp);
+		if (read_file(p, buf, sizeof buf) != 0 || buf[0] != '0' ||
+		    strtoull(buf, NULL, 10) != 0) {
+			close(lfd);
+			continue;
+		}
+		inst_init(inst);
+		inst->lock_fd = lfd;
+		if (fill_leaves(h, cfg, inst, name, 1, NULL, 0) == 0)
+			return 0; /* fill_leaves released the lock on failure */
+	}
+	return -1;
+}
+
+int sb_cg_create(const struct sb_cg_host *h, const struct ward_sb_config *cfg,
+		 struct sb_cg_inst *inst, char *err, size_t errlen)
+{
+	static unsigned seq;
+	int all_v1 = 1;
+	for (int i = 0; i < SB_CG_N; i++)
+		if (h->version[i] != 1)
+			all_v1 = 0;
+	/* v2 peaks cannot be reset for everyone: fresh leaves there. */
+	if (all_v1 && claim_pooled(h, cfg, inst) == 0)
+		return 0;
+	inst_init(inst);
+	char name[64];
+	snprintf(name, sizeof name, "ward-%ld-%u", (long)getpid(), seq++);
+	return fill_leaves(h, cfg, inst, name, 0, err, errlen);
+}
+
+
 
 int sb_cg_enter_self(const struct sb_cg_inst *inst)
 {
@@ -445,6 +519,14 @@ void sb_cg_destroy(struct sb_cg_inst *inst)
 	if (inst->v2_dirfd >= 0) {
 		close(inst->v2_dirfd);
 		inst->v2_dirfd = -1;
+	}
+	if (inst->lock_fd >= 0) {
+		/* pooled: the leaves stay for the next sandbox */
+		close(inst->lock_fd);
+		inst->lock_fd = -1;
+		memset(inst->leaf, 0, sizeof inst->leaf);
+		inst->nleaf = 0;
+		return;
 	}
 	for (int i = inst->nleaf - 1; i >= 0; i--) {
 		if (inst->leaf[i][0] == '\0')

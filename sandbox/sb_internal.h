@@ -72,10 +72,15 @@ struct sb_cg_inst {
 	int tasks_fd[SB_CG_N];
 	/* v2: the leaf directory, for clone3(CLONE_INTO_CGROUP); -1 if none */
 	int v2_dirfd;
+	/* Pooled leaves (ward-pool-K, v1): the exclusive flock held on them,
+	 * which sb_cg_destroy() releases instead of removing them; -1 for
+	 * leaves of this spawn alone (ward-PID-N). */
+	int lock_fd;
 };
 
 void sb_cg_detect(struct sb_cg_host *h);
-/* Removes the empty leaves left by ward processes that were killed. */
+/* Removes the empty leaves left by ward processes that were killed (not
+ * the pool's, which are meant to stay). */
 void sb_cg_reap_stale(const struct sb_cg_host *h);
 SB_WUR int sb_cg_create(const struct sb_cg_host *h,
 			const struct ward_sb_config *cfg,
