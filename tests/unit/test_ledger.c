@@ -52,7 +52,7 @@ ledger_ok_rt(const struct ward_ledger *l)
 
 /* Register a chain of n blocks root first, with the given maxima. */
 static int
-register_chain(uint32_t *slot, uint8_t ids[][WARD_ID_BYTES],
+register_chain(uint16_t *slot, uint8_t ids[][WARD_ID_BYTES],
 	       const uint32_t *max, uint32_t n)
 {
 	uint32_t i;
@@ -68,7 +68,8 @@ register_chain(uint32_t *slot, uint8_t ids[][WARD_ID_BYTES],
 TEST(consume_spends_every_ancestor)
 {
 	uint8_t ids[3][WARD_ID_BYTES];
-	uint32_t max[3] = { 10, 5, 3 }, slot[3];
+	uint32_t max[3] = { 10, 5, 3 };
+	uint16_t slot[3];
 
 	ward_ledger_init(&L);
 	mkid(ids[0], 1, 1);
@@ -85,7 +86,8 @@ TEST(consume_spends_every_ancestor)
 TEST(ten_delegated_children_share_root_budget)
 {
 	uint8_t root[WARD_ID_BYTES], child[WARD_ID_BYTES];
-	uint32_t slot[2], granted = 0, c, k;
+	uint16_t slot[2];
+	uint32_t granted = 0, c, k;
 
 	ward_ledger_init(&L);
 	mkid(root, 7, 0);
@@ -106,7 +108,8 @@ TEST(ten_delegated_children_share_root_budget)
 TEST(exhausted_refusal_leaves_ledger_unchanged)
 {
 	uint8_t ids[3][WARD_ID_BYTES];
-	uint32_t max[3] = { 10, 1, 10 }, slot[3];
+	uint32_t max[3] = { 10, 1, 10 };
+	uint16_t slot[3];
 
 	ward_ledger_init(&L);
 	mkid(ids[0], 11, 0);
@@ -121,7 +124,7 @@ TEST(exhausted_refusal_leaves_ledger_unchanged)
 	EXPECT(memcmp(&L_before, &L, sizeof L) == 0);
 	/* Also when the exhausted entry is listed last. */
 	{
-		uint32_t s2[2] = { slot[2], slot[1] };
+		uint16_t s2[2] = { slot[2], slot[1] };
 
 		memcpy(&L_before, &L, sizeof L);
 		EXPECT_EQ(ward_ledger_consume(&L, s2, 2), WARD_E_USES_EXHAUSTED);
@@ -133,7 +136,7 @@ TEST(exhausted_refusal_leaves_ledger_unchanged)
 TEST(zero_use_block_never_granted)
 {
 	uint8_t id[WARD_ID_BYTES];
-	uint32_t slot;
+	uint16_t slot;
 
 	ward_ledger_init(&L);
 	mkid(id, 14, 0);
@@ -145,7 +148,8 @@ TEST(zero_use_block_never_granted)
 TEST(reservation_watermark_raised_and_dirty_set)
 {
 	uint8_t id[WARD_ID_BYTES];
-	uint32_t slot, k;
+	uint16_t slot;
+	uint32_t k;
 
 	ward_ledger_init(&L);
 	mkid(id, 20, 0);
@@ -172,7 +176,7 @@ TEST(reservation_watermark_raised_and_dirty_set)
 TEST(reservation_never_above_max)
 {
 	uint8_t id[WARD_ID_BYTES];
-	uint32_t slot;
+	uint16_t slot;
 
 	ward_ledger_init(&L);
 	mkid(id, 21, 0);
@@ -185,7 +189,8 @@ TEST(reservation_never_above_max)
 TEST(restore_after_crash_never_overspends)
 {
 	uint8_t id[WARD_ID_BYTES];
-	uint32_t slot, persisted, spent = 0, max = 150;
+	uint16_t slot;
+	uint32_t persisted, spent = 0, max = 150;
 
 	ward_ledger_init(&L);
 	mkid(id, 30, 0);
@@ -222,7 +227,8 @@ TEST(restore_after_crash_never_overspends)
 TEST(restore_never_lowers_used)
 {
 	uint8_t id[WARD_ID_BYTES];
-	uint32_t slot, k;
+	uint16_t slot;
+	uint32_t k;
 
 	ward_ledger_init(&L);
 	mkid(id, 31, 0);
@@ -237,7 +243,8 @@ TEST(restore_never_lowers_used)
 TEST(full_bucket_refused_nothing_evicted)
 {
 	uint8_t id[WARD_ID_BYTES];
-	uint32_t slot[WARD_LEDGER_WAYS], extra, w;
+	uint16_t slot[WARD_LEDGER_WAYS], extra;
+	uint32_t w;
 
 	ward_ledger_init(&L);
 	for (w = 0; w < WARD_LEDGER_WAYS; w++) {
@@ -269,7 +276,7 @@ TEST(full_bucket_refused_nothing_evicted)
 TEST(same_id_other_max_refused)
 {
 	uint8_t id[WARD_ID_BYTES];
-	uint32_t slot, other;
+	uint16_t slot, other;
 
 	ward_ledger_init(&L);
 	mkid(id, 50, 0);
