@@ -898,8 +898,6 @@ static int child_main(void *arg)
 		child_fail(sock, "cannot enter the workspace: %s", strerror(errno));
 
 	set_rlimits(sock, cfg);
-	if (setsid() < 0)
-		child_fail(sock, "setsid: %s", strerror(errno));
 
 	/* Landlock now (CAP_SYS_ADMIN in this namespace stands in for
 	 * no_new_privs), while the parent may still be making the cgroups. */
@@ -946,6 +944,11 @@ static int child_main(void *arg)
 		cgi.tasks_fd[i] = c.tasks_fd[i];
 	if (sb_cg_enter_self(&cgi) != 0)
 		child_fail(sock, "cannot enter the sandbox cgroups: %s", strerror(errno));
+	/* After entering the cpu cgroup: in the root one, a new session
+	 * would also get a new scheduler autogroup, and moving there can cost
+	 * a few milliseconds of waiting for the CPU on a busy host. */
+	if (setsid() < 0)
+		child_fail(sock, "setsid: %s", strerror(errno));
 	if (unshare(CLONE_NEWCGROUP) != 0)
 		child_fail(sock, "cannot create the cgroup namespace: %s", strerror(errno));
 
