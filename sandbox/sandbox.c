@@ -85,12 +85,20 @@ struct ward_sb {
 	int root_fd;
 	int ws_fd;
 	int ws_in_tmp;   /* the workspace's mount point is made in each /tmp */
+	int runs;        /* ward_sb_run() calls so far */
 	/* v1 cgroup leaves kept from the last spawn, emptied and reset */
 	struct sb_cg_inst spare;
 	int have_spare;
 	/* the process that made the workspace's idmap namespace, and its stack */
 	pid_t idmap_helper;
 	void *idmap_stack;
+};
+
+/* parent -> child, once the id maps are written and the root is ready */
+struct gmsg {
+	char tag; /* 'G' */
+	int rootfd;
+	int wsfd;
 };
 
 /* parent -> child, once the cgroups are ready */
@@ -604,6 +612,15 @@ static int build_workspace(struct ward_sb *sb, char *err, size_t errlen)
 	return 0;
 }
 
+static int build_trees(struct ward_sb *sb, char *err, size_t errlen)
+{
+	if (build_root(sb, err, errlen) < 0)
+		return -1;
+	if (sb->cfg.workspace != NULL && build_workspace(sb, err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
 /* ---------------------------------------------------------------- prepare */
 
 int ward_sb_prepare(const struct ward_sb_config *cfg, struct ward_sb **out,
@@ -685,16 +702,22 @@ int ward_sb_prepare(const struct ward_sb_config *cfg, struct ward_sb **out,
 			goto fail;
 		}
 
-	sb_cg_reap_stale(&sb->cg);
 	if (sb_seccomp_build(&sb->filters, err, errlen) < 0)
 		goto fail;
-	if (build_root(sb, err, errlen) < 0)
-		goto fail;
 	if (cfg->workspace != NULL) {
-		sb->ws_in_tmp = in_tmp(cfg->workspace);
-		if (build_workspace(sb, err, errlen) < 0)
+		struct stat st;
+		errno = 0;
+		if (stat(cfg->workspace, &st) != 0 || !S_ISDIR(st.st_mode)) {
+			sb_err(err, errlen, "refused: the workspace %s is not a directory (%s)",
+			       cfg->workspace, errno ? strerror(errno) : "not a directory");
 			goto fail;
+		}
+		sb->ws_in_tmp = in_tmp(cfg->workspace);
 	}
+	/* A one-shot sandbox builds its root in ward_sb_run(), while the child
+	 * makes its namespaces; others build it once, here. */
+	if (!cfg->one_shot && build_trees(sb, err, errlen) < 0)
+		goto fail;
 	*out = sb;
 	return 0;
 fail:
@@ -888,7 +911,6 @@ static int child_main(void *arg)
 	const struct ward_sb *sb = cx->sb;
 	const struct ward_sb_config *cfg = &sb->cfg;
 	int sock = cx->sock;
-	char go;
 
 	/* The network and IPC namespaces (the costly ones to make) are made
 	 * here, owned by the new user namespace as with clone3, while the
@@ -896,8 +918,11 @@ static int child_main(void *arg)
 	if (unshare(CLONE_NEWNET | CLONE_NEWIPC) != 0)
 		child_fail(sock, "cannot create the network and IPC namespaces: %s",
 			   strerror(errno));
-	if (recv(sock, &go, 1, 0) != 1 || go != 'G')
+	struct gmsg g;
+	if (recv(sock, &g, sizeof g, 0) != (ssize_t)sizeof g || g.tag != 'G')
 		_exit(125); /* the parent gave up */
+	cx->rootfd = g.rootfd;
+	cx->wsfd = g.wsfd;
 
 	/* From here on, files are created as the sandbox user (mapped), in
 	 * file systems of this user namespace. */
@@ -1192,11 +1217,12 @@ int ward_sb_run(struct ward_sb *sb, char *const argv[], struct ward_sb_result *r
 			       cfg->pass_fds[i]);
 			return -1;
 		}
-	if (sb->root_fd < 0) {
+	if (cfg->one_shot && sb->runs > 0) {
 		sb_err(err, errlen, "refused: this sandbox was prepared for one run "
 		       "(one_shot) and has run; prepare another");
 		return -1;
 	}
+	sb->runs++;
 
 	struct child_ctx *cx = calloc(1, sizeof *cx);
 	if (cx == NULL) {
@@ -1217,14 +1243,10 @@ int ward_sb_run(struct ward_sb *sb, char *const argv[], struct ward_sb_result *r
 	cx->rootfd = -1;
 	cx->wsfd = -1;
 	cx->ws = cfg->workspace;
-	/* This spawn's root and workspace: the prepared trees themselves for
-	 * a one-shot sandbox, else copies of them (one call each). */
-	if (cfg->one_shot) {
-		cx->rootfd = sb->root_fd;
-		cx->wsfd = sb->ws_fd;
-		sb->root_fd = -1;
-		sb->ws_fd = -1;
-	} else {
+	/* This spawn's root and workspace: copies (one call each) of the
+	 * trees built by ward_sb_prepare(); a one-shot sandbox builds them
+	 * after clone and moves them in as they are. */
+	if (!cfg->one_shot) {
 		cx->rootfd = open_tree(sb->root_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
 				       AT_EMPTY_PATH | AT_RECURSIVE);
 		if (cx->rootfd < 0) {
@@ -1311,7 +1333,16 @@ int ward_sb_run(struct ward_sb *sb, char *const argv[], struct ward_sb_result *r
 		sb_err(err, errlen, "cannot write the gid map: %s", strerror(errno));
 		goto kill;
 	}
-	if (send(sv[0], "G", 1, MSG_NOSIGNAL) != 1) {
+	if (cfg->one_shot) {
+		if (build_trees(sb, err, errlen) < 0)
+			goto kill;
+		cx->rootfd = sb->root_fd;
+		cx->wsfd = sb->ws_fd;
+		sb->root_fd = -1;
+		sb->ws_fd = -1;
+	}
+	struct gmsg gm = { .tag = 'G', .rootfd = cx->rootfd, .wsfd = cx->wsfd };
+	if (send(sv[0], &gm, sizeof gm, MSG_NOSIGNAL) != (ssize_t)sizeof gm) {
 		sb_err(err, errlen, "the sandbox child died during setup");
 		goto kill;
 	}
@@ -1326,6 +1357,9 @@ int ward_sb_run(struct ward_sb *sb, char *const argv[], struct ward_sb_result *r
 		sb_err(err, errlen, "the sandbox child died during setup");
 		goto kill;
 	}
+	/* While the child finishes its setup: the leaves of killed wards. */
+	if (sb->runs == 1)
+		sb_cg_reap_stale(&sb->cg);
 
 	/* Supervise: setup messages, seccomp notifications, exit, timeout. */
 	uint64_t deadline = cfg->timeout_ms ? t0 + cfg->timeout_ms * 1000000ull : 0;
