@@ -116,7 +116,7 @@ static struct ctl *ctls[CTL_MAX];
 static volatile sig_atomic_t stopping;
 static char ctl_path[WH_PATH + 32];
 static int verbose, no_confine;
-static char bin_dir[WH_PATH + 32];	/* ward-call, for the sandboxes */
+static char bin_dir[PATH_MAX];	/* ward-call, for the sandboxes */
 static uint64_t n_calls;
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
@@ -529,7 +529,7 @@ fill_env(struct sp_msg *m, struct tx *t)
 	int k = 0;
 
 	snprintf(m->env[k++], sizeof m->env[0],
-		 "PATH=/opt/ward/bin:/usr/local/bin:/usr/bin:/bin");
+		 "PATH=/ward:/usr/local/bin:/usr/bin:/bin");
 	snprintf(m->env[k++], sizeof m->env[0], "HOME=%s", t->ws);
 	snprintf(m->env[k++], sizeof m->env[0], "WARD_FD=3");
 	snprintf(m->env[k++], sizeof m->env[0], "WARD_SESSION=%s", t->sid);
@@ -1701,8 +1701,7 @@ ctl_line(struct ctl *c, const char *line, int *fds, int *nfds)
 		send_ctl(c->fd, json_pack("{s:b, s:s, s:i, s:I}", "ok", 1, "key", hx,
 			 "pid", (int)getpid(), "calls", (json_int_t)n_calls));
 	} else if (strcmp(op, "run") == 0) {
-		ctl_run(c, q, fds, *nfds);
-		*nfds = 0;
+		ctl_run(c, q, fds, *nfds);	/* the spawner has its own copies */
 	} else if (strcmp(op, "list") == 0) {
 		send_ctl(c->fd, json_pack("{s:b, s:o}", "ok", 1, "sessions",
 			 list_sessions()));
@@ -1787,18 +1786,17 @@ ctl_accept(void)
 
 /* ---- start-up ---------------------------------------------------------------- */
 
-/* A copy of ward-call (found next to us) for the sandboxes to run, made
- * before we confine ourselves; absent, shell agents cannot use ward-call
- * but MCP agents work all the same. */
+/* The folder we were started from holds ward-call: the sandboxes get it
+ * read-only at /ward.  Without it, shell agents cannot use
+ * ward-call; MCP agents work all the same. */
 static void
-install_ward_call(void)
+find_ward_call(void)
 {
-	char exe[PATH_MAX], src[PATH_MAX + 16], dst[WH_PATH + 64], tmp[WH_PATH + 80];
-	char buf[65536];
+	char exe[PATH_MAX], src[PATH_MAX + 16];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	int in, out;
 	char *s;
 
+	bin_dir[0] = '\0';
 	if (n <= 0)
 		return;
 	exe[n] = '\0';
@@ -1807,31 +1805,10 @@ install_ward_call(void)
 		return;
 	*s = '\0';
 	snprintf(src, sizeof src, "%s/ward-call", exe);
-	snprintf(bin_dir, sizeof bin_dir, "%s/broker/bin", H.home);
-	if (mkdir(bin_dir, 0755) != 0 && errno != EEXIST)
-		goto none;
-	(void)chmod(bin_dir, 0755);
-	snprintf(dst, sizeof dst, "%s/ward-call", bin_dir);
-	snprintf(tmp, sizeof tmp, "%s.tmp", dst);
-	in = open(src, O_RDONLY | O_CLOEXEC);
-	if (in < 0)
-		goto none;
-	out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
-	if (out < 0) {
-		close(in);
-		goto none;
-	}
-	while ((n = read(in, buf, sizeof buf)) > 0)
-		if (write(out, buf, (size_t)n) != n)
-			n = -1;
-	close(in);
-	if (fchmod(out, 0755) != 0 || close(out) != 0 || n < 0 ||
-	    rename(tmp, dst) != 0)
-		goto none;
-	return;
-none:
-	note("no ward-call for the sandboxes (%s)", src);
-	bin_dir[0] = '\0';
+	if (access(src, X_OK) == 0 && strlen(exe) < sizeof bin_dir)
+		snprintf(bin_dir, sizeof bin_dir, "%s", exe);
+	else
+		note("no ward-call for the sandboxes (%s)", src);
 }
 
 static void
@@ -1851,7 +1828,7 @@ load_key(void)
 	snprintf(path, sizeof path, "%s/broker/memory", H.home);
 	if (mkdir(path, 0700) != 0 && errno != EEXIST)
 		die("cannot create %s: %s", path, strerror(errno));
-	install_ward_call();
+	find_ward_call();
 }
 
 static int

@@ -150,7 +150,7 @@ runner(struct sp_msg *m, int *fds, int nfds)
 	}
 	if (m->bin_dir[0] != '\0') {
 		cfg.binds[cfg.nbinds].src = m->bin_dir;
-		cfg.binds[cfg.nbinds++].dst = "/opt/ward/bin";
+		cfg.binds[cfg.nbinds++].dst = "/ward";
 	}
 	for (k = 0; k < m->nenv && k < 16; k++) {
 		m->env[k][sizeof m->env[k] - 1] = '\0';

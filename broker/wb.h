@@ -172,7 +172,7 @@ struct sp_msg {
 	char env[16][320];
 	char workspace[512];
 	char agent_dir[512];
-	char bin_dir[512];	/* holds ward-call; bound at /opt/ward/bin */
+	char bin_dir[512];	/* holds ward-call; bound at /ward */
 	char err[256];
 	uint64_t mem_bytes, tmp_bytes, time_ms;
 	uint32_t pids, cpu;

@@ -1,0 +1,43 @@
+#!/bin/sh
+# examples/demo.sh -- ward's demo: a well-behaved agent and a prompt-injected
+# one, each in a fresh sandbox, every tool call approved by ward-core; then
+# the audit log, with ALLOWED and BLOCKED lines, and its verification.
+#
+#   make && examples/demo.sh          (as root: sandboxes need it)
+#
+# State goes to $WARD_HOME, or to a fresh temporary folder.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+ward=${WARD:-$here/../build/ward}
+if [ -z "${WARD_HOME:-}" ]; then
+	WARD_HOME=$(mktemp -d /tmp/ward-demo.XXXXXX)
+	rmdir "$WARD_HOME"
+fi
+export WARD_HOME
+[ -e "$WARD_HOME/keys/operator.pub" ] || "$ward" init >/dev/null
+echo "== ward home: $WARD_HOME"
+
+session_of() { sed -n 's/^ward run: session \([0-9a-f]*\) (.*/\1/p' "$1" | head -n 1; }
+log=$WARD_HOME/demo-run.txt
+
+echo
+echo "== 1. a well-behaved agent: summarize notes.txt"
+"$ward" run "$here/summarizer" "Summarize notes.txt into out/summary.md" 2>"$log" || true
+cat "$log" >&2
+echo "-- its result, out/summary.md:"
+cat "$WARD_HOME/work/$(session_of "$log")/out/summary.md"
+
+echo
+echo "== 2. a prompt-injected agent: notes.txt tells it to steal keys"
+"$ward" run "$here/injected" "Write the quarterly summary" 2>"$log" || true
+cat "$log" >&2
+s2=$(session_of "$log")
+
+echo
+echo "== 3. ward audit --session $s2 --filter network"
+"$ward" audit --session "$s2" --filter network 2>/dev/null ||
+	"$ward" audit show 2>/dev/null | grep "net.connect.*ctx=$s2"
+
+echo
+echo "== 4. ward audit verify"
+"$ward" audit verify
