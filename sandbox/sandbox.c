@@ -94,16 +94,12 @@ struct ward_sb {
 	void *idmap_stack;
 };
 
-/* parent -> child, once the id maps are written and the root is ready */
+/* parent -> child, once the id maps are written: the fds (in the table
+ * they share) of this spawn's root, workspace and v1 cgroup leaves */
 struct gmsg {
 	char tag; /* 'G' */
 	int rootfd;
 	int wsfd;
-};
-
-/* parent -> child, once the cgroups are ready */
-struct cmsg_c {
-	char tag; /* 'C' */
 	int tasks_fd[SB_CG_N];
 };
 
@@ -714,9 +710,7 @@ int ward_sb_prepare(const struct ward_sb_config *cfg, struct ward_sb **out,
 		}
 		sb->ws_in_tmp = in_tmp(cfg->workspace);
 	}
-	/* A one-shot sandbox builds its root in ward_sb_run(), while the child
-	 * makes its namespaces; others build it once, here. */
-	if (!cfg->one_shot && build_trees(sb, err, errlen) < 0)
+	if (build_trees(sb, err, errlen) < 0)
 		goto fail;
 	*out = sb;
 	return 0;
@@ -923,6 +917,10 @@ static int child_main(void *arg)
 		_exit(125); /* the parent gave up */
 	cx->rootfd = g.rootfd;
 	cx->wsfd = g.wsfd;
+	struct sb_cg_inst cgi;
+	memset(&cgi, 0, sizeof cgi);
+	for (int i = 0; i < SB_CG_N; i++)
+		cgi.tasks_fd[i] = g.tasks_fd[i];
 
 	/* From here on, files are created as the sandbox user (mapped), in
 	 * file systems of this user namespace. */
@@ -980,8 +978,8 @@ static int child_main(void *arg)
 
 	set_rlimits(sock, cfg);
 
-	/* Landlock now (CAP_SYS_ADMIN in this namespace stands in for
-	 * no_new_privs), while the parent may still be making the cgroups. */
+	/* Landlock (CAP_SYS_ADMIN in this namespace stands in for
+	 * no_new_privs, which comes later). */
 	if (sb->landlock_abi >= 1) {
 		const char *ro[8 + WARD_SB_MAX_BINDS];
 		size_t nro = 0;
@@ -1014,15 +1012,6 @@ static int child_main(void *arg)
 			child_fail(sock, "%s", err);
 	}
 
-	/* The parent made the cgroups meanwhile; their fds are in the shared
-	 * table. */
-	struct cmsg_c c;
-	if (recv(sock, &c, sizeof c, 0) != (ssize_t)sizeof c || c.tag != 'C')
-		_exit(125);
-	struct sb_cg_inst cgi;
-	memset(&cgi, 0, sizeof cgi);
-	for (int i = 0; i < SB_CG_N; i++)
-		cgi.tasks_fd[i] = c.tasks_fd[i];
 	if (sb_cg_enter_self(&cgi) != 0)
 		child_fail(sock, "cannot enter the sandbox cgroups: %s", strerror(errno));
 	/* After entering the cpu cgroup: in the root one, a new session
@@ -1222,6 +1211,11 @@ int ward_sb_run(struct ward_sb *sb, char *const argv[], struct ward_sb_result *r
 		       "(one_shot) and has run; prepare another");
 		return -1;
 	}
+	if (sb->root_fd < 0) {
+		sb_err(err, errlen, "refused: the prepared root is gone; prepare another "
+		       "sandbox");
+		return -1;
+	}
 	sb->runs++;
 
 	struct child_ctx *cx = calloc(1, sizeof *cx);
@@ -1243,10 +1237,15 @@ int ward_sb_run(struct ward_sb *sb, char *const argv[], struct ward_sb_result *r
 	cx->rootfd = -1;
 	cx->wsfd = -1;
 	cx->ws = cfg->workspace;
-	/* This spawn's root and workspace: copies (one call each) of the
-	 * trees built by ward_sb_prepare(); a one-shot sandbox builds them
-	 * after clone and moves them in as they are. */
-	if (!cfg->one_shot) {
+	/* This spawn's root and workspace: the trees built by
+	 * ward_sb_prepare() themselves for a one-shot sandbox, else copies of
+	 * them (one call each). */
+	if (cfg->one_shot) {
+		cx->rootfd = sb->root_fd;
+		cx->wsfd = sb->ws_fd;
+		sb->root_fd = -1;
+		sb->ws_fd = -1;
+	} else {
 		cx->rootfd = open_tree(sb->root_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
 				       AT_EMPTY_PATH | AT_RECURSIVE);
 		if (cx->rootfd < 0) {
@@ -1263,20 +1262,15 @@ int ward_sb_run(struct ward_sb *sb, char *const argv[], struct ward_sb_result *r
 			}
 		}
 	}
-	/* Leaves kept from the last spawn are ready now; v2 leaves are needed
-	 * at clone time (CLONE_INTO_CGROUP); other v1 ones are made while the
-	 * child builds its root. */
-	int cg_ready = 0;
+	/* The cgroup leaves, before clone: v2 ones are needed then
+	 * (CLONE_INTO_CGROUP), and on a busy host a child that finds
+	 * everything ready runs through faster than one that waits for the
+	 * parent.  Leaves kept from the last spawn are ready already. */
 	if (sb->have_spare) {
 		cg = sb->spare;
 		sb->have_spare = 0;
-		cg_ready = 1;
-	} else {
-		for (int i = 0; i < SB_CG_N; i++)
-			if (sb->cg.version[i] == 2)
-				cg_ready = 1;
-		if (cg_ready && sb_cg_create(&sb->cg, cfg, &cg, err, errlen) < 0)
-			goto out;
+	} else if (sb_cg_create(&sb->cg, cfg, &cg, err, errlen) < 0) {
+		goto out;
 	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
 		sb_err(err, errlen, "socketpair: %s", strerror(errno));
@@ -1333,31 +1327,15 @@ int ward_sb_run(struct ward_sb *sb, char *const argv[], struct ward_sb_result *r
 		sb_err(err, errlen, "cannot write the gid map: %s", strerror(errno));
 		goto kill;
 	}
-	if (cfg->one_shot) {
-		if (build_trees(sb, err, errlen) < 0)
-			goto kill;
-		cx->rootfd = sb->root_fd;
-		cx->wsfd = sb->ws_fd;
-		sb->root_fd = -1;
-		sb->ws_fd = -1;
-	}
+	/* Everything the child needs is in the fd table it shares. */
 	struct gmsg gm = { .tag = 'G', .rootfd = cx->rootfd, .wsfd = cx->wsfd };
+	for (int i = 0; i < SB_CG_N; i++)
+		gm.tasks_fd[i] = cg.tasks_fd[i];
 	if (send(sv[0], &gm, sizeof gm, MSG_NOSIGNAL) != (ssize_t)sizeof gm) {
 		sb_err(err, errlen, "the sandbox child died during setup");
 		goto kill;
 	}
-	/* In parallel with the child: the cgroups.  Their fds land in the
-	 * table the child shares. */
-	if (!cg_ready && sb_cg_create(&sb->cg, cfg, &cg, err, errlen) < 0)
-		goto kill;
-	struct cmsg_c cm = { .tag = 'C' };
-	for (int i = 0; i < SB_CG_N; i++)
-		cm.tasks_fd[i] = cg.tasks_fd[i];
-	if (send(sv[0], &cm, sizeof cm, MSG_NOSIGNAL) != (ssize_t)sizeof cm) {
-		sb_err(err, errlen, "the sandbox child died during setup");
-		goto kill;
-	}
-	/* While the child finishes its setup: the leaves of killed wards. */
+	/* While the child sets up: the leaves of killed wards. */
 	if (sb->runs == 1)
 		sb_cg_reap_stale(&sb->cg);
 
