@@ -34,7 +34,6 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -319,52 +318,6 @@ static int seal_tmpfs(int fs, int m)
 	return 0;
 }
 
-/* Small regular files of system_ro[] are copied into the root rather than
- * bound: a mount per file costs more (to make, to copy at each spawn, to
- * tear down) than its bytes.  The copy is taken once per prepared sandbox.
- * Returns 0 when copied (or absent: these paths are optional), 1 when src
- * is not such a file (bind it), -1 on error. */
-#define COPY_MAX (256 << 10)
-
-static int copy_into(int rootfd, const char *src, char *err, size_t errlen)
-{
-	int in = open(src, O_RDONLY | O_CLOEXEC);
-	if (in < 0)
-		return errno == ENOENT ? 0 : 1;
-	struct stat st;
-	if (fstat(in, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > COPY_MAX) {
-		close(in);
-		return 1;
-	}
-	char buf[PATH_MAX];
-	const char *last = NULL;
-	int rc = -1, out = -1;
-	int pfd = walk_create(rootfd, src, 0, buf, sizeof buf, &last);
-	if (pfd >= 0)
-		out = openat(pfd, last, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
-	if (out < 0) {
-		sb_err(err, errlen, "cannot create %s in the new root: %s", src, strerror(errno));
-		goto done;
-	}
-	for (off_t left = st.st_size; left > 0;) {
-		ssize_t n = sendfile(out, in, NULL, (size_t)left);
-		if (n <= 0) {
-			sb_err(err, errlen, "cannot copy %s into the new root: %s", src,
-			       n < 0 ? strerror(errno) : "it shrank");
-			goto done;
-		}
-		left -= n;
-	}
-	rc = 0;
-done:
-	if (out >= 0)
-		close(out);
-	if (pfd >= 0)
-		close(pfd);
-	close(in);
-	return rc;
-}
-
 static int put_file_at(int dfd, const char *rel, const char *text)
 {
 	int fd = openat(dfd, rel, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
@@ -432,7 +385,7 @@ static int build_root(struct ward_sb *sb, char *err, size_t errlen)
 {
 	const struct ward_sb_config *cfg = &sb->cfg;
 	int fs = -1, dev = -1, rc = -1;
-	int root = new_tmpfs("4m", "4096", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, &fs);
+	int root = new_tmpfs("1m", "4096", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, &fs);
 	if (root < 0) {
 		sb_err(err, errlen, "cannot make the root tmpfs: %s", strerror(errno));
 		return -1;
@@ -470,12 +423,9 @@ static int build_root(struct ward_sb *sb, char *err, size_t errlen)
 		       strerror(errno));
 		goto out;
 	}
-	for (size_t i = 0; i < sizeof system_ro / sizeof *system_ro; i++) {
-		int c = copy_into(root, system_ro[i], err, errlen);
-		if (c < 0 || (c > 0 && bind_into(root, system_ro[i], system_ro[i], 1, err,
-						 errlen) != 0))
+	for (size_t i = 0; i < sizeof system_ro / sizeof *system_ro; i++)
+		if (bind_into(root, system_ro[i], system_ro[i], 1, err, errlen) != 0)
 			goto out;
-	}
 	for (size_t i = 0; i < cfg->nbinds; i++)
 		if (bind_into(root, cfg->binds[i].src, cfg->binds[i].dst, 0, err, errlen) != 0)
 			goto out;
