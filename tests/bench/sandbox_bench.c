@@ -9,7 +9,9 @@
  *               --ro-bind / / true` (a read-only root)
  *   unshare    `unshare --user --mount --pid --fork --net --uts --ipc
  *               --cgroup true`
- * Prints p50, p99 and spawns/s for each, then ward's p50 over bwrap's.
+ * Prints p50, p99 and spawns/s for each, every p50 over bwrap's, and
+ * whether ward's (library and CLI) meet the target of issue 4: a p50 of at
+ * most 0.6 of bwrap's, in this same run (PASS/MISS; a figure, not a test).
  *
  * usage: sandbox_bench [ROUNDS [PER_ROUND]]   (default 15 x 20)
  */
@@ -160,26 +162,43 @@ int main(int argc, char **argv)
 	ward_sb_free(sb);
 	(void)rmdir(wsdir);
 
-	double p50[NC] = { 0 };
-	printf("spawn-to-exit of `true`, %d rounds x %d, interleaved\n", rounds, per);
-	printf("  %-9s %9s %9s %10s\n", "", "p50 ms", "p99 ms", "spawns/s");
+	double p50[NC] = { 0 }, p99[NC] = { 0 }, rate[NC] = { 0 };
+	for (int c = 0; c < NC; c++) {
+		if (cnt[c] == 0)
+			continue;
+		qsort(lat[c], cnt[c], sizeof(double), cmp);
+		p50[c] = lat[c][cnt[c] / 2];
+		size_t i99 = (cnt[c] * 99) / 100;
+		p99[c] = lat[c][i99 < cnt[c] ? i99 : cnt[c] - 1];
+		rate[c] = 1000.0 * (double)cnt[c] / total[c];
+	}
+	printf("spawn-to-exit of `true`, every ring on, %d rounds x %d, interleaved\n",
+	       rounds, per);
+	printf("  %-9s %9s %9s %10s %10s\n", "", "p50 ms", "p99 ms", "spawns/s", "p50/bwrap");
 	for (int c = 0; c < NC; c++) {
 		if (cnt[c] == 0) {
 			printf("  %-9s (not installed)\n", names[c]);
 			continue;
 		}
-		qsort(lat[c], cnt[c], sizeof(double), cmp);
-		p50[c] = lat[c][cnt[c] / 2];
-		double p99 = lat[c][(cnt[c] * 99) / 100 < cnt[c] ? (cnt[c] * 99) / 100 : cnt[c] - 1];
-		printf("  %-9s %9.2f %9.2f %10.0f\n", names[c], p50[c], p99,
-		       1000.0 * (double)cnt[c] / total[c]);
+		printf("  %-9s %9.2f %9.2f %10.0f", names[c], p50[c], p99[c], rate[c]);
+		if (p50[BWRAP] > 0)
+			printf(" %10.2f", p50[c] / p50[BWRAP]);
+		printf("\n");
 	}
+	/* The target of issue 4: ward's p50 at most 0.6 of bwrap's, measured
+	 * in this same run.  Reported, not enforced: a benchmark prints
+	 * figures; the machine's load decides them as much as the code. */
 	if (p50[BWRAP] > 0) {
-		printf("  ratio ward-lib/bwrap p50 = %.2f   ward-cli/bwrap p50 = %.2f   "
-		       "(target <= 0.60)\n", p50[WARD_LIB] / p50[BWRAP], p50[WARD_CLI] / p50[BWRAP]);
+		for (int c = WARD_LIB; c <= WARD_CLI; c++) {
+			double r = p50[c] / p50[BWRAP];
+			printf("  target %-9s p50 <= 0.60 x bwrap: %.2f x  %s\n", names[c], r,
+			       r <= 0.60 ? "PASS" : "MISS");
+		}
+	} else {
+		printf("  target p50 <= 0.60 x bwrap: not measured (bwrap is not installed)\n");
 	}
 	if (p50[UNSHARE] > 0)
-		printf("  ratio ward-lib/unshare p50 = %.2f   ward-cli/unshare p50 = %.2f\n",
+		printf("  for scale: ward-lib/unshare p50 = %.2f, ward-cli/unshare p50 = %.2f\n",
 		       p50[WARD_LIB] / p50[UNSHARE], p50[WARD_CLI] / p50[UNSHARE]);
 	return 0;
 }
