@@ -74,6 +74,7 @@ struct tx {
 	char logbuf[512];
 	size_t loglen;
 	char ws[512];
+	char agent_dir[512];		/* bound at /agent; children share it */
 	int wsfd;
 	json_t *mem;			/* staged memory partition */
 	int ctl;			/* control connection waiting, -1 */
@@ -84,7 +85,7 @@ struct tx {
 	/* spawn_child: the parent's request waiting on this child */
 	int wait_parent;
 	json_t *wait_id;
-	char task[1024];
+	char task[2048];
 	uint32_t calls, refusals;
 	time_t started;
 };
@@ -907,14 +908,24 @@ t_spawn(struct tx *t, json_t *id, json_t *args, int *deferred)
 		const char *tool = str_arg(d, "tool"), *scope = str_arg(d, "scope");
 		struct handle *ph = NULL, *chh;
 		struct wb_blk *cb;
-		int k2;
+		int k2, best = -1;
 
-		for (k2 = 0; tool != NULL && k2 < t->nh; k2++)
-			if (strcmp(t->h[k2].tool, tool) == 0) {
-				ph = &t->h[k2];
-				if (scope == NULL || covers(ph, scope))
-					break;
+		/* The parent's handle to delegate from: a delegable one that
+		 * covers the scope asked for, else any delegable one, else any
+		 * (the core then says why not). */
+		for (k2 = 0; tool != NULL && k2 < t->nh; k2++) {
+			struct handle *c = &t->h[k2];
+			int rank;
+
+			if (strcmp(c->tool, tool) != 0)
+				continue;
+			rank = (c->delegate ? 2 : 0) +
+			       (scope == NULL || covers(c, scope) ? 1 : 0);
+			if (ph == NULL || rank > best) {
+				ph = c;
+				best = rank;
 			}
+		}
 		if (ph == NULL) {
 			out = not_granted(t, tool != NULL ? tool : "?",
 					  WARD_OP_TOOL_INVOKE, tool != NULL ?
@@ -986,15 +997,25 @@ t_spawn(struct tx *t, json_t *id, json_t *args, int *deferred)
 	lim.time_ms = 60000;
 	lim.pids = 32;
 	lim.cpu = 100;
+	memcpy(txs[ci].agent_dir, t->agent_dir, sizeof txs[ci].agent_dir);
 	{
-		int dn = open("/dev/null", O_WRONLY | O_CLOEXEC);
-		char agent_dir[600];
+		/* The child's output goes where its parent's goes. */
+		int o = fcntl(jobs[t->job].outfd, F_DUPFD_CLOEXEC, 0);
+		int e = fcntl(jobs[t->job].errfd, F_DUPFD_CLOEXEC, 0);
 
-		snprintf(agent_dir, sizeof agent_dir, "%s/broker/agents/%s", H.home,
-			 t->sid);
-		k = start_agent(ci, argv, argc, access(agent_dir, R_OK) == 0 ?
-				agent_dir : "", dn, dn, &lim, why, sizeof why);
-		close(dn);
+		if (o < 0)
+			o = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		if (e < 0)
+			e = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		k = start_agent(ci, argv, argc, txs[ci].agent_dir, o, e, &lim, why,
+				sizeof why);
+		if (k == 0) {
+			jobs[txs[ci].job].outfd = o;
+			jobs[txs[ci].job].errfd = e;
+		} else {
+			close(o);
+			close(e);
+		}
 	}
 	if (k != 0) {
 		out = tool_err("spawn_failed", 0, 0, "%s", why);
@@ -1606,6 +1627,8 @@ ctl_run(struct ctl *c, json_t *q, int *fds, int nfds)
 		argc++;
 	}
 	snprintf(t->ws, sizeof t->ws, "%s", ws);
+	snprintf(t->agent_dir, sizeof t->agent_dir, "%s",
+		 agent_dir != NULL ? agent_dir : "");
 	snprintf(t->task, sizeof t->task, "%s", task != NULL ? task : "");
 	t->wsfd = open(ws, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (t->wsfd < 0) {
@@ -1639,10 +1662,13 @@ ctl_run(struct ctl *c, json_t *q, int *fds, int nfds)
 	if (lim.time_ms == 0) lim.time_ms = 60000;
 	if (lim.pids == 0) lim.pids = 64;
 	if (lim.cpu == 0) lim.cpu = 100;
-	k = start_agent(i, argv, argc, agent_dir != NULL ? agent_dir : "",
-			fds[0], fds[1], &lim, why, sizeof why);
+	k = start_agent(i, argv, argc, t->agent_dir, fds[0], fds[1], &lim, why,
+			sizeof why);
 	if (k != 0)
 		goto fail;
+	/* Kept for the children this agent may spawn (not polled). */
+	jobs[t->job].outfd = fcntl(fds[0], F_DUPFD_CLOEXEC, 0);
+	jobs[t->job].errfd = fcntl(fds[1], F_DUPFD_CLOEXEC, 0);
 	t->ctl = c->fd;
 	send_ctl(c->fd, json_pack("{s:b, s:s, s:i}", "ok", 1, "session", t->sid,
 		 "handles", t->nh));

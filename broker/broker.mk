@@ -8,7 +8,7 @@ BROKER_COMMON := $(B)/obj/broker/grant.o $(B)/obj/broker/corec.o \
 BROKER_OBJS := $(B)/obj/broker/broker.o $(B)/obj/broker/spawner.o \
 	$(B)/obj/broker/confine.o $(BROKER_COMMON)
 BROKER_CLI_OBJS := $(B)/obj/broker/cmd_run.o $(BROKER_COMMON)
-BROKER_TEST_BINS :=
+BROKER_TEST_BINS := $(B)/tests/broker-core-api
 
 PART_ALL += $(B)/ward-broker $(B)/ward-call $(BROKER_TEST_BINS)
 WARD_CLI_OBJS += $(BROKER_CLI_OBJS)
@@ -19,9 +19,9 @@ $(B)/obj/broker/%.o: ALL_CPPFLAGS += -I$(B)/gen -Icore/srv -Isandbox -Itools -D_
 $(B)/obj/broker/%.o: ALL_CFLAGS += -Wno-format-truncation
 $(B)/obj/tests/broker/%.o: ALL_CPPFLAGS += -I$(B)/gen -Icore/srv -Isandbox -Ibroker -D_GNU_SOURCE
 $(BROKER_OBJS) $(B)/obj/broker/cmd_run.o $(B)/obj/tests/broker/core_api.o \
-	$(B)/obj/tests/broker/bench.o: | $(SRV_GEN_H)
+	$(B)/obj/tests/broker/bench.o: | $(B)/gen/ward/v1/ward.pb-c.h
 
-$(B)/ward-broker: $(BROKER_OBJS) $(SRV_COMMON) $(SANDBOX_LIB) $(LIB)
+$(B)/ward-broker: $(BROKER_OBJS) $(LIB) | $(B)/ward
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(BROKER_OBJS) $(SRV_COMMON) \
 		$(SANDBOX_LIB) $(LIB) $(BROKER_LIBS) $(SRV_LIBS) $(SODIUM_LIBS)
 
@@ -29,17 +29,19 @@ $(B)/ward-broker: $(BROKER_OBJS) $(SRV_COMMON) $(SANDBOX_LIB) $(LIB)
 $(B)/ward-call: $(B)/obj/broker/ward_call.o
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
 
+# core/srv/srv.mk is read after this file: its variables are used in
+# recipes only (expanded late), and its objects are ordered by $(B)/ward.
 $(B)/tests/broker-core-api: $(B)/obj/tests/broker/core_api.o $(BROKER_COMMON) \
-		$(SRV_COMMON) $(LIB)
+		$(LIB) | $(B)/ward
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) \
-		-ljansson $(SRV_LIBS) $(SODIUM_LIBS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(SRV_COMMON) \
+		$(SANDBOX_LIB) $(LIB) -ljansson -lseccomp $(SRV_LIBS) $(SODIUM_LIBS)
 
 $(B)/bench/broker_bench: $(B)/obj/tests/broker/bench.o $(BROKER_COMMON) \
-		$(SRV_COMMON) $(LIB)
+		$(LIB) | $(B)/ward
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) \
-		-ljansson $(SRV_LIBS) $(SODIUM_LIBS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(SRV_COMMON) \
+		$(SANDBOX_LIB) $(LIB) -ljansson -lseccomp $(SRV_LIBS) $(SODIUM_LIBS)
 
 -include $(BROKER_OBJS:.o=.d) $(B)/obj/broker/cmd_run.d $(B)/obj/broker/ward_call.d \
 	$(B)/obj/tests/broker/core_api.d $(B)/obj/tests/broker/bench.d

@@ -467,6 +467,12 @@ cmd_run(int argc, char **argv)
 	}
 	if (agent == NULL || task == NULL)
 		return run_usage(stderr);
+	if (strlen(task) > 2000) {
+		fprintf(stderr, "ward run: the task is %zu bytes; at most 2000 fit "
+			"in $WARD_TASK\n  hint: put it in a file of the workspace "
+			"and name the file in the task\n", strlen(task));
+		return EX_USAGE;
+	}
 	if (home_open(&h, dir, "run") != 0)
 		return EX_HOME;
 	if (stat(agent, &st) == 0 && S_ISDIR(st.st_mode))

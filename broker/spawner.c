@@ -152,7 +152,7 @@ runner(struct sp_msg *m, int *fds, int nfds)
 		cfg.binds[cfg.nbinds].src = m->bin_dir;
 		cfg.binds[cfg.nbinds++].dst = "/ward";
 	}
-	for (k = 0; k < m->nenv && k < 16; k++) {
+	for (k = 0; k < m->nenv && k < 12; k++) {
 		m->env[k][sizeof m->env[k] - 1] = '\0';
 		cfg.env[k] = m->env[k];
 	}

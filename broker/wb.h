@@ -169,7 +169,7 @@ struct sp_msg {
 	uint32_t has_agent_fd;
 	uint32_t argc, nenv;
 	char argv[PF_MAX_ARGV + 48][256];
-	char env[16][320];
+	char env[12][2304];	/* WARD_TASK may be long */
 	char workspace[512];
 	char agent_dir[512];
 	char bin_dir[512];	/* holds ward-call; bound at /ward */

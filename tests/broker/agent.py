@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""The integration suite's agent: it runs the script of actions given as
+JSON in $WARD_TASK and prints one line "R <json>" per action, so that the
+suite (tests/suites/broker-integration) can check what ward answered.
+
+actions:  ["call", tool, {args}]        one tools/call
+          ["list"]                      tools/list
+          ["raw", "line"]               send a raw line, print the reply
+          ["connect", host, port]       a direct network attempt
+          ["until_refused", tool, {args}, seconds]
+                                        call every 0.1 s until refused
+          ["sleep", seconds]
+          ["exit", code]
+"""
+import json
+import os
+import socket
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from wardmcp import Ward, Refused  # noqa: E402
+
+
+def out(obj):
+    print("R " + json.dumps(obj), flush=True)
+
+
+def raw(ward, line):
+    ward.sock.sendall(line.encode() if isinstance(line, str) else line)
+    reply = ward.reader.readline()
+    return json.loads(reply) if reply else None
+
+
+def call(ward, tool, args):
+    try:
+        return {"ok": True, "text": ward.call(tool, **args)}
+    except Refused as e:
+        return {"ok": False, "reason": e.reason, "audit_pos": e.audit_pos, "text": str(e)}
+
+
+def main():
+    ward = Ward()
+    for a in json.loads(os.environ.get("WARD_TASK") or "[]"):
+        if a[0] == "call":
+            out(call(ward, a[1], a[2] if len(a) > 2 else {}))
+        elif a[0] == "list":
+            out({"tools": ward.tools()})
+        elif a[0] == "raw":
+            out(raw(ward, a[1]))
+        elif a[0] == "rawbig":
+            out(raw(ward, b"{" + b" " * a[1] + b"\n"))
+        elif a[0] == "connect":
+            s = socket.socket()
+            s.settimeout(3)
+            try:
+                s.connect((a[1], a[2]))
+                out({"connected": True})
+            except OSError as e:
+                out({"connected": False, "error": e.errno})
+        elif a[0] == "until_refused":
+            end = time.time() + a[3]
+            r = None
+            while time.time() < end:
+                r = call(ward, a[1], a[2])
+                if not r["ok"]:
+                    break
+                time.sleep(0.1)
+            out(r)
+        elif a[0] == "sleep":
+            time.sleep(a[1])
+        elif a[0] == "exit":
+            sys.exit(a[1])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
