@@ -1285,9 +1285,6 @@ int ward_sb_run(struct ward_sb *sb, char *const argv[], struct ward_sb_result *r
 		sb_err(err, errlen, "the sandbox child died during setup");
 		goto kill;
 	}
-	/* While the child sets up: the leaves of killed wards. */
-	if (sb->runs == 1)
-		sb_cg_reap_stale(&sb->cg);
 
 	/* Supervise: setup messages, seccomp notifications, exit, timeout. */
 	uint64_t deadline = cfg->timeout_ms ? t0 + cfg->timeout_ms * 1000000ull : 0;

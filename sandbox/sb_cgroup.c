@@ -461,6 +461,10 @@ int sb_cg_create(const struct sb_cg_host *h, const struct ward_sb_config *cfg,
 	/* v2 peaks cannot be reset for everyone: fresh leaves there. */
 	if (all_v1 && claim_pooled(h, cfg, inst) == 0)
 		return 0;
+	/* Only leaves of this kind can be left behind by a killed ward (the
+	 * pool's are meant to stay), so this is the time to remove those. */
+	if (seq == 0)
+		sb_cg_reap_stale(h);
 	inst_init(inst);
 	char name[64];
 	snprintf(name, sizeof name, "ward-%ld-%u", (long)getpid(), seq++);

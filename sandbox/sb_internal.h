@@ -80,7 +80,8 @@ struct sb_cg_inst {
 
 void sb_cg_detect(struct sb_cg_host *h);
 /* Removes the empty leaves left by ward processes that were killed (not
- * the pool's, which are meant to stay). */
+ * the pool's, which are meant to stay).  sb_cg_create() calls it before it
+ * first makes leaves of its own. */
 void sb_cg_reap_stale(const struct sb_cg_host *h);
 SB_WUR int sb_cg_create(const struct sb_cg_host *h,
 			const struct ward_sb_config *cfg,
