@@ -117,6 +117,12 @@ static struct ctl *ctls[CTL_MAX];
 static volatile sig_atomic_t stopping;
 static char ctl_path[WH_PATH + 32];
 static int verbose, no_confine;
+/* Check the core's Ed25519 signature on every approval before acting on it
+ * (--verify-approvals).  The fields are always checked against the
+ * request.  Off by default for the built-in tools: they run in this
+ * process, which the threat model already assumes may be compromised, and
+ * the check costs about as much as the core's whole decision. */
+static int verify_sigs;
 static char bin_dir[PATH_MAX];	/* ward-call, for the sandboxes */
 static uint64_t n_calls;
 
@@ -307,7 +313,8 @@ approve(struct tx *t, const struct handle *h, unsigned op, const char *res,
 				"%s %s: %s", tool, res, r->detail);
 		return -1;
 	}
-	if (cc_approval_ok(r, core_pk, t->ctx, op, res, d, nonce) != 0) {
+	if (cc_approval_ok(r, verify_sigs ? core_pk : NULL, t->ctx, op, res, d,
+			   nonce) != 0) {
 		t->refusals++;
 		*out = tool_err("bad_approval", r->audit_pos, 1, "%s %s: the "
 				"approval does not verify under the core's key; "
@@ -1883,12 +1890,15 @@ usage(FILE *f)
 {
 	fprintf(f,
 		"usage: ward-broker [--home DIR] [--verbose] [--no-confine]\n"
+		"                   [--verify-approvals]\n"
 		"\n"
 		"The untrusted half of ward: serves agents (MCP over one socket per\n"
 		"sandbox) and asks ward-core to approve every effect.  Listens for\n"
 		"the ward CLI on $WARD_HOME/run/broker.ctl.  'ward run' starts it\n"
 		"when it is not running.  After start-up it confines itself\n"
-		"(Landlock + seccomp); --no-confine skips that (debugging only).\n");
+		"(Landlock + seccomp); --no-confine skips that (debugging only).\n"
+		"--verify-approvals checks the core's signature on each approval\n"
+		"(its fields are always checked against the request).\n");
 	return f == stdout ? 0 : 2;
 }
 
@@ -1908,6 +1918,8 @@ main(int argc, char **argv)
 			verbose = 1;
 		else if (strcmp(argv[i], "--no-confine") == 0)
 			no_confine = 1;
+		else if (strcmp(argv[i], "--verify-approvals") == 0)
+			verify_sigs = 1;
 		else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
 			return usage(stdout);
 		else

@@ -8,7 +8,7 @@ BROKER_COMMON := $(B)/obj/broker/grant.o $(B)/obj/broker/corec.o \
 BROKER_OBJS := $(B)/obj/broker/broker.o $(B)/obj/broker/spawner.o \
 	$(B)/obj/broker/confine.o $(BROKER_COMMON)
 BROKER_CLI_OBJS := $(B)/obj/broker/cmd_run.o $(BROKER_COMMON)
-BROKER_TEST_BINS := $(B)/tests/broker-core-api
+BROKER_TEST_BINS := $(B)/tests/broker-core-api $(B)/bench/broker_bench
 
 PART_ALL += $(B)/ward-broker $(B)/ward-call $(BROKER_TEST_BINS)
 WARD_CLI_OBJS += $(BROKER_CLI_OBJS)

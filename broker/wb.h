@@ -96,8 +96,9 @@ int cc_admin_revoke(const char *url, const uint8_t sk[WARD_SK_BYTES],
 		    struct wb_reply *r) WB_WARN;
 int cc_admin_status(const char *url, const uint8_t sk[WARD_SK_BYTES],
 		    struct wb_reply *r) WB_WARN;
-/* Check an approval's signature under the core's key and that it covers
- * this context, operation, resource, digest and nonce. */
+/* Check that an approval covers this context, operation, resource, digest
+ * and nonce and has not expired, and (core_pk not NULL) its signature
+ * under the core's key. */
 int cc_approval_ok(const struct wb_reply *r, const uint8_t core_pk[32],
 		   const uint8_t ctx[WARD_CTX_BYTES], unsigned op,
 		   const char *res, const uint8_t digest[WARD_ID_BYTES],
