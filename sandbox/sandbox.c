@@ -2,17 +2,18 @@
  * sandbox.c -- spawning into the rings and supervising what runs there.
  *
  * The parent (ward, running as root) does what needs host privilege: the
- * uid/gid maps, an idmapped mount of the workspace, the cgroup leaves, and
- * the seccomp listener.  The child, pid 1 of its own namespaces, builds its
- * root from an explicit list of host paths, pivots into it, drops every
- * privilege, and execs.  They talk over a SOCK_SEQPACKET pair:
+ * read-only root and the idmapped workspace (built once per prepared
+ * sandbox, as detached mount trees), the uid/gid maps, the cgroup leaves,
+ * and the seccomp listener.  The child, pid 1 of its own namespaces, makes
+ * its network and IPC namespaces, mounts a copy of the prepared root with a
+ * fresh /tmp, /proc and the workspace, pivots into it, drops every
+ * privilege, and execs.  They share the fd table until the child's last
+ * setup step, and talk over a SOCK_SEQPACKET pair:
  *
- *   parent -> child  'G'        maps, idmap and cgroups are in place
+ *   parent -> child  'G' <fds>  maps written; root, workspace, cgroup fds
  *   child  -> parent 'L' <fd>   seccomp listener fd number, to take over
- *   parent -> child  'A'        taken
  *   child  -> parent 'E' <text> setup failed (then the child exits 125)
- *   EOF                         the command was exec'd (close-on-exec)
- */
+ *   EOF                         the command was exec'd (close-on-exec) */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
