@@ -37,6 +37,7 @@
 #include "home.h"
 #include "journal.h"
 #include "wb.h"
+#include "sandbox.h"
 
 /* Exit codes shared by run, revoke and policy (docs/cli.md). */
 #define EX_OK 0
@@ -1062,4 +1063,76 @@ ward_audit_query(int argc, char **argv)
 		usleep(300000);
 	}
 	return EX_OK;
+}
+
+/* ---- status: the broker's part ------------------------------------------------ */
+
+int ward_status_broker(const char *home_dir);
+
+/* What 'ward status' adds for the broker and the sandbox: the broker's
+ * pid, its live sessions with their handles, and the host's sandbox
+ * features.  For cmd_status (core/srv/cmd_audit.c) to call after the
+ * core's part.  0, or 1 when the broker is not running. */
+int
+ward_status_broker(const char *home_dir)
+{
+	struct ward_home h;
+	struct ward_sb_probe pr;
+	char err[512];
+	json_t *lst, *sess, *s, *hs, *hh;
+	size_t k, m;
+	int fd, rc = 0;
+
+	if (wh_resolve(&h, home_dir, err, sizeof err) != 0) {
+		fprintf(stderr, "ward status: %s\n", err);
+		return 1;
+	}
+	fd = ctl_connect(&h);
+	if (fd < 0) {
+		printf("broker:         not running (ward run starts it)\n");
+		rc = 1;
+	} else {
+		char buf[4096];
+		size_t blen = 0;
+		json_t *hello = NULL;
+
+		if (ctl_send(fd, json_pack("{s:s}", "op", "hello"), NULL, 0) == 0)
+			hello = ctl_read(fd, buf, sizeof buf, &blen, 5000);
+		close(fd);
+		printf("broker:         running, pid %d, %lld tool calls served\n",
+		       (int)json_integer_value(json_object_get(hello, "pid")),
+		       (long long)json_integer_value(json_object_get(hello, "calls")));
+		json_decref(hello);
+	}
+	lst = broker_list(&h);
+	sess = json_object_get(lst, "sessions");
+	printf("live sessions:  %zu\n", json_array_size(sess));
+	json_array_foreach(sess, k, s) {
+		const char *par = json_string_value(json_object_get(s, "parent"));
+
+		printf("  session %s%s%s: %lld calls, %lld refused\n",
+		       json_string_value(json_object_get(s, "session")),
+		       par != NULL ? " child of " : "", par != NULL ? par : "",
+		       (long long)json_integer_value(json_object_get(s, "calls")),
+		       (long long)json_integer_value(json_object_get(s, "refused")));
+		hs = json_object_get(s, "handles");
+		json_array_foreach(hs, m, hh)
+			printf("    cap %.16s  %-12s %-28s uses %lld\n",
+			       json_string_value(json_object_get(hh, "id")),
+			       json_string_value(json_object_get(hh, "tool")),
+			       json_string_value(json_object_get(hh, "scope")),
+			       (long long)json_integer_value(json_object_get(hh, "uses")));
+	}
+	json_decref(lst);
+	ward_sb_probe_host(&pr, NULL);
+	printf("sandbox:        landlock ABI %d, seccomp filter %s, user "
+	       "notification %s, user namespaces %s, idmapped mounts %s\n",
+	       pr.landlock_abi, pr.seccomp_filter ? "yes" : "NO",
+	       pr.seccomp_notify ? "yes" : "NO", pr.userns ? "yes" : "NO",
+	       pr.idmap ? "yes" : "NO");
+	printf("cgroups:        memory %s, pids %s, cpu %s\n",
+	       pr.cgroup_memory[0] ? pr.cgroup_memory : "none",
+	       pr.cgroup_pids[0] ? pr.cgroup_pids : "none",
+	       pr.cgroup_cpu[0] ? pr.cgroup_cpu : "none");
+	return rc;
 }
