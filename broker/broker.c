@@ -71,6 +71,7 @@ struct tx {
 	size_t inlen;
 	int skipping;			/* discarding an oversized line */
 	int logfd;			/* sandbox BLOCKED reports */
+	int logw;			/* its write end, for exec sandboxes */
 	char logbuf[512];
 	size_t loglen;
 	char ws[512];
@@ -350,6 +351,7 @@ tx_alloc(void)
 			memset(&txs[i], 0, sizeof txs[i]);
 			txs[i].used = 1;
 			txs[i].afd = txs[i].logfd = txs[i].wsfd = -1;
+			txs[i].logw = -1;
 			txs[i].ctl = txs[i].job = txs[i].wait_parent = -1;
 			txs[i].parent = -1;
 			txs[i].mem = json_object();
@@ -485,6 +487,8 @@ tx_end(int i)
 		close(t->afd);
 	if (t->logfd >= 0)
 		close(t->logfd);
+	if (t->logw >= 0)
+		close(t->logw);
 	if (t->wsfd >= 0)
 		close(t->wsfd);
 	free(t->in);
@@ -492,7 +496,7 @@ tx_end(int i)
 	json_decref(t->wait_id);
 	note("session %s ended with %d", t->sid, t->code);
 	memset(t, 0, sizeof *t);
-	t->afd = t->logfd = t->wsfd = t->ctl = -1;
+	t->afd = t->logfd = t->logw = t->wsfd = t->ctl = -1;
 }
 
 /* ---- spawning --------------------------------------------------------------- */
@@ -592,8 +596,8 @@ start_agent(int i, const char *const *argv, int argc, const char *agent_dir,
 	rc = spawn(m, out, err, lp[1], sv[1]);
 	free(m);
 	close(sv[1]);
-	close(lp[1]);
 	if (rc != 0) {
+		close(lp[1]);
 		close(sv[0]);
 		close(lp[0]);
 		job_free(j);
@@ -604,6 +608,7 @@ start_agent(int i, const char *const *argv, int argc, const char *agent_dir,
 	fcntl(lp[0], F_SETFL, O_NONBLOCK);
 	t->afd = sv[0];
 	t->logfd = lp[0];
+	t->logw = lp[1];	/* exec sandboxes report here too */
 	t->job = j;
 	return 0;
 }
@@ -788,16 +793,15 @@ t_exec(struct tx *t, json_t *id, json_t *args, int *deferred)
 		close(po[0]); close(po[1]);
 		return tool_err("io", 0, 0, "pipe: %s", strerror(errno));
 	}
-	if (pipe_cloexec(lp) != 0) {
-		close(po[0]); close(po[1]); close(pe[0]); close(pe[1]);
-		return tool_err("io", 0, 0, "pipe: %s", strerror(errno));
-	}
+	lp[0] = -1;
+	lp[1] = t->logw >= 0 ? fcntl(t->logw, F_DUPFD_CLOEXEC, 0) :
+		open("/dev/null", O_WRONLY | O_CLOEXEC);
 	j = job_alloc(JOB_EXEC, (int)(t - txs));
 	m = calloc(1, sizeof *m);
 	if (j < 0 || m == NULL) {
 		free(m);
 		close(po[0]); close(po[1]); close(pe[0]); close(pe[1]);
-		close(lp[0]); close(lp[1]);
+		close(lp[1]);
 		if (j >= 0)
 			job_free(j);
 		return tool_err("busy", 0, 0, "too many sandboxes at once");
@@ -820,7 +824,6 @@ t_exec(struct tx *t, json_t *id, json_t *args, int *deferred)
 	close(po[1]);
 	close(pe[1]);
 	close(lp[1]);
-	close(lp[0]);
 	if (k != 0) {
 		close(po[0]);
 		close(pe[0]);

@@ -384,7 +384,12 @@ mint_root(struct wb_blk *x, const struct pf_cap *c, const uint8_t op_pk[32],
 	memcpy(b->issuer, op_pk, 32);
 	memcpy(b->holder, holder, 32);
 	memcpy(b->context, ctx, WARD_CTX_BYTES);
-	b->not_before = now - 60;
+	/* Two tool lines can ask for the same kind, rights, scope and uses
+	 * (fs.read and fs.stat of /workspace): their blocks would be one
+	 * block, with one use budget and one revocation.  A block has no
+	 * field that names the tool, so each line's window starts a second
+	 * apart, which makes every line a block of its own. */
+	b->not_before = now - 60 - (uint64_t)c->line;
 	b->not_after = now + c->expires_s;
 	b->max_uses = c->uses;
 	/* The memory of a transaction is its own partition. */
