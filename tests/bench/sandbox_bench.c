@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,12 +40,18 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+/* Each run's stderr, kept to say why a run failed. */
+static int errfd = -1;
+
 static int run_cmd(char *const argv[])
 {
 	pid_t pid;
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	if (errfd >= 0 && ftruncate(errfd, 0) == 0 && lseek(errfd, 0, SEEK_SET) == 0)
+		posix_spawn_file_actions_adddup2(&fa, errfd, 2);
+	else
+		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
 	int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	if (rc != 0)
@@ -53,6 +60,15 @@ static int run_cmd(char *const argv[])
 	if (waitpid(pid, &st, 0) != pid)
 		return -1;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static void print_err(const char *who, int rc)
+{
+	char buf[1024];
+	ssize_t n = errfd >= 0 ? pread(errfd, buf, sizeof buf - 1, 0) : -1;
+	buf[n > 0 ? n : 0] = '\0';
+	fprintf(stderr, "sandbox_bench: %s: `true` failed (status %d)%s%s\n", who, rc,
+		n > 0 ? ": " : "", buf);
 }
 
 static int cmp(const void *a, const void *b)
@@ -87,6 +103,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sandbox_bench: %s not found; run 'make' first\n", ward);
 		return 1;
 	}
+	errfd = memfd_create("sandbox_bench-stderr", MFD_CLOEXEC);
 	int have_bwrap = access("/usr/bin/bwrap", X_OK) == 0;
 	int have_unshare = access("/usr/bin/unshare", X_OK) == 0;
 
@@ -127,8 +144,9 @@ int main(int argc, char **argv)
 			fprintf(stderr, "sandbox_bench: ward-lib: %s\n", err);
 			return 1;
 		}
-		if (run_cmd(cli_argv) != 0) {
-			fprintf(stderr, "sandbox_bench: ward-cli failed\n");
+		int rc = run_cmd(cli_argv);
+		if (rc != 0) {
+			print_err("ward-cli", rc);
 			return 1;
 		}
 	}
@@ -138,7 +156,7 @@ int main(int argc, char **argv)
 				continue;
 			for (int i = 0; i < per; i++) {
 				double t0 = now_ms();
-				int ok;
+				int ok, rc = 0;
 				if (c == WARD_LIB) {
 					struct ward_sb_result res;
 					ok = ward_sb_run(sb, true_argv, &res, err, sizeof err) == 0 &&
@@ -147,11 +165,16 @@ int main(int argc, char **argv)
 				} else {
 					char *const *av = c == WARD_CLI ? cli_argv :
 							  c == BWRAP ? bwrap_argv : unshare_argv;
-					ok = run_cmd(av) == 0;
+					rc = run_cmd(av);
+					ok = rc == 0;
 				}
 				double dt = now_ms() - t0;
 				if (!ok) {
-					fprintf(stderr, "sandbox_bench: %s: `true` failed\n", names[c]);
+					if (c == WARD_LIB)
+						fprintf(stderr, "sandbox_bench: ward-lib: `true` "
+							"failed: %s\n", err);
+					else
+						print_err(names[c], rc);
 					return 1;
 				}
 				lat[c][cnt[c]++] = dt;
