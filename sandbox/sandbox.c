@@ -13,7 +13,8 @@
  *   parent -> child  'G' <fds>  maps written; root, workspace, cgroup fds
  *   child  -> parent 'L' <fd>   seccomp listener fd number, to take over
  *   child  -> parent 'E' <text> setup failed (then the child exits 125)
- *   EOF                         the command was exec'd (close-on-exec) */
+ *   EOF                         the command was exec'd (close-on-exec)
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
