@@ -35,6 +35,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <jansson.h>
+#include <nanomsg/nn.h>
+#include <nanomsg/reqrep.h>
 #include <sodium.h>
 
 #include "wb.h"
@@ -60,6 +62,7 @@ struct handle {
 
 struct tx {
 	int used;
+	uint32_t gen;			/* tells a reused slot from its past */
 	uint8_t ctx[WARD_CTX_BYTES];
 	char sid[2 * WARD_CTX_BYTES + 1];
 	int parent;			/* index, -1 for a root transaction */
@@ -108,6 +111,42 @@ struct ctl {
 	char buf[256 * 1024];
 	size_t len;
 };
+
+/* Approvals in flight: one REQ socket each, so that the core can batch
+ * the requests of many transactions into one group commit.  When every
+ * socket is busy, a call waits for its approval (core_s). */
+#define CS_N 16
+#define CS_TIMEOUT_NS (3000ull * 1000000ull)
+
+struct csock {
+	int s;				/* nanomsg REQ socket, -1 if none */
+	int fd;				/* its NN_RCVFD, for poll */
+	int pend;			/* the pending approval, -1 if idle */
+};
+
+/* An approval asked for; the tool call runs again, from the top, once it
+ * is answered (replay: everything before the approval is a pure function
+ * of the call and the context's handles). */
+struct pend {
+	int used;
+	int tx;
+	uint32_t gen;
+	json_t *id, *args;		/* NULL id: a network report */
+	char tool[WARD_SCOPE_MAX + 1];
+	unsigned op;
+	char res[WARD_SCOPE_MAX + 64];
+	uint8_t d[32];
+	uint64_t nonce;
+	uint64_t sent;
+	int cs;
+	int answered;			/* 0: no answer (core down) */
+	struct wb_reply r;
+};
+
+static struct csock csocks[CS_N];
+static struct pend pends[CS_N];
+static struct pend *replaying;		/* the call being finished */
+static int deferred_now;		/* approve() sent it asynchronously */
 
 static struct ward_home H;
 static uint8_t bk_pk[32], bk_sk[64], core_pk[32];
@@ -290,18 +329,123 @@ digest_of(uint8_t d[32], const char *tool, json_t *args)
 
 /* Ask the core for one effect.  0 when approved (and the approval's
  * signature checked); otherwise *out is the MCP tool error to return. */
+static uint64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void
+cs_open(int k)
+{
+	int s = nn_socket(AF_SP, NN_REQ), max = -1;
+	size_t sz = sizeof csocks[k].fd;
+
+	csocks[k].s = csocks[k].fd = -1;
+	csocks[k].pend = -1;
+	if (s < 0)
+		return;
+	if (nn_setsockopt(s, NN_SOL_SOCKET, NN_RCVMAXSIZE, &max, sizeof max) < 0 ||
+	    nn_connect(s, H.broker_url) < 0 ||
+	    nn_getsockopt(s, NN_SOL_SOCKET, NN_RCVFD, &csocks[k].fd, &sz) < 0) {
+		nn_close(s);
+		return;
+	}
+	csocks[k].s = s;
+}
+
+static void
+cs_reset(int k)
+{
+	if (csocks[k].s >= 0)
+		nn_close(csocks[k].s);
+	cs_open(k);
+}
+
+/* Send the approval request on an idle socket: 0 if sent (the call is
+ * deferred), -1 if every socket is busy (the caller asks synchronously). */
+static int
+approve_async(struct tx *t, const struct handle *h, unsigned op,
+	      const char *res, const char *tool, json_t *args,
+	      const uint8_t d[32], uint64_t nonce, json_t *id)
+{
+	uint8_t buf[8192];
+	struct pend *p;
+	long len;
+	int k;
+
+	for (k = 0; k < CS_N; k++)
+		if (csocks[k].s >= 0 && csocks[k].pend < 0 && !pends[k].used)
+			break;
+	if (k == CS_N)
+		return -1;
+	len = cc_pack_approve(buf, sizeof buf, t->ctx, &h->ch, op, res, d, nonce);
+	if (len < 0 || nn_send(csocks[k].s, buf, (size_t)len, NN_DONTWAIT) < 0)
+		return -1;
+	p = &pends[k];
+	memset(p, 0, sizeof *p);
+	p->used = 1;
+	p->tx = (int)(t - txs);
+	p->gen = t->gen;
+	p->id = id != NULL ? json_incref(id) : NULL;
+	p->args = json_incref(args);
+	snprintf(p->tool, sizeof p->tool, "%s", tool);
+	p->op = op;
+	snprintf(p->res, sizeof p->res, "%s", res);
+	memcpy(p->d, d, 32);
+	p->nonce = nonce;
+	p->sent = mono_ns();
+	p->cs = k;
+	csocks[k].pend = k;
+	return 0;
+}
+
+/* The id of the JSON-RPC call being handled (NULL for a network report):
+ * an asynchronous approval answers it later. */
+static json_t *current_id;
+static int current_is_call;
+
+/* Ask the core for one effect.  0 when approved; otherwise *out is the MCP
+ * tool error to return -- or NULL with deferred_now set, when the request
+ * went out asynchronously and the call will be finished on the answer. */
 static int
 approve(struct tx *t, const struct handle *h, unsigned op, const char *res,
 	const char *tool, json_t *args, json_t **out, struct wb_reply *r)
 {
 	uint8_t d[32];
-	uint64_t nonce = ++t->nonce;
+	uint64_t nonce;
 	int rc;
 
-	digest_of(d, tool, args);
-	rc = cc_approve(core_s, t->ctx, &h->ch, op, res, d, nonce, r);
+	if (replaying != NULL) {
+		/* The answer to what this call asked the first time. */
+		struct pend *p = replaying;
+
+		memcpy(d, p->d, 32);
+		nonce = p->nonce;
+		if (p->op != op || strcmp(p->res, res) != 0) {
+			*out = tool_err("internal", 0, 0, "%s %s: the call changed "
+					"while its approval was pending", tool, res);
+			return -1;
+		}
+		*r = p->r;
+		rc = p->answered ? 0 : -1;
+	} else {
+		nonce = ++t->nonce;
+		digest_of(d, tool, args);
+		if (approve_async(t, h, op, res, tool, args, d, nonce,
+				  current_is_call ? current_id : NULL) == 0) {
+			deferred_now = 1;
+			*out = NULL;
+			return -1;
+		}
+		rc = cc_approve(core_s, t->ctx, &h->ch, op, res, d, nonce, r);
+	}
 	if (rc != 0) {
-		core_reconnect();
+		if (replaying == NULL)
+			core_reconnect();
 		t->refusals++;
 		*out = tool_err("core_unreachable", 0, 0, "%s %s: ward-core did "
 				"not answer; nothing was done (ward fails closed)",
@@ -348,7 +492,10 @@ tx_alloc(void)
 
 	for (i = 0; i < TX_MAX; i++)
 		if (!txs[i].used) {
+			uint32_t g = txs[i].gen;
+
 			memset(&txs[i], 0, sizeof txs[i]);
+			txs[i].gen = g + 1;
 			txs[i].used = 1;
 			txs[i].afd = txs[i].logfd = txs[i].wsfd = -1;
 			txs[i].logw = -1;
@@ -495,7 +642,12 @@ tx_end(int i)
 	json_decref(t->mem);
 	json_decref(t->wait_id);
 	note("session %s ended with %d", t->sid, t->code);
-	memset(t, 0, sizeof *t);
+	{
+		uint32_t g = t->gen;
+
+		memset(t, 0, sizeof *t);
+		t->gen = g;
+	}
 	t->afd = t->logfd = t->logw = t->wsfd = t->ctl = -1;
 }
 
@@ -1138,6 +1290,52 @@ tools_list(struct tx *t)
 	return json_pack("{s:o}", "tools", arr);
 }
 
+/* Run one tool.  NULL with *deferred set: answered later (an approval in
+ * flight, or an exec or spawn_child sandbox running). */
+static json_t *
+dispatch(struct tx *t, json_t *id, const char *name, json_t *args,
+	 int *deferred)
+{
+	json_t *res;
+
+	deferred_now = 0;
+	current_id = id;
+	current_is_call = 1;
+	if (strcmp(name, "fs.read") == 0 || strcmp(name, "fs.write") == 0 ||
+	    strcmp(name, "fs.list") == 0 || strcmp(name, "fs.stat") == 0)
+		res = t_fs(t, name, args);
+	else if (strcmp(name, "echo") == 0)
+		res = t_echo(t, args);
+	else if (strcmp(name, "memory.read") == 0 ||
+		 strcmp(name, "memory.write") == 0)
+		res = t_memory(t, name, args);
+	else if (strcmp(name, "exec") == 0)
+		res = t_exec(t, id, args, deferred);
+	else if (strcmp(name, "spawn_child") == 0)
+		res = t_spawn(t, id, args, deferred);
+	else if (strcmp(name, "log") == 0)
+		res = t_log(t, args);
+	else {
+		/* Not a tool ward serves: still the core's decision, and
+		 * logged, like any other call of an ungranted tool. */
+		char tn[WARD_SCOPE_MAX + 1];
+		size_t i;
+
+		snprintf(tn, sizeof tn, "%s", name);
+		for (i = 0; tn[i] != '\0'; i++)
+			if (tn[i] < 0x21 || tn[i] > 0x7e)
+				tn[i] = '?';
+		res = not_granted(t, tn[0] ? tn : "?", WARD_OP_TOOL_INVOKE,
+				  tn[0] ? tn : "?", args);
+	}
+	current_is_call = 0;
+	current_id = NULL;
+	if (deferred_now)
+		*deferred = 1;
+	deferred_now = 0;
+	return res;
+}
+
 static void
 handle_call(struct tx *t, json_t *id, json_t *params)
 {
@@ -1160,37 +1358,82 @@ handle_call(struct tx *t, json_t *id, json_t *params)
 		json_incref(args);
 	t->calls++;
 	n_calls++;
-	if (strncmp(name, "fs.", 3) == 0 && (strcmp(name, "fs.read") == 0 ||
-	    strcmp(name, "fs.write") == 0 || strcmp(name, "fs.list") == 0 ||
-	    strcmp(name, "fs.stat") == 0))
-		res = t_fs(t, name, args);
-	else if (strcmp(name, "echo") == 0)
-		res = t_echo(t, args);
-	else if (strcmp(name, "memory.read") == 0 ||
-		 strcmp(name, "memory.write") == 0)
-		res = t_memory(t, name, args);
-	else if (strcmp(name, "exec") == 0)
-		res = t_exec(t, id, args, &deferred);
-	else if (strcmp(name, "spawn_child") == 0)
-		res = t_spawn(t, id, args, &deferred);
-	else if (strcmp(name, "log") == 0)
-		res = t_log(t, args);
-	else {
-		/* Not a tool ward serves: still the core's decision, and
-		 * logged, like any other call of an ungranted tool. */
-		char tn[WARD_SCOPE_MAX + 1];
-		size_t i;
-
-		snprintf(tn, sizeof tn, "%s", name);
-		for (i = 0; tn[i] != '\0'; i++)
-			if (tn[i] < 0x21 || tn[i] > 0x7e)
-				tn[i] = '?';
-		res = not_granted(t, tn[0] ? tn : "?", WARD_OP_TOOL_INVOKE,
-				  tn[0] ? tn : "?", args);
-	}
+	res = dispatch(t, id, name, args, &deferred);
 	json_decref(args);
 	if (!deferred)
 		rpc_result(t->afd, id, res);
+}
+
+/* The core answered an approval in flight (or did not, in time): run the
+ * call again with the answer, and reply to the agent. */
+static void
+finish_pend(int k)
+{
+	struct pend *p = &pends[k];
+	struct tx *t = &txs[p->tx];
+	json_t *res;
+	int deferred = 0;
+
+	csocks[p->cs].pend = -1;
+	if (!t->used || t->gen != p->gen) {
+		/* The transaction ended meanwhile: nothing to do or answer. */
+		goto out;
+	}
+	replaying = p;
+	if (p->id == NULL) {
+		/* A network report: the core's decision is all there was. */
+		json_t *o = NULL;
+		struct wb_reply r;
+
+		(void)approve(t, NULL, p->op, p->res, p->tool, p->args, &o, &r);
+		json_decref(o);
+		replaying = NULL;
+		goto out;
+	}
+	res = dispatch(t, p->id, p->tool, p->args, &deferred);
+	replaying = NULL;
+	if (!deferred)
+		rpc_result(t->afd, p->id, res);
+out:
+	json_decref(p->id);
+	json_decref(p->args);
+	memset(p, 0, sizeof *p);
+}
+
+static void
+cs_readable(int k)
+{
+	void *buf = NULL;
+	int n = nn_recv(csocks[k].s, &buf, NN_MSG, NN_DONTWAIT);
+	struct pend *p;
+
+	if (n < 0)
+		return;
+	if (csocks[k].pend < 0) {
+		nn_freemsg(buf);
+		return;
+	}
+	p = &pends[csocks[k].pend];
+	p->answered = cc_parse_reply(buf, (size_t)n, &p->r) == 0;
+	nn_freemsg(buf);
+	finish_pend(csocks[k].pend);
+}
+
+/* Approvals not answered in time: refused (the core is down or stuck). */
+static void
+cs_expire(void)
+{
+	uint64_t now = mono_ns();
+	int k;
+
+	for (k = 0; k < CS_N; k++) {
+		if (csocks[k].pend < 0 || now - pends[csocks[k].pend].sent <
+		    CS_TIMEOUT_NS)
+			continue;
+		pends[csocks[k].pend].answered = 0;
+		finish_pend(csocks[k].pend);
+		cs_reset(k);	/* a late answer must not meet a new request */
+	}
 }
 
 static void
@@ -1366,8 +1609,10 @@ net_report(struct tx *t, const char *line)
 	/* Even an approval changes nothing: the sandbox has no network and
 	 * the connection was already refused.  There is no egress proxy in
 	 * this version. */
+	current_is_call = 0;
 	(void)approve(t, h, WARD_OP_NET_CONNECT, dest, "net.connect", args, &out,
 		      &r);
+	deferred_now = 0;
 	json_decref(out);
 	json_decref(args);
 }
@@ -1948,6 +2193,8 @@ main(int argc, char **argv)
 	core_s = cc_connect(H.broker_url, 3000);
 	if (core_s < 0)
 		die("cannot create a socket to ward-core (%s)", H.broker_url);
+	for (i = 0; i < CS_N; i++)
+		cs_open(i);
 	ctl_listen = listen_ctl();
 	if (!no_confine) {
 		char work[WH_PATH + 16], bdir[WH_PATH + 16];
@@ -1964,11 +2211,16 @@ main(int argc, char **argv)
 	}
 	note("ready on %s", ctl_path);
 	while (!stopping) {
-		struct pollfd pf[1 + 1 + CTL_MAX + 2 * TX_MAX + 2 * JOB_MAX];
+		struct pollfd pf[1 + 1 + CS_N + CTL_MAX + 2 * TX_MAX + 2 * JOB_MAX];
 		int who[sizeof pf / sizeof pf[0]];
 		int n = 0, k;
 
 		pf[n].fd = sp_s; pf[n].events = POLLIN; who[n++] = -1;
+		for (k = 0; k < CS_N; k++)
+			if (csocks[k].s >= 0 && csocks[k].pend >= 0) {
+				pf[n].fd = csocks[k].fd; pf[n].events = POLLIN;
+				who[n++] = 6000 + k;
+			}
 		pf[n].fd = ctl_listen; pf[n].events = POLLIN; who[n++] = -2;
 		for (k = 0; k < CTL_MAX; k++)
 			if (ctls[k] != NULL) {
@@ -1999,7 +2251,7 @@ main(int argc, char **argv)
 				who[n++] = 5000 + k;
 			}
 		}
-		if (poll(pf, (nfds_t)n, 1000) < 0) {
+		if (poll(pf, (nfds_t)n, 250) < 0) {
 			if (errno == EINTR)
 				continue;
 			die("poll: %s", strerror(errno));
@@ -2009,7 +2261,11 @@ main(int argc, char **argv)
 
 			if (pf[k].revents == 0)
 				continue;
-			if (w == -1)
+			if (w >= 6000) {
+				if (csocks[w - 6000].fd == pf[k].fd &&
+				    csocks[w - 6000].pend >= 0)
+					cs_readable(w - 6000);
+			} else if (w == -1)
 				spawner_readable();
 			else if (w == -2)
 				ctl_accept();
@@ -2032,6 +2288,7 @@ main(int argc, char **argv)
 				      &jobs[w - 5000].errlen);
 			}
 		}
+		cs_expire();
 	}
 	/* Stopping: every sandbox dies, every context closes. */
 	for (i = 0; i < TX_MAX; i++)

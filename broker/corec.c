@@ -64,6 +64,18 @@ flatten(const Ward__V1__Reply *p, struct wb_reply *r)
 	}
 }
 
+int
+cc_parse_reply(const uint8_t *buf, size_t len, struct wb_reply *r)
+{
+	Ward__V1__Reply *p = ward__v1__reply__unpack(NULL, len, buf);
+
+	if (p == NULL)
+		return -1;
+	flatten(p, r);
+	ward__v1__reply__free_unpacked(p, NULL);
+	return 0;
+}
+
 static int
 call_bytes(int s, const uint8_t *buf, size_t len, struct wb_reply *r)
 {
@@ -148,6 +160,36 @@ cc_approve(int s, const uint8_t ctx[WARD_CTX_BYTES], const struct wb_chain *ch,
 	q.body_case = WARD__V1__REQUEST__BODY_APPROVE;
 	q.approve = &a;
 	return call(s, &q, r);
+}
+
+long
+cc_pack_approve(uint8_t *buf, size_t cap, const uint8_t ctx[WARD_CTX_BYTES],
+		const struct wb_chain *ch, unsigned op, const char *res,
+		const uint8_t digest[WARD_ID_BYTES], uint64_t nonce)
+{
+	Ward__V1__Request q = WARD__V1__REQUEST__INIT;
+	Ward__V1__Approve a = WARD__V1__APPROVE__INIT;
+	Ward__V1__Chain c;
+	ProtobufCBinaryData slots[WARD_CHAIN_MAX];
+	size_t len;
+
+	chain_pb(&c, slots, ch, NULL);
+	a.context.data = (uint8_t *)ctx;
+	a.context.len = WARD_CTX_BYTES;
+	a.chain = &c;
+	a.op = op;
+	a.resource.data = (uint8_t *)res;
+	a.resource.len = strlen(res);
+	a.digest.data = (uint8_t *)digest;
+	a.digest.len = WARD_ID_BYTES;
+	a.nonce = nonce;
+	q.body_case = WARD__V1__REQUEST__BODY_APPROVE;
+	q.approve = &a;
+	len = ward__v1__request__get_packed_size(&q);
+	if (len > cap)
+		return -1;
+	ward__v1__request__pack(&q, buf);
+	return (long)len;
 }
 
 int

@@ -90,6 +90,14 @@ int cc_close(int s, const uint8_t ctx[WARD_CTX_BYTES],
 int cc_log(int s, const uint8_t ctx[WARD_CTX_BYTES], const char *text,
 	   struct wb_reply *r) WB_WARN;
 int cc_status(int s, struct wb_reply *r) WB_WARN;
+/* The same Approve request as cc_approve, packed for an asynchronous
+ * send (the broker keeps several in flight so that the core's group commit
+ * can batch them); its length, or -1 if it does not fit.  And a Reply
+ * received that way, unpacked: 0, or -1 if it is not one. */
+long cc_pack_approve(uint8_t *buf, size_t cap, const uint8_t ctx[WARD_CTX_BYTES],
+		     const struct wb_chain *ch, unsigned op, const char *res,
+		     const uint8_t digest[WARD_ID_BYTES], uint64_t nonce) WB_WARN;
+int cc_parse_reply(const uint8_t *buf, size_t len, struct wb_reply *r) WB_WARN;
 /* The operator's requests on the admin socket, signed with sk. */
 int cc_admin_revoke(const char *url, const uint8_t sk[WARD_SK_BYTES],
 		    const uint8_t *ctx, const uint8_t *block_id,

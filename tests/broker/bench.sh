@@ -31,6 +31,18 @@ EOP
 	"$root/build/ward" run --quiet "$prof" bench 2>"$prof/err" ||
 		{ cat "$prof/err" >&2; return 1; }
 	"$root/build/bench/broker_bench" core "$n"
+	# Eight transactions at once: the broker keeps their approvals in
+	# flight together, and the core commits them in one batch.
+	m=$((n / 4))
+	sed -i "s/agent $n\$/agent $m/" "$prof/profile.ward"
+	t0=$(date +%s%N)
+	for i in 1 2 3 4 5 6 7 8; do
+		"$root/build/ward" run --quiet "$prof" bench >"$prof/out.$i" 2>&1 &
+	done
+	wait
+	t1=$(date +%s%N)
+	echo "8 transactions at once, $m calls each: $((8 * m * 1000000000 / (t1 - t0))) calls/s in all (including sandbox start-up); per agent:"
+	cat "$prof"/out.* | grep 'tool_call' | sed 's/^/  /'
 	for pid in $(fuser "$WARD_HOME/run/lock" "$WARD_HOME/run/broker.ctl" 2>/dev/null); do
 		kill "$pid" 2>/dev/null || true
 	done
