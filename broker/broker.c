@@ -2181,7 +2181,7 @@ main(int argc, char **argv)
 	load_key();
 	signal(SIGPIPE, SIG_IGN);
 	/* The spawner keeps the rights to build sandboxes; we drop ours. */
-	sp_s = sp_start(&sp_pid);
+	sp_s = sp_start(&sp_pid, H.home, bin_dir);
 	if (sp_s < 0)
 		die("cannot start the spawner: %s", strerror(errno));
 	memset(&sa, 0, sizeof sa);

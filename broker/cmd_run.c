@@ -274,8 +274,12 @@ ensure_running(const struct ward_home *h, const uint8_t sk[64], int *ctl)
 
 /* ---- ward run ---------------------------------------------------------------- */
 
+/* Copy a folder's tree (regular files and folders; links and the rest are
+ * left out).  pub: world-readable (the agent's code, which the sandbox
+ * user reads through a plain bind), else private (the workspace, which
+ * the sandbox sees through an idmapped mount). */
 static int
-copy_tree(int sfd, int dfd, int depth)
+copy_tree(int sfd, int dfd, int depth, int pub)
 {
 	DIR *d;
 	struct dirent *e;
@@ -296,7 +300,7 @@ copy_tree(int sfd, int dfd, int depth)
 		if (S_ISDIR(st.st_mode)) {
 			int s2, d2;
 
-			if (mkdirat(dfd, e->d_name, 0700) != 0)
+			if (mkdirat(dfd, e->d_name, pub ? 0755 : 0700) != 0)
 				return -1;
 			s2 = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY |
 				    O_NOFOLLOW | O_CLOEXEC);
@@ -310,7 +314,7 @@ copy_tree(int sfd, int dfd, int depth)
 				rc = -1;
 				break;
 			}
-			rc = copy_tree(s2, d2, depth + 1);
+			rc = copy_tree(s2, d2, depth + 1, pub);
 			close(d2);
 		} else if (S_ISREG(st.st_mode)) {
 			char buf[65536];
@@ -318,7 +322,8 @@ copy_tree(int sfd, int dfd, int depth)
 			int in = openat(dirfd(d), e->d_name, O_RDONLY | O_NOFOLLOW |
 					O_CLOEXEC);
 			int out = openat(dfd, e->d_name, O_WRONLY | O_CREAT | O_EXCL |
-					 O_NOFOLLOW | O_CLOEXEC, 0600);
+					 O_NOFOLLOW | O_CLOEXEC, !pub ? 0600 :
+					 (st.st_mode & 0111) ? 0755 : 0644);
 
 			while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof buf)) > 0)
 				if (write(out, buf, (size_t)n) != n)
@@ -359,9 +364,40 @@ make_workspace(const struct ward_home *h, const char *sid, const char *seed,
 			close(dfd);
 		return -1;
 	}
-	sfd = copy_tree(sfd, dfd, 0);
+	sfd = copy_tree(sfd, dfd, 0, 0);
 	close(dfd);
 	return sfd;
+}
+
+/* The agent's code, as it is now, in $WARD_HOME/agents/<session>: the
+ * spawner binds nothing else at /agent, so a compromised broker cannot
+ * mount an arbitrary host folder into a sandbox, and the agent cannot be
+ * changed under a running transaction. */
+static int
+copy_agent(const struct ward_home *h, const char *sid, const char *src,
+	   char *out, size_t ol)
+{
+	char top[WH_PATH + 16];
+	int sfd, dfd, rc;
+
+	snprintf(top, sizeof top, "%s/agents", h->home);
+	if (mkdir(top, 0700) != 0 && errno != EEXIST)
+		return -1;
+	snprintf(out, ol, "%s/%s", top, sid);
+	if (mkdir(out, 0755) != 0 || chmod(out, 0755) != 0)
+		return -1;
+	sfd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dfd = open(out, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (sfd < 0 || dfd < 0) {
+		if (sfd >= 0)
+			close(sfd);
+		if (dfd >= 0)
+			close(dfd);
+		return -1;
+	}
+	rc = copy_tree(sfd, dfd, 0, 1);
+	close(dfd);
+	return rc;
 }
 
 static int
@@ -447,6 +483,7 @@ cmd_run(int argc, char **argv)
 	struct pf_profile *p = NULL;
 	uint8_t op_sk[64], op_pk[32], bk_pk[32], ctx[WARD_CTX_BYTES];
 	char err[1024], sid[33], ws[WH_PATH + 64], prof[PATH_MAX + 32];
+	char agent_copy[WH_PATH + 64];
 	const char *dir = NULL, *agent = NULL, *task = NULL;
 	char buf[65536];
 	size_t blen = 0;
@@ -527,6 +564,12 @@ cmd_run(int argc, char **argv)
 		rc = EX_HOME;
 		goto out;
 	}
+	if (copy_agent(&h, sid, p->dir, agent_copy, sizeof agent_copy) != 0) {
+		fprintf(stderr, "ward run: cannot copy the agent %s to %s: %s\n",
+			p->dir, agent_copy, strerror(errno));
+		rc = EX_HOME;
+		goto out;
+	}
 	caps = json_array();
 	for (i = 0; i < p->ncaps; i++) {
 		struct wb_blk x;
@@ -548,7 +591,7 @@ cmd_run(int argc, char **argv)
 		json_array_append_new(argvj, json_string(p->argv[i]));
 	q = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:I, s:I, s:I, s:i, s:i}",
 		      "op", "run", "context", sid, "workspace", ws, "agent_dir",
-		      p->dir, "task", task, "caps", caps, "argv", argvj,
+		      agent_copy, "task", task, "caps", caps, "argv", argvj,
 		      "memory", (json_int_t)p->mem_bytes, "tmp",
 		      (json_int_t)p->tmp_bytes, "time_ms", (json_int_t)p->time_ms,
 		      "pids", (int)p->pids, "cpu", (int)p->cpu);

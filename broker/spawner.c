@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -100,6 +101,21 @@ sp_recv(int s, struct sp_msg *m, int *fds, int *nfds)
 }
 
 static volatile int cancel_flag;
+static char sp_home[4096], sp_bin_dir[4096];
+
+/* path resolves to a folder strictly beneath $WARD_HOME/<sub>. */
+static int
+beneath(const char *path, const char *sub)
+{
+	char real[4096], base[4200];
+	size_t n;
+
+	if (path[0] == '\0' || realpath(path, real) == NULL)
+		return 0;
+	snprintf(base, sizeof base, "%s/%s/", sp_home, sub);
+	n = strlen(base);
+	return strncmp(real, base, n) == 0 && real[n] != '\0';
+}
 
 static void
 on_term(int sig)
@@ -171,6 +187,17 @@ runner(struct sp_msg *m, int *fds, int nfds)
 	argv[k] = NULL;
 	if (k == 0)
 		_exit(125);
+	/* The broker is not trusted to name host folders: a workspace must be
+	 * beneath $WARD_HOME/work, the agent's code beneath $WARD_HOME/agents,
+	 * and ward-call's folder the one found at start-up. */
+	if (!beneath(m->workspace, "work") ||
+	    (m->agent_dir[0] != '\0' && !beneath(m->agent_dir, "agents")) ||
+	    (m->bin_dir[0] != '\0' && strcmp(m->bin_dir, sp_bin_dir) != 0)) {
+		dprintf(2, "ward: the spawner refused a sandbox: workspace %s, "
+			"agent %s, bin %s are not where ward keeps them\n",
+			m->workspace, m->agent_dir, m->bin_dir);
+		_exit(125);
+	}
 	if (ward_sb_prepare(&cfg, &sb, err, sizeof err) != 0 ||
 	    ward_sb_run(sb, argv, &res, err, sizeof err) != 0) {
 		dprintf(2, "ward: the sandbox could not start: %s\n", err);
@@ -286,11 +313,14 @@ spawner(int s)
 }
 
 int
-sp_start(pid_t *pid)
+sp_start(pid_t *pid, const char *home, const char *bin_dir)
 {
 	int sv[2];
 	pid_t p;
 
+	if (realpath(home, sp_home) == NULL)
+		return -1;
+	snprintf(sp_bin_dir, sizeof sp_bin_dir, "%s", bin_dir);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
 		return -1;
 	p = fork();

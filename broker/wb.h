@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "ward.h"
 
@@ -187,8 +188,10 @@ struct sp_msg {
 	uint32_t pids, cpu;
 };
 
-/* Fork the spawner; returns the broker's end of the pair, or -1. */
-int sp_start(pid_t *pid) WB_WARN;
+/* Fork the spawner; returns the broker's end of the pair, or -1.  It
+ * starts sandboxes only over folders beneath home/work (workspace) and
+ * home/agents (the agent's code), with bin_dir as /ward. */
+int sp_start(pid_t *pid, const char *home, const char *bin_dir) WB_WARN;
 /* Send a message with up to 4 fds. */
 int sp_send(int s, const struct sp_msg *m, const int *fds, int nfds) WB_WARN;
 /* Receive one; fds (up to 4) land in fds, *nfds says how many. */
