@@ -43,3 +43,7 @@ echo "== 3. ward audit --session $s2 --filter network"
 echo
 echo "== 4. ward audit verify"
 "$ward" audit verify
+
+echo
+echo "(ward-core and ward-broker keep running for $WARD_HOME; stop them with"
+echo " fuser -k $WARD_HOME/run/lock $WARD_HOME/run/broker.ctl)"
