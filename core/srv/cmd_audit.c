@@ -28,7 +28,11 @@ audit_usage(FILE *f)
 		"        the signed checkpoint file state/audit.ckpt covers.  Any\n"
 		"        edit, deletion, reordering or truncation fails, naming the\n"
 		"        first bad record.  Exit 0 if the log verifies, 1 if not.\n"
-		"show    print every record, one line each, after verifying.\n");
+		"show    print every record, one line each, after verifying.\n"
+		"\n"
+		"       ward audit [--session ID] [--filter KIND] [--json] [--follow]\n"
+		"               query the log (see 'ward audit --json --help'\n"
+		"               for the query options).\n");
 	return f == stdout ? 0 : 2;
 }
 
@@ -49,6 +53,12 @@ show_one(const struct jr_rec *r, void *arg)
 	return 0;
 }
 
+/* The query side of 'ward audit' (--session, --filter, --json, --follow)
+ * lives with the broker (broker/cmd_run.c); weak, so the core's part
+ * builds and works without it. */
+int ward_audit_query(int argc, char **argv) __attribute__((weak));
+int ward_status_broker(const char *home_dir) __attribute__((weak));
+
 int
 cmd_audit(int argc, char **argv)
 {
@@ -61,6 +71,9 @@ cmd_audit(int argc, char **argv)
 	char err[512];
 	int i;
 
+	if (ward_audit_query != NULL && (argc < 2 || (argv[1][0] == '-' &&
+	    strcmp(argv[1], "--help") != 0 && strcmp(argv[1], "-h") != 0)))
+		return ward_audit_query(argc, argv);
 	if (argc < 2)
 		return audit_usage(stderr);
 	sub = argv[1];
@@ -165,6 +178,8 @@ cmd_status(int argc, char **argv)
 		fprintf(stderr, "ward status: no answer from the core on %s "
 			"(is ward-core running?)\n", h.admin_url);
 		free(env);
+		if (ward_status_broker != NULL)
+			(void)ward_status_broker(h.home);
 		return 1;
 	}
 	free(env);
@@ -191,5 +206,7 @@ cmd_status(int argc, char **argv)
 	}
 	ward__v1__reply__free_unpacked(rep, NULL);
 	wc_close(s);
+	if (ward_status_broker != NULL)
+		(void)ward_status_broker(h.home);
 	return rc;
 }
