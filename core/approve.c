@@ -123,24 +123,45 @@ refuse(struct ward_core *c, struct ward_decision *out,
 static int
 op_allowed(const struct ward_block *b, uint8_t op)
 {
+	uint8_t kind, right;
+
+	/* The kind and the right of each operation; comparisons are added,
+	 * not &&-ed, so each case is one branch. */
 	switch (op) {
 	case WARD_OP_TOOL_INVOKE:
-		return b->kind == WARD_KIND_TOOL && b->r_invoke == 1;
+		kind = WARD_KIND_TOOL;
+		right = b->r_invoke;
+		break;
 	case WARD_OP_FS_READ:
-		return b->kind == WARD_KIND_FS && b->r_read == 1;
+		kind = WARD_KIND_FS;
+		right = b->r_read;
+		break;
 	case WARD_OP_FS_WRITE:
-		return b->kind == WARD_KIND_FS && b->r_write == 1;
+		kind = WARD_KIND_FS;
+		right = b->r_write;
+		break;
 	case WARD_OP_NET_CONNECT:
-		return b->kind == WARD_KIND_NET && b->r_invoke == 1;
+		kind = WARD_KIND_NET;
+		right = b->r_invoke;
+		break;
 	case WARD_OP_MEM_READ:
-		return b->kind == WARD_KIND_MEM && b->r_read == 1;
+		kind = WARD_KIND_MEM;
+		right = b->r_read;
+		break;
 	case WARD_OP_MEM_WRITE:
-		return b->kind == WARD_KIND_MEM && b->r_write == 1;
+		kind = WARD_KIND_MEM;
+		right = b->r_write;
+		break;
 	case WARD_OP_SECRET_READ:
-		return b->kind == WARD_KIND_SECRET && b->r_read == 1;
+		kind = WARD_KIND_SECRET;
+		right = b->r_read;
+		break;
 	default:
-		return b->kind == WARD_KIND_EXEC && b->r_invoke == 1;
+		kind = WARD_KIND_EXEC;
+		right = b->r_invoke;
+		break;
 	}
+	return (b->kind == kind) + (right == 1) == 2;
 }
 
 /*@ requires \valid_read(a + (0 .. WARD_CTX_BYTES - 1));

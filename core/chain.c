@@ -259,20 +259,18 @@ id_fresh(const struct ward_chain *ch, uint32_t i)
 	return 1;
 }
 
-int
-ward_chain_verify(struct ward_chain *ch, const struct ward_trust *t,
-		  const struct ward_revset *rv, uint64_t now)
+/* Pass 1, the only writes: decode every link and compute its id. */
+/*@ requires \valid(ch) && 1 <= ch->n <= WARD_CHAIN_MAX;
+    assigns ch->l[0 .. WARD_CHAIN_MAX - 1];
+    ensures 0 <= \result <= WARD_REASON_LAST;
+*/
+static int
+chain_decode(struct ward_chain *ch)
 {
 	uint32_t i;
 	int r;
 
-	if (ch->n == 0)
-		return WARD_E_CHAIN_EMPTY;
-	if (ch->n > WARD_CHAIN_MAX)
-		return WARD_E_CHAIN_TOO_LONG;
-	/* Pass 1, the only writes: decode every link and compute its id. */
 	/*@ loop invariant 0 <= i <= ch->n;
-	    loop invariant trust_ok(t) && revset_ok(rv);
 	    loop assigns i, r, ch->l[0 .. WARD_CHAIN_MAX - 1];
 	    loop variant ch->n - i;
 	*/
@@ -281,7 +279,24 @@ ward_chain_verify(struct ward_chain *ch, const struct ward_trust *t,
 		if (r != WARD_OK)
 			return r;
 	}
-	/* Pass 2, read-only: every rule of every link, the root first. */
+	return WARD_OK;
+}
+
+/* Pass 2, read-only: every rule of every link, the root first. */
+/*@ requires \valid_read(ch) && 1 <= ch->n <= WARD_CHAIN_MAX;
+    requires \valid_read(t) && trust_ok(t);
+    requires \valid_read(rv) && revset_ok(rv);
+    assigns \nothing;
+    ensures \result == WARD_OK ==> chain_valid(ch, t, rv, now);
+    ensures \result != WARD_OK ==> 1 <= \result <= WARD_REASON_LAST;
+*/
+static int
+chain_check(const struct ward_chain *ch, const struct ward_trust *t,
+	    const struct ward_revset *rv, uint64_t now)
+{
+	uint32_t i;
+	int r;
+
 	r = link_own(&ch->l[0], rv, now);
 	if (r != WARD_OK)
 		return r;
@@ -323,4 +338,22 @@ ward_chain_verify(struct ward_chain *ch, const struct ward_trust *t,
 	      ids_differ(ch, k, j);
 	*/
 	return WARD_OK;
+}
+
+int
+ward_chain_verify(struct ward_chain *ch, const struct ward_trust *t,
+		  const struct ward_revset *rv, uint64_t now)
+{
+	int r;
+
+	if (ch->n == 0)
+		return WARD_E_CHAIN_EMPTY;
+	if (ch->n > WARD_CHAIN_MAX)
+		return WARD_E_CHAIN_TOO_LONG;
+	r = chain_decode(ch);
+	if (r != WARD_OK)
+		return r;
+	/*@ assert trust_ok(t); */
+	/*@ assert revset_ok(rv); */
+	return chain_check(ch, t, rv, now);
 }

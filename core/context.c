@@ -276,9 +276,21 @@ ward_nonce_commit(struct ward_contexts *t, uint32_t i, uint64_t n)
 	      k != n % WARD_NONCE_WINDOW ==>
 	        t->c[i].seen[k] == \at(t->c[i].seen[k], Pre);
 	*/
-	/*@ assert self: ctx_win_ok(t, i); */
-	/*@ assert win_others: \forall integer q; 0 <= q < WARD_CTX_MAX && q != i ==>
-	      ctx_win_ok(t, q);
+	/*@ assert pre_win: \forall integer q, k; 0 <= q < WARD_CTX_MAX &&
+	      0 <= k < WARD_NONCE_WINDOW ==>
+	        (\at(t->c[q].seen[k], Pre) % WARD_NONCE_WINDOW == k ||
+	         \at(t->c[q].seen[k], Pre) == 0) &&
+	        \at(t->c[q].seen[k], Pre) <= \at(t->c[q].hi, Pre);
+	*/
+	/*@ assert hi_grew: t->c[i].hi >= \at(t->c[i].hi, Pre) && t->c[i].hi >= n; */
+	/*@ assert others_flat: \forall integer q, k; 0 <= q < WARD_CTX_MAX &&
+	      q != i && 0 <= k < WARD_NONCE_WINDOW ==>
+	        (t->c[q].seen[k] % WARD_NONCE_WINDOW == k || t->c[q].seen[k] == 0) &&
+	        t->c[q].seen[k] <= t->c[q].hi;
+	*/
+	/*@ assert self_flat: \forall integer k; 0 <= k < WARD_NONCE_WINDOW ==>
+	      (t->c[i].seen[k] % WARD_NONCE_WINDOW == k || t->c[i].seen[k] == 0) &&
+	      t->c[i].seen[k] <= t->c[i].hi;
 	*/
 	/*@ assert win_ok: \forall integer q; 0 <= q < WARD_CTX_MAX ==>
 	      ctx_win_ok(t, q);

@@ -213,6 +213,10 @@ ledger_register(struct ward_ledger *l, uint32_t k, const uint8_t *id,
     assigns l->e[k].used, l->e[k].reserved, l->e[k].dirty;
     ensures ledger_ok(l);
     ensures lentry_spent{Pre, Post}(l, k);
+    ensures others: \forall integer q; 0 <= q < WARD_LEDGER_N && q != k ==>
+      l->e[q].dirty == \old(l->e[q].dirty) &&
+      l->e[q].used == \old(l->e[q].used) &&
+      l->e[q].reserved == \old(l->e[q].reserved);
 */
 static void
 ledger_spend_one(struct ward_ledger *l, uint32_t k)
@@ -317,8 +321,10 @@ ward_ledger_consume(struct ward_ledger *l, const uint16_t *slot, uint32_t n)
 	      l->e[slot[0 .. n - 1]].reserved, l->e[slot[0 .. n - 1]].dirty;
 	    loop variant n - i;
 	*/
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		ledger_spend_one(l, slot[i]);
+		/*@ assert this: lentry_spent{Pre, Here}(l, slot[i]); */
+	}
 	return WARD_OK;
 }
 
