@@ -1,0 +1,1524 @@
+/*
+ * gateway.c -- ward mcp: an MCP server on stdio (protocol revision
+ * 2025-11-25) that fronts the upstream MCP servers of a profile, each in
+ * a ward sandbox of its own.  Every tools/call is a capability request
+ * that ward-core approves or refuses (and logs) before it reaches a
+ * server; tool definitions are pinned by hash (gw_pins.c).
+ *
+ * One poll loop: the client on fds 0/1, and per server the pipes to its
+ * stdin/stdout (its stderr is ours).  Ids are rewritten both ways: the
+ * gateway numbers every request it sends, and maps the answers back.
+ * Not part of the verified core.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <jansson.h>
+#include <sodium.h>
+
+#include "gw.h"
+#include "wb.h"
+#include "home.h"
+#include "sandbox.h"
+#include "ward_cli.h"
+
+#define MSG_MAX (64u << 20)	/* longest message, either way */
+#define PROTO_LATEST "2025-11-25"
+
+static const char *const versions[] = {
+	"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05",
+};
+
+/* ---- lines ---------------------------------------------------------------- */
+
+struct rbuf {
+	char *b;
+	size_t len, cap;
+	int skipping;		/* over MSG_MAX: dropping up to the newline */
+	int eof;
+};
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EAGAIN) {
+			struct pollfd pf = { fd, POLLOUT, 0 };
+
+			(void)poll(&pf, 1, 1000);
+			continue;
+		}
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* One message as one line. */
+static int
+send_json(int fd, json_t *m)
+{
+	char *s = json_dumps(m, JSON_COMPACT | JSON_REAL_PRECISION(17));
+	int rc;
+	size_t n;
+
+	if (s == NULL)
+		return -1;
+	n = strlen(s);
+	s[n] = '\n';		/* json_dumps leaves room for the NUL */
+	rc = write_all(fd, s, n + 1);
+	free(s);
+	return rc;
+}
+
+/* Read what is there; 0, or -1 on a read error. */
+static int
+rbuf_fill(struct rbuf *r, int fd)
+{
+	if (r->cap - r->len < 65536) {
+		size_t nc = r->cap ? r->cap * 2 : 1u << 20;
+		char *nb;
+
+		if (nc > MSG_MAX + (1u << 20))
+			nc = MSG_MAX + (1u << 20);
+		if (nc <= r->cap) {
+			r->len = 0;	/* only when skipping */
+			nc = r->cap;
+		}
+		nb = realloc(r->b, nc);
+		if (nb == NULL)
+			return -1;
+		r->b = nb;
+		r->cap = nc;
+	}
+	for (;;) {
+		ssize_t n = read(fd, r->b + r->len, r->cap - r->len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return 0;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			r->eof = 1;
+		r->len += (size_t)n;
+		return 0;
+	}
+}
+
+/* The next complete line (NUL-terminated in place), or NULL.  *toolong is
+ * set when a line over MSG_MAX was dropped. */
+static char *
+rbuf_line(struct rbuf *r, size_t *off, size_t *llen, int *toolong)
+{
+	char *nl;
+	size_t start = *off;
+
+	*toolong = 0;
+	for (;;) {
+		nl = memchr(r->b + *off, '\n', r->len - *off);
+		if (nl == NULL) {
+			if (r->len - start > MSG_MAX) {
+				r->skipping = 1;
+				*toolong = 1;
+				*off = r->len;
+			}
+			return NULL;
+		}
+		*nl = '\0';
+		*llen = (size_t)(nl - (r->b + start));
+		*off = (size_t)(nl - r->b) + 1;
+		if (r->skipping) {
+			r->skipping = 0;
+			start = *off;
+			continue;
+		}
+		if (*llen > MSG_MAX) {
+			*toolong = 1;
+			start = *off;
+			continue;
+		}
+		return r->b + start;
+	}
+}
+
+static void
+rbuf_consume(struct rbuf *r, size_t off)
+{
+	memmove(r->b, r->b + off, r->len - off);
+	r->len -= off;
+}
+
+/* ---- state ---------------------------------------------------------------- */
+
+enum { ST_START, ST_INIT, ST_LISTING, ST_READY, ST_DEAD };
+enum { PK_CALL = 1, PK_INIT, PK_LIST, PK_PING };
+
+struct tool {
+	int srv;
+	char *up_name;		/* the server's name for it */
+	json_t *def;		/* as offered to the client (prefixed name) */
+};
+
+struct upstream {
+	struct gw_server *cfg;
+	pid_t pid;		/* the supervisor (ward_sb_run) */
+	int in, out;		/* its stdin (we write), its stdout (we read) */
+	struct rbuf rb;
+	int state;
+	int64_t next_id;
+	json_t *tools;		/* as listed by the server (all pages) */
+	json_t *listing;	/* pages being collected */
+	int relist;		/* list_changed came during a listing */
+	time_t started;
+	/* capability chains, one per allow line */
+	struct wb_chain ch[GW_MAX_ALLOW];
+};
+
+/* A request the gateway sent upstream. */
+struct pend {
+	int used, kind, srv, cancelled;
+	int64_t up_id;
+	json_t *client_id;	/* PK_CALL: the client's id */
+	json_t *client_tok;	/* its progressToken, or NULL */
+	int64_t tok;		/* the token the server got */
+};
+
+/* A request a server sent the client through us. */
+struct sreq {
+	int used, srv;
+	int64_t gw_id;
+	json_t *up_id;
+};
+
+static struct {
+	struct gw_profile *p;
+	struct ward_home h;
+	struct gw_pins pins;
+	struct upstream up[GW_MAX_SERVERS];
+	int nup;
+	struct pend *pend;
+	size_t npend;
+	struct sreq *sreq;
+	size_t nsreq;
+	int64_t next_tok, next_sreq;
+	struct rbuf in;
+	int out;
+	int client_init;
+	json_t *client_caps;
+	json_t *queued;		/* client requests that wait for start-up */
+	/* the catalog the client sees */
+	struct tool *tools;
+	size_t ntools;
+	/* ward-core */
+	int core_s;
+	int ctx_open;
+	uint8_t ctx[WARD_CTX_BYTES];
+	uint8_t op_sk[64], op_pk[32], hold_pk[32];
+	uint64_t nonce;
+	char bin_dir[PATH_MAX];
+	volatile sig_atomic_t stop;
+} G;
+
+static void __attribute__((format(printf, 1, 2)))
+note(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (getenv("WARD_MCP_QUIET") != NULL)
+		return;
+	fprintf(stderr, "ward mcp: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* ---- messages to the client ------------------------------------------------ */
+
+static void
+to_client(json_t *m)
+{
+	if (send_json(G.out, m) != 0)
+		G.stop = 1;
+	json_decref(m);
+}
+
+static void
+client_result(json_t *id, json_t *result)
+{
+	to_client(json_pack("{s:s, s:O, s:o}", "jsonrpc", "2.0", "id", id,
+			    "result", result));
+}
+
+static void
+client_error(json_t *id, int code, const char *msg)
+{
+	to_client(json_pack("{s:s, s:O, s:{s:i, s:s}}", "jsonrpc", "2.0", "id",
+			    id != NULL ? id : json_null(), "error", "code", code,
+			    "message", msg));
+}
+
+/* A refusal is a tool result with isError, as the broker gives it. */
+static void
+client_refusal(json_t *id, const char *reason, uint64_t pos, const char *fmt, ...)
+{
+	char text[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	client_result(id, json_pack("{s:[{s:s, s:s}], s:b, s:{s:b, s:s, s:I, s:s}}",
+		"content", "type", "text", "text", text, "isError", 1,
+		"structuredContent", "refused", 1, "reason", reason, "audit_pos",
+		(json_int_t)pos, "detail", text));
+}
+
+/* ---- messages to a server ------------------------------------------------- */
+
+static void
+to_server(struct upstream *u, json_t *m)
+{
+	if (u->state == ST_DEAD || u->in < 0) {
+		json_decref(m);
+		return;
+	}
+	if (send_json(u->in, m) != 0) {
+		note("server %s: cannot write to it: %s", u->cfg->name,
+		     strerror(errno));
+		close(u->in);
+		u->in = -1;
+	}
+	json_decref(m);
+}
+
+static struct pend *
+pend_new(int kind, int srv)
+{
+	size_t i;
+
+	for (i = 0; i < G.npend; i++)
+		if (!G.pend[i].used)
+			break;
+	if (i == G.npend) {
+		struct pend *np = realloc(G.pend, (G.npend + 16) * sizeof *np);
+
+		if (np == NULL)
+			return NULL;
+		memset(np + G.npend, 0, 16 * sizeof *np);
+		G.pend = np;
+		G.npend += 16;
+	}
+	memset(&G.pend[i], 0, sizeof G.pend[i]);
+	G.pend[i].used = 1;
+	G.pend[i].kind = kind;
+	G.pend[i].srv = srv;
+	G.pend[i].up_id = ++G.up[srv].next_id;
+	return &G.pend[i];
+}
+
+static void
+pend_free(struct pend *p)
+{
+	json_decref(p->client_id);
+	json_decref(p->client_tok);
+	memset(p, 0, sizeof *p);
+}
+
+static void
+server_request(int srv, int kind, const char *method, json_t *params)
+{
+	struct pend *p = pend_new(kind, srv);
+
+	if (p == NULL) {
+		json_decref(params);
+		return;
+	}
+	to_server(&G.up[srv], json_pack("{s:s, s:I, s:s, s:o}", "jsonrpc", "2.0",
+		  "id", (json_int_t)p->up_id, "method", method, "params", params));
+}
+
+/* ---- ward-core ------------------------------------------------------------ */
+
+static int
+mint(struct wb_chain *ch, const char *scope, uint32_t uses, uint64_t expires,
+     int line)
+{
+	struct ward_block *b = &ch->blk[0].b;
+	uint64_t now = (uint64_t)time(NULL);
+
+	memset(ch, 0, sizeof *ch);
+	ch->n = 1;
+	b->version = WARD_VERSION;
+	b->kind = WARD_KIND_TOOL;
+	b->r_invoke = 1;
+	memcpy(b->issuer, G.op_pk, 32);
+	memcpy(b->holder, G.hold_pk, 32);
+	memcpy(b->context, G.ctx, WARD_CTX_BYTES);
+	/* Distinct windows make each line a block of its own (cmd_run.c). */
+	b->not_before = now - 60 - (uint64_t)line;
+	b->not_after = now + expires;
+	b->max_uses = uses;
+	b->scope_len = (uint16_t)strlen(scope);
+	memcpy(b->scope, scope, b->scope_len);
+	return wb_seal(&ch->blk[0], G.op_sk);
+}
+
+/* The context is opened on first need, so a core that comes up later is
+ * used; until then every call is refused. */
+static int
+core_ready(void)
+{
+	struct wb_reply r;
+
+	if (G.ctx_open)
+		return 0;
+	if (G.core_s < 0)
+		G.core_s = cc_connect(G.h.broker_url, 3000);
+	if (G.core_s < 0)
+		return -1;
+	if (cc_open_ctx(G.core_s, &G.up[0].ch[0], &r) != 0) {
+		cc_disconnect(G.core_s);
+		G.core_s = -1;
+		return -1;
+	}
+	if (r.reason != 0) {
+		note("ward-core refused to open the context: %s (%s)", r.detail,
+		     cc_reason_name(r.reason));
+		return -1;
+	}
+	G.ctx_open = 1;
+	return 0;
+}
+
+static void
+core_lost(void)
+{
+	if (G.core_s >= 0)
+		cc_disconnect(G.core_s);
+	G.core_s = -1;
+	G.ctx_open = 0;
+}
+
+/* An event for the audit log (a call refused before the core was asked). */
+static uint64_t
+core_note(const char *fmt, ...)
+{
+	char text[512];
+	struct wb_reply r;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	if (core_ready() != 0)
+		return 0;
+	if (cc_log(G.core_s, G.ctx, text, &r) != 0) {
+		core_lost();
+		return 0;
+	}
+	return r.reason == 0 ? r.audit_pos : 0;
+}
+
+static void
+digest_of(uint8_t d[32], const char *res, json_t *args)
+{
+	crypto_generichash_state st;
+	char *s = json_dumps(args, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+
+	crypto_generichash_init(&st, NULL, 0, 32);
+	crypto_generichash_update(&st, (const uint8_t *)"ward.v1.mcp", 12);
+	crypto_generichash_update(&st, (const uint8_t *)res, strlen(res) + 1);
+	if (s != NULL)
+		crypto_generichash_update(&st, (const uint8_t *)s, strlen(s));
+	crypto_generichash_final(&st, d, 32);
+	free(s);
+}
+
+static int
+scope_covers(const char *scope, const char *res)
+{
+	size_t n = strlen(scope);
+
+	return strncmp(scope, res, n) == 0 && (res[n] == '\0' || res[n] == '.');
+}
+
+/* 0 approved; -1 refused (the answer is sent). */
+static int
+approve(json_t *id, struct upstream *u, const char *up_name, json_t *args)
+{
+	char res[WARD_SCOPE_MAX + 64];
+	uint8_t d[32];
+	struct wb_reply r;
+	const struct wb_chain *ch = &u->ch[0];
+	uint64_t nonce;
+	int i;
+
+	if ((size_t)snprintf(res, sizeof res, "%s.%s", u->cfg->name, up_name) >
+	    WARD_SCOPE_MAX) {
+		client_refusal(id, "bad_resource", 0, "%s: the tool's name is too "
+			       "long to be a resource", up_name);
+		return -1;
+	}
+	for (i = 0; i < u->cfg->nallow; i++)
+		if (scope_covers(u->cfg->allow[i].scope, res)) {
+			ch = &u->ch[i];
+			break;
+		}
+	digest_of(d, res, args);
+	if (core_ready() != 0) {
+		client_refusal(id, "core_unreachable", 0, "tools/call %s: ward-core "
+			       "did not answer; nothing was done (ward fails "
+			       "closed)", res);
+		return -1;
+	}
+	nonce = ++G.nonce;
+	if (cc_approve(G.core_s, G.ctx, ch, WARD_OP_TOOL_INVOKE, res, d, nonce,
+		       &r) != 0) {
+		core_lost();
+		client_refusal(id, "core_unreachable", 0, "tools/call %s: ward-core "
+			       "did not answer; nothing was done (ward fails "
+			       "closed)", res);
+		return -1;
+	}
+	if (r.reason != 0) {
+		client_refusal(id, cc_reason_name(r.reason), r.audit_pos,
+			       "refused: tools/call %s: %s (reason=%s, audit #%llu)",
+			       res, r.detail, cc_reason_name(r.reason),
+			       (unsigned long long)r.audit_pos);
+		return -1;
+	}
+	if (cc_approval_ok(&r, NULL, G.ctx, WARD_OP_TOOL_INVOKE, res, d,
+			   nonce) != 0) {
+		client_refusal(id, "bad_approval", r.audit_pos, "tools/call %s: "
+			       "the approval does not match the request; nothing "
+			       "was done", res);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the catalog ------------------------------------------------------------ */
+
+static void
+catalog_clear(void)
+{
+	size_t i;
+
+	for (i = 0; i < G.ntools; i++) {
+		free(G.tools[i].up_name);
+		json_decref(G.tools[i].def);
+	}
+	free(G.tools);
+	G.tools = NULL;
+	G.ntools = 0;
+}
+
+/* Rebuild what the client sees: every tool of every live server whose
+ * definition hashes to its approved pin, prefixed "SERVER_". */
+static void
+catalog_build(void)
+{
+	int s;
+	size_t i, n = 0;
+
+	catalog_clear();
+	for (s = 0; s < G.nup; s++)
+		if (G.up[s].tools != NULL)
+			n += json_array_size(G.up[s].tools);
+	G.tools = calloc(n + 1, sizeof *G.tools);
+	if (G.tools == NULL)
+		return;
+	for (s = 0; s < G.nup; s++) {
+		struct upstream *u = &G.up[s];
+		json_t *t;
+
+		if (u->tools == NULL || u->state == ST_DEAD)
+			continue;
+		json_array_foreach(u->tools, i, t) {
+			const char *name = json_string_value(json_object_get(t, "name"));
+			const char *pin;
+			char hex[65], pname[512];
+			char *canon;
+			json_t *def;
+			size_t k;
+
+			if (name == NULL || strpbrk(name, " \t\r\n") != NULL ||
+			    strlen(name) > 400)
+				continue;
+			canon = json_dumps(t, JSON_COMPACT | JSON_SORT_KEYS);
+			if (canon == NULL || gw_tool_hash(hex, canon) != 0) {
+				free(canon);
+				continue;
+			}
+			pin = gw_pin_get(&G.pins, u->cfg->name, name);
+			if (pin == NULL || sodium_memcmp(pin, hex, 64) != 0) {
+				gw_pending_add(&G.pins, u->cfg->name, name, hex, canon);
+				note("quarantined %s %s %s (%s): approve with 'ward "
+				     "mcp approve --profile %s %s %s'", u->cfg->name,
+				     name, hex, pin == NULL ? "new" : "changed",
+				     G.p->path, u->cfg->name, name);
+				free(canon);
+				continue;
+			}
+			free(canon);
+			snprintf(pname, sizeof pname, "%s_%s", u->cfg->name, name);
+			for (k = 0; k < G.ntools; k++)
+				if (strcmp(json_string_value(json_object_get(
+					G.tools[k].def, "name")), pname) == 0)
+					break;
+			if (k != G.ntools)
+				continue;	/* cannot happen: names are unique */
+			def = json_deep_copy(t);
+			json_object_set_new(def, "name", json_string(pname));
+			G.tools[G.ntools].srv = s;
+			G.tools[G.ntools].up_name = strdup(name);
+			G.tools[G.ntools].def = def;
+			G.ntools++;
+		}
+	}
+}
+
+/* ---- upstream servers ------------------------------------------------------ */
+
+static int
+start_server(int idx)
+{
+	struct upstream *u = &G.up[idx];
+	struct gw_server *c = u->cfg;
+	int pin[2], pout[2];
+	pid_t pid;
+
+	if (pipe2(pin, O_CLOEXEC) != 0 || pipe2(pout, O_CLOEXEC) != 0)
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		struct ward_sb_config cfg;
+		struct ward_sb_result res;
+		struct ward_sb *sb = NULL;
+		char err[WARD_SB_ERRLEN], *argv[GW_MAX_ARGV + 2];
+		char bin[PATH_MAX + 16];
+		int i, k, code;
+
+		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() == 1)
+			_exit(125);
+		signal(SIGPIPE, SIG_DFL);
+		if (dup2(pin[0], 0) < 0 || dup2(pout[1], 1) < 0)
+			_exit(125);
+		for (i = 3; i < 1024; i++)
+			if (i != 2)
+				(void)close(i);
+		ward_sb_config_defaults(&cfg);
+		cfg.workspace = c->workspace[0] != '\0' ? c->workspace : NULL;
+		cfg.binds[0].src = G.bin_dir;
+		cfg.binds[0].dst = "/ward";
+		cfg.nbinds = 1;
+		for (k = 0; k < c->nbinds; k++) {
+			cfg.binds[cfg.nbinds].src = c->bind_src[k];
+			cfg.binds[cfg.nbinds].dst = c->bind_dst[k];
+			cfg.nbinds++;
+		}
+		/* Only what the profile declares: nothing of the client's
+		 * environment (its credentials) reaches a server. */
+		cfg.env[cfg.nenv++] = "PATH=/usr/local/bin:/usr/bin:/bin";
+		cfg.env[cfg.nenv++] = "HOME=/tmp";
+		cfg.env[cfg.nenv++] = "LANG=C.UTF-8";
+		for (k = 0; k < c->nenv; k++)
+			cfg.env[cfg.nenv++] = c->env[k];
+		cfg.memory_bytes = c->mem_bytes;
+		cfg.pids_max = c->pids;
+		cfg.cpu_percent = c->cpu;
+		cfg.tmp_bytes = c->tmp_bytes;
+		cfg.timeout_ms = 0;
+		cfg.one_shot = 1;
+		cfg.log_fd = 2;
+		if (ward_sb_prepare(&cfg, &sb, err, sizeof err) != 0) {
+			fprintf(stderr, "ward mcp: server %s: %s\n", c->name, err);
+			_exit(125);
+		}
+		snprintf(bin, sizeof bin, "/ward/ward-mcp-exec");
+		argv[0] = bin;
+		for (k = 0; k < c->argc; k++)
+			argv[k + 1] = c->argv[k];
+		argv[c->argc + 1] = NULL;
+		if (ward_sb_run(sb, argv, &res, err, sizeof err) != 0) {
+			fprintf(stderr, "ward mcp: server %s: %s\n", c->name, err);
+			_exit(125);
+		}
+		code = WIFEXITED(res.wait_status) ? WEXITSTATUS(res.wait_status) :
+		       128 + WTERMSIG(res.wait_status);
+		_exit(code);
+	}
+	close(pin[0]);
+	close(pout[1]);
+	u->pid = pid;
+	u->in = pin[1];
+	u->out = pout[0];
+	(void)fcntl(u->out, F_SETFL, O_NONBLOCK);
+	u->state = ST_INIT;
+	u->started = time(NULL);
+	server_request(idx, PK_INIT, "initialize", json_pack(
+		"{s:s, s:{s:{s:b}}, s:{s:s, s:s}}", "protocolVersion", PROTO_LATEST,
+		"capabilities", "roots", "listChanged", 0,
+		"clientInfo", "name", "ward-mcp", "version", "1"));
+	return 0;
+}
+
+static void
+server_dead(int s, const char *why)
+{
+	struct upstream *u = &G.up[s];
+	size_t i;
+
+	if (u->state == ST_DEAD)
+		return;
+	note("server %s: %s", u->cfg->name, why);
+	u->state = ST_DEAD;
+	if (u->in >= 0)
+		close(u->in);
+	u->in = -1;
+	for (i = 0; i < G.npend; i++) {
+		struct pend *p = &G.pend[i];
+
+		if (!p->used || p->srv != s)
+			continue;
+		if (p->kind == PK_CALL && !p->cancelled)
+			client_error(p->client_id, -32603, "the upstream server "
+				     "exited before it answered");
+		pend_free(p);
+	}
+	catalog_build();
+}
+
+static void
+list_fetch(int s, const char *cursor)
+{
+	json_t *params = json_object();
+
+	if (cursor != NULL)
+		json_object_set_new(params, "cursor", json_string(cursor));
+	server_request(s, PK_LIST, "tools/list", params);
+}
+
+static void flush_queue(void);
+static void client_message(json_t *m);
+
+static int
+all_settled(void)
+{
+	int s;
+
+	for (s = 0; s < G.nup; s++)
+		if (G.up[s].state != ST_READY && G.up[s].state != ST_DEAD)
+			return 0;
+	return 1;
+}
+
+static struct pend *
+pend_by_up(int s, json_t *id)
+{
+	size_t i;
+
+	if (!json_is_integer(id))
+		return NULL;
+	for (i = 0; i < G.npend; i++)
+		if (G.pend[i].used && G.pend[i].srv == s &&
+		    G.pend[i].up_id == json_integer_value(id))
+			return &G.pend[i];
+	return NULL;
+}
+
+static void
+server_response(int s, json_t *m)
+{
+	struct upstream *u = &G.up[s];
+	struct pend *p = pend_by_up(s, json_object_get(m, "id"));
+	json_t *res = json_object_get(m, "result");
+
+	if (p == NULL)
+		return;		/* late (cancelled and freed) or unknown */
+	switch (p->kind) {
+	case PK_CALL:
+		if (!p->cancelled) {
+			/* Intact: result or error, with the client's id. */
+			json_t *o = json_deep_copy(m);
+
+			json_object_set(o, "id", p->client_id);
+			to_client(o);
+		}
+		break;
+	case PK_INIT:
+		if (!json_is_object(res)) {
+			pend_free(p);
+			server_dead(s, "refused to initialize");
+			return;
+		}
+		to_server(u, json_pack("{s:s, s:s}", "jsonrpc", "2.0", "method",
+				       "notifications/initialized"));
+		u->state = ST_LISTING;
+		u->listing = json_array();
+		list_fetch(s, NULL);
+		break;
+	case PK_LIST: {
+		json_t *tl = json_object_get(res, "tools");
+		const char *next = json_string_value(json_object_get(res,
+								     "nextCursor"));
+
+		if (u->listing == NULL)
+			u->listing = json_array();
+		if (json_is_array(tl))
+			json_array_extend(u->listing, tl);
+		if (next != NULL && json_array_size(u->listing) < 100000) {
+			pend_free(p);
+			list_fetch(s, next);
+			return;
+		}
+		json_decref(u->tools);
+		u->tools = u->listing;
+		u->listing = NULL;
+		u->state = ST_READY;
+		catalog_build();
+		if (G.client_init && all_settled() && G.queued == NULL)
+			to_client(json_pack("{s:s, s:s}", "jsonrpc", "2.0", "method",
+					    "notifications/tools/list_changed"));
+		if (u->relist) {
+			u->relist = 0;
+			u->state = ST_LISTING;
+			u->listing = json_array();
+			pend_free(p);
+			list_fetch(s, NULL);
+			return;
+		}
+		break;
+	}
+	default:
+		break;
+	}
+	pend_free(p);
+	flush_queue();
+}
+
+static json_t *
+roots_of(const struct gw_server *c)
+{
+	json_t *a = json_array();
+	int i;
+
+	for (i = 0; i < c->nroots; i++)
+		json_array_append_new(a, json_pack("{s:s}", "uri", c->roots[i]));
+	return json_pack("{s:o}", "roots", a);
+}
+
+static void
+server_message(int s, json_t *m)
+{
+	struct upstream *u = &G.up[s];
+	const char *method = json_string_value(json_object_get(m, "method"));
+	json_t *id = json_object_get(m, "id");
+	json_t *params = json_object_get(m, "params");
+
+	if (method == NULL) {
+		if (id != NULL)
+			server_response(s, m);
+		return;
+	}
+	if (id != NULL) {
+		/* A request of the server's. */
+		if (strcmp(method, "ping") == 0) {
+			to_server(u, json_pack("{s:s, s:O, s:{}}", "jsonrpc", "2.0",
+					       "id", id, "result"));
+		} else if (strcmp(method, "roots/list") == 0) {
+			/* From the profile, never from the client. */
+			to_server(u, json_pack("{s:s, s:O, s:o}", "jsonrpc", "2.0",
+					       "id", id, "result", roots_of(u->cfg)));
+		} else if ((strcmp(method, "sampling/createMessage") == 0 &&
+			    json_object_get(G.client_caps, "sampling") != NULL) ||
+			   (strcmp(method, "elicitation/create") == 0 &&
+			    json_object_get(G.client_caps, "elicitation") != NULL)) {
+			struct sreq *q = NULL;
+			size_t i;
+
+			for (i = 0; i < G.nsreq; i++)
+				if (!G.sreq[i].used)
+					q = &G.sreq[i];
+			if (q == NULL) {
+				struct sreq *nq = realloc(G.sreq, (G.nsreq + 8) *
+							  sizeof *nq);
+				if (nq == NULL)
+					return;
+				memset(nq + G.nsreq, 0, 8 * sizeof *nq);
+				G.sreq = nq;
+				q = &G.sreq[G.nsreq];
+				G.nsreq += 8;
+			}
+			q->used = 1;
+			q->srv = s;
+			q->gw_id = ++G.next_sreq;
+			q->up_id = json_incref(id);
+			{
+				char gid[48];
+
+				snprintf(gid, sizeof gid, "ward-%lld",
+					 (long long)q->gw_id);
+				to_client(json_pack("{s:s, s:s, s:s, s:O*}", "jsonrpc",
+					"2.0", "id", gid, "method", method,
+					"params", params));
+			}
+		} else {
+			to_server(u, json_pack("{s:s, s:O, s:{s:i, s:s}}", "jsonrpc",
+				"2.0", "id", id, "error", "code", -32601, "message",
+				"Method not found"));
+		}
+		return;
+	}
+	/* Notifications. */
+	if (strcmp(method, "notifications/tools/list_changed") == 0) {
+		if (u->state == ST_LISTING) {
+			u->relist = 1;
+		} else if (u->state == ST_READY) {
+			u->state = ST_LISTING;
+			u->listing = json_array();
+			list_fetch(s, NULL);
+		}
+	} else if (strcmp(method, "notifications/progress") == 0) {
+		json_t *tok = json_object_get(params, "progressToken");
+		size_t i;
+
+		for (i = 0; i < G.npend && json_is_integer(tok); i++) {
+			struct pend *p = &G.pend[i];
+
+			if (p->used && p->srv == s && p->kind == PK_CALL &&
+			    !p->cancelled && p->client_tok != NULL &&
+			    p->tok == json_integer_value(tok)) {
+				json_t *o = json_deep_copy(m);
+
+				json_object_set(json_object_get(o, "params"),
+						"progressToken", p->client_tok);
+				to_client(o);
+				break;
+			}
+		}
+	} else if (strcmp(method, "notifications/cancelled") == 0) {
+		/* The server gives up a request it sent the client. */
+		json_t *rid = json_object_get(params, "requestId");
+		size_t i;
+
+		for (i = 0; i < G.nsreq; i++)
+			if (G.sreq[i].used && G.sreq[i].srv == s &&
+			    json_equal(G.sreq[i].up_id, rid)) {
+				char gid[48];
+
+				snprintf(gid, sizeof gid, "ward-%lld",
+					 (long long)G.sreq[i].gw_id);
+				to_client(json_pack("{s:s, s:s, s:{s:s}}", "jsonrpc",
+					"2.0", "method", "notifications/cancelled",
+					"params", "requestId", gid));
+				json_decref(G.sreq[i].up_id);
+				memset(&G.sreq[i], 0, sizeof G.sreq[i]);
+				break;
+			}
+	} else if (strcmp(method, "notifications/message") == 0) {
+		json_t *o = json_deep_copy(m);
+
+		to_client(o);
+	}
+	/* Anything else (resources, prompts: not fronted) is dropped. */
+}
+
+/* ---- the client's side ---------------------------------------------------- */
+
+static void
+do_initialize(json_t *id, json_t *params)
+{
+	const char *want = json_string_value(json_object_get(params,
+							     "protocolVersion"));
+	const char *v = PROTO_LATEST;
+	size_t i;
+
+	if (!json_is_object(params) || want == NULL) {
+		client_error(id, -32602, "initialize: protocolVersion is required");
+		return;
+	}
+	for (i = 0; i < sizeof versions / sizeof versions[0]; i++)
+		if (strcmp(want, versions[i]) == 0)
+			v = versions[i];
+	json_decref(G.client_caps);
+	G.client_caps = json_deep_copy(json_object_get(params, "capabilities"));
+	G.client_init = 1;
+	client_result(id, json_pack("{s:s, s:{s:{s:b}}, s:{s:s, s:s, s:s}, s:s}",
+		"protocolVersion", v, "capabilities", "tools", "listChanged", 1,
+		"serverInfo", "name", "ward-mcp", "title", "ward MCP gateway",
+		"version", "1.0.0", "instructions",
+		"Tools of several MCP servers, each in a ward sandbox; tool names "
+		"are prefixed with the server's name.  Every call is approved "
+		"and logged by ward-core."));
+}
+
+static void
+do_list(json_t *id, json_t *params)
+{
+	json_t *cur = json_object_get(params, "cursor");
+	size_t off = 0, i, end;
+	json_t *arr, *res;
+
+	if (cur != NULL) {
+		const char *c = json_string_value(cur);
+		char *e;
+		unsigned long long v;
+
+		if (c == NULL || strncmp(c, "ward:", 5) != 0 ||
+		    (v = strtoull(c + 5, &e, 10), *e != '\0') || v > G.ntools) {
+			client_error(id, -32602, "tools/list: invalid cursor");
+			return;
+		}
+		off = (size_t)v;
+	}
+	end = off + G.p->page;
+	if (end > G.ntools)
+		end = G.ntools;
+	arr = json_array();
+	for (i = off; i < end; i++)
+		json_array_append(arr, G.tools[i].def);
+	res = json_pack("{s:o}", "tools", arr);
+	if (end < G.ntools) {
+		char c[32];
+
+		snprintf(c, sizeof c, "ward:%zu", end);
+		json_object_set_new(res, "nextCursor", json_string(c));
+	}
+	client_result(id, res);
+}
+
+static void
+do_call(json_t *m, json_t *id, json_t *params)
+{
+	const char *name = json_string_value(json_object_get(params, "name"));
+	json_t *args = json_object_get(params, "arguments");
+	json_t *meta, *fw, *fp;
+	struct upstream *u = NULL;
+	struct pend *p;
+	size_t i;
+	int s;
+
+	(void)m;
+	if (name == NULL || (args != NULL && !json_is_object(args))) {
+		client_error(id, -32602, "tools/call: a name and object arguments "
+			     "are required");
+		return;
+	}
+	(void)gw_pins_reload(&G.pins);
+	for (i = 0; i < G.ntools; i++)
+		if (strcmp(json_string_value(json_object_get(G.tools[i].def,
+							     "name")), name) == 0)
+			break;
+	if (i == G.ntools) {
+		uint64_t pos = core_note("BLOCKED mcp tools/call %.200s "
+					 "reason=unknown_or_quarantined", name);
+
+		client_error(id, -32602, pos != 0 ? "Unknown tool (or quarantined "
+			     "until 'ward mcp approve'); logged" :
+			     "Unknown tool (or quarantined until 'ward mcp "
+			     "approve')");
+		return;
+	}
+	s = G.tools[i].srv;
+	u = &G.up[s];
+	/* Always against the approved hash, at the moment of the call. */
+	{
+		char hex[65], *canon;
+		const char *pin = gw_pin_get(&G.pins, u->cfg->name,
+					     G.tools[i].up_name);
+		json_t *t, *cur = NULL;
+		size_t k;
+
+		json_array_foreach(u->tools, k, t)
+			if (strcmp(json_string_value(json_object_get(t, "name")),
+				   G.tools[i].up_name) == 0)
+				cur = t;
+		canon = cur != NULL ? json_dumps(cur, JSON_COMPACT |
+						 JSON_SORT_KEYS) : NULL;
+		if (canon == NULL || gw_tool_hash(hex, canon) != 0 || pin == NULL ||
+		    sodium_memcmp(pin, hex, 64) != 0) {
+			uint64_t pos = core_note("BLOCKED mcp tools/call %s.%s "
+						 "reason=quarantined", u->cfg->name,
+						 G.tools[i].up_name);
+
+			free(canon);
+			client_refusal(id, "quarantined", pos, "refused: %s: its "
+				       "definition is not the approved one; run "
+				       "'ward mcp approve' (audit #%llu)", name,
+				       (unsigned long long)pos);
+			return;
+		}
+		free(canon);
+	}
+	if (u->state == ST_DEAD) {
+		client_error(id, -32603, "the upstream server is not running");
+		return;
+	}
+	if (approve(id, u, G.tools[i].up_name, args != NULL ? args :
+		    json_object()) != 0)
+		return;
+	p = pend_new(PK_CALL, s);
+	if (p == NULL) {
+		client_error(id, -32603, "out of memory");
+		return;
+	}
+	p->client_id = json_incref(id);
+	fp = json_deep_copy(params);
+	json_object_set_new(fp, "name", json_string(G.tools[i].up_name));
+	meta = json_object_get(fp, "_meta");
+	if (json_is_object(meta) && json_object_get(meta, "progressToken") != NULL) {
+		p->client_tok = json_incref(json_object_get(meta, "progressToken"));
+		p->tok = ++G.next_tok;
+		json_object_set_new(meta, "progressToken", json_integer(p->tok));
+	}
+	fw = json_pack("{s:s, s:I, s:s, s:o}", "jsonrpc", "2.0", "id",
+		       (json_int_t)p->up_id, "method", "tools/call", "params", fp);
+	to_server(u, fw);
+}
+
+static void
+do_cancel(json_t *params)
+{
+	json_t *rid = json_object_get(params, "requestId");
+	size_t i;
+
+	for (i = 0; i < G.npend && rid != NULL; i++) {
+		struct pend *p = &G.pend[i];
+
+		if (p->used && p->kind == PK_CALL && !p->cancelled &&
+		    json_equal(p->client_id, rid)) {
+			json_t *np = json_pack("{s:I}", "requestId",
+					       (json_int_t)p->up_id);
+			json_t *why = json_object_get(params, "reason");
+
+			if (json_is_string(why))
+				json_object_set(np, "reason", why);
+			p->cancelled = 1;	/* its late answer is dropped */
+			to_server(&G.up[p->srv], json_pack("{s:s, s:s, s:o}",
+				  "jsonrpc", "2.0", "method",
+				  "notifications/cancelled", "params", np));
+			return;
+		}
+	}
+}
+
+static void
+client_response(json_t *m)
+{
+	const char *gid = json_string_value(json_object_get(m, "id"));
+	size_t i;
+
+	if (gid == NULL || strncmp(gid, "ward-", 5) != 0)
+		return;
+	for (i = 0; i < G.nsreq; i++) {
+		char b[48];
+
+		if (!G.sreq[i].used)
+			continue;
+		snprintf(b, sizeof b, "ward-%lld", (long long)G.sreq[i].gw_id);
+		if (strcmp(b, gid) == 0) {
+			json_t *o = json_deep_copy(m);
+
+			json_object_set(o, "id", G.sreq[i].up_id);
+			to_server(&G.up[G.sreq[i].srv], o);
+			json_decref(G.sreq[i].up_id);
+			memset(&G.sreq[i], 0, sizeof G.sreq[i]);
+			return;
+		}
+	}
+}
+
+static void
+flush_queue(void)
+{
+	json_t *q = G.queued, *m;
+	size_t i;
+
+	if (q == NULL || !all_settled())
+		return;
+	G.queued = NULL;
+	json_array_foreach(q, i, m)
+		client_message(m);
+	json_decref(q);
+}
+
+static void
+client_message(json_t *m)
+{
+	json_t *id = json_object_get(m, "id");
+	json_t *params = json_object_get(m, "params");
+	json_t *jv = json_object_get(m, "jsonrpc");
+	const char *method = json_string_value(json_object_get(m, "method"));
+
+	if (!json_is_string(jv) || strcmp(json_string_value(jv), "2.0") != 0 ||
+	    (id != NULL && !json_is_string(id) && !json_is_integer(id)) ||
+	    (params != NULL && !json_is_object(params) && !json_is_array(params))) {
+		client_error(json_is_string(id) || json_is_integer(id) ? id : NULL,
+			     -32600, "Invalid Request");
+		return;
+	}
+	if (method == NULL) {
+		if (id != NULL && (json_object_get(m, "result") != NULL ||
+				   json_object_get(m, "error") != NULL))
+			client_response(m);
+		else
+			client_error(id, -32600, "Invalid Request");
+		return;
+	}
+	if (id == NULL) {
+		if (strcmp(method, "notifications/cancelled") == 0)
+			do_cancel(params);
+		return;		/* initialized, roots/list_changed, ...: ours */
+	}
+	if (strcmp(method, "initialize") == 0) {
+		do_initialize(id, params);
+	} else if (strcmp(method, "ping") == 0) {
+		client_result(id, json_object());
+	} else if (strcmp(method, "tools/list") == 0 ||
+		   strcmp(method, "tools/call") == 0) {
+		if (!all_settled()) {
+			if (G.queued == NULL)
+				G.queued = json_array();
+			json_array_append(G.queued, m);
+			return;
+		}
+		if (params != NULL && !json_is_object(params)) {
+			client_error(id, -32602, "Invalid params");
+			return;
+		}
+		if (method[6] == 'l') {
+			if (gw_pins_reload(&G.pins) == 1)
+				catalog_build();
+			do_list(id, params);
+		} else {
+			do_call(m, id, params);
+		}
+	} else {
+		client_error(id, -32601, "Method not found");
+	}
+}
+
+static void
+client_line(const char *line, size_t len)
+{
+	json_error_t e;
+	json_t *m;
+
+	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' '))
+		len--;
+	if (len == 0)
+		return;
+	m = json_loadb(line, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &e);
+	if (m == NULL) {
+		client_error(NULL, -32700, "Parse error");
+		return;
+	}
+	if (json_is_array(m)) {
+		/* Batches were removed from the protocol (2025-06-18). */
+		client_error(NULL, -32600, "Invalid Request: batches are not "
+			     "supported");
+	} else if (!json_is_object(m)) {
+		client_error(NULL, -32600, "Invalid Request");
+	} else {
+		client_message(m);
+	}
+	json_decref(m);
+}
+
+static void
+server_lines(int s)
+{
+	struct upstream *u = &G.up[s];
+	size_t off = 0, len;
+	int toolong;
+	char *line;
+
+	while ((line = rbuf_line(&u->rb, &off, &len, &toolong)) != NULL) {
+		json_t *m = json_loadb(line, len, 0, NULL);
+
+		if (json_is_object(m))
+			server_message(s, m);
+		json_decref(m);
+		if (u->state == ST_DEAD)
+			return;
+	}
+	rbuf_consume(&u->rb, off);
+}
+
+/* ---- start and stop --------------------------------------------------------- */
+
+static void
+shutdown_servers(void)
+{
+	int s, left, i;
+
+	for (s = 0; s < G.nup; s++)
+		if (G.up[s].in >= 0) {
+			close(G.up[s].in);
+			G.up[s].in = -1;
+		}
+	/* Servers exit at the end of their input; give them two seconds. */
+	for (i = 0; i < 200; i++) {
+		left = 0;
+		for (s = 0; s < G.nup; s++)
+			if (G.up[s].pid > 0) {
+				if (waitpid(G.up[s].pid, NULL, WNOHANG) == G.up[s].pid)
+					G.up[s].pid = 0;
+				else
+					left++;
+			}
+		if (left == 0)
+			return;
+		usleep(10000);
+	}
+	/* A supervisor's death takes its sandbox with it (PDEATHSIG). */
+	for (s = 0; s < G.nup; s++)
+		if (G.up[s].pid > 0) {
+			kill(G.up[s].pid, SIGKILL);
+			(void)waitpid(G.up[s].pid, NULL, 0);
+			G.up[s].pid = 0;
+		}
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	G.stop = 1;
+}
+
+static void
+find_bin_dir(void)
+{
+	ssize_t n = readlink("/proc/self/exe", G.bin_dir, sizeof G.bin_dir - 1);
+	char *s;
+
+	if (n <= 0) {
+		snprintf(G.bin_dir, sizeof G.bin_dir, ".");
+		return;
+	}
+	G.bin_dir[n] = '\0';
+	s = strrchr(G.bin_dir, '/');
+	if (s != NULL)
+		*s = '\0';
+}
+
+static int
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: ward mcp --profile FILE [--home DIR]\n"
+		"       ward mcp approve --profile FILE [--home DIR] (--all | SERVER [TOOL])\n"
+		"       ward mcp pending --profile FILE [--home DIR]\n"
+		"\n"
+		"Serves MCP (2025-11-25) on stdin/stdout in front of the servers the\n"
+		"profile declares, each in a ward sandbox.  Their tools appear as\n"
+		"SERVER_TOOL; every tools/call is approved (or refused) and logged by\n"
+		"ward-core; a tool whose definition is new or changed stays\n"
+		"quarantined until 'ward mcp approve'.  See gateway/README.md.\n");
+	return f == stderr ? 2 : 0;
+}
+
+static int
+serve(const char *prof, const char *home_dir)
+{
+	char err[1024];
+	uint8_t hold_sk[64];
+	struct pollfd pf[GW_MAX_SERVERS + 1];
+	int s, i, core_ok;
+
+	if (sodium_init() < 0)
+		return 3;
+	G.p = calloc(1, sizeof *G.p);
+	if (G.p == NULL)
+		return 1;
+	if (gw_profile_load(prof, G.p, err, sizeof err) != 0) {
+		fprintf(stderr, "ward mcp: %s\n", err);
+		return 4;
+	}
+	if (wh_resolve(&G.h, home_dir, err, sizeof err) != 0 ||
+	    wh_read_key(G.h.op_key, G.op_sk, 64, err, sizeof err) != 0) {
+		fprintf(stderr, "ward mcp: %s\n  hint: run 'ward init' (or set "
+			"WARD_HOME)\n", err);
+		return 3;
+	}
+	if (gw_pins_open(&G.pins, G.h.home, G.p->name) != 0) {
+		fprintf(stderr, "ward mcp: cannot read %s: %s\n", G.pins.path,
+			strerror(errno));
+		return 3;
+	}
+	find_bin_dir();
+	snprintf(err, sizeof err, "%s/ward-mcp-exec", G.bin_dir);
+	if (access(err, X_OK) != 0) {
+		fprintf(stderr, "ward mcp: %s is missing: build it with 'make'\n",
+			err);
+		return 3;
+	}
+	crypto_sign_ed25519_sk_to_pk(G.op_pk, G.op_sk);
+	crypto_sign_keypair(G.hold_pk, hold_sk);
+	sodium_memzero(hold_sk, sizeof hold_sk);
+	randombytes_buf(G.ctx, sizeof G.ctx);
+	G.core_s = -1;
+	G.nup = G.p->nservers;
+	for (s = 0; s < G.nup; s++) {
+		struct upstream *u = &G.up[s];
+
+		u->cfg = &G.p->srv[s];
+		u->in = u->out = -1;
+		for (i = 0; i < u->cfg->nallow; i++)
+			if (mint(&u->ch[i], u->cfg->allow[i].scope,
+				 u->cfg->allow[i].uses, u->cfg->allow[i].expires_s,
+				 u->cfg->allow[i].line + 100 * s) != 0) {
+				fprintf(stderr, "ward mcp: cannot sign the capability "
+					"%s\n", u->cfg->allow[i].scope);
+				return 4;
+			}
+	}
+	/* The operator's key is needed for nothing else. */
+	sodium_memzero(G.op_sk, sizeof G.op_sk);
+	core_ok = core_ready() == 0;
+	if (!core_ok)
+		note("ward-core does not answer on %s: every tools/call is "
+		     "refused until it does", G.h.broker_url);
+	{
+		char hx[2 * WARD_CTX_BYTES + 1];
+
+		wb_hex(hx, G.ctx, sizeof G.ctx);
+		note("session %s (ward audit --session %s)", hx, hx);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	G.out = 1;
+	(void)fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK);
+	for (s = 0; s < G.nup; s++)
+		if (start_server(s) != 0)
+			server_dead(s, "could not be started");
+	while (!G.stop) {
+		int n = 0, idx[GW_MAX_SERVERS];
+		time_t now = time(NULL);
+
+		pf[n].fd = 0;
+		pf[n].events = POLLIN;
+		n++;
+		for (s = 0; s < G.nup; s++) {
+			if (G.up[s].state == ST_DEAD || G.up[s].out < 0)
+				continue;
+			if ((G.up[s].state == ST_INIT || G.up[s].state == ST_LISTING)
+			    && now - G.up[s].started > 60) {
+				server_dead(s, "did not finish starting in 60 s");
+				continue;
+			}
+			idx[n - 1] = s;
+			pf[n].fd = G.up[s].out;
+			pf[n].events = POLLIN;
+			n++;
+		}
+		if (poll(pf, (nfds_t)n, 1000) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (i = 1; i < n; i++) {
+			s = idx[i - 1];
+			if (pf[i].revents == 0)
+				continue;
+			if (rbuf_fill(&G.up[s].rb, G.up[s].out) != 0 ||
+			    (G.up[s].rb.eof && G.up[s].rb.len == 0)) {
+				server_dead(s, "exited");
+				continue;
+			}
+			server_lines(s);
+			if (G.up[s].rb.eof) {
+				server_dead(s, "exited");
+			}
+		}
+		flush_queue();
+		if (pf[0].revents != 0) {
+			size_t off = 0, len;
+			int toolong;
+			char *line;
+
+			if (rbuf_fill(&G.in, 0) != 0)
+				break;
+			while ((line = rbuf_line(&G.in, &off, &len, &toolong))
+			       != NULL || toolong) {
+				if (toolong) {
+					client_error(NULL, -32600, "Invalid Request: "
+						     "message too long");
+					if (line == NULL)
+						break;
+				}
+				client_line(line, len);
+			}
+			rbuf_consume(&G.in, off);
+			if (G.in.eof)
+				break;
+		}
+		if (gw_pins_reload(&G.pins) == 1) {
+			catalog_build();
+			if (G.client_init)
+				to_client(json_pack("{s:s, s:s}", "jsonrpc", "2.0",
+					  "method", "notifications/tools/list_changed"));
+		}
+	}
+	shutdown_servers();
+	if (G.ctx_open) {
+		struct wb_reply r;
+
+		if (cc_close(G.core_s, G.ctx, &G.up[0].ch[0], &r) != 0)
+			note("ward-core did not confirm the end of the session");
+	}
+	if (G.core_s >= 0)
+		cc_disconnect(G.core_s);
+	return 0;
+}
+
+int
+cmd_mcp(int argc, char **argv)
+{
+	const char *prof = NULL, *home = NULL;
+	int i;
+
+	if (argc >= 2 && strcmp(argv[1], "approve") == 0)
+		return gw_cmd_approve(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "pending") == 0)
+		return gw_cmd_pending(argc - 1, argv + 1);
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--profile") == 0 && i + 1 < argc)
+			prof = argv[++i];
+		else if (strcmp(argv[i], "--home") == 0 && i + 1 < argc)
+			home = argv[++i];
+		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return usage(stdout);
+		else
+			return usage(stderr);
+	}
+	if (prof == NULL)
+		return usage(stderr);
+	return serve(prof, home);
+}

@@ -1,0 +1,99 @@
+/*
+ * gw.h -- ward mcp, the MCP gateway (untrusted side of ward, not verified).
+ *
+ *   gw_profile.c  the gateway profile language (gateway/README.md)
+ *   gw_pins.c     tool definitions pinned by hash; ward mcp approve/pending
+ *   gateway.c     the MCP server on stdio, the upstream servers in their
+ *                 sandboxes, approvals through ward-core; cmd_mcp()
+ *   mcp_exec.c    ward-mcp-exec: first program in each server's sandbox
+ */
+#ifndef WARD_GW_H
+#define WARD_GW_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "ward.h"
+
+#define GW_WARN __attribute__((warn_unused_result))
+
+#define GW_MAX_SERVERS 16
+#define GW_MAX_ARGV 32
+#define GW_MAX_ENV 32
+#define GW_MAX_BINDS 8
+#define GW_MAX_ROOTS 8
+#define GW_MAX_ALLOW 32
+#define GW_NAME_MAX 32
+
+/* One `allow` line: becomes one root capability (kind tool, invoke) with
+ * scope "SERVER" (every tool) or "SERVER.TOOL". */
+struct gw_allow {
+	char scope[WARD_SCOPE_MAX + 1];
+	uint32_t uses;
+	uint64_t expires_s;
+	int line;
+};
+
+struct gw_server {
+	char name[GW_NAME_MAX];	/* [a-z0-9-]: the prefix of its tools */
+	int argc;
+	char *argv[GW_MAX_ARGV];
+	char workspace[1024];	/* bound read-write at the same path, "" none */
+	int nbinds;
+	char *bind_src[GW_MAX_BINDS], *bind_dst[GW_MAX_BINDS];
+	int nenv;
+	char *env[GW_MAX_ENV];	/* NAME=VALUE, secrets included */
+	int nsecret;		/* how many of env[] are secrets (the last) */
+	int nroots;
+	char *roots[GW_MAX_ROOTS];	/* file:// URIs given to the server */
+	int nallow;
+	struct gw_allow allow[GW_MAX_ALLOW];
+	uint64_t mem_bytes, tmp_bytes;
+	uint32_t pids, cpu;
+};
+
+struct gw_profile {
+	char name[64];
+	char path[1024];
+	unsigned page;		/* tools/list page size */
+	int nservers;
+	struct gw_server srv[GW_MAX_SERVERS];
+};
+
+/* Parse the profile at path.  0, or -1 with "file:line: error: ...\n
+ * hint: ..." in err.  gw_profile_free() frees the strings. */
+int gw_profile_load(const char *path, struct gw_profile *p, char *err,
+		    size_t errlen) GW_WARN;
+void gw_profile_free(struct gw_profile *p);
+
+/* ---- gw_pins.c ---------------------------------------------------------- */
+
+/* The approved hash of each tool, per profile, in
+ * $WARD_HOME/mcp/NAME.pins ("SERVER TOOL HEX" lines), and the definitions
+ * seen but not approved in NAME.pending ("SERVER TOOL HEX JSON"). */
+struct gw_pins {
+	char path[1100], pending[1100];
+	size_t n;
+	struct gw_pin { char srv[GW_NAME_MAX]; char *tool; char hex[65]; } *v;
+	uint64_t stamp;		/* of the file when read (ino, size, mtime) */
+};
+
+int gw_pins_open(struct gw_pins *ps, const char *home, const char *profile_name) GW_WARN;
+/* Reread the pins if the file changed: 1 changed, 0 same, -1 error. */
+int gw_pins_reload(struct gw_pins *ps);
+/* The approved hash of srv/tool, or NULL. */
+const char *gw_pin_get(const struct gw_pins *ps, const char *srv, const char *tool);
+/* Record a definition that waits for approval (once per hash). */
+void gw_pending_add(const struct gw_pins *ps, const char *srv, const char *tool,
+		    const char *hex, const char *json);
+void gw_pins_free(struct gw_pins *ps);
+
+/* The hash of a full tool definition: BLAKE2b-256 over a domain tag and
+ * its canonical JSON (sorted keys, compact), as 64 hex digits. */
+int gw_tool_hash(char hex[65], const char *canonical_json) GW_WARN;
+
+int gw_cmd_approve(int argc, char **argv);
+int gw_cmd_pending(int argc, char **argv);
+
+#endif

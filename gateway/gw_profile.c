@@ -1,0 +1,411 @@
+/*
+ * gw_profile.c -- the gateway profile language: one directive a line,
+ * words separated by blanks, '#' starts a comment.  Lines after
+ * `server NAME` belong to that server.
+ *
+ *   name NAME                    the profile's name (default: file name)
+ *   page N                       tools/list page size (default 100)
+ *   server NAME                  an upstream server; NAME prefixes its tools
+ *     run PROGRAM ARG...         what runs in its sandbox
+ *     workspace DIR              bound read-write at the same path
+ *     bind SRC [DST]             bound read-only (at DST, default SRC)
+ *     env NAME=VALUE             into this server's environment only
+ *     secret NAME FILE           FILE's content, into this server only
+ *     root URI                   answered to the server's roots/list
+ *     allow TOOL|* [uses N] [expires D]   one capability
+ *     limit memory|tmp SIZE | pids N | cpu PERCENT
+ *
+ * Relative paths are relative to the profile's folder.  Not part of the
+ * verified core: a profile only decides what the operator signs.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gw.h"
+#include "sandbox.h"
+
+static int __attribute__((format(printf, 5, 6)))
+perr(char *err, size_t errlen, const char *file, int line, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	snprintf(err, errlen, "%s:%d: error: %s", file, line, msg);
+	return -1;
+}
+
+static int
+name_ok(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n >= GW_NAME_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!(islower((unsigned char)s[i]) || isdigit((unsigned char)s[i]) ||
+		      s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+static int
+parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (s == NULL || !isdigit((unsigned char)s[0]))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+parse_dur(const char *s, uint64_t *secs)
+{
+	char buf[32];
+	size_t n = strlen(s);
+	uint64_t v, mul = 1;
+
+	if (n == 0 || n >= sizeof buf)
+		return -1;
+	memcpy(buf, s, n + 1);
+	switch (buf[n - 1]) {
+	case 's': mul = 1; buf[n - 1] = '\0'; break;
+	case 'm': mul = 60; buf[n - 1] = '\0'; break;
+	case 'h': mul = 3600; buf[n - 1] = '\0'; break;
+	case 'd': mul = 86400; buf[n - 1] = '\0'; break;
+	default: break;
+	}
+	if (parse_u64(buf, 365ull * 86400, &v) != 0 || v * mul > 365ull * 86400 ||
+	    v == 0)
+		return -1;
+	*secs = v * mul;
+	return 0;
+}
+
+static char *
+abspath(const char *dir, const char *p)
+{
+	char buf[PATH_MAX];
+
+	if (p[0] == '/')
+		return strdup(p);
+	snprintf(buf, sizeof buf, "%s/%s", dir, p);
+	return strdup(buf);
+}
+
+static int
+read_secret(const char *path, char **out)
+{
+	FILE *f = fopen(path, "re");
+	char buf[4096];
+	size_t n;
+
+	if (f == NULL)
+		return -1;
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		n--;
+	buf[n] = '\0';
+	*out = strdup(buf);
+	explicit_bzero(buf, sizeof buf);
+	return *out != NULL ? 0 : -1;
+}
+
+int
+gw_profile_load(const char *path, struct gw_profile *p, char *err, size_t errlen)
+{
+	FILE *f;
+	char line[4096], dir[PATH_MAX], *w[64], *s, *sl;
+	int ln = 0, nw, rc = -1, i;
+	struct gw_server *cur = NULL;
+
+	memset(p, 0, sizeof *p);
+	p->page = 100;
+	snprintf(p->path, sizeof p->path, "%s", path);
+	if (realpath(path, dir) == NULL) {
+		snprintf(err, errlen, "%s: %s\n  hint: give the path of a gateway "
+			 "profile (gateway/README.md)", path, strerror(errno));
+		return -1;
+	}
+	sl = strrchr(dir, '/');
+	s = sl != NULL ? sl + 1 : dir;
+	snprintf(p->name, sizeof p->name, "%.*s", (int)strcspn(s, "."), s);
+	if (sl != NULL)
+		*sl = '\0';
+	f = fopen(path, "re");
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof line, f) != NULL) {
+		ln++;
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			perr(err, errlen, path, ln, "line longer than %zu bytes",
+			     sizeof line - 1);
+			goto out;
+		}
+		s = strchr(line, '#');
+		if (s != NULL)
+			*s = '\0';
+		nw = 0;
+		for (s = strtok(line, " \t\r\n"); s != NULL && nw < 64;
+		     s = strtok(NULL, " \t\r\n"))
+			w[nw++] = s;
+		if (nw == 0)
+			continue;
+		if (strcmp(w[0], "name") == 0 && nw == 2) {
+			if (!name_ok(w[1])) {
+				perr(err, errlen, path, ln, "bad name '%s'\n  hint: "
+				     "lower-case letters, digits and '-'", w[1]);
+				goto out;
+			}
+			snprintf(p->name, sizeof p->name, "%s", w[1]);
+		} else if (strcmp(w[0], "page") == 0 && nw == 2) {
+			uint64_t v;
+
+			if (parse_u64(w[1], 10000, &v) != 0 || v == 0) {
+				perr(err, errlen, path, ln, "bad page size\n  hint: "
+				     "page N with N from 1 to 10000");
+				goto out;
+			}
+			p->page = (unsigned)v;
+		} else if (strcmp(w[0], "server") == 0 && nw == 2) {
+			if (!name_ok(w[1])) {
+				perr(err, errlen, path, ln, "bad server name '%s'\n"
+				     "  hint: lower-case letters, digits and '-' (no "
+				     "'_': it separates the prefix from the tool)", w[1]);
+				goto out;
+			}
+			for (i = 0; i < p->nservers; i++)
+				if (strcmp(p->srv[i].name, w[1]) == 0) {
+					perr(err, errlen, path, ln, "server %s is "
+					     "declared twice", w[1]);
+					goto out;
+				}
+			if (p->nservers == GW_MAX_SERVERS) {
+				perr(err, errlen, path, ln, "more than %d servers",
+				     GW_MAX_SERVERS);
+				goto out;
+			}
+			cur = &p->srv[p->nservers++];
+			snprintf(cur->name, sizeof cur->name, "%s", w[1]);
+			cur->mem_bytes = 1024ull << 20;
+			cur->tmp_bytes = 64ull << 20;
+			cur->pids = 128;
+			cur->cpu = 100;
+		} else if (cur == NULL) {
+			perr(err, errlen, path, ln, "'%s' outside a server\n  hint: "
+			     "start the server's block with: server NAME", w[0]);
+			goto out;
+		} else if (strcmp(w[0], "run") == 0 && nw >= 2) {
+			if (cur->argc != 0 || nw - 1 > GW_MAX_ARGV - 1) {
+				perr(err, errlen, path, ln, "one run line per server, "
+				     "at most %d words", GW_MAX_ARGV - 1);
+				goto out;
+			}
+			for (i = 1; i < nw; i++)
+				cur->argv[cur->argc++] = strdup(w[i]);
+		} else if (strcmp(w[0], "workspace") == 0 && nw == 2) {
+			char *a = abspath(dir, w[1]), rp[PATH_MAX];
+
+			if (a == NULL || realpath(a, rp) == NULL) {
+				perr(err, errlen, path, ln, "workspace %s: %s", w[1],
+				     strerror(errno));
+				free(a);
+				goto out;
+			}
+			free(a);
+			snprintf(cur->workspace, sizeof cur->workspace, "%s", rp);
+		} else if (strcmp(w[0], "bind") == 0 && (nw == 2 || nw == 3)) {
+			if (cur->nbinds == GW_MAX_BINDS) {
+				perr(err, errlen, path, ln, "too many binds");
+				goto out;
+			}
+			cur->bind_src[cur->nbinds] = abspath(dir, w[1]);
+			cur->bind_dst[cur->nbinds] = strdup(nw == 3 ? w[2] :
+				cur->bind_src[cur->nbinds]);
+			if (cur->bind_dst[cur->nbinds][0] != '/') {
+				perr(err, errlen, path, ln, "bind destination must "
+				     "be absolute");
+				cur->nbinds++;
+				goto out;
+			}
+			cur->nbinds++;
+		} else if (strcmp(w[0], "env") == 0 && nw == 2 &&
+			   strchr(w[1], '=') != NULL && w[1][0] != '=') {
+			if (cur->nenv >= GW_MAX_ENV - 4 || cur->nsecret != 0) {
+				perr(err, errlen, path, ln, "too many env lines, or "
+				     "an env line after a secret line");
+				goto out;
+			}
+			cur->env[cur->nenv++] = strdup(w[1]);
+		} else if (strcmp(w[0], "secret") == 0 && nw == 3) {
+			char *a = abspath(dir, w[2]), *v = NULL, *e;
+			size_t n;
+
+			if (cur->nenv >= GW_MAX_ENV - 4 || a == NULL ||
+			    read_secret(a, &v) != 0) {
+				perr(err, errlen, path, ln, "cannot read the secret "
+				     "%s from %s: %s", w[1], w[2], strerror(errno));
+				free(a);
+				goto out;
+			}
+			free(a);
+			n = strlen(w[1]) + strlen(v) + 2;
+			e = malloc(n);
+			if (e == NULL) {
+				free(v);
+				goto out;
+			}
+			snprintf(e, n, "%s=%s", w[1], v);
+			explicit_bzero(v, strlen(v));
+			free(v);
+			cur->env[cur->nenv++] = e;
+			cur->nsecret++;
+		} else if (strcmp(w[0], "root") == 0 && nw == 2) {
+			if (cur->nroots == GW_MAX_ROOTS ||
+			    strncmp(w[1], "file:///", 8) != 0) {
+				perr(err, errlen, path, ln, "bad root '%s'\n  hint: "
+				     "root file:///absolute/path", w[1]);
+				goto out;
+			}
+			cur->roots[cur->nroots++] = strdup(w[1]);
+		} else if (strcmp(w[0], "allow") == 0 && nw >= 2) {
+			struct gw_allow *a;
+			int k;
+
+			if (cur->nallow == GW_MAX_ALLOW) {
+				perr(err, errlen, path, ln, "too many allow lines");
+				goto out;
+			}
+			a = &cur->allow[cur->nallow];
+			{
+				char nm[GW_NAME_MAX];
+
+				memcpy(nm, cur->name, sizeof nm);
+				if (strcmp(w[1], "*") == 0)
+					snprintf(a->scope, sizeof a->scope, "%s", nm);
+				else if (strlen(nm) + 1 + strlen(w[1]) > WARD_SCOPE_MAX)
+					a->scope[0] = '\0';
+				else
+					snprintf(a->scope, sizeof a->scope, "%s.%s", nm,
+						 w[1]);
+			}
+			if (a->scope[0] == '\0') {
+				perr(err, errlen, path, ln, "tool name too long");
+				goto out;
+			}
+			a->uses = 1000000;
+			a->expires_s = 86400;
+			a->line = ln;
+			for (k = 2; k + 1 < nw; k += 2) {
+				uint64_t v;
+
+				if (strcmp(w[k], "uses") == 0 &&
+				    parse_u64(w[k + 1], 1000000, &v) == 0 && v > 0)
+					a->uses = (uint32_t)v;
+				else if (strcmp(w[k], "expires") == 0 &&
+					 parse_dur(w[k + 1], &v) == 0)
+					a->expires_s = v;
+				else
+					break;
+			}
+			if (k != nw) {
+				perr(err, errlen, path, ln, "bad allow line\n  hint: "
+				     "allow TOOL|* [uses N] [expires 30s|10m|2h|1d]");
+				goto out;
+			}
+			cur->nallow++;
+		} else if (strcmp(w[0], "limit") == 0 && nw == 3) {
+			uint64_t v;
+
+			if ((strcmp(w[1], "memory") == 0 || strcmp(w[1], "tmp") == 0) &&
+			    ward_sb_parse_size(w[2], &v) == 0) {
+				if (w[1][0] == 'm')
+					cur->mem_bytes = v;
+				else
+					cur->tmp_bytes = v;
+			} else if (strcmp(w[1], "pids") == 0 &&
+				   parse_u64(w[2], 4096, &v) == 0 && v > 0) {
+				cur->pids = (uint32_t)v;
+			} else if (strcmp(w[1], "cpu") == 0 &&
+				   parse_u64(w[2], 1600, &v) == 0 && v > 0) {
+				cur->cpu = (uint32_t)v;
+			} else {
+				perr(err, errlen, path, ln, "bad limit\n  hint: limit "
+				     "memory|tmp SIZE, limit pids N, limit cpu PERCENT");
+				goto out;
+			}
+		} else {
+			perr(err, errlen, path, ln, "unknown or malformed directive "
+			     "'%s'\n  hint: see gateway/README.md", w[0]);
+			goto out;
+		}
+	}
+	if (p->nservers == 0) {
+		perr(err, errlen, path, ln, "no server\n  hint: server NAME, then "
+		     "run PROGRAM ARG...");
+		goto out;
+	}
+	for (i = 0; i < p->nservers; i++) {
+		struct gw_server *v = &p->srv[i];
+
+		if (v->argc == 0) {
+			perr(err, errlen, path, ln, "server %s has no run line",
+			     v->name);
+			goto out;
+		}
+		if (v->nallow == 0) {
+			memcpy(v->allow[0].scope, v->name, sizeof v->name);
+			v->allow[0].uses = 1000000;
+			v->allow[0].expires_s = 86400;
+			v->nallow = 1;
+		}
+	}
+	rc = 0;
+out:
+	fclose(f);
+	if (rc != 0)
+		gw_profile_free(p);
+	return rc;
+}
+
+void
+gw_profile_free(struct gw_profile *p)
+{
+	int i, k;
+
+	for (i = 0; i < p->nservers; i++) {
+		struct gw_server *v = &p->srv[i];
+
+		for (k = 0; k < v->argc; k++)
+			free(v->argv[k]);
+		for (k = 0; k < v->nbinds; k++) {
+			free(v->bind_src[k]);
+			free(v->bind_dst[k]);
+		}
+		for (k = 0; k < v->nenv; k++) {
+			explicit_bzero(v->env[k], strlen(v->env[k]));
+			free(v->env[k]);
+		}
+		for (k = 0; k < v->nroots; k++)
+			free(v->roots[k]);
+	}
+	p->nservers = 0;
+}
