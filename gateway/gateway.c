@@ -572,8 +572,9 @@ catalog_build(void)
 			}
 			pin = gw_pin_get(&G.pins, u->cfg->name, name);
 			if (pin == NULL || sodium_memcmp(pin, hex, 64) != 0) {
-				gw_pending_add(&G.pins, u->cfg->name, name, hex, canon);
-				note("quarantined %s %s %s (%s): approve with 'ward "
+				if (gw_pending_add(&G.pins, u->cfg->name, name, hex,
+						   canon) == 1)
+					note("quarantined %s %s %s (%s): approve with 'ward "
 				     "mcp approve --profile %s %s %s'", u->cfg->name,
 				     name, hex, pin == NULL ? "new" : "changed",
 				     G.p->path, u->cfg->name, name);
@@ -1190,8 +1191,13 @@ client_message(json_t *m)
 		return;
 	}
 	if (id == NULL) {
-		if (strcmp(method, "notifications/cancelled") == 0)
+		if (strcmp(method, "notifications/cancelled") == 0 &&
+		    G.queued != NULL) {
+			/* After the request it cancels, in order. */
+			json_array_append(G.queued, m);
+		} else if (strcmp(method, "notifications/cancelled") == 0) {
 			do_cancel(params);
+		}
 		return;		/* initialized, roots/list_changed, ...: ours */
 	}
 	if (strcmp(method, "initialize") == 0) {

@@ -84,8 +84,9 @@ int gw_pins_open(struct gw_pins *ps, const char *home, const char *profile_name)
 int gw_pins_reload(struct gw_pins *ps);
 /* The approved hash of srv/tool, or NULL. */
 const char *gw_pin_get(const struct gw_pins *ps, const char *srv, const char *tool);
-/* Record a definition that waits for approval (once per hash). */
-void gw_pending_add(const struct gw_pins *ps, const char *srv, const char *tool,
+/* Record a definition that waits for approval: 1 recorded, 0 it was
+ * already the tool's latest, -1 error. */
+int gw_pending_add(const struct gw_pins *ps, const char *srv, const char *tool,
 		    const char *hex, const char *json);
 void gw_pins_free(struct gw_pins *ps);
 

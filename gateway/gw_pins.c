@@ -135,36 +135,78 @@ gw_pin_get(const struct gw_pins *ps, const char *srv, const char *tool)
 	return NULL;
 }
 
-void
+/* The last line of a server's tool is the definition it offers now: a
+ * line is added unless the last one for that tool has the same hash. */
+int
 gw_pending_add(const struct gw_pins *ps, const char *srv, const char *tool,
 	       const char *hex, const char *json)
 {
 	FILE *f = fopen(ps->pending, "re");
-	char *line = NULL, key[700];
-	size_t cap = 0;
+	char *line = NULL, key[700], last[80] = "";
+	size_t cap = 0, kl;
 	int fd;
 
-	snprintf(key, sizeof key, "%s %s %s ", srv, tool, hex);
+	snprintf(key, sizeof key, "%s %s ", srv, tool);
+	kl = strlen(key);
 	if (f != NULL) {
 		while (getline(&line, &cap, f) > 0)
-			if (strncmp(line, key, strlen(key)) == 0) {
-				free(line);
-				fclose(f);
-				return;
-			}
+			if (strncmp(line, key, kl) == 0)
+				snprintf(last, sizeof last, "%.64s", line + kl);
 		free(line);
 		fclose(f);
 	}
+	if (strcmp(last, hex) == 0)
+		return 0;
 	fd = open(ps->pending, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return;
+		return -1;
 	f = fdopen(fd, "a");
 	if (f == NULL) {
 		close(fd);
-		return;
+		return -1;
 	}
-	fprintf(f, "%s%s\n", key, json);
+	fprintf(f, "%s%s %s\n", key, hex, json);
 	fclose(f);
+	return 1;
+}
+
+/* The definition each tool offers now (the last pending line of each). */
+struct latest { char srv[64], tool[512], hex[80]; };
+
+static struct latest *
+pending_latest(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "re");
+	char *line = NULL;
+	size_t cap = 0, i, have = 0;
+	struct latest *v = NULL, x;
+
+	*n = 0;
+	while (f != NULL && getline(&line, &cap, f) > 0) {
+		if (sscanf(line, "%63s %511s %79s", x.srv, x.tool, x.hex) != 3 ||
+		    strlen(x.hex) != 64)
+			continue;
+		for (i = 0; i < *n; i++)
+			if (strcmp(v[i].srv, x.srv) == 0 && strcmp(v[i].tool, x.tool) == 0)
+				break;
+		if (i == *n) {
+			if (*n == have) {
+				struct latest *nv;
+
+				have = have ? have * 2 : 64;
+				nv = realloc(v, have * sizeof *nv);
+				if (nv == NULL)
+					break;
+				v = nv;
+			}
+			(*n)++;
+		}
+		v[i] = x;
+	}
+	free(line);
+	if (f != NULL)
+		fclose(f);
+	return v;
 }
 
 void
@@ -297,9 +339,9 @@ gw_cmd_pending(int argc, char **argv)
 	struct ward_home h;
 	struct gw_pins ps;
 	struct gw_profile *p = calloc(1, sizeof *p);
-	FILE *f;
-	char *line = NULL, srv[64], tool[512], hex[80];
-	size_t cap = 0;
+	struct latest *lt;
+	size_t nl, k;
+	char *line = NULL;
 	int first, rc;
 
 	if (p == NULL)
@@ -311,20 +353,16 @@ gw_cmd_pending(int argc, char **argv)
 		free(p);
 		return rc;
 	}
-	f = fopen(ps.pending, "re");
-	while (f != NULL && getline(&line, &cap, f) > 0) {
-		const char *pin;
+	lt = pending_latest(ps.pending, &nl);
+	for (k = 0; k < nl; k++) {
+		const char *pin = gw_pin_get(&ps, lt[k].srv, lt[k].tool);
 
-		if (sscanf(line, "%63s %511s %79s", srv, tool, hex) != 3)
+		if (pin != NULL && strcmp(pin, lt[k].hex) == 0)
 			continue;
-		pin = gw_pin_get(&ps, srv, tool);
-		if (pin != NULL && strcmp(pin, hex) == 0)
-			continue;
-		printf("%s %s %s %s\n", pin == NULL ? "new    " : "changed", srv,
-		       tool, hex);
+		printf("%s %s %s %s\n", pin == NULL ? "new    " : "changed",
+		       lt[k].srv, lt[k].tool, lt[k].hex);
 	}
-	if (f != NULL)
-		fclose(f);
+	free(lt);
 	free(line);
 	gw_pins_free(&ps);
 	gw_profile_free(p);
@@ -339,9 +377,10 @@ gw_cmd_approve(int argc, char **argv)
 	struct ward_home h;
 	struct gw_pins ps;
 	struct gw_profile *p = calloc(1, sizeof *p);
-	FILE *f, *out = NULL;
-	char *line = NULL, srv[64], tool[512], hex[80], text[1024];
-	size_t cap = 0;
+	FILE *out = NULL;
+	struct latest *lt;
+	size_t nl, k;
+	char text[1024];
 	int first, rc, all = 0, n = 0;
 
 	if (p == NULL)
@@ -365,14 +404,12 @@ gw_cmd_approve(int argc, char **argv)
 		free(p);
 		return rc;
 	}
-	f = fopen(ps.pending, "re");
-	while (f != NULL && getline(&line, &cap, f) > 0) {
-		const char *pin;
+	lt = pending_latest(ps.pending, &nl);
+	for (k = 0; k < nl; k++) {
+		const char *pin, *srv = lt[k].srv, *tool = lt[k].tool,
+			   *hex = lt[k].hex;
 		uint64_t pos = 0;
 
-		if (sscanf(line, "%63s %511s %79s", srv, tool, hex) != 3 ||
-		    strlen(hex) != 64)
-			continue;
 		if (!all && (strcmp(srv, want_srv) != 0 ||
 			     (want_tool != NULL && strcmp(tool, want_tool) != 0)))
 			continue;
@@ -411,11 +448,9 @@ gw_cmd_approve(int argc, char **argv)
 		       (unsigned long long)pos);
 		n++;
 	}
-	if (f != NULL)
-		fclose(f);
+	free(lt);
 	if (out != NULL)
 		fclose(out);
-	free(line);
 	if (rc == 0 && n == 0) {
 		fprintf(stderr, "ward mcp approve: nothing waits for approval "
 			"there (see 'ward mcp pending --profile %s')\n", prof);

@@ -249,9 +249,8 @@ gw_profile_load(const char *path, struct gw_profile *p, char *err, size_t errlen
 			cur->nbinds++;
 		} else if (strcmp(w[0], "env") == 0 && nw == 2 &&
 			   strchr(w[1], '=') != NULL && w[1][0] != '=') {
-			if (cur->nenv >= GW_MAX_ENV - 4 || cur->nsecret != 0) {
-				perr(err, errlen, path, ln, "too many env lines, or "
-				     "an env line after a secret line");
+			if (cur->nenv >= GW_MAX_ENV - 4) {
+				perr(err, errlen, path, ln, "too many env lines");
 				goto out;
 			}
 			cur->env[cur->nenv++] = strdup(w[1]);

@@ -1,0 +1,81 @@
+// bench.mjs -- the tools/call round trip through ward mcp and, in the same
+// run, straight to the same server (the fixture's echo tool), p50 and p99.
+//   node tests/gateway/bench.mjs [N]      (make bench runs bench.sh)
+// The ward home is on a tmpfs (/dev/shm) and then on disk: on disk each
+// approval waits for the audit log's fdatasync in ward-core.
+import { spawn, execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const WARD = process.env.WARD_BIN || path.resolve(HERE, "../../build/ward");
+const CORE = path.join(path.dirname(WARD), "ward-core");
+const N = Number(process.argv[2] || 2000), WARM = 200;
+
+function peer(cmd, args) {
+	const p = spawn(cmd, args, { stdio: ["pipe", "pipe", "ignore"], env: { PATH: process.env.PATH, WARD_MCP_QUIET: "1" } });
+	let buf = "", want = null;
+	p.stdout.on("data", (d) => {
+		buf += d;
+		let i;
+		while ((i = buf.indexOf("\n")) >= 0) {
+			const m = JSON.parse(buf.slice(0, i));
+			buf = buf.slice(i + 1);
+			if (want && m.id === want.id) { const w = want; want = null; w.res(m); }
+		}
+	});
+	return {
+		call(m) { return new Promise((res) => { want = { id: m.id, res }; p.stdin.write(JSON.stringify(m) + "\n"); }); },
+		close() { p.stdin.end(); return new Promise((r) => p.on("exit", r)); },
+	};
+}
+async function measure(cmd, args, tool) {
+	const c = peer(cmd, args);
+	await c.call({ jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "bench", version: "1" } } });
+	c.call({ jsonrpc: "2.0", method: "notifications/initialized" }).catch(() => {});
+	const ls = await c.call({ jsonrpc: "2.0", id: "l", method: "tools/list" });
+	if (!ls.result.tools.some((t) => t.name === tool)) throw new Error(`${tool} is not offered`);
+	const t = [];
+	for (let i = 1; i <= N + WARM; i++) {
+		const t0 = process.hrtime.bigint();
+		const r = await c.call({ jsonrpc: "2.0", id: i, method: "tools/call", params: { name: tool, arguments: { text: "ping" } } });
+		const dt = Number(process.hrtime.bigint() - t0) / 1000;
+		if (!r.result || r.result.isError) throw new Error(`call failed: ${JSON.stringify(r).slice(0, 200)}`);
+		if (i > WARM) t.push(dt);
+	}
+	await c.close();
+	t.sort((a, b) => a - b);
+	return { p50: t[Math.floor(t.length * 0.5)], p99: t[Math.floor(t.length * 0.99)] };
+}
+
+async function run(base, label) {
+	const T = fs.mkdtempSync(path.join(base, "ward-gw-bench-"));
+	const HOME = path.join(T, "home"), ws = path.join(T, "ws");
+	fs.mkdirSync(ws, { mode: 0o777 });
+	fs.chmodSync(ws, 0o777);
+	execFileSync(WARD, ["init", "--home", HOME], { stdio: "ignore" });
+	const core = spawn(CORE, ["--home", HOME], { stdio: "ignore" });
+	for (let i = 0; i < 100 && !fs.existsSync(path.join(HOME, "run/broker.sock")); i++)
+		execFileSync("sleep", ["0.05"]);
+	const prof = path.join(T, "bench.ward");
+	fs.writeFileSync(prof, `name bench\nserver fx\n  run node /fixture/fixture-server.mjs ${ws}\n  bind ${HERE} /fixture\n  workspace ${ws}\n`);
+	// Discover, then approve, as the operator would.
+	const g = peer(WARD, ["mcp", "--home", HOME, "--profile", prof]);
+	await g.call({ jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "bench", version: "1" } } });
+	await g.call({ jsonrpc: "2.0", id: 1, method: "tools/list" });
+	await g.close();
+	execFileSync(WARD, ["mcp", "approve", "--home", HOME, "--profile", prof, "--all"], { stdio: "ignore" });
+	const direct = await measure("node", [path.join(HERE, "fixture-server.mjs"), ws], "echo");
+	const gw = await measure(WARD, ["mcp", "--home", HOME, "--profile", prof], "fx_echo");
+	core.kill("SIGTERM");
+	fs.rmSync(T, { recursive: true, force: true });
+	const f = (x) => `${x.toFixed(0).padStart(6)} us`;
+	console.log(`ward mcp tools/call (${label}, N=${N}): direct p50 ${f(direct.p50)} p99 ${f(direct.p99)} | ` +
+		`through ward mcp p50 ${f(gw.p50)} p99 ${f(gw.p99)} | added at p50 ${f(gw.p50 - direct.p50)}`);
+}
+
+const shm = fs.existsSync("/dev/shm") ? "/dev/shm" : os.tmpdir();
+await run(shm, "ward home on tmpfs");
+if (!process.env.WARD_BENCH_TMPFS_ONLY) await run(os.tmpdir(), "ward home on disk");
