@@ -601,6 +601,17 @@ catalog_build(void)
 
 /* ---- upstream servers ------------------------------------------------------ */
 
+/* The supervisor's stop flag: SIGTERM (from the gateway, or as its death
+ * signal) has ward_sb_run() kill the sandbox and clean up. */
+static volatile int sup_cancel;
+
+static void
+sup_on_term(int sig)
+{
+	(void)sig;
+	sup_cancel = 1;
+}
+
 static int
 start_server(int idx)
 {
@@ -622,7 +633,9 @@ start_server(int idx)
 		char bin[PATH_MAX + 16];
 		int i, k, code;
 
-		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+		signal(SIGTERM, sup_on_term);
+		signal(SIGINT, SIG_IGN);
+		(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (getppid() == 1)
 			_exit(125);
 		signal(SIGPIPE, SIG_DFL);
@@ -655,6 +668,7 @@ start_server(int idx)
 		cfg.timeout_ms = 0;
 		cfg.one_shot = 1;
 		cfg.log_fd = 2;
+		cfg.cancel = &sup_cancel;
 		if (ward_sb_prepare(&cfg, &sb, err, sizeof err) != 0) {
 			fprintf(stderr, "ward mcp: server %s: %s\n", c->name, err);
 			_exit(125);
@@ -1301,9 +1315,29 @@ shutdown_servers(void)
 			return;
 		usleep(10000);
 	}
-	/* A supervisor's death takes its sandbox with it (PDEATHSIG). */
+	/* A server that ignores the end of its input: its supervisor kills
+	 * the sandbox (SIGTERM sets its cancel flag), then, if that does not
+	 * end it within two more seconds, the supervisor itself goes. */
+	for (s = 0; s < G.nup; s++)
+		if (G.up[s].pid > 0)
+			kill(G.up[s].pid, SIGTERM);
+	for (i = 0; i < 200; i++) {
+		left = 0;
+		for (s = 0; s < G.nup; s++)
+			if (G.up[s].pid > 0) {
+				if (waitpid(G.up[s].pid, NULL, WNOHANG) == G.up[s].pid)
+					G.up[s].pid = 0;
+				else
+					left++;
+			}
+		if (left == 0)
+			return;
+		usleep(10000);
+	}
 	for (s = 0; s < G.nup; s++)
 		if (G.up[s].pid > 0) {
+			note("server %s: its supervisor did not stop; killed",
+			     G.up[s].cfg->name);
 			kill(G.up[s].pid, SIGKILL);
 			(void)waitpid(G.up[s].pid, NULL, 0);
 			G.up[s].pid = 0;

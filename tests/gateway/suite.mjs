@@ -594,19 +594,40 @@ async function main() {
 		ok(r.status === 0 && r.stdout.includes("from-inspector"), `inspector: ${r.status} ${r.stdout.slice(0, 200)} ${r.stderr.slice(-200)}`);
 		const l = spawnSync("node", ["index.js", WARD, "mcp", "--home", HOME, "--profile", fxProf,
 			"--method", "tools/list"], { encoding: "utf8", timeout: 60000, cwd });
-		ok(l.status === 0 && l.stdout.includes("fx_echo"), "inspector tools/list");
+		// The fixture's profile pages by 3: the first page and its cursor.
+		ok(l.status === 0 && /"name": "fx_/.test(l.stdout) && l.stdout.includes("nextCursor"),
+		   `inspector tools/list: ${l.status} ${l.stdout.slice(0, 200)}`);
 	});
 
+	// Both kinds of server: those that exit at the end of their input
+	// (everything) and one that may not (memory).
+	const allProf = profile("all", [EV("ev"), { name: "mem1", ws: m1,
+		run: `node ${MCP}/server-memory/dist/index.js`, extra: `  env MEMORY_FILE_PATH=${m1}/memory.jsonl\n` }]);
 	await test("clean_shutdown_on_eof_no_orphans", async () => {
-		const g = raw(evProf);
+		const g = raw(allProf);
 		g.send(INIT);
 		g.send({ jsonrpc: "2.0", id: 1, method: "tools/list" });
 		await g.id(1, 60000);
 		ok(upstreamProcs().length >= 2, "the servers are not running");
 		const code = await g.close();
-		await new Promise((r) => setTimeout(r, 300));
 		const left = upstreamProcs();
 		ok(code === 0, `exit status ${code}`);
+		ok(left.length === 0, `left running when ward mcp exited: ${left.join(", ")}`);
+	});
+
+	await test("gateway_killed_no_orphans", async () => {
+		const g = raw(allProf);
+		g.send(INIT);
+		g.send({ jsonrpc: "2.0", id: 1, method: "tools/list" });
+		await g.id(1, 60000);
+		ok(upstreamProcs().length >= 2, "the servers are not running");
+		g.p.kill("SIGKILL");
+		await g.exited;
+		let left = upstreamProcs();
+		for (let i = 0; i < 100 && left.length; i++) {	// the supervisors clean up
+			await new Promise((r) => setTimeout(r, 100));
+			left = upstreamProcs();
+		}
 		ok(left.length === 0, `left running: ${left.join(", ")}`);
 	});
 
