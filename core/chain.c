@@ -162,10 +162,12 @@ child_of(const struct ward_link *c, const struct ward_link *p)
 /*@ requires \valid_read(l);
     requires \valid_read(rv) && revset_ok(rv);
     assigns \nothing;
+    ensures \result == WARD_OK ==> block_ok(&l->b);
     ensures \result == WARD_OK ==>
-      block_ok(&l->b) &&
-      scope_canonical(l->b.kind, &l->b.scope[0], l->b.scope_len) &&
-      link_signed(l) && !revoked(rv, &l->id[0]) && in_window(&l->b, now);
+      scope_canonical(l->b.kind, &l->b.scope[0], l->b.scope_len);
+    ensures \result == WARD_OK ==> link_signed(l);
+    ensures \result == WARD_OK ==> !revoked(rv, &l->id[0]);
+    ensures \result == WARD_OK ==> in_window(&l->b, now);
     ensures \result != WARD_OK ==> 1 <= \result <= WARD_REASON_LAST;
 */
 static int
@@ -282,6 +284,38 @@ chain_decode(struct ward_chain *ch)
 	return WARD_OK;
 }
 
+/* Link i > 0 of pass 2: its own checks, its parent, its id is new. */
+/*@ requires \valid_read(ch) && 1 <= i < ch->n <= WARD_CHAIN_MAX;
+    requires \valid_read(rv) && revset_ok(rv);
+    requires block_ok(&ch->l[i - 1].b);
+    assigns \nothing;
+    ensures \result == WARD_OK ==>
+      link_good(ch, i, rv, now) && link_linked(ch, i) &&
+      (\forall integer j; 0 <= j < i ==> ids_differ(ch, j, i));
+    ensures \result != WARD_OK ==> 1 <= \result <= WARD_REASON_LAST;
+*/
+static int
+child_step(const struct ward_chain *ch, uint32_t i,
+	   const struct ward_revset *rv, uint64_t now)
+{
+	const struct ward_link *l = &ch->l[i];
+	const struct ward_link *p = &ch->l[i - 1];
+	int r;
+
+	/* Stated before the calls, where the provers see only the bounds. */
+	/*@ assert p_valid: \valid_read(p); */
+	r = link_own(l, rv, now);
+	if (r != WARD_OK)
+		return r;
+	/*@ assert own_ok: block_ok(&l->b); */
+	r = child_check(l, p);
+	if (r != WARD_OK)
+		return r;
+	if (id_fresh(ch, i) != 1)
+		return WARD_E_CYCLE;
+	return WARD_OK;
+}
+
 /* Pass 2, read-only: every rule of every link, the root first. */
 /*@ requires \valid_read(ch) && 1 <= ch->n <= WARD_CHAIN_MAX;
     requires \valid_read(t) && trust_ok(t);
@@ -316,17 +350,9 @@ chain_check(const struct ward_chain *ch, const struct ward_trust *t,
 	    loop variant ch->n - i;
 	*/
 	for (i = 1; i < ch->n; i++) {
-		r = link_own(&ch->l[i], rv, now);
+		r = child_step(ch, i, rv, now);
 		if (r != WARD_OK)
 			return r;
-		/*@ assert own: link_good(ch, i, rv, now); */
-		/*@ assert parent_ok: block_ok(&ch->l[i - 1].b); */
-		r = child_check(&ch->l[i], &ch->l[i - 1]);
-		if (r != WARD_OK)
-			return r;
-		/*@ assert linked: link_linked(ch, i); */
-		if (id_fresh(ch, i) != 1)
-			return WARD_E_CYCLE;
 	}
 	/*@ assert i == ch->n; */
 	/*@ assert v_root: root_good(ch, t); */
@@ -353,7 +379,26 @@ ward_chain_verify(struct ward_chain *ch, const struct ward_trust *t,
 	r = chain_decode(ch);
 	if (r != WARD_OK)
 		return r;
+	/* Decoding wrote only the chain: the revocation set is as it was,
+	 * stated field by field and then folded (the provers do the frame of
+	 * flat facts far better than that of a whole predicate). */
 	/*@ assert trust_ok(t); */
+	/*@ assert rv_count: rv->count == \at(rv->count, Pre); */
+	/*@ assert rv_live: \forall integer k; 0 <= k < WARD_REVOKE_N ==>
+	      rv->live[k] == \at(rv->live[k], Pre);
+	*/
+	/*@ assert rv_home: \forall integer k; 0 <= k < WARD_REVOKE_N ==>
+	      rv->id[k][0] == \at(rv->id[k][0], Pre) &&
+	      rv->id[k][1] == \at(rv->id[k][1], Pre);
+	*/
+	/*@ assert rv_pre: \forall integer k; 0 <= k < WARD_REVOKE_N ==>
+	      (\at(rv->live[k], Pre) == 0 || \at(rv->live[k], Pre) == 1) &&
+	      (\at(rv->live[k], Pre) == 1 ==> \at(rev_in_home(rv, k), Pre));
+	*/
+	/*@ assert rv_flat: \forall integer k; 0 <= k < WARD_REVOKE_N ==>
+	      (rv->live[k] == 0 || rv->live[k] == 1) &&
+	      (rv->live[k] == 1 ==> rev_in_home(rv, k));
+	*/
 	/*@ assert revset_ok(rv); */
 	return chain_check(ch, t, rv, now);
 }

@@ -202,6 +202,18 @@ ledger_register(struct ward_ledger *l, uint32_t k, const uint8_t *id,
 	      l->e[q].reserved == \at(l->e[q].reserved, Pre) &&
 	      l->e[q].max == \at(l->e[q].max, Pre);
 	*/
+	/*@ assert pre_flat: \forall integer q; 0 <= q < WARD_LEDGER_N ==>
+	      (\at(l->e[q].dirty, Pre) == 0 || \at(l->e[q].dirty, Pre) == 1) &&
+	      (\at(l->e[q].live, Pre) == 1 ==>
+	         \at(l->e[q].used, Pre) <= \at(l->e[q].reserved, Pre) &&
+	         \at(l->e[q].reserved, Pre) <= \at(l->e[q].max, Pre));
+	*/
+	/*@ assert flat: \forall integer q; 0 <= q < WARD_LEDGER_N ==>
+	      (l->e[q].dirty == 0 || l->e[q].dirty == 1) &&
+	      (l->e[q].live == 1 ==>
+	         l->e[q].used <= l->e[q].reserved &&
+	         l->e[q].reserved <= l->e[q].max);
+	*/
 	/*@ assert counts: ledger_counts_ok(l); */
 }
 
@@ -244,8 +256,57 @@ ledger_spend_one(struct ward_ledger *l, uint32_t k)
 	      l->e[q].reserved == \at(l->e[q].reserved, Pre) &&
 	      l->e[q].max == \at(l->e[q].max, Pre);
 	*/
-	/*@ assert counts_others: \forall integer q; 0 <= q < WARD_LEDGER_N && q != k ==>
-	      lentry_count_ok(l, q);
+	/*@ assert pre_flat: \forall integer q; 0 <= q < WARD_LEDGER_N ==>
+	      (\at(l->e[q].dirty, Pre) == 0 || \at(l->e[q].dirty, Pre) == 1) &&
+	      (\at(l->e[q].live, Pre) == 1 ==>
+	         \at(l->e[q].used, Pre) <= \at(l->e[q].reserved, Pre) &&
+	         \at(l->e[q].reserved, Pre) <= \at(l->e[q].max, Pre));
+	*/
+	/*@ assert flat: \forall integer q; 0 <= q < WARD_LEDGER_N ==>
+	      (l->e[q].dirty == 0 || l->e[q].dirty == 1) &&
+	      (l->e[q].live == 1 ==>
+	         l->e[q].used <= l->e[q].reserved &&
+	         l->e[q].reserved <= l->e[q].max);
+	*/
+	/*@ assert counts: ledger_counts_ok(l); */
+}
+
+/* Entry k's counts after a crash: used = r, reserved at least r.  Only
+ * uint32_t fields are written: live and id are untouched. */
+/*@ requires \valid(l) && ledger_ok(l);
+    requires k < WARD_LEDGER_N && l->e[k].live == 1;
+    requires l->e[k].used <= r <= l->e[k].max;
+    assigns l->e[k].used, l->e[k].reserved;
+    ensures ledger_ok(l);
+    ensures l->e[k].used == r;
+    ensures l->e[k].reserved == \max(\old(l->e[k].reserved), r);
+*/
+static void
+ledger_raise(struct ward_ledger *l, uint32_t k, uint32_t r)
+{
+	uint32_t res = l->e[k].reserved;
+
+	if (res < r)
+		res = r;
+	l->e[k].used = r;
+	l->e[k].reserved = res;
+	/*@ assert others: \forall integer q; 0 <= q < WARD_LEDGER_N && q != k ==>
+	      l->e[q].dirty == \at(l->e[q].dirty, Pre) &&
+	      l->e[q].used == \at(l->e[q].used, Pre) &&
+	      l->e[q].reserved == \at(l->e[q].reserved, Pre) &&
+	      l->e[q].max == \at(l->e[q].max, Pre);
+	*/
+	/*@ assert pre_flat: \forall integer q; 0 <= q < WARD_LEDGER_N ==>
+	      (\at(l->e[q].dirty, Pre) == 0 || \at(l->e[q].dirty, Pre) == 1) &&
+	      (\at(l->e[q].live, Pre) == 1 ==>
+	         \at(l->e[q].used, Pre) <= \at(l->e[q].reserved, Pre) &&
+	         \at(l->e[q].reserved, Pre) <= \at(l->e[q].max, Pre));
+	*/
+	/*@ assert flat: \forall integer q; 0 <= q < WARD_LEDGER_N ==>
+	      (l->e[q].dirty == 0 || l->e[q].dirty == 1) &&
+	      (l->e[q].live == 1 ==>
+	         l->e[q].used <= l->e[q].reserved &&
+	         l->e[q].reserved <= l->e[q].max);
 	*/
 	/*@ assert counts: ledger_counts_ok(l); */
 }
@@ -338,6 +399,18 @@ ward_ledger_clean(struct ward_ledger *l, uint32_t slot)
 	      l->e[q].reserved == \at(l->e[q].reserved, Pre) &&
 	      l->e[q].max == \at(l->e[q].max, Pre);
 	*/
+	/*@ assert pre_flat: \forall integer q; 0 <= q < WARD_LEDGER_N ==>
+	      (\at(l->e[q].dirty, Pre) == 0 || \at(l->e[q].dirty, Pre) == 1) &&
+	      (\at(l->e[q].live, Pre) == 1 ==>
+	         \at(l->e[q].used, Pre) <= \at(l->e[q].reserved, Pre) &&
+	         \at(l->e[q].reserved, Pre) <= \at(l->e[q].max, Pre));
+	*/
+	/*@ assert flat: \forall integer q; 0 <= q < WARD_LEDGER_N ==>
+	      (l->e[q].dirty == 0 || l->e[q].dirty == 1) &&
+	      (l->e[q].live == 1 ==>
+	         l->e[q].used <= l->e[q].reserved &&
+	         l->e[q].reserved <= l->e[q].max);
+	*/
 	/*@ assert counts: ledger_counts_ok(l); */
 }
 
@@ -345,19 +418,23 @@ int
 ward_ledger_restore(struct ward_ledger *l, const uint8_t *id, uint32_t max,
 		    uint32_t reserved)
 {
-	uint16_t k = 0;
+	uint32_t k = ledger_lookup(l, id);
 	uint32_t r;
-	int rc;
 
-	rc = ward_ledger_find(l, id, max, &k);
-	if (rc != WARD_OK)
-		return rc;
+	if (k < WARD_LEDGER_N) {
+		/* A block id fixes its max: another max is not this block. */
+		if (l->e[k].max != max)
+			return WARD_E_MALFORMED;
+	} else {
+		k = ledger_free_way(l, id);
+		if (k == WARD_LEDGER_N)
+			return WARD_E_LEDGER_FULL;
+		ledger_register(l, k, id, max);
+	}
 	/* Uses spent before the crash are at most the persisted watermark. */
 	r = reserved < max ? reserved : max;
 	if (r < l->e[k].used)
 		r = l->e[k].used;
-	l->e[k].used = r;
-	if (l->e[k].reserved < r)
-		l->e[k].reserved = r;
+	ledger_raise(l, k, r);
 	return WARD_OK;
 }
