@@ -22,7 +22,7 @@ $(B)/obj/tests/broker/%.o: ALL_CPPFLAGS += -I$(B)/gen -Icore/srv -Isandbox -Ibro
 $(BROKER_OBJS) $(B)/obj/broker/cmd_run.o $(B)/obj/tests/broker/core_api.o \
 	$(B)/obj/tests/broker/bench.o: | $(B)/gen/ward/v1/ward.pb-c.h
 
-$(B)/ward-broker: $(BROKER_OBJS) $(LIB) | $(B)/ward
+$(B)/ward-broker: $(BROKER_OBJS) $(LIB) | $(B)/ward $(B)/libwardsandbox.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(BROKER_OBJS) $(SRV_COMMON) \
 		$(SANDBOX_LIB) $(LIB) $(BROKER_LIBS) $(SRV_LIBS) $(SODIUM_LIBS)
 
@@ -33,19 +33,19 @@ $(B)/ward-call: $(B)/obj/broker/ward_call.o
 # core/srv/srv.mk is read after this file: its variables are used in
 # recipes only (expanded late), and its objects are ordered by $(B)/ward.
 $(B)/tests/broker-core-api: $(B)/obj/tests/broker/core_api.o $(BROKER_COMMON) \
-		$(LIB) | $(B)/ward
+		$(LIB) | $(B)/ward $(B)/libwardsandbox.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(SRV_COMMON) \
 		$(SANDBOX_LIB) $(LIB) -ljansson -lseccomp $(SRV_LIBS) $(SODIUM_LIBS)
 
 $(B)/tests/broker-audit-query: $(B)/obj/tests/broker/audit_query_main.o \
-		$(BROKER_CLI_OBJS) $(LIB) | $(B)/ward
+		$(BROKER_CLI_OBJS) $(LIB) | $(B)/ward $(B)/libwardsandbox.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(SRV_COMMON) \
 		$(SANDBOX_LIB) $(LIB) -ljansson -lseccomp $(SRV_LIBS) $(SODIUM_LIBS)
 
 $(B)/bench/broker_bench: $(B)/obj/tests/broker/bench.o $(BROKER_COMMON) \
-		$(LIB) | $(B)/ward
+		$(LIB) | $(B)/ward $(B)/libwardsandbox.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(SRV_COMMON) \
 		$(SANDBOX_LIB) $(LIB) -ljansson -lseccomp $(SRV_LIBS) $(SODIUM_LIBS)
