@@ -372,20 +372,42 @@ ward_ledger_consume(struct ward_ledger *l, const uint16_t *slot, uint32_t n)
 			return WARD_E_USES_EXHAUSTED;
 	}
 
+	/* Stated flat, field by field: a fact about an entry the current step
+	 * does not touch then carries over by plain equalities. */
 	/*@ loop invariant 0 <= i <= n;
 	    loop invariant ledger_ok(l);
-	    loop invariant \forall integer q; 0 <= q < i ==>
-	      lentry_spent{Pre, Here}(l, slot[q]);
-	    loop invariant \forall integer q; i <= q < n ==>
-	      lentry_same{Pre, Here}(l, slot[q]);
-	    loop assigns i, l->e[slot[0 .. n - 1]].used,
-	      l->e[slot[0 .. n - 1]].reserved, l->e[slot[0 .. n - 1]].dirty;
+	    loop invariant done_used: \forall integer q; 0 <= q < i ==>
+	      l->e[slot[q]].used == \at(l->e[slot[q]].used, Pre) + 1 &&
+	      l->e[slot[q]].used <= l->e[slot[q]].max;
+	    loop invariant done_kept: \forall integer q; 0 <= q < i ==>
+	      \at(l->e[slot[q]].used, Pre) + 1 <= \at(l->e[slot[q]].reserved, Pre) ==>
+	        l->e[slot[q]].reserved == \at(l->e[slot[q]].reserved, Pre) &&
+	        l->e[slot[q]].dirty == \at(l->e[slot[q]].dirty, Pre);
+	    loop invariant done_raised: \forall integer q; 0 <= q < i ==>
+	      \at(l->e[slot[q]].used, Pre) + 1 > \at(l->e[slot[q]].reserved, Pre) ==>
+	        l->e[slot[q]].reserved ==
+	          \min(\at(l->e[slot[q]].max, Pre),
+	                \at(l->e[slot[q]].used, Pre) + WARD_RESERVE_STEP) &&
+	        l->e[slot[q]].dirty == 1;
+	    loop invariant todo: \forall integer q; i <= q < n ==>
+	      l->e[slot[q]].used == \at(l->e[slot[q]].used, Pre) &&
+	      l->e[slot[q]].reserved == \at(l->e[slot[q]].reserved, Pre) &&
+	      l->e[slot[q]].dirty == \at(l->e[slot[q]].dirty, Pre);
+	    loop invariant off: \forall integer k; 0 <= k < WARD_LEDGER_N &&
+	      (\forall integer q; 0 <= q < n ==> slot[q] != k) ==>
+	        l->e[k].used == \at(l->e[k].used, Pre) &&
+	        l->e[k].reserved == \at(l->e[k].reserved, Pre) &&
+	        l->e[k].dirty == \at(l->e[k].dirty, Pre);
+	    loop assigns i, l->e[0 .. WARD_LEDGER_N - 1].used,
+	      l->e[0 .. WARD_LEDGER_N - 1].reserved,
+	      l->e[0 .. WARD_LEDGER_N - 1].dirty;
 	    loop variant n - i;
 	*/
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		ledger_spend_one(l, slot[i]);
-		/*@ assert this: lentry_spent{Pre, Here}(l, slot[i]); */
-	}
+	/*@ assert spent_all: \forall integer q; 0 <= q < n ==>
+	      lentry_spent{Pre, Here}(l, slot[q]);
+	*/
 	return WARD_OK;
 }
 

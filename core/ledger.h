@@ -204,9 +204,16 @@ int ward_ledger_find(struct ward_ledger *l, const uint8_t *id, uint32_t max,
     requires \forall integer i; 0 <= i < n ==>
       slot[i] < WARD_LEDGER_N && l->e[slot[i]].live == 1;
     requires \forall integer i, j; 0 <= i < j < n ==> slot[i] != slot[j];
-    assigns l->e[slot[0 .. n - 1]].used, l->e[slot[0 .. n - 1]].reserved,
-            l->e[slot[0 .. n - 1]].dirty;
+    assigns l->e[0 .. WARD_LEDGER_N - 1].used,
+            l->e[0 .. WARD_LEDGER_N - 1].reserved,
+            l->e[0 .. WARD_LEDGER_N - 1].dirty;
     ensures ledger_ok(l);
+    // Entries off the chain are untouched.
+    ensures \forall integer k; 0 <= k < WARD_LEDGER_N &&
+      (\forall integer i; 0 <= i < n ==> slot[i] != k) ==>
+        l->e[k].used == \old(l->e[k].used) &&
+        l->e[k].reserved == \old(l->e[k].reserved) &&
+        l->e[k].dirty == \old(l->e[k].dirty);
 
     behavior exhausted:
       assumes \exists integer i; 0 <= i < n &&
