@@ -171,6 +171,8 @@ ledger_zero(struct ward_ledger *l, uint32_t k, uint32_t max)
     ensures ledger_ok(l);
     ensures l->e[k].live == 1 && lentry_is(l, k, id) && l->e[k].max == max;
     ensures l->e[k].used == 0 && l->e[k].reserved == 0 && l->e[k].dirty == 0;
+    ensures others: \forall integer q; 0 <= q < WARD_LEDGER_N && q != k ==>
+      lentry_same{Pre, Post}(l, q);
 */
 static void
 ledger_register(struct ward_ledger *l, uint32_t k, const uint8_t *id,
@@ -194,6 +196,13 @@ ledger_register(struct ward_ledger *l, uint32_t k, const uint8_t *id,
 	*/
 	/*@ assert twins: \forall integer q; 0 <= q < WARD_LEDGER_N && q != k &&
 	      l->e[q].live == 1 ==> !lentry_twins(l, q, k);
+	*/
+	/*@ assert twins_sym: \forall integer q; 0 <= q < WARD_LEDGER_N && q != k &&
+	      l->e[q].live == 1 ==> !lentry_twins(l, k, q);
+	*/
+	/*@ assert twins_pre: \forall integer a, b; 0 <= a < WARD_LEDGER_N &&
+	      0 <= b < WARD_LEDGER_N && a != k && b != k && lentry_twins(l, a, b) ==>
+	        \at(lentry_twins(l, a, b), Pre);
 	*/
 	/*@ assert unique: ledger_unique(l); */
 	/*@ assert others: \forall integer q; 0 <= q < WARD_LEDGER_N && q != k ==>
@@ -280,6 +289,9 @@ ledger_spend_one(struct ward_ledger *l, uint32_t k)
     ensures ledger_ok(l);
     ensures l->e[k].used == r;
     ensures l->e[k].reserved == \max(\old(l->e[k].reserved), r);
+    ensures others: \forall integer q; 0 <= q < WARD_LEDGER_N && q != k ==>
+      l->e[q].used == \old(l->e[q].used) &&
+      l->e[q].reserved == \old(l->e[q].reserved);
 */
 static void
 ledger_raise(struct ward_ledger *l, uint32_t k, uint32_t r)
@@ -372,10 +384,17 @@ ward_ledger_consume(struct ward_ledger *l, const uint16_t *slot, uint32_t n)
 			return WARD_E_USES_EXHAUSTED;
 	}
 
+	/*@ assert room: \forall integer q; 0 <= q < n ==>
+	      l->e[slot[q]].used + 1 <= l->e[slot[q]].max;
+	*/
 	/* Stated flat, field by field: a fact about an entry the current step
 	 * does not touch then carries over by plain equalities. */
 	/*@ loop invariant 0 <= i <= n;
 	    loop invariant ledger_ok(l);
+	    loop invariant room: \forall integer q; 0 <= q < n ==>
+	      \at(l->e[slot[q]].used, Pre) + 1 <= \at(l->e[slot[q]].max, Pre);
+	    loop invariant maxes: \forall integer k; 0 <= k < WARD_LEDGER_N ==>
+	      l->e[k].max == \at(l->e[k].max, Pre);
 	    loop invariant done_used: \forall integer q; 0 <= q < i ==>
 	      l->e[slot[q]].used == \at(l->e[slot[q]].used, Pre) + 1 &&
 	      l->e[slot[q]].used <= l->e[slot[q]].max;
@@ -453,6 +472,8 @@ ward_ledger_restore(struct ward_ledger *l, const uint8_t *id, uint32_t max,
 			return WARD_E_LEDGER_FULL;
 		ledger_register(l, k, id, max);
 	}
+	/*@ assert k_counts: lentry_count_ok(l, k); */
+	/*@ assert k_room: l->e[k].used <= l->e[k].max; */
 	/* Uses spent before the crash are at most the persisted watermark. */
 	r = reserved < max ? reserved : max;
 	if (r < l->e[k].used)
