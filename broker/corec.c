@@ -137,6 +137,29 @@ cc_open_ctx(int s, const struct wb_chain *grant, struct wb_reply *r)
 	return call(s, &q, r);
 }
 
+/* The Approve request of both cc_approve and cc_pack_approve; the structs
+ * are the caller's, and point into ctx, ch, res and digest. */
+static void
+approve_req(Ward__V1__Request *q, Ward__V1__Approve *a, Ward__V1__Chain *c,
+	    ProtobufCBinaryData slots[WARD_CHAIN_MAX],
+	    const uint8_t ctx[WARD_CTX_BYTES], const struct wb_chain *ch,
+	    unsigned op, const char *res, const uint8_t digest[WARD_ID_BYTES],
+	    uint64_t nonce)
+{
+	chain_pb(c, slots, ch, NULL);
+	a->context.data = (uint8_t *)ctx;
+	a->context.len = WARD_CTX_BYTES;
+	a->chain = c;
+	a->op = op;
+	a->resource.data = (uint8_t *)res;
+	a->resource.len = strlen(res);
+	a->digest.data = (uint8_t *)digest;
+	a->digest.len = WARD_ID_BYTES;
+	a->nonce = nonce;
+	q->body_case = WARD__V1__REQUEST__BODY_APPROVE;
+	q->approve = a;
+}
+
 int
 cc_approve(int s, const uint8_t ctx[WARD_CTX_BYTES], const struct wb_chain *ch,
 	   unsigned op, const char *res, const uint8_t digest[WARD_ID_BYTES],
@@ -147,18 +170,7 @@ cc_approve(int s, const uint8_t ctx[WARD_CTX_BYTES], const struct wb_chain *ch,
 	Ward__V1__Chain c;
 	ProtobufCBinaryData slots[WARD_CHAIN_MAX];
 
-	chain_pb(&c, slots, ch, NULL);
-	a.context.data = (uint8_t *)ctx;
-	a.context.len = WARD_CTX_BYTES;
-	a.chain = &c;
-	a.op = op;
-	a.resource.data = (uint8_t *)res;
-	a.resource.len = strlen(res);
-	a.digest.data = (uint8_t *)digest;
-	a.digest.len = WARD_ID_BYTES;
-	a.nonce = nonce;
-	q.body_case = WARD__V1__REQUEST__BODY_APPROVE;
-	q.approve = &a;
+	approve_req(&q, &a, &c, slots, ctx, ch, op, res, digest, nonce);
 	return call(s, &q, r);
 }
 
@@ -173,18 +185,7 @@ cc_pack_approve(uint8_t *buf, size_t cap, const uint8_t ctx[WARD_CTX_BYTES],
 	ProtobufCBinaryData slots[WARD_CHAIN_MAX];
 	size_t len;
 
-	chain_pb(&c, slots, ch, NULL);
-	a.context.data = (uint8_t *)ctx;
-	a.context.len = WARD_CTX_BYTES;
-	a.chain = &c;
-	a.op = op;
-	a.resource.data = (uint8_t *)res;
-	a.resource.len = strlen(res);
-	a.digest.data = (uint8_t *)digest;
-	a.digest.len = WARD_ID_BYTES;
-	a.nonce = nonce;
-	q.body_case = WARD__V1__REQUEST__BODY_APPROVE;
-	q.approve = &a;
+	approve_req(&q, &a, &c, slots, ctx, ch, op, res, digest, nonce);
 	len = ward__v1__request__get_packed_size(&q);
 	if (len > cap)
 		return -1;
