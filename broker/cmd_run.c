@@ -340,12 +340,29 @@ copy_tree(int sfd, int dfd, int depth, int pub)
 	return rc;
 }
 
+/* Copy the tree at src into the existing folder dst (never through a
+ * symlink at dst); pub as for copy_tree. */
+static int
+copy_dir(const char *src, const char *dst, int pub)
+{
+	int sfd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int dfd = open(dst, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	int rc = -1;
+
+	if (sfd >= 0 && dfd >= 0)
+		rc = copy_tree(sfd, dfd, 0, pub);	/* closes sfd */
+	else if (sfd >= 0)
+		close(sfd);
+	if (dfd >= 0)
+		close(dfd);
+	return rc;
+}
+
 static int
 make_workspace(const struct ward_home *h, const char *sid, const char *seed,
 	       char *ws, size_t wl)
 {
 	char work[WH_PATH + 8];
-	int sfd, dfd;
 
 	snprintf(work, sizeof work, "%s/work", h->home);
 	if (mkdir(work, 0700) != 0 && errno != EEXIST)
@@ -355,18 +372,7 @@ make_workspace(const struct ward_home *h, const char *sid, const char *seed,
 		return -1;
 	if (seed[0] == '\0')
 		return 0;
-	sfd = open(seed, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	dfd = open(ws, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	if (sfd < 0 || dfd < 0) {
-		if (sfd >= 0)
-			close(sfd);
-		if (dfd >= 0)
-			close(dfd);
-		return -1;
-	}
-	sfd = copy_tree(sfd, dfd, 0, 0);
-	close(dfd);
-	return sfd;
+	return copy_dir(seed, ws, 0);
 }
 
 /* The agent's code, as it is now, in $WARD_HOME/agents/<session>: the
@@ -378,7 +384,6 @@ copy_agent(const struct ward_home *h, const char *sid, const char *src,
 	   char *out, size_t ol)
 {
 	char top[WH_PATH + 16];
-	int sfd, dfd, rc;
 
 	snprintf(top, sizeof top, "%s/agents", h->home);
 	if (mkdir(top, 0700) != 0 && errno != EEXIST)
@@ -386,18 +391,7 @@ copy_agent(const struct ward_home *h, const char *sid, const char *src,
 	snprintf(out, ol, "%s/%s", top, sid);
 	if (mkdir(out, 0755) != 0 || chmod(out, 0755) != 0)
 		return -1;
-	sfd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	dfd = open(out, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	if (sfd < 0 || dfd < 0) {
-		if (sfd >= 0)
-			close(sfd);
-		if (dfd >= 0)
-			close(dfd);
-		return -1;
-	}
-	rc = copy_tree(sfd, dfd, 0, 1);
-	close(dfd);
-	return rc;
+	return copy_dir(src, out, 1);
 }
 
 static int
