@@ -92,13 +92,13 @@ perr(struct lexer *lx, int col, const char *hint, const char *fmt, ...)
 	return -1;
 }
 
-static int
-parse_uint(const char *s, uint64_t max, uint64_t *out)
+int
+pf_parse_uint(const char *s, uint64_t max, uint64_t *out)
 {
 	char *end;
 	unsigned long long v;
 
-	if (*s < '0' || *s > '9')
+	if (s == NULL || *s < '0' || *s > '9')
 		return -1;
 	errno = 0;
 	v = strtoull(s, &end, 10);
@@ -109,8 +109,8 @@ parse_uint(const char *s, uint64_t max, uint64_t *out)
 }
 
 /* 30s, 10m, 2h, 1d, or plain seconds. */
-static int
-parse_duration(const char *s, uint64_t *secs)
+int
+pf_parse_duration(const char *s, uint64_t *secs)
 {
 	char buf[32];
 	size_t n = strlen(s);
@@ -126,7 +126,7 @@ parse_duration(const char *s, uint64_t *secs)
 	case 'd': mul = 86400; buf[n - 1] = '\0'; break;
 	default: break;
 	}
-	if (parse_uint(buf, 365ull * 86400, &v) != 0 || v * mul == 0 ||
+	if (pf_parse_uint(buf, 365ull * 86400, &v) != 0 || v * mul == 0 ||
 	    v * mul > 365ull * 86400)
 		return -1;
 	*secs = v * mul;
@@ -365,7 +365,7 @@ pf_load(const char *path, struct pf_profile *p, char *err, size_t errlen)
 				uint64_t v;
 
 				if (strcmp(w[k], "uses") == 0) {
-					if (k + 1 >= nw || parse_uint(w[k + 1],
+					if (k + 1 >= nw || pf_parse_uint(w[k + 1],
 					    1000000, &v) != 0 || v == 0) {
 						perr(&lx, k + 1 < nw ? col[k + 1] :
 						     col[k] + 4, "write: uses N with N "
@@ -376,7 +376,7 @@ pf_load(const char *path, struct pf_profile *p, char *err, size_t errlen)
 					k++;
 				} else if (strcmp(w[k], "expires") == 0) {
 					if (k + 1 >= nw ||
-					    parse_duration(w[k + 1], &v) != 0) {
+					    pf_parse_duration(w[k + 1], &v) != 0) {
 						perr(&lx, k + 1 < nw ? col[k + 1] :
 						     col[k] + 7, "write a duration such as "
 						     "30s, 10m, 2h or 1d (at most 365d)",
@@ -415,20 +415,20 @@ pf_load(const char *path, struct pf_profile *p, char *err, size_t errlen)
 				else
 					p->tmp_bytes = v;
 			} else if (strcmp(w[1], "pids") == 0) {
-				if (parse_uint(w[2], 4096, &v) != 0 || v < 2) {
+				if (pf_parse_uint(w[2], 4096, &v) != 0 || v < 2) {
 					perr(&lx, col[2], "2 to 4096", "bad pids limit");
 					goto out;
 				}
 				p->pids = (uint32_t)v;
 			} else if (strcmp(w[1], "cpu") == 0) {
-				if (parse_uint(w[2], 800, &v) != 0 || v == 0) {
+				if (pf_parse_uint(w[2], 800, &v) != 0 || v == 0) {
 					perr(&lx, col[2], "a percentage of one core, 1 "
 					     "to 800", "bad cpu limit");
 					goto out;
 				}
 				p->cpu = (uint32_t)v;
 			} else if (strcmp(w[1], "time") == 0) {
-				if (parse_duration(w[2], &v) != 0) {
+				if (pf_parse_duration(w[2], &v) != 0) {
 					perr(&lx, col[2], "a duration such as 30s or 5m",
 					     "bad time limit");
 					goto out;

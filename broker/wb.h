@@ -150,6 +150,12 @@ struct pf_profile {
  * "file:line:column: error: what\n  hint: how to fix it". */
 int pf_load(const char *path, struct pf_profile *p, char *err, size_t errlen) WB_WARN;
 
+/* Shared with the MCP gateway's profiles: a decimal number in 0..max, and
+ * a duration (30s, 10m, 2h, 1d, or plain seconds; at most a year, not 0).
+ * 0, or -1 if s is not one. */
+int pf_parse_uint(const char *s, uint64_t max, uint64_t *out) WB_WARN;
+int pf_parse_duration(const char *s, uint64_t *secs) WB_WARN;
+
 /* ---- tools.c ---------------------------------------------------------------- */
 
 /* The exec resource: program, then each argument percent-encoded so that

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "gw.h"
+#include "wb.h"
 #include "sandbox.h"
 
 static int __attribute__((format(printf, 5, 6)))
@@ -57,45 +58,6 @@ name_ok(const char *s)
 	return 1;
 }
 
-static int
-parse_u64(const char *s, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (s == NULL || !isdigit((unsigned char)s[0]))
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-static int
-parse_dur(const char *s, uint64_t *secs)
-{
-	char buf[32];
-	size_t n = strlen(s);
-	uint64_t v, mul = 1;
-
-	if (n == 0 || n >= sizeof buf)
-		return -1;
-	memcpy(buf, s, n + 1);
-	switch (buf[n - 1]) {
-	case 's': mul = 1; buf[n - 1] = '\0'; break;
-	case 'm': mul = 60; buf[n - 1] = '\0'; break;
-	case 'h': mul = 3600; buf[n - 1] = '\0'; break;
-	case 'd': mul = 86400; buf[n - 1] = '\0'; break;
-	default: break;
-	}
-	if (parse_u64(buf, 365ull * 86400, &v) != 0 || v * mul > 365ull * 86400 ||
-	    v == 0)
-		return -1;
-	*secs = v * mul;
-	return 0;
-}
 
 static char *
 abspath(const char *dir, const char *p)
@@ -179,7 +141,7 @@ gw_profile_load(const char *path, struct gw_profile *p, char *err, size_t errlen
 		} else if (strcmp(w[0], "page") == 0 && nw == 2) {
 			uint64_t v;
 
-			if (parse_u64(w[1], 10000, &v) != 0 || v == 0) {
+			if (pf_parse_uint(w[1], 10000, &v) != 0 || v == 0) {
 				perr(err, errlen, path, ln, "bad page size\n  hint: "
 				     "page N with N from 1 to 10000");
 				goto out;
@@ -317,10 +279,10 @@ gw_profile_load(const char *path, struct gw_profile *p, char *err, size_t errlen
 				uint64_t v;
 
 				if (strcmp(w[k], "uses") == 0 &&
-				    parse_u64(w[k + 1], 1000000, &v) == 0 && v > 0)
+				    pf_parse_uint(w[k + 1], 1000000, &v) == 0 && v > 0)
 					a->uses = (uint32_t)v;
 				else if (strcmp(w[k], "expires") == 0 &&
-					 parse_dur(w[k + 1], &v) == 0)
+					 pf_parse_duration(w[k + 1], &v) == 0)
 					a->expires_s = v;
 				else
 					break;
@@ -341,10 +303,10 @@ gw_profile_load(const char *path, struct gw_profile *p, char *err, size_t errlen
 				else
 					cur->tmp_bytes = v;
 			} else if (strcmp(w[1], "pids") == 0 &&
-				   parse_u64(w[2], 4096, &v) == 0 && v > 0) {
+				   pf_parse_uint(w[2], 4096, &v) == 0 && v > 0) {
 				cur->pids = (uint32_t)v;
 			} else if (strcmp(w[1], "cpu") == 0 &&
-				   parse_u64(w[2], 1600, &v) == 0 && v > 0) {
+				   pf_parse_uint(w[2], 1600, &v) == 0 && v > 0) {
 				cur->cpu = (uint32_t)v;
 			} else {
 				perr(err, errlen, path, ln, "bad limit\n  hint: limit "
