@@ -8,7 +8,7 @@ BROKER_COMMON := $(B)/obj/broker/grant.o $(B)/obj/broker/corec.o \
 BROKER_OBJS := $(B)/obj/broker/broker.o $(B)/obj/broker/spawner.o \
 	$(B)/obj/broker/confine.o $(BROKER_COMMON)
 BROKER_CLI_OBJS := $(B)/obj/broker/cmd_run.o $(BROKER_COMMON)
-BROKER_TEST_BINS := $(B)/tests/broker-core-api $(B)/tests/broker-audit-query \
+BROKER_TEST_BINS := $(B)/tests/broker-core-api \
 	$(B)/bench/broker_bench
 
 PART_ALL += $(B)/ward-broker $(B)/ward-call $(BROKER_TEST_BINS)
@@ -38,12 +38,6 @@ $(B)/tests/broker-core-api: $(B)/obj/tests/broker/core_api.o $(BROKER_COMMON) \
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(SRV_COMMON) \
 		$(SANDBOX_LIB) $(LIB) -ljansson -lseccomp $(SRV_LIBS) $(SODIUM_LIBS)
 
-$(B)/tests/broker-audit-query: $(B)/obj/tests/broker/audit_query_main.o \
-		$(BROKER_CLI_OBJS) $(LIB) | $(B)/ward $(B)/libwardsandbox.a
-	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(SRV_COMMON) \
-		$(SANDBOX_LIB) $(LIB) -ljansson -lseccomp $(SRV_LIBS) $(SODIUM_LIBS)
-
 $(B)/bench/broker_bench: $(B)/obj/tests/broker/bench.o $(BROKER_COMMON) \
 		$(LIB) | $(B)/ward $(B)/libwardsandbox.a
 	@mkdir -p $(@D)
@@ -51,5 +45,4 @@ $(B)/bench/broker_bench: $(B)/obj/tests/broker/bench.o $(BROKER_COMMON) \
 		$(SANDBOX_LIB) $(LIB) -ljansson -lseccomp $(SRV_LIBS) $(SODIUM_LIBS)
 
 -include $(BROKER_OBJS:.o=.d) $(B)/obj/broker/cmd_run.d $(B)/obj/broker/ward_call.d \
-	$(B)/obj/tests/broker/core_api.d $(B)/obj/tests/broker/bench.d \
-	$(B)/obj/tests/broker/audit_query_main.d
+	$(B)/obj/tests/broker/core_api.d $(B)/obj/tests/broker/bench.d

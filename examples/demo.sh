@@ -35,10 +35,7 @@ s2=$(session_of "$log")
 
 echo
 echo "== 3. ward audit --session $s2 --filter network"
-# (until 'ward audit' dispatches its query options, the same query runs
-# as its own program, build/tests/broker-audit-query)
-"$ward" audit --session "$s2" --filter network 2>/dev/null ||
-	"$here/../build/tests/broker-audit-query" audit --session "$s2" --filter network
+"$ward" audit --session "$s2" --filter network
 
 echo
 echo "== 4. ward audit verify"
