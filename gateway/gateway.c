@@ -234,7 +234,6 @@ static struct {
 	uint8_t ctx[WARD_CTX_BYTES];
 	uint8_t op_sk[64], op_pk[32], hold_pk[32];
 	uint64_t nonce;
-	char bin_dir[PATH_MAX];
 	volatile sig_atomic_t stop;
 } G;
 
@@ -630,7 +629,6 @@ start_server(int idx)
 		struct ward_sb_result res;
 		struct ward_sb *sb = NULL;
 		char err[WARD_SB_ERRLEN], *argv[GW_MAX_ARGV + 2];
-		char bin[PATH_MAX + 16];
 		int i, k, code;
 
 		signal(SIGTERM, sup_on_term);
@@ -646,9 +644,7 @@ start_server(int idx)
 				(void)close(i);
 		ward_sb_config_defaults(&cfg);
 		cfg.workspace = c->workspace[0] != '\0' ? c->workspace : NULL;
-		cfg.binds[0].src = G.bin_dir;
-		cfg.binds[0].dst = "/ward";
-		cfg.nbinds = 1;
+		cfg.nbinds = 0;
 		for (k = 0; k < c->nbinds; k++) {
 			cfg.binds[cfg.nbinds].src = c->bind_src[k];
 			cfg.binds[cfg.nbinds].dst = c->bind_dst[k];
@@ -673,11 +669,9 @@ start_server(int idx)
 			fprintf(stderr, "ward mcp: server %s: %s\n", c->name, err);
 			_exit(125);
 		}
-		snprintf(bin, sizeof bin, "/ward/ward-mcp-exec");
-		argv[0] = bin;
 		for (k = 0; k < c->argc; k++)
-			argv[k + 1] = c->argv[k];
-		argv[c->argc + 1] = NULL;
+			argv[k] = c->argv[k];
+		argv[c->argc] = NULL;
 		if (ward_sb_run(sb, argv, &res, err, sizeof err) != 0) {
 			fprintf(stderr, "ward mcp: server %s: %s\n", c->name, err);
 			_exit(125);
@@ -1351,22 +1345,6 @@ on_signal(int sig)
 	G.stop = 1;
 }
 
-static void
-find_bin_dir(void)
-{
-	ssize_t n = readlink("/proc/self/exe", G.bin_dir, sizeof G.bin_dir - 1);
-	char *s;
-
-	if (n <= 0) {
-		snprintf(G.bin_dir, sizeof G.bin_dir, ".");
-		return;
-	}
-	G.bin_dir[n] = '\0';
-	s = strrchr(G.bin_dir, '/');
-	if (s != NULL)
-		*s = '\0';
-}
-
 static int
 usage(FILE *f)
 {
@@ -1409,13 +1387,6 @@ serve(const char *prof, const char *home_dir)
 	if (gw_pins_open(&G.pins, G.h.home, G.p->name) != 0) {
 		fprintf(stderr, "ward mcp: cannot read %s: %s\n", G.pins.path,
 			strerror(errno));
-		return 3;
-	}
-	find_bin_dir();
-	snprintf(err, sizeof err, "%s/ward-mcp-exec", G.bin_dir);
-	if (access(err, X_OK) != 0) {
-		fprintf(stderr, "ward mcp: %s is missing: build it with 'make'\n",
-			err);
 		return 3;
 	}
 	crypto_sign_ed25519_sk_to_pk(G.op_pk, G.op_sk);

@@ -1,12 +1,10 @@
 # gateway/gateway.mk -- ward mcp, the MCP gateway (gateway/README.md):
-# its objects in the ward CLI, ward-mcp-exec (the first program of each
-# upstream server's sandbox), the test suite's npm packages and the
+# its objects in the ward CLI, the test suite's npm packages and the
 # benchmark.  Nothing here is part of the verified core.
 
 GW_OBJS := $(B)/obj/gateway/gateway.o $(B)/obj/gateway/gw_profile.o \
 	$(B)/obj/gateway/gw_pins.o
 
-PART_ALL += $(B)/ward-mcp-exec
 WARD_CLI_OBJS += $(GW_OBJS)
 WARD_LDLIBS += -ljansson
 PART_BENCH += tests/gateway/bench.sh
@@ -15,10 +13,6 @@ $(B)/obj/gateway/%.o: ALL_CPPFLAGS += -I$(B)/gen -Icore/srv -Isandbox -Ibroker -
 $(B)/obj/gateway/%.o: ALL_CFLAGS += -Wno-format-truncation
 $(GW_OBJS): | $(B)/gen/ward/v1/ward.pb-c.h
 
-# Runs inside the sandbox: libc only.
-$(B)/ward-mcp-exec: $(B)/obj/gateway/mcp_exec.o
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
-
 # The test suite's packages, from the committed lockfile.
 tests/gateway/node_modules/.package-lock.json: tests/gateway/package-lock.json
 	cd tests/gateway && npm ci --no-audit --no-fund
@@ -26,4 +20,4 @@ tests/gateway/node_modules/.package-lock.json: tests/gateway/package-lock.json
 .PHONY: gateway-npm
 gateway-npm: tests/gateway/node_modules/.package-lock.json
 
--include $(GW_OBJS:.o=.d) $(B)/obj/gateway/mcp_exec.d
+-include $(GW_OBJS:.o=.d)

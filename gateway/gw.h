@@ -5,7 +5,6 @@
  *   gw_pins.c     tool definitions pinned by hash; ward mcp approve/pending
  *   gateway.c     the MCP server on stdio, the upstream servers in their
  *                 sandboxes, approvals through ward-core; cmd_mcp()
- *   mcp_exec.c    ward-mcp-exec: first program in each server's sandbox
  */
 #ifndef WARD_GW_H
 #define WARD_GW_H
