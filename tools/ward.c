@@ -10,7 +10,7 @@
 #include "ward_cli.h"
 
 /* Weak: a part that is not linked in leaves its entry NULL. */
-#define WARD_CMD(name) int cmd_##name(int, char **) __attribute__((weak));
+#define WARD_CMD(name, summary) int cmd_##name(int, char **) __attribute__((weak));
 WARD_COMMANDS
 #undef WARD_CMD
 
@@ -21,30 +21,10 @@ struct command {
 };
 
 static const struct command commands[] = {
-#define WARD_CMD(name) { #name, cmd_##name, NULL },
+#define WARD_CMD(name, summary) { #name, cmd_##name, summary },
 	WARD_COMMANDS
 #undef WARD_CMD
 };
-
-static const char *
-summary(const char *name)
-{
-	static const struct { const char *n, *s; } s[] = {
-		{ "init", "create the operator key and the state folder" },
-		{ "audit", "query and verify the audit log" },
-		{ "sandbox", "run one command in a fresh sandbox" },
-		{ "run", "run an agent task under a fresh context" },
-		{ "mcp", "serve as an MCP gateway to sandboxed servers" },
-		{ "cap", "issue, attenuate, list and revoke capabilities" },
-		{ "revoke", "revoke a session or a capability" },
-		{ "policy", "check an agent profile" },
-		{ "status", "show the core, the broker, live contexts and host features" },
-	};
-	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++)
-		if (strcmp(s[i].n, name) == 0)
-			return s[i].s;
-	return "";
-}
 
 static int
 usage(FILE *f)
@@ -53,7 +33,7 @@ usage(FILE *f)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (commands[i].fn != NULL)
 			fprintf(f, "  %-10s %s\n", commands[i].name,
-			    summary(commands[i].name));
+			    commands[i].summary);
 	fprintf(f, "\n'ward COMMAND --help' describes each command.\n");
 	return f == stdout ? 0 : 2;
 }
