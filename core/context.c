@@ -194,13 +194,13 @@ ward_context_open(struct ward_contexts *t, const uint8_t *id)
 
 int
 ward_context_find(const struct ward_contexts *t, const uint8_t *id,
-		  uint32_t *idx)
+		  uint16_t *idx)
 {
 	uint32_t i = ctx_lookup(t, id);
 
 	if (i == WARD_CTX_MAX)
 		return WARD_E_CONTEXT_UNKNOWN;
-	*idx = i;
+	*idx = (uint16_t)i;
 	return WARD_OK;
 }
 

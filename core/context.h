@@ -22,7 +22,9 @@
  * open is a uint32_t, not a uint8_t: WP keeps one memory per integer type,
  * so opening and closing a slot leave the memory of the ids untouched and
  * the provers see at once that the ids, hence ctx_unique's twins, are the
- * same.
+ * same.  For the same reason ward_context_find returns the slot through a
+ * uint16_t: no table of the core holds a uint16_t, so writing the slot
+ * number leaves every validity predicate the same term.
  */
 struct ward_context {
 	uint32_t open;			/* 1: slot in use */
@@ -154,7 +156,7 @@ int ward_context_open(struct ward_contexts *t, const uint8_t *id)
     disjoint behaviors;
 */
 int ward_context_find(const struct ward_contexts *t, const uint8_t *id,
-		      uint32_t *idx)
+		      uint16_t *idx)
 	__attribute__((warn_unused_result));
 
 /* Close a context: its slot becomes free, its window is dropped. */

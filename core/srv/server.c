@@ -51,6 +51,7 @@
 /* ---- state ----------------------------------------------------------------- */
 
 static struct ward_core core;	/* the verified core's state */
+static struct ward_audit core_log;	/* the audit chain the core appends to */
 static struct ward_request areq;
 static struct ward_decision adec;
 static struct wire_req wq;
@@ -128,11 +129,11 @@ log_record(const uint8_t *rec, size_t len)
 	uint8_t prev[WARD_ID_BYTES];
 	uint64_t pos;
 
-	memcpy(prev, core.audit.head, sizeof prev);
-	if (ward_audit_append(&core.audit, rec, len, &pos) != WARD_OK)
+	memcpy(prev, core_log.head, sizeof prev);
+	if (ward_audit_append(&core_log, rec, len, &pos) != WARD_OK)
 		die("cannot extend the audit chain; stopping rather than "
 		    "deciding anything unlogged");
-	jr_add(&jw, pos, prev, rec, len, core.audit.head);
+	jr_add(&jw, pos, prev, rec, len, core_log.head);
 	return pos;
 }
 
@@ -188,10 +189,10 @@ log_checkpoint(uint64_t t)
 	uint8_t r[JR_CK_LEN];
 
 	r[0] = JR_CHECKPOINT;
-	ward_put_be64(r + JR_CK_SEQ, core.audit.seq);
-	memcpy(r + JR_CK_HEAD, core.audit.head, WARD_ID_BYTES);
+	ward_put_be64(r + JR_CK_SEQ, core_log.seq);
+	memcpy(r + JR_CK_HEAD, core_log.head, WARD_ID_BYTES);
 	ward_put_be64(r + JR_CK_TIME, t);
-	if (jr_ckpt_sign(r + JR_CK_SIG, core.audit.seq, core.audit.head, t,
+	if (jr_ckpt_sign(r + JR_CK_SIG, core_log.seq, core_log.head, t,
 			 core.sk) != 0)
 		die("cannot sign a checkpoint");
 	log_record(r, sizeof r);
@@ -206,11 +207,11 @@ write_ckpt_file(void)
 
 	if (jw.pending != 0)
 		return;
-	if (jr_ckpt_sign(sig, core.audit.seq, core.audit.head, t, core.sk) != 0 ||
-	    jr_ckpt_write(H.ckpt, H.state, core.audit.seq, core.audit.head, t,
+	if (jr_ckpt_sign(sig, core_log.seq, core_log.head, t, core.sk) != 0 ||
+	    jr_ckpt_write(H.ckpt, H.state, core_log.seq, core_log.head, t,
 			  sig) != 0)
 		die("cannot write %s: %s", H.ckpt, strerror(errno));
-	last_ckpt_seq = core.audit.seq;
+	last_ckpt_seq = core_log.seq;
 }
 
 static void
@@ -424,8 +425,8 @@ queue_reply(int sock, void *ctl)
 		rep.approval = &ap;
 	}
 	if (o.has_status) {
-		st.audit_records = core.audit.seq;
-		st.audit_head.data = core.audit.head;
+		st.audit_records = core_log.seq;
+		st.audit_head.data = core_log.head;
 		st.audit_head.len = WARD_ID_BYTES;
 		st.approvals = core.approval_seq;
 		st.open_contexts = ct_open;
@@ -598,11 +599,11 @@ h_approve(unsigned sock, uint64_t now)
 		return WARD_E_CONTEXT;
 	}
 	chain_copy(&areq.chain, &wq.chain);
-	memcpy(prev, core.audit.head, sizeof prev);
-	r = ward_approve(&core, &areq, &adec);
+	memcpy(prev, core_log.head, sizeof prev);
+	r = ward_approve(&core, &core_log, &areq, &adec);
 	if (adec.audit_pos != UINT64_MAX) {
 		jr_add(&jw, adec.audit_pos, prev, adec.rec, adec.rec_len,
-		       core.audit.head);
+		       core_log.head);
 		o.pos = adec.audit_pos;
 	} else {
 		o.pos = log_event(JV_BLOCKED, (unsigned)r, JK_APPROVE, sock,
@@ -626,7 +627,7 @@ static int
 h_attenuate(unsigned sock, uint64_t now)
 {
 	const struct ward_link *parent, *child;
-	uint32_t idx;
+	uint16_t idx;
 	int r;
 
 	if (wq.chain.n >= WARD_CHAIN_MAX) {
@@ -850,7 +851,7 @@ static int
 h_log(unsigned sock, uint64_t now)
 {
 	char text[JR_TEXT_MAX + 1];
-	uint32_t idx;
+	uint16_t idx;
 
 	if (ward_context_find(&core.contexts, wq.context, &idx) != WARD_OK) {
 		refused(WARD_E_CONTEXT_UNKNOWN, "log: the context is not open");
@@ -871,12 +872,12 @@ h_checkpoint(unsigned sock, uint64_t now)
 {
 	(void)sock;
 	o.has_ckpt = 1;
-	o.ck_seq = core.audit.seq;
-	memcpy(o.ck_head, core.audit.head, WARD_ID_BYTES);
+	o.ck_seq = core_log.seq;
+	memcpy(o.ck_head, core_log.head, WARD_ID_BYTES);
 	o.ck_time = now;
 	if (jr_ckpt_sign(o.ck_sig, o.ck_seq, o.ck_head, now, core.sk) != 0)
 		die("cannot sign a checkpoint");
-	o.pos = core.audit.seq;
+	o.pos = core_log.seq;
 	log_checkpoint(now);
 	snprintf(o.detail, sizeof o.detail, "checkpoint written");
 	return WARD_OK;
@@ -1030,7 +1031,7 @@ replay(const struct jr_rec *rr, void *arg)
 {
 	struct replay_state *s = arg;
 	const uint8_t *p = rr->rec;
-	uint32_t idx;
+	uint16_t idx;
 
 	if (s->ck_seq != 0 && rr->seq + 1 == s->ck_seq &&
 	    memcmp(rr->head, s->ck_head, WARD_ID_BYTES) == 0)
@@ -1137,8 +1138,8 @@ recover(void)
 		die("audit log %s does not match its signed checkpoint at record "
 		    "%llu: the log was rewritten; refusing to start", H.log,
 		    (unsigned long long)(s.ck_seq - 1));
-	core.audit.seq = res.records;
-	memcpy(core.audit.head, res.head, WARD_ID_BYTES);
+	core_log.seq = res.records;
+	memcpy(core_log.head, res.head, WARD_ID_BYTES);
 	fd = open(H.log, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		die("%s: %s", H.log, strerror(errno));
@@ -1275,7 +1276,7 @@ main(int argc, char **argv)
 	ward_revset_init(&core.revoked);
 	ward_ledger_init(&core.ledger);
 	ward_contexts_init(&core.contexts);
-	ward_audit_init(&core.audit);
+	ward_audit_init(&core_log);
 	core.approval_seq = 0;
 	started = now_s();
 	recover();
@@ -1336,7 +1337,7 @@ main(int argc, char **argv)
 			continue;
 		commit();
 		flush_replies();
-		if (core.audit.seq - last_ckpt_seq >= CKPT_EVERY)
+		if (core_log.seq - last_ckpt_seq >= CKPT_EVERY)
 			write_ckpt_file();
 	}
 	/* Clean stop: a signed checkpoint in the log and in the file. */
@@ -1348,7 +1349,7 @@ main(int argc, char **argv)
 	sodium_memzero(core.sk, sizeof core.sk);
 	if (verbose)
 		fprintf(stderr, "ward-core: stopped after %llu records, %llu "
-			"syncs\n", (unsigned long long)core.audit.seq,
+			"syncs\n", (unsigned long long)core_log.seq,
 			(unsigned long long)jw.syncs);
 	return 0;
 }

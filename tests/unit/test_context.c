@@ -70,7 +70,7 @@ use_nonce(struct ward_context *c, uint64_t n)
 static struct ward_context *
 opened(const uint8_t id[WARD_CTX_BYTES])
 {
-	uint32_t idx;
+	uint16_t idx;
 
 	if (ward_context_open(&T, id) != WARD_OK ||
 	    ward_context_find(&T, id, &idx) != WARD_OK)
@@ -81,7 +81,7 @@ opened(const uint8_t id[WARD_CTX_BYTES])
 TEST(context_open_find_close)
 {
 	uint8_t a[WARD_CTX_BYTES], b[WARD_CTX_BYTES];
-	uint32_t ia, ib;
+	uint16_t ia, ib;
 
 	ward_contexts_init(&T);
 	mkctx(a, 1);
@@ -102,7 +102,7 @@ TEST(context_open_find_close)
 TEST(context_unknown_refused)
 {
 	uint8_t a[WARD_CTX_BYTES];
-	uint32_t idx = 12345;
+	uint16_t idx = 12345;
 
 	ward_contexts_init(&T);
 	mkctx(a, 3);
