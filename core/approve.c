@@ -12,11 +12,95 @@
  */
 #include "approve.h"
 
+/*
+ * Frames.  core_ok is a conjunction of quantified predicates, and the
+ * provers do not carry it across a write to some other object on their
+ * own: re-proving "no two live entries hold the same id" after a byte of
+ * the decision is written needs a quantifier alternation they do not find.
+ * So a frame is spelled out in steps, each one easy: core_unpack names the
+ * quantified parts of core_ok at a point P; the fields are then stated
+ * flat-equal to those at P (each a direct consequence of the writes being
+ * elsewhere); each part is re-derived from its copy at P (uniqueness by
+ * carrying twins back to P); and core_ok is folded last.  All of it is
+ * proved: the predicates below are definitions and the ghost function a
+ * proved contract, not axioms.
+ */
+/*@
+  predicate ledger_flat{P, Q}(struct ward_ledger *l) =
+    \forall integer k; 0 <= k < WARD_LEDGER_N ==>
+      \at(l->e[k].live, Q) == \at(l->e[k].live, P) &&
+      \at(l->e[k].dirty, Q) == \at(l->e[k].dirty, P) &&
+      \at(l->e[k].used, Q) == \at(l->e[k].used, P) &&
+      \at(l->e[k].reserved, Q) == \at(l->e[k].reserved, P) &&
+      \at(l->e[k].max, Q) == \at(l->e[k].max, P);
+
+  predicate ledger_ids{P, Q}(struct ward_ledger *l) =
+    \forall integer k, j; 0 <= k < WARD_LEDGER_N && 0 <= j < WARD_ID_BYTES ==>
+      \at(l->e[k].id[j], Q) == \at(l->e[k].id[j], P);
+
+  predicate ctx_flat{P, Q}(struct ward_contexts *t) =
+    \forall integer i; 0 <= i < WARD_CTX_MAX ==>
+      \at(t->c[i].open, Q) == \at(t->c[i].open, P) &&
+      \at(t->c[i].hi, Q) == \at(t->c[i].hi, P);
+
+  predicate ctx_ids{P, Q}(struct ward_contexts *t) =
+    \forall integer i, j; 0 <= i < WARD_CTX_MAX && 0 <= j < WARD_CTX_BYTES ==>
+      \at(t->c[i].id[j], Q) == \at(t->c[i].id[j], P);
+
+  predicate ctx_seen{P, Q}(struct ward_contexts *t) =
+    \forall integer i, k; 0 <= i < WARD_CTX_MAX && 0 <= k < WARD_NONCE_WINDOW ==>
+      \at(t->c[i].seen[k], Q) == \at(t->c[i].seen[k], P);
+
+  predicate rev_flat{P, Q}(struct ward_revset *s) =
+    \at(s->count, Q) == \at(s->count, P) &&
+    \forall integer k; 0 <= k < WARD_REVOKE_N ==>
+      \at(s->live[k], Q) == \at(s->live[k], P);
+
+  // ctx_win_ok of slot i, one window entry k at a time (flat).
+  predicate win_slot_ok{L}(struct ward_contexts *t, integer i, integer k) =
+    (t->c[i].seen[k] % WARD_NONCE_WINDOW == k || t->c[i].seen[k] == 0) &&
+    t->c[i].seen[k] <= t->c[i].hi;
+
+  // Two entries that hold the same id at Q held the same id at P.
+  predicate ledger_twins_back{P, Q}(struct ward_ledger *l) =
+    \forall integer a, b; 0 <= a < WARD_LEDGER_N && 0 <= b < WARD_LEDGER_N &&
+      \at(lentry_twins(l, a, b), Q) ==> \at(lentry_twins(l, a, b), P);
+
+  predicate ctx_twins_back{P, Q}(struct ward_contexts *t) =
+    \forall integer a, b; 0 <= a < WARD_CTX_MAX && 0 <= b < WARD_CTX_MAX &&
+      \at(ctx_twins(t, a, b), Q) ==> \at(ctx_twins(t, a, b), P);
+
+  predicate rev_ids{P, Q}(struct ward_revset *s) =
+    \forall integer k, j; 0 <= k < WARD_REVOKE_N && 0 <= j < WARD_ID_BYTES ==>
+      \at(s->id[k][j], Q) == \at(s->id[k][j], P);
+*/
+
+/*@ ghost
+  /@ requires core_ok(c);
+     assigns \nothing;
+     ensures trust_ok(&c->trust) && revset_ok(&c->revoked);
+     ensures \forall integer k; 0 <= k < WARD_LEDGER_N ==>
+       lentry_key_ok(&c->ledger, k);
+     ensures ledger_unique(&c->ledger);
+     ensures \forall integer k; 0 <= k < WARD_LEDGER_N ==>
+       lentry_count_ok(&c->ledger, k);
+     ensures \forall integer i; 0 <= i < WARD_CTX_MAX ==>
+       ctx_open_ok(&c->contexts, i);
+     ensures \forall integer i, k; 0 <= i < WARD_CTX_MAX &&
+       0 <= k < WARD_NONCE_WINDOW ==>
+         win_slot_ok(&c->contexts, i, k);
+     ensures ctx_unique(&c->contexts);
+  @/
+  void core_unpack(struct ward_core *c) { }
+*/
+
+/* No postcondition on the bytes: no contract of this file states the
+ * layout of a record or a message, and a quantified fact per copy only
+ * slows the provers down on every later goal of the caller. */
 /*@ requires n <= 256;
     requires \valid(dst + (0 .. n - 1)) && \valid_read(src + (0 .. n - 1));
     requires \separated(dst + (0 .. n - 1), src + (0 .. n - 1));
     assigns dst[0 .. n - 1];
-    ensures \forall integer k; 0 <= k < n ==> dst[k] == src[k];
 */
 static void
 copy_bytes(uint8_t *dst, const uint8_t *src, uint32_t n)
@@ -24,7 +108,6 @@ copy_bytes(uint8_t *dst, const uint8_t *src, uint32_t n)
 	uint32_t k;
 
 	/*@ loop invariant 0 <= k <= n;
-	    loop invariant \forall integer j; 0 <= j < k ==> dst[j] == src[j];
 	    loop assigns k, dst[0 .. n - 1];
 	    loop variant n - k;
 	*/
@@ -47,6 +130,37 @@ zero_bytes(uint8_t *dst, uint32_t n)
 	*/
 	for (k = 0; k < n; k++)
 		dst[k] = 0;
+}
+
+/* Big-endian stores whose contracts say only what they write: no contract
+ * of this file states the layout of a record or a message, and the exact
+ * value facts of ward_put_be* would only slow the provers down on every
+ * later goal of the caller. */
+/*@ requires \valid(p + (0 .. 7));
+    assigns p[0 .. 7];
+*/
+static void
+put64(uint8_t *p, uint64_t v)
+{
+	ward_put_be64(p, v);
+}
+
+/*@ requires \valid(p + (0 .. 3));
+    assigns p[0 .. 3];
+*/
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	ward_put_be32(p, v);
+}
+
+/*@ requires \valid(p + (0 .. 1));
+    assigns p[0 .. 1];
+*/
+static void
+put16(uint8_t *p, uint16_t v)
+{
+	ward_put_be16(p, v);
 }
 
 /* The audit record of a decision; leaf is NULL when no chain verified. */
@@ -75,41 +189,154 @@ build_record(struct ward_decision *out, const struct ward_request *req,
 	else
 		zero_bytes(out->rec + WARD_REC_OFF_LEAF, WARD_ID_BYTES);
 	copy_bytes(out->rec + WARD_REC_OFF_DIGEST, req->digest, WARD_ID_BYTES);
-	ward_put_be64(out->rec + WARD_REC_OFF_NONCE, req->nonce);
-	ward_put_be64(out->rec + WARD_REC_OFF_TIME, req->now);
-	ward_put_be64(out->rec + WARD_REC_OFF_SEQ, seq);
-	ward_put_be32(out->rec + WARD_REC_OFF_USED, used);
-	ward_put_be32(out->rec + WARD_REC_OFF_MAX, max);
-	ward_put_be16(out->rec + WARD_REC_OFF_RLEN, req->resource_len);
+	put64(out->rec + WARD_REC_OFF_NONCE, req->nonce);
+	put64(out->rec + WARD_REC_OFF_TIME, req->now);
+	put64(out->rec + WARD_REC_OFF_SEQ, seq);
+	put32(out->rec + WARD_REC_OFF_USED, used);
+	put32(out->rec + WARD_REC_OFF_MAX, max);
+	put16(out->rec + WARD_REC_OFF_RLEN, req->resource_len);
 	copy_bytes(out->rec + WARD_REC_OFF_RES, req->resource, req->resource_len);
 	out->rec_len = WARD_REC_OFF_RES + (uint32_t)req->resource_len;
 }
 
+/* ward_audit_append with a contract that says only what the decision
+ * needs: the hash facts of audit_extended would sit, unused, in the
+ * context of every later goal of the caller. */
+/*@ requires \valid(log) && \valid(pos);
+    requires len <= WARD_AUDIT_REC_MAX;
+    requires \valid_read(rec + (0 .. len - 1));
+    requires \separated(log, pos, rec + (0 .. len - 1));
+    assigns *log, *pos;
+    ensures \result == WARD_OK || \result == WARD_E_EXHAUSTED ||
+            \result == WARD_E_CRYPTO;
+    ensures \result == WARD_OK ==> log->seq == \old(log->seq) + 1;
+*/
+static int
+append_record(struct ward_audit *log, const uint8_t *rec, size_t len,
+	      uint64_t *pos)
+{
+	return ward_audit_append(log, rec, len, pos);
+}
+
+/* Append the decision record in out->rec to the audit chain and note its
+ * position (UINT64_MAX if the append failed). */
+/*@ requires \valid(c) && core_ok(c);
+    requires \valid(log) && \valid(out);
+    requires \separated(c, log, out);
+    requires out->rec_len <= WARD_REC_MAX;
+    assigns *log, out->audit_pos;
+    ensures core_ok(c);
+    ensures \result == WARD_OK || \result == WARD_E_EXHAUSTED ||
+            \result == WARD_E_CRYPTO;
+    ensures \result == WARD_OK ==> log->seq == \old(log->seq) + 1;
+*/
+static int
+log_decision(struct ward_core *c, struct ward_audit *log,
+	     struct ward_decision *out)
+{
+	uint64_t pos;
+	int r;
+
+	(void)c;	/* read by the proof only */
+	/*@ ghost core_unpack(c); */
+	r = append_record(log, out->rec, out->rec_len, &pos);
+	if (r == WARD_OK)
+		out->audit_pos = pos;
+	else
+		out->audit_pos = UINT64_MAX;
+	/*@ assert f_lflat: ledger_flat{Pre, Here}(&c->ledger); */
+	/*@ assert f_lids: ledger_ids{Pre, Here}(&c->ledger); */
+	/*@ assert f_lkeys_back: \forall integer k; 0 <= k < WARD_LEDGER_N ==>
+	      \at(lentry_key_ok(&c->ledger, k), Pre) ==>
+	        lentry_key_ok(&c->ledger, k); */
+	/*@ assert f_lkeys: \forall integer k; 0 <= k < WARD_LEDGER_N ==>
+	      lentry_key_ok(&c->ledger, k); */
+	/*@ assert f_ltwins: ledger_twins_back{Pre, Here}(&c->ledger); */
+	/*@ assert f_llive: \forall integer a; 0 <= a < WARD_LEDGER_N ==>
+	      c->ledger.e[a].live == 1 ==> \at(c->ledger.e[a].live, Pre) == 1; */
+	/*@ assert f_luniq: ledger_unique(&c->ledger); */
+	/*@ assert f_lcnt: \forall integer k; 0 <= k < WARD_LEDGER_N ==>
+	      lentry_count_ok(&c->ledger, k); */
+	/*@ assert f_cflat: ctx_flat{Pre, Here}(&c->contexts); */
+	/*@ assert f_cids: ctx_ids{Pre, Here}(&c->contexts); */
+	/*@ assert f_cseen: ctx_seen{Pre, Here}(&c->contexts); */
+	/*@ assert f_copen: \forall integer i; 0 <= i < WARD_CTX_MAX ==>
+	      ctx_open_ok(&c->contexts, i); */
+	/*@ assert f_cslot: \forall integer i, k; 0 <= i < WARD_CTX_MAX &&
+	      0 <= k < WARD_NONCE_WINDOW ==> win_slot_ok(&c->contexts, i, k); */
+	/*@ assert f_cwin: \forall integer i; 0 <= i < WARD_CTX_MAX ==>
+	      ctx_win_ok(&c->contexts, i); */
+	/*@ assert f_ctwins: ctx_twins_back{Pre, Here}(&c->contexts); */
+	/*@ assert f_clive: \forall integer a; 0 <= a < WARD_CTX_MAX ==>
+	      c->contexts.c[a].open == 1 ==> \at(c->contexts.c[a].open, Pre) == 1; */
+	/*@ assert f_cuniq: ctx_unique(&c->contexts); */
+	/*@ assert f_rflat: rev_flat{Pre, Here}(&c->revoked); */
+	/*@ assert f_rids: rev_ids{Pre, Here}(&c->revoked); */
+	/*@ assert f_rhome: \forall integer k; 0 <= k < WARD_REVOKE_N ==>
+	      \at(rev_in_home(&c->revoked, k), Pre) ==>
+	        rev_in_home(&c->revoked, k); */
+	/*@ assert f_rev: revset_ok(&c->revoked); */
+	/*@ assert f_trust: c->trust.n == \at(c->trust.n, Pre); */
+	/*@ assert f_core: core_ok(c); */
+	return r;
+}
+
 /* Record a refusal and return its reason. */
 /*@ requires \valid(c) && core_ok(c);
-    requires \valid(out) && \valid_read(req);
+    requires \valid(log) && \valid(out) && \valid_read(req);
     requires 1 <= req->resource_len <= WARD_SCOPE_MAX;
-    requires \separated(c, req, out);
+    requires \separated(c, log, req, out);
     requires leaf == \null || \valid_read(leaf + (0 .. WARD_ID_BYTES - 1));
     requires leaf == \null || \separated(out, leaf + (0 .. WARD_ID_BYTES - 1));
     requires 1 <= reason <= WARD_REASON_LAST;
-    assigns c->audit, out->rec[0 .. WARD_REC_MAX - 1], out->rec_len,
+    assigns *log, out->rec[0 .. WARD_REC_MAX - 1], out->rec_len,
             out->audit_pos;
     ensures core_ok(c);
     ensures \result == reason;
 */
 static int
-refuse(struct ward_core *c, struct ward_decision *out,
+refuse(struct ward_core *c, struct ward_audit *log, struct ward_decision *out,
        const struct ward_request *req, int reason, const uint8_t *leaf)
 {
-	uint64_t pos;
-
+	/*@ ghost core_unpack(c); */
 	build_record(out, req, WARD_VERDICT_BLOCKED, (uint32_t)reason, leaf,
 		     0, 0, 0);
-	if (ward_audit_append(&c->audit, out->rec, out->rec_len, &pos) == WARD_OK)
-		out->audit_pos = pos;
-	else
-		out->audit_pos = UINT64_MAX;
+	/*@ assert f_lflat: ledger_flat{Pre, Here}(&c->ledger); */
+	/*@ assert f_lids: ledger_ids{Pre, Here}(&c->ledger); */
+	/*@ assert f_lkeys_back: \forall integer k; 0 <= k < WARD_LEDGER_N ==>
+	      \at(lentry_key_ok(&c->ledger, k), Pre) ==>
+	        lentry_key_ok(&c->ledger, k); */
+	/*@ assert f_lkeys: \forall integer k; 0 <= k < WARD_LEDGER_N ==>
+	      lentry_key_ok(&c->ledger, k); */
+	/*@ assert f_ltwins: ledger_twins_back{Pre, Here}(&c->ledger); */
+	/*@ assert f_llive: \forall integer a; 0 <= a < WARD_LEDGER_N ==>
+	      c->ledger.e[a].live == 1 ==> \at(c->ledger.e[a].live, Pre) == 1; */
+	/*@ assert f_luniq: ledger_unique(&c->ledger); */
+	/*@ assert f_lcnt: \forall integer k; 0 <= k < WARD_LEDGER_N ==>
+	      lentry_count_ok(&c->ledger, k); */
+	/*@ assert f_cflat: ctx_flat{Pre, Here}(&c->contexts); */
+	/*@ assert f_cids: ctx_ids{Pre, Here}(&c->contexts); */
+	/*@ assert f_cseen: ctx_seen{Pre, Here}(&c->contexts); */
+	/*@ assert f_copen: \forall integer i; 0 <= i < WARD_CTX_MAX ==>
+	      ctx_open_ok(&c->contexts, i); */
+	/*@ assert f_cslot: \forall integer i, k; 0 <= i < WARD_CTX_MAX &&
+	      0 <= k < WARD_NONCE_WINDOW ==> win_slot_ok(&c->contexts, i, k); */
+	/*@ assert f_cwin: \forall integer i; 0 <= i < WARD_CTX_MAX ==>
+	      ctx_win_ok(&c->contexts, i); */
+	/*@ assert f_ctwins: ctx_twins_back{Pre, Here}(&c->contexts); */
+	/*@ assert f_clive: \forall integer a; 0 <= a < WARD_CTX_MAX ==>
+	      c->contexts.c[a].open == 1 ==> \at(c->contexts.c[a].open, Pre) == 1; */
+	/*@ assert f_cuniq: ctx_unique(&c->contexts); */
+	/*@ assert f_rflat: rev_flat{Pre, Here}(&c->revoked); */
+	/*@ assert f_rids: rev_ids{Pre, Here}(&c->revoked); */
+	/*@ assert f_rhome: \forall integer k; 0 <= k < WARD_REVOKE_N ==>
+	      \at(rev_in_home(&c->revoked, k), Pre) ==>
+	        rev_in_home(&c->revoked, k); */
+	/*@ assert f_rev: revset_ok(&c->revoked); */
+	/*@ assert f_trust: c->trust.n == \at(c->trust.n, Pre); */
+	/*@ assert f_core: core_ok(c); */
+	/* A refusal that cannot be logged is still a refusal. */
+	(void)log_decision(c, log, out);
 	return reason;
 }
 
@@ -200,16 +427,16 @@ static void
 build_msg(struct ward_decision *out, const struct ward_request *req,
 	  const uint8_t *leaf_id, uint64_t seq, uint64_t pos, uint64_t expiry)
 {
-	ward_put_be64(out->msg + WARD_APR_OFF_SEQ, seq);
+	put64(out->msg + WARD_APR_OFF_SEQ, seq);
 	copy_bytes(out->msg + WARD_APR_OFF_CONTEXT, req->context, WARD_CTX_BYTES);
 	copy_bytes(out->msg + WARD_APR_OFF_LEAF, leaf_id, WARD_ID_BYTES);
 	out->msg[WARD_APR_OFF_OP] = req->op;
 	copy_bytes(out->msg + WARD_APR_OFF_DIGEST, req->digest, WARD_ID_BYTES);
-	ward_put_be64(out->msg + WARD_APR_OFF_NONCE, req->nonce);
-	ward_put_be64(out->msg + WARD_APR_OFF_ISSUED, req->now);
-	ward_put_be64(out->msg + WARD_APR_OFF_EXPIRY, expiry);
-	ward_put_be64(out->msg + WARD_APR_OFF_AUDIT, pos);
-	ward_put_be16(out->msg + WARD_APR_OFF_RLEN, req->resource_len);
+	put64(out->msg + WARD_APR_OFF_NONCE, req->nonce);
+	put64(out->msg + WARD_APR_OFF_ISSUED, req->now);
+	put64(out->msg + WARD_APR_OFF_EXPIRY, expiry);
+	put64(out->msg + WARD_APR_OFF_AUDIT, pos);
+	put16(out->msg + WARD_APR_OFF_RLEN, req->resource_len);
 	copy_bytes(out->msg + WARD_APR_OFF_RES, req->resource, req->resource_len);
 	out->msg_len = WARD_APR_OFF_RES + (uint32_t)req->resource_len;
 }
@@ -282,7 +509,10 @@ approve_spend(struct ward_ledger *l, const struct ward_chain *ch,
 	}
 	if (slots_distinct(slot, n) != 1)
 		return WARD_E_MALFORMED;
-	return ward_ledger_consume(l, slot, n);
+	/* Consumption refuses only for want of uses (its two behaviors). */
+	if (ward_ledger_consume(l, slot, n) != WARD_OK)
+		return WARD_E_USES_EXHAUSTED;
+	return WARD_OK;
 }
 
 /* The ledger slots whose reservation moved: the caller persists them
@@ -315,10 +545,10 @@ collect_dirty(struct ward_decision *out, const struct ward_ledger *l,
 /* Step 1: every check that can refuse.  A refusal is logged; nothing but
  * the audit chain and the decoded chain is written. */
 /*@ requires \valid(c) && core_ok(c);
-    requires \valid(req) && \valid(out) && \valid(idx);
-    requires \separated(c, req, out, idx);
+    requires \valid(log) && \valid(req) && \valid(out) && \valid(idx);
+    requires \separated(c, log, req, out, idx);
     requires 1 <= req->resource_len <= WARD_SCOPE_MAX;
-    assigns c->audit, req->chain.l[0 .. WARD_CHAIN_MAX - 1],
+    assigns *log, req->chain.l[0 .. WARD_CHAIN_MAX - 1],
             out->rec[0 .. WARD_REC_MAX - 1], out->rec_len, out->audit_pos,
             *idx;
     ensures core_ok(c);
@@ -326,52 +556,164 @@ collect_dirty(struct ward_decision *out, const struct ward_ledger *l,
     ensures \result == WARD_OK ==>
       1 <= req->chain.n <= WARD_CHAIN_MAX && *idx < WARD_CTX_MAX &&
       !nonce_refused(&c->contexts, *idx, req->nonce) &&
-      c->approval_seq < UINT64_MAX && c->audit.seq == \old(c->audit.seq);
+      c->approval_seq < UINT64_MAX && log->seq == \old(log->seq);
 */
 static int
-approve_check(struct ward_core *c, struct ward_request *req,
-	      struct ward_decision *out, uint32_t *idx)
+approve_check(struct ward_core *c, struct ward_audit *log,
+	      struct ward_request *req, struct ward_decision *out,
+	      uint16_t *idx)
 {
 	const struct ward_link *leaf;
 	uint32_t n;
 	int r;
 
+	/*@ ghost core_unpack(c); */
 	if (req->op < 1 || req->op > WARD_OP_LAST)
-		return refuse(c, out, req, WARD_E_OP, NULL);
+		return refuse(c, log, out, req, WARD_E_OP, NULL);
+	/* *idx is a uint16_t, which no table of the core holds: writing it
+	 * leaves core_ok the same term. */
 	if (ward_context_find(&c->contexts, req->context, idx) != WARD_OK)
-		return refuse(c, out, req, WARD_E_CONTEXT_UNKNOWN, NULL);
+		return refuse(c, log, out, req, WARD_E_CONTEXT_UNKNOWN, NULL);
 	r = ward_chain_verify(&req->chain, &c->trust, &c->revoked, req->now);
+	/*@ assert f_lflat: ledger_flat{Pre, Here}(&c->ledger); */
+	/*@ assert f_lids: ledger_ids{Pre, Here}(&c->ledger); */
+	/*@ assert f_lkeys_back: \forall integer k; 0 <= k < WARD_LEDGER_N ==>
+	      \at(lentry_key_ok(&c->ledger, k), Pre) ==>
+	        lentry_key_ok(&c->ledger, k); */
+	/*@ assert f_lkeys: \forall integer k; 0 <= k < WARD_LEDGER_N ==>
+	      lentry_key_ok(&c->ledger, k); */
+	/*@ assert f_ltwins: ledger_twins_back{Pre, Here}(&c->ledger); */
+	/*@ assert f_llive: \forall integer a; 0 <= a < WARD_LEDGER_N ==>
+	      c->ledger.e[a].live == 1 ==> \at(c->ledger.e[a].live, Pre) == 1; */
+	/*@ assert f_luniq: ledger_unique(&c->ledger); */
+	/*@ assert f_lcnt: \forall integer k; 0 <= k < WARD_LEDGER_N ==>
+	      lentry_count_ok(&c->ledger, k); */
+	/*@ assert f_cflat: ctx_flat{Pre, Here}(&c->contexts); */
+	/*@ assert f_cids: ctx_ids{Pre, Here}(&c->contexts); */
+	/*@ assert f_cseen: ctx_seen{Pre, Here}(&c->contexts); */
+	/*@ assert f_copen: \forall integer i; 0 <= i < WARD_CTX_MAX ==>
+	      ctx_open_ok(&c->contexts, i); */
+	/*@ assert f_cslot: \forall integer i, k; 0 <= i < WARD_CTX_MAX &&
+	      0 <= k < WARD_NONCE_WINDOW ==> win_slot_ok(&c->contexts, i, k); */
+	/*@ assert f_cwin: \forall integer i; 0 <= i < WARD_CTX_MAX ==>
+	      ctx_win_ok(&c->contexts, i); */
+	/*@ assert f_ctwins: ctx_twins_back{Pre, Here}(&c->contexts); */
+	/*@ assert f_clive: \forall integer a; 0 <= a < WARD_CTX_MAX ==>
+	      c->contexts.c[a].open == 1 ==> \at(c->contexts.c[a].open, Pre) == 1; */
+	/*@ assert f_cuniq: ctx_unique(&c->contexts); */
+	/*@ assert f_rflat: rev_flat{Pre, Here}(&c->revoked); */
+	/*@ assert f_rids: rev_ids{Pre, Here}(&c->revoked); */
+	/*@ assert f_rhome: \forall integer k; 0 <= k < WARD_REVOKE_N ==>
+	      \at(rev_in_home(&c->revoked, k), Pre) ==>
+	        rev_in_home(&c->revoked, k); */
+	/*@ assert f_rev: revset_ok(&c->revoked); */
+	/*@ assert f_trust: c->trust.n == \at(c->trust.n, Pre); */
+	/*@ assert f_core: core_ok(c); */
 	if (r != WARD_OK)
-		return refuse(c, out, req, r, NULL);
+		return refuse(c, log, out, req, r, NULL);
 	n = req->chain.n;
 	leaf = &req->chain.l[n - 1];
 	if (ctx_eq(leaf->b.context, req->context) != 1)
-		return refuse(c, out, req, WARD_E_CONTEXT, leaf->id);
+		return refuse(c, log, out, req, WARD_E_CONTEXT, leaf->id);
 	if (op_allowed(&leaf->b, req->op) != 1)
-		return refuse(c, out, req, WARD_E_NOT_GRANTED, leaf->id);
+		return refuse(c, log, out, req, WARD_E_NOT_GRANTED, leaf->id);
 	if (ward_scope_canonical(leaf->b.kind, req->resource,
 				 req->resource_len) != 1 ||
 	    ward_scope_within(leaf->b.kind, req->resource, req->resource_len,
 			      leaf->b.scope, leaf->b.scope_len) != 1)
-		return refuse(c, out, req, WARD_E_OUT_OF_SCOPE, leaf->id);
+		return refuse(c, log, out, req, WARD_E_OUT_OF_SCOPE, leaf->id);
 	r = ward_nonce_check(&c->contexts, *idx, req->nonce);
 	if (r != WARD_OK)
-		return refuse(c, out, req, r, leaf->id);
+		return refuse(c, log, out, req, r, leaf->id);
 	if (c->approval_seq == UINT64_MAX)
-		return refuse(c, out, req, WARD_E_EXHAUSTED, leaf->id);
+		return refuse(c, log, out, req, WARD_E_EXHAUSTED, leaf->id);
 	return WARD_OK;
 }
 
-/* Steps 2 to 5: spend, record the nonce, log, sign. */
+/* Step 5: sign the approval, which names the audit position of its
+ * record.  The signature is the last byte written. */
 /*@ requires \valid(c) && core_ok(c);
-    requires \valid(req) && \valid(out);
+    requires \valid_read(req) && \valid(out);
     requires \separated(c, req, out);
     requires 1 <= req->resource_len <= WARD_SCOPE_MAX;
-    requires 1 <= req->chain.n <= WARD_CHAIN_MAX;
-    requires idx < WARD_CTX_MAX;
-    requires !nonce_refused(&c->contexts, idx, req->nonce);
+    requires \valid_read(leaf_id + (0 .. WARD_ID_BYTES - 1));
+    requires \separated(out, leaf_id + (0 .. WARD_ID_BYTES - 1));
     requires c->approval_seq < UINT64_MAX;
-    assigns c->ledger, c->contexts, c->audit, c->approval_seq, *out;
+    assigns out->msg[0 .. WARD_APR_MAX - 1], out->msg_len,
+            out->sig[0 .. WARD_SIG_BYTES - 1], c->approval_seq;
+    ensures core_ok(c);
+    ensures \result == WARD_OK || \result == WARD_E_CRYPTO;
+    ensures \result == WARD_OK ==>
+      out->msg_len <= WARD_APR_MAX &&
+      signed_msg(&out->sig[0], &out->msg[0], out->msg_len, &c->sk[0]);
+    ensures \result == WARD_OK ==>
+      c->approval_seq == \old(c->approval_seq) + 1;
+    ensures \result != WARD_OK ==> c->approval_seq == \old(c->approval_seq);
+*/
+static int
+sign_approval(struct ward_core *c, const struct ward_request *req,
+	      struct ward_decision *out, const uint8_t *leaf_id,
+	      uint64_t expiry)
+{
+	int r = WARD_OK;
+
+	/*@ ghost core_unpack(c); */
+	build_msg(out, req, leaf_id, c->approval_seq + 1, out->audit_pos,
+		  expiry);
+	if (ward_approval_sign(out->sig, out->msg, out->msg_len, c->sk) != 0)
+		r = WARD_E_CRYPTO;
+	else
+		c->approval_seq++;
+	/*@ assert f_lflat: ledger_flat{Pre, Here}(&c->ledger); */
+	/*@ assert f_lids: ledger_ids{Pre, Here}(&c->ledger); */
+	/*@ assert f_lkeys_back: \forall integer k; 0 <= k < WARD_LEDGER_N ==>
+	      \at(lentry_key_ok(&c->ledger, k), Pre) ==>
+	        lentry_key_ok(&c->ledger, k); */
+	/*@ assert f_lkeys: \forall integer k; 0 <= k < WARD_LEDGER_N ==>
+	      lentry_key_ok(&c->ledger, k); */
+	/*@ assert f_ltwins: ledger_twins_back{Pre, Here}(&c->ledger); */
+	/*@ assert f_llive: \forall integer a; 0 <= a < WARD_LEDGER_N ==>
+	      c->ledger.e[a].live == 1 ==> \at(c->ledger.e[a].live, Pre) == 1; */
+	/*@ assert f_luniq: ledger_unique(&c->ledger); */
+	/*@ assert f_lcnt: \forall integer k; 0 <= k < WARD_LEDGER_N ==>
+	      lentry_count_ok(&c->ledger, k); */
+	/*@ assert f_cflat: ctx_flat{Pre, Here}(&c->contexts); */
+	/*@ assert f_cids: ctx_ids{Pre, Here}(&c->contexts); */
+	/*@ assert f_cseen: ctx_seen{Pre, Here}(&c->contexts); */
+	/*@ assert f_copen: \forall integer i; 0 <= i < WARD_CTX_MAX ==>
+	      ctx_open_ok(&c->contexts, i); */
+	/*@ assert f_cslot: \forall integer i, k; 0 <= i < WARD_CTX_MAX &&
+	      0 <= k < WARD_NONCE_WINDOW ==> win_slot_ok(&c->contexts, i, k); */
+	/*@ assert f_cwin: \forall integer i; 0 <= i < WARD_CTX_MAX ==>
+	      ctx_win_ok(&c->contexts, i); */
+	/*@ assert f_ctwins: ctx_twins_back{Pre, Here}(&c->contexts); */
+	/*@ assert f_clive: \forall integer a; 0 <= a < WARD_CTX_MAX ==>
+	      c->contexts.c[a].open == 1 ==> \at(c->contexts.c[a].open, Pre) == 1; */
+	/*@ assert f_cuniq: ctx_unique(&c->contexts); */
+	/*@ assert f_rflat: rev_flat{Pre, Here}(&c->revoked); */
+	/*@ assert f_rids: rev_ids{Pre, Here}(&c->revoked); */
+	/*@ assert f_rhome: \forall integer k; 0 <= k < WARD_REVOKE_N ==>
+	      \at(rev_in_home(&c->revoked, k), Pre) ==>
+	        rev_in_home(&c->revoked, k); */
+	/*@ assert f_rev: revset_ok(&c->revoked); */
+	/*@ assert f_trust: c->trust.n == \at(c->trust.n, Pre); */
+	/*@ assert f_core: core_ok(c); */
+	return r;
+}
+
+/* Steps 3 to 5, once the uses are spent and the nonce recorded: build the
+ * record, log it, then sign.  A failure here wastes the uses, never
+ * overspends. */
+/*@ requires \valid(c) && core_ok(c);
+    requires \valid(log) && \valid_read(req) && \valid(out);
+    requires \separated(c, log, req, out);
+    requires 1 <= req->resource_len <= WARD_SCOPE_MAX;
+    requires 1 <= n <= WARD_CHAIN_MAX && n == req->chain.n;
+    requires \valid_read(slot + (0 .. n - 1));
+    requires \separated(slot + (0 .. n - 1), c, log, req, out);
+    requires \forall integer k; 0 <= k < n ==> slot[k] < WARD_LEDGER_N;
+    requires c->approval_seq < UINT64_MAX;
+    assigns *log, c->approval_seq, *out;
     ensures core_ok(c);
     ensures 0 <= \result <= WARD_REASON_LAST;
     ensures \result == WARD_OK ==>
@@ -379,60 +721,178 @@ approve_check(struct ward_core *c, struct ward_request *req,
       signed_msg(&out->sig[0], &out->msg[0], out->msg_len, &c->sk[0]);
     ensures \result == WARD_OK ==>
       c->approval_seq == \old(c->approval_seq) + 1 &&
-      c->audit.seq == \old(c->audit.seq) + 1;
+      log->seq == \old(log->seq) + 1;
     ensures \result != WARD_OK ==> c->approval_seq == \old(c->approval_seq);
 */
 static int
-approve_commit(struct ward_core *c, const struct ward_request *req,
-	       struct ward_decision *out, uint32_t idx)
+approve_emit(struct ward_core *c, struct ward_audit *log,
+	     const struct ward_request *req, struct ward_decision *out,
+	     const uint16_t *slot, uint32_t n)
 {
-	uint16_t slot[WARD_CHAIN_MAX];
-	uint32_t n = req->chain.n, used, max;
 	const uint8_t *leaf_id = req->chain.l[n - 1].id;
-	uint64_t pos, expiry;
+	uint64_t expiry;
 	int r;
 
-	r = approve_spend(&c->ledger, &req->chain, slot);
-	if (r != WARD_OK)
-		return refuse(c, out, req, r, leaf_id);
-	ward_nonce_commit(&c->contexts, idx, req->nonce);
+	/*@ ghost core_unpack(c); */
 	collect_dirty(out, &c->ledger, slot, n);
-	used = c->ledger.e[slot[n - 1]].used;
-	max = c->ledger.e[slot[n - 1]].max;
 	build_record(out, req, WARD_VERDICT_ALLOWED, WARD_OK, leaf_id,
-		     c->approval_seq + 1, used, max);
-	r = ward_audit_append(&c->audit, out->rec, out->rec_len, &pos);
+		     c->approval_seq + 1, c->ledger.e[slot[n - 1]].used,
+		     c->ledger.e[slot[n - 1]].max);
+	/*@ assert f_lflat: ledger_flat{Pre, Here}(&c->ledger); */
+	/*@ assert f_lids: ledger_ids{Pre, Here}(&c->ledger); */
+	/*@ assert f_lkeys_back: \forall integer k; 0 <= k < WARD_LEDGER_N ==>
+	      \at(lentry_key_ok(&c->ledger, k), Pre) ==>
+	        lentry_key_ok(&c->ledger, k); */
+	/*@ assert f_lkeys: \forall integer k; 0 <= k < WARD_LEDGER_N ==>
+	      lentry_key_ok(&c->ledger, k); */
+	/*@ assert f_ltwins: ledger_twins_back{Pre, Here}(&c->ledger); */
+	/*@ assert f_llive: \forall integer a; 0 <= a < WARD_LEDGER_N ==>
+	      c->ledger.e[a].live == 1 ==> \at(c->ledger.e[a].live, Pre) == 1; */
+	/*@ assert f_luniq: ledger_unique(&c->ledger); */
+	/*@ assert f_lcnt: \forall integer k; 0 <= k < WARD_LEDGER_N ==>
+	      lentry_count_ok(&c->ledger, k); */
+	/*@ assert f_cflat: ctx_flat{Pre, Here}(&c->contexts); */
+	/*@ assert f_cids: ctx_ids{Pre, Here}(&c->contexts); */
+	/*@ assert f_cseen: ctx_seen{Pre, Here}(&c->contexts); */
+	/*@ assert f_copen: \forall integer i; 0 <= i < WARD_CTX_MAX ==>
+	      ctx_open_ok(&c->contexts, i); */
+	/*@ assert f_cslot: \forall integer i, k; 0 <= i < WARD_CTX_MAX &&
+	      0 <= k < WARD_NONCE_WINDOW ==> win_slot_ok(&c->contexts, i, k); */
+	/*@ assert f_cwin: \forall integer i; 0 <= i < WARD_CTX_MAX ==>
+	      ctx_win_ok(&c->contexts, i); */
+	/*@ assert f_ctwins: ctx_twins_back{Pre, Here}(&c->contexts); */
+	/*@ assert f_clive: \forall integer a; 0 <= a < WARD_CTX_MAX ==>
+	      c->contexts.c[a].open == 1 ==> \at(c->contexts.c[a].open, Pre) == 1; */
+	/*@ assert f_cuniq: ctx_unique(&c->contexts); */
+	/*@ assert f_rflat: rev_flat{Pre, Here}(&c->revoked); */
+	/*@ assert f_rids: rev_ids{Pre, Here}(&c->revoked); */
+	/*@ assert f_rhome: \forall integer k; 0 <= k < WARD_REVOKE_N ==>
+	      \at(rev_in_home(&c->revoked, k), Pre) ==>
+	        rev_in_home(&c->revoked, k); */
+	/*@ assert f_rev: revset_ok(&c->revoked); */
+	/*@ assert f_trust: c->trust.n == \at(c->trust.n, Pre); */
+	/*@ assert f_core: core_ok(c); */
+	r = log_decision(c, log, out);
 	if (r != WARD_OK)
-		return r;	/* uses are spent: wasted, never overspent */
-	out->audit_pos = pos;
+		return r;
 	expiry = req->chain.l[n - 1].b.not_after;
 	if (req->now <= UINT64_MAX - WARD_APPROVAL_TTL &&
 	    req->now + WARD_APPROVAL_TTL < expiry)
 		expiry = req->now + WARD_APPROVAL_TTL;
-	build_msg(out, req, leaf_id, c->approval_seq + 1, pos, expiry);
-	/* The signature is the last byte written. */
-	if (ward_approval_sign(out->sig, out->msg, out->msg_len, c->sk) != 0)
-		return WARD_E_CRYPTO;
-	c->approval_seq++;
-	return WARD_OK;
+	return sign_approval(c, req, out, leaf_id, expiry);
+}
+
+/* Step 2: spend one use of every block, record the nonce, then emit. */
+/*@ requires \valid(c) && core_ok(c);
+    requires \valid(log) && \valid(req) && \valid(out);
+    requires \separated(c, log, req, out);
+    requires 1 <= req->resource_len <= WARD_SCOPE_MAX;
+    requires 1 <= req->chain.n <= WARD_CHAIN_MAX;
+    requires idx < WARD_CTX_MAX;
+    requires !nonce_refused(&c->contexts, idx, req->nonce);
+    requires c->approval_seq < UINT64_MAX;
+    assigns c->ledger, c->contexts, *log, c->approval_seq, *out;
+    ensures core_ok(c);
+    ensures 0 <= \result <= WARD_REASON_LAST;
+    ensures \result == WARD_OK ==>
+      out->msg_len <= WARD_APR_MAX &&
+      signed_msg(&out->sig[0], &out->msg[0], out->msg_len, &c->sk[0]);
+    ensures \result == WARD_OK ==>
+      c->approval_seq == \old(c->approval_seq) + 1 &&
+      log->seq == \old(log->seq) + 1;
+    ensures \result != WARD_OK ==> c->approval_seq == \old(c->approval_seq);
+*/
+static int
+approve_commit(struct ward_core *c, struct ward_audit *log,
+	       const struct ward_request *req, struct ward_decision *out,
+	       uint32_t idx)
+{
+	uint16_t slot[WARD_CHAIN_MAX];
+	uint32_t n = req->chain.n;
+	int r;
+
+	/*@ ghost core_unpack(c); */
+	r = approve_spend(&c->ledger, &req->chain, slot);
+	/* Only the ledger was written: the rest of core_ok is framed. */
+	/*@ assert f_cflat: ctx_flat{Pre, Here}(&c->contexts); */
+	/*@ assert f_cids: ctx_ids{Pre, Here}(&c->contexts); */
+	/*@ assert f_cseen: ctx_seen{Pre, Here}(&c->contexts); */
+	/*@ assert f_copen: \forall integer i; 0 <= i < WARD_CTX_MAX ==>
+	      ctx_open_ok(&c->contexts, i); */
+	/*@ assert f_cslot: \forall integer i, k; 0 <= i < WARD_CTX_MAX &&
+	      0 <= k < WARD_NONCE_WINDOW ==> win_slot_ok(&c->contexts, i, k); */
+	/*@ assert f_cwin: \forall integer i; 0 <= i < WARD_CTX_MAX ==>
+	      ctx_win_ok(&c->contexts, i); */
+	/*@ assert f_ctwins: ctx_twins_back{Pre, Here}(&c->contexts); */
+	/*@ assert f_clive: \forall integer a; 0 <= a < WARD_CTX_MAX ==>
+	      c->contexts.c[a].open == 1 ==> \at(c->contexts.c[a].open, Pre) == 1; */
+	/*@ assert f_cuniq: ctx_unique(&c->contexts); */
+	/*@ assert f_rflat: rev_flat{Pre, Here}(&c->revoked); */
+	/*@ assert f_rids: rev_ids{Pre, Here}(&c->revoked); */
+	/*@ assert f_rhome: \forall integer k; 0 <= k < WARD_REVOKE_N ==>
+	      \at(rev_in_home(&c->revoked, k), Pre) ==>
+	        rev_in_home(&c->revoked, k); */
+	/*@ assert f_rev: revset_ok(&c->revoked); */
+	/*@ assert f_trust: c->trust.n == \at(c->trust.n, Pre); */
+	/*@ assert f_core: core_ok(c); */
+	if (r != WARD_OK)
+		return refuse(c, log, out, req, r, req->chain.l[n - 1].id);
+	/* The window is uint64_t, which no other part of core_ok reads. */
+	ward_nonce_commit(&c->contexts, idx, req->nonce);
+	return approve_emit(c, log, req, out, slot, n);
 }
 
 int
-ward_approve(struct ward_core *c, struct ward_request *req,
-	     struct ward_decision *out)
+ward_approve(struct ward_core *c, struct ward_audit *log,
+	     struct ward_request *req, struct ward_decision *out)
 {
-	uint32_t idx = 0;
+	uint16_t idx = 0;
 	int r;
 
+	/*@ ghost core_unpack(c); */
 	out->audit_pos = UINT64_MAX;
 	out->rec_len = 0;
 	out->msg_len = 0;
 	out->n_dirty = 0;
+	/*@ assert f_lflat: ledger_flat{Pre, Here}(&c->ledger); */
+	/*@ assert f_lids: ledger_ids{Pre, Here}(&c->ledger); */
+	/*@ assert f_lkeys_back: \forall integer k; 0 <= k < WARD_LEDGER_N ==>
+	      \at(lentry_key_ok(&c->ledger, k), Pre) ==>
+	        lentry_key_ok(&c->ledger, k); */
+	/*@ assert f_lkeys: \forall integer k; 0 <= k < WARD_LEDGER_N ==>
+	      lentry_key_ok(&c->ledger, k); */
+	/*@ assert f_ltwins: ledger_twins_back{Pre, Here}(&c->ledger); */
+	/*@ assert f_llive: \forall integer a; 0 <= a < WARD_LEDGER_N ==>
+	      c->ledger.e[a].live == 1 ==> \at(c->ledger.e[a].live, Pre) == 1; */
+	/*@ assert f_luniq: ledger_unique(&c->ledger); */
+	/*@ assert f_lcnt: \forall integer k; 0 <= k < WARD_LEDGER_N ==>
+	      lentry_count_ok(&c->ledger, k); */
+	/*@ assert f_cflat: ctx_flat{Pre, Here}(&c->contexts); */
+	/*@ assert f_cids: ctx_ids{Pre, Here}(&c->contexts); */
+	/*@ assert f_cseen: ctx_seen{Pre, Here}(&c->contexts); */
+	/*@ assert f_copen: \forall integer i; 0 <= i < WARD_CTX_MAX ==>
+	      ctx_open_ok(&c->contexts, i); */
+	/*@ assert f_cslot: \forall integer i, k; 0 <= i < WARD_CTX_MAX &&
+	      0 <= k < WARD_NONCE_WINDOW ==> win_slot_ok(&c->contexts, i, k); */
+	/*@ assert f_cwin: \forall integer i; 0 <= i < WARD_CTX_MAX ==>
+	      ctx_win_ok(&c->contexts, i); */
+	/*@ assert f_ctwins: ctx_twins_back{Pre, Here}(&c->contexts); */
+	/*@ assert f_clive: \forall integer a; 0 <= a < WARD_CTX_MAX ==>
+	      c->contexts.c[a].open == 1 ==> \at(c->contexts.c[a].open, Pre) == 1; */
+	/*@ assert f_cuniq: ctx_unique(&c->contexts); */
+	/*@ assert f_rflat: rev_flat{Pre, Here}(&c->revoked); */
+	/*@ assert f_rids: rev_ids{Pre, Here}(&c->revoked); */
+	/*@ assert f_rhome: \forall integer k; 0 <= k < WARD_REVOKE_N ==>
+	      \at(rev_in_home(&c->revoked, k), Pre) ==>
+	        rev_in_home(&c->revoked, k); */
+	/*@ assert f_rev: revset_ok(&c->revoked); */
+	/*@ assert f_trust: c->trust.n == \at(c->trust.n, Pre); */
+	/*@ assert f_core: core_ok(c); */
 	/* A request without a resource cannot even be logged usefully. */
 	if (req->resource_len < 1 || req->resource_len > WARD_SCOPE_MAX)
 		return WARD_E_OVERSIZE;
-	r = approve_check(c, req, out, &idx);
+	r = approve_check(c, log, req, out, &idx);
 	if (r != WARD_OK)
 		return r;
-	return approve_commit(c, req, out, idx);
+	return approve_commit(c, log, req, out, idx);
 }

@@ -61,9 +61,16 @@ struct ward_core {
 	struct ward_revset revoked;
 	struct ward_ledger ledger;
 	struct ward_contexts contexts;
-	struct ward_audit audit;
 	uint64_t approval_seq;		/* approvals signed so far */
 };
+
+/*
+ * The audit chain is not a member of struct ward_core but an object of its
+ * own, passed beside it.  That is for the proof: appending a record writes
+ * the chain's head, and a write to another object is a frame the provers
+ * carry at once, where a write to another member of the same object makes
+ * them re-derive every quantified part of core_ok.
+ */
 
 /* One request for an effect, as the process decoded it. */
 struct ward_request {
@@ -96,9 +103,10 @@ struct ward_decision {
 */
 
 /*@ requires \valid(c) && core_ok(c);
+    requires \valid(log);
     requires \valid(req) && \valid(out);
-    requires \separated(c, req, out);
-    assigns c->ledger, c->contexts, c->audit, c->approval_seq,
+    requires \separated(c, log, req, out);
+    assigns c->ledger, c->contexts, *log, c->approval_seq,
             req->chain.l[0 .. WARD_CHAIN_MAX - 1],
             *out;
     ensures core_ok(c);
@@ -108,11 +116,11 @@ struct ward_decision {
       signed_msg(&out->sig[0], &out->msg[0], out->msg_len, &c->sk[0]);
     ensures \result == WARD_OK ==>
       c->approval_seq == \old(c->approval_seq) + 1 &&
-      c->audit.seq == \old(c->audit.seq) + 1;
+      log->seq == \old(log->seq) + 1;
     ensures \result != WARD_OK ==> c->approval_seq == \old(c->approval_seq);
 */
-int ward_approve(struct ward_core *c, struct ward_request *req,
-		 struct ward_decision *out)
+int ward_approve(struct ward_core *c, struct ward_audit *log,
+		 struct ward_request *req, struct ward_decision *out)
 	__attribute__((warn_unused_result));
 
 #endif /* WARD_APPROVE_H */

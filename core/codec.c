@@ -144,8 +144,111 @@ copy_to(uint8_t *dst, size_t o, const uint8_t *src, size_t n)
 }
 
 /*
- * The acceptance check, on the bytes alone.  The order of the tests is the
- * order of the refusal behaviors of ward_block_decode.
+ * The acceptance check of the header and the length, on the bytes alone.
+ * The order of the tests is the order of the refusal behaviors of
+ * ward_block_decode; the scope bytes are checked by scope_bytes_ok.
+ */
+/*@ requires len == 0 || \valid_read(in + (0 .. len - 1));
+    assigns \nothing;
+    ensures \result == WARD_OK ==>
+      wire_long_enough(len) && wire_header_ok(in) && len == wire_len_of(in);
+    ensures \result != WARD_OK ==>
+      !(wire_long_enough(len) && wire_header_ok(in) && len == wire_len_of(in));
+
+    behavior too_short:
+      assumes !wire_long_enough(len);
+      ensures \result == WARD_E_MALFORMED;
+    behavior bad_version:
+      assumes wire_long_enough(len) && !wire_version_ok(in);
+      ensures \result == WARD_E_VERSION;
+    behavior bad_kind:
+      assumes wire_long_enough(len) && wire_version_ok(in) &&
+              !wire_kind_ok(in);
+      ensures \result == WARD_E_KIND;
+    behavior bad_flag:
+      assumes wire_long_enough(len) && wire_version_ok(in) &&
+              wire_kind_ok(in) && !wire_flags_ok(in);
+      ensures \result == WARD_E_FLAGS;
+    behavior bad_field:
+      assumes wire_long_enough(len) && wire_version_ok(in) &&
+              wire_kind_ok(in) && wire_flags_ok(in) && !wire_fields_ok(in);
+      ensures \result == WARD_E_NONCANONICAL;
+    behavior scope_too_long:
+      assumes wire_long_enough(len) && wire_version_ok(in) &&
+              wire_kind_ok(in) && wire_flags_ok(in) && wire_fields_ok(in) &&
+              !wire_scope_fits(in);
+      ensures \result == WARD_E_OVERSIZE;
+    behavior trailing:
+      assumes wire_long_enough(len) && wire_header_ok(in) &&
+              len > wire_len_of(in);
+      ensures \result == WARD_E_TRAILING;
+    behavior truncated:
+      assumes wire_long_enough(len) && wire_header_ok(in) &&
+              len < wire_len_of(in);
+      ensures \result == WARD_E_MALFORMED;
+    behavior whole:
+      assumes wire_long_enough(len) && wire_header_ok(in) &&
+              len == wire_len_of(in);
+      ensures \result == WARD_OK;
+
+    complete behaviors;
+    disjoint behaviors;
+*/
+static int
+header_check(const uint8_t *in, size_t len)
+{
+	size_t scope_len;
+
+	if (len < WARD_WIRE_MIN)
+		return WARD_E_MALFORMED;
+	if (in[WARD_OFF_VERSION] != WARD_VERSION)
+		return WARD_E_VERSION;
+	if (in[WARD_OFF_KIND] < 1u || in[WARD_OFF_KIND] > WARD_KIND_LAST)
+		return WARD_E_KIND;
+	if (in[WARD_OFF_INVOKE] > 1u || in[WARD_OFF_READ] > 1u ||
+	    in[WARD_OFF_WRITE] > 1u || in[WARD_OFF_DELEGATE] > 1u)
+		return WARD_E_FLAGS;
+	scope_len = get16_at(in, WARD_OFF_SCOPE_LEN);
+	if (in[WARD_OFF_DEPTH] >= WARD_CHAIN_MAX || scope_len == 0u ||
+	    get64_at(in, WARD_OFF_NOT_BEFORE) > get64_at(in, WARD_OFF_NOT_AFTER))
+		return WARD_E_NONCANONICAL;
+	if (scope_len > WARD_SCOPE_MAX)
+		return WARD_E_OVERSIZE;
+	if (len > WARD_WIRE_MIN + scope_len)
+		return WARD_E_TRAILING;
+	if (len < WARD_WIRE_MIN + scope_len)
+		return WARD_E_MALFORMED;
+	return WARD_OK;
+}
+
+/* Are the n scope bytes printable ASCII other than space? */
+/*@ requires n <= WARD_SCOPE_MAX;
+    requires \valid_read(in + (WARD_OFF_SCOPE .. WARD_OFF_SCOPE + n - 1));
+    assigns \nothing;
+    ensures \result == 0 || \result == 1;
+    ensures \result == 1 <==> (\forall integer j;
+      WARD_OFF_SCOPE <= j < WARD_OFF_SCOPE + n ==> 0x21 <= in[j] <= 0x7e);
+*/
+static int
+scope_bytes_ok(const uint8_t *in, size_t n)
+{
+	size_t i;
+
+	/*@ loop invariant WARD_OFF_SCOPE <= i <= WARD_OFF_SCOPE + n;
+	    loop invariant \forall integer j; WARD_OFF_SCOPE <= j < i ==>
+	      0x21 <= in[j] <= 0x7e;
+	    loop assigns i;
+	    loop variant WARD_OFF_SCOPE + n - i;
+	*/
+	for (i = WARD_OFF_SCOPE; i < WARD_OFF_SCOPE + n; i++) {
+		if (in[i] < 0x21u || in[i] > 0x7eu)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * The acceptance check, on the bytes alone: the header, then the scope.
  */
 /*@ requires len == 0 || \valid_read(in + (0 .. len - 1));
     assigns \nothing;
@@ -196,38 +299,21 @@ copy_to(uint8_t *dst, size_t o, const uint8_t *src, size_t n)
 static int
 block_check(const uint8_t *in, size_t len)
 {
-	size_t scope_len, i;
+	int rc;
 
-	if (len < WARD_WIRE_MIN)
-		return WARD_E_MALFORMED;
-	if (in[WARD_OFF_VERSION] != WARD_VERSION)
-		return WARD_E_VERSION;
-	if (in[WARD_OFF_KIND] < 1u || in[WARD_OFF_KIND] > WARD_KIND_LAST)
-		return WARD_E_KIND;
-	if (in[WARD_OFF_INVOKE] > 1u || in[WARD_OFF_READ] > 1u ||
-	    in[WARD_OFF_WRITE] > 1u || in[WARD_OFF_DELEGATE] > 1u)
-		return WARD_E_FLAGS;
-	scope_len = get16_at(in, WARD_OFF_SCOPE_LEN);
-	if (in[WARD_OFF_DEPTH] >= WARD_CHAIN_MAX || scope_len == 0u ||
-	    get64_at(in, WARD_OFF_NOT_BEFORE) > get64_at(in, WARD_OFF_NOT_AFTER))
-		return WARD_E_NONCANONICAL;
-	if (scope_len > WARD_SCOPE_MAX)
-		return WARD_E_OVERSIZE;
-	if (len > WARD_WIRE_MIN + scope_len)
-		return WARD_E_TRAILING;
-	if (len < WARD_WIRE_MIN + scope_len)
-		return WARD_E_MALFORMED;
-	/*@ loop invariant 0 <= i <= scope_len;
-	    loop invariant \forall integer k; 0 <= k < i ==>
-	      0x21 <= in[WARD_OFF_SCOPE + k] <= 0x7e;
-	    loop assigns i;
-	    loop variant scope_len - i;
-	*/
-	for (i = 0; i < scope_len; i++) {
-		if (in[WARD_OFF_SCOPE + i] < 0x21u ||
-		    in[WARD_OFF_SCOPE + i] > 0x7eu)
-			return WARD_E_NONCANONICAL;
+	rc = header_check(in, len);
+	if (rc != WARD_OK) {
+		/*@ assert bad_head: !canonical_block(in, len); */
+		return rc;
 	}
+	/*@ assert head: wire_long_enough(len) && wire_header_ok(in) &&
+	      len == wire_len_of(in); */
+	if (scope_bytes_ok(in, get16_at(in, WARD_OFF_SCOPE_LEN)) != 1) {
+		/*@ assert bad_scope: !wire_scope_ok(in); */
+		return WARD_E_NONCANONICAL;
+	}
+	/*@ assert scope: wire_scope_ok(in); */
+	/*@ assert whole: canonical_block(in, len); */
 	return WARD_OK;
 }
 
@@ -262,6 +348,7 @@ get_ids(struct ward_block *out, const uint8_t *in)
     requires \valid(out);
     requires \separated(out, in + (0 .. len - 1));
     requires canonical_block(in, len);
+    requires WARD_WIRE_MIN < len <= WARD_BLOCK_MAX;
     assigns *out;
     ensures encoded_bytes(out, in);
     ensures encoded_ids(out, in);
@@ -269,14 +356,16 @@ get_ids(struct ward_block *out, const uint8_t *in)
     ensures encoded_scope(out, in);
     ensures encoded_sig(out, in, len);
     ensures len == wire_len(out);
-    ensures block_ok(out);
 */
 static void
 block_fill(struct ward_block *out, const uint8_t *in, size_t len)
 {
-	get_ids(out, in);
-	copy_from(&out->scope[0], in, WARD_OFF_SCOPE, len - WARD_WIRE_MIN);
-	copy_from(&out->sig[0], in, len - WARD_SIG_BYTES, WARD_SIG_BYTES);
+	size_t n = len - WARD_WIRE_MIN;
+
+	/* The one-byte fields first, then each array, then the wider
+	 * integers (other memories): each step restates what the earlier
+	 * ones wrote, so that no proof carries a fact over more than one
+	 * write. */
 	out->version = in[WARD_OFF_VERSION];
 	out->kind = in[WARD_OFF_KIND];
 	out->r_invoke = in[WARD_OFF_INVOKE];
@@ -284,11 +373,53 @@ block_fill(struct ward_block *out, const uint8_t *in, size_t len)
 	out->r_write = in[WARD_OFF_WRITE];
 	out->r_delegate = in[WARD_OFF_DELEGATE];
 	out->depth = in[WARD_OFF_DEPTH];
+	get_ids(out, in);
+	/*@ assert bytes: encoded_bytes(out, in); */
+	copy_from(&out->scope[0], in, WARD_OFF_SCOPE, n);
+	/*@ assert bytes_1: encoded_bytes(out, in); */
+	/*@ assert ids_1: encoded_ids(out, in); */
+	copy_from(&out->sig[0], in, len - WARD_SIG_BYTES, WARD_SIG_BYTES);
+	/*@ assert bytes_2: encoded_bytes(out, in); */
+	/*@ assert ids_2: encoded_ids(out, in); */
+	/*@ assert scope_2: \forall integer k; 0 <= k < n ==>
+	      in[WARD_OFF_SCOPE + k] == out->scope[k]; */
 	out->not_before = get64_at(in, WARD_OFF_NOT_BEFORE);
 	out->not_after = get64_at(in, WARD_OFF_NOT_AFTER);
 	out->max_uses = get32_at(in, WARD_OFF_MAX_USES);
 	out->scope_len = get16_at(in, WARD_OFF_SCOPE_LEN);
+	/*@ assert n_is: out->scope_len == n; */
 }
+
+/*
+ * A block decoded from a canonical encoding is a valid block: stated over
+ * the logic alone (one state, no writes), so the provers never see it
+ * together with the memory updates of block_fill.
+ */
+/*@ ghost
+  /@ requires encoded_as(b, in, len) && canonical_block(in, len);
+     assigns \nothing;
+     ensures block_ok(b);
+  @/
+  void
+  lemma_canonical_block_ok(struct ward_block *b, const uint8_t *in,
+                           size_t len)
+  {
+    /@ assert b->version == WARD_VERSION && 1 <= b->kind <= WARD_KIND_LAST &&
+              flag(b->r_invoke) && flag(b->r_read) &&
+              flag(b->r_write) && flag(b->r_delegate) &&
+              b->depth < WARD_CHAIN_MAX; @/
+    /@ assert b->scope_len == be16_at(in, WARD_OFF_SCOPE_LEN); @/
+    /@ assert 1 <= b->scope_len <= WARD_SCOPE_MAX; @/
+    /@ assert b->not_before <= b->not_after; @/
+    /@ assert encoded_scope(b, in) && wire_scope_ok(in); @/
+    /@ assert \forall integer k; 0 <= k < b->scope_len ==>
+                b->scope[k] == in[WARD_OFF_SCOPE + k]; @/
+    /@ assert \forall integer j; WARD_OFF_SCOPE <= j <
+                WARD_OFF_SCOPE + b->scope_len ==> 0x21 <= in[j] <= 0x7e; @/
+    /@ assert \forall integer k; 0 <= k < b->scope_len ==>
+                0x21 <= b->scope[k] <= 0x7e; @/
+  }
+*/
 
 int
 ward_block_decode(struct ward_block *out, const uint8_t *in, size_t len)
@@ -296,8 +427,25 @@ ward_block_decode(struct ward_block *out, const uint8_t *in, size_t len)
 	int rc;
 
 	rc = block_check(in, len);
-	if (rc == WARD_OK)
+	if (rc == WARD_OK) {
+		/*@ assert scope_pre: \forall integer j; WARD_OFF_SCOPE <= j <
+		      WARD_OFF_SCOPE + be16_at(in, WARD_OFF_SCOPE_LEN) ==>
+		        0x21 <= in[j] <= 0x7e; */
 		block_fill(out, in, len);
+		/* The input is not *out: restated flat, then whole, so that
+		 * the lemma's precondition is about the state after the fill. */
+		/*@ assert in_kept: \forall integer k; 0 <= k < len ==>
+		      in[k] == \at(in[k], Pre); */
+		/*@ assert head_kept: wire_long_enough(len) &&
+		      wire_header_ok(in) && len == wire_len_of(in); */
+		/*@ assert len_kept: be16_at(in, WARD_OFF_SCOPE_LEN) ==
+		      \at(be16_at(in, WARD_OFF_SCOPE_LEN), Pre); */
+		/*@ assert scope_back: \forall integer j; WARD_OFF_SCOPE <= j <
+		      WARD_OFF_SCOPE + be16_at(in, WARD_OFF_SCOPE_LEN) ==>
+		        0x21 <= in[j] <= 0x7e; */
+		/*@ assert scope_kept: wire_scope_ok(in); */
+		/*@ ghost lemma_canonical_block_ok(out, in, len); */
+	}
 	return rc;
 }
 
@@ -354,8 +502,6 @@ put_ints(uint8_t *out, const struct ward_block *b)
 static void
 put_header(uint8_t *out, const struct ward_block *b)
 {
-	put_ids(out, b);
-	put_ints(out, b);
 	out[WARD_OFF_VERSION] = b->version;
 	out[WARD_OFF_KIND] = b->kind;
 	out[WARD_OFF_INVOKE] = b->r_invoke;
@@ -363,6 +509,11 @@ put_header(uint8_t *out, const struct ward_block *b)
 	out[WARD_OFF_WRITE] = b->r_write;
 	out[WARD_OFF_DELEGATE] = b->r_delegate;
 	out[WARD_OFF_DEPTH] = b->depth;
+	put_ints(out, b);
+	/*@ assert bytes: encoded_bytes(b, out); */
+	put_ids(out, b);
+	/*@ assert bytes_1: encoded_bytes(b, out); */
+	/*@ assert ints_1: encoded_ints(b, out); */
 }
 
 /*@ requires b->scope_len <= WARD_SCOPE_MAX;

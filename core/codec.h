@@ -162,9 +162,13 @@
   logic integer wire_len_of{L}(uint8_t *in) =
     WARD_BLOCK_HDR + be16_at(in, WARD_OFF_SCOPE_LEN) + WARD_SIG_BYTES;
 
+  // Quantified over the offset itself, not over k with in[141 + k]: an
+  // index with arithmetic in it cannot be an SMT trigger, and the provers
+  // then fail to instantiate the fact at all.
   predicate wire_scope_ok{L}(uint8_t *in) =
-    \forall integer k; 0 <= k < be16_at(in, WARD_OFF_SCOPE_LEN) ==>
-      0x21 <= in[WARD_OFF_SCOPE + k] <= 0x7e;
+    \forall integer j; WARD_OFF_SCOPE <= j <
+      WARD_OFF_SCOPE + be16_at(in, WARD_OFF_SCOPE_LEN) ==>
+        0x21 <= in[j] <= 0x7e;
 
   predicate canonical_block{L}(uint8_t *in, integer len) =
     wire_long_enough(len) && wire_header_ok(in) &&

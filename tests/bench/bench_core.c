@@ -166,6 +166,7 @@ op_attenuation(void *arg)
 
 #if BENCH_APPROVE
 static struct ward_core core;
+static struct ward_audit alog;
 static struct ward_request req;
 static struct ward_decision dec;
 static int approve_failed;
@@ -175,7 +176,7 @@ op_approve_cached(void *arg)
 {
 	(void)arg;
 	req.nonce++;
-	if (ward_approve(&core, &req, &dec) != WARD_OK)
+	if (ward_approve(&core, &alog, &req, &dec) != WARD_OK)
 		approve_failed = 1;
 }
 
@@ -185,7 +186,7 @@ op_approve_uncached(void *arg)
 	(void)arg;
 	ward_sig_memo_clear();
 	req.nonce++;
-	if (ward_approve(&core, &req, &dec) != WARD_OK)
+	if (ward_approve(&core, &alog, &req, &dec) != WARD_OK)
 		approve_failed = 1;
 }
 
@@ -206,7 +207,7 @@ approve_setup(void)
 	ward_revset_init(&core.revoked);
 	ward_ledger_init(&core.ledger);
 	ward_contexts_init(&core.contexts);
-	ward_audit_init(&core.audit);
+	ward_audit_init(&alog);
 	if (ward_context_open(&core.contexts, CAPFIX_CTX) != WARD_OK)
 		return -1;
 	memset(&req, 0, sizeof req);
@@ -219,7 +220,7 @@ approve_setup(void)
 	req.now = CAPFIX_NOW;
 	req.chain = f->ch;
 	req.nonce++;
-	return ward_approve(&core, &req, &dec) == WARD_OK ? 0 : -1;
+	return ward_approve(&core, &alog, &req, &dec) == WARD_OK ? 0 : -1;
 }
 #endif
 

@@ -25,6 +25,7 @@
 
 static struct capfix f;		/* large: not on the stack */
 static struct ward_core core;
+static struct ward_audit alog;
 static struct ward_request req;
 static struct ward_decision dec;
 
@@ -47,7 +48,7 @@ core_init(void)
 	ward_revset_init(&core.revoked);
 	ward_ledger_init(&core.ledger);
 	ward_contexts_init(&core.contexts);
-	ward_audit_init(&core.audit);
+	ward_audit_init(&alog);
 	core.approval_seq = 0;
 	if (ward_context_open(&core.contexts, CAPFIX_CTX) != WARD_OK)
 		capfix_die("ward_context_open");
@@ -115,8 +116,8 @@ struct before {
 static void
 snapshot(struct before *b)
 {
-	b->audit_seq = core.audit.seq;
-	memcpy(b->head, core.audit.head, WARD_ID_BYTES);
+	b->audit_seq = alog.seq;
+	memcpy(b->head, alog.head, WARD_ID_BYTES);
 	b->approval_seq = core.approval_seq;
 }
 
@@ -131,7 +132,7 @@ check_logged(const char *t_name, const struct before *b)
 	crypto_generichash_state st;
 	uint8_t want[WARD_ID_BYTES];
 
-	EXPECT(core.audit.seq == b->audit_seq + 1);
+	EXPECT(alog.seq == b->audit_seq + 1);
 	EXPECT(dec.audit_pos == b->audit_seq);
 	EXPECT(dec.rec_len == WARD_REC_OFF_RES + (uint32_t)req.resource_len);
 	EXPECT(dec.rec_len <= WARD_REC_MAX);
@@ -140,7 +141,7 @@ check_logged(const char *t_name, const struct before *b)
 	EXPECT_EQ(crypto_generichash_update(&st, b->head, WARD_ID_BYTES), 0);
 	EXPECT_EQ(crypto_generichash_update(&st, dec.rec, dec.rec_len), 0);
 	EXPECT_EQ(crypto_generichash_final(&st, want, WARD_ID_BYTES), 0);
-	EXPECT(memcmp(core.audit.head, want, WARD_ID_BYTES) == 0);
+	EXPECT(memcmp(alog.head, want, WARD_ID_BYTES) == 0);
 
 	/* Fields common to both verdicts. */
 	EXPECT_EQ(dec.rec[WARD_REC_OFF_TYPE], WARD_REC_DECISION);
@@ -167,7 +168,7 @@ check_refused(const char *t_name, int want, const uint8_t *leaf)
 	int r;
 
 	snapshot(&b);
-	r = ward_approve(&core, &req, &dec);
+	r = ward_approve(&core, &alog, &req, &dec);
 	EXPECT_EQ(r, want);
 	check_logged(t_name, &b);
 	EXPECT_EQ(dec.rec[WARD_REC_OFF_VERDICT], WARD_VERDICT_BLOCKED);
@@ -202,7 +203,7 @@ check_approved(const char *t_name)
 	int r;
 
 	snapshot(&b);
-	r = ward_approve(&core, &req, &dec);
+	r = ward_approve(&core, &alog, &req, &dec);
 	EXPECT_EQ(r, WARD_OK);
 	if (r != WARD_OK)
 		return;
@@ -267,7 +268,7 @@ TEST(fs_read_in_scope_approved)
 	setup(3);
 	request(WARD_OP_FS_READ, "/work/a.txt", 1);
 	check_approved(t_name);
-	EXPECT(core.audit.seq == 1);
+	EXPECT(alog.seq == 1);
 	EXPECT(core.approval_seq == 1);
 	EXPECT(ward_get_be64(dec.msg + WARD_APR_OFF_SEQ) == 1);
 	EXPECT(ward_get_be64(dec.msg + WARD_APR_OFF_AUDIT) == 0);
@@ -383,10 +384,10 @@ TEST(resource_length_out_of_range_unlogged)
 	setup(1);
 	request(WARD_OP_FS_READ, "/work/a", 1);
 	req.resource_len = 0;
-	EXPECT_EQ(ward_approve(&core, &req, &dec), WARD_E_OVERSIZE);
+	EXPECT_EQ(ward_approve(&core, &alog, &req, &dec), WARD_E_OVERSIZE);
 	req.resource_len = WARD_SCOPE_MAX + 1;
-	EXPECT_EQ(ward_approve(&core, &req, &dec), WARD_E_OVERSIZE);
-	EXPECT(core.audit.seq == 0);
+	EXPECT_EQ(ward_approve(&core, &alog, &req, &dec), WARD_E_OVERSIZE);
+	EXPECT(alog.seq == 0);
 	EXPECT(core.approval_seq == 0);
 	EXPECT_EQ(dec.msg_len, 0);
 }
@@ -511,13 +512,13 @@ TEST(noncanonical_leaf_scope_authorizes_nothing)
 	capfix_set_scope(capfix_leaf(&f), "/work/../etc");
 	capfix_reseal(&f, 1);
 	request(WARD_OP_FS_READ, "/work/../etc/passwd", 1);
-	r = ward_approve(&core, &req, &dec);
+	r = ward_approve(&core, &alog, &req, &dec);
 	EXPECT(r == WARD_E_OUT_OF_SCOPE || r == WARD_E_NONCANONICAL);
 	request(WARD_OP_FS_READ, "/etc/passwd", 2);
-	r = ward_approve(&core, &req, &dec);
+	r = ward_approve(&core, &alog, &req, &dec);
 	EXPECT(r == WARD_E_OUT_OF_SCOPE || r == WARD_E_NONCANONICAL);
 	EXPECT(core.approval_seq == 0);
-	EXPECT(core.audit.seq == 2);
+	EXPECT(alog.seq == 2);
 }
 
 /* ---- replay ----------------------------------------------------------------------------- */
@@ -642,7 +643,7 @@ TEST(ten_children_cannot_multiply_root_budget)
 			snprintf(res, sizeof res, "/work/c%u/f", k);
 			request(WARD_OP_FS_READ, res, nonce++);
 			req.chain = child[k];
-			r = ward_approve(&core, &req, &dec);
+			r = ward_approve(&core, &alog, &req, &dec);
 			if (r == WARD_OK)
 				ok++;
 			else if (r == WARD_E_USES_EXHAUSTED)
@@ -652,7 +653,7 @@ TEST(ten_children_cannot_multiply_root_budget)
 	EXPECT_EQ(exhausted, 25);
 	EXPECT_EQ(used_of(f.ch.l[0].id), 5);
 	EXPECT(core.approval_seq == 5);
-	EXPECT(core.audit.seq == 30);
+	EXPECT(alog.seq == 30);
 }
 
 TEST(middle_block_budget_shared_by_children)
@@ -675,7 +676,7 @@ TEST(middle_block_budget_shared_by_children)
 	for (k = 0; k < 8; k++) {
 		request(WARD_OP_FS_READ, "/work/other/x", nonce++);
 		req.chain = child[k % 2];
-		r = ward_approve(&core, &req, &dec);
+		r = ward_approve(&core, &alog, &req, &dec);
 		if (r == WARD_OK)
 			ok++;
 		else
@@ -716,7 +717,7 @@ TEST(every_decision_audited_in_order)
 		crypto_generichash_state st;
 
 		request(WARD_OP_FS_READ, res[k], k == 3 ? 1 : k + 1);
-		(void)!ward_approve(&core, &req, &dec);
+		(void)!ward_approve(&core, &alog, &req, &dec);
 		EXPECT(dec.audit_pos == k);
 		crypto_generichash_init(&st, NULL, 0, WARD_ID_BYTES);
 		crypto_generichash_update(&st, tag, sizeof tag);
@@ -724,8 +725,8 @@ TEST(every_decision_audited_in_order)
 		crypto_generichash_update(&st, dec.rec, dec.rec_len);
 		crypto_generichash_final(&st, head, WARD_ID_BYTES);
 	}
-	EXPECT(core.audit.seq == 6);
-	EXPECT(memcmp(core.audit.head, head, WARD_ID_BYTES) == 0);
+	EXPECT(alog.seq == 6);
+	EXPECT(memcmp(alog.head, head, WARD_ID_BYTES) == 0);
 	/* a, b, d approved; /etc/x and /workshop out of scope; c replays 1. */
 	EXPECT(core.approval_seq == 3);
 }
