@@ -475,6 +475,41 @@ slots_distinct(const uint16_t *slot, uint32_t n)
 	return 1;
 }
 
+/* Find (or register) the ledger entry of one block into slot[i], keeping
+ * the entries already found live.  A function of its own so that the
+ * frame of ward_ledger_find (lentry_kept) can be instantiated at exactly
+ * the slots found before. */
+/*@ requires \valid(l) && ledger_ok(l);
+    requires i < WARD_CHAIN_MAX;
+    requires \valid_read(id + (0 .. WARD_ID_BYTES - 1));
+    requires \valid(slot + (0 .. WARD_CHAIN_MAX - 1));
+    requires \separated(l, id + (0 .. WARD_ID_BYTES - 1),
+                        slot + (0 .. WARD_CHAIN_MAX - 1));
+    requires \forall integer k; 0 <= k < i ==>
+      slot[k] < WARD_LEDGER_N && l->e[slot[k]].live == 1;
+    assigns *l, slot[i];
+    ensures ledger_ok(l);
+    ensures \forall integer k; 0 <= k < i ==>
+      slot[k] < WARD_LEDGER_N && l->e[slot[k]].live == 1;
+    ensures \result == WARD_OK || \result == WARD_E_MALFORMED ||
+            \result == WARD_E_LEDGER_FULL;
+    ensures \result == WARD_OK ==>
+      slot[i] < WARD_LEDGER_N && l->e[slot[i]].live == 1;
+*/
+static int
+find_one(struct ward_ledger *l, const uint8_t *id, uint32_t max,
+	 uint16_t *slot, uint32_t i)
+{
+	int r;
+
+	r = ward_ledger_find(l, id, max, &slot[i]);
+	/*@ assert kept: \forall integer q; 0 <= q < i ==>
+	      lentry_kept{Pre, Here}(l, slot[q]); */
+	/*@ assert live: \forall integer q; 0 <= q < i ==>
+	      l->e[slot[q]].live == 1; */
+	return r;
+}
+
 /* Spend one use of every block of the chain, root first: find (or
  * register) each block's ledger entry, then consume all or none. */
 /*@ requires \valid(l) && ledger_ok(l);
@@ -502,8 +537,7 @@ approve_spend(struct ward_ledger *l, const struct ward_chain *ch,
 	    loop variant n - i;
 	*/
 	for (i = 0; i < n; i++) {
-		r = ward_ledger_find(l, ch->l[i].id, ch->l[i].b.max_uses,
-				     &slot[i]);
+		r = find_one(l, ch->l[i].id, ch->l[i].b.max_uses, slot, i);
 		if (r != WARD_OK)
 			return r;
 	}
@@ -574,6 +608,7 @@ approve_check(struct ward_core *c, struct ward_audit *log,
 	 * leaves core_ok the same term. */
 	if (ward_context_find(&c->contexts, req->context, idx) != WARD_OK)
 		return refuse(c, log, out, req, WARD_E_CONTEXT_UNKNOWN, NULL);
+	/*@ assert idx_ok: *idx < WARD_CTX_MAX; */
 	r = ward_chain_verify(&req->chain, &c->trust, &c->revoked, req->now);
 	/*@ assert f_lflat: ledger_flat{Pre, Here}(&c->ledger); */
 	/*@ assert f_lids: ledger_ids{Pre, Here}(&c->ledger); */
@@ -611,6 +646,7 @@ approve_check(struct ward_core *c, struct ward_audit *log,
 	/*@ assert f_core: core_ok(c); */
 	if (r != WARD_OK)
 		return refuse(c, log, out, req, r, NULL);
+	/*@ assert n_ok: 1 <= req->chain.n <= WARD_CHAIN_MAX; */
 	n = req->chain.n;
 	leaf = &req->chain.l[n - 1];
 	if (ctx_eq(leaf->b.context, req->context) != 1)
@@ -625,8 +661,10 @@ approve_check(struct ward_core *c, struct ward_audit *log,
 	r = ward_nonce_check(&c->contexts, *idx, req->nonce);
 	if (r != WARD_OK)
 		return refuse(c, log, out, req, r, leaf->id);
+	/*@ assert fresh: !nonce_refused(&c->contexts, *idx, req->nonce); */
 	if (c->approval_seq == UINT64_MAX)
 		return refuse(c, log, out, req, WARD_E_EXHAUSTED, leaf->id);
+	/*@ assert log_same: log->seq == \at(log->seq, Pre); */
 	return WARD_OK;
 }
 

@@ -347,8 +347,8 @@ get_ids(struct ward_block *out, const uint8_t *in)
 /*@ requires \valid_read(in + (0 .. len - 1));
     requires \valid(out);
     requires \separated(out, in + (0 .. len - 1));
-    requires canonical_block(in, len);
     requires WARD_WIRE_MIN < len <= WARD_BLOCK_MAX;
+    requires len == WARD_WIRE_MIN + be16_at(in, WARD_OFF_SCOPE_LEN);
     assigns *out;
     ensures encoded_bytes(out, in);
     ensures encoded_ids(out, in);
@@ -365,7 +365,7 @@ block_fill(struct ward_block *out, const uint8_t *in, size_t len)
 	/* The one-byte fields first, then each array, then the wider
 	 * integers (other memories): each step restates what the earlier
 	 * ones wrote, so that no proof carries a fact over more than one
-	 * write. */
+	 * call. */
 	out->version = in[WARD_OFF_VERSION];
 	out->kind = in[WARD_OFF_KIND];
 	out->r_invoke = in[WARD_OFF_INVOKE];
@@ -377,9 +377,25 @@ block_fill(struct ward_block *out, const uint8_t *in, size_t len)
 	/*@ assert bytes: encoded_bytes(out, in); */
 	copy_from(&out->scope[0], in, WARD_OFF_SCOPE, n);
 	/*@ assert bytes_1: encoded_bytes(out, in); */
+	/*@ assert ids_1_p: \forall integer k; 0 <= k < WARD_ID_BYTES ==>
+	      in[WARD_OFF_PARENT + k] == out->parent[k]; */
+	/*@ assert ids_1_i: \forall integer k; 0 <= k < WARD_KEY_BYTES ==>
+	      in[WARD_OFF_ISSUER + k] == out->issuer[k]; */
+	/*@ assert ids_1_h: \forall integer k; 0 <= k < WARD_KEY_BYTES ==>
+	      in[WARD_OFF_HOLDER + k] == out->holder[k]; */
+	/*@ assert ids_1_c: \forall integer k; 0 <= k < WARD_CTX_BYTES ==>
+	      in[WARD_OFF_CONTEXT + k] == out->context[k]; */
 	/*@ assert ids_1: encoded_ids(out, in); */
 	copy_from(&out->sig[0], in, len - WARD_SIG_BYTES, WARD_SIG_BYTES);
 	/*@ assert bytes_2: encoded_bytes(out, in); */
+	/*@ assert ids_2_p: \forall integer k; 0 <= k < WARD_ID_BYTES ==>
+	      in[WARD_OFF_PARENT + k] == out->parent[k]; */
+	/*@ assert ids_2_i: \forall integer k; 0 <= k < WARD_KEY_BYTES ==>
+	      in[WARD_OFF_ISSUER + k] == out->issuer[k]; */
+	/*@ assert ids_2_h: \forall integer k; 0 <= k < WARD_KEY_BYTES ==>
+	      in[WARD_OFF_HOLDER + k] == out->holder[k]; */
+	/*@ assert ids_2_c: \forall integer k; 0 <= k < WARD_CTX_BYTES ==>
+	      in[WARD_OFF_CONTEXT + k] == out->context[k]; */
 	/*@ assert ids_2: encoded_ids(out, in); */
 	/*@ assert scope_2: \forall integer k; 0 <= k < n ==>
 	      in[WARD_OFF_SCOPE + k] == out->scope[k]; */
