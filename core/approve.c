@@ -483,15 +483,15 @@ slots_distinct(const uint16_t *slot, uint32_t n)
     requires \separated(l, id + (0 .. WARD_ID_BYTES - 1),
                         slot + (0 .. WARD_CHAIN_MAX - 1));
     requires \forall integer k; 0 <= k < i ==>
-      slot[k] < WARD_LEDGER_N && l->e[slot[k]].live == 1;
+      0 <= slot[k] < WARD_LEDGER_N && l->e[slot[k]].live == 1;
     assigns *l, slot[i];
     ensures ledger_ok(l);
     ensures \forall integer k; 0 <= k < i ==>
-      slot[k] < WARD_LEDGER_N && l->e[slot[k]].live == 1;
+      0 <= slot[k] < WARD_LEDGER_N && l->e[slot[k]].live == 1;
     ensures \result == WARD_OK || \result == WARD_E_MALFORMED ||
             \result == WARD_E_LEDGER_FULL;
     ensures \result == WARD_OK ==>
-      slot[i] < WARD_LEDGER_N && l->e[slot[i]].live == 1;
+      0 <= slot[i] < WARD_LEDGER_N && l->e[slot[i]].live == 1;
 */
 static int
 find_one(struct ward_ledger *l, const uint8_t *id, uint32_t max,
@@ -500,8 +500,10 @@ find_one(struct ward_ledger *l, const uint8_t *id, uint32_t max,
 	int r;
 
 	r = ward_ledger_find(l, id, max, &slot[i]);
+	/*@ assert slots: \forall integer q; 0 <= q < i ==>
+	      slot[q] == \at(slot[q], Pre); */
 	/*@ assert kept: \forall integer q; 0 <= q < i ==>
-	      lentry_kept{Pre, Here}(l, slot[q]); */
+	      lentry_kept{Pre, Here}(l, \at(slot[q], Pre)); */
 	/*@ assert live: \forall integer q; 0 <= q < i ==>
 	      l->e[slot[q]].live == 1; */
 	return r;
@@ -529,7 +531,7 @@ approve_spend(struct ward_ledger *l, const struct ward_chain *ch,
 	/*@ loop invariant 0 <= i <= n;
 	    loop invariant ledger_ok(l);
 	    loop invariant \forall integer k; 0 <= k < i ==>
-	      slot[k] < WARD_LEDGER_N && l->e[slot[k]].live == 1;
+	      0 <= slot[k] < WARD_LEDGER_N && l->e[slot[k]].live == 1;
 	    loop assigns i, r, *l, slot[0 .. WARD_CHAIN_MAX - 1];
 	    loop variant n - i;
 	*/
