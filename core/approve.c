@@ -856,6 +856,7 @@ approve_commit(struct ward_core *c, struct ward_audit *log,
 	/*@ assert f_ledger: ledger_ok(&c->ledger); */
 	/*@ assert f_ctx: contexts_ok(&c->contexts); */
 	/*@ assert f_rev: revset_ok(&c->revoked); */
+	/*@ assert f_trust_ok: trust_ok(&c->trust); */
 	/*@ assert f_core: core_ok(c); */
 	if (r != WARD_OK)
 		return refuse(c, log, out, req, r, req->chain.l[n - 1].id);
