@@ -375,8 +375,12 @@ block_fill(struct ward_block *out, const uint8_t *in, size_t len)
 	out->depth = in[WARD_OFF_DEPTH];
 	get_ids(out, in);
 	/*@ assert bytes: encoded_bytes(out, in); */
+	/*@ assert len_0: in[WARD_OFF_SCOPE_LEN] == \at(in[WARD_OFF_SCOPE_LEN], Pre) &&
+	      in[WARD_OFF_SCOPE_LEN + 1] == \at(in[WARD_OFF_SCOPE_LEN + 1], Pre); */
 	copy_from(&out->scope[0], in, WARD_OFF_SCOPE, n);
 	/*@ assert bytes_1: encoded_bytes(out, in); */
+	/*@ assert len_1: in[WARD_OFF_SCOPE_LEN] == \at(in[WARD_OFF_SCOPE_LEN], Pre) &&
+	      in[WARD_OFF_SCOPE_LEN + 1] == \at(in[WARD_OFF_SCOPE_LEN + 1], Pre); */
 	/*@ assert ids_1_p: \forall integer k; 0 <= k < WARD_ID_BYTES ==>
 	      in[WARD_OFF_PARENT + k] == out->parent[k]; */
 	/*@ assert ids_1_i: \forall integer k; 0 <= k < WARD_KEY_BYTES ==>
@@ -388,6 +392,8 @@ block_fill(struct ward_block *out, const uint8_t *in, size_t len)
 	/*@ assert ids_1: encoded_ids(out, in); */
 	copy_from(&out->sig[0], in, len - WARD_SIG_BYTES, WARD_SIG_BYTES);
 	/*@ assert bytes_2: encoded_bytes(out, in); */
+	/*@ assert len_2: in[WARD_OFF_SCOPE_LEN] == \at(in[WARD_OFF_SCOPE_LEN], Pre) &&
+	      in[WARD_OFF_SCOPE_LEN + 1] == \at(in[WARD_OFF_SCOPE_LEN + 1], Pre); */
 	/*@ assert ids_2_p: \forall integer k; 0 <= k < WARD_ID_BYTES ==>
 	      in[WARD_OFF_PARENT + k] == out->parent[k]; */
 	/*@ assert ids_2_i: \forall integer k; 0 <= k < WARD_KEY_BYTES ==>
