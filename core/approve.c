@@ -269,6 +269,7 @@ append_record(struct ward_audit *log, const uint8_t *rec, size_t len,
     requires out->rec_len <= WARD_REC_MAX;
     assigns *log, out->audit_pos;
     ensures core_ok(c);
+    ensures c->approval_seq == \old(c->approval_seq);
     ensures \result == WARD_OK || \result == WARD_E_EXHAUSTED ||
             \result == WARD_E_CRYPTO;
     ensures \result == WARD_OK ==> log->seq == \old(log->seq) + 1;
@@ -312,6 +313,7 @@ log_decision(struct ward_core *c, struct ward_audit *log,
     assigns *log, out->rec[0 .. WARD_REC_MAX - 1], out->rec_len,
             out->audit_pos;
     ensures core_ok(c);
+    ensures c->approval_seq == \old(c->approval_seq);
     ensures \result == reason;
 */
 static int
@@ -504,6 +506,8 @@ find_one(struct ward_ledger *l, const uint8_t *id, uint32_t max,
 	      slot[q] == \at(slot[q], Pre); */
 	/*@ assert kept: \forall integer q; 0 <= q < i ==>
 	      lentry_kept{Pre, Here}(l, \at(slot[q], Pre)); */
+	/*@ assert live_at: \forall integer q; 0 <= q < i ==>
+	      l->e[\at(slot[q], Pre)].live == 1; */
 	/*@ assert live: \forall integer q; 0 <= q < i ==>
 	      l->e[slot[q]].live == 1; */
 	return r;
@@ -619,6 +623,7 @@ chain_check(struct ward_chain *ch, const struct ward_trust *t,
     requires \valid(req) && \separated(c, req);
     assigns req->chain.l[0 .. WARD_CHAIN_MAX - 1];
     ensures core_ok(c);
+    ensures c->approval_seq == \old(c->approval_seq);
     ensures \result == WARD_OK ==>
       1 <= req->chain.n <= WARD_CHAIN_MAX &&
       1 <= req->chain.l[req->chain.n - 1].b.scope_len <= WARD_SCOPE_MAX;
@@ -693,6 +698,7 @@ leaf_check(const struct ward_core *c, const struct ward_request *req,
             out->rec[0 .. WARD_REC_MAX - 1], out->rec_len, out->audit_pos,
             *idx;
     ensures core_ok(c);
+    ensures c->approval_seq == \old(c->approval_seq);
     ensures 0 <= \result <= WARD_REASON_LAST;
     ensures \result == WARD_OK ==>
       1 <= req->chain.n <= WARD_CHAIN_MAX && *idx < WARD_CTX_MAX &&
@@ -926,10 +932,13 @@ approve_commit(struct ward_core *c, struct ward_audit *log,
 	/*@ assert f_rev: revset_ok(&c->revoked); */
 	/*@ assert f_trust_ok: trust_ok(&c->trust); */
 	/*@ assert f_core: core_ok(c); */
+	/*@ assert seq_0: c->approval_seq == \at(c->approval_seq, Pre); */
 	if (r != WARD_OK)
 		return refuse(c, log, out, req, r, req->chain.l[n - 1].id);
 	/* The window is uint64_t, which no other part of core_ok reads. */
 	ward_nonce_commit(&c->contexts, idx, req->nonce);
+	/*@ assert seq_1: c->approval_seq == \at(c->approval_seq, Pre); */
+	/*@ assert log_1: log->seq == \at(log->seq, Pre); */
 	return approve_emit(c, log, req, out, slot, n);
 }
 
@@ -956,10 +965,13 @@ ward_approve(struct ward_core *c, struct ward_audit *log,
 	/*@ assert f_ctx: contexts_ok(&c->contexts); */
 	/*@ assert f_rev: revset_ok(&c->revoked); */
 	/*@ assert f_core: core_ok(c); */
+	/*@ assert seq_0: c->approval_seq == \at(c->approval_seq, Pre); */
 	/* A request without a resource cannot even be logged usefully. */
 	if (req->resource_len < 1 || req->resource_len > WARD_SCOPE_MAX)
 		return WARD_E_OVERSIZE;
 	r = approve_check(c, log, req, out, &idx);
+	/*@ assert seq_1: c->approval_seq == \at(c->approval_seq, Pre); */
+	/*@ assert log_1: r == WARD_OK ==> log->seq == \at(log->seq, Pre); */
 	if (r != WARD_OK)
 		return r;
 	return approve_commit(c, log, req, out, idx);
