@@ -46,3 +46,10 @@ $(B)/bench/broker_bench: $(B)/obj/tests/broker/bench.o $(BROKER_COMMON) \
 
 -include $(BROKER_OBJS:.o=.d) $(B)/obj/broker/cmd_run.d $(B)/obj/broker/ward_call.d \
 	$(B)/obj/tests/broker/core_api.d $(B)/obj/tests/broker/bench.d
+
+# The attacker inside the broker (tests/suites/broker-attacker): a shared
+# object loaded into the real ward-broker with LD_PRELOAD.
+$(B)/attack/inbroker.so: tests/attack/inbroker.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -Wall -Wextra -Werror -O1 -fPIC -shared -o $@ $< -lpthread
+PART_ALL += $(B)/attack/inbroker.so

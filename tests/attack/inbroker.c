@@ -1,0 +1,280 @@
+/*
+ * inbroker.c -- an attacker inside ward-broker.  Built as a shared object
+ * and loaded into the real ward-broker with LD_PRELOAD, as an exploit's
+ * payload would run: it waits until the broker has confined itself (the
+ * first poll() once a seccomp filter is on),
+ * then, from inside the broker's own process, tries everything the
+ * threat model says the broker's code must not be able to do.
+ *
+ * Prints one line per attempt on stderr, "ATTACK name: refused (why)" or
+ * "ATTACK name: SUCCEEDED (what)", then "ATTACK done".  The attempts that
+ * a seccomp filter answers by killing the process (exec, ptrace, fork,
+ * setuid) are one per run, chosen by WARD_ATTACK (read before main: the
+ * broker empties its environment at start), and come last; if one
+ * succeeds it prints SUCCEEDED from the other side.
+ * tests/suites/broker-attacker drives it.  Not part of ward.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char mode[32], home[512];
+static long core_pid;
+static pid_t broker_pid;
+static int armed, fired;
+
+__attribute__((constructor)) static void
+arm(void)
+{
+	const char *m = getenv("WARD_ATTACK"), *h = getenv("WARD_ATTACK_HOME");
+	const char *c = getenv("WARD_ATTACK_CORE_PID");
+
+	if (strcmp(program_invocation_short_name, "ward-broker") != 0 || h == NULL)
+		return;
+	snprintf(mode, sizeof mode, "%s", m != NULL ? m : "");
+	snprintf(home, sizeof home, "%s", h);
+	core_pid = c != NULL ? atol(c) : 0;
+	/* The broker itself, not the spawner it forks (which inherits this
+	 * object but is not where a broker exploit runs). */
+	broker_pid = getpid();
+	armed = 1;
+}
+
+static void
+report(const char *name, int ok_for_attacker, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+report(const char *name, int ok_for_attacker, const char *fmt, ...)
+{
+	char why[300];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof why, fmt, ap);
+	va_end(ap);
+	dprintf(2, "ATTACK %s: %s (%s)\n", name, ok_for_attacker ? "SUCCEEDED" : "refused",
+		why);
+}
+
+static void
+try_read(const char *name, const char *rel)
+{
+	char p[700], buf[64];
+	int fd;
+	ssize_t n;
+
+	snprintf(p, sizeof p, "%s/%s", home, rel);
+	fd = open(p, O_RDONLY);
+	if (fd < 0) {
+		report(name, 0, "open %s: %s", rel, strerror(errno));
+		return;
+	}
+	n = read(fd, buf, sizeof buf);
+	close(fd);
+	report(name, n >= 0, "read %zd bytes of %s", n, rel);
+}
+
+static void
+try_list(const char *name, const char *rel)
+{
+	char p[700];
+	DIR *d;
+
+	snprintf(p, sizeof p, "%s/%s", home, rel);
+	d = opendir(p);
+	if (d == NULL) {
+		report(name, 0, "opendir %s: %s", rel, strerror(errno));
+		return;
+	}
+	closedir(d);
+	report(name, 1, "listed %s", rel);
+}
+
+static void
+try_create(const char *name, const char *path_in_home, const char *abs)
+{
+	char p[700];
+	int fd;
+
+	if (abs != NULL)
+		snprintf(p, sizeof p, "%s", abs);
+	else
+		snprintf(p, sizeof p, "%s/%s", home, path_in_home);
+	fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	if (fd < 0) {
+		report(name, 0, "create %s: %s", p, strerror(errno));
+		return;
+	}
+	close(fd);
+	unlink(p);
+	report(name, 1, "created %s", p);
+}
+
+static void
+try_unix(const char *name, const char *rel)
+{
+	struct sockaddr_un a;
+	int s = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	memset(&a, 0, sizeof a);
+	a.sun_family = AF_UNIX;
+	if (strlen(home) + strlen(rel) + 2 > sizeof a.sun_path) {
+		report(name, 0, "path too long");
+		close(s);
+		return;
+	}
+	snprintf(a.sun_path, sizeof a.sun_path, "%.60s/%.40s", home, rel);
+	if (s < 0) {
+		report(name, 0, "socket: %s", strerror(errno));
+		return;
+	}
+	if (connect(s, (struct sockaddr *)&a, sizeof a) != 0) {
+		report(name, 0, "connect %s: %s", rel, strerror(errno));
+		close(s);
+		return;
+	}
+	close(s);
+	report(name, 1, "connected to %s", rel);
+}
+
+static void
+try_socket(const char *name, int family, int type)
+{
+	int s = socket(family, type, 0);
+
+	if (s < 0) {
+		report(name, 0, "socket(%d, %d): %s", family, type, strerror(errno));
+		return;
+	}
+	close(s);
+	report(name, 1, "opened a socket of family %d", family);
+}
+
+static void *
+thread_attack(void *arg)
+{
+	(void)arg;
+	try_read("thread_read_core_key", "keys/core.key");
+	try_create("thread_write_state", "state/planted", NULL);
+	return NULL;
+}
+
+static void
+attack(void)
+{
+	char p[700];
+	pthread_t t;
+
+	dprintf(2, "ATTACK start: uid %u, mode '%s'\n", (unsigned)getuid(), mode);
+	try_read("read_core_key", "keys/core.key");
+	try_read("read_operator_key", "operator/operator.key");
+	try_read("read_operator_key_old_layout", "keys/operator.key");
+	try_read("read_audit_log", "state/audit.log");
+	try_read("read_audit_ckpt", "state/audit.ckpt");
+	try_list("list_keys", "keys");
+	try_list("list_state", "state");
+	try_list("list_operator", "operator");
+	try_create("write_state", "state/planted", NULL);
+	try_create("write_keys", "keys/planted", NULL);
+	try_create("write_pub", "pub/planted", NULL);
+	try_create("write_core_socket_dir", "run/core/planted", NULL);
+	try_create("write_outside_home", NULL, "/tmp/ward-attack-planted");
+	try_unix("reach_admin_socket", "run/admin/admin.sock");
+	try_unix("reach_admin_socket_old_layout", "run/admin.sock");
+	try_socket("open_inet_socket", AF_INET, SOCK_STREAM);
+	try_socket("open_inet6_socket", AF_INET6, SOCK_DGRAM);
+	try_socket("open_netlink_socket", AF_NETLINK, SOCK_RAW);
+	if (core_pid > 0) {
+		if (kill((pid_t)core_pid, 0) == 0)
+			report("signal_core", 1, "kill(%ld, 0) succeeded", core_pid);
+		else
+			report("signal_core", 0, "kill: %s", strerror(errno));
+		snprintf(p, sizeof p, "/proc/%ld/mem", core_pid);
+		int fd = open(p, O_RDONLY);
+		report("read_core_memory", fd >= 0, "open %s: %s", p,
+		       fd >= 0 ? "opened" : strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		snprintf(p, sizeof p, "/proc/%ld/environ", core_pid);
+		fd = open(p, O_RDONLY);
+		report("read_core_environ", fd >= 0, "open %s: %s", p,
+		       fd >= 0 ? "opened" : strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
+	if (pthread_create(&t, NULL, thread_attack, NULL) == 0)
+		pthread_join(t, NULL);
+	dprintf(2, "ATTACK lethal: %s\n", mode);
+	/* The filter kills the whole process on these: one per run. */
+	if (strcmp(mode, "exec") == 0) {
+		char *argv[] = { "/bin/sh", "-c", "echo 'ATTACK exec: SUCCEEDED (ran /bin/sh)' >&2", NULL };
+		execv(argv[0], argv);
+		report("exec", 0, "execv: %s", strerror(errno));
+	} else if (strcmp(mode, "ptrace") == 0 && core_pid > 0) {
+		long r = ptrace(PTRACE_ATTACH, (pid_t)core_pid, 0, 0);
+		report("ptrace_core", r == 0, "PTRACE_ATTACH: %s", r == 0 ? "attached" : strerror(errno));
+	} else if (strcmp(mode, "fork") == 0) {
+		pid_t c = fork();
+		if (c == 0)
+			_exit(0);
+		report("fork", c > 0, "fork: %s", c > 0 ? "a child" : strerror(errno));
+	} else if (strcmp(mode, "setuid") == 0) {
+		int r = setuid(0);
+		report("setuid_root", r == 0, "setuid(0): %s", r == 0 ? "root" : strerror(errno));
+	}
+	dprintf(2, "ATTACK done\n");
+}
+
+/* Confined means a seccomp filter is on (the broker's Landlock rules
+ * leave /proc/self/status out of reach, so ask the kernel directly). */
+static void
+maybe_fire(void)
+{
+	if (armed && !fired && getpid() == broker_pid &&
+	    prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == 2) {
+		fired = 1;
+		attack();
+	}
+}
+
+int
+poll(struct pollfd *fds, nfds_t n, int timeout)
+{
+	static int (*real)(struct pollfd *, nfds_t, int);
+
+	if (real == NULL)
+		real = (int (*)(struct pollfd *, nfds_t, int))dlsym(RTLD_NEXT, "poll");
+	maybe_fire();
+	return real(fds, n, timeout);
+}
+
+/* The broker is built with _FORTIFY_SOURCE: its poll() calls are this. */
+int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdslen);
+int
+__poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdslen)
+{
+	static int (*real)(struct pollfd *, nfds_t, int, size_t);
+
+	if (real == NULL)
+		real = (int (*)(struct pollfd *, nfds_t, int, size_t))dlsym(RTLD_NEXT,
+									    "__poll_chk");
+	maybe_fire();
+	return real(fds, n, timeout, fdslen);
+}
