@@ -59,8 +59,8 @@ int wp_confine(const struct wp_profile *p, char *err, size_t errlen)
 
 /* The spawner's profile: it keeps root to build sandboxes (namespaces,
  * mounts, cgroups, exec), so no Landlock; a seccomp filter with
- * no_new_privs kills what no sandbox build needs (ptrace and
- * process_vm_*, modules, kexec, bpf, perf, kernel keys, io_uring,
+ * no_new_privs kills what no sandbox build needs (ptrace,
+ * process_vm_writev, modules, kexec, bpf, perf, kernel keys, io_uring,
  * userfaultfd, handles, reboot, swap, iopl), on every thread. */
 int wp_confine_privileged(char *err, size_t errlen)
 	__attribute__((warn_unused_result));
