@@ -1282,12 +1282,23 @@ t_spawn_rules(void)
 	child_in(&kid, &a[1], fresh);
 	refused("attenuate_into_another_context_without_spawn",
 		attenuate_req(a, 2, &kid, 0), WARD_E_CONTEXT);
-	/* Eight blocks: no room for a ninth (checked before any copy). */
+	/* Eight blocks: no room for a ninth.  The process checks this before
+	 * it copies the child after the eighth block (past the array); the
+	 * verified check would refuse a ninth block too, with the same
+	 * reason, so the detail tells which of the two refused. */
 	for (i = 0; i < (int)WARD_CHAIN_MAX; i++)
 		eight[i] = a[i % 2];
-	refused("attenuate_past_max_chain_length",
-		attenuate_req(eight, WARD_CHAIN_MAX, &kid, 0),
-		WARD_E_CHAIN_TOO_LONG);
+	{
+		Ward__V1__Reply *r = attenuate_req(eight, WARD_CHAIN_MAX, &kid, 0);
+
+		if (r != NULL && (int)r->reason == (int)WARD_E_CHAIN_TOO_LONG &&
+		    strstr(r->detail, "cannot be extended") == NULL)
+			fail("attenuate_past_max_chain_length", "refused, but not "
+			     "before the child was copied in: %s", r->detail);
+		else
+			refused("attenuate_past_max_chain_length", r,
+				WARD_E_CHAIN_TOO_LONG);
+	}
 }
 
 /* Revocation: exactly the target block; whole-context revocation takes its
