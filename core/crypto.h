@@ -46,6 +46,20 @@
 int ward_block_id(uint8_t *id, const uint8_t *body, size_t len)
 	__attribute__((warn_unused_result));
 
+/*
+ * The signature memo (crypto.c; not ACSL that WP reads, because the memo
+ * is state outside the proof).  A memo hit returns 0 without looking at
+ * sig, so the ensures below holds only if the memo is sound:
+ *
+ *   invariant memo_sound: \forall integer s; 0 <= s < MEMO_SLOTS ==>
+ *     memo[s].live ==> ed25519_ok(val32(memo[s].id), val32(memo[s].pk));
+ *
+ * that is: a pair (id, pk) is remembered only AFTER a call whose
+ * crypto_sign_verify_detached accepted a signature over id under pk; a
+ * failed verification never writes the memo; a hit needs all 32 bytes of
+ * both id and pk to match.  Tested by tests/unit/test_crypto_memo.c (a
+ * forged signature, then the same body again, is refused both times).
+ */
 /*@ requires \valid_read(sig + (0 .. WARD_SIG_BYTES - 1));
     requires \valid_read(id + (0 .. WARD_ID_BYTES - 1));
     requires \valid_read(pk + (0 .. WARD_KEY_BYTES - 1));

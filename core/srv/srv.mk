@@ -18,14 +18,16 @@ SRV_COMMON := $(B)/obj/core/srv/home.o $(B)/obj/common/priv.o $(B)/obj/core/srv/
 SRV_CORE_OBJS := $(B)/obj/core/srv/server.o $(SRV_COMMON)
 SRV_CLI_OBJS := $(B)/obj/core/srv/cmd_init.o $(B)/obj/core/srv/cmd_audit.o
 SRV_HOSTILE_BINS := $(B)/hostile/hostile-broker $(B)/hostile/core-crash \
-	$(B)/hostile/core-audit-tamper $(B)/hostile/bench-ipc
+	$(B)/hostile/core-audit-tamper $(B)/hostile/bench-ipc \
+	$(B)/hostile/core-durable-order
 SRV_LIBS := -lnanomsg -lprotobuf-c -lpthread -lseccomp
 SRV_ALL_OBJS := $(SRV_COMMON) $(B)/obj/core/srv/server.o $(SRV_CLI_OBJS) \
 	$(B)/obj/tests/hostile/hostile.o $(B)/obj/tests/hostile/crash.o \
 	$(B)/obj/tests/hostile/bench_ipc.o $(B)/obj/tests/hostile/hfix.o \
-	$(B)/obj/tests/hostile/tamper.o
+	$(B)/obj/tests/hostile/tamper.o $(B)/obj/tests/hostile/durable.o
 
-PART_ALL += $(B)/ward-core $(SRV_HOSTILE_BINS) $(B)/fuzz/fuzz_wire
+PART_ALL += $(B)/ward-core $(SRV_HOSTILE_BINS) $(B)/fuzz/fuzz_wire \
+	$(B)/hostile/synctrace.so
 WARD_CLI_OBJS += $(SRV_CLI_OBJS) $(SRV_COMMON)
 WARD_LDLIBS += $(SRV_LIBS)
 PART_BENCH += $(B)/hostile/bench-ipc
@@ -60,6 +62,13 @@ $(B)/hostile/hostile-broker: $(B)/obj/tests/hostile/hostile.o
 $(B)/hostile/core-crash: $(B)/obj/tests/hostile/crash.o
 $(B)/hostile/bench-ipc: $(B)/obj/tests/hostile/bench_ipc.o
 $(B)/hostile/core-audit-tamper: $(B)/obj/tests/hostile/tamper.o
+$(B)/hostile/core-durable-order: $(B)/obj/tests/hostile/durable.o
+
+# The LD_PRELOAD shim of core-durable-order: logs syncs and socket sends
+# of ward-core in order (tests/hostile/synctrace.c).  A test tool only.
+$(B)/hostile/synctrace.so: tests/hostile/synctrace.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 $(WARD_WARN) $(CFLAGS) -fPIC -shared -o $@ $< -ldl -lpthread
 
 $(SRV_HOSTILE_BINS): $(B)/obj/tests/hostile/hfix.o $(SRV_COMMON) $(LIB)
 $(SRV_HOSTILE_BINS):

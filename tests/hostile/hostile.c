@@ -30,6 +30,7 @@ static int B, A;		/* broker and admin sockets */
 static struct hkey agent, agent2, stranger;
 static uint64_t now;
 static int failures;
+static int hush;	/* refused() does not print PASS (a step of a test) */
 static uint64_t next_nonce = 1;
 
 static void
@@ -129,7 +130,7 @@ refused(const char *name, Ward__V1__Reply *r, unsigned reason)
 		fail(name, "refused with the right reason, but %s", w);
 	else
 		ok = 1;
-	if (ok)
+	if (ok && !hush)
 		pass(name);
 	ward__v1__reply__free_unpacked(r, NULL);
 	return ok;
@@ -1001,6 +1002,375 @@ t_replay_after_crash(void)
 	free(env);
 }
 
+/* ---- authority rules of the process (outside the proved library) ------------
+ *
+ * Each rule below is applied by server.c itself, not by the verified core,
+ * so no proof covers it: these tests do.  Every refusal is checked as
+ * above (reason, and a BLOCKED record on disk), and after each refusal the
+ * state it protects is checked too (the context still open, the block
+ * still valid). */
+
+/* refused(), as one step of a test: no PASS line. */
+static int
+step_refused(const char *name, Ward__V1__Reply *r, unsigned reason)
+{
+	int ok;
+
+	hush = 1;
+	ok = refused(name, r, reason);
+	hush = 0;
+	return ok;
+}
+
+/* A reply that must be a success; reports under name if not. */
+static int
+ok_reply(const char *name, Ward__V1__Reply *r)
+{
+	int ok = r != NULL && r->reason == 0;
+
+	if (!ok)
+		fail(name, "expected success, got %s (%s)",
+		     r ? jr_reason_name((unsigned)r->reason) : "no reply",
+		     r ? r->detail : "");
+	if (r != NULL)
+		ward__v1__reply__free_unpacked(r, NULL);
+	return ok;
+}
+
+static Ward__V1__Reply *
+close_req(int s, const uint8_t *ctx, const struct hblk *chain, uint32_t n)
+{
+	Ward__V1__Request q = WARD__V1__REQUEST__INIT;
+	Ward__V1__CloseContext cc = WARD__V1__CLOSE_CONTEXT__INIT;
+	Ward__V1__Chain c;
+	ProtobufCBinaryData slots[WARD_CHAIN_MAX];
+
+	cc.context.data = (uint8_t *)ctx;
+	cc.context.len = 16;
+	if (chain != NULL) {
+		hq_chain(&c, slots, chain, n);
+		cc.chain = &c;
+	}
+	q.body_case = WARD__V1__REQUEST__BODY_CLOSE_CONTEXT;
+	q.close_context = &cc;
+	return s == A ? hq_admin(A, &C.op, &q) : hq_call(s, &q);
+}
+
+static Ward__V1__Reply *
+revoke_req(int s, const struct hblk *chain, uint32_t n, uint32_t target,
+	   int whole, const uint8_t *ctx)
+{
+	Ward__V1__Request q = WARD__V1__REQUEST__INIT;
+	Ward__V1__Revoke rv = WARD__V1__REVOKE__INIT;
+	Ward__V1__Chain c;
+	ProtobufCBinaryData slots[WARD_CHAIN_MAX];
+
+	if (chain != NULL) {
+		hq_chain(&c, slots, chain, n);
+		rv.chain = &c;
+	}
+	if (ctx != NULL) {
+		rv.context.data = (uint8_t *)ctx;
+		rv.context.len = 16;
+	}
+	rv.target = target;
+	rv.whole_context = whole;
+	q.body_case = WARD__V1__REQUEST__BODY_REVOKE;
+	q.revoke = &rv;
+	return s == A ? hq_admin(A, &C.op, &q) : hq_call(s, &q);
+}
+
+static Ward__V1__Reply *
+attenuate_req(const struct hblk *chain, uint32_t n, const struct hblk *child,
+	      int spawn)
+{
+	Ward__V1__Request q = WARD__V1__REQUEST__INIT;
+	Ward__V1__Attenuate at = WARD__V1__ATTENUATE__INIT;
+	Ward__V1__Chain c;
+	ProtobufCBinaryData slots[WARD_CHAIN_MAX];
+
+	hq_chain(&c, slots, chain, n);
+	at.chain = &c;
+	at.child.data = (uint8_t *)child->raw;
+	at.child.len = child->len;
+	at.open_child_context = spawn;
+	q.body_case = WARD__V1__REQUEST__BODY_ATTENUATE;
+	q.attenuate = &at;
+	return hq_call(B, &q);
+}
+
+/* A child of the leaf chain[n - 1], held by agent, bound to ctx, signed by
+ * the leaf's holder (agent2). */
+static void
+child_in(struct hblk *kid, const struct hblk *leaf, const uint8_t *ctx)
+{
+	hf_child(kid, leaf, agent.pk);
+	memcpy(kid->b.context, ctx, 16);
+	memcpy(kid->b.scope, "/work/kid", 9);
+	kid->b.scope_len = 9;
+	kid->b.max_uses = 10;
+	hf_seal(kid, agent2.sk);
+}
+
+/* The context still answers approvals under chain: the refused request
+ * changed nothing. */
+static int
+still_usable(const char *name, const uint8_t *ctx, const struct hblk *ch,
+	     uint32_t n)
+{
+	if (approved(name, use(ctx, ch, n), 0))
+		return 1;
+	fail(name, "refused, yet the context (or block) it aimed at no longer "
+	     "approves");
+	return 0;
+}
+
+/* The last step of a test passed: its one PASS line. */
+static void
+passed_if(const char *name, int ok)
+{
+	if (ok)
+		pass(name);
+}
+
+/* Admin timestamps: at most WIRE_ADMIN_WINDOW seconds from the core's
+ * clock, in either direction. */
+static void
+t_admin_time(void)
+{
+	static const struct { const char *name; int64_t off; int ok; } c[] = {
+		{ "admin_request_from_the_future", 3600, 0 },
+		{ "admin_request_past_the_skew_ahead", WIRE_ADMIN_WINDOW + 30, 0 },
+		{ "admin_request_past_the_skew_behind",
+		  -(int64_t)WIRE_ADMIN_WINDOW - 30, 0 },
+		{ "admin_request_within_the_skew_ahead", WIRE_ADMIN_WINDOW / 2, 1 },
+		{ "admin_request_within_the_skew_behind",
+		  -(int64_t)WIRE_ADMIN_WINDOW / 2, 1 },
+	};
+	Ward__V1__Request q;
+	Ward__V1__Status s;
+	uint8_t req[32], *env;
+	size_t n, el, i;
+
+	status_req(&q, &s);
+	n = ward__v1__request__pack(&q, req);
+	for (i = 0; i < sizeof c / sizeof c[0]; i++) {
+		uint64_t ts = (uint64_t)((int64_t)time(NULL) + c[i].off);
+
+		env = wc_admin_wrap(C.op.sk, req, n, ts, NULL, &el);
+		if (c[i].ok) {
+			Ward__V1__Reply *r = hq_call_raw(A, env, el);
+
+			if (r != NULL && r->reason == 0 && r->status != NULL)
+				pass(c[i].name);
+			else
+				fail(c[i].name, "refused within the skew: %s",
+				     r ? r->detail : "no reply");
+			if (r)
+				ward__v1__reply__free_unpacked(r, NULL);
+		} else {
+			refused(c[i].name, hq_call_raw(A, env, el), WR_ADMIN_STALE);
+		}
+		free(env);
+	}
+	/* The end of time: timestamp + window wraps around. */
+	env = wc_admin_wrap(C.op.sk, req, n, UINT64_MAX, NULL, &el);
+	refused("admin_request_timestamp_wraps", hq_call_raw(A, env, el),
+		WR_ADMIN_STALE);
+	free(env);
+}
+
+/* The signature memo, seen from a broker: a forged signature on a body
+ * never verified before is refused however often it is sent. */
+static void
+t_forged_twice(void)
+{
+	struct hblk ch[2];
+	uint8_t ctx[16];
+
+	opened(&ch[0], &ch[1], ctx, 100);
+	ch[1].raw[ch[1].len - 9] ^= 0x40;
+	if (step_refused("forged_signature_presented_twice", use(ctx, ch, 2),
+			 WARD_E_SIGNATURE))
+		refused("forged_signature_presented_twice", use(ctx, ch, 2),
+			WARD_E_SIGNATURE);
+}
+
+/* Close a context only with authority over it: a chain that verifies and
+ * whose leaf is bound to it (or as the operator). */
+static void
+t_close_authority(void)
+{
+	struct hblk a[2], b[2], forged;
+	uint8_t ca[16], cb[16];
+
+	opened(&a[0], &a[1], ca, 100);
+	opened(&b[0], &b[1], cb, 100);
+	passed_if("close_by_bare_context_id_on_broker_socket",
+		  step_refused("close_by_bare_context_id_on_broker_socket",
+			       close_req(B, cb, NULL, 0), WR_ADMIN_ONLY) &&
+		  still_usable("close_by_bare_context_id_on_broker_socket", cb,
+			       b, 2));
+	/* A's own, valid chain, presented to close B. */
+	passed_if("close_other_context_with_own_chain",
+		  step_refused("close_other_context_with_own_chain",
+			       close_req(B, cb, a, 2), WARD_E_CONTEXT) &&
+		  still_usable("close_other_context_with_own_chain", cb, b, 2));
+	/* A chain bound to B that does not verify: a root claiming the
+	 * operator, signed by a stranger. */
+	forged = b[0];
+	forged.b.max_uses = 99;
+	hf_seal(&forged, stranger.sk);
+	passed_if("close_with_chain_that_does_not_verify",
+		  step_refused("close_with_chain_that_does_not_verify",
+			       close_req(B, cb, &forged, 1), WARD_E_SIGNATURE) &&
+		  still_usable("close_with_chain_that_does_not_verify", cb, b, 2));
+	/* With authority: closed, once. */
+	if (ok_reply("close_closed_context_again", close_req(B, cb, b, 2)))
+		refused("close_closed_context_again", close_req(B, cb, b, 2),
+			WR_CONTEXT_CLOSED);
+	/* The operator may close by bare id. */
+	if (ok_reply("admin_close_by_bare_context_id", close_req(A, ca, NULL, 0)))
+		refused("admin_close_by_bare_context_id", use(ca, a, 2),
+			WARD_E_CONTEXT_UNKNOWN);
+}
+
+/* Attenuate and spawn only from an open context; a spawn opens only a
+ * fresh context id; a plain delegation stays in its context. */
+static void
+t_spawn_rules(void)
+{
+	struct hblk a[2], b[2], eight[WARD_CHAIN_MAX], kid;
+	uint8_t ca[16], cb[16], fresh[16], never[16];
+	int i;
+
+	/* From a closed context. */
+	opened(&a[0], &a[1], ca, 100);
+	if (!ok_reply("spawn_from_closed_context", close_req(B, ca, a, 2)))
+		return;
+	new_ctx(fresh);
+	child_in(&kid, &a[1], fresh);
+	/* Refused, and the child context was not opened: a chain through
+	 * the child finds no lineage into it. */
+	if (step_refused("spawn_from_closed_context",
+			 attenuate_req(a, 2, &kid, 1), WARD_E_CONTEXT_UNKNOWN))
+		refused("spawn_from_closed_context", use(fresh, (struct hblk[]){
+			a[0], a[1], kid }, 3), WARD_E_CONTEXT);
+	child_in(&kid, &a[1], ca);
+	refused("attenuate_from_closed_context", attenuate_req(a, 2, &kid, 0),
+		WARD_E_CONTEXT_UNKNOWN);
+	/* From a context never opened (a valid operator grant). */
+	new_ctx(never);
+	grant(&b[0], &b[1], never, 100);
+	new_ctx(fresh);
+	child_in(&kid, &b[1], fresh);
+	refused("spawn_from_never_opened_context", attenuate_req(b, 2, &kid, 1),
+		WARD_E_CONTEXT_UNKNOWN);
+	/* Into a context that is open, or was: ids are never reused. */
+	opened(&a[0], &a[1], ca, 100);
+	opened(&b[0], &b[1], cb, 100);
+	child_in(&kid, &a[1], cb);
+	refused("spawn_into_open_context", attenuate_req(a, 2, &kid, 1),
+		WARD_E_CONTEXT_EXISTS);
+	if (ok_reply("spawn_into_closed_context", close_req(B, cb, b, 2)) &&
+	    step_refused("spawn_into_closed_context",
+			 attenuate_req(a, 2, &kid, 1), WR_CONTEXT_REUSED))
+		refused("spawn_into_closed_context", use(cb, b, 2),
+			WARD_E_CONTEXT_UNKNOWN);
+	/* A plain delegation may not move to another context. */
+	new_ctx(fresh);
+	child_in(&kid, &a[1], fresh);
+	refused("attenuate_into_another_context_without_spawn",
+		attenuate_req(a, 2, &kid, 0), WARD_E_CONTEXT);
+	/* Eight blocks: no room for a ninth.  The process checks this before
+	 * it copies the child after the eighth block (past the array); the
+	 * verified check would refuse a ninth block too, with the same
+	 * reason, so the detail tells which of the two refused. */
+	for (i = 0; i < (int)WARD_CHAIN_MAX; i++)
+		eight[i] = a[i % 2];
+	{
+		Ward__V1__Reply *r = attenuate_req(eight, WARD_CHAIN_MAX, &kid, 0);
+
+		if (r != NULL && (int)r->reason == (int)WARD_E_CHAIN_TOO_LONG &&
+		    strstr(r->detail, "cannot be extended") == NULL)
+			fail("attenuate_past_max_chain_length", "refused, but not "
+			     "before the child was copied in: %s", r->detail);
+		else
+			refused("attenuate_past_max_chain_length", r,
+				WARD_E_CHAIN_TOO_LONG);
+	}
+}
+
+/* Revocation: exactly the target block; whole-context revocation takes its
+ * grant too; only with a chain that verifies; bare ids for the operator. */
+static void
+t_revoke_rules(void)
+{
+	struct hblk ch[2], forged[2];
+	uint8_t ctx[16];
+	Ward__V1__Reply *r;
+
+	/* Target past the end of the chain: refused, nothing revoked. */
+	opened(&ch[0], &ch[1], ctx, 100);
+	passed_if("revoke_target_past_the_chain",
+		  step_refused("revoke_target_past_the_chain",
+			       revoke_req(B, ch, 2, 2, 0, NULL), WR_TARGET) &&
+		  still_usable("revoke_target_past_the_chain", ctx, ch, 2));
+	/* Target 1: the child and nothing above it. */
+	r = revoke_req(B, ch, 2, 1, 0, NULL);
+	if (r == NULL || r->reason != 0 || r->block_id.len != 32 ||
+	    memcmp(r->block_id.data, ch[1].id, 32) != 0)
+		fail("revoke_target_is_exactly_that_block", "the reply does not "
+		     "name the child as revoked: %s", r ? r->detail : "no reply");
+	else
+		passed_if("revoke_target_is_exactly_that_block",
+			  step_refused("revoke_target_is_exactly_that_block",
+				       use(ctx, ch, 2), WARD_E_REVOKED) &&
+			  still_usable("revoke_target_is_exactly_that_block",
+				       ctx, ch, 1));
+	if (r)
+		ward__v1__reply__free_unpacked(r, NULL);
+	/* Target 0 of a two-block chain: the root itself. */
+	opened(&ch[0], &ch[1], ctx, 100);
+	if (ok_reply("revoke_target_root", revoke_req(B, ch, 2, 0, 0, NULL)))
+		refused("revoke_target_root", use(ctx, ch, 1), WARD_E_REVOKED);
+	/* A chain that does not verify revokes nothing: the operator's root
+	 * under a child whose signature is forged. */
+	opened(&ch[0], &ch[1], ctx, 100);
+	forged[0] = ch[0];
+	forged[1] = ch[1];
+	forged[1].raw[forged[1].len - 20] ^= 0x08;
+	passed_if("revoke_with_chain_that_does_not_verify",
+		  step_refused("revoke_with_chain_that_does_not_verify",
+			       revoke_req(B, forged, 2, 0, 0, NULL),
+			       WARD_E_SIGNATURE) &&
+		  step_refused("revoke_with_chain_that_does_not_verify",
+			       revoke_req(B, forged, 2, 0, 1, NULL),
+			       WARD_E_SIGNATURE) &&
+		  still_usable("revoke_with_chain_that_does_not_verify", ctx,
+			       ch, 2));
+	/* A bare context id is for the operator. */
+	passed_if("revoke_context_by_bare_id_on_broker_socket",
+		  step_refused("revoke_context_by_bare_id_on_broker_socket",
+			       revoke_req(B, NULL, 0, 0, 0, ctx), WR_ADMIN_ONLY) &&
+		  still_usable("revoke_context_by_bare_id_on_broker_socket",
+			       ctx, ch, 2));
+	/* The whole context: closed, and the grant it was opened from is
+	 * revoked, so it can open nothing and delegate nothing any more. */
+	if (ok_reply("revoke_whole_context_revokes_its_grant",
+		     revoke_req(B, ch, 2, 0, 1, NULL)) &&
+	    step_refused("revoke_whole_context_revokes_its_grant",
+			 use(ctx, ch, 2), WARD_E_CONTEXT_UNKNOWN))
+		refused("revoke_whole_context_revokes_its_grant",
+			hq_open(B, ch, 1), WARD_E_REVOKED);
+	/* The same as the operator, by bare context id. */
+	opened(&ch[0], &ch[1], ctx, 100);
+	if (ok_reply("admin_revoke_context_by_bare_id",
+		     revoke_req(A, NULL, 0, 0, 0, ctx)))
+		refused("admin_revoke_context_by_bare_id", hq_open(B, ch, 1),
+			WARD_E_REVOKED);
+}
+
 static void
 t_audit_verifies(void)
 {
@@ -1061,6 +1431,11 @@ main(void)
 	t_log_event();
 	t_admin_powers();
 	t_replay_after_crash();
+	t_admin_time();
+	t_forged_twice();
+	t_close_authority();
+	t_spawn_rules();
+	t_revoke_rules();
 
 	/* Still alive and answering after all of it. */
 	r = hq_call(B, status_req(&q, &s));
