@@ -699,10 +699,11 @@ start_server(int idx)
 			_exit(125);
 		signal(SIGPIPE, SIG_DFL);
 		/* Our messages and the sandbox's BLOCKED lines go to the
-		 * gateway's stderr (logfd); the server's stderr is a pipe that
-		 * the gateway prints, escaped (server_stderr). */
+		 * gateway's stderr (logfd, -1 if it has none); the server's
+		 * stderr is a pipe that the gateway prints, escaped
+		 * (server_stderr). */
 		logfd = fcntl(2, F_DUPFD_CLOEXEC, 3);
-		if (dup2(pin[0], 0) < 0 || dup2(pout[1], 1) < 0 || logfd < 0 ||
+		if (dup2(pin[0], 0) < 0 || dup2(pout[1], 1) < 0 ||
 		    dup2(perr[1], 2) < 0)
 			_exit(125);
 		for (i = 3; i < 1024; i++)
