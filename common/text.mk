@@ -1,5 +1,6 @@
-# common/common.mk -- pieces every ward program links: text.c, the one way
-# to print untrusted text (text.h).  Not part of the verified core.
+# common/text.mk -- common/text.c, the one way to print untrusted text
+# (text.h), which every ward program that prints links.  Not part of the
+# verified core.
 #
 # TEXT_OBJ goes into SRV_COMMON (core/srv/srv.mk), which every program
 # that prints links: build/ward, ward-core, ward-broker (and its spawner),
