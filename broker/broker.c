@@ -3,7 +3,7 @@
  *
  * One event loop (poll) serves every transaction at once:
  *
- *   run/broker.ctl   unix stream, JSON lines, for the ward CLI (operator):
+ *   run/broker/broker.ctl  unix stream, JSON lines, for the ward CLI (operator):
  *                    hello, run (a grant the operator signed, with the
  *                    CLI's stdout/stderr passed by SCM_RIGHTS), list, stop
  *   agent sockets    one socketpair per transaction; the sandbox gets its
@@ -42,6 +42,7 @@
 #include "wb.h"
 #include "wt.h"
 #include "home.h"
+#include "priv.h"
 #include "text.h"
 
 #define TX_MAX 256
@@ -2092,7 +2093,7 @@ find_ward_call(void)
 static void
 load_key(void)
 {
-	char path[WH_PATH + 64], err[512];
+	char err[512];
 
 	/* The broker's own key: holder of the grants it serves, issuer of the
 	 * delegations it makes for spawn_child.  Fresh at every start: a
@@ -2100,13 +2101,18 @@ load_key(void)
 	crypto_sign_keypair(bk_pk, bk_sk);
 	if (wh_read_key(H.core_pub, core_pk, 32, err, sizeof err) != 0)
 		die("%s", err);
-	snprintf(path, sizeof path, "%s/broker", H.home);
-	if (mkdir(path, 0700) != 0 && errno != EEXIST)
-		die("cannot create %s: %s", path, strerror(errno));
-	snprintf(path, sizeof path, "%s/broker/memory", H.home);
-	if (mkdir(path, 0700) != 0 && errno != EEXIST)
-		die("cannot create %s: %s", path, strerror(errno));
 	find_ward_call();
+}
+
+/* Our own folders, made as our account once we are it. */
+static void
+make_dirs(void)
+{
+	char path[WH_PATH + 64];
+
+	snprintf(path, sizeof path, "%s/memory", H.bstate);
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		die("cannot create %s: %s", path, strerror(errno));
 }
 
 static int
@@ -2116,7 +2122,7 @@ listen_ctl(void)
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	mode_t old;
 
-	snprintf(ctl_path, sizeof ctl_path, "%s/broker.ctl", H.run);
+	snprintf(ctl_path, sizeof ctl_path, "%s", H.ctl);
 	memset(&a, 0, sizeof a);
 	a.sun_family = AF_UNIX;
 	if (fd < 0 || strlen(ctl_path) >= sizeof a.sun_path)
@@ -2139,7 +2145,7 @@ usage(FILE *f)
 		"\n"
 		"The untrusted half of ward: serves agents (MCP over one socket per\n"
 		"sandbox) and asks ward-core to approve every effect.  Listens for\n"
-		"the ward CLI on $WARD_HOME/run/broker.ctl.  'ward run' starts it\n"
+		"the ward CLI on $WARD_HOME/run/broker/broker.ctl.  'ward run' starts it\n"
 		"when it is not running.  After start-up it confines itself\n"
 		"(Landlock + seccomp); --no-confine skips that (debugging only).\n"
 		"--verify-approvals checks the core's signature on each approval\n"
@@ -2170,42 +2176,49 @@ main(int argc, char **argv)
 		else
 			return usage(stderr);
 	}
-	umask(077);
+	/* A clean start: no inherited descriptors or environment, cwd /. */
+	wp_daemon_start();
 	if (sodium_init() < 0)
 		die("libsodium failed to initialise");
 	if (wh_resolve(&H, dir, err, sizeof err) != 0)
 		die("%s", err);
+	if (geteuid() == 0 && wh_layout(&H, 0, err, sizeof err) != 0)
+		die("%s", err);
 	load_key();
 	signal(SIGPIPE, SIG_IGN);
-	/* The spawner keeps the rights to build sandboxes; we drop ours. */
+	/* The spawner keeps the rights to build sandboxes (it is forked
+	 * while we are still root); we drop ours: from here on this process
+	 * is the broker's account, which can reach neither keys/ nor state/
+	 * nor the core's admin socket. */
 	sp_s = sp_start(&sp_pid, H.home, bin_dir);
 	if (sp_s < 0)
 		die("cannot start the spawner: %s", strerror(errno));
+	if (wp_drop(WP_BROKER_ACCOUNT, err, sizeof err) != 0)
+		die("%s", err);
+	make_dirs();
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	prctl(PR_SET_DUMPABLE, 0);
+	ctl_listen = listen_ctl();
+	/* Confinement comes before any thread exists: nanomsg starts its
+	 * worker threads with the first socket, below. */
+	if (!no_confine) {
+		const char *rw[] = { H.run_broker, H.work, H.bstate, NULL };
+		const char *ro[] = { H.pub, "/dev/null", "/dev/urandom", NULL };
+		struct wp_profile prof = { rw, ro, 0 };
+
+		if (wp_confine(&prof, err, sizeof err) != 0)
+			die("cannot confine myself: %s (use --no-confine only to "
+			    "debug)", err);
+	}
 	core_s = cc_connect(H.broker_url, 3000);
 	if (core_s < 0)
 		die("cannot create a socket to ward-core (%s)", H.broker_url);
 	for (i = 0; i < CS_N; i++)
 		cs_open(i);
-	ctl_listen = listen_ctl();
-	if (!no_confine) {
-		char work[WH_PATH + 16], bdir[WH_PATH + 16];
-		const char *rw[] = { H.run, work, bdir, NULL };
-		const char *ro[] = { H.keys, "/dev/null", "/dev/urandom", NULL };
-
-		snprintf(work, sizeof work, "%s/work", H.home);
-		snprintf(bdir, sizeof bdir, "%s/broker", H.home);
-		if (mkdir(work, 0700) != 0 && errno != EEXIST)
-			die("cannot create %s: %s", work, strerror(errno));
-		if (wb_confine(rw, ro, err, sizeof err) != 0)
-			die("cannot confine myself: %s (use --no-confine only to "
-			    "debug)", err);
-	}
 	note("ready on %s", ctl_path);
 	while (!stopping) {
 		struct pollfd pf[1 + 1 + CS_N + CTL_MAX + 2 * TX_MAX + 2 * JOB_MAX];

@@ -6,7 +6,7 @@ BROKER_LIBS := -ljansson -lseccomp
 BROKER_COMMON := $(B)/obj/broker/grant.o $(B)/obj/broker/corec.o \
 	$(B)/obj/broker/profile.o $(B)/obj/broker/tools.o
 BROKER_OBJS := $(B)/obj/broker/broker.o $(B)/obj/broker/spawner.o \
-	$(B)/obj/broker/confine.o $(BROKER_COMMON)
+	$(BROKER_COMMON)
 BROKER_CLI_OBJS := $(B)/obj/broker/cmd_run.o $(BROKER_COMMON)
 BROKER_TEST_BINS := $(B)/tests/broker-core-api \
 	$(B)/bench/broker_bench

@@ -36,6 +36,7 @@
 #include "codec.h"
 #include "home.h"
 #include "journal.h"
+#include "priv.h"
 #include "wb.h"
 #include "sandbox.h"
 #include "text.h"
@@ -147,7 +148,7 @@ ctl_connect(const struct ward_home *h)
 	char p[WH_PATH + 32];
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
-	snprintf(p, sizeof p, "%s/broker.ctl", h->run);
+	snprintf(p, sizeof p, "%s", h->ctl);
 	memset(&a, 0, sizeof a);
 	a.sun_family = AF_UNIX;
 	if (fd < 0 || strlen(p) >= sizeof a.sun_path) {
@@ -280,7 +281,7 @@ ensure_running(const struct ward_home *h, const uint8_t sk[64], int *ctl)
  * user reads through a plain bind), else private (the workspace, which
  * the sandbox sees through an idmapped mount). */
 static int
-copy_tree(int sfd, int dfd, int depth, int pub)
+copy_tree(int sfd, int dfd, int depth, int pub, uid_t ou, gid_t og)
 {
 	DIR *d;
 	struct dirent *e;
@@ -307,7 +308,9 @@ copy_tree(int sfd, int dfd, int depth, int pub)
 				    O_NOFOLLOW | O_CLOEXEC);
 			d2 = openat(dfd, e->d_name, O_RDONLY | O_DIRECTORY |
 				    O_NOFOLLOW | O_CLOEXEC);
-			if (s2 < 0 || d2 < 0) {
+			if (d2 >= 0 && ou != (uid_t)-1 && fchown(d2, ou, og) != 0)
+				rc = -1;
+			if (s2 < 0 || d2 < 0 || rc != 0) {
 				if (s2 >= 0)
 					close(s2);
 				if (d2 >= 0)
@@ -315,7 +318,7 @@ copy_tree(int sfd, int dfd, int depth, int pub)
 				rc = -1;
 				break;
 			}
-			rc = copy_tree(s2, d2, depth + 1, pub);
+			rc = copy_tree(s2, d2, depth + 1, pub, ou, og);
 			close(d2);
 		} else if (S_ISREG(st.st_mode)) {
 			char buf[65536];
@@ -326,6 +329,8 @@ copy_tree(int sfd, int dfd, int depth, int pub)
 					 O_NOFOLLOW | O_CLOEXEC, !pub ? 0600 :
 					 (st.st_mode & 0111) ? 0755 : 0644);
 
+			if (out >= 0 && ou != (uid_t)-1 && fchown(out, ou, og) != 0)
+				rc = -1;
 			while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof buf)) > 0)
 				if (write(out, buf, (size_t)n) != n)
 					rc = -1;
@@ -342,16 +347,31 @@ copy_tree(int sfd, int dfd, int depth, int pub)
 }
 
 /* Copy the tree at src into the existing folder dst (never through a
- * symlink at dst); pub as for copy_tree. */
+ * symlink at dst); pub as for copy_tree.  A private copy is the broker
+ * account's: each file and folder is handed over as it is made, dst
+ * itself last, so that the broker cannot reach into the tree while root
+ * is still writing it. */
 static int
 copy_dir(const char *src, const char *dst, int pub)
 {
 	int sfd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int dfd = open(dst, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	uid_t ou = (uid_t)-1;
+	gid_t og = (gid_t)-1;
+	char err[256];
 	int rc = -1;
 
+	if (!pub && wp_account(WP_BROKER_ACCOUNT, &ou, &og, err, sizeof err) != 0) {
+		fprintf(stderr, "ward: %s\n", err);
+		ou = (uid_t)-1;
+		if (sfd >= 0)
+			close(sfd);
+		sfd = -1;
+	}
 	if (sfd >= 0 && dfd >= 0)
-		rc = copy_tree(sfd, dfd, 0, pub);	/* closes sfd */
+		rc = copy_tree(sfd, dfd, 0, pub, ou, og);	/* closes sfd */
+	if (rc == 0 && dfd >= 0 && ou != (uid_t)-1 && fchown(dfd, ou, og) != 0)
+		rc = -1;
 	else if (sfd >= 0)
 		close(sfd);
 	if (dfd >= 0)
@@ -363,16 +383,19 @@ static int
 make_workspace(const struct ward_home *h, const char *sid, const char *seed,
 	       char *ws, size_t wl)
 {
-	char work[WH_PATH + 8];
-
-	snprintf(work, sizeof work, "%s/work", h->home);
-	if (mkdir(work, 0700) != 0 && errno != EEXIST)
-		return -1;
-	snprintf(ws, wl, "%s/%s", work, sid);
+	snprintf(ws, wl, "%s/%s", h->work, sid);
 	if (mkdir(ws, 0700) != 0)
 		return -1;
-	if (seed[0] == '\0')
+	if (seed[0] == '\0') {
+		uid_t u;
+		gid_t g;
+		char err[256];
+
+		if (wp_account(WP_BROKER_ACCOUNT, &u, &g, err, sizeof err) != 0 ||
+		    lchown(ws, u, g) != 0)
+			return -1;
 		return 0;
+	}
 	return copy_dir(seed, ws, 0);
 }
 
@@ -627,8 +650,8 @@ cmd_run(int argc, char **argv)
 		goto out;
 	if (ctl_send(ctl, json_pack("{s:s}", "op", "hello"), NULL, 0) != 0 ||
 	    (rep = ctl_read(ctl, buf, sizeof buf, &blen, 5000)) == NULL) {
-		fprintf(stderr, "ward run: ward-broker does not answer on %s/"
-			"broker.ctl\n", h.run);
+		fprintf(stderr, "ward run: ward-broker does not answer on %s\n",
+			h.ctl);
 		goto out;
 	}
 	if (wb_unhex(bk_pk, 32, json_string_value(json_object_get(rep, "key")))) {

@@ -16,9 +16,11 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "priv.h"
 #include "wb.h"
 #include "sandbox.h"
 #include "text.h"
@@ -104,18 +106,24 @@ sp_recv(int s, struct sp_msg *m, int *fds, int *nfds)
 static volatile int cancel_flag;
 static char sp_home[4096], sp_bin_dir[4096];
 
-/* path resolves to a folder strictly beneath $WARD_HOME/<sub>. */
+/* path is a folder directly in $WARD_HOME/<sub>, and not a link.  Only
+ * a direct child: work/ and agents/ are root's, so the broker's account
+ * cannot swap the folder for a link between this check and the mount,
+ * which it could deeper down, in a tree it owns. */
 static int
 beneath(const char *path, const char *sub)
 {
 	char real[4096], base[4200];
+	struct stat st;
 	size_t n;
 
-	if (path[0] == '\0' || realpath(path, real) == NULL)
+	if (path[0] == '\0' || realpath(path, real) == NULL ||
+	    lstat(path, &st) != 0 || !S_ISDIR(st.st_mode))
 		return 0;
 	snprintf(base, sizeof base, "%s/%s/", sp_home, sub);
 	n = strlen(base);
-	return strncmp(real, base, n) == 0 && real[n] != '\0';
+	return strncmp(real, base, n) == 0 && real[n] != '\0' &&
+	       strchr(real + n, '/') == NULL && strcmp(real, path) == 0;
 }
 
 static void
@@ -247,6 +255,16 @@ spawner(int s)
 
 	prctl(PR_SET_NAME, "ward-spawner");
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* It keeps root to build sandboxes, and nothing a sandbox build does
+	 * not need: no ptrace, no kernel modules, keys, bpf or io_uring. */
+	{
+		char err[256];
+
+		if (wp_confine_privileged(err, sizeof err) != 0) {
+			dprintf(2, "ward-spawner: %s\n", err);
+			_exit(1);
+		}
+	}
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&mask);
 	sigprocmask(SIG_SETMASK, &mask, NULL);

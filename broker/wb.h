@@ -8,7 +8,7 @@
  *   broker.c   ward-broker: event loop, transactions, MCP front
  *   tools.c    the built-in tools (fs.*, exec argv encoding, memory)
  *   spawner.c  the unconfined helper that starts sandboxes for the broker
- *   confine.c  the broker's own seccomp and Landlock profile
+ *   (the broker's own confinement is common/priv.c, shared with ward-core)
  *   cmd_run.c  ward run / revoke / policy, and the audit query
  */
 #ifndef WARD_WB_H
@@ -202,14 +202,5 @@ int sp_start(pid_t *pid, const char *home, const char *bin_dir) WB_WARN;
 int sp_send(int s, const struct sp_msg *m, const int *fds, int nfds) WB_WARN;
 /* Receive one; fds (up to 4) land in fds, *nfds says how many. */
 int sp_recv(int s, struct sp_msg *m, int *fds, int *nfds) WB_WARN;
-
-/* ---- confine.c ------------------------------------------------------------ */
-
-/* Landlock (read-write beneath each rw path, read beneath each ro path,
- * nothing else) and a seccomp filter that kills the process on exec,
- * ptrace, mount, namespaces, module and kernel-keyring calls, bpf, and
- * raw sockets.  0, or -1 with err. */
-int wb_confine(const char *const *rw, const char *const *ro, char *err,
-	       size_t errlen) WB_WARN;
 
 #endif

@@ -8,11 +8,6 @@
 
 TEXT_OBJ := $(B)/obj/common/text.o
 
-# Every part that includes text.h finds it.
-$(B)/obj/broker/%.o $(B)/obj/gateway/%.o $(B)/obj/core/srv/%.o \
-	$(B)/obj/common/%.o $(B)/obj/tests/unit/test_text.o: \
-	ALL_CPPFLAGS += -Icommon
-
 # The escaper's unit test needs text.o beside the core library.
 $(B)/tests/test_text: $(B)/obj/tests/unit/test_text.o $(TEXT_OBJ) $(LIB)
 	@mkdir -p $(@D)

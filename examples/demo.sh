@@ -14,7 +14,7 @@ if [ -z "${WARD_HOME:-}" ]; then
 	rmdir "$WARD_HOME"
 fi
 export WARD_HOME
-[ -e "$WARD_HOME/keys/operator.pub" ] || "$ward" init >/dev/null
+[ -e "$WARD_HOME/pub/operator.pub" ] || "$ward" init >/dev/null
 echo "== ward home: $WARD_HOME"
 
 session_of() { sed -n 's/^ward run: session \([0-9a-f]*\) (.*/\1/p' "$1" | head -n 1; }
@@ -43,4 +43,4 @@ echo "== 4. ward audit verify"
 
 echo
 echo "(ward-core and ward-broker keep running for $WARD_HOME; stop them with"
-echo " fuser -k $WARD_HOME/run/lock $WARD_HOME/run/broker.ctl)"
+echo " fuser -k $WARD_HOME/run/admin/lock $WARD_HOME/run/broker/broker.ctl)"

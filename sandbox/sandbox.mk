@@ -36,6 +36,12 @@ $(B)/escape/escape_probe: $(B)/obj/tests/escape/escape_probe.o
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^
 
+# The baked filters run through a BPF interpreter: foreign ABIs are
+# killed, shown on hosts that lack those ABIs too.
+$(B)/escape/filter_abi: $(B)/obj/tests/escape/filter_abi.o $(B)/obj/gen/sb_filter_baked.o
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^
+
 $(B)/escape/escape_host: $(B)/obj/tests/escape/escape_host.o
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^
@@ -47,8 +53,10 @@ $(B)/bench/sandbox_bench: $(B)/obj/tests/bench/sandbox_bench.o $(SANDBOX_LIB)
 WARD_CLI_OBJS += $(B)/obj/sandbox/cmd_sandbox.o $(SANDBOX_LIB_OBJS)
 WARD_LDLIBS += $(SANDBOX_LIBS)
 PART_ALL += $(SANDBOX_LIB) $(B)/escape/escape_probe $(B)/escape/escape_host \
+	$(B)/escape/filter_abi \
 	$(B)/bench/sandbox_bench
 PART_BENCH += $(B)/bench/sandbox_bench
 
 -include $(SANDBOX_LIB_OBJS:.o=.d) $(B)/obj/sandbox/cmd_sandbox.d \
-	$(B)/obj/tests/escape/escape_probe.d $(B)/obj/tests/escape/escape_host.d $(B)/obj/tests/bench/sandbox_bench.d
+	$(B)/obj/tests/escape/escape_probe.d $(B)/obj/tests/escape/escape_host.d $(B)/obj/tests/escape/filter_abi.d \
+	$(B)/obj/tests/bench/sandbox_bench.d

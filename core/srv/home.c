@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "home.h"
+#include "priv.h"
 
 static int
 fail(char *err, size_t errlen, const char *fmt, ...)
@@ -50,27 +51,37 @@ wh_resolve(struct ward_home *h, const char *dir, char *err, size_t errlen)
 		return fail(err, errlen, "no ward home: set WARD_HOME or pass --home DIR");
 	if (n < 0 || n >= WH_PATH)
 		return fail(err, errlen, "ward home path too long");
-	/* nanomsg ipc addresses live in sun_path (108 bytes). */
 	if (join(h->keys, h->home, "keys") || join(h->state, h->home, "state") ||
-	    join(h->run, h->home, "run") ||
-	    join(h->op_pub, h->keys, "operator.pub") ||
-	    join(h->op_key, h->keys, "operator.key") ||
-	    join(h->core_pub, h->keys, "core.pub") ||
+	    join(h->run, h->home, "run") || join(h->op_dir, h->home, "operator") ||
+	    join(h->pub, h->home, "pub") || join(h->work, h->home, "work") ||
+	    join(h->bstate, h->home, "broker") ||
+	    join(h->run_admin, h->run, "admin") || join(h->run_core, h->run, "core") ||
+	    join(h->run_broker, h->run, "broker") ||
+	    join(h->ctl, h->run_broker, "broker.ctl") ||
+	    join(h->lock, h->run_admin, "lock") ||
+	    join(h->op_pub, h->pub, "operator.pub") ||
+	    join(h->op_key, h->op_dir, "operator.key") ||
+	    join(h->core_pub, h->pub, "core.pub") ||
 	    join(h->core_key, h->keys, "core.key") ||
 	    join(h->log, h->state, "audit.log") ||
 	    join(h->ckpt, h->state, "audit.ckpt"))
 		return fail(err, errlen, "ward home path too long");
-	n = snprintf(h->admin_url, WH_PATH, "ipc://%s/admin.sock", h->run);
-	if (n < 0 || strlen(h->run) + 12 > 100)
+	/* nanomsg ipc addresses live in sun_path (108 bytes). */
+	if (strlen(h->run_admin) + 12 > 100 || strlen(h->ctl) > 100)
 		return fail(err, errlen, "ward home path %s too long for a unix "
-			    "socket (at most about 85 bytes)", h->home);
-	n = snprintf(h->broker_url, WH_PATH, "ipc://%s/broker.sock", h->run);
-	(void)n;
+			    "socket (at most about 80 bytes)", h->home);
+	snprintf(h->admin_url, WH_PATH, "ipc://%.100s/admin.sock", h->run_admin);
+	snprintf(h->broker_url, WH_PATH, "ipc://%.100s/broker.sock", h->run_core);
 	return 0;
 }
 
+/* What a path must be.  OWN: this user's and nobody else may read it
+ * (0700/0600); PUB: root's or this user's, writable by nobody else. */
+enum { OWN, PUB };
+
 static int
-check_one(const char *path, int dir, int must_exist, char *err, size_t errlen)
+check_one(const char *path, int dir, int must_exist, int rule, char *err,
+	  size_t errlen)
 {
 	struct stat st;
 
@@ -83,9 +94,21 @@ check_one(const char *path, int dir, int must_exist, char *err, size_t errlen)
 	if (dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
 		return fail(err, errlen, "%s: not a %s (refusing to start)", path,
 			    dir ? "folder" : "regular file");
+	if (rule == PUB) {
+		if (st.st_uid != 0 && st.st_uid != geteuid())
+			return fail(err, errlen, "%s: owned by uid %u, neither root nor "
+				    "this user (uid %u); refusing to trust it", path,
+				    (unsigned)st.st_uid, (unsigned)geteuid());
+		if ((st.st_mode & 022) != 0)
+			return fail(err, errlen, "%s: permissions %04o let others "
+				    "write it; fix with 'chmod go-w %s'", path,
+				    (unsigned)(st.st_mode & 07777), path);
+		return 0;
+	}
 	if (st.st_uid != geteuid())
 		return fail(err, errlen, "%s: owned by uid %u, not by this user "
-			    "(uid %u); refusing to start", path,
+			    "(uid %u); refusing to start (run 'ward init' as root "
+			    "to repair the layout)", path,
 			    (unsigned)st.st_uid, (unsigned)geteuid());
 	if ((st.st_mode & 077) != 0)
 		return fail(err, errlen, "%s: permissions %04o are too open: "
@@ -99,16 +122,93 @@ int
 wh_check_perms(const struct ward_home *h, int need_secret, char *err,
 	       size_t errlen)
 {
-	if (check_one(h->home, 1, 1, err, errlen) ||
-	    check_one(h->keys, 1, 1, err, errlen) ||
-	    check_one(h->state, 1, 1, err, errlen) ||
-	    check_one(h->run, 1, 1, err, errlen) ||
-	    check_one(h->op_pub, 0, 1, err, errlen) ||
-	    check_one(h->op_key, 0, 0, err, errlen) ||
-	    check_one(h->core_pub, 0, 1, err, errlen) ||
-	    check_one(h->core_key, 0, need_secret, err, errlen) ||
-	    check_one(h->log, 0, 0, err, errlen) ||
-	    check_one(h->ckpt, 0, 0, err, errlen))
+	if (check_one(h->home, 1, 1, PUB, err, errlen) ||
+	    check_one(h->pub, 1, 1, PUB, err, errlen) ||
+	    check_one(h->run, 1, 1, PUB, err, errlen) ||
+	    check_one(h->keys, 1, 1, OWN, err, errlen) ||
+	    check_one(h->state, 1, 1, OWN, err, errlen) ||
+	    check_one(h->run_admin, 1, 1, OWN, err, errlen) ||
+	    check_one(h->op_pub, 0, 1, PUB, err, errlen) ||
+	    check_one(h->core_pub, 0, 1, PUB, err, errlen) ||
+	    check_one(h->core_key, 0, need_secret, OWN, err, errlen) ||
+	    check_one(h->log, 0, 0, OWN, err, errlen) ||
+	    check_one(h->ckpt, 0, 0, OWN, err, errlen))
+		return -1;
+	return 0;
+}
+
+/* One folder of the layout, made if missing with its owner and mode
+ * set through a descriptor opened without following links, so that
+ * nothing planted by an account below root is ever chowned.  An existing
+ * folder is repaired only when repair is set ('ward init'); a daemon
+ * refuses one that is not as it must be, and says how to fix it. */
+static int
+fix_dir(const char *path, mode_t mode, uid_t uid, gid_t gid, int repair,
+	char *err, size_t errlen)
+{
+	struct stat st;
+	int fd, made;
+
+	made = mkdir(path, mode & 0777) == 0;
+	if (!made && errno != EEXIST)
+		return fail(err, errlen, "cannot create %s: %s", path, strerror(errno));
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return fail(err, errlen, "%s: not a plain folder (%s); refusing to "
+			    "use it", path, strerror(errno));
+	if (fstat(fd, &st) != 0) {
+		close(fd);
+		return fail(err, errlen, "%s: %s", path, strerror(errno));
+	}
+	if (!made && !repair &&
+	    (st.st_uid != uid || st.st_gid != gid || (st.st_mode & 07777) != mode)) {
+		close(fd);
+		return fail(err, errlen, "%s: owner %u:%u mode %04o, but ward needs "
+			    "%u:%u %04o; refusing to start (fix with 'chown %u:%u "
+			    "%s && chmod %04o %s')", path, (unsigned)st.st_uid,
+			    (unsigned)st.st_gid, (unsigned)(st.st_mode & 07777),
+			    (unsigned)uid, (unsigned)gid, (unsigned)mode,
+			    (unsigned)uid, (unsigned)gid, path, (unsigned)mode, path);
+	}
+	if (fchown(fd, uid, gid) != 0 || fchmod(fd, mode) != 0) {
+		fail(err, errlen, "cannot set the owner and mode of %s: %s", path,
+		     strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+int
+wh_layout(const struct ward_home *h, int repair, char *err, size_t errlen)
+{
+	char old[WH_PATH + 32];
+	uid_t cu, bu;
+	gid_t cg, bg;
+
+	if (geteuid() != 0)
+		return fail(err, errlen, "preparing %s needs root (the daemons "
+			    "switch to their own accounts)", h->home);
+	snprintf(old, sizeof old, "%.*s/operator.key", WH_PATH - 20, h->keys);
+	if (access(old, F_OK) == 0)
+		return fail(err, errlen, "%s has the layout of an older ward (the "
+			    "operator key in keys/, where ward-core's account "
+			    "reads); make a new home with 'ward init'", h->home);
+	if (wp_account(WP_CORE_ACCOUNT, &cu, &cg, err, errlen) != 0 ||
+	    wp_account(WP_BROKER_ACCOUNT, &bu, &bg, err, errlen) != 0)
+		return -1;
+	if (fix_dir(h->home, 0711, 0, 0, repair, err, errlen) ||
+	    fix_dir(h->op_dir, 0700, 0, 0, repair, err, errlen) ||
+	    fix_dir(h->pub, 0755, 0, 0, repair, err, errlen) ||
+	    fix_dir(h->keys, 0700, cu, cg, repair, err, errlen) ||
+	    fix_dir(h->state, 0700, cu, cg, repair, err, errlen) ||
+	    fix_dir(h->run, 0711, 0, 0, repair, err, errlen) ||
+	    fix_dir(h->run_admin, 0700, cu, cg, repair, err, errlen) ||
+	    fix_dir(h->run_core, 02750, cu, bg, repair, err, errlen) ||
+	    fix_dir(h->run_broker, 0700, bu, bg, repair, err, errlen) ||
+	    fix_dir(h->work, 0711, 0, 0, repair, err, errlen) ||
+	    fix_dir(h->bstate, 0700, bu, bg, repair, err, errlen))
 		return -1;
 	return 0;
 }
@@ -124,7 +224,7 @@ wh_read_key(const char *path, uint8_t *out, size_t n, char *err,
 
 	if (n > 64)
 		return fail(err, errlen, "%s: key too long", path);
-	if (check_one(path, 0, 1, err, errlen) != 0)
+	if (check_one(path, 0, 1, n == 32 ? PUB : OWN, err, errlen) != 0)
 		return -1;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)

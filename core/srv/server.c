@@ -5,9 +5,9 @@
  * many requests, decide them, make the batch durable with one fdatasync
  * (group commit) and only then release the replies:
  *
- *   admin  ipc://$WARD_HOME/run/admin.sock   AdminEnvelope, signed by the
+ *   admin  ipc://$WARD_HOME/run/admin/admin.sock  AdminEnvelope, signed by the
  *          operator key, timestamp within 60 s, nonce used once
- *   broker ipc://$WARD_HOME/run/broker.sock  Request; capability-bound
+ *   broker ipc://$WARD_HOME/run/core/broker.sock  Request; capability-bound
  *          requests only, nothing can be minted
  *
  * Every decision goes through the verified library (core/ headers); this file
@@ -39,6 +39,7 @@
 #include "approve.h"
 #include "ward/v1/ward.pb-c.h"
 #include "home.h"
+#include "priv.h"
 #include "journal.h"
 #include "wire.h"
 
@@ -1203,8 +1204,10 @@ usage(FILE *f)
 		"\n"
 		"The trusted core of ward.  Holds the core key, decides every\n"
 		"effect, and keeps the audit log.  Listens on\n"
-		"  ipc://$WARD_HOME/run/admin.sock   operator-signed requests\n"
-		"  ipc://$WARD_HOME/run/broker.sock  capability-bound requests\n"
+		"  ipc://$WARD_HOME/run/admin/admin.sock  operator-signed requests\n"
+		"  ipc://$WARD_HOME/run/core/broker.sock  capability-bound requests\n"
+		"Started as root, it switches to the account ward-core at once\n"
+		"and confines itself (Landlock, seccomp) before any thread exists.\n"
 		"Home: --home, else $WARD_HOME, else ~/.ward (create it with\n"
 		"'ward init').  Refuses to start if a key or state file is\n"
 		"readable by anyone but its owner, or if the audit log does not\n"
@@ -1232,25 +1235,28 @@ main(int argc, char **argv)
 		else
 			return usage(stderr);
 	}
-	umask(077);
+	/* A clean start: no inherited descriptors or environment, cwd /. */
+	wp_daemon_start();
 	/* No core dumps, no ptrace by other processes of this user: the
 	 * core key lives in this process. */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
 		die("cannot make the process undumpable: %s", strerror(errno));
 	if (sodium_init() < 0)
 		die("libsodium failed to initialise");
-	if (wh_resolve(&H, dir, err, sizeof err) != 0 ||
+	if (wh_resolve(&H, dir, err, sizeof err) != 0)
+		die("%s", err);
+	/* Started as root: repair the folders, then become ward-core for
+	 * good.  Nothing below runs with root's ids. */
+	if (geteuid() == 0 && wh_layout(&H, 0, err, sizeof err) != 0)
+		die("%s", err);
+	if (wp_drop(WP_CORE_ACCOUNT, err, sizeof err) != 0 ||
+	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0 ||
 	    wh_check_perms(&H, 1, err, sizeof err) != 0)
 		die("%s", err);
-	{
-		char lockpath[WH_PATH + 8];
-
-		snprintf(lockpath, sizeof lockpath, "%s/lock", H.run);
-		lock = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-		if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) != 0)
-			die("another ward-core is running on %s (or %s cannot be "
-			    "locked)", H.home, lockpath);
-	}
+	lock = open(H.lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) != 0)
+		die("another ward-core is running on %s (or %s cannot be "
+		    "locked)", H.home, H.lock);
 	/* The secret key stays in locked memory, never swapped, never dumped. */
 	if (sodium_mlock(&core, sizeof core) != 0 && verbose)
 		fprintf(stderr, "ward-core: warning: cannot lock the key in "
@@ -1266,6 +1272,17 @@ main(int argc, char **argv)
 		if (memcmp(pk, core_pk, WARD_KEY_BYTES) != 0)
 			die("%s does not hold the secret key of %s", H.core_key,
 			    H.core_pub);
+	}
+	/* Confined before any thread exists (nanomsg makes its threads with
+	 * the first socket, below): the key and state folders, the two
+	 * socket folders, the public keys; no exec, no other socket family. */
+	{
+		const char *rw[] = { H.state, H.run_admin, H.run_core, NULL };
+		const char *ro[] = { H.keys, H.pub, NULL };
+		struct wp_profile prof = { rw, ro, 0 };
+
+		if (wp_confine(&prof, err, sizeof err) != 0)
+			die("cannot confine myself: %s", err);
 	}
 	ctab = calloc(CT_N, sizeof *ctab);
 	if (ctab == NULL)
@@ -1285,7 +1302,11 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	sock[0] = open_socket(H.admin_url);
+	/* The broker's socket is its group's to connect to (run/core is
+	 * ward-core:ward-broker 2750); the admin socket's folder is ours. */
+	umask(007);
 	sock[1] = open_socket(H.broker_url);
+	umask(077);
 	for (i = 0; i < 2; i++) {
 		if (nn_getsockopt(sock[i], NN_SOL_SOCKET, NN_RCVFD, &pf[i].fd,
 				  &fdlen) < 0)

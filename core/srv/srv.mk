@@ -13,14 +13,14 @@ SRV_GEN_H := $(B)/gen/ward/v1/ward.pb-c.h
 SRV_GEN_O := $(B)/obj/gen/ward.pb-c.o
 
 # Objects shared by ward-core, the CLI and the tests.
-SRV_COMMON := $(B)/obj/core/srv/home.o $(B)/obj/core/srv/journal.o \
+SRV_COMMON := $(B)/obj/core/srv/home.o $(B)/obj/common/priv.o $(B)/obj/core/srv/journal.o \
 	$(B)/obj/core/srv/wire.o $(B)/obj/core/srv/client.o $(SRV_GEN_O) \
 	$(TEXT_OBJ)
 SRV_CORE_OBJS := $(B)/obj/core/srv/server.o $(SRV_COMMON)
 SRV_CLI_OBJS := $(B)/obj/core/srv/cmd_init.o $(B)/obj/core/srv/cmd_audit.o
 SRV_HOSTILE_BINS := $(B)/hostile/hostile-broker $(B)/hostile/core-crash \
 	$(B)/hostile/core-audit-tamper $(B)/hostile/bench-ipc
-SRV_LIBS := -lnanomsg -lprotobuf-c -lpthread
+SRV_LIBS := -lnanomsg -lprotobuf-c -lpthread -lseccomp
 SRV_ALL_OBJS := $(SRV_COMMON) $(B)/obj/core/srv/server.o $(SRV_CLI_OBJS) \
 	$(B)/obj/tests/hostile/hostile.o $(B)/obj/tests/hostile/crash.o \
 	$(B)/obj/tests/hostile/bench_ipc.o $(B)/obj/tests/hostile/hfix.o \

@@ -56,7 +56,7 @@ async function run(base, label) {
 	fs.chmodSync(ws, 0o777);
 	execFileSync(WARD, ["init", "--home", HOME], { stdio: "ignore" });
 	const core = spawn(CORE, ["--home", HOME], { stdio: "ignore" });
-	for (let i = 0; i < 100 && !fs.existsSync(path.join(HOME, "run/broker.sock")); i++)
+	for (let i = 0; i < 100 && !fs.existsSync(path.join(HOME, "run/core/broker.sock")); i++)
 		execFileSync("sleep", ["0.05"]);
 	const prof = path.join(T, "bench.ward");
 	fs.writeFileSync(prof, `name bench\nserver fx\n  run node /fixture/fixture-server.mjs /tmp\n  bind ${HERE} /fixture\n`);

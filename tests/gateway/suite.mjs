@@ -163,7 +163,7 @@ function setup() {
 	execFileSync(WARD, ["init", "--home", HOME], { stdio: "ignore" });
 	core = spawn(CORE, ["--home", HOME], { stdio: ["ignore", "ignore", "inherit"], detached: true });
 	for (let i = 0; i < 100; i++) {
-		if (fs.existsSync(path.join(HOME, "run/broker.sock"))) break;
+		if (fs.existsSync(path.join(HOME, "run/core/broker.sock"))) break;
 		execFileSync("sleep", ["0.05"]);
 	}
 }
