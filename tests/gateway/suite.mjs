@@ -18,6 +18,7 @@ const CORE = path.join(path.dirname(WARD), "ward-core");
 const NM = path.join(HERE, "node_modules");
 const MCP = "/mcp/node_modules/@modelcontextprotocol";
 const T = fs.mkdtempSync(path.join(os.tmpdir(), "ward-gw-"));
+fs.chmodSync(T, 0o755);	// ward-core runs as its own account: it must reach HOME
 const HOME = path.join(T, "home");
 let failed = 0, core = null;
 
