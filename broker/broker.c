@@ -43,6 +43,7 @@
 #include "wt.h"
 #include "home.h"
 #include "priv.h"
+#include "text.h"
 
 #define TX_MAX 256
 #define CTL_MAX 64
@@ -172,11 +173,9 @@ die(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "ward-broker: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	text_vline(stderr, "ward-broker: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	exit(1);
 }
 
@@ -187,11 +186,9 @@ note(const char *fmt, ...)
 
 	if (!verbose)
 		return;
-	fprintf(stderr, "ward-broker: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	text_vline(stderr, "ward-broker: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 static void

@@ -39,6 +39,7 @@
 #include "priv.h"
 #include "wb.h"
 #include "sandbox.h"
+#include "text.h"
 
 /* Exit codes shared by run, revoke and policy (docs/cli.md). */
 #define EX_OK 0
@@ -483,6 +484,91 @@ run_usage(FILE *f)
 	return f == stdout ? EX_OK : EX_USAGE;
 }
 
+/* The agent's output, from the pipes given to the broker in place of our
+ * stdout and stderr, to ours, escaped (common/text.h; lines and tabs kept,
+ * never a carriage return or an escape sequence), until the broker's next
+ * line on ctl (the end of the run), which is returned (NULL: the broker is
+ * gone).  Then what the pipes still hold, without waiting: the agent has
+ * exited, so what it wrote is there already; a broker that keeps writing
+ * is cut off after a second.  Never the terminal itself: what reaches it
+ * from the agent or the broker is text we did not write, and a terminal
+ * fd in a hostile process is also a way to type into the operator's
+ * shell (TIOCSTI). */
+static json_t *
+relay_until_end(int ctl, char *buf, size_t cap, size_t *len, int out, int err)
+{
+	int fd[2] = { out, err };
+	FILE *to[2] = { stdout, stderr };
+	char chunk[16384];
+	json_t *rep = NULL;
+	struct timespec t0, t1;
+	int ended = 0, i;
+
+	for (;;) {
+		struct pollfd p[3];
+		int n = 0, w[3];
+		ssize_t r;
+
+		if (!ended && memchr(buf, '\n', *len) != NULL) {
+			rep = ctl_read(ctl, buf, cap, len, 0);
+			ended = 1;
+			clock_gettime(CLOCK_MONOTONIC, &t0);
+		}
+		if (ended) {
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			if (t1.tv_sec - t0.tv_sec >= 2 || (t1.tv_sec - t0.tv_sec == 1 &&
+			    t1.tv_nsec >= t0.tv_nsec))
+				break;
+		}
+		for (i = 0; i < 2; i++)
+			if (fd[i] >= 0) {
+				p[n].fd = fd[i];
+				p[n].events = POLLIN;
+				w[n++] = i;
+			}
+		if (!ended) {
+			p[n].fd = ctl;
+			p[n].events = POLLIN;
+			w[n++] = 2;
+		}
+		if (n == 0)
+			break;
+		if (poll(p, (nfds_t)n, ended ? 0 : -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (ended && p[0].revents == 0 && (n < 2 || p[1].revents == 0))
+			break;		/* nothing more was written */
+		for (i = 0; i < n; i++) {
+			if (p[i].revents == 0)
+				continue;
+			if (w[i] == 2) {
+				r = *len < cap ? read(ctl, buf + *len, cap - *len) : 0;
+				if (r <= 0 && !(r < 0 && errno == EINTR)) {
+					ended = 1;	/* the broker is gone */
+					clock_gettime(CLOCK_MONOTONIC, &t0);
+				} else if (r > 0)
+					*len += (size_t)r;
+				continue;
+			}
+			r = read(fd[w[i]], chunk, sizeof chunk);
+			if (r > 0) {
+				(void)text_fwrite(chunk, (size_t)r, TEXT_KEEP_LINES,
+						  to[w[i]]);
+				fflush(to[w[i]]);
+			} else if (r == 0 || (errno != EINTR && errno != EAGAIN)) {
+				close(fd[w[i]]);
+				fd[w[i]] = -1;
+			}
+		}
+	}
+	for (i = 0; i < 2; i++)
+		if (fd[i] >= 0)
+			close(fd[i]);
+	return rep;
+}
+
 static void
 print_session_audit(const char *home, const char *sid)
 {
@@ -505,7 +591,8 @@ cmd_run(int argc, char **argv)
 	char buf[65536];
 	size_t blen = 0;
 	json_t *q, *caps, *argvj, *rep;
-	int i, ctl = -1, quiet = 0, rc = EX_UNAVAILABLE, fds[2] = { 1, 2 };
+	int i, ctl = -1, quiet = 0, rc = EX_UNAVAILABLE, fds[2] = { -1, -1 };
+	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
 	struct stat st;
 	uint64_t now = (uint64_t)time(NULL);
 
@@ -614,6 +701,16 @@ cmd_run(int argc, char **argv)
 		      "pids", (int)p->pids, "cpu", (int)p->cpu);
 	fflush(stdout);
 	fflush(stderr);
+	/* The agent writes into pipes that we print, escaped: never into our
+	 * terminal (relay_until_end). */
+	if (pipe2(outp, O_CLOEXEC) != 0 || pipe2(errp, O_CLOEXEC) != 0) {
+		json_decref(q);
+		fprintf(stderr, "ward run: cannot make a pipe for the agent's "
+			"output: %s\n", strerror(errno));
+		goto out;
+	}
+	fds[0] = outp[1];
+	fds[1] = errp[1];
 	if (ctl_send(ctl, q, fds, 2) != 0 ||
 	    (rep = ctl_read(ctl, buf, sizeof buf, &blen, 10000)) == NULL) {
 		fprintf(stderr, "ward run: ward-broker did not take the run\n");
@@ -621,8 +718,9 @@ cmd_run(int argc, char **argv)
 	}
 	if (!json_is_true(json_object_get(rep, "ok"))) {
 		const char *e = json_string_value(json_object_get(rep, "error"));
+		char eb[1024];
 
-		fprintf(stderr, "ward run: refused: %s\n", e != NULL ? e : "?");
+		fprintf(stderr, "ward run: refused: %s\n", text_str(eb, sizeof eb, e));
 		rc = e != NULL && strstr(e, "did not answer") != NULL ?
 		     EX_UNAVAILABLE : EX_REFUSED;
 		json_decref(rep);
@@ -631,7 +729,12 @@ cmd_run(int argc, char **argv)
 	json_decref(rep);
 	fprintf(stderr, "ward run: session %s (%s), workspace %s\n", sid,
 		p->name, ws);
-	rep = ctl_read(ctl, buf, sizeof buf, &blen, -1);
+	/* Only the broker (and the sandboxes it starts) hold the write ends. */
+	close(outp[1]);
+	close(errp[1]);
+	outp[1] = errp[1] = -1;
+	rep = relay_until_end(ctl, buf, sizeof buf, &blen, outp[0], errp[0]);
+	outp[0] = errp[0] = -1;
 	if (rep == NULL) {
 		fprintf(stderr, "ward run: lost the broker while the agent ran "
 			"(its sandbox dies with the broker)\n");
@@ -656,6 +759,12 @@ out:
 	sodium_memzero(op_sk, sizeof op_sk);
 	if (ctl >= 0)
 		close(ctl);
+	for (i = 0; i < 2; i++) {
+		if (outp[i] >= 0)
+			close(outp[i]);
+		if (errp[i] >= 0)
+			close(errp[i]);
+	}
 	free(p);
 	return rc;
 }
@@ -795,8 +904,10 @@ cmd_revoke(int argc, char **argv)
 		return EX_UNAVAILABLE;
 	}
 	if (r.reason != 0) {
+		char db[1024];
+
 		fprintf(stderr, "ward revoke: the core refused: %s (%s, audit #%llu)\n",
-			r.detail, cc_reason_name(r.reason),
+			text_str(db, sizeof db, r.detail), cc_reason_name(r.reason),
 			(unsigned long long)r.audit_pos);
 		return EX_REFUSED;
 	}
@@ -937,7 +1048,7 @@ static json_t *
 rec_json(const struct jr_rec *r)
 {
 	const uint8_t *p = r->rec;
-	char ctx[33], t[32], text[JR_TEXT_MAX + 1];
+	char ctx[33], t[32], text[2 * WARD_AUDIT_REC_MAX + 1];
 	time_t tt;
 	struct tm tm;
 	json_t *j;
@@ -949,18 +1060,16 @@ rec_json(const struct jr_rec *r)
 			n = r->len - WARD_REC_OFF_RES;
 		tt = (time_t)ward_get_be64(p + WARD_REC_OFF_TIME);
 		wb_hex(ctx, p + WARD_REC_OFF_CONTEXT, 16);
-		memcpy(text, p + WARD_REC_OFF_RES, n);
-		text[n] = '\0';
-		for (k = 0; k < n; k++)
-			if (text[k] < 0x20 || text[k] > 0x7e)
-				text[k] = '?';
+		if (text_json_bytes(text, sizeof text, &k, p + WARD_REC_OFF_RES,
+				    n) != 0)
+			k = 0;
 		gmtime_r(&tt, &tm);
 		strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%SZ", &tm);
-		j = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "seq",
+		j = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s%, s:s, s:s}", "seq",
 			      (json_int_t)r->seq, "time", t, "type", "decision",
 			      "verdict", p[WARD_REC_OFF_VERDICT] == 1 ? "ALLOWED" :
 			      "BLOCKED", "op", jr_op_name(p[WARD_REC_OFF_OP]),
-			      "resource", text, "session", ctx, "reason",
+			      "resource", text, k, "session", ctx, "reason",
 			      jr_reason_name(p[WARD_REC_OFF_REASON]));
 		if (p[WARD_REC_OFF_VERDICT] == 1) {
 			json_object_set_new(j, "uses", json_integer(
@@ -976,20 +1085,17 @@ rec_json(const struct jr_rec *r)
 			n = r->len - JR_EV_TEXT;
 		tt = (time_t)ward_get_be64(p + JR_EV_TIME);
 		wb_hex(ctx, p + JR_EV_CTX, 16);
-		memcpy(text, p + JR_EV_TEXT, n);
-		text[n] = '\0';
-		for (k = 0; k < n; k++)
-			if (text[k] < 0x20 || text[k] > 0x7e)
-				text[k] = '?';
+		if (text_json_bytes(text, sizeof text, &k, p + JR_EV_TEXT, n) != 0)
+			k = 0;
 		gmtime_r(&tt, &tm);
 		strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%SZ", &tm);
-		return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "seq",
+		return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s%}", "seq",
 				 (json_int_t)r->seq, "time", t, "type", "event",
 				 "verdict", p[JR_EV_VERDICT] == 1 ? "ALLOWED" :
 				 p[JR_EV_VERDICT] == 2 ? "BLOCKED" : "REPORTED",
 				 "kind", jr_kind_name(p[JR_EV_KIND]), "session", ctx,
 				 "reason", jr_reason_name(p[JR_EV_REASON]), "text",
-				 text);
+				 text, k);
 	}
 	return json_pack("{s:I, s:s}", "seq", (json_int_t)r->seq, "type",
 			 p[0] == JR_RESERVE ? "reserve" : p[0] == JR_CHECKPOINT ?
@@ -1025,14 +1131,14 @@ aq_one(const struct jr_rec *r, void *arg)
 		return 0;
 	if (a->json) {
 		json_t *j = rec_json(r);
-		char *s = json_dumps(j, JSON_COMPACT);
+		char *s = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
 
 		if (s != NULL)
-			printf("%s\n", s);
+			(void)text_json_line(s, stdout);
 		free(s);
 		json_decref(j);
 	} else {
-		char line[768];
+		char line[JR_LINE_MAX];
 
 		jr_format(r, line, sizeof line);
 		printf("%s\n", line);
@@ -1172,21 +1278,33 @@ ward_status_broker(const char *home_dir)
 	lst = broker_list(&h);
 	sess = json_object_get(lst, "sessions");
 	printf("live sessions:  %zu\n", json_array_size(sess));
+	/* Every string here comes from the broker: escaped (common/text.h). */
 	json_array_foreach(sess, k, s) {
 		const char *par = json_string_value(json_object_get(s, "parent"));
+		char sb[256], pb[256];
 
 		printf("  session %s%s%s: %lld calls, %lld refused\n",
-		       json_string_value(json_object_get(s, "session")),
-		       par != NULL ? " child of " : "", par != NULL ? par : "",
+		       text_str(sb, sizeof sb, json_string_value(
+				json_object_get(s, "session"))),
+		       par != NULL ? " child of " : "",
+		       par != NULL ? text_str(pb, sizeof pb, par) : "",
 		       (long long)json_integer_value(json_object_get(s, "calls")),
 		       (long long)json_integer_value(json_object_get(s, "refused")));
 		hs = json_object_get(s, "handles");
-		json_array_foreach(hs, m, hh)
-			printf("    cap %.16s  %-12s %-28s uses %lld\n",
-			       json_string_value(json_object_get(hh, "id")),
-			       json_string_value(json_object_get(hh, "tool")),
-			       json_string_value(json_object_get(hh, "scope")),
+		json_array_foreach(hs, m, hh) {
+			const char *id = json_string_value(json_object_get(hh, "id"));
+			char ib[4 * 16 + 1], tb[256], cb[1024];
+
+			if (id != NULL)
+				text_escape(ib, sizeof ib, id, strnlen(id, 16), 0);
+			printf("    cap %s  %-12s %-28s uses %lld\n",
+			       id != NULL ? ib : "(none)",
+			       text_str(tb, sizeof tb, json_string_value(
+					json_object_get(hh, "tool"))),
+			       text_str(cb, sizeof cb, json_string_value(
+					json_object_get(hh, "scope"))),
 			       (long long)json_integer_value(json_object_get(hh, "uses")));
+		}
 	}
 	json_decref(lst);
 	ward_sb_probe_host(&pr, NULL);

@@ -23,6 +23,7 @@
 #include "priv.h"
 #include "wb.h"
 #include "sandbox.h"
+#include "text.h"
 
 #define SP_JOBS 512
 
@@ -201,14 +202,27 @@ runner(struct sp_msg *m, int *fds, int nfds)
 	if (!beneath(m->workspace, "work") ||
 	    (m->agent_dir[0] != '\0' && !beneath(m->agent_dir, "agents")) ||
 	    (m->bin_dir[0] != '\0' && strcmp(m->bin_dir, sp_bin_dir) != 0)) {
+		char wb[4 * sizeof m->workspace], ab[4 * sizeof m->agent_dir],
+		     bb[4 * sizeof m->bin_dir];
+
+		/* Names the broker sent: escaped, and never past their field. */
+		text_escape(wb, sizeof wb, m->workspace,
+			    strnlen(m->workspace, sizeof m->workspace), 0);
+		text_escape(ab, sizeof ab, m->agent_dir,
+			    strnlen(m->agent_dir, sizeof m->agent_dir), 0);
+		text_escape(bb, sizeof bb, m->bin_dir,
+			    strnlen(m->bin_dir, sizeof m->bin_dir), 0);
 		dprintf(2, "ward: the spawner refused a sandbox: workspace %s, "
 			"agent %s, bin %s are not where ward keeps them\n",
-			m->workspace, m->agent_dir, m->bin_dir);
+			wb, ab, bb);
 		_exit(125);
 	}
 	if (ward_sb_prepare(&cfg, &sb, err, sizeof err) != 0 ||
 	    ward_sb_run(sb, argv, &res, err, sizeof err) != 0) {
-		dprintf(2, "ward: the sandbox could not start: %s\n", err);
+		char eb[4 * sizeof err];
+
+		dprintf(2, "ward: the sandbox could not start: %s\n",
+			text_str(eb, sizeof eb, err));
 		_exit(125);
 	}
 	ward_sb_free(sb);

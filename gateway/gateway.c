@@ -31,6 +31,7 @@
 #include "wb.h"
 #include "home.h"
 #include "sandbox.h"
+#include "text.h"
 #include "ward_cli.h"
 
 #define MSG_MAX (64u << 20)	/* longest message, either way */
@@ -182,6 +183,9 @@ struct upstream {
 	struct gw_server *cfg;
 	pid_t pid;		/* the supervisor (ward_sb_run) */
 	int in, out;		/* its stdin (we write), its stdout (we read) */
+	int err;		/* its stderr (we print it, escaped) */
+	char ebuf[1024];	/* a line of it not finished yet */
+	size_t elen;
 	struct rbuf rb;
 	int state;
 	int64_t next_id;
@@ -244,11 +248,67 @@ note(const char *fmt, ...)
 
 	if (getenv("WARD_MCP_QUIET") != NULL)
 		return;
-	fprintf(stderr, "ward mcp: ");
+	/* Escaped whole (common/text.h): messages carry tool names and
+	 * reasons that servers and the core chose. */
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	text_vline(stderr, "ward mcp: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+}
+
+/* What a server writes on its stderr, one line of ours per line of its,
+ * named and escaped: a server cannot write to the terminal (or the MCP
+ * client's log) anything that reads as ours or that a terminal obeys.
+ * eof: print what is left of an unfinished line. */
+static void
+server_stderr(struct upstream *u, int eof)
+{
+	char *nl;
+	size_t n;
+
+	for (;;) {
+		nl = memchr(u->ebuf, '\n', u->elen);
+		if (nl != NULL)
+			n = (size_t)(nl - u->ebuf);
+		else if (u->elen == sizeof u->ebuf || (eof && u->elen > 0))
+			n = u->elen;
+		else
+			return;
+		fprintf(stderr, "ward mcp: server %s: ", u->cfg->name);
+		(void)text_fwrite(u->ebuf, n, 0, stderr);
+		fputc('\n', stderr);
+		if (nl != NULL)
+			n++;
+		u->elen -= n;
+		memmove(u->ebuf, u->ebuf + n, u->elen);
+	}
+}
+
+/* Read what a server's stderr holds now, 16 KiB at most (a server that
+ * floods it does not hold up the others); 0, or -1 at its end. */
+static int
+server_stderr_read(struct upstream *u)
+{
+	int k;
+
+	for (k = 0; k < 16; k++) {
+		ssize_t r = read(u->err, u->ebuf + u->elen,
+				 sizeof u->ebuf - u->elen);
+
+		if (r > 0) {
+			u->elen += (size_t)r;
+			server_stderr(u, 0);
+			continue;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && errno == EAGAIN)
+			return 0;
+		server_stderr(u, 1);
+		close(u->err);
+		u->err = -1;
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- messages to the client ------------------------------------------------ */
@@ -616,10 +676,11 @@ start_server(int idx)
 {
 	struct upstream *u = &G.up[idx];
 	struct gw_server *c = u->cfg;
-	int pin[2], pout[2];
+	int pin[2], pout[2], perr[2];
 	pid_t pid;
 
-	if (pipe2(pin, O_CLOEXEC) != 0 || pipe2(pout, O_CLOEXEC) != 0)
+	if (pipe2(pin, O_CLOEXEC) != 0 || pipe2(pout, O_CLOEXEC) != 0 ||
+	    pipe2(perr, O_CLOEXEC) != 0)
 		return -1;
 	pid = fork();
 	if (pid < 0)
@@ -629,7 +690,7 @@ start_server(int idx)
 		struct ward_sb_result res;
 		struct ward_sb *sb = NULL;
 		char err[WARD_SB_ERRLEN], *argv[GW_MAX_ARGV + 2];
-		int i, k, code;
+		int i, k, code, logfd;
 
 		signal(SIGTERM, sup_on_term);
 		signal(SIGINT, SIG_IGN);
@@ -637,10 +698,16 @@ start_server(int idx)
 		if (getppid() == 1)
 			_exit(125);
 		signal(SIGPIPE, SIG_DFL);
-		if (dup2(pin[0], 0) < 0 || dup2(pout[1], 1) < 0)
+		/* Our messages and the sandbox's BLOCKED lines go to the
+		 * gateway's stderr (logfd, -1 if it has none); the server's
+		 * stderr is a pipe that the gateway prints, escaped
+		 * (server_stderr). */
+		logfd = fcntl(2, F_DUPFD_CLOEXEC, 3);
+		if (dup2(pin[0], 0) < 0 || dup2(pout[1], 1) < 0 ||
+		    dup2(perr[1], 2) < 0)
 			_exit(125);
 		for (i = 3; i < 1024; i++)
-			if (i != 2)
+			if (i != logfd)
 				(void)close(i);
 		ward_sb_config_defaults(&cfg);
 		cfg.workspace = c->workspace[0] != '\0' ? c->workspace : NULL;
@@ -663,17 +730,17 @@ start_server(int idx)
 		cfg.tmp_bytes = c->tmp_bytes;
 		cfg.timeout_ms = 0;
 		cfg.one_shot = 1;
-		cfg.log_fd = 2;
+		cfg.log_fd = logfd;
 		cfg.cancel = &sup_cancel;
 		if (ward_sb_prepare(&cfg, &sb, err, sizeof err) != 0) {
-			fprintf(stderr, "ward mcp: server %s: %s\n", c->name, err);
+			dprintf(logfd, "ward mcp: server %s: %s\n", c->name, err);
 			_exit(125);
 		}
 		for (k = 0; k < c->argc; k++)
 			argv[k] = c->argv[k];
 		argv[c->argc] = NULL;
 		if (ward_sb_run(sb, argv, &res, err, sizeof err) != 0) {
-			fprintf(stderr, "ward mcp: server %s: %s\n", c->name, err);
+			dprintf(logfd, "ward mcp: server %s: %s\n", c->name, err);
 			_exit(125);
 		}
 		code = WIFEXITED(res.wait_status) ? WEXITSTATUS(res.wait_status) :
@@ -682,10 +749,14 @@ start_server(int idx)
 	}
 	close(pin[0]);
 	close(pout[1]);
+	close(perr[1]);
 	u->pid = pid;
 	u->in = pin[1];
 	u->out = pout[0];
+	u->err = perr[0];
+	u->elen = 0;
 	(void)fcntl(u->out, F_SETFL, O_NONBLOCK);
+	(void)fcntl(u->err, F_SETFL, O_NONBLOCK);
 	u->state = ST_INIT;
 	u->started = time(NULL);
 	server_request(idx, PK_INIT, "initialize", json_pack(
@@ -1366,7 +1437,7 @@ serve(const char *prof, const char *home_dir)
 {
 	char err[1024];
 	uint8_t hold_sk[64];
-	struct pollfd pf[GW_MAX_SERVERS + 1];
+	struct pollfd pf[2 * GW_MAX_SERVERS + 1];
 	int s, i, core_ok;
 
 	if (sodium_init() < 0)
@@ -1399,7 +1470,7 @@ serve(const char *prof, const char *home_dir)
 		struct upstream *u = &G.up[s];
 
 		u->cfg = &G.p->srv[s];
-		u->in = u->out = -1;
+		u->in = u->out = u->err = -1;
 		for (i = 0; i < u->cfg->nallow; i++)
 			if (mint(&u->ch[i], u->cfg->allow[i].scope,
 				 u->cfg->allow[i].uses, u->cfg->allow[i].expires_s,
@@ -1430,7 +1501,7 @@ serve(const char *prof, const char *home_dir)
 		if (start_server(s) != 0)
 			server_dead(s, "could not be started");
 	while (!G.stop) {
-		int n = 0, idx[GW_MAX_SERVERS];
+		int n = 0, idx[2 * GW_MAX_SERVERS];
 		time_t now = time(NULL);
 
 		pf[n].fd = 0;
@@ -1449,6 +1520,13 @@ serve(const char *prof, const char *home_dir)
 			pf[n].events = POLLIN;
 			n++;
 		}
+		for (s = 0; s < G.nup; s++)
+			if (G.up[s].err >= 0) {
+				idx[n - 1] = GW_MAX_SERVERS + s;
+				pf[n].fd = G.up[s].err;
+				pf[n].events = POLLIN;
+				n++;
+			}
 		if (poll(pf, (nfds_t)n, 1000) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -1458,6 +1536,10 @@ serve(const char *prof, const char *home_dir)
 			s = idx[i - 1];
 			if (pf[i].revents == 0)
 				continue;
+			if (s >= GW_MAX_SERVERS) {
+				(void)server_stderr_read(&G.up[s - GW_MAX_SERVERS]);
+				continue;
+			}
 			if (rbuf_fill(&G.up[s].rb, G.up[s].out) != 0 ||
 			    (G.up[s].rb.eof && G.up[s].rb.len == 0)) {
 				server_dead(s, "exited");
@@ -1498,6 +1580,29 @@ serve(const char *prof, const char *home_dir)
 		}
 	}
 	shutdown_servers();
+	/* The servers' last words: their supervisors are gone, so each
+	 * pipe ends; a second at most all the same. */
+	for (i = 0; i < 10; i++) {
+		int n = 0, who[GW_MAX_SERVERS], k;
+
+		for (s = 0; s < G.nup; s++)
+			if (G.up[s].err >= 0) {
+				pf[n].fd = G.up[s].err;
+				pf[n].events = POLLIN;
+				who[n++] = s;
+			}
+		if (n == 0 || poll(pf, (nfds_t)n, 100) <= 0)
+			break;
+		for (k = 0; k < n; k++)
+			if (pf[k].revents != 0)
+				(void)server_stderr_read(&G.up[who[k]]);
+	}
+	for (s = 0; s < G.nup; s++)
+		if (G.up[s].err >= 0) {
+			server_stderr(&G.up[s], 1);
+			close(G.up[s].err);
+			G.up[s].err = -1;
+		}
 	if (G.ctx_open) {
 		struct wb_reply r;
 

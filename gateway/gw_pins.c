@@ -23,6 +23,7 @@
 #include "gw.h"
 #include "wb.h"
 #include "home.h"
+#include "text.h"
 
 int
 gw_tool_hash(char hex[65], const char *canonical_json)
@@ -356,11 +357,16 @@ gw_cmd_pending(int argc, char **argv)
 	lt = pending_latest(ps.pending, &nl);
 	for (k = 0; k < nl; k++) {
 		const char *pin = gw_pin_get(&ps, lt[k].srv, lt[k].tool);
+		char sb[4 * sizeof lt[k].srv], tb[4 * sizeof lt[k].tool],
+		     hb[4 * sizeof lt[k].hex];
 
 		if (pin != NULL && strcmp(pin, lt[k].hex) == 0)
 			continue;
+		/* Tool names are the servers' choice: escaped (common/text.h). */
 		printf("%s %s %s %s\n", pin == NULL ? "new    " : "changed",
-		       lt[k].srv, lt[k].tool, lt[k].hex);
+		       text_str(sb, sizeof sb, lt[k].srv),
+		       text_str(tb, sizeof tb, lt[k].tool),
+		       text_str(hb, sizeof hb, lt[k].hex));
 	}
 	free(lt);
 	free(line);
@@ -408,6 +414,8 @@ gw_cmd_approve(int argc, char **argv)
 	for (k = 0; k < nl; k++) {
 		const char *pin, *srv = lt[k].srv, *tool = lt[k].tool,
 			   *hex = lt[k].hex;
+		char sb[4 * sizeof lt[k].srv], tb[4 * sizeof lt[k].tool],
+		     hb[4 * sizeof lt[k].hex];
 		uint64_t pos = 0;
 
 		if (!all && (strcmp(srv, want_srv) != 0 ||
@@ -425,7 +433,9 @@ gw_cmd_approve(int argc, char **argv)
 			fprintf(stderr, "ward mcp approve: ward-core did not record "
 				"the approval of %s %s; nothing was approved\n"
 				"  hint: start ward-core (ward run starts it, or "
-				"build/ward-core --home %s)\n", srv, tool, h.home);
+				"build/ward-core --home %s)\n",
+				text_str(sb, sizeof sb, srv),
+				text_str(tb, sizeof tb, tool), h.home);
 			rc = 5;
 			break;
 		}
@@ -444,8 +454,9 @@ gw_cmd_approve(int argc, char **argv)
 		fprintf(out, "%s %s %s\n", srv, tool, hex);
 		fflush(out);
 		(void)fsync(fileno(out));
-		printf("approved %s %s %s (audit #%llu)\n", srv, tool, hex,
-		       (unsigned long long)pos);
+		printf("approved %s %s %s (audit #%llu)\n",
+		       text_str(sb, sizeof sb, srv), text_str(tb, sizeof tb, tool),
+		       text_str(hb, sizeof hb, hex), (unsigned long long)pos);
 		n++;
 	}
 	free(lt);

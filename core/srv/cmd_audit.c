@@ -14,6 +14,7 @@
 #include "client.h"
 #include "home.h"
 #include "journal.h"
+#include "text.h"
 
 static int
 audit_usage(FILE *f)
@@ -44,7 +45,7 @@ static int
 show_one(const struct jr_rec *r, void *arg)
 {
 	struct show *s = arg;
-	char line[768];
+	char line[JR_LINE_MAX];
 
 	if (s->print) {
 		jr_format(r, line, sizeof line);
@@ -186,8 +187,11 @@ cmd_status(int argc, char **argv)
 	rep = ward__v1__reply__unpack(NULL, buf_len, buf);
 	free(buf);
 	if (rep == NULL || rep->reason != 0 || rep->status == NULL) {
+		char db[1024];
+
 		fprintf(stderr, "ward status: refused: %s\n",
-			rep != NULL ? rep->detail : "unreadable reply");
+			rep != NULL ? text_str(db, sizeof db, rep->detail) :
+			"unreadable reply");
 	} else {
 		char hex[65];
 

@@ -16,6 +16,7 @@
 #include "codec.h"
 #include "crypto.h"
 #include "home.h"
+#include "text.h"
 
 static const uint8_t TAG_CKPT[16] = "ward.v1.checkpt";
 
@@ -459,21 +460,20 @@ iso_time(uint64_t t, char *out, size_t len)
 		snprintf(out, len, "%llu", (unsigned long long)t);
 }
 
+/* A resource or a text as the audit line shows it: escaped, never '?'
+ * for whatever did not print, so that two records that differ print
+ * differently. */
 static void
 printable(char *out, size_t cap, const uint8_t *in, size_t n)
 {
-	size_t i, k = 0;
-
-	for (i = 0; i < n && k + 1 < cap; i++)
-		out[k++] = (in[i] >= 0x20 && in[i] < 0x7f) ? (char)in[i] : '?';
-	out[k] = '\0';
+	text_escape(out, cap, in, n, 0);
 }
 
 void
 jr_format(const struct jr_rec *r, char *out, size_t outlen)
 {
 	const uint8_t *p = r->rec;
-	char t[32], ctx[33], text[JR_TEXT_MAX + 1], id[17];
+	char t[32], ctx[33], text[TEXT_ESC_MAX * WARD_AUDIT_REC_MAX + 1], id[17];
 
 	switch (p[0]) {
 	case JR_DECISION: {

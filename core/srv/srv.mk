@@ -14,7 +14,8 @@ SRV_GEN_O := $(B)/obj/gen/ward.pb-c.o
 
 # Objects shared by ward-core, the CLI and the tests.
 SRV_COMMON := $(B)/obj/core/srv/home.o $(B)/obj/common/priv.o $(B)/obj/core/srv/journal.o \
-	$(B)/obj/core/srv/wire.o $(B)/obj/core/srv/client.o $(SRV_GEN_O)
+	$(B)/obj/core/srv/wire.o $(B)/obj/core/srv/client.o $(SRV_GEN_O) \
+	$(TEXT_OBJ)
 SRV_CORE_OBJS := $(B)/obj/core/srv/server.o $(SRV_COMMON)
 SRV_CLI_OBJS := $(B)/obj/core/srv/cmd_init.o $(B)/obj/core/srv/cmd_audit.o
 SRV_HOSTILE_BINS := $(B)/hostile/hostile-broker $(B)/hostile/core-crash \

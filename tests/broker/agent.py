@@ -10,6 +10,8 @@ actions:  ["call", tool, {args}]        one tools/call
           ["until_refused", tool, {args}, seconds]
                                         call every 0.1 s until refused
           ["sleep", seconds]
+          ["write", "stdout"|"stderr", hex]
+                                        raw bytes on stdout or stderr
           ["exit", code]
 """
 import json
@@ -69,6 +71,9 @@ def main():
             out(r)
         elif a[0] == "sleep":
             time.sleep(a[1])
+        elif a[0] == "write":
+            sys.stdout.flush()
+            os.write(1 if a[1] == "stdout" else 2, bytes.fromhex(a[2]))
         elif a[0] == "exit":
             sys.exit(a[1])
     return 0

@@ -10,12 +10,14 @@
 // changes the description in place and announces list_changed (a live
 // rug pull).  "roots" and "ping_client" ask the gateway; "slow" answers
 // late (after a cancellation, the gateway must drop that answer);
-// "cancelled" says which request ids the server saw cancelled.
+// "cancelled" says which request ids the server saw cancelled.  Whatever
+// DIR/stderr.txt holds goes to its stderr at start (terminal injection).
 import fs from "node:fs";
 import readline from "node:readline";
 
 const dir = process.argv[2] || "/tmp";
 const read = (f, d) => { try { return fs.readFileSync(`${dir}/${f}`, "utf8").trim(); } catch { return d; } };
+try { process.stderr.write(fs.readFileSync(`${dir}/stderr.txt`)); } catch { /* none */ }
 let desc = read("desc.txt", "Returns its input.");
 const probeName = read("name.txt", "probe");
 const cancelled = [];

@@ -18,6 +18,7 @@ const CORE = path.join(path.dirname(WARD), "ward-core");
 const NM = path.join(HERE, "node_modules");
 const MCP = "/mcp/node_modules/@modelcontextprotocol";
 const T = fs.mkdtempSync(path.join(os.tmpdir(), "ward-gw-"));
+fs.chmodSync(T, 0o755);	// ward-core runs as its own account: it must reach HOME
 const HOME = path.join(T, "home");
 let failed = 0, core = null;
 
@@ -383,6 +384,42 @@ async function main() {
 		fs.rmSync(path.join(fxws, "name.txt"));
 		ok(!names.includes("fx_probe2") && !names.includes("fx_probe"), `tools: ${names}`);
 		ok(/new +fx probe2/.test(ward("mcp", "pending", "--home", HOME, "--profile", fxProf).stdout), "not pending as new");
+	});
+
+	// Terminal injection: a server's tool names and its stderr reach the
+	// operator escaped (common/text.h), through 'ward mcp' and 'ward mcp
+	// pending' alike; ESC[8m would hide every line printed after it.
+	const RAW = /[\x00-\x08\x0b-\x1f\x7f-\uffff]/;	// what a terminal obeys
+	const rawOf = (s) => JSON.stringify((s.match(RAW) || [""])[0]);
+	await test("terminal_injection_mcp_stderr", async () => {
+		fs.writeFileSync(path.join(fxws, "name.txt"), "probe\x1b[8m");
+		fs.writeFileSync(path.join(fxws, "stderr.txt"),
+			"srv\x1b[8mhidden\x1b]0;owned\x07\r\u009b2J\nsecond line\n");
+		let err;
+		try {
+			const g = raw(fxProf);
+			g.send(INIT);
+			g.send({ jsonrpc: "2.0", id: 1, method: "tools/list" });
+			await g.id(1, 60000);
+			await g.close();
+			err = g.stderr();
+		} finally {
+			fs.rmSync(path.join(fxws, "name.txt"));
+			fs.rmSync(path.join(fxws, "stderr.txt"));
+		}
+		ok(!RAW.test(err), `raw ${rawOf(err)} on ward mcp's stderr`);
+		ok(err.includes("ward mcp: quarantined fx probe\\x1b[8m "), `tool name not escaped: ${err.slice(-400)}`);
+		ok(err.includes("ward mcp: server fx: srv\\x1b[8mhidden\\x1b]0;owned\\x07\\x0d\\xc2\\x9b2J\n" +
+				"ward mcp: server fx: second line\n"), `server stderr not escaped line by line: ${err.slice(-400)}`);
+	});
+
+	await test("terminal_injection_mcp_pending", async () => {
+		const r = spawnSync(WARD, ["mcp", "pending", "--home", HOME, "--profile", fxProf],
+			{ env: { ...process.env, WARD_HOME: HOME } });
+		const out = r.stdout.toString("latin1");
+		ok(r.status === 0, `ward mcp pending: ${r.status} ${r.stderr}`);
+		ok(!RAW.test(out + r.stderr.toString("latin1")), `raw ${rawOf(out)} in ward mcp pending`);
+		ok(/new +fx probe\\x1b\[8m [0-9a-f]{64}/.test(out), `not listed escaped: ${out}`);
 	});
 
 	await test("roots_answered_from_profile_not_client", async () => {
