@@ -416,7 +416,8 @@ main(void)
 	hc_init(&C, "durable");
 	if (realpath("build/hostile/synctrace.so", shim) == NULL)
 		hf_die("build/hostile/synctrace.so is missing (run make)");
-	snprintf(trace, sizeof trace, "%s/sync.trace", C.home);
+	/* In state/: the one folder ward-core may write once confined. */
+	snprintf(trace, sizeof trace, "%s/state/sync.trace", C.home);
 	setenv("LD_PRELOAD", shim, 1);
 	setenv("WARD_SYNC_TRACE", trace, 1);
 	if (hc_start(&C) != 0)
@@ -435,7 +436,7 @@ main(void)
 	if (realpath(C.log, log_real) == NULL)
 		hf_die("the audit log is missing");
 	if (jr_scan(C.log, C.core_pk, note_end, NULL, &res) != 0 || !res.ok)
-		hf_die("the audit log does not verify");
+		hf_die(res.why[0] != '\0' ? res.why : "the audit log does not verify");
 	if (read_trace(trace) != 0)
 		hf_die("no trace: the shim did not load into ward-core");
 	for (i = 0; i < (int)n_evs; i++)

@@ -67,6 +67,12 @@ syms(void)
 	real_fdatasync = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync");
 }
 
+/* The path is copied at load time (ward-core empties its environment)
+ * and the file opened at the first event: ward-core closes every
+ * inherited descriptor at start, and a descriptor opened before that
+ * would be closed under us and its number reused (by the audit log). */
+static char tpath[512];
+
 static void
 st_init(void)
 {
@@ -74,8 +80,15 @@ st_init(void)
 
 	if (real_fdatasync == NULL)
 		syms();
-	if (p != NULL && *p != '\0')
-		tfd = (int)syscall(SYS_openat, AT_FDCWD, p,
+	if (p != NULL && *p != '\0' && strlen(p) < sizeof tpath)
+		memcpy(tpath, p, strlen(p) + 1);
+}
+
+static void
+st_open(void)
+{
+	if (tfd < 0 && tpath[0] != '\0')
+		tfd = (int)syscall(SYS_openat, AT_FDCWD, tpath,
 				   O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 }
 
@@ -85,7 +98,8 @@ emit(const char *line, size_t n)
 {
 	size_t off = 0;
 
-	while (off < n) {
+	st_open();
+	while (tfd >= 0 && off < n) {
 		long w = syscall(SYS_write, tfd, line + off, n - off);
 
 		if (w <= 0)
@@ -111,6 +125,7 @@ log_send(int fd, const struct iovec *iov, size_t niov)
 	int saved = errno;
 	uint64_t n;
 
+	st_open();
 	if (tfd < 0 || !is_socket(fd))
 		goto out;
 	for (i = 0; i < niov; i++)
@@ -147,6 +162,7 @@ log_sync(int fd)
 	ssize_t tl;
 	int saved = errno, k;
 
+	st_open();
 	if (tfd < 0)
 		goto out;
 	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
