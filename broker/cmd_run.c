@@ -5,7 +5,9 @@
  *                               have the broker run it (starting ward-core
  *                               and ward-broker when they are not running)
  *   ward revoke <session|cap>   revoke a session (its context, its grant,
- *                               every child) or one capability block
+ *                               every child) or one capability block, as
+ *                               the core (not the broker) names them, and
+ *                               confirmed by the core
  *   ward policy check FILE...   check profiles, file:line:column errors
  *
  * and the audit query (ward_audit_query) that 'ward audit --session ...
@@ -781,46 +783,94 @@ revoke_usage(FILE *f)
 		"  a session   its context is closed, its grant revoked, and every\n"
 		"              context spawned from it closed too; the next call of\n"
 		"              its agent or of any child is refused\n"
-		"  a capability  one block (a handle, as listed by ward status) and\n"
-		"              every delegation made from it\n"
-		"An id may be abbreviated when the running broker knows only one\n"
-		"session or handle with that prefix.  Revocation is durable: the\n"
-		"core writes it to the audit log before it answers.\n"
+		"  a capability  one block (a session's grant, or a handle's full\n"
+		"              id) and every delegation made from it\n"
+		"Ids are resolved by ward-core (admin socket), never by the broker:\n"
+		"an id may be abbreviated when the core has only one open session\n"
+		"or session grant with that prefix; any other block needs its full\n"
+		"64-digit id.  Revocation is durable: the core writes it to the\n"
+		"audit log before it answers, and ward revoke then asks the core\n"
+		"again, and says \"revoked\" only when the core confirms it.\n"
 		"\n"
-		"exit status: 0 revoked, 2 usage, 3 no ward home, 4 no such id,\n"
-		"5 ward-core unreachable, 6 refused by the core.\n");
+		"exit status: 0 revoked and confirmed, 2 usage, 3 no ward home,\n"
+		"4 no such id (or an ambiguous prefix), 5 ward-core unreachable,\n"
+		"6 refused by the core, or not confirmed by it.\n");
 	return f == stdout ? EX_OK : EX_USAGE;
 }
 
-static json_t *
-broker_list(const struct ward_home *h)
+/* The core's answer to ListContexts, or a message and -1 (EX_* in *ex). */
+static int
+core_list(const struct ward_home *h, const uint8_t sk[64], const uint8_t *ctx,
+	  const uint8_t *block_id, struct wb_ctxlist *l, const char *cmd, int *ex)
 {
-	char buf[256 * 1024];
-	size_t blen = 0;
-	int fd = ctl_connect(h);
-	json_t *rep;
-
-	if (fd < 0)
-		return NULL;
-	if (ctl_send(fd, json_pack("{s:s}", "op", "list"), NULL, 0) != 0) {
-		close(fd);
-		return NULL;
+	if (cc_admin_list(h->admin_url, sk, ctx, block_id, l) != 0) {
+		fprintf(stderr, "ward %s: ward-core does not answer on %s (or its "
+			"answer is not well formed)\n  start it (ward run starts "
+			"it) and retry\n", cmd, h->admin_url);
+		*ex = EX_UNAVAILABLE;
+		return -1;
 	}
-	rep = ctl_read(fd, buf, sizeof buf, &blen, 5000);
-	close(fd);
-	return rep;
+	if (l->r.reason != 0) {
+		fprintf(stderr, "ward %s: the core refused to list its contexts: "
+			"%s (%s)\n", cmd, l->r.detail, cc_reason_name(l->r.reason));
+		*ex = EX_REFUSED;
+		return -1;
+	}
+	return 0;
+}
+
+/* Is the session ctx closed at the core, with its grant revoked and every
+ * context spawned from it closed?  1 yes, 0 no (why says what is not),
+ * -1 the core did not answer (message printed, *ex set). */
+static int
+session_revoked(const struct ward_home *h, const uint8_t sk[64],
+		const uint8_t ctx[16], struct wb_ctxlist *l, char *why,
+		size_t wl, int *ex)
+{
+	char hx[33];
+	uint32_t i;
+
+	if (core_list(h, sk, ctx, NULL, l, "revoke", ex) != 0)
+		return -1;
+	if (l->n == 0 || memcmp(l->c[0].context, ctx, 16) != 0) {
+		snprintf(why, wl, "the core no longer lists the session");
+		return 0;
+	}
+	if (l->c[0].open) {
+		snprintf(why, wl, "the core still has the session's context open");
+		return 0;
+	}
+	if (!l->c[0].grant_revoked) {
+		snprintf(why, wl, "the session's grant is not in the core's "
+			 "revocation set");
+		return 0;
+	}
+	for (i = 1; i < l->n; i++)
+		if (l->c[i].open) {
+			wb_hex(hx, l->c[i].context, 16);
+			snprintf(why, wl, "the core still has child session %s open",
+				 hx);
+			return 0;
+		}
+	if (l->truncated) {
+		snprintf(why, wl, "the session has more children than the core "
+			 "lists at once; check them with 'ward status'");
+		return 0;
+	}
+	return 1;
 }
 
 int
 cmd_revoke(int argc, char **argv)
 {
 	struct ward_home h;
+	struct wb_ctxlist *l = NULL;
 	uint8_t sk[64], id[32], ctx[16];
 	const char *dir = NULL, *target = NULL;
-	char err[512], full[65] = "";
-	int i, is_ctx = 0, found = 0, rc;
-	json_t *lst, *sess, *s;
-	size_t k, m;
+	char err[512], full[65] = "", hx[65], why[160], owner[33] = "";
+	int i, is_ctx = 0, found = 0, was_open = 0, rc = EX_UNAVAILABLE, ok;
+	uint32_t k;
+	size_t n;
 	struct wb_reply r;
 
 	for (i = 1; i < argc; i++) {
@@ -837,71 +887,88 @@ cmd_revoke(int argc, char **argv)
 		return revoke_usage(stderr);
 	if (home_open(&h, dir, "revoke") != 0)
 		return EX_HOME;
-	for (k = 0; target[k] != '\0'; k++)
+	n = strlen(target);
+	for (k = 0; k < n; k++)
 		if (!((target[k] >= '0' && target[k] <= '9') ||
-		      (target[k] >= 'a' && target[k] <= 'f'))) {
-			fprintf(stderr, "ward revoke: '%s' is not an id (lower-case "
-				"hex, as ward run and ward status print it)\n", target);
-			return EX_USAGE;
-		}
-	/* Resolve a prefix through the broker's live sessions and handles. */
-	lst = broker_list(&h);
-	sess = json_object_get(lst, "sessions");
-	json_array_foreach(sess, k, s) {
-		const char *sid = json_string_value(json_object_get(s, "session"));
-		json_t *hs = json_object_get(s, "handles"), *hh;
-
-		if (sid != NULL && strncmp(sid, target, strlen(target)) == 0) {
-			found++;
-			is_ctx = 1;
-			snprintf(full, sizeof full, "%s", sid);
-		}
-		json_array_foreach(hs, m, hh) {
-			const char *hid = json_string_value(json_object_get(hh, "id"));
-
-			if (hid != NULL && strncmp(hid, target, strlen(target)) == 0) {
-				found++;
-				is_ctx = 0;
-				snprintf(full, sizeof full, "%s", hid);
-			}
-		}
-	}
-	json_decref(lst);
-	if (found > 1) {
-		fprintf(stderr, "ward revoke: '%s' is ambiguous (%d matches); give "
-			"more of the id\n", target, found);
-		return EX_PROFILE;
-	}
-	if (found == 0) {
-		/* Not live in the broker: a full id still names it at the core. */
-		if (strlen(target) == 32) {
-			is_ctx = 1;
-			snprintf(full, sizeof full, "%s", target);
-		} else if (strlen(target) == 64) {
-			snprintf(full, sizeof full, "%s", target);
-		} else {
-			fprintf(stderr, "ward revoke: no live session or capability "
-				"starts with '%s'\n  give the full id (32 hex digits "
-				"for a session, 64 for a capability)\n", target);
-			return EX_PROFILE;
-		}
-	}
-	if (is_ctx ? wb_unhex(ctx, 16, full) : wb_unhex(id, 32, full)) {
-		fprintf(stderr, "ward revoke: bad id\n");
+		      (target[k] >= 'a' && target[k] <= 'f')))
+			break;
+	if (n == 0 || n > 64 || k < n) {
+		fprintf(stderr, "ward revoke: that is not an id (1 to 64 lower-case "
+			"hex digits, as ward run and ward status print them)\n");
 		return EX_USAGE;
 	}
 	if (wh_read_key(h.op_key, sk, 64, err, sizeof err) != 0) {
 		fprintf(stderr, "ward revoke: %s\n", err);
 		return EX_HOME;
 	}
-	rc = cc_admin_revoke(h.admin_url, sk, is_ctx ? ctx : NULL,
-			     is_ctx ? NULL : id, &r);
-	sodium_memzero(sk, sizeof sk);
-	if (rc != 0) {
+	l = malloc(sizeof *l);
+	if (l == NULL)
+		goto out;
+	/* Resolve through the core: its open sessions and their grants.
+	 * The broker's list is never read here: a compromised broker could
+	 * name anything after the session the operator means. */
+	if (core_list(&h, sk, NULL, NULL, l, "revoke", &rc) != 0)
+		goto out;
+	for (k = 0; k < l->n; k++) {
+		wb_hex(hx, l->c[k].context, 16);
+		if (n <= 32 && strncmp(hx, target, n) == 0) {
+			found++;
+			is_ctx = 1;
+			was_open = 1;
+			snprintf(full, sizeof full, "%s", hx);
+		}
+		wb_hex(hx, l->c[k].grant, 32);
+		if (strncmp(hx, target, n) == 0) {
+			found++;
+			is_ctx = 0;
+			snprintf(full, sizeof full, "%s", hx);
+		}
+	}
+	if (found > 1) {
+		fprintf(stderr, "ward revoke: '%s' is ambiguous: %d open sessions "
+			"or grants at the core start with it; give more of the "
+			"id\n", target, found);
+		rc = EX_PROFILE;
+		goto out;
+	}
+	if (found == 0 && n == 32) {
+		/* Not open: the core may still know it (ended, or revoked). */
+		if (wb_unhex(ctx, 16, target) != 0 ||
+		    core_list(&h, sk, ctx, NULL, l, "revoke", &rc) != 0)
+			goto out;
+		if (l->n == 0) {
+			fprintf(stderr, "ward revoke: the core never opened a "
+				"session %s\n  nothing was revoked; 'ward status' "
+				"lists the open ones\n", target);
+			rc = EX_PROFILE;
+			goto out;
+		}
+		is_ctx = 1;
+		snprintf(full, sizeof full, "%s", target);
+	} else if (found == 0 && n == 64) {
+		/* A block the core does not know as a grant (a handle of a
+		 * session, a delegation): the operator typed it in full. */
+		snprintf(full, sizeof full, "%s", target);
+	} else if (found == 0) {
+		fprintf(stderr, "ward revoke: no session open at the core, and no "
+			"grant of one, starts with '%s'\n  nothing was revoked; "
+			"give the full id (32 hex digits for a session, 64 for a "
+			"capability)\n", target);
+		rc = EX_PROFILE;
+		goto out;
+	}
+	if (is_ctx ? wb_unhex(ctx, 16, full) : wb_unhex(id, 32, full)) {
+		fprintf(stderr, "ward revoke: bad id\n");
+		rc = EX_USAGE;
+		goto out;
+	}
+	if (cc_admin_revoke(h.admin_url, sk, is_ctx ? ctx : NULL,
+			    is_ctx ? NULL : id, &r) != 0) {
 		fprintf(stderr, "ward revoke: ward-core does not answer on %s\n"
 			"  nothing was revoked; start it (ward run starts it) and "
 			"retry\n", h.admin_url);
-		return EX_UNAVAILABLE;
+		rc = EX_UNAVAILABLE;
+		goto out;
 	}
 	if (r.reason != 0) {
 		char db[1024];
@@ -909,14 +976,56 @@ cmd_revoke(int argc, char **argv)
 		fprintf(stderr, "ward revoke: the core refused: %s (%s, audit #%llu)\n",
 			text_str(db, sizeof db, r.detail), cc_reason_name(r.reason),
 			(unsigned long long)r.audit_pos);
-		return EX_REFUSED;
+		rc = EX_REFUSED;
+		goto out;
 	}
-	printf("revoked %s %s: %s (audit #%llu)\n", is_ctx ? "session" :
-	       "capability", full, is_ctx ? "its grant is revoked and its "
-	       "context and every child context closed" : "it and every "
-	       "delegation made from it are refused from now on",
-	       (unsigned long long)r.audit_pos);
-	return EX_OK;
+	/* Trust the revocation only once the core, asked again, confirms it. */
+	if (is_ctx) {
+		ok = session_revoked(&h, sk, ctx, l, why, sizeof why, &rc);
+	} else {
+		ok = core_list(&h, sk, NULL, id, l, "revoke", &rc) == 0 ? 1 : -1;
+		if (ok == 1 && !l->block_revoked) {
+			ok = 0;
+			snprintf(why, sizeof why, "the block is not in the core's "
+				 "revocation set");
+		}
+		for (k = 0; ok == 1 && k < l->n; k++)
+			if (memcmp(l->c[k].grant, id, 32) == 0)
+				wb_hex(owner, l->c[k].context, 16);
+	}
+	if (ok < 0) {
+		fprintf(stderr, "ward revoke: the core accepted the revocation "
+			"(audit #%llu) but did not answer when asked to confirm "
+			"it\n  check with 'ward status' or 'ward audit --filter "
+			"revoke'\n", (unsigned long long)r.audit_pos);
+		goto out;
+	}
+	if (ok == 0) {
+		fprintf(stderr, "ward revoke: NOT confirmed: the core accepted the "
+			"revocation of %s %s (audit #%llu), but asked again, %s\n"
+			"  treat it as not revoked; see 'ward audit --filter revoke' "
+			"and ward-core's log\n", is_ctx ? "session" : "capability",
+			full, (unsigned long long)r.audit_pos, why);
+		rc = EX_REFUSED;
+		goto out;
+	}
+	if (is_ctx)
+		printf("revoked session %s: the core confirms its grant is revoked "
+		       "and its context%s and every child context closed (audit "
+		       "#%llu)\n", full, was_open ? "" : " (already ended)",
+		       (unsigned long long)r.audit_pos);
+	else
+		printf("revoked capability %s: the core confirms it and every "
+		       "delegation made from it are refused from now on (audit "
+		       "#%llu)%s%s%s\n", full, (unsigned long long)r.audit_pos,
+		       owner[0] != '\0' ? "\n  it is the grant of session " : "",
+		       owner, owner[0] != '\0' ? ", which stays open with its "
+		       "other capabilities (revoke the session to end it)" : "");
+	rc = EX_OK;
+out:
+	sodium_memzero(sk, sizeof sk);
+	free(l);
+	return rc;
 }
 
 /* ---- ward policy ------------------------------------------------------------- */
@@ -1238,75 +1347,111 @@ ward_audit_query(int argc, char **argv)
 
 /* ---- status: the broker's part ------------------------------------------------ */
 
+static json_t *
+broker_list(const struct ward_home *h)
+{
+	char buf[256 * 1024];
+	size_t blen = 0;
+	int fd = ctl_connect(h);
+	json_t *rep;
+
+	if (fd < 0)
+		return NULL;
+	if (ctl_send(fd, json_pack("{s:s}", "op", "list"), NULL, 0) != 0) {
+		close(fd);
+		return NULL;
+	}
+	rep = ctl_read(fd, buf, sizeof buf, &blen, 5000);
+	close(fd);
+	return rep;
+}
+
+
 int ward_status_broker(const char *home_dir);
 
-/* What 'ward status' adds for the broker and the sandbox: the broker's
- * pid, its live sessions with their handles, and the host's sandbox
- * features.  For cmd_status (core/srv/cmd_audit.c) to call after the
- * core's part.  0, or 1 when the broker is not running. */
+
+/* The index of the core's open context whose id (hex) is s, or -1. */
+static int
+core_ctx_of(const struct wb_ctxlist *l, const char *s)
+{
+	char hx[33];
+	uint32_t k;
+
+	for (k = 0; l != NULL && s != NULL && k < l->n; k++) {
+		wb_hex(hx, l->c[k].context, 16);
+		if (strcmp(hx, s) == 0)
+			return (int)k;
+	}
+	return -1;
+}
+
+/* The index of the core's open context whose grant (hex) is s, or -1. */
+static int
+core_grant_of(const struct wb_ctxlist *l, const char *s)
+{
+	char hx[65];
+	uint32_t k;
+
+	for (k = 0; l != NULL && s != NULL && k < l->n; k++) {
+		wb_hex(hx, l->c[k].grant, 32);
+		if (strcmp(hx, s) == 0)
+			return (int)k;
+	}
+	return -1;
+}
+
+/* What 'ward status' adds after the core's counters: the sessions open at
+ * the core (its own list, what ward revoke acts on), the host's sandbox
+ * features, and last, marked as such, what the broker says: its pid, its
+ * live sessions and their handles, escaped, each checked against the
+ * core's list.  For cmd_status (core/srv/cmd_audit.c) to call after the
+ * core's part.  0, or 1 when the core or the broker does not answer. */
 int
 ward_status_broker(const char *home_dir)
 {
 	struct ward_home h;
 	struct ward_sb_probe pr;
-	char err[512];
+	struct wb_ctxlist *cl = NULL;
+	uint8_t sk[64];
+	char err[512], a[200], b[200], c[200], hx[65], ph[33];
 	json_t *lst, *sess, *s, *hs, *hh;
 	size_t k, m;
+	uint32_t i;
 	int fd, rc = 0;
 
 	if (wh_resolve(&h, home_dir, err, sizeof err) != 0) {
 		fprintf(stderr, "ward status: %s\n", err);
 		return 1;
 	}
-	fd = ctl_connect(&h);
-	if (fd < 0) {
-		printf("broker:         not running (ward run starts it)\n");
+	cl = malloc(sizeof *cl);
+	if (cl != NULL && wh_read_key(h.op_key, sk, 64, err, sizeof err) == 0) {
+		if (cc_admin_list(h.admin_url, sk, NULL, NULL, cl) != 0 ||
+		    cl->r.reason != 0) {
+			free(cl);
+			cl = NULL;
+		}
+		sodium_memzero(sk, sizeof sk);
+	} else {
+		free(cl);
+		cl = NULL;
+	}
+	if (cl == NULL) {
+		printf("sessions open at the core: unknown (no answer on %s)\n",
+		       h.admin_url);
 		rc = 1;
 	} else {
-		char buf[4096];
-		size_t blen = 0;
-		json_t *hello = NULL;
-
-		if (ctl_send(fd, json_pack("{s:s}", "op", "hello"), NULL, 0) == 0)
-			hello = ctl_read(fd, buf, sizeof buf, &blen, 5000);
-		close(fd);
-		printf("broker:         running, pid %d, %lld tool calls served\n",
-		       (int)json_integer_value(json_object_get(hello, "pid")),
-		       (long long)json_integer_value(json_object_get(hello, "calls")));
-		json_decref(hello);
-	}
-	lst = broker_list(&h);
-	sess = json_object_get(lst, "sessions");
-	printf("live sessions:  %zu\n", json_array_size(sess));
-	/* Every string here comes from the broker: escaped (common/text.h). */
-	json_array_foreach(sess, k, s) {
-		const char *par = json_string_value(json_object_get(s, "parent"));
-		char sb[256], pb[256];
-
-		printf("  session %s%s%s: %lld calls, %lld refused\n",
-		       text_str(sb, sizeof sb, json_string_value(
-				json_object_get(s, "session"))),
-		       par != NULL ? " child of " : "",
-		       par != NULL ? text_str(pb, sizeof pb, par) : "",
-		       (long long)json_integer_value(json_object_get(s, "calls")),
-		       (long long)json_integer_value(json_object_get(s, "refused")));
-		hs = json_object_get(s, "handles");
-		json_array_foreach(hs, m, hh) {
-			const char *id = json_string_value(json_object_get(hh, "id"));
-			char ib[4 * 16 + 1], tb[256], cb[1024];
-
-			if (id != NULL)
-				text_escape(ib, sizeof ib, id, strnlen(id, 16), 0);
-			printf("    cap %s  %-12s %-28s uses %lld\n",
-			       id != NULL ? ib : "(none)",
-			       text_str(tb, sizeof tb, json_string_value(
-					json_object_get(hh, "tool"))),
-			       text_str(cb, sizeof cb, json_string_value(
-					json_object_get(hh, "scope"))),
-			       (long long)json_integer_value(json_object_get(hh, "uses")));
+		printf("sessions open at the core: %u (the core's own list; ward "
+		       "revoke acts on these)\n", cl->n);
+		for (i = 0; i < cl->n; i++) {
+			wb_hex(hx, cl->c[i].context, 16);
+			wb_hex(ph, cl->c[i].parent, 16);
+			printf("  session %s%s%s\n", hx, cl->c[i].has_parent ?
+			       " child of " : "", cl->c[i].has_parent ? ph : "");
+			wb_hex(hx, cl->c[i].grant, 32);
+			printf("    grant %s%s\n", hx, cl->c[i].grant_revoked ?
+			       " (revoked)" : "");
 		}
 	}
-	json_decref(lst);
 	ward_sb_probe_host(&pr, NULL);
 	printf("sandbox:        landlock ABI %d, seccomp filter %s, user "
 	       "notification %s, user namespaces %s, idmapped mounts %s\n",
@@ -1317,5 +1462,63 @@ ward_status_broker(const char *home_dir)
 	       pr.cgroup_memory[0] ? pr.cgroup_memory : "none",
 	       pr.cgroup_pids[0] ? pr.cgroup_pids : "none",
 	       pr.cgroup_cpu[0] ? pr.cgroup_cpu : "none");
+
+	/* Everything below is the broker's word, which a compromised broker
+	 * chooses: shown escaped, as a claim, never acted on. */
+	fd = ctl_connect(&h);
+	if (fd < 0) {
+		printf("broker says: nothing (not running; ward run starts it)\n");
+		free(cl);
+		return 1;
+	}
+	printf("broker says (its own claims, not checked by the core unless "
+	       "marked so):\n");
+	{
+		char buf[4096];
+		size_t blen = 0;
+		json_t *hello = NULL;
+
+		if (ctl_send(fd, json_pack("{s:s}", "op", "hello"), NULL, 0) == 0)
+			hello = ctl_read(fd, buf, sizeof buf, &blen, 5000);
+		close(fd);
+		printf("  broker:       pid %lld, %lld tool calls served\n",
+		       (long long)json_integer_value(json_object_get(hello, "pid")),
+		       (long long)json_integer_value(json_object_get(hello, "calls")));
+		json_decref(hello);
+	}
+	lst = broker_list(&h);
+	sess = json_object_get(lst, "sessions");
+	printf("  live sessions: %zu\n", json_array_size(sess));
+	json_array_foreach(sess, k, s) {
+		const char *sid = json_string_value(json_object_get(s, "session"));
+		const char *par = json_string_value(json_object_get(s, "parent"));
+
+		printf("    session %s%s%s: %lld calls, %lld refused  [%s]\n",
+		       text_str(a, sizeof a, sid), par != NULL ? " child of " : "",
+		       par != NULL ? text_str(b, sizeof b, par) : "",
+		       (long long)json_integer_value(json_object_get(s, "calls")),
+		       (long long)json_integer_value(json_object_get(s, "refused")),
+		       cl == NULL ? "the core did not answer: unchecked" :
+		       core_ctx_of(cl, sid) >= 0 ? "the core has it open" :
+		       "NOT a session open at the core");
+		hs = json_object_get(s, "handles");
+		json_array_foreach(hs, m, hh) {
+			const char *id = json_string_value(json_object_get(hh, "id"));
+			int g = core_grant_of(cl, id);
+
+			if (g >= 0)
+				wb_hex(ph, cl->c[g].context, 16);
+			printf("      cap %s  %s %s uses %lld  [%s%s]\n",
+			       text_str(a, sizeof a, id),
+			       text_str(b, sizeof b, json_string_value(json_object_get(hh, "tool"))),
+			       text_str(c, sizeof c, json_string_value(json_object_get(hh, "scope"))),
+			       (long long)json_integer_value(json_object_get(hh, "uses")),
+			       g >= 0 ? "the core knows it: grant of session " :
+			       "unchecked: not a grant the core knows",
+			       g >= 0 ? ph : "");
+		}
+	}
+	json_decref(lst);
+	free(cl);
 	return rc;
 }

@@ -269,29 +269,46 @@ cc_status(int s, struct wb_reply *r)
 	return call(s, &q, r);
 }
 
+/* One signed admin request; the unpacked reply (free it with
+ * ward__v1__reply__free_unpacked), or NULL when the core did not answer. */
+static Ward__V1__Reply *
+admin_call_raw(const char *url, const uint8_t sk[WARD_SK_BYTES],
+	       const Ward__V1__Request *q)
+{
+	uint8_t buf[8192], *env, *rep = NULL;
+	size_t len = ward__v1__request__get_packed_size(q), env_len = 0;
+	size_t rep_len = 0;
+	Ward__V1__Reply *p = NULL;
+	int s;
+
+	if (len > sizeof buf)
+		return NULL;
+	ward__v1__request__pack(q, buf);
+	env = wc_admin_wrap(sk, buf, len, (uint64_t)time(NULL), NULL, &env_len);
+	if (env == NULL)
+		return NULL;
+	s = wc_open(url, 5000);
+	if (s >= 0 && wc_call(s, env, env_len, &rep, &rep_len) == 0) {
+		p = ward__v1__reply__unpack(NULL, rep_len, rep);
+		free(rep);
+	}
+	if (s >= 0)
+		wc_close(s);
+	free(env);
+	return p;
+}
+
 static int
 admin_call(const char *url, const uint8_t sk[WARD_SK_BYTES],
 	   const Ward__V1__Request *q, struct wb_reply *r)
 {
-	uint8_t buf[8192], *env;
-	size_t len = ward__v1__request__get_packed_size(q), env_len = 0;
-	int s, rc;
+	Ward__V1__Reply *p = admin_call_raw(url, sk, q);
 
-	if (len > sizeof buf)
+	if (p == NULL)
 		return -1;
-	ward__v1__request__pack(q, buf);
-	env = wc_admin_wrap(sk, buf, len, (uint64_t)time(NULL), NULL, &env_len);
-	if (env == NULL)
-		return -1;
-	s = wc_open(url, 5000);
-	if (s < 0) {
-		free(env);
-		return -1;
-	}
-	rc = call_bytes(s, env, env_len, r);
-	free(env);
-	wc_close(s);
-	return rc;
+	flatten(p, r);
+	ward__v1__reply__free_unpacked(p, NULL);
+	return 0;
 }
 
 int
@@ -323,6 +340,59 @@ cc_admin_status(const char *url, const uint8_t sk[WARD_SK_BYTES],
 	q.body_case = WARD__V1__REQUEST__BODY_STATUS;
 	q.status = &st;
 	return admin_call(url, sk, &q, r);
+}
+
+int
+cc_admin_list(const char *url, const uint8_t sk[WARD_SK_BYTES],
+	      const uint8_t *ctx, const uint8_t *block_id, struct wb_ctxlist *out)
+{
+	Ward__V1__Request q = WARD__V1__REQUEST__INIT;
+	Ward__V1__ListContexts lc = WARD__V1__LIST_CONTEXTS__INIT;
+	Ward__V1__Reply *p;
+	size_t i;
+	int rc = 0;
+
+	if (ctx != NULL) {
+		lc.context.data = (uint8_t *)ctx;
+		lc.context.len = WARD_CTX_BYTES;
+	}
+	if (block_id != NULL) {
+		lc.block_id.data = (uint8_t *)block_id;
+		lc.block_id.len = WARD_ID_BYTES;
+	}
+	q.body_case = WARD__V1__REQUEST__BODY_LIST_CONTEXTS;
+	q.list_contexts = &lc;
+	p = admin_call_raw(url, sk, &q);
+	if (p == NULL)
+		return -1;
+	flatten(p, &out->r);
+	out->n = 0;
+	out->truncated = p->contexts_truncated;
+	out->block_revoked = p->block_revoked;
+	if (p->n_contexts > WB_LIST_MAX)
+		rc = -1;
+	for (i = 0; rc == 0 && i < p->n_contexts; i++) {
+		const Ward__V1__ContextInfo *c = p->contexts[i];
+		struct wb_ctxinfo *d = &out->c[i];
+
+		if (c->context.len != WARD_CTX_BYTES ||
+		    c->grant.len != WARD_ID_BYTES ||
+		    (c->parent.len != 0 && c->parent.len != WARD_CTX_BYTES)) {
+			rc = -1;
+			break;
+		}
+		memset(d, 0, sizeof *d);
+		memcpy(d->context, c->context.data, WARD_CTX_BYTES);
+		memcpy(d->grant, c->grant.data, WARD_ID_BYTES);
+		d->has_parent = c->parent.len != 0;
+		if (d->has_parent)
+			memcpy(d->parent, c->parent.data, WARD_CTX_BYTES);
+		d->open = c->open != 0;
+		d->grant_revoked = c->grant_revoked != 0;
+		out->n++;
+	}
+	ward__v1__reply__free_unpacked(p, NULL);
+	return rc;
 }
 
 int

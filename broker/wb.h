@@ -105,6 +105,31 @@ int cc_admin_revoke(const char *url, const uint8_t sk[WARD_SK_BYTES],
 		    struct wb_reply *r) WB_WARN;
 int cc_admin_status(const char *url, const uint8_t sk[WARD_SK_BYTES],
 		    struct wb_reply *r) WB_WARN;
+
+/* What the core knows of contexts (ListContexts, admin socket): the
+ * operator's CLI resolves sessions and grants through this, never through
+ * the broker's list.  ctx NULL: every open context; else that context,
+ * open or closed, and every context spawned from it.  block_id not NULL:
+ * block_revoked says whether the core's revocation set holds it. */
+#define WB_LIST_MAX 1024u
+struct wb_ctxinfo {
+	uint8_t context[WARD_CTX_BYTES];
+	uint8_t parent[WARD_CTX_BYTES];
+	uint8_t grant[WARD_ID_BYTES];
+	uint8_t has_parent, open, grant_revoked;
+};
+struct wb_ctxlist {
+	struct wb_reply r;
+	uint32_t n;
+	int truncated;
+	int block_revoked;
+	struct wb_ctxinfo c[WB_LIST_MAX];
+};
+/* 0 when the core answered (see out->r.reason), -1 when it did not or the
+ * reply is not well formed (a field of the wrong length): never a guess. */
+int cc_admin_list(const char *url, const uint8_t sk[WARD_SK_BYTES],
+		  const uint8_t *ctx, const uint8_t *block_id,
+		  struct wb_ctxlist *out) WB_WARN;
 /* Check that an approval covers this context, operation, resource, digest
  * and nonce and has not expired, and (core_pk not NULL) its signature
  * under the core's key. */

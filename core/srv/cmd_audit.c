@@ -135,7 +135,8 @@ status_usage(FILE *f)
 		"\n"
 		"Ask the running core (admin socket, signed with\n"
 		"keys/operator.key) for its status: audit records and head,\n"
-		"approvals, open contexts, revoked blocks.\n");
+		"approvals, open contexts, revoked blocks; then the sessions open\n"
+		"at the core, and what the broker says, shown as its claim.\n");
 	return f == stdout ? 0 : 2;
 }
 

@@ -432,7 +432,7 @@ jr_kind_name(unsigned k)
 	static const char *n[] = {
 		"request", "context.open", "approve", "attenuate", "revoke",
 		"context.close", "log", "status", "checkpoint", "trust",
-		"spawn", "admin", "start", "recover",
+		"spawn", "admin", "start", "recover", "context.list",
 	};
 
 	return k < sizeof n / sizeof n[0] ? n[k] : "unknown";

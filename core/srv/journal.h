@@ -81,7 +81,8 @@ enum jr_kind {
 	JK_ADMIN = 11,		/* admin request authenticated (nonce) */
 	JK_START = 12,		/* core started */
 	JK_RECOVER = 13,	/* torn tail of the log dropped at start */
-	JK_LAST = 13
+	JK_LIST = 14,		/* contexts listed (admin only; logged refused) */
+	JK_LAST = 14
 };
 
 /* Reserve record. */

@@ -48,6 +48,7 @@
 #define CT_N 65536u		/* contexts ever opened, open or closed */
 #define AN_N 4096u		/* admin nonces remembered */
 #define LINEAGE_MAX 64u
+#define LIST_MAX 1024u		/* contexts in one ListContexts reply */
 
 /* ---- state ----------------------------------------------------------------- */
 
@@ -387,9 +388,16 @@ struct out {
 	uint8_t block_id[WARD_ID_BYTES];
 	int has_ctx;
 	uint8_t ctx[WARD_CTX_BYTES];
+	int has_list;		/* ListContexts: listed[0 .. n_list - 1] */
+	uint32_t n_list;
+	int list_truncated;
+	int block_revoked;
 };
 
 static struct out o;
+/* The entries a ListContexts reply names; read when the reply is packed,
+ * right after the request is decided, before any other request. */
+static const struct ctent *listed[LIST_MAX];
 
 static int
 refused(int reason, const char *fmt, ...)
@@ -401,6 +409,36 @@ refused(int reason, const char *fmt, ...)
 	vsnprintf(o.detail, sizeof o.detail, fmt, ap);
 	va_end(ap);
 	return reason;
+}
+
+/* The ContextInfo of each listed context, pointing into ctab. */
+static void
+pack_list(Ward__V1__Reply *rep)
+{
+	static Ward__V1__ContextInfo ci[LIST_MAX];
+	static Ward__V1__ContextInfo *cp[LIST_MAX];
+	uint32_t i;
+
+	for (i = 0; i < o.n_list; i++) {
+		const struct ctent *e = listed[i];
+
+		ward__v1__context_info__init(&ci[i]);
+		ci[i].context.data = (uint8_t *)e->id;
+		ci[i].context.len = WARD_CTX_BYTES;
+		ci[i].open = e->state == CT_OPEN;
+		if (e->has_parent) {
+			ci[i].parent.data = (uint8_t *)e->parent;
+			ci[i].parent.len = WARD_CTX_BYTES;
+		}
+		ci[i].grant.data = (uint8_t *)e->grant;
+		ci[i].grant.len = WARD_ID_BYTES;
+		ci[i].grant_revoked = ward_is_revoked(&core.revoked, e->grant) == 1;
+		cp[i] = &ci[i];
+	}
+	rep->n_contexts = o.n_list;
+	rep->contexts = cp;
+	rep->contexts_truncated = o.list_truncated != 0;
+	rep->block_revoked = o.block_revoked != 0;
 }
 
 static void
@@ -456,6 +494,8 @@ queue_reply(int sock, void *ctl)
 		rep.context.data = o.ctx;
 		rep.context.len = WARD_CTX_BYTES;
 	}
+	if (o.has_list)
+		pack_list(&rep);
 	n = ward__v1__reply__get_packed_size(&rep);
 	m = nn_allocmsg(n ? n : 1, 0);
 	if (m == NULL)
@@ -909,11 +949,60 @@ h_trust(unsigned sock, uint64_t now)
 	return WARD_OK;
 }
 
+/* ListContexts: what the core knows of contexts, for the operator's CLI
+ * (ward revoke, ward status), which must not take a session or a grant
+ * from the broker's word.  Read-only; the admin record that authenticated
+ * the request is its only trace. */
+static int
+h_list(unsigned sock, uint64_t now)
+{
+	const struct ctent *e = NULL;
+	uint32_t i;
+
+	if (sock != JS_ADMIN) {
+		refused(WR_ADMIN_ONLY, "list contexts is for the operator, on the "
+			"admin socket");
+		o.pos = log_event(JV_BLOCKED, WR_ADMIN_ONLY, JK_LIST, sock, NULL,
+				  NULL, NULL, now, 0, o.detail);
+		return o.reason;
+	}
+	o.has_pos = 0;
+	o.has_list = 1;
+	if (wq.has_block_id)
+		o.block_revoked = ward_is_revoked(&core.revoked, wq.block_id) == 1;
+	if (wq.has_context) {
+		e = ct_find(wq.context);
+		if (e == NULL) {
+			snprintf(o.detail, sizeof o.detail, "no such context");
+			return WARD_OK;
+		}
+		listed[o.n_list++] = e;
+	}
+	for (i = 0; i < CT_N; i++) {
+		const struct ctent *c = &ctab[i];
+
+		if (c->state == CT_FREE || c == e)
+			continue;
+		if (e == NULL ? c->state != CT_OPEN :
+		    !c->has_parent || !ct_lineage(c->parent, wq.context))
+			continue;
+		if (o.n_list == LIST_MAX) {
+			o.list_truncated = 1;
+			break;
+		}
+		listed[o.n_list++] = c;
+	}
+	snprintf(o.detail, sizeof o.detail, "%u context%s", o.n_list,
+		 o.n_list == 1 ? "" : "s");
+	return WARD_OK;
+}
+
 static const unsigned kind_of[] = {
 	[WQ_NONE] = JK_UNKNOWN, [WQ_OPEN] = JK_OPEN, [WQ_APPROVE] = JK_APPROVE,
 	[WQ_ATTENUATE] = JK_ATTENUATE, [WQ_REVOKE] = JK_REVOKE,
 	[WQ_CLOSE] = JK_CLOSE, [WQ_LOG] = JK_LOG, [WQ_STATUS] = JK_STATUS,
 	[WQ_CHECKPOINT] = JK_CHECKPOINT, [WQ_TRUST] = JK_TRUST,
+	[WQ_LIST] = JK_LIST,
 };
 
 /* Decode and decide one request.  o is filled for the reply. */
@@ -942,6 +1031,7 @@ handle_request(unsigned sock, const uint8_t *buf, size_t len, uint64_t now)
 	case WQ_LOG: h_log(sock, now); break;
 	case WQ_CHECKPOINT: h_checkpoint(sock, now); break;
 	case WQ_TRUST: h_trust(sock, now); break;
+	case WQ_LIST: h_list(sock, now); break;
 	case WQ_STATUS:
 	default:
 		o.has_status = 1;

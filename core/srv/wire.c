@@ -281,6 +281,19 @@ dec_body(struct wire_req *out, const Ward__V1__Request *q, char *d, size_t dlen)
 			return say(d, dlen, WR_PROTO_MISSING, "trust: key is missing");
 		return 0;
 	}
+	case WARD__V1__REQUEST__BODY_LIST_CONTEXTS: {
+		const Ward__V1__ListContexts *m = q->list_contexts;
+
+		out->kind = WQ_LIST;
+		if (unknown(&m->base))
+			return say(d, dlen, WR_PROTO_UNKNOWN_FIELD,
+				   "unknown field in ListContexts");
+		if ((r = get_fixed(out->context, WARD_CTX_BYTES, m->context,
+				   &out->has_context, "context", d, dlen)) != 0)
+			return r;
+		return get_fixed(out->block_id, WARD_ID_BYTES, m->block_id,
+				 &out->has_block_id, "block_id", d, dlen);
+	}
 	default:
 		return say(d, dlen, WR_PROTO_MISSING,
 			   "request has no body this version knows");

@@ -49,7 +49,8 @@ enum wire_kind {
 	WQ_LOG = 6,
 	WQ_STATUS = 7,
 	WQ_CHECKPOINT = 8,
-	WQ_TRUST = 9
+	WQ_TRUST = 9,
+	WQ_LIST = 10		/* ListContexts: admin only, read-only */
 };
 
 /* A request, decoded and bounded. */

@@ -968,6 +968,141 @@ t_admin_powers(void)
 	refused("admin_revoke_by_id", use(ctx, ch, 1), WARD_E_REVOKED);
 }
 
+/* ListContexts, the operator's view of the core's contexts (what ward
+ * revoke and ward status use instead of the broker's word). */
+static Ward__V1__Reply *
+list_req(int sock, const uint8_t *ctx, const uint8_t *block_id)
+{
+	Ward__V1__Request q = WARD__V1__REQUEST__INIT;
+	Ward__V1__ListContexts lc = WARD__V1__LIST_CONTEXTS__INIT;
+
+	if (ctx != NULL) {
+		lc.context.data = (uint8_t *)ctx;
+		lc.context.len = 16;
+	}
+	if (block_id != NULL) {
+		lc.block_id.data = (uint8_t *)block_id;
+		lc.block_id.len = 32;
+	}
+	q.body_case = WARD__V1__REQUEST__BODY_LIST_CONTEXTS;
+	q.list_contexts = &lc;
+	return sock == A ? hq_admin(A, &C.op, &q) : hq_call(sock, &q);
+}
+
+/* The entry of ctx in a ListContexts reply, or NULL. */
+static const Ward__V1__ContextInfo *
+listed(const Ward__V1__Reply *r, const uint8_t *ctx)
+{
+	size_t i;
+
+	for (i = 0; r != NULL && i < r->n_contexts; i++)
+		if (r->contexts[i]->context.len == 16 &&
+		    memcmp(r->contexts[i]->context.data, ctx, 16) == 0)
+			return r->contexts[i];
+	return NULL;
+}
+
+/* The entry says ctx is open (or closed), spawned from parent (NULL: from
+ * an operator's grant), opened from grant, grant revoked or not. */
+static int
+entry_is(const Ward__V1__ContextInfo *e, int open, const uint8_t *parent,
+	 const uint8_t *grant_id, int revoked)
+{
+	return e != NULL && (e->open != 0) == open &&
+	       (parent == NULL ? e->parent.len == 0 :
+		e->parent.len == 16 && memcmp(e->parent.data, parent, 16) == 0) &&
+	       e->grant.len == 32 && memcmp(e->grant.data, grant_id, 32) == 0 &&
+	       (e->grant_revoked != 0) == revoked;
+}
+
+static void
+t_list_contexts(void)
+{
+	Ward__V1__Request q = WARD__V1__REQUEST__INIT;
+	Ward__V1__Attenuate at = WARD__V1__ATTENUATE__INIT;
+	Ward__V1__Revoke rv = WARD__V1__REVOKE__INIT;
+	Ward__V1__Chain c;
+	ProtobufCBinaryData slots[8];
+	struct hblk ch[3];
+	uint8_t ctx[16], kid[16], other[16], unknown_id[32];
+	Ward__V1__Reply *r;
+	int ok;
+
+	/* A compromised broker learns nothing from it. */
+	refused("list_contexts_is_admin_only", list_req(B, NULL, NULL),
+		WR_ADMIN_ONLY);
+	opened(&ch[0], &ch[1], ctx, 100);
+	new_ctx(kid);
+	hf_child(&ch[2], &ch[1], agent.pk);
+	memcpy(ch[2].b.context, kid, 16);
+	hf_seal(&ch[2], agent2.sk);
+	hq_chain(&c, slots, ch, 2);
+	at.chain = &c;
+	at.child.data = ch[2].raw;
+	at.child.len = ch[2].len;
+	at.open_child_context = 1;
+	q.body_case = WARD__V1__REQUEST__BODY_ATTENUATE;
+	q.attenuate = &at;
+	r = hq_call(B, &q);
+	ok = r != NULL && r->reason == 0;
+	if (r != NULL)
+		ward__v1__reply__free_unpacked(r, NULL);
+	if (!ok) {
+		fail("list_contexts_names_open_contexts_parents_and_grants",
+		     "could not spawn a child context");
+		return;
+	}
+	r = list_req(A, NULL, NULL);
+	if (r == NULL || r->reason != 0 ||
+	    !entry_is(listed(r, ctx), 1, NULL, ch[0].id, 0) ||
+	    !entry_is(listed(r, kid), 1, ctx, ch[2].id, 0))
+		fail("list_contexts_names_open_contexts_parents_and_grants",
+		     "%s", r == NULL ? "no reply" : r->reason != 0 ? r->detail :
+		     "the open context or its child is missing or wrong");
+	else
+		pass("list_contexts_names_open_contexts_parents_and_grants");
+	if (r != NULL)
+		ward__v1__reply__free_unpacked(r, NULL);
+	/* The operator revokes the parent: the core then lists both closed
+	 * and the parent's grant revoked, and means it. */
+	rv.context.data = ctx;
+	rv.context.len = 16;
+	q.body_case = WARD__V1__REQUEST__BODY_REVOKE;
+	q.revoke = &rv;
+	r = hq_admin(A, &C.op, &q);
+	if (r != NULL)
+		ward__v1__reply__free_unpacked(r, NULL);
+	r = list_req(A, ctx, ch[0].id);
+	new_ctx(other);
+	randombytes_buf(unknown_id, sizeof unknown_id);
+	if (r == NULL || r->reason != 0 || r->n_contexts != 2 ||
+	    !entry_is(listed(r, ctx), 0, NULL, ch[0].id, 1) ||
+	    !entry_is(listed(r, kid), 0, ctx, ch[2].id, 0) || !r->block_revoked)
+		fail("list_contexts_after_revoke_shows_closed_and_revoked", "%s",
+		     r == NULL ? "no reply" : r->reason != 0 ? r->detail :
+		     "the revoked session is not listed closed with its grant "
+		     "revoked");
+	else if (approved("list_contexts_after_revoke_shows_closed_and_revoked",
+			  hq_approve(B, kid, ch, 3, WARD_OP_FS_READ,
+				     "/work/a.txt", next_nonce++), 0))
+		fail("list_contexts_after_revoke_shows_closed_and_revoked",
+		     "listed closed, yet the child still gets approvals");
+	else
+		pass("list_contexts_after_revoke_shows_closed_and_revoked");
+	if (r != NULL)
+		ward__v1__reply__free_unpacked(r, NULL);
+	/* A context or block the core never saw is not invented. */
+	r = list_req(A, other, unknown_id);
+	if (r == NULL || r->reason != 0 || r->n_contexts != 0 || r->block_revoked)
+		fail("list_contexts_knows_no_unknown_context", "%s",
+		     r == NULL ? "no reply" : "an unknown context or block is "
+		     "listed or revoked");
+	else
+		pass("list_contexts_knows_no_unknown_context");
+	if (r != NULL)
+		ward__v1__reply__free_unpacked(r, NULL);
+}
+
 /* Replay windows survive a crash: they are rebuilt from the log. */
 static void
 t_replay_after_crash(void)
@@ -1430,6 +1565,7 @@ main(void)
 	t_no_stall();
 	t_log_event();
 	t_admin_powers();
+	t_list_contexts();
 	t_replay_after_crash();
 	t_admin_time();
 	t_forged_twice();
