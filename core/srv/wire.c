@@ -150,6 +150,16 @@ dec_approve(struct wire_req *out, const Ward__V1__Approve *m, char *d,
 	if (m->resource.len > WARD_SCOPE_MAX)
 		return say(d, dlen, WR_PROTO_OVERSIZE,
 			   "approve: resource longer than 200 bytes");
+	/* Printable ASCII without the space, as scopes are (ward.proto): a
+	 * resource is printed in the audit log and on terminals, and two
+	 * resources must never print alike. */
+	for (size_t i = 0; i < m->resource.len; i++)
+		if (m->resource.data[i] < 0x21 || m->resource.data[i] > 0x7e) {
+			snprintf(d, dlen, "approve: resource byte %zu is 0x%02x; "
+				 "resources are printable ASCII (0x21-0x7e)", i,
+				 m->resource.data[i]);
+			return WARD_E_NONCANONICAL;
+		}
 	memcpy(out->resource, m->resource.data, m->resource.len);
 	out->resource_len = (uint16_t)m->resource.len;
 	if ((r = get_fixed(out->digest, WARD_ID_BYTES, m->digest, &has,

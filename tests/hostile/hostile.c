@@ -711,6 +711,27 @@ t_malformed(void)
 		a.resource.len = 7;
 	}
 	{
+		/* Non-printable resources (issue 14, attack 5): each is refused
+		 * at decoding, before any decision or log text holds it. */
+		static const uint8_t bad[] = { 0x00, 0x1b, '\r', '\n', '\t', ' ',
+					       0x7f, 0x80, 0xff };
+		char name[64];
+		uint8_t res[16];
+		size_t i;
+
+		for (i = 0; i < sizeof bad; i++) {
+			memcpy(res, "/work/m", 7);
+			res[7] = bad[i];
+			memcpy(res + 8, "[8m", 3);
+			a.resource.data = res;
+			a.resource.len = 11;
+			snprintf(name, sizeof name, "non_printable_resource_0x%02x", bad[i]);
+			refused(name, hq_call(B, &q), WARD_E_NONCANONICAL);
+		}
+		a.resource.data = (uint8_t *)"/work/m";
+		a.resource.len = 7;
+	}
+	{
 		struct hblk nine[9];
 		int i;
 
