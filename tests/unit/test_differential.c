@@ -64,6 +64,7 @@ static uint64_t seed;
 static uint64_t world;			/* current world */
 static uint64_t op_no;			/* operation within the world */
 static uint64_t cases;			/* approval requests so far */
+static uint64_t world_cases;		/* ... before this world */
 
 /* ---- histograms ---------------------------------------------------------------- */
 
@@ -180,8 +181,8 @@ diverged(const char *fmt, ...)
 	vprintf(fmt, ap);
 	va_end(ap);
 	printf("\n  replay: WARD_DIFF_SEED=0x%016" PRIx64 " WARD_DIFF_FROM=%" PRIu64
-	       " WARD_DIFF_CASES=%" PRIu64 " %s\n", seed, world, cases + 1,
-	       "build/tests/test_differential");
+	       " WARD_DIFF_CASES=%" PRIu64 " %s\n", seed, world,
+	       cases - world_cases + 1, "build/tests/test_differential");
 	fflush(stdout);
 	exit(1);
 }
@@ -898,6 +899,29 @@ gen_now(const struct pchain *c, uint32_t m)
 
 /* ---- comparing ----------------------------------------------------------------- */
 
+/* The resource for a failure message: printable ASCII as is, other bytes
+ * as \xNN (untrusted bytes never reach a terminal raw). */
+static void
+printable(char *out, const uint8_t *p, size_t n)
+{
+	static const char d[] = "0123456789abcdef";
+	size_t i;
+
+	if (n > WARD_SCOPE_MAX)
+		n = 0;
+	for (i = 0; i < n; i++) {
+		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\' && p[i] != '"') {
+			*out++ = (char)p[i];
+			continue;
+		}
+		*out++ = '\\';
+		*out++ = 'x';
+		*out++ = d[p[i] >> 4];
+		*out++ = d[p[i] & 15];
+	}
+	*out = '\0';
+}
+
 static void
 hex(char *out, const uint8_t *p, size_t n)
 {
@@ -1177,11 +1201,15 @@ op_approve(void)
 	cases++;
 	if (rc < 0 || rc > WARD_REASON_LAST)
 		diverged("ward_approve returned %d", rc);
-	if (rc != rm)
+	if (rc != rm) {
+		char res[4 * WARD_SCOPE_MAX + 1];
+
+		printable(res, resource, mr.resource_len);
 		diverged("reason: core %s (%d), model %s (%d); op %u, chain of %u, "
-			 "resource_len %u, nonce %" PRIu64 ", now %" PRIu64,
-			 rname(rc), rc, rname(rm), rm, mr.op, n, mr.resource_len,
-			 mr.nonce, mr.now);
+			 "resource \"%s\" (%u bytes), nonce %" PRIu64 ", now %" PRIu64,
+			 rname(rc), rc, rname(rm), rm, mr.op, n, res,
+			 mr.resource_len, mr.nonce, mr.now);
+	}
 	h_approve[rc]++;
 	if (rc == WARD_E_MALFORMED && mout.rec_len > 0 &&
 	    memcmp(mout.rec + WARD_REC_OFF_LEAF, ZERO, WARD_ID_BYTES) != 0)
@@ -1270,6 +1298,7 @@ run_world(uint64_t w, uint64_t max_cases)
 	uint32_t i, k, fill;
 
 	world = w;
+	world_cases = cases;
 	op_no = 0;
 	rng_seed(seed, w);
 	n_worlds++;
