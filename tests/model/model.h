@@ -4,13 +4,13 @@
  *
  * Written from DESIGN.md section 2 and the contracts in the core headers,
  * not from the core sources.  It is meant to be obviously right rather
- * than fast or small:
- * every table is an unbounded list searched from the start, every
- * predicate of the contracts is one plain function, the chain is decoded
- * from the wire bytes by its own decoder (the table in codec.h), and the
- * hashes and signatures are libsodium's, called here with the domain tags
- * of crypto.h.  It shares nothing with core/ but the constants and reason
- * codes of ward.h and the record and message layouts of approve.h.
+ * than fast or small: every table is an unbounded list searched from the
+ * start, every predicate of the contracts is one plain function, the chain
+ * is decoded from the wire bytes by its own decoder (the table in
+ * codec.h), and the hashes and signatures are libsodium's, called here
+ * with the domain tags of crypto.h.  It shares nothing with core/ but the
+ * constants and reason codes of ward.h and the record and message layouts
+ * of approve.h.
  *
  * What the model keeps, and how it differs from the core's tables:
  *   - ledger: one entry per block id, (used, reserved, max, dirty);
@@ -28,8 +28,10 @@
  *   - the approval sequence number (approve.h).
  *
  * The order in which refusals are reported.  Where a contract fixes it,
- * it is cited; the rest is fixed by no contract (see the report of the
- * differential test): the model states it here, once.
+ * it is cited; the rest (the order of the steps, and of the checks of one
+ * link) is fixed by no contract, and chain.h's prose lists the checks in
+ * another order: the model states the order here, once, as ward_approve
+ * was observed to follow it.
  *    0  resource length outside 1 .. WARD_SCOPE_MAX: WARD_E_OVERSIZE, and
  *       no record (the record holds the resource);
  *    1  operation unknown: WARD_E_OP;
