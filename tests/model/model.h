@@ -30,8 +30,9 @@
  * The order in which refusals are reported.  Where a contract fixes it,
  * it is cited; the rest (the order of the steps, and of the checks of one
  * link) is fixed by no contract, and chain.h's prose lists the checks in
- * another order: the model states the order here, once, as ward_approve
- * was observed to follow it.
+ * another order.  That part was read from core/approve.c and core/chain.c
+ * (as were steps 0 and 9's registration of entries on a refusal) and is
+ * stated here, once: a contract that fixed it would let the model cite it.
  *    0  resource length outside 1 .. WARD_SCOPE_MAX: WARD_E_OVERSIZE, and
  *       no record (the record holds the resource);
  *    1  operation unknown: WARD_E_OP;
