@@ -45,7 +45,19 @@
 
 #define BATCH_MAX 1024u		/* requests decided per group commit */
 #define CKPT_EVERY 8192u	/* records between checkpoint files */
-#define CT_N 65536u		/* contexts ever opened, open or closed */
+#define CT_N 65536u		/* slots of the table of contexts ever opened */
+/* At most half the slots are ever used, so that a probe stays short
+ * whatever ids a broker picks (their slots come from a keyed hash, too);
+ * and one session with everything spawned from it holds at most
+ * CT_TREE_MAX, so that one hostile transaction cannot use up the table
+ * for the others.  Past either bound new contexts are refused
+ * (context_full), never approved: the table cannot forget an id without
+ * letting it be opened again with an empty replay window. */
+#define CT_LIMIT (CT_N / 2u)
+#define CT_TREE_MAX 1024u
+/* The verified table holds WARD_CTX_MAX open contexts for all sessions:
+ * one session's tree may hold an eighth of them open at once. */
+#define CT_TREE_OPEN_MAX (WARD_CTX_MAX / 8u)
 #define AN_N 4096u		/* admin nonces remembered */
 #define LINEAGE_MAX 64u
 #define LIST_MAX 1024u		/* contexts in one ListContexts reply */
@@ -81,6 +93,8 @@ struct ctent {
 	uint8_t id[WARD_CTX_BYTES];
 	uint8_t parent[WARD_CTX_BYTES];
 	uint8_t grant[WARD_ID_BYTES];
+	uint32_t tree;			/* a root: contexts in its tree, itself too */
+	uint32_t tree_open;		/* a root: of those, how many are open */
 };
 static struct ctent *ctab;
 static uint32_t ct_used, ct_open;
@@ -257,7 +271,7 @@ ct_insert(const uint8_t *id)
 {
 	uint32_t i = ct_hash(id), k;
 
-	if (ct_used + 1 >= CT_N)
+	if (ct_used + 1 >= CT_LIMIT)
 		return NULL;
 	for (k = 0; k < CT_N; k++) {
 		struct ctent *e = &ctab[(i + k) % CT_N];
@@ -290,26 +304,49 @@ ct_lineage(const uint8_t *ctx, const uint8_t *anc)
 	return 0;
 }
 
+/* The session a context descends from (itself for a session), or NULL. */
+static struct ctent *
+ct_root(const uint8_t *ctx)
+{
+	struct ctent *e = ct_find(ctx);
+	uint32_t k;
+
+	for (k = 0; e != NULL && e->has_parent && k < LINEAGE_MAX; k++)
+		e = ct_find(e->parent);
+	return e;
+}
+
 /* Open ctx in the verified table and ours (recovery and live). */
 static int
 ctx_open(const uint8_t *ctx, const uint8_t *parent, const uint8_t *grant)
 {
-	struct ctent *e = ct_find(ctx);
+	struct ctent *e = ct_find(ctx), *root = NULL;
 	int r;
 
 	if (e != NULL)
 		return e->state == CT_OPEN ? WARD_E_CONTEXT_EXISTS :
 		       WR_CONTEXT_REUSED;
-	if (ct_used + 1 >= CT_N)
+	if (ct_used + 1 >= CT_LIMIT)
 		return WR_STATE_FULL;
+	if (parent != NULL) {
+		root = ct_root(parent);
+		if (root == NULL)
+			return WARD_E_CONTEXT_UNKNOWN;
+		if (root->tree >= CT_TREE_MAX || root->tree_open >= CT_TREE_OPEN_MAX)
+			return WARD_E_CONTEXT_FULL;
+	}
 	r = ward_context_open(&core.contexts, ctx);
 	if (r != WARD_OK)
 		return r;
 	e = ct_insert(ctx);
 	e->state = CT_OPEN;
+	e->tree = 1;
+	e->tree_open = 1;
 	if (parent != NULL) {
 		e->has_parent = 1;
 		memcpy(e->parent, parent, WARD_CTX_BYTES);
+		root->tree++;
+		root->tree_open++;
 	}
 	memcpy(e->grant, grant, WARD_ID_BYTES);
 	ct_open++;
@@ -324,8 +361,12 @@ ctx_close(const uint8_t *ctx)
 	if (ward_context_close(&core.contexts, ctx) != WARD_OK && e == NULL)
 		return;
 	if (e != NULL && e->state == CT_OPEN) {
+		struct ctent *root = ct_root(ctx);
+
 		e->state = CT_CLOSED;
 		ct_open--;
+		if (root != NULL && root->tree_open > 0)
+			root->tree_open--;
 	}
 }
 
@@ -572,13 +613,28 @@ h_open(unsigned sock, uint64_t now)
 		return r;
 	}
 	leaf = &vch.l[vch.n - 1];
+	/* A session is opened from an operator grant, a chain of one block.
+	 * A delegation gets a context of its own through spawn, which records
+	 * the context it came from: every context but a session has a parent,
+	 * so revoking a session reaches every context descended from it. */
+	if (vch.n != 1) {
+		r = WARD_E_CONTEXT;
+		refused(r, "open context: a context is opened from an operator "
+			"grant (a chain of one block); a delegated chain gets its "
+			"context through spawn");
+		o.pos = log_event(JV_BLOCKED, (unsigned)r, JK_OPEN, sock,
+				  leaf->b.context, NULL, leaf->id, now, 0, o.detail);
+		return r;
+	}
 	r = ctx_open(leaf->b.context, NULL, leaf->id);
 	if (r != WARD_OK) {
 		refused(r, "open context: %s",
 			r == WR_CONTEXT_REUSED ? "this context id was opened "
 			"before; context ids are never reused" :
 			r == WARD_E_CONTEXT_EXISTS ? "already open" :
-			"no room for another context; close finished ones");
+			"no room for another context: this ward home has "
+			"opened as many as its core remembers (32768); start "
+			"a new home with 'ward init'");
 		o.pos = log_event(JV_BLOCKED, (unsigned)r, JK_OPEN, sock,
 				  leaf->b.context, NULL, leaf->id, now, 0, o.detail);
 		return r;

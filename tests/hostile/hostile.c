@@ -1393,6 +1393,58 @@ t_close_authority(void)
 
 /* Attenuate and spawn only from an open context; a spawn opens only a
  * fresh context id; a plain delegation stays in its context. */
+/* Ground ids, the process side (issue 14, attack 3): a context opened
+ * from a delegated chain would have no parent, so revoking its session
+ * would not reach it; and one session spawning without end would use up
+ * the table of contexts for every other session. */
+static void
+t_context_tables(void)
+{
+	struct hblk a[2], b[2], kid;
+	uint8_t ca[16], cb[16], fresh[16];
+	uint32_t i, made = 0;
+	int full = 0;
+
+	opened(&a[0], &a[1], ca, 100);
+	new_ctx(fresh);
+	child_in(&kid, &a[1], fresh);
+	refused("context_opened_from_delegated_chain",
+		hq_open(B, (struct hblk[]){ a[0], a[1], kid }, 3), WARD_E_CONTEXT);
+	/* A session's tree is bounded; another session can still spawn. */
+	for (i = 0; i < 1100 && !full; i++) {
+		Ward__V1__Reply *r;
+
+		new_ctx(fresh);
+		child_in(&kid, &a[1], fresh);
+		r = attenuate_req(a, 2, &kid, 1);
+		if (r != NULL && r->reason == 0)
+			made++;
+		else if (r != NULL && (unsigned)r->reason == WARD_E_CONTEXT_FULL)
+			full = 1;
+		else {
+			fail("one_session_cannot_fill_the_context_table",
+			     "spawn %u: reason %d", i, r != NULL ? (int)r->reason : -1);
+			if (r != NULL)
+				ward__v1__reply__free_unpacked(r, NULL);
+			return;
+		}
+		ward__v1__reply__free_unpacked(r, NULL);
+	}
+	/* A session holds at most WARD_CTX_MAX / 8 open, itself included. */
+	if (!full || made != WARD_CTX_MAX / 8 - 1) {
+		fail("one_session_cannot_fill_the_context_table", "%u spawns, then "
+		     "%s (want %u, then context_full)", made,
+		     full ? "context_full" : "no refusal", WARD_CTX_MAX / 8 - 1);
+		return;
+	}
+	opened(&b[0], &b[1], cb, 100);
+	new_ctx(fresh);
+	child_in(&kid, &b[1], fresh);
+	if (ok_reply("one_session_cannot_fill_the_context_table",
+		     attenuate_req(b, 2, &kid, 1)))
+		pass("one_session_cannot_fill_the_context_table");
+}
+
 static void
 t_spawn_rules(void)
 {
@@ -1592,6 +1644,7 @@ main(void)
 	t_forged_twice();
 	t_close_authority();
 	t_spawn_rules();
+	t_context_tables();
 	t_revoke_rules();
 
 	/* Still alive and answering after all of it. */
