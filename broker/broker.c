@@ -2201,16 +2201,45 @@ ctl_accept(void)
 	close(fd);
 }
 
-/* Peers that do not read what they are sent: cut off, each on its own. */
+/* Does transaction i still owe its agent an answer (an approval in
+ * flight, an exec or a child running)? */
+static int
+tx_owes(int i)
+{
+	int k;
+
+	for (k = 0; k < CS_N; k++)
+		if (pends[k].used && pends[k].tx == i && pends[k].gen ==
+		    txs[i].gen && pends[k].id != NULL)
+			return 1;
+	for (k = 0; k < JOB_MAX; k++)
+		if (jobs[k].used && jobs[k].kind == JOB_EXEC && jobs[k].tx == i)
+			return 1;
+	for (k = 0; k < TX_MAX; k++)
+		if (txs[k].used && txs[k].wait_parent == i)
+			return 1;
+	return 0;
+}
+
+/* Peers that do not read what they are sent: cut off, each on its own.
+ * An agent that shut its sending side gets its socket closed once it has
+ * been sent every answer it is owed (ward-call's relay waits for that). */
 static void
 sweep_peers(void)
 {
 	int k;
 
-	for (k = 0; k < TX_MAX; k++)
-		if (txs[k].used && txs[k].afd >= 0 && (txs[k].overflow ||
-		    oq_stalled(&txs[k].out, OUTQ_STALL_MS)))
+	for (k = 0; k < TX_MAX; k++) {
+		if (!txs[k].used || txs[k].afd < 0)
+			continue;
+		if (txs[k].overflow || oq_stalled(&txs[k].out, OUTQ_STALL_MS))
 			tx_cut_off(k);
+		else if (txs[k].rdeof && oq_pending(&txs[k].out) == 0 &&
+			 !tx_owes(k)) {
+			close(txs[k].afd);
+			txs[k].afd = -1;
+		}
+	}
 	for (k = 0; k < CTL_MAX; k++)
 		if (ctls[k] != NULL && (ctls[k]->overflow ||
 		    oq_stalled(&ctls[k]->out, OUTQ_STALL_MS))) {
