@@ -50,6 +50,7 @@
  * server_not_reading): one that reads at all drains a megabyte in
  * milliseconds. */
 #define GW_STALL_MS 10000u
+
 #define PROTO_LATEST "2025-11-25"
 
 static const char *const versions[] = {
