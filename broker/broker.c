@@ -42,6 +42,7 @@
 #include "wb.h"
 #include "wt.h"
 #include "home.h"
+#include "outq.h"
 #include "priv.h"
 #include "text.h"
 
@@ -50,6 +51,28 @@
 #define JOB_MAX 512
 #define LINE_MAX_BYTES (1u << 20)	/* longest JSON-RPC message */
 #define OUT_MAX (64u * 1024u)		/* exec output kept */
+
+/* What an agent may leave unread before the broker stops reading its
+ * requests (outq.h).  1 MiB is some 25,000 ordinary replies on top of what
+ * the kernel's socket buffer already holds (net.core.wmem_default, about
+ * 200 KiB): an agent that reads its replies at all never comes near it,
+ * and 256 agents at the cap hold 256 MiB. */
+#define OUTQ_AGENT_CAP (1u << 20)
+/* Replies to calls taken before the cap was reached (an approval that
+ * comes back, an exec that ends) are still queued, up to one largest reply
+ * past the cap: an fs.read of WT_READ_MAX bytes, each escaped in JSON as
+ * \u00XX.  A reply that would pass this cuts the agent off at once. */
+#define OUTQ_AGENT_HARD (OUTQ_AGENT_CAP + 6u * WT_READ_MAX + (64u << 10))
+/* The ward CLI's connections: their answers are small but for 'list',
+ * which for 256 sessions of 32 handles is under 3 MiB. */
+#define OUTQ_CTL_CAP (1u << 20)
+#define OUTQ_CTL_HARD (OUTQ_CTL_CAP + (4u << 20))
+/* How long a peer may stay at its cap, its requests unread, before it is
+ * cut off: a program that reads its socket at all drains a megabyte in
+ * milliseconds, and ten seconds keeps a briefly stopped one (a debugger,
+ * a swapped-out process) alive while bounding how long a stalled one
+ * holds its memory and its sandbox. */
+#define OUTQ_STALL_MS 10000u
 
 #define MCP_VERSION "2025-06-18"
 
@@ -72,8 +95,15 @@ struct tx {
 	struct handle h[PF_MAX_CAPS];
 	uint64_t nonce;
 	int afd;			/* our end of the agent's socket */
-	char *in;			/* partial line from the agent */
-	size_t inlen;
+	struct outq out;		/* replies the agent has not read yet */
+	int overflow;			/* a reply would pass OUTQ_AGENT_HARD */
+	int rdeof;			/* the agent shut its sending side */
+	const char *cut;		/* why the broker cut it off, or NULL */
+	char *in;			/* read, not handled yet: at most one
+					   partial line, and lines left over
+					   while the replies are at the cap */
+	size_t inlen, inalloc;
+	size_t inscan;			/* in[0 .. inscan) has no newline left */
 	int skipping;			/* discarding an oversized line */
 	int logfd;			/* sandbox BLOCKED reports */
 	int logw;			/* its write end, for exec sandboxes */
@@ -110,6 +140,8 @@ struct job {
 
 struct ctl {
 	int fd;
+	struct outq out;		/* answers not read yet */
+	int overflow;			/* an answer would pass OUTQ_CTL_HARD */
 	char buf[256 * 1024];
 	size_t len;
 };
@@ -200,58 +232,42 @@ on_signal(int sig)
 
 /* ---- sending -------------------------------------------------------------- */
 
-static int
-send_all(int fd, const char *s, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = send(fd, s, n, MSG_NOSIGNAL);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && errno == EAGAIN) {
-			struct pollfd p = { fd, POLLOUT, 0 };
-
-			if (poll(&p, 1, 2000) <= 0)
-				return -1;
-			continue;
-		}
-		if (w <= 0)
-			return -1;
-		s += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
+/* Every write to an agent or to a ward CLI connection goes through that
+ * peer's output queue (outq.h) and never waits: one peer that stops
+ * reading must not stall the loop that serves every transaction. */
 
 static void
-send_json(int fd, json_t *j)
+agent_send(struct tx *t, json_t *j)
 {
 	char *s;
+	size_t n;
 
-	if (fd < 0 || j == NULL)
+	if (t->afd < 0 || t->overflow || j == NULL)
 		return;
 	s = json_dumps(j, JSON_COMPACT);
-	if (s != NULL) {
-		size_t n = strlen(s);
-
-		s[n] = '\n';
-		(void)send_all(fd, s, n + 1);
-		free(s);
-	}
+	if (s == NULL)
+		return;
+	n = strlen(s);
+	s[n] = '\n';		/* json_dumps leaves room for the NUL */
+	/* Past the hard limit: cut off by the loop (sweep_peers), never in
+	 * the middle of handling one of its lines. */
+	if (oq_send(&t->out, t->afd, s, n + 1) != 0)
+		t->overflow = 1;
+	free(s);
 }
 
 static void
-rpc_result(int fd, json_t *id, json_t *result)
+rpc_result(struct tx *t, json_t *id, json_t *result)
 {
 	json_t *j = json_pack("{s:s, s:O, s:o}", "jsonrpc", "2.0", "id",
 			      id != NULL ? id : json_null(), "result", result);
 
-	send_json(fd, j);
+	agent_send(t, j);
 	json_decref(j);
 }
 
 static void
-rpc_error(int fd, json_t *id, int code, const char *msg, json_t *data)
+rpc_error(struct tx *t, json_t *id, int code, const char *msg, json_t *data)
 {
 	json_t *e = json_pack("{s:i, s:s}", "code", code, "message", msg);
 	json_t *j;
@@ -260,7 +276,7 @@ rpc_error(int fd, json_t *id, int code, const char *msg, json_t *data)
 		json_object_set_new(e, "data", data);
 	j = json_pack("{s:s, s:O, s:o}", "jsonrpc", "2.0", "id",
 		      id != NULL ? id : json_null(), "error", e);
-	send_json(fd, j);
+	agent_send(t, j);
 	json_decref(j);
 }
 
@@ -501,6 +517,7 @@ tx_alloc(void)
 			txs[i].parent = -1;
 			txs[i].mem = json_object();
 			txs[i].started = time(NULL);
+			oq_init(&txs[i].out, OUTQ_AGENT_CAP, OUTQ_AGENT_HARD);
 			return i;
 		}
 	return -1;
@@ -588,10 +605,31 @@ not_granted(struct tx *t, const char *tool, unsigned op, const char *res,
 	return out;
 }
 
-static void
-send_ctl(int fd, json_t *j)
+static struct ctl *
+ctl_of(int fd)
 {
-	send_json(fd, j);
+	int k;
+
+	for (k = 0; fd >= 0 && k < CTL_MAX; k++)
+		if (ctls[k] != NULL && ctls[k]->fd == fd)
+			return ctls[k];
+	return NULL;
+}
+
+static void
+send_ctl(struct ctl *c, json_t *j)
+{
+	char *s;
+	size_t n;
+
+	if (c != NULL && !c->overflow && j != NULL &&
+	    (s = json_dumps(j, JSON_COMPACT)) != NULL) {
+		n = strlen(s);
+		s[n] = '\n';
+		if (oq_send(&c->out, c->fd, s, n + 1) != 0)
+			c->overflow = 1;	/* closed by sweep_peers */
+		free(s);
+	}
 	json_decref(j);
 }
 
@@ -624,12 +662,19 @@ tx_end(int i)
 		if (json_dump_file(t->mem, tmp, JSON_INDENT(1) | JSON_SORT_KEYS) == 0)
 			(void)rename(tmp, p);
 	}
-	if (t->ctl >= 0)
-		send_ctl(t->ctl, json_pack("{s:s, s:s, s:i, s:i, s:i}", "event",
-			 "exit", "session", t->sid, "code", t->code, "calls",
-			 (int)t->calls, "refused", (int)t->refusals));
+	if (t->ctl >= 0) {
+		json_t *ev = json_pack("{s:s, s:s, s:i, s:i, s:i}", "event",
+				       "exit", "session", t->sid, "code", t->code,
+				       "calls", (int)t->calls, "refused",
+				       (int)t->refusals);
+
+		if (t->cut != NULL)
+			json_object_set_new(ev, "reason", json_string(t->cut));
+		send_ctl(ctl_of(t->ctl), ev);
+	}
 	if (t->afd >= 0)
 		close(t->afd);
+	oq_free(&t->out);
 	if (t->logfd >= 0)
 		close(t->logfd);
 	if (t->logw >= 0)
@@ -1342,14 +1387,14 @@ handle_call(struct tx *t, json_t *id, json_t *params)
 	int deferred = 0;
 
 	if (name == NULL) {
-		rpc_error(t->afd, id, -32602, "Invalid params: tools/call needs "
+		rpc_error(t, id, -32602, "Invalid params: tools/call needs "
 			  "'name'", NULL);
 		return;
 	}
 	if (args == NULL)
 		args = json_object();
 	else if (!json_is_object(args)) {
-		rpc_error(t->afd, id, -32602, "Invalid params: 'arguments' must "
+		rpc_error(t, id, -32602, "Invalid params: 'arguments' must "
 			  "be an object", NULL);
 		return;
 	} else
@@ -1359,7 +1404,7 @@ handle_call(struct tx *t, json_t *id, json_t *params)
 	res = dispatch(t, id, name, args, &deferred);
 	json_decref(args);
 	if (!deferred)
-		rpc_result(t->afd, id, res);
+		rpc_result(t, id, res);
 }
 
 /* The core answered an approval in flight (or did not, in time): run the
@@ -1373,8 +1418,9 @@ finish_pend(int k)
 	int deferred = 0;
 
 	csocks[p->cs].pend = -1;
-	if (!t->used || t->gen != p->gen) {
-		/* The transaction ended meanwhile: nothing to do or answer. */
+	if (!t->used || t->gen != p->gen || t->cut != NULL) {
+		/* The transaction ended (or was cut off) meanwhile: nothing
+		 * to do or answer. */
 		goto out;
 	}
 	replaying = p;
@@ -1391,7 +1437,7 @@ finish_pend(int k)
 	res = dispatch(t, p->id, p->tool, p->args, &deferred);
 	replaying = NULL;
 	if (!deferred)
-		rpc_result(t->afd, p->id, res);
+		rpc_result(t, p->id, res);
 out:
 	json_decref(p->id);
 	json_decref(p->args);
@@ -1442,7 +1488,7 @@ handle_line(struct tx *t, const char *line, size_t len)
 	const char *method, *ver;
 
 	if (msg == NULL) {
-		rpc_error(t->afd, NULL, -32700, "Parse error",
+		rpc_error(t, NULL, -32700, "Parse error",
 			  json_pack("{s:s, s:i}", "detail", je.text, "column",
 				    je.column));
 		return;
@@ -1453,7 +1499,7 @@ handle_line(struct tx *t, const char *line, size_t len)
 	if (!json_is_object(msg) || ver == NULL || strcmp(ver, "2.0") != 0 ||
 	    (id != NULL && !json_is_string(id) && !json_is_integer(id) &&
 	     !json_is_null(id))) {
-		rpc_error(t->afd, json_is_object(msg) && (json_is_string(id) ||
+		rpc_error(t, json_is_object(msg) && (json_is_string(id) ||
 			  json_is_integer(id)) ? id : NULL, -32600,
 			  "Invalid Request: a JSON-RPC 2.0 object is expected",
 			  NULL);
@@ -1463,7 +1509,7 @@ handle_line(struct tx *t, const char *line, size_t len)
 		/* A response from the agent: we never ask it anything. */
 		if (json_object_get(msg, "result") == NULL &&
 		    json_object_get(msg, "error") == NULL)
-			rpc_error(t->afd, id, -32600, "Invalid Request: no method",
+			rpc_error(t, id, -32600, "Invalid Request: no method",
 				  NULL);
 		goto out;
 	}
@@ -1473,102 +1519,167 @@ handle_line(struct tx *t, const char *line, size_t len)
 		json_t *p = json_object_get(msg, "params");
 		const char *pv = str_arg(p, "protocolVersion");
 
-		rpc_result(t->afd, id, json_pack("{s:s, s:{s:{s:b}}, s:{s:s, s:s}, s:s}",
+		rpc_result(t, id, json_pack("{s:s, s:{s:{s:b}}, s:{s:s, s:s}, s:s}",
 			"protocolVersion", pv != NULL ? pv : MCP_VERSION,
 			"capabilities", "tools", "listChanged", 0,
 			"serverInfo", "name", "ward-broker", "version", "0.1",
 			"instructions", "Every tool call is approved by ward-core "
 			"and logged; refusals carry a reason and an audit position."));
 	} else if (strcmp(method, "ping") == 0) {
-		rpc_result(t->afd, id, json_object());
+		rpc_result(t, id, json_object());
 	} else if (strcmp(method, "tools/list") == 0) {
-		rpc_result(t->afd, id, tools_list(t));
+		rpc_result(t, id, tools_list(t));
 	} else if (strcmp(method, "tools/call") == 0) {
 		json_t *p = json_object_get(msg, "params");
 
 		if (!json_is_object(p))
-			rpc_error(t->afd, id, -32602, "Invalid params: tools/call "
+			rpc_error(t, id, -32602, "Invalid params: tools/call "
 				  "needs an object", NULL);
 		else
 			handle_call(t, id, p);
 	} else {
-		rpc_error(t->afd, id, -32601, "Method not found",
+		rpc_error(t, id, -32601, "Method not found",
 			  json_pack("{s:s}", "method", method));
 	}
 out:
 	json_decref(msg);
 }
 
+/* Handle the complete lines the agent has sent, one by one, while its
+ * replies have room (backpressure): what is left waits in t->in, and what
+ * is not read yet in the socket, until the agent reads its replies down. */
+static void
+agent_lines(int i)
+{
+	struct tx *t = &txs[i];
+	size_t off = 0;
+
+	if (t->in == NULL)
+		return;
+	while (t->used && t->afd >= 0 && !t->overflow && !oq_over(&t->out)) {
+		char *nl = memchr(t->in + t->inscan, '\n', t->inlen - t->inscan);
+		size_t part;
+
+		if (nl == NULL) {
+			t->inscan = t->inlen;
+			break;
+		}
+		part = (size_t)(nl - (t->in + off));
+		t->inscan = (size_t)(nl - t->in) + 1;
+		if (t->skipping)
+			t->skipping = 0;	/* the end of an oversized line */
+		else if (part > LINE_MAX_BYTES)
+			rpc_error(t, NULL, -32600, "Invalid Request: message "
+				  "longer than 1 MiB", NULL);
+		else if (part > 0)
+			handle_line(t, t->in + off, part);
+		off = t->inscan;
+	}
+	if (!t->used || t->in == NULL)
+		return;
+	memmove(t->in, t->in + off, t->inlen - off);
+	t->inlen -= off;
+	t->inscan -= off;
+	if (t->inscan == t->inlen && (t->skipping || t->inlen > LINE_MAX_BYTES)) {
+		/* No newline in sight: an oversized line is answered once and
+		 * dropped up to its end, never kept. */
+		if (!t->skipping)
+			rpc_error(t, NULL, -32600, "Invalid Request: message "
+				  "longer than 1 MiB", NULL);
+		t->skipping = 1;
+		t->inlen = t->inscan = 0;
+	}
+}
+
 static void
 agent_readable(int i)
 {
 	struct tx *t = &txs[i];
-	char buf[65536];
-	ssize_t n;
+	const size_t chunk = 65536;
 	int rounds = 0;
 
-	while (rounds++ < 16) {
-		char *nl, *start;
-		size_t rest;
+	while (rounds++ < 16 && t->used && t->afd >= 0 && !t->rdeof &&
+	       !t->overflow && !oq_over(&t->out)) {
+		ssize_t n;
 
-		n = read(t->afd, buf, sizeof buf);
+		if (t->inalloc - t->inlen < chunk) {
+			char *nb = realloc(t->in, t->inlen + chunk);
+
+			if (nb == NULL)
+				return;
+			t->in = nb;
+			t->inalloc = t->inlen + chunk;
+		}
+		n = read(t->afd, t->in + t->inlen, chunk);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
-				/* The agent closed its end; it still may run. */
-				close(t->afd);
-				t->afd = -1;
-			}
+			/* The agent shut its end (it may still run, and read
+			 * what is owed to it), or it is gone. */
+			if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
+				t->rdeof = 1;
 			return;
 		}
-		start = buf;
-		rest = (size_t)n;
-		while (rest > 0 && (nl = memchr(start, '\n', rest)) != NULL) {
-			size_t part = (size_t)(nl - start);
-
-			if (t->skipping) {
-				t->skipping = 0;
-			} else if (t->inlen + part > LINE_MAX_BYTES) {
-				t->inlen = 0;
-				rpc_error(t->afd, NULL, -32600, "Invalid Request: "
-					  "message longer than 1 MiB", NULL);
-			} else if (t->inlen > 0) {
-				char *nb = realloc(t->in, t->inlen + part);
-
-				if (nb != NULL) {
-					memcpy(nb + t->inlen, start, part);
-					t->in = nb;
-					handle_line(t, t->in, t->inlen + part);
-				}
-				t->inlen = 0;
-			} else if (part > 0) {
-				handle_line(t, start, part);
-			}
-			if (!txs[i].used || t->afd < 0)
-				return;
-			rest -= part + 1;
-			start = nl + 1;
-		}
-		if (rest > 0 && !t->skipping) {
-			if (t->inlen + rest > LINE_MAX_BYTES) {
-				free(t->in);
-				t->in = NULL;
-				t->inlen = 0;
-				t->skipping = 1;
-				rpc_error(t->afd, NULL, -32600, "Invalid Request: "
-					  "message longer than 1 MiB", NULL);
-			} else {
-				char *nb = realloc(t->in, t->inlen + rest);
-
-				if (nb != NULL) {
-					memcpy(nb + t->inlen, start, rest);
-					t->in = nb;
-					t->inlen += rest;
-				}
-			}
-		}
+		t->inlen += (size_t)n;
+		agent_lines(i);
 	}
+}
+
+/* POLLOUT (or a hang-up) on an agent's socket: send what is queued; back
+ * under the cap, the lines already read come first. */
+static void
+agent_writable(int i)
+{
+	struct tx *t = &txs[i];
+
+	oq_flush(&t->out, t->afd);
+	if (!oq_over(&t->out) && t->inlen > 0)
+		agent_lines(i);
+}
+
+/* An agent that does not read its replies: the broker stopped reading its
+ * requests when they reached OUTQ_AGENT_CAP, and it has not read them down
+ * in OUTQ_STALL_MS -- or a reply would take them past OUTQ_AGENT_HARD.  Its
+ * transaction ends as a revoked one does: the context is closed at the
+ * core, the reason logged there and here, the sandbox killed (tx_end
+ * follows when the spawner reports it gone).  No other transaction waits
+ * on it at any point. */
+static void
+tx_cut_off(int i)
+{
+	struct tx *t = &txs[i];
+	struct wb_reply r;
+	char why[160], text[220];
+
+	if (t->cut != NULL)
+		return;
+	t->cut = "agent_not_reading";
+	if (t->overflow)
+		snprintf(why, sizeof why, "transaction cut off, reason="
+			 "agent_not_reading: %zu bytes of replies unread, and "
+			 "the next would pass the limit", oq_pending(&t->out));
+	else
+		snprintf(why, sizeof why, "transaction cut off, reason="
+			 "agent_not_reading: %zu bytes of replies unread for "
+			 "%u s, its requests no longer read",
+			 oq_pending(&t->out), OUTQ_STALL_MS / 1000u);
+	snprintf(text, sizeof text, "broker: %s", why);
+	fprintf(stderr, "ward-broker: session %s: %s\n", t->sid, why);
+	if (!t->closed && t->nh > 0) {
+		if (cc_log(core_s, t->ctx, text, &r) != 0)
+			core_reconnect();
+		if (cc_close(core_s, t->ctx, &t->h[0].ch, &r) != 0)
+			core_reconnect();
+		t->closed = 1;
+	}
+	if (t->afd >= 0)
+		close(t->afd);
+	t->afd = -1;
+	oq_free(&t->out);
+	free(t->in);
+	t->in = NULL;
+	t->inlen = t->inalloc = t->inscan = 0;
+	spawn_job_kill(t->job);
 }
 
 /* "BLOCKED net.connect 10.0.0.1:443 reason=undeclared_network": the core
@@ -1679,7 +1790,7 @@ job_exited(int j, int code)
 
 			snprintf(text, sizeof text, "child %s exited with %d",
 				 t->sid, code);
-			rpc_result(txs[t->wait_parent].afd, t->wait_id,
+			rpc_result(&txs[t->wait_parent], t->wait_id,
 				   tool_ok(json_pack("{s:s, s:i}", "session", t->sid,
 					   "exit_code", code), text));
 		}
@@ -1694,7 +1805,7 @@ job_exited(int j, int code)
 
 		snprintf(text, sizeof text, "exit %d\n%s", code,
 			 jb->out != NULL ? jb->out : "");
-		rpc_result(txs[jb->tx].afd, jb->rpc_id, code == 125 ?
+		rpc_result(&txs[jb->tx], jb->rpc_id, code == 125 ?
 			   tool_err("sandbox", 0, 0, "the sandbox could not start: "
 				    "%s", jb->err != NULL ? jb->err : "") :
 			   tool_ok(json_pack("{s:i, s:s, s:s}", "exit_code", code,
@@ -1830,14 +1941,14 @@ ctl_run(struct ctl *c, json_t *q, int *fds, int nfds)
 	    json_array_size(caps) == 0 || json_array_size(caps) > PF_MAX_CAPS ||
 	    !json_is_array(argvj) || json_array_size(argvj) == 0 ||
 	    json_array_size(argvj) > PF_MAX_ARGV) {
-		send_ctl(c->fd, json_pack("{s:b, s:s}", "ok", 0, "error",
+		send_ctl(c, json_pack("{s:b, s:s}", "ok", 0, "error",
 			 "malformed run request (context, workspace, caps, argv "
 			 "and two fds are required)"));
 		return;
 	}
 	i = tx_alloc();
 	if (i < 0) {
-		send_ctl(c->fd, json_pack("{s:b, s:s}", "ok", 0, "error",
+		send_ctl(c, json_pack("{s:b, s:s}", "ok", 0, "error",
 			 "the broker is full (256 transactions)"));
 		return;
 	}
@@ -1845,7 +1956,7 @@ ctl_run(struct ctl *c, json_t *q, int *fds, int nfds)
 	if (wb_unhex(t->ctx, WARD_CTX_BYTES, ctxh) != 0 || tx_find(ctxh) != NULL) {
 		t->nh = 0;
 		tx_end(i);
-		send_ctl(c->fd, json_pack("{s:b, s:s}", "ok", 0, "error",
+		send_ctl(c, json_pack("{s:b, s:s}", "ok", 0, "error",
 			 "bad or duplicate context id"));
 		return;
 	}
@@ -1923,12 +2034,12 @@ ctl_run(struct ctl *c, json_t *q, int *fds, int nfds)
 	jobs[t->job].outfd = fcntl(fds[0], F_DUPFD_CLOEXEC, 0);
 	jobs[t->job].errfd = fcntl(fds[1], F_DUPFD_CLOEXEC, 0);
 	t->ctl = c->fd;
-	send_ctl(c->fd, json_pack("{s:b, s:s, s:i}", "ok", 1, "session", t->sid,
+	send_ctl(c, json_pack("{s:b, s:s, s:i}", "ok", 1, "session", t->sid,
 		 "handles", t->nh));
 	note("session %s started", t->sid);
 	return;
 fail:
-	send_ctl(c->fd, json_pack("{s:b, s:s}", "ok", 0, "error", why));
+	send_ctl(c, json_pack("{s:b, s:s}", "ok", 0, "error", why));
 	t->code = -1;
 	t->ctl = -1;
 	tx_end(i);
@@ -1973,16 +2084,16 @@ ctl_line(struct ctl *c, const char *line, int *fds, int *nfds)
 	int k;
 
 	if (op == NULL) {
-		send_ctl(c->fd, json_pack("{s:b, s:s}", "ok", 0, "error",
+		send_ctl(c, json_pack("{s:b, s:s}", "ok", 0, "error",
 			 "not a request"));
 	} else if (strcmp(op, "hello") == 0) {
 		wb_hex(hx, bk_pk, 32);
-		send_ctl(c->fd, json_pack("{s:b, s:s, s:i, s:I}", "ok", 1, "key", hx,
+		send_ctl(c, json_pack("{s:b, s:s, s:i, s:I}", "ok", 1, "key", hx,
 			 "pid", (int)getpid(), "calls", (json_int_t)n_calls));
 	} else if (strcmp(op, "run") == 0) {
 		ctl_run(c, q, fds, *nfds);	/* the spawner has its own copies */
 	} else if (strcmp(op, "list") == 0) {
-		send_ctl(c->fd, json_pack("{s:b, s:o}", "ok", 1, "sessions",
+		send_ctl(c, json_pack("{s:b, s:o}", "ok", 1, "sessions",
 			 list_sessions()));
 	} else if (strcmp(op, "stop") == 0) {
 		struct tx *t = tx_find(str_arg(q, "session") != NULL ?
@@ -1990,9 +2101,9 @@ ctl_line(struct ctl *c, const char *line, int *fds, int *nfds)
 
 		if (t != NULL)
 			spawn_job_kill(t->job);
-		send_ctl(c->fd, json_pack("{s:b}", "ok", t != NULL));
+		send_ctl(c, json_pack("{s:b}", "ok", t != NULL));
 	} else {
-		send_ctl(c->fd, json_pack("{s:b, s:s}", "ok", 0, "error",
+		send_ctl(c, json_pack("{s:b, s:s}", "ok", 0, "error",
 			 "unknown op"));
 	}
 	for (k = 0; k < *nfds; k++)
@@ -2013,8 +2124,25 @@ ctl_close(int k)
 			spawn_job_kill(txs[i].job);
 		}
 	close(ctls[k]->fd);
+	oq_free(&ctls[k]->out);
 	free(ctls[k]);
 	ctls[k] = NULL;
+}
+
+/* The requests in c->buf, one line each, while the answers have room;
+ * fds (the run request's stdout and stderr) go with the first. */
+static void
+ctl_lines(struct ctl *c, int *fds, int *nfds)
+{
+	char *nl;
+
+	while (!c->overflow && !oq_over(&c->out) &&
+	       (nl = strchr(c->buf, '\n')) != NULL) {
+		*nl = '\0';
+		ctl_line(c, c->buf, fds, nfds);
+		memmove(c->buf, nl + 1, c->len - (size_t)(nl + 1 - c->buf) + 1);
+		c->len = strlen(c->buf);
+	}
 }
 
 static void
@@ -2022,27 +2150,34 @@ ctl_readable(int k)
 {
 	struct ctl *c = ctls[k];
 	int fds[2], nfds = 0, n;
-	char *nl;
 
 	n = recv_fds(c->fd, c->buf + c->len, sizeof c->buf - 1 - c->len, fds,
 		     &nfds);
 	if (n <= 0) {
-		if (n == 0 || (errno != EAGAIN && errno != EINTR))
+		if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+			oq_flush(&c->out, c->fd);	/* what it still takes */
 			ctl_close(k);
+		}
 		return;
 	}
 	c->len += (size_t)n;
 	c->buf[c->len] = '\0';
-	while ((nl = strchr(c->buf, '\n')) != NULL) {
-		*nl = '\0';
-		ctl_line(c, c->buf, fds, &nfds);
-		memmove(c->buf, nl + 1, c->len - (size_t)(nl + 1 - c->buf) + 1);
-		c->len = strlen(c->buf);
-	}
+	ctl_lines(c, fds, &nfds);
 	for (n = 0; n < nfds; n++)
 		close(fds[n]);
-	if (c->len == sizeof c->buf - 1)
-		ctl_close(k);
+	if (c->len == sizeof c->buf - 1 && strchr(c->buf, '\n') == NULL)
+		ctl_close(k);	/* a line longer than the buffer */
+}
+
+static void
+ctl_writable(int k)
+{
+	struct ctl *c = ctls[k];
+	int nfds = 0;
+
+	oq_flush(&c->out, c->fd);
+	if (!oq_over(&c->out))
+		ctl_lines(c, NULL, &nfds);
 }
 
 static void
@@ -2058,9 +2193,59 @@ ctl_accept(void)
 			if (ctls[k] == NULL)
 				break;
 			ctls[k]->fd = fd;
+			oq_init(&ctls[k]->out, OUTQ_CTL_CAP, OUTQ_CTL_HARD);
 			return;
 		}
 	close(fd);
+}
+
+/* Does transaction i still owe its agent an answer (an approval in
+ * flight, an exec or a child running)? */
+static int
+tx_owes(int i)
+{
+	int k;
+
+	for (k = 0; k < CS_N; k++)
+		if (pends[k].used && pends[k].tx == i && pends[k].gen ==
+		    txs[i].gen && pends[k].id != NULL)
+			return 1;
+	for (k = 0; k < JOB_MAX; k++)
+		if (jobs[k].used && jobs[k].kind == JOB_EXEC && jobs[k].tx == i)
+			return 1;
+	for (k = 0; k < TX_MAX; k++)
+		if (txs[k].used && txs[k].wait_parent == i)
+			return 1;
+	return 0;
+}
+
+/* Peers that do not read what they are sent: cut off, each on its own.
+ * An agent that shut its sending side gets its socket closed once it has
+ * been sent every answer it is owed (ward-call's relay waits for that). */
+static void
+sweep_peers(void)
+{
+	int k;
+
+	for (k = 0; k < TX_MAX; k++) {
+		if (!txs[k].used || txs[k].afd < 0)
+			continue;
+		if (txs[k].overflow || oq_stalled(&txs[k].out, OUTQ_STALL_MS))
+			tx_cut_off(k);
+		else if (txs[k].rdeof && oq_pending(&txs[k].out) == 0 &&
+			 !tx_owes(k)) {
+			close(txs[k].afd);
+			txs[k].afd = -1;
+		}
+	}
+	for (k = 0; k < CTL_MAX; k++)
+		if (ctls[k] != NULL && (ctls[k]->overflow ||
+		    oq_stalled(&ctls[k]->out, OUTQ_STALL_MS))) {
+			fprintf(stderr, "ward-broker: a control connection cut "
+				"off, reason=ctl_not_reading: %zu bytes of "
+				"answers unread\n", oq_pending(&ctls[k]->out));
+			ctl_close(k);
+		}
 }
 
 /* ---- start-up ---------------------------------------------------------------- */
@@ -2232,16 +2417,24 @@ main(int argc, char **argv)
 				who[n++] = 6000 + k;
 			}
 		pf[n].fd = ctl_listen; pf[n].events = POLLIN; who[n++] = -2;
+		/* POLLIN only from peers whose answers are under their cap
+		 * (backpressure), POLLOUT only for peers with bytes queued. */
 		for (k = 0; k < CTL_MAX; k++)
 			if (ctls[k] != NULL) {
-				pf[n].fd = ctls[k]->fd; pf[n].events = POLLIN;
+				pf[n].fd = ctls[k]->fd;
+				pf[n].events = (short)((oq_over(&ctls[k]->out) ? 0 :
+					POLLIN) | (oq_pending(&ctls[k]->out) > 0 ?
+					POLLOUT : 0));
 				who[n++] = 1000 + k;
 			}
 		for (k = 0; k < TX_MAX; k++) {
 			if (!txs[k].used)
 				continue;
 			if (txs[k].afd >= 0) {
-				pf[n].fd = txs[k].afd; pf[n].events = POLLIN;
+				pf[n].fd = txs[k].afd;
+				pf[n].events = (short)((txs[k].rdeof ||
+					oq_over(&txs[k].out) ? 0 : POLLIN) |
+					(oq_pending(&txs[k].out) > 0 ? POLLOUT : 0));
 				who[n++] = 2000 + k;
 			}
 			if (txs[k].logfd >= 0) {
@@ -2280,12 +2473,26 @@ main(int argc, char **argv)
 			else if (w == -2)
 				ctl_accept();
 			else if (w < 2000) {
-				if (ctls[w - 1000] != NULL &&
-				    ctls[w - 1000]->fd == pf[k].fd)
-					ctl_readable(w - 1000);
+				int c = w - 1000;
+
+				if (ctls[c] != NULL && ctls[c]->fd == pf[k].fd &&
+				    (pf[k].revents & ~POLLIN) != 0 &&
+				    oq_pending(&ctls[c]->out) > 0)
+					ctl_writable(c);
+				if (ctls[c] != NULL && ctls[c]->fd == pf[k].fd &&
+				    (pf[k].revents & ~POLLOUT) != 0 &&
+				    !oq_over(&ctls[c]->out))
+					ctl_readable(c);
 			} else if (w < 3000) {
-				if (txs[w - 2000].used && txs[w - 2000].afd == pf[k].fd)
-					agent_readable(w - 2000);
+				int x = w - 2000;
+
+				if (txs[x].used && txs[x].afd == pf[k].fd &&
+				    (pf[k].revents & ~POLLIN) != 0 &&
+				    oq_pending(&txs[x].out) > 0)
+					agent_writable(x);
+				if (txs[x].used && txs[x].afd == pf[k].fd &&
+				    (pf[k].revents & ~POLLOUT) != 0)
+					agent_readable(x);
 			} else if (w < 4000) {
 				if (txs[w - 3000].used && txs[w - 3000].logfd == pf[k].fd)
 					log_readable(w - 3000);
@@ -2299,6 +2506,7 @@ main(int argc, char **argv)
 			}
 		}
 		cs_expire();
+		sweep_peers();
 	}
 	/* Stopping: every sandbox dies, every context closes. */
 	for (i = 0; i < TX_MAX; i++)

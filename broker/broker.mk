@@ -4,7 +4,7 @@
 
 BROKER_LIBS := -ljansson -lseccomp
 BROKER_COMMON := $(B)/obj/broker/grant.o $(B)/obj/broker/corec.o \
-	$(B)/obj/broker/profile.o $(B)/obj/broker/tools.o
+	$(B)/obj/broker/profile.o $(B)/obj/broker/tools.o $(B)/obj/broker/outq.o
 BROKER_OBJS := $(B)/obj/broker/broker.o $(B)/obj/broker/spawner.o \
 	$(BROKER_COMMON)
 BROKER_CLI_OBJS := $(B)/obj/broker/cmd_run.o $(BROKER_COMMON)
@@ -27,8 +27,8 @@ $(B)/ward-broker: $(BROKER_OBJS) $(LIB) | $(B)/ward $(B)/libwardsandbox.a
 		$(SANDBOX_LIB) $(LIB) $(BROKER_LIBS) $(SRV_LIBS) $(SODIUM_LIBS)
 
 # ward-call runs inside the sandbox: no library beyond libc.
-$(B)/ward-call: $(B)/obj/broker/ward_call.o
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
+$(B)/ward-call: $(B)/obj/broker/ward_call.o $(B)/obj/broker/outq.o
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^
 
 # core/srv/srv.mk is read after this file: its variables are used in
 # recipes only (expanded late), and its objects are ordered by $(B)/ward.

@@ -40,6 +40,7 @@
 #include "journal.h"
 #include "priv.h"
 #include "wb.h"
+#include "outq.h"
 #include "sandbox.h"
 #include "text.h"
 
@@ -204,13 +205,12 @@ ctl_send(int fd, json_t *q, const int *fds, int nfds)
 	w = sendmsg(fd, &mh, MSG_NOSIGNAL);
 	if (w > 0)
 		off = (size_t)w;
-	while (w > 0 && off < n) {
-		w = send(fd, s + off, n - off, MSG_NOSIGNAL);
-		if (w > 0)
-			off += (size_t)w;
-	}
+	/* The rest (the fds went with the first byte), as every write to a
+	 * peer that may stop reading: outq.h. */
+	if (w <= 0 || oq_write_all(fd, s + off, n - off, 10000) != 0)
+		off = 0;
 	free(s);
-	return off == n ? 0 : -1;
+	return off > 0 ? 0 : -1;
 }
 
 /* One JSON line from the broker; NULL on EOF or timeout (ms, -1: none). */
@@ -750,6 +750,12 @@ cmd_run(int argc, char **argv)
 			(int)json_integer_value(json_object_get(rep, "calls")),
 			(int)json_integer_value(json_object_get(rep, "refused")));
 		rc = code == 0 ? EX_OK : code >= 124 ? EX_KILLED : EX_AGENT_FAILED;
+		if (json_is_string(json_object_get(rep, "reason")) &&
+		    strcmp(json_string_value(json_object_get(rep, "reason")),
+			   "agent_not_reading") == 0)
+			fprintf(stderr, "ward run: ward-broker cut the session off "
+				"(reason=agent_not_reading): the agent left its "
+				"replies unread; its sandbox was killed\n");
 		if (code == 125)
 			fprintf(stderr, "ward run: the sandbox could not start; see "
 				"the message above\n");

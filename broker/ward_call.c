@@ -11,12 +11,22 @@
  * libc only, so that it runs in any sandbox.  Untrusted like the agent.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "outq.h"
+
+/* What the relay holds for each direction before it stops reading the
+ * other side: as much as the broker holds for an agent (broker.c), so the
+ * relay is never the one that stalls first. */
+#define RELAY_CAP (1u << 20)
+#define RELAY_CHUNK 65536u
 
 static int sock = 3;
 
@@ -93,22 +103,6 @@ put_str(struct buf *b, const char *s)
 	put(b, "\"", 1);
 }
 
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Read one line from the socket (the reply). */
 static char *
 read_line(void)
@@ -169,39 +163,80 @@ print_json_string(FILE *f, const char *s)
 	}
 }
 
+/* stdin -> the socket and the socket -> stdout at once, neither direction
+ * waiting on the other (outq.h): an MCP client that sends many requests
+ * before it reads still gets every reply, and the broker, which stops
+ * reading an agent whose replies pile up, never sees the relay stall. */
 static int
 relay(void)
 {
-	struct pollfd p[2] = { { 0, POLLIN, 0 }, { sock, POLLIN, 0 } };
-	char b[65536];
+	struct outq up, down;		/* to the broker, to stdout */
+	char *b = malloc(RELAY_CHUNK);
+	int fl = fcntl(1, F_GETFL), in_open = 1, sock_open = 1, shut = 0;
+	int rc = 1;
 
+	if (b == NULL)
+		return 1;
+	oq_init(&up, RELAY_CAP, RELAY_CAP + RELAY_CHUNK);
+	oq_init(&down, RELAY_CAP, RELAY_CAP + RELAY_CHUNK);
+	signal(SIGPIPE, SIG_IGN);
+	if (fl >= 0)
+		(void)fcntl(1, F_SETFL, fl | O_NONBLOCK);	/* put back below */
 	for (;;) {
-		int k;
+		struct pollfd p[3] = {
+			{ in_open && !oq_over(&up) ? 0 : -1, POLLIN, 0 },
+			{ sock, (short)((sock_open && !oq_over(&down) ? POLLIN : 0) |
+				(oq_pending(&up) > 0 ? POLLOUT : 0)), 0 },
+			{ oq_pending(&down) > 0 ? 1 : -1, POLLOUT, 0 },
+		};
+		ssize_t n;
 
-		if (poll(p, 2, -1) < 0) {
+		if (!in_open && !shut && oq_pending(&up) == 0) {
+			/* stdin closed and all of it sent: let the answers drain. */
+			shutdown(sock, SHUT_WR);
+			shut = 1;
+		}
+		if (!sock_open && oq_pending(&down) == 0) {
+			rc = 0;
+			break;
+		}
+		if (p[1].events == 0)
+			p[1].fd = -1;
+		if (poll(p, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
-			return 1;
+			break;
 		}
-		for (k = 0; k < 2; k++) {
-			ssize_t n;
-
-			if (p[k].revents == 0)
-				continue;
-			n = read(p[k].fd, b, sizeof b);
-			if (n <= 0) {
-				if (k == 0) {
-					/* stdin closed: let the answers drain. */
-					shutdown(sock, SHUT_WR);
-					p[0].fd = -1;
-					continue;
-				}
-				return 0;
+		if (p[2].revents != 0 && oq_flush(&down, 1) < 0)
+			break;
+		if ((p[1].revents & ~POLLIN) != 0 && oq_pending(&up) > 0 &&
+		    oq_flush(&up, sock) < 0)
+			break;
+		if ((p[1].revents & ~POLLOUT) != 0 && sock_open && !oq_over(&down)) {
+			n = read(sock, b, RELAY_CHUNK);
+			if (n > 0) {
+				if (oq_send(&down, 1, b, (size_t)n) != 0 || down.broken)
+					break;
+			} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+				sock_open = 0;
 			}
-			if (write_all(k == 0 ? sock : 1, b, (size_t)n) != 0)
-				return 1;
+		}
+		if (p[0].revents != 0 && in_open) {
+			n = read(0, b, RELAY_CHUNK);
+			if (n > 0) {
+				if (oq_send(&up, sock, b, (size_t)n) != 0 || up.broken)
+					break;
+			} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+				in_open = 0;
+			}
 		}
 	}
+	if (fl >= 0)
+		(void)fcntl(1, F_SETFL, fl);
+	oq_free(&up);
+	oq_free(&down);
+	free(b);
+	return rc;
 }
 
 int
@@ -254,7 +289,7 @@ main(int argc, char **argv)
 		}
 		puts_(&q, "}}}\n");
 	}
-	if (write_all(sock, q.p, q.n) != 0) {
+	if (oq_write_all(sock, q.p, q.n, -1) != 0) {
 		fprintf(stderr, "ward-call: the broker is gone\n");
 		return 3;
 	}

@@ -29,12 +29,29 @@
 
 #include "gw.h"
 #include "wb.h"
+#include "outq.h"
 #include "home.h"
 #include "sandbox.h"
 #include "text.h"
 #include "ward_cli.h"
 
 #define MSG_MAX (64u << 20)	/* longest message, either way */
+
+/* Writes to the client (stdout) and to each server's stdin go through a
+ * bounded queue (outq.h) and never wait, so that no peer that stops
+ * reading holds the gateway.  1 MiB unread is far past what a reader
+ * leaves behind (a pipe holds 64 KiB more); at that point the gateway
+ * reads nothing more that would answer to that peer.  Above the cap a
+ * queue takes one message more at most (MSG_MAX, and room for what is
+ * built from the line being handled); past that, a server is cut off and
+ * the gateway stops rather than hold more for a client that does not read. */
+#define GW_OUTQ_CAP (1u << 20)
+#define GW_OUTQ_HARD (GW_OUTQ_CAP + MSG_MAX + (1u << 20))
+/* A server whose input stays at the cap this long is cut off (reason
+ * server_not_reading): one that reads at all drains a megabyte in
+ * milliseconds. */
+#define GW_STALL_MS 10000u
+
 #define PROTO_LATEST "2025-11-25"
 
 static const char *const versions[] = {
@@ -50,43 +67,17 @@ struct rbuf {
 	int eof;
 };
 
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && errno == EAGAIN) {
-			struct pollfd pf = { fd, POLLOUT, 0 };
-
-			(void)poll(&pf, 1, 1000);
-			continue;
-		}
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* One message as one line. */
-static int
-send_json(int fd, json_t *m)
+/* One message as one line, or NULL (*n: its length, newline included). */
+static char *
+line_of(json_t *m, size_t *n)
 {
 	char *s = json_dumps(m, JSON_COMPACT | JSON_REAL_PRECISION(17));
-	int rc;
-	size_t n;
 
 	if (s == NULL)
-		return -1;
-	n = strlen(s);
-	s[n] = '\n';		/* json_dumps leaves room for the NUL */
-	rc = write_all(fd, s, n + 1);
-	free(s);
-	return rc;
+		return NULL;
+	*n = strlen(s);
+	s[(*n)++] = '\n';	/* json_dumps leaves room for the NUL */
+	return s;
 }
 
 /* Read what is there; 0, or -1 on a read error. */
@@ -193,6 +184,8 @@ struct upstream {
 	json_t *listing;	/* pages being collected */
 	int relist;		/* list_changed came during a listing */
 	time_t started;
+	struct outq q;		/* its input, not read by it yet */
+	int overflow;		/* a message would pass GW_OUTQ_HARD */
 	/* capability chains, one per allow line */
 	struct wb_chain ch[GW_MAX_ALLOW];
 };
@@ -226,6 +219,8 @@ static struct {
 	int64_t next_tok, next_sreq;
 	struct rbuf in;
 	int out;
+	struct outq cq;		/* to the client, not read by it yet */
+	int held;		/* lines left unhandled while cq is at its cap */
 	int client_init;
 	json_t *client_caps;
 	json_t *queued;		/* client requests that wait for start-up */
@@ -316,9 +311,23 @@ server_stderr_read(struct upstream *u)
 static void
 to_client(json_t *m)
 {
-	if (send_json(G.out, m) != 0)
-		G.stop = 1;
+	size_t n;
+	char *s = line_of(m, &n);
+
 	json_decref(m);
+	if (s == NULL || G.cq.broken)
+		goto out;
+	if (oq_send(&G.cq, G.out, s, n) != 0) {
+		if (!G.stop)
+			note("the client leaves its answers unread (%zu bytes); "
+			     "stopping, reason=client_not_reading",
+			     oq_pending(&G.cq));
+		G.stop = 1;
+	} else if (G.cq.broken) {
+		G.stop = 1;	/* the client is gone */
+	}
+out:
+	free(s);
 }
 
 static void
@@ -355,19 +364,34 @@ client_refusal(json_t *id, const char *reason, uint64_t pos, const char *fmt, ..
 /* ---- messages to a server ------------------------------------------------- */
 
 static void
+server_input_lost(struct upstream *u)
+{
+	note("server %s: cannot write to it: %s", u->cfg->name, strerror(errno));
+	close(u->in);
+	u->in = -1;
+	oq_free(&u->q);
+}
+
+static void
 to_server(struct upstream *u, json_t *m)
 {
-	if (u->state == ST_DEAD || u->in < 0) {
+	size_t n;
+	char *s;
+
+	if (u->state == ST_DEAD || u->in < 0 || u->overflow) {
 		json_decref(m);
 		return;
 	}
-	if (send_json(u->in, m) != 0) {
-		note("server %s: cannot write to it: %s", u->cfg->name,
-		     strerror(errno));
-		close(u->in);
-		u->in = -1;
-	}
+	s = line_of(m, &n);
 	json_decref(m);
+	if (s == NULL)
+		return;
+	/* Past the hard limit: cut off by the loop, not here. */
+	if (oq_send(&u->q, u->in, s, n) != 0)
+		u->overflow = 1;
+	else if (u->q.broken)
+		server_input_lost(u);
+	free(s);
 }
 
 static struct pend *
@@ -757,6 +781,9 @@ start_server(int idx)
 	u->elen = 0;
 	(void)fcntl(u->out, F_SETFL, O_NONBLOCK);
 	(void)fcntl(u->err, F_SETFL, O_NONBLOCK);
+	(void)fcntl(u->in, F_SETFL, O_NONBLOCK);
+	oq_init(&u->q, GW_OUTQ_CAP, GW_OUTQ_HARD);
+	u->overflow = 0;
 	u->state = ST_INIT;
 	u->started = time(NULL);
 	server_request(idx, PK_INIT, "initialize", json_pack(
@@ -779,17 +806,53 @@ server_dead(int s, const char *why)
 	if (u->in >= 0)
 		close(u->in);
 	u->in = -1;
+	oq_free(&u->q);
 	for (i = 0; i < G.npend; i++) {
 		struct pend *p = &G.pend[i];
 
 		if (!p->used || p->srv != s)
 			continue;
-		if (p->kind == PK_CALL && !p->cancelled)
-			client_error(p->client_id, -32603, "the upstream server "
-				     "exited before it answered");
+		if (p->kind == PK_CALL && !p->cancelled) {
+			char msg[300];
+
+			snprintf(msg, sizeof msg, "the upstream server stopped "
+				 "before it answered: %s", why);
+			client_error(p->client_id, -32603, msg);
+		}
 		pend_free(p);
 	}
 	catalog_build();
+}
+
+/* A server that does not read its input: its queue stayed at the cap for
+ * GW_STALL_MS, or a message would pass GW_OUTQ_HARD.  It is cut off --
+ * its calls answered with an error, its supervisor told to kill the
+ * sandbox, the reason in the audit log -- and every other server goes on. */
+static void
+server_cut(int s)
+{
+	struct upstream *u = &G.up[s];
+	char why[200];
+	uint64_t pos;
+
+	if (u->overflow)
+		snprintf(why, sizeof why, "cut off, reason=server_not_reading: "
+			 "%zu bytes of its input unread, and the next message "
+			 "would pass the limit", oq_pending(&u->q));
+	else
+		snprintf(why, sizeof why, "cut off, reason=server_not_reading: "
+			 "%zu bytes of its input unread for %u s",
+			 oq_pending(&u->q), GW_STALL_MS / 1000u);
+	pos = core_note("BLOCKED mcp server %s %s", u->cfg->name, why);
+	if (pos != 0) {
+		size_t k = strlen(why);
+
+		snprintf(why + k, sizeof why - k, " (audit #%llu)",
+			 (unsigned long long)pos);
+	}
+	server_dead(s, why);
+	if (u->pid > 0)
+		kill(u->pid, SIGTERM);	/* its supervisor ends the sandbox */
 }
 
 static void
@@ -1342,8 +1405,19 @@ server_lines(int s)
 	int toolong;
 	char *line;
 
-	while ((line = rbuf_line(&u->rb, &off, &len, &toolong)) != NULL) {
-		json_t *m = json_loadb(line, len, 0, NULL);
+	for (;;) {
+		json_t *m;
+
+		/* Not while the client's answers are at their cap: what a
+		 * server says may be for the client, and waits in u->rb. */
+		if (oq_over(&G.cq)) {
+			G.held = 1;
+			break;
+		}
+		line = rbuf_line(&u->rb, &off, &len, &toolong);
+		if (line == NULL)
+			break;
+		m = json_loadb(line, len, 0, NULL);
 
 		if (json_is_object(m))
 			server_message(s, m);
@@ -1352,6 +1426,44 @@ server_lines(int s)
 			return;
 	}
 	rbuf_consume(&u->rb, off);
+}
+
+/* What server s sent, and its end once every line of it is handled (its
+ * last lines may wait for the client to read). */
+static void
+server_read(int s)
+{
+	server_lines(s);
+	if (G.up[s].state != ST_DEAD && G.up[s].rb.eof) {
+		if (oq_over(&G.cq))
+			G.held = 1;
+		else
+			server_dead(s, "exited");
+	}
+}
+
+/* The client's complete lines, while its answers have room. */
+static void
+client_lines(void)
+{
+	size_t off = 0, len;
+	int toolong;
+	char *line;
+
+	while (!G.stop) {
+		if (oq_over(&G.cq)) {
+			G.held = 1;
+			break;
+		}
+		line = rbuf_line(&G.in, &off, &len, &toolong);
+		if (toolong)
+			client_error(NULL, -32600, "Invalid Request: message too "
+				     "long");
+		if (line == NULL)
+			break;
+		client_line(line, len);
+	}
+	rbuf_consume(&G.in, off);
 }
 
 /* ---- start and stop --------------------------------------------------------- */
@@ -1437,8 +1549,8 @@ serve(const char *prof, const char *home_dir)
 {
 	char err[1024];
 	uint8_t hold_sk[64];
-	struct pollfd pf[2 * GW_MAX_SERVERS + 1];
-	int s, i, core_ok;
+	struct pollfd pf[3 * GW_MAX_SERVERS + 2];
+	int s, i, core_ok, fl0, fl1;
 
 	if (sodium_init() < 0)
 		return 3;
@@ -1496,82 +1608,120 @@ serve(const char *prof, const char *home_dir)
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	G.out = 1;
-	(void)fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK);
+	oq_init(&G.cq, GW_OUTQ_CAP, GW_OUTQ_HARD);
+	/* Both ends of the client never block us; the flags are put back at
+	 * the end, as other processes may share these descriptions. */
+	fl0 = fcntl(0, F_GETFL);
+	fl1 = fcntl(1, F_GETFL);
+	if (fl0 >= 0)
+		(void)fcntl(0, F_SETFL, fl0 | O_NONBLOCK);
+	if (fl1 >= 0)
+		(void)fcntl(1, F_SETFL, fl1 | O_NONBLOCK);
 	for (s = 0; s < G.nup; s++)
 		if (start_server(s) != 0)
 			server_dead(s, "could not be started");
 	while (!G.stop) {
-		int n = 0, idx[2 * GW_MAX_SERVERS];
+		/* what[i]: -1 the client's input, -2 its output, s a server's
+		 * output, GW_MAX_SERVERS + s its input, 2 * GW_MAX_SERVERS + s
+		 * its stderr. */
+		int n = 0, what[3 * GW_MAX_SERVERS + 2], from_client = 0;
+		int room = !oq_over(&G.cq);
 		time_t now = time(NULL);
 
-		pf[n].fd = 0;
-		pf[n].events = POLLIN;
-		n++;
+		/* Read what may be answered to the client only while its
+		 * answers have room; wait for POLLOUT only where bytes wait. */
+		if (room && !G.in.eof) {
+			pf[n].fd = 0;
+			pf[n].events = POLLIN;
+			what[n++] = -1;
+		}
+		if (oq_pending(&G.cq) > 0) {
+			pf[n].fd = G.out;
+			pf[n].events = POLLOUT;
+			what[n++] = -2;
+		}
 		for (s = 0; s < G.nup; s++) {
-			if (G.up[s].state == ST_DEAD || G.up[s].out < 0)
+			struct upstream *u = &G.up[s];
+
+			if (u->state == ST_DEAD || u->out < 0)
 				continue;
-			if ((G.up[s].state == ST_INIT || G.up[s].state == ST_LISTING)
-			    && now - G.up[s].started > 60) {
+			if ((u->state == ST_INIT || u->state == ST_LISTING)
+			    && now - u->started > 60) {
 				server_dead(s, "did not finish starting in 60 s");
 				continue;
 			}
-			idx[n - 1] = s;
-			pf[n].fd = G.up[s].out;
-			pf[n].events = POLLIN;
-			n++;
+			if (room && !u->rb.eof) {
+				pf[n].fd = u->out;
+				pf[n].events = POLLIN;
+				what[n++] = s;
+			}
+			if (u->in >= 0 && oq_pending(&u->q) > 0) {
+				pf[n].fd = u->in;
+				pf[n].events = POLLOUT;
+				what[n++] = GW_MAX_SERVERS + s;
+			}
 		}
 		for (s = 0; s < G.nup; s++)
 			if (G.up[s].err >= 0) {
-				idx[n - 1] = GW_MAX_SERVERS + s;
 				pf[n].fd = G.up[s].err;
 				pf[n].events = POLLIN;
-				n++;
+				what[n++] = 2 * GW_MAX_SERVERS + s;
 			}
 		if (poll(pf, (nfds_t)n, 1000) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
-		for (i = 1; i < n; i++) {
-			s = idx[i - 1];
+		for (i = 0; i < n; i++) {
+			struct upstream *u;
+
 			if (pf[i].revents == 0)
 				continue;
-			if (s >= GW_MAX_SERVERS) {
-				(void)server_stderr_read(&G.up[s - GW_MAX_SERVERS]);
-				continue;
-			}
-			if (rbuf_fill(&G.up[s].rb, G.up[s].out) != 0 ||
-			    (G.up[s].rb.eof && G.up[s].rb.len == 0)) {
-				server_dead(s, "exited");
-				continue;
-			}
-			server_lines(s);
-			if (G.up[s].rb.eof) {
-				server_dead(s, "exited");
+			if (what[i] == -1) {
+				from_client = 1;	/* after the servers */
+			} else if (what[i] == -2) {
+				if (oq_flush(&G.cq, G.out) < 0)
+					G.stop = 1;	/* the client is gone */
+			} else if (what[i] >= 2 * GW_MAX_SERVERS) {
+				(void)server_stderr_read(&G.up[what[i] - 2 * GW_MAX_SERVERS]);
+			} else if (what[i] >= GW_MAX_SERVERS) {
+				u = &G.up[what[i] - GW_MAX_SERVERS];
+				if (u->in >= 0 && oq_flush(&u->q, u->in) < 0)
+					server_input_lost(u);
+			} else if (G.up[what[i]].state != ST_DEAD) {
+				s = what[i];
+				u = &G.up[s];
+				if (rbuf_fill(&u->rb, u->out) != 0 ||
+				    (u->rb.eof && u->rb.len == 0)) {
+					server_dead(s, "exited");
+					continue;
+				}
+				server_read(s);
 			}
 		}
 		flush_queue();
-		if (pf[0].revents != 0) {
-			size_t off = 0, len;
-			int toolong;
-			char *line;
-
+		if (from_client) {
 			if (rbuf_fill(&G.in, 0) != 0)
 				break;
-			while ((line = rbuf_line(&G.in, &off, &len, &toolong))
-			       != NULL || toolong) {
-				if (toolong) {
-					client_error(NULL, -32600, "Invalid Request: "
-						     "message too long");
-					if (line == NULL)
-						break;
-				}
-				client_line(line, len);
-			}
-			rbuf_consume(&G.in, off);
-			if (G.in.eof)
-				break;
+			client_lines();
 		}
+		if (G.held && !oq_over(&G.cq)) {
+			/* The client read its answers down: what was held back. */
+			G.held = 0;
+			client_lines();
+			for (s = 0; s < G.nup; s++)
+				if (G.up[s].state != ST_DEAD)
+					server_read(s);
+			flush_queue();
+		}
+		if (G.in.eof && (G.in.len == 0 ||
+				 memchr(G.in.b, '\n', G.in.len) == NULL ||
+				 oq_stalled(&G.cq, GW_STALL_MS)))
+			break;	/* every request read and handled */
+		for (s = 0; s < G.nup; s++)
+			if (G.up[s].state != ST_DEAD && (G.up[s].overflow ||
+			    oq_stalled(&G.up[s].q, GW_STALL_MS)))
+				server_cut(s);
 		if (gw_pins_reload(&G.pins) == 1) {
 			catalog_build();
 			if (G.client_init)
@@ -1579,6 +1729,16 @@ serve(const char *prof, const char *home_dir)
 					  "method", "notifications/tools/list_changed"));
 		}
 	}
+	/* What the client is still owed, if it reads it in time. */
+	if (oq_pending(&G.cq) > 0 && !G.cq.broken &&
+	    oq_drain(&G.cq, G.out, 5000) != 0)
+		note("%zu bytes of answers were not read by the client in 5 s",
+		     oq_pending(&G.cq));
+	oq_free(&G.cq);
+	if (fl0 >= 0)
+		(void)fcntl(0, F_SETFL, fl0);
+	if (fl1 >= 0)
+		(void)fcntl(1, F_SETFL, fl1);
 	shutdown_servers();
 	/* The servers' last words: their supervisors are gone, so each
 	 * pipe ends; a second at most all the same. */

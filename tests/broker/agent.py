@@ -9,6 +9,9 @@ actions:  ["call", tool, {args}]        one tools/call
           ["connect", host, port]       a direct network attempt
           ["until_refused", tool, {args}, seconds]
                                         call every 0.1 s until refused
+          ["repeat", tool, {args}, n]   n calls, 0.1 s apart; prints how
+                                        many were answered and allowed
+          ["flood", n]                  send n pings and never read a reply
           ["sleep", seconds]
           ["write", "stdout"|"stderr", hex]
                                         raw bytes on stdout or stderr
@@ -69,6 +72,21 @@ def main():
                     break
                 time.sleep(0.1)
             out(r)
+        elif a[0] == "repeat":
+            rs = []
+            for _ in range(a[3]):
+                rs.append(call(ward, a[1], a[2]))
+                time.sleep(0.1)
+            out({"allowed": sum(1 for r in rs if r["ok"]), "of": a[3]})
+        elif a[0] == "flood":
+            # The attack "one agent stalls all": requests, no reading.
+            out({"flooding": a[1]})
+            pad = "p" * 64
+            ward.sock.sendall(b"".join(
+                ('{"jsonrpc":"2.0","id":"%s-%d","method":"ping"}\n' % (pad, k)).encode()
+                for k in range(a[1])))
+            out({"flooded": a[1]})
+            time.sleep(60)
         elif a[0] == "sleep":
             time.sleep(a[1])
         elif a[0] == "write":

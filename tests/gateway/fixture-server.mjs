@@ -10,7 +10,8 @@
 // changes the description in place and announces list_changed (a live
 // rug pull).  "roots" and "ping_client" ask the gateway; "slow" answers
 // late (after a cancellation, the gateway must drop that answer);
-// "cancelled" says which request ids the server saw cancelled.  Whatever
+// "cancelled" says which request ids the server saw cancelled; "echo" of
+// the text "stop-reading" makes it stop reading its input.  Whatever
 // DIR/stderr.txt holds goes to its stderr at start (terminal injection).
 import fs from "node:fs";
 import readline from "node:readline";
@@ -58,6 +59,12 @@ async function call(id, p) {
 	case "echo": {
 		const t = a.text ?? "";
 		if (t === "fail") return text("failed as asked", { isError: true });
+		if (t === "stop-reading") {
+			// A server that stops reading its input (and stays up).
+			setImmediate(() => { rl.pause(); process.stdin.pause(); });
+			setInterval(() => {}, 1000);	// stdin no longer keeps it alive
+			return text("no longer reading");
+		}
 		return text(t, { structuredContent: { text: t, length: t.length } });
 	}
 	default: return null;

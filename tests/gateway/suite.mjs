@@ -515,6 +515,40 @@ async function main() {
 		   "the 10 MiB text did not come back intact");
 	});
 
+	await test("one_server_stops_reading_others_served", async () => {
+		// fx stops reading its input while the client sends it 3 MiB:
+		// the gateway must keep serving fx2, and cut fx off (logged).
+		const p = profile("stall", [FX(mkws("stall-a"), "fx"), FX(mkws("stall-b"), "fx2")]);
+		await approveAll(p);
+		const g = raw(p);
+		g.p.stdin.on("error", () => {});	// EPIPE once it is gone
+		try {
+			const call = (id, name, t) => g.send({ jsonrpc: "2.0", id, method: "tools/call",
+				params: { name, arguments: { text: t } } });
+			g.send(INIT);
+			await g.id(0);
+			call(1, "fx_echo", "stop-reading");
+			await g.id(1);
+			const big = "y".repeat(256 * 1024);
+			for (let i = 0; i < 12; i++) call(`big-${i}`, "fx_echo", big);
+			call(2, "fx2_echo", "still served");
+			const r = await g.id(2, 30000);
+			ok(r.result && textOf(r.result) === "still served", `fx2: ${JSON.stringify(r).slice(0, 200)}`);
+			const e = await g.id("big-0", 60000);
+			ok(e.error && /server_not_reading/.test(e.error.message), `fx's call: ${JSON.stringify(e).slice(0, 200)}`);
+			ok(/server fx: cut off, reason=server_not_reading/.test(g.stderr()), `stderr: ${g.stderr().slice(-300)}`);
+			const s = (g.stderr().match(/session ([0-9a-f]{32})/) || [])[1];
+			ok(audit(s).some((x) => /mcp server fx cut off, reason=server_not_reading/.test(x.text || "")),
+			   "the cut-off is not in the audit log");
+			call(3, "fx2_echo", "after the cut");
+			const a = await g.id(3, 30000);
+			ok(a.result && textOf(a.result) === "after the cut", "fx2 stopped answering after the cut");
+			ok(await g.close() === 0, "ward mcp did not exit cleanly");
+		} finally {
+			if (g.p.exitCode === null && g.p.signalCode === null) g.p.kill("SIGKILL");
+		}
+	});
+
 	// ---- the reference servers: everything, memory ----
 	fs.writeFileSync(path.join(T, "token"), "s3cr3t-for-ev-only\n");
 	const evProf = profile("ev", [EV("ev", `  secret API_TOKEN ${path.join(T, "token")}\n  env MODE=test\n`), EV("ev2")]);
