@@ -10,7 +10,9 @@
 // changes the description in place and announces list_changed (a live
 // rug pull).  "roots" and "ping_client" ask the gateway; "slow" answers
 // late (after a cancellation, the gateway must drop that answer);
-// "cancelled" says which request ids the server saw cancelled.
+// "cancelled" says which request ids the server saw cancelled.  DIR/extra.json,
+// if there, is an array of more tool definitions, listed as they are
+// (hostile names included); calling one answers "called:NAME".
 import fs from "node:fs";
 import readline from "node:readline";
 
@@ -18,6 +20,7 @@ const dir = process.argv[2] || "/tmp";
 const read = (f, d) => { try { return fs.readFileSync(`${dir}/${f}`, "utf8").trim(); } catch { return d; } };
 let desc = read("desc.txt", "Returns its input.");
 const probeName = read("name.txt", "probe");
+const extra = JSON.parse(read("extra.json", "[]"));
 const cancelled = [];
 let nextId = 1;
 const waiting = new Map();
@@ -38,6 +41,7 @@ const tools = () => [
 	{ name: "cancelled", description: "Ids seen cancelled.", inputSchema: { type: "object" } },
 	{ name: "echo", description: "Echoes text, with structured content.", inputSchema: obj,
 	  outputSchema: { type: "object", properties: { text: { type: "string" }, length: { type: "number" } } } },
+	...extra,
 ];
 const text = (t, extra = {}) => ({ content: [{ type: "text", text: t }], ...extra });
 
@@ -58,7 +62,7 @@ async function call(id, p) {
 		if (t === "fail") return text("failed as asked", { isError: true });
 		return text(t, { structuredContent: { text: t, length: t.length } });
 	}
-	default: return null;
+	default: return extra.some((t) => t.name === p.name) ? text(`called:${p.name}`) : null;
 	}
 }
 
