@@ -602,7 +602,8 @@ async function main() {
 			expectRefused(ward("mcp", "pending", "--home", HOME, "--profile", prof), pins, n + 1, `pending (${badLine})`);
 			expectRefused(ward("mcp", "approve", "--home", HOME, "--profile", prof, "--all"), pins, n + 1, `approve (${badLine})`);
 			const g = raw(prof);
-			const code = await g.exited;
+			let code = await Promise.race([g.exited, new Promise((r) => setTimeout(r, 10000, "running"))]);
+			if (code === "running") code = await g.close() || "running";
 			ok(code !== 0 && g.stderr().includes(`${pins}:${n + 1}:`), `ward mcp started on it: ${code} ${g.stderr().slice(-200)}`);
 		}
 		// A malformed pending line is an error too, not skipped.
