@@ -514,24 +514,25 @@ async function main() {
 		fs.writeFileSync(path.join(vws, "desc.txt"), "Returns its input.");
 		const prof = profile("fxv", [FX(vws)]);
 		const first = await rawList(prof);
-		ok(!first.names.some((n) => n.startsWith("fx_read")), `offered: ${first.names}`);
-		ok(!first.stderr.includes("\v"), "a raw vertical tab reached the log");
-		ok(first.stderr.includes(`read\\x0b${h.slice(0, 16)}`), `the refusal is not logged escaped: ${first.stderr.slice(-300)}`);
 		const pend = ward("mcp", "pending", "--home", HOME, "--profile", prof);
-		ok(!pend.stdout.includes(h), `pending shows the poisoned hash: ${pend.stdout}`);
 		const a = ward("mcp", "approve", "--home", HOME, "--profile", prof, "fx", "read");
-		ok(a.status !== 0, `approve fx read pinned something: ${a.stdout}`);
 		const pins = path.join(HOME, "mcp/fxv.pins");
-		ok(!fs.existsSync(pins) || !fs.readFileSync(pins, "utf8").includes(h), "the poisoned hash is pinned");
-		// The poisoned definition itself is then quarantined, never served.
+		const pinned = fs.existsSync(pins) && fs.readFileSync(pins, "utf8").includes(h);
+		// Then the server offers the poisoned definition under "read".
 		fs.writeFileSync(path.join(vws, "name.txt"), "read");
 		fs.writeFileSync(path.join(vws, "desc.txt"), POISON);
 		const g = await sdk(prof);
 		const names = (await listAll(g.client)).map((t) => t.name);
 		const r = await g.client.callTool({ name: "fx_read", arguments: { text: "x" } }).catch((e) => e);
 		await g.close();
-		ok(!names.includes("fx_read"), "the poisoned definition is offered");
+		ok(!names.includes("fx_read"), "the poisoned definition is offered without quarantine");
 		ok(r instanceof Error || r.isError, `the poisoned tool was called: ${textOf(r)}`);
+		ok(!pinned, "the poisoned hash is pinned");
+		ok(a.status !== 0, `approve fx read pinned something: ${a.stdout}`);
+		ok(!pend.stdout.includes(h), `pending shows the poisoned hash: ${pend.stdout}`);
+		ok(!first.names.some((n) => n.startsWith("fx_read")), `offered: ${first.names}`);
+		ok(!first.stderr.includes("\v"), "a raw vertical tab reached the log");
+		ok(first.stderr.includes(`read\\x0b${h.slice(0, 16)}`), `the refusal is not logged escaped: ${first.stderr.slice(-300)}`);
 	});
 
 	await test("mcp_tool_name_grammar", async () => {
