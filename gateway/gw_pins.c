@@ -103,9 +103,10 @@ parse_line(const char *line, size_t len, int pending, struct rec *r,
 	}
 	len--;
 	if (len == 0 || line[0] != '{') {
-		snprintf(why, wl, "not a JSON object%s", len > 0 ? ": the format "
-			 "of an older ward (SERVER TOOL HASH), which a tool name "
-			 "with blanks in it could forge, is not read any more" : "");
+		snprintf(why, wl, "not a JSON object%s", len > 0 ? " (the "
+			 "SERVER TOOL HASH lines of older wards are not read any "
+			 "more: a tool name with a blank in it could forge one)" :
+			 "");
 		return -1;
 	}
 	o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &e);
