@@ -104,6 +104,11 @@ struct gw_pins {
 	struct gw_pin { char srv[GW_NAME_MAX]; char tool[GW_TOOL_MAX + 1]; char hex[65]; } *v;
 	uint64_t stamp;		/* of the file when read (ino, size, mtime) */
 	char err[1600];		/* why the pins are unusable ("" they are not) */
+	/* gw_pending_add's memory: "SERVER TOOL" -> the hash on the last
+	 * pending line of that tool, as of pend_stamp, so that the file is
+	 * read once a change, not once a tool. */
+	json_t *pend_last;
+	uint64_t pend_stamp;
 };
 
 /* 0, or -1 with the reason in ps->err (errno for the file's own errors). */
@@ -116,7 +121,7 @@ const char *gw_pin_get(const struct gw_pins *ps, const char *srv, const char *to
 /* Record a definition (a tool object whose name is tool) that waits for
  * approval: 1 recorded, 0 it was already the tool's latest, -1 error (in
  * err). */
-int gw_pending_add(const struct gw_pins *ps, const char *srv, const char *tool,
+int gw_pending_add(struct gw_pins *ps, const char *srv, const char *tool,
 		   const char *hex, json_t *def, char *err, size_t errlen);
 void gw_pins_free(struct gw_pins *ps);
 

@@ -337,7 +337,6 @@ gw_pin_get(const struct gw_pins *ps, const char *srv, const char *tool)
 struct latest {
 	struct rec *v;
 	size_t n, cap;
-	const char *srv, *tool;	/* latest_one: only this tool */
 };
 
 static int
@@ -346,9 +345,6 @@ latest_add(void *arg, const struct rec *r)
 	struct latest *l = arg;
 	size_t i;
 
-	if (l->srv != NULL && (strcmp(r->srv, l->srv) != 0 ||
-			       strcmp(r->tool, l->tool) != 0))
-		return 0;
 	for (i = 0; i < l->n; i++)
 		if (strcmp(l->v[i].srv, r->srv) == 0 &&
 		    strcmp(l->v[i].tool, r->tool) == 0)
@@ -369,41 +365,67 @@ latest_add(void *arg, const struct rec *r)
 	return 0;
 }
 
+static int
+last_add(void *arg, const struct rec *r)
+{
+	char key[GW_NAME_MAX + GW_TOOL_MAX + 2];
+
+	snprintf(key, sizeof key, "%s %s", r->srv, r->tool);
+	return json_object_set_new(arg, key, json_string(r->hex));
+}
+
 /* A line is added unless the last one for that tool has the same hash. */
 int
-gw_pending_add(const struct gw_pins *ps, const char *srv, const char *tool,
+gw_pending_add(struct gw_pins *ps, const char *srv, const char *tool,
 	       const char *hex, json_t *def, char *err, size_t errlen)
 {
-	struct latest l = { NULL, 0, 0, srv, tool };
+	char key[GW_NAME_MAX + GW_TOOL_MAX + 2];
+	uint64_t st = stamp_of(ps->pending);
+	const char *last;
 	json_t *o;
-	int same, rc;
+	int rc;
 
 	if (!gw_name_ok(srv) || !gw_tool_name_ok(tool) ||
 	    !json_is_object(def)) {
 		snprintf(err, errlen, "not a tool that can be pinned");
 		return -1;
 	}
-	if (read_lines(ps->pending, 1, latest_add, &l, err, errlen) != 0) {
-		free(l.v);
-		return -1;
+	if (ps->pend_last == NULL || st != ps->pend_stamp) {
+		json_t *m = json_object();
+
+		if (m == NULL || read_lines(ps->pending, 1, last_add, m, err,
+					    errlen) != 0) {
+			json_decref(m);
+			return -1;
+		}
+		json_decref(ps->pend_last);
+		ps->pend_last = m;
+		ps->pend_stamp = st;
 	}
-	same = l.n == 1 && strcmp(l.v[0].hex, hex) == 0;
-	free(l.v);
-	if (same)
+	/* A space is in neither name: the key is unambiguous. */
+	snprintf(key, sizeof key, "%s %s", srv, tool);
+	last = json_string_value(json_object_get(ps->pend_last, key));
+	if (last != NULL && strcmp(last, hex) == 0)
 		return 0;
 	o = json_pack("{s:s, s:s, s:s, s:O}", "server", srv, "tool", tool,
 		      "blake2b", hex, "definition", def);
 	rc = o != NULL && append_line(ps->pending, o, 0) == 0 ? 1 : -1;
-	if (rc < 0)
-		snprintf(err, errlen, "%s: %s", ps->pending, strerror(errno));
 	json_decref(o);
-	return rc;
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: %s", ps->pending, strerror(errno));
+		return -1;
+	}
+	json_object_set_new(ps->pend_last, key, json_string(hex));
+	ps->pend_stamp = stamp_of(ps->pending);
+	return 1;
 }
 
 void
 gw_pins_free(struct gw_pins *ps)
 {
 	pins_clear(ps);
+	json_decref(ps->pend_last);
+	ps->pend_last = NULL;
 }
 
 /* ---- the operator's commands ------------------------------------------- */
@@ -530,7 +552,7 @@ gw_cmd_pending(int argc, char **argv)
 	struct ward_home h;
 	struct gw_pins ps;
 	struct gw_profile *p = calloc(1, sizeof *p);
-	struct latest lt = { NULL, 0, 0, NULL, NULL };
+	struct latest lt = { NULL, 0, 0 };
 	size_t k;
 	char err[2048];
 	int first, rc;
@@ -571,7 +593,7 @@ gw_cmd_approve(int argc, char **argv)
 	struct ward_home h;
 	struct gw_pins ps;
 	struct gw_profile *p = calloc(1, sizeof *p);
-	struct latest lt = { NULL, 0, 0, NULL, NULL };
+	struct latest lt = { NULL, 0, 0 };
 	size_t k;
 	char text[1024], err[2048];
 	int first, rc, all = 0, n = 0;
