@@ -537,33 +537,29 @@ digest_of(uint8_t d[32], const char *res, json_t *args)
 	free(s);
 }
 
-static int
-scope_covers(const char *scope, const char *res)
-{
-	size_t n = strlen(scope);
-
-	return strncmp(scope, res, n) == 0 && (res[n] == '\0' || res[n] == '.');
-}
-
 /* 0 approved; -1 refused (the answer is sent). */
 static int
 approve(json_t *id, struct upstream *u, const char *up_name, json_t *args)
 {
-	char res[WARD_SCOPE_MAX + 64];
+	char res[WARD_SCOPE_MAX + 1];
 	uint8_t d[32];
 	struct wb_reply r;
 	const struct wb_chain *ch = &u->ch[0];
 	uint64_t nonce;
 	int i;
 
-	if ((size_t)snprintf(res, sizeof res, "%s.%s", u->cfg->name, up_name) >
-	    WARD_SCOPE_MAX) {
-		client_refusal(id, "bad_resource", 0, "%s: the tool's name is too "
-			       "long to be a resource", up_name);
+	if (gw_tool_resource(res, u->cfg->name, up_name) != 0) {
+		client_refusal(id, "bad_resource", 0, "%s: the tool's name cannot "
+			       "be a resource", up_name);
 		return -1;
 	}
+	/* `allow TOOL` is that tool exactly, `allow *` the whole server.  With
+	 * no line for the tool, the first chain is asked, and ward-core refuses
+	 * (and logs) a resource outside it: a tool's scope covers no other
+	 * tool, since a '.' of a tool's name is ':' in its resource. */
 	for (i = 0; i < u->cfg->nallow; i++)
-		if (scope_covers(u->cfg->allow[i].scope, res)) {
+		if (strcmp(u->cfg->allow[i].scope, res) == 0 ||
+		    strcmp(u->cfg->allow[i].scope, u->cfg->name) == 0) {
 			ch = &u->ch[i];
 			break;
 		}
@@ -625,6 +621,9 @@ catalog_build(void)
 	size_t i, n = 0;
 
 	catalog_clear();
+	/* Pins that cannot be read pin nothing, and quarantine nothing more. */
+	if (G.pins.err[0] != '\0')
+		return;
 	for (s = 0; s < G.nup; s++)
 		if (G.up[s].tools != NULL)
 			n += json_array_size(G.up[s].tools);
@@ -640,14 +639,14 @@ catalog_build(void)
 		json_array_foreach(u->tools, i, t) {
 			const char *name = json_string_value(json_object_get(t, "name"));
 			const char *pin;
-			char hex[65], pname[512];
+			char hex[65], pname[GW_NAME_MAX + GW_TOOL_MAX + 2], err[2048];
 			char *canon;
 			json_t *def;
 			size_t k;
+			int added;
 
-			if (name == NULL || strpbrk(name, " \t\r\n") != NULL ||
-			    strlen(name) > 400)
-				continue;
+			if (name == NULL || !gw_tool_name_ok(name))
+				continue;	/* refused when listed (tools_checked) */
 			canon = json_dumps(t, JSON_COMPACT | JSON_SORT_KEYS);
 			if (canon == NULL || gw_tool_hash(hex, canon) != 0) {
 				free(canon);
@@ -655,8 +654,12 @@ catalog_build(void)
 			}
 			pin = gw_pin_get(&G.pins, u->cfg->name, name);
 			if (pin == NULL || sodium_memcmp(pin, hex, 64) != 0) {
-				if (gw_pending_add(&G.pins, u->cfg->name, name, hex,
-						   canon) == 1)
+				added = gw_pending_add(&G.pins, u->cfg->name, name, hex,
+						       t, err, sizeof err);
+				if (added < 0)
+					note("cannot record %s %s as pending: %s",
+					     u->cfg->name, name, err);
+				if (added == 1)
 					note("quarantined %s %s %s (%s): approve with 'ward "
 				     "mcp approve --profile %s %s %s'", u->cfg->name,
 				     name, hex, pin == NULL ? "new" : "changed",
@@ -680,6 +683,77 @@ catalog_build(void)
 			G.ntools++;
 		}
 	}
+}
+
+/* The tools of a server's listing that may be offered or quarantined:
+ * objects whose name is in the MCP tool-name grammar (gw_tool_name_ok) and
+ * no other tool of the server has.  The others are refused -- never
+ * offered, never pending, never pinned -- and logged, their name escaped. */
+static json_t *
+tools_checked(const struct upstream *u, json_t *listed)
+{
+	json_t *ok = json_array(), *seen = json_object(), *t;
+	char e[GW_TOOL_MAX * 4 + 8];
+	size_t i, nbad = 0;
+
+	json_array_foreach(listed, i, t) {
+		const char *name = json_string_value(json_object_get(t, "name"));
+
+		if (name != NULL && gw_tool_name_ok(name))
+			json_object_set_new(seen, name, json_integer(1 +
+				json_integer_value(json_object_get(seen, name))));
+	}
+	json_array_foreach(listed, i, t) {
+		const char *name = json_string_value(json_object_get(t, "name"));
+		int good = name != NULL && gw_tool_name_ok(name) &&
+			   json_integer_value(json_object_get(seen, name)) == 1;
+
+		if (good) {
+			json_array_append(ok, t);
+			continue;
+		}
+		/* A listing can be long: the first 32 refusals are logged one
+		 * by one, the rest counted. */
+		if (++nbad > 32)
+			continue;
+		if (name == NULL)
+			note("server %s: a tool without a name (or not a string) "
+			     "refused", u->cfg->name);
+		else if (!gw_tool_name_ok(name))
+			note("server %s: tool \"%s\" refused: its name (%zu bytes) "
+			     "is outside the MCP tool-name grammar (1 to %d of A-Z, "
+			     "a-z, 0-9, '_', '-', '.'); it is not offered and cannot "
+			     "be approved", u->cfg->name, gw_esc(e, sizeof e, name,
+			     GW_TOOL_MAX), strlen(name), GW_TOOL_MAX);
+		else
+			note("server %s: tool \"%s\" refused: the server lists "
+			     "%lld tools of that name; none of them is offered",
+			     u->cfg->name, name, (long long)json_integer_value(
+			     json_object_get(seen, name)));
+	}
+	if (nbad > 32)
+		note("server %s: %zu more tools refused (not logged one by one)",
+		     u->cfg->name, nbad - 32);
+	json_decref(seen);
+	return ok;
+}
+
+/* Reread the pins if the file changed; then what the client sees changes
+ * too.  A pin file that cannot be read pins nothing: every tool goes. */
+static void
+pins_check(void)
+{
+	int rc = gw_pins_reload(&G.pins);
+
+	if (rc == 0)
+		return;
+	if (rc < 0)
+		note("%s\n  (no tool is offered until the pins can be read)",
+		     G.pins.err);
+	catalog_build();
+	if (G.client_init)
+		to_client(json_pack("{s:s, s:s}", "jsonrpc", "2.0", "method",
+				    "notifications/tools/list_changed"));
 }
 
 /* ---- upstream servers ------------------------------------------------------ */
@@ -939,7 +1013,8 @@ server_response(int s, json_t *m)
 			return;
 		}
 		json_decref(u->tools);
-		u->tools = u->listing;
+		u->tools = tools_checked(u, u->listing);
+		json_decref(u->listing);
 		u->listing = NULL;
 		u->state = ST_READY;
 		catalog_build();
@@ -1171,7 +1246,7 @@ do_call(json_t *m, json_t *id, json_t *params)
 			     "are required");
 		return;
 	}
-	(void)gw_pins_reload(&G.pins);
+	pins_check();
 	for (i = 0; i < G.ntools; i++)
 		if (strcmp(json_string_value(json_object_get(G.tools[i].def,
 							     "name")), name) == 0)
@@ -1359,8 +1434,7 @@ client_message(json_t *m)
 			return;
 		}
 		if (method[6] == 'l') {
-			if (gw_pins_reload(&G.pins) == 1)
-				catalog_build();
+			pins_check();
 			do_list(id, params);
 		} else {
 			do_call(m, id, params);
@@ -1568,8 +1642,7 @@ serve(const char *prof, const char *home_dir)
 		return 3;
 	}
 	if (gw_pins_open(&G.pins, G.h.home, G.p->name) != 0) {
-		fprintf(stderr, "ward mcp: cannot read %s: %s\n", G.pins.path,
-			strerror(errno));
+		fprintf(stderr, "ward mcp: %s\n", G.pins.err);
 		return 3;
 	}
 	crypto_sign_ed25519_sk_to_pk(G.op_pk, G.op_sk);
@@ -1722,12 +1795,7 @@ serve(const char *prof, const char *home_dir)
 			if (G.up[s].state != ST_DEAD && (G.up[s].overflow ||
 			    oq_stalled(&G.up[s].q, GW_STALL_MS)))
 				server_cut(s);
-		if (gw_pins_reload(&G.pins) == 1) {
-			catalog_build();
-			if (G.client_init)
-				to_client(json_pack("{s:s, s:s}", "jsonrpc", "2.0",
-					  "method", "notifications/tools/list_changed"));
-		}
+		pins_check();
 	}
 	/* What the client is still owed, if it reads it in time. */
 	if (oq_pending(&G.cq) > 0 && !G.cq.broken &&

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <jansson.h>
 
 #include "ward.h"
 
@@ -24,9 +25,11 @@
 #define GW_MAX_ROOTS 8
 #define GW_MAX_ALLOW 32
 #define GW_NAME_MAX 32
+#define GW_TOOL_MAX 128		/* the MCP tool-name grammar's longest name */
 
 /* One `allow` line: becomes one root capability (kind tool, invoke) with
- * scope "SERVER" (every tool) or "SERVER.TOOL". */
+ * scope "SERVER" (`allow *`: every tool) or the resource of that one tool
+ * (gw_tool_resource: "SERVER.TOOL", each '.' of TOOL written ':'). */
 struct gw_allow {
 	char scope[WARD_SCOPE_MAX + 1];
 	uint32_t uses;
@@ -60,6 +63,25 @@ struct gw_profile {
 	struct gw_server srv[GW_MAX_SERVERS];
 };
 
+/* ---- names (gw_profile.c) ---------------------------------------------- */
+
+/* A server's name: 1..31 of [a-z0-9-]. */
+int gw_name_ok(const char *s);
+/* A tool's name in the MCP tool-name grammar (2025-11-25, "Tool names"):
+ * 1..128 of A-Z a-z 0-9 _ - . (case-sensitive).  Other names are refused:
+ * never offered, never pending, never pinned. */
+int gw_tool_name_ok(const char *s);
+/* The resource of srv's tool for ward-core: "SRV.TOOL" with each '.' of
+ * TOOL written ':' (not in the grammar, so one-to-one), so that a tool's
+ * scope covers that tool and no other ("fx.read" is not a prefix of
+ * "fx.read:all" on a component boundary).  0, or -1 if it does not fit. */
+int gw_tool_resource(char out[WARD_SCOPE_MAX + 1], const char *srv,
+		     const char *tool) GW_WARN;
+/* s, at most max bytes of it, with every byte but printable ASCII (and
+ * '\' and '"') written \xHH, "..." after a cut: safe to print.  Returns
+ * out.  A local stand-in until the shared escaper (common/text.c). */
+const char *gw_esc(char *out, size_t outlen, const char *s, size_t max);
+
 /* Parse the profile at path.  0, or -1 with "file:line: error: ...\n
  * hint: ..." in err.  gw_profile_free() frees the strings. */
 int gw_profile_load(const char *path, struct gw_profile *p, char *err,
@@ -68,25 +90,39 @@ void gw_profile_free(struct gw_profile *p);
 
 /* ---- gw_pins.c ---------------------------------------------------------- */
 
-/* The approved hash of each tool, per profile, in
- * $WARD_HOME/mcp/NAME.pins ("SERVER TOOL HEX" lines), and the definitions
- * seen but not approved in NAME.pending ("SERVER TOOL HEX JSON"). */
+/* The approved hash of each tool, per profile, in $WARD_HOME/mcp/NAME.pins,
+ * and the definitions seen but not approved in NAME.pending: one JSON
+ * object a line,
+ *   {"server":"fs","tool":"read_text_file","blake2b":"<64 hex>"}
+ *   {"server":"fs","tool":"read_text_file","blake2b":"<64 hex>","definition":{...}}
+ * read strictly: a line that is not exactly that (an older ward's
+ * "SERVER TOOL HEX" included) makes the whole file an error that names
+ * the file and the line, and pins nothing. */
 struct gw_pins {
 	char path[1100], pending[1100];
 	size_t n;
-	struct gw_pin { char srv[GW_NAME_MAX]; char *tool; char hex[65]; } *v;
+	struct gw_pin { char srv[GW_NAME_MAX]; char tool[GW_TOOL_MAX + 1]; char hex[65]; } *v;
 	uint64_t stamp;		/* of the file when read (ino, size, mtime) */
+	char err[1600];		/* why the pins are unusable ("" they are not) */
+	/* gw_pending_add's memory: "SERVER TOOL" -> the hash on the last
+	 * pending line of that tool, as of pend_stamp, so that the file is
+	 * read once a change, not once a tool. */
+	json_t *pend_last;
+	uint64_t pend_stamp;
 };
 
+/* 0, or -1 with the reason in ps->err (errno for the file's own errors). */
 int gw_pins_open(struct gw_pins *ps, const char *home, const char *profile_name) GW_WARN;
-/* Reread the pins if the file changed: 1 changed, 0 same, -1 error. */
+/* Reread the pins if the file changed: 1 changed, 0 same, -1 error (in
+ * ps->err; then no tool is pinned until the file is fixed). */
 int gw_pins_reload(struct gw_pins *ps);
 /* The approved hash of srv/tool, or NULL. */
 const char *gw_pin_get(const struct gw_pins *ps, const char *srv, const char *tool);
-/* Record a definition that waits for approval: 1 recorded, 0 it was
- * already the tool's latest, -1 error. */
-int gw_pending_add(const struct gw_pins *ps, const char *srv, const char *tool,
-		    const char *hex, const char *json);
+/* Record a definition (a tool object whose name is tool) that waits for
+ * approval: 1 recorded, 0 it was already the tool's latest, -1 error (in
+ * err). */
+int gw_pending_add(struct gw_pins *ps, const char *srv, const char *tool,
+		   const char *hex, json_t *def, char *err, size_t errlen);
 void gw_pins_free(struct gw_pins *ps);
 
 /* The hash of a full tool definition: BLAKE2b-256 over a domain tag and

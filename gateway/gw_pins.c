@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sodium.h>
+#include <jansson.h>
 
 #include "gw.h"
 #include "wb.h"
@@ -57,47 +58,242 @@ stamp_of(const char *path)
 static void
 pins_clear(struct gw_pins *ps)
 {
-	size_t i;
-
-	for (i = 0; i < ps->n; i++)
-		free(ps->v[i].tool);
 	free(ps->v);
 	ps->v = NULL;
 	ps->n = 0;
 }
 
-/* Lines "SERVER TOOL HEX"; a malformed line pins nothing. */
+/* ---- the files: one JSON object a line, read strictly ------------------ */
+
+/* One line of a pin or pending file. */
+struct rec {
+	char srv[GW_NAME_MAX];
+	char tool[GW_TOOL_MAX + 1];
+	char hex[65];
+};
+
+static int
+hex_ok(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < 64; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[64] == '\0';
+}
+
+/* A pin line is {"server","tool","blake2b"}; a pending line has the
+ * definition too, whose name is the tool and whose hash is blake2b (so
+ * that what is approved is the hash of a definition a server offered).
+ * No other key, no other type, nothing after the object.  0, or -1 with
+ * the reason in why. */
+static int
+parse_line(const char *line, size_t len, int pending, struct rec *r,
+	   char *why, size_t wl)
+{
+	json_error_t e;
+	json_t *o, *v, *def = NULL;
+	const char *k, *srv = NULL, *tool = NULL, *hex = NULL;
+	char esc[200], h[65], *canon;
+	int rc = -1;
+
+	if (len == 0 || line[len - 1] != '\n') {
+		snprintf(why, wl, "the line is cut (no newline at its end)");
+		return -1;
+	}
+	len--;
+	if (len == 0 || line[0] != '{') {
+		snprintf(why, wl, "not a JSON object%s", len > 0 ? " (the "
+			 "SERVER TOOL HASH lines of older wards are not read any "
+			 "more: a tool name with a blank in it could forge one)" :
+			 "");
+		return -1;
+	}
+	o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &e);
+	if (!json_is_object(o)) {
+		snprintf(why, wl, "not a valid JSON object (column %d)", e.column);
+		goto out;
+	}
+	json_object_foreach(o, k, v) {
+		if (strcmp(k, "server") == 0)
+			srv = json_string_value(v);
+		else if (strcmp(k, "tool") == 0)
+			tool = json_string_value(v);
+		else if (strcmp(k, "blake2b") == 0)
+			hex = json_string_value(v);
+		else if (pending && strcmp(k, "definition") == 0)
+			def = json_is_object(v) ? v : NULL;
+		else {
+			snprintf(why, wl, "unknown key \"%s\"",
+				 gw_esc(esc, sizeof esc, k, 40));
+			goto out;
+		}
+	}
+	if (srv == NULL || !gw_name_ok(srv)) {
+		snprintf(why, wl, "\"server\" is missing or not a server's name");
+		goto out;
+	}
+	if (tool == NULL || !gw_tool_name_ok(tool)) {
+		snprintf(why, wl, "\"tool\" is missing or not a tool name (1 to "
+			 "%d of A-Z a-z 0-9 _ - .)", GW_TOOL_MAX);
+		goto out;
+	}
+	if (hex == NULL || !hex_ok(hex)) {
+		snprintf(why, wl, "\"blake2b\" is missing or not 64 lower-case "
+			 "hex digits");
+		goto out;
+	}
+	if (pending) {
+		const char *nm = json_string_value(json_object_get(def, "name"));
+
+		if (def == NULL || nm == NULL || strcmp(nm, tool) != 0) {
+			snprintf(why, wl, "\"definition\" is missing, or not the "
+				 "definition of tool %s", tool);
+			goto out;
+		}
+		canon = json_dumps(def, JSON_COMPACT | JSON_SORT_KEYS);
+		if (canon == NULL || gw_tool_hash(h, canon) != 0 ||
+		    strcmp(h, hex) != 0) {
+			free(canon);
+			snprintf(why, wl, "\"blake2b\" is not the hash of the "
+				 "definition on the line");
+			goto out;
+		}
+		free(canon);
+	}
+	snprintf(r->srv, sizeof r->srv, "%s", srv);
+	snprintf(r->tool, sizeof r->tool, "%s", tool);
+	memcpy(r->hex, hex, 65);
+	rc = 0;
+out:
+	json_decref(o);
+	return rc;
+}
+
+/* Every line of path to add(); a missing file has none.  0, or -1 with
+ * "FILE:LINE: error: ...\n  hint: ..." in err. */
+static int
+read_lines(const char *path, int pending, int (*add)(void *, const struct rec *),
+	   void *arg, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "re");
+	char *line = NULL, why[400];
+	size_t cap = 0;
+	ssize_t n;
+	unsigned long ln = 0;
+	int rc = 0;
+
+	if (f == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while ((n = getline(&line, &cap, f)) > 0) {
+		struct rec r;
+
+		ln++;
+		if (parse_line(line, (size_t)n, pending, &r, why, sizeof why) != 0) {
+			if (pending)
+				snprintf(err, errlen, "%s:%lu: error: %s\n  hint: "
+					 "the file only holds what waits for approval: "
+					 "remove it (rm %s) and run 'ward mcp' again, which "
+					 "lists the servers' tools anew", path, ln, why,
+					 path);
+			else
+				snprintf(err, errlen, "%s:%lu: error: %s\n  hint: "
+					 "nothing is pinned while a line is not {\"server\":"
+					 "...,\"tool\":...,\"blake2b\":...} as 'ward mcp "
+					 "approve' writes it.  Move the file away (mv %s "
+					 "%s.old), run 'ward mcp' once so that the servers' "
+					 "tools are listed, check them with 'ward mcp "
+					 "pending' and approve them again with 'ward mcp "
+					 "approve'", path, ln, why, path, path);
+			rc = -1;
+			break;
+		}
+		if (add(arg, &r) != 0) {
+			snprintf(err, errlen, "%s: out of memory", path);
+			rc = -1;
+			break;
+		}
+	}
+	if (rc == 0 && ferror(f)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		rc = -1;
+	}
+	free(line);
+	fclose(f);
+	return rc;
+}
+
+/* Append one line with a single write (O_APPEND: whole lines, whoever
+ * else appends). */
+static int
+append_line(const char *path, json_t *o, int sync)
+{
+	char *s = json_dumps(o, JSON_COMPACT);
+	size_t n, off = 0;
+	int fd, rc = 0;
+
+	if (s == NULL)
+		return -1;
+	n = strlen(s);
+	s[n++] = '\n';		/* json_dumps leaves room for the NUL */
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		free(s);
+		return -1;
+	}
+	while (off < n && rc == 0) {
+		ssize_t w = write(fd, s + off, n - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			rc = -1;
+		else
+			off += (size_t)w;
+	}
+	if (rc == 0 && sync && fsync(fd) != 0)
+		rc = -1;
+	if (close(fd) != 0)
+		rc = -1;
+	free(s);
+	return rc;
+}
+
+static int
+pin_add(void *arg, const struct rec *r)
+{
+	struct gw_pins *ps = arg;
+
+	if (ps->n % 64 == 0) {
+		struct gw_pin *nv = realloc(ps->v, (ps->n + 64) * sizeof *nv);
+
+		if (nv == NULL)
+			return -1;
+		ps->v = nv;
+	}
+	memcpy(ps->v[ps->n].srv, r->srv, sizeof r->srv);
+	memcpy(ps->v[ps->n].tool, r->tool, sizeof r->tool);
+	memcpy(ps->v[ps->n].hex, r->hex, sizeof r->hex);
+	ps->n++;
+	return 0;
+}
+
+/* All or nothing: a file with one bad line pins nothing. */
 static int
 pins_read(struct gw_pins *ps)
 {
-	FILE *f = fopen(ps->path, "re");
-	char line[1024], srv[64], tool[512], hex[80];
-	size_t cap = 0;
-
 	pins_clear(ps);
+	ps->err[0] = '\0';
 	ps->stamp = stamp_of(ps->path);
-	if (f == NULL)
-		return errno == ENOENT ? 0 : -1;
-	while (fgets(line, sizeof line, f) != NULL) {
-		if (sscanf(line, "%63s %511s %79s", srv, tool, hex) != 3 ||
-		    strlen(hex) != 64 || strlen(srv) >= GW_NAME_MAX)
-			continue;
-		if (ps->n == cap) {
-			struct gw_pin *nv;
-
-			cap = cap ? cap * 2 : 64;
-			nv = realloc(ps->v, cap * sizeof *nv);
-			if (nv == NULL)
-				break;
-			ps->v = nv;
-		}
-		snprintf(ps->v[ps->n].srv, GW_NAME_MAX, "%s", srv);
-		ps->v[ps->n].tool = strdup(tool);
-		memcpy(ps->v[ps->n].hex, hex, 65);
-		if (ps->v[ps->n].tool != NULL)
-			ps->n++;
+	if (read_lines(ps->path, 0, pin_add, ps, ps->err, sizeof ps->err) != 0) {
+		pins_clear(ps);
+		return -1;
 	}
-	fclose(f);
 	return 0;
 }
 
@@ -108,11 +304,13 @@ gw_pins_open(struct gw_pins *ps, const char *home, const char *profile_name)
 
 	memset(ps, 0, sizeof *ps);
 	snprintf(dir, sizeof dir, "%s/mcp", home);
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-		return -1;
 	snprintf(ps->path, sizeof ps->path, "%s/%s.pins", dir, profile_name);
 	snprintf(ps->pending, sizeof ps->pending, "%s/%s.pending", dir,
 		 profile_name);
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		snprintf(ps->err, sizeof ps->err, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
 	return pins_read(ps);
 }
 
@@ -136,84 +334,99 @@ gw_pin_get(const struct gw_pins *ps, const char *srv, const char *tool)
 	return NULL;
 }
 
-/* The last line of a server's tool is the definition it offers now: a
- * line is added unless the last one for that tool has the same hash. */
-int
-gw_pending_add(const struct gw_pins *ps, const char *srv, const char *tool,
-	       const char *hex, const char *json)
-{
-	FILE *f = fopen(ps->pending, "re");
-	char *line = NULL, key[700], last[80] = "";
-	size_t cap = 0, kl;
-	int fd;
+/* The definition each tool offers now: the last pending line of each. */
+struct latest {
+	struct rec *v;
+	size_t n, cap;
+};
 
-	snprintf(key, sizeof key, "%s %s ", srv, tool);
-	kl = strlen(key);
-	if (f != NULL) {
-		while (getline(&line, &cap, f) > 0)
-			if (strncmp(line, key, kl) == 0)
-				snprintf(last, sizeof last, "%.64s", line + kl);
-		free(line);
-		fclose(f);
+static int
+latest_add(void *arg, const struct rec *r)
+{
+	struct latest *l = arg;
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->v[i].srv, r->srv) == 0 &&
+		    strcmp(l->v[i].tool, r->tool) == 0)
+			break;
+	if (i == l->n) {
+		if (l->n == l->cap) {
+			struct rec *nv;
+
+			l->cap = l->cap ? l->cap * 2 : 64;
+			nv = realloc(l->v, l->cap * sizeof *nv);
+			if (nv == NULL)
+				return -1;
+			l->v = nv;
+		}
+		l->n++;
 	}
-	if (strcmp(last, hex) == 0)
-		return 0;
-	fd = open(ps->pending, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -1;
-	f = fdopen(fd, "a");
-	if (f == NULL) {
-		close(fd);
-		return -1;
-	}
-	fprintf(f, "%s%s %s\n", key, hex, json);
-	fclose(f);
-	return 1;
+	l->v[i] = *r;
+	return 0;
 }
 
-/* The definition each tool offers now (the last pending line of each). */
-struct latest { char srv[64], tool[512], hex[80]; };
-
-static struct latest *
-pending_latest(const char *path, size_t *n)
+static int
+last_add(void *arg, const struct rec *r)
 {
-	FILE *f = fopen(path, "re");
-	char *line = NULL;
-	size_t cap = 0, i, have = 0;
-	struct latest *v = NULL, x;
+	char key[GW_NAME_MAX + GW_TOOL_MAX + 2];
 
-	*n = 0;
-	while (f != NULL && getline(&line, &cap, f) > 0) {
-		if (sscanf(line, "%63s %511s %79s", x.srv, x.tool, x.hex) != 3 ||
-		    strlen(x.hex) != 64)
-			continue;
-		for (i = 0; i < *n; i++)
-			if (strcmp(v[i].srv, x.srv) == 0 && strcmp(v[i].tool, x.tool) == 0)
-				break;
-		if (i == *n) {
-			if (*n == have) {
-				struct latest *nv;
+	snprintf(key, sizeof key, "%s %s", r->srv, r->tool);
+	return json_object_set_new(arg, key, json_string(r->hex));
+}
 
-				have = have ? have * 2 : 64;
-				nv = realloc(v, have * sizeof *nv);
-				if (nv == NULL)
-					break;
-				v = nv;
-			}
-			(*n)++;
-		}
-		v[i] = x;
+/* A line is added unless the last one for that tool has the same hash. */
+int
+gw_pending_add(struct gw_pins *ps, const char *srv, const char *tool,
+	       const char *hex, json_t *def, char *err, size_t errlen)
+{
+	char key[GW_NAME_MAX + GW_TOOL_MAX + 2];
+	uint64_t st = stamp_of(ps->pending);
+	const char *last;
+	json_t *o;
+	int rc;
+
+	if (!gw_name_ok(srv) || !gw_tool_name_ok(tool) ||
+	    !json_is_object(def)) {
+		snprintf(err, errlen, "not a tool that can be pinned");
+		return -1;
 	}
-	free(line);
-	if (f != NULL)
-		fclose(f);
-	return v;
+	if (ps->pend_last == NULL || st != ps->pend_stamp) {
+		json_t *m = json_object();
+
+		if (m == NULL || read_lines(ps->pending, 1, last_add, m, err,
+					    errlen) != 0) {
+			json_decref(m);
+			return -1;
+		}
+		json_decref(ps->pend_last);
+		ps->pend_last = m;
+		ps->pend_stamp = st;
+	}
+	/* A space is in neither name: the key is unambiguous. */
+	snprintf(key, sizeof key, "%s %s", srv, tool);
+	last = json_string_value(json_object_get(ps->pend_last, key));
+	if (last != NULL && strcmp(last, hex) == 0)
+		return 0;
+	o = json_pack("{s:s, s:s, s:s, s:O}", "server", srv, "tool", tool,
+		      "blake2b", hex, "definition", def);
+	rc = o != NULL && append_line(ps->pending, o, 0) == 0 ? 1 : -1;
+	json_decref(o);
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: %s", ps->pending, strerror(errno));
+		return -1;
+	}
+	json_object_set_new(ps->pend_last, key, json_string(hex));
+	ps->pend_stamp = stamp_of(ps->pending);
+	return 1;
 }
 
 void
 gw_pins_free(struct gw_pins *ps)
 {
 	pins_clear(ps);
+	json_decref(ps->pend_last);
+	ps->pend_last = NULL;
 }
 
 /* ---- the operator's commands ------------------------------------------- */
@@ -325,8 +538,8 @@ open_pins(const char *prof, const char *home_dir, struct ward_home *h,
 		return 3;
 	}
 	if (gw_pins_open(ps, h->home, p->name) != 0) {
-		fprintf(stderr, "ward mcp: cannot read %s: %s\n", ps->path,
-			strerror(errno));
+		fprintf(stderr, "ward mcp: %s\n", ps->err);
+		gw_pins_free(ps);
 		gw_profile_free(p);
 		return 3;
 	}
@@ -340,9 +553,9 @@ gw_cmd_pending(int argc, char **argv)
 	struct ward_home h;
 	struct gw_pins ps;
 	struct gw_profile *p = calloc(1, sizeof *p);
-	struct latest *lt;
-	size_t nl, k;
-	char *line = NULL;
+	struct latest lt = { NULL, 0, 0 };
+	size_t k;
+	char err[2048];
 	int first, rc;
 
 	if (p == NULL)
@@ -354,26 +567,29 @@ gw_cmd_pending(int argc, char **argv)
 		free(p);
 		return rc;
 	}
-	lt = pending_latest(ps.pending, &nl);
-	for (k = 0; k < nl; k++) {
-		const char *pin = gw_pin_get(&ps, lt[k].srv, lt[k].tool);
-		char sb[4 * sizeof lt[k].srv], tb[4 * sizeof lt[k].tool],
-		     hb[4 * sizeof lt[k].hex];
+	if (read_lines(ps.pending, 1, latest_add, &lt, err, sizeof err) != 0) {
+		fprintf(stderr, "ward mcp pending: %s\n", err);
+		rc = 3;
+	}
+	/* Names and hashes were checked when read: printable as they are. */
+	for (k = 0; rc == 0 && k < lt.n; k++) {
+		const char *pin = gw_pin_get(&ps, lt.v[k].srv, lt.v[k].tool);
+		char sb[4 * sizeof lt.v[k].srv], tb[4 * sizeof lt.v[k].tool],
+		     hb[4 * sizeof lt.v[k].hex];
 
-		if (pin != NULL && strcmp(pin, lt[k].hex) == 0)
+		if (pin != NULL && strcmp(pin, lt.v[k].hex) == 0)
 			continue;
 		/* Tool names are the servers' choice: escaped (common/text.h). */
 		printf("%s %s %s %s\n", pin == NULL ? "new    " : "changed",
-		       text_str(sb, sizeof sb, lt[k].srv),
-		       text_str(tb, sizeof tb, lt[k].tool),
-		       text_str(hb, sizeof hb, lt[k].hex));
+		       text_str(sb, sizeof sb, lt.v[k].srv),
+		       text_str(tb, sizeof tb, lt.v[k].tool),
+		       text_str(hb, sizeof hb, lt.v[k].hex));
 	}
-	free(lt);
-	free(line);
+	free(lt.v);
 	gw_pins_free(&ps);
 	gw_profile_free(p);
 	free(p);
-	return 0;
+	return rc;
 }
 
 int
@@ -383,10 +599,9 @@ gw_cmd_approve(int argc, char **argv)
 	struct ward_home h;
 	struct gw_pins ps;
 	struct gw_profile *p = calloc(1, sizeof *p);
-	FILE *out = NULL;
-	struct latest *lt;
-	size_t nl, k;
-	char text[1024];
+	struct latest lt = { NULL, 0, 0 };
+	size_t k;
+	char text[1024], err[2048];
 	int first, rc, all = 0, n = 0;
 
 	if (p == NULL)
@@ -410,13 +625,17 @@ gw_cmd_approve(int argc, char **argv)
 		free(p);
 		return rc;
 	}
-	lt = pending_latest(ps.pending, &nl);
-	for (k = 0; k < nl; k++) {
-		const char *pin, *srv = lt[k].srv, *tool = lt[k].tool,
-			   *hex = lt[k].hex;
-		char sb[4 * sizeof lt[k].srv], tb[4 * sizeof lt[k].tool],
-		     hb[4 * sizeof lt[k].hex];
+	if (read_lines(ps.pending, 1, latest_add, &lt, err, sizeof err) != 0) {
+		fprintf(stderr, "ward mcp approve: %s\n", err);
+		rc = 3;
+	}
+	for (k = 0; rc == 0 && k < lt.n; k++) {
+		const char *pin, *srv = lt.v[k].srv, *tool = lt.v[k].tool,
+			   *hex = lt.v[k].hex;
+		char sb[4 * sizeof lt.v[k].srv], tb[4 * sizeof lt.v[k].tool],
+		     hb[4 * sizeof lt.v[k].hex];
 		uint64_t pos = 0;
+		json_t *o;
 
 		if (!all && (strcmp(srv, want_srv) != 0 ||
 			     (want_tool != NULL && strcmp(tool, want_tool) != 0)))
@@ -439,29 +658,24 @@ gw_cmd_approve(int argc, char **argv)
 			rc = 5;
 			break;
 		}
-		if (out == NULL) {
-			int fd = open(ps.path, O_WRONLY | O_CREAT | O_APPEND |
-				      O_CLOEXEC, 0600);
-
-			out = fd >= 0 ? fdopen(fd, "a") : NULL;
-			if (out == NULL) {
-				fprintf(stderr, "ward mcp approve: %s: %s\n",
-					ps.path, strerror(errno));
-				rc = 3;
-				break;
-			}
+		o = json_pack("{s:s, s:s, s:s}", "server", srv, "tool", tool,
+			      "blake2b", hex);
+		if (o == NULL || append_line(ps.path, o, 1) != 0) {
+			fprintf(stderr, "ward mcp approve: %s: %s (the approval of "
+				"%s %s is in the audit log, not in the pins: run "
+				"the command again)\n", ps.path, strerror(errno),
+				srv, tool);
+			json_decref(o);
+			rc = 3;
+			break;
 		}
-		fprintf(out, "%s %s %s\n", srv, tool, hex);
-		fflush(out);
-		(void)fsync(fileno(out));
+		json_decref(o);
 		printf("approved %s %s %s (audit #%llu)\n",
 		       text_str(sb, sizeof sb, srv), text_str(tb, sizeof tb, tool),
 		       text_str(hb, sizeof hb, hex), (unsigned long long)pos);
 		n++;
 	}
-	free(lt);
-	if (out != NULL)
-		fclose(out);
+	free(lt.v);
 	if (rc == 0 && n == 0) {
 		fprintf(stderr, "ward mcp approve: nothing waits for approval "
 			"there (see 'ward mcp pending --profile %s')\n", prof);

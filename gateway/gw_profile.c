@@ -12,13 +12,13 @@
  *     env NAME=VALUE             into this server's environment only
  *     secret NAME FILE           FILE's content, into this server only
  *     root URI                   answered to the server's roots/list
- *     allow TOOL|* [uses N] [expires D]   one capability
+ *     allow TOOL|* [uses N] [expires D]   one capability: that tool
+ *                                  exactly, or every tool of the server
  *     limit memory|tmp SIZE | pids N | cpu PERCENT
  *
  * Relative paths are relative to the profile's folder.  Not part of the
  * verified core: a profile only decides what the operator signs.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -44,19 +44,87 @@ perr(char *err, size_t errlen, const char *file, int line, const char *fmt, ...)
 	return -1;
 }
 
-static int
-name_ok(const char *s)
+/* ---- names ---------------------------------------------------------------- */
+
+int
+gw_name_ok(const char *s)
 {
 	size_t i, n = strlen(s);
 
 	if (n == 0 || n >= GW_NAME_MAX)
 		return 0;
 	for (i = 0; i < n; i++)
-		if (!(islower((unsigned char)s[i]) || isdigit((unsigned char)s[i]) ||
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
 		      s[i] == '-'))
 			return 0;
 	return 1;
 }
+
+/* ASCII by hand, not <ctype.h>: a locale must not widen the grammar. */
+int
+gw_tool_name_ok(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		char c = s[i];
+
+		if (i == GW_TOOL_MAX ||
+		    !((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.'))
+			return 0;
+	}
+	return i > 0;
+}
+
+int
+gw_tool_resource(char out[WARD_SCOPE_MAX + 1], const char *srv, const char *tool)
+{
+	size_t n = strlen(srv), k = 0;
+
+	if (!gw_name_ok(srv) || !gw_tool_name_ok(tool) ||
+	    n + 1 + strlen(tool) > WARD_SCOPE_MAX)
+		return -1;
+	memcpy(out, srv, n);
+	out[n++] = '.';
+	for (k = 0; tool[k] != '\0'; k++)
+		out[n++] = tool[k] == '.' ? ':' : tool[k];
+	out[n] = '\0';
+	return 0;
+}
+
+const char *
+gw_esc(char *out, size_t outlen, const char *s, size_t max)
+{
+	static const char hx[] = "0123456789abcdef";
+	size_t i, o = 0;
+
+	if (outlen == 0)
+		return out;
+	for (i = 0; s[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (i == max || o + 8 >= outlen) {
+			if (o + 4 <= outlen) {
+				memcpy(out + o, "...", 3);
+				o += 3;
+			}
+			break;
+		}
+		if (c > 0x20 && c < 0x7f && c != '\\' && c != '"') {
+			out[o++] = (char)c;
+		} else {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hx[c >> 4];
+			out[o++] = hx[c & 15];
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* ---- the profile ------------------------------------------------------------ */
 
 
 static char *
@@ -132,7 +200,7 @@ gw_profile_load(const char *path, struct gw_profile *p, char *err, size_t errlen
 		if (nw == 0)
 			continue;
 		if (strcmp(w[0], "name") == 0 && nw == 2) {
-			if (!name_ok(w[1])) {
+			if (!gw_name_ok(w[1])) {
 				perr(err, errlen, path, ln, "bad name '%s'\n  hint: "
 				     "lower-case letters, digits and '-'", w[1]);
 				goto out;
@@ -148,7 +216,7 @@ gw_profile_load(const char *path, struct gw_profile *p, char *err, size_t errlen
 			}
 			p->page = (unsigned)v;
 		} else if (strcmp(w[0], "server") == 0 && nw == 2) {
-			if (!name_ok(w[1])) {
+			if (!gw_name_ok(w[1])) {
 				perr(err, errlen, path, ln, "bad server name '%s'\n"
 				     "  hint: lower-case letters, digits and '-' (no "
 				     "'_': it separates the prefix from the tool)", w[1]);
@@ -256,20 +324,18 @@ gw_profile_load(const char *path, struct gw_profile *p, char *err, size_t errlen
 				goto out;
 			}
 			a = &cur->allow[cur->nallow];
-			{
-				char nm[GW_NAME_MAX];
+			/* `*` is every tool of the server; anything else is one
+			 * tool's exact name (there is no prefix form). */
+			if (strcmp(w[1], "*") == 0) {
+				memcpy(a->scope, cur->name, sizeof cur->name);
+			} else if (gw_tool_resource(a->scope, cur->name, w[1]) != 0) {
+				char e[200];
 
-				memcpy(nm, cur->name, sizeof nm);
-				if (strcmp(w[1], "*") == 0)
-					snprintf(a->scope, sizeof a->scope, "%s", nm);
-				else if (strlen(nm) + 1 + strlen(w[1]) > WARD_SCOPE_MAX)
-					a->scope[0] = '\0';
-				else
-					snprintf(a->scope, sizeof a->scope, "%s.%s", nm,
-						 w[1]);
-			}
-			if (a->scope[0] == '\0') {
-				perr(err, errlen, path, ln, "tool name too long");
+				perr(err, errlen, path, ln, "bad tool name '%s' in allow\n"
+				     "  hint: allow TOOL names one tool exactly (1 to %d "
+				     "of A-Z a-z 0-9 _ - .; no wildcard), or allow * for "
+				     "every tool of the server",
+				     gw_esc(e, sizeof e, w[1], 64), GW_TOOL_MAX);
 				goto out;
 			}
 			a->uses = 1000000;

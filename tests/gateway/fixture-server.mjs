@@ -13,6 +13,8 @@
 // "cancelled" says which request ids the server saw cancelled; "echo" of
 // the text "stop-reading" makes it stop reading its input.  Whatever
 // DIR/stderr.txt holds goes to its stderr at start (terminal injection).
+// DIR/extra.json, if there, is an array of more tool definitions, listed
+// as they are (hostile names included); calling one answers "called:NAME".
 import fs from "node:fs";
 import readline from "node:readline";
 
@@ -21,6 +23,7 @@ const read = (f, d) => { try { return fs.readFileSync(`${dir}/${f}`, "utf8").tri
 try { process.stderr.write(fs.readFileSync(`${dir}/stderr.txt`)); } catch { /* none */ }
 let desc = read("desc.txt", "Returns its input.");
 const probeName = read("name.txt", "probe");
+const extra = JSON.parse(read("extra.json", "[]"));
 const cancelled = [];
 let nextId = 1;
 const waiting = new Map();
@@ -41,6 +44,7 @@ const tools = () => [
 	{ name: "cancelled", description: "Ids seen cancelled.", inputSchema: { type: "object" } },
 	{ name: "echo", description: "Echoes text, with structured content.", inputSchema: obj,
 	  outputSchema: { type: "object", properties: { text: { type: "string" }, length: { type: "number" } } } },
+	...extra,
 ];
 const text = (t, extra = {}) => ({ content: [{ type: "text", text: t }], ...extra });
 
@@ -67,7 +71,7 @@ async function call(id, p) {
 		}
 		return text(t, { structuredContent: { text: t, length: t.length } });
 	}
-	default: return null;
+	default: return extra.some((t) => t.name === p.name) ? text(`called:${p.name}`) : null;
 	}
 }
 
