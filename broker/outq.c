@@ -82,8 +82,8 @@ wait_out(int fd, uint64_t end)
 	}
 }
 
-/* The queue's over-cap clock: started when len reaches cap, stopped when
- * it falls below. */
+/* The queue's stall clock: started when len reaches cap, stopped when it
+ * falls below, started again whenever the peer takes bytes. */
 static void
 mark(struct outq *q)
 {
@@ -131,7 +131,11 @@ oq_over(const struct outq *q)
 int
 oq_stalled(const struct outq *q, uint64_t bound_ms)
 {
-	return q->over_ms != 0 && oq_now_ms() - q->over_ms >= bound_ms;
+	uint64_t now = oq_now_ms();
+
+	/* over_ms is a time | 1 (0 means "not over"), so it may lie 1 ms
+	 * ahead of now: never a stall, never a wrapped difference. */
+	return q->over_ms != 0 && now > q->over_ms && now - q->over_ms >= bound_ms;
 }
 
 static int
@@ -191,6 +195,8 @@ oq_send(struct outq *q, int fd, const void *p, size_t n)
 int
 oq_flush(struct outq *q, int fd)
 {
+	size_t before = q->len;
+
 	while (q->len > 0) {
 		ssize_t w = write1(&q->kind, fd, q->buf + q->off, q->len);
 
@@ -209,6 +215,10 @@ oq_flush(struct outq *q, int fd)
 		if (q->alloc > OQ_KEEP)
 			drop(q);
 	}
+	/* A peer that takes bytes is reading, however slowly, and however
+	 * large the message: the stall clock starts again. */
+	if (q->len < before)
+		q->over_ms = 0;
 	mark(q);
 	return q->len > 0;
 }

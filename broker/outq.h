@@ -29,7 +29,7 @@ struct outq {
 	size_t off, len, alloc;	/* queued: buf[off .. off + len) */
 	size_t cap;		/* at or over: take no request from the peer */
 	size_t hard;		/* never more queued than this */
-	uint64_t over_ms;	/* when len reached cap (oq_now_ms), 0 below */
+	uint64_t over_ms;	/* since when over cap with no byte taken, 0 below */
 	int kind;		/* 0 not known yet, 1 a socket, 2 anything else */
 	int broken;		/* a write failed: the peer is gone */
 };
@@ -43,7 +43,7 @@ void oq_free(struct outq *q);
 size_t oq_pending(const struct outq *q);
 /* Backpressure: cap or more bytes wait for the peer. */
 int oq_over(const struct outq *q);
-/* At or over cap for bound_ms or longer without getting below it. */
+/* At or over cap for bound_ms or longer, the peer taking no byte. */
 int oq_stalled(const struct outq *q, uint64_t bound_ms);
 
 /* Queue the n bytes at p after those already queued and write what fd

@@ -693,7 +693,6 @@ static json_t *
 tools_checked(const struct upstream *u, json_t *listed)
 {
 	json_t *ok = json_array(), *seen = json_object(), *t;
-	char e[GW_TOOL_MAX * 4 + 8];
 	size_t i, nbad = 0;
 
 	json_array_foreach(listed, i, t) {
@@ -720,11 +719,12 @@ tools_checked(const struct upstream *u, json_t *listed)
 			note("server %s: a tool without a name (or not a string) "
 			     "refused", u->cfg->name);
 		else if (!gw_tool_name_ok(name))
-			note("server %s: tool \"%s\" refused: its name (%zu bytes) "
+			/* note() escapes the whole line (common/text.h). */
+			note("server %s: tool \"%.*s\" refused: its name (%zu bytes) "
 			     "is outside the MCP tool-name grammar (1 to %d of A-Z, "
 			     "a-z, 0-9, '_', '-', '.'); it is not offered and cannot "
-			     "be approved", u->cfg->name, gw_esc(e, sizeof e, name,
-			     GW_TOOL_MAX), strlen(name), GW_TOOL_MAX);
+			     "be approved", u->cfg->name, GW_TOOL_MAX, name,
+			     strlen(name), GW_TOOL_MAX);
 		else
 			note("server %s: tool \"%s\" refused: the server lists "
 			     "%lld tools of that name; none of them is offered",

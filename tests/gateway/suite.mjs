@@ -425,7 +425,8 @@ async function main() {
 			fs.rmSync(path.join(fxws, "stderr.txt"));
 		}
 		ok(!RAW.test(err), `raw ${rawOf(err)} on ward mcp's stderr`);
-		ok(err.includes("ward mcp: quarantined fx probe\\x1b[8m "), `tool name not escaped: ${err.slice(-400)}`);
+		// The name is outside the MCP grammar: refused, and logged escaped.
+		ok(err.includes('ward mcp: server fx: tool "probe\\x1b[8m" refused'), `tool name not escaped: ${err.slice(-400)}`);
 		ok(err.includes("ward mcp: server fx: srv\\x1b[8mhidden\\x1b]0;owned\\x07\\x0d\\xc2\\x9b2J\n" +
 				"ward mcp: server fx: second line\n"), `server stderr not escaped line by line: ${err.slice(-400)}`);
 	});
@@ -436,7 +437,8 @@ async function main() {
 		const out = r.stdout.toString("latin1");
 		ok(r.status === 0, `ward mcp pending: ${r.status} ${r.stderr}`);
 		ok(!RAW.test(out + r.stderr.toString("latin1")), `raw ${rawOf(out)} in ward mcp pending`);
-		ok(/new +fx probe\\x1b\[8m [0-9a-f]{64}/.test(out), `not listed escaped: ${out}`);
+		// A name outside the MCP grammar is never pending (mcp_tool_name_grammar).
+		ok(!/probe\\x1b/.test(out), `a refused name is listed: ${out}`);
 	});
 
 	await test("roots_answered_from_profile_not_client", async () => {
@@ -529,7 +531,7 @@ async function main() {
 		const r = await g.id(1, 60000);
 		await g.close();
 		ok(r.result && r.result.structuredContent.length === big.length && textOf(r.result) === big,
-		   "the 10 MiB text did not come back intact");
+		   `the 10 MiB text did not come back intact: ${JSON.stringify(r).slice(0, 300)} ${g.stderr().slice(-3000)}`);
 	});
 
 	await test("one_server_stops_reading_others_served", async () => {
