@@ -21,7 +21,7 @@ init_usage(FILE *f)
 	fprintf(f,
 		"usage: ward init [--home DIR]\n"
 		"\n"
-		"Create a ward home (--home, else $WARD_HOME, else ~/.ward).  Run it\n"
+		"Create a ward home (--home, else $WARD_HOME, else /var/lib/ward).  Run it\n"
 		"as root: it also creates the system accounts ward-core and\n"
 		"ward-broker when they are missing, and the daemons run under them.\n"
 		"  operator/operator.key  the operator key (root 0600): it signs\n"

@@ -2,6 +2,7 @@
  * home.c -- $WARD_HOME paths, permissions and key files.  See home.h.
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -37,18 +38,17 @@ int
 wh_resolve(struct ward_home *h, const char *dir, char *err, size_t errlen)
 {
 	const char *env = getenv("WARD_HOME");
-	const char *user = getenv("HOME");
 	int n;
 
 	memset(h, 0, sizeof *h);
+	/* Not ~/.ward: the daemons run under accounts of their own, and a
+	 * home folder is seldom open to other accounts (root's is 0700). */
 	if (dir != NULL && dir[0] != '\0')
 		n = snprintf(h->home, WH_PATH, "%s", dir);
 	else if (env != NULL && env[0] != '\0')
 		n = snprintf(h->home, WH_PATH, "%s", env);
-	else if (user != NULL && user[0] != '\0')
-		n = snprintf(h->home, WH_PATH, "%s/.ward", user);
 	else
-		return fail(err, errlen, "no ward home: set WARD_HOME or pass --home DIR");
+		n = snprintf(h->home, WH_PATH, "%s", WH_DEFAULT_HOME);
 	if (n < 0 || n >= WH_PATH)
 		return fail(err, errlen, "ward home path too long");
 	if (join(h->keys, h->home, "keys") || join(h->state, h->home, "state") ||
@@ -180,6 +180,36 @@ fix_dir(const char *path, mode_t mode, uid_t uid, gid_t gid, int repair,
 	return 0;
 }
 
+/* The daemons' accounts reach the home through every folder above it:
+ * each must let others through (o+x). */
+static int
+reachable(const char *home, char *err, size_t errlen)
+{
+	char p[PATH_MAX], *slash;
+	struct stat st;
+
+	if (realpath(home, p) == NULL) {
+		if (errno != ENOENT)
+			return fail(err, errlen, "%s: %s", home, strerror(errno));
+		snprintf(p, sizeof p, "%s", home);
+	}
+	while ((slash = strrchr(p, '/')) != NULL) {
+		if (slash == p)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+		if (stat(p, &st) == 0 && (st.st_mode & 0001) == 0)
+			return fail(err, errlen, "%s: mode %04o lets other accounts "
+				    "not through, so ward-core and ward-broker cannot "
+				    "reach the ward home %s below it; fix with 'chmod "
+				    "o+x %s' or put the home elsewhere", p,
+				    (unsigned)(st.st_mode & 07777), home, p);
+		if (slash == p)
+			break;
+	}
+	return 0;
+}
+
 int
 wh_layout(const struct ward_home *h, int repair, char *err, size_t errlen)
 {
@@ -197,6 +227,8 @@ wh_layout(const struct ward_home *h, int repair, char *err, size_t errlen)
 			    "reads); make a new home with 'ward init'", h->home);
 	if (wp_account(WP_CORE_ACCOUNT, &cu, &cg, err, errlen) != 0 ||
 	    wp_account(WP_BROKER_ACCOUNT, &bu, &bg, err, errlen) != 0)
+		return -1;
+	if (reachable(h->home, err, errlen) != 0)
 		return -1;
 	if (fix_dir(h->home, 0711, 0, 0, repair, err, errlen) ||
 	    fix_dir(h->op_dir, 0700, 0, 0, repair, err, errlen) ||

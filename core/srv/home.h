@@ -61,7 +61,9 @@ struct ward_home {
 	char broker_url[WH_PATH];
 };
 
-/* Fill the paths from dir, or $WARD_HOME, or $HOME/.ward.  -1 with a
+#define WH_DEFAULT_HOME "/var/lib/ward"
+
+/* Fill the paths from dir, or $WARD_HOME, or WH_DEFAULT_HOME.  -1 with a
  * message in err if the path is too long or no home can be found. */
 int wh_resolve(struct ward_home *h, const char *dir, char *err, size_t errlen)
 	__attribute__((warn_unused_result));

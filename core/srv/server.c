@@ -1354,7 +1354,7 @@ usage(FILE *f)
 		"  ipc://$WARD_HOME/run/core/broker.sock  capability-bound requests\n"
 		"Started as root, it switches to the account ward-core at once\n"
 		"and confines itself (Landlock, seccomp) before any thread exists.\n"
-		"Home: --home, else $WARD_HOME, else ~/.ward (create it with\n"
+		"Home: --home, else $WARD_HOME, else /var/lib/ward (create it with\n"
 		"'ward init').  Refuses to start if a key or state file is\n"
 		"readable by anyone but its owner, or if the audit log does not\n"
 		"verify.  SIGTERM or SIGINT: finish the batch, checkpoint, exit.\n");

@@ -51,6 +51,7 @@ async function measure(cmd, args, tool) {
 
 async function run(base, label) {
 	const T = fs.mkdtempSync(path.join(base, "ward-gw-bench-"));
+	fs.chmodSync(T, 0o755);	// the daemons run as their own accounts: they must reach HOME
 	const HOME = path.join(T, "home"), ws = path.join(T, "ws");
 	fs.mkdirSync(ws, { mode: 0o777 });
 	fs.chmodSync(ws, 0o777);
