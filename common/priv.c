@@ -258,47 +258,84 @@ bad:
 	return -1;
 }
 
-static int
-seccomp(const struct wp_profile *p, char *err, size_t errlen)
+/* Killed in every process of ward that confines itself, the spawner too:
+ * nothing ward does needs them, and each is a way into the kernel or
+ * into another process. */
+static const int kill_always[] = {
+	SCMP_SYS(ptrace), SCMP_SYS(process_vm_writev), SCMP_SYS(init_module),
+	SCMP_SYS(finit_module), SCMP_SYS(delete_module), SCMP_SYS(kexec_load),
+	SCMP_SYS(kexec_file_load), SCMP_SYS(bpf), SCMP_SYS(perf_event_open),
+	SCMP_SYS(keyctl), SCMP_SYS(add_key), SCMP_SYS(request_key),
+	SCMP_SYS(userfaultfd), SCMP_SYS(io_uring_setup), SCMP_SYS(io_uring_enter),
+	SCMP_SYS(io_uring_register), SCMP_SYS(open_by_handle_at),
+	SCMP_SYS(name_to_handle_at), SCMP_SYS(reboot), SCMP_SYS(swapon),
+	SCMP_SYS(swapoff), SCMP_SYS(acct), SCMP_SYS(iopl), SCMP_SYS(ioperm),
+	SCMP_SYS(kcmp), SCMP_SYS(pidfd_getfd),
+};
+
+/* A filter that allows by default, kills kill_always and the n calls of
+ * more, and kills other ABIs; loaded on every thread (TSYNC). */
+static scmp_filter_ctx
+filter_new(const int *more, size_t n)
 {
-	static const int kill_these[] = {
-		SCMP_SYS(execve), SCMP_SYS(execveat), SCMP_SYS(ptrace),
-		SCMP_SYS(mount), SCMP_SYS(umount2), SCMP_SYS(pivot_root),
-		SCMP_SYS(chroot), SCMP_SYS(unshare), SCMP_SYS(setns),
-		SCMP_SYS(init_module), SCMP_SYS(finit_module),
-		SCMP_SYS(delete_module), SCMP_SYS(kexec_load),
-		SCMP_SYS(kexec_file_load), SCMP_SYS(bpf),
-		SCMP_SYS(perf_event_open), SCMP_SYS(keyctl), SCMP_SYS(add_key),
-		SCMP_SYS(request_key), SCMP_SYS(userfaultfd),
-		SCMP_SYS(io_uring_setup), SCMP_SYS(io_uring_enter),
-		SCMP_SYS(io_uring_register), SCMP_SYS(process_vm_readv),
-		SCMP_SYS(process_vm_writev), SCMP_SYS(open_by_handle_at),
-		SCMP_SYS(name_to_handle_at), SCMP_SYS(fsopen), SCMP_SYS(fsmount),
-		SCMP_SYS(fsconfig), SCMP_SYS(move_mount), SCMP_SYS(open_tree),
-		SCMP_SYS(mount_setattr), SCMP_SYS(reboot), SCMP_SYS(swapon),
-		SCMP_SYS(swapoff), SCMP_SYS(setuid), SCMP_SYS(setgid),
-		SCMP_SYS(setreuid), SCMP_SYS(setresuid), SCMP_SYS(setregid),
-		SCMP_SYS(setresgid), SCMP_SYS(setgroups), SCMP_SYS(setfsuid),
-		SCMP_SYS(setfsgid), SCMP_SYS(acct),
-		SCMP_SYS(quotactl), SCMP_SYS(iopl), SCMP_SYS(ioperm),
-		SCMP_SYS(personality), SCMP_SYS(kcmp), SCMP_SYS(pidfd_getfd),
-		SCMP_SYS(pidfd_open), SCMP_SYS(memfd_secret),
-	};
-	static const int ns_flags[] = { CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWNET,
-					CLONE_NEWPID, CLONE_NEWIPC, CLONE_NEWUTS,
-					CLONE_NEWCGROUP };
 	scmp_filter_ctx f = seccomp_init(SCMP_ACT_ALLOW);
 	size_t i;
 	int rc = 0;
 
 	if (f == NULL)
-		return fail(err, errlen, "seccomp_init failed");
-	/* Every thread, not only this one; other ABIs than ours are a way
-	 * around any filter. */
+		return NULL;
 	rc |= seccomp_attr_set(f, SCMP_FLTATR_CTL_TSYNC, 1);
 	rc |= seccomp_attr_set(f, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
-	for (i = 0; i < sizeof kill_these / sizeof kill_these[0]; i++)
-		rc |= seccomp_rule_add(f, SCMP_ACT_KILL_PROCESS, kill_these[i], 0);
+	for (i = 0; i < sizeof kill_always / sizeof kill_always[0]; i++)
+		rc |= seccomp_rule_add(f, SCMP_ACT_KILL_PROCESS, kill_always[i], 0);
+	for (i = 0; i < n; i++)
+		rc |= seccomp_rule_add(f, SCMP_ACT_KILL_PROCESS, more[i], 0);
+	if (rc != 0) {
+		seccomp_release(f);
+		return NULL;
+	}
+	return f;
+}
+
+static int
+filter_load(scmp_filter_ctx f, int rc, char *err, size_t errlen)
+{
+	if (rc != 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+	    seccomp_load(f) != 0) {
+		seccomp_release(f);
+		return fail(err, errlen, "cannot load the seccomp filter");
+	}
+	seccomp_release(f);
+	return 0;
+}
+
+static int
+seccomp(const struct wp_profile *p, char *err, size_t errlen)
+{
+	/* Besides kill_always: no program, no mount or namespace, no other
+	 * identity, no reading another process. */
+	static const int kill_these[] = {
+		SCMP_SYS(execve), SCMP_SYS(execveat), SCMP_SYS(mount),
+		SCMP_SYS(umount2), SCMP_SYS(pivot_root), SCMP_SYS(chroot),
+		SCMP_SYS(unshare), SCMP_SYS(setns), SCMP_SYS(process_vm_readv),
+		SCMP_SYS(fsopen), SCMP_SYS(fsmount), SCMP_SYS(fsconfig),
+		SCMP_SYS(move_mount), SCMP_SYS(open_tree), SCMP_SYS(mount_setattr),
+		SCMP_SYS(setuid), SCMP_SYS(setgid), SCMP_SYS(setreuid),
+		SCMP_SYS(setresuid), SCMP_SYS(setregid), SCMP_SYS(setresgid),
+		SCMP_SYS(setgroups), SCMP_SYS(setfsuid), SCMP_SYS(setfsgid),
+		SCMP_SYS(quotactl), SCMP_SYS(personality), SCMP_SYS(pidfd_open),
+		SCMP_SYS(memfd_secret),
+	};
+	static const int ns_flags[] = { CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWNET,
+					CLONE_NEWPID, CLONE_NEWIPC, CLONE_NEWUTS,
+					CLONE_NEWCGROUP };
+	scmp_filter_ctx f = filter_new(kill_these,
+				       sizeof kill_these / sizeof kill_these[0]);
+	size_t i;
+	int rc = 0;
+
+	if (f == NULL)
+		return fail(err, errlen, "cannot build the seccomp filter");
 	/* Unix sockets only: no network, no netlink, no raw packets. */
 	rc |= seccomp_rule_add(f, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 1,
 			       SCMP_A0(SCMP_CMP_NE, AF_UNIX));
@@ -312,19 +349,14 @@ seccomp(const struct wp_profile *p, char *err, size_t errlen)
 				       SCMP_A0(SCMP_CMP_MASKED_EQ, (uint64_t)ns_flags[i],
 					       (uint64_t)ns_flags[i]));
 	if (!p->allow_fork) {
-		/* Threads only: a new process would start outside no filter,
-		 * but it would be one more thing an attacker holds. */
+		/* Threads only: a new process would be one more thing an
+		 * attacker holds. */
 		rc |= seccomp_rule_add(f, SCMP_ACT_KILL_PROCESS, SCMP_SYS(clone), 1,
 				       SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0));
 		rc |= seccomp_rule_add(f, SCMP_ACT_KILL_PROCESS, SCMP_SYS(fork), 0);
 		rc |= seccomp_rule_add(f, SCMP_ACT_KILL_PROCESS, SCMP_SYS(vfork), 0);
 	}
-	if (rc != 0 || seccomp_load(f) != 0) {
-		seccomp_release(f);
-		return fail(err, errlen, "cannot load the seccomp filter");
-	}
-	seccomp_release(f);
-	return 0;
+	return filter_load(f, rc, err, errlen);
 }
 
 int
@@ -346,35 +378,13 @@ wp_confine(const struct wp_profile *p, char *err, size_t errlen)
 int
 wp_confine_privileged(char *err, size_t errlen)
 {
-	static const int kill_these[] = {
-		/* process_vm_readv stays: the sandbox's supervisor reads the
-		 * address of a refused connect() from the sandboxed process. */
-		SCMP_SYS(ptrace), SCMP_SYS(process_vm_writev), SCMP_SYS(init_module),
-		SCMP_SYS(finit_module), SCMP_SYS(delete_module),
-		SCMP_SYS(kexec_load), SCMP_SYS(kexec_file_load), SCMP_SYS(bpf),
-		SCMP_SYS(perf_event_open), SCMP_SYS(keyctl), SCMP_SYS(add_key),
-		SCMP_SYS(request_key), SCMP_SYS(userfaultfd),
-		SCMP_SYS(io_uring_setup), SCMP_SYS(io_uring_enter),
-		SCMP_SYS(io_uring_register), SCMP_SYS(open_by_handle_at),
-		SCMP_SYS(name_to_handle_at), SCMP_SYS(reboot), SCMP_SYS(swapon),
-		SCMP_SYS(swapoff), SCMP_SYS(acct), SCMP_SYS(iopl),
-		SCMP_SYS(ioperm), SCMP_SYS(kcmp), SCMP_SYS(pidfd_getfd),
-	};
-	scmp_filter_ctx f = seccomp_init(SCMP_ACT_ALLOW);
-	size_t i;
-	int rc = 0;
+	/* kill_always alone: process_vm_readv stays (the sandbox's
+	 * supervisor reads a refused connect's address with it), and so do
+	 * exec, mounts, namespaces and set*id, which building a sandbox
+	 * needs. */
+	scmp_filter_ctx f = filter_new(NULL, 0);
 
 	if (f == NULL)
-		return fail(err, errlen, "seccomp_init failed");
-	rc |= seccomp_attr_set(f, SCMP_FLTATR_CTL_TSYNC, 1);
-	rc |= seccomp_attr_set(f, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
-	for (i = 0; i < sizeof kill_these / sizeof kill_these[0]; i++)
-		rc |= seccomp_rule_add(f, SCMP_ACT_KILL_PROCESS, kill_these[i], 0);
-	if (rc != 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
-	    seccomp_load(f) != 0) {
-		seccomp_release(f);
-		return fail(err, errlen, "cannot load the spawner's seccomp filter");
-	}
-	seccomp_release(f);
-	return 0;
+		return fail(err, errlen, "cannot build the spawner's seccomp filter");
+	return filter_load(f, 0, err, errlen);
 }
