@@ -1393,6 +1393,65 @@ t_close_authority(void)
 
 /* Attenuate and spawn only from an open context; a spawn opens only a
  * fresh context id; a plain delegation stays in its context. */
+/* Ground ids (issue 14, attack 3): a broker holding one delegable grant
+ * makes children whose ids fall, by the id bytes alone, in the bucket of
+ * another session's grant, revokes them, and so fills that bucket of the
+ * revocation set.  The operator's revocation of that grant must still
+ * work, and the grant must be refused afterwards: buckets come from a
+ * keyed hash nobody outside the core can aim at, and a revocation that
+ * cannot be stored fails closed. */
+static void
+t_ground_ids(void)
+{
+	struct hblk a[2], t[2], kid;
+	uint8_t ca[16], ct[16];
+	Ward__V1__Request q = WARD__V1__REQUEST__INIT;
+	Ward__V1__Revoke rv = WARD__V1__REVOKE__INIT;
+	Ward__V1__Reply *r;
+	uint32_t want, made = 0, tries = 0, full = 0;
+
+	opened(&t[0], &t[1], ct, 100);		/* the victim session */
+	opened(&a[0], &a[1], ca, 100);		/* the attacker's grant */
+	/* Where the id bytes alone would put the victim's grant. */
+	want = ((uint32_t)t[0].id[0] + 256u * t[0].id[1]) % WARD_BUCKETS;
+	hf_child(&kid, &a[0], agent2.pk);
+	while (made < 2 * WARD_REVOKE_WAYS && !full && tries < 200000) {
+		randombytes_buf(kid.b.holder, WARD_KEY_BYTES);	/* another id */
+		tries++;
+		hf_seal(&kid, agent.sk);
+		if (((uint32_t)kid.id[0] + 256u * kid.id[1]) % WARD_BUCKETS != want)
+			continue;
+		r = revoke_req(B, (struct hblk[]){ a[0], kid }, 2, 1, 0, NULL);
+		if (r != NULL && r->reason == 0)
+			made++;
+		else if (r != NULL && (unsigned)r->reason == WARD_E_REVOKE_FULL)
+			full = 1;
+		if (r != NULL)
+			ward__v1__reply__free_unpacked(r, NULL);
+	}
+	if (made < 2 * WARD_REVOKE_WAYS && !full) {
+		fail("ground_ids_cannot_block_revocation", "the grinding did not "
+		     "run: %u revoked, %u tries", made, tries);
+		return;
+	}
+	/* The operator revokes the victim's grant by id. */
+	rv.block_id.data = t[0].id;
+	rv.block_id.len = 32;
+	q.body_case = WARD__V1__REQUEST__BODY_REVOKE;
+	q.revoke = &rv;
+	r = hq_admin(A, &C.op, &q);
+	if (r == NULL || r->reason != 0) {
+		fail("ground_ids_cannot_block_revocation", "the operator's revocation "
+		     "of the grant was refused after %u ground revocations: %s", made,
+		     r ? r->detail : "no reply");
+		if (r)
+			ward__v1__reply__free_unpacked(r, NULL);
+		return;
+	}
+	ward__v1__reply__free_unpacked(r, NULL);
+	refused("ground_ids_cannot_block_revocation", use(ct, t, 2), WARD_E_REVOKED);
+}
+
 /* Ground ids, the process side (issue 14, attack 3): a context opened
  * from a delegated chain would have no parent, so revoking its session
  * would not reach it; and one session spawning without end would use up
@@ -1645,6 +1704,7 @@ main(void)
 	t_close_authority();
 	t_spawn_rules();
 	t_context_tables();
+	t_ground_ids();
 	t_revoke_rules();
 
 	/* Still alive and answering after all of it. */
