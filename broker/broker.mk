@@ -49,7 +49,8 @@ $(B)/bench/broker_bench: $(B)/obj/tests/broker/bench.o $(BROKER_COMMON) \
 
 # The attacker inside the broker (tests/suites/broker-attacker): a shared
 # object loaded into the real ward-broker with LD_PRELOAD.
-$(B)/attack/inbroker.so: tests/attack/inbroker.c
+$(B)/attack/inbroker.so: tests/attack/inbroker.c broker/wb.h
 	@mkdir -p $(@D)
-	$(CC) -std=gnu11 -Wall -Wextra -Werror -O1 -fPIC -shared -o $@ $< -lpthread
+	$(CC) -std=gnu11 -Wall -Wextra -Werror -O1 -fPIC -shared -Ibroker -Icore \
+		-o $@ $< -lpthread
 PART_ALL += $(B)/attack/inbroker.so

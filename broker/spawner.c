@@ -168,6 +168,12 @@ runner(struct sp_msg *m, int *fds, int nfds)
 		cfg.pass_fds[0] = 3;
 		cfg.npass_fds = 1;
 	}
+	/* The broker is not trusted to end its strings: every text field is
+	 * cut at its last byte before anything reads it. */
+	m->workspace[sizeof m->workspace - 1] = '\0';
+	m->agent_dir[sizeof m->agent_dir - 1] = '\0';
+	m->bin_dir[sizeof m->bin_dir - 1] = '\0';
+	m->err[sizeof m->err - 1] = '\0';
 	cfg.workspace = m->workspace[0] != '\0' ? m->workspace : NULL;
 	if (m->agent_dir[0] != '\0') {
 		cfg.binds[cfg.nbinds].src = m->agent_dir;

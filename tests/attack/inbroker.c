@@ -30,9 +30,12 @@
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "wb.h"		/* struct sp_msg: what the broker sends its spawner */
 
 static char mode[32], home[512];
 static long core_pid;
@@ -167,6 +170,72 @@ try_socket(const char *name, int family, int type)
 	report(name, 1, "opened a socket of family %d", family);
 }
 
+/* The broker's pair to its spawner: the one SOCK_SEQPACKET it holds. */
+static int
+spawner_fd(void)
+{
+	int fd, t;
+	socklen_t l;
+
+	for (fd = 3; fd < 256; fd++) {
+		l = sizeof t;
+		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &t, &l) == 0 && t == SOCK_SEQPACKET)
+			return fd;
+	}
+	return -1;
+}
+
+/* Ask the spawner for a sandbox over a folder it must refuse: a command
+ * that would exit 0 if it ran; a refusal ends it with 125. */
+static void
+try_spawn(const char *name, const char *ws, const char *agent)
+{
+	static struct sp_msg m;
+	static uint32_t next_id = 0x7f000000u;
+	struct pollfd pf;
+	int fd = spawner_fd(), i;
+
+	if (fd < 0) {
+		report(name, 0, "no spawner pair found");
+		return;
+	}
+	memset(&m, 0, sizeof m);
+	m.op = SP_SPAWN;
+	m.id = next_id++;
+	m.argc = 1;
+	snprintf(m.argv[0], sizeof m.argv[0], "/usr/bin/true");
+	snprintf(m.workspace, sizeof m.workspace, "%s", ws);
+	snprintf(m.agent_dir, sizeof m.agent_dir, "%s", agent);
+	m.mem_bytes = 64u << 20;
+	m.tmp_bytes = 1u << 20;
+	m.time_ms = 5000;
+	m.pids = 16;
+	m.cpu = 50;
+	if (send(fd, &m, sizeof m, MSG_NOSIGNAL) != (ssize_t)sizeof m) {
+		report(name, 0, "send to the spawner: %s", strerror(errno));
+		return;
+	}
+	/* The answer is ours to read: the broker's loop is held in poll(). */
+	for (i = 0; i < 100; i++) {
+		pf.fd = fd;
+		pf.events = POLLIN;
+		if (syscall(SYS_poll, &pf, 1, 100) <= 0)
+			continue;
+		if (recv(fd, &m, sizeof m, 0) != (ssize_t)sizeof m)
+			break;
+		if (m.op == SP_EXITED && m.id == next_id - 1) {
+			if (strncmp(name, "control_", 8) == 0)
+				dprintf(2, "CONTROL %s: %s (code %d)\n", name,
+					m.code == 0 ? "ran" : "refused", m.code);
+			else
+				report(name, m.code == 0, "the sandbox %s (code %d)",
+				       m.code == 0 ? "ran" : "was refused", m.code);
+			return;
+		}
+	}
+	report(name, 0, "no answer from the spawner");
+}
+
 static void *
 thread_attack(void *arg)
 {
@@ -219,6 +288,26 @@ attack(void)
 		if (fd >= 0)
 			close(fd);
 	}
+	/* The spawner keeps root: it must take no folder but a workspace
+	 * directly in work/ and agent code directly in agents/. */
+	/* The control: a workspace the harness made directly in work/ runs,
+	 * which shows the refusals below are the spawner's rule, not a
+	 * sandbox that cannot start at all. */
+	snprintf(p, sizeof p, "%s/work/ws1", home);
+	try_spawn("control_workspace_in_work", p, "");
+	snprintf(p, sizeof p, "%s/work/ws1/sub", home);
+	try_spawn("spawner_workspace_deeper_in_work", p, "");
+	try_spawn("spawner_workspace_root", "/", "");
+	snprintf(p, sizeof p, "%s/work", home);
+	try_spawn("spawner_workspace_work_itself", p, "");
+	snprintf(p, sizeof p, "%s/keys", home);
+	try_spawn("spawner_workspace_keys", p, "");
+	snprintf(p, sizeof p, "%s/work/../state", home);
+	try_spawn("spawner_workspace_dotdot", p, "");
+	snprintf(p, sizeof p, "%s/broker/memory", home);
+	try_spawn("spawner_workspace_broker_owned_deeper", p, "");
+	snprintf(p, sizeof p, "%s/work", home);
+	try_spawn("spawner_agent_dir_etc", p, "/etc");
 	if (pthread_create(&t, NULL, thread_attack, NULL) == 0)
 		pthread_join(t, NULL);
 	dprintf(2, "ATTACK lethal: %s\n", mode);
