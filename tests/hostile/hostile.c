@@ -1446,10 +1446,48 @@ t_ground_ids(void)
 		     r ? r->detail : "no reply");
 		if (r)
 			ward__v1__reply__free_unpacked(r, NULL);
-		return;
+	} else {
+		ward__v1__reply__free_unpacked(r, NULL);
+		refused("ground_ids_cannot_block_revocation", use(ct, t, 2),
+			WARD_E_REVOKED);
 	}
-	ward__v1__reply__free_unpacked(r, NULL);
-	refused("ground_ids_cannot_block_revocation", use(ct, t, 2), WARD_E_REVOKED);
+
+	/* The ledger: children with no use at all cost the attacker nothing,
+	 * and each request under one registers it in the ledger (the request
+	 * is refused, uses_exhausted), in the bucket its id bytes name: that
+	 * of a fresh session's grant.  That session must still be served. */
+	{
+		struct hblk v[2];
+		uint8_t cv[16];
+
+		opened(&v[0], &v[1], cv, 100);
+		want = ((uint32_t)v[0].id[0] + 256u * v[0].id[1]) % WARD_BUCKETS;
+		hf_child(&kid, &a[0], agent2.pk);
+		kid.b.max_uses = 0;
+		for (made = 0, tries = 0; made < 2 * WARD_LEDGER_WAYS && tries < 200000;) {
+			randombytes_buf(kid.b.holder, WARD_KEY_BYTES);
+			tries++;
+			hf_seal(&kid, agent.sk);
+			if (((uint32_t)kid.id[0] + 256u * kid.id[1]) % WARD_BUCKETS != want)
+				continue;
+			r = use(ca, (struct hblk[]){ a[0], kid }, 2);
+			if (r != NULL && (unsigned)r->reason == WARD_E_USES_EXHAUSTED)
+				made++;
+			else
+				tries = 200000;	/* anything else: stop grinding */
+			if (r != NULL)
+				ward__v1__reply__free_unpacked(r, NULL);
+		}
+		r = use(cv, v, 2);
+		if (r != NULL && r->reason == 0)
+			pass("ground_ids_cannot_fill_a_ledger_bucket");
+		else
+			fail("ground_ids_cannot_fill_a_ledger_bucket", "after %u ground "
+			     "requests, a fresh session's first request got %s", made,
+			     r ? jr_reason_name((unsigned)r->reason) : "no reply");
+		if (r != NULL)
+			ward__v1__reply__free_unpacked(r, NULL);
+	}
 }
 
 /* Ground ids, the process side (issue 14, attack 3): a context opened
