@@ -143,6 +143,20 @@
   lemma revset_kept{P, Q}: \forall struct ward_revset *s;
     rev_flat{P, Q}(s) ==> rev_ids{P, Q}(s) ==>
       \at(revset_ok(s), P) ==> \at(revset_ok(s), Q);
+
+  // The request's resource, the same at P and Q: the frame of the
+  // decoded chain's write (chain_kept), which shares the request.
+  predicate res_flat{P, Q}(struct ward_request *r) =
+    \at(r->resource_len, Q) == \at(r->resource_len, P) &&
+    \forall integer k; 0 <= k < WARD_SCOPE_MAX ==>
+      \at(r->resource[k], Q) == \at(r->resource[k], P);
+
+  // What leaf_check found of the resource after the chain was decoded
+  // held of the request as it came in.
+  lemma printable_back{P, Q}: \forall struct ward_request *r;
+    res_flat{P, Q}(r) ==> \at(r->resource_len, P) <= WARD_SCOPE_MAX ==>
+      \at(scope_printable(&r->resource[0], r->resource_len), Q) ==>
+      \at(scope_printable(&r->resource[0], r->resource_len), P);
 */
 
 /* No postcondition on the bytes: no contract of this file states the
@@ -713,6 +727,7 @@ chain_check(struct ward_chain *ch, const struct ward_trust *t,
     ensures k_rflat: rev_flat{Pre, Post}(&c->revoked);
     ensures k_rids: rev_ids{Pre, Post}(&c->revoked);
     ensures k_trust: c->trust.n == \old(c->trust.n);
+    ensures k_res: res_flat{Pre, Post}(req);
 */
 static int
 chain_kept(struct ward_core *c, struct ward_request *req)
@@ -734,6 +749,7 @@ chain_kept(struct ward_core *c, struct ward_request *req)
       1 <= req->chain.n <= WARD_CHAIN_MAX &&
       1 <= req->chain.l[req->chain.n - 1].b.scope_len <= WARD_SCOPE_MAX;
     ensures \result != WARD_OK ==> 1 <= \result <= WARD_REASON_LAST;
+    ensures k_res: res_flat{Pre, Post}(req);
 */
 static int
 chain_step(struct ward_core *c, struct ward_request *req)
@@ -761,6 +777,8 @@ chain_step(struct ward_core *c, struct ward_request *req)
     ensures \result == WARD_OK ==>
       !nonce_refused(&c->contexts, idx, req->nonce) &&
       c->approval_seq < UINT64_MAX;
+    ensures printable: \result == WARD_OK ==>
+      scope_printable(&req->resource[0], req->resource_len);
 */
 static int
 leaf_check(const struct ward_core *c, const struct ward_request *req,
@@ -802,6 +820,8 @@ leaf_check(const struct ward_core *c, const struct ward_request *req,
       1 <= req->chain.n <= WARD_CHAIN_MAX && *idx < WARD_CTX_MAX &&
       !nonce_refused(&c->contexts, *idx, req->nonce) &&
       c->approval_seq < UINT64_MAX && log->seq == \old(log->seq);
+    ensures printable: \result == WARD_OK ==>
+      \old(scope_printable(&req->resource[0], req->resource_len));
 */
 static int
 approve_check(struct ward_core *c, struct ward_audit *log,
@@ -817,6 +837,7 @@ approve_check(struct ward_core *c, struct ward_audit *log,
 	if (ward_context_find(&c->contexts, req->context, idx) != WARD_OK)
 		return refuse(c, log, out, req, WARD_E_CONTEXT_UNKNOWN, NULL);
 	/*@ assert idx_ok: *idx < WARD_CTX_MAX; */
+	/*@ assert res_len: req->resource_len == \at(req->resource_len, Pre); */
 	r = chain_step(c, req);
 	if (r != WARD_OK)
 		return refuse(c, log, out, req, r, NULL);

@@ -107,6 +107,9 @@ struct ward_decision {
       ledger_ok(&c->ledger) && contexts_ok(&c->contexts);
 */
 
+/* The decision.  An approval is signed, counted and logged, and the
+ * resource it names is printable ASCII without the space (scope_printable,
+ * attenuate.h: a byte outside 0x21 .. 0x7e is refused OUT_OF_SCOPE). */
 /*@ requires \valid(c) && core_ok(c);
     requires \valid(log);
     requires \valid(req) && \valid(out);
@@ -123,6 +126,8 @@ struct ward_decision {
       c->approval_seq == \old(c->approval_seq) + 1 &&
       log->seq == \old(log->seq) + 1;
     ensures \result != WARD_OK ==> c->approval_seq == \old(c->approval_seq);
+    ensures printable: \result == WARD_OK ==>
+      \old(scope_printable(&req->resource[0], req->resource_len));
 */
 int ward_approve(struct ward_core *c, struct ward_audit *log,
 		 struct ward_request *req, struct ward_decision *out)

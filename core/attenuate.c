@@ -78,6 +78,8 @@ ward_scope_canonical(uint8_t kind, const uint8_t *s, uint16_t len)
 	uint32_t k;
 	int bad;
 	int ok = 1;
+	/* 1 while every byte read so far is in 0x21 .. 0x7e. */
+	int pr = 1;
 
 	/*@ loop invariant 0 <= k <= len + 2;
 	    loop invariant w1 == scope_at(sep, s, len, k - 1);
@@ -87,13 +89,20 @@ ward_scope_canonical(uint8_t kind, const uint8_t *s, uint16_t len)
 	    loop invariant ok == 1 <==>
 	      (\forall integer j; 0 <= j < k - 2 ==>
 	         !scope_bad_at(sep, s, len, j));
-	    loop assigns k, d, bad, w1, w2, w3, ok;
+	    loop invariant pr == 0 || pr == 1;
+	    loop invariant pr == 1 <==>
+	      (\forall integer j; 0 <= j < k && j < len ==>
+	         0x21 <= s[j] <= 0x7e);
+	    loop assigns k, d, bad, w1, w2, w3, ok, pr;
 	    loop variant len + 2 - k;
 	*/
 	for (k = 0; k < (uint32_t)len + 2; k++) {
 		d = sep;
-		if (k < len)
+		if (k < len) {
 			d = s[k];
+			/* pr && 0x21 <= d <= 0x7e, summed: no branch */
+			pr = pr + (d >= 0x21) + (d <= 0x7e) == 3;
+		}
 		bad = 0;
 		if (k >= 2 && w3 == sep) {
 			/* j starts a component.  Empty, but a leading '/': */
@@ -121,8 +130,9 @@ ward_scope_canonical(uint8_t kind, const uint8_t *s, uint16_t len)
 		w1 = d;
 	}
 	if (sep == 0)
-		ok = 1;		/* matched whole: nothing to judge */
-	return ok;
+		ok = 1;		/* matched whole: no component to judge */
+	/*@ assert pr == 1 <==> scope_printable(s, len); */
+	return ok + pr == 2;	/* ok && pr */
 }
 
 int

@@ -14,7 +14,10 @@
  * here.  So the core also refuses scopes that are not canonical
  * (ward_scope_canonical): chain verification applies it to every block
  * before any attenuation check (WARD_E_NONCANONICAL), and approval to
- * every resource before it is matched against the leaf's scope.
+ * every resource before it is matched against the leaf's scope.  A
+ * canonical pattern is also printable ASCII without the space (0x21 ..
+ * 0x7e, the range block_ok gives a block's scope), so that no resource
+ * an approval names holds a control byte, a space, DEL or a byte >= 0x80.
  */
 #ifndef WARD_ATTENUATE_H
 #define WARD_ATTENUATE_H
@@ -69,15 +72,23 @@
      (s[j] == '.' && j + 1 < len && s[j + 1] == '.' &&
         scope_at(sep, s, len, j + 2) == sep));
 
-  // No empty, "." or ".." component, so that a prefix of components
-  // means containment: "/a/../b" and "/a//b" are refused, "/a/b/" and
-  // "/a" are fine (a trailing separator is), and so is "fs.read" for a
-  // tool, but not "fs..read" or ".fs".  Kinds without a separator are
-  // matched whole: always canonical.
+  // Every byte is printable ASCII other than the space, 0x21 .. 0x7e:
+  // the range of a block's scope (block_ok), so that a resource holds no
+  // control byte (NUL, TAB, CR, LF, ESC), no space, no DEL and no byte
+  // >= 0x80.  Quantified over the offset k, with s[k] the trigger.
+  predicate scope_printable{L}(uint8_t *s, integer len) =
+    \forall integer k; 0 <= k < len ==> 0x21 <= s[k] <= 0x7e;
+
+  // Printable, and no empty, "." or ".." component, so that a prefix of
+  // components means containment: "/a/../b" and "/a//b" are refused,
+  // "/a/b/" and "/a" are fine (a trailing separator is), and so is
+  // "fs.read" for a tool, but not "fs..read" or ".fs".  Kinds without a
+  // separator are matched whole: any printable pattern is canonical.
   predicate scope_canonical{L}(integer kind, uint8_t *s, integer len) =
-    scope_sep(kind) == 0 ||
-    (\forall integer j; 0 <= j < len ==>
-       !scope_bad_at(scope_sep(kind), s, len, j));
+    scope_printable(s, len) &&
+    (scope_sep(kind) == 0 ||
+     (\forall integer j; 0 <= j < len ==>
+        !scope_bad_at(scope_sep(kind), s, len, j)));
 
   // ---- attenuation ------------------------------------------------------
   predicate rights_within{L}(struct ward_block *c, struct ward_block *p) =
@@ -113,8 +124,9 @@ int ward_scope_within(uint8_t kind, const uint8_t *c, uint16_t clen,
 		      const uint8_t *p, uint16_t plen)
 	__attribute__((warn_unused_result));
 
-/* 1 if s has no empty, "." or ".." component for this kind, else 0.
- * A zero length is canonical (block_ok refuses it on its own). */
+/* 1 if every byte of s is in 0x21 .. 0x7e and s has no empty, "." or
+ * ".." component for this kind, else 0.  A zero length is canonical
+ * (block_ok refuses it on its own). */
 /*@ requires \valid_read(s + (0 .. len - 1));
     assigns \nothing;
     ensures \result == 0 || \result == 1;

@@ -446,13 +446,28 @@ scope_at(int sep, const uint8_t *s, size_t len, long k)
 	return k >= 0 && (size_t)k < len ? s[k] : sep;
 }
 
-/* scope_canonical: no empty (but a leading '/'), "." or ".." component. */
+/* scope_printable: every byte printable ASCII other than the space. */
+static int
+scope_printable(const uint8_t *s, size_t len)
+{
+	size_t k;
+
+	for (k = 0; k < len; k++)
+		if (s[k] < 0x21 || s[k] > 0x7e)
+			return 0;
+	return 1;
+}
+
+/* scope_canonical: printable, and no empty (but a leading '/'), "." or
+ * ".." component. */
 static int
 scope_canonical(unsigned kind, const uint8_t *s, size_t len)
 {
 	int sep = sep_of(kind);
 	long j;
 
+	if (!scope_printable(s, len))
+		return 0;
 	if (sep == 0)
 		return 1;
 	for (j = 0; (size_t)j < len; j++) {
@@ -625,6 +640,14 @@ refuse(struct model *m, struct model_outcome *out,
 	if (audit_append(m, out->rec, out->rec_len, &out->audit_pos) != WARD_OK)
 		out->audit_pos = UINT64_MAX;
 	return out->reason = reason;
+}
+
+int
+model_scope_allows(unsigned kind, const uint8_t *res, size_t len,
+		   const uint8_t *scope, size_t slen)
+{
+	return scope_canonical(kind, res, len) &&
+	       scope_within(kind, res, len, scope, slen);
 }
 
 /* Steps 1 to 8 of model.h: everything that refuses without a write. */

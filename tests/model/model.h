@@ -48,8 +48,9 @@
  *       the order of ward_attenuation_check's behaviors (attenuate.h), and
  *       an id that an earlier link has (CYCLE);
  *    6  the leaf: bound to another context (CONTEXT), kind or right
- *       missing (NOT_GRANTED), resource not canonical or outside the scope
- *       (OUT_OF_SCOPE);
+ *       missing (NOT_GRANTED), resource not canonical (a byte outside
+ *       0x21 .. 0x7e, or an empty, "." or ".." component) or outside the
+ *       scope (OUT_OF_SCOPE);
  *    7  the nonce: zero or too old (NONCE_STALE), seen (REPLAY) (the
  *       behaviors of ward_nonce_check, context.h);
  *    8  no approval sequence number left: EXHAUSTED;
@@ -167,6 +168,10 @@ uint64_t model_nonce_hi(const struct model_context *c);
 /* The highest nonce committed in c whose residue mod WARD_NONCE_WINDOW is
  * k, or 0: what slot k of the core's window must hold. */
 uint64_t model_nonce_latest(const struct model_context *c, uint32_t k);
+/* Step 6's test of a resource: res is canonical (printable, no empty,
+ * "." or ".." component) and within pattern scope, for this kind. */
+int model_scope_allows(unsigned kind, const uint8_t *res, size_t len,
+		       const uint8_t *scope, size_t slen);
 /* The home bucket of an id (home() in ward.h). */
 uint32_t model_home(const uint8_t *id);
 

@@ -67,10 +67,8 @@ setup(uint32_t n)
 /* A request under the fixture's chain, in context CAPFIX_CTX, at
  * CAPFIX_NOW. */
 static void
-request(uint8_t op, const char *resource, uint64_t nonce)
+request_bytes(uint8_t op, const uint8_t *resource, size_t n, uint64_t nonce)
 {
-	size_t n = strlen(resource);
-
 	memset(&req, 0, sizeof req);
 	memcpy(req.context, CAPFIX_CTX, WARD_CTX_BYTES);
 	req.op = op;
@@ -82,6 +80,12 @@ request(uint8_t op, const char *resource, uint64_t nonce)
 	req.nonce = nonce;
 	req.now = CAPFIX_NOW;
 	req.chain = f.ch;
+}
+
+static void
+request(uint8_t op, const char *resource, uint64_t nonce)
+{
+	request_bytes(op, (const uint8_t *)resource, strlen(resource), nonce);
 }
 
 /* The ledger entry of a block id, or NULL. */
@@ -499,6 +503,36 @@ TEST(resource_out_of_scope_elsewhere)
 	check_refused(t_name, WARD_E_OUT_OF_SCOPE, f.ch.l[2].id);
 }
 
+/* A resource under the leaf's "/work" with one byte outside 0x21 .. 0x7e
+ * (an escape sequence for the operator's terminal, a line break for a
+ * log, a NUL that cuts a C string): ward_approve itself refuses it,
+ * OUT_OF_SCOPE and logged, whatever the process's decoder did.  The same
+ * path with a printable byte there is approved. */
+TEST(non_printable_resource_refused_by_ward_approve)
+{
+	static const uint8_t BAD[] = { 0x00, 0x09, 0x0a, 0x0d, 0x1b, 0x20,
+				       0x7f, 0x80, 0xff };
+	uint8_t res[] = "/work/a?b";
+	uint64_t nonce = 1;
+	size_t b;
+
+	setup(3);
+	for (b = 0; b < sizeof BAD; b++) {
+		res[7] = BAD[b];
+		request_bytes(WARD_OP_FS_READ, res, sizeof res - 1, nonce++);
+		check_refused(t_name, WARD_E_OUT_OF_SCOPE, f.ch.l[2].id);
+	}
+	/* At the end of the path too: "/work/\x1b". */
+	res[6] = 0x1b;
+	request_bytes(WARD_OP_FS_READ, res, 7, nonce++);
+	check_refused(t_name, WARD_E_OUT_OF_SCOPE, f.ch.l[2].id);
+	EXPECT(core.approval_seq == 0);
+	res[6] = 'a';
+	res[7] = '~';
+	request_bytes(WARD_OP_FS_READ, res, sizeof res - 1, nonce++);
+	check_approved(t_name);
+}
+
 TEST(noncanonical_leaf_scope_authorizes_nothing)
 {
 	/* test_chain.c (noncanonical_scope_dotdot_in_child) shows that a leaf
@@ -754,6 +788,7 @@ main(void)
 	RUN(resource_out_of_scope_dotdot);
 	RUN(resource_out_of_scope_noncanonical_forms);
 	RUN(resource_out_of_scope_elsewhere);
+	RUN(non_printable_resource_refused_by_ward_approve);
 	RUN(noncanonical_leaf_scope_authorizes_nothing);
 	RUN(replayed_nonce);
 	RUN(zero_nonce_refused);

@@ -474,6 +474,59 @@ TEST(scope_canonical_accepts_plain_paths)
 	EXPECT_EQ(ward_scope_canonical(WARD_KIND_FS, NULL, 0), 1);
 }
 
+/* A resource with one byte outside 0x21 .. 0x7e in an in-scope path: a
+ * terminal escape, a line break for a log, a NUL for a C string, a tab, a
+ * space, DEL, a UTF-8 byte.  The library refuses each (the process's
+ * decoder is not the only guard), for every kind, wherever the byte
+ * stands.  The path without it is canonical and within the scope, and a
+ * byte that is neither a separator nor a '.' cannot make a component
+ * empty, "." or "..": the byte alone is the reason. */
+TEST(non_printable_resource_refused_by_the_library)
+{
+	static const uint8_t BAD[] = { 0x00, 0x09, 0x0a, 0x0d, 0x1b, 0x20,
+				       0x7f, 0x80, 0xff };
+	static const struct {
+		uint8_t kind;
+		const char *scope, *res;
+	} C[] = {
+		{ WARD_KIND_FS, "/work", "/work/a.txt" },
+		{ WARD_KIND_FS, "*", "/etc/passwd" },
+		{ WARD_KIND_TOOL, "fs", "fs.read" },
+		{ WARD_KIND_NET, "example.org:443", "example.org:443" },
+		{ WARD_KIND_NET, "*", "example.org:443" },
+		{ WARD_KIND_MEM, "ns", "ns/key" },
+		{ WARD_KIND_SECRET, "db", "db/pw" },
+		{ WARD_KIND_EXEC, "/usr/bin", "/usr/bin/git" },
+	};
+	uint8_t buf[64];
+	size_t c, b, at, n;
+
+	for (c = 0; c < sizeof C / sizeof C[0]; c++) {
+		n = strlen(C[c].res);
+		EXPECT_EQ(canonical(C[c].kind, C[c].res), 1);
+		EXPECT_EQ(within(C[c].kind, C[c].res, C[c].scope), 1);
+		for (b = 0; b < sizeof BAD; b++) {
+			/* In place of each byte, after the last, and alone. */
+			for (at = 0; at <= n; at++) {
+				memcpy(buf, C[c].res, n);
+				buf[at] = BAD[b];
+				if (ward_scope_canonical(C[c].kind, buf,
+							 (uint16_t)(n + (at == n))) != 0 &&
+				    !t_cur_failed) {
+					printf("FAIL %s: kind %u: \"%s\" with byte 0x%02x "
+					       "at %zu is canonical\n", t_name,
+					       C[c].kind, C[c].res, BAD[b], at);
+					t_cur_failed = 1;
+				}
+			}
+			EXPECT_EQ(ward_scope_canonical(C[c].kind, &BAD[b], 1), 0);
+		}
+	}
+	/* The ends of the range are printable. */
+	EXPECT_EQ(canonical(WARD_KIND_FS, "/work/!~"), 1);
+	EXPECT_EQ(canonical(WARD_KIND_NET, "!~"), 1);
+}
+
 /* Canonical, the obvious way: split at the separator and look at each
  * component.  Only the first (before a leading '/') and the last (after a
  * trailing separator) may be empty. */
@@ -569,6 +622,7 @@ main(void)
 	RUN(scope_canonical_refuses_dot_component);
 	RUN(scope_canonical_refuses_empty_component);
 	RUN(scope_canonical_accepts_plain_paths);
+	RUN(non_printable_resource_refused_by_the_library);
 	RUN(scope_canonical_agrees_with_component_split);
 	T_EXIT();
 }

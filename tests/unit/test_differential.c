@@ -79,6 +79,7 @@ static uint64_t h_ledger_malformed;	/* MALFORMED with a verified chain */
 static uint64_t h_audit_full_spent;	/* EXHAUSTED after the uses were spent */
 static uint64_t h_unlogged;		/* a refusal the full audit chain lost */
 static uint64_t h_dirty;		/* approvals that moved a reservation */
+static uint64_t h_nonprint;		/* refused for a byte outside 0x21..0x7e alone */
 
 static const char *const REASON[WARD_REASON_LAST + 1] = {
 	"OK", "MALFORMED", "VERSION", "KIND", "FLAGS", "TRAILING", "OVERSIZE",
@@ -763,7 +764,8 @@ gen_links(const struct pchain *c, uint32_t *n)
 static uint16_t
 gen_resource(const struct ward_block *leaf, unsigned kind)
 {
-	static const uint8_t WEIRD[] = { 0x00, 0x0a, 0x1b, 0x20, 0x7f, 0xff };
+	static const uint8_t WEIRD[] = { 0x00, 0x09, 0x0a, 0x0d, 0x1b, 0x20,
+					 0x7f, 0x80, 0xff };
 	struct str x;
 	int sep = sep_of(kind);
 	unsigned r = (unsigned)below(100);
@@ -1078,6 +1080,29 @@ op_revoke(const uint8_t *id)
 	h_revoke[rc]++;
 }
 
+/* The resource holds a byte outside 0x21 .. 0x7e, and with every such
+ * byte made an 'a' the leaf the core decoded would allow it: the byte
+ * range is the only reason for the refusal.  Read after an OUT_OF_SCOPE,
+ * when the chain has verified. */
+static int
+nonprint_alone(uint16_t len)
+{
+	const struct ward_block *b = &creq.chain.l[creq.chain.n - 1].b;
+	uint8_t fixed[WARD_SCOPE_MAX];
+	int bad = 0;
+	uint16_t k;
+
+	for (k = 0; k < len; k++) {
+		fixed[k] = resource[k];
+		if (resource[k] < 0x21 || resource[k] > 0x7e) {
+			fixed[k] = 'a';
+			bad = 1;
+		}
+	}
+	return bad && model_scope_allows(b->kind, fixed, len, b->scope,
+					 b->scope_len);
+}
+
 /* An entry put in the ledger from outside a decision (as crash recovery
  * or a hostile journal would). */
 static void
@@ -1222,6 +1247,8 @@ op_approve(void)
 		h_unlogged++;
 	if (rc == WARD_OK && mout.n_dirty > 0)
 		h_dirty++;
+	if (rc == WARD_E_OUT_OF_SCOPE && nonprint_alone(mr.resource_len))
+		h_nonprint++;
 	if (cdec.audit_pos != mout.audit_pos)
 		diverged("%s: audit position core %" PRIu64 ", model %" PRIu64,
 			 rname(rc), cdec.audit_pos, mout.audit_pos);
@@ -1480,6 +1507,8 @@ main(void)
 	       "were spent %" PRIu64 ", refusals the full audit chain could not "
 	       "record %" PRIu64 ", approvals that moved a reservation %" PRIu64
 	       "\n", h_ledger_malformed, h_audit_full_spent, h_unlogged, h_dirty);
+	printf("  non-printable resources refused for that alone (OUT_OF_SCOPE) "
+	       "%" PRIu64 "\n", h_nonprint);
 	printf("PASS differential_ward_approve_matches_model\n");
 
 	/* Below this many requests the rarest reasons may not come up. */
@@ -1498,6 +1527,11 @@ main(void)
 		missing++;
 		strncat(miss, " (a sub-case of MALFORMED, EXHAUSTED or OK)",
 			sizeof miss - strlen(miss) - 1);
+	}
+	if (h_nonprint == 0) {
+		missing++;
+		strncat(miss, " OUT_OF_SCOPE(a non-printable resource the path "
+			"rules allow)", sizeof miss - strlen(miss) - 1);
 	}
 	if (h_revoke[WARD_E_REVOKE_FULL] == 0) {
 		missing++;
