@@ -49,6 +49,17 @@ ward_bucket_key_init(void)
 	return 0;
 }
 
+static uint64_t
+load64_le(const uint8_t *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
 uint32_t
 ward_bucket(const uint8_t *id)
 {
@@ -58,7 +69,8 @@ ward_bucket(const uint8_t *id)
 	if (!bucket_keyed && ward_bucket_key_init() != 0)
 		abort();
 	crypto_shorthash(h, id, WARD_ID_BYTES, bucket_key);
-	return ((uint32_t)h[0] | (uint32_t)h[1] << 8) % WARD_BUCKETS;
+	/* bucket_of (ward.h) is the 64-bit little-endian value of h. */
+	return (uint32_t)(load64_le(h) % WARD_BUCKETS);
 }
 
 /*

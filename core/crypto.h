@@ -63,8 +63,8 @@ int ward_block_id(uint8_t *id, const uint8_t *body, size_t len)
 /*
  * The bucket of a block id in the revocation set and the use ledger:
  * SipHash-2-4 (crypto_shorthash) of the 32 id bytes under a 16-byte key
- * drawn with randombytes, reduced mod WARD_BUCKETS (a power of two, so
- * without bias).  The key lives only in the memory of this process; no
+ * drawn with randombytes, as a 64-bit little-endian value (bucket_of in
+ * ward.h), reduced mod WARD_BUCKETS (a power of two, so without bias).  The key lives only in the memory of this process; no
  * function returns it, no record or reply holds it.  A broker that grinds
  * block ids (it writes the bodies they are hashes of) sees ids, never
  * buckets, so it cannot crowd the bucket of another grant.

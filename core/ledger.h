@@ -68,7 +68,7 @@ struct ward_ledger {
 
   // home() of the id in entry k.
   logic integer lentry_home{L}(struct ward_ledger *l, integer k) =
-    bucket_of(&l->e[k].id[0]);
+    home(&l->e[k].id[0]);
 
   predicate lentry_in_home{L}(struct ward_ledger *l, integer k) =
     WARD_LEDGER_WAYS * lentry_home(l, k) <= k &&

@@ -47,7 +47,7 @@ struct ward_revset {
 
   // The home bucket of the id stored in entry k (home() of ward.h).
   logic integer rev_home{L}(struct ward_revset *s, integer k) =
-    bucket_of(&s->id[k][0]);
+    home(&s->id[k][0]);
 
   predicate rev_in_home{L}(struct ward_revset *s, integer k) =
     WARD_REVOKE_WAYS * rev_home(s, k) <= k &&
