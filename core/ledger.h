@@ -66,9 +66,9 @@ struct ward_ledger {
   predicate lentry_twins{L}(struct ward_ledger *l, integer a, integer b) =
     \forall integer j; 0 <= j < WARD_ID_BYTES ==> l->e[a].id[j] == l->e[b].id[j];
 
-  // home() of the id in entry k.
+  // home() of the id in entry k, spelt out (see rev_home in revoke.h).
   logic integer lentry_home{L}(struct ward_ledger *l, integer k) =
-    home(&l->e[k].id[0]);
+    bucket_of(&l->e[k].id[0]) % WARD_BUCKETS;
 
   predicate lentry_in_home{L}(struct ward_ledger *l, integer k) =
     WARD_LEDGER_WAYS * lentry_home(l, k) <= k &&
