@@ -387,9 +387,11 @@ ward_chain_verify(struct ward_chain *ch, const struct ward_trust *t,
 	/*@ assert rv_live: \forall integer k; 0 <= k < WARD_REVOKE_N ==>
 	      rv->live[k] == \at(rv->live[k], Pre);
 	*/
+	/*@ assert rv_ids: \forall integer k, j; 0 <= k < WARD_REVOKE_N &&
+	      0 <= j < WARD_ID_BYTES ==> rv->id[k][j] == \at(rv->id[k][j], Pre);
+	*/
 	/*@ assert rv_home: \forall integer k; 0 <= k < WARD_REVOKE_N ==>
-	      rv->id[k][0] == \at(rv->id[k][0], Pre) &&
-	      rv->id[k][1] == \at(rv->id[k][1], Pre);
+	      rev_home(rv, k) == \at(rev_home(rv, k), Pre);
 	*/
 	/*@ assert rv_pre: \forall integer k; 0 <= k < WARD_REVOKE_N ==>
 	      (\at(rv->live[k], Pre) == 0 || \at(rv->live[k], Pre) == 1) &&

@@ -6,6 +6,7 @@
  * by its own 16-byte domain tag, so an id can never be mistaken for an
  * audit link and an approval signature can never verify as a block one.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
 
@@ -27,6 +28,49 @@ ward_block_id(uint8_t *id, const uint8_t *body, size_t len)
 	    crypto_generichash_final(&st, id, WARD_ID_BYTES) != 0)
 		return -1;
 	return 0;
+}
+
+/*
+ * The bucket key (crypto.h, ward_bucket).  Drawn once; the core is
+ * single-threaded, and so is this.
+ */
+static uint8_t bucket_key[crypto_shorthash_KEYBYTES];
+static int bucket_keyed;
+
+int
+ward_bucket_key_init(void)
+{
+	if (bucket_keyed)
+		return 0;
+	if (sodium_init() < 0)
+		return -1;
+	randombytes_buf(bucket_key, sizeof bucket_key);
+	bucket_keyed = 1;
+	return 0;
+}
+
+static uint64_t
+load64_le(const uint8_t *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+uint32_t
+ward_bucket(const uint8_t *id)
+{
+	uint8_t h[crypto_shorthash_BYTES];
+
+	/* Never a bucket under a key nobody drew (all zeros is public). */
+	if (!bucket_keyed && ward_bucket_key_init() != 0)
+		abort();
+	crypto_shorthash(h, id, WARD_ID_BYTES, bucket_key);
+	/* bucket_of (ward.h) is the 64-bit little-endian value of h. */
+	return (uint32_t)(load64_le(h) % WARD_BUCKETS);
 }
 
 /*

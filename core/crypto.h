@@ -1,7 +1,7 @@
 /*
  * crypto.h -- the only door from the verified core to libsodium.
  *
- * The verified modules never include <sodium.h>.  They call these four
+ * The verified modules never include <sodium.h>.  They call these five
  * functions, whose contracts are stated over abstract predicates: WP
  * assumes the contracts, and crypto.c (plain glue over libsodium, outside
  * the proof) is trusted to meet them.  There are no axioms: nothing is
@@ -60,6 +60,39 @@ int ward_block_id(uint8_t *id, const uint8_t *body, size_t len)
  * both id and pk to match.  Tested by tests/unit/test_crypto_memo.c (a
  * forged signature, then the same body again, is refused both times).
  */
+/*
+ * The bucket of a block id in the revocation set and the use ledger:
+ * SipHash-2-4 (crypto_shorthash) of the 32 id bytes under a 16-byte key
+ * drawn with randombytes, as a 64-bit little-endian value (bucket_of in
+ * ward.h), reduced mod WARD_BUCKETS (a power of two, so without bias).  The key lives only in the memory of this process; no
+ * function returns it, no record or reply holds it.  A broker that grinds
+ * block ids (it writes the bodies they are hashes of) sees ids, never
+ * buckets, so it cannot crowd the bucket of another grant.
+ *
+ * The contract speaks of bucket_of (ward.h), which stays one function for
+ * the life of the process: the key is drawn once, by
+ * ward_bucket_key_init, before any table is built (ward-core's main calls
+ * it before ward_revset_init and ward_ledger_init; a program that forgets
+ * gets its key drawn at the first ward_bucket), and never changes after.
+ * ward-core rebuilds its tables from the audit log at every start, so a
+ * new key per process is never mixed with an old table.
+ */
+/*@ requires \valid_read(id + (0 .. WARD_ID_BYTES - 1));
+    assigns \nothing;
+    ensures \result == home(id);
+    ensures 0 <= \result < WARD_BUCKETS;
+*/
+uint32_t ward_bucket(const uint8_t *id)
+	__attribute__((warn_unused_result));
+
+#ifndef WARD_PROOF
+/* Draw the bucket key (once: later calls keep it, since a new key would
+ * strand every entry of a table built under the old one).  0, or -1 if
+ * libsodium cannot initialise. */
+int ward_bucket_key_init(void)
+	__attribute__((warn_unused_result));
+#endif
+
 /*@ requires \valid_read(sig + (0 .. WARD_SIG_BYTES - 1));
     requires \valid_read(id + (0 .. WARD_ID_BYTES - 1));
     requires \valid_read(pk + (0 .. WARD_KEY_BYTES - 1));

@@ -5,9 +5,11 @@
  * have to unfold the whole table through a memory update.
  */
 #include "ledger.h"
+#include "crypto.h"
 
-/* The first entry of the home bucket of id. */
-/*@ requires \valid_read(id + (0 .. 1));
+/* The first entry of the home bucket of id: the bucket is the keyed hash,
+ * never the raw id bytes (which whoever writes a block body chooses). */
+/*@ requires \valid_read(id + (0 .. WARD_ID_BYTES - 1));
     assigns \nothing;
     ensures \result == WARD_LEDGER_WAYS * home(id);
     ensures \result + WARD_LEDGER_WAYS <= WARD_LEDGER_N;
@@ -15,9 +17,7 @@
 static uint32_t
 ledger_bucket(const uint8_t *id)
 {
-	uint32_t h = ((uint32_t)id[0] + 256u * (uint32_t)id[1]) % WARD_BUCKETS;
-
-	return h * WARD_LEDGER_WAYS;
+	return ward_bucket(id) * WARD_LEDGER_WAYS;
 }
 
 /*@ requires \valid_read(l);
@@ -94,7 +94,7 @@ ledger_lookup(const struct ward_ledger *l, const uint8_t *id)
 
 /* A free way of the home bucket of id, or WARD_LEDGER_N if it is full. */
 /*@ requires \valid_read(l);
-    requires \valid_read(id + (0 .. 1));
+    requires \valid_read(id + (0 .. WARD_ID_BYTES - 1));
     assigns \nothing;
     ensures \result <= WARD_LEDGER_N;
     ensures \result < WARD_LEDGER_N ==>
@@ -255,6 +255,7 @@ ledger_spend_one(struct ward_ledger *l, uint32_t k)
 		    used + WARD_RESERVE_STEP : max;
 		dirty = 1;
 	}
+	/*@ assert step: used + 1 <= reserved <= max && (dirty == 0 || dirty == 1); */
 	l->e[k].reserved = reserved;
 	l->e[k].dirty = dirty;
 	l->e[k].used = used + 1;
@@ -472,6 +473,10 @@ ward_ledger_restore(struct ward_ledger *l, const uint8_t *id, uint32_t max,
 			return WARD_E_LEDGER_FULL;
 		ledger_register(l, k, id, max);
 	}
+	/* Every entry live before is as it was: only a free way was taken. */
+	/*@ assert kept: \forall integer q; 0 <= q < WARD_LEDGER_N &&
+	      \at(l->e[q].live, Pre) == 1 ==> lentry_same{Pre, Here}(l, q);
+	*/
 	/*@ assert k_counts: lentry_count_ok(l, k); */
 	/*@ assert k_room: l->e[k].used <= l->e[k].max; */
 	/* Uses spent before the crash are at most the persisted watermark. */

@@ -17,8 +17,11 @@
  *
  * The table is a flat array of WARD_BUCKETS buckets of WARD_LEDGER_WAYS
  * ways; an entry only ever lives in the home bucket of its id (home() in
- * ward.h), so a lookup reads WARD_LEDGER_WAYS entries.  A full bucket is a
- * refusal (WARD_E_LEDGER_FULL): nothing is ever evicted or overwritten.
+ * ward.h: a keyed hash, ward_bucket in crypto.h, so that nobody who chooses
+ * ids chooses buckets), so a lookup reads WARD_LEDGER_WAYS entries.  A full
+ * bucket is a refusal (WARD_E_LEDGER_FULL): nothing is ever evicted or
+ * overwritten, and since no entry is ever freed, an id refused for a full
+ * bucket is refused for the life of the table (fail closed).
  */
 #ifndef WARD_LEDGER_H
 #define WARD_LEDGER_H
@@ -63,9 +66,9 @@ struct ward_ledger {
   predicate lentry_twins{L}(struct ward_ledger *l, integer a, integer b) =
     \forall integer j; 0 <= j < WARD_ID_BYTES ==> l->e[a].id[j] == l->e[b].id[j];
 
-  // home() of the id in entry k, read by index.
+  // home() of the id in entry k, spelt out (see rev_home in revoke.h).
   logic integer lentry_home{L}(struct ward_ledger *l, integer k) =
-    (l->e[k].id[0] + 256 * l->e[k].id[1]) % WARD_BUCKETS;
+    bucket_of(&l->e[k].id[0]) % WARD_BUCKETS;
 
   predicate lentry_in_home{L}(struct ward_ledger *l, integer k) =
     WARD_LEDGER_WAYS * lentry_home(l, k) <= k &&

@@ -4,19 +4,20 @@
  * that guide the provers.
  */
 #include "revoke.h"
+#include "crypto.h"
 
-/* The first entry of the home bucket of id. */
-/*@ requires \valid_read(id + (0 .. 1));
+/* The home bucket of id: the keyed hash, never the raw id bytes (which
+ * whoever writes a block body chooses). */
+/*@ requires \valid_read(id + (0 .. WARD_ID_BYTES - 1));
     assigns \nothing;
-    ensures \result == WARD_REVOKE_WAYS * home(id);
-    ensures \result + WARD_REVOKE_WAYS <= WARD_REVOKE_N;
+    ensures \result == home(id);
+    ensures \result < WARD_BUCKETS;
+    ensures WARD_REVOKE_WAYS * \result + WARD_REVOKE_WAYS <= WARD_REVOKE_N;
 */
 static uint32_t
 revset_bucket(const uint8_t *id)
 {
-	uint32_t h = ((uint32_t)id[0] + 256u * (uint32_t)id[1]) % WARD_BUCKETS;
-
-	return h * WARD_REVOKE_WAYS;
+	return ward_bucket(id);
 }
 
 /*@ requires \valid_read(s);
@@ -49,6 +50,9 @@ revset_entry_is(const struct ward_revset *s, uint32_t k, const uint8_t *id)
     requires \separated(s, id + (0 .. WARD_ID_BYTES - 1));
     assigns s->id[k][0 .. WARD_ID_BYTES - 1];
     ensures rev_same(s, k, id);
+    ensures fill_home: rev_home(s, k) == \old(home(id));
+    ensures fill_ids: \forall integer q, j; 0 <= q < WARD_REVOKE_N && q != k &&
+      0 <= j < WARD_ID_BYTES ==> s->id[q][j] == \old(s->id[q][j]);
 */
 static void
 revset_fill(struct ward_revset *s, uint32_t k, const uint8_t *id)
@@ -57,6 +61,8 @@ revset_fill(struct ward_revset *s, uint32_t k, const uint8_t *id)
 
 	/*@ loop invariant 0 <= j <= WARD_ID_BYTES;
 	    loop invariant \forall integer q; 0 <= q < j ==> s->id[k][q] == id[q];
+	    loop invariant \forall integer q; 0 <= q < j ==>
+	      s->id[k][q] == \at(id[q], Pre);
 	    loop assigns j, s->id[k][0 .. WARD_ID_BYTES - 1];
 	    loop variant WARD_ID_BYTES - j;
 	*/
@@ -82,9 +88,8 @@ revset_mark(struct ward_revset *s, uint32_t k)
 	/*@ assert mark_ids: \forall integer q, j; 0 <= q < WARD_REVOKE_N &&
 	      0 <= j < WARD_ID_BYTES ==> s->id[q][j] == \at(s->id[q][j], Pre);
 	*/
-	/*@ assert mark_head: \forall integer q; 0 <= q < WARD_REVOKE_N ==>
-	      s->id[q][0] == \at(s->id[q][0], Pre) &&
-	      s->id[q][1] == \at(s->id[q][1], Pre);
+	/*@ assert mark_homes: \forall integer q; 0 <= q < WARD_REVOKE_N ==>
+	      rev_home(s, q) == \at(rev_home(s, q), Pre);
 	*/
 }
 
@@ -109,12 +114,8 @@ revset_add(struct ward_revset *s, uint32_t k, const uint8_t *id)
 	/*@ assert fill_live: \forall integer q; 0 <= q < WARD_REVOKE_N ==>
 	      s->live[q] == \at(s->live[q], Pre);
 	*/
-	/*@ assert fill_ids: \forall integer q, j; 0 <= q < WARD_REVOKE_N && q != k &&
-	      0 <= j < WARD_ID_BYTES ==> s->id[q][j] == \at(s->id[q][j], Pre);
-	*/
-	/*@ assert fill_head: \forall integer q; 0 <= q < WARD_REVOKE_N && q != k ==>
-	      s->id[q][0] == \at(s->id[q][0], Pre) &&
-	      s->id[q][1] == \at(s->id[q][1], Pre);
+	/*@ assert fill_homes: \forall integer q; 0 <= q < WARD_REVOKE_N && q != k ==>
+	      rev_home(s, q) == \at(rev_home(s, q), Pre);
 	*/
 	/*@ assert fill_grown: revset_grown{Pre, Here}(s); */
 	/*@ assert new_home: rev_in_home(s, k); */
@@ -134,15 +135,26 @@ ward_revset_init(struct ward_revset *s)
 	*/
 	for (k = 0; k < WARD_REVOKE_N; k++)
 		s->live[k] = 0;
+	/*@ loop invariant 0 <= k <= WARD_BUCKETS;
+	    loop invariant \forall integer q; 0 <= q < k ==> s->poisoned[q] == 0;
+	    loop assigns k, s->poisoned[0 .. WARD_BUCKETS - 1];
+	    loop variant WARD_BUCKETS - k;
+	*/
+	for (k = 0; k < WARD_BUCKETS; k++)
+		s->poisoned[k] = 0;
 	s->count = 0;
 }
 
 int
 ward_is_revoked(const struct ward_revset *s, const uint8_t *id)
 {
-	uint32_t base = revset_bucket(id);
+	uint32_t b = revset_bucket(id);
+	uint32_t base = b * WARD_REVOKE_WAYS;
 	uint32_t k;
 
+	/* Fail closed: a revocation into this bucket found it full. */
+	if (s->poisoned[b] == 1)
+		return 1;
 	/*@ loop invariant base <= k <= base + WARD_REVOKE_WAYS;
 	    loop invariant \forall integer q; base <= q < k ==>
 	      !(s->live[q] == 1 && rev_same(s, q, id));
@@ -158,18 +170,20 @@ ward_is_revoked(const struct ward_revset *s, const uint8_t *id)
 	      s->live[q] == 1 && rev_same(s, q, id) ==>
 	        rev_home(s, q) == home(id);
 	*/
+	/*@ assert not_stored: !rev_stored(s, id); */
 	return 0;
 }
 
 int
 ward_revoke(struct ward_revset *s, const uint8_t *id)
 {
-	uint32_t base, k;
+	uint32_t b, base, k;
 
 	if (ward_is_revoked(s, id) == 1)
 		return WARD_OK;
 
-	base = revset_bucket(id);
+	b = revset_bucket(id);
+	base = b * WARD_REVOKE_WAYS;
 	/*@ loop invariant base <= k <= base + WARD_REVOKE_WAYS;
 	    loop invariant \forall integer q; base <= q < k ==> s->live[q] == 1;
 	    loop assigns k;
@@ -179,8 +193,12 @@ ward_revoke(struct ward_revset *s, const uint8_t *id)
 		if (s->live[k] != 1)
 			break;
 	}
-	if (k == base + WARD_REVOKE_WAYS)
+	if (k == base + WARD_REVOKE_WAYS) {
+		/* No room, and no eviction either: poison the bucket, so that
+		 * id (and every other id of the bucket) counts as revoked. */
+		s->poisoned[b] = 1;
 		return WARD_E_REVOKE_FULL;
+	}
 
 	/* Fill a free way, then mark it live: a live entry never holds a
 	 * half-written id. */

@@ -62,6 +62,11 @@
 #define LINEAGE_MAX 64u
 #define LIST_MAX 1024u		/* contexts in one ListContexts reply */
 
+/* A revocation into a full bucket of the revocation set (revoke.h). */
+#define REVOKE_FULL_NOTE "revoked, but the revocation set's bucket of " \
+	"this id is full: every block id of that bucket (about 1 in 1024, " \
+	"by a key only ward-core holds) is refused until ward-core restarts"
+
 /* ---- state ----------------------------------------------------------------- */
 
 static struct ward_core core;	/* the verified core's state */
@@ -802,10 +807,14 @@ close_tree(unsigned sock, const uint8_t *ctx, uint64_t now, int revoke)
 	if (e == NULL)
 		return WARD_E_CONTEXT_UNKNOWN;
 	if (revoke) {
-		if (ward_revoke(&core.revoked, e->grant) != WARD_OK)
-			return WARD_E_REVOKE_FULL;
+		/* Revoked whatever the answer: a full bucket fails closed
+		 * (revoke.h), and the event is logged so that the revocation
+		 * is replayed at the next start. */
+		int full = ward_revoke(&core.revoked, e->grant) != WARD_OK;
+
 		o.pos = log_event(JV_ALLOWED, WARD_OK, JK_REVOKE, sock, ctx, NULL,
-				  e->grant, now, 0, "grant of a revoked context");
+				  e->grant, now, 0, full ? REVOKE_FULL_NOTE :
+				  "grant of a revoked context");
 	}
 	for (i = 0; i < CT_N; i++)
 		ctab[i].mark = 0;
@@ -888,18 +897,17 @@ h_revoke(unsigned sock, uint64_t now)
 	snprintf(o.detail, sizeof o.detail, "context revoked");
 	return WARD_OK;
 revoke_id:
+	/* Revoked whatever the answer: a full bucket fails closed (revoke.h),
+	 * and the event is logged so that the revocation is replayed at the
+	 * next start. */
 	r = ward_revoke(&core.revoked, id);
-	if (r != WARD_OK) {
-		refused(r, "revoke: the revocation set is full in this bucket");
-		o.pos = log_event(JV_BLOCKED, (unsigned)r, JK_REVOKE, sock, NULL,
-				  NULL, id, now, 0, o.detail);
-		return r;
-	}
 	o.has_block_id = 1;
 	memcpy(o.block_id, id, WARD_ID_BYTES);
 	o.pos = log_event(JV_ALLOWED, WARD_OK, JK_REVOKE, sock, NULL, NULL, id,
-			  now, 0, "block revoked, with every descendant");
-	snprintf(o.detail, sizeof o.detail, "revoked");
+			  now, 0, r == WARD_OK ?
+			  "block revoked, with every descendant" : REVOKE_FULL_NOTE);
+	snprintf(o.detail, sizeof o.detail, "%s",
+		 r == WARD_OK ? "revoked" : REVOKE_FULL_NOTE);
 	return WARD_OK;
 }
 
@@ -1179,6 +1187,7 @@ replay(const struct jr_rec *rr, void *arg)
 	struct replay_state *s = arg;
 	const uint8_t *p = rr->rec;
 	uint16_t idx;
+	int r;
 
 	if (s->ck_seq != 0 && rr->seq + 1 == s->ck_seq &&
 	    memcmp(rr->head, s->ck_head, WARD_ID_BYTES) == 0)
@@ -1198,9 +1207,19 @@ replay(const struct jr_rec *rr, void *arg)
 		if (rr->len != JR_RS_LEN)
 			die("audit record %llu: bad reservation record",
 			    (unsigned long long)rr->seq);
-		if (ward_ledger_restore(&core.ledger, p + JR_RS_ID,
+		r = ward_ledger_restore(&core.ledger, p + JR_RS_ID,
 					ward_get_be32(p + JR_RS_MAX),
-					ward_get_be32(p + JR_RS_RESERVED)) != WARD_OK)
+					ward_get_be32(p + JR_RS_RESERVED));
+		/* The buckets differ from the last run's (a new key), so a
+		 * bucket may be full now where it was not then.  That fails
+		 * closed: no entry is ever freed, so the block is refused
+		 * with ledger_full for the life of this process. */
+		if (r == WARD_E_LEDGER_FULL)
+			fprintf(stderr, "ward-core: audit record %llu: the use "
+				"ledger's bucket for this block is full after "
+				"the restart; the block is refused (ledger_full) "
+				"until the next one\n", (unsigned long long)rr->seq);
+		else if (r != WARD_OK)
 			die("audit record %llu: cannot restore a use reservation",
 			    (unsigned long long)rr->seq);
 		break;
@@ -1223,9 +1242,13 @@ replay(const struct jr_rec *rr, void *arg)
 			ctx_close(p + JR_EV_CTX);
 			break;
 		case JK_REVOKE:
+			/* A full bucket (the buckets differ from the last
+			 * run's: a new key) poisons it: the id is revoked
+			 * either way (revoke.h). */
 			if (ward_revoke(&core.revoked, p + JR_EV_ID) != WARD_OK)
-				die("audit record %llu: cannot restore a revocation",
-				    (unsigned long long)rr->seq);
+				fprintf(stderr, "ward-core: audit record %llu: "
+					"%s\n", (unsigned long long)rr->seq,
+					REVOKE_FULL_NOTE);
 			break;
 		case JK_TRUST:
 			if (trust_add(p + JR_EV_ID) != WARD_OK)
@@ -1434,6 +1457,10 @@ main(int argc, char **argv)
 	if (ctab == NULL)
 		die("out of memory");
 	randombytes_buf(ct_key, sizeof ct_key);
+	/* The bucket key of the revocation set and the ledger: drawn before
+	 * either table holds an entry, kept for the life of the process. */
+	if (ward_bucket_key_init() != 0)
+		die("cannot draw the bucket key (libsodium)");
 	core.trust.n = 1;
 	memcpy(core.trust.key[0], op_pk, WARD_KEY_BYTES);
 	ward_revset_init(&core.revoked);

@@ -246,7 +246,7 @@ main(void)
 	char what[64];
 	uint32_t k;
 
-	if (sodium_init() < 0) {
+	if (sodium_init() < 0 || ward_bucket_key_init() != 0) {
 		fprintf(stderr, "bench_core: sodium_init failed\n");
 		return 1;
 	}

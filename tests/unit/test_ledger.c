@@ -7,12 +7,14 @@
 #include <string.h>
 
 #include "t.h"
+#include "crypto.h"
 #include "ledger.h"
 
 /* The ledger is large: keep it (and its copies) out of the stack. */
 static struct ward_ledger L, L_before;
 
-/* An id whose first two bytes read v (home = v % 1024), told apart by tag. */
+/* An id whose first two bytes read v, told apart by tag.  Before the
+ * keyed buckets, the first two bytes were the bucket (v % 1024). */
 static void
 mkid(uint8_t id[WARD_ID_BYTES], unsigned v, unsigned tag)
 {
@@ -21,7 +23,19 @@ mkid(uint8_t id[WARD_ID_BYTES], unsigned v, unsigned tag)
 	id[1] = (uint8_t)(v >> 8);
 	id[2] = (uint8_t)(tag & 0xff);
 	id[3] = (uint8_t)(tag >> 8);
+	id[4] = (uint8_t)(tag >> 16);
 	id[31] = 0x5a;
+}
+
+/* The next id of bucket b, trying tags from *tag on.  Only a party that
+ * holds the bucket key can do this: here the test, which shares ward-core's
+ * process model (one key per process). */
+static void
+id_in_bucket(uint8_t id[WARD_ID_BYTES], uint32_t b, unsigned v, unsigned *tag)
+{
+	do
+		mkid(id, v, (*tag)++);
+	while (ward_bucket(id) != b);
 }
 
 /* ledger_ok, checked at run time. */
@@ -40,7 +54,7 @@ ledger_ok_rt(const struct ward_ledger *l)
 			continue;
 		if (!(e->used <= e->reserved && e->reserved <= e->max))
 			return 0;
-		home = (e->id[0] + 256u * e->id[1]) % WARD_BUCKETS;
+		home = ward_bucket(e->id);
 		if (k / WARD_LEDGER_WAYS != home)
 			return 0;
 		for (q = k + 1; q < WARD_LEDGER_N; q++)
@@ -242,34 +256,66 @@ TEST(restore_never_lowers_used)
 
 TEST(full_bucket_refused_nothing_evicted)
 {
-	uint8_t id[WARD_ID_BYTES];
+	uint8_t id[WARD_ID_BYTES], first[WARD_LEDGER_WAYS][WARD_ID_BYTES];
 	uint16_t slot[WARD_LEDGER_WAYS], extra;
-	uint32_t w;
+	uint32_t w, b = 40;
+	unsigned tag = 0;
 
 	ward_ledger_init(&L);
 	for (w = 0; w < WARD_LEDGER_WAYS; w++) {
-		mkid(id, 40, w);
-		EXPECT_EQ(ward_ledger_find(&L, id, 9, &slot[w]), WARD_OK);
+		id_in_bucket(first[w], b, 40, &tag);
+		EXPECT_EQ(ward_ledger_find(&L, first[w], 9, &slot[w]), WARD_OK);
 		EXPECT_EQ(ward_ledger_consume(&L, &slot[w], 1), WARD_OK);
 	}
 	memcpy(&L_before, &L, sizeof L);
-	mkid(id, 40, 999);
+	id_in_bucket(id, b, 40, &tag);
 	EXPECT_EQ(ward_ledger_find(&L, id, 9, &extra), WARD_E_LEDGER_FULL);
 	EXPECT_EQ(ward_ledger_restore(&L, id, 9, 0), WARD_E_LEDGER_FULL);
 	EXPECT(memcmp(&L_before, &L, sizeof L) == 0);
-	/* Another id of the same home bucket: also refused. */
-	mkid(id, 40 + WARD_BUCKETS, 0);
+	/* Another id of the same bucket: also refused. */
+	id_in_bucket(id, b, 41, &tag);
 	EXPECT_EQ(ward_ledger_find(&L, id, 9, &extra), WARD_E_LEDGER_FULL);
 	/* Every old entry is still found with its count. */
 	for (w = 0; w < WARD_LEDGER_WAYS; w++) {
-		mkid(id, 40, w);
-		EXPECT_EQ(ward_ledger_find(&L, id, 9, &extra), WARD_OK);
+		EXPECT_EQ(ward_ledger_find(&L, first[w], 9, &extra), WARD_OK);
 		EXPECT_EQ(extra, slot[w]);
 		EXPECT_EQ(L.e[extra].used, 1);
 	}
 	/* Another bucket is unaffected. */
-	mkid(id, 41, 0);
+	id_in_bucket(id, b + 1, 40, &tag);
 	EXPECT_EQ(ward_ledger_find(&L, id, 9, &extra), WARD_OK);
+	EXPECT(ledger_ok_rt(&L));
+}
+
+/*
+ * The attack of ward issue 15: a broker holding one delegable grant issues
+ * children whose ids (hashes of bodies it writes) it grinds to share the
+ * first two bytes of another session's grant, the bucket under the old
+ * home(), and gets each one counted, so that the grant's first use is
+ * refused with ledger_full.  With the keyed bucket the ground ids scatter,
+ * and the grant is counted.
+ */
+TEST(ground_ids_cannot_fill_a_bucket)
+{
+	uint8_t victim[WARD_ID_BYTES], id[WARD_ID_BYTES];
+	uint8_t seen[WARD_BUCKETS];
+	uint16_t slot;
+	unsigned k, spread = 0;
+
+	ward_ledger_init(&L);
+	memset(seen, 0, sizeof seen);
+	mkid(victim, 0x1234, 0xfffff);
+	for (k = 0; k < 4 * WARD_LEDGER_WAYS; k++) {
+		mkid(id, 0x1234, k);	/* same first two bytes as victim */
+		if (!seen[ward_bucket(id)]++)
+			spread++;
+		EXPECT_EQ(ward_ledger_find(&L, id, 1, &slot), WARD_OK);
+	}
+	/* Fewer than 16 buckets for the 32 ids, or 8 of them in the
+	 * grant's bucket, would happen by chance with odds below 2^-50. */
+	EXPECT(spread >= 16);
+	EXPECT_EQ(ward_ledger_find(&L, victim, 5, &slot), WARD_OK);
+	EXPECT_EQ(ward_ledger_consume(&L, &slot, 1), WARD_OK);
 	EXPECT(ledger_ok_rt(&L));
 }
 
@@ -293,6 +339,10 @@ TEST(same_id_other_max_refused)
 int
 main(void)
 {
+	if (ward_bucket_key_init() != 0) {
+		printf("FAIL test_ledger: cannot draw the bucket key\n");
+		return 1;
+	}
 	RUN(consume_spends_every_ancestor);
 	RUN(ten_delegated_children_share_root_budget);
 	RUN(exhausted_refusal_leaves_ledger_unchanged);
@@ -302,6 +352,7 @@ main(void)
 	RUN(restore_after_crash_never_overspends);
 	RUN(restore_never_lowers_used);
 	RUN(full_bucket_refused_nothing_evicted);
+	RUN(ground_ids_cannot_fill_a_bucket);
 	RUN(same_id_other_max_refused);
 	T_EXIT();
 }
