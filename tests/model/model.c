@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "crypto.h"
 #include "model.h"
 
 typedef unsigned __int128 u128;
@@ -35,10 +36,13 @@ grow(void *p, size_t *cap, size_t n, size_t size)
 	return p;
 }
 
+/* The home bucket of an id: the keyed hash of crypto.h (bucket_of in
+ * ward.h, reduced mod WARD_BUCKETS).  It is the one function the contracts
+ * leave abstract, so the model calls the same one. */
 uint32_t
 model_home(const uint8_t *id)
 {
-	return ((uint32_t)id[0] + 256u * (uint32_t)id[1]) % WARD_BUCKETS;
+	return ward_bucket(id);
 }
 
 /* ---- the tables ---------------------------------------------------------- */
@@ -198,7 +202,9 @@ model_is_revoked(const struct model *m, const uint8_t *id)
 	for (i = 0; i < m->n_revoked; i++)
 		if (memcmp(m->revoked[i], id, WARD_ID_BYTES) == 0)
 			return 1;
-	return 0;
+	/* revoke.h: a bucket a revocation found full counts as revoked
+	 * whole (fail closed). */
+	return m->poisoned[model_home(id)];
 }
 
 /* revoke.h: already revoked is fine; a full home bucket refuses. */
@@ -212,8 +218,10 @@ model_revoke(struct model *m, const uint8_t *id)
 	for (i = 0; i < m->n_revoked; i++)
 		if (model_home(m->revoked[i]) == model_home(id))
 			load++;
-	if (load >= WARD_REVOKE_WAYS)
+	if (load >= WARD_REVOKE_WAYS) {
+		m->poisoned[model_home(id)] = 1;
 		return WARD_E_REVOKE_FULL;
+	}
 	m->revoked = grow(m->revoked, &m->cap_revoked, m->n_revoked,
 			  sizeof *m->revoked);
 	memcpy(m->revoked[m->n_revoked++], id, WARD_ID_BYTES);

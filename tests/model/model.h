@@ -99,6 +99,7 @@ struct model {
 	uint8_t trust[WARD_AUTH_MAX][WARD_KEY_BYTES];
 	uint8_t (*revoked)[WARD_ID_BYTES];
 	size_t n_revoked, cap_revoked;
+	uint8_t poisoned[WARD_BUCKETS];	/* a revocation found it full */
 	struct model_entry *ledger;
 	size_t n_ledger, cap_ledger;
 	struct model_context *ctx;

@@ -1120,16 +1120,17 @@ op_register(const uint8_t *id, uint32_t max)
 	h_register[rc]++;
 }
 
-/* An id of the same home bucket as id, and otherwise random. */
+/* An id of the same home bucket as id, and otherwise random: ground
+ * under the keyed bucket, which this process (the core's stand-in) holds
+ * the key of; about WARD_BUCKETS tries. */
 static void
 same_home(uint8_t *out, const uint8_t *id)
 {
-	uint32_t h = model_home(id), v;
+	uint32_t h = model_home(id);
 
-	rbytes(out, WARD_ID_BYTES);
-	v = h + WARD_BUCKETS * (uint32_t)below(65536 / WARD_BUCKETS);
-	out[0] = (uint8_t)(v & 0xff);
-	out[1] = (uint8_t)(v >> 8);
+	do
+		rbytes(out, WARD_ID_BYTES);
+	while (model_home(out) != h);
 }
 
 /* A request the leaf grants: the operation its kind and rights allow, a
