@@ -4,8 +4,10 @@
  * The verified modules never include <sodium.h>.  They call these five
  * functions, whose contracts are stated over abstract predicates: WP
  * assumes the contracts, and crypto.c (plain glue over libsodium, outside
- * the proof) is trusted to meet them.  There are no axioms: nothing is
- * assumed about the predicates beyond what each contract says.
+ * the proof) is trusted to meet them.  The one axiom, bucket_of_bytes in
+ * ward.h, says only that bucket_of is a function of the id's 32 bytes (a
+ * reads clause WP does not use); nothing else is assumed about the
+ * predicates beyond what each contract says.
  *
  * Domain separation lives in crypto.c: every hash and every signature is
  * over a fixed 16-byte tag followed by the payload, and the tags differ.
