@@ -195,6 +195,18 @@ static int write_file(const char *path, const char *s)
 
 #define RO_ATTR (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)
 
+/* The modes of the root tree never depend on the caller's umask (the
+ * broker runs under 077, which would leave /etc drwx------ and unreadable
+ * to the sandbox user): what is created here is chmod'ed to its mode.
+ * Only what this call created (mkdirat succeeded) is chmod'ed, so an
+ * existing name -- a symlink of the template -- is never followed. */
+static int mkdir_mode(int dfd, const char *name, mode_t mode)
+{
+	if (mkdirat(dfd, name, mode) != 0)
+		return -1;
+	return fchmodat(dfd, name, mode, 0);
+}
+
 /* Walks rel below dfd without following any symlink, creating missing
  * directories, then creates the last component (a directory, or an empty
  * file).  Returns an fd of the last component's parent and points *last
@@ -218,7 +230,7 @@ static int walk_create(int dfd, const char *rel, int is_dir, char *buf, size_t b
 		if (e == NULL)
 			break;
 		*e = '\0';
-		if (mkdirat(cur, s, 0755) != 0 && errno != EEXIST)
+		if (mkdir_mode(cur, s, 0755) != 0 && errno != EEXIST)
 			goto fail;
 		int next = openat(cur, s, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (next < 0)
@@ -232,13 +244,16 @@ static int walk_create(int dfd, const char *rel, int is_dir, char *buf, size_t b
 		goto fail;
 	}
 	if (is_dir) {
-		if (mkdirat(cur, s, 0755) != 0 && errno != EEXIST)
+		if (mkdir_mode(cur, s, 0755) != 0 && errno != EEXIST)
 			goto fail;
 	} else {
 		int fd = openat(cur, s, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
 		if (fd < 0)
 			goto fail;
+		int rc = fchmod(fd, 0644);
 		close(fd);
+		if (rc != 0)
+			goto fail;
 	}
 	*last = s;
 	return cur;
@@ -327,8 +342,9 @@ static int put_file_at(int dfd, const char *rel, const char *text)
 		return -1;
 	size_t n = strlen(text);
 	ssize_t w = write(fd, text, n);
+	int rc = fchmod(fd, 0644); /* not narrowed by the umask */
 	close(fd);
-	return w == (ssize_t)n ? 0 : -1;
+	return w == (ssize_t)n && rc == 0 ? 0 : -1;
 }
 
 static int in_tmp(const char *p)
@@ -394,7 +410,7 @@ static int build_root(struct ward_sb *sb, char *err, size_t errlen)
 	}
 	static const char *const dirs[] = { "usr", "etc", "proc", "dev", "tmp" };
 	for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++)
-		if (mkdirat(root, dirs[i], 0755) != 0) {
+		if (mkdir_mode(root, dirs[i], 0755) != 0) {
 			sb_err(err, errlen, "cannot create /%s in the new root: %s", dirs[i],
 			       strerror(errno));
 			goto out;
