@@ -31,8 +31,11 @@ static const char usage_text[] =
 "  - the workspace (the current folder unless --workspace) bound read-write\n"
 "    at the same path, and the starting folder;\n"
 "  - a new session, no_new_privs, no capabilities (bounding and ambient\n"
-"    too), not dumpable until exec, only fds 0, 1, 2 (and --pass-fd) open,\n"
-"    an empty environment plus --env;\n"
+"    too), not dumpable until exec, only fds 0, 1, 2 (and --pass-fd) open;\n"
+"  - nothing of ward's environment but TERM: CMD gets\n"
+"      PATH=/usr/local/bin:/usr/bin:/bin HOME=/tmp LANG=C.UTF-8\n"
+"    (and TERM when ward has it), then each --env, which replaces a default\n"
+"    of the same name; --empty-env starts from nothing instead;\n"
 "  - Landlock read/write rules, TCP denied and unix/signal scoping where the\n"
 "    kernel's ABI has them; seccomp allowlist (x86_64 only: i386 and x32\n"
 "    are killed; io_uring, mount, namespaces, bpf, perf, ptrace, keyrings,\n"
@@ -49,7 +52,9 @@ static const char usage_text[] =
 "      --workspace-ro     bind the workspace read-only\n"
 "      --no-workspace     no workspace at all (start in /)\n"
 "      --ro-bind SRC[:DST]  also bind host path SRC read-only (at DST)\n"
-"  -e, --env NAME=VALUE   set a variable; --env NAME copies it from ward's\n"
+"  -e, --env NAME=VALUE   set a variable (repeatable); --env NAME copies it\n"
+"                         from ward's environment\n"
+"      --empty-env        no default variables: only those given by --env\n"
 "      --pass-fd N        keep fd N open in the sandbox\n"
 "      --close-stdio      do not pass fds 0, 1, 2 either (/dev/null instead)\n"
 "      --memory SIZE      memory limit, swap included (default 512M)\n"
@@ -127,6 +132,35 @@ static const char *workspace_refusal(const char *ws)
 	return NULL;
 }
 
+/* The default environment, unless --empty-env: what a compiler or a
+ * shell expects to find (gcc looks for cc1 through PATH), and nothing of
+ * ward's own but TERM.  A --env of the same name wins. */
+static int add_default_env(struct ward_sb_config *cfg, char *termbuf, size_t termlen)
+{
+	static const char *const defaults[] = {
+		"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp", "LANG=C.UTF-8",
+	};
+	const char *term = getenv("TERM");
+	const char *want[4];
+	size_t n = 0;
+	for (size_t i = 0; i < sizeof defaults / sizeof *defaults; i++)
+		want[n++] = defaults[i];
+	if (term != NULL && (size_t)snprintf(termbuf, termlen, "TERM=%s", term) < termlen)
+		want[n++] = termbuf;
+	for (size_t i = 0; i < n; i++) {
+		size_t nl = (size_t)(strchr(want[i], '=') - want[i]) + 1;
+		int given = 0;
+		for (size_t k = 0; k < cfg->nenv && !given; k++)
+			given = strncmp(cfg->env[k], want[i], nl) == 0;
+		if (given)
+			continue;
+		if (cfg->nenv == WARD_SB_MAX_ENV)
+			return -1;
+		cfg->env[cfg->nenv++] = want[i];
+	}
+	return 0;
+}
+
 static int probe(const char *ws)
 {
 	struct ward_sb_probe p;
@@ -199,7 +233,8 @@ int cmd_sandbox(int argc, char **argv)
 {
 	struct ward_sb_config cfg;
 	ward_sb_config_defaults(&cfg);
-	int quiet = 0, do_probe = 0, no_ws = 0;
+	int quiet = 0, do_probe = 0, no_ws = 0, empty_env = 0;
+	static char term_buf[256];
 	const char *ws = NULL;
 	static char bind_buf[WARD_SB_MAX_BINDS][PATH_MAX];
 	static char env_buf[WARD_SB_MAX_ENV][64];
@@ -263,6 +298,8 @@ int cmd_sandbox(int argc, char **argv)
 				snprintf(e, need, "%s=%s", v, val);
 				cfg.env[cfg.nenv++] = e;
 			}
+		} else if (!strcmp(a, "--empty-env")) {
+			empty_env = 1;
 		} else if (!strcmp(a, "--pass-fd")) {
 			NEEDV();
 			uint32_t fd;
@@ -345,6 +382,8 @@ int cmd_sandbox(int argc, char **argv)
 
 	if (do_probe)
 		return probe(cfg.workspace);
+	if (!empty_env && add_default_env(&cfg, term_buf, sizeof term_buf) != 0)
+		return bad("too many --env (at most %s with the defaults)", "128");
 	if (i >= argc)
 		return bad("%s", "no command given: ward sandbox [OPTIONS] -- CMD [ARGS]");
 
