@@ -730,21 +730,25 @@ spawn(struct sp_msg *m, int out, int err, int log, int agent)
 	return sp_send(sp_s, m, fds, agent >= 0 ? 4 : 3);
 }
 
+/* The environment of a sandbox of transaction t: an agent's (with its
+ * socket, WARD_FD, and its task), or an exec's (agent 0: neither). */
 static void
-fill_env(struct sp_msg *m, struct tx *t)
+fill_env(struct sp_msg *m, struct tx *t, int agent)
 {
 	int k = 0;
 
 	snprintf(m->env[k++], sizeof m->env[0],
 		 "PATH=/ward:/usr/local/bin:/usr/bin:/bin");
-	snprintf(m->env[k++], sizeof m->env[0], "HOME=%s", t->ws);
-	snprintf(m->env[k++], sizeof m->env[0], "WARD_FD=3");
-	snprintf(m->env[k++], sizeof m->env[0], "WARD_SESSION=%s", t->sid);
-	snprintf(m->env[k++], sizeof m->env[0], "WARD_WORKSPACE=%s", t->ws);
-	snprintf(m->env[k++], sizeof m->env[0], "WARD_TASK=%s", t->task);
-	snprintf(m->env[k++], sizeof m->env[0], "PYTHONDONTWRITEBYTECODE=1");
-	snprintf(m->env[k++], sizeof m->env[0], "PYTHONUNBUFFERED=1");
+	snprintf(m->env[k++], sizeof m->env[0], "HOME=%s", WB_WORKSPACE);
 	snprintf(m->env[k++], sizeof m->env[0], "LANG=C.UTF-8");
+	snprintf(m->env[k++], sizeof m->env[0], "WARD_SESSION=%s", t->sid);
+	snprintf(m->env[k++], sizeof m->env[0], "WARD_WORKSPACE=%s", WB_WORKSPACE);
+	if (agent) {
+		snprintf(m->env[k++], sizeof m->env[0], "WARD_FD=3");
+		snprintf(m->env[k++], sizeof m->env[0], "WARD_TASK=%s", t->task);
+		snprintf(m->env[k++], sizeof m->env[0], "PYTHONDONTWRITEBYTECODE=1");
+		snprintf(m->env[k++], sizeof m->env[0], "PYTHONUNBUFFERED=1");
+	}
 	m->nenv = (uint32_t)k;
 }
 
@@ -779,7 +783,7 @@ start_agent(int i, const char *const *argv, int argc, const char *agent_dir,
 	for (k = 0; k < argc && k < PF_MAX_ARGV; k++)
 		snprintf(m->argv[k], sizeof m->argv[0], "%s", argv[k]);
 	m->argc = (uint32_t)k;
-	fill_env(m, t);
+	fill_env(m, t, 1);
 	snprintf(m->workspace, sizeof m->workspace, "%s", t->ws);
 	snprintf(m->agent_dir, sizeof m->agent_dir, "%s", agent_dir);
 	snprintf(m->bin_dir, sizeof m->bin_dir, "%s", bin_dir);
@@ -1005,8 +1009,7 @@ t_exec(struct tx *t, json_t *id, json_t *args, int *deferred)
 	for (k = 0; k < argc; k++)
 		snprintf(m->argv[k], sizeof m->argv[0], "%s", argv[k]);
 	m->argc = (uint32_t)argc;
-	fill_env(m, t);
-	m->nenv = 3;	/* PATH, HOME, and no WARD_FD: exec gets no socket */
+	fill_env(m, t, 0);	/* no WARD_FD: exec gets no socket */
 	snprintf(m->workspace, sizeof m->workspace, "%s", t->ws);
 	snprintf(m->bin_dir, sizeof m->bin_dir, "%s", bin_dir);
 	m->mem_bytes = 256ull << 20;

@@ -175,6 +175,8 @@ runner(struct sp_msg *m, int *fds, int nfds)
 	m->bin_dir[sizeof m->bin_dir - 1] = '\0';
 	m->err[sizeof m->err - 1] = '\0';
 	cfg.workspace = m->workspace[0] != '\0' ? m->workspace : NULL;
+	/* Where the scopes say it is: /workspace, not the host path. */
+	cfg.workspace_at = WB_WORKSPACE;
 	if (m->agent_dir[0] != '\0') {
 		cfg.binds[cfg.nbinds].src = m->agent_dir;
 		cfg.binds[cfg.nbinds++].dst = "/agent";

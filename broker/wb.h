@@ -196,6 +196,10 @@ int wt_exec_resource(char *out, size_t cap, const char *const *argv, int argc) W
  * before confinement that only takes these messages on a SOCK_SEQPACKET
  * pair.  The fds ride along with SCM_RIGHTS: [stdout, stderr, log, agent]
  * (agent only when has_agent_fd). */
+/* The agent's workspace inside its sandboxes (and $HOME, $WARD_WORKSPACE):
+ * the path that fs scopes name. */
+#define WB_WORKSPACE "/workspace"
+
 #define SP_SPAWN 1u
 #define SP_KILL 2u
 #define SP_EXITED 3u

@@ -182,6 +182,12 @@ static int write_file(const char *path, const char *s)
 	return w == (ssize_t)n ? 0 : -1;
 }
 
+/* The workspace's path inside the sandbox. */
+static const char *ws_inside(const struct ward_sb_config *cfg)
+{
+	return cfg->workspace_at != NULL ? cfg->workspace_at : cfg->workspace;
+}
+
 /* ---------------------------------------------------------------- the root
  *
  * Built once per prepared sandbox, in the parent (host root), as detached
@@ -455,13 +461,13 @@ static int build_root(struct ward_sb *sb, char *err, size_t errlen)
 		goto out;
 	}
 	/* The workspace's mount point, unless it lies in each spawn's /tmp. */
-	if (cfg->workspace != NULL && !in_tmp(cfg->workspace)) {
+	if (cfg->workspace != NULL && !in_tmp(ws_inside(cfg))) {
 		char buf[PATH_MAX];
 		const char *last;
-		int pfd = walk_create(root, cfg->workspace, 1, buf, sizeof buf, &last);
+		int pfd = walk_create(root, ws_inside(cfg), 1, buf, sizeof buf, &last);
 		if (pfd < 0) {
 			sb_err(err, errlen, "cannot create the workspace mount point %s: %s",
-			       cfg->workspace, strerror(errno));
+			       ws_inside(cfg), strerror(errno));
 			goto out;
 		}
 		close(pfd);
@@ -608,6 +614,13 @@ int ward_sb_prepare(const struct ward_sb_config *cfg, struct ward_sb **out,
 		sb_err(err, errlen, "refused: the workspace path must be absolute");
 		return -1;
 	}
+	if (cfg->workspace_at != NULL && (cfg->workspace_at[0] != '/' ||
+					  strcmp(cfg->workspace_at, "/") == 0 ||
+					  strstr(cfg->workspace_at, "..") != NULL)) {
+		sb_err(err, errlen, "refused: the workspace's path inside the sandbox "
+		       "must be absolute, not /, without '..'");
+		return -1;
+	}
 	for (size_t i = 0; i < cfg->nbinds; i++)
 		if (cfg->binds[i].src[0] != '/' || cfg->binds[i].dst[0] != '/' ||
 		    strstr(cfg->binds[i].dst, "..") != NULL) {
@@ -676,7 +689,7 @@ int ward_sb_prepare(const struct ward_sb_config *cfg, struct ward_sb **out,
 			       cfg->workspace, errno ? strerror(errno) : "not a directory");
 			goto fail;
 		}
-		sb->ws_in_tmp = in_tmp(cfg->workspace);
+		sb->ws_in_tmp = in_tmp(ws_inside(cfg));
 	}
 	if (build_trees(sb, err, errlen) < 0)
 		goto fail;
@@ -1204,7 +1217,7 @@ int ward_sb_run(struct ward_sb *sb, char *const argv[], struct ward_sb_result *r
 	cx->argv = argv;
 	cx->rootfd = -1;
 	cx->wsfd = -1;
-	cx->ws = cfg->workspace;
+	cx->ws = cfg->workspace != NULL ? ws_inside(cfg) : NULL;
 	/* This spawn's root and workspace: the trees built by
 	 * ward_sb_prepare() themselves for a one-shot sandbox, else copies of
 	 * them (one call each). */

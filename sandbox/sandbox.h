@@ -40,6 +40,10 @@ struct ward_sb_bind {
 struct ward_sb_config {
 	const char *workspace;    /* absolute host dir bound read-write; NULL: none */
 	int workspace_ro;         /* bind it read-only instead */
+	/* Where the workspace appears inside (absolute, without '..'); NULL:
+	 * at its host path.  ward run's agents see theirs at /workspace, the
+	 * path their capabilities' scopes name. */
+	const char *workspace_at;
 	struct ward_sb_bind binds[WARD_SB_MAX_BINDS]; /* extra read-only binds */
 	size_t nbinds;
 	const char *env[WARD_SB_MAX_ENV]; /* "NAME=VALUE", the whole environment */
