@@ -117,7 +117,9 @@ struct tx {
 	int job;			/* the agent's spawner job */
 	int closed;			/* context closed at the core */
 	int finished;
-	int code;
+	int code;			/* as a shell says it; end says how */
+	int end;			/* SP_END_*, 0 while it runs */
+	char how[32];			/* "exit 1", "signal KILL", ... */
 	/* spawn_child: the parent's request waiting on this child */
 	int wait_parent;
 	json_t *wait_id;
@@ -670,6 +672,8 @@ tx_end(int i)
 
 		if (t->cut != NULL)
 			json_object_set_new(ev, "reason", json_string(t->cut));
+		if (t->how[0] != '\0')
+			json_object_set_new(ev, "ended", json_string(t->how));
 		send_ctl(ctl_of(t->ctl), ev);
 	}
 	if (t->afd >= 0)
@@ -1766,13 +1770,50 @@ log_readable(int i)
 
 /* ---- the spawner's reports -------------------------------------------------- */
 
+/* An exec's output as a JSON string: bytes that are not UTF-8 become
+ * U+FFFD, so that the reply stays valid JSON whatever the program wrote. */
+static json_t *
+out_json(const char *buf, size_t len)
+{
+	size_t cap = 3 * len + 1, n;
+	char *u = malloc(cap);
+	json_t *j = NULL;
+
+	if (u != NULL && text_utf8_lossy(u, cap, &n, buf, len) == 0)
+		j = json_stringn(u, n);
+	free(u);
+	return j != NULL ? j : json_string("");
+}
+
+/* How a sandbox ended, in words: "exit 128", "signal KILL", "timeout". */
 static void
-job_exited(int j, int code)
+end_words(char *w, size_t cap, int end, int code)
+{
+	const char *sig = end == SP_END_SIGNAL ? sigabbrev_np(code) : NULL;
+
+	if (end == SP_END_EXIT)
+		snprintf(w, cap, "exit %d", code);
+	else if (end == SP_END_SIGNAL && sig != NULL)
+		snprintf(w, cap, "signal %s", sig);
+	else if (end == SP_END_SIGNAL)
+		snprintf(w, cap, "signal %d", code);
+	else if (end == SP_END_TIMEOUT)
+		snprintf(w, cap, "timeout");
+	else if (end == SP_END_KILLED)
+		snprintf(w, cap, "killed");
+	else
+		snprintf(w, cap, "setup_failed");
+}
+
+static void
+job_exited(int j, int end, int code)
 {
 	struct job *jb = &jobs[j];
+	char how[32];
 
 	if (j < 0 || j >= JOB_MAX || !jb->used)
 		return;
+	end_words(how, sizeof how, end, code);
 	if (jb->kind == JOB_AGENT) {
 		int i = jb->tx;
 		struct tx *t = &txs[i];
@@ -1782,7 +1823,15 @@ job_exited(int j, int code)
 			return;
 		t->job = -1;
 		t->finished = 1;
-		t->code = code;
+		/* One number for ward run's exit status and the memory commit:
+		 * the status of an agent that exited, else as a shell says it
+		 * (128 + signal, 124 timeout, 143 killed, 125 never started);
+		 * t->end says which. */
+		t->end = end;
+		t->code = end == SP_END_EXIT ? code : end == SP_END_SIGNAL ?
+			  128 + code : end == SP_END_TIMEOUT ? 124 :
+			  end == SP_END_KILLED ? 128 + SIGTERM : 125;
+		snprintf(t->how, sizeof t->how, "%s", how);
 		/* Requests still in the socket are answered first. */
 		if (t->afd >= 0)
 			agent_readable(i);
@@ -1790,30 +1839,53 @@ job_exited(int j, int code)
 			log_readable(i);
 		if (t->wait_parent >= 0 && txs[t->wait_parent].used) {
 			char text[128];
+			json_t *sc = json_pack("{s:s, s:s, s:b}", "session", t->sid,
+					       "ended", how, "ok", end == SP_END_EXIT &&
+					       code == 0);
 
-			snprintf(text, sizeof text, "child %s exited with %d",
-				 t->sid, code);
-			rpc_result(&txs[t->wait_parent], t->wait_id,
-				   tool_ok(json_pack("{s:s, s:i}", "session", t->sid,
-					   "exit_code", code), text));
+			json_object_set_new(sc, "exit_code", end == SP_END_EXIT ?
+					    json_integer(code) : json_null());
+			snprintf(text, sizeof text, "child %s ended: %s", t->sid, how);
+			rpc_result(&txs[t->wait_parent], t->wait_id, tool_ok(sc, text));
 		}
 		tx_end(i);
 		return;
 	}
-	/* exec */
+	/* exec: the status whole (0-255) or the signal, each on its own,
+	 * and stdout and stderr apart. */
 	drain(&jb->outfd, &jb->out, &jb->outlen);
 	drain(&jb->errfd, &jb->err, &jb->errlen);
 	if (txs[jb->tx].used && txs[jb->tx].afd >= 0) {
-		char text[OUT_MAX + 64];
+		json_t *o = out_json(jb->out, jb->outlen);
+		json_t *e = out_json(jb->err, jb->errlen);
+		json_t *sc, *res;
+		char *text;
+		size_t tl;
 
-		snprintf(text, sizeof text, "exit %d\n%s", code,
-			 jb->out != NULL ? jb->out : "");
-		rpc_result(&txs[jb->tx], jb->rpc_id, code == 125 ?
-			   tool_err("sandbox", 0, 0, "the sandbox could not start: "
-				    "%s", jb->err != NULL ? jb->err : "") :
-			   tool_ok(json_pack("{s:i, s:s, s:s}", "exit_code", code,
-				   "stdout", jb->out != NULL ? jb->out : "",
-				   "stderr", jb->err != NULL ? jb->err : ""), text));
+		if (end == SP_END_SETUP) {
+			res = tool_err("sandbox", 0, 0, "the sandbox could not start: "
+				       "%s", json_string_value(e));
+		} else {
+			const char *sig = end == SP_END_SIGNAL ? sigabbrev_np(code) : NULL;
+
+			sc = json_pack("{s:s, s:b, s:O, s:O}", "ended", how, "ok",
+				       end == SP_END_EXIT && code == 0, "stdout", o,
+				       "stderr", e);
+			json_object_set_new(sc, "exit_code", end == SP_END_EXIT ?
+					    json_integer(code) : json_null());
+			json_object_set_new(sc, "signal", end != SP_END_SIGNAL ?
+					    json_null() : sig != NULL ?
+					    json_string(sig) : json_integer(code));
+			tl = strlen(how) + json_string_length(o) + 2;
+			text = malloc(tl);
+			if (text != NULL)
+				snprintf(text, tl, "%s\n%s", how, json_string_value(o));
+			res = tool_ok(sc, text != NULL ? text : how);
+			free(text);
+		}
+		rpc_result(&txs[jb->tx], jb->rpc_id, res);
+		json_decref(o);
+		json_decref(e);
 	}
 	job_free(j);
 }
@@ -1833,7 +1905,7 @@ spawner_readable(void)
 	for (k = 0; k < nfds; k++)
 		close(fds[k]);
 	if (m->op == SP_EXITED)
-		job_exited((int)m->id, m->code);
+		job_exited((int)m->id, m->end, m->code);
 	free(m);
 }
 

@@ -744,19 +744,31 @@ cmd_run(int argc, char **argv)
 	}
 	{
 		int code = (int)json_integer_value(json_object_get(rep, "code"));
+		const char *ended = json_string_value(json_object_get(rep, "ended"));
+		/* The broker says how the agent ended; an agent that exited
+		 * 124 or 128 failed, it was not killed. */
+		int exited = ended == NULL || strncmp(ended, "exit ", 5) == 0;
+		char eb[128];
 
-		fprintf(stderr, "ward run: session %s ended: agent exit %d, %d "
-			"calls, %d refused\n", sid, code,
-			(int)json_integer_value(json_object_get(rep, "calls")),
-			(int)json_integer_value(json_object_get(rep, "refused")));
-		rc = code == 0 ? EX_OK : code >= 124 ? EX_KILLED : EX_AGENT_FAILED;
+		if (ended != NULL)
+			fprintf(stderr, "ward run: session %s ended: agent %s, %d "
+				"calls, %d refused\n", sid, text_str(eb, sizeof eb, ended),
+				(int)json_integer_value(json_object_get(rep, "calls")),
+				(int)json_integer_value(json_object_get(rep, "refused")));
+		else
+			fprintf(stderr, "ward run: session %s ended: agent exit %d, %d "
+				"calls, %d refused\n", sid, code,
+				(int)json_integer_value(json_object_get(rep, "calls")),
+				(int)json_integer_value(json_object_get(rep, "refused")));
+		rc = !exited ? EX_KILLED : code == 0 ? EX_OK : ended == NULL &&
+		     code >= 124 ? EX_KILLED : EX_AGENT_FAILED;
 		if (json_is_string(json_object_get(rep, "reason")) &&
 		    strcmp(json_string_value(json_object_get(rep, "reason")),
 			   "agent_not_reading") == 0)
 			fprintf(stderr, "ward run: ward-broker cut the session off "
 				"(reason=agent_not_reading): the agent left its "
 				"replies unread; its sandbox was killed\n");
-		if (code == 125)
+		if (ended != NULL ? strcmp(ended, "setup_failed") == 0 : code == 125)
 			fprintf(stderr, "ward run: the sandbox could not start; see "
 				"the message above\n");
 	}

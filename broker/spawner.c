@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -103,6 +104,15 @@ sp_recv(int s, struct sp_msg *m, int *fds, int *nfds)
 	return 0;
 }
 
+/* How each runner's sandbox ended, written by the runner just before it
+ * exits: an exit status needs all of 0-255, so the runner's own status
+ * cannot carry it beside timeouts, kills and set-up failures.  One slot
+ * per job, in memory shared by the spawner and its runners only. */
+struct sp_outcome {
+	int32_t set, end, code;
+};
+static struct sp_outcome *outcomes;
+
 static volatile int cancel_flag;
 static char sp_home[4096], sp_bin_dir[4096];
 
@@ -133,9 +143,19 @@ on_term(int sig)
 	cancel_flag = 1;
 }
 
-/* The runner: one sandbox, its exit status as ours. */
+/* The runner's end: the outcome in its slot, then a status of its own. */
 static void __attribute__((noreturn))
-runner(struct sp_msg *m, int *fds, int nfds)
+finish(int slot, int end, int code)
+{
+	outcomes[slot].end = end;
+	outcomes[slot].code = code;
+	__atomic_store_n(&outcomes[slot].set, 1, __ATOMIC_RELEASE);
+	_exit(end == SP_END_EXIT ? 0 : 125);
+}
+
+/* The runner: one sandbox; how it ended goes to outcomes[slot]. */
+static void __attribute__((noreturn))
+runner(struct sp_msg *m, int *fds, int nfds, int slot)
 {
 	struct ward_sb_config cfg;
 	struct ward_sb_result res;
@@ -203,7 +223,7 @@ runner(struct sp_msg *m, int *fds, int nfds)
 	}
 	argv[k] = NULL;
 	if (k == 0)
-		_exit(125);
+		finish(slot, SP_END_SETUP, 125);
 	/* The broker is not trusted to name host folders: a workspace must be
 	 * beneath $WARD_HOME/work, the agent's code beneath $WARD_HOME/agents,
 	 * and ward-call's folder the one found at start-up. */
@@ -223,7 +243,7 @@ runner(struct sp_msg *m, int *fds, int nfds)
 		dprintf(2, "ward: the spawner refused a sandbox: workspace %s, "
 			"agent %s, bin %s are not where ward keeps them\n",
 			wb, ab, bb);
-		_exit(125);
+		finish(slot, SP_END_SETUP, 125);
 	}
 	if (ward_sb_prepare(&cfg, &sb, err, sizeof err) != 0 ||
 	    ward_sb_run(sb, argv, &res, err, sizeof err) != 0) {
@@ -231,20 +251,20 @@ runner(struct sp_msg *m, int *fds, int nfds)
 
 		dprintf(2, "ward: the sandbox could not start: %s\n",
 			text_str(eb, sizeof eb, err));
-		_exit(125);
+		finish(slot, SP_END_SETUP, 125);
 	}
 	ward_sb_free(sb);
 	if (res.setup_failed)
-		_exit(125);
+		finish(slot, SP_END_SETUP, 125);
 	if (res.cancelled)
-		_exit(128 + SIGTERM);
+		finish(slot, SP_END_KILLED, 128 + SIGTERM);
 	if (res.timed_out)
-		_exit(124);
+		finish(slot, SP_END_TIMEOUT, 124);
 	if (WIFEXITED(res.wait_status))
-		_exit(WEXITSTATUS(res.wait_status) & 0x7f);
+		finish(slot, SP_END_EXIT, WEXITSTATUS(res.wait_status));
 	if (WIFSIGNALED(res.wait_status))
-		_exit(128 + WTERMSIG(res.wait_status));
-	_exit(125);
+		finish(slot, SP_END_SIGNAL, WTERMSIG(res.wait_status));
+	finish(slot, SP_END_SETUP, 125);
 }
 
 struct job {
@@ -273,6 +293,13 @@ spawner(int s)
 			_exit(1);
 		}
 	}
+	/* Mapped here, after the fork: the broker never sees it. */
+	outcomes = mmap(NULL, SP_JOBS * sizeof *outcomes, PROT_READ | PROT_WRITE,
+			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (outcomes == MAP_FAILED) {
+		dprintf(2, "ward-spawner: out of memory\n");
+		_exit(1);
+	}
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&mask);
 	sigprocmask(SIG_SETMASK, &mask, NULL);
@@ -288,8 +315,15 @@ spawner(int s)
 				memset(&m, 0, sizeof m);
 				m.op = SP_EXITED;
 				m.id = jobs[i].id;
-				m.code = WIFEXITED(st) ? WEXITSTATUS(st) :
-					 128 + WTERMSIG(st);
+				if (__atomic_load_n(&outcomes[i].set, __ATOMIC_ACQUIRE)) {
+					m.end = outcomes[i].end;
+					m.code = outcomes[i].code;
+				} else {
+					/* The runner died before it could say:
+					 * its sandbox died with it. */
+					m.end = SP_END_KILLED;
+					m.code = WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 125;
+				}
 				jobs[i].pid = 0;
 				if (alive)
 					if (sp_send(s, &m, NULL, 0) != 0)
@@ -328,10 +362,12 @@ spawner(int s)
 			for (i = 0; i < SP_JOBS && slot < 0; i++)
 				if (jobs[i].pid == 0)
 					slot = i;
+			if (slot >= 0)
+				memset(&outcomes[slot], 0, sizeof outcomes[slot]);
 			p = slot >= 0 ? fork() : -1;
 			if (p == 0) {
 				close(s);
-				runner(&m, fds, nfds);
+				runner(&m, fds, nfds, slot);
 			}
 			if (p > 0) {
 				jobs[slot].pid = p;
@@ -342,6 +378,7 @@ spawner(int s)
 				memset(&m, 0, sizeof m);
 				m.op = SP_EXITED;
 				m.id = id;
+				m.end = SP_END_SETUP;
 				m.code = 125;
 				if (sp_send(s, &m, NULL, 0) != 0)
 					alive = 0;

@@ -205,10 +205,20 @@ int wt_exec_resource(char *out, size_t cap, const char *const *argv, int argc) W
 #define SP_EXITED 3u
 #define SP_STARTED 4u
 
+/* How a sandbox ended (SP_EXITED): its command exited (code: the status,
+ * 0-255, whole), was killed by a signal (code: the signal's number), ran
+ * out of time, was killed on the broker's request, or never started. */
+#define SP_END_EXIT 1
+#define SP_END_SIGNAL 2
+#define SP_END_TIMEOUT 3
+#define SP_END_KILLED 4
+#define SP_END_SETUP 5
+
 struct sp_msg {
 	uint32_t op;
 	uint32_t id;		/* the broker's job id */
-	int32_t code;		/* SP_EXITED: exit code, 128+signal, 125 setup */
+	int32_t code;		/* SP_EXITED: see end */
+	int32_t end;		/* SP_EXITED: SP_END_* */
 	uint32_t blocked;	/* SP_EXITED: network attempts refused */
 	int32_t pid;
 	uint32_t has_agent_fd;

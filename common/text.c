@@ -169,3 +169,73 @@ text_json_line(const char *json, FILE *f)
 		return -1;
 	return 0;
 }
+
+/* The length of the well-formed UTF-8 sequence at s[0..n), or 0. */
+static size_t
+utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+	size_t need, i;
+	unsigned long cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		need = 2;
+		cp = c & 0x1fu;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		need = 3;
+		cp = c & 0x0fu;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		need = 4;
+		cp = c & 0x07u;
+	} else {
+		return 0;
+	}
+	if (n < need)
+		return 0;
+	for (i = 1; i < need; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3fu);
+	}
+	if ((need == 3 && cp < 0x800) || (need == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return need;
+}
+
+int
+text_utf8_lossy(char *out, size_t cap, size_t *olen, const void *in,
+		size_t len)
+{
+	const unsigned char *s = in;
+	size_t i = 0, k = 0, n;
+
+	*olen = 0;
+	if (cap == 0)
+		return -1;
+	out[0] = '\0';
+	while (i < len) {
+		n = utf8_seq(s + i, len - i);
+		if (n == 0) {
+			if (cap - k < 4)
+				goto full;
+			memcpy(out + k, "\xef\xbf\xbd", 3);
+			k += 3;
+			i++;
+			continue;
+		}
+		if (cap - k < n + 1)
+			goto full;
+		memcpy(out + k, s + i, n);
+		k += n;
+		i += n;
+	}
+	out[k] = '\0';
+	*olen = k;
+	return 0;
+full:
+	out[0] = '\0';
+	return -1;
+}

@@ -78,6 +78,18 @@ void text_vline(FILE *f, const char *prefix, const char *fmt, va_list ap)
 int text_json_bytes(char *out, size_t cap, size_t *olen, const void *in,
 		    size_t len) TEXT_WARN;
 
+/* Bytes a program wrote (an exec's stdout or stderr) to valid UTF-8 for
+ * a JSON string: every well-formed UTF-8 sequence is kept as it is, and
+ * each byte that does not belong to one (a stray continuation byte, an
+ * overlong form, a surrogate, past U+10FFFF, a sequence cut short)
+ * becomes U+FFFD.  Lossy, unlike text_json_bytes(), but text that was
+ * UTF-8 reads the same.  out gets the UTF-8 and a NUL, *olen its length
+ * without the NUL (a NUL byte of in is kept: use the length); cap >= 3 *
+ * len + 1 always fits.  Returns 0, or -1 when it does not fit (out is
+ * then empty). */
+int text_utf8_lossy(char *out, size_t cap, size_t *olen, const void *in,
+		    size_t len) TEXT_WARN;
+
 /* Prints json (a JSON text dumped with JSON_ENSURE_ASCII, so ASCII) and a
  * '\n' to f, with DEL, the one control byte jansson leaves raw inside a
  * string, written as \u007f.  0, or -1 on a write error. */

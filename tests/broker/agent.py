@@ -4,6 +4,8 @@ JSON in $WARD_TASK and prints one line "R <json>" per action, so that the
 suite (tests/suites/broker-integration) can check what ward answered.
 
 actions:  ["call", tool, {args}]        one tools/call
+          ["full", tool, {args}]        one tools/call; prints the whole
+                                        MCP result (isError, structuredContent)
           ["list"]                      tools/list
           ["raw", "line"]               send a raw line, print the reply
           ["connect", host, port]       a direct network attempt
@@ -49,6 +51,8 @@ def main():
     for a in json.loads(os.environ.get("WARD_TASK") or "[]"):
         if a[0] == "call":
             out(call(ward, a[1], a[2] if len(a) > 2 else {}))
+        elif a[0] == "full":
+            out(ward.request("tools/call", {"name": a[1], "arguments": a[2]}))
         elif a[0] == "list":
             out({"tools": ward.tools()})
         elif a[0] == "raw":

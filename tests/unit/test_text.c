@@ -301,6 +301,41 @@ TEST(json_line_escapes_del)
 	EXPECT(strcmp(got, "{\"r\":\"a\\u007fb\\u001b\"}\n") == 0);
 }
 
+/* An exec's output that is not UTF-8 (a binary, a Latin-1 file) must
+ * still make valid JSON: bad bytes become U+FFFD, good text is kept. */
+TEST(utf8_lossy_replaces_only_bad_bytes)
+{
+	static const struct {
+		const char *in;
+		size_t len;
+		const char *want;
+	} v[] = {
+		{ "plain ascii", 11, "plain ascii" },
+		{ "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14,
+		  "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80" },
+		{ "a\xffz", 3, "a\xef\xbf\xbdz" },		/* never UTF-8 */
+		{ "\x80", 1, "\xef\xbf\xbd" },		/* stray continuation */
+		{ "\xc0\xaf", 2, "\xef\xbf\xbd\xef\xbf\xbd" },	/* overlong '/' */
+		{ "\xed\xa0\x80", 3,				/* a surrogate */
+		  "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "\xf4\x90\x80\x80", 4,			/* past U+10FFFF */
+		  "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "x\xe2\x82", 3, "x\xef\xbf\xbd\xef\xbf\xbd" },	/* cut short */
+	};
+	char out[64];
+	size_t n, i;
+
+	for (i = 0; i < sizeof v / sizeof v[0]; i++) {
+		EXPECT(text_utf8_lossy(out, sizeof out, &n, v[i].in, v[i].len) == 0);
+		EXPECT_EQ(n, strlen(v[i].want));
+		EXPECT(strcmp(out, v[i].want) == 0);
+	}
+	/* 3 * len + 1 always fits; less may not, and then out is empty. */
+	EXPECT(text_utf8_lossy(out, 10, &n, "\xff\xff\xff", 3) == 0);
+	EXPECT(text_utf8_lossy(out, 9, &n, "\xff\xff\xff", 3) == -1);
+	EXPECT(out[0] == '\0' && n == 0);
+}
+
 int
 main(void)
 {
@@ -311,5 +346,6 @@ main(void)
 	RUN(escape_to_file_whole);
 	RUN(json_bytes_injective);
 	RUN(json_line_escapes_del);
+	RUN(utf8_lossy_replaces_only_bad_bytes);
 	T_EXIT();
 }
