@@ -826,11 +826,32 @@ str_arg(json_t *args, const char *k)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
+/* The part of the workspace in which fs.write may create folders: the
+ * handle's scope below /workspace ("" for all of it), or NULL when the
+ * scope names no folder there. */
+static const char *
+fs_mkscope(const struct handle *h, char *buf, size_t cap)
+{
+	const char *sc = h->scope;
+	size_t n;
+
+	if (strcmp(sc, "*") == 0 || strcmp(sc, "/") == 0 ||
+	    strcmp(sc, "/workspace") == 0 || strcmp(sc, "/workspace/") == 0)
+		return "";
+	if (strncmp(sc, "/workspace/", 11) != 0)
+		return NULL;
+	snprintf(buf, cap, "%s", sc + 11);
+	n = strlen(buf);
+	while (n > 0 && buf[n - 1] == '/')
+		buf[--n] = '\0';
+	return buf;
+}
+
 static json_t *
 t_fs(struct tx *t, const char *tool, json_t *args)
 {
-	char res[1024], err[600];
-	const char *rel = NULL, *path = str_arg(args, "path");
+	char res[1024], err[600], mk[WARD_SCOPE_MAX + 1];
+	const char *rel = NULL, *path = str_arg(args, "path"), *why = "io";
 	const struct handle *h;
 	int write = strcmp(tool, "fs.write") == 0;
 	unsigned op = write ? WARD_OP_FS_WRITE : WARD_OP_FS_READ;
@@ -856,17 +877,18 @@ t_fs(struct tx *t, const char *tool, json_t *args)
 		if (data == NULL)
 			return tool_err("invalid_params", 0, 0, "fs.write needs a "
 					"string argument 'content'");
-		if (wt_fs_write(t->wsfd, rel, data, strlen(data), err, sizeof err))
-			return tool_err("io", 0, 0, "%s", err);
+		if (wt_fs_write(t->wsfd, rel, fs_mkscope(h, mk, sizeof mk), data,
+				strlen(data), &why, err, sizeof err))
+			return tool_err(why, 0, 0, "%s", err);
 		snprintf(err, sizeof err, "wrote %zu bytes to %s", strlen(data), res);
 		return tool_ok(json_pack("{s:s, s:I, s:I}", "path", res, "bytes",
 				 (json_int_t)strlen(data), "audit_pos",
 				 (json_int_t)r.audit_pos), err);
 	}
 	if (strcmp(tool, "fs.read") == 0) {
-		v = wt_fs_read(t->wsfd, rel, err, sizeof err);
+		v = wt_fs_read(t->wsfd, rel, &why, err, sizeof err);
 		if (v == NULL)
-			return tool_err("io", 0, 0, "%s", err);
+			return tool_err(why, 0, 0, "%s", err);
 		out = tool_ok(NULL, json_string_value(v));
 		json_decref(v);
 		return out;

@@ -63,18 +63,50 @@ wt_resource(char *res, size_t cap, const char *path, const char **rel)
 }
 
 json_t *
-wt_fs_read(int wsfd, const char *rel, char *err, size_t errlen)
+wt_fs_read(int wsfd, const char *rel, const char **reason, char *err,
+	   size_t errlen)
 {
 	char *buf;
 	size_t len = 0, cap = WT_READ_MAX;
 	ssize_t n;
 	json_t *out;
-	int fd = open_beneath(wsfd, rel, O_RDONLY | O_NOFOLLOW, 0);
+	struct stat st, st2;
+	int fd, pfd = open_beneath(wsfd, rel, O_PATH | O_NOFOLLOW, 0);
 
-	if (fd < 0) {
-		snprintf(err, errlen, "cannot open %s: %s", rel, strerror(errno));
+	*reason = "io";
+	if (pfd < 0) {
+		if (errno == ELOOP)
+			*reason = "symlink_in_path";
+		snprintf(err, errlen, "cannot open %s: %s%s", rel[0] ? rel : ".",
+			 strerror(errno), errno == ELOOP ? " (fs.read never "
+			 "follows symbolic links)" : "");
 		return NULL;
 	}
+	/* Looked at before it is opened for reading: a FIFO would block the
+	 * broker, and a folder reads as nothing. */
+	if (fstat(pfd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		int dir = S_ISDIR(st.st_mode);
+
+		close(pfd);
+		*reason = dir ? "is_a_folder" : "not_a_file";
+		snprintf(err, errlen, dir ? "%s is a folder: fs.read reads files "
+			 "(fs.list lists a folder)" : "%s is not a regular file "
+			 "(a FIFO, socket or device): fs.read reads files only",
+			 rel[0] ? rel : ".");
+		return NULL;
+	}
+	fd = open_beneath(wsfd, rel, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
+	if (fd < 0 || fstat(fd, &st2) != 0 || st2.st_ino != st.st_ino ||
+	    st2.st_dev != st.st_dev || !S_ISREG(st2.st_mode)) {
+		/* Swapped between the look and the open: no guess. */
+		snprintf(err, errlen, "cannot open %s: %s", rel, fd < 0 ?
+			 strerror(errno) : "it changed while it was opened");
+		if (fd >= 0)
+			close(fd);
+		close(pfd);
+		return NULL;
+	}
+	close(pfd);
 	buf = malloc(cap + 1);
 	if (buf == NULL) {
 		close(fd);
@@ -91,39 +123,126 @@ wt_fs_read(int wsfd, const char *rel, char *err, size_t errlen)
 	return out;
 }
 
-int
-wt_fs_write(int wsfd, const char *rel, const char *data, size_t len,
-	    char *err, size_t errlen)
+/* May the folder rel[0..n) be created under a capability whose scope
+ * below the workspace is mkscope? */
+static int
+may_create(const char *mkscope, const char *rel, size_t n)
 {
-	char dir[WARD_SCOPE_MAX + 1], tmp[64];
+	size_t sl;
+
+	if (mkscope == NULL)
+		return 0;
+	sl = strlen(mkscope);
+	return sl == 0 || (n >= sl && strncmp(rel, mkscope, sl) == 0 &&
+			   (n == sl || rel[sl] == '/'));
+}
+
+/* The folder of rel, walked one component at a time from wsfd without
+ * following any link, creating what is missing where mkscope allows.  An
+ * fd of it, or -1 (reason and err set). */
+static int
+walk_parents(int wsfd, const char *rel, const char *mkscope, const char **reason,
+	     char *err, size_t errlen)
+{
+	char comp[256];
+	const char *s = rel, *e;
+	int cur = fcntl(wsfd, F_DUPFD_CLOEXEC, 0), next;
+
+	while (cur >= 0 && (e = strchr(s, '/')) != NULL) {
+		size_t n = (size_t)(e - s);
+
+		if (n == 0) {		/* "a//b" */
+			s = e + 1;
+			continue;
+		}
+		if (n >= sizeof comp || (n == 1 && s[0] == '.') ||
+		    (n == 2 && s[0] == '.' && s[1] == '.')) {
+			*reason = "invalid_params";
+			snprintf(err, errlen, "%s: '.', '..' and over-long names "
+				 "are not allowed in a path", rel);
+			close(cur);
+			return -1;
+		}
+		memcpy(comp, s, n);
+		comp[n] = '\0';
+		next = open_beneath(cur, comp, O_RDONLY | O_DIRECTORY, 0);
+		if (next < 0 && errno == ENOENT && may_create(mkscope, rel,
+							     (size_t)(e - rel))) {
+			if (mkdirat(cur, comp, 0755) != 0 && errno != EEXIST) {
+				snprintf(err, errlen, "cannot create the folder "
+					 "%.*s: %s", (int)(e - rel), rel,
+					 strerror(errno));
+				close(cur);
+				return -1;
+			}
+			next = open_beneath(cur, comp, O_RDONLY | O_DIRECTORY, 0);
+		}
+		if (next < 0) {
+			int er = errno;
+
+			if (er == ELOOP) {
+				*reason = "symlink_in_path";
+				snprintf(err, errlen, "%.*s is a symbolic link: fs.write "
+					 "never follows one (it could lead out of the "
+					 "workspace); nothing was written",
+					 (int)(e - rel), rel);
+			} else if (er == ENOENT) {
+				*reason = "no_parent";
+				snprintf(err, errlen, "the folder %.*s does not exist, "
+					 "and it lies outside the capability's scope, "
+					 "so fs.write does not create it", (int)(e - rel),
+					 rel);
+			} else {
+				snprintf(err, errlen, "cannot open the folder %.*s: %s",
+					 (int)(e - rel), rel, strerror(er));
+			}
+			close(cur);
+			return -1;
+		}
+		close(cur);
+		cur = next;
+		s = e + 1;
+	}
+	if (cur < 0)
+		snprintf(err, errlen, "cannot open the workspace: %s", strerror(errno));
+	return cur;
+}
+
+int
+wt_fs_write(int wsfd, const char *rel, const char *mkscope, const char *data,
+	    size_t len, const char **reason, char *err, size_t errlen)
+{
+	char tmp[64];
 	const char *base;
 	int dfd, fd;
 	ssize_t w;
 	size_t off = 0;
-	char *slash;
+	struct stat st;
 
+	*reason = "io";
 	if (rel[0] == '\0') {
 		snprintf(err, errlen, "cannot write the workspace itself");
 		return -1;
 	}
-	snprintf(dir, sizeof dir, "%s", rel);
-	slash = strrchr(dir, '/');
-	if (slash != NULL) {
-		*slash = '\0';
-		base = rel + (slash - dir) + 1;
-		dfd = open_beneath(wsfd, dir, O_RDONLY | O_DIRECTORY, 0);
-	} else {
-		base = rel;
-		dfd = fcntl(wsfd, F_DUPFD_CLOEXEC, 0);
-	}
-	if (dfd < 0) {
-		snprintf(err, errlen, "cannot open the folder of %s: %s", rel,
-			 strerror(errno));
+	base = strrchr(rel, '/');
+	base = base != NULL ? base + 1 : rel;
+	if (base[0] == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
+		snprintf(err, errlen, "%s names no file", rel);
 		return -1;
 	}
-	if (base[0] == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
+	dfd = walk_parents(wsfd, rel, mkscope, reason, err, errlen);
+	if (dfd < 0)
+		return -1;
+	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    !S_ISREG(st.st_mode)) {
+		int lnk = S_ISLNK(st.st_mode);
+
+		*reason = lnk ? "symlink_in_path" : S_ISDIR(st.st_mode) ?
+			  "is_a_folder" : "not_a_file";
+		snprintf(err, errlen, lnk ? "%s is a symbolic link: fs.write never "
+			 "follows or replaces one; nothing was written" :
+			 "%s is not a regular file; nothing was written", rel);
 		close(dfd);
-		snprintf(err, errlen, "%s names no file", rel);
 		return -1;
 	}
 	snprintf(tmp, sizeof tmp, ".ward-tmp-%08x", randombytes_random());

@@ -15,9 +15,22 @@
  * refuses it as out of scope).  -1 if it does not fit. */
 int wt_resource(char *res, size_t cap, const char *path, const char **rel);
 
-json_t *wt_fs_read(int wsfd, const char *rel, char *err, size_t errlen);
-int wt_fs_write(int wsfd, const char *rel, const char *data, size_t len,
-		char *err, size_t errlen);
+/* On failure the fs tools set *reason to the refusal's name ("io",
+ * "is_a_folder", "not_a_file", "symlink_in_path", "no_parent") and err
+ * to a sentence. */
+
+/* A regular file's text.  A folder is refused (is_a_folder), and so is a
+ * FIFO, socket or device (not_a_file): never opened for reading, so
+ * never waited on. */
+json_t *wt_fs_read(int wsfd, const char *rel, const char **reason, char *err,
+		   size_t errlen);
+/* Writes rel whole, atomically.  Missing parent folders are created, but
+ * only those inside the capability's scope: mkscope is the scope below the
+ * workspace ("" for all of it, "out" for /workspace/out; NULL: create
+ * none).  No component of rel, the file included, may be a symbolic link
+ * (symlink_in_path): a link could lead out of the workspace. */
+int wt_fs_write(int wsfd, const char *rel, const char *mkscope, const char *data,
+		size_t len, const char **reason, char *err, size_t errlen);
 json_t *wt_fs_list(int wsfd, const char *rel, char *err, size_t errlen);
 json_t *wt_fs_stat(int wsfd, const char *rel, char *err, size_t errlen);
 
