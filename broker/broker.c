@@ -419,6 +419,26 @@ approve_async(struct tx *t, const struct handle *h, unsigned op,
 	return 0;
 }
 
+static void spawn_job_kill(int job);
+
+/* The core says the context of t is not open (revoked by the operator, or
+ * closed): no call of it can be approved again -- that is the core's
+ * property, and it holds whatever the broker does.  As a convenience the
+ * broker ends the transaction's sandbox now rather than let the agent run
+ * on, every call refused (its children end with it, in tx_end), and
+ * 'ward run' says why.  The refusal in hand is still sent to the agent. */
+static void
+tx_context_gone(struct tx *t, const char *why)
+{
+	if (t->cut != NULL || t->finished)
+		return;
+	t->cut = why;
+	t->closed = 1;		/* nothing left to close at the core */
+	fprintf(stderr, "ward-broker: session %s: the core says its context is "
+		"not open (%s); ending its sandbox\n", t->sid, why);
+	spawn_job_kill(t->job);
+}
+
 /* The id of the JSON-RPC call being handled (NULL for a network report):
  * an asynchronous approval answers it later. */
 static json_t *current_id;
@@ -472,6 +492,8 @@ approve(struct tx *t, const struct handle *h, unsigned op, const char *res,
 		t->refusals++;
 		*out = tool_err(cc_reason_name(r->reason), r->audit_pos, 1,
 				"%s %s: %s", tool, res, r->detail);
+		if (r->reason == WARD_E_CONTEXT_UNKNOWN)
+			tx_context_gone(t, "context_closed");
 		return -1;
 	}
 	if (cc_approval_ok(r, verify_sigs ? core_pk : NULL, t->ctx, op, res, d,
@@ -635,7 +657,6 @@ send_ctl(struct ctl *c, json_t *j)
 	json_decref(j);
 }
 
-static void spawn_job_kill(int job);
 
 static void
 tx_end(int i)
@@ -655,8 +676,9 @@ tx_end(int i)
 			core_reconnect();
 		t->closed = 1;
 	}
-	/* The transaction's memory commits only if it ended well. */
-	if (t->code == 0 && json_object_size(t->mem) > 0) {
+	/* The transaction's memory commits only if it ended well (not cut
+	 * off, not revoked). */
+	if (t->code == 0 && t->cut == NULL && json_object_size(t->mem) > 0) {
 		char p[WH_PATH + 128], tmp[WH_PATH + 140];
 
 		snprintf(p, sizeof p, "%s/broker/memory/%s.json", H.home, t->sid);
@@ -1214,6 +1236,8 @@ t_spawn(struct tx *t, json_t *id, json_t *args, int *deferred)
 			out = tool_err(cc_reason_name(r.reason), r.audit_pos, 1,
 				       "spawn_child: delegation of %s refused: %s",
 				       tool, r.detail);
+			if (r.reason == WARD_E_CONTEXT_UNKNOWN && n == 0)
+				tx_context_gone(t, "context_closed");
 			goto fail;
 		}
 		chh->ch.n++;
@@ -1285,9 +1309,12 @@ t_log(struct tx *t, json_t *args)
 		return tool_err("core_unreachable", 0, 0, "ward-core did not answer; "
 				"the event was not logged");
 	}
-	if (r.reason != 0)
+	if (r.reason != 0) {
+		if (r.reason == WARD_E_CONTEXT_UNKNOWN)
+			tx_context_gone(t, "context_closed");
 		return tool_err(cc_reason_name(r.reason), r.audit_pos, 1, "log: %s",
 				r.detail);
+	}
 	return tool_ok(json_pack("{s:I}", "audit_pos", (json_int_t)r.audit_pos),
 		       "logged");
 }
@@ -2193,10 +2220,15 @@ ctl_line(struct ctl *c, const char *line, int *fds, int *nfds)
 		send_ctl(c, json_pack("{s:b, s:o}", "ok", 1, "sessions",
 			 list_sessions()));
 	} else if (strcmp(op, "stop") == 0) {
-		struct tx *t = tx_find(str_arg(q, "session") != NULL ?
-				       str_arg(q, "session") : "");
+		/* 'ward revoke' of a session says "revoked": the agent's
+		 * sandbox ends now, not at its next (refused) call. */
+		const char *sid = str_arg(q, "session"), *why = str_arg(q, "reason");
+		struct tx *t = sid != NULL && strlen(sid) == 2 * WARD_CTX_BYTES ?
+			       tx_find(sid) : NULL;
 
-		if (t != NULL)
+		if (t != NULL && why != NULL && strcmp(why, "revoked") == 0)
+			tx_context_gone(t, "revoked");
+		else if (t != NULL)
 			spawn_job_kill(t->job);
 		send_ctl(c, json_pack("{s:b}", "ok", t != NULL));
 	} else {

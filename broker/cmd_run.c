@@ -581,6 +581,37 @@ print_session_audit(const char *home, const char *sid)
 	(void)ward_audit_query(5, av);
 }
 
+/* The broker ended the session because its context is not open at the
+ * core (why: "revoked" or "context_closed").  That is the broker's word:
+ * the reason printed is the core's, asked on the admin socket. */
+static void
+session_gone(const struct ward_home *h, const uint8_t sk[64],
+	     const uint8_t ctx[WARD_CTX_BYTES], const char *sid, const char *why)
+{
+	struct wb_ctxlist *l = malloc(sizeof *l);
+
+	if (l == NULL || cc_admin_list(h->admin_url, sk, ctx, NULL, l) != 0 ||
+	    l->r.reason != 0 || l->n == 0 ||
+	    memcmp(l->c[0].context, ctx, WARD_CTX_BYTES) != 0) {
+		fprintf(stderr, "ward run: ward-broker ended the session (it says "
+			"reason=%s); ward-core did not confirm it\n",
+			strcmp(why, "revoked") == 0 ? "revoked" : "context_closed");
+	} else if (l->c[0].open) {
+		fprintf(stderr, "ward run: ward-broker ended the session (it says "
+			"reason=%s), but ward-core still has its context open\n",
+			strcmp(why, "revoked") == 0 ? "revoked" : "context_closed");
+	} else if (l->c[0].grant_revoked) {
+		fprintf(stderr, "ward run: session %s revoked (reason=revoked): "
+			"ward-core confirms its grant is revoked and its context "
+			"closed; the agent's sandbox was killed\n", sid);
+	} else {
+		fprintf(stderr, "ward run: session %s ended (reason=context_closed): "
+			"ward-core confirms its context is closed; the agent's "
+			"sandbox was killed\n", sid);
+	}
+	free(l);
+}
+
 int
 cmd_run(int argc, char **argv)
 {
@@ -762,12 +793,17 @@ cmd_run(int argc, char **argv)
 				(int)json_integer_value(json_object_get(rep, "refused")));
 		rc = !exited ? EX_KILLED : code == 0 ? EX_OK : ended == NULL &&
 		     code >= 124 ? EX_KILLED : EX_AGENT_FAILED;
-		if (json_is_string(json_object_get(rep, "reason")) &&
-		    strcmp(json_string_value(json_object_get(rep, "reason")),
-			   "agent_not_reading") == 0)
+		const char *why = json_string_value(json_object_get(rep, "reason"));
+
+		if (why != NULL && strcmp(why, "agent_not_reading") == 0)
 			fprintf(stderr, "ward run: ward-broker cut the session off "
 				"(reason=agent_not_reading): the agent left its "
 				"replies unread; its sandbox was killed\n");
+		if (why != NULL && (strcmp(why, "revoked") == 0 ||
+				    strcmp(why, "context_closed") == 0)) {
+			session_gone(&h, op_sk, ctx, sid, why);
+			rc = EX_KILLED;
+		}
 		if (ended != NULL ? strcmp(ended, "setup_failed") == 0 : code == 125)
 			fprintf(stderr, "ward run: the sandbox could not start; see "
 				"the message above\n");
@@ -876,6 +912,27 @@ session_revoked(const struct ward_home *h, const uint8_t sk[64],
 		return 0;
 	}
 	return 1;
+}
+
+/* After the core confirmed a session's revocation: ask the broker to end
+ * the session's sandboxes now, rather than at the agent's next call (which
+ * the core refuses either way).  A convenience: its answer changes
+ * nothing, and a broker that is not running has nothing to end. */
+static void
+tell_broker_revoked(const struct ward_home *h, const char *sid)
+{
+	char buf[4096];
+	size_t len = 0;
+	json_t *rep;
+	int fd = ctl_connect(h);
+
+	if (fd < 0)
+		return;
+	if (ctl_send(fd, json_pack("{s:s, s:s, s:s}", "op", "stop", "session",
+				   sid, "reason", "revoked"), NULL, 0) == 0 &&
+	    (rep = ctl_read(fd, buf, sizeof buf, &len, 3000)) != NULL)
+		json_decref(rep);
+	close(fd);
 }
 
 int
@@ -1027,6 +1084,8 @@ cmd_revoke(int argc, char **argv)
 		rc = EX_REFUSED;
 		goto out;
 	}
+	if (is_ctx)
+		tell_broker_revoked(&h, full);
 	if (is_ctx)
 		printf("revoked session %s: the core confirms its grant is revoked "
 		       "and its context%s and every child context closed (audit "
