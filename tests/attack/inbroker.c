@@ -224,12 +224,14 @@ try_spawn(const char *name, const char *ws, const char *agent)
 		if (recv(fd, &m, sizeof m, 0) != (ssize_t)sizeof m)
 			break;
 		if (m.op == SP_EXITED && m.id == next_id - 1) {
+			int ran = m.end == SP_END_EXIT && m.code == 0;
+
 			if (strncmp(name, "control_", 8) == 0)
 				dprintf(2, "CONTROL %s: %s (code %d)\n", name,
-					m.code == 0 ? "ran" : "refused", m.code);
+					ran ? "ran" : "refused", m.code);
 			else
-				report(name, m.code == 0, "the sandbox %s (code %d)",
-				       m.code == 0 ? "ran" : "was refused", m.code);
+				report(name, ran, "the sandbox %s (code %d)",
+				       ran ? "ran" : "was refused", m.code);
 			return;
 		}
 	}
