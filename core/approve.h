@@ -107,9 +107,61 @@ struct ward_decision {
       ledger_ok(&c->ledger) && contexts_ok(&c->contexts);
 */
 
-/* The decision.  An approval is signed, counted and logged, and the
- * resource it names is printable ASCII without the space (scope_printable,
- * attenuate.h: a byte outside 0x21 .. 0x7e is refused OUT_OF_SCOPE). */
+/*
+ * The authority behind an approval: the predicate the theorem below says
+ * every approval implies.  In words, the request's chain is valid at the
+ * request's time (chain_valid, chain.h: decoded by the core from the bytes
+ * it received, signed, linked, attenuated at every link, rooted in a
+ * trusted key, no block revoked, every block in its window); the leaf's
+ * kind and rights grant the operation; the resource is canonical and
+ * within the leaf's scope; the request's context is open; and the chain
+ * keeps the lineage rule: the leaf is bound to the request's context and
+ * every other block to its child's context or to the context that one was
+ * spawned from (chain_lineage, context.h), so that every block is bound to
+ * the request's context or to one of its ancestors.
+ */
+/*@
+  predicate leaf_grants{L}(struct ward_block *b, integer op) =
+    b->kind == op_kind(op) && op_granted(b, op);
+
+  predicate leaf_covers{L}(struct ward_block *b, uint8_t *res, integer len) =
+    scope_canonical(b->kind, res, len) &&
+    scope_within(b->kind, res, len, &b->scope[0], b->scope_len);
+
+  predicate authorized{L}(struct ward_core *c, struct ward_request *r) =
+    chain_valid(&r->chain, &c->trust, &c->revoked, r->now) &&
+    leaf_grants(&r->chain.l[r->chain.n - 1].b, r->op) &&
+    leaf_covers(&r->chain.l[r->chain.n - 1].b, &r->resource[0],
+                r->resource_len) &&
+    ctx_known(&c->contexts, &r->context[0]) &&
+    chain_lineage(&c->contexts, &r->chain, &r->context[0]);
+*/
+
+/*
+ * The decision, and the theorem this library exists for.
+ *
+ * approved_authorized: ward_approve returns WARD_OK only if authorized
+ * holds of the request in the state it returns in: a chain the core
+ * decoded itself and found valid at req->now (signed, linked, attenuated,
+ * rooted in a trusted key, no block revoked, every block in its window),
+ * whose leaf grants req->op on a canonical resource within its scope,
+ * bound to an open context, every block of it bound to that context or to
+ * one of its ancestors (approved_lineage, by ctx_lineage).  The approval
+ * is then signed with the core's key, one more use of each block is
+ * counted (the ledger's own contract, ledger.h), the nonce is recorded,
+ * and exactly one record is appended to the audit chain before the
+ * signature (log->seq one more).  A refusal signs nothing and moves no
+ * approval counter.  The resource an approval names is printable ASCII
+ * without the space (scope_printable, attenuate.h: a byte outside
+ * 0x21 .. 0x7e is refused OUT_OF_SCOPE).
+ *
+ * The rules are checked twice: once before anything is written, so that a
+ * refusal spends nothing, and once more, reading only, in the state the
+ * approval is released in (approve_recheck in approve.c), which is what
+ * the theorem speaks of.  The lineage rule needs each block's child
+ * context open (for the leaf, the request's context); an ancestor further
+ * up may have closed.
+ */
 /*@ requires \valid(c) && core_ok(c);
     requires \valid(log);
     requires \valid(req) && \valid(out);
@@ -128,6 +180,11 @@ struct ward_decision {
     ensures \result != WARD_OK ==> c->approval_seq == \old(c->approval_seq);
     ensures printable: \result == WARD_OK ==>
       \old(scope_printable(&req->resource[0], req->resource_len));
+    ensures approved_authorized: \result == WARD_OK ==> authorized(c, req);
+    ensures approved_lineage: \result == WARD_OK ==>
+      \forall integer i; 0 <= i < req->chain.n ==>
+        ctx_lineage(&c->contexts, &req->context[0],
+                    &req->chain.l[i].b.context[0]);
 */
 int ward_approve(struct ward_core *c, struct ward_audit *log,
 		 struct ward_request *req, struct ward_decision *out)

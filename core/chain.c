@@ -261,18 +261,20 @@ id_fresh(const struct ward_chain *ch, uint32_t i)
 	return 1;
 }
 
-/* Pass 1, the only writes: decode every link and compute its id. */
-/*@ requires \valid(ch) && 1 <= ch->n <= WARD_CHAIN_MAX;
-    assigns ch->l[0 .. WARD_CHAIN_MAX - 1];
-    ensures 0 <= \result <= WARD_REASON_LAST;
-*/
-static int
-chain_decode(struct ward_chain *ch)
+/* Pass 1, the only writes: decode every link and compute its id.  Contract
+ * in chain.h. */
+int
+ward_chain_decode(struct ward_chain *ch)
 {
 	uint32_t i;
 	int r;
 
+	if (ch->n == 0)
+		return WARD_E_CHAIN_EMPTY;
+	if (ch->n > WARD_CHAIN_MAX)
+		return WARD_E_CHAIN_TOO_LONG;
 	/*@ loop invariant 0 <= i <= ch->n;
+	    loop invariant 1 <= ch->n <= WARD_CHAIN_MAX;
 	    loop assigns i, r, ch->l[0 .. WARD_CHAIN_MAX - 1];
 	    loop variant ch->n - i;
 	*/
@@ -316,16 +318,10 @@ child_step(const struct ward_chain *ch, uint32_t i,
 	return WARD_OK;
 }
 
-/* Pass 2, read-only: every rule of every link, the root first. */
-/*@ requires \valid_read(ch) && 1 <= ch->n <= WARD_CHAIN_MAX;
-    requires \valid_read(t) && trust_ok(t);
-    requires \valid_read(rv) && revset_ok(rv);
-    assigns \nothing;
-    ensures \result == WARD_OK ==> chain_valid(ch, t, rv, now);
-    ensures \result != WARD_OK ==> 1 <= \result <= WARD_REASON_LAST;
-*/
-static int
-chain_check(const struct ward_chain *ch, const struct ward_trust *t,
+/* Pass 2, read-only: every rule of every link, the root first.  Contract
+ * in chain.h. */
+int
+ward_chain_check(const struct ward_chain *ch, const struct ward_trust *t,
 	    const struct ward_revset *rv, uint64_t now)
 {
 	uint32_t i;
@@ -372,11 +368,7 @@ ward_chain_verify(struct ward_chain *ch, const struct ward_trust *t,
 {
 	int r;
 
-	if (ch->n == 0)
-		return WARD_E_CHAIN_EMPTY;
-	if (ch->n > WARD_CHAIN_MAX)
-		return WARD_E_CHAIN_TOO_LONG;
-	r = chain_decode(ch);
+	r = ward_chain_decode(ch);
 	if (r != WARD_OK)
 		return r;
 	/* Decoding wrote only the chain: the revocation set is as it was,
@@ -402,5 +394,5 @@ ward_chain_verify(struct ward_chain *ch, const struct ward_trust *t,
 	      (rv->live[k] == 1 ==> rev_in_home(rv, k));
 	*/
 	/*@ assert revset_ok(rv); */
-	return chain_check(ch, t, rv, now);
+	return ward_chain_check(ch, t, rv, now);
 }

@@ -103,6 +103,30 @@ int ward_link_sig_check(const struct ward_link *l)
 	__attribute__((warn_unused_result));
 
 /*
+ * ward_chain_verify in its two passes, for a caller that keeps the frame of
+ * its own state across the only writes (approve.c): decode every link (the
+ * length checked first), then check every rule, reading only.
+ */
+/*@ requires \valid(ch);
+    assigns ch->l[0 .. WARD_CHAIN_MAX - 1];
+    ensures \result == WARD_OK ==> 1 <= ch->n <= WARD_CHAIN_MAX;
+    ensures \result != WARD_OK ==> 1 <= \result <= WARD_REASON_LAST;
+*/
+int ward_chain_decode(struct ward_chain *ch)
+	__attribute__((warn_unused_result));
+
+/*@ requires \valid_read(ch) && 1 <= ch->n <= WARD_CHAIN_MAX;
+    requires \valid_read(t) && trust_ok(t);
+    requires \valid_read(rv) && revset_ok(rv);
+    assigns \nothing;
+    ensures \result == WARD_OK ==> chain_valid(ch, t, rv, now);
+    ensures \result != WARD_OK ==> 1 <= \result <= WARD_REASON_LAST;
+*/
+int ward_chain_check(const struct ward_chain *ch, const struct ward_trust *t,
+		     const struct ward_revset *rv, uint64_t now)
+	__attribute__((warn_unused_result));
+
+/*
  * Verify a chain whose links hold wire bytes (raw, raw_len).  Fills in
  * every b and id.  now is the caller's time in seconds.
  */

@@ -106,25 +106,39 @@ ctx_reset(struct ward_contexts *t, uint32_t i)
 		t->c[i].seen[k] = 0;
 }
 
+/* Slot i's id, and its parent (none when parent is NULL). */
 /*@ requires \valid(t);
     requires i < WARD_CTX_MAX;
     requires \valid_read(id + (0 .. WARD_CTX_BYTES - 1));
     requires \separated(t, id + (0 .. WARD_CTX_BYTES - 1));
-    assigns t->c[i].id[0 .. WARD_CTX_BYTES - 1];
+    requires parent == \null ||
+      (\valid_read(parent + (0 .. WARD_CTX_BYTES - 1)) &&
+       \separated(t, parent + (0 .. WARD_CTX_BYTES - 1)));
+    assigns t->c[i].id[0 .. WARD_CTX_BYTES - 1], t->c[i].has_parent,
+            t->c[i].parent[0 .. WARD_CTX_BYTES - 1];
     ensures ctx_is(t, i, id);
+    ensures parent == \null ==> t->c[i].has_parent == 0;
+    ensures parent != \null ==> ctx_parent_is(t, i, parent);
 */
 static void
-ctx_fill(struct ward_contexts *t, uint32_t i, const uint8_t *id)
+ctx_fill(struct ward_contexts *t, uint32_t i, const uint8_t *id,
+	 const uint8_t *parent)
 {
 	uint32_t j;
 
 	/*@ loop invariant 0 <= j <= WARD_CTX_BYTES;
 	    loop invariant \forall integer q; 0 <= q < j ==> t->c[i].id[q] == id[q];
-	    loop assigns j, t->c[i].id[0 .. WARD_CTX_BYTES - 1];
+	    loop invariant parent != \null ==>
+	      \forall integer q; 0 <= q < j ==> t->c[i].parent[q] == parent[q];
+	    loop assigns j, t->c[i].id[0 .. WARD_CTX_BYTES - 1],
+	                 t->c[i].parent[0 .. WARD_CTX_BYTES - 1];
 	    loop variant WARD_CTX_BYTES - j;
 	*/
-	for (j = 0; j < WARD_CTX_BYTES; j++)
+	for (j = 0; j < WARD_CTX_BYTES; j++) {
 		t->c[i].id[j] = id[j];
+		t->c[i].parent[j] = parent != NULL ? parent[j] : 0;
+	}
+	t->c[i].has_parent = parent != NULL;
 }
 
 void
@@ -143,7 +157,8 @@ ward_contexts_init(struct ward_contexts *t)
 }
 
 int
-ward_context_open(struct ward_contexts *t, const uint8_t *id)
+ward_context_open(struct ward_contexts *t, const uint8_t *id,
+		  const uint8_t *parent)
 {
 	uint32_t i;
 
@@ -153,14 +168,8 @@ ward_context_open(struct ward_contexts *t, const uint8_t *id)
 	if (i == WARD_CTX_MAX)
 		return WARD_E_CONTEXT_FULL;
 	ctx_reset(t, i);
-	ctx_fill(t, i, id);
+	ctx_fill(t, i, id, parent);
 	t->c[i].open = 1;
-	/*@ assert others: \forall integer q; 0 <= q < WARD_CTX_MAX && q != i ==>
-	      ctx_same{Pre, Here}(t, q);
-	*/
-	/*@ assert opens: \forall integer q; 0 <= q < WARD_CTX_MAX && q != i ==>
-	      t->c[q].open == \at(t->c[q].open, Pre);
-	*/
 	/*@ assert his: \forall integer q; 0 <= q < WARD_CTX_MAX && q != i ==>
 	      t->c[q].hi == \at(t->c[q].hi, Pre);
 	*/
@@ -168,15 +177,24 @@ ward_context_open(struct ward_contexts *t, const uint8_t *id)
 	      0 <= k < WARD_NONCE_WINDOW ==>
 	        t->c[q].seen[k] == \at(t->c[q].seen[k], Pre);
 	*/
+	/*@ assert win_pre: \forall integer q; 0 <= q < WARD_CTX_MAX ==>
+	      \at(ctx_win_ok(t, q), Pre);
+	*/
+	/*@ assert win_others: \forall integer q; 0 <= q < WARD_CTX_MAX && q != i ==>
+	      ctx_win_ok(t, q);
+	*/
+	/*@ assert others: \forall integer q; 0 <= q < WARD_CTX_MAX && q != i ==>
+	      ctx_same{Pre, Here}(t, q);
+	*/
+	/*@ assert opens: \forall integer q; 0 <= q < WARD_CTX_MAX && q != i ==>
+	      t->c[q].open == \at(t->c[q].open, Pre);
+	*/
 	/*@ assert ids: \forall integer q, j; 0 <= q < WARD_CTX_MAX && q != i &&
 	      0 <= j < WARD_CTX_BYTES ==> t->c[q].id[j] == \at(t->c[q].id[j], Pre);
 	*/
 	/*@ assert self: ctx_ok(t, i); */
 	/*@ assert open_ok: \forall integer q; 0 <= q < WARD_CTX_MAX ==>
 	      ctx_open_ok(t, q);
-	*/
-	/*@ assert win_others: \forall integer q; 0 <= q < WARD_CTX_MAX && q != i ==>
-	      ctx_win_ok(t, q);
 	*/
 	/*@ assert win_ok: \forall integer q; 0 <= q < WARD_CTX_MAX ==>
 	      ctx_win_ok(t, q);
@@ -299,3 +317,104 @@ ward_nonce_commit(struct ward_contexts *t, uint32_t i, uint64_t n)
 	      ctx_win_ok(t, q);
 	*/
 }
+
+/* Are the 16 bytes at a and b the same? */
+/*@ requires \valid_read(a + (0 .. WARD_CTX_BYTES - 1));
+    requires \valid_read(b + (0 .. WARD_CTX_BYTES - 1));
+    assigns \nothing;
+    ensures \result == 0 || \result == 1;
+    ensures \result == 1 <==> same_bytes(a, b, WARD_CTX_BYTES);
+*/
+static int
+ctx_bytes_eq(const uint8_t *a, const uint8_t *b)
+{
+	uint32_t k;
+
+	/*@ loop invariant 0 <= k <= WARD_CTX_BYTES;
+	    loop invariant \forall integer j; 0 <= j < k ==> a[j] == b[j];
+	    loop assigns k;
+	    loop variant WARD_CTX_BYTES - k;
+	*/
+	for (k = 0; k < WARD_CTX_BYTES; k++)
+		if (a[k] != b[k])
+			return 0;
+	return 1;
+}
+
+/* One link of the rule: link_lineage(t, ch, i). */
+/*@ requires \valid_read(t) && contexts_ok(t);
+    requires \valid_read(ch) && 0 < i < WARD_CHAIN_MAX;
+    assigns \nothing;
+    ensures \result == 0 || \result == 1;
+    ensures \result == 1 <==> link_lineage(t, ch, i);
+*/
+static int
+link_lineage_ok(const struct ward_contexts *t, const struct ward_chain *ch,
+		uint32_t i)
+{
+	const uint8_t *up = ch->l[i - 1].b.context;
+	const uint8_t *me = ch->l[i].b.context;
+	uint32_t k;
+
+	if (ctx_bytes_eq(up, me) == 1)
+		return 1;
+	k = ctx_lookup(t, me);
+	if (k == WARD_CTX_MAX)
+		return 0;
+	/* The open slot of an id is unique (ctx_unique): k is the only one
+	 * that can record a parent for it. */
+	/*@ assert only: \forall integer q; 0 <= q < WARD_CTX_MAX &&
+	      t->c[q].open == 1 && ctx_is(t, q, me) ==> ctx_twins(t, q, k);
+	*/
+	/*@ assert one: \forall integer q; 0 <= q < WARD_CTX_MAX &&
+	      t->c[q].open == 1 && ctx_is(t, q, me) ==> q == k;
+	*/
+	if (t->c[k].has_parent != 1)
+		return 0;
+	return ctx_bytes_eq(t->c[k].parent, up);
+}
+
+int
+ward_context_lineage(const struct ward_contexts *t,
+		     const struct ward_chain *ch, const uint8_t *ctx)
+{
+	uint32_t i;
+
+	if (ctx_bytes_eq(ch->l[ch->n - 1].b.context, ctx) != 1)
+		return 0;
+	/*@ loop invariant 1 <= i <= ch->n;
+	    loop invariant \forall integer q; 0 < q < i ==>
+	      link_lineage(t, ch, q);
+	    loop assigns i;
+	    loop variant ch->n - i;
+	*/
+	for (i = 1; i < ch->n; i++)
+		if (link_lineage_ok(t, ch, i) != 1)
+			return 0;
+	return 1;
+}
+
+/*@ ghost
+  void ward_lineage_ancestry(const struct ward_contexts *t,
+                             const struct ward_chain *ch, const uint8_t *ctx)
+  {
+    uint32_t i = ch->n - 1;
+    /@ loop invariant 0 <= i < ch->n;
+       loop invariant \forall integer j; i <= j < ch->n ==>
+         ctx_lineage(t, ctx, &ch->l[j].b.context[0]);
+       loop assigns i;
+       loop variant i;
+    @/
+    while (i > 0) {
+      /@ assert here: ctx_lineage(t, ctx, &ch->l[i].b.context[0]); @/
+      /@ assert link: link_lineage(t, ch, i); @/
+      /@ assert same: same_bytes(&ch->l[i - 1].b.context[0],
+                                 &ch->l[i].b.context[0], WARD_CTX_BYTES) ==>
+            ctx_lineage(t, ctx, &ch->l[i - 1].b.context[0]); @/
+      /@ assert up: !same_bytes(&ch->l[i - 1].b.context[0],
+                                &ch->l[i].b.context[0], WARD_CTX_BYTES) ==>
+            ctx_lineage(t, ctx, &ch->l[i - 1].b.context[0]); @/
+      i--;
+    }
+  }
+*/

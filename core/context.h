@@ -12,6 +12,14 @@
  * once a nonce is refused it stays refused for as long as the context is
  * open, which is what makes a replay impossible.  Closing a context drops
  * its window; ids of contexts are fresh, never reused.
+ *
+ * A context opened by a spawn records the context it was spawned from, its
+ * parent.  The ancestors of a context are its parent, the parent's parent,
+ * and so on, through contexts that are open (ctx_lineage below).  The
+ * lineage rule of the decision (approve.h) is stated over that relation:
+ * every block of a chain is bound to the request's context or to one of its
+ * ancestors, so a delegation cannot carry authority into a transaction that
+ * was not spawned from the one it was made in.
  */
 #ifndef WARD_CONTEXT_H
 #define WARD_CONTEXT_H
@@ -28,7 +36,9 @@
  */
 struct ward_context {
 	uint32_t open;			/* 1: slot in use */
+	uint32_t has_parent;		/* 1: opened by a spawn from parent */
 	uint8_t id[WARD_CTX_BYTES];
+	uint8_t parent[WARD_CTX_BYTES];	/* the context it was spawned from */
 	uint64_t hi;			/* highest nonce committed */
 	uint64_t seen[WARD_NONCE_WINDOW];	/* seen[n % W] == n: n seen */
 };
@@ -89,11 +99,57 @@ struct ward_contexts {
   // Slot i is the same at L1 and L2.
   predicate ctx_same{L1, L2}(struct ward_contexts *t, integer i) =
     \at(t->c[i].open, L1) == \at(t->c[i].open, L2) &&
+    \at(t->c[i].has_parent, L1) == \at(t->c[i].has_parent, L2) &&
     \at(t->c[i].hi, L1) == \at(t->c[i].hi, L2) &&
     (\forall integer j; 0 <= j < WARD_CTX_BYTES ==>
        \at(t->c[i].id[j], L1) == \at(t->c[i].id[j], L2)) &&
+    (\forall integer j; 0 <= j < WARD_CTX_BYTES ==>
+       \at(t->c[i].parent[j], L1) == \at(t->c[i].parent[j], L2)) &&
     (\forall integer k; 0 <= k < WARD_NONCE_WINDOW ==>
        \at(t->c[i].seen[k], L1) == \at(t->c[i].seen[k], L2));
+
+  // ---- lineage ----------------------------------------------------------
+  // Slot k was opened by a spawn from the context whose 16 bytes are at p.
+  predicate ctx_parent_is{L}(struct ward_contexts *t, integer k, uint8_t *p) =
+    t->c[k].has_parent == 1 &&
+    \forall integer j; 0 <= j < WARD_CTX_BYTES ==> t->c[k].parent[j] == p[j];
+
+  // The ancestor relation: the context at a is the context at c, or an
+  // ancestor of it, through open contexts of the table.  Inductive: the
+  // least relation closed under these three rules, so a pair is in it only
+  // if a finite number of parent steps leads from c to a.
+  inductive ctx_lineage{L}(struct ward_contexts *t, uint8_t *c, uint8_t *a) {
+    case lin_self{L}: \forall struct ward_contexts *t, uint8_t *c, *a;
+      same_bytes(c, a, WARD_CTX_BYTES) ==> ctx_lineage(t, c, a);
+    case lin_same{L}: \forall struct ward_contexts *t, uint8_t *c, *b, *a;
+      ctx_lineage(t, c, b) ==> same_bytes(b, a, WARD_CTX_BYTES) ==>
+        ctx_lineage(t, c, a);
+    case lin_up{L}: \forall struct ward_contexts *t, uint8_t *c, *b, *a,
+                           integer k;
+      ctx_lineage(t, c, b) ==> 0 <= k < WARD_CTX_MAX ==>
+      t->c[k].open == 1 ==> ctx_is(t, k, b) ==> ctx_parent_is(t, k, a) ==>
+        ctx_lineage(t, c, a);
+  }
+
+  // Link i of a chain (0 < i) is bound to the context of link i - 1, or to
+  // a context the table records as spawned from it.
+  predicate link_lineage{L}(struct ward_contexts *t, struct ward_chain *ch,
+                            integer i) =
+    same_bytes(&ch->l[i - 1].b.context[0], &ch->l[i].b.context[0],
+               WARD_CTX_BYTES) ||
+    \exists integer k; 0 <= k < WARD_CTX_MAX && t->c[k].open == 1 &&
+      ctx_is(t, k, &ch->l[i].b.context[0]) &&
+      ctx_parent_is(t, k, &ch->l[i - 1].b.context[0]);
+
+  // The lineage rule, link by link: the leaf is bound to ctx, and each
+  // block to its child's context or to that context's parent.  It implies
+  // ctx_lineage(t, ctx, block's context) for every block
+  // (ward_lineage_ancestry below), and is what the C checks.
+  predicate chain_lineage{L}(struct ward_contexts *t, struct ward_chain *ch,
+                             uint8_t *ctx) =
+    1 <= ch->n <= WARD_CHAIN_MAX &&
+    same_bytes(&ch->l[ch->n - 1].b.context[0], ctx, WARD_CTX_BYTES) &&
+    \forall integer i; 0 < i < ch->n ==> link_lineage(t, ch, i);
 */
 
 /*@ requires \valid(t);
@@ -103,10 +159,14 @@ struct ward_contexts {
 */
 void ward_contexts_init(struct ward_contexts *t);
 
-/* Open a context with an empty window.  Open contexts are never touched. */
+/* Open a context with an empty window, recording parent (NULL for a
+ * session, which has none).  Open contexts are never touched. */
 /*@ requires \valid(t) && contexts_ok(t);
     requires \valid_read(id + (0 .. WARD_CTX_BYTES - 1));
     requires \separated(t, id + (0 .. WARD_CTX_BYTES - 1));
+    requires parent == \null ||
+      (\valid_read(parent + (0 .. WARD_CTX_BYTES - 1)) &&
+       \separated(t, parent + (0 .. WARD_CTX_BYTES - 1)));
     assigns t->c[0 .. WARD_CTX_MAX - 1];
     ensures contexts_ok(t);
     ensures \result == WARD_OK || \result == WARD_E_CONTEXT_EXISTS ||
@@ -125,7 +185,9 @@ void ward_contexts_init(struct ward_contexts *t);
         \at(t->c[i].open, Pre) != 1 &&
         t->c[i].open == 1 && ctx_is(t, i, id) && t->c[i].hi == 0 &&
         (\forall integer k; 0 <= k < WARD_NONCE_WINDOW ==>
-           t->c[i].seen[k] == 0);
+           t->c[i].seen[k] == 0) &&
+        (parent == \null ==> t->c[i].has_parent == 0) &&
+        (parent != \null ==> ctx_parent_is(t, i, parent));
     behavior full:
       assumes !ctx_known(t, id) && ctx_full(t);
       assigns \nothing;
@@ -133,7 +195,8 @@ void ward_contexts_init(struct ward_contexts *t);
     complete behaviors;
     disjoint behaviors;
 */
-int ward_context_open(struct ward_contexts *t, const uint8_t *id)
+int ward_context_open(struct ward_contexts *t, const uint8_t *id,
+		      const uint8_t *parent)
 	__attribute__((warn_unused_result));
 
 /*@ requires \valid_read(t) && contexts_ok(t);
@@ -221,5 +284,35 @@ int ward_nonce_check(const struct ward_contexts *t, uint32_t i, uint64_t n)
     ensures t->c[i].hi == \max(\old(t->c[i].hi), n);
 */
 void ward_nonce_commit(struct ward_contexts *t, uint32_t i, uint64_t n);
+
+/* The lineage rule (chain_lineage): 1 if the chain's leaf is bound to ctx
+ * and each block to its child's context or to the parent the table records
+ * for that context, else 0.  The chain must be decoded (ward_chain_verify,
+ * chain.h).  Changes nothing. */
+/*@ requires \valid_read(t) && contexts_ok(t);
+    requires \valid_read(ch) && 1 <= ch->n <= WARD_CHAIN_MAX;
+    requires \valid_read(ctx + (0 .. WARD_CTX_BYTES - 1));
+    assigns \nothing;
+    ensures \result == 0 || \result == 1;
+    ensures \result == 1 <==> chain_lineage(t, ch, ctx);
+*/
+int ward_context_lineage(const struct ward_contexts *t,
+			 const struct ward_chain *ch, const uint8_t *ctx)
+	__attribute__((warn_unused_result));
+
+/* The lineage rule gives the ancestor relation: a proof by induction on
+ * the chain, written as a ghost function whose loop is the induction.  It
+ * runs nowhere; the proof of ward_approve calls it in ghost code. */
+/*@ ghost
+  /@ requires \valid_read(t);
+     requires \valid_read(ch) && \valid_read(ctx + (0 .. WARD_CTX_BYTES - 1));
+     requires chain_lineage(t, ch, ctx);
+     assigns \nothing;
+     ensures \forall integer i; 0 <= i < ch->n ==>
+       ctx_lineage(t, ctx, &ch->l[i].b.context[0]);
+  @/
+  void ward_lineage_ancestry(const struct ward_contexts *t,
+                             const struct ward_chain *ch, const uint8_t *ctx);
+*/
 
 #endif /* WARD_CONTEXT_H */

@@ -208,7 +208,7 @@ approve_setup(void)
 	ward_ledger_init(&core.ledger);
 	ward_contexts_init(&core.contexts);
 	ward_audit_init(&alog);
-	if (ward_context_open(&core.contexts, CAPFIX_CTX) != WARD_OK)
+	if (ward_context_open(&core.contexts, CAPFIX_CTX, NULL) != WARD_OK)
 		return -1;
 	memset(&req, 0, sizeof req);
 	memcpy(req.context, CAPFIX_CTX, WARD_CTX_BYTES);

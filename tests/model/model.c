@@ -108,9 +108,10 @@ model_context(const struct model *m, const uint8_t *id)
 	return ctx_get(m, id);
 }
 
-/* context.h, ward_context_open: known first, then full. */
+/* context.h, ward_context_open: known first, then full; a new context
+ * records its parent (none for a session). */
 int
-model_context_open(struct model *m, const uint8_t *id)
+model_context_open(struct model *m, const uint8_t *id, const uint8_t *parent)
 {
 	struct model_context *c;
 
@@ -122,6 +123,10 @@ model_context_open(struct model *m, const uint8_t *id)
 	c = &m->ctx[m->n_ctx++];
 	memset(c, 0, sizeof *c);
 	memcpy(c->id, id, WARD_CTX_BYTES);
+	if (parent != NULL) {
+		c->has_parent = 1;
+		memcpy(c->parent, parent, WARD_CTX_BYTES);
+	}
 	return WARD_OK;
 }
 
@@ -658,6 +663,43 @@ model_scope_allows(unsigned kind, const uint8_t *res, size_t len,
 	       scope_within(kind, res, len, scope, slen);
 }
 
+/* link_lineage of context.h: block i (0 < i) is bound to the context of
+ * block i - 1, or to a context open in the table that records block
+ * i - 1's context as the one it was spawned from. */
+static int
+link_lineage(const struct model *m, const struct mblock *b, uint32_t i)
+{
+	size_t k;
+
+	if (memcmp(b[i - 1].context, b[i].context, WARD_CTX_BYTES) == 0)
+		return 1;
+	for (k = 0; k < m->n_ctx; k++)
+		if (memcmp(m->ctx[k].id, b[i].context, WARD_CTX_BYTES) == 0 &&
+		    m->ctx[k].has_parent &&
+		    memcmp(m->ctx[k].parent, b[i - 1].context,
+			   WARD_CTX_BYTES) == 0)
+			return 1;
+	return 0;
+}
+
+/* chain_lineage of context.h: the leaf is bound to ctx, and every link
+ * keeps link_lineage. */
+static int
+chain_lineage(const struct model *m, const struct mblock *b, uint32_t n,
+	      const uint8_t *ctx)
+{
+	uint32_t i;
+
+	if (n < 1 || n > WARD_CHAIN_MAX)
+		return 0;
+	if (memcmp(b[n - 1].context, ctx, WARD_CTX_BYTES) != 0)
+		return 0;
+	for (i = 1; i < n; i++)
+		if (!link_lineage(m, b, i))
+			return 0;
+	return 1;
+}
+
 /* Steps 1 to 8 of model.h: everything that refuses without a write. */
 static int
 check(struct model *m, const struct model_request *req, struct mblock *b,
@@ -678,7 +720,7 @@ check(struct model *m, const struct model_request *req, struct mblock *b,
 		return r;
 	*verified = 1;
 	leaf = &b[req->n - 1];
-	if (memcmp(leaf->context, req->context, WARD_CTX_BYTES) != 0)
+	if (!chain_lineage(m, b, req->n, req->context))
 		return WARD_E_CONTEXT;
 	if (!op_granted(leaf, req->op))
 		return WARD_E_NOT_GRANTED;

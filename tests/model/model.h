@@ -19,6 +19,7 @@
  *   - revocation set: a list of ids, WARD_REVOKE_WAYS per home bucket
  *     (revoke.h);
  *   - contexts: a list of at most WARD_CTX_MAX open ids, each with the
+ *     context it was spawned from, if any (its parent), and with the
  *     SET of every nonce committed under it (not a window): a nonce is
  *     refused if it is zero, if it is WARD_NONCE_WINDOW or more below the
  *     highest committed, or if it is in the set.  That is nonce_refused of
@@ -47,10 +48,15 @@
  *       untrusted issuer; for a child: parent hash, issuer, attenuation in
  *       the order of ward_attenuation_check's behaviors (attenuate.h), and
  *       an id that an earlier link has (CYCLE);
- *    6  the leaf: bound to another context (CONTEXT), kind or right
- *       missing (NOT_GRANTED), resource not canonical (a byte outside
- *       0x21 .. 0x7e, or an empty, "." or ".." component) or outside the
- *       scope (OUT_OF_SCOPE);
+ *    6  the lineage rule broken (CONTEXT; chain_lineage of context.h, the
+ *       last conjunct of authorized in approve.h): the leaf is bound to
+ *       the request's context, and every other block i - 1 to the
+ *       context of block i or to the parent recorded for that context by
+ *       an open context of the table (link_lineage) -- a context that is
+ *       closed, or a session, or spawned from another context, records no
+ *       such parent; then the leaf: kind or right missing (NOT_GRANTED),
+ *       resource not canonical (a byte outside 0x21 .. 0x7e, or an
+ *       empty, "." or ".." component) or outside the scope (OUT_OF_SCOPE);
  *    7  the nonce: zero or too old (NONCE_STALE), seen (REPLAY) (the
  *       behaviors of ward_nonce_check, context.h);
  *    8  no approval sequence number left: EXHAUSTED;
@@ -82,6 +88,8 @@ struct model_entry {
 
 struct model_context {
 	uint8_t id[WARD_CTX_BYTES];
+	int has_parent;		/* opened by a spawn (a parent was given) */
+	uint8_t parent[WARD_CTX_BYTES];	/* then: the context spawned from */
 	uint64_t *nonce;	/* every nonce committed, in order */
 	size_t n_nonce, cap_nonce;
 };
@@ -148,7 +156,10 @@ void model_free(struct model *m);
 int model_trust(struct model *m, const uint8_t *pk);
 
 /* The operations around the decision, as their contracts state them. */
-int model_context_open(struct model *m, const uint8_t *id);
+/* model_context_open: parent is the context id was spawned from, or NULL
+ * for a session; it need not be open. */
+int model_context_open(struct model *m, const uint8_t *id,
+		       const uint8_t *parent);
 int model_context_close(struct model *m, const uint8_t *id);
 int model_revoke(struct model *m, const uint8_t *id);
 int model_ledger_register(struct model *m, const uint8_t *id, uint32_t max);

@@ -50,7 +50,7 @@ core_init(void)
 	ward_contexts_init(&core.contexts);
 	ward_audit_init(&alog);
 	core.approval_seq = 0;
-	if (ward_context_open(&core.contexts, CAPFIX_CTX) != WARD_OK)
+	if (ward_context_open(&core.contexts, CAPFIX_CTX, NULL) != WARD_OK)
 		capfix_die("ward_context_open");
 }
 
@@ -434,10 +434,169 @@ TEST(wrong_context_on_leaf)
 {
 	/* Context B is open, but the chain is bound to context A. */
 	setup(3);
-	EXPECT_EQ(ward_context_open(&core.contexts, CTX_B), WARD_OK);
+	EXPECT_EQ(ward_context_open(&core.contexts, CTX_B, NULL), WARD_OK);
 	request(WARD_OP_FS_READ, "/work/a.txt", 1);
 	memcpy(req.context, CTX_B, WARD_CTX_BYTES);
 	check_refused(t_name, WARD_E_CONTEXT, f.ch.l[2].id);
+}
+
+/* ---- the lineage rule ----------------------------------------------------------------- */
+
+/*
+ * Contexts of the lineage tests, besides CAPFIX_CTX (A, a session): B
+ * spawned from A, C spawned from B, and U, a session unrelated to them.
+ */
+static const uint8_t CTX_C[WARD_CTX_BYTES] = {
+	0xd0, 0xd1, 0xd2, 0xd3, 0xd4, 0xd5, 0xd6, 0xd7,
+	0xd8, 0xd9, 0xda, 0xdb, 0xdc, 0xdd, 0xde, 0xdf
+};
+static const uint8_t CTX_U[WARD_CTX_BYTES] = {
+	0xe0, 0xe1, 0xe2, 0xe3, 0xe4, 0xe5, 0xe6, 0xe7,
+	0xe8, 0xe9, 0xea, 0xeb, 0xec, 0xed, 0xee, 0xef
+};
+
+static void
+spawn_tree(void)
+{
+	if (ward_context_open(&core.contexts, CTX_B, CAPFIX_CTX) != WARD_OK ||
+	    ward_context_open(&core.contexts, CTX_C, CTX_B) != WARD_OK ||
+	    ward_context_open(&core.contexts, CTX_U, NULL) != WARD_OK)
+		capfix_die("spawn_tree");
+}
+
+/* Bind block i of the fixture's chain to ctx (resealed by the caller). */
+static void
+bind_block(uint32_t i, const uint8_t *ctx)
+{
+	memcpy(f.blk[i].context, ctx, WARD_CTX_BYTES);
+}
+
+/* The default chain of 4 blocks, bound to A, A, B, C: down a spawn path. */
+static void
+setup_spawn_path(void)
+{
+	setup(4);
+	spawn_tree();
+	bind_block(2, CTX_B);
+	bind_block(3, CTX_C);
+	capfix_reseal(&f, 2);
+}
+
+TEST(lineage_spawn_path_approved)
+{
+	setup_spawn_path();
+	request(WARD_OP_FS_READ, "/work/a.txt", 1);
+	memcpy(req.context, CTX_C, WARD_CTX_BYTES);
+	check_approved(t_name);
+	/* One step only: A, B, B with the request in B. */
+	setup(3);
+	spawn_tree();
+	bind_block(1, CTX_B);
+	bind_block(2, CTX_B);
+	capfix_reseal(&f, 1);
+	request(WARD_OP_FS_READ, "/work/a.txt", 1);
+	memcpy(req.context, CTX_B, WARD_CTX_BYTES);
+	check_approved(t_name);
+	/* The topmost ancestor closed: B still records it as its parent. */
+	EXPECT_EQ(ward_context_close(&core.contexts, CAPFIX_CTX), WARD_OK);
+	request(WARD_OP_FS_READ, "/work/a.txt", 2);
+	memcpy(req.context, CTX_B, WARD_CTX_BYTES);
+	check_approved(t_name);
+}
+
+TEST(lineage_middle_block_unrelated_context_refused)
+{
+	/* A, A, U, C: block 2 bound to an unrelated open session. */
+	uint16_t ic = 0;
+
+	setup_spawn_path();
+	bind_block(2, CTX_U);
+	capfix_reseal(&f, 2);
+	request(WARD_OP_FS_READ, "/work/a.txt", 1);
+	memcpy(req.context, CTX_C, WARD_CTX_BYTES);
+	check_refused(t_name, WARD_E_CONTEXT, f.ch.l[3].id);
+	/* Refused before any use or nonce is spent. */
+	EXPECT_EQ(used_of(f.ch.l[0].id), 0);
+	EXPECT_EQ(used_of(f.ch.l[3].id), 0);
+	EXPECT_EQ(ward_context_find(&core.contexts, CTX_C, &ic), WARD_OK);
+	EXPECT_EQ(core.contexts.c[ic].hi, 0);
+	/* U spawned from A (a sibling of B): A -> U holds, U -> C does not. */
+	EXPECT_EQ(ward_context_close(&core.contexts, CTX_U), WARD_OK);
+	EXPECT_EQ(ward_context_open(&core.contexts, CTX_U, CAPFIX_CTX), WARD_OK);
+	request(WARD_OP_FS_READ, "/work/a.txt", 1);
+	memcpy(req.context, CTX_C, WARD_CTX_BYTES);
+	check_refused(t_name, WARD_E_CONTEXT, f.ch.l[3].id);
+	/* The same chain with block 2 bound to B again is approved, with
+	 * the nonce the refusals did not burn. */
+	bind_block(2, CTX_B);
+	capfix_reseal(&f, 2);
+	request(WARD_OP_FS_READ, "/work/a.txt", 1);
+	memcpy(req.context, CTX_C, WARD_CTX_BYTES);
+	check_approved(t_name);
+}
+
+TEST(lineage_broken_by_the_table_refused)
+{
+	/* A, A, B, C down the path, then the table changes under it. */
+	setup_spawn_path();
+	/* B closed: nothing records B -> A any more. */
+	EXPECT_EQ(ward_context_close(&core.contexts, CTX_B), WARD_OK);
+	request(WARD_OP_FS_READ, "/work/a.txt", 1);
+	memcpy(req.context, CTX_C, WARD_CTX_BYTES);
+	check_refused(t_name, WARD_E_CONTEXT, f.ch.l[3].id);
+	/* B reopened as a session. */
+	EXPECT_EQ(ward_context_open(&core.contexts, CTX_B, NULL), WARD_OK);
+	request(WARD_OP_FS_READ, "/work/a.txt", 2);
+	memcpy(req.context, CTX_C, WARD_CTX_BYTES);
+	check_refused(t_name, WARD_E_CONTEXT, f.ch.l[3].id);
+	/* B reopened spawned from U: a parent, but not A. */
+	EXPECT_EQ(ward_context_close(&core.contexts, CTX_B), WARD_OK);
+	EXPECT_EQ(ward_context_open(&core.contexts, CTX_B, CTX_U), WARD_OK);
+	request(WARD_OP_FS_READ, "/work/a.txt", 3);
+	memcpy(req.context, CTX_C, WARD_CTX_BYTES);
+	check_refused(t_name, WARD_E_CONTEXT, f.ch.l[3].id);
+	/* B spawned from A again: approved. */
+	EXPECT_EQ(ward_context_close(&core.contexts, CTX_B), WARD_OK);
+	EXPECT_EQ(ward_context_open(&core.contexts, CTX_B, CAPFIX_CTX), WARD_OK);
+	request(WARD_OP_FS_READ, "/work/a.txt", 4);
+	memcpy(req.context, CTX_C, WARD_CTX_BYTES);
+	check_approved(t_name);
+}
+
+TEST(lineage_step_skipped_or_upward_refused)
+{
+	/* A, A, A, C: C was spawned from B, not A (a grandchild of A). */
+	setup_spawn_path();
+	bind_block(2, CAPFIX_CTX);
+	capfix_reseal(&f, 2);
+	request(WARD_OP_FS_READ, "/work/a.txt", 1);
+	memcpy(req.context, CTX_C, WARD_CTX_BYTES);
+	check_refused(t_name, WARD_E_CONTEXT, f.ch.l[3].id);
+	/* A, B, A, A: back up to the parent. */
+	setup(4);
+	spawn_tree();
+	bind_block(1, CTX_B);
+	capfix_reseal(&f, 1);
+	request(WARD_OP_FS_READ, "/work/a.txt", 1);
+	check_refused(t_name, WARD_E_CONTEXT, f.ch.l[3].id);
+}
+
+TEST(lineage_checked_before_the_grant)
+{
+	/* Broken lineage and an operation the leaf does not grant: the
+	 * lineage refusal comes first, where the leaf's context was checked. */
+	setup_spawn_path();
+	bind_block(2, CTX_U);
+	capfix_reseal(&f, 2);
+	request(WARD_OP_EXEC, "/work/a.txt", 1);
+	memcpy(req.context, CTX_C, WARD_CTX_BYTES);
+	check_refused(t_name, WARD_E_CONTEXT, f.ch.l[3].id);
+	/* With the lineage kept, the grant is what refuses. */
+	bind_block(2, CTX_B);
+	capfix_reseal(&f, 2);
+	request(WARD_OP_EXEC, "/work/a.txt", 1);
+	memcpy(req.context, CTX_C, WARD_CTX_BYTES);
+	check_refused(t_name, WARD_E_NOT_GRANTED, f.ch.l[3].id);
 }
 
 TEST(write_with_read_only_leaf)
@@ -591,13 +750,15 @@ TEST(nonce_older_than_window)
 TEST(nonce_is_per_context)
 {
 	/* The same nonce in another context is not a replay: each context
-	 * has its own window (and its own chain). */
+	 * has its own window (and its own chain).  Context B is spawned from
+	 * the chain's root context, so a leaf bound to B keeps the lineage
+	 * rule. */
 	struct ward_block *l;
 
 	setup(2);
 	request(WARD_OP_FS_READ, "/work/a.txt", 7);
 	check_approved(t_name);
-	EXPECT_EQ(ward_context_open(&core.contexts, CTX_B), WARD_OK);
+	EXPECT_EQ(ward_context_open(&core.contexts, CTX_B, CAPFIX_CTX), WARD_OK);
 	l = capfix_leaf(&f);
 	memcpy(l->context, CTX_B, WARD_CTX_BYTES);
 	capfix_reseal(&f, 1);
@@ -782,6 +943,11 @@ main(void)
 	RUN(expired_chain_refused);
 	RUN(revoked_parent_mid_run);
 	RUN(wrong_context_on_leaf);
+	RUN(lineage_spawn_path_approved);
+	RUN(lineage_middle_block_unrelated_context_refused);
+	RUN(lineage_broken_by_the_table_refused);
+	RUN(lineage_step_skipped_or_upward_refused);
+	RUN(lineage_checked_before_the_grant);
 	RUN(write_with_read_only_leaf);
 	RUN(operation_of_another_kind);
 	RUN(resource_out_of_scope_sibling_prefix);

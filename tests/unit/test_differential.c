@@ -5,7 +5,14 @@
  * A world is a fresh core and a fresh model given the same trust set, the
  * same open contexts and a pool of capability chains (shared roots, every
  * depth, honest delegations and ones that break each rule of chain.h and
- * attenuate.h).  Then a few hundred operations run on both: approval
+ * attenuate.h).  The contexts form a spawn tree: each is a session or
+ * spawned from an earlier one, and is mostly opened with that parent
+ * recorded (sometimes as a session, or spawned from another).  A child
+ * block is mostly bound to its parent block's context, often to one
+ * spawned from it (so chains run down spawn paths and keep the lineage
+ * rule of context.h), and in dishonest chains to a context that breaks
+ * it: any of the world's, the parent's parent, a grandchild, or one never
+ * opened.  Then a few hundred operations run on both: approval
  * requests (with spliced, truncated, re-ordered and corrupted chains,
  * every operation, resources in and out of scope, nonces fresh, replayed
  * and stale, clocks inside and outside every window), revocations,
@@ -18,8 +25,9 @@
  * approval request also on the audit position, the record's bytes, the
  * approval's bytes and signature, the dirty entries, the approval and
  * audit sequence numbers, the audit head, every ledger entry the model
- * holds (used, reserved, max, dirty) and the request's context (the
- * core's window against the model's set of nonces).  At the end of a
+ * holds (used, reserved, max, dirty) and the request's context (its
+ * recorded parent, and the core's window against the model's set of
+ * nonces; so after every open and close).  At the end of a
  * world every table is compared whole, both ways.
  *
  * Not generated, and why: a block signature that is not the one its
@@ -45,7 +53,7 @@
 #define T0 1500000u			/* the middle of most windows */
 #define POOL_MAX 160u
 #define CHAINS_MAX 12u
-#define WCTX 4u				/* contexts a world's blocks name */
+#define WCTX 6u				/* contexts a world's blocks name */
 
 #define K_CORE CAPFIX_CORE
 #define K_STRANGER CAPFIX_STRANGER
@@ -73,6 +81,7 @@ static uint64_t h_revoke[WARD_REASON_LAST + 1];
 static uint64_t h_open[WARD_REASON_LAST + 1];
 static uint64_t h_close[WARD_REASON_LAST + 1];
 static uint64_t h_register[WARD_REASON_LAST + 1];
+static uint64_t h_spawn[WARD_REASON_LAST + 1];	/* opens with a parent */
 static uint64_t n_worlds;
 /* Reasons that name more than one case. */
 static uint64_t h_ledger_malformed;	/* MALFORMED with a verified chain */
@@ -80,6 +89,17 @@ static uint64_t h_audit_full_spent;	/* EXHAUSTED after the uses were spent */
 static uint64_t h_unlogged;		/* a refusal the full audit chain lost */
 static uint64_t h_dirty;		/* approvals that moved a reservation */
 static uint64_t h_nonprint;		/* refused for a byte outside 0x21..0x7e alone */
+/* The lineage rule (step 6), on chains that verified. */
+static uint64_t h_lin_checked;		/* requests that reached it */
+static uint64_t h_lin_pass_spawn;	/* kept it with a link that changes context */
+static uint64_t h_lin_ok_spawn;		/* ... and were approved */
+static uint64_t h_lin_ok_deep;		/* approved, two links or more change context */
+static uint64_t h_lin_ok_top_closed;	/* approved, a block bound to a closed context */
+static uint64_t h_lin_leaf;		/* CONTEXT: the leaf bound elsewhere */
+static uint64_t h_lin_closed;		/* CONTEXT at a link to a context not open */
+static uint64_t h_lin_session;		/* ... to an open context with no parent */
+static uint64_t h_lin_session_zero;	/* ... from the context of zero bytes */
+static uint64_t h_lin_other;		/* ... to one spawned from another */
 
 static const char *const REASON[WARD_REASON_LAST + 1] = {
 	"OK", "MALFORMED", "VERSION", "KIND", "FLAGS", "TRAILING", "OVERSIZE",
@@ -208,6 +228,22 @@ static uint32_t n_pool;
 static struct pchain chains[CHAINS_MAX];
 static uint32_t n_chains;
 static uint8_t wctx[WCTX][WARD_CTX_BYTES];
+/* The spawn tree of a world: wctx[k] is spawned from wctx[wpar[k]], or is
+ * a session if wpar[k] < 0.  Opening wctx[k] mostly records that parent
+ * (wopen), sometimes none or another. */
+static int wpar[WCTX];
+
+/* The index of ctx among the world's contexts, or -1. */
+static int
+wctx_index(const uint8_t *ctx)
+{
+	unsigned k;
+
+	for (k = 0; k < WCTX; k++)
+		if (memcmp(wctx[k], ctx, WARD_CTX_BYTES) == 0)
+			return (int)k;
+	return -1;
+}
 
 /* Half the chains are issued honestly (a trusted root, every delegation
  * legitimate), half the requests are clean (the chain as issued, an
@@ -494,7 +530,7 @@ gen_root(struct ward_block *b)
 	memcpy(b->issuer, keys[honest ? 1 : ISSUER[below(NELEM(ISSUER))]].pk,
 	       WARD_KEY_BYTES);
 	memcpy(b->holder, keys[2 + below(11)].pk, WARD_KEY_BYTES);
-	memcpy(b->context, wctx[pm(700) ? 0 : below(WCTX)], WARD_CTX_BYTES);
+	memcpy(b->context, wctx[pm(600) ? 0 : below(WCTX)], WARD_CTX_BYTES);
 	gen_window(b);
 	b->max_uses = gen_uses();
 	if (honest && b->max_uses < 20)
@@ -509,6 +545,44 @@ gen_root(struct ward_block *b)
 	set_scope(b, &x);
 	if (!honest && pm(30))		/* a "root" that names a parent */
 		rbytes(b->parent, WARD_ID_BYTES);
+}
+
+/* The context a child of p is bound to: mostly p's; often a context the
+ * spawn tree has spawned from p's, a step down a spawn path (the lineage
+ * rule of context.h holds if that context is open with its parent
+ * recorded); and, off the honest path, one that breaks the rule whatever
+ * the table holds or may: p's own parent (upward), a grandchild (a step
+ * skipped), any context of the world, or one never opened. */
+static void
+child_context(const struct ward_block *p, uint8_t *ctx)
+{
+	int pi = wctx_index(p->context), gk[WCTX];
+	uint32_t kids[WCTX], nk = 0, ng = 0, j;
+	unsigned r = (unsigned)below(1000);
+
+	memcpy(ctx, p->context, WARD_CTX_BYTES);
+	for (j = 0; pi >= 0 && j < WCTX; j++)
+		if (wpar[j] == pi)
+			kids[nk++] = j;
+	for (j = 0; pi >= 0 && j < WCTX; j++)
+		if (wpar[j] >= 0 && wpar[wpar[j]] == pi)
+			gk[ng++] = (int)j;
+	if (r < 300) {
+		if (nk > 0)
+			memcpy(ctx, wctx[kids[below(nk)]], WARD_CTX_BYTES);
+	} else if (honest || r >= 470) {
+		/* the parent's context */
+	} else if (r < 380) {
+		memcpy(ctx, wctx[below(WCTX)], WARD_CTX_BYTES);
+	} else if (r < 410) {
+		if (pi >= 0 && wpar[pi] >= 0)
+			memcpy(ctx, wctx[wpar[pi]], WARD_CTX_BYTES);
+	} else if (r < 440) {
+		if (ng > 0)
+			memcpy(ctx, wctx[gk[below(ng)]], WARD_CTX_BYTES);
+	} else if (r < 455) {
+		rbytes(ctx, WARD_CTX_BYTES);
+	}
 }
 
 /* A child of pool block pi: an honest delegation, then perhaps one broken
@@ -535,8 +609,7 @@ gen_child(uint32_t pi, struct ward_block *c)
 		c->depth = (uint8_t)(p->depth - 1);
 	else
 		c->depth = (uint8_t)(p->depth - 1 - (pm(200) ? below(p->depth) : 0));
-	if (pm(150))
-		memcpy(c->context, wctx[below(WCTX)], WARD_CTX_BYTES);
+	child_context(p, c->context);
 	span = p->not_after - p->not_before;
 	if (pm(500))
 		c->not_before = p->not_before + below(span < 1000 ? span + 1 : 1000);
@@ -974,6 +1047,18 @@ compare_context(const uint8_t *id)
 			 mc != NULL ? "open" : "not open");
 	if (mc == NULL)
 		return;
+	if (core.contexts.c[idx].has_parent != (mc->has_parent ? 1u : 0u))
+		diverged("context: core has_parent %u, model %s",
+			 core.contexts.c[idx].has_parent,
+			 mc->has_parent ? "a parent" : "none");
+	if (mc->has_parent && memcmp(core.contexts.c[idx].parent, mc->parent,
+				     WARD_CTX_BYTES) != 0) {
+		char a[33], b[33];
+
+		hex(a, core.contexts.c[idx].parent, WARD_CTX_BYTES);
+		hex(b, mc->parent, WARD_CTX_BYTES);
+		diverged("context: core parent %s, model %s", a, b);
+	}
 	if (core.contexts.c[idx].hi != model_nonce_hi(mc))
 		diverged("context: core hi %" PRIu64 ", model's highest nonce %" PRIu64,
 			 core.contexts.c[idx].hi, model_nonce_hi(mc));
@@ -1043,16 +1128,40 @@ compare_all(void)
 
 /* ---- operations on both -------------------------------------------------------- */
 
+/* Open id, spawned from parent (NULL: a session). */
 static void
-op_open(const uint8_t *id)
+op_open(const uint8_t *id, const uint8_t *parent)
 {
-	int rc = ward_context_open(&core.contexts, id);
-	int rm = model_context_open(&mdl, id);
+	int rc = ward_context_open(&core.contexts, id, parent);
+	int rm = model_context_open(&mdl, id, parent);
 
 	if (rc != rm)
 		diverged("context open: core %s, model %s", rname(rc), rname(rm));
 	h_open[rc]++;
+	if (parent != NULL)
+		h_spawn[rc]++;
 	compare_context(id);
+}
+
+/* Open wctx[k]: mostly as the spawn tree says, sometimes as a session or
+ * spawned from another context (a parent the chains' path does not
+ * follow). */
+static void
+wopen(uint32_t k)
+{
+	unsigned r = (unsigned)below(1000);
+	uint32_t o;
+
+	if (r < 900) {
+		op_open(wctx[k], wpar[k] >= 0 ? wctx[wpar[k]] : NULL);
+	} else if (r < 950) {
+		op_open(wctx[k], NULL);
+	} else {
+		o = (uint32_t)below(WCTX);
+		if ((int)o == wpar[k])
+			o = (o + 1) % WCTX;
+		op_open(wctx[k], wctx[o]);
+	}
 }
 
 static void
@@ -1101,6 +1210,62 @@ nonprint_alone(uint16_t len)
 	}
 	return bad && model_scope_allows(b->kind, fixed, len, b->scope,
 					 b->scope_len);
+}
+
+/* What the lineage rule met in a request whose chain verified (the
+ * blocks as ward_approve decoded them), for the histogram only: the
+ * verdict itself is the model's to check. */
+static void
+lineage_stats(int rc, const uint8_t *ctx)
+{
+	const struct ward_chain *ch = &creq.chain;
+	const struct model_context *mc;
+	uint32_t i, cross = 0, closed = 0;
+
+	h_lin_checked++;
+	for (i = 0; i < ch->n; i++)
+		closed += model_context(&mdl, ch->l[i].b.context) == NULL;
+	for (i = 1; i < ch->n; i++)
+		cross += memcmp(ch->l[i - 1].b.context, ch->l[i].b.context,
+				WARD_CTX_BYTES) != 0;
+	if (rc != WARD_E_CONTEXT) {
+		if (cross > 0)
+			h_lin_pass_spawn++;
+		if (rc == WARD_OK && cross > 0)
+			h_lin_ok_spawn++;
+		if (rc == WARD_OK && cross > 1)
+			h_lin_ok_deep++;
+		if (rc == WARD_OK && closed > 0)
+			h_lin_ok_top_closed++;
+		return;
+	}
+	if (memcmp(ch->l[ch->n - 1].b.context, ctx, WARD_CTX_BYTES) != 0) {
+		h_lin_leaf++;
+		return;
+	}
+	/* The first link that breaks it, and what the table holds there. */
+	for (i = 1; i < ch->n; i++) {
+		if (memcmp(ch->l[i - 1].b.context, ch->l[i].b.context,
+			   WARD_CTX_BYTES) == 0)
+			continue;
+		mc = model_context(&mdl, ch->l[i].b.context);
+		if (mc == NULL) {
+			h_lin_closed++;
+			return;
+		}
+		if (!mc->has_parent) {
+			h_lin_session++;
+			if (memcmp(ch->l[i - 1].b.context, ZERO,
+				   WARD_CTX_BYTES) == 0)
+				h_lin_session_zero++;
+			return;
+		}
+		if (memcmp(mc->parent, ch->l[i - 1].b.context,
+			   WARD_CTX_BYTES) != 0) {
+			h_lin_other++;
+			return;
+		}
+	}
 }
 
 /* An entry put in the ledger from outside a decision (as crash recovery
@@ -1250,6 +1415,9 @@ op_approve(void)
 		h_dirty++;
 	if (rc == WARD_E_OUT_OF_SCOPE && nonprint_alone(mr.resource_len))
 		h_nonprint++;
+	if (mout.rec_len > 0 &&
+	    memcmp(mout.rec + WARD_REC_OFF_LEAF, ZERO, WARD_ID_BYTES) != 0)
+		lineage_stats(rc, mr.context);
 	if (cdec.audit_pos != mout.audit_pos)
 		diverged("%s: audit position core %" PRIu64 ", model %" PRIu64,
 			 rname(rc), cdec.audit_pos, mout.audit_pos);
@@ -1346,11 +1514,22 @@ run_world(uint64_t w, uint64_t max_cases)
 	if (pm(40))
 		alog.seq = mdl.audit_seq = UINT64_MAX - below(3);
 
-	for (i = 0; i < WCTX; i++)
+	for (i = 0; i < WCTX; i++) {
 		rbytes(wctx[i], WARD_CTX_BYTES);
+		if (i == 0)
+			wpar[i] = -1;
+		else if (i == 1)
+			wpar[i] = pm(300) ? -1 : 0;
+		else
+			wpar[i] = pm(80) ? -1 : (int)below(i);
+	}
+	/* Some world has a context of sixteen zero bytes: what a session's
+	 * parent field may hold, which only has_parent tells from a parent. */
+	if (pm(200))
+		memset(wctx[pm(500) ? 0 : below(WCTX)], 0, WARD_CTX_BYTES);
 	for (i = 0; i < WCTX; i++)
 		if (pm(i + 1 < WCTX ? 990 : 800))
-			op_open(wctx[i]);
+			wopen(i);
 	gen_pool();
 
 	/* Crowded tables. */
@@ -1384,7 +1563,7 @@ run_world(uint64_t w, uint64_t max_cases)
 		fill = WARD_CTX_MAX - 8 + (uint32_t)below(16);
 		for (i = 0; i < fill; i++) {
 			rbytes(ctx, WARD_CTX_BYTES);
-			op_open(ctx);
+			op_open(ctx, pm(300) ? wctx[below(WCTX)] : NULL);
 		}
 	}
 
@@ -1406,18 +1585,20 @@ run_world(uint64_t w, uint64_t max_cases)
 			}
 		} else if (r < 980) {
 			if (pm(900))
-				op_open(wctx[below(WCTX)]);
+				wopen((uint32_t)below(WCTX));
 			else {
 				rbytes(ctx, WARD_CTX_BYTES);
-				op_open(ctx);
+				op_open(ctx, pm(500) ? wctx[below(WCTX)] : NULL);
 			}
 		} else if (r < 990) {
-			/* Closed, and mostly opened again at once: a fresh
-			 * window under the same id. */
+			/* Closed, and often opened again at once: a fresh
+			 * window (and parent) under the same id.  Left
+			 * closed, a context in the middle of a spawn path
+			 * breaks the lineage of the chains that cross it. */
 			k = (uint32_t)below(WCTX);
 			op_close(wctx[k]);
-			if (pm(700))
-				op_open(wctx[k]);
+			if (pm(450))
+				wopen(k);
 		} else if (r < 995) {
 			set_trust();
 		} else {
@@ -1510,6 +1691,20 @@ main(void)
 	       "\n", h_ledger_malformed, h_audit_full_spent, h_unlogged, h_dirty);
 	printf("  non-printable resources refused for that alone (OUT_OF_SCOPE) "
 	       "%" PRIu64 "\n", h_nonprint);
+	printf("  context open with a parent (spawn): OK %" PRIu64 ", "
+	       "CONTEXT_EXISTS %" PRIu64 ", CONTEXT_FULL %" PRIu64 "\n",
+	       h_spawn[WARD_OK], h_spawn[WARD_E_CONTEXT_EXISTS],
+	       h_spawn[WARD_E_CONTEXT_FULL]);
+	printf("  lineage rule, on %" PRIu64 " verified chains: kept with a "
+	       "change of context %" PRIu64 " (approved %" PRIu64 ", of which "
+	       "two changes or more %" PRIu64 ", a block's context closed %"
+	       PRIu64 "); CONTEXT %" PRIu64 ": leaf elsewhere %" PRIu64
+	       ", a link to a context not open %" PRIu64 ", to a session %"
+	       PRIu64 " (from the context of zero bytes %" PRIu64 "), to a "
+	       "context spawned from another %" PRIu64 "\n",
+	       h_lin_checked, h_lin_pass_spawn, h_lin_ok_spawn, h_lin_ok_deep,
+	       h_lin_ok_top_closed, h_approve[WARD_E_CONTEXT], h_lin_leaf,
+	       h_lin_closed, h_lin_session, h_lin_session_zero, h_lin_other);
 	printf("PASS differential_ward_approve_matches_model\n");
 
 	/* Below this many requests the rarest reasons may not come up. */
@@ -1528,6 +1723,17 @@ main(void)
 		missing++;
 		strncat(miss, " (a sub-case of MALFORMED, EXHAUSTED or OK)",
 			sizeof miss - strlen(miss) - 1);
+	}
+	if (h_lin_ok_spawn == 0 || h_lin_ok_deep == 0 ||
+	    h_lin_ok_top_closed == 0 || h_lin_leaf == 0 || h_lin_closed == 0 ||
+	    h_lin_session == 0 || h_lin_session_zero == 0 || h_lin_other == 0) {
+		missing++;
+		strncat(miss, " CONTEXT/OK(a case of the lineage rule)",
+			sizeof miss - strlen(miss) - 1);
+	}
+	if (h_spawn[WARD_OK] == 0) {
+		missing++;
+		strncat(miss, " OK(a spawn)", sizeof miss - strlen(miss) - 1);
 	}
 	if (h_nonprint == 0) {
 		missing++;
