@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -43,6 +44,7 @@
 #include "outq.h"
 #include "sandbox.h"
 #include "text.h"
+#include "cmd_ctl.h"
 
 int ward_audit_query(int argc, char **argv);
 
@@ -120,8 +122,8 @@ core_up(const struct ward_home *h, const uint8_t sk[64])
 	return cc_admin_status(h->admin_url, sk, &r) == 0 && r.reason == 0;
 }
 
-static int
-ctl_connect(const struct ward_home *h)
+int
+cli_ctl_connect(const struct ward_home *h)
 {
 	struct sockaddr_un a;
 	char p[WH_PATH + 32];
@@ -143,8 +145,8 @@ ctl_connect(const struct ward_home *h)
 	return fd;
 }
 
-static int
-ctl_send(int fd, json_t *q, const int *fds, int nfds)
+int
+cli_ctl_send(int fd, json_t *q, const int *fds, int nfds)
 {
 	char *s = json_dumps(q, JSON_COMPACT);
 	struct msghdr mh;
@@ -189,9 +191,8 @@ ctl_send(int fd, json_t *q, const int *fds, int nfds)
 	return off > 0 ? 0 : -1;
 }
 
-/* One JSON line from the broker; NULL on EOF or timeout (ms, -1: none). */
-static json_t *
-ctl_read(int fd, char *buf, size_t cap, size_t *len, int timeout_ms)
+json_t *
+cli_ctl_read(int fd, char *buf, size_t cap, size_t *len, int timeout_ms)
 {
 	for (;;) {
 		char *nl = memchr(buf, '\n', *len);
@@ -234,13 +235,13 @@ ensure_running(const struct ward_home *h, const uint8_t sk[64], int *ctl)
 			return -1;
 		}
 	}
-	*ctl = ctl_connect(h);
+	*ctl = cli_ctl_connect(h);
 	if (*ctl < 0) {
 		fprintf(stderr, "ward: starting ward-broker (log: %s/log/"
 			"ward-broker.log)\n", h->home);
 		if (start_daemon(h, "ward-broker", "ward-broker.log") != 0)
 			return -1;
-		for (i = 0; i < 100 && (*ctl = ctl_connect(h)) < 0; i++)
+		for (i = 0; i < 100 && (*ctl = cli_ctl_connect(h)) < 0; i++)
 			usleep(50000);
 		if (*ctl < 0) {
 			fprintf(stderr, "ward: ward-broker did not come up; see "
@@ -494,13 +495,13 @@ tell_broker_stop(const struct ward_home *h, const char *sid)
 	char buf[4096];
 	size_t len = 0;
 	json_t *rep;
-	int fd = ctl_connect(h);
+	int fd = cli_ctl_connect(h);
 
 	if (fd < 0)
 		return;
-	if (ctl_send(fd, json_pack("{s:s, s:s, s:s}", "op", "stop", "session",
+	if (cli_ctl_send(fd, json_pack("{s:s, s:s, s:s}", "op", "stop", "session",
 				   sid, "reason", "interrupted"), NULL, 0) == 0 &&
-	    (rep = ctl_read(fd, buf, sizeof buf, &len, 3000)) != NULL)
+	    (rep = cli_ctl_read(fd, buf, sizeof buf, &len, 3000)) != NULL)
 		json_decref(rep);
 	close(fd);
 }
@@ -524,7 +525,7 @@ relay_until_end(const struct ward_home *h, const char *sid, int ctl,
 		ssize_t r;
 
 		if (!ended && memchr(buf, '\n', *len) != NULL) {
-			rep = ctl_read(ctl, buf, cap, len, 0);
+			rep = cli_ctl_read(ctl, buf, cap, len, 0);
 			ended = 1;
 			clock_gettime(CLOCK_MONOTONIC, &t0);
 		}
@@ -649,6 +650,7 @@ cmd_run(int argc, char **argv)
 	size_t blen = 0;
 	json_t *q, *caps, *argvj, *rep;
 	int i, ctl = -1, quiet = 0, rc = WX_UNAVAILABLE, fds[2] = { -1, -1 };
+	int cleanlk = -1, wslk = -1;
 	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
 	struct stat st;
 	struct sigaction sa;
@@ -735,8 +737,8 @@ cmd_run(int argc, char **argv)
 	crypto_sign_ed25519_sk_to_pk(op_pk, op_sk);
 	if (ensure_running(&h, op_sk, &ctl) != 0)
 		goto out;
-	if (ctl_send(ctl, json_pack("{s:s}", "op", "hello"), NULL, 0) != 0 ||
-	    (rep = ctl_read(ctl, buf, sizeof buf, &blen, 5000)) == NULL) {
+	if (cli_ctl_send(ctl, json_pack("{s:s}", "op", "hello"), NULL, 0) != 0 ||
+	    (rep = cli_ctl_read(ctl, buf, sizeof buf, &blen, 5000)) == NULL) {
 		fprintf(stderr, "ward run: ward-broker does not answer on %s\n",
 			h.ctl);
 		goto out;
@@ -749,7 +751,26 @@ cmd_run(int argc, char **argv)
 	json_decref(rep);
 	randombytes_buf(ctx, sizeof ctx);
 	wb_hex(sid, ctx, sizeof ctx);
-	if (make_workspace(&h, sid, p->workspace, ws, sizeof ws) != 0) {
+	/* ward clean keeps what a ward run holds: the home's clean lock,
+	 * shared, while the session's folders are made, then the
+	 * workspace's own lock until the end of the run. */
+	cleanlk = open(h.clean_lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+		       0600);
+	if (cleanlk < 0 || flock(cleanlk, LOCK_SH) != 0) {
+		fprintf(stderr, "ward run: cannot lock %s: %s\n", h.clean_lock,
+			strerror(errno));
+		rc = WX_HOME;
+		goto out;
+	}
+	if (make_workspace(&h, sid, p->workspace, ws, sizeof ws) == 0) {
+		wslk = open(ws, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (wslk < 0 || flock(wslk, LOCK_SH) != 0) {
+			fprintf(stderr, "ward run: cannot lock the workspace %s: "
+				"%s\n", ws, strerror(errno));
+			rc = WX_HOME;
+			goto out;
+		}
+	} else {
 		fprintf(stderr, "ward run: cannot prepare the workspace %s: %s\n",
 			ws, strerror(errno));
 		rc = WX_HOME;
@@ -761,6 +782,8 @@ cmd_run(int argc, char **argv)
 		rc = WX_HOME;
 		goto out;
 	}
+	close(cleanlk);
+	cleanlk = -1;
 	caps = json_array();
 	for (i = 0; i < p->ncaps; i++) {
 		struct wb_blk x;
@@ -798,8 +821,8 @@ cmd_run(int argc, char **argv)
 	}
 	fds[0] = outp[1];
 	fds[1] = errp[1];
-	if (ctl_send(ctl, q, fds, 2) != 0 ||
-	    (rep = ctl_read(ctl, buf, sizeof buf, &blen, 10000)) == NULL) {
+	if (cli_ctl_send(ctl, q, fds, 2) != 0 ||
+	    (rep = cli_ctl_read(ctl, buf, sizeof buf, &blen, 10000)) == NULL) {
 		fprintf(stderr, "ward run: ward-broker did not take the run\n");
 		goto out;
 	}
@@ -893,6 +916,10 @@ out:
 	sodium_memzero(op_sk, sizeof op_sk);
 	if (ctl >= 0)
 		close(ctl);
+	if (cleanlk >= 0)
+		close(cleanlk);
+	if (wslk >= 0)
+		close(wslk);
 	for (i = 0; i < 2; i++) {
 		if (outp[i] >= 0)
 			close(outp[i]);
@@ -1002,13 +1029,13 @@ tell_broker_revoked(const struct ward_home *h, const char *sid)
 	char buf[4096];
 	size_t len = 0;
 	json_t *rep;
-	int fd = ctl_connect(h);
+	int fd = cli_ctl_connect(h);
 
 	if (fd < 0)
 		return;
-	if (ctl_send(fd, json_pack("{s:s, s:s, s:s}", "op", "stop", "session",
+	if (cli_ctl_send(fd, json_pack("{s:s, s:s, s:s}", "op", "stop", "session",
 				   sid, "reason", "revoked"), NULL, 0) == 0 &&
-	    (rep = ctl_read(fd, buf, sizeof buf, &len, 3000)) != NULL)
+	    (rep = cli_ctl_read(fd, buf, sizeof buf, &len, 3000)) != NULL)
 		json_decref(rep);
 	close(fd);
 }
@@ -1577,16 +1604,16 @@ broker_list(const struct ward_home *h)
 {
 	char buf[256 * 1024];
 	size_t blen = 0;
-	int fd = ctl_connect(h);
+	int fd = cli_ctl_connect(h);
 	json_t *rep;
 
 	if (fd < 0)
 		return NULL;
-	if (ctl_send(fd, json_pack("{s:s}", "op", "list"), NULL, 0) != 0) {
+	if (cli_ctl_send(fd, json_pack("{s:s}", "op", "list"), NULL, 0) != 0) {
 		close(fd);
 		return NULL;
 	}
-	rep = ctl_read(fd, buf, sizeof buf, &blen, 5000);
+	rep = cli_ctl_read(fd, buf, sizeof buf, &blen, 5000);
 	close(fd);
 	return rep;
 }
@@ -1690,7 +1717,7 @@ ward_status_broker(const char *home_dir, int core_up)
 
 	/* Everything below is the broker's word, which a compromised broker
 	 * chooses: shown escaped, as a claim, never acted on. */
-	fd = ctl_connect(&h);
+	fd = cli_ctl_connect(&h);
 	if (fd < 0) {
 		printf("broker says: nothing (not running; ward run starts it)\n");
 		free(cl);
@@ -1703,8 +1730,8 @@ ward_status_broker(const char *home_dir, int core_up)
 		size_t blen = 0;
 		json_t *hello = NULL;
 
-		if (ctl_send(fd, json_pack("{s:s}", "op", "hello"), NULL, 0) == 0)
-			hello = ctl_read(fd, buf, sizeof buf, &blen, 5000);
+		if (cli_ctl_send(fd, json_pack("{s:s}", "op", "hello"), NULL, 0) == 0)
+			hello = cli_ctl_read(fd, buf, sizeof buf, &blen, 5000);
 		close(fd);
 		printf("  broker:       pid %lld, %lld tool calls served\n",
 		       (long long)json_integer_value(json_object_get(hello, "pid")),
