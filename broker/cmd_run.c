@@ -885,10 +885,14 @@ cmd_run(int argc, char **argv)
 			rc = WX_SETUP;
 		const char *why = json_string_value(json_object_get(rep, "reason"));
 
-		if (why != NULL && strcmp(why, "agent_not_reading") == 0)
+		/* Cut off: the session was ended, whatever status the agent
+		 * managed to exit with as its socket closed under it. */
+		if (why != NULL && strcmp(why, "agent_not_reading") == 0) {
 			fprintf(stderr, "ward run: ward-broker cut the session off "
 				"(reason=agent_not_reading): the agent left its "
 				"replies unread; its sandbox was killed\n");
+			rc = WX_KILLED;
+		}
 		if (why != NULL && (strcmp(why, "revoked") == 0 ||
 				    strcmp(why, "context_closed") == 0)) {
 			session_gone(&h, op_sk, ctx, sid, why);

@@ -1627,23 +1627,23 @@ serve(const char *prof, const char *home_dir)
 	int s, i, core_ok, fl0, fl1;
 
 	if (sodium_init() < 0)
-		return 3;
+		return WX_FAILED;
 	G.p = calloc(1, sizeof *G.p);
 	if (G.p == NULL)
-		return 1;
+		return WX_FAILED;
 	if (gw_profile_load(prof, G.p, err, sizeof err) != 0) {
 		fprintf(stderr, "ward mcp: %s\n", err);
-		return 4;
+		return WX_INPUT;
 	}
 	if (wh_resolve(&G.h, home_dir, err, sizeof err) != 0 ||
 	    wh_read_key(G.h.op_key, G.op_sk, 64, err, sizeof err) != 0) {
 		fprintf(stderr, "ward mcp: %s\n  hint: run 'ward init' (or set "
 			"WARD_HOME)\n", err);
-		return 3;
+		return WX_HOME;
 	}
 	if (gw_pins_open(&G.pins, G.h.home, G.p->name) != 0) {
 		fprintf(stderr, "ward mcp: %s\n", G.pins.err);
-		return 3;
+		return WX_HOME;
 	}
 	crypto_sign_ed25519_sk_to_pk(G.op_pk, G.op_sk);
 	crypto_sign_keypair(G.hold_pk, hold_sk);
@@ -1662,7 +1662,7 @@ serve(const char *prof, const char *home_dir)
 				 u->cfg->allow[i].line + 100 * s) != 0) {
 				fprintf(stderr, "ward mcp: cannot sign the capability "
 					"%s\n", u->cfg->allow[i].scope);
-				return 4;
+				return WX_INPUT;
 			}
 	}
 	/* The operator's key is needed for nothing else. */

@@ -548,21 +548,21 @@ open_pins(const char *prof, const char *home_dir, struct ward_home *h,
 	char err[1024];
 
 	if (sodium_init() < 0)
-		return 3;
+		return WX_FAILED;
 	if (gw_profile_load(prof, p, err, sizeof err) != 0) {
 		fprintf(stderr, "ward mcp: %s\n", err);
-		return 4;
+		return WX_INPUT;
 	}
 	if (wh_resolve(h, home_dir, err, sizeof err) != 0) {
 		fprintf(stderr, "ward mcp: %s\n", err);
 		gw_profile_free(p);
-		return 3;
+		return WX_HOME;
 	}
 	if (gw_pins_open(ps, h->home, p->name) != 0) {
 		fprintf(stderr, "ward mcp: %s\n", ps->err);
 		gw_pins_free(ps);
 		gw_profile_free(p);
-		return 3;
+		return WX_HOME;
 	}
 	return 0;
 }
@@ -593,7 +593,7 @@ gw_cmd_pending(int argc, char **argv)
 	}
 	if (read_lines(ps.pending, 1, latest_add, &lt, err, sizeof err) != 0) {
 		fprintf(stderr, "ward mcp pending: %s\n", err);
-		rc = 3;
+		rc = WX_HOME;
 	}
 	/* Names and hashes were checked when read: printable as they are. */
 	for (k = 0; rc == 0 && k < lt.n; k++) {
@@ -660,7 +660,7 @@ gw_cmd_approve(int argc, char **argv)
 	}
 	if (read_lines(ps.pending, 1, latest_add, &lt, err, sizeof err) != 0) {
 		fprintf(stderr, "ward mcp approve: %s\n", err);
-		rc = 3;
+		rc = WX_HOME;
 	}
 	for (k = 0; rc == 0 && k < lt.n; k++) {
 		const char *pin, *srv = lt.v[k].srv, *tool = lt.v[k].tool,
@@ -699,7 +699,7 @@ gw_cmd_approve(int argc, char **argv)
 				"the command again)\n", ps.path, strerror(errno),
 				srv, tool);
 			json_decref(o);
-			rc = 3;
+			rc = WX_HOME;
 			break;
 		}
 		json_decref(o);
