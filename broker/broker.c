@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -2429,6 +2430,33 @@ make_dirs(void)
 		die("cannot create %s: %s", path, strerror(errno));
 }
 
+/* One broker a home: the lock is ours as long as we run (flock: the
+ * kernel drops it when we die), and it holds our pid for 'ward stop'.  A
+ * second broker finds the first and goes, touching nothing (the control
+ * socket is the first's). */
+static void
+take_home_lock(void)
+{
+	char pid[32];
+	int fd = open(H.broker_lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+		      0600);
+	ssize_t n;
+
+	if (fd < 0)
+		die("cannot open %s: %s", H.broker_lock, strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		n = pread(fd, pid, sizeof pid - 1, 0);
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		die("another ward-broker (pid %s) already serves %s; not starting "
+		    "a second one", pid[0] != '\0' ? pid : "?", H.home);
+	}
+	n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)n, 0) != n)
+		die("cannot write %s: %s", H.broker_lock, strerror(errno));
+	/* Kept open, never closed: the lock lasts as long as we do. */
+}
+
 static int
 listen_ctl(void)
 {
@@ -2510,6 +2538,7 @@ main(int argc, char **argv)
 	if (wp_drop(WP_BROKER_ACCOUNT, err, sizeof err) != 0)
 		die("%s", err);
 	make_dirs();
+	take_home_lock();
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);

@@ -7,7 +7,8 @@ BROKER_COMMON := $(B)/obj/broker/grant.o $(B)/obj/broker/corec.o \
 	$(B)/obj/broker/profile.o $(B)/obj/broker/tools.o $(B)/obj/broker/outq.o
 BROKER_OBJS := $(B)/obj/broker/broker.o $(B)/obj/broker/spawner.o \
 	$(BROKER_COMMON)
-BROKER_CLI_OBJS := $(B)/obj/broker/cmd_run.o $(BROKER_COMMON)
+BROKER_CLI_OBJS := $(B)/obj/broker/cmd_run.o $(B)/obj/broker/cmd_home.o \
+	$(BROKER_COMMON)
 BROKER_TEST_BINS := $(B)/tests/broker-core-api \
 	$(B)/bench/broker_bench
 
@@ -19,7 +20,8 @@ PART_BENCH += tests/broker/bench.sh
 $(B)/obj/broker/%.o: ALL_CPPFLAGS += -I$(B)/gen -Icore/srv -Isandbox -Itools -D_GNU_SOURCE
 $(B)/obj/broker/%.o: ALL_CFLAGS += -Wno-format-truncation
 $(B)/obj/tests/broker/%.o: ALL_CPPFLAGS += -I$(B)/gen -Icore/srv -Isandbox -Ibroker -D_GNU_SOURCE
-$(BROKER_OBJS) $(B)/obj/broker/cmd_run.o $(B)/obj/tests/broker/core_api.o \
+$(BROKER_OBJS) $(B)/obj/broker/cmd_run.o $(B)/obj/broker/cmd_home.o \
+	$(B)/obj/tests/broker/core_api.o \
 	$(B)/obj/tests/broker/bench.o: | $(B)/gen/ward/v1/ward.pb-c.h
 
 $(B)/ward-broker: $(BROKER_OBJS) $(LIB) | $(B)/ward $(B)/libwardsandbox.a
@@ -44,7 +46,7 @@ $(B)/bench/broker_bench: $(B)/obj/tests/broker/bench.o $(BROKER_COMMON) \
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(SRV_COMMON) \
 		$(SANDBOX_LIB) $(LIB) -ljansson -lseccomp $(SRV_LIBS) $(SODIUM_LIBS)
 
--include $(BROKER_OBJS:.o=.d) $(B)/obj/broker/cmd_run.d $(B)/obj/broker/ward_call.d \
+-include $(BROKER_OBJS:.o=.d) $(B)/obj/broker/cmd_run.d $(B)/obj/broker/cmd_home.d $(B)/obj/broker/ward_call.d \
 	$(B)/obj/tests/broker/core_api.d $(B)/obj/tests/broker/bench.d
 
 # The attacker inside the broker (tests/suites/broker-attacker): a shared

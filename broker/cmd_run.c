@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -43,36 +44,10 @@
 #include "outq.h"
 #include "sandbox.h"
 #include "text.h"
-
-/* Exit codes shared by run, revoke and policy (docs/cli.md). */
-#define EX_OK 0
-#define EX_AGENT_FAILED 1	/* run: the agent exited non-zero */
-#define EX_USAGE 2
-#define EX_HOME 3		/* no usable ward home: run 'ward init' */
-#define EX_PROFILE 4		/* the profile does not parse / no such id */
-#define EX_UNAVAILABLE 5	/* ward-core or ward-broker cannot be reached */
-#define EX_REFUSED 6		/* the core refused (context, revocation) */
-#define EX_KILLED 7		/* run: the agent was killed (timeout, revoke) */
+#include "cmd_ctl.h"
 
 int ward_audit_query(int argc, char **argv);
 
-static char exe_dir[PATH_MAX];
-
-static void
-find_exe_dir(void)
-{
-	ssize_t n = readlink("/proc/self/exe", exe_dir, sizeof exe_dir - 1);
-	char *s;
-
-	if (n <= 0) {
-		snprintf(exe_dir, sizeof exe_dir, ".");
-		return;
-	}
-	exe_dir[n] = '\0';
-	s = strrchr(exe_dir, '/');
-	if (s != NULL)
-		*s = '\0';
-}
 
 static int
 home_open(struct ward_home *h, const char *dir, const char *cmd)
@@ -101,14 +76,17 @@ static int
 start_daemon(const struct ward_home *h, const char *prog, const char *logname)
 {
 	char path[PATH_MAX + 32], logdir[WH_PATH + 8], logp[WH_PATH + 64];
+	char dir[PATH_MAX];
 	pid_t p;
 
-	snprintf(path, sizeof path, "%s/%s", exe_dir, prog);
-	if (access(path, X_OK) != 0) {
-		fprintf(stderr, "ward: cannot find %s next to the ward binary (%s)\n"
-			"  build it with 'make', or start it yourself\n", prog, path);
+	/* Beside ward (the build tree), or in PREFIX/lib/ward (installed). */
+	if (cli_libexec(prog, dir, sizeof dir) != 0) {
+		fprintf(stderr, "ward: cannot find %s beside the ward binary nor "
+			"in ../lib/ward/\n  build it with 'make' (or 'make "
+			"install'), or start it yourself\n", prog);
 		return -1;
 	}
+	snprintf(path, sizeof path, "%s/%s", dir, prog);
 	snprintf(logdir, sizeof logdir, "%s/log", h->home);
 	(void)mkdir(logdir, 0700);
 	snprintf(logp, sizeof logp, "%s/%s", logdir, logname);
@@ -144,8 +122,8 @@ core_up(const struct ward_home *h, const uint8_t sk[64])
 	return cc_admin_status(h->admin_url, sk, &r) == 0 && r.reason == 0;
 }
 
-static int
-ctl_connect(const struct ward_home *h)
+int
+cli_ctl_connect(const struct ward_home *h)
 {
 	struct sockaddr_un a;
 	char p[WH_PATH + 32];
@@ -167,8 +145,8 @@ ctl_connect(const struct ward_home *h)
 	return fd;
 }
 
-static int
-ctl_send(int fd, json_t *q, const int *fds, int nfds)
+int
+cli_ctl_send(int fd, json_t *q, const int *fds, int nfds)
 {
 	char *s = json_dumps(q, JSON_COMPACT);
 	struct msghdr mh;
@@ -213,9 +191,8 @@ ctl_send(int fd, json_t *q, const int *fds, int nfds)
 	return off > 0 ? 0 : -1;
 }
 
-/* One JSON line from the broker; NULL on EOF or timeout (ms, -1: none). */
-static json_t *
-ctl_read(int fd, char *buf, size_t cap, size_t *len, int timeout_ms)
+json_t *
+cli_ctl_read(int fd, char *buf, size_t cap, size_t *len, int timeout_ms)
 {
 	for (;;) {
 		char *nl = memchr(buf, '\n', *len);
@@ -245,7 +222,6 @@ ensure_running(const struct ward_home *h, const uint8_t sk[64], int *ctl)
 {
 	int i;
 
-	find_exe_dir();
 	if (!core_up(h, sk)) {
 		fprintf(stderr, "ward: starting ward-core (log: %s/log/ward-core.log)\n",
 			h->home);
@@ -259,13 +235,13 @@ ensure_running(const struct ward_home *h, const uint8_t sk[64], int *ctl)
 			return -1;
 		}
 	}
-	*ctl = ctl_connect(h);
+	*ctl = cli_ctl_connect(h);
 	if (*ctl < 0) {
 		fprintf(stderr, "ward: starting ward-broker (log: %s/log/"
 			"ward-broker.log)\n", h->home);
 		if (start_daemon(h, "ward-broker", "ward-broker.log") != 0)
 			return -1;
-		for (i = 0; i < 100 && (*ctl = ctl_connect(h)) < 0; i++)
+		for (i = 0; i < 100 && (*ctl = cli_ctl_connect(h)) < 0; i++)
 			usleep(50000);
 		if (*ctl < 0) {
 			fprintf(stderr, "ward: ward-broker did not come up; see "
@@ -479,11 +455,17 @@ run_usage(FILE *f)
 		"\n"
 		"Afterwards it prints the session's audit lines (unless --quiet).\n"
 		"\n"
-		"exit status: 0 the agent succeeded, 1 it failed, 2 usage,\n"
-		"3 no ward home (run 'ward init'), 4 bad profile, 5 ward-core or\n"
-		"ward-broker unreachable, 6 refused by the core, 7 agent killed\n"
-		"(time limit, revocation, Ctrl-C).\n");
-	return f == stdout ? EX_OK : EX_USAGE;
+		"SIGINT (Ctrl-C), SIGTERM or SIGHUP: ward run asks the broker to\n"
+		"end the session (its sandbox is killed, its context closed, its\n"
+		"memory not committed), says so, and exits 7.\n"
+		"\n"
+		"exit status: 0 the agent succeeded, 1 it failed (any exit status\n"
+		"of its own but 0), 2 usage, 3 no ward home (run 'ward init'),\n"
+		"4 bad profile, 5 ward-core or ward-broker unreachable, 6 refused\n"
+		"by the core, 7 agent ended (signal, time limit, revocation, cut\n"
+		"off, ward run interrupted), 8 the profile cannot be read,\n"
+		"125 the sandbox could not be set up (nothing ran).\n");
+	return f == stdout ? WX_OK : WX_USAGE;
 }
 
 /* The agent's output, from the pipes given to the broker in place of our
@@ -496,9 +478,40 @@ run_usage(FILE *f)
  * from the agent or the broker is text we did not write, and a terminal
  * fd in a hostile process is also a way to type into the operator's
  * shell (TIOCSTI). */
-static json_t *
-relay_until_end(int ctl, char *buf, size_t cap, size_t *len, int out, int err)
+/* The signal that interrupted ward run (SIGINT, SIGTERM, SIGHUP), or 0. */
+static volatile sig_atomic_t run_sig;
+
+static void
+on_run_signal(int sig)
 {
+	run_sig = sig;
+}
+
+/* Ask the broker to end the session now (ward run was interrupted).  The
+ * end of the session then comes on the run's own connection, as always. */
+static void
+tell_broker_stop(const struct ward_home *h, const char *sid)
+{
+	char buf[4096];
+	size_t len = 0;
+	json_t *rep;
+	int fd = cli_ctl_connect(h);
+
+	if (fd < 0)
+		return;
+	if (cli_ctl_send(fd, json_pack("{s:s, s:s, s:s}", "op", "stop", "session",
+				   sid, "reason", "interrupted"), NULL, 0) == 0 &&
+	    (rep = cli_ctl_read(fd, buf, sizeof buf, &len, 3000)) != NULL)
+		json_decref(rep);
+	close(fd);
+}
+
+static json_t *
+relay_until_end(const struct ward_home *h, const char *sid, int ctl,
+		char *buf, size_t cap, size_t *len, int out, int err)
+{
+	struct timespec asked;
+	int stopping = 0;
 	int fd[2] = { out, err };
 	FILE *to[2] = { stdout, stderr };
 	char chunk[16384];
@@ -512,7 +525,7 @@ relay_until_end(int ctl, char *buf, size_t cap, size_t *len, int out, int err)
 		ssize_t r;
 
 		if (!ended && memchr(buf, '\n', *len) != NULL) {
-			rep = ctl_read(ctl, buf, cap, len, 0);
+			rep = cli_ctl_read(ctl, buf, cap, len, 0);
 			ended = 1;
 			clock_gettime(CLOCK_MONOTONIC, &t0);
 		}
@@ -535,7 +548,19 @@ relay_until_end(int ctl, char *buf, size_t cap, size_t *len, int out, int err)
 		}
 		if (n == 0)
 			break;
-		if (poll(p, (nfds_t)n, ended ? 0 : -1) < 0) {
+		if (run_sig != 0 && !stopping && !ended) {
+			tell_broker_stop(h, sid);
+			stopping = 1;
+			clock_gettime(CLOCK_MONOTONIC, &asked);
+		}
+		if (stopping && !ended) {
+			/* The broker had 5 s to say the session ended: the
+			 * run's connection closes below, which ends it too. */
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			if (t1.tv_sec - asked.tv_sec > 5)
+				break;
+		}
+		if (poll(p, (nfds_t)n, ended ? 0 : stopping ? 200 : -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -624,65 +649,96 @@ cmd_run(int argc, char **argv)
 	char buf[65536];
 	size_t blen = 0;
 	json_t *q, *caps, *argvj, *rep;
-	int i, ctl = -1, quiet = 0, rc = EX_UNAVAILABLE, fds[2] = { -1, -1 };
+	int i, ctl = -1, quiet = 0, rc = WX_UNAVAILABLE, fds[2] = { -1, -1 };
+	int cleanlk = -1, wslk = -1;
 	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
 	struct stat st;
+	struct sigaction sa;
 	uint64_t now = (uint64_t)time(NULL);
+	static const struct option lo[] = {
+		{ "home", required_argument, NULL, 'H' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
 
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--home") == 0 && i + 1 < argc)
-			dir = argv[++i];
-		else if (strcmp(argv[i], "--quiet") == 0 || strcmp(argv[i], "-q") == 0)
+	/* Options come before <agent>: the task is the agent's, whatever
+	 * it looks like. */
+	while ((c = cli_getopt(argc, argv, "run", "+qh", lo)) != -1) {
+		switch (c) {
+		case 'H':
+			dir = optarg;
+			break;
+		case 'q':
 			quiet = 1;
-		else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			break;
+		case 'h':
 			return run_usage(stdout);
-		else if (argv[i][0] == '-' && argv[i][1] != '\0')
-			return run_usage(stderr);
-		else if (agent == NULL)
-			agent = argv[i];
-		else if (task == NULL)
-			task = argv[i];
-		else
-			return run_usage(stderr);
+		default:
+			return WX_USAGE;
+		}
 	}
-	if (agent == NULL || task == NULL)
-		return run_usage(stderr);
+	if (optind < argc)
+		agent = argv[optind++];
+	if (optind < argc)
+		task = argv[optind++];
+	if (agent == NULL)
+		return cli_usage_error("run", "no agent given; expected <agent> "
+				       "<task>");
+	if (task == NULL)
+		return cli_usage_error("run", "no task given after '%s'; expected "
+				       "<agent> <task>", agent);
+	if (optind < argc)
+		return cli_extra_arg("run", argv[optind], "<agent> <task> (quote "
+				     "the task if it has spaces)");
+	/* From here on an interruption ends the session, then ward run. */
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_run_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	if (strlen(task) > 2000) {
 		fprintf(stderr, "ward run: the task is %zu bytes; at most 2000 fit "
 			"in $WARD_TASK\n  hint: put it in a file of the workspace "
 			"and name the file in the task\n", strlen(task));
-		return EX_USAGE;
+		return WX_USAGE;
 	}
 	if (home_open(&h, dir, "run") != 0)
-		return EX_HOME;
+		return WX_HOME;
 	if (stat(agent, &st) == 0 && S_ISDIR(st.st_mode))
 		snprintf(prof, sizeof prof, "%s/profile.ward", agent);
 	else
 		snprintf(prof, sizeof prof, "%s", agent);
+	if (access(prof, R_OK) != 0) {
+		fprintf(stderr, "ward run: cannot read the profile %s: %s\n",
+			text_str(err, sizeof err, prof), strerror(errno));
+		return WX_UNREADABLE;
+	}
 	p = calloc(1, sizeof *p);
 	if (p == NULL)
-		return EX_UNAVAILABLE;
+		return WX_UNAVAILABLE;
 	if (pf_load(prof, p, err, sizeof err) != 0) {
 		fprintf(stderr, "ward run: %s\n", err);
 		free(p);
-		return EX_PROFILE;
+		return WX_INPUT;
 	}
 	if (p->ncaps == 0) {
 		fprintf(stderr, "ward run: %s grants no tool at all\n  hint: add "
 			"a line such as: tool fs.read /workspace uses 10\n", prof);
 		free(p);
-		return EX_PROFILE;
+		return WX_INPUT;
 	}
 	if (wh_read_key(h.op_key, op_sk, 64, err, sizeof err) != 0) {
 		fprintf(stderr, "ward run: %s\n", err);
 		free(p);
-		return EX_HOME;
+		return WX_HOME;
 	}
 	crypto_sign_ed25519_sk_to_pk(op_pk, op_sk);
 	if (ensure_running(&h, op_sk, &ctl) != 0)
 		goto out;
-	if (ctl_send(ctl, json_pack("{s:s}", "op", "hello"), NULL, 0) != 0 ||
-	    (rep = ctl_read(ctl, buf, sizeof buf, &blen, 5000)) == NULL) {
+	if (cli_ctl_send(ctl, json_pack("{s:s}", "op", "hello"), NULL, 0) != 0 ||
+	    (rep = cli_ctl_read(ctl, buf, sizeof buf, &blen, 5000)) == NULL) {
 		fprintf(stderr, "ward run: ward-broker does not answer on %s\n",
 			h.ctl);
 		goto out;
@@ -695,18 +751,39 @@ cmd_run(int argc, char **argv)
 	json_decref(rep);
 	randombytes_buf(ctx, sizeof ctx);
 	wb_hex(sid, ctx, sizeof ctx);
-	if (make_workspace(&h, sid, p->workspace, ws, sizeof ws) != 0) {
+	/* ward clean keeps what a ward run holds: the home's clean lock,
+	 * shared, while the session's folders are made, then the
+	 * workspace's own lock until the end of the run. */
+	cleanlk = open(h.clean_lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+		       0600);
+	if (cleanlk < 0 || flock(cleanlk, LOCK_SH) != 0) {
+		fprintf(stderr, "ward run: cannot lock %s: %s\n", h.clean_lock,
+			strerror(errno));
+		rc = WX_HOME;
+		goto out;
+	}
+	if (make_workspace(&h, sid, p->workspace, ws, sizeof ws) == 0) {
+		wslk = open(ws, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (wslk < 0 || flock(wslk, LOCK_SH) != 0) {
+			fprintf(stderr, "ward run: cannot lock the workspace %s: "
+				"%s\n", ws, strerror(errno));
+			rc = WX_HOME;
+			goto out;
+		}
+	} else {
 		fprintf(stderr, "ward run: cannot prepare the workspace %s: %s\n",
 			ws, strerror(errno));
-		rc = EX_HOME;
+		rc = WX_HOME;
 		goto out;
 	}
 	if (copy_agent(&h, sid, p->dir, agent_copy, sizeof agent_copy) != 0) {
 		fprintf(stderr, "ward run: cannot copy the agent %s to %s: %s\n",
 			p->dir, agent_copy, strerror(errno));
-		rc = EX_HOME;
+		rc = WX_HOME;
 		goto out;
 	}
+	close(cleanlk);
+	cleanlk = -1;
 	caps = json_array();
 	for (i = 0; i < p->ncaps; i++) {
 		struct wb_blk x;
@@ -716,7 +793,7 @@ cmd_run(int argc, char **argv)
 			fprintf(stderr, "ward run: %s:%d: cannot sign this "
 				"capability (scope too long?)\n", prof, p->caps[i].line);
 			json_decref(caps);
-			rc = EX_PROFILE;
+			rc = WX_INPUT;
 			goto out;
 		}
 		wb_hex(hx, x.raw, x.len);
@@ -744,8 +821,8 @@ cmd_run(int argc, char **argv)
 	}
 	fds[0] = outp[1];
 	fds[1] = errp[1];
-	if (ctl_send(ctl, q, fds, 2) != 0 ||
-	    (rep = ctl_read(ctl, buf, sizeof buf, &blen, 10000)) == NULL) {
+	if (cli_ctl_send(ctl, q, fds, 2) != 0 ||
+	    (rep = cli_ctl_read(ctl, buf, sizeof buf, &blen, 10000)) == NULL) {
 		fprintf(stderr, "ward run: ward-broker did not take the run\n");
 		goto out;
 	}
@@ -755,7 +832,7 @@ cmd_run(int argc, char **argv)
 
 		fprintf(stderr, "ward run: refused: %s\n", text_str(eb, sizeof eb, e));
 		rc = e != NULL && strstr(e, "did not answer") != NULL ?
-		     EX_UNAVAILABLE : EX_REFUSED;
+		     WX_UNAVAILABLE : WX_REFUSED;
 		json_decref(rep);
 		goto out;
 	}
@@ -766,8 +843,16 @@ cmd_run(int argc, char **argv)
 	close(outp[1]);
 	close(errp[1]);
 	outp[1] = errp[1] = -1;
-	rep = relay_until_end(ctl, buf, sizeof buf, &blen, outp[0], errp[0]);
+	rep = relay_until_end(&h, sid, ctl, buf, sizeof buf, &blen, outp[0],
+			      errp[0]);
 	outp[0] = errp[0] = -1;
+	if (rep == NULL && run_sig != 0) {
+		fprintf(stderr, "ward run: interrupted (SIG%s): session %s ended "
+			"as ward run let go of it; its sandbox dies with it\n",
+			sigabbrev_np(run_sig), sid);
+		rc = WX_KILLED;
+		goto out;
+	}
 	if (rep == NULL) {
 		fprintf(stderr, "ward run: lost the broker while the agent ran "
 			"(its sandbox dies with the broker)\n");
@@ -791,30 +876,54 @@ cmd_run(int argc, char **argv)
 				"calls, %d refused\n", sid, code,
 				(int)json_integer_value(json_object_get(rep, "calls")),
 				(int)json_integer_value(json_object_get(rep, "refused")));
-		rc = !exited ? EX_KILLED : code == 0 ? EX_OK : ended == NULL &&
-		     code >= 124 ? EX_KILLED : EX_AGENT_FAILED;
+		rc = !exited ? WX_KILLED : code == 0 ? WX_OK : ended == NULL &&
+		     code >= 124 ? WX_KILLED : WX_FAILED;
+		/* A sandbox that could not be set up ran nothing: it was
+		 * not killed. */
+		if (ended != NULL ? strcmp(ended, "setup_failed") == 0 :
+		    code == 125)
+			rc = WX_SETUP;
 		const char *why = json_string_value(json_object_get(rep, "reason"));
 
-		if (why != NULL && strcmp(why, "agent_not_reading") == 0)
+		/* Cut off: the session was ended, whatever status the agent
+		 * managed to exit with as its socket closed under it. */
+		if (why != NULL && strcmp(why, "agent_not_reading") == 0) {
 			fprintf(stderr, "ward run: ward-broker cut the session off "
 				"(reason=agent_not_reading): the agent left its "
 				"replies unread; its sandbox was killed\n");
+			rc = WX_KILLED;
+		}
 		if (why != NULL && (strcmp(why, "revoked") == 0 ||
 				    strcmp(why, "context_closed") == 0)) {
 			session_gone(&h, op_sk, ctx, sid, why);
-			rc = EX_KILLED;
+			rc = WX_KILLED;
 		}
-		if (ended != NULL ? strcmp(ended, "setup_failed") == 0 : code == 125)
-			fprintf(stderr, "ward run: the sandbox could not start; see "
-				"the message above\n");
+		if (rc == WX_SETUP)
+			fprintf(stderr, "ward run: the sandbox could not be set "
+				"up, nothing ran; see the message above\n");
+		if (run_sig != 0) {
+			fprintf(stderr, "ward run: interrupted (SIG%s): the "
+				"session was ended and its sandbox killed\n",
+				sigabbrev_np(run_sig));
+			rc = WX_KILLED;
+		}
 	}
 	json_decref(rep);
 	if (!quiet)
 		print_session_audit(h.home, sid);
 out:
+	if (run_sig != 0 && rc != WX_KILLED) {
+		fprintf(stderr, "ward run: interrupted (SIG%s)\n",
+			sigabbrev_np(run_sig));
+		rc = WX_KILLED;
+	}
 	sodium_memzero(op_sk, sizeof op_sk);
 	if (ctl >= 0)
 		close(ctl);
+	if (cleanlk >= 0)
+		close(cleanlk);
+	if (wslk >= 0)
+		close(wslk);
 	for (i = 0; i < 2; i++) {
 		if (outp[i] >= 0)
 			close(outp[i]);
@@ -849,7 +958,7 @@ revoke_usage(FILE *f)
 		"exit status: 0 revoked and confirmed, 2 usage, 3 no ward home,\n"
 		"4 no such id (or an ambiguous prefix), 5 ward-core unreachable,\n"
 		"6 refused by the core, or not confirmed by it.\n");
-	return f == stdout ? EX_OK : EX_USAGE;
+	return f == stdout ? WX_OK : WX_USAGE;
 }
 
 /* The core's answer to ListContexts, or a message and -1 (EX_* in *ex). */
@@ -861,13 +970,13 @@ core_list(const struct ward_home *h, const uint8_t sk[64], const uint8_t *ctx,
 		fprintf(stderr, "ward %s: ward-core does not answer on %s (or its "
 			"answer is not well formed)\n  start it (ward run starts "
 			"it) and retry\n", cmd, h->admin_url);
-		*ex = EX_UNAVAILABLE;
+		*ex = WX_UNAVAILABLE;
 		return -1;
 	}
 	if (l->r.reason != 0) {
 		fprintf(stderr, "ward %s: the core refused to list its contexts: "
 			"%s (%s)\n", cmd, l->r.detail, cc_reason_name(l->r.reason));
-		*ex = EX_REFUSED;
+		*ex = WX_REFUSED;
 		return -1;
 	}
 	return 0;
@@ -924,13 +1033,13 @@ tell_broker_revoked(const struct ward_home *h, const char *sid)
 	char buf[4096];
 	size_t len = 0;
 	json_t *rep;
-	int fd = ctl_connect(h);
+	int fd = cli_ctl_connect(h);
 
 	if (fd < 0)
 		return;
-	if (ctl_send(fd, json_pack("{s:s, s:s, s:s}", "op", "stop", "session",
+	if (cli_ctl_send(fd, json_pack("{s:s, s:s, s:s}", "op", "stop", "session",
 				   sid, "reason", "revoked"), NULL, 0) == 0 &&
-	    (rep = ctl_read(fd, buf, sizeof buf, &len, 3000)) != NULL)
+	    (rep = cli_ctl_read(fd, buf, sizeof buf, &len, 3000)) != NULL)
 		json_decref(rep);
 	close(fd);
 }
@@ -943,38 +1052,49 @@ cmd_revoke(int argc, char **argv)
 	uint8_t sk[64], id[32], ctx[16];
 	const char *dir = NULL, *target = NULL;
 	char err[512], full[65] = "", hx[65], why[160], owner[33] = "";
-	int i, is_ctx = 0, found = 0, was_open = 0, rc = EX_UNAVAILABLE, ok;
+	int i, is_ctx = 0, found = 0, was_open = 0, rc = WX_UNAVAILABLE, ok;
 	uint32_t k;
 	size_t n;
 	struct wb_reply r;
 
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--home") == 0 && i + 1 < argc)
-			dir = argv[++i];
-		else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+	static const struct option lo[] = {
+		{ "home", required_argument, NULL, 'H' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+
+	while ((i = cli_getopt(argc, argv, "revoke", "h", lo)) != -1) {
+		switch (i) {
+		case 'H':
+			dir = optarg;
+			break;
+		case 'h':
 			return revoke_usage(stdout);
-		else if (argv[i][0] == '-' || target != NULL)
-			return revoke_usage(stderr);
-		else
-			target = argv[i];
+		default:
+			return WX_USAGE;
+		}
 	}
+	if (optind < argc)
+		target = argv[optind++];
 	if (target == NULL)
-		return revoke_usage(stderr);
+		return cli_usage_error("revoke", "no id given; expected a "
+				       "session id or a capability id");
+	if (optind < argc)
+		return cli_extra_arg("revoke", argv[optind], "one id");
 	if (home_open(&h, dir, "revoke") != 0)
-		return EX_HOME;
+		return WX_HOME;
 	n = strlen(target);
 	for (k = 0; k < n; k++)
 		if (!((target[k] >= '0' && target[k] <= '9') ||
 		      (target[k] >= 'a' && target[k] <= 'f')))
 			break;
-	if (n == 0 || n > 64 || k < n) {
-		fprintf(stderr, "ward revoke: that is not an id (1 to 64 lower-case "
-			"hex digits, as ward run and ward status print them)\n");
-		return EX_USAGE;
-	}
+	if (n == 0 || n > 64 || k < n)
+		return cli_usage_error("revoke", "'%s' is not an id; expected 1 "
+				       "to 64 lower-case hex digits, as ward run "
+				       "and ward status print them", target);
 	if (wh_read_key(h.op_key, sk, 64, err, sizeof err) != 0) {
 		fprintf(stderr, "ward revoke: %s\n", err);
-		return EX_HOME;
+		return WX_HOME;
 	}
 	l = malloc(sizeof *l);
 	if (l == NULL)
@@ -1002,8 +1122,8 @@ cmd_revoke(int argc, char **argv)
 	if (found > 1) {
 		fprintf(stderr, "ward revoke: '%s' is ambiguous: %d open sessions "
 			"or grants at the core start with it; give more of the "
-			"id\n", target, found);
-		rc = EX_PROFILE;
+			"id\n", target, found);	/* hex digits only: checked */
+		rc = WX_INPUT;
 		goto out;
 	}
 	if (found == 0 && n == 32) {
@@ -1015,7 +1135,7 @@ cmd_revoke(int argc, char **argv)
 			fprintf(stderr, "ward revoke: the core never opened a "
 				"session %s\n  nothing was revoked; 'ward status' "
 				"lists the open ones\n", target);
-			rc = EX_PROFILE;
+			rc = WX_INPUT;
 			goto out;
 		}
 		is_ctx = 1;
@@ -1029,12 +1149,12 @@ cmd_revoke(int argc, char **argv)
 			"grant of one, starts with '%s'\n  nothing was revoked; "
 			"give the full id (32 hex digits for a session, 64 for a "
 			"capability)\n", target);
-		rc = EX_PROFILE;
+		rc = WX_INPUT;
 		goto out;
 	}
 	if (is_ctx ? wb_unhex(ctx, 16, full) : wb_unhex(id, 32, full)) {
 		fprintf(stderr, "ward revoke: bad id\n");
-		rc = EX_USAGE;
+		rc = WX_USAGE;
 		goto out;
 	}
 	if (cc_admin_revoke(h.admin_url, sk, is_ctx ? ctx : NULL,
@@ -1042,7 +1162,7 @@ cmd_revoke(int argc, char **argv)
 		fprintf(stderr, "ward revoke: ward-core does not answer on %s\n"
 			"  nothing was revoked; start it (ward run starts it) and "
 			"retry\n", h.admin_url);
-		rc = EX_UNAVAILABLE;
+		rc = WX_UNAVAILABLE;
 		goto out;
 	}
 	if (r.reason != 0) {
@@ -1051,7 +1171,7 @@ cmd_revoke(int argc, char **argv)
 		fprintf(stderr, "ward revoke: the core refused: %s (%s, audit #%llu)\n",
 			text_str(db, sizeof db, r.detail), cc_reason_name(r.reason),
 			(unsigned long long)r.audit_pos);
-		rc = EX_REFUSED;
+		rc = WX_REFUSED;
 		goto out;
 	}
 	/* Trust the revocation only once the core, asked again, confirms it. */
@@ -1081,7 +1201,7 @@ cmd_revoke(int argc, char **argv)
 			"  treat it as not revoked; see 'ward audit --filter revoke' "
 			"and ward-core's log\n", is_ctx ? "session" : "capability",
 			full, (unsigned long long)r.audit_pos, why);
-		rc = EX_REFUSED;
+		rc = WX_REFUSED;
 		goto out;
 	}
 	if (is_ctx)
@@ -1098,7 +1218,7 @@ cmd_revoke(int argc, char **argv)
 		       owner[0] != '\0' ? "\n  it is the grant of session " : "",
 		       owner, owner[0] != '\0' ? ", which stays open with its "
 		       "other capabilities (revoke the session to end it)" : "");
-	rc = EX_OK;
+	rc = WX_OK;
 out:
 	sodium_memzero(sk, sizeof sk);
 	free(l);
@@ -1117,8 +1237,9 @@ policy_usage(FILE *f)
 		"file:line:column: error: what, with a hint on the next line.  A\n"
 		"profile that checks prints what it would grant.\n"
 		"\n"
-		"exit status: 0 every file checks, 2 usage, 4 a file does not.\n");
-	return f == stdout ? EX_OK : EX_USAGE;
+		"exit status: 0 every file checks, 2 usage, 4 a file does not,\n"
+		"8 a file cannot be read.\n");
+	return f == stdout ? WX_OK : WX_USAGE;
 }
 
 int
@@ -1126,20 +1247,45 @@ cmd_policy(int argc, char **argv)
 {
 	struct pf_profile *p;
 	char err[1024];
-	int i, j, rc = EX_OK;
+	int i, j, rc = WX_OK;
+
+	static const struct option lo[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
 
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
 			  strcmp(argv[1], "-h") == 0))
 		return policy_usage(stdout);
-	if (argc < 3 || strcmp(argv[1], "check") != 0)
-		return policy_usage(stderr);
+	if (argc < 2)
+		return cli_usage_error("policy", "no subcommand; expected check "
+				       "FILE...");
+	if (strcmp(argv[1], "check") != 0)
+		return cli_usage_error("policy", "unknown subcommand '%s'; "
+				       "expected check FILE...", argv[1]);
+	while ((c = cli_getopt(argc - 1, argv + 1, "policy", "h", lo)) != -1) {
+		if (c == 'h')
+			return policy_usage(stdout);
+		return WX_USAGE;
+	}
+	if (optind >= argc - 1)
+		return cli_usage_error("policy", "no file given; expected check "
+				       "FILE...");
 	p = malloc(sizeof *p);
 	if (p == NULL)
-		return EX_UNAVAILABLE;
-	for (i = 2; i < argc; i++) {
+		return WX_FAILED;
+	for (i = 1 + optind; i < argc; i++) {
+		if (access(argv[i], R_OK) != 0) {
+			fprintf(stderr, "ward policy: cannot read %s: %s\n",
+				text_str(err, sizeof err, argv[i]), strerror(errno));
+			if (rc == WX_OK)
+				rc = WX_UNREADABLE;
+			continue;
+		}
 		if (pf_load(argv[i], p, err, sizeof err) != 0) {
 			fprintf(stderr, "%s\n", err);
-			rc = EX_PROFILE;
+			rc = WX_INPUT;
 			continue;
 		}
 		printf("%s: ok: agent %s runs", argv[i], p->name);
@@ -1348,8 +1494,9 @@ aq_usage(FILE *f)
 		"line.  --follow keeps printing new records as they are written.\n"
 		"The log is checked as it is read; a bad record stops the query.\n"
 		"\n"
-		"exit status: 0 ok, 1 the log does not verify, 2 usage, 3 no home.\n");
-	return f == stdout ? EX_OK : EX_USAGE;
+		"exit status: 0 ok, 1 the log does not verify, 2 usage, 3 no home,\n"
+		"8 the log cannot be read.  SIGINT or SIGTERM ends --follow: exit 0.\n");
+	return f == stdout ? WX_OK : WX_USAGE;
 }
 
 int
@@ -1363,63 +1510,95 @@ ward_audit_query(int argc, char **argv)
 	char err[512];
 	int i, follow = 0;
 
+	static const struct option lo[] = {
+		{ "home", required_argument, NULL, 'H' },
+		{ "session", required_argument, NULL, 's' },
+		{ "filter", required_argument, NULL, 'F' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "follow", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+
 	memset(&a, 0, sizeof a);
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--home") == 0 && i + 1 < argc)
-			dir = argv[++i];
-		else if (strcmp(argv[i], "--session") == 0 && i + 1 < argc)
-			a.session = argv[++i];
-		else if (strcmp(argv[i], "--filter") == 0 && i + 1 < argc)
-			a.filter = argv[++i];
-		else if (strcmp(argv[i], "--json") == 0)
+	while ((c = cli_getopt(argc, argv, "audit", "fh", lo)) != -1) {
+		switch (c) {
+		case 'H':
+			dir = optarg;
+			break;
+		case 's':
+			a.session = optarg;
+			break;
+		case 'F':
+			a.filter = optarg;
+			break;
+		case 'j':
 			a.json = 1;
-		else if (strcmp(argv[i], "--follow") == 0 || strcmp(argv[i], "-f") == 0)
+			break;
+		case 'f':
 			follow = 1;
-		else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			break;
+		case 'h':
 			return aq_usage(stdout);
-		else
-			return aq_usage(stderr);
+		default:
+			return WX_USAGE;
+		}
 	}
+	if (optind < argc)
+		return cli_extra_arg("audit", argv[optind], "verify, show, or "
+				     "the query options before any other word");
 	if (a.filter != NULL) {
 		int ok = 0;
 
 		for (i = 0; filters[i] != NULL; i++)
 			ok |= strcmp(filters[i], a.filter) == 0;
 		ok |= strcmp(a.filter, "net") == 0 || strcmp(a.filter, "mem") == 0;
-		if (!ok) {
-			fprintf(stderr, "ward audit: unknown filter '%s'\n  one of: "
-				"network, fs, exec, memory, tool, blocked, allowed, "
-				"log, spawn, revoke, lifecycle\n", a.filter);
-			return EX_USAGE;
-		}
+		if (!ok)
+			return cli_usage_error("audit", "unknown filter '%s'; "
+					       "expected one of: network, fs, exec, "
+					       "memory, tool, blocked, allowed, log, "
+					       "spawn, revoke, lifecycle", a.filter);
 	}
 	if (sodium_init() < 0)
-		return 1;
+		return WX_FAILED;
 	if (wh_resolve(&h, dir, err, sizeof err) != 0 ||
 	    wh_read_key(h.core_pub, core_pk, 32, err, sizeof err) != 0) {
+		char b[1024];
+
 		fprintf(stderr, "ward audit: %s\n  run 'ward init' first (or set "
-			"WARD_HOME)\n", err);
-		return EX_HOME;
+			"WARD_HOME or --home)\n", text_str(b, sizeof b, err));
+		return WX_HOME;
+	}
+	if (follow) {
+		/* Following ends with SIGINT or SIGTERM: that is its end, and
+		 * everything read so far has been printed. */
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_run_signal;
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
 	}
 	for (;;) {
 		a.from = a.next;
 		if (jr_scan(h.log, core_pk, aq_one, &a, &res) != 0) {
 			fprintf(stderr, "ward audit: cannot read %s: %s\n", h.log,
 				res.why);
-			return 1;
+			return WX_UNREADABLE;
 		}
 		fflush(stdout);
 		if (!res.ok && !res.torn) {
 			fprintf(stderr, "ward audit: the log does not verify at "
 				"record %llu: %s\n  run 'ward audit verify'\n",
 				(unsigned long long)res.bad_rec, res.why);
-			return 1;
+			return WX_FAILED;
 		}
-		if (!follow)
+		if (!follow || run_sig != 0)
 			break;
 		usleep(300000);
 	}
-	return EX_OK;
+	return WX_OK;
 }
 
 /* ---- status: the broker's part ------------------------------------------------ */
@@ -1429,22 +1608,22 @@ broker_list(const struct ward_home *h)
 {
 	char buf[256 * 1024];
 	size_t blen = 0;
-	int fd = ctl_connect(h);
+	int fd = cli_ctl_connect(h);
 	json_t *rep;
 
 	if (fd < 0)
 		return NULL;
-	if (ctl_send(fd, json_pack("{s:s}", "op", "list"), NULL, 0) != 0) {
+	if (cli_ctl_send(fd, json_pack("{s:s}", "op", "list"), NULL, 0) != 0) {
 		close(fd);
 		return NULL;
 	}
-	rep = ctl_read(fd, buf, sizeof buf, &blen, 5000);
+	rep = cli_ctl_read(fd, buf, sizeof buf, &blen, 5000);
 	close(fd);
 	return rep;
 }
 
 
-int ward_status_broker(const char *home_dir);
+int ward_status_broker(const char *home_dir, int core_up);
 
 
 /* The index of the core's open context whose id (hex) is s, or -1. */
@@ -1484,7 +1663,7 @@ core_grant_of(const struct wb_ctxlist *l, const char *s)
  * core's list.  For cmd_status (core/srv/cmd_audit.c) to call after the
  * core's part.  0, or 1 when the core or the broker does not answer. */
 int
-ward_status_broker(const char *home_dir)
+ward_status_broker(const char *home_dir, int core_up)
 {
 	struct ward_home h;
 	struct ward_sb_probe pr;
@@ -1500,7 +1679,7 @@ ward_status_broker(const char *home_dir)
 		fprintf(stderr, "ward status: %s\n", err);
 		return 1;
 	}
-	cl = malloc(sizeof *cl);
+	cl = core_up ? malloc(sizeof *cl) : NULL;
 	if (cl != NULL && wh_read_key(h.op_key, sk, 64, err, sizeof err) == 0) {
 		if (cc_admin_list(h.admin_url, sk, NULL, NULL, cl) != 0 ||
 		    cl->r.reason != 0) {
@@ -1542,7 +1721,7 @@ ward_status_broker(const char *home_dir)
 
 	/* Everything below is the broker's word, which a compromised broker
 	 * chooses: shown escaped, as a claim, never acted on. */
-	fd = ctl_connect(&h);
+	fd = cli_ctl_connect(&h);
 	if (fd < 0) {
 		printf("broker says: nothing (not running; ward run starts it)\n");
 		free(cl);
@@ -1555,8 +1734,8 @@ ward_status_broker(const char *home_dir)
 		size_t blen = 0;
 		json_t *hello = NULL;
 
-		if (ctl_send(fd, json_pack("{s:s}", "op", "hello"), NULL, 0) == 0)
-			hello = ctl_read(fd, buf, sizeof buf, &blen, 5000);
+		if (cli_ctl_send(fd, json_pack("{s:s}", "op", "hello"), NULL, 0) == 0)
+			hello = cli_ctl_read(fd, buf, sizeof buf, &blen, 5000);
 		close(fd);
 		printf("  broker:       pid %lld, %lld tool calls served\n",
 		       (long long)json_integer_value(json_object_get(hello, "pid")),

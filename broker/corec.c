@@ -281,7 +281,7 @@ admin_call_raw(const char *url, const uint8_t sk[WARD_SK_BYTES],
 	Ward__V1__Reply *p = NULL;
 	int s;
 
-	if (len > sizeof buf)
+	if (len > sizeof buf || !wc_listening(url))
 		return NULL;
 	ward__v1__request__pack(q, buf);
 	env = wc_admin_wrap(sk, buf, len, (uint64_t)time(NULL), NULL, &env_len);

@@ -202,8 +202,13 @@ runner(struct sp_msg *m, int *fds, int nfds, int slot)
 		cfg.binds[cfg.nbinds++].dst = "/agent";
 	}
 	if (m->bin_dir[0] != '\0') {
-		cfg.binds[cfg.nbinds].src = m->bin_dir;
-		cfg.binds[cfg.nbinds++].dst = "/ward";
+		/* ward-call alone, not the folder it is in (build/, or
+		 * PREFIX/lib/ward with the daemons). */
+		static char call[sizeof m->bin_dir + 16];
+
+		snprintf(call, sizeof call, "%s/ward-call", m->bin_dir);
+		cfg.binds[cfg.nbinds].src = call;
+		cfg.binds[cfg.nbinds++].dst = "/ward/ward-call";
 	}
 	for (k = 0; k < m->nenv && k < 12; k++) {
 		m->env[k][sizeof m->env[k] - 1] = '\0';

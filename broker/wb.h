@@ -10,6 +10,7 @@
  *   spawner.c  the unconfined helper that starts sandboxes for the broker
  *   (the broker's own confinement is common/priv.c, shared with ward-core)
  *   cmd_run.c  ward run / revoke / policy, and the audit query
+ *   cmd_home.c ward stop / clean (cmd_ctl.h: the CLI's side of broker.ctl)
  */
 #ifndef WARD_WB_H
 #define WARD_WB_H

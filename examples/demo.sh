@@ -42,5 +42,5 @@ echo "== 4. ward audit verify"
 "$ward" audit verify
 
 echo
-echo "(ward-core and ward-broker keep running for $WARD_HOME; stop them with"
-echo " fuser -k $WARD_HOME/run/admin/lock $WARD_HOME/run/broker/broker.ctl)"
+echo "(ward-core and ward-broker keep running for $WARD_HOME: 'ward stop' stops"
+echo " them, 'ward clean' removes what the finished sessions left)"

@@ -1615,7 +1615,7 @@ usage(FILE *f)
 		"SERVER_TOOL; every tools/call is approved (or refused) and logged by\n"
 		"ward-core; a tool whose definition is new or changed stays\n"
 		"quarantined until 'ward mcp approve'.  See gateway/README.md.\n");
-	return f == stderr ? 2 : 0;
+	return f == stderr ? WX_USAGE : WX_OK;
 }
 
 static int
@@ -1627,23 +1627,23 @@ serve(const char *prof, const char *home_dir)
 	int s, i, core_ok, fl0, fl1;
 
 	if (sodium_init() < 0)
-		return 3;
+		return WX_FAILED;
 	G.p = calloc(1, sizeof *G.p);
 	if (G.p == NULL)
-		return 1;
+		return WX_FAILED;
 	if (gw_profile_load(prof, G.p, err, sizeof err) != 0) {
 		fprintf(stderr, "ward mcp: %s\n", err);
-		return 4;
+		return WX_INPUT;
 	}
 	if (wh_resolve(&G.h, home_dir, err, sizeof err) != 0 ||
 	    wh_read_key(G.h.op_key, G.op_sk, 64, err, sizeof err) != 0) {
 		fprintf(stderr, "ward mcp: %s\n  hint: run 'ward init' (or set "
 			"WARD_HOME)\n", err);
-		return 3;
+		return WX_HOME;
 	}
 	if (gw_pins_open(&G.pins, G.h.home, G.p->name) != 0) {
 		fprintf(stderr, "ward mcp: %s\n", G.pins.err);
-		return 3;
+		return WX_HOME;
 	}
 	crypto_sign_ed25519_sk_to_pk(G.op_pk, G.op_sk);
 	crypto_sign_keypair(G.hold_pk, hold_sk);
@@ -1662,7 +1662,7 @@ serve(const char *prof, const char *home_dir)
 				 u->cfg->allow[i].line + 100 * s) != 0) {
 				fprintf(stderr, "ward mcp: cannot sign the capability "
 					"%s\n", u->cfg->allow[i].scope);
-				return 4;
+				return WX_INPUT;
 			}
 	}
 	/* The operator's key is needed for nothing else. */
@@ -1845,24 +1845,37 @@ serve(const char *prof, const char *home_dir)
 int
 cmd_mcp(int argc, char **argv)
 {
+	static const struct option lo[] = {
+		{ "profile", required_argument, NULL, 'p' },
+		{ "home", required_argument, NULL, 'H' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
 	const char *prof = NULL, *home = NULL;
-	int i;
+	int c;
 
 	if (argc >= 2 && strcmp(argv[1], "approve") == 0)
 		return gw_cmd_approve(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "pending") == 0)
 		return gw_cmd_pending(argc - 1, argv + 1);
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--profile") == 0 && i + 1 < argc)
-			prof = argv[++i];
-		else if (strcmp(argv[i], "--home") == 0 && i + 1 < argc)
-			home = argv[++i];
-		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+	while ((c = cli_getopt(argc, argv, "mcp", "h", lo)) != -1) {
+		switch (c) {
+		case 'p':
+			prof = optarg;
+			break;
+		case 'H':
+			home = optarg;
+			break;
+		case 'h':
 			return usage(stdout);
-		else
-			return usage(stderr);
+		default:
+			return WX_USAGE;
+		}
 	}
+	if (optind < argc)
+		return cli_extra_arg("mcp", argv[optind], "approve, pending, or "
+				     "--profile FILE [--home DIR]");
 	if (prof == NULL)
-		return usage(stderr);
+		return cli_usage_error("mcp", "no --profile FILE given");
 	return serve(prof, home);
 }

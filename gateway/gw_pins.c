@@ -25,6 +25,7 @@
 #include "wb.h"
 #include "home.h"
 #include "text.h"
+#include "ward_cli.h"
 
 int
 gw_tool_hash(char hex[65], const char *canonical_json)
@@ -487,7 +488,7 @@ out:
 static int
 usage(const char *what)
 {
-	fprintf(stderr,
+	printf(
 		"usage: ward mcp %s --profile FILE [--home DIR] %s\n", what,
 		strcmp(what, "approve") == 0 ?
 		"(--all | SERVER [TOOL])\n"
@@ -495,29 +496,49 @@ usage(const char *what)
 		"'ward mcp pending'): each approval pins the definition's hash and is\n"
 		"recorded in the audit log." : "\n"
 		"Lists the tool definitions waiting for 'ward mcp approve'.");
-	return 2;
+	return WX_OK;
 }
 
 static int
 common_args(int argc, char **argv, const char *what, const char **prof,
 	    const char **home, int *first)
 {
-	int i;
+	static const struct option lo[] = {
+		{ "profile", required_argument, NULL, 'p' },
+		{ "home", required_argument, NULL, 'H' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
 
 	*prof = NULL;
 	*home = NULL;
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--profile") == 0 && i + 1 < argc)
-			*prof = argv[++i];
-		else if (strcmp(argv[i], "--home") == 0 && i + 1 < argc)
-			*home = argv[++i];
-		else if (argv[i][0] == '-' && strcmp(argv[i], "--all") != 0)
-			return usage(what);
-		else
+	*first = 0;	/* 1: --all */
+	while ((c = cli_getopt(argc, argv, "mcp", "h", lo)) != -1) {
+		switch (c) {
+		case 'p':
+			*prof = optarg;
 			break;
+		case 'H':
+			*home = optarg;
+			break;
+		case 'a':
+			if (strcmp(what, "approve") != 0)
+				return cli_usage_error("mcp", "--all is for 'ward "
+						       "mcp approve', not '%s'", what);
+			*first = 1;
+			break;
+		case 'h':
+			usage(what);
+			return -1;
+		default:
+			return WX_USAGE;
+		}
 	}
-	*first = i;
-	return *prof == NULL ? usage(what) : 0;
+	if (*prof == NULL)
+		return cli_usage_error("mcp", "%s: no --profile FILE given", what);
+	return 0;
 }
 
 static int
@@ -527,21 +548,21 @@ open_pins(const char *prof, const char *home_dir, struct ward_home *h,
 	char err[1024];
 
 	if (sodium_init() < 0)
-		return 3;
+		return WX_FAILED;
 	if (gw_profile_load(prof, p, err, sizeof err) != 0) {
 		fprintf(stderr, "ward mcp: %s\n", err);
-		return 4;
+		return WX_INPUT;
 	}
 	if (wh_resolve(h, home_dir, err, sizeof err) != 0) {
 		fprintf(stderr, "ward mcp: %s\n", err);
 		gw_profile_free(p);
-		return 3;
+		return WX_HOME;
 	}
 	if (gw_pins_open(ps, h->home, p->name) != 0) {
 		fprintf(stderr, "ward mcp: %s\n", ps->err);
 		gw_pins_free(ps);
 		gw_profile_free(p);
-		return 3;
+		return WX_HOME;
 	}
 	return 0;
 }
@@ -561,15 +582,18 @@ gw_cmd_pending(int argc, char **argv)
 	if (p == NULL)
 		return 1;
 	rc = common_args(argc, argv, "pending", &prof, &home, &first);
+	if (rc == 0 && optind < argc)
+		rc = cli_extra_arg("mcp", argv[optind], "only --profile FILE "
+				   "and --home DIR");
 	if (rc == 0)
 		rc = open_pins(prof, home, &h, &ps, p);
 	if (rc != 0) {
 		free(p);
-		return rc;
+		return rc < 0 ? WX_OK : rc;
 	}
 	if (read_lines(ps.pending, 1, latest_add, &lt, err, sizeof err) != 0) {
 		fprintf(stderr, "ward mcp pending: %s\n", err);
-		rc = 3;
+		rc = WX_HOME;
 	}
 	/* Names and hashes were checked when read: printable as they are. */
 	for (k = 0; rc == 0 && k < lt.n; k++) {
@@ -609,16 +633,25 @@ gw_cmd_approve(int argc, char **argv)
 	rc = common_args(argc, argv, "approve", &prof, &home, &first);
 	if (rc != 0) {
 		free(p);
-		return rc;
+		return rc < 0 ? WX_OK : rc;
 	}
-	if (first < argc && strcmp(argv[first], "--all") == 0)
+	if (first == 1 && optind < argc)
+		rc = cli_extra_arg("mcp", argv[optind], "--all or SERVER [TOOL], "
+				   "not both");
+	else if (first == 1)
 		all = 1;
-	else if (first < argc) {
-		want_srv = argv[first];
-		want_tool = first + 1 < argc ? argv[first + 1] : NULL;
-	} else {
+	else if (optind < argc && optind + 2 >= argc) {
+		want_srv = argv[optind];
+		want_tool = optind + 1 < argc ? argv[optind + 1] : NULL;
+	} else if (optind < argc)
+		rc = cli_extra_arg("mcp", argv[optind + 2], "--all or SERVER "
+				   "[TOOL]");
+	else
+		rc = cli_usage_error("mcp", "approve: nothing to approve; "
+				     "expected --all or SERVER [TOOL]");
+	if (rc != 0) {
 		free(p);
-		return usage("approve");
+		return rc;
 	}
 	rc = open_pins(prof, home, &h, &ps, p);
 	if (rc != 0) {
@@ -627,7 +660,7 @@ gw_cmd_approve(int argc, char **argv)
 	}
 	if (read_lines(ps.pending, 1, latest_add, &lt, err, sizeof err) != 0) {
 		fprintf(stderr, "ward mcp approve: %s\n", err);
-		rc = 3;
+		rc = WX_HOME;
 	}
 	for (k = 0; rc == 0 && k < lt.n; k++) {
 		const char *pin, *srv = lt.v[k].srv, *tool = lt.v[k].tool,
@@ -666,7 +699,7 @@ gw_cmd_approve(int argc, char **argv)
 				"the command again)\n", ps.path, strerror(errno),
 				srv, tool);
 			json_decref(o);
-			rc = 3;
+			rc = WX_HOME;
 			break;
 		}
 		json_decref(o);

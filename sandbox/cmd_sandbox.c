@@ -14,8 +14,9 @@
 
 #include "ward_cli.h"
 #include "sandbox.h"
+#include "text.h"
 
-#define EXIT_SETUP 125 /* the sandbox could not be built; nothing ran */
+#define EXIT_SETUP WX_SETUP /* the sandbox could not be built; nothing ran */
 #define EXIT_TIMEOUT 124
 
 static const char usage_text[] =
@@ -81,13 +82,13 @@ static const char usage_text[] =
 static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int bad(const char *fmt, ...)
 {
+	char prefix[] = "ward sandbox: ";
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(stderr, "ward sandbox: ");
-	vfprintf(stderr, fmt, ap);
+	text_vline(stderr, prefix, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n'ward sandbox --help' lists the options.\n");
-	return 2;
+	fprintf(stderr, "try 'ward sandbox --help'\n");
+	return WX_USAGE;
 }
 
 static int parse_u32(const char *s, uint32_t max, uint32_t *out)
@@ -238,32 +239,54 @@ int cmd_sandbox(int argc, char **argv)
 	const char *ws = NULL;
 	static char bind_buf[WARD_SB_MAX_BINDS][PATH_MAX];
 	static char env_buf[WARD_SB_MAX_ENV][64];
-	int i;
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-#define NEEDV() do { if (v == NULL) return bad("%s needs a value", a); i++; } while (0)
-		if (strcmp(a, "--") == 0) {
-			i++;
-			break;
-		} else if (a[0] != '-') {
-			break;
-		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+	enum { O_PROBE = 256, O_WSRO, O_NOWS, O_ROBIND, O_EMPTYENV, O_PASSFD,
+	       O_CLOSESTDIO, O_MEMORY, O_TMPSIZE, O_FSIZE, O_PIDS, O_CPU,
+	       O_NOFILE, O_UID, O_HOSTNAME, O_NOLL };
+	static const struct option lo[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "probe", no_argument, NULL, O_PROBE },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "workspace", required_argument, NULL, 'w' },
+		{ "workspace-ro", no_argument, NULL, O_WSRO },
+		{ "no-workspace", no_argument, NULL, O_NOWS },
+		{ "ro-bind", required_argument, NULL, O_ROBIND },
+		{ "env", required_argument, NULL, 'e' },
+		{ "empty-env", no_argument, NULL, O_EMPTYENV },
+		{ "pass-fd", required_argument, NULL, O_PASSFD },
+		{ "close-stdio", no_argument, NULL, O_CLOSESTDIO },
+		{ "memory", required_argument, NULL, O_MEMORY },
+		{ "tmp-size", required_argument, NULL, O_TMPSIZE },
+		{ "fsize", required_argument, NULL, O_FSIZE },
+		{ "pids", required_argument, NULL, O_PIDS },
+		{ "cpu", required_argument, NULL, O_CPU },
+		{ "nofile", required_argument, NULL, O_NOFILE },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "uid", required_argument, NULL, O_UID },
+		{ "hostname", required_argument, NULL, O_HOSTNAME },
+		{ "allow-no-landlock", no_argument, NULL, O_NOLL },
+		{ NULL, 0, NULL, 0 }
+	};
+	int i, c;
+	/* '+': the options end at CMD (or at --), whose own options are its. */
+	while ((c = cli_getopt(argc, argv, "sandbox", "+hqw:e:t:", lo)) != -1) {
+		const char *v = optarg;
+		const char *a = argv[optind - 1];
+		if (c == CLI_BADOPT || c == '?') {
+			return WX_USAGE;
+		} else if (c == 'h') {
 			fputs(usage_text, stdout);
 			return 0;
-		} else if (!strcmp(a, "--probe")) {
+		} else if (c == O_PROBE) {
 			do_probe = 1;
-		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+		} else if (c == 'q') {
 			quiet = 1;
-		} else if (!strcmp(a, "-w") || !strcmp(a, "--workspace")) {
-			NEEDV();
+		} else if (c == 'w') {
 			ws = v;
-		} else if (!strcmp(a, "--workspace-ro")) {
+		} else if (c == O_WSRO) {
 			cfg.workspace_ro = 1;
-		} else if (!strcmp(a, "--no-workspace")) {
+		} else if (c == O_NOWS) {
 			no_ws = 1;
-		} else if (!strcmp(a, "--ro-bind")) {
-			NEEDV();
+		} else if (c == O_ROBIND) {
 			if (cfg.nbinds == WARD_SB_MAX_BINDS)
 				return bad("too many --ro-bind (at most %s)", "32");
 			char *b = bind_buf[cfg.nbinds];
@@ -280,8 +303,7 @@ int cmd_sandbox(int argc, char **argv)
 			cfg.binds[cfg.nbinds].src = src;
 			cfg.binds[cfg.nbinds].dst = colon != NULL ? dst : src;
 			cfg.nbinds++;
-		} else if (!strcmp(a, "-e") || !strcmp(a, "--env")) {
-			NEEDV();
+		} else if (c == 'e') {
 			if (cfg.nenv == WARD_SB_MAX_ENV)
 				return bad("too many --env (at most %s)", "128");
 			if (strchr(v, '=') != NULL) {
@@ -298,10 +320,9 @@ int cmd_sandbox(int argc, char **argv)
 				snprintf(e, need, "%s=%s", v, val);
 				cfg.env[cfg.nenv++] = e;
 			}
-		} else if (!strcmp(a, "--empty-env")) {
+		} else if (c == O_EMPTYENV) {
 			empty_env = 1;
-		} else if (!strcmp(a, "--pass-fd")) {
-			NEEDV();
+		} else if (c == O_PASSFD) {
 			uint32_t fd;
 			if (parse_u32(v, INT_MAX, &fd) < 0 || fd < 3)
 				return bad("--pass-fd needs a number >= 3 (0, 1, 2 are passed "
@@ -309,57 +330,51 @@ int cmd_sandbox(int argc, char **argv)
 			if (cfg.npass_fds == WARD_SB_MAX_FDS)
 				return bad("too many --pass-fd (at most %s)", "16");
 			cfg.pass_fds[cfg.npass_fds++] = (int)fd;
-		} else if (!strcmp(a, "--close-stdio")) {
+		} else if (c == O_CLOSESTDIO) {
 			cfg.close_stdio = 1;
-		} else if (!strcmp(a, "--memory") || !strcmp(a, "--tmp-size") ||
-			   !strcmp(a, "--fsize")) {
-			NEEDV();
+		} else if (c == O_MEMORY || c == O_TMPSIZE || c == O_FSIZE) {
 			uint64_t sz;
 			if (ward_sb_parse_size(v, &sz) < 0)
 				return bad("bad size '%s' (use a number with K, M or G)", v);
-			if (!strcmp(a, "--memory"))
+			if (c == O_MEMORY)
 				cfg.memory_bytes = sz;
-			else if (!strcmp(a, "--tmp-size"))
+			else if (c == O_TMPSIZE)
 				cfg.tmp_bytes = sz;
 			else
 				cfg.fsize_bytes = sz;
-		} else if (!strcmp(a, "--pids") || !strcmp(a, "--cpu") ||
-			   !strcmp(a, "--nofile")) {
-			NEEDV();
+		} else if (c == O_PIDS || c == O_CPU || c == O_NOFILE) {
 			uint32_t n;
 			if (parse_u32(v, 1u << 20, &n) < 0 || n == 0)
 				return bad("'%s' is not a positive number", v);
-			if (!strcmp(a, "--pids"))
+			if (c == O_PIDS)
 				cfg.pids_max = n;
-			else if (!strcmp(a, "--cpu"))
+			else if (c == O_CPU)
 				cfg.cpu_percent = n;
 			else
 				cfg.nofile = n;
-		} else if (!strcmp(a, "-t") || !strcmp(a, "--timeout")) {
-			NEEDV();
+		} else if (c == 't') {
 			uint32_t s;
 			if (parse_u32(v, 86400u * 365, &s) < 0)
 				return bad("--timeout needs whole seconds, not '%s'", v);
 			cfg.timeout_ms = (uint64_t)s * 1000;
-		} else if (!strcmp(a, "--uid")) {
-			NEEDV();
+		} else if (c == O_UID) {
 			uint32_t id;
 			if (parse_u32(v, 0xfffffffeu, &id) < 0 || id == 0)
 				return bad("--uid needs a non-zero host uid, not '%s'", v);
 			cfg.host_uid = id;
 			cfg.host_gid = id;
-		} else if (!strcmp(a, "--hostname")) {
-			NEEDV();
+		} else if (c == O_HOSTNAME) {
 			if (strlen(v) == 0 || strlen(v) > 64)
 				return bad("--hostname '%s' must be 1 to 64 characters", v);
 			cfg.hostname = v;
-		} else if (!strcmp(a, "--allow-no-landlock")) {
+		} else if (c == O_NOLL) {
 			cfg.allow_no_landlock = 1;
 		} else {
 			return bad("unknown option '%s'", a);
 		}
-#undef NEEDV
+		(void)a;
 	}
+	i = optind;
 
 	static char wsbuf[PATH_MAX];
 	if (!no_ws) {

@@ -4,6 +4,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 #include <nanomsg/nn.h>
 #include <nanomsg/reqrep.h>
 #include <sodium.h>
@@ -30,6 +33,29 @@ wc_open(const char *url, int timeout_ms)
 		return -1;
 	}
 	return s;
+}
+
+int
+wc_listening(const char *url)
+{
+	struct sockaddr_un a;
+	const char *p;
+	int fd, ok;
+
+	if (strncmp(url, "ipc://", 6) != 0)
+		return 1;	/* not ours to check: let nanomsg try */
+	p = url + 6;
+	memset(&a, 0, sizeof a);
+	a.sun_family = AF_UNIX;
+	if (strlen(p) >= sizeof a.sun_path)
+		return 0;
+	memcpy(a.sun_path, p, strlen(p) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 1;
+	ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+	close(fd);
+	return ok;
 }
 
 void

@@ -13,6 +13,11 @@
 int wc_open(const char *url, int timeout_ms) __attribute__((warn_unused_result));
 void wc_close(int s);
 
+/* Does something listen at url (ipc:// only: a plain unix connect, which
+ * fails at once when nothing does)?  1 yes, 0 no.  A REQ socket would
+ * wait its whole timeout for a peer that is not there: ask this first. */
+int wc_listening(const char *url);
+
 /* Send req, receive the reply into a malloc'd buffer.  0 or -1 (errno). */
 int wc_call(int s, const uint8_t *req, size_t len, uint8_t **rep,
 	    size_t *rep_len) __attribute__((warn_unused_result));

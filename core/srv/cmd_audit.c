@@ -3,8 +3,11 @@
  * 'ward status'.  Read-only over the audit log; status asks the core over
  * the admin socket.  Not part of the verified core.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include <time.h>
 #include <sodium.h>
@@ -28,13 +31,14 @@ audit_usage(FILE *f)
 		"        keys/core.pub), and that the log still holds everything\n"
 		"        the signed checkpoint file state/audit.ckpt covers.  Any\n"
 		"        edit, deletion, reordering or truncation fails, naming the\n"
-		"        first bad record.  Exit 0 if the log verifies, 1 if not.\n"
+		"        first bad record.  Exit 0 if the log verifies, 1 if it\n"
+		"        does not, 8 if it cannot be read (missing, no permission).\n"
 		"show    print every record, one line each, after verifying.\n"
 		"\n"
 		"       ward audit [--session ID] [--filter KIND] [--json] [--follow]\n"
 		"               query the log (see 'ward audit --json --help'\n"
 		"               for the query options).\n");
-	return f == stdout ? 0 : 2;
+	return f == stdout ? WX_OK : WX_USAGE;
 }
 
 struct show {
@@ -58,7 +62,7 @@ show_one(const struct jr_rec *r, void *arg)
  * lives with the broker (broker/cmd_run.c); weak, so the core's part
  * builds and works without it. */
 int ward_audit_query(int argc, char **argv) __attribute__((weak));
-int ward_status_broker(const char *home_dir) __attribute__((weak));
+int ward_status_broker(const char *home_dir, int core_up) __attribute__((weak));
 
 int
 cmd_audit(int argc, char **argv)
@@ -68,50 +72,79 @@ cmd_audit(int argc, char **argv)
 	struct show show;
 	uint8_t core_pk[32];
 	uint64_t bad_rec = 0, ck_seq = 0;
+	static const struct option lo[] = {
+		{ "home", required_argument, NULL, 'H' },
+		{ "log", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
 	const char *dir = NULL, *log = NULL, *sub;
-	char err[512];
-	int i;
+	char err[512], b[1024];
+	int c, fd;
 
 	if (ward_audit_query != NULL && (argc < 2 || (argv[1][0] == '-' &&
 	    strcmp(argv[1], "--help") != 0 && strcmp(argv[1], "-h") != 0)))
 		return ward_audit_query(argc, argv);
 	if (argc < 2)
-		return audit_usage(stderr);
+		return cli_usage_error("audit", "no subcommand; expected verify "
+				       "or show");
 	sub = argv[1];
 	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0)
 		return audit_usage(stdout);
 	if (strcmp(sub, "verify") != 0 && strcmp(sub, "show") != 0)
-		return audit_usage(stderr);
-	for (i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--home") == 0 && i + 1 < argc)
-			dir = argv[++i];
-		else if (strcmp(argv[i], "--log") == 0 && i + 1 < argc)
-			log = argv[++i];
-		else if (strcmp(argv[i], "--help") == 0)
+		return cli_usage_error("audit", "unknown subcommand '%s'; expected "
+				       "verify, show, or the query options "
+				       "(--session, --filter, --json, --follow)",
+				       sub);
+	while ((c = cli_getopt(argc - 1, argv + 1, "audit", "h", lo)) != -1) {
+		switch (c) {
+		case 'H':
+			dir = optarg;
+			break;
+		case 'l':
+			log = optarg;
+			break;
+		case 'h':
 			return audit_usage(stdout);
-		else
-			return audit_usage(stderr);
+		default:
+			return WX_USAGE;
+		}
 	}
+	if (optind < argc - 1)
+		return cli_extra_arg("audit", argv[1 + optind],
+				     "only --home DIR and --log FILE");
 	if (sodium_init() < 0)
-		return 1;
+		return WX_FAILED;
 	if (wh_resolve(&h, dir, err, sizeof err) != 0 ||
 	    wh_read_key(h.core_pub, core_pk, 32, err, sizeof err) != 0) {
-		fprintf(stderr, "ward audit: %s\n", err);
-		return 1;
+		fprintf(stderr, "ward audit: %s\n  run 'ward init' first (or set "
+			"WARD_HOME or --home)\n", text_str(b, sizeof b, err));
+		return WX_HOME;
 	}
 	if (log == NULL)
 		log = h.log;
+	/* A log that cannot be read is not a log that does not verify. */
+	fd = open(log, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "ward audit %s: cannot read %s: %s\n", sub,
+			text_str(b, sizeof b, log), strerror(errno));
+		return WX_UNREADABLE;
+	}
+	close(fd);
+
 	show.print = strcmp(sub, "show") == 0;
 	switch (jr_verify(log, h.ckpt, core_pk, show_one, &show, &res, &bad_rec,
 			  &ck_seq, err, sizeof err)) {
 	case 0:
 		break;
 	case 1:
-		fprintf(stderr, "ward audit verify: FAILED %s\n", err);
-		return 1;
+		fprintf(stderr, "ward audit verify: FAILED %s\n",
+			text_str(b, sizeof b, err));
+		return WX_FAILED;
 	default:
-		fprintf(stderr, "ward audit verify: FAILED: %s\n", err);
-		return 1;
+		fprintf(stderr, "ward audit verify: FAILED: %s\n",
+			text_str(b, sizeof b, err));
+		return WX_FAILED;
 	}
 	{
 		char hex[65];
@@ -136,8 +169,12 @@ status_usage(FILE *f)
 		"Ask the running core (admin socket, signed with\n"
 		"keys/operator.key) for its status: audit records and head,\n"
 		"approvals, open contexts, revoked blocks; then the sessions open\n"
-		"at the core, and what the broker says, shown as its claim.\n");
-	return f == stdout ? 0 : 2;
+		"at the core, and what the broker says, shown as its claim.\n"
+		"\n"
+		"exit status: 0 the core answered, 3 no ward home, 5 ward-core\n"
+		"is not running or does not answer (said at once when nothing\n"
+		"listens on its socket).\n");
+	return f == stdout ? WX_OK : WX_USAGE;
 }
 
 int
@@ -149,24 +186,44 @@ cmd_status(int argc, char **argv)
 	struct ward_home h;
 	uint8_t sk[64], req[16], *env, *buf;
 	size_t len, env_len, buf_len;
+	static const struct option lo[] = {
+		{ "home", required_argument, NULL, 'H' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
 	const char *dir = NULL;
-	char err[512];
-	int i, s, rc = 1;
+	char err[512], b[1024];
+	int c, s, rc = WX_UNAVAILABLE;
 
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--home") == 0 && i + 1 < argc)
-			dir = argv[++i];
-		else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+	while ((c = cli_getopt(argc, argv, "status", "h", lo)) != -1) {
+		switch (c) {
+		case 'H':
+			dir = optarg;
+			break;
+		case 'h':
 			return status_usage(stdout);
-		else
-			return status_usage(stderr);
+		default:
+			return WX_USAGE;
+		}
 	}
+	if (optind < argc)
+		return cli_extra_arg("status", argv[optind], "only --home DIR");
 	if (sodium_init() < 0)
-		return 1;
+		return WX_FAILED;
 	if (wh_resolve(&h, dir, err, sizeof err) != 0 ||
 	    wh_read_key(h.op_key, sk, 64, err, sizeof err) != 0) {
-		fprintf(stderr, "ward status: %s\n", err);
-		return 1;
+		fprintf(stderr, "ward status: %s\n  run 'ward init' first (or set "
+			"WARD_HOME or --home)\n", text_str(b, sizeof b, err));
+		return WX_HOME;
+	}
+	if (!wc_listening(h.admin_url)) {
+		sodium_memzero(sk, sizeof sk);
+		fprintf(stderr, "ward status: ward-core is not running for %s "
+			"(nothing listens on %s)\n", text_str(b, sizeof b, h.home),
+			h.admin_url);
+		if (ward_status_broker != NULL)
+			(void)ward_status_broker(h.home, 0);
+		return WX_UNAVAILABLE;
 	}
 	q.body_case = WARD__V1__REQUEST__BODY_STATUS;
 	q.status = &st;
@@ -174,15 +231,15 @@ cmd_status(int argc, char **argv)
 	env = wc_admin_wrap(sk, req, len, (uint64_t)time(NULL), NULL, &env_len);
 	sodium_memzero(sk, sizeof sk);
 	if (env == NULL)
-		return 1;
+		return WX_FAILED;
 	s = wc_open(h.admin_url, 5000);
 	if (s < 0 || wc_call(s, env, env_len, &buf, &buf_len) != 0) {
 		fprintf(stderr, "ward status: no answer from the core on %s "
 			"(is ward-core running?)\n", h.admin_url);
 		free(env);
 		if (ward_status_broker != NULL)
-			(void)ward_status_broker(h.home);
-		return 1;
+			(void)ward_status_broker(h.home, 0);
+		return WX_UNAVAILABLE;
 	}
 	free(env);
 	rep = ward__v1__reply__unpack(NULL, buf_len, buf);
@@ -193,6 +250,7 @@ cmd_status(int argc, char **argv)
 		fprintf(stderr, "ward status: refused: %s\n",
 			rep != NULL ? text_str(db, sizeof db, rep->detail) :
 			"unreadable reply");
+		rc = WX_REFUSED;
 	} else {
 		char hex[65];
 
@@ -207,11 +265,11 @@ cmd_status(int argc, char **argv)
 		       rep->status->open_contexts, rep->status->revoked,
 		       rep->status->trusted_keys,
 		       (unsigned long long)rep->status->uptime);
-		rc = 0;
+		rc = WX_OK;
 	}
 	ward__v1__reply__free_unpacked(rep, NULL);
 	wc_close(s);
 	if (ward_status_broker != NULL)
-		(void)ward_status_broker(h.home);
+		(void)ward_status_broker(h.home, 1);
 	return rc;
 }

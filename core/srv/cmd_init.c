@@ -2,8 +2,10 @@
  * cmd_init.c -- 'ward init': the operator key, the core key and an empty
  * audit log in a new $WARD_HOME.  Not part of the verified core.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,6 +16,7 @@
 #include "home.h"
 #include "journal.h"
 #include "priv.h"
+#include "text.h"
 
 static int
 init_usage(FILE *f)
@@ -33,22 +36,116 @@ init_usage(FILE *f)
 		"  state/audit.log        an empty audit log (ward-core 0600)\n"
 		"  run/admin/, run/core/, run/broker/  the daemons' sockets\n"
 		"The broker's account can reach neither keys/ nor state/ nor the\n"
-		"admin socket.  Refuses to touch a home that already has keys.\n");
-	return f == stdout ? 0 : 2;
+		"admin socket.  Refuses to touch a home that already has keys.\n"
+		"\n"
+		"The home must be an absolute path without a symbolic link in it.\n"
+		"ward init makes it (root 0711) when it does not exist; it never\n"
+		"changes a folder that exists: one that is not root's and 0711, or\n"
+		"that holds anything but ward's own folders, is refused (exit 4).\n");
+	return f == stdout ? WX_OK : WX_USAGE;
 }
 
+/* The folders a home holds (core/srv/home.h): an existing folder may
+ * hold these (a ward init that stopped half-way), nothing else. */
 static int
-mkdir_700(const char *p)
+ward_name(const char *n)
 {
-	if (mkdir(p, 0700) != 0 && errno != EEXIST) {
-		fprintf(stderr, "ward init: cannot create %s: %s\n", p,
+	static const char *const names[] = { "operator", "pub", "keys", "state",
+		"run", "work", "broker", "agents", "log", NULL };
+	int i;
+
+	for (i = 0; names[i] != NULL; i++)
+		if (strcmp(n, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* May ward init make its home at path?  A path that does not exist is
+ * made 0711 (below a parent without a link in it); one that exists must
+ * already be what ward needs, since ward init changes no folder it did
+ * not make.  0, or a message and WX_INPUT.  *made says we made it. */
+static int
+check_home(const char *path, int *made)
+{
+	char real[PATH_MAX], parent[PATH_MAX], b[4 * PATH_MAX], *sl;
+	struct stat st;
+	struct dirent *e;
+	DIR *d;
+
+	*made = 0;
+	snprintf(parent, sizeof parent, "%s", path);
+	sl = strrchr(parent, '/');
+	if (sl == parent)
+		sl[1] = '\0';
+	else if (sl != NULL)
+		*sl = '\0';
+	if (realpath(parent, real) == NULL) {
+		fprintf(stderr, "ward init: the folder above %s cannot be "
+			"reached: %s\n  make it first (ward init makes only the "
+			"home itself)\n", text_str(b, sizeof b, path),
 			strerror(errno));
-		return -1;
+		return WX_INPUT;
 	}
-	if (chmod(p, 0700) != 0) {
-		fprintf(stderr, "ward init: chmod %s: %s\n", p, strerror(errno));
-		return -1;
+	if (strcmp(real, parent) != 0) {
+		fprintf(stderr, "ward init: %s has a symbolic link in it (%s is "
+			"%s); give the real path\n", text_str(b, sizeof b, path),
+			parent, real);
+		return WX_INPUT;
 	}
+	if (lstat(path, &st) != 0) {
+		if (errno != ENOENT) {
+			fprintf(stderr, "ward init: %s: %s\n",
+				text_str(b, sizeof b, path), strerror(errno));
+			return WX_INPUT;
+		}
+		if (mkdir(path, 0711) != 0) {
+			fprintf(stderr, "ward init: cannot create %s: %s\n",
+				text_str(b, sizeof b, path), strerror(errno));
+			return WX_INPUT;
+		}
+		*made = 1;
+		return 0;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		fprintf(stderr, "ward init: %s is a symbolic link; refusing to "
+			"make a home through it\n  give the real path of a folder "
+			"that does not exist yet\n", text_str(b, sizeof b, path));
+		return WX_INPUT;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "ward init: %s exists and is not a folder\n",
+			text_str(b, sizeof b, path));
+		return WX_INPUT;
+	}
+	if (st.st_uid != 0 || st.st_gid != 0 || (st.st_mode & 07777) != 0711) {
+		fprintf(stderr, "ward init: %s exists with owner %u:%u and mode "
+			"%04o; a ward home must be root's (0:0) and 0711, and ward "
+			"init does not change a folder it did not make\n  give a "
+			"path that does not exist (ward init makes it), or fix it "
+			"yourself: chown 0:0 DIR && chmod 0711 DIR\n",
+			text_str(b, sizeof b, path), (unsigned)st.st_uid,
+			(unsigned)st.st_gid, (unsigned)(st.st_mode & 07777));
+		return WX_INPUT;
+	}
+	d = opendir(path);
+	if (d == NULL) {
+		fprintf(stderr, "ward init: %s: %s\n", text_str(b, sizeof b, path),
+			strerror(errno));
+		return WX_INPUT;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
+		    ward_name(e->d_name))
+			continue;
+		fprintf(stderr, "ward init: %s already holds '%s', which ward did "
+			"not make; refusing to make a home among other files\n  "
+			"give a path that does not exist (ward init makes it)\n",
+			text_str(b, sizeof b, path),
+			text_str(real, sizeof real, e->d_name));
+		closedir(d);
+		return WX_INPUT;
+	}
+	closedir(d);
 	return 0;
 }
 
@@ -58,34 +155,65 @@ cmd_init(int argc, char **argv)
 	struct ward_home h;
 	uint8_t op_pk[32], op_sk[64], core_pk[32], core_sk[64];
 	uint8_t hdr[JR_FILE_HDR];
-	const char *dir = NULL;
-	char err[512];
-	int i, fd, rc = 1;
+	static const struct option lo[] = {
+		{ "home", required_argument, NULL, 'H' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *dir = NULL, *env = getenv("WARD_HOME");
+	char err[512], b[1024];
+	int c, fd, made, rc = 1;
 	uid_t cu;
 	gid_t cg;
 
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--home") == 0 && i + 1 < argc)
-			dir = argv[++i];
-		else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+	while ((c = cli_getopt(argc, argv, "init", "h", lo)) != -1) {
+		switch (c) {
+		case 'H':
+			dir = optarg;
+			break;
+		case 'h':
 			return init_usage(stdout);
-		else
-			return init_usage(stderr);
+		default:
+			return WX_USAGE;
+		}
 	}
+	if (optind < argc)
+		return cli_extra_arg("init", argv[optind], "only --home DIR");
+	if (dir != NULL && dir[0] != '/')
+		return cli_usage_error("init", "--home '%s' is not an absolute "
+				       "path; expected one such as /var/lib/ward",
+				       dir);
+	if (dir == NULL && env != NULL && env[0] != '/')
+		return cli_usage_error("init", "WARD_HOME '%s' is not an absolute "
+				       "path; expected one such as /var/lib/ward",
+				       env);
 	umask(077);
 	if (sodium_init() < 0) {
 		fprintf(stderr, "ward init: libsodium failed to initialise\n");
 		return 1;
 	}
-	if (wh_resolve(&h, dir, err, sizeof err) != 0) {
-		fprintf(stderr, "ward init: %s\n", err);
-		return 1;
+	{
+		/* /var/lib/ward/ is /var/lib/ward: no trailing slash. */
+		char want[WH_PATH];
+		size_t n;
+
+		snprintf(want, sizeof want, "%s", dir != NULL ? dir :
+			 env != NULL && env[0] != '\0' ? env : WH_DEFAULT_HOME);
+		n = strlen(want);
+		while (n > 1 && want[n - 1] == '/')
+			want[--n] = '\0';
+		if (wh_resolve(&h, want, err, sizeof err) != 0) {
+			fprintf(stderr, "ward init: %s\n",
+				text_str(b, sizeof b, err));
+			return WX_USAGE;
+		}
 	}
 	if (access(h.op_pub, F_OK) == 0 || access(h.core_key, F_OK) == 0 ||
 	    access(h.log, F_OK) == 0) {
 		fprintf(stderr, "ward init: %s is already initialised (keys or "
-			"audit log present); refusing to overwrite them\n", h.home);
-		return 1;
+			"audit log present); refusing to overwrite them\n",
+			text_str(b, sizeof b, h.home));
+		return WX_INPUT;
 	}
 	if (geteuid() != 0) {
 		fprintf(stderr, "ward init: run it as root: ward's daemons run "
@@ -100,8 +228,13 @@ cmd_init(int argc, char **argv)
 		fprintf(stderr, "ward init: %s\n", err);
 		return 1;
 	}
-	if (mkdir_700(h.home) || wh_layout(&h, 1, err, sizeof err) != 0) {
+	if ((rc = check_home(h.home, &made)) != 0)
+		return rc;
+	rc = 1;
+	if (wh_layout(&h, 1, err, sizeof err) != 0) {
 		fprintf(stderr, "ward init: %s\n", err);
+		if (made)
+			(void)rmdir(h.home);
 		return 1;
 	}
 	crypto_sign_keypair(op_pk, op_sk);

@@ -59,6 +59,8 @@ wh_resolve(struct ward_home *h, const char *dir, char *err, size_t errlen)
 	    join(h->run_broker, h->run, "broker") ||
 	    join(h->ctl, h->run_broker, "broker.ctl") ||
 	    join(h->lock, h->run_admin, "lock") ||
+	    join(h->broker_lock, h->run_broker, "lock") ||
+	    join(h->clean_lock, h->run, "clean.lock") ||
 	    join(h->op_pub, h->pub, "operator.pub") ||
 	    join(h->op_key, h->op_dir, "operator.key") ||
 	    join(h->core_pub, h->pub, "core.pub") ||

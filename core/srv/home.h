@@ -17,7 +17,10 @@
  *     run/                    root 0711
  *       admin/                ward-core 0700             admin.sock, lock
  *       core/                 ward-core:ward-broker 2750 broker.sock (0660)
- *       broker/               ward-broker 0700           broker.ctl
+ *       broker/               ward-broker 0700           broker.ctl, lock
+ *       clean.lock            root 0600  ward run (shared) and ward clean
+ *                                        (exclusive) while they make or
+ *                                        remove a session's folders
  *     work/                   root 0711   work/<session>: ward-broker 0700
  *     broker/                 ward-broker 0700  the broker's memory store
  *     agents/, log/           root        agent code copies, daemon logs
@@ -49,6 +52,8 @@ struct ward_home {
 	char run_broker[WH_PATH];
 	char ctl[WH_PATH];		/* run/broker/broker.ctl */
 	char lock[WH_PATH];		/* run/admin/lock */
+	char broker_lock[WH_PATH];	/* run/broker/lock: one broker a home */
+	char clean_lock[WH_PATH];	/* run/clean.lock */
 	char work[WH_PATH];
 	char bstate[WH_PATH];		/* broker/ */
 	char op_pub[WH_PATH];

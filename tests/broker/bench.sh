@@ -43,10 +43,7 @@ EOP
 	t1=$(date +%s%N)
 	echo "8 transactions at once, $m calls each: $((8 * m * 1000000000 / (t1 - t0))) calls/s in all (including sandbox start-up); per agent:"
 	cat "$prof"/out.* | grep 'tool_call' | sed 's/^/  /'
-	for pid in $(fuser "$WARD_HOME/run/admin/lock" "$WARD_HOME/run/broker/broker.ctl" 2>/dev/null); do
-		kill "$pid" 2>/dev/null || true
-	done
-	sleep 0.3
+	"$root/build/ward" stop >/dev/null || true
 	rm -rf "$WARD_HOME" "$prof"
 }
 

@@ -1,0 +1,26 @@
+/*
+ * cmd_ctl.h -- the ward CLI's side of the broker's control socket
+ * ($WARD_HOME/run/broker/broker.ctl: one JSON object a line), for the
+ * commands in broker/cmd_*.c.  Operator-side; what the broker answers is
+ * its claim, never trusted.
+ */
+#ifndef WARD_CMD_CTL_H
+#define WARD_CMD_CTL_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+#include "home.h"
+
+/* A connection to the broker's control socket, or -1 (not running). */
+int cli_ctl_connect(const struct ward_home *h);
+
+/* Sends q (consumed) as one line, with fds (SCM_RIGHTS).  0 or -1. */
+int cli_ctl_send(int fd, json_t *q, const int *fds, int nfds);
+
+/* One JSON line from the broker; NULL on EOF or timeout (ms, -1: none).
+ * buf[0..*len) keeps what was read past the line. */
+json_t *cli_ctl_read(int fd, char *buf, size_t cap, size_t *len,
+		     int timeout_ms);
+
+#endif
