@@ -142,6 +142,17 @@
     ctx_flat{P, Q}(t) ==> ctx_ids{P, Q}(t) ==> ctx_seen{P, Q}(t) ==>
       \at(contexts_ok(t), P) ==> \at(contexts_ok(t), Q);
 
+  // The nonce windows, across a sequence of writes, and as approve.h
+  // states them (refused_windows).
+  lemma cflat_trans{A, B, C}: \forall struct ward_contexts *t;
+    ctx_flat{A, B}(t) ==> ctx_flat{B, C}(t) ==> ctx_flat{A, C}(t);
+
+  lemma cseen_trans{A, B, C}: \forall struct ward_contexts *t;
+    ctx_seen{A, B}(t) ==> ctx_seen{B, C}(t) ==> ctx_seen{A, C}(t);
+
+  lemma windows_kept{P, Q}: \forall struct ward_contexts *t;
+    ctx_flat{P, Q}(t) ==> ctx_seen{P, Q}(t) ==> ctx_windows_kept{P, Q}(t);
+
   lemma revset_kept{P, Q}: \forall struct ward_revset *s;
     rev_flat{P, Q}(s) ==> rev_ids{P, Q}(s) ==>
       \at(revset_ok(s), P) ==> \at(revset_ok(s), Q);
@@ -329,6 +340,8 @@ append_record(struct ward_audit *log, const uint8_t *rec, size_t len,
     ensures \result == WARD_OK || \result == WARD_E_EXHAUSTED ||
             \result == WARD_E_CRYPTO;
     ensures \result == WARD_OK ==> log->seq == \old(log->seq) + 1;
+    ensures k_cflat: ctx_flat{Pre, Post}(&c->contexts);
+    ensures k_cseen: ctx_seen{Pre, Post}(&c->contexts);
 */
 static int
 log_decision(struct ward_core *c, struct ward_audit *log,
@@ -371,6 +384,8 @@ log_decision(struct ward_core *c, struct ward_audit *log,
     ensures core_ok(c);
     ensures c->approval_seq == \old(c->approval_seq);
     ensures \result == reason;
+    ensures k_cflat: ctx_flat{Pre, Post}(&c->contexts);
+    ensures k_cseen: ctx_seen{Pre, Post}(&c->contexts);
 */
 static int
 refuse(struct ward_core *c, struct ward_audit *log, struct ward_decision *out,
@@ -731,6 +746,8 @@ chain_rules(const struct ward_core *c, const struct ward_request *req)
       1 <= req->chain.l[req->chain.n - 1].b.scope_len <= WARD_SCOPE_MAX;
     ensures \result != WARD_OK ==> 1 <= \result <= WARD_REASON_LAST;
     ensures k_res: res_flat{Pre, Post}(req);
+    ensures k_cflat: ctx_flat{Pre, Post}(&c->contexts);
+    ensures k_cseen: ctx_seen{Pre, Post}(&c->contexts);
     ensures k_log: log->seq == \old(log->seq);
 */
 static int
@@ -842,6 +859,8 @@ leaf_check(const struct ward_core *c, const struct ward_request *req,
       !nonce_refused(&c->contexts, *idx, req->nonce);
     ensures ok_seq: \result == WARD_OK ==> c->approval_seq < UINT64_MAX;
     ensures ok_log: \result == WARD_OK ==> log->seq == \old(log->seq);
+    ensures k_cflat: ctx_flat{Pre, Post}(&c->contexts);
+    ensures k_cseen: ctx_seen{Pre, Post}(&c->contexts);
     ensures printable: \result == WARD_OK ==>
       \old(scope_printable(&req->resource[0], req->resource_len));
 */
@@ -1000,6 +1019,8 @@ emit_record(struct ward_core *c, const struct ward_request *req,
       c->approval_seq == \old(c->approval_seq) + 1 &&
       log->seq == \old(log->seq) + 1;
     ensures \result != WARD_OK ==> c->approval_seq == \old(c->approval_seq);
+    ensures \result == WARD_OK || \result == WARD_E_EXHAUSTED ||
+            \result == WARD_E_CRYPTO;
 */
 static int
 approve_emit(struct ward_core *c, struct ward_audit *log,
@@ -1069,6 +1090,9 @@ spend_kept(struct ward_core *c, const struct ward_chain *ch, uint16_t *slot)
       c->approval_seq == \old(c->approval_seq) + 1 &&
       log->seq == \old(log->seq) + 1;
     ensures \result != WARD_OK ==> c->approval_seq == \old(c->approval_seq);
+    ensures k_win: \result != WARD_OK && \result != WARD_E_CRYPTO &&
+      \result != WARD_E_EXHAUSTED ==>
+        ctx_flat{Pre, Post}(&c->contexts) && ctx_seen{Pre, Post}(&c->contexts);
 */
 static int
 approve_commit(struct ward_core *c, struct ward_audit *log,
@@ -1180,6 +1204,9 @@ approve_withdraw(struct ward_core *c, struct ward_decision *out)
       log->seq == \old(log->seq) + 1;
     ensures \result != WARD_OK ==> c->approval_seq == \old(c->approval_seq);
     ensures authorized: \result == WARD_OK ==> authorized(c, req);
+    ensures k_win: \result != WARD_OK && \result != WARD_E_CRYPTO &&
+      \result != WARD_E_EXHAUSTED ==>
+        ctx_flat{Pre, Post}(&c->contexts) && ctx_seen{Pre, Post}(&c->contexts);
 */
 static int
 approve_release(struct ward_core *c, struct ward_audit *log,
@@ -1191,10 +1218,12 @@ approve_release(struct ward_core *c, struct ward_audit *log,
 	r = approve_commit(c, log, req, out, idx);
 	if (r != WARD_OK)
 		return r;
-	r = approve_recheck(c, req);
-	if (r != WARD_OK) {
+	/* A re-check that refuses is reported as CRYPTO, the approval that
+	 * could not be issued: the uses are spent and the nonce recorded, as
+	 * after a failed signature. */
+	if (approve_recheck(c, req) != WARD_OK) {
 		approve_withdraw(c, out);
-		return r;
+		return WARD_E_CRYPTO;
 	}
 	return WARD_OK;
 }
@@ -1229,9 +1258,15 @@ ward_approve(struct ward_core *c, struct ward_audit *log,
 	r = approve_check(c, log, req, out, &idx);
 	/*@ assert seq_1: c->approval_seq == \at(c->approval_seq, Pre); */
 	/*@ assert log_1: r == WARD_OK ==> log->seq == \at(log->seq, Pre); */
+	/*@ assert w_1: ctx_flat{Pre, Here}(&c->contexts) &&
+	      ctx_seen{Pre, Here}(&c->contexts); */
 	if (r != WARD_OK)
 		return r;
 	r = approve_release(c, log, req, out, idx);
+	/*@ assert w_2: r != WARD_OK && r != WARD_E_CRYPTO &&
+	      r != WARD_E_EXHAUSTED ==>
+	        ctx_flat{Pre, Here}(&c->contexts) &&
+	        ctx_seen{Pre, Here}(&c->contexts); */
 	/*@ ghost
 	  if (r == WARD_OK)
 	    ward_lineage_ancestry(&c->contexts, &req->chain, req->context);

@@ -181,6 +181,9 @@ struct ward_decision {
     ensures printable: \result == WARD_OK ==>
       \old(scope_printable(&req->resource[0], req->resource_len));
     ensures approved_authorized: \result == WARD_OK ==> authorized(c, req);
+    ensures refused_windows: \result != WARD_OK && \result != WARD_E_CRYPTO &&
+      \result != WARD_E_EXHAUSTED ==>
+        ctx_windows_kept{Pre, Post}(&c->contexts);
     ensures approved_lineage: \result == WARD_OK ==>
       \forall integer i; 0 <= i < req->chain.n ==>
         ctx_lineage(&c->contexts, &req->context[0],

@@ -96,6 +96,15 @@ struct ward_contexts {
   predicate ctx_full{L}(struct ward_contexts *t) =
     \forall integer i; 0 <= i < WARD_CTX_MAX ==> t->c[i].open == 1;
 
+  // No context opened or closed and no nonce recorded between L1 and L2:
+  // every slot's open flag and nonce window are the same.
+  predicate ctx_windows_kept{L1, L2}(struct ward_contexts *t) =
+    (\forall integer i; 0 <= i < WARD_CTX_MAX ==>
+       \at(t->c[i].open, L2) == \at(t->c[i].open, L1) &&
+       \at(t->c[i].hi, L2) == \at(t->c[i].hi, L1)) &&
+    (\forall integer i, k; 0 <= i < WARD_CTX_MAX && 0 <= k < WARD_NONCE_WINDOW ==>
+       \at(t->c[i].seen[k], L2) == \at(t->c[i].seen[k], L1));
+
   // Slot i is the same at L1 and L2.
   predicate ctx_same{L1, L2}(struct ward_contexts *t, integer i) =
     \at(t->c[i].open, L1) == \at(t->c[i].open, L2) &&
