@@ -39,6 +39,8 @@
 #include "codec.h"
 #include "home.h"
 #include "journal.h"
+#include "names.h"
+#include "record.h"
 #include "priv.h"
 #include "wb.h"
 #include "outq.h"
@@ -1376,64 +1378,6 @@ static const char *const filters[] = {
 	"spawn", "revoke", "lifecycle", NULL
 };
 
-static json_t *
-rec_json(const struct jr_rec *r)
-{
-	const uint8_t *p = r->rec;
-	char ctx[33], t[32], text[2 * WARD_AUDIT_REC_MAX + 1];
-	time_t tt;
-	struct tm tm;
-	json_t *j;
-	size_t n, k;
-
-	if (p[0] == JR_DECISION && r->len >= WARD_REC_OFF_RES) {
-		n = ward_get_be16(p + WARD_REC_OFF_RLEN);
-		if (n > r->len - WARD_REC_OFF_RES)
-			n = r->len - WARD_REC_OFF_RES;
-		tt = (time_t)ward_get_be64(p + WARD_REC_OFF_TIME);
-		wb_hex(ctx, p + WARD_REC_OFF_CONTEXT, 16);
-		if (text_json_bytes(text, sizeof text, &k, p + WARD_REC_OFF_RES,
-				    n) != 0)
-			k = 0;
-		gmtime_r(&tt, &tm);
-		strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%SZ", &tm);
-		j = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s%, s:s, s:s}", "seq",
-			      (json_int_t)r->seq, "time", t, "type", "decision",
-			      "verdict", p[WARD_REC_OFF_VERDICT] == 1 ? "ALLOWED" :
-			      "BLOCKED", "op", jr_op_name(p[WARD_REC_OFF_OP]),
-			      "resource", text, k, "session", ctx, "reason",
-			      jr_reason_name(p[WARD_REC_OFF_REASON]));
-		if (p[WARD_REC_OFF_VERDICT] == 1) {
-			json_object_set_new(j, "uses", json_integer(
-				ward_get_be32(p + WARD_REC_OFF_USED)));
-			json_object_set_new(j, "max_uses", json_integer(
-				ward_get_be32(p + WARD_REC_OFF_MAX)));
-		}
-		return j;
-	}
-	if (p[0] == JR_EVENT && r->len >= JR_EV_TEXT) {
-		n = ward_get_be16(p + JR_EV_TLEN);
-		if (n > r->len - JR_EV_TEXT)
-			n = r->len - JR_EV_TEXT;
-		tt = (time_t)ward_get_be64(p + JR_EV_TIME);
-		wb_hex(ctx, p + JR_EV_CTX, 16);
-		if (text_json_bytes(text, sizeof text, &k, p + JR_EV_TEXT, n) != 0)
-			k = 0;
-		gmtime_r(&tt, &tm);
-		strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%SZ", &tm);
-		return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s%}", "seq",
-				 (json_int_t)r->seq, "time", t, "type", "event",
-				 "verdict", p[JR_EV_VERDICT] == 1 ? "ALLOWED" :
-				 p[JR_EV_VERDICT] == 2 ? "BLOCKED" : "REPORTED",
-				 "kind", jr_kind_name(p[JR_EV_KIND]), "session", ctx,
-				 "reason", jr_reason_name(p[JR_EV_REASON]), "text",
-				 text, k);
-	}
-	return json_pack("{s:I, s:s}", "seq", (json_int_t)r->seq, "type",
-			 p[0] == JR_RESERVE ? "reserve" : p[0] == JR_CHECKPOINT ?
-			 "checkpoint" : "other");
-}
-
 static int
 aq_one(const struct jr_rec *r, void *arg)
 {
@@ -1461,18 +1405,10 @@ aq_one(const struct jr_rec *r, void *arg)
 	if (a->filter == NULL && a->session != NULL && r->rec[0] != JR_DECISION &&
 	    r->rec[0] != JR_EVENT)
 		return 0;
-	if (a->json) {
-		json_t *j = rec_json(r);
-		char *s = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
+	{
+		char line[AR_LINE_MAX];
 
-		if (s != NULL)
-			(void)text_json_line(s, stdout);
-		free(s);
-		json_decref(j);
-	} else {
-		char line[JR_LINE_MAX];
-
-		jr_format(r, line, sizeof line);
+		ar_format(r, a->json, line, sizeof line);
 		printf("%s\n", line);
 	}
 	a->printed++;
