@@ -265,10 +265,10 @@ value(const struct ar_field *f, int json, char *v, size_t cap)
 		break;
 	case AF_BYTES:
 		/* cap holds any record's bytes escaped: never cut. */
-		if (json && text_json_escape(v, cap, f->bin, f->len) != 0)
-			v[0] = '\0';
-		else
+		if (!json)
 			(void)text_escape(v, cap, f->bin, f->len, 0);
+		else if (text_json_escape(v, cap, f->bin, f->len) != 0)
+			v[0] = '\0';
 		break;
 	}
 }
