@@ -1419,15 +1419,18 @@ static int
 aq_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: ward audit [--home DIR] [--session ID] [--filter KIND] "
+		"usage: ward audit [--home DIR] [--context ID] [--filter KIND] "
 		"[--json] [--follow]\n"
 		"       ward audit verify | show   (see 'ward audit verify --help')\n"
 		"\n"
-		"Query the audit log.  --session keeps the records of one session\n"
-		"(an id prefix; a child's spawn record shows under its parent too).\n"
+		"Query the audit log.  --context (or --session) keeps the records\n"
+		"of one context, the session of one run (an id prefix; a child's\n"
+		"spawn record shows under its parent too).\n"
 		"--filter KIND: network, fs, exec, memory, tool, blocked, allowed,\n"
 		"log, spawn, revoke, lifecycle.  --json prints one JSON object a\n"
-		"line.  --follow keeps printing new records as they are written.\n"
+		"line, with the fields and names of the text line (see\n"
+		"docs/glossary.md).  --follow keeps printing new records as they\n"
+		"are written.\n"
 		"The log is checked as it is read; a bad record stops the query.\n"
 		"\n"
 		"exit status: 0 ok, 1 the log does not verify, 2 usage, 3 no home,\n"
@@ -1448,6 +1451,7 @@ ward_audit_query(int argc, char **argv)
 
 	static const struct option lo[] = {
 		{ "home", required_argument, NULL, 'H' },
+		{ "context", required_argument, NULL, 's' },
 		{ "session", required_argument, NULL, 's' },
 		{ "filter", required_argument, NULL, 'F' },
 		{ "json", no_argument, NULL, 'j' },
