@@ -1319,31 +1319,31 @@ struct aq {
 	unsigned printed;
 };
 
+/* A decision or event record (ar_decode) belongs to the context ctx (an
+ * id prefix): its own, or for a spawn event the parent's too. */
 static int
-rec_ctx(const struct jr_rec *r, const uint8_t **c1, const uint8_t **c2)
+of_context(const struct ar_rec *d, const char *ctx)
 {
-	*c1 = *c2 = NULL;
-	if (r->rec[0] == JR_DECISION && r->len >= WARD_REC_OFF_RES) {
-		*c1 = r->rec + WARD_REC_OFF_CONTEXT;
+	char h1[33], h2[33];
+	size_t n = strlen(ctx);
+
+	if (d->damaged || (d->type != JR_DECISION && d->type != JR_EVENT))
 		return 0;
-	}
-	if (r->rec[0] == JR_EVENT && r->len >= JR_EV_TEXT) {
-		*c1 = r->rec + JR_EV_CTX;
-		if (r->rec[JR_EV_KIND] == JK_SPAWN)
-			*c2 = r->rec + JR_EV_CTX2;
-		return 0;
-	}
-	return -1;
+	wb_hex(h1, d->context, WARD_CTX_BYTES);
+	wb_hex(h2, d->context2, WARD_CTX_BYTES);
+	return strncmp(h1, ctx, n) == 0 ||
+	       (d->type == JR_EVENT && d->event == JK_SPAWN &&
+		strncmp(h2, ctx, n) == 0);
 }
 
 static int
-match_filter(const struct jr_rec *r, const char *f)
+match_filter(const struct ar_rec *d, const char *f)
 {
-	const uint8_t *p = r->rec;
-	int dec = p[0] == JR_DECISION, ev = p[0] == JR_EVENT;
-	unsigned op = dec ? p[WARD_REC_OFF_OP] : 0;
-	unsigned verdict = dec ? p[WARD_REC_OFF_VERDICT] : ev ? p[JR_EV_VERDICT] : 0;
-	unsigned kind = ev ? p[JR_EV_KIND] : 0;
+	int dec = d->type == JR_DECISION && !d->damaged;
+	int ev = d->type == JR_EVENT && !d->damaged;
+	unsigned op = dec ? d->op : 0;
+	unsigned verdict = dec || ev ? d->verdict : 0;
+	unsigned kind = ev ? d->event : 0;
 
 	if (f == NULL)
 		return 1;
@@ -1358,9 +1358,9 @@ match_filter(const struct jr_rec *r, const char *f)
 	if (strcmp(f, "tool") == 0)
 		return op == WARD_OP_TOOL_INVOKE;
 	if (strcmp(f, "blocked") == 0)
-		return verdict == 2;
+		return verdict == JV_BLOCKED;
 	if (strcmp(f, "allowed") == 0)
-		return verdict == 1;
+		return verdict == JV_ALLOWED;
 	if (strcmp(f, "log") == 0)
 		return ev && kind == JK_LOG;
 	if (strcmp(f, "spawn") == 0)
@@ -1382,35 +1382,22 @@ static int
 aq_one(const struct jr_rec *r, void *arg)
 {
 	struct aq *a = arg;
-	const uint8_t *c1, *c2;
+	struct ar_rec d;
+	char line[AR_LINE_MAX];
 
 	a->next = r->seq + 1;
 	if (r->seq < a->from)
 		return 0;
-	if (a->session != NULL) {
-		char h1[33] = "", h2[33] = "";
-		size_t n = strlen(a->session);
-
-		if (rec_ctx(r, &c1, &c2) != 0)
-			return 0;
-		wb_hex(h1, c1, 16);
-		if (c2 != NULL)
-			wb_hex(h2, c2, 16);
-		if (strncmp(h1, a->session, n) != 0 &&
-		    (c2 == NULL || strncmp(h2, a->session, n) != 0))
-			return 0;
-	}
-	if (!match_filter(r, a->filter))
+	ar_decode(r, &d);
+	if (a->session != NULL && !of_context(&d, a->session))
 		return 0;
-	if (a->filter == NULL && a->session != NULL && r->rec[0] != JR_DECISION &&
-	    r->rec[0] != JR_EVENT)
+	if (!match_filter(&d, a->filter))
 		return 0;
-	{
-		char line[AR_LINE_MAX];
-
-		ar_format(r, a->json, line, sizeof line);
-		printf("%s\n", line);
-	}
+	if (a->json)
+		ar_json(&d, line, sizeof line);
+	else
+		ar_text(&d, line, sizeof line);
+	printf("%s\n", line);
 	a->printed++;
 	return 0;
 }
