@@ -11,57 +11,70 @@
 #include "names.h"
 #include "text.h"
 
+/* Where the fields that decision and event records share sit in each. */
+struct layout {
+	size_t min, verdict, reason, ctx, id, time, nonce, blen, bytes;
+};
+
+static const struct layout DECISION = {
+	WARD_REC_OFF_RES, WARD_REC_OFF_VERDICT, WARD_REC_OFF_REASON,
+	WARD_REC_OFF_CONTEXT, WARD_REC_OFF_LEAF, WARD_REC_OFF_TIME,
+	WARD_REC_OFF_NONCE, WARD_REC_OFF_RLEN, WARD_REC_OFF_RES
+};
+static const struct layout EVENT = {
+	JR_EV_TEXT, JR_EV_VERDICT, JR_EV_REASON, JR_EV_CTX, JR_EV_ID,
+	JR_EV_TIME, JR_EV_NONCE, JR_EV_TLEN, JR_EV_TEXT
+};
+
+/* The shared fields; 0, or -1 if the record is too short. */
+static int
+common(const struct jr_rec *r, const struct layout *l, struct ar_rec *a)
+{
+	const uint8_t *p = r->rec;
+	size_t n;
+
+	if (r->len < l->min) {
+		a->damaged = 1;
+		return -1;
+	}
+	a->verdict = p[l->verdict];
+	a->reason = p[l->reason];
+	memcpy(a->context, p + l->ctx, WARD_CTX_BYTES);
+	memcpy(a->block, p + l->id, WARD_ID_BYTES);
+	a->time = ward_get_be64(p + l->time);
+	a->nonce = ward_get_be64(p + l->nonce);
+	n = ward_get_be16(p + l->blen);
+	if (n > r->len - l->bytes)
+		n = r->len - l->bytes;
+	a->bytes = p + l->bytes;
+	a->nbytes = n;
+	return 0;
+}
+
 void
 ar_decode(const struct jr_rec *r, struct ar_rec *a)
 {
 	const uint8_t *p = r->rec;
-	size_t n;
 
 	memset(a, 0, sizeof *a);
 	a->seq = r->seq;
 	a->type = r->len > 0 ? p[0] : 0;
 	switch (a->type) {
 	case JR_DECISION:
-		if (r->len < WARD_REC_OFF_RES) {
-			a->damaged = 1;
+		if (common(r, &DECISION, a) != 0)
 			return;
-		}
-		a->verdict = p[WARD_REC_OFF_VERDICT];
-		a->reason = p[WARD_REC_OFF_REASON];
 		a->op = p[WARD_REC_OFF_OP];
-		memcpy(a->context, p + WARD_REC_OFF_CONTEXT, WARD_CTX_BYTES);
-		memcpy(a->block, p + WARD_REC_OFF_LEAF, WARD_ID_BYTES);
 		memcpy(a->digest, p + WARD_REC_OFF_DIGEST, WARD_ID_BYTES);
-		a->nonce = ward_get_be64(p + WARD_REC_OFF_NONCE);
-		a->time = ward_get_be64(p + WARD_REC_OFF_TIME);
 		a->approval = ward_get_be64(p + WARD_REC_OFF_SEQ);
 		a->uses = ward_get_be32(p + WARD_REC_OFF_USED);
 		a->max_uses = ward_get_be32(p + WARD_REC_OFF_MAX);
-		n = ward_get_be16(p + WARD_REC_OFF_RLEN);
-		if (n > r->len - WARD_REC_OFF_RES)
-			n = r->len - WARD_REC_OFF_RES;
-		a->bytes = p + WARD_REC_OFF_RES;
-		a->nbytes = n;
 		return;
 	case JR_EVENT:
-		if (r->len < JR_EV_TEXT) {
-			a->damaged = 1;
+		if (common(r, &EVENT, a) != 0)
 			return;
-		}
-		a->verdict = p[JR_EV_VERDICT];
-		a->reason = p[JR_EV_REASON];
 		a->event = p[JR_EV_KIND];
 		a->via = p[JR_EV_SOCKET];
-		memcpy(a->context, p + JR_EV_CTX, WARD_CTX_BYTES);
 		memcpy(a->context2, p + JR_EV_CTX2, WARD_CTX_BYTES);
-		memcpy(a->block, p + JR_EV_ID, WARD_ID_BYTES);
-		a->time = ward_get_be64(p + JR_EV_TIME);
-		a->nonce = ward_get_be64(p + JR_EV_NONCE);
-		n = ward_get_be16(p + JR_EV_TLEN);
-		if (n > r->len - JR_EV_TEXT)
-			n = r->len - JR_EV_TEXT;
-		a->bytes = p + JR_EV_TEXT;
-		a->nbytes = n;
 		return;
 	case JR_RESERVE:
 		if (r->len < JR_RS_LEN) {
@@ -73,11 +86,10 @@ ar_decode(const struct jr_rec *r, struct ar_rec *a)
 		a->reserved = ward_get_be32(p + JR_RS_RESERVED);
 		return;
 	case JR_CHECKPOINT:
-		if (r->len < JR_CK_LEN) {
+		if (r->len < JR_CK_LEN)
 			a->damaged = 1;
-			return;
-		}
-		a->time = ward_get_be64(p + JR_CK_TIME);
+		else
+			a->time = ward_get_be64(p + JR_CK_TIME);
 		return;
 	default:
 		return;
