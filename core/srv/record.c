@@ -287,8 +287,45 @@ value(const struct ar_field *f, int json, char *v, size_t cap)
 
 #define AR_VALUE_MAX (TEXT_JSON_ESC_MAX * WARD_AUDIT_REC_MAX + 1)
 
-void
-ar_text(const struct ar_rec *a, char *out, size_t outlen)
+/* The text line: "#SEQ  TIME  TYPE  VERDICT  name=value ...". */
+static void
+text_field(const struct ar_field *f, const struct ar_field *prev,
+	   const char *v, char *out, size_t outlen, size_t *k)
+{
+	const char *n = f->name;
+
+	if (strcmp(n, "seq") == 0) {
+		put(out, outlen, k, "#");
+	} else if (strcmp(n, "time") == 0 || strcmp(n, "type") == 0 ||
+		   strcmp(n, "verdict") == 0) {
+		put(out, outlen, k, "  ");
+	} else {
+		put(out, outlen, k, prev != NULL &&
+		    strcmp(prev->name, "verdict") == 0 ? "  " : " ");
+		put(out, outlen, k, n);
+		put(out, outlen, k, "=");
+	}
+	put(out, outlen, k, v);
+}
+
+/* The JSON object: "name":value, a number bare, the rest quoted. */
+static void
+json_field(const struct ar_field *f, const struct ar_field *prev,
+	   const char *v, char *out, size_t outlen, size_t *k)
+{
+	int q = f->t != AF_NUM;
+
+	put(out, outlen, k, prev != NULL ? ",\"" : "{\"");
+	put(out, outlen, k, f->name);
+	put(out, outlen, k, q ? "\":\"" : "\":");
+	put(out, outlen, k, v);
+	if (q)
+		put(out, outlen, k, "\"");
+}
+
+/* Both printers: one walk of one field list. */
+static void
+render(const struct ar_rec *a, int json, char *out, size_t outlen)
 {
 	struct ar_field f[AR_FIELDS_MAX];
 	char v[AR_VALUE_MAX];
@@ -298,52 +335,24 @@ ar_text(const struct ar_rec *a, char *out, size_t outlen)
 		return;
 	out[0] = '\0';
 	for (i = 0; i < n; i++) {
-		value(&f[i], 0, v, sizeof v);
-		if (strcmp(f[i].name, "seq") == 0) {
-			put(out, outlen, &k, "#");
-			put(out, outlen, &k, v);
-			continue;
-		}
-		if (strcmp(f[i].name, "time") == 0 ||
-		    strcmp(f[i].name, "type") == 0 ||
-		    strcmp(f[i].name, "verdict") == 0) {
-			put(out, outlen, &k, "  ");
-			put(out, outlen, &k, v);
-			continue;
-		}
-		put(out, outlen, &k, i > 0 && strcmp(f[i - 1].name, "verdict")
-		    == 0 ? "  " : " ");
-		put(out, outlen, &k, f[i].name);
-		put(out, outlen, &k, "=");
-		put(out, outlen, &k, v);
+		value(&f[i], json, v, sizeof v);
+		(json ? json_field : text_field)(&f[i], i > 0 ? &f[i - 1] : NULL,
+						 v, out, outlen, &k);
 	}
+	if (json)
+		put(out, outlen, &k, n > 0 ? "}" : "{}");
+}
+
+void
+ar_text(const struct ar_rec *a, char *out, size_t outlen)
+{
+	render(a, 0, out, outlen);
 }
 
 void
 ar_json(const struct ar_rec *a, char *out, size_t outlen)
 {
-	struct ar_field f[AR_FIELDS_MAX];
-	char v[AR_VALUE_MAX];
-	size_t n = ar_fields(a, f), i, k = 0;
-
-	if (outlen == 0)
-		return;
-	out[0] = '\0';
-	put(out, outlen, &k, "{");
-	for (i = 0; i < n; i++) {
-		value(&f[i], 1, v, sizeof v);
-		put(out, outlen, &k, i > 0 ? ",\"" : "\"");
-		put(out, outlen, &k, f[i].name);
-		put(out, outlen, &k, "\":");
-		if (f[i].t == AF_NUM) {
-			put(out, outlen, &k, v);
-		} else {
-			put(out, outlen, &k, "\"");
-			put(out, outlen, &k, v);
-			put(out, outlen, &k, "\"");
-		}
-	}
-	put(out, outlen, &k, "}");
+	render(a, 1, out, outlen);
 }
 
 void
