@@ -39,6 +39,8 @@
 #include "codec.h"
 #include "home.h"
 #include "journal.h"
+#include "names.h"
+#include "record.h"
 #include "priv.h"
 #include "wb.h"
 #include "outq.h"
@@ -1317,31 +1319,31 @@ struct aq {
 	unsigned printed;
 };
 
+/* A decision or event record (ar_decode) belongs to the context ctx (an
+ * id prefix): its own, or for a spawn event the parent's too. */
 static int
-rec_ctx(const struct jr_rec *r, const uint8_t **c1, const uint8_t **c2)
+of_context(const struct ar_rec *d, const char *ctx)
 {
-	*c1 = *c2 = NULL;
-	if (r->rec[0] == JR_DECISION && r->len >= WARD_REC_OFF_RES) {
-		*c1 = r->rec + WARD_REC_OFF_CONTEXT;
+	char h1[33], h2[33];
+	size_t n = strlen(ctx);
+
+	if (d->damaged || (d->type != JR_DECISION && d->type != JR_EVENT))
 		return 0;
-	}
-	if (r->rec[0] == JR_EVENT && r->len >= JR_EV_TEXT) {
-		*c1 = r->rec + JR_EV_CTX;
-		if (r->rec[JR_EV_KIND] == JK_SPAWN)
-			*c2 = r->rec + JR_EV_CTX2;
-		return 0;
-	}
-	return -1;
+	wb_hex(h1, d->context, WARD_CTX_BYTES);
+	wb_hex(h2, d->context2, WARD_CTX_BYTES);
+	return strncmp(h1, ctx, n) == 0 ||
+	       (d->type == JR_EVENT && d->event == JK_SPAWN &&
+		strncmp(h2, ctx, n) == 0);
 }
 
 static int
-match_filter(const struct jr_rec *r, const char *f)
+match_filter(const struct ar_rec *d, const char *f)
 {
-	const uint8_t *p = r->rec;
-	int dec = p[0] == JR_DECISION, ev = p[0] == JR_EVENT;
-	unsigned op = dec ? p[WARD_REC_OFF_OP] : 0;
-	unsigned verdict = dec ? p[WARD_REC_OFF_VERDICT] : ev ? p[JR_EV_VERDICT] : 0;
-	unsigned kind = ev ? p[JR_EV_KIND] : 0;
+	int dec = d->type == JR_DECISION && !d->damaged;
+	int ev = d->type == JR_EVENT && !d->damaged;
+	unsigned op = dec ? d->op : 0;
+	unsigned verdict = dec || ev ? d->verdict : 0;
+	unsigned kind = ev ? d->event : 0;
 
 	if (f == NULL)
 		return 1;
@@ -1356,9 +1358,9 @@ match_filter(const struct jr_rec *r, const char *f)
 	if (strcmp(f, "tool") == 0)
 		return op == WARD_OP_TOOL_INVOKE;
 	if (strcmp(f, "blocked") == 0)
-		return verdict == 2;
+		return verdict == JV_BLOCKED;
 	if (strcmp(f, "allowed") == 0)
-		return verdict == 1;
+		return verdict == JV_ALLOWED;
 	if (strcmp(f, "log") == 0)
 		return ev && kind == JK_LOG;
 	if (strcmp(f, "spawn") == 0)
@@ -1376,105 +1378,26 @@ static const char *const filters[] = {
 	"spawn", "revoke", "lifecycle", NULL
 };
 
-static json_t *
-rec_json(const struct jr_rec *r)
-{
-	const uint8_t *p = r->rec;
-	char ctx[33], t[32], text[2 * WARD_AUDIT_REC_MAX + 1];
-	time_t tt;
-	struct tm tm;
-	json_t *j;
-	size_t n, k;
-
-	if (p[0] == JR_DECISION && r->len >= WARD_REC_OFF_RES) {
-		n = ward_get_be16(p + WARD_REC_OFF_RLEN);
-		if (n > r->len - WARD_REC_OFF_RES)
-			n = r->len - WARD_REC_OFF_RES;
-		tt = (time_t)ward_get_be64(p + WARD_REC_OFF_TIME);
-		wb_hex(ctx, p + WARD_REC_OFF_CONTEXT, 16);
-		if (text_json_bytes(text, sizeof text, &k, p + WARD_REC_OFF_RES,
-				    n) != 0)
-			k = 0;
-		gmtime_r(&tt, &tm);
-		strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%SZ", &tm);
-		j = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s%, s:s, s:s}", "seq",
-			      (json_int_t)r->seq, "time", t, "type", "decision",
-			      "verdict", p[WARD_REC_OFF_VERDICT] == 1 ? "ALLOWED" :
-			      "BLOCKED", "op", jr_op_name(p[WARD_REC_OFF_OP]),
-			      "resource", text, k, "session", ctx, "reason",
-			      jr_reason_name(p[WARD_REC_OFF_REASON]));
-		if (p[WARD_REC_OFF_VERDICT] == 1) {
-			json_object_set_new(j, "uses", json_integer(
-				ward_get_be32(p + WARD_REC_OFF_USED)));
-			json_object_set_new(j, "max_uses", json_integer(
-				ward_get_be32(p + WARD_REC_OFF_MAX)));
-		}
-		return j;
-	}
-	if (p[0] == JR_EVENT && r->len >= JR_EV_TEXT) {
-		n = ward_get_be16(p + JR_EV_TLEN);
-		if (n > r->len - JR_EV_TEXT)
-			n = r->len - JR_EV_TEXT;
-		tt = (time_t)ward_get_be64(p + JR_EV_TIME);
-		wb_hex(ctx, p + JR_EV_CTX, 16);
-		if (text_json_bytes(text, sizeof text, &k, p + JR_EV_TEXT, n) != 0)
-			k = 0;
-		gmtime_r(&tt, &tm);
-		strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%SZ", &tm);
-		return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s%}", "seq",
-				 (json_int_t)r->seq, "time", t, "type", "event",
-				 "verdict", p[JR_EV_VERDICT] == 1 ? "ALLOWED" :
-				 p[JR_EV_VERDICT] == 2 ? "BLOCKED" : "REPORTED",
-				 "kind", jr_kind_name(p[JR_EV_KIND]), "session", ctx,
-				 "reason", jr_reason_name(p[JR_EV_REASON]), "text",
-				 text, k);
-	}
-	return json_pack("{s:I, s:s}", "seq", (json_int_t)r->seq, "type",
-			 p[0] == JR_RESERVE ? "reserve" : p[0] == JR_CHECKPOINT ?
-			 "checkpoint" : "other");
-}
-
 static int
 aq_one(const struct jr_rec *r, void *arg)
 {
 	struct aq *a = arg;
-	const uint8_t *c1, *c2;
+	struct ar_rec d;
+	char line[AR_LINE_MAX];
 
 	a->next = r->seq + 1;
 	if (r->seq < a->from)
 		return 0;
-	if (a->session != NULL) {
-		char h1[33] = "", h2[33] = "";
-		size_t n = strlen(a->session);
-
-		if (rec_ctx(r, &c1, &c2) != 0)
-			return 0;
-		wb_hex(h1, c1, 16);
-		if (c2 != NULL)
-			wb_hex(h2, c2, 16);
-		if (strncmp(h1, a->session, n) != 0 &&
-		    (c2 == NULL || strncmp(h2, a->session, n) != 0))
-			return 0;
-	}
-	if (!match_filter(r, a->filter))
+	ar_decode(r, &d);
+	if (a->session != NULL && !of_context(&d, a->session))
 		return 0;
-	if (a->filter == NULL && a->session != NULL && r->rec[0] != JR_DECISION &&
-	    r->rec[0] != JR_EVENT)
+	if (!match_filter(&d, a->filter))
 		return 0;
-	if (a->json) {
-		json_t *j = rec_json(r);
-		char *s = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
-
-		if (s != NULL)
-			(void)text_json_line(s, stdout);
-		free(s);
-		json_decref(j);
-	} else {
-		char line[JR_LINE_MAX];
-
-		jr_format(r, line, sizeof line);
-		printf("%s\n", line);
-	}
+	if (a->json)
+		ar_json(&d, line, sizeof line);
+	else
+		ar_text(&d, line, sizeof line);
+	printf("%s\n", line);
 	a->printed++;
 	return 0;
 }
@@ -1483,15 +1406,18 @@ static int
 aq_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: ward audit [--home DIR] [--session ID] [--filter KIND] "
+		"usage: ward audit [--home DIR] [--context ID] [--filter KIND] "
 		"[--json] [--follow]\n"
 		"       ward audit verify | show   (see 'ward audit verify --help')\n"
 		"\n"
-		"Query the audit log.  --session keeps the records of one session\n"
-		"(an id prefix; a child's spawn record shows under its parent too).\n"
+		"Query the audit log.  --context (or --session) keeps the records\n"
+		"of one context, the session of one run (an id prefix; a child's\n"
+		"spawn record shows under its parent too).\n"
 		"--filter KIND: network, fs, exec, memory, tool, blocked, allowed,\n"
 		"log, spawn, revoke, lifecycle.  --json prints one JSON object a\n"
-		"line.  --follow keeps printing new records as they are written.\n"
+		"line, with the fields and names of the text line (see\n"
+		"docs/glossary.md).  --follow keeps printing new records as they\n"
+		"are written.\n"
 		"The log is checked as it is read; a bad record stops the query.\n"
 		"\n"
 		"exit status: 0 ok, 1 the log does not verify, 2 usage, 3 no home,\n"
@@ -1512,6 +1438,7 @@ ward_audit_query(int argc, char **argv)
 
 	static const struct option lo[] = {
 		{ "home", required_argument, NULL, 'H' },
+		{ "context", required_argument, NULL, 's' },
 		{ "session", required_argument, NULL, 's' },
 		{ "filter", required_argument, NULL, 'F' },
 		{ "json", no_argument, NULL, 'j' },

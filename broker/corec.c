@@ -12,6 +12,7 @@
 #include "ward/v1/ward.pb-c.h"
 #include "client.h"
 #include "journal.h"
+#include "names.h"
 #include "approve.h"
 #include "codec.h"
 #include "wb.h"
@@ -429,5 +430,5 @@ cc_reason_name(int reason)
 {
 	if (reason < 0)
 		return "core_unreachable";
-	return jr_reason_name((unsigned)reason);
+	return wn_reason((unsigned)reason);
 }

@@ -67,25 +67,3 @@ wb_unhex_var(uint8_t *out, size_t cap, const char *in)
 	return (long)got;
 }
 
-static const char *const kinds[] = {
-	[WARD_KIND_TOOL] = "tool", [WARD_KIND_FS] = "fs", [WARD_KIND_NET] = "net",
-	[WARD_KIND_MEM] = "mem", [WARD_KIND_SECRET] = "secret",
-	[WARD_KIND_EXEC] = "exec",
-};
-
-const char *
-wb_kind_name(unsigned kind)
-{
-	return kind >= 1 && kind <= WARD_KIND_LAST ? kinds[kind] : "?";
-}
-
-int
-wb_kind_from(const char *s)
-{
-	unsigned k;
-
-	for (k = 1; k <= WARD_KIND_LAST; k++)
-		if (strcmp(s, kinds[k]) == 0)
-			return (int)k;
-	return -1;
-}

@@ -49,9 +49,6 @@ int wb_unhex(uint8_t *out, size_t n, const char *in) WB_WARN;
 /* Variable length: returns the byte count or -1. */
 long wb_unhex_var(uint8_t *out, size_t cap, const char *in) WB_WARN;
 
-const char *wb_kind_name(unsigned kind);
-int wb_kind_from(const char *s);
-
 /* ---- corec.c --------------------------------------------------------------- */
 
 #define WB_APR_MAX 400u

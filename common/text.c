@@ -155,6 +155,39 @@ text_json_bytes(char *out, size_t cap, size_t *olen, const void *in,
 }
 
 int
+text_json_escape(char *out, size_t cap, const void *in, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = in;
+	size_t i, k = 0;
+
+	if (cap == 0)
+		return -1;
+	for (i = 0; i < len; i++) {
+		unsigned char c = s[i];
+
+		if (cap - k < TEXT_JSON_ESC_MAX + 1)
+			goto full;
+		if (c == '"' || c == '\\') {
+			out[k++] = '\\';
+			out[k++] = (char)c;
+		} else if (c >= 0x20 && c < 0x7f) {
+			out[k++] = (char)c;
+		} else {
+			memcpy(out + k, "\\u00", 4);
+			out[k + 4] = hex[c >> 4];
+			out[k + 5] = hex[c & 0xfu];
+			k += 6;
+		}
+	}
+	out[k] = '\0';
+	return 0;
+full:
+	out[0] = '\0';
+	return -1;
+}
+
+int
 text_json_line(const char *json, FILE *f)
 {
 	const char *s = json, *d;

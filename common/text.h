@@ -90,6 +90,18 @@ int text_json_bytes(char *out, size_t cap, size_t *olen, const void *in,
 int text_utf8_lossy(char *out, size_t cap, size_t *olen, const void *in,
 		    size_t len) TEXT_WARN;
 
+/* Bytes to the inside of a JSON string (no quotes), in ASCII, with the
+ * mapping of text_json_bytes() (each byte the code point of the same
+ * number): 0x20-0x7e other than '"' and '\' as themselves, '"' and '\'
+ * as \" and \\, any other byte as \u00XX.  So the output is valid JSON
+ * for any bytes (invalid UTF-8 included), holds no byte a terminal
+ * obeys, and two inputs that differ print differently.  out gets a NUL;
+ * cap >= 6 * len + 1 always fits.  Returns 0, or -1 when it does not fit
+ * (out is then empty). */
+#define TEXT_JSON_ESC_MAX 6u
+int text_json_escape(char *out, size_t cap, const void *in, size_t len)
+	TEXT_WARN;
+
 /* Prints json (a JSON text dumped with JSON_ENSURE_ASCII, so ASCII) and a
  * '\n' to f, with DEL, the one control byte jansson leaves raw inside a
  * string, written as \u007f.  0, or -1 on a write error. */

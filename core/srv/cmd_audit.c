@@ -17,6 +17,7 @@
 #include "client.h"
 #include "home.h"
 #include "journal.h"
+#include "record.h"
 #include "text.h"
 
 static int
@@ -49,10 +50,10 @@ static int
 show_one(const struct jr_rec *r, void *arg)
 {
 	struct show *s = arg;
-	char line[JR_LINE_MAX];
+	char line[AR_LINE_MAX];
 
 	if (s->print) {
-		jr_format(r, line, sizeof line);
+		ar_format(r, 0, line, sizeof line);
 		printf("%s\n", line);
 	}
 	return 0;

@@ -178,18 +178,7 @@ int jr_verify(const char *log, const char *ckpt, const uint8_t core_pk[32],
 	      struct jr_result *res, uint64_t *bad_rec, uint64_t *ck_seq,
 	      char *msg, size_t msglen) __attribute__((warn_unused_result));
 
-/* Names for people. */
-const char *jr_reason_name(unsigned r);
-const char *jr_kind_name(unsigned k);
-const char *jr_op_name(unsigned op);
-
-/* One line for a record: time, verdict, what, context, reason.  The
- * resource or text is escaped (common/text.h: \xHH for a control or
- * non-ASCII byte, \\ for a backslash), so the line holds no byte a
- * terminal obeys and two records that differ print differently.
- * JR_LINE_MAX holds the longest line (of any record a log can hold, not
- * only of those the core writes). */
-#define JR_LINE_MAX (4 * WARD_AUDIT_REC_MAX + 256)
-void jr_format(const struct jr_rec *r, char *out, size_t outlen);
+/* Names of the codes: names.h.  A record for people (text or JSON):
+ * record.h. */
 
 #endif

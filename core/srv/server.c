@@ -41,6 +41,7 @@
 #include "home.h"
 #include "priv.h"
 #include "journal.h"
+#include "names.h"
 #include "wire.h"
 
 #define BATCH_MAX 1024u		/* requests decided per group commit */
@@ -612,7 +613,7 @@ h_open(unsigned sock, uint64_t now)
 
 	if (r != WARD_OK) {
 		refused(r, "open context: the grant does not verify (%s)",
-			jr_reason_name((unsigned)r));
+			wn_reason((unsigned)r));
 		o.pos = log_event(JV_BLOCKED, (unsigned)r, JK_OPEN, sock, NULL,
 				  NULL, NULL, now, 0, o.detail);
 		return r;
@@ -684,7 +685,7 @@ h_approve(unsigned sock, uint64_t now)
 				  "approve: refused before the core could log it");
 	}
 	if (r != WARD_OK)
-		return refused(r, "approve refused: %s", jr_reason_name((unsigned)r));
+		return refused(r, "approve refused: %s", wn_reason((unsigned)r));
 	/* Persist-before-release: the reservations go into this batch,
 	 * which is on disk before the approval leaves. */
 	for (i = 0; i < adec.n_dirty; i++) {
@@ -716,7 +717,7 @@ h_attenuate(unsigned sock, uint64_t now)
 	r = verify_chain(now);
 	if (r != WARD_OK) {
 		refused(r, "attenuate: the delegation is refused (%s)",
-			jr_reason_name((unsigned)r));
+			wn_reason((unsigned)r));
 		o.pos = log_event(JV_BLOCKED, (unsigned)r, JK_ATTENUATE, sock,
 				  NULL, NULL, NULL, now, 0, o.detail);
 		return r;
@@ -751,7 +752,7 @@ h_attenuate(unsigned sock, uint64_t now)
 	r = ctx_open(child->b.context, parent->b.context, child->id);
 	if (r != WARD_OK) {
 		refused(r, "spawn: cannot open the child's context (%s)",
-			jr_reason_name((unsigned)r));
+			wn_reason((unsigned)r));
 		o.pos = log_event(JV_BLOCKED, (unsigned)r, JK_SPAWN, sock,
 				  child->b.context, parent->b.context, child->id,
 				  now, 0, o.detail);
@@ -833,7 +834,7 @@ h_revoke(unsigned sock, uint64_t now)
 		r = verify_chain(now);
 		if (r != WARD_OK) {
 			refused(r, "revoke: the chain does not verify (%s)",
-				jr_reason_name((unsigned)r));
+				wn_reason((unsigned)r));
 			o.pos = log_event(JV_BLOCKED, (unsigned)r, JK_REVOKE, sock,
 					  NULL, NULL, NULL, now, 0, o.detail);
 			return r;
@@ -860,7 +861,7 @@ h_revoke(unsigned sock, uint64_t now)
 	}
 	r = close_tree(sock, ctx, now, 1);
 	if (r != WARD_OK) {
-		refused(r, "revoke context: %s", jr_reason_name((unsigned)r));
+		refused(r, "revoke context: %s", wn_reason((unsigned)r));
 		o.pos = log_event(JV_BLOCKED, (unsigned)r, JK_REVOKE, sock, ctx,
 				  NULL, NULL, now, 0, o.detail);
 		return r;
@@ -901,7 +902,7 @@ h_close(unsigned sock, uint64_t now)
 			r = WARD_E_CONTEXT;
 		if (r != WARD_OK) {
 			refused(r, "close: the chain does not show authority over "
-				"this context (%s)", jr_reason_name((unsigned)r));
+				"this context (%s)", wn_reason((unsigned)r));
 			o.pos = log_event(JV_BLOCKED, (unsigned)r, JK_CLOSE, sock,
 					  wq.context, NULL, NULL, now, 0, o.detail);
 			return r;

@@ -15,7 +15,7 @@ SRV_GEN_O := $(B)/obj/gen/ward.pb-c.o
 # Objects shared by ward-core, the CLI and the tests.
 SRV_COMMON := $(B)/obj/core/srv/home.o $(B)/obj/common/priv.o $(B)/obj/core/srv/journal.o \
 	$(B)/obj/core/srv/wire.o $(B)/obj/core/srv/client.o $(SRV_GEN_O) \
-	$(TEXT_OBJ)
+	$(B)/obj/core/srv/names.o $(B)/obj/core/srv/record.o $(TEXT_OBJ)
 SRV_CORE_OBJS := $(B)/obj/core/srv/server.o $(SRV_COMMON)
 SRV_CLI_OBJS := $(B)/obj/core/srv/cmd_init.o $(B)/obj/core/srv/cmd_audit.o
 SRV_HOSTILE_BINS := $(B)/hostile/hostile-broker $(B)/hostile/core-crash \
@@ -96,5 +96,22 @@ fuzz: $(B)/fuzz/fuzz_wire
 	$(B)/fuzz/fuzz_wire -max_total_time=$${WARD_FUZZ_SECONDS:-60} \
 		-max_len=9000 -artifact_prefix=$(B)/fuzz/ $(B)/fuzz/corpus \
 		tests/fuzz/seeds
+
+# The names table against core/ward.h, journal.h, wire.h and the proto
+# (read from the tree at run time; tests/run runs from the top).
+$(B)/obj/tests/unit/test_names.o: ALL_CPPFLAGS += -Icore/srv
+$(B)/tests/test_names: $(B)/obj/tests/unit/test_names.o \
+		$(B)/obj/core/srv/names.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) \
+		$(SODIUM_LIBS)
+
+# The record printers: text and JSON carry the same fields.
+$(B)/obj/tests/unit/test_record.o: ALL_CPPFLAGS += -Icore/srv
+$(B)/tests/test_record: $(B)/obj/tests/unit/test_record.o \
+		$(B)/obj/core/srv/record.o $(B)/obj/core/srv/names.o $(TEXT_OBJ) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) \
+		$(SODIUM_LIBS)
 
 -include $(SRV_ALL_OBJS:.o=.d)

@@ -32,6 +32,7 @@
 #include "client.h"
 #include "hfix.h"
 #include "journal.h"
+#include "names.h"
 #include "wire.h"
 
 #define ITER 16
@@ -319,7 +320,7 @@ main(int argc, char **argv)
 				note(why_revoke, "iteration %d: revocation %d was "
 				     "acknowledged before the crash, but now the "
 				     "core answers %s", it, i,
-				     r ? jr_reason_name((unsigned)r->reason) :
+				     r ? wn_reason((unsigned)r->reason) :
 				     "nothing");
 			}
 			if (r)
@@ -331,7 +332,7 @@ main(int argc, char **argv)
 				bad_ctx++;
 				note(why_ctx, "iteration %d: a context opened before "
 				     "the crash is not open after it (%s)", it,
-				     r ? jr_reason_name((unsigned)r->reason) : "no reply");
+				     r ? wn_reason((unsigned)r->reason) : "no reply");
 			}
 			if (r)
 				ward__v1__reply__free_unpacked(r, NULL);
@@ -342,7 +343,7 @@ main(int argc, char **argv)
 				bad_ctx++;
 				note(why_ctx, "iteration %d: a context closed before "
 				     "the crash can be reopened after it (%s)", it,
-				     r ? jr_reason_name((unsigned)r->reason) : "no reply");
+				     r ? wn_reason((unsigned)r->reason) : "no reply");
 			}
 			if (r)
 				ward__v1__reply__free_unpacked(r, NULL);

@@ -23,6 +23,7 @@
 #include "codec.h"
 #include "hfix.h"
 #include "journal.h"
+#include "names.h"
 #include "wire.h"
 
 static struct hcore C;
@@ -103,7 +104,7 @@ logged_blocked(uint64_t pos, unsigned reason)
 	if (f.reason != reason) {
 		snprintf(why, sizeof why, "audit record %llu says reason=%s, "
 			 "not %s", (unsigned long long)pos,
-			 jr_reason_name(f.reason), jr_reason_name(reason));
+			 wn_reason(f.reason), wn_reason(reason));
 		return why;
 	}
 	return "";
@@ -122,8 +123,8 @@ refused(const char *name, Ward__V1__Reply *r, unsigned reason)
 	}
 	if ((unsigned)r->reason != reason)
 		fail(name, "reason=%s (%s), expected %s",
-		     jr_reason_name((unsigned)r->reason), r->detail,
-		     jr_reason_name(reason));
+		     wn_reason((unsigned)r->reason), r->detail,
+		     wn_reason(reason));
 	else if (r->approval != NULL)
 		fail(name, "refused, yet an approval came with the reply");
 	else if (*(w = logged_blocked(r->audit_pos, reason)) != '\0')
@@ -143,7 +144,7 @@ approved(const char *name, Ward__V1__Reply *r, int report)
 
 	if (!ok && report)
 		fail(name, "expected an approval, got %s (%s)",
-		     r ? jr_reason_name((unsigned)r->reason) : "no reply",
+		     r ? wn_reason((unsigned)r->reason) : "no reply",
 		     r ? r->detail : "");
 	if (r != NULL)
 		ward__v1__reply__free_unpacked(r, NULL);
@@ -1186,7 +1187,7 @@ ok_reply(const char *name, Ward__V1__Reply *r)
 
 	if (!ok)
 		fail(name, "expected success, got %s (%s)",
-		     r ? jr_reason_name((unsigned)r->reason) : "no reply",
+		     r ? wn_reason((unsigned)r->reason) : "no reply",
 		     r ? r->detail : "");
 	if (r != NULL)
 		ward__v1__reply__free_unpacked(r, NULL);
@@ -1484,7 +1485,7 @@ t_ground_ids(void)
 		else
 			fail("ground_ids_cannot_fill_a_ledger_bucket", "after %u ground "
 			     "requests, a fresh session's first request got %s", made,
-			     r ? jr_reason_name((unsigned)r->reason) : "no reply");
+			     r ? wn_reason((unsigned)r->reason) : "no reply");
 		if (r != NULL)
 			ward__v1__reply__free_unpacked(r, NULL);
 	}
