@@ -1556,12 +1556,13 @@ t_spawn_rules(void)
 		return;
 	new_ctx(fresh);
 	child_in(&kid, &a[1], fresh);
-	/* Refused, and the child context was not opened: a chain through
-	 * the child finds no lineage into it. */
+	/* Refused, and the child context was not opened: a request in it
+	 * is refused as a context the core does not know (the decision
+	 * looks the context up before the lineage rule). */
 	if (step_refused("spawn_from_closed_context",
 			 attenuate_req(a, 2, &kid, 1), WARD_E_CONTEXT_UNKNOWN))
 		refused("spawn_from_closed_context", use(fresh, (struct hblk[]){
-			a[0], a[1], kid }, 3), WARD_E_CONTEXT);
+			a[0], a[1], kid }, 3), WARD_E_CONTEXT_UNKNOWN);
 	child_in(&kid, &a[1], ca);
 	refused("attenuate_from_closed_context", attenuate_req(a, 2, &kid, 0),
 		WARD_E_CONTEXT_UNKNOWN);
