@@ -1,14 +1,15 @@
-# broker/broker.mk -- ward-broker, ward-call, the CLI's run / revoke /
-# policy commands, the broker's integration suite and its benchmark.
-# Nothing here is part of the verified core.
+# broker/broker.mk -- ward-broker (hostile by assumption: no key, its own
+# account, confined on every thread) and ward-call (the relay inside each
+# sandbox), the broker's integration suite and its benchmark.  The
+# spawner that ward-broker forks before it drops root is in sandbox/; the
+# commands that drive the broker (ward run, revoke, stop) are in cli/.
 
 BROKER_LIBS := -ljansson -lseccomp
-BROKER_COMMON := $(B)/obj/broker/grant.o $(B)/obj/broker/corec.o \
-	$(B)/obj/broker/profile.o $(B)/obj/broker/tools.o $(B)/obj/broker/outq.o
-BROKER_OBJS := $(B)/obj/broker/broker.o $(B)/obj/broker/spawner.o \
+BROKER_COMMON := $(B)/obj/common/grant.o $(B)/obj/common/corec.o \
+	$(B)/obj/broker/profile.o $(B)/obj/broker/tools.o $(B)/obj/common/outq.o
+BROKER_OBJS := $(B)/obj/broker/broker.o $(B)/obj/sandbox/spawner.o \
 	$(BROKER_COMMON)
-BROKER_CLI_OBJS := $(B)/obj/broker/cmd_run.o $(B)/obj/broker/cmd_home.o \
-	$(BROKER_COMMON)
+BROKER_CLI_OBJS := $(BROKER_COMMON)
 BROKER_TEST_BINS := $(B)/tests/broker-core-api \
 	$(B)/bench/broker_bench
 
@@ -17,11 +18,11 @@ WARD_CLI_OBJS += $(BROKER_CLI_OBJS)
 WARD_LDLIBS += -ljansson
 PART_BENCH += tests/broker/bench.sh
 
-$(B)/obj/broker/%.o: ALL_CPPFLAGS += -I$(B)/gen -Icore/srv -Isandbox -Itools -D_GNU_SOURCE
+# The broker includes what it trusts, never the CLI's headers.
+$(B)/obj/broker/%.o: ALL_CPPFLAGS += -I$(B)/gen -Ibroker -Icommon -Iserver -Isandbox -D_GNU_SOURCE
 $(B)/obj/broker/%.o: ALL_CFLAGS += -Wno-format-truncation
-$(B)/obj/tests/broker/%.o: ALL_CPPFLAGS += -I$(B)/gen -Icore/srv -Isandbox -Ibroker -D_GNU_SOURCE
-$(BROKER_OBJS) $(B)/obj/broker/cmd_run.o $(B)/obj/broker/cmd_home.o \
-	$(B)/obj/tests/broker/core_api.o \
+$(B)/obj/tests/broker/%.o: ALL_CPPFLAGS += -I$(B)/gen -Icommon -Iserver -Isandbox -Ibroker -D_GNU_SOURCE
+$(BROKER_OBJS) $(B)/obj/tests/broker/core_api.o \
 	$(B)/obj/tests/broker/bench.o: | $(B)/gen/ward/v1/ward.pb-c.h
 
 $(B)/ward-broker: $(BROKER_OBJS) $(LIB) | $(B)/ward $(B)/libwardsandbox.a
@@ -29,10 +30,10 @@ $(B)/ward-broker: $(BROKER_OBJS) $(LIB) | $(B)/ward $(B)/libwardsandbox.a
 		$(SANDBOX_LIB) $(LIB) $(BROKER_LIBS) $(SRV_LIBS) $(SODIUM_LIBS)
 
 # ward-call runs inside the sandbox: no library beyond libc.
-$(B)/ward-call: $(B)/obj/broker/ward_call.o $(B)/obj/broker/outq.o
+$(B)/ward-call: $(B)/obj/broker/ward_call.o $(B)/obj/common/outq.o
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^
 
-# core/srv/srv.mk is read after this file: its variables are used in
+# server/server.mk is read after this file: its variables are used in
 # recipes only (expanded late), and its objects are ordered by $(B)/ward.
 $(B)/tests/broker-core-api: $(B)/obj/tests/broker/core_api.o $(BROKER_COMMON) \
 		$(LIB) | $(B)/ward $(B)/libwardsandbox.a
@@ -46,13 +47,13 @@ $(B)/bench/broker_bench: $(B)/obj/tests/broker/bench.o $(BROKER_COMMON) \
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(SRV_COMMON) \
 		$(SANDBOX_LIB) $(LIB) -ljansson -lseccomp $(SRV_LIBS) $(SODIUM_LIBS)
 
--include $(BROKER_OBJS:.o=.d) $(B)/obj/broker/cmd_run.d $(B)/obj/broker/cmd_home.d $(B)/obj/broker/ward_call.d \
+-include $(BROKER_OBJS:.o=.d) $(B)/obj/broker/ward_call.d \
 	$(B)/obj/tests/broker/core_api.d $(B)/obj/tests/broker/bench.d
 
 # The attacker inside the broker (tests/suites/broker-attacker): a shared
 # object loaded into the real ward-broker with LD_PRELOAD.
-$(B)/attack/inbroker.so: tests/attack/inbroker.c broker/wb.h
+$(B)/attack/inbroker.so: tests/attack/inbroker.c common/wb.h
 	@mkdir -p $(@D)
-	$(CC) -std=gnu11 -Wall -Wextra -Werror -O1 -fPIC -shared -Ibroker -Icore \
+	$(CC) -std=gnu11 -Wall -Wextra -Werror -O1 -fPIC -shared -Icommon -Icore \
 		-o $@ $< -lpthread
 PART_ALL += $(B)/attack/inbroker.so

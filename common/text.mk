@@ -2,7 +2,7 @@
 # (text.h), which every ward program that prints links.  Not part of the
 # verified core.
 #
-# TEXT_OBJ goes into SRV_COMMON (core/srv/srv.mk), which every program
+# TEXT_OBJ goes into SRV_COMMON (server/server.mk), which every program
 # that prints links: build/ward, ward-core, ward-broker (and its spawner),
 # the gateway (in build/ward) and the hostile-broker tools.
 

@@ -9,7 +9,7 @@ WARD_CLI_OBJS += $(GW_OBJS)
 WARD_LDLIBS += -ljansson
 PART_BENCH += tests/gateway/bench.sh
 
-$(B)/obj/gateway/%.o: ALL_CPPFLAGS += -I$(B)/gen -Icore/srv -Isandbox -Ibroker -Itools -D_GNU_SOURCE
+$(B)/obj/gateway/%.o: ALL_CPPFLAGS += -I$(B)/gen -Igateway -Icommon -Iserver -Isandbox -Ibroker -Icli -D_GNU_SOURCE
 $(B)/obj/gateway/%.o: ALL_CFLAGS += -Wno-format-truncation
 $(GW_OBJS): | $(B)/gen/ward/v1/ward.pb-c.h
 

@@ -7,7 +7,9 @@ SANDBOX_LIB_OBJS := $(SANDBOX_LIB_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/gen/sb_filter_
 SANDBOX_LIB := $(B)/libwardsandbox.a
 SANDBOX_LIBS := -lseccomp
 
-$(B)/obj/sandbox/%.o: ALL_CPPFLAGS += -D_GNU_SOURCE -Itools
+# The sandbox library and the spawner: the core, the shared code, this
+# folder.
+$(B)/obj/sandbox/%.o: ALL_CPPFLAGS += -D_GNU_SOURCE -Isandbox -Icommon
 $(B)/obj/tests/escape/%.o: ALL_CPPFLAGS += -D_GNU_SOURCE
 $(B)/obj/tests/bench/sandbox_bench.o: ALL_CPPFLAGS += -D_GNU_SOURCE -Isandbox
 
@@ -50,13 +52,13 @@ $(B)/bench/sandbox_bench: $(B)/obj/tests/bench/sandbox_bench.o $(SANDBOX_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(SANDBOX_LIB) $(SANDBOX_LIBS)
 
-WARD_CLI_OBJS += $(B)/obj/sandbox/cmd_sandbox.o $(SANDBOX_LIB_OBJS)
+WARD_CLI_OBJS += $(SANDBOX_LIB_OBJS)
 WARD_LDLIBS += $(SANDBOX_LIBS)
 PART_ALL += $(SANDBOX_LIB) $(B)/escape/escape_probe $(B)/escape/escape_host \
 	$(B)/escape/filter_abi \
 	$(B)/bench/sandbox_bench
 PART_BENCH += $(B)/bench/sandbox_bench
 
--include $(SANDBOX_LIB_OBJS:.o=.d) $(B)/obj/sandbox/cmd_sandbox.d \
+-include $(SANDBOX_LIB_OBJS:.o=.d) $(B)/obj/sandbox/spawner.d \
 	$(B)/obj/tests/escape/escape_probe.d $(B)/obj/tests/escape/escape_host.d $(B)/obj/tests/escape/filter_abi.d \
 	$(B)/obj/tests/bench/sandbox_bench.d

@@ -1,6 +1,6 @@
 /*
  * fuzz_wire.c -- libFuzzer target over every decoding path of ward-core
- * (core/srv/wire.c): the broker's Request, the operator's AdminEnvelope
+ * (server/wire.c): the broker's Request, the operator's AdminEnvelope
  * and the Request inside it, and the capability blocks they carry
  * (ward_block_decode from the verified codec).  Built with ASan and UBSan
  * by 'make' (build/fuzz/fuzz_wire); 'make fuzz' runs it for a minute,

@@ -1,5 +1,5 @@
 /*
- * test_crypto_memo.c -- the block-signature memo of core/crypto.c, which is
+ * test_crypto_memo.c -- the block-signature memo of core/glue/crypto.c, which is
  * trusted glue outside the proof.  WP assumes the contract of
  * ward_block_sig_verify in crypto.h (a 0 result means ed25519_ok(id, pk));
  * a memo hit returns 0 without looking at the signature, so the contract

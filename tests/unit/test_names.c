@@ -1,7 +1,7 @@
 /*
- * test_names.c -- the one list of names (core/srv/names.c) against what
- * it names: the enum and the defines of core/ward.h, core/srv/journal.h
- * and core/srv/wire.h, and the enums of proto/ward/v1/ward.proto, read
+ * test_names.c -- the one list of names (server/names.c) against what
+ * it names: the enum and the defines of core/ward.h, server/journal.h
+ * and server/wire.h, and the enums of proto/ward/v1/ward.proto, read
  * from the tree (run from its top, as tests/run does).  Every value has
  * a name, no name is left over, names are unique, and the proto's
  * REASON_X = N is named x at N: a code renumbered or added on one side
@@ -178,7 +178,7 @@ TEST(reasons_match_wire_h_process_codes)
 {
 	struct vals vs;
 
-	scan("core/srv/wire.h", NULL, "WR_", 1, &vs);
+	scan("server/wire.h", NULL, "WR_", 1, &vs);
 	EXPECT(vs.found);
 	EXPECT(vs.n >= 14);
 	EXPECT_EQ(check(t_name, &vs, wn_reasons, wn_reasons_len, 1, 0, "WR_"), 0);
@@ -219,7 +219,7 @@ TEST(every_proto_enum_has_a_table)
 		enums++;
 		if (strcmp(name, "Reason") != 0) {
 			printf("  proto enum %s has no names table in "
-			       "core/srv/names.c and no check here\n", name);
+			       "server/names.c and no check here\n", name);
 			EXPECT(0);
 		}
 	}
@@ -259,7 +259,7 @@ TEST(events_match_journal_h_enum)
 	struct vals vs;
 	long i;
 
-	scan("core/srv/journal.h", "enum jr_kind {", "JK_", 0, &vs);
+	scan("server/journal.h", "enum jr_kind {", "JK_", 0, &vs);
 	EXPECT_EQ(vs.n, JK_LAST + 1);
 	EXPECT_EQ(wn_events_len, JK_LAST + 1);
 	for (i = 0; i < (long)vs.n; i++)
@@ -272,12 +272,12 @@ TEST(verdicts_and_vias_match_journal_h)
 {
 	struct vals vs;
 
-	scan("core/srv/journal.h", NULL, "JV_", 1, &vs);
+	scan("server/journal.h", NULL, "JV_", 1, &vs);
 	EXPECT_EQ(vs.n, 3);
 	EXPECT_EQ(check(t_name, &vs, wn_verdicts, wn_verdicts_len, 0, 0, "JV_"),
 		  0);
 	EXPECT(no_extra(&vs, wn_verdicts, 0, wn_verdicts_len));
-	scan("core/srv/journal.h", NULL, "JS_", 1, &vs);
+	scan("server/journal.h", NULL, "JS_", 1, &vs);
 	EXPECT_EQ(vs.n, 3);
 	EXPECT_EQ(check(t_name, &vs, wn_vias, wn_vias_len, 0, 0, "JS_"), 0);
 	EXPECT(no_extra(&vs, wn_vias, 0, wn_vias_len));

@@ -1,6 +1,6 @@
 /*
  * test_outq.c -- the broker's and the gateway's bounded output queues
- * (broker/outq.c): a peer is "stalled" only after it has been over the
+ * (common/outq.c): a peer is "stalled" only after it has been over the
  * cap, taking no byte, for the whole bound.  Built from the source file
  * itself, as the unit tests link only the verified library.
  */
@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "t.h"
-#include "../../broker/outq.c"
-#include "../../broker/outq.h"
+#include "../../common/outq.c"
+#include "../../common/outq.h"
 
 /* A pipe nobody reads, non-blocking: whatever does not fit is queued. */
 static int

@@ -1,5 +1,5 @@
 /*
- * test_record.c -- the audit record printers (core/srv/record.c): the
+ * test_record.c -- the audit record printers (server/record.c): the
  * text line and the JSON object of one record carry the same fields
  * under the same names, in the same order, for a decision record and an
  * event record; a resource or text holding control bytes and invalid

@@ -3,7 +3,7 @@
  *
  * Run once, by hand, when the wire format changes on purpose:
  *   cc -std=c11 -Icore -Itests/unit tests/vectors/gen_chain_vectors.c \
- *     core/codec.c core/crypto.c core/revoke.c -lsodium -o /tmp/gen && \
+ *     core/codec.c core/glue/crypto.c core/revoke.c -lsodium -o /tmp/gen && \
  *     /tmp/gen > tests/vectors/chain_vectors.h
  * The vectors come from the code; test_chain.c cross-checks the id and the
  * signature against libsodium directly, so a vector that merely agrees with

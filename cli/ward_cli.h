@@ -1,6 +1,6 @@
 /*
  * ward_cli.h -- the commands of the ward CLI, their exit statuses, and the
- * helpers every command uses to read its options (tools/cli.c).
+ * helpers every command uses to read its options (cli/cli.c).
  *
  * A part that implements "ward NAME" defines  int cmd_NAME(int argc,
  * char **argv)  (argv[0] is NAME), returns one of the WX_* statuses

@@ -45,7 +45,7 @@ init_usage(FILE *f)
 	return f == stdout ? WX_OK : WX_USAGE;
 }
 
-/* The folders a home holds (core/srv/home.h): an existing folder may
+/* The folders a home holds (server/home.h): an existing folder may
  * hold these (a ward init that stopped half-way), nothing else. */
 static int
 ward_name(const char *n)

@@ -1,7 +1,8 @@
-# core/srv/srv.mk -- ward-core (the process around the verified library),
-# its protobuf IPC (proto/), the CLI commands init / audit / status, the
-# hostile-broker and crash suites, the decoder fuzz target, and the IPC
-# benchmark.  Nothing here is part of the verified core.
+# server/server.mk -- ward-core (the process around the verified library)
+# and the code it links: its protobuf IPC (proto/), the audit journal, the
+# home's layout, the names and the record printer; the hostile-broker and
+# crash suites, the decoder fuzz target, and the IPC benchmark.  Part of
+# the trusted computing base, not proved.
 
 # Fragments are included before "all:" in GNUmakefile; keep "all" the
 # default goal whatever rule comes first here.
@@ -13,23 +14,22 @@ SRV_GEN_H := $(B)/gen/ward/v1/ward.pb-c.h
 SRV_GEN_O := $(B)/obj/gen/ward.pb-c.o
 
 # Objects shared by ward-core, the CLI and the tests.
-SRV_COMMON := $(B)/obj/core/srv/home.o $(B)/obj/common/priv.o $(B)/obj/core/srv/journal.o \
-	$(B)/obj/core/srv/wire.o $(B)/obj/core/srv/client.o $(SRV_GEN_O) \
-	$(B)/obj/core/srv/names.o $(B)/obj/core/srv/record.o $(TEXT_OBJ)
-SRV_CORE_OBJS := $(B)/obj/core/srv/server.o $(SRV_COMMON)
-SRV_CLI_OBJS := $(B)/obj/core/srv/cmd_init.o $(B)/obj/core/srv/cmd_audit.o
+SRV_COMMON := $(B)/obj/server/home.o $(B)/obj/common/priv.o $(B)/obj/server/journal.o \
+	$(B)/obj/server/wire.o $(B)/obj/server/client.o $(SRV_GEN_O) \
+	$(B)/obj/server/names.o $(B)/obj/server/record.o $(TEXT_OBJ)
+SRV_CORE_OBJS := $(B)/obj/server/server.o $(SRV_COMMON)
 SRV_HOSTILE_BINS := $(B)/hostile/hostile-broker $(B)/hostile/core-crash \
 	$(B)/hostile/core-audit-tamper $(B)/hostile/bench-ipc \
 	$(B)/hostile/core-durable-order
 SRV_LIBS := -lnanomsg -lprotobuf-c -lpthread -lseccomp
-SRV_ALL_OBJS := $(SRV_COMMON) $(B)/obj/core/srv/server.o $(SRV_CLI_OBJS) \
+SRV_ALL_OBJS := $(SRV_COMMON) $(B)/obj/server/server.o $(CLI_OBJS) \
 	$(B)/obj/tests/hostile/hostile.o $(B)/obj/tests/hostile/crash.o \
 	$(B)/obj/tests/hostile/bench_ipc.o $(B)/obj/tests/hostile/hfix.o \
 	$(B)/obj/tests/hostile/tamper.o $(B)/obj/tests/hostile/durable.o
 
 PART_ALL += $(B)/ward-core $(SRV_HOSTILE_BINS) $(B)/fuzz/fuzz_wire \
 	$(B)/hostile/synctrace.so
-WARD_CLI_OBJS += $(SRV_CLI_OBJS) $(SRV_COMMON)
+WARD_CLI_OBJS += $(SRV_COMMON)
 WARD_LDLIBS += $(SRV_LIBS)
 PART_BENCH += $(B)/hostile/bench-ipc
 
@@ -49,11 +49,12 @@ $(SRV_GEN_O): $(SRV_GEN_C) $(SRV_GEN_H)
 # (table, slot); use whichever the header in this tree declares.
 SRV_NONCE_API := $(shell printf '\043include "context.h"\nint f(struct ward_contexts *t);\nint f(struct ward_contexts *t) { return ward_nonce_check(t, 0, 1); }\n' | \
 	$(CC) -Icore -std=c11 -x c -fsyntax-only -Werror - 2>/dev/null && echo -DWARD_NONCE_BY_SLOT)
-$(B)/obj/core/srv/server.o: ALL_CPPFLAGS += $(SRV_NONCE_API)
+$(B)/obj/server/server.o: ALL_CPPFLAGS += $(SRV_NONCE_API)
 
 $(SRV_ALL_OBJS): | $(SRV_GEN_H)
-$(B)/obj/core/srv/%.o: ALL_CPPFLAGS += -I$(B)/gen -Icore/srv -Itools -D_GNU_SOURCE
-$(B)/obj/tests/hostile/%.o: ALL_CPPFLAGS += -I$(B)/gen -Icore/srv -Itests/hostile -D_GNU_SOURCE
+# ward-core includes only the core, the shared code and its own folder.
+$(B)/obj/server/%.o: ALL_CPPFLAGS += -I$(B)/gen -Iserver -Icommon -D_GNU_SOURCE
+$(B)/obj/tests/hostile/%.o: ALL_CPPFLAGS += -I$(B)/gen -Iserver -Icommon -Itests/hostile -D_GNU_SOURCE
 
 $(B)/ward-core: $(SRV_CORE_OBJS) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(SRV_CORE_OBJS) $(LIB) \
@@ -82,11 +83,11 @@ $(SRV_HOSTILE_BINS):
 # the suite tests/suites/core-fuzz-smoke runs it briefly in 'make check'.
 FUZZ_CC := clang
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
-	-fno-sanitize-recover=undefined -Icore -Icore/srv -I$(B)/gen \
+	-fno-sanitize-recover=undefined -Icore -Iserver -I$(B)/gen \
 	-D_GNU_SOURCE $(SODIUM_CFLAGS)
-FUZZ_SRCS := tests/fuzz/fuzz_wire.c core/srv/wire.c core/codec.c $(SRV_GEN_C)
+FUZZ_SRCS := tests/fuzz/fuzz_wire.c server/wire.c core/codec.c $(SRV_GEN_C)
 
-$(B)/fuzz/fuzz_wire: $(FUZZ_SRCS) core/srv/wire.h $(SRV_GEN_H)
+$(B)/fuzz/fuzz_wire: $(FUZZ_SRCS) server/wire.h $(SRV_GEN_H)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $(FUZZ_SRCS) -lprotobuf-c
 
@@ -99,17 +100,17 @@ fuzz: $(B)/fuzz/fuzz_wire
 
 # The names table against core/ward.h, journal.h, wire.h and the proto
 # (read from the tree at run time; tests/run runs from the top).
-$(B)/obj/tests/unit/test_names.o: ALL_CPPFLAGS += -Icore/srv
+$(B)/obj/tests/unit/test_names.o: ALL_CPPFLAGS += -Iserver
 $(B)/tests/test_names: $(B)/obj/tests/unit/test_names.o \
-		$(B)/obj/core/srv/names.o $(LIB)
+		$(B)/obj/server/names.o $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) \
 		$(SODIUM_LIBS)
 
 # The record printers: text and JSON carry the same fields.
-$(B)/obj/tests/unit/test_record.o: ALL_CPPFLAGS += -Icore/srv
+$(B)/obj/tests/unit/test_record.o: ALL_CPPFLAGS += -Iserver
 $(B)/tests/test_record: $(B)/obj/tests/unit/test_record.o \
-		$(B)/obj/core/srv/record.o $(B)/obj/core/srv/names.o $(TEXT_OBJ) $(LIB)
+		$(B)/obj/server/record.o $(B)/obj/server/names.o $(TEXT_OBJ) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) \
 		$(SODIUM_LIBS)

@@ -60,7 +60,7 @@ show_one(const struct jr_rec *r, void *arg)
 }
 
 /* The query side of 'ward audit' (--session, --filter, --json, --follow)
- * lives with the broker (broker/cmd_run.c); weak, so the core's part
+ * lives with the broker (cli/cmd_run.c); weak, so the core's part
  * builds and works without it. */
 int ward_audit_query(int argc, char **argv) __attribute__((weak));
 int ward_status_broker(const char *home_dir, int core_up) __attribute__((weak));

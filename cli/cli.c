@@ -1,6 +1,6 @@
 /*
  * cli.c -- what every ward command shares: its usage errors, its option
- * reader and the place of ward's daemons (tools/ward_cli.h).
+ * reader and the place of ward's daemons (cli/ward_cli.h).
  * Operator-side, not part of the verified core.
  */
 #include <limits.h>

@@ -7,8 +7,8 @@
  * ([WARD_E_REPLAY] = "replay"), so no name can slip to another position.
  *
  * The numbers are those of core/ward.h (reasons 0 .. WARD_REASON_LAST,
- * WARD_OP_*, WARD_KIND_*), core/srv/wire.h (reasons from 100, which are
- * enum Reason of proto/ward/v1/ward.proto) and core/srv/journal.h (JK_*,
+ * WARD_OP_*, WARD_KIND_*), server/wire.h (reasons from 100, which are
+ * enum Reason of proto/ward/v1/ward.proto) and server/journal.h (JK_*,
  * JV_*, JS_*).  tests/unit/test_names.c checks every table against those
  * headers and the proto: every value named, names unique, the proto's
  * REASON_X = N named x at N.  Words for people: docs/glossary.md.

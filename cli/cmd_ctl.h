@@ -1,7 +1,7 @@
 /*
  * cmd_ctl.h -- the ward CLI's side of the broker's control socket
  * ($WARD_HOME/run/broker/broker.ctl: one JSON object a line), for the
- * commands in broker/cmd_*.c.  Operator-side; what the broker answers is
+ * commands in cli/cmd_*.c.  Operator-side; what the broker answers is
  * its claim, never trusted.
  */
 #ifndef WARD_CMD_CTL_H

@@ -1,6 +1,6 @@
 /*
  * corec.c -- the broker's client of ward-core: one Request per call over
- * the broker socket (nanomsg REQ, core/srv/client.c), the reply flattened
+ * the broker socket (nanomsg REQ, server/client.c), the reply flattened
  * into struct wb_reply.  Also the operator's signed admin requests that
  * 'ward revoke' needs.  See wb.h.  Not part of the verified core.
  */

@@ -1587,7 +1587,7 @@ core_grant_of(const struct wb_ctxlist *l, const char *s)
  * the core (its own list, what ward revoke acts on), the host's sandbox
  * features, and last, marked as such, what the broker says: its pid, its
  * live sessions and their handles, escaped, each checked against the
- * core's list.  For cmd_status (core/srv/cmd_audit.c) to call after the
+ * core's list.  For cmd_status (cli/cmd_audit.c) to call after the
  * core's part.  0, or 1 when the core or the broker does not answer. */
 int
 ward_status_broker(const char *home_dir, int core_up)

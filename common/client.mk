@@ -1,0 +1,10 @@
+# common/client.mk -- the client side of ward-core's protocol and the
+# capability blocks as an issuer builds them (grant.c), shared by the CLI,
+# ward-broker and the gateway.  Kept with the shared code so that the
+# broker and the gateway need nothing from cli/ (tests/suites/layout).
+# Not linked by ward-core; not part of the verified core.
+
+$(B)/obj/common/%.o: ALL_CPPFLAGS += -Icommon -Iserver -I$(B)/gen -D_GNU_SOURCE
+$(B)/obj/common/corec.o $(B)/obj/common/grant.o: | $(B)/gen/ward/v1/ward.pb-c.h
+
+-include $(B)/obj/common/corec.d $(B)/obj/common/grant.d
