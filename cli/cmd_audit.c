@@ -14,6 +14,7 @@
 
 #include "ward/v1/ward.pb-c.h"
 #include "ward_cli.h"
+#include "cmd_ctl.h"
 #include "client.h"
 #include "home.h"
 #include "journal.h"
@@ -59,11 +60,6 @@ show_one(const struct jr_rec *r, void *arg)
 	return 0;
 }
 
-/* The query side of 'ward audit' (--session, --filter, --json, --follow)
- * lives with the broker (cli/cmd_run.c); weak, so the core's part
- * builds and works without it. */
-int ward_audit_query(int argc, char **argv) __attribute__((weak));
-int ward_status_broker(const char *home_dir, int core_up) __attribute__((weak));
 
 int
 cmd_audit(int argc, char **argv)
@@ -83,7 +79,7 @@ cmd_audit(int argc, char **argv)
 	char err[512], b[1024];
 	int c, fd;
 
-	if (ward_audit_query != NULL && (argc < 2 || (argv[1][0] == '-' &&
+	if ((argc < 2 || (argv[1][0] == '-' &&
 	    strcmp(argv[1], "--help") != 0 && strcmp(argv[1], "-h") != 0)))
 		return ward_audit_query(argc, argv);
 	if (argc < 2)
@@ -222,8 +218,7 @@ cmd_status(int argc, char **argv)
 		fprintf(stderr, "ward status: ward-core is not running for %s "
 			"(nothing listens on %s)\n", text_str(b, sizeof b, h.home),
 			h.admin_url);
-		if (ward_status_broker != NULL)
-			(void)ward_status_broker(h.home, 0);
+		(void)ward_status_broker(h.home, 0);
 		return WX_UNAVAILABLE;
 	}
 	q.body_case = WARD__V1__REQUEST__BODY_STATUS;
@@ -238,8 +233,7 @@ cmd_status(int argc, char **argv)
 		fprintf(stderr, "ward status: no answer from the core on %s "
 			"(is ward-core running?)\n", h.admin_url);
 		free(env);
-		if (ward_status_broker != NULL)
-			(void)ward_status_broker(h.home, 0);
+		(void)ward_status_broker(h.home, 0);
 		return WX_UNAVAILABLE;
 	}
 	free(env);
@@ -270,7 +264,6 @@ cmd_status(int argc, char **argv)
 	}
 	ward__v1__reply__free_unpacked(rep, NULL);
 	wc_close(s);
-	if (ward_status_broker != NULL)
-		(void)ward_status_broker(h.home, 1);
+	(void)ward_status_broker(h.home, 1);
 	return rc;
 }

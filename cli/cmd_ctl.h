@@ -1,5 +1,6 @@
 /*
- * cmd_ctl.h -- the ward CLI's side of the broker's control socket
+ * cmd_ctl.h -- what the commands of cli/ share: the side of the broker's
+ * control socket
  * ($WARD_HOME/run/broker/broker.ctl: one JSON object a line), for the
  * commands in cli/cmd_*.c.  Operator-side; what the broker answers is
  * its claim, never trusted.
@@ -22,5 +23,13 @@ int cli_ctl_send(int fd, json_t *q, const int *fds, int nfds);
  * buf[0..*len) keeps what was read past the line. */
 json_t *cli_ctl_read(int fd, char *buf, size_t cap, size_t *len,
 		     int timeout_ms);
+
+/* The query side of 'ward audit' (--context, --filter, --json, --follow;
+ * cmd_run.c), which 'ward audit' (cmd_audit.c) hands its options to. */
+int ward_audit_query(int argc, char **argv);
+
+/* The broker's part of 'ward status' (cmd_run.c): its sessions, shown as
+ * its claims.  core_up: whether ward-core answered. */
+int ward_status_broker(const char *home_dir, int core_up);
 
 #endif

@@ -48,8 +48,6 @@
 #include "text.h"
 #include "cmd_ctl.h"
 
-int ward_audit_query(int argc, char **argv);
-
 
 static int
 home_open(struct ward_home *h, const char *dir, const char *cmd)
@@ -1549,8 +1547,6 @@ broker_list(const struct ward_home *h)
 	return rep;
 }
 
-
-int ward_status_broker(const char *home_dir, int core_up);
 
 
 /* The index of the core's open context whose id (hex) is s, or -1. */
