@@ -842,7 +842,8 @@ leaf_check(const struct ward_core *c, const struct ward_request *req,
 }
 
 /* Step 1: every check that can refuse.  A refusal is logged; nothing but
- * the audit chain and the decoded chain is written. */
+ * the audit chain and the decoded chain is written.  fresh: what step 0
+ * found (approve_fresh). */
 /*@ requires \valid(c) && core_ok(c);
     requires \valid(log) && \valid(req) && \valid(out) && \valid(idx);
     requires \separated(c, log, req, out, idx);
@@ -863,11 +864,12 @@ leaf_check(const struct ward_core *c, const struct ward_request *req,
     ensures k_cseen: ctx_seen{Pre, Post}(&c->contexts);
     ensures printable: \result == WARD_OK ==>
       \old(scope_printable(&req->resource[0], req->resource_len));
+    ensures ok_fresh: \result == WARD_OK ==> fresh == WARD_OK;
 */
 static int
 approve_check(struct ward_core *c, struct ward_audit *log,
 	      struct ward_request *req, struct ward_decision *out,
-	      uint16_t *idx)
+	      uint16_t *idx, int fresh)
 {
 	int r;
 
@@ -885,6 +887,11 @@ approve_check(struct ward_core *c, struct ward_audit *log,
 	r = leaf_check(c, req, *idx);
 	if (r != WARD_OK)
 		return refuse(c, log, out, req, r, leaf_of(req, out));
+	/* Cannot refuse: step 0 (approve_fresh) read the same context and
+	 * nonce in the same tables, which nothing has written since; it only
+	 * has to agree with the check just made. */
+	if (fresh != WARD_OK)
+		return refuse(c, log, out, req, WARD_E_REPLAY, NULL);
 	return WARD_OK;
 }
 
@@ -1120,8 +1127,8 @@ approve_commit(struct ward_core *c, struct ward_audit *log,
 }
 
 /* Step 6: the rules again, reading only, in the state the approval is
- * released in: the request's context open, the chain valid, the leaf's
- * rules kept.  Nothing written since step 1 is read by them (the writes
+ * released in: the request's context open, its nonce recorded, the chain
+ * valid, the leaf's rules kept.  Nothing written since step 1 is read by them (the writes
  * are the ledger, the nonce window, the audit chain, the decision and the
  * sequence number), so this cannot refuse what step 1 passed; it is here
  * because it makes the theorem (approve.h) a fact of the final state with
@@ -1135,6 +1142,8 @@ approve_commit(struct ward_core *c, struct ward_audit *log,
     assigns \nothing;
     ensures 0 <= \result <= WARD_REASON_LAST;
     ensures authorized: \result == WARD_OK ==> authorized(c, req);
+    ensures nonce: \result == WARD_OK ==>
+      nonce_recorded(&c->contexts, &req->context[0], req->nonce);
 */
 static int
 approve_recheck(const struct ward_core *c, const struct ward_request *req)
@@ -1148,6 +1157,10 @@ approve_recheck(const struct ward_core *c, const struct ward_request *req)
 		return WARD_E_MALFORMED;
 	if (ward_context_find(&c->contexts, req->context, &idx) != WARD_OK)
 		return WARD_E_CONTEXT_UNKNOWN;
+	/* The nonce must be recorded by now: still fresh here, it was not
+	 * committed. */
+	if (ward_nonce_check(&c->contexts, idx, req->nonce) == WARD_OK)
+		return WARD_E_REPLAY;
 	r = chain_rules(c, req);
 	if (r != WARD_OK)
 		return r;
@@ -1204,6 +1217,8 @@ approve_withdraw(struct ward_core *c, struct ward_decision *out)
       log->seq == \old(log->seq) + 1;
     ensures \result != WARD_OK ==> c->approval_seq == \old(c->approval_seq);
     ensures authorized: \result == WARD_OK ==> authorized(c, req);
+    ensures nonce: \result == WARD_OK ==>
+      nonce_recorded(&c->contexts, &req->context[0], req->nonce);
     ensures k_win: \result != WARD_OK && \result != WARD_E_CRYPTO &&
       \result != WARD_E_EXHAUSTED ==>
         ctx_flat{Pre, Post}(&c->contexts) && ctx_seen{Pre, Post}(&c->contexts);
@@ -1228,13 +1243,44 @@ approve_release(struct ward_core *c, struct ward_audit *log,
 	return WARD_OK;
 }
 
+/* Step 0: the request's nonce in its context, read in the state the
+ * request arrived in, before anything is written: the first half of
+ * approved_nonce (approve.h) is then a fact of that state, with no frame
+ * to carry across the writes of steps 1 to 6.  Step 1 checks the same
+ * again in its place (leaf_check, after the chain), which decides the
+ * reason of a refusal; this one only has to agree with it. */
+/*@ requires \valid_read(c) && contexts_ok(&c->contexts);
+    requires \valid_read(req) && \valid(at) && \separated(at, c, req);
+    assigns *at;
+    ensures \result == WARD_OK ==>
+      nonce_fresh(&c->contexts, &req->context[0], req->nonce);
+*/
+static int
+approve_fresh(const struct ward_core *c, const struct ward_request *req,
+	      uint16_t *at)
+{
+	int r;
+
+	if (ward_context_find(&c->contexts, req->context, at) != WARD_OK)
+		return WARD_E_CONTEXT_UNKNOWN;
+	/*@ assert at_ok: *at < WARD_CTX_MAX && c->contexts.c[*at].open == 1 &&
+	      ctx_is(&c->contexts, *at, &req->context[0]); */
+	r = ward_nonce_check(&c->contexts, *at, req->nonce);
+	/*@ assert fresh_at: r == WARD_OK ==>
+	      nonce_fresh_in(&c->contexts, *at, &req->context[0], req->nonce); */
+	return r;
+}
+
 int
 ward_approve(struct ward_core *c, struct ward_audit *log,
 	     struct ward_request *req, struct ward_decision *out)
 {
-	uint16_t idx = 0;
-	int r;
+	uint16_t idx = 0, at = 0;
+	int r, fresh;
 
+	fresh = approve_fresh(c, req, &at);
+	/*@ assert fresh_pre: fresh == WARD_OK ==>
+	      \at(nonce_fresh(&c->contexts, &req->context[0], req->nonce), Pre); */
 	out->audit_pos = UINT64_MAX;
 	out->rec_len = 0;
 	out->msg_len = 0;
@@ -1255,7 +1301,7 @@ ward_approve(struct ward_core *c, struct ward_audit *log,
 	/* A request without a resource cannot even be logged usefully. */
 	if (req->resource_len < 1 || req->resource_len > WARD_SCOPE_MAX)
 		return WARD_E_OVERSIZE;
-	r = approve_check(c, log, req, out, &idx);
+	r = approve_check(c, log, req, out, &idx, fresh);
 	/*@ assert seq_1: c->approval_seq == \at(c->approval_seq, Pre); */
 	/*@ assert log_1: r == WARD_OK ==> log->seq == \at(log->seq, Pre); */
 	/*@ assert w_1: ctx_flat{Pre, Here}(&c->contexts) &&

@@ -135,6 +135,23 @@ struct ward_decision {
                 r->resource_len) &&
     ctx_known(&c->contexts, &r->context[0]) &&
     chain_lineage(&c->contexts, &r->chain, &r->context[0]);
+
+  // The nonce n in the open context whose 16 bytes are at ctx: fresh (not
+  // refused: neither zero, nor older than the window, nor seen), or
+  // recorded (refused from now on: a replay of it is refused).
+  predicate nonce_fresh_in{L}(struct ward_contexts *t, integer i,
+                              uint8_t *ctx, integer n) =
+    0 <= i < WARD_CTX_MAX && t->c[i].open == 1 &&
+    ctx_is(t, i, ctx) && !nonce_refused(t, i, n);
+
+  predicate nonce_fresh{L}(struct ward_contexts *t, uint8_t *ctx,
+                           integer n) =
+    \exists integer i; nonce_fresh_in(t, i, ctx, n);
+
+  predicate nonce_recorded{L}(struct ward_contexts *t, uint8_t *ctx,
+                              integer n) =
+    \exists integer i; 0 <= i < WARD_CTX_MAX && t->c[i].open == 1 &&
+      ctx_is(t, i, ctx) && nonce_refused(t, i, n);
 */
 
 /*
@@ -148,8 +165,9 @@ struct ward_decision {
  * bound to an open context, every block of it bound to that context or to
  * one of its ancestors (approved_lineage, by ctx_lineage).  The approval
  * is then signed with the core's key, one more use of each block is
- * counted (the ledger's own contract, ledger.h), the nonce is recorded,
- * and exactly one record is appended to the audit chain before the
+ * counted (the ledger's own contract, ledger.h), the nonce, fresh in
+ * the request's context before, is recorded there after (approved_nonce:
+ * a replay of it is refused), and exactly one record is appended to the audit chain before the
  * signature (log->seq one more).  A refusal signs nothing and moves no
  * approval counter.  The resource an approval names is printable ASCII
  * without the space (scope_printable, attenuate.h: a byte outside
@@ -188,6 +206,9 @@ struct ward_decision {
       \forall integer i; 0 <= i < req->chain.n ==>
         ctx_lineage(&c->contexts, &req->context[0],
                     &req->chain.l[i].b.context[0]);
+    ensures approved_nonce: \result == WARD_OK ==>
+      \old(nonce_fresh(&c->contexts, &req->context[0], req->nonce)) &&
+      nonce_recorded(&c->contexts, &req->context[0], req->nonce);
 */
 int ward_approve(struct ward_core *c, struct ward_audit *log,
 		 struct ward_request *req, struct ward_decision *out)
