@@ -8,3 +8,13 @@ $(B)/obj/common/%.o: ALL_CPPFLAGS += -Icommon -Iserver -I$(B)/gen -D_GNU_SOURCE
 $(B)/obj/common/corec.o $(B)/obj/common/grant.o: | $(B)/gen/ward/v1/ward.pb-c.h
 
 -include $(B)/obj/common/corec.d $(B)/obj/common/grant.d
+
+# The handoff of capabilities across exec (handoff.c) and its unit test.
+$(B)/obj/common/handoff.o: | $(B)/gen/ward/v1/ward.pb-c.h
+$(B)/tests/test_handoff: $(B)/obj/tests/unit/test_handoff.o \
+		$(B)/obj/common/handoff.o $(B)/obj/common/grant.o \
+		$(B)/obj/common/outq.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) \
+		$(SODIUM_LIBS)
+-include $(B)/obj/common/handoff.d
