@@ -9,14 +9,13 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
-#include <sodium.h>
 
 #include "handoff.h"
 #include "codec.h"
 #include "outq.h"
 
 #define HO_MAGIC "WARDHO1\n"
-#define HO_HEAD (8 + WARD_CTX_BYTES + 64 + 4)
+#define HO_HEAD (8 + WARD_CTX_BYTES + 32 + 4)
 #define HO_SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
 
 static int __attribute__((format(printf, 3, 4)))
@@ -57,7 +56,7 @@ get32(const uint8_t *p)
 }
 
 int
-ho_write(const uint8_t ctx[WARD_CTX_BYTES], const uint8_t hold_sk[64],
+ho_write(const uint8_t ctx[WARD_CTX_BYTES], const uint8_t hold_pk[32],
 	 const struct ho_grant *g, uint32_t n, char *err, size_t errlen)
 {
 	uint8_t head[HO_HEAD], rec[8];
@@ -72,11 +71,10 @@ ho_write(const uint8_t ctx[WARD_CTX_BYTES], const uint8_t hold_sk[64],
 		return fail(err, errlen, "memfd_create: %s", strerror(errno));
 	memcpy(head, HO_MAGIC, 8);
 	memcpy(head + 8, ctx, WARD_CTX_BYTES);
-	memcpy(head + 8 + WARD_CTX_BYTES, hold_sk, 64);
-	put32(head + 8 + WARD_CTX_BYTES + 64, n);
+	memcpy(head + 8 + WARD_CTX_BYTES, hold_pk, 32);
+	put32(head + 8 + WARD_CTX_BYTES + 32, n);
 	if (oq_write_all(fd, head, sizeof head, -1) != 0)
 		goto io;
-	sodium_memzero(head, sizeof head);
 	for (i = 0; i < n; i++) {
 		if (g[i].blk.len < WARD_WIRE_MIN ||
 		    g[i].blk.len > WARD_BLOCK_MAX) {
@@ -99,7 +97,6 @@ ho_write(const uint8_t ctx[WARD_CTX_BYTES], const uint8_t hold_sk[64],
 	}
 	return fd;
 io:
-	sodium_memzero(head, sizeof head);
 	close(fd);
 	return fail(err, errlen, "writing the handoff: %s", strerror(errno));
 }
@@ -124,11 +121,11 @@ read_at(int fd, void *buf, size_t len, off_t off)
 }
 
 int
-ho_read(int fd, uint8_t ctx[WARD_CTX_BYTES], uint8_t hold_sk[64],
+ho_read(int fd, uint8_t ctx[WARD_CTX_BYTES], uint8_t hold_pk[32],
 	struct ho_grant *g, uint32_t cap, uint32_t *n, char *err,
 	size_t errlen)
 {
-	uint8_t head[HO_HEAD], rec[8], pk[32];
+	uint8_t head[HO_HEAD], rec[8];
 	off_t off = HO_HEAD;
 	uint32_t i, count;
 	int seals;
@@ -143,10 +140,8 @@ ho_read(int fd, uint8_t ctx[WARD_CTX_BYTES], uint8_t hold_sk[64],
 	    memcmp(head, HO_MAGIC, 8) != 0)
 		return fail(err, errlen, "descriptor %d: not a handoff", fd);
 	memcpy(ctx, head + 8, WARD_CTX_BYTES);
-	memcpy(hold_sk, head + 8 + WARD_CTX_BYTES, 64);
-	count = get32(head + 8 + WARD_CTX_BYTES + 64);
-	sodium_memzero(head, sizeof head);
-	crypto_sign_ed25519_sk_to_pk(pk, hold_sk);
+	memcpy(hold_pk, head + 8 + WARD_CTX_BYTES, 32);
+	count = get32(head + 8 + WARD_CTX_BYTES + 32);
 	if (count > cap || count > HO_MAX)
 		return fail(err, errlen, "handoff of %u capabilities, at most %u",
 			    count, cap < HO_MAX ? cap : HO_MAX);
@@ -173,7 +168,7 @@ ho_read(int fd, uint8_t ctx[WARD_CTX_BYTES], uint8_t hold_sk[64],
 			return fail(err, errlen, "capability %u does not decode",
 				    i);
 		if (memcmp(x->blk.b.context, ctx, WARD_CTX_BYTES) != 0 ||
-		    memcmp(x->blk.b.holder, pk, 32) != 0)
+		    memcmp(x->blk.b.holder, hold_pk, 32) != 0)
 			return fail(err, errlen, "capability %u is not bound to "
 				    "the handoff's context and holder", i);
 	}

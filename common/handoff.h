@@ -6,12 +6,14 @@
  * per `allow` line of the profile, wipes the key, writes the blocks into a
  * sealed memfd and execs ward-gateway with it as a descriptor: the
  * gateway's address space never held the operator key (the exec dropped
- * the CLI's), and the memfd cannot be changed once sealed.  The gateway
+ * the CLI's), and the memfd cannot be changed once sealed.  The holder key
+is made by the CLI too; the gateway never signs as the holder, so only
+its public half is handed over.  The gateway
  * checks every block against the profile it loads itself (handoff.c:
  * ho_read) before it uses one.
  *
  * The format, all integers little-endian: "WARDHO1\n", the context (16),
- * the holder's secret key (64), the count (u32), then per block: the
+ * the holder's public key (32), the count (u32), then per block: the
  * server's index (u16), the allow line's index (u16), the length (u32),
  * the sealed block's bytes.
  */
@@ -31,17 +33,16 @@ struct ho_grant {
 	struct wb_blk blk;		/* sealed (wb_seal), decoded on read */
 };
 
-/* A sealed memfd holding ctx, hold_sk and the n blocks of g, positioned
+/* A sealed memfd holding ctx, hold_pk and the n blocks of g, positioned
  * at 0, without FD_CLOEXEC (it is meant to cross an exec); -1 and err. */
-int ho_write(const uint8_t ctx[WARD_CTX_BYTES], const uint8_t hold_sk[64],
+int ho_write(const uint8_t ctx[WARD_CTX_BYTES], const uint8_t hold_pk[32],
 	     const struct ho_grant *g, uint32_t n, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
 
 /* Reads a handoff from fd (which must be a sealed memfd: writes, growth
  * and shrinking sealed, and the seals themselves).  Each block must decode
- * (wb_unseal), be bound to ctx and held by the key of hold_sk.  0, or -1
- * and err.  hold_sk is wiped by the caller when done. */
-int ho_read(int fd, uint8_t ctx[WARD_CTX_BYTES], uint8_t hold_sk[64],
+ * (wb_unseal), be bound to ctx and held by hold_pk.  0, or -1 and err. */
+int ho_read(int fd, uint8_t ctx[WARD_CTX_BYTES], uint8_t hold_pk[32],
 	    struct ho_grant *g, uint32_t cap, uint32_t *n, char *err,
 	    size_t errlen)
 	__attribute__((warn_unused_result));

@@ -63,7 +63,7 @@ static size_t
 good_bytes(uint8_t *buf, size_t cap)
 {
 	char err[256];
-	int fd = ho_write(ctx, hsk, g, 3, err, sizeof err);
+	int fd = ho_write(ctx, hpk, g, 3, err, sizeof err);
 	ssize_t n;
 
 	if (fd < 0) {
@@ -92,7 +92,7 @@ memfd_of(const uint8_t *buf, size_t len, int seal)
 static int
 read_back(int fd, uint32_t *n)
 {
-	uint8_t c2[WARD_CTX_BYTES], k2[64];
+	uint8_t c2[WARD_CTX_BYTES], k2[32];
 	char err[256];
 	int r = ho_read(fd, c2, k2, back, HO_MAX, n, err, sizeof err);
 
@@ -102,10 +102,10 @@ read_back(int fd, uint32_t *n)
 
 TEST(handoff_round_trip)
 {
-	uint8_t c2[WARD_CTX_BYTES], k2[64];
+	uint8_t c2[WARD_CTX_BYTES], k2[32];
 	char err[256];
 	uint32_t n = 99, i;
-	int fd = ho_write(ctx, hsk, g, 3, err, sizeof err);
+	int fd = ho_write(ctx, hpk, g, 3, err, sizeof err);
 
 	EXPECT(fd >= 0);
 	EXPECT((fcntl(fd, F_GETFD) & FD_CLOEXEC) == 0);
@@ -113,7 +113,7 @@ TEST(handoff_round_trip)
 	close(fd);
 	EXPECT_EQ(n, 3);
 	EXPECT(memcmp(c2, ctx, sizeof ctx) == 0);
-	EXPECT(memcmp(k2, hsk, sizeof hsk) == 0);
+	EXPECT(memcmp(k2, hpk, sizeof hpk) == 0);
 	for (i = 0; i < 3; i++) {
 		EXPECT_EQ(back[i].srv, g[i].srv);
 		EXPECT_EQ(back[i].allow, g[i].allow);
@@ -128,7 +128,7 @@ TEST(handoff_round_trip)
 TEST(handoff_is_sealed)
 {
 	char err[256];
-	int fd = ho_write(ctx, hsk, g, 3, err, sizeof err);
+	int fd = ho_write(ctx, hpk, g, 3, err, sizeof err);
 
 	EXPECT(fd >= 0);
 	EXPECT(write(fd, "x", 1) < 0);
@@ -158,7 +158,7 @@ TEST(cut_or_padded_handoff_refused)
 	buf[len] = 0;
 	EXPECT_EQ(read_back(memfd_of(buf, len + 1, 1), &n), -1);
 	/* A count larger than the blocks that follow. */
-	buf[8 + WARD_CTX_BYTES + 64] = 4;
+	buf[8 + WARD_CTX_BYTES + 32] = 4;
 	EXPECT_EQ(read_back(memfd_of(buf, len, 1), &n), -1);
 }
 
@@ -166,7 +166,7 @@ TEST(tampered_block_refused)
 {
 	uint8_t buf[8192];
 	size_t len = good_bytes(buf, sizeof buf);
-	size_t first = 8 + WARD_CTX_BYTES + 64 + 4 + 8;
+	size_t first = 8 + WARD_CTX_BYTES + 32 + 4 + 8;
 	uint32_t n;
 
 	/* The first block's version byte: no longer decodes. */
@@ -184,14 +184,14 @@ TEST(block_of_another_context_or_holder_refused)
 	memcpy(other, ctx, sizeof other);
 	other[0] ^= 1;
 	block(&g[1], 0, 3, "mcp:files.write", other, hpk);
-	fd = ho_write(ctx, hsk, g, 3, err, sizeof err);
+	fd = ho_write(ctx, hpk, g, 3, err, sizeof err);
 	EXPECT_EQ(read_back(fd, &n), -1);
 	crypto_sign_keypair(opk2, osk2);
 	block(&g[1], 0, 3, "mcp:files.write", ctx, opk2);
-	fd = ho_write(ctx, hsk, g, 3, err, sizeof err);
+	fd = ho_write(ctx, hpk, g, 3, err, sizeof err);
 	EXPECT_EQ(read_back(fd, &n), -1);
 	block(&g[1], 0, 3, "mcp:files.write", ctx, hpk);
-	fd = ho_write(ctx, hsk, g, 3, err, sizeof err);
+	fd = ho_write(ctx, hpk, g, 3, err, sizeof err);
 	EXPECT_EQ(read_back(fd, &n), 0);
 }
 
@@ -199,7 +199,7 @@ TEST(too_many_refused)
 {
 	char err[256];
 
-	EXPECT_EQ(ho_write(ctx, hsk, g, HO_MAX + 1, err, sizeof err), -1);
+	EXPECT_EQ(ho_write(ctx, hpk, g, HO_MAX + 1, err, sizeof err), -1);
 	EXPECT(strstr(err, "at most") != NULL);
 }
 
