@@ -6,13 +6,13 @@
 
 BROKER_LIBS := -ljansson -lseccomp
 BROKER_COMMON := $(B)/obj/common/grant.o $(B)/obj/common/corec.o \
-	$(B)/obj/broker/profile.o $(B)/obj/broker/tools.o $(B)/obj/common/outq.o
+	$(B)/obj/common/profile.o $(B)/obj/broker/tools.o $(B)/obj/common/outq.o
 BROKER_OBJS := $(B)/obj/broker/broker.o $(B)/obj/sandbox/spawner.o \
 	$(BROKER_COMMON)
 # What build/ward links of this fragment's list (never a file of broker/
 # but the profile parser, until it is shared).
 BROKER_CLI_OBJS := $(B)/obj/common/grant.o $(B)/obj/common/corec.o \
-	$(B)/obj/common/outq.o $(B)/obj/broker/profile.o
+	$(B)/obj/common/outq.o $(B)/obj/common/profile.o
 BROKER_TEST_BINS := $(B)/tests/broker-core-api \
 	$(B)/bench/broker_bench
 

@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -33,7 +34,8 @@
 #include "home.h"
 #include "sandbox.h"
 #include "text.h"
-#include "ward_cli.h"
+#include "exits.h"
+#include "handoff.h"
 
 #define MSG_MAX (64u << 20)	/* longest message, either way */
 
@@ -231,7 +233,7 @@ static struct {
 	int core_s;
 	int ctx_open;
 	uint8_t ctx[WARD_CTX_BYTES];
-	uint8_t op_sk[64], op_pk[32], hold_pk[32];
+	uint8_t hold_pk[32];
 	uint64_t nonce;
 	volatile sig_atomic_t stop;
 } G;
@@ -441,30 +443,6 @@ server_request(int srv, int kind, const char *method, json_t *params)
 }
 
 /* ---- ward-core ------------------------------------------------------------ */
-
-static int
-mint(struct wb_chain *ch, const char *scope, uint32_t uses, uint64_t expires,
-     int line)
-{
-	struct ward_block *b = &ch->blk[0].b;
-	uint64_t now = (uint64_t)time(NULL);
-
-	memset(ch, 0, sizeof *ch);
-	ch->n = 1;
-	b->version = WARD_VERSION;
-	b->kind = WARD_KIND_TOOL;
-	b->r_invoke = 1;
-	memcpy(b->issuer, G.op_pk, 32);
-	memcpy(b->holder, G.hold_pk, 32);
-	memcpy(b->context, G.ctx, WARD_CTX_BYTES);
-	/* Distinct windows make each line a block of its own (cmd_run.c). */
-	b->not_before = now - 60 - (uint64_t)line;
-	b->not_after = now + expires;
-	b->max_uses = uses;
-	b->scope_len = (uint16_t)strlen(scope);
-	memcpy(b->scope, scope, b->scope_len);
-	return wb_seal(&ch->blk[0], G.op_sk);
-}
 
 /* The context is opened on first need, so a core that comes up later is
  * used; until then every call is refused. */
@@ -1602,27 +1580,74 @@ on_signal(int sig)
 	G.stop = 1;
 }
 
+/* The capabilities ward mcp signed (cli/cmd_mcp.c), from the handoff on
+ * descriptor hfd: exactly one per allow line of the profile this program
+ * loaded itself, each naming that line's scope and uses.  0, or -1 with
+ * the reason on stderr. */
 static int
-usage(FILE *f)
+take_handoff(int hfd)
 {
-	fprintf(f,
-		"usage: ward mcp --profile FILE [--home DIR]\n"
-		"       ward mcp approve --profile FILE [--home DIR] (--all | SERVER [TOOL])\n"
-		"       ward mcp pending --profile FILE [--home DIR]\n"
-		"\n"
-		"Serves MCP (2025-11-25) on stdin/stdout in front of the servers the\n"
-		"profile declares, each in a ward sandbox.  Their tools appear as\n"
-		"SERVER_TOOL; every tools/call is approved (or refused) and logged by\n"
-		"ward-core; a tool whose definition is new or changed stays\n"
-		"quarantined until 'ward mcp approve'.  See gateway/README.md.\n");
-	return f == stderr ? WX_USAGE : WX_OK;
+	struct ho_grant *g = calloc(HO_MAX, sizeof *g);
+	char err[512];
+	uint32_t n = 0, k;
+	int s, i, want = 0, rc = -1;
+
+	if (g == NULL)
+		return -1;
+	if (ho_read(hfd, G.ctx, G.hold_pk, g, HO_MAX, &n, err, sizeof err) != 0) {
+		fprintf(stderr, "ward-gateway: %s\n", err);
+		goto out;
+	}
+	for (s = 0; s < G.nup; s++)
+		want += G.up[s].cfg->nallow;
+	if ((int)n != want) {
+		fprintf(stderr, "ward-gateway: %u capabilities handed over, the "
+			"profile has %d allow lines\n", n, want);
+		goto out;
+	}
+	for (k = 0; k < n; k++) {
+		struct upstream *u;
+		const struct gw_allow *a;
+		const struct ward_block *b = &g[k].blk.b;
+
+		if (g[k].srv >= G.nup ||
+		    g[k].allow >= G.up[g[k].srv].cfg->nallow) {
+			fprintf(stderr, "ward-gateway: capability %u is for no "
+				"allow line of the profile\n", k);
+			goto out;
+		}
+		u = &G.up[g[k].srv];
+		a = &u->cfg->allow[g[k].allow];
+		if (u->ch[g[k].allow].n != 0 ||
+		    b->scope_len != strlen(a->scope) ||
+		    memcmp(b->scope, a->scope, b->scope_len) != 0 ||
+		    b->max_uses != a->uses) {
+			fprintf(stderr, "ward-gateway: capability %u does not match "
+				"its allow line (the profile changed since ward "
+				"mcp read it?)\n", k);
+			goto out;
+		}
+		u->ch[g[k].allow].n = 1;
+		u->ch[g[k].allow].blk[0] = g[k].blk;
+	}
+	for (s = 0; s < G.nup; s++)
+		for (i = 0; i < G.up[s].cfg->nallow; i++)
+			if (G.up[s].ch[i].n != 1) {
+				fprintf(stderr, "ward-gateway: no capability for "
+					"an allow line of server %s\n",
+					G.up[s].cfg->name);
+				goto out;
+			}
+	rc = 0;
+out:
+	free(g);
+	return rc;
 }
 
 static int
-serve(const char *prof, const char *home_dir)
+serve(const char *prof, const char *home_dir, int hfd)
 {
 	char err[1024];
-	uint8_t hold_sk[64];
 	struct pollfd pf[3 * GW_MAX_SERVERS + 2];
 	int s, i, core_ok, fl0, fl1;
 
@@ -1635,8 +1660,7 @@ serve(const char *prof, const char *home_dir)
 		fprintf(stderr, "ward mcp: %s\n", err);
 		return WX_INPUT;
 	}
-	if (wh_resolve(&G.h, home_dir, err, sizeof err) != 0 ||
-	    wh_read_key(G.h.op_key, G.op_sk, 64, err, sizeof err) != 0) {
+	if (wh_resolve(&G.h, home_dir, err, sizeof err) != 0) {
 		fprintf(stderr, "ward mcp: %s\n  hint: run 'ward init' (or set "
 			"WARD_HOME)\n", err);
 		return WX_HOME;
@@ -1645,10 +1669,6 @@ serve(const char *prof, const char *home_dir)
 		fprintf(stderr, "ward mcp: %s\n", G.pins.err);
 		return WX_HOME;
 	}
-	crypto_sign_ed25519_sk_to_pk(G.op_pk, G.op_sk);
-	crypto_sign_keypair(G.hold_pk, hold_sk);
-	sodium_memzero(hold_sk, sizeof hold_sk);
-	randombytes_buf(G.ctx, sizeof G.ctx);
 	G.core_s = -1;
 	G.nup = G.p->nservers;
 	for (s = 0; s < G.nup; s++) {
@@ -1656,17 +1676,10 @@ serve(const char *prof, const char *home_dir)
 
 		u->cfg = &G.p->srv[s];
 		u->in = u->out = u->err = -1;
-		for (i = 0; i < u->cfg->nallow; i++)
-			if (mint(&u->ch[i], u->cfg->allow[i].scope,
-				 u->cfg->allow[i].uses, u->cfg->allow[i].expires_s,
-				 u->cfg->allow[i].line + 100 * s) != 0) {
-				fprintf(stderr, "ward mcp: cannot sign the capability "
-					"%s\n", u->cfg->allow[i].scope);
-				return WX_INPUT;
-			}
 	}
-	/* The operator's key is needed for nothing else. */
-	sodium_memzero(G.op_sk, sizeof G.op_sk);
+	if (take_handoff(hfd) != 0)
+		return WX_INPUT;
+	close(hfd);
 	core_ok = core_ready() == 0;
 	if (!core_ok)
 		note("ward-core does not answer on %s: every tools/call is "
@@ -1842,23 +1855,29 @@ serve(const char *prof, const char *home_dir)
 	return 0;
 }
 
+/*
+ * ward-gateway --profile FILE --home DIR --handoff-fd N
+ *
+ * Started by 'ward mcp' (cli/cmd_mcp.c), never by hand: the capabilities
+ * it serves with come signed from the operator's CLI in the sealed memfd
+ * N; this program holds no key.
+ */
 int
-cmd_mcp(int argc, char **argv)
+main(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "profile", required_argument, NULL, 'p' },
 		{ "home", required_argument, NULL, 'H' },
-		{ "help", no_argument, NULL, 'h' },
+		{ "handoff-fd", required_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *prof = NULL, *home = NULL;
+	char *end;
+	long hfd = -1;
 	int c;
 
-	if (argc >= 2 && strcmp(argv[1], "approve") == 0)
-		return gw_cmd_approve(argc - 1, argv + 1);
-	if (argc >= 2 && strcmp(argv[1], "pending") == 0)
-		return gw_cmd_pending(argc - 1, argv + 1);
-	while ((c = cli_getopt(argc, argv, "mcp", "h", lo)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			prof = optarg;
@@ -1866,16 +1885,22 @@ cmd_mcp(int argc, char **argv)
 		case 'H':
 			home = optarg;
 			break;
-		case 'h':
-			return usage(stdout);
+		case 'f':
+			errno = 0;
+			hfd = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || hfd < 3 || hfd > 65535)
+				hfd = -1;
+			break;
 		default:
-			return WX_USAGE;
+			hfd = -1;
+			prof = NULL;
+			break;
 		}
 	}
-	if (optind < argc)
-		return cli_extra_arg("mcp", argv[optind], "approve, pending, or "
-				     "--profile FILE [--home DIR]");
-	if (prof == NULL)
-		return cli_usage_error("mcp", "no --profile FILE given");
-	return serve(prof, home);
+	if (prof == NULL || hfd < 0 || optind < argc) {
+		fprintf(stderr, "ward-gateway: run by 'ward mcp --profile FILE', "
+			"not by hand\n");
+		return WX_USAGE;
+	}
+	return serve(prof, home, (int)hfd);
 }

@@ -1,17 +1,33 @@
-# gateway/gateway.mk -- ward mcp, the MCP gateway (gateway/README.md):
-# its objects in the ward CLI, the test suite's npm packages and the
-# benchmark.  Nothing here is part of the verified core.
+# gateway/gateway.mk -- ward-gateway, the MCP gateway that 'ward mcp'
+# becomes once it has signed the profile's capabilities (gateway/README.md,
+# cli/cmd_mcp.c): a program of its own that holds no key; the test
+# suite's npm packages and the benchmark.  Nothing here is part of the
+# verified core.
 
-GW_OBJS := $(B)/obj/gateway/gateway.o $(B)/obj/gateway/gw_profile.o \
-	$(B)/obj/gateway/gw_pins.o
+# The profile and pin store ward mcp and ward-gateway share, and the
+# handoff between them (common/).
+GW_SHARED := $(B)/obj/common/gw_profile.o $(B)/obj/common/gw_pins.o \
+	$(B)/obj/common/profile.o \
+	$(B)/obj/common/handoff.o
+GW_OBJS := $(B)/obj/gateway/gateway.o $(GW_SHARED) \
+	$(B)/obj/common/grant.o $(B)/obj/common/corec.o $(B)/obj/common/outq.o
 
-WARD_CLI_OBJS += $(GW_OBJS)
+WARD_CLI_OBJS += $(GW_SHARED)
 WARD_LDLIBS += -ljansson
+PART_ALL += $(B)/ward-gateway
 PART_BENCH += tests/gateway/bench.sh
 
-$(B)/obj/gateway/%.o: ALL_CPPFLAGS += -I$(B)/gen -Igateway -Icommon -Iserver -Isandbox -Ibroker -Icli -D_GNU_SOURCE
+# The gateway includes what it trusts, never the CLI's headers.
+$(B)/obj/gateway/%.o: ALL_CPPFLAGS += -I$(B)/gen -Igateway -Icommon -Iserver -Isandbox -D_GNU_SOURCE
 $(B)/obj/gateway/%.o: ALL_CFLAGS += -Wno-format-truncation
 $(GW_OBJS): | $(B)/gen/ward/v1/ward.pb-c.h
+
+# server/server.mk and sandbox/sandbox.mk are read after this file: their
+# variables are used in the recipe only.
+$(B)/ward-gateway: $(GW_OBJS) $(LIB) | $(B)/libwardsandbox.a
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(GW_OBJS) $(SRV_COMMON) \
+		$(SANDBOX_LIB) $(LIB) -ljansson $(SANDBOX_LIBS) $(SRV_LIBS) \
+		$(SODIUM_LIBS)
 
 # The test suite's packages, from the committed lockfile.
 tests/gateway/node_modules/.package-lock.json: tests/gateway/package-lock.json

@@ -1,6 +1,7 @@
 /*
- * gw_pins.c -- tool definitions pinned by hash, and the operator's
- * commands that approve them: ward mcp approve / ward mcp pending.
+ * gw_pins.c -- tool definitions pinned by hash: the store that
+ * ward-gateway reads and adds pending definitions to, and that the
+ * operator's `ward mcp approve` (cli/cmd_mcp.c) writes pins into.
  *
  * The gateway never trusts the last definition it saw: a tool is offered
  * to the client only while the hash of its current definition equals the
@@ -25,7 +26,6 @@
 #include "wb.h"
 #include "home.h"
 #include "text.h"
-#include "ward_cli.h"
 
 int
 gw_tool_hash(char hex[65], const char *canonical_json)
@@ -430,292 +430,51 @@ gw_pins_free(struct gw_pins *ps)
 	ps->pend_last = NULL;
 }
 
-/* ---- the operator's commands ------------------------------------------- */
-
-/* One audit record for an operator decision: a context of its own, opened
- * from a root block the operator signs, one log event, closed. */
-static int
-audit_note(const struct ward_home *h, const char *text, uint64_t *pos)
+/* The definition each tool offers now: the last pending line of each
+ * tool, in the order first seen. */
+int
+gw_pending_latest(const struct gw_pins *ps, struct gw_pin **v, size_t *n,
+		  char *err, size_t errlen)
 {
-	uint8_t sk[64], pk[32], hpk[32], hsk[64];
-	struct wb_chain ch;
-	struct wb_reply r;
-	struct ward_block *b;
-	char err[512];
-	uint64_t now = (uint64_t)time(NULL);
-	int s, rc = -1;
+	struct latest lt = { NULL, 0, 0 };
+	size_t k;
 
-	if (wh_read_key(h->op_key, sk, 64, err, sizeof err) != 0) {
-		fprintf(stderr, "ward mcp: %s\n", err);
+	*v = NULL;
+	*n = 0;
+	if (read_lines(ps->pending, 1, latest_add, &lt, err, errlen) != 0) {
+		free(lt.v);
 		return -1;
 	}
-	crypto_sign_ed25519_sk_to_pk(pk, sk);
-	crypto_sign_keypair(hpk, hsk);
-	memset(&ch, 0, sizeof ch);
-	ch.n = 1;
-	b = &ch.blk[0].b;
-	b->version = WARD_VERSION;
-	b->kind = WARD_KIND_TOOL;
-	b->r_invoke = 1;
-	memcpy(b->issuer, pk, 32);
-	memcpy(b->holder, hpk, 32);
-	randombytes_buf(b->context, WARD_CTX_BYTES);
-	b->not_before = now - 60;
-	b->not_after = now + 60;
-	b->max_uses = 1;
-	b->scope_len = (uint16_t)strlen("mcp.approve");
-	memcpy(b->scope, "mcp.approve", b->scope_len);
-	if (wb_seal(&ch.blk[0], sk) != 0)
-		goto out;
-	s = cc_connect(h->broker_url, 3000);
-	if (s < 0)
-		goto out;
-	if (cc_open_ctx(s, &ch, &r) == 0 && r.reason == 0 &&
-	    cc_log(s, b->context, text, &r) == 0 && r.reason == 0) {
-		*pos = r.audit_pos;
-		rc = 0;
-		if (cc_close(s, b->context, &ch, &r) != 0) {
-			/* The record is written; an unclosed context expires. */
-		}
-	}
-	cc_disconnect(s);
-out:
-	sodium_memzero(sk, sizeof sk);
-	sodium_memzero(hsk, sizeof hsk);
-	return rc;
-}
-
-static int
-usage(const char *what)
-{
-	printf(
-		"usage: ward mcp %s --profile FILE [--home DIR] %s\n", what,
-		strcmp(what, "approve") == 0 ?
-		"(--all | SERVER [TOOL])\n"
-		"Approves the tool definitions that ward mcp quarantined (listed by\n"
-		"'ward mcp pending'): each approval pins the definition's hash and is\n"
-		"recorded in the audit log." : "\n"
-		"Lists the tool definitions waiting for 'ward mcp approve'.");
-	return WX_OK;
-}
-
-static int
-common_args(int argc, char **argv, const char *what, const char **prof,
-	    const char **home, int *first)
-{
-	static const struct option lo[] = {
-		{ "profile", required_argument, NULL, 'p' },
-		{ "home", required_argument, NULL, 'H' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	int c;
-
-	*prof = NULL;
-	*home = NULL;
-	*first = 0;	/* 1: --all */
-	while ((c = cli_getopt(argc, argv, "mcp", "h", lo)) != -1) {
-		switch (c) {
-		case 'p':
-			*prof = optarg;
-			break;
-		case 'H':
-			*home = optarg;
-			break;
-		case 'a':
-			if (strcmp(what, "approve") != 0)
-				return cli_usage_error("mcp", "--all is for 'ward "
-						       "mcp approve', not '%s'", what);
-			*first = 1;
-			break;
-		case 'h':
-			usage(what);
+	if (lt.n > 0) {
+		*v = calloc(lt.n, sizeof **v);
+		if (*v == NULL) {
+			free(lt.v);
+			snprintf(err, errlen, "%s: out of memory", ps->pending);
 			return -1;
-		default:
-			return WX_USAGE;
 		}
 	}
-	if (*prof == NULL)
-		return cli_usage_error("mcp", "%s: no --profile FILE given", what);
-	return 0;
-}
-
-static int
-open_pins(const char *prof, const char *home_dir, struct ward_home *h,
-	  struct gw_pins *ps, struct gw_profile *p)
-{
-	char err[1024];
-
-	if (sodium_init() < 0)
-		return WX_FAILED;
-	if (gw_profile_load(prof, p, err, sizeof err) != 0) {
-		fprintf(stderr, "ward mcp: %s\n", err);
-		return WX_INPUT;
+	for (k = 0; k < lt.n; k++) {
+		memcpy((*v)[k].srv, lt.v[k].srv, sizeof lt.v[k].srv);
+		memcpy((*v)[k].tool, lt.v[k].tool, sizeof lt.v[k].tool);
+		memcpy((*v)[k].hex, lt.v[k].hex, sizeof lt.v[k].hex);
 	}
-	if (wh_resolve(h, home_dir, err, sizeof err) != 0) {
-		fprintf(stderr, "ward mcp: %s\n", err);
-		gw_profile_free(p);
-		return WX_HOME;
-	}
-	if (gw_pins_open(ps, h->home, p->name) != 0) {
-		fprintf(stderr, "ward mcp: %s\n", ps->err);
-		gw_pins_free(ps);
-		gw_profile_free(p);
-		return WX_HOME;
-	}
-	return 0;
-}
-
-int
-gw_cmd_pending(int argc, char **argv)
-{
-	const char *prof, *home;
-	struct ward_home h;
-	struct gw_pins ps;
-	struct gw_profile *p = calloc(1, sizeof *p);
-	struct latest lt = { NULL, 0, 0 };
-	size_t k;
-	char err[2048];
-	int first, rc;
-
-	if (p == NULL)
-		return 1;
-	rc = common_args(argc, argv, "pending", &prof, &home, &first);
-	if (rc == 0 && optind < argc)
-		rc = cli_extra_arg("mcp", argv[optind], "only --profile FILE "
-				   "and --home DIR");
-	if (rc == 0)
-		rc = open_pins(prof, home, &h, &ps, p);
-	if (rc != 0) {
-		free(p);
-		return rc < 0 ? WX_OK : rc;
-	}
-	if (read_lines(ps.pending, 1, latest_add, &lt, err, sizeof err) != 0) {
-		fprintf(stderr, "ward mcp pending: %s\n", err);
-		rc = WX_HOME;
-	}
-	/* Names and hashes were checked when read: printable as they are. */
-	for (k = 0; rc == 0 && k < lt.n; k++) {
-		const char *pin = gw_pin_get(&ps, lt.v[k].srv, lt.v[k].tool);
-		char sb[4 * sizeof lt.v[k].srv], tb[4 * sizeof lt.v[k].tool],
-		     hb[4 * sizeof lt.v[k].hex];
-
-		if (pin != NULL && strcmp(pin, lt.v[k].hex) == 0)
-			continue;
-		/* Tool names are the servers' choice: escaped (common/text.h). */
-		printf("%s %s %s %s\n", pin == NULL ? "new    " : "changed",
-		       text_str(sb, sizeof sb, lt.v[k].srv),
-		       text_str(tb, sizeof tb, lt.v[k].tool),
-		       text_str(hb, sizeof hb, lt.v[k].hex));
-	}
+	*n = lt.n;
 	free(lt.v);
-	gw_pins_free(&ps);
-	gw_profile_free(p);
-	free(p);
-	return rc;
+	return 0;
 }
 
+/* Pin one definition: a line appended to the pins file and synced. */
 int
-gw_cmd_approve(int argc, char **argv)
+gw_pin_write(const struct gw_pins *ps, const char *srv, const char *tool,
+	     const char *hex)
 {
-	const char *prof, *home, *want_srv = NULL, *want_tool = NULL;
-	struct ward_home h;
-	struct gw_pins ps;
-	struct gw_profile *p = calloc(1, sizeof *p);
-	struct latest lt = { NULL, 0, 0 };
-	size_t k;
-	char text[1024], err[2048];
-	int first, rc, all = 0, n = 0;
-
-	if (p == NULL)
-		return 1;
-	rc = common_args(argc, argv, "approve", &prof, &home, &first);
-	if (rc != 0) {
-		free(p);
-		return rc < 0 ? WX_OK : rc;
-	}
-	if (first == 1 && optind < argc)
-		rc = cli_extra_arg("mcp", argv[optind], "--all or SERVER [TOOL], "
-				   "not both");
-	else if (first == 1)
-		all = 1;
-	else if (optind < argc && optind + 2 >= argc) {
-		want_srv = argv[optind];
-		want_tool = optind + 1 < argc ? argv[optind + 1] : NULL;
-	} else if (optind < argc)
-		rc = cli_extra_arg("mcp", argv[optind + 2], "--all or SERVER "
-				   "[TOOL]");
-	else
-		rc = cli_usage_error("mcp", "approve: nothing to approve; "
-				     "expected --all or SERVER [TOOL]");
-	if (rc != 0) {
-		free(p);
-		return rc;
-	}
-	rc = open_pins(prof, home, &h, &ps, p);
-	if (rc != 0) {
-		free(p);
-		return rc;
-	}
-	if (read_lines(ps.pending, 1, latest_add, &lt, err, sizeof err) != 0) {
-		fprintf(stderr, "ward mcp approve: %s\n", err);
-		rc = WX_HOME;
-	}
-	for (k = 0; rc == 0 && k < lt.n; k++) {
-		const char *pin, *srv = lt.v[k].srv, *tool = lt.v[k].tool,
-			   *hex = lt.v[k].hex;
-		char sb[4 * sizeof lt.v[k].srv], tb[4 * sizeof lt.v[k].tool],
-		     hb[4 * sizeof lt.v[k].hex];
-		uint64_t pos = 0;
-		json_t *o;
-
-		if (!all && (strcmp(srv, want_srv) != 0 ||
-			     (want_tool != NULL && strcmp(tool, want_tool) != 0)))
-			continue;
-		pin = gw_pin_get(&ps, srv, tool);
-		if (pin != NULL && strcmp(pin, hex) == 0)
-			continue;
-		/* The audit record first: an approval that is not in the log
-		 * does not happen. */
-		snprintf(text, sizeof text, "mcp.approve profile=%s server=%s "
-			 "tool=%s sha=%s%s%s", p->name, srv, tool, hex,
-			 pin != NULL ? " replaces=" : "", pin != NULL ? pin : "");
-		if (audit_note(&h, text, &pos) != 0) {
-			fprintf(stderr, "ward mcp approve: ward-core did not record "
-				"the approval of %s %s; nothing was approved\n"
-				"  hint: start ward-core (ward run starts it, or "
-				"build/ward-core --home %s)\n",
-				text_str(sb, sizeof sb, srv),
-				text_str(tb, sizeof tb, tool), h.home);
-			rc = 5;
-			break;
-		}
-		o = json_pack("{s:s, s:s, s:s}", "server", srv, "tool", tool,
+	json_t *o = json_pack("{s:s, s:s, s:s}", "server", srv, "tool", tool,
 			      "blake2b", hex);
-		if (o == NULL || append_line(ps.path, o, 1) != 0) {
-			fprintf(stderr, "ward mcp approve: %s: %s (the approval of "
-				"%s %s is in the audit log, not in the pins: run "
-				"the command again)\n", ps.path, strerror(errno),
-				srv, tool);
-			json_decref(o);
-			rc = WX_HOME;
-			break;
-		}
-		json_decref(o);
-		printf("approved %s %s %s (audit #%llu)\n",
-		       text_str(sb, sizeof sb, srv), text_str(tb, sizeof tb, tool),
-		       text_str(hb, sizeof hb, hex), (unsigned long long)pos);
-		n++;
-	}
-	free(lt.v);
-	if (rc == 0 && n == 0) {
-		fprintf(stderr, "ward mcp approve: nothing waits for approval "
-			"there (see 'ward mcp pending --profile %s')\n", prof);
-		rc = 1;
-	}
-	gw_pins_free(&ps);
-	gw_profile_free(p);
-	free(p);
+	int rc;
+
+	if (o == NULL)
+		return -1;
+	rc = append_line(ps->path, o, 1);
+	json_decref(o);
 	return rc;
 }

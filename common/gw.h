@@ -129,7 +129,12 @@ void gw_pins_free(struct gw_pins *ps);
  * its canonical JSON (sorted keys, compact), as 64 hex digits. */
 int gw_tool_hash(char hex[65], const char *canonical_json) GW_WARN;
 
-int gw_cmd_approve(int argc, char **argv);
-int gw_cmd_pending(int argc, char **argv);
+/* What waits for approval: the last pending definition of each tool
+ * (*v malloc'd, *n of them).  0, or -1 and err. */
+int gw_pending_latest(const struct gw_pins *ps, struct gw_pin **v, size_t *n,
+		      char *err, size_t errlen) GW_WARN;
+/* Pin a definition (ward mcp approve): one line appended, synced. */
+int gw_pin_write(const struct gw_pins *ps, const char *srv, const char *tool,
+		 const char *hex) GW_WARN;
 
 #endif
