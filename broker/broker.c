@@ -45,6 +45,7 @@
 #include "home.h"
 #include "outq.h"
 #include "priv.h"
+#include "fdio.h"
 #include "text.h"
 
 #define TX_MAX 256
@@ -1964,39 +1965,7 @@ spawner_readable(void)
 static int
 recv_fds(int fd, char *buf, size_t cap, int *fds, int *nfds)
 {
-	struct msghdr mh;
-	struct iovec iov = { buf, cap };
-	union {
-		char b[CMSG_SPACE(2 * sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct cmsghdr *c;
-	ssize_t n;
-
-	*nfds = 0;
-	memset(&mh, 0, sizeof mh);
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = u.b;
-	mh.msg_controllen = sizeof u.b;
-	n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-	if (n <= 0)
-		return (int)n;
-	for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-			int k = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-
-			if (k > 2) {
-				int x;
-
-				for (x = 2; x < k; x++)
-					close(((int *)(void *)CMSG_DATA(c))[x]);
-				k = 2;
-			}
-			memcpy(fds, CMSG_DATA(c), (size_t)k * sizeof(int));
-			*nfds = k;
-		}
-	return (int)n;
+	return (int)fdio_recv(fd, buf, cap, fds, 2, nfds, MSG_DONTWAIT);
 }
 
 static int

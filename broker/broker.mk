@@ -4,7 +4,8 @@
 
 BROKER_LIBS := -ljansson -lseccomp
 BROKER_COMMON := $(B)/obj/broker/grant.o $(B)/obj/broker/corec.o \
-	$(B)/obj/broker/profile.o $(B)/obj/broker/tools.o $(B)/obj/broker/outq.o
+	$(B)/obj/broker/profile.o $(B)/obj/broker/tools.o $(B)/obj/broker/outq.o \
+	$(B)/obj/common/mcp.o $(B)/obj/common/fdio.o
 BROKER_OBJS := $(B)/obj/broker/broker.o $(B)/obj/broker/spawner.o \
 	$(BROKER_COMMON)
 BROKER_CLI_OBJS := $(B)/obj/broker/cmd_run.o $(B)/obj/broker/cmd_home.o \
@@ -17,7 +18,7 @@ WARD_CLI_OBJS += $(BROKER_CLI_OBJS)
 WARD_LDLIBS += -ljansson
 PART_BENCH += tests/broker/bench.sh
 
-$(B)/obj/broker/%.o: ALL_CPPFLAGS += -I$(B)/gen -Icore/srv -Isandbox -Itools -D_GNU_SOURCE
+$(B)/obj/broker/%.o: ALL_CPPFLAGS += -I$(B)/gen -Icore/srv -Isandbox -Itools -Ibroker -D_GNU_SOURCE
 $(B)/obj/broker/%.o: ALL_CFLAGS += -Wno-format-truncation
 $(B)/obj/tests/broker/%.o: ALL_CPPFLAGS += -I$(B)/gen -Icore/srv -Isandbox -Ibroker -D_GNU_SOURCE
 $(BROKER_OBJS) $(B)/obj/broker/cmd_run.o $(B)/obj/broker/cmd_home.o \
