@@ -7,7 +7,8 @@ $(B)/obj/common/mcp.o: ALL_CPPFLAGS += -Ibroker -DWARD_RELEASE='"$(WARD_RELEASE)
 $(B)/obj/common/mcp.o: $(B)/release
 $(B)/obj/common/fdio.o: ALL_CPPFLAGS += -Ibroker -D_GNU_SOURCE
 
-$(B)/obj/tests/unit/test_mcp.o: ALL_CPPFLAGS += -Ibroker
+$(B)/obj/tests/unit/test_mcp.o: ALL_CPPFLAGS += -Ibroker -D_GNU_SOURCE -DWARD_RELEASE='"$(WARD_RELEASE)"'
+$(B)/obj/tests/unit/test_mcp.o: $(B)/release
 $(B)/tests/test_mcp: $(B)/obj/tests/unit/test_mcp.o $(MCP_OBJ) \
 		$(B)/obj/broker/outq.o $(LIB)
 	@mkdir -p $(@D)
