@@ -1550,7 +1550,10 @@ agent_readable(int i)
 	       !t->overflow && !oq_over(&t->out)) {
 		/* 0 with rdeof: the agent shut its end (it may still run, and
 		 * read what is owed to it), or it is gone. */
-		if (mcp_in_fill(&t->in, t->afd) <= 0)
+		long n = mcp_in_fill(&t->in, t->afd);
+
+		t->rdeof = t->in.eof;
+		if (n <= 0)
 			return;
 		agent_lines(i);
 	}

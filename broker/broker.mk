@@ -29,9 +29,12 @@ $(B)/ward-broker: $(BROKER_OBJS) $(LIB) | $(B)/ward $(B)/libwardsandbox.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(BROKER_OBJS) $(SRV_COMMON) \
 		$(SANDBOX_LIB) $(LIB) $(BROKER_LIBS) $(SRV_LIBS) $(SODIUM_LIBS)
 
-# ward-call runs inside the sandbox: no library beyond libc.
-$(B)/ward-call: $(B)/obj/broker/ward_call.o $(B)/obj/broker/outq.o
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^
+# ward-call runs inside the sandbox: no shared library beyond libc
+# (jansson is linked statically, so that the sandbox's view of /usr/lib
+# does not matter); the MCP framing is common/mcp.c's.
+$(B)/ward-call: $(B)/obj/broker/ward_call.o $(B)/obj/broker/outq.o \
+		$(B)/obj/common/mcp.o $(B)/obj/common/text.o
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ -Wl,-Bstatic -ljansson -Wl,-Bdynamic
 
 # core/srv/srv.mk is read after this file: its variables are used in
 # recipes only (expanded late), and its objects are ordered by $(B)/ward.
