@@ -220,25 +220,32 @@ TEST(error_builders_exact_shapes)
 
 /* ---- ids, requests, notifications ---- */
 
-TEST(id_types)
+/* The kind of one line (its reply, if any, dropped). */
+static enum mcp_kind
+kind_of(const char *line)
 {
 	enum mcp_kind k;
-	char *s;
 
-	s = answer("{\"jsonrpc\":\"2.0\",\"id\":\"s-1\",\"method\":\"ping\"}", &k);
-	EXPECT(k == MCP_REQUEST && s[0] == '\0');
-	free(s);
-	s = answer("{\"jsonrpc\":\"2.0\",\"id\":-7,\"method\":\"ping\"}", &k);
-	EXPECT(k == MCP_REQUEST);
-	free(s);
-	EXPECT(answers("{\"jsonrpc\":\"2.0\",\"id\":null,\"method\":\"ping\"}",
-		ERR("null", -32600, "Invalid Request", "an id is a string or an integer")));
-	EXPECT(answers("{\"jsonrpc\":\"2.0\",\"id\":1.5,\"method\":\"ping\"}",
-		ERR("null", -32600, "Invalid Request", "an id is a string or an integer")));
-	EXPECT(answers("{\"jsonrpc\":\"2.0\",\"id\":{},\"method\":\"ping\"}",
-		ERR("null", -32600, "Invalid Request", "an id is a string or an integer")));
-	EXPECT(answers("{\"jsonrpc\":\"2.0\",\"id\":[1],\"method\":\"ping\"}",
-		ERR("null", -32600, "Invalid Request", "an id is a string or an integer")));
+	free(answer(line, &k));
+	return k;
+}
+
+TEST(id_types)
+{
+	static const char *const bad[] = { "null", "1.5", "{}", "[1]" };
+	char line[128];
+	size_t i;
+
+	EXPECT(kind_of("{\"jsonrpc\":\"2.0\",\"id\":\"s-1\",\"method\":\"ping\"}")
+	       == MCP_REQUEST);
+	EXPECT(kind_of("{\"jsonrpc\":\"2.0\",\"id\":-7,\"method\":\"ping\"}")
+	       == MCP_REQUEST);
+	for (i = 0; i < sizeof bad / sizeof *bad; i++) {
+		snprintf(line, sizeof line, "{\"jsonrpc\":\"2.0\",\"id\":%s,"
+			 "\"method\":\"ping\"}", bad[i]);
+		EXPECT(answers(line, ERR("null", -32600, "Invalid Request",
+					 "an id is a string or an integer")));
+	}
 }
 
 TEST(id_echoed_exactly)
@@ -255,22 +262,12 @@ TEST(id_echoed_exactly)
 
 TEST(notifications_never_answered)
 {
-	enum mcp_kind k;
-	char *s;
-
-	s = answer("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}", &k);
-	EXPECT(k == MCP_NOTIFICATION && s[0] == '\0');
-	free(s);
+	EXPECT(kind_of("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}")
+	       == MCP_NOTIFICATION);
 	/* Even with params the protocol does not allow. */
-	s = answer("{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"params\":1}", &k);
-	EXPECT(k == MCP_NONE);
-	free(s);
-	s = answer("{\"jsonrpc\":\"2.0\",\"id\":3,\"result\":{}}", &k);
-	EXPECT(k == MCP_RESPONSE);
-	free(s);
-	s = answer("   \t", &k);
-	EXPECT(k == MCP_NONE);
-	free(s);
+	EXPECT(kind_of("{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"params\":1}") == MCP_NONE);
+	EXPECT(kind_of("{\"jsonrpc\":\"2.0\",\"id\":3,\"result\":{}}") == MCP_RESPONSE);
+	EXPECT(kind_of("   \t") == MCP_NONE);
 }
 
 /* ---- initialize ---- */
