@@ -15,6 +15,8 @@
 #error "WARD_RELEASE is defined by the GNUmakefile"
 #endif
 
+const char mcp_release[] = WARD_RELEASE;
+
 /* 2025-03-26 is left out on purpose: it is the one revision with batches,
  * which this front refuses (mcp.h). */
 const char *const mcp_versions[] = {

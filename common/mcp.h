@@ -49,6 +49,9 @@
 #define MCP_INVALID_PARAMS (-32602)
 #define MCP_INTERNAL_ERROR (-32603)
 
+/* ward's release (WARD_RELEASE), as serverInfo and clientInfo give it. */
+extern const char mcp_release[];
+
 /* The revisions this front speaks, newest first; NULL-terminated. */
 extern const char *const mcp_versions[];
 #define MCP_LATEST "2025-11-25"

@@ -739,7 +739,7 @@ start_server(int idx)
 	server_request(idx, PK_INIT, "initialize", json_pack(
 		"{s:s, s:{s:{s:b}}, s:{s:s, s:s}}", "protocolVersion", MCP_LATEST,
 		"capabilities", "roots", "listChanged", 0,
-		"clientInfo", "name", "ward-mcp", "version", "1"));
+		"clientInfo", "name", "ward", "version", mcp_release));
 	return 0;
 }
 
