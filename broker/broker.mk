@@ -4,7 +4,7 @@
 
 BROKER_LIBS := -ljansson -lseccomp
 BROKER_COMMON := $(B)/obj/broker/grant.o $(B)/obj/broker/corec.o \
-	$(B)/obj/broker/profile.o $(B)/obj/broker/tools.o $(B)/obj/broker/outq.o \
+	$(B)/obj/broker/profile.o $(B)/obj/broker/tools.o $(B)/obj/common/outq.o \
 	$(B)/obj/common/mcp.o $(B)/obj/common/fdio.o
 BROKER_OBJS := $(B)/obj/broker/broker.o $(B)/obj/broker/spawner.o \
 	$(BROKER_COMMON)
@@ -18,7 +18,7 @@ WARD_CLI_OBJS += $(BROKER_CLI_OBJS)
 WARD_LDLIBS += -ljansson
 PART_BENCH += tests/broker/bench.sh
 
-$(B)/obj/broker/%.o: ALL_CPPFLAGS += -I$(B)/gen -Icore/srv -Isandbox -Itools -Ibroker -D_GNU_SOURCE
+$(B)/obj/broker/%.o: ALL_CPPFLAGS += -I$(B)/gen -Icore/srv -Isandbox -Itools -D_GNU_SOURCE
 $(B)/obj/broker/%.o: ALL_CFLAGS += -Wno-format-truncation
 $(B)/obj/tests/broker/%.o: ALL_CPPFLAGS += -I$(B)/gen -Icore/srv -Isandbox -Ibroker -D_GNU_SOURCE
 $(BROKER_OBJS) $(B)/obj/broker/cmd_run.o $(B)/obj/broker/cmd_home.o \
@@ -32,7 +32,7 @@ $(B)/ward-broker: $(BROKER_OBJS) $(LIB) | $(B)/ward $(B)/libwardsandbox.a
 # ward-call runs inside the sandbox: no shared library beyond libc
 # (jansson is linked statically, so that the sandbox's view of /usr/lib
 # does not matter); the MCP framing is common/mcp.c's.
-$(B)/ward-call: $(B)/obj/broker/ward_call.o $(B)/obj/broker/outq.o \
+$(B)/ward-call: $(B)/obj/broker/ward_call.o $(B)/obj/common/outq.o \
 		$(B)/obj/common/mcp.o $(B)/obj/common/text.o
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ -Wl,-Bstatic -ljansson -Wl,-Bdynamic
 

@@ -290,7 +290,7 @@ copy_tree(int sfd, int dfd, int depth, int pub, uid_t ou, gid_t og)
 			if (out >= 0 && ou != (uid_t)-1 && fchown(out, ou, og) != 0)
 				rc = -1;
 			while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof buf)) > 0)
-				if (write(out, buf, (size_t)n) != n)
+				if (oq_write_all(out, buf, (size_t)n, -1) != 0)
 					rc = -1;
 			if (in < 0 || out < 0)
 				rc = -1;

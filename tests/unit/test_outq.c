@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "t.h"
-#include "../../broker/outq.c"
-#include "../../broker/outq.h"
+#include "../../common/outq.c"
+#include "../../common/outq.h"
 
 /* A pipe nobody reads, non-blocking: whatever does not fit is queued. */
 static int
