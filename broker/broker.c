@@ -1484,6 +1484,45 @@ cs_expire(void)
 }
 
 static void
+m_initialize(void *ctx, struct mcp_msg *m)
+{
+	agent_send(ctx, mcp_initialize(m->id, m->params, 0, "ward broker",
+		"Every tool call is approved by ward-core and logged; "
+		"refusals carry a reason and an audit position."));
+}
+
+static void
+m_ping(void *ctx, struct mcp_msg *m)
+{
+	rpc_result(ctx, m->id, json_object());
+}
+
+static void
+m_tools_list(void *ctx, struct mcp_msg *m)
+{
+	rpc_result(ctx, m->id, tools_list(ctx));
+}
+
+static void
+m_tools_call(void *ctx, struct mcp_msg *m)
+{
+	if (!json_is_object(m->params))
+		agent_send(ctx, mcp_error(m->id, MCP_INVALID_PARAMS,
+					  "tools/call needs a string \"name\""));
+	else
+		handle_call(ctx, m->id, m->params);
+}
+
+/* What an agent may ask (its notifications are all ignored). */
+static const struct mcp_method agent_methods[] = {
+	{ "initialize", m_initialize },
+	{ "ping", m_ping },
+	{ "tools/list", m_tools_list },
+	{ "tools/call", m_tools_call },
+	{ NULL, NULL },
+};
+
+static void
 handle_line(struct tx *t, const char *line, size_t len)
 {
 	struct mcp_msg m;
@@ -1493,29 +1532,12 @@ handle_line(struct tx *t, const char *line, size_t len)
 	case MCP_BAD:
 		agent_send(t, reply);
 		return;
-	case MCP_REQUEST:
+	case MCP_REQUEST:	/* a notification is never answered */
+		if (!mcp_dispatch(agent_methods, t, &m, &reply))
+			agent_send(t, reply);
 		break;
-	default:	/* a notification, a response (we ask nothing), nothing */
-		mcp_msg_free(&m);
-		return;
-	}
-	if (strcmp(m.method, "initialize") == 0) {
-		agent_send(t, mcp_initialize(m.id, m.params, 0, "ward broker",
-			"Every tool call is approved by ward-core and logged; "
-			"refusals carry a reason and an audit position."));
-	} else if (strcmp(m.method, "ping") == 0) {
-		rpc_result(t, m.id, json_object());
-	} else if (strcmp(m.method, "tools/list") == 0) {
-		rpc_result(t, m.id, tools_list(t));
-	} else if (strcmp(m.method, "tools/call") == 0) {
-		if (!json_is_object(m.params))
-			agent_send(t, mcp_error(m.id, MCP_INVALID_PARAMS,
-				"tools/call needs a string \"name\""));
-		else
-			handle_call(t, m.id, m.params);
-	} else {
-		agent_send(t, mcp_error(m.id, MCP_METHOD_NOT_FOUND, "no method %s",
-					m.method));
+	default:	/* a response (we ask nothing), nothing */
+		break;
 	}
 	mcp_msg_free(&m);
 }

@@ -297,6 +297,31 @@ bad:
 }
 
 void
+mcp_msg_of(struct mcp_msg *m, json_t *j)
+{
+	m->j = json_incref(j);
+	m->id = json_object_get(j, "id");
+	m->method = json_string_value(json_object_get(j, "method"));
+	m->params = json_object_get(j, "params");
+}
+
+int
+mcp_dispatch(const struct mcp_method *tab, void *ctx, struct mcp_msg *m,
+	     json_t **reply)
+{
+	*reply = NULL;
+	for (; m->method != NULL && tab->name != NULL; tab++)
+		if (strcmp(tab->name, m->method) == 0) {
+			tab->fn(ctx, m);
+			return 1;
+		}
+	if (m->id != NULL)
+		*reply = mcp_error(m->id, MCP_METHOD_NOT_FOUND, "no method %s",
+				   m->method != NULL ? m->method : "(none)");
+	return 0;
+}
+
+void
 mcp_msg_free(struct mcp_msg *m)
 {
 	json_decref(m->j);

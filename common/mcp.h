@@ -106,6 +106,22 @@ enum mcp_kind mcp_parse(const char *line, size_t len, struct mcp_msg *m,
 			json_t **reply);
 void mcp_msg_free(struct mcp_msg *m);
 
+/* m from a message already checked by mcp_parse (one kept aside and
+ * handled later): j's reference is taken (m->j, mcp_msg_free). */
+void mcp_msg_of(struct mcp_msg *m, json_t *j);
+
+/* The methods a front serves: each a name and its handler, ended by a
+ * NULL name.  ctx is the caller's (the broker: the transaction; the
+ * gateway: nothing).  A handler answers a request itself. */
+struct mcp_method {
+	const char *name;
+	void (*fn)(void *ctx, struct mcp_msg *m);
+};
+/* Call m's handler in tab.  None: a request gets -32601 (in *reply, to
+ * send), a notification nothing.  1 handled, 0 not. */
+int mcp_dispatch(const struct mcp_method *tab, void *ctx, struct mcp_msg *m,
+		 json_t **reply);
+
 /* The specification's message for a code ("Parse error", ...). */
 const char *mcp_error_text(int code);
 /* {"jsonrpc":"2.0","id":ID,"error":{"code","message","data":{"detail"}}}

@@ -1249,50 +1249,79 @@ flush_queue(void)
 	json_decref(q);
 }
 
+static void
+m_cancelled(void *ctx, struct mcp_msg *m)
+{
+	(void)ctx;
+	if (G.queued != NULL)	/* after the request it cancels, in order */
+		json_array_append(G.queued, m->j);
+	else
+		do_cancel(m->params);
+}
+
+static void
+m_initialize(void *ctx, struct mcp_msg *m)
+{
+	(void)ctx;
+	do_initialize(m->id, m->params);
+}
+
+static void
+m_ping(void *ctx, struct mcp_msg *m)
+{
+	(void)ctx;
+	client_result(m->id, json_object());
+}
+
+/* tools/list and tools/call: after every server is listed. */
+static void
+m_tools(void *ctx, struct mcp_msg *m)
+{
+	(void)ctx;
+	if (!all_settled()) {
+		if (G.queued == NULL)
+			G.queued = json_array();
+		json_array_append(G.queued, m->j);
+		return;
+	}
+	if (m->params != NULL && !json_is_object(m->params)) {
+		client_error(m->id, MCP_INVALID_PARAMS, "%s: \"params\" must be "
+			     "an object", m->method);
+		return;
+	}
+	if (m->method[6] == 'l') {
+		pins_check();
+		do_list(m->id, m->params);
+	} else {
+		do_call(m->j, m->id, m->params);
+	}
+}
+
+/* What the client may ask; its other notifications (initialized,
+ * roots/list_changed, ...) are ours to ignore. */
+static const struct mcp_method client_methods[] = {
+	{ "notifications/cancelled", m_cancelled },
+	{ "initialize", m_initialize },
+	{ "ping", m_ping },
+	{ "tools/list", m_tools },
+	{ "tools/call", m_tools },
+	{ NULL, NULL },
+};
+
 /* A request or a notification, checked by mcp_parse. */
 static void
-client_message(json_t *m)
+client_message(json_t *j)
 {
-	json_t *id = json_object_get(m, "id");
-	json_t *params = json_object_get(m, "params");
-	const char *method = json_string_value(json_object_get(m, "method"));
+	struct mcp_msg m;
+	json_t *reply;
 
-	if (id == NULL) {
-		if (strcmp(method, "notifications/cancelled") == 0 &&
-		    G.queued != NULL) {
-			/* After the request it cancels, in order. */
-			json_array_append(G.queued, m);
-		} else if (strcmp(method, "notifications/cancelled") == 0) {
-			do_cancel(params);
-		}
-		return;		/* initialized, roots/list_changed, ...: ours */
-	}
-	if (strcmp(method, "initialize") == 0) {
-		do_initialize(id, params);
-	} else if (strcmp(method, "ping") == 0) {
-		client_result(id, json_object());
-	} else if (strcmp(method, "tools/list") == 0 ||
-		   strcmp(method, "tools/call") == 0) {
-		if (!all_settled()) {
-			if (G.queued == NULL)
-				G.queued = json_array();
-			json_array_append(G.queued, m);
-			return;
-		}
-		if (params != NULL && !json_is_object(params)) {
-			client_error(id, MCP_INVALID_PARAMS, "%s: \"params\" must be "
-				     "an object", method);
-			return;
-		}
-		if (method[6] == 'l') {
-			pins_check();
-			do_list(id, params);
-		} else {
-			do_call(m, id, params);
-		}
-	} else {
-		client_error(id, MCP_METHOD_NOT_FOUND, "no method %s", method);
-	}
+	mcp_msg_of(&m, j);
+	if (m.id != NULL && strncmp(m.method, "notifications/", 14) == 0)
+		/* A request by a notification's name. */
+		client_error(m.id, MCP_METHOD_NOT_FOUND, "no method %s", m.method);
+	else if (!mcp_dispatch(client_methods, NULL, &m, &reply) && reply != NULL)
+		to_client(reply);
+	mcp_msg_free(&m);
 }
 
 static void

@@ -270,6 +270,49 @@ TEST(notifications_never_answered)
 	EXPECT(kind_of("   \t") == MCP_NONE);
 }
 
+/* ---- the method table ---- */
+
+static int calls;
+
+static void
+h_count(void *ctx, struct mcp_msg *m)
+{
+	(void)m;
+	calls += *(int *)ctx;
+}
+
+TEST(dispatch_by_table)
+{
+	static const struct mcp_method tab[] = {
+		{ "a/b", h_count }, { "c", h_count }, { NULL, NULL },
+	};
+	static const char *const lines[] = {
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"c\"}",
+		"{\"jsonrpc\":\"2.0\",\"method\":\"a/b\"}",
+		"{\"jsonrpc\":\"2.0\",\"method\":\"zz\"}",
+		"{\"jsonrpc\":\"2.0\",\"id\":\"q\",\"method\":\"a\"}",
+	};
+	static const int handled[] = { 1, 1, 0, 0 };
+	int one = 1;
+	size_t i;
+
+	calls = 0;
+	for (i = 0; i < sizeof lines / sizeof *lines; i++) {
+		struct mcp_msg m;
+		json_t *reply;
+
+		EXPECT(mcp_parse(lines[i], strlen(lines[i]), &m, &reply) >= MCP_REQUEST);
+		EXPECT_EQ(mcp_dispatch(tab, &one, &m, &reply), handled[i]);
+		if (i < 3)	/* handled, or a notification: no answer */
+			EXPECT(reply == NULL);
+		else
+			EXPECT(same(reply, ERR("\"q\"", -32601, "Method not found",
+					       "no method a")));
+		mcp_msg_free(&m);
+	}
+	EXPECT_EQ(calls, 2);
+}
+
 /* ---- initialize ---- */
 
 static json_t *
@@ -382,6 +425,7 @@ main(void)
 	RUN(id_types);
 	RUN(id_echoed_exactly);
 	RUN(notifications_never_answered);
+	RUN(dispatch_by_table);
 	RUN(initialize_negotiates_version);
 	RUN(initialize_without_version_is_invalid_params);
 	RUN(refusal_shape);
