@@ -44,7 +44,9 @@
 #include "wt.h"
 #include "home.h"
 #include "outq.h"
+#include "mcp.h"
 #include "priv.h"
+#include "fdio.h"
 #include "text.h"
 
 #define TX_MAX 256
@@ -75,7 +77,6 @@
  * holds its memory and its sandbox. */
 #define OUTQ_STALL_MS 10000u
 
-#define MCP_VERSION "2025-06-18"
 
 struct handle {
 	char tool[48];
@@ -100,12 +101,9 @@ struct tx {
 	int overflow;			/* a reply would pass OUTQ_AGENT_HARD */
 	int rdeof;			/* the agent shut its sending side */
 	const char *cut;		/* why the broker cut it off, or NULL */
-	char *in;			/* read, not handled yet: at most one
+	struct mcp_in in;		/* read, not handled yet: at most one
 					   partial line, and lines left over
 					   while the replies are at the cap */
-	size_t inlen, inalloc;
-	size_t inscan;			/* in[0 .. inscan) has no newline left */
-	int skipping;			/* discarding an oversized line */
 	int logfd;			/* sandbox BLOCKED reports */
 	int logw;			/* its write end, for exec sandboxes */
 	char logbuf[512];
@@ -242,82 +240,29 @@ on_signal(int sig)
 static void
 agent_send(struct tx *t, json_t *j)
 {
-	char *s;
-	size_t n;
-
-	if (t->afd < 0 || t->overflow || j == NULL)
+	if (t->afd < 0 || t->overflow) {
+		json_decref(j);
 		return;
-	s = json_dumps(j, JSON_COMPACT);
-	if (s == NULL)
-		return;
-	n = strlen(s);
-	s[n] = '\n';		/* json_dumps leaves room for the NUL */
+	}
 	/* Past the hard limit: cut off by the loop (sweep_peers), never in
 	 * the middle of handling one of its lines. */
-	if (oq_send(&t->out, t->afd, s, n + 1) != 0)
+	if (mcp_send(&t->out, t->afd, j) != 0)
 		t->overflow = 1;
-	free(s);
 }
 
 static void
 rpc_result(struct tx *t, json_t *id, json_t *result)
 {
-	json_t *j = json_pack("{s:s, s:O, s:o}", "jsonrpc", "2.0", "id",
-			      id != NULL ? id : json_null(), "result", result);
-
-	agent_send(t, j);
-	json_decref(j);
+	agent_send(t, mcp_result(id, result));
 }
 
-static void
-rpc_error(struct tx *t, json_t *id, int code, const char *msg, json_t *data)
-{
-	json_t *e = json_pack("{s:i, s:s}", "code", code, "message", msg);
-	json_t *j;
 
-	if (data != NULL)
-		json_object_set_new(e, "data", data);
-	j = json_pack("{s:s, s:O, s:o}", "jsonrpc", "2.0", "id",
-		      id != NULL ? id : json_null(), "error", e);
-	agent_send(t, j);
-	json_decref(j);
-}
+/* A tool's result, and a refusal (refused when it has an audit position)
+ * or failure, in the one shape of mcp.h. */
+#define tool_ok mcp_tool_ok
+#define tool_err(reason, pos, has_pos, ...) \
+	mcp_refusal((has_pos), (reason), (pos), (has_pos), __VA_ARGS__)
 
-/* A tool's result, MCP style. */
-static json_t *
-tool_ok(json_t *structured, const char *text)
-{
-	json_t *r = json_pack("{s:[{s:s, s:s}], s:b}", "content", "type", "text",
-			      "text", text, "isError", 0);
-
-	if (structured != NULL)
-		json_object_set_new(r, "structuredContent", structured);
-	return r;
-}
-
-static json_t *
-tool_err(const char *reason, uint64_t pos, int has_pos, const char *fmt, ...)
-{
-	char text[768], msg[512];
-	va_list ap;
-	json_t *sc, *r;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	if (has_pos)
-		snprintf(text, sizeof text, "refused: %s (reason=%s, audit #%llu)",
-			 msg, reason, (unsigned long long)pos);
-	else
-		snprintf(text, sizeof text, "error: %s (reason=%s)", msg, reason);
-	sc = json_pack("{s:b, s:s, s:s}", "refused", has_pos, "reason", reason,
-		       "detail", msg);
-	if (has_pos)
-		json_object_set_new(sc, "audit_pos", json_integer((json_int_t)pos));
-	r = json_pack("{s:[{s:s, s:s}], s:b, s:o}", "content", "type", "text",
-		      "text", text, "isError", 1, "structuredContent", sc);
-	return r;
-}
 
 /* ---- the core ------------------------------------------------------------- */
 
@@ -543,6 +488,7 @@ tx_alloc(void)
 			txs[i].mem = json_object();
 			txs[i].started = time(NULL);
 			oq_init(&txs[i].out, OUTQ_AGENT_CAP, OUTQ_AGENT_HARD);
+			mcp_in_init(&txs[i].in, LINE_MAX_BYTES);
 			return i;
 		}
 	return -1;
@@ -708,7 +654,7 @@ tx_end(int i)
 		close(t->logw);
 	if (t->wsfd >= 0)
 		close(t->wsfd);
-	free(t->in);
+	mcp_in_free(&t->in);
 	json_decref(t->mem);
 	json_decref(t->wait_id);
 	note("session %s ended with %d", t->sid, t->code);
@@ -1444,15 +1390,15 @@ handle_call(struct tx *t, json_t *id, json_t *params)
 	int deferred = 0;
 
 	if (name == NULL) {
-		rpc_error(t, id, -32602, "Invalid params: tools/call needs "
-			  "'name'", NULL);
+		agent_send(t, mcp_error(id, MCP_INVALID_PARAMS, "tools/call "
+					"needs a string \"name\""));
 		return;
 	}
 	if (args == NULL)
 		args = json_object();
 	else if (!json_is_object(args)) {
-		rpc_error(t, id, -32602, "Invalid params: 'arguments' must "
-			  "be an object", NULL);
+		agent_send(t, mcp_error(id, MCP_INVALID_PARAMS, "tools/call: "
+					"\"arguments\" must be an object"));
 		return;
 	} else
 		json_incref(args);
@@ -1538,68 +1484,62 @@ cs_expire(void)
 }
 
 static void
+m_initialize(void *ctx, struct mcp_msg *m)
+{
+	agent_send(ctx, mcp_initialize(m->id, m->params, 0, "ward broker",
+		"Every tool call is approved by ward-core and logged; "
+		"refusals carry a reason and an audit position."));
+}
+
+static void
+m_ping(void *ctx, struct mcp_msg *m)
+{
+	rpc_result(ctx, m->id, json_object());
+}
+
+static void
+m_tools_list(void *ctx, struct mcp_msg *m)
+{
+	rpc_result(ctx, m->id, tools_list(ctx));
+}
+
+static void
+m_tools_call(void *ctx, struct mcp_msg *m)
+{
+	if (!json_is_object(m->params))
+		agent_send(ctx, mcp_error(m->id, MCP_INVALID_PARAMS,
+					  "tools/call needs a string \"name\""));
+	else
+		handle_call(ctx, m->id, m->params);
+}
+
+/* What an agent may ask (its notifications are all ignored). */
+static const struct mcp_method agent_methods[] = {
+	{ "initialize", m_initialize },
+	{ "ping", m_ping },
+	{ "tools/list", m_tools_list },
+	{ "tools/call", m_tools_call },
+	{ NULL, NULL },
+};
+
+static void
 handle_line(struct tx *t, const char *line, size_t len)
 {
-	json_error_t je;
-	json_t *msg = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je), *id;
-	const char *method, *ver;
+	struct mcp_msg m;
+	json_t *reply;
 
-	if (msg == NULL) {
-		rpc_error(t, NULL, -32700, "Parse error",
-			  json_pack("{s:s, s:i}", "detail", je.text, "column",
-				    je.column));
+	switch (mcp_parse(line, len, &m, &reply)) {
+	case MCP_BAD:
+		agent_send(t, reply);
 		return;
+	case MCP_REQUEST:	/* a notification is never answered */
+		if (!mcp_dispatch(agent_methods, t, &m, &reply))
+			agent_send(t, reply);
+		break;
+	default:	/* a response (we ask nothing), nothing */
+		break;
 	}
-	id = json_object_get(msg, "id");
-	ver = str_arg(msg, "jsonrpc");
-	method = str_arg(msg, "method");
-	if (!json_is_object(msg) || ver == NULL || strcmp(ver, "2.0") != 0 ||
-	    (id != NULL && !json_is_string(id) && !json_is_integer(id) &&
-	     !json_is_null(id))) {
-		rpc_error(t, json_is_object(msg) && (json_is_string(id) ||
-			  json_is_integer(id)) ? id : NULL, -32600,
-			  "Invalid Request: a JSON-RPC 2.0 object is expected",
-			  NULL);
-		goto out;
-	}
-	if (method == NULL) {
-		/* A response from the agent: we never ask it anything. */
-		if (json_object_get(msg, "result") == NULL &&
-		    json_object_get(msg, "error") == NULL)
-			rpc_error(t, id, -32600, "Invalid Request: no method",
-				  NULL);
-		goto out;
-	}
-	if (id == NULL)	/* a notification: no answer, whatever it is */
-		goto out;
-	if (strcmp(method, "initialize") == 0) {
-		json_t *p = json_object_get(msg, "params");
-		const char *pv = str_arg(p, "protocolVersion");
-
-		rpc_result(t, id, json_pack("{s:s, s:{s:{s:b}}, s:{s:s, s:s}, s:s}",
-			"protocolVersion", pv != NULL ? pv : MCP_VERSION,
-			"capabilities", "tools", "listChanged", 0,
-			"serverInfo", "name", "ward-broker", "version", "0.1",
-			"instructions", "Every tool call is approved by ward-core "
-			"and logged; refusals carry a reason and an audit position."));
-	} else if (strcmp(method, "ping") == 0) {
-		rpc_result(t, id, json_object());
-	} else if (strcmp(method, "tools/list") == 0) {
-		rpc_result(t, id, tools_list(t));
-	} else if (strcmp(method, "tools/call") == 0) {
-		json_t *p = json_object_get(msg, "params");
-
-		if (!json_is_object(p))
-			rpc_error(t, id, -32602, "Invalid params: tools/call "
-				  "needs an object", NULL);
-		else
-			handle_call(t, id, p);
-	} else {
-		rpc_error(t, id, -32601, "Method not found",
-			  json_pack("{s:s}", "method", method));
-	}
-out:
-	json_decref(msg);
+	mcp_msg_free(&m);
 }
 
 /* Handle the complete lines the agent has sent, one by one, while its
@@ -1609,42 +1549,16 @@ static void
 agent_lines(int i)
 {
 	struct tx *t = &txs[i];
-	size_t off = 0;
+	char *line;
+	size_t len;
+	int k;
 
-	if (t->in == NULL)
-		return;
-	while (t->used && t->afd >= 0 && !t->overflow && !oq_over(&t->out)) {
-		char *nl = memchr(t->in + t->inscan, '\n', t->inlen - t->inscan);
-		size_t part;
-
-		if (nl == NULL) {
-			t->inscan = t->inlen;
-			break;
-		}
-		part = (size_t)(nl - (t->in + off));
-		t->inscan = (size_t)(nl - t->in) + 1;
-		if (t->skipping)
-			t->skipping = 0;	/* the end of an oversized line */
-		else if (part > LINE_MAX_BYTES)
-			rpc_error(t, NULL, -32600, "Invalid Request: message "
-				  "longer than 1 MiB", NULL);
-		else if (part > 0)
-			handle_line(t, t->in + off, part);
-		off = t->inscan;
-	}
-	if (!t->used || t->in == NULL)
-		return;
-	memmove(t->in, t->in + off, t->inlen - off);
-	t->inlen -= off;
-	t->inscan -= off;
-	if (t->inscan == t->inlen && (t->skipping || t->inlen > LINE_MAX_BYTES)) {
-		/* No newline in sight: an oversized line is answered once and
-		 * dropped up to its end, never kept. */
-		if (!t->skipping)
-			rpc_error(t, NULL, -32600, "Invalid Request: message "
-				  "longer than 1 MiB", NULL);
-		t->skipping = 1;
-		t->inlen = t->inscan = 0;
+	while (t->used && t->afd >= 0 && !t->overflow && !oq_over(&t->out) &&
+	       (k = mcp_in_next(&t->in, &line, &len)) != 0) {
+		if (k == 2)	/* answered once, dropped to its end */
+			agent_send(t, mcp_too_long(LINE_MAX_BYTES));
+		else
+			handle_line(t, line, len);
 	}
 }
 
@@ -1652,32 +1566,17 @@ static void
 agent_readable(int i)
 {
 	struct tx *t = &txs[i];
-	const size_t chunk = 65536;
 	int rounds = 0;
 
 	while (rounds++ < 16 && t->used && t->afd >= 0 && !t->rdeof &&
 	       !t->overflow && !oq_over(&t->out)) {
-		ssize_t n;
+		/* 0 with rdeof: the agent shut its end (it may still run, and
+		 * read what is owed to it), or it is gone. */
+		long n = mcp_in_fill(&t->in, t->afd);
 
-		if (t->inalloc - t->inlen < chunk) {
-			char *nb = realloc(t->in, t->inlen + chunk);
-
-			if (nb == NULL)
-				return;
-			t->in = nb;
-			t->inalloc = t->inlen + chunk;
-		}
-		n = read(t->afd, t->in + t->inlen, chunk);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			/* The agent shut its end (it may still run, and read
-			 * what is owed to it), or it is gone. */
-			if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
-				t->rdeof = 1;
+		t->rdeof = t->in.eof;
+		if (n <= 0)
 			return;
-		}
-		t->inlen += (size_t)n;
 		agent_lines(i);
 	}
 }
@@ -1690,7 +1589,7 @@ agent_writable(int i)
 	struct tx *t = &txs[i];
 
 	oq_flush(&t->out, t->afd);
-	if (!oq_over(&t->out) && t->inlen > 0)
+	if (!oq_over(&t->out) && mcp_in_pending(&t->in) > 0)
 		agent_lines(i);
 }
 
@@ -1733,9 +1632,7 @@ tx_cut_off(int i)
 		close(t->afd);
 	t->afd = -1;
 	oq_free(&t->out);
-	free(t->in);
-	t->in = NULL;
-	t->inlen = t->inalloc = t->inscan = 0;
+	mcp_in_free(&t->in);
 	spawn_job_kill(t->job);
 }
 
@@ -1964,39 +1861,7 @@ spawner_readable(void)
 static int
 recv_fds(int fd, char *buf, size_t cap, int *fds, int *nfds)
 {
-	struct msghdr mh;
-	struct iovec iov = { buf, cap };
-	union {
-		char b[CMSG_SPACE(2 * sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct cmsghdr *c;
-	ssize_t n;
-
-	*nfds = 0;
-	memset(&mh, 0, sizeof mh);
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = u.b;
-	mh.msg_controllen = sizeof u.b;
-	n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-	if (n <= 0)
-		return (int)n;
-	for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-			int k = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-
-			if (k > 2) {
-				int x;
-
-				for (x = 2; x < k; x++)
-					close(((int *)(void *)CMSG_DATA(c))[x]);
-				k = 2;
-			}
-			memcpy(fds, CMSG_DATA(c), (size_t)k * sizeof(int));
-			*nfds = k;
-		}
-	return (int)n;
+	return (int)fdio_recv(fd, buf, cap, fds, 2, nfds, MSG_DONTWAIT);
 }
 
 static int

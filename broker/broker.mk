@@ -6,13 +6,15 @@
 
 BROKER_LIBS := -ljansson -lseccomp
 BROKER_COMMON := $(B)/obj/common/grant.o $(B)/obj/common/corec.o \
-	$(B)/obj/common/profile.o $(B)/obj/broker/tools.o $(B)/obj/common/outq.o
+	$(B)/obj/common/profile.o $(B)/obj/broker/tools.o $(B)/obj/common/outq.o \
+	$(B)/obj/common/mcp.o $(B)/obj/common/fdio.o
 BROKER_OBJS := $(B)/obj/broker/broker.o $(B)/obj/sandbox/spawner.o \
 	$(BROKER_COMMON)
 # What build/ward links of this fragment's list (never a file of broker/
 # but the profile parser, until it is shared).
 BROKER_CLI_OBJS := $(B)/obj/common/grant.o $(B)/obj/common/corec.o \
-	$(B)/obj/common/outq.o $(B)/obj/common/profile.o
+	$(B)/obj/common/outq.o $(B)/obj/common/profile.o $(B)/obj/common/fdio.o \
+	$(B)/obj/common/mcp.o
 BROKER_TEST_BINS := $(B)/tests/broker-core-api \
 	$(B)/bench/broker_bench
 
@@ -32,9 +34,12 @@ $(B)/ward-broker: $(BROKER_OBJS) $(LIB) | $(B)/ward $(B)/libwardsandbox.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(BROKER_OBJS) $(SRV_COMMON) \
 		$(SANDBOX_LIB) $(LIB) $(BROKER_LIBS) $(SRV_LIBS) $(SODIUM_LIBS)
 
-# ward-call runs inside the sandbox: no library beyond libc.
-$(B)/ward-call: $(B)/obj/broker/ward_call.o $(B)/obj/common/outq.o
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^
+# ward-call runs inside the sandbox: no shared library beyond libc
+# (jansson is linked statically, so that the sandbox's view of /usr/lib
+# does not matter); the MCP framing is common/mcp.c's.
+$(B)/ward-call: $(B)/obj/broker/ward_call.o $(B)/obj/common/outq.o \
+		$(B)/obj/common/mcp.o $(B)/obj/common/text.o
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ -Wl,-Bstatic -ljansson -Wl,-Bdynamic
 
 # server/server.mk is read after this file: its variables are used in
 # recipes only (expanded late), and its objects are ordered by $(B)/ward.

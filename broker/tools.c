@@ -21,6 +21,7 @@
 
 #include "wb.h"
 #include "wt.h"
+#include "outq.h"
 
 static int
 open_beneath(int dirfd, const char *rel, int flags, mode_t mode)
@@ -215,8 +216,6 @@ wt_fs_write(int wsfd, const char *rel, const char *mkscope, const char *data,
 	char tmp[64];
 	const char *base;
 	int dfd, fd;
-	ssize_t w;
-	size_t off = 0;
 	struct stat st;
 
 	*reason = "io";
@@ -253,17 +252,13 @@ wt_fs_write(int wsfd, const char *rel, const char *mkscope, const char *data,
 		close(dfd);
 		return -1;
 	}
-	while (off < len) {
-		w = write(fd, data + off, len - off);
-		if (w <= 0) {
-			snprintf(err, errlen, "cannot write %s: %s", rel,
-				 strerror(errno));
-			close(fd);
-			unlinkat(dfd, tmp, 0);
-			close(dfd);
-			return -1;
-		}
-		off += (size_t)w;
+	/* The one write-all loop (outq.h): EINTR retried, no short write. */
+	if (oq_write_all(fd, data, len, -1) != 0) {
+		snprintf(err, errlen, "cannot write %s: %s", rel, strerror(errno));
+		close(fd);
+		unlinkat(dfd, tmp, 0);
+		close(dfd);
+		return -1;
 	}
 	/* Written whole, then renamed: a reader sees the old file or the new
 	 * one, never half of it. */

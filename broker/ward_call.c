@@ -8,7 +8,9 @@
  *   ward-call mcp                               relay stdio <-> the socket,
  *                                               for stdio MCP clients
  *
- * libc only, so that it runs in any sandbox.  Untrusted like the agent.
+ * libc and jansson (linked statically, so that it runs in any sandbox
+ * whatever libraries it sees), the MCP framing of common/mcp.h.
+ * Untrusted like the agent.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,12 +23,16 @@
 #include <unistd.h>
 
 #include "outq.h"
+#include "mcp.h"
+#include "text.h"
 
 /* What the relay holds for each direction before it stops reading the
  * other side: as much as the broker holds for an agent (broker.c), so the
  * relay is never the one that stalls first. */
 #define RELAY_CAP (1u << 20)
 #define RELAY_CHUNK 65536u
+/* The longest answer taken, as `ward mcp` takes from a server. */
+#define REPLY_MAX (64u << 20)
 
 static int sock = 3;
 
@@ -50,119 +56,97 @@ usage(FILE *f)
 	return f == stdout ? 0 : 2;
 }
 
-struct buf {
-	char *p;
-	size_t n, cap;
-};
-
+/* Untrusted text out: escaped on a terminal (text.h), and on stderr
+ * always; as it is when stdout is a pipe (the agent's data). */
 static void
-put(struct buf *b, const char *s, size_t n)
+say(FILE *f, const char *s)
 {
-	if (b->n + n + 1 > b->cap) {
-		size_t nc = (b->cap + n + 1) * 2;
-		char *np = realloc(b->p, nc);
+	size_t n = strlen(s);
 
-		if (np == NULL) {
-			fprintf(stderr, "ward-call: out of memory\n");
-			exit(1);
+	if (f == stdout && !isatty(1))
+		fwrite(s, 1, n, f);
+	else
+		(void)text_fwrite(s, n, TEXT_KEEP_LINES, f);
+	fputc('\n', f);
+}
+
+/* The request of the command line, or NULL (the reason printed). */
+static json_t *
+request(int argc, char **argv)
+{
+	json_t *args;
+	int i;
+
+	if (strcmp(argv[1], "list") == 0)
+		return json_pack("{s:s, s:i, s:s}", "jsonrpc", "2.0", "id", 1,
+				 "method", "tools/list");
+	args = json_object();
+	for (i = 2; i < argc; i++) {
+		char *eq = strchr(argv[i], '=');
+		json_error_t je;
+		json_t *v;
+		int raw;
+
+		if (eq == NULL || eq == argv[i]) {
+			fprintf(stderr, "ward-call: '");
+			(void)text_fputs(argv[i], stderr);
+			fprintf(stderr, "' is not key=value\n");
+			json_decref(args);
+			return NULL;
 		}
-		b->p = np;
-		b->cap = nc;
-	}
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
-	b->p[b->n] = '\0';
-}
-
-static void
-puts_(struct buf *b, const char *s)
-{
-	put(b, s, strlen(s));
-}
-
-static void
-put_str(struct buf *b, const char *s)
-{
-	char esc[8];
-
-	put(b, "\"", 1);
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\') {
-			esc[0] = '\\';
-			esc[1] = (char)c;
-			put(b, esc, 2);
-		} else if (c < 0x20) {
-			snprintf(esc, sizeof esc, "\\u%04x", c);
-			put(b, esc, 6);
-		} else {
-			put(b, (const char *)&c, 1);
+		raw = eq[-1] == ':';
+		*(raw ? eq - 1 : eq) = '\0';
+		v = raw ? json_loads(eq + 1, JSON_DECODE_ANY, &je) :
+			json_string(eq + 1);
+		if (v == NULL) {
+			fprintf(stderr, "ward-call: ");
+			(void)text_fputs(argv[i], stderr);
+			if (raw) {
+				fprintf(stderr, ":= is not JSON: ");
+				(void)text_fputs(je.text, stderr);
+				fputc('\n', stderr);
+			} else {
+				fprintf(stderr, "= is not UTF-8 text\n");
+			}
+			json_decref(args);
+			return NULL;
 		}
+		json_object_set_new(args, argv[i], v);
 	}
-	put(b, "\"", 1);
+	return json_pack("{s:s, s:i, s:s, s:{s:s, s:o}}", "jsonrpc", "2.0",
+			 "id", 1, "method", "tools/call", "params", "name",
+			 argv[1], "arguments", args);
 }
 
-/* Read one line from the socket (the reply). */
-static char *
-read_line(void)
+/* The broker's answer: one line, framed as every MCP line (mcp.h). */
+static json_t *
+reply(void)
 {
-	struct buf b = { NULL, 0, 0 };
-	char c[4096];
+	struct mcp_in r;
+	struct mcp_msg m;
+	json_t *err = NULL;
+	char *line;
+	size_t len;
+	int k;
 
+	memset(&m, 0, sizeof m);
+	mcp_in_init(&r, REPLY_MAX);
 	for (;;) {
-		ssize_t n = read(sock, c, sizeof c);
-		char *nl;
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return b.p;
-		put(&b, c, (size_t)n);
-		nl = memchr(b.p, '\n', b.n);
-		if (nl != NULL) {
-			*nl = '\0';
-			return b.p;
-		}
-	}
-}
-
-/* Print the JSON string starting at s (just after its opening quote). */
-static void
-print_json_string(FILE *f, const char *s)
-{
-	for (; *s != '\0' && *s != '"'; s++) {
-		if (*s != '\\') {
-			fputc(*s, f);
-			continue;
-		}
-		s++;
-		switch (*s) {
-		case 'n': fputc('\n', f); break;
-		case 't': fputc('\t', f); break;
-		case 'r': fputc('\r', f); break;
-		case 'b': fputc('\b', f); break;
-		case 'f': fputc('\f', f); break;
-		case 'u': {
-			unsigned v = 0;
-			int k;
-
-			for (k = 1; k <= 4 && s[k] != '\0'; k++)
-				v = v * 16 + (unsigned)(s[k] <= '9' ? s[k] - '0' :
-					(s[k] | 0x20) - 'a' + 10);
-			if (v < 0x80)
-				fputc((int)v, f);
-			else
-				fputc('?', f);
-			s += 4;
+		k = mcp_in_next(&r, &line, &len);
+		if (k == 1 && mcp_parse(line, len, &m, &err) == MCP_RESPONSE)
 			break;
-		}
-		case '\0': return;
-		default: fputc(*s, f);
+		json_decref(err);
+		err = NULL;
+		if (k == 1 && m.j != NULL)
+			mcp_msg_free(&m);
+		if (k == 0 && (r.eof || mcp_in_fill(&r, sock) < 0 || r.eof)) {
+			mcp_in_free(&r);
+			return NULL;
 		}
 	}
+	mcp_in_free(&r);
+	return m.j;
 }
-
 /* stdin -> the socket and the socket -> stdout at once, neither direction
  * waiting on the other (outq.h): an MCP client that sends many requests
  * before it reads still gets every reply, and the broker, which stops
@@ -243,9 +227,10 @@ int
 main(int argc, char **argv)
 {
 	const char *fdv = getenv("WARD_FD");
-	struct buf q = { NULL, 0, 0 };
-	char *rep, *t;
-	int i, is_err;
+	json_t *q, *rep, *res, *e;
+	size_t n, i;
+	char *line;
+	int is_err, rc;
 
 	if (argc < 2)
 		return usage(stderr);
@@ -260,69 +245,64 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "mcp") == 0)
 		return relay();
-	if (strcmp(argv[1], "list") == 0) {
-		puts_(&q, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}\n");
-	} else {
-		puts_(&q, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\","
-			  "\"params\":{\"name\":");
-		put_str(&q, argv[1]);
-		puts_(&q, ",\"arguments\":{");
-		for (i = 2; i < argc; i++) {
-			char *eq = strchr(argv[i], '=');
-			int raw;
-
-			if (eq == NULL || eq == argv[i]) {
-				fprintf(stderr, "ward-call: '%s' is not key=value\n",
-					argv[i]);
-				return 2;
-			}
-			raw = eq > argv[i] && eq[-1] == ':';
-			*(raw ? eq - 1 : eq) = '\0';
-			if (i > 2)
-				puts_(&q, ",");
-			put_str(&q, argv[i]);
-			puts_(&q, ":");
-			if (raw)
-				puts_(&q, eq + 1);
-			else
-				put_str(&q, eq + 1);
-		}
-		puts_(&q, "}}}\n");
-	}
-	if (oq_write_all(sock, q.p, q.n, -1) != 0) {
+	q = request(argc, argv);
+	if (q == NULL)
+		return 2;
+	line = mcp_line(q, &n);
+	json_decref(q);
+	rc = line == NULL || oq_write_all(sock, line, n, -1) != 0;
+	free(line);
+	if (rc) {
 		fprintf(stderr, "ward-call: the broker is gone\n");
 		return 3;
 	}
-	free(q.p);
-	rep = read_line();
+	rep = reply();
 	if (rep == NULL) {
 		fprintf(stderr, "ward-call: no answer from the broker\n");
 		return 3;
 	}
-	if (strcmp(argv[1], "list") == 0) {
-		for (t = strstr(rep, "\"name\":\""); t != NULL;
-		     t = strstr(t + 8, "\"name\":\"")) {
-			print_json_string(stdout, t + 8);
-			fputc('\n', stdout);
-		}
-		free(rep);
-		return 0;
-	}
-	if (strstr(rep, "\"error\":{") != NULL && strstr(rep, "\"result\"") == NULL) {
-		t = strstr(rep, "\"message\":\"");
+	e = json_object_get(rep, "error");
+	res = json_object_get(rep, "result");
+	if (e != NULL) {
+		const char *d = json_string_value(json_object_get(
+			json_object_get(e, "data"), "detail"));
+		const char *msg = json_string_value(json_object_get(e, "message"));
+
 		fprintf(stderr, "ward-call: ");
-		if (t != NULL)
-			print_json_string(stderr, t + 11);
+		(void)text_fputs(msg != NULL ? msg : "error", stderr);
+		if (d != NULL) {
+			fprintf(stderr, ": ");
+			(void)text_fputs(d, stderr);
+		}
 		fputc('\n', stderr);
-		free(rep);
+		json_decref(rep);
 		return 1;
 	}
-	is_err = strstr(rep, "\"isError\":true") != NULL;
-	t = strstr(rep, "\"text\":\"");
-	if (t != NULL) {
-		print_json_string(is_err ? stderr : stdout, t + 8);
-		fputc('\n', is_err ? stderr : stdout);
+	if (strcmp(argv[1], "list") == 0) {
+		json_t *t;
+
+		json_array_foreach(json_object_get(res, "tools"), i, t) {
+			const char *name = json_string_value(json_object_get(t, "name"));
+
+			if (name != NULL)
+				say(stdout, name);
+		}
+		json_decref(rep);
+		return 0;
 	}
-	free(rep);
+	is_err = json_is_true(json_object_get(res, "isError"));
+	{
+		json_t *c;
+
+		json_array_foreach(json_object_get(res, "content"), i, c) {
+			const char *t = json_string_value(json_object_get(c, "text"));
+
+			if (t != NULL) {
+				say(is_err ? stderr : stdout, t);
+				break;
+			}
+		}
+	}
+	json_decref(rep);
 	return is_err ? 1 : 0;
 }

@@ -44,6 +44,7 @@
 #include "priv.h"
 #include "wb.h"
 #include "outq.h"
+#include "fdio.h"
 #include "sandbox.h"
 #include "text.h"
 #include "cmd_ctl.h"
@@ -149,12 +150,6 @@ int
 cli_ctl_send(int fd, json_t *q, const int *fds, int nfds)
 {
 	char *s = json_dumps(q, JSON_COMPACT);
-	struct msghdr mh;
-	struct iovec iov;
-	union {
-		char b[CMSG_SPACE(2 * sizeof(int))];
-		struct cmsghdr align;
-	} u;
 	size_t n, off = 0;
 	ssize_t w;
 
@@ -163,24 +158,7 @@ cli_ctl_send(int fd, json_t *q, const int *fds, int nfds)
 		return -1;
 	n = strlen(s);
 	s[n++] = '\n';
-	memset(&mh, 0, sizeof mh);
-	iov.iov_base = s;
-	iov.iov_len = n;
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	if (nfds > 0) {
-		struct cmsghdr *c;
-
-		memset(&u, 0, sizeof u);
-		mh.msg_control = u.b;
-		mh.msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int));
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
-		memcpy(CMSG_DATA(c), fds, (size_t)nfds * sizeof(int));
-	}
-	w = sendmsg(fd, &mh, MSG_NOSIGNAL);
+	w = fdio_send(fd, s, n, fds, nfds);
 	if (w > 0)
 		off = (size_t)w;
 	/* The rest (the fds went with the first byte), as every write to a
@@ -310,7 +288,7 @@ copy_tree(int sfd, int dfd, int depth, int pub, uid_t ou, gid_t og)
 			if (out >= 0 && ou != (uid_t)-1 && fchown(out, ou, og) != 0)
 				rc = -1;
 			while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof buf)) > 0)
-				if (write(out, buf, (size_t)n) != n)
+				if (oq_write_all(out, buf, (size_t)n, -1) != 0)
 					rc = -1;
 			if (in < 0 || out < 0)
 				rc = -1;

@@ -26,6 +26,7 @@
 #include "wb.h"
 #include "home.h"
 #include "text.h"
+#include "outq.h"
 
 int
 gw_tool_hash(char hex[65], const char *canonical_json)
@@ -235,7 +236,7 @@ static int
 append_line(const char *path, json_t *o, int sync)
 {
 	char *s = json_dumps(o, JSON_COMPACT);
-	size_t n, off = 0;
+	size_t n;
 	int fd, rc = 0;
 
 	if (s == NULL)
@@ -247,16 +248,8 @@ append_line(const char *path, json_t *o, int sync)
 		free(s);
 		return -1;
 	}
-	while (off < n && rc == 0) {
-		ssize_t w = write(fd, s + off, n - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			rc = -1;
-		else
-			off += (size_t)w;
-	}
+	if (oq_write_all(fd, s, n, -1) != 0)	/* the one write-all loop */
+		rc = -1;
 	if (rc == 0 && sync && fsync(fd) != 0)
 		rc = -1;
 	if (close(fd) != 0)

@@ -31,6 +31,7 @@
 #include "gw.h"
 #include "wb.h"
 #include "outq.h"
+#include "mcp.h"
 #include "home.h"
 #include "sandbox.h"
 #include "text.h"
@@ -54,112 +55,6 @@
  * milliseconds. */
 #define GW_STALL_MS 10000u
 
-#define PROTO_LATEST "2025-11-25"
-
-static const char *const versions[] = {
-	"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05",
-};
-
-/* ---- lines ---------------------------------------------------------------- */
-
-struct rbuf {
-	char *b;
-	size_t len, cap;
-	int skipping;		/* over MSG_MAX: dropping up to the newline */
-	int eof;
-};
-
-/* One message as one line, or NULL (*n: its length, newline included). */
-static char *
-line_of(json_t *m, size_t *n)
-{
-	char *s = json_dumps(m, JSON_COMPACT | JSON_REAL_PRECISION(17));
-
-	if (s == NULL)
-		return NULL;
-	*n = strlen(s);
-	s[(*n)++] = '\n';	/* json_dumps leaves room for the NUL */
-	return s;
-}
-
-/* Read what is there; 0, or -1 on a read error. */
-static int
-rbuf_fill(struct rbuf *r, int fd)
-{
-	if (r->cap - r->len < 65536) {
-		size_t nc = r->cap ? r->cap * 2 : 1u << 20;
-		char *nb;
-
-		if (nc > MSG_MAX + (1u << 20))
-			nc = MSG_MAX + (1u << 20);
-		if (nc <= r->cap) {
-			r->len = 0;	/* only when skipping */
-			nc = r->cap;
-		}
-		nb = realloc(r->b, nc);
-		if (nb == NULL)
-			return -1;
-		r->b = nb;
-		r->cap = nc;
-	}
-	for (;;) {
-		ssize_t n = read(fd, r->b + r->len, r->cap - r->len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
-			return 0;
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			r->eof = 1;
-		r->len += (size_t)n;
-		return 0;
-	}
-}
-
-/* The next complete line (NUL-terminated in place), or NULL.  *toolong is
- * set when a line over MSG_MAX was dropped. */
-static char *
-rbuf_line(struct rbuf *r, size_t *off, size_t *llen, int *toolong)
-{
-	char *nl;
-	size_t start = *off;
-
-	*toolong = 0;
-	for (;;) {
-		nl = memchr(r->b + *off, '\n', r->len - *off);
-		if (nl == NULL) {
-			if (r->len - start > MSG_MAX) {
-				r->skipping = 1;
-				*toolong = 1;
-				*off = r->len;
-			}
-			return NULL;
-		}
-		*nl = '\0';
-		*llen = (size_t)(nl - (r->b + start));
-		*off = (size_t)(nl - r->b) + 1;
-		if (r->skipping) {
-			r->skipping = 0;
-			start = *off;
-			continue;
-		}
-		if (*llen > MSG_MAX) {
-			*toolong = 1;
-			start = *off;
-			continue;
-		}
-		return r->b + start;
-	}
-}
-
-static void
-rbuf_consume(struct rbuf *r, size_t off)
-{
-	memmove(r->b, r->b + off, r->len - off);
-	r->len -= off;
-}
 
 /* ---- state ---------------------------------------------------------------- */
 
@@ -179,7 +74,7 @@ struct upstream {
 	int err;		/* its stderr (we print it, escaped) */
 	char ebuf[1024];	/* a line of it not finished yet */
 	size_t elen;
-	struct rbuf rb;
+	struct mcp_in rb;
 	int state;
 	int64_t next_id;
 	json_t *tools;		/* as listed by the server (all pages) */
@@ -219,7 +114,7 @@ static struct {
 	struct sreq *sreq;
 	size_t nsreq;
 	int64_t next_tok, next_sreq;
-	struct rbuf in;
+	struct mcp_in in;
 	int out;
 	struct outq cq;		/* to the client, not read by it yet */
 	int held;		/* lines left unhandled while cq is at its cap */
@@ -313,13 +208,11 @@ server_stderr_read(struct upstream *u)
 static void
 to_client(json_t *m)
 {
-	size_t n;
-	char *s = line_of(m, &n);
-
-	json_decref(m);
-	if (s == NULL || G.cq.broken)
-		goto out;
-	if (oq_send(&G.cq, G.out, s, n) != 0) {
+	if (G.cq.broken) {
+		json_decref(m);
+		return;
+	}
+	if (mcp_send(&G.cq, G.out, m) != 0) {
 		if (!G.stop)
 			note("the client leaves its answers unread (%zu bytes); "
 			     "stopping, reason=client_not_reading",
@@ -328,40 +221,21 @@ to_client(json_t *m)
 	} else if (G.cq.broken) {
 		G.stop = 1;	/* the client is gone */
 	}
-out:
-	free(s);
 }
 
 static void
 client_result(json_t *id, json_t *result)
 {
-	to_client(json_pack("{s:s, s:O, s:o}", "jsonrpc", "2.0", "id", id,
-			    "result", result));
+	to_client(mcp_result(id, result));
 }
 
-static void
-client_error(json_t *id, int code, const char *msg)
-{
-	to_client(json_pack("{s:s, s:O, s:{s:i, s:s}}", "jsonrpc", "2.0", "id",
-			    id != NULL ? id : json_null(), "error", "code", code,
-			    "message", msg));
-}
+/* One JSON-RPC error, in the one shape of mcp.h. */
+#define client_error(id, code, ...) to_client(mcp_error((id), (code), __VA_ARGS__))
 
-/* A refusal is a tool result with isError, as the broker gives it. */
-static void
-client_refusal(json_t *id, const char *reason, uint64_t pos, const char *fmt, ...)
-{
-	char text[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof text, fmt, ap);
-	va_end(ap);
-	client_result(id, json_pack("{s:[{s:s, s:s}], s:b, s:{s:b, s:s, s:I, s:s}}",
-		"content", "type", "text", "text", text, "isError", 1,
-		"structuredContent", "refused", 1, "reason", reason, "audit_pos",
-		(json_int_t)pos, "detail", text));
-}
+/* A refusal is a tool result with isError, as the broker gives it
+ * (mcp.h); pos 0: not logged. */
+#define client_refusal(id, reason, pos, ...) \
+	client_result((id), mcp_refusal(1, (reason), (pos), (pos) != 0, __VA_ARGS__))
 
 /* ---- messages to a server ------------------------------------------------- */
 
@@ -384,7 +258,7 @@ to_server(struct upstream *u, json_t *m)
 		json_decref(m);
 		return;
 	}
-	s = line_of(m, &n);
+	s = mcp_line(m, &n);
 	json_decref(m);
 	if (s == NULL)
 		return;
@@ -835,13 +709,15 @@ start_server(int idx)
 	(void)fcntl(u->err, F_SETFL, O_NONBLOCK);
 	(void)fcntl(u->in, F_SETFL, O_NONBLOCK);
 	oq_init(&u->q, GW_OUTQ_CAP, GW_OUTQ_HARD);
+	mcp_in_free(&u->rb);
+	mcp_in_init(&u->rb, MSG_MAX);
 	u->overflow = 0;
 	u->state = ST_INIT;
 	u->started = time(NULL);
 	server_request(idx, PK_INIT, "initialize", json_pack(
-		"{s:s, s:{s:{s:b}}, s:{s:s, s:s}}", "protocolVersion", PROTO_LATEST,
+		"{s:s, s:{s:{s:b}}, s:{s:s, s:s}}", "protocolVersion", MCP_LATEST,
 		"capabilities", "roots", "listChanged", 0,
-		"clientInfo", "name", "ward-mcp", "version", "1"));
+		"clientInfo", "name", "ward", "version", mcp_release));
 	return 0;
 }
 
@@ -869,7 +745,7 @@ server_dead(int s, const char *why)
 
 			snprintf(msg, sizeof msg, "the upstream server stopped "
 				 "before it answered: %s", why);
-			client_error(p->client_id, -32603, msg);
+			client_error(p->client_id, MCP_INTERNAL_ERROR, "%s", msg);
 		}
 		pend_free(p);
 	}
@@ -1148,28 +1024,18 @@ server_message(int s, json_t *m)
 static void
 do_initialize(json_t *id, json_t *params)
 {
-	const char *want = json_string_value(json_object_get(params,
-							     "protocolVersion"));
-	const char *v = PROTO_LATEST;
-	size_t i;
-
-	if (!json_is_object(params) || want == NULL) {
-		client_error(id, -32602, "initialize: protocolVersion is required");
-		return;
-	}
-	for (i = 0; i < sizeof versions / sizeof versions[0]; i++)
-		if (strcmp(want, versions[i]) == 0)
-			v = versions[i];
-	json_decref(G.client_caps);
-	G.client_caps = json_deep_copy(json_object_get(params, "capabilities"));
-	G.client_init = 1;
-	client_result(id, json_pack("{s:s, s:{s:{s:b}}, s:{s:s, s:s, s:s}, s:s}",
-		"protocolVersion", v, "capabilities", "tools", "listChanged", 1,
-		"serverInfo", "name", "ward-mcp", "title", "ward MCP gateway",
-		"version", "1.0.0", "instructions",
+	json_t *r = mcp_initialize(id, params, 1, "ward MCP gateway",
 		"Tools of several MCP servers, each in a ward sandbox; tool names "
 		"are prefixed with the server's name.  Every call is approved "
-		"and logged by ward-core."));
+		"and logged by ward-core.");
+
+	if (json_object_get(r, "result") != NULL) {
+		json_decref(G.client_caps);
+		G.client_caps = json_deep_copy(json_object_get(params,
+							       "capabilities"));
+		G.client_init = 1;
+	}
+	to_client(r);
 }
 
 static void
@@ -1262,10 +1128,9 @@ do_call(json_t *m, json_t *id, json_t *params)
 						 G.tools[i].up_name);
 
 			free(canon);
-			client_refusal(id, "quarantined", pos, "refused: %s: its "
+			client_refusal(id, "quarantined", pos, "%s: its "
 				       "definition is not the approved one; run "
-				       "'ward mcp approve' (audit #%llu)", name,
-				       (unsigned long long)pos);
+				       "'ward mcp approve'", name);
 			return;
 		}
 		free(canon);
@@ -1363,99 +1228,110 @@ flush_queue(void)
 }
 
 static void
-client_message(json_t *m)
+m_cancelled(void *ctx, struct mcp_msg *m)
 {
-	json_t *id = json_object_get(m, "id");
-	json_t *params = json_object_get(m, "params");
-	json_t *jv = json_object_get(m, "jsonrpc");
-	const char *method = json_string_value(json_object_get(m, "method"));
+	(void)ctx;
+	if (G.queued != NULL)	/* after the request it cancels, in order */
+		json_array_append(G.queued, m->j);
+	else
+		do_cancel(m->params);
+}
 
-	if (!json_is_string(jv) || strcmp(json_string_value(jv), "2.0") != 0 ||
-	    (id != NULL && !json_is_string(id) && !json_is_integer(id)) ||
-	    (params != NULL && !json_is_object(params) && !json_is_array(params))) {
-		client_error(json_is_string(id) || json_is_integer(id) ? id : NULL,
-			     -32600, "Invalid Request");
+static void
+m_initialize(void *ctx, struct mcp_msg *m)
+{
+	(void)ctx;
+	do_initialize(m->id, m->params);
+}
+
+static void
+m_ping(void *ctx, struct mcp_msg *m)
+{
+	(void)ctx;
+	client_result(m->id, json_object());
+}
+
+/* tools/list and tools/call: after every server is listed. */
+static void
+m_tools(void *ctx, struct mcp_msg *m)
+{
+	(void)ctx;
+	if (!all_settled()) {
+		if (G.queued == NULL)
+			G.queued = json_array();
+		json_array_append(G.queued, m->j);
 		return;
 	}
-	if (method == NULL) {
-		if (id != NULL && (json_object_get(m, "result") != NULL ||
-				   json_object_get(m, "error") != NULL))
-			client_response(m);
-		else
-			client_error(id, -32600, "Invalid Request");
+	if (m->params != NULL && !json_is_object(m->params)) {
+		client_error(m->id, MCP_INVALID_PARAMS, "%s: \"params\" must be "
+			     "an object", m->method);
 		return;
 	}
-	if (id == NULL) {
-		if (strcmp(method, "notifications/cancelled") == 0 &&
-		    G.queued != NULL) {
-			/* After the request it cancels, in order. */
-			json_array_append(G.queued, m);
-		} else if (strcmp(method, "notifications/cancelled") == 0) {
-			do_cancel(params);
-		}
-		return;		/* initialized, roots/list_changed, ...: ours */
-	}
-	if (strcmp(method, "initialize") == 0) {
-		do_initialize(id, params);
-	} else if (strcmp(method, "ping") == 0) {
-		client_result(id, json_object());
-	} else if (strcmp(method, "tools/list") == 0 ||
-		   strcmp(method, "tools/call") == 0) {
-		if (!all_settled()) {
-			if (G.queued == NULL)
-				G.queued = json_array();
-			json_array_append(G.queued, m);
-			return;
-		}
-		if (params != NULL && !json_is_object(params)) {
-			client_error(id, -32602, "Invalid params");
-			return;
-		}
-		if (method[6] == 'l') {
-			pins_check();
-			do_list(id, params);
-		} else {
-			do_call(m, id, params);
-		}
+	if (m->method[6] == 'l') {
+		pins_check();
+		do_list(m->id, m->params);
 	} else {
-		client_error(id, -32601, "Method not found");
+		do_call(m->j, m->id, m->params);
 	}
+}
+
+/* What the client may ask; its other notifications (initialized,
+ * roots/list_changed, ...) are ours to ignore. */
+static const struct mcp_method client_methods[] = {
+	{ "notifications/cancelled", m_cancelled },
+	{ "initialize", m_initialize },
+	{ "ping", m_ping },
+	{ "tools/list", m_tools },
+	{ "tools/call", m_tools },
+	{ NULL, NULL },
+};
+
+/* A request or a notification, checked by mcp_parse. */
+static void
+client_message(json_t *j)
+{
+	struct mcp_msg m;
+	json_t *reply;
+
+	mcp_msg_of(&m, j);
+	if (m.id != NULL && strncmp(m.method, "notifications/", 14) == 0)
+		/* A request by a notification's name. */
+		client_error(m.id, MCP_METHOD_NOT_FOUND, "no method %s", m.method);
+	else if (!mcp_dispatch(client_methods, NULL, &m, &reply) && reply != NULL)
+		to_client(reply);
+	mcp_msg_free(&m);
 }
 
 static void
 client_line(const char *line, size_t len)
 {
-	json_error_t e;
-	json_t *m;
+	struct mcp_msg m;
+	json_t *reply;
 
-	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' '))
-		len--;
-	if (len == 0)
+	switch (mcp_parse(line, len, &m, &reply)) {
+	case MCP_BAD:
+		to_client(reply);
 		return;
-	m = json_loadb(line, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &e);
-	if (m == NULL) {
-		client_error(NULL, -32700, "Parse error");
-		return;
+	case MCP_RESPONSE:
+		client_response(m.j);
+		break;
+	case MCP_REQUEST:
+	case MCP_NOTIFICATION:
+		client_message(m.j);
+		break;
+	case MCP_NONE:
+		break;
 	}
-	if (json_is_array(m)) {
-		/* Batches were removed from the protocol (2025-06-18). */
-		client_error(NULL, -32600, "Invalid Request: batches are not "
-			     "supported");
-	} else if (!json_is_object(m)) {
-		client_error(NULL, -32600, "Invalid Request");
-	} else {
-		client_message(m);
-	}
-	json_decref(m);
+	mcp_msg_free(&m);
 }
 
 static void
 server_lines(int s)
 {
 	struct upstream *u = &G.up[s];
-	size_t off = 0, len;
-	int toolong;
+	size_t len;
 	char *line;
+	int k;
 
 	for (;;) {
 		json_t *m;
@@ -1466,18 +1342,18 @@ server_lines(int s)
 			G.held = 1;
 			break;
 		}
-		line = rbuf_line(&u->rb, &off, &len, &toolong);
-		if (line == NULL)
+		k = mcp_in_next(&u->rb, &line, &len);
+		if (k == 0)
 			break;
+		if (k == 2)
+			continue;	/* over MSG_MAX: dropped */
 		m = json_loadb(line, len, 0, NULL);
-
 		if (json_is_object(m))
 			server_message(s, m);
 		json_decref(m);
 		if (u->state == ST_DEAD)
 			return;
 	}
-	rbuf_consume(&u->rb, off);
 }
 
 /* What server s sent, and its end once every line of it is handled (its
@@ -1498,24 +1374,23 @@ server_read(int s)
 static void
 client_lines(void)
 {
-	size_t off = 0, len;
-	int toolong;
+	size_t len;
 	char *line;
+	int k;
 
 	while (!G.stop) {
 		if (oq_over(&G.cq)) {
 			G.held = 1;
 			break;
 		}
-		line = rbuf_line(&G.in, &off, &len, &toolong);
-		if (toolong)
-			client_error(NULL, -32600, "Invalid Request: message too "
-				     "long");
-		if (line == NULL)
+		k = mcp_in_next(&G.in, &line, &len);
+		if (k == 0)
 			break;
-		client_line(line, len);
+		if (k == 2)
+			to_client(mcp_too_long(MSG_MAX));
+		else
+			client_line(line, len);
 	}
-	rbuf_consume(&G.in, off);
 }
 
 /* ---- start and stop --------------------------------------------------------- */
@@ -1695,6 +1570,7 @@ serve(const char *prof, const char *home_dir, int hfd)
 	signal(SIGINT, on_signal);
 	G.out = 1;
 	oq_init(&G.cq, GW_OUTQ_CAP, GW_OUTQ_HARD);
+	mcp_in_init(&G.in, MSG_MAX);
 	/* Both ends of the client never block us; the flags are put back at
 	 * the end, as other processes may share these descriptions. */
 	fl0 = fcntl(0, F_GETFL);
@@ -1777,8 +1653,8 @@ serve(const char *prof, const char *home_dir, int hfd)
 			} else if (G.up[what[i]].state != ST_DEAD) {
 				s = what[i];
 				u = &G.up[s];
-				if (rbuf_fill(&u->rb, u->out) != 0 ||
-				    (u->rb.eof && u->rb.len == 0)) {
+				if (mcp_in_fill(&u->rb, u->out) < 0 ||
+				    (u->rb.eof && mcp_in_pending(&u->rb) == 0)) {
 					server_dead(s, "exited");
 					continue;
 				}
@@ -1787,7 +1663,7 @@ serve(const char *prof, const char *home_dir, int hfd)
 		}
 		flush_queue();
 		if (from_client) {
-			if (rbuf_fill(&G.in, 0) != 0)
+			if (mcp_in_fill(&G.in, 0) < 0)
 				break;
 			client_lines();
 		}
@@ -1800,8 +1676,9 @@ serve(const char *prof, const char *home_dir, int hfd)
 					server_read(s);
 			flush_queue();
 		}
-		if (G.in.eof && (G.in.len == 0 ||
-				 memchr(G.in.b, '\n', G.in.len) == NULL ||
+		if (G.in.eof && (mcp_in_pending(&G.in) == 0 ||
+				 memchr(G.in.b + G.in.off, '\n',
+					mcp_in_pending(&G.in)) == NULL ||
 				 oq_stalled(&G.cq, GW_STALL_MS)))
 			break;	/* every request read and handled */
 		for (s = 0; s < G.nup; s++)

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "priv.h"
+#include "fdio.h"
 #include "wb.h"
 #include "sandbox.h"
 #include "text.h"
@@ -31,77 +32,13 @@
 int
 sp_send(int s, const struct sp_msg *m, const int *fds, int nfds)
 {
-	struct msghdr mh;
-	struct iovec iov = { (void *)m, sizeof *m };
-	union {
-		char buf[CMSG_SPACE(4 * sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	ssize_t n;
-
-	memset(&mh, 0, sizeof mh);
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	if (nfds > 0) {
-		struct cmsghdr *c;
-
-		memset(&u, 0, sizeof u);
-		mh.msg_control = u.buf;
-		mh.msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int));
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
-		memcpy(CMSG_DATA(c), fds, (size_t)nfds * sizeof(int));
-	}
-	do
-		n = sendmsg(s, &mh, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	return n == (ssize_t)sizeof *m ? 0 : -1;
+	return fdio_send(s, m, sizeof *m, fds, nfds) == (ssize_t)sizeof *m ? 0 : -1;
 }
 
 int
 sp_recv(int s, struct sp_msg *m, int *fds, int *nfds)
 {
-	struct msghdr mh;
-	struct iovec iov = { m, sizeof *m };
-	union {
-		char buf[CMSG_SPACE(4 * sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct cmsghdr *c;
-	ssize_t n;
-
-	*nfds = 0;
-	memset(&mh, 0, sizeof mh);
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = u.buf;
-	mh.msg_controllen = sizeof u.buf;
-	do
-		n = recvmsg(s, &mh, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	if (n <= 0)
-		return -1;
-	for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-			int k = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-
-			if (k > 4)
-				k = 4;
-			memcpy(fds, CMSG_DATA(c), (size_t)k * sizeof(int));
-			*nfds = k;
-		}
-	}
-	if (n != (ssize_t)sizeof *m || (mh.msg_flags & MSG_TRUNC)) {
-		int i;
-
-		for (i = 0; i < *nfds; i++)
-			close(fds[i]);
-		*nfds = 0;
-		return -1;
-	}
-	return 0;
+	return fdio_recv(s, m, sizeof *m, fds, 4, nfds, 0) > 0 ? 0 : -1;
 }
 
 /* How each runner's sandbox ended, written by the runner just before it

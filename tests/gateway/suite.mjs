@@ -554,7 +554,7 @@ async function main() {
 			const r = await g.id(2, 30000);
 			ok(r.result && textOf(r.result) === "still served", `fx2: ${JSON.stringify(r).slice(0, 200)}`);
 			const e = await g.id("big-0", 60000);
-			ok(e.error && /server_not_reading/.test(e.error.message), `fx's call: ${JSON.stringify(e).slice(0, 200)}`);
+			ok(e.error && e.error.code === -32603 && e.error.message === "Internal error" && /server_not_reading/.test(e.error.data.detail), `fx's call: ${JSON.stringify(e).slice(0, 200)}`);
 			ok(/server fx: cut off, reason=server_not_reading/.test(g.stderr()), `stderr: ${g.stderr().slice(-300)}`);
 			const s = (g.stderr().match(/session ([0-9a-f]{32})/) || [])[1];
 			ok(audit(s).some((x) => /mcp server fx cut off, reason=server_not_reading/.test(x.text || "")),
