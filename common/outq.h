@@ -1,7 +1,7 @@
 /*
  * outq.h -- writing to a peer that may stop reading (untrusted side of
  * ward, not verified): one bounded output queue per peer, and the one rule
- * for a write that would block.  libc only, so that ward-call links it too.
+ * for a write that would block.  libc only (ward-call links it too).
  *
  * Used by ward-broker (each agent socket, each ward CLI connection), by
  * ward mcp (its client's stdout, each upstream server's stdin), by
