@@ -701,12 +701,6 @@ cmd_run(int argc, char **argv)
 		free(p);
 		return WX_INPUT;
 	}
-	if (p->ncaps == 0) {
-		fprintf(stderr, "ward run: %s grants no tool at all\n  hint: add "
-			"a line such as: tool fs.read /workspace uses 10\n", prof);
-		free(p);
-		return WX_INPUT;
-	}
 	if (wh_read_key(h.op_key, op_sk, 64, err, sizeof err) != 0) {
 		fprintf(stderr, "ward run: %s\n", err);
 		free(p);

@@ -170,6 +170,35 @@ path_canonical(const char *s)
 	}
 }
 
+/* A net scope: HOST:PORT, a host of letters, digits, '.', '-' (or '*.'
+ * first, the one wildcard form) and a port from 1 to 65535 without a
+ * leading zero. */
+static int
+net_scope_ok(const char *s)
+{
+	const char *c = strrchr(s, ':'), *h = s;
+	unsigned long port = 0;
+	const char *d;
+
+	if (c == NULL || c == s || c[1] == '\0' || c[1] == '0')
+		return 0;
+	for (d = c + 1; *d != '\0'; d++) {
+		if (*d < '0' || *d > '9' || d - c > 5)
+			return 0;
+		port = port * 10 + (unsigned long)(*d - '0');
+	}
+	if (port < 1 || port > 65535)
+		return 0;
+	if (strncmp(h, "*.", 2) == 0)
+		h += 2;
+	if (h == c)
+		return 0;
+	for (; h < c; h++)
+		if (!isalnum((unsigned char)*h) && *h != '.' && *h != '-')
+			return 0;
+	return 1;
+}
+
 #define MAXW 40
 
 int
@@ -267,6 +296,19 @@ pf_load(const char *path, struct pf_profile *p, char *err, size_t errlen)
 				     "a second 'run' (first on an earlier line)");
 				goto out;
 			}
+			for (i = 1; i < nw; i++) {
+				const char *q = strpbrk(w[i], "\"'");
+
+				if (q != NULL) {
+					perr(&lx, col[i] + (int)(q - w[i]),
+					     "words are split at spaces and quotes "
+					     "are not read: put the command in a "
+					     "script in the profile's folder and run "
+					     "that (run /bin/sh /agent/start.sh)",
+					     "a quote in 'run'");
+					goto out;
+				}
+			}
 			seen_run = 1;
 			p->argc = nw - 1;
 			for (i = 1; i < nw; i++)
@@ -281,14 +323,41 @@ pf_load(const char *path, struct pf_profile *p, char *err, size_t errlen)
 				     "folder");
 				goto out;
 			}
-			if (w[1][0] == '/')
-				snprintf(full, sizeof full, "%s", w[1]);
-			else
-				snprintf(full, sizeof full, "%s/%s", p->dir, w[1]);
+			/* The seed is copied into every run's workspace: a
+			 * folder of the profile's own, never any host folder
+			 * a profile names. */
+			if (w[1][0] == '/' || strcmp(w[1], "..") == 0 ||
+			    strncmp(w[1], "../", 3) == 0 ||
+			    strstr(w[1], "/../") != NULL ||
+			    (strlen(w[1]) >= 3 &&
+			     strcmp(w[1] + strlen(w[1]) - 3, "/..") == 0)) {
+				perr(&lx, col[1], "put the seed folder beside the "
+				     "profile and name it relative to the "
+				     "profile's folder (workspace seed)",
+				     "workspace seed '%s' is outside the "
+				     "profile's folder", w[1]);
+				goto out;
+			}
+			snprintf(full, sizeof full, "%s/%s", p->dir, w[1]);
 			if (stat(full, &st) != 0 || !S_ISDIR(st.st_mode)) {
 				perr(&lx, col[1], "create the folder or fix the path",
 				     "workspace seed %s is not a folder", full);
 				goto out;
+			}
+			{
+				char real[PATH_MAX];
+				size_t dl = strlen(p->dir);
+
+				if (realpath(full, real) == NULL ||
+				    strncmp(real, p->dir, dl) != 0 ||
+				    real[dl] != '/') {
+					perr(&lx, col[1], "the seed must be a folder "
+					     "inside the profile's folder, not a "
+					     "symbolic link out of it",
+					     "workspace seed %s leads outside the "
+					     "profile's folder", full);
+					goto out;
+				}
 			}
 			snprintf(p->workspace, sizeof p->workspace, "%s", full);
 		} else if (strcmp(w[0], "tool") == 0) {
@@ -340,6 +409,12 @@ pf_load(const char *path, struct pf_profile *p, char *err, size_t errlen)
 						     "path", w[2]);
 						goto out;
 					}
+				}
+				if (td->kind == WARD_KIND_NET && !net_scope_ok(w[2])) {
+					perr(&lx, col[2], "name host:port, the port from "
+					     "1 to 65535: tool net example.org:443",
+					     "scope '%s' is not host:port", w[2]);
+					goto out;
 				}
 				if (td->kind == WARD_KIND_TOOL &&
 				    strcmp(w[2], td->name) != 0) {
@@ -405,9 +480,14 @@ pf_load(const char *path, struct pf_profile *p, char *err, size_t errlen)
 				goto out;
 			}
 			if (strcmp(w[1], "memory") == 0 || strcmp(w[1], "tmp") == 0) {
-				if (ward_sb_parse_size(w[2], &v) != 0 || v < (1u << 20)) {
-					perr(&lx, col[2], "write a size such as 64M or "
-					     "1G (at least 1M)", "bad size");
+				if (ward_sb_parse_size(w[2], &v) != 0 ||
+				    v < (w[1][0] == 'm' ? WARD_SB_MEMORY_MIN :
+					 (1u << 20))) {
+					perr(&lx, col[2], w[1][0] == 'm' ?
+					     "write a size such as 64M or 1G (at least "
+					     "4M, the smallest a sandbox is made with)" :
+					     "write a size such as 64M or 1G (at least "
+					     "1M)", "bad size");
 					goto out;
 				}
 				if (w[1][0] == 'm')
@@ -449,6 +529,12 @@ pf_load(const char *path, struct pf_profile *p, char *err, size_t errlen)
 		lx.line = lx.line > 0 ? lx.line : 1;
 		perr(&lx, 1, "add a line such as: run python3 /agent/agent.py",
 		     "the profile never says what to run");
+		goto out;
+	}
+	if (p->ncaps == 0) {
+		lx.line = lx.line > 0 ? lx.line : 1;
+		perr(&lx, 1, "add a line such as: tool fs.read /workspace uses 10",
+		     "the profile grants no tool at all");
 		goto out;
 	}
 	if (p->name[0] == '\0') {

@@ -604,7 +604,7 @@ int ward_sb_prepare(const struct ward_sb_config *cfg, struct ward_sb **out,
 		       "give a non-zero --uid");
 		return -1;
 	}
-	if (cfg->memory_bytes < (4u << 20) || cfg->pids_max < 1 || cfg->cpu_percent < 1 ||
+	if (cfg->memory_bytes < WARD_SB_MEMORY_MIN || cfg->pids_max < 1 || cfg->cpu_percent < 1 ||
 	    cfg->tmp_bytes < 4096 || cfg->nofile < 16) {
 		sb_err(err, errlen, "refused: a limit is too small to run anything "
 		       "(memory >= 4M, pids >= 1, cpu >= 1%%, tmp >= 4K, nofile >= 16)");

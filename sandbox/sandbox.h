@@ -26,6 +26,9 @@
 #define WARD_SB_MAX_ENV 128
 #define WARD_SB_MAX_FDS 16
 #define WARD_SB_ERRLEN 512
+/* The smallest memory limit a sandbox is set up with (profiles check it
+ * too, common/profile.c). */
+#define WARD_SB_MEMORY_MIN (4u << 20)
 
 /* Host ids the sandbox runs as: never 0, not in the host's passwd. */
 #define WARD_SB_HOST_ID_DEFAULT 2000000000u
