@@ -31,19 +31,6 @@
 #include "wb.h"
 #include "sandbox.h"
 
-static int __attribute__((format(printf, 5, 6)))
-perr(char *err, size_t errlen, const char *file, int line, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	snprintf(err, errlen, "%s:%d: error: %s", file, line, msg);
-	return -1;
-}
-
 /* ---- names ---------------------------------------------------------------- */
 
 int
@@ -160,9 +147,11 @@ read_secret(const char *path, char **out)
 int
 gw_profile_load(const char *path, struct gw_profile *p, char *err, size_t errlen)
 {
+	struct pf_lexer lx = { path, 0, err, errlen };
+	struct pf_limits lim;
 	FILE *f;
-	char line[4096], dir[PATH_MAX], *w[64], *s, *sl;
-	int ln = 0, nw, rc = -1, i;
+	char line[4096], dir[PATH_MAX], *w[PF_MAXW], *s, *sl;
+	int col[PF_MAXW], nw, rc = -1, i, got;
 	struct gw_server *cur = NULL;
 
 	memset(p, 0, sizeof *p);
@@ -180,57 +169,48 @@ gw_profile_load(const char *path, struct gw_profile *p, char *err, size_t errlen
 		*sl = '\0';
 	f = fopen(path, "re");
 	if (f == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s: %s\n  hint: check the path", path,
+			 strerror(errno));
 		return -1;
 	}
-	while (fgets(line, sizeof line, f) != NULL) {
-		ln++;
-		if (strchr(line, '\n') == NULL && !feof(f)) {
-			perr(err, errlen, path, ln, "line longer than %zu bytes",
-			     sizeof line - 1);
-			goto out;
-		}
-		s = strchr(line, '#');
-		if (s != NULL)
-			*s = '\0';
-		nw = 0;
-		for (s = strtok(line, " \t\r\n"); s != NULL && nw < 64;
-		     s = strtok(NULL, " \t\r\n"))
-			w[nw++] = s;
-		if (nw == 0)
-			continue;
-		if (strcmp(w[0], "name") == 0 && nw == 2) {
-			if (!gw_name_ok(w[1])) {
-				perr(err, errlen, path, ln, "bad name '%s'\n  hint: "
-				     "lower-case letters, digits and '-'", w[1]);
+	while ((got = pf_next_line(&lx, f, line, sizeof line, w, col, &nw)) > 0) {
+		if (strcmp(w[0], "name") == 0) {
+			if (nw != 2 || !gw_name_ok(w[1])) {
+				pf_error(&lx, col[nw == 2 ? 1 : 0], "name NAME, of "
+					 "lower-case letters, digits and '-'",
+					 "bad name");
 				goto out;
 			}
 			snprintf(p->name, sizeof p->name, "%s", w[1]);
-		} else if (strcmp(w[0], "page") == 0 && nw == 2) {
+		} else if (strcmp(w[0], "page") == 0) {
 			uint64_t v;
 
-			if (pf_parse_uint(w[1], 10000, &v) != 0 || v == 0) {
-				perr(err, errlen, path, ln, "bad page size\n  hint: "
-				     "page N with N from 1 to 10000");
+			if (nw != 2 || pf_parse_uint(w[1], 10000, &v) != 0 ||
+			    v == 0) {
+				pf_error(&lx, col[nw == 2 ? 1 : 0], "page N with N "
+					 "from 1 to 10000", "bad page size");
 				goto out;
 			}
 			p->page = (unsigned)v;
-		} else if (strcmp(w[0], "server") == 0 && nw == 2) {
-			if (!gw_name_ok(w[1])) {
-				perr(err, errlen, path, ln, "bad server name '%s'\n"
-				     "  hint: lower-case letters, digits and '-' (no "
-				     "'_': it separates the prefix from the tool)", w[1]);
+		} else if (strcmp(w[0], "server") == 0) {
+			if (nw != 2 || !gw_name_ok(w[1])) {
+				pf_error(&lx, col[nw == 2 ? 1 : 0], "server NAME, of "
+					 "lower-case letters, digits and '-' (no "
+					 "'_': it separates the prefix from the "
+					 "tool)", "bad server name");
 				goto out;
 			}
 			for (i = 0; i < p->nservers; i++)
 				if (strcmp(p->srv[i].name, w[1]) == 0) {
-					perr(err, errlen, path, ln, "server %s is "
-					     "declared twice", w[1]);
+					pf_error(&lx, col[1], "give each server a name "
+						 "of its own", "server %s is declared "
+						 "twice", w[1]);
 					goto out;
 				}
 			if (p->nservers == GW_MAX_SERVERS) {
-				perr(err, errlen, path, ln, "more than %d servers",
-				     GW_MAX_SERVERS);
+				pf_error(&lx, col[0], "run another gateway for the "
+					 "rest", "more than %d servers",
+					 GW_MAX_SERVERS);
 				goto out;
 			}
 			cur = &p->srv[p->nservers++];
@@ -240,58 +220,96 @@ gw_profile_load(const char *path, struct gw_profile *p, char *err, size_t errlen
 			cur->pids = 128;
 			cur->cpu = 100;
 		} else if (cur == NULL) {
-			perr(err, errlen, path, ln, "'%s' outside a server\n  hint: "
-			     "start the server's block with: server NAME", w[0]);
+			pf_error(&lx, col[0], "start the server's block with: "
+				 "server NAME", "'%s' outside a server", w[0]);
 			goto out;
-		} else if (strcmp(w[0], "run") == 0 && nw >= 2) {
-			if (cur->argc != 0 || nw - 1 > GW_MAX_ARGV - 1) {
-				perr(err, errlen, path, ln, "one run line per server, "
-				     "at most %d words", GW_MAX_ARGV - 1);
+		} else if (strcmp(w[0], "run") == 0) {
+			if (nw < 2 || cur->argc != 0 || nw - 1 > GW_MAX_ARGV - 1) {
+				pf_error(&lx, col[0], "one run line per server: run "
+					 "PROGRAM ARG...", "bad run line (a second "
+					 "one, none, or more than %d words)",
+					 GW_MAX_ARGV - 1);
 				goto out;
 			}
-			for (i = 1; i < nw; i++)
+			for (i = 1; i < nw; i++) {
+				if (strpbrk(w[i], "\"'") != NULL) {
+					pf_error(&lx, col[i], "words are split at "
+						 "spaces and quotes are not read: "
+						 "run a script that holds the "
+						 "command line", "a quote in 'run'");
+					goto out;
+				}
 				cur->argv[cur->argc++] = strdup(w[i]);
-		} else if (strcmp(w[0], "workspace") == 0 && nw == 2) {
-			char *a = abspath(dir, w[1]), rp[PATH_MAX];
+			}
+		} else if (strcmp(w[0], "workspace") == 0) {
+			char *a, rp[PATH_MAX];
 
+			if (nw != 2) {
+				pf_error(&lx, col[0], "workspace DIR", "'workspace' "
+					 "takes one folder");
+				goto out;
+			}
+			a = abspath(dir, w[1]);
 			if (a == NULL || realpath(a, rp) == NULL) {
-				perr(err, errlen, path, ln, "workspace %s: %s", w[1],
-				     strerror(errno));
+				pf_error(&lx, col[1], "create the folder or fix the "
+					 "path", "workspace %s: %s", w[1],
+					 strerror(errno));
 				free(a);
 				goto out;
 			}
 			free(a);
 			snprintf(cur->workspace, sizeof cur->workspace, "%s", rp);
-		} else if (strcmp(w[0], "bind") == 0 && (nw == 2 || nw == 3)) {
+		} else if (strcmp(w[0], "bind") == 0) {
+			if (nw != 2 && nw != 3) {
+				pf_error(&lx, col[0], "bind HOST_PATH [SANDBOX_PATH]",
+					 "'bind' takes one or two paths");
+				goto out;
+			}
 			if (cur->nbinds == GW_MAX_BINDS) {
-				perr(err, errlen, path, ln, "too many binds");
+				pf_error(&lx, col[0], "bind a common parent folder",
+					 "more than %d binds", GW_MAX_BINDS);
 				goto out;
 			}
 			cur->bind_src[cur->nbinds] = abspath(dir, w[1]);
 			cur->bind_dst[cur->nbinds] = strdup(nw == 3 ? w[2] :
 				cur->bind_src[cur->nbinds]);
 			if (cur->bind_dst[cur->nbinds][0] != '/') {
-				perr(err, errlen, path, ln, "bind destination must "
-				     "be absolute");
+				pf_error(&lx, col[nw == 3 ? 2 : 1], "write an absolute "
+					 "path in the sandbox", "bind destination "
+					 "must be absolute");
 				cur->nbinds++;
 				goto out;
 			}
 			cur->nbinds++;
-		} else if (strcmp(w[0], "env") == 0 && nw == 2 &&
-			   strchr(w[1], '=') != NULL && w[1][0] != '=') {
+		} else if (strcmp(w[0], "env") == 0) {
+			if (nw != 2 || strchr(w[1], '=') == NULL || w[1][0] == '=') {
+				pf_error(&lx, col[nw == 2 ? 1 : 0], "env NAME=VALUE "
+					 "(one word: no spaces in the value)",
+					 "bad env line");
+				goto out;
+			}
 			if (cur->nenv >= GW_MAX_ENV - 4) {
-				perr(err, errlen, path, ln, "too many env lines");
+				pf_error(&lx, col[0], "pass fewer variables",
+					 "more than %d env lines", GW_MAX_ENV - 4);
 				goto out;
 			}
 			cur->env[cur->nenv++] = strdup(w[1]);
-		} else if (strcmp(w[0], "secret") == 0 && nw == 3) {
-			char *a = abspath(dir, w[2]), *v = NULL, *e;
+		} else if (strcmp(w[0], "secret") == 0) {
+			char *a, *v = NULL, *e;
 			size_t n;
 
+			if (nw != 3) {
+				pf_error(&lx, col[0], "secret NAME FILE", "'secret' "
+					 "takes a name and a file");
+				goto out;
+			}
+			a = abspath(dir, w[2]);
 			if (cur->nenv >= GW_MAX_ENV - 4 || a == NULL ||
 			    read_secret(a, &v) != 0) {
-				perr(err, errlen, path, ln, "cannot read the secret "
-				     "%s from %s: %s", w[1], w[2], strerror(errno));
+				pf_error(&lx, col[2], "the file holds the value, "
+					 "readable by root only", "cannot read the "
+					 "secret %s from %s: %s", w[1], w[2],
+					 strerror(errno));
 				free(a);
 				goto out;
 			}
@@ -307,20 +325,28 @@ gw_profile_load(const char *path, struct gw_profile *p, char *err, size_t errlen
 			free(v);
 			cur->env[cur->nenv++] = e;
 			cur->nsecret++;
-		} else if (strcmp(w[0], "root") == 0 && nw == 2) {
-			if (cur->nroots == GW_MAX_ROOTS ||
+		} else if (strcmp(w[0], "root") == 0) {
+			if (nw != 2 || cur->nroots == GW_MAX_ROOTS ||
 			    strncmp(w[1], "file:///", 8) != 0) {
-				perr(err, errlen, path, ln, "bad root '%s'\n  hint: "
-				     "root file:///absolute/path", w[1]);
+				pf_error(&lx, col[nw == 2 ? 1 : 0], "root "
+					 "file:///absolute/path", "bad root (or more "
+					 "than %d a server)", GW_MAX_ROOTS);
 				goto out;
 			}
 			cur->roots[cur->nroots++] = strdup(w[1]);
-		} else if (strcmp(w[0], "allow") == 0 && nw >= 2) {
+		} else if (strcmp(w[0], "allow") == 0) {
 			struct gw_allow *a;
 			int k;
 
+			if (nw < 2) {
+				pf_error(&lx, col[0], "allow TOOL|* [uses N] "
+					 "[expires 30s|10m|2h|1d]", "'allow' needs a "
+					 "tool");
+				goto out;
+			}
 			if (cur->nallow == GW_MAX_ALLOW) {
-				perr(err, errlen, path, ln, "too many allow lines");
+				pf_error(&lx, col[0], "allow * for every tool",
+					 "more than %d allow lines", GW_MAX_ALLOW);
 				goto out;
 			}
 			a = &cur->allow[cur->nallow];
@@ -329,18 +355,15 @@ gw_profile_load(const char *path, struct gw_profile *p, char *err, size_t errlen
 			if (strcmp(w[1], "*") == 0) {
 				memcpy(a->scope, cur->name, sizeof cur->name);
 			} else if (gw_tool_resource(a->scope, cur->name, w[1]) != 0) {
-				char e[200];
-
-				perr(err, errlen, path, ln, "bad tool name '%s' in allow\n"
-				     "  hint: allow TOOL names one tool exactly (1 to %d "
-				     "of A-Z a-z 0-9 _ - .; no wildcard), or allow * for "
-				     "every tool of the server",
-				     gw_esc(e, sizeof e, w[1], 64), GW_TOOL_MAX);
+				pf_error(&lx, col[1], "allow TOOL names one tool "
+					 "exactly (1 to 128 of A-Z a-z 0-9 _ - .; no "
+					 "wildcard), or allow * for every tool of "
+					 "the server", "bad tool name in allow");
 				goto out;
 			}
 			a->uses = 1000000;
 			a->expires_s = 86400;
-			a->line = ln;
+			a->line = lx.line;
 			for (k = 2; k + 1 < nw; k += 2) {
 				uint64_t v;
 
@@ -354,48 +377,43 @@ gw_profile_load(const char *path, struct gw_profile *p, char *err, size_t errlen
 					break;
 			}
 			if (k != nw) {
-				perr(err, errlen, path, ln, "bad allow line\n  hint: "
-				     "allow TOOL|* [uses N] [expires 30s|10m|2h|1d]");
+				pf_error(&lx, col[k < nw ? k : nw - 1], "allow TOOL|* "
+					 "[uses N from 1 to 1000000] [expires "
+					 "30s|10m|2h|1d]", "bad allow line");
 				goto out;
 			}
 			cur->nallow++;
-		} else if (strcmp(w[0], "limit") == 0 && nw == 3) {
-			uint64_t v;
-
-			if ((strcmp(w[1], "memory") == 0 || strcmp(w[1], "tmp") == 0) &&
-			    ward_sb_parse_size(w[2], &v) == 0) {
-				if (w[1][0] == 'm')
-					cur->mem_bytes = v;
-				else
-					cur->tmp_bytes = v;
-			} else if (strcmp(w[1], "pids") == 0 &&
-				   pf_parse_uint(w[2], 4096, &v) == 0 && v > 0) {
-				cur->pids = (uint32_t)v;
-			} else if (strcmp(w[1], "cpu") == 0 &&
-				   pf_parse_uint(w[2], 1600, &v) == 0 && v > 0) {
-				cur->cpu = (uint32_t)v;
-			} else {
-				perr(err, errlen, path, ln, "bad limit\n  hint: limit "
-				     "memory|tmp SIZE, limit pids N, limit cpu PERCENT");
+		} else if (strcmp(w[0], "limit") == 0) {
+			lim.mem_bytes = &cur->mem_bytes;
+			lim.tmp_bytes = &cur->tmp_bytes;
+			lim.time_ms = NULL;
+			lim.pids = &cur->pids;
+			lim.cpu = &cur->cpu;
+			if (pf_limit(&lx, w, col, nw, &lim) != 0)
 				goto out;
-			}
 		} else {
-			perr(err, errlen, path, ln, "unknown or malformed directive "
-			     "'%s'\n  hint: see gateway/README.md", w[0]);
+			pf_error(&lx, col[0], "directives are: name, page, server; "
+				 "in a server: run, workspace, bind, env, secret, "
+				 "root, allow, limit (gateway/README.md)",
+				 "unknown directive '%s'", w[0]);
 			goto out;
 		}
 	}
+	if (got < 0)
+		goto out;
 	if (p->nservers == 0) {
-		perr(err, errlen, path, ln, "no server\n  hint: server NAME, then "
-		     "run PROGRAM ARG...");
+		lx.line = lx.line > 0 ? lx.line : 1;
+		pf_error(&lx, 1, "server NAME, then run PROGRAM ARG...",
+			 "no server");
 		goto out;
 	}
 	for (i = 0; i < p->nservers; i++) {
 		struct gw_server *v = &p->srv[i];
 
 		if (v->argc == 0) {
-			perr(err, errlen, path, ln, "server %s has no run line",
-			     v->name);
+			snprintf(err, errlen, "%s: error: server %s has no run "
+				 "line\n  hint: add: run PROGRAM ARG... in its "
+				 "block", path, v->name);
 			goto out;
 		}
 		if (v->nallow == 0) {

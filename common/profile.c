@@ -71,15 +71,8 @@ find_tool(const char *name)
 	return NULL;
 }
 
-struct lexer {
-	const char *file;
-	int line;
-	char *err;
-	size_t errlen;
-};
-
-static int __attribute__((format(printf, 4, 5)))
-perr(struct lexer *lx, int col, const char *hint, const char *fmt, ...)
+int
+pf_error(struct pf_lexer *lx, int col, const char *hint, const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
@@ -90,6 +83,100 @@ perr(struct lexer *lx, int col, const char *hint, const char *fmt, ...)
 	snprintf(lx->err, lx->errlen, "%s:%d:%d: error: %s\n  hint: %s",
 		 lx->file, lx->line, col, msg, hint);
 	return -1;
+}
+
+int
+pf_next_line(struct pf_lexer *lx, FILE *f, char *line, size_t cap, char **w,
+	     int *col, int *nw)
+{
+	size_t i;
+
+	for (;;) {
+		char *s = line;
+
+		if (fgets(line, (int)cap, f) == NULL)
+			return ferror(f) ? pf_error(lx, 1, "check the file",
+						    "cannot read: %s",
+						    strerror(errno)) : 0;
+		lx->line++;
+		if (strchr(line, '\n') == NULL && !feof(f))
+			return pf_error(lx, 1, "split it: a line holds one "
+					"directive", "line longer than %zu bytes",
+					cap - 2);
+		*nw = 0;
+		for (;;) {
+			while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+				s++;
+			if (*s == '\0' || *s == '#')
+				break;
+			if (*nw == PF_MAXW)
+				return pf_error(lx, (int)(s - line) + 1,
+						"split the directive",
+						"more than %d words", PF_MAXW);
+			col[*nw] = (int)(s - line) + 1;
+			w[(*nw)++] = s;
+			while (*s != '\0' && *s != ' ' && *s != '\t' &&
+			       *s != '\r' && *s != '\n')
+				s++;
+			if (*s != '\0')
+				*s++ = '\0';
+			for (i = 0; w[*nw - 1][i] != '\0'; i++)
+				if ((unsigned char)w[*nw - 1][i] < 0x20 ||
+				    (unsigned char)w[*nw - 1][i] > 0x7e)
+					return pf_error(lx, col[*nw - 1] + (int)i,
+							"use printable ASCII only",
+							"control or non-ASCII byte");
+		}
+		if (*nw > 0)
+			return 1;
+	}
+}
+
+int
+pf_limit(struct pf_lexer *lx, char **w, const int *col, int nw,
+	 struct pf_limits *l)
+{
+	uint64_t v;
+
+	if (nw != 3)
+		return pf_error(lx, col[0], l->time_ms != NULL ?
+				"write: limit memory 256M | tmp 16M | pids 64 | "
+				"cpu 50 | time 60s" : "write: limit memory 256M | "
+				"tmp 16M | pids 64 | cpu 50",
+				"'limit' takes a name and a value");
+	if (strcmp(w[1], "memory") == 0 || strcmp(w[1], "tmp") == 0) {
+		int mem = w[1][0] == 'm';
+
+		if (ward_sb_parse_size(w[2], &v) != 0 ||
+		    v < (mem ? WARD_SB_MEMORY_MIN : (1u << 20)) ||
+		    v > (64ull << 30))
+			return pf_error(lx, col[2], mem ? "write a size such as "
+					"64M or 1G, from 4M (the smallest a "
+					"sandbox is made with) to 64G" : "write a "
+					"size such as 64M or 1G, from 1M to 64G",
+					"bad size");
+		*(mem ? l->mem_bytes : l->tmp_bytes) = v;
+	} else if (strcmp(w[1], "pids") == 0) {
+		if (pf_parse_uint(w[2], 4096, &v) != 0 || v < 2)
+			return pf_error(lx, col[2], "2 to 4096", "bad pids limit");
+		*l->pids = (uint32_t)v;
+	} else if (strcmp(w[1], "cpu") == 0) {
+		if (pf_parse_uint(w[2], 1600, &v) != 0 || v == 0)
+			return pf_error(lx, col[2], "a percentage of one core, 1 "
+					"to 1600", "bad cpu limit");
+		*l->cpu = (uint32_t)v;
+	} else if (strcmp(w[1], "time") == 0 && l->time_ms != NULL) {
+		if (pf_parse_duration(w[2], &v) != 0)
+			return pf_error(lx, col[2], "a duration such as 30s or 5m",
+					"bad time limit");
+		*l->time_ms = v * 1000;
+	} else {
+		return pf_error(lx, col[1], l->time_ms != NULL ? "one of: memory, "
+				"tmp, pids, cpu, time" : "one of: memory, tmp, "
+				"pids, cpu (a server runs as long as the gateway)",
+				"unknown limit '%s'", w[1]);
+	}
+	return 0;
 }
 
 int
@@ -199,15 +286,15 @@ net_scope_ok(const char *s)
 	return 1;
 }
 
-#define MAXW 40
 
 int
 pf_load(const char *path, struct pf_profile *p, char *err, size_t errlen)
 {
-	struct lexer lx = { path, 0, err, errlen };
+	struct pf_lexer lx = { path, 0, err, errlen };
+	struct pf_limits lim;
 	char line[1024];
-	char *w[MAXW];
-	int col[MAXW];
+	char *w[PF_MAXW];
+	int col[PF_MAXW];
 	FILE *f;
 	int nw, i, seen_run = 0, rc = -1;
 	char *slash;
@@ -228,71 +315,45 @@ pf_load(const char *path, struct pf_profile *p, char *err, size_t errlen)
 	p->time_ms = 60000;
 	p->pids = 64;
 	p->cpu = 100;
+	lim.mem_bytes = &p->mem_bytes;
+	lim.tmp_bytes = &p->tmp_bytes;
+	lim.time_ms = &p->time_ms;
+	lim.pids = &p->pids;
+	lim.cpu = &p->cpu;
 	f = fopen(path, "re");
 	if (f == NULL) {
 		snprintf(err, errlen, "%s: cannot open the profile: %s\n  hint: "
 			 "check the path", path, strerror(errno));
 		return -1;
 	}
-	while (fgets(line, sizeof line, f) != NULL) {
-		char *s = line;
+	for (;;) {
+		int got = pf_next_line(&lx, f, line, sizeof line, w, col, &nw);
 
-		lx.line++;
-		if (strchr(line, '\n') == NULL && !feof(f)) {
-			perr(&lx, 1, "split it: a line holds one directive",
-			     "line longer than %zu bytes", sizeof line - 2);
+		if (got < 0)
 			goto out;
-		}
-		nw = 0;
-		for (;;) {
-			while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
-				s++;
-			if (*s == '\0' || *s == '#')
-				break;
-			if (nw == MAXW) {
-				perr(&lx, (int)(s - line) + 1, "split the directive",
-				     "more than %d words", MAXW);
-				goto out;
-			}
-			col[nw] = (int)(s - line) + 1;
-			w[nw++] = s;
-			while (*s != '\0' && *s != ' ' && *s != '\t' &&
-			       *s != '\r' && *s != '\n')
-				s++;
-			if (*s != '\0')
-				*s++ = '\0';
-			for (i = 0; w[nw - 1][i] != '\0'; i++)
-				if ((unsigned char)w[nw - 1][i] < 0x20 ||
-				    (unsigned char)w[nw - 1][i] > 0x7e) {
-					perr(&lx, col[nw - 1] + i, "use printable "
-					     "ASCII only", "control or non-ASCII "
-					     "byte");
-					goto out;
-				}
-		}
-		if (nw == 0)
-			continue;
+		if (got == 0)
+			break;
 		if (strcmp(w[0], "agent") == 0) {
 			if (nw != 2) {
-				perr(&lx, col[0], "write: agent NAME",
+				pf_error(&lx, col[0], "write: agent NAME",
 				     "'agent' takes exactly one name");
 				goto out;
 			}
 			snprintf(p->name, sizeof p->name, "%s", w[1]);
 		} else if (strcmp(w[0], "run") == 0) {
 			if (nw < 2) {
-				perr(&lx, col[0], "write: run python3 /agent/agent.py "
+				pf_error(&lx, col[0], "write: run python3 /agent/agent.py "
 				     "(the profile's folder is /agent in the sandbox)",
 				     "'run' needs a program");
 				goto out;
 			}
 			if (nw - 1 > PF_MAX_ARGV) {
-				perr(&lx, col[PF_MAX_ARGV + 1], "pass fewer arguments",
+				pf_error(&lx, col[PF_MAX_ARGV + 1], "pass fewer arguments",
 				     "more than %d words in 'run'", PF_MAX_ARGV);
 				goto out;
 			}
 			if (seen_run) {
-				perr(&lx, col[0], "keep one 'run' line",
+				pf_error(&lx, col[0], "keep one 'run' line",
 				     "a second 'run' (first on an earlier line)");
 				goto out;
 			}
@@ -300,7 +361,7 @@ pf_load(const char *path, struct pf_profile *p, char *err, size_t errlen)
 				const char *q = strpbrk(w[i], "\"'");
 
 				if (q != NULL) {
-					perr(&lx, col[i] + (int)(q - w[i]),
+					pf_error(&lx, col[i] + (int)(q - w[i]),
 					     "words are split at spaces and quotes "
 					     "are not read: put the command in a "
 					     "script in the profile's folder and run "
@@ -318,7 +379,7 @@ pf_load(const char *path, struct pf_profile *p, char *err, size_t errlen)
 			char full[1024];
 
 			if (nw != 2) {
-				perr(&lx, col[0], "write: workspace DIR (relative to "
+				pf_error(&lx, col[0], "write: workspace DIR (relative to "
 				     "the profile's folder)", "'workspace' takes one "
 				     "folder");
 				goto out;
@@ -331,7 +392,7 @@ pf_load(const char *path, struct pf_profile *p, char *err, size_t errlen)
 			    strstr(w[1], "/../") != NULL ||
 			    (strlen(w[1]) >= 3 &&
 			     strcmp(w[1] + strlen(w[1]) - 3, "/..") == 0)) {
-				perr(&lx, col[1], "put the seed folder beside the "
+				pf_error(&lx, col[1], "put the seed folder beside the "
 				     "profile and name it relative to the "
 				     "profile's folder (workspace seed)",
 				     "workspace seed '%s' is outside the "
@@ -340,7 +401,7 @@ pf_load(const char *path, struct pf_profile *p, char *err, size_t errlen)
 			}
 			snprintf(full, sizeof full, "%s/%s", p->dir, w[1]);
 			if (stat(full, &st) != 0 || !S_ISDIR(st.st_mode)) {
-				perr(&lx, col[1], "create the folder or fix the path",
+				pf_error(&lx, col[1], "create the folder or fix the path",
 				     "workspace seed %s is not a folder", full);
 				goto out;
 			}
@@ -351,7 +412,7 @@ pf_load(const char *path, struct pf_profile *p, char *err, size_t errlen)
 				if (realpath(full, real) == NULL ||
 				    strncmp(real, p->dir, dl) != 0 ||
 				    real[dl] != '/') {
-					perr(&lx, col[1], "the seed must be a folder "
+					pf_error(&lx, col[1], "the seed must be a folder "
 					     "inside the profile's folder, not a "
 					     "symbolic link out of it",
 					     "workspace seed %s leads outside the "
@@ -366,18 +427,18 @@ pf_load(const char *path, struct pf_profile *p, char *err, size_t errlen)
 			int k = 2;
 
 			if (nw < 2) {
-				perr(&lx, col[0], pf_tool_hint(), "'tool' needs a "
+				pf_error(&lx, col[0], pf_tool_hint(), "'tool' needs a "
 				     "tool name");
 				goto out;
 			}
 			td = find_tool(w[1]);
 			if (td == NULL) {
-				perr(&lx, col[1], pf_tool_hint(), "unknown tool '%s'",
+				pf_error(&lx, col[1], pf_tool_hint(), "unknown tool '%s'",
 				     w[1]);
 				goto out;
 			}
 			if (p->ncaps == PF_MAX_CAPS) {
-				perr(&lx, col[0], "merge tools", "more than %d tools",
+				pf_error(&lx, col[0], "merge tools", "more than %d tools",
 				     PF_MAX_CAPS);
 				goto out;
 			}
@@ -393,14 +454,14 @@ pf_load(const char *path, struct pf_profile *p, char *err, size_t errlen)
 			    strcmp(w[2], "expires") != 0 &&
 			    strcmp(w[2], "delegate") != 0) {
 				if (!scope_ok(w[2])) {
-					perr(&lx, col[2], "a scope is 1..200 printable "
+					pf_error(&lx, col[2], "a scope is 1..200 printable "
 					     "bytes", "bad scope");
 					goto out;
 				}
 				if (td->kind == WARD_KIND_FS || td->kind == WARD_KIND_EXEC ||
 				    td->kind == WARD_KIND_MEM) {
 					if (!path_canonical(w[2])) {
-						perr(&lx, col[2], td->kind == WARD_KIND_FS ?
+						pf_error(&lx, col[2], td->kind == WARD_KIND_FS ?
 						     "write an absolute path under /workspace, "
 						     "without '.', '..' or '//'" :
 						     "write an absolute path without '.', "
@@ -411,14 +472,14 @@ pf_load(const char *path, struct pf_profile *p, char *err, size_t errlen)
 					}
 				}
 				if (td->kind == WARD_KIND_NET && !net_scope_ok(w[2])) {
-					perr(&lx, col[2], "name host:port, the port from "
+					pf_error(&lx, col[2], "name host:port, the port from "
 					     "1 to 65535: tool net example.org:443",
 					     "scope '%s' is not host:port", w[2]);
 					goto out;
 				}
 				if (td->kind == WARD_KIND_TOOL &&
 				    strcmp(w[2], td->name) != 0) {
-					perr(&lx, col[2], "leave the scope out",
+					pf_error(&lx, col[2], "leave the scope out",
 					     "the scope of tool %s can only be its name",
 					     td->name);
 					goto out;
@@ -428,7 +489,7 @@ pf_load(const char *path, struct pf_profile *p, char *err, size_t errlen)
 			} else if (td->dflt != NULL) {
 				snprintf(c->scope, sizeof c->scope, "%s", td->dflt);
 			} else {
-				perr(&lx, col[1] + (int)strlen(w[1]), td->kind ==
+				pf_error(&lx, col[1] + (int)strlen(w[1]), td->kind ==
 				     WARD_KIND_EXEC ? "name the program: tool exec "
 				     "/usr/bin/wc (optionally with leading arguments: "
 				     "/usr/bin/wc/-l)" : "name host:port: tool net "
@@ -442,7 +503,7 @@ pf_load(const char *path, struct pf_profile *p, char *err, size_t errlen)
 				if (strcmp(w[k], "uses") == 0) {
 					if (k + 1 >= nw || pf_parse_uint(w[k + 1],
 					    1000000, &v) != 0 || v == 0) {
-						perr(&lx, k + 1 < nw ? col[k + 1] :
+						pf_error(&lx, k + 1 < nw ? col[k + 1] :
 						     col[k] + 4, "write: uses N with N "
 						     "from 1 to 1000000", "bad use count");
 						goto out;
@@ -452,7 +513,7 @@ pf_load(const char *path, struct pf_profile *p, char *err, size_t errlen)
 				} else if (strcmp(w[k], "expires") == 0) {
 					if (k + 1 >= nw ||
 					    pf_parse_duration(w[k + 1], &v) != 0) {
-						perr(&lx, k + 1 < nw ? col[k + 1] :
+						pf_error(&lx, k + 1 < nw ? col[k + 1] :
 						     col[k] + 7, "write a duration such as "
 						     "30s, 10m, 2h or 1d (at most 365d)",
 						     "bad expiry");
@@ -463,7 +524,7 @@ pf_load(const char *path, struct pf_profile *p, char *err, size_t errlen)
 				} else if (strcmp(w[k], "delegate") == 0) {
 					c->delegate = 1;
 				} else {
-					perr(&lx, col[k], "after the scope come: uses N, "
+					pf_error(&lx, col[k], "after the scope come: uses N, "
 					     "expires DURATION, delegate",
 					     "unexpected '%s'", w[k]);
 					goto out;
@@ -471,69 +532,23 @@ pf_load(const char *path, struct pf_profile *p, char *err, size_t errlen)
 			}
 			p->ncaps++;
 		} else if (strcmp(w[0], "limit") == 0) {
-			uint64_t v;
-
-			if (nw != 3) {
-				perr(&lx, col[0], "write: limit memory 256M | tmp 16M "
-				     "| pids 64 | cpu 50 | time 60s",
-				     "'limit' takes a name and a value");
+			if (pf_limit(&lx, w, col, nw, &lim) != 0)
 				goto out;
-			}
-			if (strcmp(w[1], "memory") == 0 || strcmp(w[1], "tmp") == 0) {
-				if (ward_sb_parse_size(w[2], &v) != 0 ||
-				    v < (w[1][0] == 'm' ? WARD_SB_MEMORY_MIN :
-					 (1u << 20))) {
-					perr(&lx, col[2], w[1][0] == 'm' ?
-					     "write a size such as 64M or 1G (at least "
-					     "4M, the smallest a sandbox is made with)" :
-					     "write a size such as 64M or 1G (at least "
-					     "1M)", "bad size");
-					goto out;
-				}
-				if (w[1][0] == 'm')
-					p->mem_bytes = v;
-				else
-					p->tmp_bytes = v;
-			} else if (strcmp(w[1], "pids") == 0) {
-				if (pf_parse_uint(w[2], 4096, &v) != 0 || v < 2) {
-					perr(&lx, col[2], "2 to 4096", "bad pids limit");
-					goto out;
-				}
-				p->pids = (uint32_t)v;
-			} else if (strcmp(w[1], "cpu") == 0) {
-				if (pf_parse_uint(w[2], 800, &v) != 0 || v == 0) {
-					perr(&lx, col[2], "a percentage of one core, 1 "
-					     "to 800", "bad cpu limit");
-					goto out;
-				}
-				p->cpu = (uint32_t)v;
-			} else if (strcmp(w[1], "time") == 0) {
-				if (pf_parse_duration(w[2], &v) != 0) {
-					perr(&lx, col[2], "a duration such as 30s or 5m",
-					     "bad time limit");
-					goto out;
-				}
-				p->time_ms = v * 1000;
-			} else {
-				perr(&lx, col[1], "one of: memory, tmp, pids, cpu, time",
-				     "unknown limit '%s'", w[1]);
-				goto out;
-			}
 		} else {
-			perr(&lx, col[0], "directives are: agent, run, workspace, "
+			pf_error(&lx, col[0], "directives are: agent, run, workspace, "
 			     "tool, limit", "unknown directive '%s'", w[0]);
 			goto out;
 		}
 	}
 	if (!seen_run) {
 		lx.line = lx.line > 0 ? lx.line : 1;
-		perr(&lx, 1, "add a line such as: run python3 /agent/agent.py",
+		pf_error(&lx, 1, "add a line such as: run python3 /agent/agent.py",
 		     "the profile never says what to run");
 		goto out;
 	}
 	if (p->ncaps == 0) {
 		lx.line = lx.line > 0 ? lx.line : 1;
-		perr(&lx, 1, "add a line such as: tool fs.read /workspace uses 10",
+		pf_error(&lx, 1, "add a line such as: tool fs.read /workspace uses 10",
 		     "the profile grants no tool at all");
 		goto out;
 	}

@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "ward.h"
@@ -178,6 +179,37 @@ int pf_load(const char *path, struct pf_profile *p, char *err, size_t errlen) WB
  * 0, or -1 if s is not one. */
 int pf_parse_uint(const char *s, uint64_t max, uint64_t *out) WB_WARN;
 int pf_parse_duration(const char *s, uint64_t *secs) WB_WARN;
+
+/* The one lexer of ward's profile languages, the agents' (pf_load) and
+ * the gateway's servers' (gw_profile_load, gw.h): lines of words split at
+ * blanks, '#' at a word's start begins a comment, printable ASCII only,
+ * at most PF_MAXW words a line; and the one error format,
+ * "FILE:LINE:COL: error: WHAT\n  hint: HOW". */
+#define PF_MAXW 64
+struct pf_lexer {
+	const char *file;
+	int line;		/* of the last line read */
+	char *err;
+	size_t errlen;
+};
+/* The next line with words: 1 (w[0..*nw-1] point into line, col[] are
+ * their 1-based columns), 0 at the end of the file, -1 with the error in
+ * lx->err. */
+int pf_next_line(struct pf_lexer *lx, FILE *f, char *line, size_t cap,
+		 char **w, int *col, int *nw) WB_WARN;
+/* Writes the error at column col of the current line; returns -1. */
+int pf_error(struct pf_lexer *lx, int col, const char *hint,
+	     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* The one table of limits, for both languages: limit memory SIZE (4M to
+ * 64G), tmp SIZE (1M to 64G), pids N (2 to 4096), cpu PERCENT (1 to
+ * 1600), and time D where the language has it (time_ms not NULL). */
+struct pf_limits {
+	uint64_t *mem_bytes, *tmp_bytes, *time_ms;
+	uint32_t *pids, *cpu;
+};
+int pf_limit(struct pf_lexer *lx, char **w, const int *col, int nw,
+	     struct pf_limits *l) WB_WARN;
 
 /* ---- tools.c ---------------------------------------------------------------- */
 
