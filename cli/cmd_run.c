@@ -1260,12 +1260,12 @@ cmd_policy(int argc, char **argv)
 			rc = WX_INPUT;
 			continue;
 		}
-		printf("%s: ok: agent %s runs", argv[i], p->name);
+		printf("%s: ok: name %s, runs", argv[i], p->name);
 		for (j = 0; j < p->argc; j++)
 			printf(" %s", p->argv[j]);
 		printf("\n");
 		for (j = 0; j < p->ncaps; j++)
-			printf("  tool %-12s %-24s uses %u, expires %llus%s\n",
+			printf("  allow %-12s %-24s uses %u, expires %llus%s\n",
 			       p->caps[j].tool, p->caps[j].scope, p->caps[j].uses,
 			       (unsigned long long)p->caps[j].expires_s,
 			       p->caps[j].delegate ? ", delegable" : "");

@@ -242,11 +242,20 @@ gw_profile_load(const char *path, struct gw_profile *p, char *err, size_t errlen
 				cur->argv[cur->argc++] = strdup(w[i]);
 			}
 		} else if (strcmp(w[0], "workspace") == 0) {
+			/* An agent's workspace is a seed that is copied; a
+			 * server's host folder is shared as it is: one word
+			 * for each (docs/glossary.md). */
+			pf_error(&lx, col[0], "write: share DIR (a host folder the "
+				 "server reads and writes in place; 'workspace' is "
+				 "an agent's seed, copied for each run)",
+				 "'workspace' in a server is now 'share'");
+			goto out;
+		} else if (strcmp(w[0], "share") == 0) {
 			char *a, rp[PATH_MAX];
 
 			if (nw != 2) {
-				pf_error(&lx, col[0], "workspace DIR", "'workspace' "
-					 "takes one folder");
+				pf_error(&lx, col[0], "share DIR", "'share' takes one "
+					 "folder");
 				goto out;
 			}
 			a = abspath(dir, w[1]);
@@ -393,7 +402,7 @@ gw_profile_load(const char *path, struct gw_profile *p, char *err, size_t errlen
 				goto out;
 		} else {
 			pf_error(&lx, col[0], "directives are: name, page, server; "
-				 "in a server: run, workspace, bind, env, secret, "
+				 "in a server: run, share, bind, env, secret, "
 				 "root, allow, limit (gateway/README.md)",
 				 "unknown directive '%s'", w[0]);
 			goto out;

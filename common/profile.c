@@ -333,10 +333,22 @@ pf_load(const char *path, struct pf_profile *p, char *err, size_t errlen)
 			goto out;
 		if (got == 0)
 			break;
-		if (strcmp(w[0], "agent") == 0) {
+		/* The words of an earlier ward: refused, naming the word
+		 * that replaced them (the same word as a gateway profile's,
+		 * docs/glossary.md). */
+		if (strcmp(w[0], "agent") == 0 || strcmp(w[0], "tool") == 0) {
+			pf_error(&lx, col[0], w[0][0] == 'a' ? "write: name NAME "
+				 "(the word is the gateway profiles' too)" :
+				 "write: allow TOOL [SCOPE] [uses N] [expires D] "
+				 "[delegate] (the word is the gateway profiles' too)",
+				 "'%s' is now '%s'", w[0], w[0][0] == 'a' ? "name" :
+				 "allow");
+			goto out;
+		}
+		if (strcmp(w[0], "name") == 0) {
 			if (nw != 2) {
-				pf_error(&lx, col[0], "write: agent NAME",
-				     "'agent' takes exactly one name");
+				pf_error(&lx, col[0], "write: name NAME",
+				     "'name' takes exactly one name");
 				goto out;
 			}
 			snprintf(p->name, sizeof p->name, "%s", w[1]);
@@ -421,13 +433,13 @@ pf_load(const char *path, struct pf_profile *p, char *err, size_t errlen)
 				}
 			}
 			snprintf(p->workspace, sizeof p->workspace, "%s", full);
-		} else if (strcmp(w[0], "tool") == 0) {
+		} else if (strcmp(w[0], "allow") == 0) {
 			const struct tooldef *td;
 			struct pf_cap *c;
 			int k = 2;
 
 			if (nw < 2) {
-				pf_error(&lx, col[0], pf_tool_hint(), "'tool' needs a "
+				pf_error(&lx, col[0], pf_tool_hint(), "'allow' needs a "
 				     "tool name");
 				goto out;
 			}
@@ -473,7 +485,7 @@ pf_load(const char *path, struct pf_profile *p, char *err, size_t errlen)
 				}
 				if (td->kind == WARD_KIND_NET && !net_scope_ok(w[2])) {
 					pf_error(&lx, col[2], "name host:port, the port from "
-					     "1 to 65535: tool net example.org:443",
+					     "1 to 65535: allow net example.org:443",
 					     "scope '%s' is not host:port", w[2]);
 					goto out;
 				}
@@ -490,9 +502,9 @@ pf_load(const char *path, struct pf_profile *p, char *err, size_t errlen)
 				snprintf(c->scope, sizeof c->scope, "%s", td->dflt);
 			} else {
 				pf_error(&lx, col[1] + (int)strlen(w[1]), td->kind ==
-				     WARD_KIND_EXEC ? "name the program: tool exec "
+				     WARD_KIND_EXEC ? "name the program: allow exec "
 				     "/usr/bin/wc (optionally with leading arguments: "
-				     "/usr/bin/wc/-l)" : "name host:port: tool net "
+				     "/usr/bin/wc/-l)" : "name host:port: allow net "
 				     "example.org:443",
 				     "tool %s needs a scope", td->name);
 				goto out;
@@ -535,8 +547,8 @@ pf_load(const char *path, struct pf_profile *p, char *err, size_t errlen)
 			if (pf_limit(&lx, w, col, nw, &lim) != 0)
 				goto out;
 		} else {
-			pf_error(&lx, col[0], "directives are: agent, run, workspace, "
-			     "tool, limit", "unknown directive '%s'", w[0]);
+			pf_error(&lx, col[0], "directives are: name, run, workspace, "
+			     "allow, limit", "unknown directive '%s'", w[0]);
 			goto out;
 		}
 	}
@@ -548,7 +560,7 @@ pf_load(const char *path, struct pf_profile *p, char *err, size_t errlen)
 	}
 	if (p->ncaps == 0) {
 		lx.line = lx.line > 0 ? lx.line : 1;
-		pf_error(&lx, 1, "add a line such as: tool fs.read /workspace uses 10",
+		pf_error(&lx, 1, "add a line such as: allow fs.read /workspace uses 10",
 		     "the profile grants no tool at all");
 		goto out;
 	}

@@ -23,9 +23,9 @@ one() {
 	chmod 755 "$prof"
 	"$root/build/ward" init >/dev/null
 	cat >"$prof/profile.ward" <<EOP
-agent bench
+name bench
 run /ward/bench/broker_bench agent $n
-tool echo uses 1000000 expires 1h
+allow echo uses 1000000 expires 1h
 limit time 600s
 EOP
 	"$root/build/ward" run --quiet "$prof" bench 2>"$prof/err" ||

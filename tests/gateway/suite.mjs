@@ -49,7 +49,7 @@ function profile(name, servers, head = "") {
 	for (const v of servers) {
 		s += `server ${v.name}\n  run ${v.run}\n  bind ${NM} /mcp/node_modules\n`;
 		s += `  bind ${HERE} /fixture\n`;
-		if (v.ws) s += `  workspace ${v.ws}\n  root file://${v.ws}\n`;
+		if (v.ws) s += `  share ${v.ws}\n  root file://${v.ws}\n`;
 		s += v.extra || "";
 	}
 	const p = path.join(T, `${name}.ward`);
