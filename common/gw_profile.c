@@ -364,10 +364,13 @@ gw_profile_load(const char *path, struct gw_profile *p, char *err, size_t errlen
 			if (strcmp(w[1], "*") == 0) {
 				memcpy(a->scope, cur->name, sizeof cur->name);
 			} else if (gw_tool_resource(a->scope, cur->name, w[1]) != 0) {
+				char e[200];
+
 				pf_error(&lx, col[1], "allow TOOL names one tool "
 					 "exactly (1 to 128 of A-Z a-z 0-9 _ - .; no "
 					 "wildcard), or allow * for every tool of "
-					 "the server", "bad tool name in allow");
+					 "the server", "bad tool name '%s' in allow",
+					 gw_esc(e, sizeof e, w[1], 64));
 				goto out;
 			}
 			a->uses = 1000000;

@@ -675,7 +675,7 @@ async function main() {
 		// A prefix form is not part of the language: refused, not widened.
 		const wild = profile("fxw", [{ ...FX(aws), extra: "  allow read.*\n" }]);
 		const w = ward("mcp", "pending", "--home", HOME, "--profile", wild);
-		ok(w.status !== 0 && /fxw\.ward:\d+: .*read\.\*/.test(w.stderr), `allow read.* accepted: ${w.status} ${w.stderr}`);
+		ok(w.status !== 0 && /fxw\.ward:\d+:\d+: error: .*read\.\*/.test(w.stderr), `allow read.* accepted: ${w.status} ${w.stderr}`);
 	});
 
 	await test("mcp_pin_file_malformed_line_refused", async () => {
