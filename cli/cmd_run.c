@@ -48,6 +48,7 @@
 #include "sandbox.h"
 #include "text.h"
 #include "cmd_ctl.h"
+#include "gw.h"
 
 
 static int
@@ -1205,13 +1206,69 @@ policy_usage(FILE *f)
 	fprintf(f,
 		"usage: ward policy check FILE...\n"
 		"\n"
-		"Check agent profiles (docs/profiles.md).  Each error is printed as\n"
+		"Check profiles with the validator ward run and ward mcp use: agent\n"
+		"profiles (docs/profiles.md) and gateway profiles, the ones with\n"
+		"server lines (gateway/README.md).  Each error is printed as\n"
 		"file:line:column: error: what, with a hint on the next line.  A\n"
 		"profile that checks prints what it would grant.\n"
 		"\n"
 		"exit status: 0 every file checks, 2 usage, 4 a file does not,\n"
 		"8 a file cannot be read.\n");
 	return f == stdout ? WX_OK : WX_USAGE;
+}
+
+/* A gateway profile is one with a server line (a word 'server' first on
+ * a line); the lexer's rules (common/profile.c) decide what a word is. */
+static int
+is_gateway_profile(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char line[4096];
+	int r = 0;
+
+	if (f == NULL)
+		return 0;
+	while (r == 0 && fgets(line, sizeof line, f) != NULL) {
+		const char *s = line + strspn(line, " \t");
+
+		r = strncmp(s, "server", 6) == 0 &&
+		    (s[6] == ' ' || s[6] == '\t' || s[6] == '\n' || s[6] == '\r' ||
+		     s[6] == '\0');
+	}
+	fclose(f);
+	return r;
+}
+
+/* A gateway profile, through ward mcp's own loader. */
+static int
+check_gateway(const char *path)
+{
+	struct gw_profile *g = calloc(1, sizeof *g);
+	char err[1024], b1[256], b2[256];
+	int s, i;
+
+	if (g == NULL)
+		return WX_FAILED;
+	if (gw_profile_load(path, g, err, sizeof err) != 0) {
+		fprintf(stderr, "%s\n", err);
+		free(g);
+		return WX_INPUT;
+	}
+	printf("%s: ok: gateway %s, %d server%s\n", text_str(b1, sizeof b1, path),
+	       g->name, g->nservers, g->nservers == 1 ? "" : "s");
+	for (s = 0; s < g->nservers; s++) {
+		const struct gw_server *v = &g->srv[s];
+
+		printf("  server %s runs %s%s\n", v->name,
+		       text_str(b2, sizeof b2, v->argv[0]), v->argc > 1 ? " ..." : "");
+		for (i = 0; i < v->nallow; i++)
+			printf("    allow %-28s uses %u, expires %llus\n",
+			       v->allow[i].scope, v->allow[i].uses,
+			       (unsigned long long)v->allow[i].expires_s);
+	}
+	gw_profile_free(g);
+	free(g);
+	return WX_OK;
 }
 
 int
@@ -1253,6 +1310,13 @@ cmd_policy(int argc, char **argv)
 				text_str(err, sizeof err, argv[i]), strerror(errno));
 			if (rc == WX_OK)
 				rc = WX_UNREADABLE;
+			continue;
+		}
+		if (is_gateway_profile(argv[i])) {
+			int g = check_gateway(argv[i]);
+
+			if (g != WX_OK && rc == WX_OK)
+				rc = g;
 			continue;
 		}
 		if (pf_load(argv[i], p, err, sizeof err) != 0) {
