@@ -32,4 +32,8 @@ int ward_audit_query(int argc, char **argv);
  * its claims.  core_up: whether ward-core answered. */
 int ward_status_broker(const char *home_dir, int core_up);
 
+/* Resolves the home (dir, else $WARD_HOME, else the default) for cmd,
+ * printing why it cannot be used.  0, or -1. */
+int cli_home_open(struct ward_home *h, const char *dir, const char *cmd);
+
 #endif
