@@ -13,7 +13,7 @@ $(B)/obj/common/corec.o $(B)/obj/common/grant.o: | $(B)/gen/ward/v1/ward.pb-c.h
 $(B)/obj/common/handoff.o: | $(B)/gen/ward/v1/ward.pb-c.h
 $(B)/tests/test_handoff: $(B)/obj/tests/unit/test_handoff.o \
 		$(B)/obj/common/handoff.o $(B)/obj/common/grant.o \
-		$(B)/obj/common/outq.o $(LIB)
+		$(B)/obj/common/outq.o $(B)/obj/common/text.o $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) \
 		$(SODIUM_LIBS)

@@ -13,21 +13,11 @@
 #include "handoff.h"
 #include "codec.h"
 #include "outq.h"
+#include "text.h"
 
 #define HO_MAGIC "WARDHO1\n"
 #define HO_HEAD (8 + WARD_CTX_BYTES + 32 + 4)
 #define HO_SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
-
-static int __attribute__((format(printf, 3, 4)))
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static void
 put16(uint8_t *p, uint32_t v)
@@ -64,11 +54,11 @@ ho_write(const uint8_t ctx[WARD_CTX_BYTES], const uint8_t hold_pk[32],
 	int fd;
 
 	if (n > HO_MAX)
-		return fail(err, errlen, "%u capabilities to hand over, at most "
+		return text_err(err, errlen, "%u capabilities to hand over, at most "
 			    "%u", n, HO_MAX);
 	fd = memfd_create("ward-handoff", MFD_ALLOW_SEALING);
 	if (fd < 0)
-		return fail(err, errlen, "memfd_create: %s", strerror(errno));
+		return text_err(err, errlen, "memfd_create: %s", strerror(errno));
 	memcpy(head, HO_MAGIC, 8);
 	memcpy(head + 8, ctx, WARD_CTX_BYTES);
 	memcpy(head + 8 + WARD_CTX_BYTES, hold_pk, 32);
@@ -79,7 +69,7 @@ ho_write(const uint8_t ctx[WARD_CTX_BYTES], const uint8_t hold_pk[32],
 		if (g[i].blk.len < WARD_WIRE_MIN ||
 		    g[i].blk.len > WARD_BLOCK_MAX) {
 			close(fd);
-			return fail(err, errlen, "capability %u: %u bytes", i,
+			return text_err(err, errlen, "capability %u: %u bytes", i,
 				    g[i].blk.len);
 		}
 		put16(rec, g[i].srv);
@@ -92,13 +82,13 @@ ho_write(const uint8_t ctx[WARD_CTX_BYTES], const uint8_t hold_pk[32],
 	if (fcntl(fd, F_ADD_SEALS, HO_SEALS) != 0 ||
 	    lseek(fd, 0, SEEK_SET) != 0) {
 		close(fd);
-		return fail(err, errlen, "sealing the handoff: %s",
+		return text_err(err, errlen, "sealing the handoff: %s",
 			    strerror(errno));
 	}
 	return fd;
 io:
 	close(fd);
-	return fail(err, errlen, "writing the handoff: %s", strerror(errno));
+	return text_err(err, errlen, "writing the handoff: %s", strerror(errno));
 }
 
 /* Exactly len bytes at offset off, or -1. */
@@ -133,50 +123,50 @@ ho_read(int fd, uint8_t ctx[WARD_CTX_BYTES], uint8_t hold_pk[32],
 	*n = 0;
 	seals = fcntl(fd, F_GET_SEALS);
 	if (seals < 0 || (seals & HO_SEALS) != HO_SEALS)
-		return fail(err, errlen, "descriptor %d is not a sealed handoff "
+		return text_err(err, errlen, "descriptor %d is not a sealed handoff "
 			    "(%s)", fd, seals < 0 ? strerror(errno) :
 			    "seals missing");
 	if (read_at(fd, head, sizeof head, 0) != 0 ||
 	    memcmp(head, HO_MAGIC, 8) != 0)
-		return fail(err, errlen, "descriptor %d: not a handoff", fd);
+		return text_err(err, errlen, "descriptor %d: not a handoff", fd);
 	memcpy(ctx, head + 8, WARD_CTX_BYTES);
 	memcpy(hold_pk, head + 8 + WARD_CTX_BYTES, 32);
 	count = get32(head + 8 + WARD_CTX_BYTES + 32);
 	if (count > cap || count > HO_MAX)
-		return fail(err, errlen, "handoff of %u capabilities, at most %u",
+		return text_err(err, errlen, "handoff of %u capabilities, at most %u",
 			    count, cap < HO_MAX ? cap : HO_MAX);
 	for (i = 0; i < count; i++) {
 		struct ho_grant *x = &g[i];
 		uint32_t len;
 
 		if (read_at(fd, rec, sizeof rec, off) != 0)
-			return fail(err, errlen, "handoff cut short at "
+			return text_err(err, errlen, "handoff cut short at "
 				    "capability %u", i);
 		len = get32(rec + 4);
 		if (len < WARD_WIRE_MIN || len > WARD_BLOCK_MAX)
-			return fail(err, errlen, "capability %u: %u bytes", i,
+			return text_err(err, errlen, "capability %u: %u bytes", i,
 				    len);
 		memset(x, 0, sizeof *x);
 		x->srv = (uint16_t)get16(rec);
 		x->allow = (uint16_t)get16(rec + 2);
 		x->blk.len = len;
 		if (read_at(fd, x->blk.raw, len, off + (off_t)sizeof rec) != 0)
-			return fail(err, errlen, "handoff cut short in "
+			return text_err(err, errlen, "handoff cut short in "
 				    "capability %u", i);
 		off += (off_t)(sizeof rec + len);
 		if (wb_unseal(&x->blk) != 0)
-			return fail(err, errlen, "capability %u does not decode",
+			return text_err(err, errlen, "capability %u does not decode",
 				    i);
 		if (memcmp(x->blk.b.context, ctx, WARD_CTX_BYTES) != 0 ||
 		    memcmp(x->blk.b.holder, hold_pk, 32) != 0)
-			return fail(err, errlen, "capability %u is not bound to "
+			return text_err(err, errlen, "capability %u is not bound to "
 				    "the handoff's context and holder", i);
 	}
 	{
 		uint8_t extra;
 
 		if (read_at(fd, &extra, 1, off) == 0)
-			return fail(err, errlen, "bytes after the last "
+			return text_err(err, errlen, "bytes after the last "
 				    "capability of the handoff");
 	}
 	*n = count;

@@ -24,6 +24,7 @@
 #include <seccomp.h>
 
 #include "priv.h"
+#include "text.h"
 
 /* The Landlock ABI of this kernel may be newer than the headers of the
  * build machine (Debian 12 ships 6.1's): the fields and flags used here
@@ -53,17 +54,6 @@ struct wp_ll_attr {
 #define LL_FILE (LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_WRITE_FILE | \
 	LANDLOCK_ACCESS_FS_EXECUTE | WP_LL_TRUNCATE | WP_LL_IOCTL_DEV)
 
-static int __attribute__((format(printf, 3, 4)))
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 int
 wp_account(const char *name, uid_t *uid, gid_t *gid, char *err, size_t errlen)
 {
@@ -72,11 +62,11 @@ wp_account(const char *name, uid_t *uid, gid_t *gid, char *err, size_t errlen)
 	errno = 0;
 	pw = getpwnam(name);
 	if (pw == NULL)
-		return fail(err, errlen, "there is no account %s (%s): run 'ward "
+		return text_err(err, errlen, "there is no account %s (%s): run 'ward "
 			    "init' or tools/install-deps as root to create it",
 			    name, errno ? strerror(errno) : "not in the user database");
 	if (pw->pw_uid == 0 || pw->pw_gid == 0)
-		return fail(err, errlen, "account %s has uid or gid 0; ward's daemons "
+		return text_err(err, errlen, "account %s has uid or gid 0; ward's daemons "
 			    "must not run as root (%s)", name, "fix the account");
 	*uid = pw->pw_uid;
 	*gid = pw->pw_gid;
@@ -94,12 +84,12 @@ wp_account_ensure(const char *name, char *err, size_t errlen)
 	if (getpwnam(name) != NULL)
 		return wp_account(name, &u, &g, err, errlen);
 	if (geteuid() != 0)
-		return fail(err, errlen, "the account %s does not exist and only root "
+		return text_err(err, errlen, "the account %s does not exist and only root "
 			    "can create it: run 'ward init' as root once (%s)", name,
 			    "ward's daemons run under accounts of their own");
 	p = fork();
 	if (p < 0)
-		return fail(err, errlen, "cannot create account %s: %s", name,
+		return text_err(err, errlen, "cannot create account %s: %s", name,
 			    strerror(errno));
 	if (p == 0) {
 		int dn = open("/dev/null", O_WRONLY);
@@ -114,7 +104,7 @@ wp_account_ensure(const char *name, char *err, size_t errlen)
 	}
 	if (waitpid(p, &st, 0) != p || !WIFEXITED(st) ||
 	    (WEXITSTATUS(st) != 0 && WEXITSTATUS(st) != 9 /* exists: a race */))
-		return fail(err, errlen, "useradd %s failed (%s); create the system "
+		return text_err(err, errlen, "useradd %s failed (%s); create the system "
 			    "account by hand, with no shell and no home",
 			    name, "see its message above");
 	return wp_account(name, &u, &g, err, errlen);
@@ -146,21 +136,21 @@ wp_drop(const char *account, char *err, size_t errlen)
 	if (wp_account(account, &uid, &gid, err, errlen) != 0)
 		return -1;
 	if (getresuid(&r, &e, &s) != 0 || getresgid(&rg, &eg, &sg) != 0)
-		return fail(err, errlen, "getresuid: %s", strerror(errno));
+		return text_err(err, errlen, "getresuid: %s", strerror(errno));
 	if (r == uid && e == uid && s == uid && rg == gid && eg == gid && sg == gid)
 		return 0;
 	if (e != 0)
-		return fail(err, errlen, "this daemon runs under the account %s: start "
+		return text_err(err, errlen, "this daemon runs under the account %s: start "
 			    "it as root (it switches to %s at once) or as that account",
 			    account, account);
 	if (setgroups(1, &gid) != 0 || setresgid(gid, gid, gid) != 0 ||
 	    setresuid(uid, uid, uid) != 0)
-		return fail(err, errlen, "cannot switch to the account %s: %s", account,
+		return text_err(err, errlen, "cannot switch to the account %s: %s", account,
 			    strerror(errno));
 	if (getresuid(&r, &e, &s) != 0 || r != uid || e != uid || s != uid ||
 	    getresgid(&rg, &eg, &sg) != 0 || rg != gid || eg != gid || sg != gid ||
 	    setuid(0) == 0)
-		return fail(err, errlen, "switching to the account %s did not take "
+		return text_err(err, errlen, "switching to the account %s did not take "
 			    "(%s)", account, "refusing to run with root's ids");
 	return 0;
 }
@@ -191,7 +181,7 @@ add_rule(int rs, const char *path, uint64_t access, uint64_t handled, char *err,
 	int rc;
 
 	if (fd < 0)
-		return fail(err, errlen, "cannot open %s for a Landlock rule: %s",
+		return text_err(err, errlen, "cannot open %s for a Landlock rule: %s",
 			    path, strerror(errno));
 	memset(&pb, 0, sizeof pb);
 	pb.parent_fd = fd;
@@ -201,7 +191,7 @@ add_rule(int rs, const char *path, uint64_t access, uint64_t handled, char *err,
 	rc = (int)syscall(SYS_landlock_add_rule, rs, LANDLOCK_RULE_PATH_BENEATH, &pb, 0);
 	close(fd);
 	if (rc != 0)
-		return fail(err, errlen, "Landlock rule for %s: %s", path,
+		return text_err(err, errlen, "Landlock rule for %s: %s", path,
 			    strerror(errno));
 	return 0;
 }
@@ -216,7 +206,7 @@ landlock(const struct wp_profile *p, char *err, size_t errlen)
 	abi = (int)syscall(SYS_landlock_create_ruleset, NULL, 0,
 			   LANDLOCK_CREATE_RULESET_VERSION);
 	if (abi < 1)
-		return fail(err, errlen, "Landlock is not available (%s); %s",
+		return text_err(err, errlen, "Landlock is not available (%s); %s",
 			    strerror(errno), "the daemon will not run unconfined");
 	memset(&ra, 0, sizeof ra);
 	ra.handled_access_fs = LL_READ | LL_WRITE | LANDLOCK_ACCESS_FS_EXECUTE;
@@ -236,7 +226,7 @@ landlock(const struct wp_profile *p, char *err, size_t errlen)
 		rsize = offsetof(struct wp_ll_attr, handled_access_net);
 	rs = (int)syscall(SYS_landlock_create_ruleset, &ra, rsize, 0);
 	if (rs < 0)
-		return fail(err, errlen, "landlock_create_ruleset: %s",
+		return text_err(err, errlen, "landlock_create_ruleset: %s",
 			    strerror(errno));
 	for (i = 0; p->rw != NULL && p->rw[i] != NULL; i++)
 		if (add_rule(rs, p->rw[i], LL_READ | LL_WRITE | WP_LL_TRUNCATE,
@@ -248,7 +238,7 @@ landlock(const struct wp_profile *p, char *err, size_t errlen)
 			goto bad;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
 	    syscall(SYS_landlock_restrict_self, rs, 0) != 0) {
-		fail(err, errlen, "landlock_restrict_self: %s", strerror(errno));
+		text_err(err, errlen, "landlock_restrict_self: %s", strerror(errno));
 		goto bad;
 	}
 	close(rs);
@@ -303,7 +293,7 @@ filter_load(scmp_filter_ctx f, int rc, char *err, size_t errlen)
 	if (rc != 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
 	    seccomp_load(f) != 0) {
 		seccomp_release(f);
-		return fail(err, errlen, "cannot load the seccomp filter");
+		return text_err(err, errlen, "cannot load the seccomp filter");
 	}
 	seccomp_release(f);
 	return 0;
@@ -335,7 +325,7 @@ seccomp(const struct wp_profile *p, char *err, size_t errlen)
 	int rc = 0;
 
 	if (f == NULL)
-		return fail(err, errlen, "cannot build the seccomp filter");
+		return text_err(err, errlen, "cannot build the seccomp filter");
 	/* Unix sockets only: no network, no netlink, no raw packets. */
 	rc |= seccomp_rule_add(f, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 1,
 			       SCMP_A0(SCMP_CMP_NE, AF_UNIX));
@@ -385,6 +375,6 @@ wp_confine_privileged(char *err, size_t errlen)
 	scmp_filter_ctx f = filter_new(NULL, 0);
 
 	if (f == NULL)
-		return fail(err, errlen, "cannot build the spawner's seccomp filter");
+		return text_err(err, errlen, "cannot build the spawner's seccomp filter");
 	return filter_load(f, 0, err, errlen);
 }

@@ -107,4 +107,10 @@ int text_json_escape(char *out, size_t cap, const void *in, size_t len)
  * string, written as \u007f.  0, or -1 on a write error. */
 int text_json_line(const char *json, FILE *f);
 
+/* An error message, formatted into err (errlen bytes, always
+ * terminated): the error of every function that reports through a
+ * caller's buffer.  Returns -1, for 'return text_err(...)'. */
+int text_err(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 #endif

@@ -14,17 +14,7 @@
 
 #include "home.h"
 #include "priv.h"
-
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
+#include "text.h"
 
 static int
 join(char *out, const char *a, const char *b)
@@ -50,7 +40,7 @@ wh_resolve(struct ward_home *h, const char *dir, char *err, size_t errlen)
 	else
 		n = snprintf(h->home, WH_PATH, "%s", WH_DEFAULT_HOME);
 	if (n < 0 || n >= WH_PATH)
-		return fail(err, errlen, "ward home path too long");
+		return text_err(err, errlen, "ward home path too long");
 	if (join(h->keys, h->home, "keys") || join(h->state, h->home, "state") ||
 	    join(h->run, h->home, "run") || join(h->op_dir, h->home, "operator") ||
 	    join(h->pub, h->home, "pub") || join(h->work, h->home, "work") ||
@@ -67,10 +57,10 @@ wh_resolve(struct ward_home *h, const char *dir, char *err, size_t errlen)
 	    join(h->core_key, h->keys, "core.key") ||
 	    join(h->log, h->state, "audit.log") ||
 	    join(h->ckpt, h->state, "audit.ckpt"))
-		return fail(err, errlen, "ward home path too long");
+		return text_err(err, errlen, "ward home path too long");
 	/* nanomsg ipc addresses live in sun_path (108 bytes). */
 	if (strlen(h->run_admin) + 12 > 100 || strlen(h->ctl) > 100)
-		return fail(err, errlen, "ward home path %s too long for a unix "
+		return text_err(err, errlen, "ward home path %s too long for a unix "
 			    "socket (at most about 80 bytes)", h->home);
 	snprintf(h->admin_url, WH_PATH, "ipc://%.100s/admin.sock", h->run_admin);
 	snprintf(h->broker_url, WH_PATH, "ipc://%.100s/broker.sock", h->run_core);
@@ -90,30 +80,30 @@ check_one(const char *path, int dir, int must_exist, int rule, char *err,
 	if (lstat(path, &st) != 0) {
 		if (errno == ENOENT && !must_exist)
 			return 0;
-		return fail(err, errlen, "%s: %s (run 'ward init' to create the "
+		return text_err(err, errlen, "%s: %s (run 'ward init' to create the "
 			    "ward home)", path, strerror(errno));
 	}
 	if (dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
-		return fail(err, errlen, "%s: not a %s (refusing to start)", path,
+		return text_err(err, errlen, "%s: not a %s (refusing to start)", path,
 			    dir ? "folder" : "regular file");
 	if (rule == PUB) {
 		if (st.st_uid != 0 && st.st_uid != geteuid())
-			return fail(err, errlen, "%s: owned by uid %u, neither root nor "
+			return text_err(err, errlen, "%s: owned by uid %u, neither root nor "
 				    "this user (uid %u); refusing to trust it", path,
 				    (unsigned)st.st_uid, (unsigned)geteuid());
 		if ((st.st_mode & 022) != 0)
-			return fail(err, errlen, "%s: permissions %04o let others "
+			return text_err(err, errlen, "%s: permissions %04o let others "
 				    "write it; fix with 'chmod go-w %s'", path,
 				    (unsigned)(st.st_mode & 07777), path);
 		return 0;
 	}
 	if (st.st_uid != geteuid())
-		return fail(err, errlen, "%s: owned by uid %u, not by this user "
+		return text_err(err, errlen, "%s: owned by uid %u, not by this user "
 			    "(uid %u); refusing to start (run 'ward init' as root "
 			    "to repair the layout)", path,
 			    (unsigned)st.st_uid, (unsigned)geteuid());
 	if ((st.st_mode & 077) != 0)
-		return fail(err, errlen, "%s: permissions %04o are too open: "
+		return text_err(err, errlen, "%s: permissions %04o are too open: "
 			    "nobody but its owner may read it; fix with "
 			    "'chmod %s %s'", path, (unsigned)(st.st_mode & 07777),
 			    dir ? "700" : "600", path);
@@ -153,19 +143,19 @@ fix_dir(const char *path, mode_t mode, uid_t uid, gid_t gid, int repair,
 
 	made = mkdir(path, mode & 0777) == 0;
 	if (!made && errno != EEXIST)
-		return fail(err, errlen, "cannot create %s: %s", path, strerror(errno));
+		return text_err(err, errlen, "cannot create %s: %s", path, strerror(errno));
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return fail(err, errlen, "%s: not a plain folder (%s); refusing to "
+		return text_err(err, errlen, "%s: not a plain folder (%s); refusing to "
 			    "use it", path, strerror(errno));
 	if (fstat(fd, &st) != 0) {
 		close(fd);
-		return fail(err, errlen, "%s: %s", path, strerror(errno));
+		return text_err(err, errlen, "%s: %s", path, strerror(errno));
 	}
 	if (!made && !repair &&
 	    (st.st_uid != uid || st.st_gid != gid || (st.st_mode & 07777) != mode)) {
 		close(fd);
-		return fail(err, errlen, "%s: owner %u:%u mode %04o, but ward needs "
+		return text_err(err, errlen, "%s: owner %u:%u mode %04o, but ward needs "
 			    "%u:%u %04o; refusing to start (fix with 'chown %u:%u "
 			    "%s && chmod %04o %s')", path, (unsigned)st.st_uid,
 			    (unsigned)st.st_gid, (unsigned)(st.st_mode & 07777),
@@ -173,7 +163,7 @@ fix_dir(const char *path, mode_t mode, uid_t uid, gid_t gid, int repair,
 			    (unsigned)uid, (unsigned)gid, path, (unsigned)mode, path);
 	}
 	if (fchown(fd, uid, gid) != 0 || fchmod(fd, mode) != 0) {
-		fail(err, errlen, "cannot set the owner and mode of %s: %s", path,
+		text_err(err, errlen, "cannot set the owner and mode of %s: %s", path,
 		     strerror(errno));
 		close(fd);
 		return -1;
@@ -192,7 +182,7 @@ reachable(const char *home, char *err, size_t errlen)
 
 	if (realpath(home, p) == NULL) {
 		if (errno != ENOENT)
-			return fail(err, errlen, "%s: %s", home, strerror(errno));
+			return text_err(err, errlen, "%s: %s", home, strerror(errno));
 		snprintf(p, sizeof p, "%s", home);
 	}
 	while ((slash = strrchr(p, '/')) != NULL) {
@@ -201,7 +191,7 @@ reachable(const char *home, char *err, size_t errlen)
 		else
 			*slash = '\0';
 		if (stat(p, &st) == 0 && (st.st_mode & 0001) == 0)
-			return fail(err, errlen, "%s: mode %04o lets other accounts "
+			return text_err(err, errlen, "%s: mode %04o lets other accounts "
 				    "not through, so ward-core and ward-broker cannot "
 				    "reach the ward home %s below it; fix with 'chmod "
 				    "o+x %s' or put the home elsewhere", p,
@@ -220,11 +210,11 @@ wh_layout(const struct ward_home *h, int repair, char *err, size_t errlen)
 	gid_t cg, bg;
 
 	if (geteuid() != 0)
-		return fail(err, errlen, "preparing %s needs root (the daemons "
+		return text_err(err, errlen, "preparing %s needs root (the daemons "
 			    "switch to their own accounts)", h->home);
 	snprintf(old, sizeof old, "%.*s/operator.key", WH_PATH - 20, h->keys);
 	if (access(old, F_OK) == 0)
-		return fail(err, errlen, "%s has the layout of an older ward (the "
+		return text_err(err, errlen, "%s has the layout of an older ward (the "
 			    "operator key in keys/, where ward-core's account "
 			    "reads); make a new home with 'ward init'", h->home);
 	if (wp_account(WP_CORE_ACCOUNT, &cu, &cg, err, errlen) != 0 ||
@@ -257,16 +247,16 @@ wh_read_key(const char *path, uint8_t *out, size_t n, char *err,
 	int fd, rc = -1;
 
 	if (n > 64)
-		return fail(err, errlen, "%s: key too long", path);
+		return text_err(err, errlen, "%s: key too long", path);
 	if (check_one(path, 0, 1, n == 32 ? PUB : OWN, err, errlen) != 0)
 		return -1;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
-		return fail(err, errlen, "%s: %s", path, strerror(errno));
+		return text_err(err, errlen, "%s: %s", path, strerror(errno));
 	got = read(fd, text, sizeof text - 1);
 	close(fd);
 	if (got < 0) {
-		fail(err, errlen, "%s: %s", path, strerror(errno));
+		text_err(err, errlen, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	text[got] = '\0';
@@ -275,7 +265,7 @@ wh_read_key(const char *path, uint8_t *out, size_t n, char *err,
 	if ((size_t)got != 2 * n ||
 	    sodium_hex2bin(out, n, text, (size_t)got, NULL, &bin, NULL) != 0 ||
 	    bin != n) {
-		fail(err, errlen, "%s: not a key of %zu bytes in hex", path, n);
+		text_err(err, errlen, "%s: not a key of %zu bytes in hex", path, n);
 		goto out;
 	}
 	rc = 0;
@@ -293,17 +283,17 @@ wh_write_key(const char *path, const uint8_t *data, size_t n, char *err,
 	int fd, rc = -1;
 
 	if (n > 64)
-		return fail(err, errlen, "%s: key too long", path);
+		return text_err(err, errlen, "%s: key too long", path);
 	sodium_bin2hex(text, sizeof text, data, n);
 	len = strlen(text);
 	text[len++] = '\n';
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
-		fail(err, errlen, "%s: %s", path, strerror(errno));
+		text_err(err, errlen, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (write(fd, text, len) != (ssize_t)len || fsync(fd) != 0) {
-		fail(err, errlen, "%s: %s", path, strerror(errno));
+		text_err(err, errlen, "%s: %s", path, strerror(errno));
 		close(fd);
 		goto out;
 	}

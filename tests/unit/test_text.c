@@ -336,6 +336,16 @@ TEST(utf8_lossy_replaces_only_bad_bytes)
 	EXPECT(out[0] == '\0' && n == 0);
 }
 
+TEST(error_formatter_terminates_and_returns_minus_one)
+{
+	char e[8];
+
+	memset(e, 'x', sizeof e);
+	EXPECT_EQ(text_err(e, sizeof e, "%s %d", "abcdef", 12345), -1);
+	EXPECT(strcmp(e, "abcdef ") == 0);
+	EXPECT_EQ(text_err(NULL, 0, "x"), -1);
+}
+
 int
 main(void)
 {
@@ -347,5 +357,6 @@ main(void)
 	RUN(json_bytes_injective);
 	RUN(json_line_escapes_del);
 	RUN(utf8_lossy_replaces_only_bad_bytes);
+	RUN(error_formatter_terminates_and_returns_minus_one);
 	T_EXIT();
 }
