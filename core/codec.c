@@ -352,7 +352,30 @@ get_ids(struct ward_block *out, const uint8_t *in)
  * assertions, the same frame steps took 10 to 22 s each in z3.
  */
 
-/* The one-byte fields, then the ids. */
+/* The one-byte fields, in a function of their own: its assigns clause
+ * names them, and the ids are carried across that one call. */
+/*@ requires \valid_read(in + (0 .. WARD_BLOCK_HDR - 1));
+    requires \valid(out);
+    requires \separated(out, in + (0 .. WARD_BLOCK_HDR - 1));
+    assigns out->version, out->kind, out->r_invoke, out->r_read,
+            out->r_write, out->r_delegate, out->depth;
+    ensures encoded_bytes(out, in);
+*/
+static void
+fill_bytes(struct ward_block *out, const uint8_t *in)
+{
+	out->version = in[WARD_OFF_VERSION];
+	out->kind = in[WARD_OFF_KIND];
+	out->r_invoke = in[WARD_OFF_INVOKE];
+	out->r_read = in[WARD_OFF_READ];
+	out->r_write = in[WARD_OFF_WRITE];
+	out->r_delegate = in[WARD_OFF_DELEGATE];
+	out->depth = in[WARD_OFF_DEPTH];
+}
+
+/* The ids, then the one-byte fields (measured, under load: carrying
+ * encoded_bytes across get_ids' array writes took 11 s, and encoded_ids
+ * across seven inline stores 5.8 s). */
 /*@ requires \valid_read(in + (0 .. WARD_BLOCK_HDR - 1));
     requires \valid(out);
     requires \separated(out, in + (0 .. WARD_BLOCK_HDR - 1));
@@ -370,15 +393,17 @@ get_ids(struct ward_block *out, const uint8_t *in)
 static void
 fill_front(struct ward_block *out, const uint8_t *in)
 {
-	out->version = in[WARD_OFF_VERSION];
-	out->kind = in[WARD_OFF_KIND];
-	out->r_invoke = in[WARD_OFF_INVOKE];
-	out->r_read = in[WARD_OFF_READ];
-	out->r_write = in[WARD_OFF_WRITE];
-	out->r_delegate = in[WARD_OFF_DELEGATE];
-	out->depth = in[WARD_OFF_DEPTH];
 	get_ids(out, in);
-	/*@ assert bytes: encoded_bytes(out, in); */
+	fill_bytes(out, in);
+	/* encoded_ids, one array at a time. */
+	/*@ assert ids_p: \forall integer k; 0 <= k < WARD_ID_BYTES ==>
+	      in[WARD_OFF_PARENT + k] == out->parent[k]; */
+	/*@ assert ids_i: \forall integer k; 0 <= k < WARD_KEY_BYTES ==>
+	      in[WARD_OFF_ISSUER + k] == out->issuer[k]; */
+	/*@ assert ids_h: \forall integer k; 0 <= k < WARD_KEY_BYTES ==>
+	      in[WARD_OFF_HOLDER + k] == out->holder[k]; */
+	/*@ assert ids_c: \forall integer k; 0 <= k < WARD_CTX_BYTES ==>
+	      in[WARD_OFF_CONTEXT + k] == out->context[k]; */
 }
 
 /* The scope, with the fields filled before carried across the copy. */
@@ -567,9 +592,14 @@ put_ids(uint8_t *out, const struct ward_block *b)
 static void
 put_ints(uint8_t *out, const struct ward_block *b)
 {
+	/* Each integer is carried across the later writes one write at a
+	 * time (measured: all at once, the first took 11 s under load). */
 	put64_at(out, WARD_OFF_NOT_BEFORE, b->not_before);
 	put64_at(out, WARD_OFF_NOT_AFTER, b->not_after);
+	/*@ assert nb_1: be64_at(out, WARD_OFF_NOT_BEFORE) == b->not_before; */
 	put32_at(out, WARD_OFF_MAX_USES, b->max_uses);
+	/*@ assert nb_2: be64_at(out, WARD_OFF_NOT_BEFORE) == b->not_before; */
+	/*@ assert na_2: be64_at(out, WARD_OFF_NOT_AFTER) == b->not_after; */
 	put16_at(out, WARD_OFF_SCOPE_LEN, b->scope_len);
 }
 
