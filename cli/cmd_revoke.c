@@ -129,26 +129,6 @@ session_revoked(const struct ward_home *h, const uint8_t sk[64],
 	return 1;
 }
 
-/* After the core confirmed a session's revocation: ask the broker to end
- * the session's sandboxes now, rather than at the agent's next call (which
- * the core refuses either way).  A convenience: its answer changes
- * nothing, and a broker that is not running has nothing to end. */
-static void
-tell_broker_revoked(const struct ward_home *h, const char *sid)
-{
-	char buf[4096];
-	size_t len = 0;
-	json_t *rep;
-	int fd = cli_ctl_connect(h);
-
-	if (fd < 0)
-		return;
-	if (cli_ctl_send(fd, json_pack("{s:s, s:s, s:s}", "op", "stop", "session",
-				   sid, "reason", "revoked"), NULL, 0) == 0 &&
-	    (rep = cli_ctl_read(fd, buf, sizeof buf, &len, 3000)) != NULL)
-		json_decref(rep);
-	close(fd);
-}
 
 int
 cmd_revoke(int argc, char **argv)
@@ -311,7 +291,10 @@ cmd_revoke(int argc, char **argv)
 		goto out;
 	}
 	if (is_ctx)
-		tell_broker_revoked(&h, full);
+		/* After the core confirmed the revocation: the broker ends the
+		 * session's sandboxes now rather than at the agent's next call (a
+		 * convenience: the core refuses that call either way). */
+		cli_ctl_stop(&h, full, "revoked");
 	if (is_ctx)
 		printf("revoked session %s: the core confirms its grant is revoked "
 		       "and its context%s and every child context closed (audit "

@@ -456,10 +456,8 @@ on_run_signal(int sig)
 	run_sig = sig;
 }
 
-/* Ask the broker to end the session now (ward run was interrupted).  The
- * end of the session then comes on the run's own connection, as always. */
-static void
-tell_broker_stop(const struct ward_home *h, const char *sid)
+void
+cli_ctl_stop(const struct ward_home *h, const char *sid, const char *why)
 {
 	char buf[4096];
 	size_t len = 0;
@@ -469,7 +467,7 @@ tell_broker_stop(const struct ward_home *h, const char *sid)
 	if (fd < 0)
 		return;
 	if (cli_ctl_send(fd, json_pack("{s:s, s:s, s:s}", "op", "stop", "session",
-				   sid, "reason", "interrupted"), NULL, 0) == 0 &&
+				   sid, "reason", why), NULL, 0) == 0 &&
 	    (rep = cli_ctl_read(fd, buf, sizeof buf, &len, 3000)) != NULL)
 		json_decref(rep);
 	close(fd);
@@ -518,7 +516,7 @@ relay_until_end(const struct ward_home *h, const char *sid, int ctl,
 		if (n == 0)
 			break;
 		if (run_sig != 0 && !stopping && !ended) {
-			tell_broker_stop(h, sid);
+			cli_ctl_stop(h, sid, "interrupted");
 			stopping = 1;
 			clock_gettime(CLOCK_MONOTONIC, &asked);
 		}
