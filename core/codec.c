@@ -647,6 +647,25 @@ put_header(uint8_t *out, const struct ward_block *b)
 	put_front(out, b);
 }
 
+/* The signature, after the scope: the scope's bytes are carried across
+ * this one copy in a context that holds nothing else (measured: inline in
+ * block_put, the same frame took 9 to 10 s under load). */
+/*@ requires b->scope_len <= WARD_SCOPE_MAX;
+    requires \valid_read(b);
+    requires \valid(out + (0 .. wire_len(b) - 1));
+    requires \separated(out + (0 .. wire_len(b) - 1), b);
+    requires encoded_scope(b, out);
+    assigns out[wire_len(b) - WARD_SIG_BYTES .. wire_len(b) - 1];
+    ensures encoded_scope(b, out);
+    ensures encoded_sig(b, out, wire_len(b));
+*/
+static void
+put_sig(uint8_t *out, const struct ward_block *b)
+{
+	copy_to(out, WARD_WIRE_MIN + (size_t)b->scope_len - WARD_SIG_BYTES,
+		&b->sig[0], WARD_SIG_BYTES);
+}
+
 /*@ requires b->scope_len <= WARD_SCOPE_MAX;
     requires \valid_read(b);
     requires \valid(out + (0 .. wire_len(b) - 1));
@@ -661,15 +680,11 @@ put_header(uint8_t *out, const struct ward_block *b)
 static void
 block_put(uint8_t *out, const struct ward_block *b)
 {
-	size_t n;
-
-	n = WARD_WIRE_MIN + (size_t)b->scope_len;
 	copy_to(out, WARD_OFF_SCOPE, &b->scope[0], b->scope_len);
-	copy_to(out, n - WARD_SIG_BYTES, &b->sig[0], WARD_SIG_BYTES);
-	/*@ assert encoded_scope(b, out); */
+	put_sig(out, b);
 	put_header(out, b);
 	/*@ assert encoded_scope(b, out); */
-	/*@ assert encoded_sig(b, out, n); */
+	/*@ assert encoded_sig(b, out, wire_len(b)); */
 }
 
 int
