@@ -58,28 +58,6 @@ policy_usage(FILE *f)
 	return f == stdout ? WX_OK : WX_USAGE;
 }
 
-/* A gateway profile is one with a server line (a word 'server' first on
- * a line); the lexer's rules (common/profile.c) decide what a word is. */
-static int
-is_gateway_profile(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	char line[4096];
-	int r = 0;
-
-	if (f == NULL)
-		return 0;
-	while (r == 0 && fgets(line, sizeof line, f) != NULL) {
-		const char *s = line + strspn(line, " \t");
-
-		r = strncmp(s, "server", 6) == 0 &&
-		    (s[6] == ' ' || s[6] == '\t' || s[6] == '\n' || s[6] == '\r' ||
-		     s[6] == '\0');
-	}
-	fclose(f);
-	return r;
-}
-
 /* A gateway profile, through ward mcp's own loader. */
 static int
 check_gateway(const char *path)
@@ -153,7 +131,7 @@ cmd_policy(int argc, char **argv)
 				rc = WX_UNREADABLE;
 			continue;
 		}
-		if (is_gateway_profile(argv[i])) {
+		if (pf_is_gateway(argv[i])) {
 			int g = check_gateway(argv[i]);
 
 			if (g != WX_OK && rc == WX_OK)

@@ -39,6 +39,7 @@ struct gw_allow {
 
 struct gw_server {
 	char name[GW_NAME_MAX];	/* [a-z0-9-]: the prefix of its tools */
+	int line;		/* of its server line */
 	int argc;
 	char *argv[GW_MAX_ARGV];
 	char workspace[1024];	/* bound read-write at the same path, "" none */
@@ -82,8 +83,8 @@ int gw_tool_resource(char out[WARD_SCOPE_MAX + 1], const char *srv,
  * out.  A local stand-in until the shared escaper (common/text.c). */
 const char *gw_esc(char *out, size_t outlen, const char *s, size_t max);
 
-/* Parse the profile at path.  0, or -1 with "file:line: error: ...\n
- * hint: ..." in err.  gw_profile_free() frees the strings. */
+/* Parse the profile at path (with the one parser, profile.c).  0, or -1
+ * with "file:line:col: error: ...\n  hint: ..." in err.  gw_profile_free() frees the strings. */
 int gw_profile_load(const char *path, struct gw_profile *p, char *err,
 		    size_t errlen) GW_WARN;
 void gw_profile_free(struct gw_profile *p);

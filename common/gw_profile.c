@@ -7,7 +7,7 @@
  *   page N                       tools/list page size (default 100)
  *   server NAME                  an upstream server; NAME prefixes its tools
  *     run PROGRAM ARG...         what runs in its sandbox
- *     workspace DIR              bound read-write at the same path
+ *     share DIR                  bound read-write at the same path
  *     bind SRC [DST]             bound read-only (at DST, default SRC)
  *     env NAME=VALUE             into this server's environment only
  *     secret NAME FILE           FILE's content, into this server only
@@ -144,289 +144,281 @@ read_secret(const char *path, char **out)
 	return *out != NULL ? 0 : -1;
 }
 
-int
-gw_profile_load(const char *path, struct gw_profile *p, char *err, size_t errlen)
+/* ---- the directives (the parser is profile.c's pf_parse_file) ----------- */
+
+static struct gw_server *
+gw_cur(struct pf_parse *ps)
 {
-	struct pf_lexer lx = { path, 0, err, errlen };
-	struct pf_limits lim;
-	FILE *f;
-	char line[4096], dir[PATH_MAX], *w[PF_MAXW], *s, *sl;
-	int col[PF_MAXW], nw, rc = -1, i, got;
-	struct gw_server *cur = NULL;
+	struct gw_profile *p = ps->st;
 
-	memset(p, 0, sizeof *p);
-	p->page = 100;
-	snprintf(p->path, sizeof p->path, "%s", path);
-	if (realpath(path, dir) == NULL) {
-		snprintf(err, errlen, "%s: %s\n  hint: give the path of a gateway "
-			 "profile (gateway/README.md)", path, strerror(errno));
+	return &p->srv[p->nservers - 1];
+}
+
+static int
+gw_name(struct pf_parse *ps, char **w, const int *col, int nw)
+{
+	struct gw_profile *p = ps->st;
+
+	if (nw != 2 || !gw_name_ok(w[1]))
+		return pf_error(&ps->lx, col[nw == 2 ? 1 : 0], "name NAME, of "
+				"lower-case letters, digits and '-'", "bad name");
+	snprintf(p->name, sizeof p->name, "%s", w[1]);
+	return 0;
+}
+
+static int
+gw_page(struct pf_parse *ps, char **w, const int *col, int nw)
+{
+	struct gw_profile *p = ps->st;
+	uint64_t v;
+
+	if (nw != 2 || pf_parse_uint(w[1], 10000, &v) != 0 || v == 0)
+		return pf_error(&ps->lx, col[nw == 2 ? 1 : 0], "page N with N "
+				"from 1 to 10000", "bad page size");
+	p->page = (unsigned)v;
+	return 0;
+}
+
+static int
+gw_server(struct pf_parse *ps, char **w, const int *col, int nw)
+{
+	struct gw_profile *p = ps->st;
+	struct gw_server *cur;
+	int i;
+
+	if (nw != 2 || !gw_name_ok(w[1]))
+		return pf_error(&ps->lx, col[nw == 2 ? 1 : 0], "server NAME, of "
+				"lower-case letters, digits and '-' (no '_': it "
+				"separates the prefix from the tool)",
+				"bad server name");
+	for (i = 0; i < p->nservers; i++)
+		if (strcmp(p->srv[i].name, w[1]) == 0)
+			return pf_error(&ps->lx, col[1], "give each server a name "
+					"of its own", "server %s is declared twice",
+					w[1]);
+	if (p->nservers == GW_MAX_SERVERS)
+		return pf_error(&ps->lx, col[0], "run another gateway for the "
+				"rest", "more than %d servers", GW_MAX_SERVERS);
+	cur = &p->srv[p->nservers++];
+	snprintf(cur->name, sizeof cur->name, "%s", w[1]);
+	cur->line = ps->lx.line;
+	cur->mem_bytes = 1024ull << 20;
+	cur->tmp_bytes = 64ull << 20;
+	cur->pids = 128;
+	cur->cpu = 100;
+	return 0;
+}
+
+static int
+gw_run(struct pf_parse *ps, char **w, const int *col, int nw)
+{
+	struct gw_server *cur = gw_cur(ps);
+	int i;
+
+	if (cur->argc != 0)
+		return pf_error(&ps->lx, col[0], "keep one 'run' line a server",
+				"a second 'run' in server %s", cur->name);
+	if (pf_run_words(&ps->lx, w, col, nw, GW_MAX_ARGV - 1) != 0)
 		return -1;
+	for (i = 1; i < nw; i++) {
+		cur->argv[cur->argc] = strdup(w[i]);
+		if (cur->argv[cur->argc] == NULL)
+			return pf_error(&ps->lx, col[i], "free some memory",
+					"out of memory");
+		cur->argc++;
 	}
-	sl = strrchr(dir, '/');
-	s = sl != NULL ? sl + 1 : dir;
-	snprintf(p->name, sizeof p->name, "%.*s", (int)strcspn(s, "."), s);
-	if (sl != NULL)
-		*sl = '\0';
-	f = fopen(path, "re");
-	if (f == NULL) {
-		snprintf(err, errlen, "%s: %s\n  hint: check the path", path,
-			 strerror(errno));
+	return 0;
+}
+
+static int
+gw_share(struct pf_parse *ps, char **w, const int *col, int nw)
+{
+	struct gw_server *cur = gw_cur(ps);
+	char *a, rp[PATH_MAX];
+
+	if (nw != 2)
+		return pf_error(&ps->lx, col[0], "share DIR", "'share' takes one "
+				"folder");
+	a = abspath(ps->dir, w[1]);
+	if (a == NULL || realpath(a, rp) == NULL) {
+		int e = errno;
+
+		free(a);
+		return pf_error(&ps->lx, col[1], "create the folder or fix the "
+				"path", "share %s: %s", w[1], strerror(e));
+	}
+	free(a);
+	snprintf(cur->workspace, sizeof cur->workspace, "%s", rp);
+	return 0;
+}
+
+static int
+gw_bind(struct pf_parse *ps, char **w, const int *col, int nw)
+{
+	struct gw_server *cur = gw_cur(ps);
+	char *src, *dst;
+
+	if (nw != 2 && nw != 3)
+		return pf_error(&ps->lx, col[0], "bind HOST_PATH [SANDBOX_PATH]",
+				"'bind' takes one or two paths");
+	if (cur->nbinds == GW_MAX_BINDS)
+		return pf_error(&ps->lx, col[0], "bind a common parent folder",
+				"more than %d binds", GW_MAX_BINDS);
+	if (nw == 3 && w[2][0] != '/')
+		return pf_error(&ps->lx, col[2], "write an absolute path in the "
+				"sandbox", "bind destination must be absolute");
+	src = abspath(ps->dir, w[1]);
+	dst = src != NULL ? strdup(nw == 3 ? w[2] : src) : NULL;
+	if (dst == NULL) {
+		free(src);
+		return pf_error(&ps->lx, col[0], "free some memory",
+				"out of memory");
+	}
+	cur->bind_src[cur->nbinds] = src;
+	cur->bind_dst[cur->nbinds] = dst;
+	cur->nbinds++;
+	return 0;
+}
+
+static int
+gw_env(struct pf_parse *ps, char **w, const int *col, int nw)
+{
+	struct gw_server *cur = gw_cur(ps);
+
+	if (nw != 2 || strchr(w[1], '=') == NULL || w[1][0] == '=')
+		return pf_error(&ps->lx, col[nw == 2 ? 1 : 0], "env NAME=VALUE "
+				"(one word: no spaces in the value)",
+				"bad env line");
+	if (cur->nenv >= GW_MAX_ENV - 4)
+		return pf_error(&ps->lx, col[0], "pass fewer variables",
+				"more than %d env lines", GW_MAX_ENV - 4);
+	cur->env[cur->nenv] = strdup(w[1]);
+	if (cur->env[cur->nenv] == NULL)
+		return pf_error(&ps->lx, col[0], "free some memory",
+				"out of memory");
+	cur->nenv++;
+	return 0;
+}
+
+static int
+gw_secret(struct pf_parse *ps, char **w, const int *col, int nw)
+{
+	struct gw_server *cur = gw_cur(ps);
+	char *a, *v = NULL, *e;
+	size_t n;
+
+	if (nw != 3)
+		return pf_error(&ps->lx, col[0], "secret NAME FILE", "'secret' "
+				"takes a name and a file");
+	if (cur->nenv >= GW_MAX_ENV - 4)
+		return pf_error(&ps->lx, col[0], "pass fewer variables",
+				"more than %d env and secret lines",
+				GW_MAX_ENV - 4);
+	a = abspath(ps->dir, w[2]);
+	if (a == NULL || read_secret(a, &v) != 0) {
+		int err = errno;
+
+		free(a);
+		return pf_error(&ps->lx, col[2], "the file holds the value, "
+				"readable by root only", "cannot read the secret "
+				"%s from %s: %s", w[1], w[2], strerror(err));
+	}
+	free(a);
+	n = strlen(w[1]) + strlen(v) + 2;
+	e = malloc(n);
+	if (e != NULL)
+		snprintf(e, n, "%s=%s", w[1], v);
+	explicit_bzero(v, strlen(v));
+	free(v);
+	if (e == NULL)
+		return pf_error(&ps->lx, col[0], "free some memory",
+				"out of memory");
+	cur->env[cur->nenv++] = e;
+	cur->nsecret++;
+	return 0;
+}
+
+static int
+gw_root(struct pf_parse *ps, char **w, const int *col, int nw)
+{
+	struct gw_server *cur = gw_cur(ps);
+
+	if (nw != 2 || cur->nroots == GW_MAX_ROOTS ||
+	    strncmp(w[1], "file:///", 8) != 0)
+		return pf_error(&ps->lx, col[nw == 2 ? 1 : 0], "root "
+				"file:///absolute/path", "bad root (or more "
+				"than %d a server)", GW_MAX_ROOTS);
+	cur->roots[cur->nroots] = strdup(w[1]);
+	if (cur->roots[cur->nroots] == NULL)
+		return pf_error(&ps->lx, col[0], "free some memory",
+				"out of memory");
+	cur->nroots++;
+	return 0;
+}
+
+static int
+gw_allow_line(struct pf_parse *ps, char **w, const int *col, int nw)
+{
+	struct gw_server *cur = gw_cur(ps);
+	struct gw_allow *a;
+
+	if (nw < 2)
+		return pf_error(&ps->lx, col[0], "allow TOOL|* [uses N] "
+				"[expires 30s|10m|2h|1d]", "'allow' needs a tool");
+	if (cur->nallow == GW_MAX_ALLOW)
+		return pf_error(&ps->lx, col[0], "allow * for every tool",
+				"more than %d allow lines", GW_MAX_ALLOW);
+	a = &cur->allow[cur->nallow];
+	/* `*` is every tool of the server; anything else is one tool's exact
+	 * name (there is no prefix form). */
+	if (strcmp(w[1], "*") == 0) {
+		memcpy(a->scope, cur->name, sizeof cur->name);
+	} else if (gw_tool_resource(a->scope, cur->name, w[1]) != 0) {
+		char e[200];
+
+		return pf_error(&ps->lx, col[1], "allow TOOL names one tool "
+				"exactly (1 to 128 of A-Z a-z 0-9 _ - .; no "
+				"wildcard), or allow * for every tool of the "
+				"server", "bad tool name '%s' in allow",
+				gw_esc(e, sizeof e, w[1], 64));
+	}
+	a->uses = 1000000;
+	a->expires_s = 86400;
+	a->line = ps->lx.line;
+	if (pf_allow_opts(&ps->lx, w, col, nw, 2, &a->uses, &a->expires_s,
+			  NULL) != 0)
 		return -1;
-	}
-	while ((got = pf_next_line(&lx, f, line, sizeof line, w, col, &nw)) > 0) {
-		if (strcmp(w[0], "name") == 0) {
-			if (nw != 2 || !gw_name_ok(w[1])) {
-				pf_error(&lx, col[nw == 2 ? 1 : 0], "name NAME, of "
-					 "lower-case letters, digits and '-'",
-					 "bad name");
-				goto out;
-			}
-			snprintf(p->name, sizeof p->name, "%s", w[1]);
-		} else if (strcmp(w[0], "page") == 0) {
-			uint64_t v;
+	cur->nallow++;
+	return 0;
+}
 
-			if (nw != 2 || pf_parse_uint(w[1], 10000, &v) != 0 ||
-			    v == 0) {
-				pf_error(&lx, col[nw == 2 ? 1 : 0], "page N with N "
-					 "from 1 to 10000", "bad page size");
-				goto out;
-			}
-			p->page = (unsigned)v;
-		} else if (strcmp(w[0], "server") == 0) {
-			if (nw != 2 || !gw_name_ok(w[1])) {
-				pf_error(&lx, col[nw == 2 ? 1 : 0], "server NAME, of "
-					 "lower-case letters, digits and '-' (no "
-					 "'_': it separates the prefix from the "
-					 "tool)", "bad server name");
-				goto out;
-			}
-			for (i = 0; i < p->nservers; i++)
-				if (strcmp(p->srv[i].name, w[1]) == 0) {
-					pf_error(&lx, col[1], "give each server a name "
-						 "of its own", "server %s is declared "
-						 "twice", w[1]);
-					goto out;
-				}
-			if (p->nservers == GW_MAX_SERVERS) {
-				pf_error(&lx, col[0], "run another gateway for the "
-					 "rest", "more than %d servers",
-					 GW_MAX_SERVERS);
-				goto out;
-			}
-			cur = &p->srv[p->nservers++];
-			snprintf(cur->name, sizeof cur->name, "%s", w[1]);
-			cur->mem_bytes = 1024ull << 20;
-			cur->tmp_bytes = 64ull << 20;
-			cur->pids = 128;
-			cur->cpu = 100;
-		} else if (cur == NULL) {
-			pf_error(&lx, col[0], "start the server's block with: "
-				 "server NAME", "'%s' outside a server", w[0]);
-			goto out;
-		} else if (strcmp(w[0], "run") == 0) {
-			if (nw < 2 || cur->argc != 0 || nw - 1 > GW_MAX_ARGV - 1) {
-				pf_error(&lx, col[0], "one run line per server: run "
-					 "PROGRAM ARG...", "bad run line (a second "
-					 "one, none, or more than %d words)",
-					 GW_MAX_ARGV - 1);
-				goto out;
-			}
-			for (i = 1; i < nw; i++) {
-				if (strpbrk(w[i], "\"'") != NULL) {
-					pf_error(&lx, col[i], "words are split at "
-						 "spaces and quotes are not read: "
-						 "run a script that holds the "
-						 "command line", "a quote in 'run'");
-					goto out;
-				}
-				cur->argv[cur->argc++] = strdup(w[i]);
-			}
-		} else if (strcmp(w[0], "workspace") == 0) {
-			/* An agent's workspace is a seed that is copied; a
-			 * server's host folder is shared as it is: one word
-			 * for each (docs/glossary.md). */
-			pf_error(&lx, col[0], "write: share DIR (a host folder the "
-				 "server reads and writes in place; 'workspace' is "
-				 "an agent's seed, copied for each run)",
-				 "'workspace' in a server is now 'share'");
-			goto out;
-		} else if (strcmp(w[0], "share") == 0) {
-			char *a, rp[PATH_MAX];
+static int
+gw_limit(struct pf_parse *ps, char **w, const int *col, int nw)
+{
+	struct gw_server *cur = gw_cur(ps);
+	struct pf_limits lim = { &cur->mem_bytes, &cur->tmp_bytes, NULL,
+				 &cur->pids, &cur->cpu };
 
-			if (nw != 2) {
-				pf_error(&lx, col[0], "share DIR", "'share' takes one "
-					 "folder");
-				goto out;
-			}
-			a = abspath(dir, w[1]);
-			if (a == NULL || realpath(a, rp) == NULL) {
-				pf_error(&lx, col[1], "create the folder or fix the "
-					 "path", "workspace %s: %s", w[1],
-					 strerror(errno));
-				free(a);
-				goto out;
-			}
-			free(a);
-			snprintf(cur->workspace, sizeof cur->workspace, "%s", rp);
-		} else if (strcmp(w[0], "bind") == 0) {
-			if (nw != 2 && nw != 3) {
-				pf_error(&lx, col[0], "bind HOST_PATH [SANDBOX_PATH]",
-					 "'bind' takes one or two paths");
-				goto out;
-			}
-			if (cur->nbinds == GW_MAX_BINDS) {
-				pf_error(&lx, col[0], "bind a common parent folder",
-					 "more than %d binds", GW_MAX_BINDS);
-				goto out;
-			}
-			cur->bind_src[cur->nbinds] = abspath(dir, w[1]);
-			cur->bind_dst[cur->nbinds] = strdup(nw == 3 ? w[2] :
-				cur->bind_src[cur->nbinds]);
-			if (cur->bind_dst[cur->nbinds][0] != '/') {
-				pf_error(&lx, col[nw == 3 ? 2 : 1], "write an absolute "
-					 "path in the sandbox", "bind destination "
-					 "must be absolute");
-				cur->nbinds++;
-				goto out;
-			}
-			cur->nbinds++;
-		} else if (strcmp(w[0], "env") == 0) {
-			if (nw != 2 || strchr(w[1], '=') == NULL || w[1][0] == '=') {
-				pf_error(&lx, col[nw == 2 ? 1 : 0], "env NAME=VALUE "
-					 "(one word: no spaces in the value)",
-					 "bad env line");
-				goto out;
-			}
-			if (cur->nenv >= GW_MAX_ENV - 4) {
-				pf_error(&lx, col[0], "pass fewer variables",
-					 "more than %d env lines", GW_MAX_ENV - 4);
-				goto out;
-			}
-			cur->env[cur->nenv++] = strdup(w[1]);
-		} else if (strcmp(w[0], "secret") == 0) {
-			char *a, *v = NULL, *e;
-			size_t n;
+	return pf_limit(&ps->lx, w, col, nw, &lim);
+}
 
-			if (nw != 3) {
-				pf_error(&lx, col[0], "secret NAME FILE", "'secret' "
-					 "takes a name and a file");
-				goto out;
-			}
-			a = abspath(dir, w[2]);
-			if (cur->nenv >= GW_MAX_ENV - 4 || a == NULL ||
-			    read_secret(a, &v) != 0) {
-				pf_error(&lx, col[2], "the file holds the value, "
-					 "readable by root only", "cannot read the "
-					 "secret %s from %s: %s", w[1], w[2],
-					 strerror(errno));
-				free(a);
-				goto out;
-			}
-			free(a);
-			n = strlen(w[1]) + strlen(v) + 2;
-			e = malloc(n);
-			if (e == NULL) {
-				free(v);
-				goto out;
-			}
-			snprintf(e, n, "%s=%s", w[1], v);
-			explicit_bzero(v, strlen(v));
-			free(v);
-			cur->env[cur->nenv++] = e;
-			cur->nsecret++;
-		} else if (strcmp(w[0], "root") == 0) {
-			if (nw != 2 || cur->nroots == GW_MAX_ROOTS ||
-			    strncmp(w[1], "file:///", 8) != 0) {
-				pf_error(&lx, col[nw == 2 ? 1 : 0], "root "
-					 "file:///absolute/path", "bad root (or more "
-					 "than %d a server)", GW_MAX_ROOTS);
-				goto out;
-			}
-			cur->roots[cur->nroots++] = strdup(w[1]);
-		} else if (strcmp(w[0], "allow") == 0) {
-			struct gw_allow *a;
-			int k;
+static int
+gw_finish(struct pf_parse *ps)
+{
+	struct gw_profile *p = ps->st;
+	int i;
 
-			if (nw < 2) {
-				pf_error(&lx, col[0], "allow TOOL|* [uses N] "
-					 "[expires 30s|10m|2h|1d]", "'allow' needs a "
-					 "tool");
-				goto out;
-			}
-			if (cur->nallow == GW_MAX_ALLOW) {
-				pf_error(&lx, col[0], "allow * for every tool",
-					 "more than %d allow lines", GW_MAX_ALLOW);
-				goto out;
-			}
-			a = &cur->allow[cur->nallow];
-			/* `*` is every tool of the server; anything else is one
-			 * tool's exact name (there is no prefix form). */
-			if (strcmp(w[1], "*") == 0) {
-				memcpy(a->scope, cur->name, sizeof cur->name);
-			} else if (gw_tool_resource(a->scope, cur->name, w[1]) != 0) {
-				char e[200];
-
-				pf_error(&lx, col[1], "allow TOOL names one tool "
-					 "exactly (1 to 128 of A-Z a-z 0-9 _ - .; no "
-					 "wildcard), or allow * for every tool of "
-					 "the server", "bad tool name '%s' in allow",
-					 gw_esc(e, sizeof e, w[1], 64));
-				goto out;
-			}
-			a->uses = 1000000;
-			a->expires_s = 86400;
-			a->line = lx.line;
-			for (k = 2; k + 1 < nw; k += 2) {
-				uint64_t v;
-
-				if (strcmp(w[k], "uses") == 0 &&
-				    pf_parse_uint(w[k + 1], 1000000, &v) == 0 && v > 0)
-					a->uses = (uint32_t)v;
-				else if (strcmp(w[k], "expires") == 0 &&
-					 pf_parse_duration(w[k + 1], &v) == 0)
-					a->expires_s = v;
-				else
-					break;
-			}
-			if (k != nw) {
-				pf_error(&lx, col[k < nw ? k : nw - 1], "allow TOOL|* "
-					 "[uses N from 1 to 1000000] [expires "
-					 "30s|10m|2h|1d]", "bad allow line");
-				goto out;
-			}
-			cur->nallow++;
-		} else if (strcmp(w[0], "limit") == 0) {
-			lim.mem_bytes = &cur->mem_bytes;
-			lim.tmp_bytes = &cur->tmp_bytes;
-			lim.time_ms = NULL;
-			lim.pids = &cur->pids;
-			lim.cpu = &cur->cpu;
-			if (pf_limit(&lx, w, col, nw, &lim) != 0)
-				goto out;
-		} else {
-			pf_error(&lx, col[0], "directives are: name, page, server; "
-				 "in a server: run, share, bind, env, secret, "
-				 "root, allow, limit (gateway/README.md)",
-				 "unknown directive '%s'", w[0]);
-			goto out;
-		}
-	}
-	if (got < 0)
-		goto out;
-	if (p->nservers == 0) {
-		lx.line = lx.line > 0 ? lx.line : 1;
-		pf_error(&lx, 1, "server NAME, then run PROGRAM ARG...",
-			 "no server");
-		goto out;
-	}
+	if (p->nservers == 0)
+		return pf_error(&ps->lx, 1, "server NAME, then run PROGRAM "
+				"ARG...", "no server");
 	for (i = 0; i < p->nservers; i++) {
 		struct gw_server *v = &p->srv[i];
 
 		if (v->argc == 0) {
-			snprintf(err, errlen, "%s: error: server %s has no run "
-				 "line\n  hint: add: run PROGRAM ARG... in its "
-				 "block", path, v->name);
-			goto out;
+			ps->lx.line = v->line;
+			return pf_error(&ps->lx, 1, "add: run PROGRAM ARG... in its "
+					"block", "server %s has no run line",
+					v->name);
 		}
 		if (v->nallow == 0) {
 			memcpy(v->allow[0].scope, v->name, sizeof v->name);
@@ -435,12 +427,50 @@ gw_profile_load(const char *path, struct gw_profile *p, char *err, size_t errlen
 			v->nallow = 1;
 		}
 	}
-	rc = 0;
-out:
-	fclose(f);
-	if (rc != 0)
+	return 0;
+}
+
+/* An agent's workspace is a seed that is copied; a server's host folder
+ * is shared as it is: one word for each (docs/glossary.md). */
+static const struct pf_directive gw_directives[] = {
+	{ "name", 0, gw_name, NULL, NULL },
+	{ "page", 0, gw_page, NULL, NULL },
+	{ "server", PF_OPENS_BLOCK, gw_server, NULL, NULL },
+	{ "run", PF_IN_BLOCK, gw_run, NULL, NULL },
+	{ "share", PF_IN_BLOCK, gw_share, NULL, NULL },
+	{ "bind", PF_IN_BLOCK, gw_bind, NULL, NULL },
+	{ "env", PF_IN_BLOCK, gw_env, NULL, NULL },
+	{ "secret", PF_IN_BLOCK, gw_secret, NULL, NULL },
+	{ "root", PF_IN_BLOCK, gw_root, NULL, NULL },
+	{ "allow", PF_IN_BLOCK, gw_allow_line, NULL, NULL },
+	{ "limit", PF_IN_BLOCK, gw_limit, NULL, NULL },
+	{ "workspace", PF_RETIRED, NULL, "share", "write: share DIR (a host "
+	  "folder the server reads and writes in place; 'workspace' is an "
+	  "agent's seed, copied for each run)" },
+	{ NULL, 0, NULL, NULL, NULL }
+};
+
+static const struct pf_lang gw_lang = {
+	"gateway profile", "gateway/README.md", "server", gw_directives,
+	"directives are: name, page, server; in a server: run, share, bind, "
+	"env, secret, root, allow, limit (gateway/README.md)", gw_finish
+};
+
+int
+gw_profile_load(const char *path, struct gw_profile *p, char *err, size_t errlen)
+{
+	const char *b = strrchr(path, '/');
+
+	memset(p, 0, sizeof *p);
+	p->page = 100;
+	snprintf(p->path, sizeof p->path, "%s", path);
+	b = b != NULL ? b + 1 : path;
+	snprintf(p->name, sizeof p->name, "%.*s", (int)strcspn(b, "."), b);
+	if (pf_parse_file(path, &gw_lang, p, err, errlen) != 0) {
 		gw_profile_free(p);
-	return rc;
+		return -1;
+	}
+	return 0;
 }
 
 void

@@ -2,13 +2,16 @@
  * profile.c -- the agent profile language (docs/profiles.md).  One
  * directive a line, words separated by blanks, '#' starts a comment:
  *
- *   agent NAME
+ *   name NAME
  *   run PROGRAM ARG...
  *   workspace DIR
- *   tool NAME [SCOPE] [uses N] [expires DURATION] [delegate]
+ *   allow TOOL [SCOPE] [uses N] [expires DURATION] [delegate]
  *   limit memory|tmp SIZE | pids N | cpu PERCENT | time DURATION
  *
- * Every error names file:line:column and gives a hint.  Not part of the
+ * It also holds what both profile languages share (the gateway's is in
+ * gw_profile.c): the lexer, the one parser (pf_parse_file, a table of
+ * directives a language), the run line, the allow options and the one
+ * table of limits.  Every error names file:line:column and gives a hint.  Not part of the
  * verified core: a profile only decides what the operator signs.
  */
 #include <ctype.h>
@@ -287,292 +290,388 @@ net_scope_ok(const char *s)
 }
 
 
+/* ---- the one parser ------------------------------------------------------ */
+
+static const struct pf_directive *
+find_directive(const struct pf_lang *lang, const char *word)
+{
+	const struct pf_directive *d;
+
+	for (d = lang->d; d->word != NULL; d++)
+		if (strcmp(d->word, word) == 0)
+			return d;
+	return NULL;
+}
+
+int
+pf_parse_file(const char *path, const struct pf_lang *lang, void *st,
+	      char *err, size_t errlen)
+{
+	struct pf_parse ps;
+	char line[4096];
+	char *w[PF_MAXW], *slash;
+	int col[PF_MAXW];
+	FILE *f;
+	int nw, got, rc = -1;
+
+	memset(&ps, 0, sizeof ps);
+	ps.lx.file = path;
+	ps.lx.err = err;
+	ps.lx.errlen = errlen;
+	ps.lang = lang;
+	ps.st = st;
+	if (realpath(path, ps.dir) == NULL ||
+	    (f = fopen(path, "re")) == NULL) {
+		snprintf(err, errlen, "%s: cannot read the %s: %s\n  hint: give "
+			 "the path of a %s (%s)", path, lang->what,
+			 strerror(errno), lang->what, lang->doc);
+		return -1;
+	}
+	slash = strrchr(ps.dir, '/');
+	if (slash != NULL && slash != ps.dir)
+		*slash = '\0';
+	while ((got = pf_next_line(&ps.lx, f, line, sizeof line, w, col,
+				   &nw)) > 0) {
+		const struct pf_directive *d = find_directive(lang, w[0]);
+
+		if (d == NULL) {
+			pf_error(&ps.lx, col[0], lang->directives,
+				 "unknown directive '%s'", w[0]);
+			goto out;
+		}
+		if (d->flags & PF_RETIRED) {
+			pf_error(&ps.lx, col[0], d->hint, "'%s' is now '%s'",
+				 w[0], d->now);
+			goto out;
+		}
+		if ((d->flags & PF_IN_BLOCK) && !ps.in_block) {
+			char hint[128];
+
+			snprintf(hint, sizeof hint, "start the %s's block first: "
+				 "%s NAME", lang->block, lang->block);
+			pf_error(&ps.lx, col[0], hint, "'%s' outside a %s", w[0],
+				 lang->block);
+			goto out;
+		}
+		if (d->fn(&ps, w, col, nw) != 0)
+			goto out;
+		if (d->flags & PF_OPENS_BLOCK)
+			ps.in_block = 1;
+	}
+	if (got < 0)
+		goto out;
+	if (ps.lx.line == 0)
+		ps.lx.line = 1;
+	rc = lang->finish(&ps);
+out:
+	fclose(f);
+	return rc;
+}
+
+int
+pf_is_gateway(const char *path)
+{
+	struct pf_lexer lx;
+	char line[4096], err[256];
+	char *w[PF_MAXW];
+	int col[PF_MAXW], nw, got, r = 0;
+	FILE *f = fopen(path, "re");
+
+	if (f == NULL)
+		return 0;
+	lx.file = path;
+	lx.line = 0;
+	lx.err = err;
+	lx.errlen = sizeof err;
+	while (r == 0 && (got = pf_next_line(&lx, f, line, sizeof line, w, col,
+					     &nw)) > 0)
+		r = strcmp(w[0], "server") == 0;
+	fclose(f);
+	return r;
+}
+
+int
+pf_run_words(struct pf_lexer *lx, char **w, const int *col, int nw, int max)
+{
+	int i;
+
+	if (nw < 2)
+		return pf_error(lx, col[0], "write: run PROGRAM ARG... (for an "
+				"agent, run python3 /agent/agent.py: the "
+				"profile's folder is /agent in the sandbox)",
+				"'run' needs a program");
+	if (nw - 1 > max)
+		return pf_error(lx, col[max + 1], "pass fewer arguments, or run a "
+				"script that holds the command line",
+				"more than %d words in 'run'", max);
+	for (i = 1; i < nw; i++) {
+		const char *q = strpbrk(w[i], "\"'");
+
+		if (q != NULL)
+			return pf_error(lx, col[i] + (int)(q - w[i]), "words are "
+					"split at blanks and quotes are not read: "
+					"put the command line in a script beside "
+					"the profile and run that (an agent's: "
+					"run /bin/sh /agent/start.sh)",
+					"a quote in 'run'");
+	}
+	return 0;
+}
+
+int
+pf_allow_opts(struct pf_lexer *lx, char **w, const int *col, int nw, int k,
+	      uint32_t *uses, uint64_t *expires, int *delegate)
+{
+	const char *after = delegate != NULL ? "after the scope come: uses N, "
+		"expires DURATION, delegate" : "after the tool come: uses N, "
+		"expires DURATION";
+
+	for (; k < nw; k++) {
+		uint64_t v;
+
+		if (strcmp(w[k], "uses") == 0) {
+			if (k + 1 >= nw || pf_parse_uint(w[k + 1], 1000000,
+							 &v) != 0 || v == 0)
+				return pf_error(lx, k + 1 < nw ? col[k + 1] :
+						col[k] + 4, "write: uses N with N "
+						"from 1 to 1000000", "bad use count");
+			*uses = (uint32_t)v;
+			k++;
+		} else if (strcmp(w[k], "expires") == 0) {
+			if (k + 1 >= nw || pf_parse_duration(w[k + 1], &v) != 0)
+				return pf_error(lx, k + 1 < nw ? col[k + 1] :
+						col[k] + 7, "write a duration such as "
+						"30s, 10m, 2h or 1d (at most 365d)",
+						"bad expiry");
+			*expires = v;
+			k++;
+		} else if (strcmp(w[k], "delegate") == 0 && delegate != NULL) {
+			*delegate = 1;
+		} else {
+			return pf_error(lx, col[k], after, "unexpected '%s'", w[k]);
+		}
+	}
+	return 0;
+}
+
+/* ---- the agent profile's directives -------------------------------------- */
+
+struct agent_st {
+	struct pf_profile *p;
+	int seen_run;
+	const char *path;
+};
+
+static int
+ag_name(struct pf_parse *ps, char **w, const int *col, int nw)
+{
+	struct agent_st *a = ps->st;
+
+	if (nw != 2)
+		return pf_error(&ps->lx, col[0], "write: name NAME",
+				"'name' takes exactly one name");
+	snprintf(a->p->name, sizeof a->p->name, "%s", w[1]);
+	return 0;
+}
+
+static int
+ag_run(struct pf_parse *ps, char **w, const int *col, int nw)
+{
+	struct agent_st *a = ps->st;
+	int i;
+
+	if (a->seen_run)
+		return pf_error(&ps->lx, col[0], "keep one 'run' line",
+				"a second 'run' (first on an earlier line)");
+	if (pf_run_words(&ps->lx, w, col, nw, PF_MAX_ARGV) != 0)
+		return -1;
+	a->seen_run = 1;
+	a->p->argc = nw - 1;
+	for (i = 1; i < nw; i++)
+		snprintf(a->p->argv[i - 1], sizeof a->p->argv[0], "%s", w[i]);
+	return 0;
+}
+
+static int
+ag_workspace(struct pf_parse *ps, char **w, const int *col, int nw)
+{
+	struct pf_profile *p = ((struct agent_st *)ps->st)->p;
+	struct stat st;
+	char full[1024], real[PATH_MAX];
+	size_t dl = strlen(p->dir), n;
+
+	if (nw != 2)
+		return pf_error(&ps->lx, col[0], "write: workspace DIR (relative "
+				"to the profile's folder)", "'workspace' takes "
+				"one folder");
+	/* The seed is copied into every run's workspace: a folder of the
+	 * profile's own, never any host folder a profile names. */
+	n = strlen(w[1]);
+	if (w[1][0] == '/' || strcmp(w[1], "..") == 0 ||
+	    strncmp(w[1], "../", 3) == 0 || strstr(w[1], "/../") != NULL ||
+	    (n >= 3 && strcmp(w[1] + n - 3, "/..") == 0))
+		return pf_error(&ps->lx, col[1], "put the seed folder beside the "
+				"profile and name it relative to the profile's "
+				"folder (workspace seed)", "workspace seed '%s' "
+				"is outside the profile's folder", w[1]);
+	snprintf(full, sizeof full, "%s/%s", p->dir, w[1]);
+	if (stat(full, &st) != 0 || !S_ISDIR(st.st_mode))
+		return pf_error(&ps->lx, col[1], "create the folder or fix the "
+				"path", "workspace seed %s is not a folder", full);
+	if (realpath(full, real) == NULL || strncmp(real, p->dir, dl) != 0 ||
+	    real[dl] != '/')
+		return pf_error(&ps->lx, col[1], "the seed must be a folder inside "
+				"the profile's folder, not a symbolic link out "
+				"of it", "workspace seed %s leads outside the "
+				"profile's folder", full);
+	snprintf(p->workspace, sizeof p->workspace, "%s", full);
+	return 0;
+}
+
+/* The scope of an allow line: its rules by the tool's kind. */
+static int
+ag_scope(struct pf_parse *ps, const struct tooldef *td, const char *s, int c)
+{
+	if (!scope_ok(s))
+		return pf_error(&ps->lx, c, "a scope is 1..200 printable bytes",
+				"bad scope");
+	if ((td->kind == WARD_KIND_FS || td->kind == WARD_KIND_EXEC ||
+	     td->kind == WARD_KIND_MEM) && !path_canonical(s))
+		return pf_error(&ps->lx, c, td->kind == WARD_KIND_FS ?
+				"write an absolute path under /workspace, without "
+				"'.', '..' or '//'" : "write an absolute path "
+				"without '.', '..' or '//'", "scope '%s' is not "
+				"a canonical absolute path", s);
+	if (td->kind == WARD_KIND_NET && !net_scope_ok(s))
+		return pf_error(&ps->lx, c, "name host:port, the port from 1 to "
+				"65535: allow net example.org:443",
+				"scope '%s' is not host:port", s);
+	if (td->kind == WARD_KIND_TOOL && strcmp(s, td->name) != 0)
+		return pf_error(&ps->lx, c, "leave the scope out", "the scope of "
+				"tool %s can only be its name", td->name);
+	return 0;
+}
+
+static int
+ag_allow(struct pf_parse *ps, char **w, const int *col, int nw)
+{
+	struct pf_profile *p = ((struct agent_st *)ps->st)->p;
+	const struct tooldef *td;
+	struct pf_cap *c;
+	int k = 2;
+
+	if (nw < 2)
+		return pf_error(&ps->lx, col[0], pf_tool_hint(), "'allow' needs a "
+				"tool name");
+	td = find_tool(w[1]);
+	if (td == NULL)
+		return pf_error(&ps->lx, col[1], pf_tool_hint(), "unknown tool "
+				"'%s'", w[1]);
+	if (p->ncaps == PF_MAX_CAPS)
+		return pf_error(&ps->lx, col[0], "merge tools", "more than %d "
+				"tools", PF_MAX_CAPS);
+	c = &p->caps[p->ncaps];
+	memset(c, 0, sizeof *c);
+	snprintf(c->tool, sizeof c->tool, "%s", td->name);
+	c->kind = td->kind;
+	c->op = td->op;
+	c->uses = 100;
+	c->expires_s = 3600;
+	c->line = ps->lx.line;
+	if (nw > 2 && strcmp(w[2], "uses") != 0 && strcmp(w[2], "expires") != 0 &&
+	    strcmp(w[2], "delegate") != 0) {
+		if (ag_scope(ps, td, w[2], col[2]) != 0)
+			return -1;
+		snprintf(c->scope, sizeof c->scope, "%s", w[2]);
+		k = 3;
+	} else if (td->dflt != NULL) {
+		snprintf(c->scope, sizeof c->scope, "%s", td->dflt);
+	} else {
+		return pf_error(&ps->lx, col[1] + (int)strlen(w[1]), td->kind ==
+				WARD_KIND_EXEC ? "name the program: allow exec "
+				"/usr/bin/wc (optionally with leading arguments: "
+				"/usr/bin/wc/-l)" : "name host:port: allow net "
+				"example.org:443", "tool %s needs a scope", td->name);
+	}
+	if (pf_allow_opts(&ps->lx, w, col, nw, k, &c->uses, &c->expires_s,
+			  &c->delegate) != 0)
+		return -1;
+	p->ncaps++;
+	return 0;
+}
+
+static int
+ag_limit(struct pf_parse *ps, char **w, const int *col, int nw)
+{
+	struct pf_profile *p = ((struct agent_st *)ps->st)->p;
+	struct pf_limits lim = { &p->mem_bytes, &p->tmp_bytes, &p->time_ms,
+				 &p->pids, &p->cpu };
+
+	return pf_limit(&ps->lx, w, col, nw, &lim);
+}
+
+static int
+ag_finish(struct pf_parse *ps)
+{
+	struct agent_st *a = ps->st;
+	struct pf_profile *p = a->p;
+
+	if (!a->seen_run)
+		return pf_error(&ps->lx, 1, "add a line such as: run python3 "
+				"/agent/agent.py", "the profile never says what "
+				"to run");
+	if (p->ncaps == 0)
+		return pf_error(&ps->lx, 1, "add a line such as: allow fs.read "
+				"/workspace uses 10", "the profile grants no tool "
+				"at all");
+	if (p->name[0] == '\0') {
+		const char *b = strrchr(a->path, '/');
+
+		snprintf(p->name, sizeof p->name, "%s", b != NULL ? b + 1 :
+			 a->path);
+		if (strchr(p->name, '.') != NULL)
+			*strchr(p->name, '.') = '\0';
+	}
+	return 0;
+}
+
+/* The words of an earlier ward are refused, naming the word that
+ * replaced them (the gateway profiles' word too, docs/glossary.md). */
+static const struct pf_directive agent_directives[] = {
+	{ "name", 0, ag_name, NULL, NULL },
+	{ "run", 0, ag_run, NULL, NULL },
+	{ "workspace", 0, ag_workspace, NULL, NULL },
+	{ "allow", 0, ag_allow, NULL, NULL },
+	{ "limit", 0, ag_limit, NULL, NULL },
+	{ "agent", PF_RETIRED, NULL, "name", "write: name NAME (the word is "
+	  "the gateway profiles' too)" },
+	{ "tool", PF_RETIRED, NULL, "allow", "write: allow TOOL [SCOPE] [uses "
+	  "N] [expires D] [delegate] (the word is the gateway profiles' too)" },
+	{ NULL, 0, NULL, NULL, NULL }
+};
+
+static const struct pf_lang agent_lang = {
+	"profile", "see docs/profiles.md", NULL, agent_directives,
+	"directives are: name, run, workspace, allow, limit", ag_finish
+};
+
 int
 pf_load(const char *path, struct pf_profile *p, char *err, size_t errlen)
 {
-	struct pf_lexer lx = { path, 0, err, errlen };
-	struct pf_limits lim;
-	char line[1024];
-	char *w[PF_MAXW];
-	int col[PF_MAXW];
-	FILE *f;
-	int nw, i, seen_run = 0, rc = -1;
+	struct agent_st a = { p, 0, path };
 	char *slash;
 
 	memset(p, 0, sizeof *p);
 	snprintf(p->path, sizeof p->path, "%s", path);
-	if (realpath(path, p->dir) == NULL) {
-		snprintf(err, errlen, "%s: cannot read the profile: %s\n  hint: "
-			 "give the path of a profile file (see docs/profiles.md)",
-			 path, strerror(errno));
-		return -1;
+	if (realpath(path, p->dir) != NULL) {
+		slash = strrchr(p->dir, '/');
+		if (slash != NULL && slash != p->dir)
+			*slash = '\0';
 	}
-	slash = strrchr(p->dir, '/');
-	if (slash != NULL && slash != p->dir)
-		*slash = '\0';
 	p->mem_bytes = 256ull << 20;
 	p->tmp_bytes = 16ull << 20;
 	p->time_ms = 60000;
 	p->pids = 64;
 	p->cpu = 100;
-	lim.mem_bytes = &p->mem_bytes;
-	lim.tmp_bytes = &p->tmp_bytes;
-	lim.time_ms = &p->time_ms;
-	lim.pids = &p->pids;
-	lim.cpu = &p->cpu;
-	f = fopen(path, "re");
-	if (f == NULL) {
-		snprintf(err, errlen, "%s: cannot open the profile: %s\n  hint: "
-			 "check the path", path, strerror(errno));
-		return -1;
-	}
-	for (;;) {
-		int got = pf_next_line(&lx, f, line, sizeof line, w, col, &nw);
-
-		if (got < 0)
-			goto out;
-		if (got == 0)
-			break;
-		/* The words of an earlier ward: refused, naming the word
-		 * that replaced them (the same word as a gateway profile's,
-		 * docs/glossary.md). */
-		if (strcmp(w[0], "agent") == 0 || strcmp(w[0], "tool") == 0) {
-			pf_error(&lx, col[0], w[0][0] == 'a' ? "write: name NAME "
-				 "(the word is the gateway profiles' too)" :
-				 "write: allow TOOL [SCOPE] [uses N] [expires D] "
-				 "[delegate] (the word is the gateway profiles' too)",
-				 "'%s' is now '%s'", w[0], w[0][0] == 'a' ? "name" :
-				 "allow");
-			goto out;
-		}
-		if (strcmp(w[0], "name") == 0) {
-			if (nw != 2) {
-				pf_error(&lx, col[0], "write: name NAME",
-				     "'name' takes exactly one name");
-				goto out;
-			}
-			snprintf(p->name, sizeof p->name, "%s", w[1]);
-		} else if (strcmp(w[0], "run") == 0) {
-			if (nw < 2) {
-				pf_error(&lx, col[0], "write: run python3 /agent/agent.py "
-				     "(the profile's folder is /agent in the sandbox)",
-				     "'run' needs a program");
-				goto out;
-			}
-			if (nw - 1 > PF_MAX_ARGV) {
-				pf_error(&lx, col[PF_MAX_ARGV + 1], "pass fewer arguments",
-				     "more than %d words in 'run'", PF_MAX_ARGV);
-				goto out;
-			}
-			if (seen_run) {
-				pf_error(&lx, col[0], "keep one 'run' line",
-				     "a second 'run' (first on an earlier line)");
-				goto out;
-			}
-			for (i = 1; i < nw; i++) {
-				const char *q = strpbrk(w[i], "\"'");
-
-				if (q != NULL) {
-					pf_error(&lx, col[i] + (int)(q - w[i]),
-					     "words are split at spaces and quotes "
-					     "are not read: put the command in a "
-					     "script in the profile's folder and run "
-					     "that (run /bin/sh /agent/start.sh)",
-					     "a quote in 'run'");
-					goto out;
-				}
-			}
-			seen_run = 1;
-			p->argc = nw - 1;
-			for (i = 1; i < nw; i++)
-				snprintf(p->argv[i - 1], sizeof p->argv[0], "%s", w[i]);
-		} else if (strcmp(w[0], "workspace") == 0) {
-			struct stat st;
-			char full[1024];
-
-			if (nw != 2) {
-				pf_error(&lx, col[0], "write: workspace DIR (relative to "
-				     "the profile's folder)", "'workspace' takes one "
-				     "folder");
-				goto out;
-			}
-			/* The seed is copied into every run's workspace: a
-			 * folder of the profile's own, never any host folder
-			 * a profile names. */
-			if (w[1][0] == '/' || strcmp(w[1], "..") == 0 ||
-			    strncmp(w[1], "../", 3) == 0 ||
-			    strstr(w[1], "/../") != NULL ||
-			    (strlen(w[1]) >= 3 &&
-			     strcmp(w[1] + strlen(w[1]) - 3, "/..") == 0)) {
-				pf_error(&lx, col[1], "put the seed folder beside the "
-				     "profile and name it relative to the "
-				     "profile's folder (workspace seed)",
-				     "workspace seed '%s' is outside the "
-				     "profile's folder", w[1]);
-				goto out;
-			}
-			snprintf(full, sizeof full, "%s/%s", p->dir, w[1]);
-			if (stat(full, &st) != 0 || !S_ISDIR(st.st_mode)) {
-				pf_error(&lx, col[1], "create the folder or fix the path",
-				     "workspace seed %s is not a folder", full);
-				goto out;
-			}
-			{
-				char real[PATH_MAX];
-				size_t dl = strlen(p->dir);
-
-				if (realpath(full, real) == NULL ||
-				    strncmp(real, p->dir, dl) != 0 ||
-				    real[dl] != '/') {
-					pf_error(&lx, col[1], "the seed must be a folder "
-					     "inside the profile's folder, not a "
-					     "symbolic link out of it",
-					     "workspace seed %s leads outside the "
-					     "profile's folder", full);
-					goto out;
-				}
-			}
-			snprintf(p->workspace, sizeof p->workspace, "%s", full);
-		} else if (strcmp(w[0], "allow") == 0) {
-			const struct tooldef *td;
-			struct pf_cap *c;
-			int k = 2;
-
-			if (nw < 2) {
-				pf_error(&lx, col[0], pf_tool_hint(), "'allow' needs a "
-				     "tool name");
-				goto out;
-			}
-			td = find_tool(w[1]);
-			if (td == NULL) {
-				pf_error(&lx, col[1], pf_tool_hint(), "unknown tool '%s'",
-				     w[1]);
-				goto out;
-			}
-			if (p->ncaps == PF_MAX_CAPS) {
-				pf_error(&lx, col[0], "merge tools", "more than %d tools",
-				     PF_MAX_CAPS);
-				goto out;
-			}
-			c = &p->caps[p->ncaps];
-			memset(c, 0, sizeof *c);
-			snprintf(c->tool, sizeof c->tool, "%s", td->name);
-			c->kind = td->kind;
-			c->op = td->op;
-			c->uses = 100;
-			c->expires_s = 3600;
-			c->line = lx.line;
-			if (nw > 2 && strcmp(w[2], "uses") != 0 &&
-			    strcmp(w[2], "expires") != 0 &&
-			    strcmp(w[2], "delegate") != 0) {
-				if (!scope_ok(w[2])) {
-					pf_error(&lx, col[2], "a scope is 1..200 printable "
-					     "bytes", "bad scope");
-					goto out;
-				}
-				if (td->kind == WARD_KIND_FS || td->kind == WARD_KIND_EXEC ||
-				    td->kind == WARD_KIND_MEM) {
-					if (!path_canonical(w[2])) {
-						pf_error(&lx, col[2], td->kind == WARD_KIND_FS ?
-						     "write an absolute path under /workspace, "
-						     "without '.', '..' or '//'" :
-						     "write an absolute path without '.', "
-						     "'..' or '//'",
-						     "scope '%s' is not a canonical absolute "
-						     "path", w[2]);
-						goto out;
-					}
-				}
-				if (td->kind == WARD_KIND_NET && !net_scope_ok(w[2])) {
-					pf_error(&lx, col[2], "name host:port, the port from "
-					     "1 to 65535: allow net example.org:443",
-					     "scope '%s' is not host:port", w[2]);
-					goto out;
-				}
-				if (td->kind == WARD_KIND_TOOL &&
-				    strcmp(w[2], td->name) != 0) {
-					pf_error(&lx, col[2], "leave the scope out",
-					     "the scope of tool %s can only be its name",
-					     td->name);
-					goto out;
-				}
-				snprintf(c->scope, sizeof c->scope, "%s", w[2]);
-				k = 3;
-			} else if (td->dflt != NULL) {
-				snprintf(c->scope, sizeof c->scope, "%s", td->dflt);
-			} else {
-				pf_error(&lx, col[1] + (int)strlen(w[1]), td->kind ==
-				     WARD_KIND_EXEC ? "name the program: allow exec "
-				     "/usr/bin/wc (optionally with leading arguments: "
-				     "/usr/bin/wc/-l)" : "name host:port: allow net "
-				     "example.org:443",
-				     "tool %s needs a scope", td->name);
-				goto out;
-			}
-			for (; k < nw; k++) {
-				uint64_t v;
-
-				if (strcmp(w[k], "uses") == 0) {
-					if (k + 1 >= nw || pf_parse_uint(w[k + 1],
-					    1000000, &v) != 0 || v == 0) {
-						pf_error(&lx, k + 1 < nw ? col[k + 1] :
-						     col[k] + 4, "write: uses N with N "
-						     "from 1 to 1000000", "bad use count");
-						goto out;
-					}
-					c->uses = (uint32_t)v;
-					k++;
-				} else if (strcmp(w[k], "expires") == 0) {
-					if (k + 1 >= nw ||
-					    pf_parse_duration(w[k + 1], &v) != 0) {
-						pf_error(&lx, k + 1 < nw ? col[k + 1] :
-						     col[k] + 7, "write a duration such as "
-						     "30s, 10m, 2h or 1d (at most 365d)",
-						     "bad expiry");
-						goto out;
-					}
-					c->expires_s = v;
-					k++;
-				} else if (strcmp(w[k], "delegate") == 0) {
-					c->delegate = 1;
-				} else {
-					pf_error(&lx, col[k], "after the scope come: uses N, "
-					     "expires DURATION, delegate",
-					     "unexpected '%s'", w[k]);
-					goto out;
-				}
-			}
-			p->ncaps++;
-		} else if (strcmp(w[0], "limit") == 0) {
-			if (pf_limit(&lx, w, col, nw, &lim) != 0)
-				goto out;
-		} else {
-			pf_error(&lx, col[0], "directives are: name, run, workspace, "
-			     "allow, limit", "unknown directive '%s'", w[0]);
-			goto out;
-		}
-	}
-	if (!seen_run) {
-		lx.line = lx.line > 0 ? lx.line : 1;
-		pf_error(&lx, 1, "add a line such as: run python3 /agent/agent.py",
-		     "the profile never says what to run");
-		goto out;
-	}
-	if (p->ncaps == 0) {
-		lx.line = lx.line > 0 ? lx.line : 1;
-		pf_error(&lx, 1, "add a line such as: allow fs.read /workspace uses 10",
-		     "the profile grants no tool at all");
-		goto out;
-	}
-	if (p->name[0] == '\0') {
-		const char *b = strrchr(path, '/');
-
-		snprintf(p->name, sizeof p->name, "%s", b != NULL ? b + 1 : path);
-		if (strchr(p->name, '.') != NULL)
-			*strchr(p->name, '.') = '\0';
-	}
-	rc = 0;
-out:
-	fclose(f);
-	return rc;
+	return pf_parse_file(path, &agent_lang, &a, err, errlen);
 }

@@ -201,6 +201,58 @@ int pf_next_line(struct pf_lexer *lx, FILE *f, char *line, size_t cap,
 int pf_error(struct pf_lexer *lx, int col, const char *hint,
 	     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* The one parser of both languages: pf_parse_file reads the file with
+ * the lexer above and hands each line to the directive of its first word
+ * in the language's table.  A directive marked PF_RETIRED is a word of an
+ * earlier ward, refused naming the one that replaced it; one marked
+ * PF_IN_BLOCK is only read inside a block (the gateway's `server NAME`),
+ * which a PF_OPENS_BLOCK directive opens.  The errors are the lexer's:
+ * "FILE:LINE:COL: error: WHAT\n  hint: HOW". */
+struct pf_parse;
+#define PF_RETIRED 1u
+#define PF_IN_BLOCK 2u
+#define PF_OPENS_BLOCK 4u
+struct pf_directive {
+	const char *word;
+	unsigned flags;
+	/* 0, or -1 after pf_error; NULL for a retired word */
+	int (*fn)(struct pf_parse *ps, char **w, const int *col, int nw);
+	const char *now;	/* retired: the word to write instead */
+	const char *hint;	/* retired: how to write it */
+};
+struct pf_lang {
+	const char *what;	/* "profile", "gateway profile" */
+	const char *doc;	/* where the language is described */
+	const char *block;	/* the word that opens a block, or NULL */
+	const struct pf_directive *d;	/* ends with a NULL word */
+	const char *directives;	/* the hint for an unknown directive */
+	/* after the last line: 0, or -1 after pf_error */
+	int (*finish)(struct pf_parse *ps);
+};
+struct pf_parse {
+	struct pf_lexer lx;
+	const struct pf_lang *lang;
+	char dir[4096];		/* the profile's folder, resolved */
+	int in_block;
+	void *st;		/* the language's own result */
+};
+int pf_parse_file(const char *path, const struct pf_lang *lang, void *st,
+		  char *err, size_t errlen) WB_WARN;
+/* 1 if the file is a gateway profile (a line whose first word is
+ * `server`, as the lexer splits words), else 0. */
+int pf_is_gateway(const char *path);
+
+/* Pieces both languages' directives share. */
+/* `run PROGRAM ARG...`: a program, at most max words after it, no quote
+ * (words are split at blanks and quotes are not read).  0 or -1. */
+int pf_run_words(struct pf_lexer *lx, char **w, const int *col, int nw,
+		 int max) WB_WARN;
+/* The options after an allow line's tool and scope, from w[k] on: uses N
+ * (1 to 1000000), expires D, and delegate where the language has it
+ * (delegate not NULL).  0 or -1. */
+int pf_allow_opts(struct pf_lexer *lx, char **w, const int *col, int nw,
+		  int k, uint32_t *uses, uint64_t *expires, int *delegate) WB_WARN;
+
 /* The one table of limits, for both languages: limit memory SIZE (4M to
  * 64G), tmp SIZE (1M to 64G), pids N (2 to 4096), cpu PERCENT (1 to
  * 1600), and time D where the language has it (time_ms not NULL). */
