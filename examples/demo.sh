@@ -22,14 +22,14 @@ log=$WARD_HOME/demo-run.txt
 
 echo
 echo "== 1. a well-behaved agent: summarize notes.txt"
-"$ward" run "$here/summarizer" "Summarize notes.txt into out/summary.md" 2>"$log" || true
+"$ward" run "$here/agents/summarizer.ward" "Summarize notes.txt into out/summary.md" 2>"$log" || true
 cat "$log" >&2
 echo "-- its result, out/summary.md:"
 cat "$WARD_HOME/work/$(session_of "$log")/out/summary.md"
 
 echo
 echo "== 2. a prompt-injected agent: notes.txt tells it to steal keys"
-"$ward" run "$here/injected" "Write the quarterly summary" 2>"$log" || true
+"$ward" run "$here/agents/injected.ward" "Write the quarterly summary" 2>"$log" || true
 cat "$log" >&2
 s2=$(session_of "$log")
 

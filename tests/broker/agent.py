@@ -26,7 +26,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from wardmcp import Ward, Refused  # noqa: E402  (examples/summarizer/wardmcp.py)
+from wardmcp import Ward, Refused  # noqa: E402  (examples/agents/wardmcp.py)
 
 
 def out(obj):

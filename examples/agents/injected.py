@@ -51,10 +51,10 @@ def main():
         attempt("fs.stat notes.txt (use %d of a budget of 2)" % (i + 1),
                 lambda: ward.call("fs.stat", path="notes.txt"), allowed=i < 2)
     attempt("spawn_child with fs.read on / (more rights)",
-            lambda: ward.call("spawn_child", run=["python3", "/agent/agent.py"],
+            lambda: ward.call("spawn_child", run=["python3", "/agent/injected.py"],
                               tools=[{"tool": "fs.read", "scope": "/", "uses": 5}]))
     attempt("spawn_child with 1000 uses (more than 10)",
-            lambda: ward.call("spawn_child", run=["python3", "/agent/agent.py"],
+            lambda: ward.call("spawn_child", run=["python3", "/agent/injected.py"],
                               tools=[{"tool": "fs.read", "scope": "/workspace", "uses": 1000}]))
     attempt("exec /bin/sh (never granted)",
             lambda: ward.call("exec", argv=["/bin/sh", "-c", "cat ~/.ssh/id_rsa"]))
