@@ -52,7 +52,7 @@
 #define TX_MAX 256
 #define CTL_MAX 64
 #define JOB_MAX 512
-#define LINE_MAX_BYTES (1u << 20)	/* longest JSON-RPC message */
+#define LINE_MAX_BYTES MCP_AGENT_LINE_MAX	/* longest JSON-RPC message */
 #define OUT_MAX (64u * 1024u)		/* exec output kept */
 
 /* What an agent may leave unread before the broker stops reading its
@@ -2216,7 +2216,7 @@ tx_owes(int i)
 
 /* Peers that do not read what they are sent: cut off, each on its own.
  * An agent that shut its sending side gets its socket closed once it has
- * been sent every answer it is owed (ward-call's relay waits for that). */
+ * been sent every answer it is owed. */
 static void
 sweep_peers(void)
 {

@@ -30,7 +30,6 @@
  * other side: as much as the broker holds for an agent (broker.c), so the
  * relay is never the one that stalls first. */
 #define RELAY_CAP (1u << 20)
-#define RELAY_CHUNK 65536u
 /* The longest answer taken, as `ward mcp` takes from a server. */
 #define REPLY_MAX (64u << 20)
 
@@ -147,42 +146,104 @@ reply(void)
 	mcp_in_free(&r);
 	return m.j;
 }
-/* stdin -> the socket and the socket -> stdout at once, neither direction
- * waiting on the other (outq.h): an MCP client that sends many requests
- * before it reads still gets every reply, and the broker, which stops
- * reading an agent whose replies pile up, never sees the relay stall. */
+/* One line of a direction, forwarded whole with its newline. */
+static int
+forward(struct outq *q, int fd, const char *line, size_t len)
+{
+	if (oq_send(q, fd, line, len) != 0 || oq_send(q, fd, "\n", 1) != 0)
+		return -1;
+	return q->broken ? -1 : 0;
+}
+
+/* stdin -> the socket and the socket -> stdout at once, line by line,
+ * neither direction waiting on the other (outq.h): an MCP client that
+ * sends many requests before it reads still gets every reply, and the
+ * broker, which stops reading an agent whose replies pile up, never sees
+ * the relay stall.
+ *
+ * The socket is the sandbox's one socket to the broker, shared with the
+ * agent and every other process of the sandbox: the relay never shuts it
+ * down (that would end the session for all of them).  When stdin ends it
+ * waits for the answer to each request it forwarded, then leaves.  A
+ * line the broker would refuse unread (not JSON-RPC, too long) is
+ * answered here by the same front (mcp.h) and not forwarded, so that
+ * every line sent up that is a request gets exactly one answer. */
 static int
 relay(void)
 {
 	struct outq up, down;		/* to the broker, to stdout */
-	char *b = malloc(RELAY_CHUNK);
-	int fl = fcntl(1, F_GETFL), in_open = 1, sock_open = 1, shut = 0;
+	struct mcp_in in, from;		/* stdin, the socket */
+	int fl = fcntl(1, F_GETFL), fl0 = fcntl(0, F_GETFL);
+	unsigned long owed = 0;		/* requests sent, not answered */
 	int rc = 1;
 
-	if (b == NULL)
-		return 1;
-	oq_init(&up, RELAY_CAP, RELAY_CAP + RELAY_CHUNK);
-	oq_init(&down, RELAY_CAP, RELAY_CAP + RELAY_CHUNK);
+	mcp_in_init(&in, MCP_AGENT_LINE_MAX);
+	mcp_in_init(&from, REPLY_MAX);
+	oq_init(&up, RELAY_CAP, RELAY_CAP + MCP_AGENT_LINE_MAX + 1);
+	oq_init(&down, RELAY_CAP, RELAY_CAP + REPLY_MAX + 1);
 	signal(SIGPIPE, SIG_IGN);
 	if (fl >= 0)
 		(void)fcntl(1, F_SETFL, fl | O_NONBLOCK);	/* put back below */
+	if (fl0 >= 0)
+		(void)fcntl(0, F_SETFL, fl0 | O_NONBLOCK);
 	for (;;) {
 		struct pollfd p[3] = {
-			{ in_open && !oq_over(&up) ? 0 : -1, POLLIN, 0 },
-			{ sock, (short)((sock_open && !oq_over(&down) ? POLLIN : 0) |
+			{ !in.eof && !oq_over(&up) && !oq_over(&down) ? 0 : -1,
+			  POLLIN, 0 },
+			{ sock, (short)((!from.eof && !oq_over(&down) ? POLLIN : 0) |
 				(oq_pending(&up) > 0 ? POLLOUT : 0)), 0 },
 			{ oq_pending(&down) > 0 ? 1 : -1, POLLOUT, 0 },
 		};
-		ssize_t n;
+		char *line;
+		size_t len;
+		int k;
 
-		if (!in_open && !shut && oq_pending(&up) == 0) {
-			/* stdin closed and all of it sent: let the answers drain. */
-			shutdown(sock, SHUT_WR);
-			shut = 1;
+		/* Whole lines each way: stdin's first, checked by the front. */
+		while ((k = mcp_in_next(&in, &line, &len)) != 0) {
+			struct mcp_msg m = { NULL, NULL, NULL, NULL };
+			json_t *reply = NULL;
+			enum mcp_kind kind = MCP_BAD;
+
+			if (k == 2)
+				reply = mcp_too_long(MCP_AGENT_LINE_MAX);
+			else
+				kind = mcp_parse(line, len, &m, &reply);
+			if (kind == MCP_BAD) {
+				if (reply != NULL && mcp_send(&down, 1, reply) != 0)
+					goto out;
+				continue;
+			}
+			if (kind != MCP_NONE) {
+				owed += kind == MCP_REQUEST;
+				mcp_msg_free(&m);
+				if (forward(&up, sock, line, len) != 0)
+					goto out;
+			}
 		}
-		if (!sock_open && oq_pending(&down) == 0) {
-			rc = 0;
-			break;
+		while ((k = mcp_in_next(&from, &line, &len)) != 0) {
+			struct mcp_msg m = { NULL, NULL, NULL, NULL };
+			json_t *reply = NULL;
+
+			if (k == 2)
+				continue;	/* over REPLY_MAX: not an answer */
+			if (mcp_parse(line, len, &m, &reply) == MCP_RESPONSE &&
+			    owed > 0)
+				owed--;
+			json_decref(reply);
+			if (m.j != NULL)
+				mcp_msg_free(&m);
+			if (forward(&down, 1, line, len) != 0)
+				goto out;
+		}
+		if ((in.eof && owed == 0 && oq_pending(&up) == 0) || from.eof) {
+			/* Done, or the broker is gone: what is owed to stdout
+			 * is written, then the relay leaves. */
+			if (oq_pending(&down) == 0) {
+				rc = 0;
+				break;
+			}
+			p[0].fd = -1;
+			p[1].fd = -1;
 		}
 		if (p[1].events == 0)
 			p[1].fd = -1;
@@ -196,30 +257,20 @@ relay(void)
 		if ((p[1].revents & ~POLLIN) != 0 && oq_pending(&up) > 0 &&
 		    oq_flush(&up, sock) < 0)
 			break;
-		if ((p[1].revents & ~POLLOUT) != 0 && sock_open && !oq_over(&down)) {
-			n = read(sock, b, RELAY_CHUNK);
-			if (n > 0) {
-				if (oq_send(&down, 1, b, (size_t)n) != 0 || down.broken)
-					break;
-			} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
-				sock_open = 0;
-			}
-		}
-		if (p[0].revents != 0 && in_open) {
-			n = read(0, b, RELAY_CHUNK);
-			if (n > 0) {
-				if (oq_send(&up, sock, b, (size_t)n) != 0 || up.broken)
-					break;
-			} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
-				in_open = 0;
-			}
-		}
+		if ((p[1].revents & ~POLLOUT) != 0 && !from.eof)
+			(void)mcp_in_fill(&from, sock);
+		if (p[0].revents != 0 && !in.eof)
+			(void)mcp_in_fill(&in, 0);
 	}
+out:
 	if (fl >= 0)
 		(void)fcntl(1, F_SETFL, fl);
+	if (fl0 >= 0)
+		(void)fcntl(0, F_SETFL, fl0);
 	oq_free(&up);
 	oq_free(&down);
-	free(b);
+	mcp_in_free(&in);
+	mcp_in_free(&from);
 	return rc;
 }
 

@@ -55,6 +55,9 @@ extern const char mcp_release[];
 /* The revisions this front speaks, newest first; NULL-terminated. */
 extern const char *const mcp_versions[];
 #define MCP_LATEST "2025-11-25"
+/* The longest line an agent may send the broker (broker.c), and so the
+ * longest ward-call's relay forwards. */
+#define MCP_AGENT_LINE_MAX (1u << 20)
 
 /* ---- framing ---- */
 
