@@ -54,6 +54,7 @@ struct gw_server {
 	struct gw_allow allow[GW_MAX_ALLOW];
 	uint64_t mem_bytes, tmp_bytes;
 	uint32_t pids, cpu;
+	uint64_t timeout_s;	/* a tools/call's deadline (timeout D) */
 };
 
 struct gw_profile {

@@ -15,6 +15,7 @@
  *     allow TOOL|* [uses N] [expires D]   one capability: that tool
  *                                  exactly, or every tool of the server
  *     limit memory|tmp SIZE | pids N | cpu PERCENT
+ *     timeout D                  a tools/call's deadline (default 2m)
  *
  * Relative paths are relative to the profile's folder.  Not part of the
  * verified core: a profile only decides what the operator signs.
@@ -206,6 +207,21 @@ gw_server(struct pf_parse *ps, char **w, const int *col, int nw)
 	cur->tmp_bytes = 64ull << 20;
 	cur->pids = 128;
 	cur->cpu = 100;
+	cur->timeout_s = 120;
+	return 0;
+}
+
+static int
+gw_timeout(struct pf_parse *ps, char **w, const int *col, int nw)
+{
+	struct gw_server *cur = gw_cur(ps);
+
+	if (nw != 2 || pf_parse_duration(w[1], &cur->timeout_s) != 0 ||
+	    cur->timeout_s > 86400)
+		return pf_error(&ps->lx, col[nw == 2 ? 1 : 0], "timeout D, a "
+				"duration such as 30s or 10m, at most 1d (a "
+				"tools/call not answered by then gets an error)",
+				"bad timeout");
 	return 0;
 }
 
@@ -444,6 +460,7 @@ static const struct pf_directive gw_directives[] = {
 	{ "root", PF_IN_BLOCK, gw_root, NULL, NULL },
 	{ "allow", PF_IN_BLOCK, gw_allow_line, NULL, NULL },
 	{ "limit", PF_IN_BLOCK, gw_limit, NULL, NULL },
+	{ "timeout", PF_IN_BLOCK, gw_timeout, NULL, NULL },
 	{ "workspace", PF_RETIRED, NULL, "share", "write: share DIR (a host "
 	  "folder the server reads and writes in place; 'workspace' is an "
 	  "agent's seed, copied for each run)" },
@@ -453,7 +470,7 @@ static const struct pf_directive gw_directives[] = {
 static const struct pf_lang gw_lang = {
 	"gateway profile", "gateway/README.md", "server", gw_directives,
 	"directives are: name, page, server; in a server: run, share, bind, "
-	"env, secret, root, allow, limit (gateway/README.md)", gw_finish
+	"env, secret, root, allow, limit, timeout (gateway/README.md)", gw_finish
 };
 
 int

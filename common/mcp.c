@@ -111,9 +111,42 @@ mcp_in_fill(struct mcp_in *r, int fd)
 	return (long)n;
 }
 
+/* The first bytes of a line being dropped. */
+static void
+keep_head(struct mcp_in *r, const char *from, size_t n)
+{
+	r->headlen = n < MCP_KEEP_ENDS ? n : MCP_KEEP_ENDS;
+	memcpy(r->head, from, r->headlen);
+	r->taillen = 0;
+}
+
+/* n more bytes of a line being dropped: its last MCP_KEEP_ENDS are kept,
+ * across the reads it comes in. */
+static void
+keep_tail(struct mcp_in *r, const char *from, size_t n)
+{
+	if (n >= MCP_KEEP_ENDS) {
+		memcpy(r->tail, from + n - MCP_KEEP_ENDS, MCP_KEEP_ENDS);
+		r->taillen = MCP_KEEP_ENDS;
+		return;
+	}
+	if (r->taillen + n > MCP_KEEP_ENDS) {
+		size_t drop = r->taillen + n - MCP_KEEP_ENDS;
+
+		memmove(r->tail, r->tail + drop, r->taillen - drop);
+		r->taillen -= drop;
+	}
+	memcpy(r->tail + r->taillen, from, n);
+	r->taillen += n;
+}
+
 int
 mcp_in_next(struct mcp_in *r, char **line, size_t *len)
 {
+	if (r->end_due) {
+		r->end_due = 0;
+		return 3;
+	}
 	for (;;) {
 		char *nl = r->len > r->scan ?
 			memchr(r->b + r->scan, '\n', r->len - r->scan) : NULL;
@@ -124,22 +157,35 @@ mcp_in_next(struct mcp_in *r, char **line, size_t *len)
 			if (!r->skipping && r->len - r->off > r->max) {
 				/* No newline in sight: answered now, dropped
 				 * up to its end, never kept. */
+				keep_head(r, r->b + r->off, r->len - r->off);
+				keep_tail(r, r->b + r->off, r->len - r->off);
 				r->skipping = 1;
 				r->off = r->scan = r->len;
 				return 2;
 			}
-			if (r->skipping)
+			if (r->skipping) {
+				/* What the tail may need of this piece. */
+				if (r->len > r->off)
+					keep_tail(r, r->b + r->off, r->len - r->off);
 				r->off = r->scan = r->len;
+			}
 			return 0;
 		}
 		n = (size_t)(nl - (r->b + start));
 		r->off = r->scan = (size_t)(nl - r->b) + 1;
 		if (r->skipping) {	/* the end of an over-long line */
 			r->skipping = 0;
+			keep_tail(r, r->b + start, n);
+			if (r->report_end)
+				return 3;
 			continue;
 		}
-		if (n > r->max)
+		if (n > r->max) {
+			keep_head(r, r->b + start, n);
+			keep_tail(r, r->b + start, n);
+			r->end_due = r->report_end;
 			return 2;
+		}
 		if (n > 0 && r->b[start + n - 1] == '\r')
 			n--;
 		r->b[start + n] = '\0';

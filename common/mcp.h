@@ -60,6 +60,7 @@ extern const char *const mcp_versions[];
 #define MCP_AGENT_LINE_MAX (1u << 20)
 
 /* ---- framing ---- */
+#define MCP_KEEP_ENDS 96
 
 struct mcp_in {
 	char *b;
@@ -69,6 +70,13 @@ struct mcp_in {
 	size_t max;		/* the longest line accepted, newline excluded */
 	int skipping;		/* in a line over max: dropping to its newline */
 	int eof;		/* the peer shut its end */
+	/* With report_end set, the end of a dropped line is reported too
+	 * (mcp_in_next returns 3), with its first and last bytes kept in
+	 * head and tail (their lengths in headlen, taillen), so that a
+	 * reader can tell whose answer it was. */
+	int report_end, end_due;
+	char head[MCP_KEEP_ENDS], tail[MCP_KEEP_ENDS];
+	size_t headlen, taillen;
 };
 
 /* An empty reader for lines of at most max bytes. */
@@ -81,7 +89,9 @@ long mcp_in_fill(struct mcp_in *r, int fd);
 int mcp_in_put(struct mcp_in *r, const void *p, size_t n);
 /* The next line: 1 a line (*line NUL-terminated in place, *len without
  * its "\r\n"; valid until the next call that reads into r), 2 a line over
- * r->max was dropped (answer it with mcp_too_long), 0 no complete line. */
+ * r->max was dropped (answer it with mcp_too_long), 3 (only with
+ * r->report_end) the end of that dropped line, its ends in r->head and
+ * r->tail, 0 no complete line. */
 int mcp_in_next(struct mcp_in *r, char **line, size_t *len);
 /* Bytes read and not handled yet. */
 size_t mcp_in_pending(const struct mcp_in *r);

@@ -33,6 +33,7 @@
 #include "outq.h"
 #include "mcp.h"
 #include "home.h"
+#include "client.h"
 #include "sandbox.h"
 #include "text.h"
 #include "exits.h"
@@ -54,6 +55,17 @@
  * server_not_reading): one that reads at all drains a megabyte in
  * milliseconds. */
 #define GW_STALL_MS 10000u
+/* A server has this long to answer initialize and to list its tools
+ * (again after each list_changed); past it, it is stopped and started
+ * again. */
+#define GW_START_S 30
+/* The client's first tools/list and tools/call wait this long at most for
+ * every server to start: a server that comes up later adds its tools
+ * with notifications/tools/list_changed.  No server holds the others. */
+#define GW_QUEUE_S 5
+/* A server that stopped is started again after 1, 2, 4 ... 60 s; back to
+ * 1 s once it has run for a minute. */
+#define GW_BACKOFF_MAX_S 60u
 
 
 /* ---- state ---------------------------------------------------------------- */
@@ -81,6 +93,11 @@ struct upstream {
 	json_t *listing;	/* pages being collected */
 	int relist;		/* list_changed came during a listing */
 	time_t started;
+	time_t deadline;	/* ST_INIT, ST_LISTING: stopped after this */
+	time_t ready_at;	/* when it last became ST_READY */
+	time_t restart_at;	/* ST_DEAD: started again then (0: never) */
+	unsigned backoff;	/* the next restart's delay, seconds */
+	unsigned starts;
 	struct outq q;		/* its input, not read by it yet */
 	int overflow;		/* a message would pass GW_OUTQ_HARD */
 	/* capability chains, one per allow line */
@@ -94,6 +111,9 @@ struct pend {
 	json_t *client_id;	/* PK_CALL: the client's id */
 	json_t *client_tok;	/* its progressToken, or NULL */
 	int64_t tok;		/* the token the server got */
+	char *tool;		/* PK_CALL: the name the client called */
+	time_t deadline;	/* PK_CALL: answered with an error after this */
+	time_t last;		/* PK_CALL: the deadline progress cannot pass */
 };
 
 /* A request a server sent the client through us. */
@@ -121,6 +141,8 @@ static struct {
 	int client_init;
 	json_t *client_caps;
 	json_t *queued;		/* client requests that wait for start-up */
+	time_t t0;		/* start-up: queued requests wait GW_QUEUE_S */
+	int released;		/* the client's requests are served */
 	/* the catalog the client sees */
 	struct tool *tools;
 	size_t ntools;
@@ -300,6 +322,7 @@ pend_free(struct pend *p)
 {
 	json_decref(p->client_id);
 	json_decref(p->client_tok);
+	free(p->tool);
 	memset(p, 0, sizeof *p);
 }
 
@@ -319,7 +342,12 @@ server_request(int srv, int kind, const char *method, json_t *params)
 /* ---- ward-core ------------------------------------------------------------ */
 
 /* The context is opened on first need, so a core that comes up later is
- * used; until then every call is refused. */
+ * used; until then every call is refused.  A core that is not listening
+ * is known at once (no request waits for it), and a core that restarted
+ * has kept the session open (its journal): the context it says exists is
+ * ours (its id is the one of the grant minted for this run, which only
+ * this gateway holds, and every approval is still checked against the
+ * grant's chain), and is used again. */
 static int
 core_ready(void)
 {
@@ -327,6 +355,8 @@ core_ready(void)
 
 	if (G.ctx_open)
 		return 0;
+	if (G.core_s < 0 && !wc_listening(G.h.broker_url))
+		return -1;
 	if (G.core_s < 0)
 		G.core_s = cc_connect(G.h.broker_url, 3000);
 	if (G.core_s < 0)
@@ -335,6 +365,11 @@ core_ready(void)
 		cc_disconnect(G.core_s);
 		G.core_s = -1;
 		return -1;
+	}
+	if (r.reason == WARD_E_CONTEXT_EXISTS) {
+		note("ward-core is back; the session goes on");
+		G.ctx_open = 1;
+		return 0;
 	}
 	if (r.reason != 0) {
 		note("ward-core refused to open the context: %s (%s)", r.detail,
@@ -425,12 +460,23 @@ approve(json_t *id, struct upstream *u, const char *up_name, json_t *args)
 	nonce = ++G.nonce;
 	if (cc_approve(G.core_s, G.ctx, ch, WARD_OP_TOOL_INVOKE, res, d, nonce,
 		       &r) != 0) {
+		/* A core that restarted since the last call: once more on a
+		 * new connection, with a new nonce (the first may have been
+		 * decided; if so, it is in the log and its use is spent). */
 		core_lost();
+		if (core_ready() == 0) {
+			nonce = ++G.nonce;
+			if (cc_approve(G.core_s, G.ctx, ch, WARD_OP_TOOL_INVOKE, res,
+				       d, nonce, &r) == 0)
+				goto answered;
+			core_lost();
+		}
 		client_refusal(id, "core_unreachable", 0, "tools/call %s: ward-core "
 			       "did not answer; nothing was done (ward fails "
 			       "closed)", res);
 		return -1;
 	}
+answered:
 	if (r.reason != 0) {
 		client_refusal(id, cc_reason_name(r.reason), r.audit_pos,
 			       "refused: tools/call %s: %s (reason=%s, audit #%llu)",
@@ -711,9 +757,14 @@ start_server(int idx)
 	oq_init(&u->q, GW_OUTQ_CAP, GW_OUTQ_HARD);
 	mcp_in_free(&u->rb);
 	mcp_in_init(&u->rb, MSG_MAX);
+	u->rb.report_end = 1;	/* an answer over MSG_MAX gets an error */
 	u->overflow = 0;
 	u->state = ST_INIT;
 	u->started = time(NULL);
+	u->deadline = u->started + GW_START_S;
+	u->restart_at = 0;
+	if (u->starts++ > 0)
+		note("server %s: started again (start %u)", c->name, u->starts);
 	server_request(idx, PK_INIT, "initialize", json_pack(
 		"{s:s, s:{s:{s:b}}, s:{s:s, s:s}}", "protocolVersion", MCP_LATEST,
 		"capabilities", "roots", "listChanged", 0,
@@ -722,15 +773,47 @@ start_server(int idx)
 }
 
 static void
+list_changed(void)
+{
+	if (G.client_init && G.released)
+		to_client(json_pack("{s:s, s:s}", "jsonrpc", "2.0", "method",
+				    "notifications/tools/list_changed"));
+}
+
+static void
 server_dead(int s, const char *why)
 {
 	struct upstream *u = &G.up[s];
+	time_t now = time(NULL);
+	int offered = u->tools != NULL && json_array_size(u->tools) > 0;
 	size_t i;
 
 	if (u->state == ST_DEAD)
 		return;
-	note("server %s: %s", u->cfg->name, why);
+	/* Started again later, sooner if it had run a while. */
+	if (u->ready_at != 0 && u->state == ST_READY &&
+	    now - u->ready_at >= 60)
+		u->backoff = 1;
+	if (u->backoff == 0)
+		u->backoff = 1;
+	u->restart_at = G.stop ? 0 : now + (time_t)u->backoff;
+	note("server %s: %s; starting it again in %u s", u->cfg->name, why,
+	     u->backoff);
+	(void)core_note("mcp server %s stopped: %s; started again in %u s",
+			u->cfg->name, why, u->backoff);
+	u->backoff = u->backoff * 2 > GW_BACKOFF_MAX_S ? GW_BACKOFF_MAX_S :
+		     u->backoff * 2;
 	u->state = ST_DEAD;
+	u->ready_at = 0;
+	json_decref(u->tools);
+	u->tools = NULL;
+	json_decref(u->listing);
+	u->listing = NULL;
+	u->relist = 0;
+	/* A server that hangs is ended by its supervisor (SIGTERM sets its
+	 * cancel flag); one that exited is already on its way out. */
+	if (u->pid > 0)
+		kill(u->pid, SIGTERM);
 	if (u->in >= 0)
 		close(u->in);
 	u->in = -1;
@@ -750,6 +833,43 @@ server_dead(int s, const char *why)
 		pend_free(p);
 	}
 	catalog_build();
+	if (offered)
+		list_changed();	/* its tools are withdrawn */
+}
+
+/* Start a stopped server again once its time has come and its supervisor
+ * is gone (reaped here; told again to stop if it lingers, killed after
+ * 5 s). */
+static void
+server_restart(int s, time_t now)
+{
+	struct upstream *u = &G.up[s];
+
+	if (u->state != ST_DEAD || u->restart_at == 0 || now < u->restart_at ||
+	    G.stop)
+		return;
+	if (u->pid > 0) {
+		pid_t w = waitpid(u->pid, NULL, WNOHANG);
+
+		if (w == 0) {
+			kill(u->pid, now - u->restart_at >= 5 ? SIGKILL : SIGTERM);
+			return;
+		}
+		u->pid = 0;
+	}
+	if (u->err >= 0) {
+		(void)server_stderr_read(u);
+		if (u->err >= 0) {
+			server_stderr(u, 1);
+			close(u->err);
+			u->err = -1;
+		}
+	}
+	if (u->out >= 0)
+		close(u->out);
+	u->out = -1;
+	if (start_server(s) != 0)
+		server_dead(s, "could not be started");
 }
 
 /* A server that does not read its input: its queue stayed at the cap for
@@ -807,6 +927,16 @@ all_settled(void)
 	return 1;
 }
 
+/* The client's tools/list and tools/call are served once every server
+ * has started or GW_QUEUE_S have passed, whichever comes first. */
+static int
+queue_open(void)
+{
+	if (!G.released && (all_settled() || time(NULL) - G.t0 >= GW_QUEUE_S))
+		G.released = 1;
+	return G.released;
+}
+
 static struct pend *
 pend_by_up(int s, json_t *id)
 {
@@ -849,6 +979,7 @@ server_response(int s, json_t *m)
 		to_server(u, json_pack("{s:s, s:s}", "jsonrpc", "2.0", "method",
 				       "notifications/initialized"));
 		u->state = ST_LISTING;
+		u->deadline = time(NULL) + GW_START_S;
 		u->listing = json_array();
 		list_fetch(s, NULL);
 		break;
@@ -870,14 +1001,15 @@ server_response(int s, json_t *m)
 		u->tools = tools_checked(u, u->listing);
 		json_decref(u->listing);
 		u->listing = NULL;
+		if (u->state != ST_READY)
+			u->ready_at = time(NULL);
 		u->state = ST_READY;
 		catalog_build();
-		if (G.client_init && all_settled() && G.queued == NULL)
-			to_client(json_pack("{s:s, s:s}", "jsonrpc", "2.0", "method",
-					    "notifications/tools/list_changed"));
+		list_changed();
 		if (u->relist) {
 			u->relist = 0;
 			u->state = ST_LISTING;
+			u->deadline = time(NULL) + GW_START_S;
 			u->listing = json_array();
 			pend_free(p);
 			list_fetch(s, NULL);
@@ -971,6 +1103,7 @@ server_message(int s, json_t *m)
 			u->relist = 1;
 		} else if (u->state == ST_READY) {
 			u->state = ST_LISTING;
+			u->deadline = time(NULL) + GW_START_S;
 			u->listing = json_array();
 			list_fetch(s, NULL);
 		}
@@ -985,7 +1118,9 @@ server_message(int s, json_t *m)
 			    !p->cancelled && p->client_tok != NULL &&
 			    p->tok == json_integer_value(tok)) {
 				json_t *o = json_deep_copy(m);
+				time_t d = time(NULL) + (time_t)u->cfg->timeout_s;
 
+				p->deadline = d < p->last ? d : p->last;
 				json_object_set(json_object_get(o, "params"),
 						"progressToken", p->client_tok);
 				to_client(o);
@@ -1073,6 +1208,73 @@ do_list(json_t *id, json_t *params)
 	client_result(id, res);
 }
 
+/* The server of a name "SERVER_TOOL" that its server lists but the
+ * catalog does not offer (quarantined), and the server's name for the
+ * tool in *up_tool; -1 if no server lists it. */
+static int
+listed_not_offered(const char *name, const char **up_tool)
+{
+	int s;
+
+	for (s = 0; s < G.nup; s++) {
+		const struct upstream *u = &G.up[s];
+		size_t n = strlen(u->cfg->name), k;
+		json_t *t;
+
+		if (u->tools == NULL || strncmp(name, u->cfg->name, n) != 0 ||
+		    name[n] != '_')
+			continue;
+		json_array_foreach(u->tools, k, t) {
+			const char *tn = json_string_value(json_object_get(t,
+									   "name"));
+
+			if (tn != NULL && strcmp(tn, name + n + 1) == 0) {
+				*up_tool = tn;
+				return s;
+			}
+		}
+	}
+	return -1;
+}
+
+/* Calls past their deadline: an error to the client, the server told to
+ * cancel, the late answer dropped (its id is no longer known). */
+static void
+calls_expire(time_t now)
+{
+	size_t i;
+
+	for (i = 0; i < G.npend; i++) {
+		struct pend *p = &G.pend[i];
+		struct upstream *u;
+		uint64_t pos;
+
+		if (!p->used || p->kind != PK_CALL || now < p->deadline ||
+		    p->deadline == 0)
+			continue;
+		u = &G.up[p->srv];
+		if (!p->cancelled) {
+			pos = core_note("mcp tools/call %s: no answer from server "
+					"%s in %llu s; cancelled "
+					"(reason=server_timeout)", p->tool,
+					u->cfg->name,
+					(unsigned long long)u->cfg->timeout_s);
+			client_error(p->client_id, MCP_INTERNAL_ERROR, "tools/call "
+				     "%s: server %s did not answer in %llu s "
+				     "(reason=server_timeout%s); the call was "
+				     "cancelled", p->tool, u->cfg->name,
+				     (unsigned long long)u->cfg->timeout_s,
+				     pos != 0 ? ", logged" : "");
+			to_server(u, json_pack("{s:s, s:s, s:{s:I, s:s}}",
+				  "jsonrpc", "2.0", "method",
+				  "notifications/cancelled", "params", "requestId",
+				  (json_int_t)p->up_id, "reason",
+				  "ward: the call's deadline passed"));
+		}
+		pend_free(p);
+	}
+}
+
 static void
 do_call(json_t *m, json_t *id, json_t *params)
 {
@@ -1096,13 +1298,26 @@ do_call(json_t *m, json_t *id, json_t *params)
 							     "name")), name) == 0)
 			break;
 	if (i == G.ntools) {
-		uint64_t pos = core_note("BLOCKED mcp tools/call %.200s "
-					 "reason=unknown_or_quarantined", name);
+		const char *up_tool = NULL;
+		uint64_t pos;
 
-		client_error(id, -32602, pos != 0 ? "Unknown tool (or quarantined "
-			     "until 'ward mcp approve'); logged" :
-			     "Unknown tool (or quarantined until 'ward mcp "
-			     "approve')");
+		s = listed_not_offered(name, &up_tool);
+		if (s < 0) {
+			pos = core_note("BLOCKED mcp tools/call %.200s "
+					"reason=unknown_tool", name);
+			client_error(id, -32602, "Unknown tool: %.200s%s", name,
+				     pos != 0 ? " (logged)" : "");
+			return;
+		}
+		/* Listed by its server, not offered: its definition is new
+		 * or changed and waits for the operator. */
+		pos = core_note("BLOCKED mcp tools/call %s reason=quarantined",
+				name);
+		client_refusal(id, "quarantined", pos, "%s: quarantined: its "
+			       "definition is new or changed and not approved; "
+			       "the operator releases it with: ward mcp approve "
+			       "--profile %s %s %s", name, G.p->path,
+			       G.up[s].cfg->name, up_tool);
 		return;
 	}
 	s = G.tools[i].srv;
@@ -1136,7 +1351,10 @@ do_call(json_t *m, json_t *id, json_t *params)
 		free(canon);
 	}
 	if (u->state == ST_DEAD) {
-		client_error(id, -32603, "the upstream server is not running");
+		client_error(id, -32603, "%s: server %s is not running (it is "
+			     "started again in %lld s); nothing was done", name,
+			     u->cfg->name, u->restart_at > time(NULL) ?
+			     (long long)(u->restart_at - time(NULL)) : 0LL);
 		return;
 	}
 	if (approve(id, u, G.tools[i].up_name, args != NULL ? args :
@@ -1148,6 +1366,10 @@ do_call(json_t *m, json_t *id, json_t *params)
 		return;
 	}
 	p->client_id = json_incref(id);
+	p->tool = strdup(name);
+	p->deadline = time(NULL) + (time_t)u->cfg->timeout_s;
+	/* Progress moves the deadline on, never past ten times it. */
+	p->last = time(NULL) + 10 * (time_t)u->cfg->timeout_s;
 	fp = json_deep_copy(params);
 	json_object_set_new(fp, "name", json_string(G.tools[i].up_name));
 	meta = json_object_get(fp, "_meta");
@@ -1219,7 +1441,7 @@ flush_queue(void)
 	json_t *q = G.queued, *m;
 	size_t i;
 
-	if (q == NULL || !all_settled())
+	if (q == NULL || !queue_open())
 		return;
 	G.queued = NULL;
 	json_array_foreach(q, i, m)
@@ -1256,7 +1478,7 @@ static void
 m_tools(void *ctx, struct mcp_msg *m)
 {
 	(void)ctx;
-	if (!all_settled()) {
+	if (!queue_open()) {
 		if (G.queued == NULL)
 			G.queued = json_array();
 		json_array_append(G.queued, m->j);
@@ -1325,6 +1547,94 @@ client_line(const char *line, size_t len)
 	mcp_msg_free(&m);
 }
 
+/* The id of a line dropped for its length, from the bytes kept of its
+ * ends: `..."id":N}` at its end (the order the SDKs write) or
+ * `{"jsonrpc":"2.0","id":N,` at its start.  0 and *id, or -1. */
+static int
+dropped_id(const struct mcp_in *r, int64_t *id)
+{
+	const char *t = r->tail, *h = r->head;
+	size_t n = r->taillen, k;
+	char num[24];
+
+	while (n > 0 && (t[n - 1] == ' ' || t[n - 1] == '\r' || t[n - 1] == '\t'))
+		n--;
+	if (n > 0 && t[n - 1] == '}') {
+		size_t e = --n, b;
+
+		while (n > 0 && t[n - 1] == ' ')
+			e = --n;
+		while (n > 0 && t[n - 1] >= '0' && t[n - 1] <= '9')
+			n--;
+		b = n;
+		while (n > 0 && t[n - 1] == ' ')
+			n--;
+		if (b < e && e - b < sizeof num && n >= 5 && t[n - 1] == ':' &&
+		    memcmp(t + n - 5, "\"id\"", 4) == 0) {
+			memcpy(num, t + b, e - b);
+			num[e - b] = '\0';
+			*id = strtoll(num, NULL, 10);
+			return 0;
+		}
+	}
+	/* {"jsonrpc":"2.0","id":N, */
+	if (r->headlen > 24 && memcmp(h, "{\"jsonrpc\":\"2.0\",\"id\":", 22) == 0) {
+		for (k = 22; k < r->headlen && h[k] >= '0' && h[k] <= '9' &&
+		     k - 22 < sizeof num - 1; k++)
+			num[k - 22] = h[k];
+		num[k - 22] = '\0';
+		if (k > 22 && k < r->headlen && h[k] == ',') {
+			*id = strtoll(num, NULL, 10);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* A server's line over MSG_MAX, dropped: the call it answers (by its id,
+ * or the server's one call waiting) gets an error rather than silence. */
+static void
+too_long_answer(int s)
+{
+	struct upstream *u = &G.up[s];
+	struct pend *p = NULL;
+	int64_t id;
+	size_t i, calls = 0;
+
+	if (dropped_id(&u->rb, &id) == 0) {
+		json_t *j = json_integer(id);
+
+		p = pend_by_up(s, j);
+		json_decref(j);
+	}
+	for (i = 0; p == NULL && i < G.npend; i++)
+		if (G.pend[i].used && G.pend[i].srv == s &&
+		    G.pend[i].kind == PK_CALL)
+			calls++;
+	for (i = 0; p == NULL && calls == 1 && i < G.npend; i++)
+		if (G.pend[i].used && G.pend[i].srv == s &&
+		    G.pend[i].kind == PK_CALL)
+			p = &G.pend[i];
+	if (p == NULL || p->kind != PK_CALL) {
+		note("server %s: a message over %u MiB dropped (reason="
+		     "message_too_large)", u->cfg->name, MSG_MAX >> 20);
+		return;
+	}
+	if (!p->cancelled) {
+		uint64_t pos = core_note("mcp tools/call %s: the answer of server "
+					 "%s is over %u MiB; dropped "
+					 "(reason=result_too_large)", p->tool,
+					 u->cfg->name, MSG_MAX >> 20);
+
+		client_error(p->client_id, MCP_INTERNAL_ERROR, "tools/call %s: the "
+			     "answer of server %s is over the %u MiB limit and "
+			     "was dropped (reason=result_too_large%s)", p->tool,
+			     u->cfg->name, MSG_MAX >> 20, pos != 0 ? ", logged" :
+			     "");
+	}
+	pend_free(p);
+}
+
 static void
 server_lines(int s)
 {
@@ -1346,7 +1656,11 @@ server_lines(int s)
 		if (k == 0)
 			break;
 		if (k == 2)
-			continue;	/* over MSG_MAX: dropped */
+			continue;	/* over MSG_MAX: dropped, to its end */
+		if (k == 3) {
+			too_long_answer(s);
+			continue;
+		}
 		m = json_loadb(line, len, 0, NULL);
 		if (json_is_object(m))
 			server_message(s, m);
@@ -1579,6 +1893,7 @@ serve(const char *prof, const char *home_dir, int hfd)
 		(void)fcntl(0, F_SETFL, fl0 | O_NONBLOCK);
 	if (fl1 >= 0)
 		(void)fcntl(1, F_SETFL, fl1 | O_NONBLOCK);
+	G.t0 = time(NULL);
 	for (s = 0; s < G.nup; s++)
 		if (start_server(s) != 0)
 			server_dead(s, "could not be started");
@@ -1602,14 +1917,18 @@ serve(const char *prof, const char *home_dir, int hfd)
 			pf[n].events = POLLOUT;
 			what[n++] = -2;
 		}
+		calls_expire(now);
 		for (s = 0; s < G.nup; s++) {
 			struct upstream *u = &G.up[s];
 
+			server_restart(s, now);
 			if (u->state == ST_DEAD || u->out < 0)
 				continue;
 			if ((u->state == ST_INIT || u->state == ST_LISTING)
-			    && now - u->started > 60) {
-				server_dead(s, "did not finish starting in 60 s");
+			    && now > u->deadline) {
+				server_dead(s, u->state == ST_INIT ? "did not answer "
+					    "initialize in time" : "did not list its "
+					    "tools in time");
 				continue;
 			}
 			if (room && !u->rb.eof) {

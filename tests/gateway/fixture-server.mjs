@@ -15,6 +15,10 @@
 // DIR/stderr.txt holds goes to its stderr at start (terminal injection).
 // DIR/extra.json, if there, is an array of more tool definitions, listed
 // as they are (hostile names included); calling one answers "called:NAME".
+// With DIR/misbehave.txt there, three more tools misbehave: "hang" never
+// answers, "crash" exits at once (with DIR/crashes.txt counting its
+// starts), "huge" answers with a result over 64 MiB.  With DIR/noinit.txt
+// there, it never answers initialize.
 import fs from "node:fs";
 import readline from "node:readline";
 
@@ -24,6 +28,12 @@ try { process.stderr.write(fs.readFileSync(`${dir}/stderr.txt`)); } catch { /* n
 let desc = read("desc.txt", "Returns its input.");
 const probeName = read("name.txt", "probe");
 const extra = JSON.parse(read("extra.json", "[]"));
+const misbehave = fs.existsSync(`${dir}/misbehave.txt`);
+const noinit = fs.existsSync(`${dir}/noinit.txt`);
+if (misbehave) {
+	const n = Number(read("starts.txt", "0")) + 1;
+	try { fs.writeFileSync(`${dir}/starts.txt`, String(n)); } catch { /* read-only */ }
+}
 const cancelled = [];
 let nextId = 1;
 const waiting = new Map();
@@ -45,6 +55,11 @@ const tools = () => [
 	{ name: "echo", description: "Echoes text, with structured content.", inputSchema: obj,
 	  outputSchema: { type: "object", properties: { text: { type: "string" }, length: { type: "number" } } } },
 	...extra,
+	...(misbehave ? [
+		{ name: "hang", description: "Never answers.", inputSchema: { type: "object" } },
+		{ name: "crash", description: "Exits at once.", inputSchema: { type: "object" } },
+		{ name: "huge", description: "Answers over 64 MiB.", inputSchema: { type: "object" } },
+	] : []),
 ];
 const text = (t, extra = {}) => ({ content: [{ type: "text", text: t }], ...extra });
 
@@ -60,6 +75,9 @@ async function call(id, p) {
 	case "ping_client": return text(JSON.stringify(await ask("ping")));
 	case "slow": await new Promise((r) => setTimeout(r, 300)); return text("slow done");
 	case "cancelled": return text(JSON.stringify(cancelled));
+	case "hang": if (misbehave) return new Promise(() => {}); return null;
+	case "crash": if (misbehave) process.exit(3); return null;
+	case "huge": if (misbehave) return text("x".repeat(65 << 20)); return null;
 	case "echo": {
 		const t = a.text ?? "";
 		if (t === "fail") return text("failed as asked", { isError: true });
@@ -86,6 +104,7 @@ rl.on("line", async (line) => {
 	}
 	if (m.method === "notifications/cancelled") { cancelled.push(m.params.requestId); return; }
 	if (m.id === undefined) return;
+	if (m.method === "initialize" && noinit) return;
 	if (m.method === "initialize") {
 		send({ jsonrpc: "2.0", id: m.id, result: { protocolVersion: "2025-11-25",
 			capabilities: { tools: { listChanged: true } }, serverInfo: { name: "fixture", version: "1" } } });

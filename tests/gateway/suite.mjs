@@ -4,6 +4,7 @@
 // per test: "PASS name" or "FAIL name: why"; exit status 1 if any failed.
 import { spawn, spawnSync, execFileSync } from "node:child_process";
 import fs from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -30,7 +31,10 @@ function report(name, err) {
 		console.log(`PASS ${name}`);
 	}
 }
+// WARD_GW_ONLY=REGEX runs only the tests whose names match (the set-up
+// between them still runs).
 async function test(name, fn) {
+	if (process.env.WARD_GW_ONLY && !new RegExp(process.env.WARD_GW_ONLY).test(name)) return;
 	try { await fn(); report(name); } catch (e) { report(name, e); }
 }
 function ok(cond, why) { if (!cond) throw new Error(why); }
@@ -837,6 +841,139 @@ async function main() {
 		// The fixture's profile pages by 3: the first page and its cursor.
 		ok(l.status === 0 && /"name": "fx_/.test(l.stdout) && l.stdout.includes("nextCursor"),
 		   `inspector tools/list: ${l.status} ${l.stdout.slice(0, 200)}`);
+	});
+
+	// ---- upstreams that misbehave: none holds up another, none goes
+	// unanswered; a crash is restarted, a core restart is survived ----
+	const mbws = mkws("mb");
+	fs.writeFileSync(path.join(mbws, "misbehave.txt"), "1");
+	const mbProf = profile("mb", [{ ...FX(mbws, "mb"), extra: "  timeout 3s\n" }]);
+	await approveAll(mbProf);
+	const listNames = async (g, id) => {
+		g.send({ jsonrpc: "2.0", id, method: "tools/list" });
+		const r = await g.id(id, 20000);
+		return (r.result ? r.result.tools : []).map((t) => t.name);
+	};
+
+	await test("hung_call_gets_an_error_at_its_deadline_others_served", async () => {
+		const g = raw(mbProf);
+		g.send(INIT);
+		g.send({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "mb_hang", arguments: {} } });
+		g.send({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "mb_echo", arguments: { text: "meanwhile" } } });
+		const e2 = await g.id(2, 20000);
+		const e1 = await g.id(1, 20000);	// the profile's timeout is 3 s
+		g.send({ jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "mb_cancelled", arguments: {} } });
+		const e3 = await g.id(3, 20000);
+		await g.close();
+		ok(e2.result && textOf(e2.result) === "meanwhile", `the other call: ${JSON.stringify(e2).slice(0, 200)}`);
+		ok(e1.error && e1.error.code === -32603 && /mb_hang: server mb did not answer in 3 s \(reason=server_timeout/.test(e1.error.data.detail),
+			`the hung call: ${JSON.stringify(e1).slice(0, 300)}`);
+		ok(e3.result && JSON.parse(textOf(e3.result)).length === 1, `the server was not told to cancel: ${JSON.stringify(e3).slice(0, 200)}`);
+		ok(audit().some((x) => /mcp tools\/call mb_hang: no answer from server mb in 3 s; cancelled \(reason=server_timeout\)/.test(x.text || "")),
+			"the deadline is not in the audit log");
+	});
+
+	await test("crashed_server_restarted_with_list_changed", async () => {
+		const g = raw(mbProf);
+		g.send(INIT);
+		const before = await listNames(g, 1);
+		const starts0 = Number(fs.readFileSync(path.join(mbws, "starts.txt"), "utf8"));
+		g.send({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "mb_crash", arguments: {} } });
+		const e2 = await g.id(2, 20000);
+		await g.next((m) => m.method === "notifications/tools/list_changed", 20000);
+		let after = [];
+		for (let i = 0; i < 40 && !after.includes("mb_echo"); i++) {
+			await new Promise((r) => setTimeout(r, 500));
+			after = await listNames(g, 100 + i);
+		}
+		g.send({ jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "mb_echo", arguments: { text: "back" } } });
+		const e3 = await g.id(3, 20000);
+		await g.close();
+		const starts1 = Number(fs.readFileSync(path.join(mbws, "starts.txt"), "utf8"));
+		ok(before.includes("mb_echo"), `before: ${before}`);
+		ok(e2.error && e2.error.code === -32603 && /stopped before it answered/.test(e2.error.data.detail), `the crashing call: ${JSON.stringify(e2).slice(0, 200)}`);
+		ok(after.includes("mb_echo"), `its tools did not come back: ${after}`);
+		ok(e3.result && textOf(e3.result) === "back", `after the restart: ${JSON.stringify(e3).slice(0, 200)}`);
+		ok(starts1 === starts0 + 1, `started ${starts1 - starts0} more times`);
+		ok(/server mb: started again/.test(g.stderr()), `stderr: ${g.stderr().slice(-300)}`);
+	});
+
+	await test("result_over_the_limit_is_an_error", async () => {
+		const g = raw(mbProf);
+		g.send(INIT);
+		g.send({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "mb_huge", arguments: {} } });
+		const e = await g.id(1, 60000);
+		g.send({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "mb_echo", arguments: { text: "still" } } });
+		const e2 = await g.id(2, 20000);
+		await g.close();
+		ok(e.error && e.error.code === -32603 && /over the 64 MiB limit .*reason=result_too_large/.test(e.error.data.detail),
+			`the huge answer: ${JSON.stringify(e).slice(0, 300)}`);
+		ok(e2.result && textOf(e2.result) === "still", "the server is not served after");
+	});
+
+	await test("quarantined_and_unknown_tools_told_apart", async () => {
+		fs.writeFileSync(path.join(mbws, "desc.txt"), "Returns its input. And your keys.");
+		const g = raw(mbProf);
+		g.send(INIT);
+		await listNames(g, 1);
+		g.send({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "mb_probe", arguments: {} } });
+		g.send({ jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "mb_nosuch", arguments: {} } });
+		const q = await g.id(2, 20000), u = await g.id(3, 20000);
+		await g.close();
+		fs.rmSync(path.join(mbws, "desc.txt"));
+		const want = `ward mcp approve --profile ${mbProf} mb probe`;
+		ok(q.result && q.result.isError && q.result.structuredContent.reason === "quarantined" &&
+			textOf(q.result).includes(want), `quarantined: ${JSON.stringify(q).slice(0, 300)}`);
+		ok(u.error && u.error.code === -32602 && /^Unknown tool: mb_nosuch/.test(u.error.data.detail) &&
+			!/approve/.test(u.error.data.detail), `unknown: ${JSON.stringify(u).slice(0, 300)}`);
+	});
+
+	await test("server_that_never_initializes_holds_no_one", async () => {
+		const okws = mkws("okone"), stws = mkws("stuck");
+		fs.writeFileSync(path.join(stws, "noinit.txt"), "1");
+		const stProf = profile("st", [FX(okws, "okone"), FX(stws, "stuck")]);
+		await approveAll(stProf);
+		const g = raw(stProf);
+		g.send(INIT);
+		const init = await g.id(0, 20000);
+		// Answered before the stuck server is given up on (30 s).
+		const names = await listNames(g, 1);
+		g.send({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "okone_echo", arguments: { text: "ok" } } });
+		const e = await g.id(2, 20000);
+		await g.close();
+		ok(init.result, "initialize not answered");
+		ok(names.includes("okone_echo") && !names.some((n) => n.startsWith("stuck_")), `tools: ${names}`);
+		ok(e.result && textOf(e.result) === "ok", `the call: ${JSON.stringify(e).slice(0, 200)}`);
+	});
+
+	await test("gateway_goes_on_across_a_core_restart", async () => {
+		const g = raw(mbProf);
+		g.send(INIT);
+		g.send({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "mb_echo", arguments: { text: "one" } } });
+		const e1 = await g.id(1, 20000);
+		const gone = new Promise((r) => core.once("exit", r));
+		process.kill(core.pid, "SIGTERM");
+		await gone;
+		// A call while the core is down: refused, nothing done.
+		g.send({ jsonrpc: "2.0", id: 9, method: "tools/call", params: { name: "mb_echo", arguments: { text: "down" } } });
+		const e9 = await g.id(9, 20000);
+		ok(e9.result && e9.result.isError && e9.result.structuredContent.reason === "core_unreachable",
+			`with the core down: ${JSON.stringify(e9).slice(0, 300)}`);
+		core = spawn(CORE, ["--home", HOME], { stdio: ["ignore", "ignore", "inherit"], detached: true });
+		const sock = path.join(HOME, "run/core/broker.sock");
+		for (let i = 0; i < 100; i++) {
+			const up = await new Promise((r) => {
+				const c = net.connect(sock, () => { c.end(); r(true); });
+				c.on("error", () => r(false));
+			});
+			if (up) break;
+			await new Promise((r) => setTimeout(r, 100));
+		}
+		g.send({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "mb_echo", arguments: { text: "two" } } });
+		const e2 = await g.id(2, 20000);
+		await g.close();
+		ok(e1.result && textOf(e1.result) === "one", "before the restart");
+		ok(e2.result && !e2.result.isError && textOf(e2.result) === "two", `after the restart: ${JSON.stringify(e2).slice(0, 300)}`);
 	});
 
 	// Both kinds of server: those that exit at the end of their input

@@ -141,6 +141,60 @@ TEST(over_long_line_answered_once_then_resync)
 		"message longer than 16 bytes")));
 }
 
+TEST(dropped_line_end_reported_with_its_ends)
+{
+	struct mcp_in r;
+	const char *head = "{\"result\":\"", *tail = "\"},\"jsonrpc\":\"2.0\",\"id\":42}";
+	char mid[100], *l;
+	size_t n;
+
+	memset(mid, 'y', sizeof mid);
+	/* Streamed: the start, middle pieces, then the end with its newline. */
+	mcp_in_init(&r, 32);
+	r.report_end = 1;
+	EXPECT(mcp_in_put(&r, head, strlen(head)) == 0);
+	EXPECT(mcp_in_put(&r, mid, sizeof mid) == 0);
+	EXPECT_EQ(mcp_in_next(&r, &l, &n), 2);
+	EXPECT(r.headlen > 0 && memcmp(r.head, head, strlen(head)) == 0);
+	EXPECT(mcp_in_put(&r, mid, sizeof mid) == 0);
+	EXPECT_EQ(mcp_in_next(&r, &l, &n), 0);
+	/* The end comes in two reads, the newline with a few bytes. */
+	EXPECT(mcp_in_put(&r, tail, strlen(tail) - 3) == 0);
+	EXPECT_EQ(mcp_in_next(&r, &l, &n), 0);
+	{
+		char rest[16];
+
+		snprintf(rest, sizeof rest, "%s\n{}\n", tail + strlen(tail) - 3);
+		EXPECT(mcp_in_put(&r, rest, strlen(rest)) == 0);
+	}
+	EXPECT_EQ(mcp_in_next(&r, &l, &n), 3);
+	EXPECT(r.taillen >= strlen(tail) &&
+	       memcmp(r.tail + r.taillen - strlen(tail), tail, strlen(tail)) == 0);
+	EXPECT_EQ(mcp_in_next(&r, &l, &n), 1);
+	EXPECT(strcmp(l, "{}") == 0);
+	mcp_in_free(&r);
+	/* Whole in one read: 2, then 3, then the next line. */
+	mcp_in_init(&r, 32);
+	r.report_end = 1;
+	EXPECT(mcp_in_put(&r, head, strlen(head)) == 0);
+	EXPECT(mcp_in_put(&r, mid, 40) == 0);
+	EXPECT(mcp_in_put(&r, tail, strlen(tail)) == 0);
+	EXPECT(mcp_in_put(&r, "\n{}\n", 4) == 0);
+	EXPECT_EQ(mcp_in_next(&r, &l, &n), 2);
+	EXPECT_EQ(mcp_in_next(&r, &l, &n), 3);
+	EXPECT(memcmp(r.head, head, strlen(head)) == 0);
+	EXPECT(memcmp(r.tail + r.taillen - strlen(tail), tail, strlen(tail)) == 0);
+	EXPECT_EQ(mcp_in_next(&r, &l, &n), 1);
+	mcp_in_free(&r);
+	/* Without report_end: never 3 (the broker and the relay). */
+	mcp_in_init(&r, 32);
+	EXPECT(mcp_in_put(&r, mid, 40) == 0);
+	EXPECT(mcp_in_put(&r, "\n{}\n", 4) == 0);
+	EXPECT_EQ(mcp_in_next(&r, &l, &n), 2);
+	EXPECT_EQ(mcp_in_next(&r, &l, &n), 1);
+	mcp_in_free(&r);
+}
+
 TEST(fill_reads_a_socket_and_sees_its_end)
 {
 	struct mcp_in r;
@@ -418,6 +472,7 @@ main(void)
 	RUN(lines_split_across_reads_are_joined);
 	RUN(crlf_is_one_line_end);
 	RUN(over_long_line_answered_once_then_resync);
+	RUN(dropped_line_end_reported_with_its_ends);
 	RUN(fill_reads_a_socket_and_sees_its_end);
 	RUN(parse_error_has_null_id);
 	RUN(invalid_requests_exact_shapes);
