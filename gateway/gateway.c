@@ -98,6 +98,7 @@ struct upstream {
 	time_t restart_at;	/* ST_DEAD: started again then (0: never) */
 	unsigned backoff;	/* the next restart's delay, seconds */
 	unsigned starts;
+	char *instructions;	/* from its initialize result, or NULL */
 	struct outq q;		/* its input, not read by it yet */
 	int overflow;		/* a message would pass GW_OUTQ_HARD */
 	/* capability chains, one per allow line */
@@ -140,6 +141,8 @@ static struct {
 	int held;		/* lines left unhandled while cq is at its cap */
 	int client_init;
 	json_t *client_caps;
+	json_t *init_reply;	/* the client's initialize, answered once the
+				   servers are up (their instructions) */
 	json_t *queued;		/* client requests that wait for start-up */
 	time_t t0;		/* start-up: queued requests wait GW_QUEUE_S */
 	int released;		/* the client's requests are served */
@@ -667,6 +670,23 @@ sup_on_term(int sig)
 	sup_cancel = 1;
 }
 
+/* What each server is told the client can do: roots always (answered
+ * from the profile, never from the client), and the client's own sampling
+ * and elicitation when it declared them (their requests are relayed to
+ * it, server_message). */
+static json_t *
+client_caps_for_servers(void)
+{
+	json_t *c = json_pack("{s:{s:b}}", "roots", "listChanged", 0);
+	json_t *v;
+
+	if ((v = json_object_get(G.client_caps, "sampling")) != NULL)
+		json_object_set(c, "sampling", v);
+	if ((v = json_object_get(G.client_caps, "elicitation")) != NULL)
+		json_object_set(c, "elicitation", v);
+	return c;
+}
+
 static int
 start_server(int idx)
 {
@@ -766,8 +786,8 @@ start_server(int idx)
 	if (u->starts++ > 0)
 		note("server %s: started again (start %u)", c->name, u->starts);
 	server_request(idx, PK_INIT, "initialize", json_pack(
-		"{s:s, s:{s:{s:b}}, s:{s:s, s:s}}", "protocolVersion", MCP_LATEST,
-		"capabilities", "roots", "listChanged", 0,
+		"{s:s, s:o, s:{s:s, s:s}}", "protocolVersion", MCP_LATEST,
+		"capabilities", client_caps_for_servers(),
 		"clientInfo", "name", "ward", "version", mcp_release));
 	return 0;
 }
@@ -914,6 +934,7 @@ list_fetch(int s, const char *cursor)
 }
 
 static void flush_queue(void);
+static void init_answer(void);
 static void client_message(json_t *m);
 
 static int
@@ -976,6 +997,11 @@ server_response(int s, json_t *m)
 			server_dead(s, "refused to initialize");
 			return;
 		}
+		free(u->instructions);
+		u->instructions = NULL;
+		if (json_is_string(json_object_get(res, "instructions")))
+			u->instructions = strndup(json_string_value(
+				json_object_get(res, "instructions")), 65536);
 		to_server(u, json_pack("{s:s, s:s}", "jsonrpc", "2.0", "method",
 				       "notifications/initialized"));
 		u->state = ST_LISTING;
@@ -1156,19 +1182,65 @@ server_message(int s, json_t *m)
 
 /* ---- the client's side ---------------------------------------------------- */
 
+#define GW_INSTRUCTIONS "Tools of several MCP servers, each in a ward " \
+	"sandbox; tool names are prefixed with the server's name.  Every call " \
+	"is approved and logged by ward-core."
+
+/* The first initialize starts the servers, with the client's
+ * capabilities; its answer waits for them (GW_QUEUE_S at most) so that it
+ * carries their instructions, each marked with its server. */
 static void
 do_initialize(json_t *id, json_t *params)
 {
 	json_t *r = mcp_initialize(id, params, 1, "ward MCP gateway",
-		"Tools of several MCP servers, each in a ward sandbox; tool names "
-		"are prefixed with the server's name.  Every call is approved "
-		"and logged by ward-core.");
+				   GW_INSTRUCTIONS);
+	int s;
 
-	if (json_object_get(r, "result") != NULL) {
-		json_decref(G.client_caps);
-		G.client_caps = json_deep_copy(json_object_get(params,
-							       "capabilities"));
-		G.client_init = 1;
+	if (json_object_get(r, "result") == NULL || G.client_init) {
+		to_client(r);	/* an error, or a second initialize */
+		return;
+	}
+	json_decref(G.client_caps);
+	G.client_caps = json_deep_copy(json_object_get(params, "capabilities"));
+	G.client_init = 1;
+	G.init_reply = r;
+	G.t0 = time(NULL);
+	G.released = 0;
+	for (s = 0; s < G.nup; s++)
+		if (start_server(s) != 0)
+			server_dead(s, "could not be started");
+	init_answer();
+}
+
+/* The held answer to initialize, once the servers are up or GW_QUEUE_S
+ * have passed. */
+static void
+init_answer(void)
+{
+	json_t *r = G.init_reply, *res;
+	size_t len = strlen(GW_INSTRUCTIONS) + 1;
+	char *text;
+	int s;
+
+	if (r == NULL || !queue_open())
+		return;
+	G.init_reply = NULL;
+	res = json_object_get(r, "result");
+	for (s = 0; s < G.nup; s++)
+		if (G.up[s].instructions != NULL)
+			len += strlen(G.up[s].instructions) +
+			       strlen(G.up[s].cfg->name) + 32;
+	text = malloc(len);
+	if (text != NULL) {
+		size_t k = (size_t)snprintf(text, len, "%s", GW_INSTRUCTIONS);
+
+		for (s = 0; s < G.nup; s++)
+			if (G.up[s].instructions != NULL)
+				k += (size_t)snprintf(text + k, len - k, "\n\n"
+					"[server %s]\n%s", G.up[s].cfg->name,
+					G.up[s].instructions);
+		json_object_set_new(res, "instructions", json_string(text));
+		free(text);
 	}
 	to_client(r);
 }
@@ -1438,10 +1510,12 @@ client_response(json_t *m)
 static void
 flush_queue(void)
 {
-	json_t *q = G.queued, *m;
+	json_t *q, *m;
 	size_t i;
 
-	if (q == NULL || !queue_open())
+	init_answer();
+	q = G.queued;
+	if (q == NULL || !queue_open() || G.init_reply != NULL)
 		return;
 	G.queued = NULL;
 	json_array_foreach(q, i, m)
@@ -1478,7 +1552,7 @@ static void
 m_tools(void *ctx, struct mcp_msg *m)
 {
 	(void)ctx;
-	if (!queue_open()) {
+	if (!queue_open() || G.init_reply != NULL) {
 		if (G.queued == NULL)
 			G.queued = json_array();
 		json_array_append(G.queued, m->j);
@@ -1893,10 +1967,9 @@ serve(const char *prof, const char *home_dir, int hfd)
 		(void)fcntl(0, F_SETFL, fl0 | O_NONBLOCK);
 	if (fl1 >= 0)
 		(void)fcntl(1, F_SETFL, fl1 | O_NONBLOCK);
+	/* The servers start at the client's initialize (do_initialize), with
+	 * its capabilities. */
 	G.t0 = time(NULL);
-	for (s = 0; s < G.nup; s++)
-		if (start_server(s) != 0)
-			server_dead(s, "could not be started");
 	while (!G.stop) {
 		/* what[i]: -1 the client's input, -2 its output, s a server's
 		 * output, GW_MAX_SERVERS + s its input, 2 * GW_MAX_SERVERS + s

@@ -128,9 +128,9 @@ const INIT = { jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVe
 
 // Run the gateway once so that it sees (and quarantines) every tool, then
 // approve them all as the operator would.
-async function approveAll(prof) {
+async function approveAll(prof, caps = {}) {
 	const g = raw(prof);
-	g.send(INIT);
+	g.send({ ...INIT, params: { ...INIT.params, capabilities: caps } });
 	g.send({ jsonrpc: "2.0", id: 1, method: "tools/list" });
 	await g.id(1, 60000);
 	await g.close();
@@ -802,6 +802,30 @@ async function main() {
 		await g.close();
 		ok(e instanceof Error, "the aborted call resolved");
 		ok(textOf(after).includes("still here") && textOf(again).includes("and here"), "the session broke");
+	});
+
+	// The client's capabilities reach each server (so server-everything
+	// offers its sampling tool), a server's sampling request reaches the
+	// client, and each server's instructions pass through, marked.
+	const sampProf = profile("samp", [EV("evs")]);
+	await approveAll(sampProf, { sampling: {} });
+	await test("client_capabilities_forwarded_and_instructions_marked", async () => {
+		const { CreateMessageRequestSchema } = await import("@modelcontextprotocol/sdk/types.js");
+		const g = await sdk(sampProf, { caps: { sampling: {} } });
+		let asked = null;
+		g.client.setRequestHandler(CreateMessageRequestSchema, async (q) => {
+			asked = q.params;
+			return { role: "assistant", content: { type: "text", text: "sampled-by-client" }, model: "test" };
+		});
+		const instr = g.client.getInstructions() || "";
+		const names = (await listAll(g.client)).map((t) => t.name);
+		const r = names.includes("evs_trigger-sampling-request") ? await g.client.callTool({
+			name: "evs_trigger-sampling-request", arguments: { prompt: "hello", maxTokens: 5 } }) : null;
+		await g.close();
+		ok(/\[server evs\]\n\S/.test(instr) && instr.startsWith("Tools of several MCP servers"), `instructions: ${instr.slice(0, 200)}`);
+		ok(r !== null, `no sampling tool offered: ${names.filter((n) => /trigger/.test(n))}`);
+		ok(asked && JSON.stringify(asked).includes("hello"), "the sampling request did not reach the client");
+		ok(/sampled-by-client/.test(JSON.stringify(r)), `the result: ${JSON.stringify(r).slice(0, 200)}`);
 	});
 
 	await test("structured_content_of_everything", async () => {
