@@ -320,7 +320,7 @@ static int
 mcp_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: ward mcp --profile FILE [--home DIR]\n"
+		"usage: ward mcp --profile FILE [--home DIR] [--listen ADDR]\n"
 		"       ward mcp approve --profile FILE [--home DIR] (--all | SERVER [TOOL])\n"
 		"       ward mcp pending --profile FILE [--home DIR]\n"
 		"\n"
@@ -330,7 +330,10 @@ mcp_usage(FILE *f)
 		"ward-core; a tool whose definition is new or changed stays\n"
 		"quarantined until 'ward mcp approve'.  ward mcp signs the profile's\n"
 		"capabilities with the operator key, then runs ward-gateway, which\n"
-		"holds no key.  See gateway/README.md.\n");
+		"holds no key.  With --listen ADDR (127.0.0.1:PORT, [::1]:PORT,\n"
+		"localhost:PORT, or unix:/PATH; port 0 picks one) it serves MCP's\n"
+		"Streamable HTTP at /mcp instead, for one session, with a bearer\n"
+		"token written to $WARD_HOME/mcp/NAME.token.  See gateway/README.md.\n");
 	return f == stderr ? WX_USAGE : WX_OK;
 }
 
@@ -360,7 +363,7 @@ mint(struct wb_blk *x, const struct gw_allow *a, const uint8_t op_pk[32],
 }
 
 static int
-mcp_serve(const char *prof, const char *home_dir)
+mcp_serve(const char *prof, const char *home_dir, const char *listen)
 {
 	struct gw_profile *p = calloc(1, sizeof *p);
 	struct ho_grant *g = NULL;
@@ -425,7 +428,8 @@ mcp_serve(const char *prof, const char *home_dir)
 	snprintf(fdarg, sizeof fdarg, "%d", fd);
 	{
 		char *av[] = { path, "--profile", (char *)prof, "--home", h.home,
-			       "--handoff-fd", fdarg, NULL };
+			       "--handoff-fd", fdarg, listen != NULL ? "--listen" :
+			       NULL, (char *)listen, NULL };
 
 		fflush(NULL);
 		execv(path, av);
@@ -449,10 +453,11 @@ cmd_mcp(int argc, char **argv)
 	static const struct option lo[] = {
 		{ "profile", required_argument, NULL, 'p' },
 		{ "home", required_argument, NULL, 'H' },
+		{ "listen", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *prof = NULL, *home = NULL;
+	const char *prof = NULL, *home = NULL, *listen = NULL;
 	int c;
 
 	if (argc >= 2 && strcmp(argv[1], "approve") == 0)
@@ -467,6 +472,9 @@ cmd_mcp(int argc, char **argv)
 		case 'H':
 			home = optarg;
 			break;
+		case 'l':
+			listen = optarg;
+			break;
 		case 'h':
 			return mcp_usage(stdout);
 		default:
@@ -475,8 +483,8 @@ cmd_mcp(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_extra_arg("mcp", argv[optind], "approve, pending, or "
-				     "--profile FILE [--home DIR]");
+				     "--profile FILE [--home DIR] [--listen ADDR]");
 	if (prof == NULL)
 		return cli_usage_error("mcp", "no --profile FILE given");
-	return mcp_serve(prof, home);
+	return mcp_serve(prof, home, listen);
 }

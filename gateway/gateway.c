@@ -38,6 +38,7 @@
 #include "text.h"
 #include "exits.h"
 #include "handoff.h"
+#include "http.h"
 
 #define MSG_MAX (64u << 20)	/* longest message, either way */
 
@@ -137,6 +138,7 @@ static struct {
 	int64_t next_tok, next_sreq;
 	struct mcp_in in;
 	int out;
+	int http;		/* the client speaks Streamable HTTP (http.h) */
 	struct outq cq;		/* to the client, not read by it yet */
 	int held;		/* lines left unhandled while cq is at its cap */
 	int client_init;
@@ -233,6 +235,10 @@ server_stderr_read(struct upstream *u)
 static void
 to_client(json_t *m)
 {
+	if (G.http) {
+		http_emit(m);
+		return;
+	}
 	if (G.cq.broken) {
 		json_decref(m);
 		return;
@@ -1709,6 +1715,20 @@ too_long_answer(int s)
 	pend_free(p);
 }
 
+/* The HTTP transport's messages, as lines of stdio (http.h). */
+void
+gw_client_line(const char *line, size_t len)
+{
+	client_line(line, len);
+}
+
+void
+gw_client_gone(void)
+{
+	note("the HTTP client ended the session (DELETE)");
+	G.stop = 1;
+}
+
 static void
 server_lines(int s)
 {
@@ -1907,11 +1927,22 @@ out:
 	return rc;
 }
 
+static long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+#define GW_HTTP_FDS 33
+
 static int
-serve(const char *prof, const char *home_dir, int hfd)
+serve(const char *prof, const char *home_dir, int hfd, const char *listen)
 {
 	char err[1024];
-	struct pollfd pf[3 * GW_MAX_SERVERS + 2];
+	struct pollfd pf[3 * GW_MAX_SERVERS + 2 + GW_HTTP_FDS];
 	int s, i, core_ok, fl0, fl1;
 
 	if (sodium_init() < 0)
@@ -1956,6 +1987,18 @@ serve(const char *prof, const char *home_dir, int hfd)
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
+	if (listen != NULL) {
+		char tok[4200];
+
+		snprintf(tok, sizeof tok, "%s/mcp/%s.token", G.h.home, G.p->name);
+		if (http_start(listen, tok, MSG_MAX, err, sizeof err) != 0) {
+			fprintf(stderr, "ward mcp: %s\n", err);
+			return WX_USAGE;
+		}
+		G.http = 1;
+		note("listening on %s (Streamable HTTP); the bearer token is in "
+		     "%s", http_url(), tok);
+	}
 	G.out = 1;
 	oq_init(&G.cq, GW_OUTQ_CAP, GW_OUTQ_HARD);
 	mcp_in_init(&G.in, MSG_MAX);
@@ -1974,13 +2017,14 @@ serve(const char *prof, const char *home_dir, int hfd)
 		/* what[i]: -1 the client's input, -2 its output, s a server's
 		 * output, GW_MAX_SERVERS + s its input, 2 * GW_MAX_SERVERS + s
 		 * its stderr. */
-		int n = 0, what[3 * GW_MAX_SERVERS + 2], from_client = 0;
+		int n = 0, what[3 * GW_MAX_SERVERS + 2 + GW_HTTP_FDS], from_client = 0;
+		int hn, htag[GW_HTTP_FDS];
 		int room = !oq_over(&G.cq);
 		time_t now = time(NULL);
 
 		/* Read what may be answered to the client only while its
 		 * answers have room; wait for POLLOUT only where bytes wait. */
-		if (room && !G.in.eof) {
+		if (room && !G.in.eof && !G.http) {
 			pf[n].fd = 0;
 			pf[n].events = POLLIN;
 			what[n++] = -1;
@@ -2021,6 +2065,15 @@ serve(const char *prof, const char *home_dir, int hfd)
 				pf[n].events = POLLIN;
 				what[n++] = 2 * GW_MAX_SERVERS + s;
 			}
+		hn = 0;
+		if (G.http) {
+			int k;
+
+			hn = http_pollfds(pf + n, htag, GW_HTTP_FDS);
+			for (k = 0; k < hn; k++)
+				what[n + k] = -3 - k;
+			n += hn;
+		}
 		if (poll(pf, (nfds_t)n, 1000) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -2031,7 +2084,10 @@ serve(const char *prof, const char *home_dir, int hfd)
 
 			if (pf[i].revents == 0)
 				continue;
-			if (what[i] == -1) {
+			if (what[i] <= -3) {
+				http_event(htag[-3 - what[i]], pf[i].revents,
+					   now_ms());
+			} else if (what[i] == -1) {
 				from_client = 1;	/* after the servers */
 			} else if (what[i] == -2) {
 				if (oq_flush(&G.cq, G.out) < 0)
@@ -2053,6 +2109,8 @@ serve(const char *prof, const char *home_dir, int hfd)
 				server_read(s);
 			}
 		}
+		if (G.http)
+			http_sweep(now_ms());
 		flush_queue();
 		if (from_client) {
 			if (mcp_in_fill(&G.in, 0) < 0)
@@ -2085,6 +2143,8 @@ serve(const char *prof, const char *home_dir, int hfd)
 		note("%zu bytes of answers were not read by the client in 5 s",
 		     oq_pending(&G.cq));
 	oq_free(&G.cq);
+	if (G.http)
+		http_stop();
 	if (fl0 >= 0)
 		(void)fcntl(0, F_SETFL, fl0);
 	if (fl1 >= 0)
@@ -2125,7 +2185,7 @@ serve(const char *prof, const char *home_dir, int hfd)
 }
 
 /*
- * ward-gateway --profile FILE --home DIR --handoff-fd N
+ * ward-gateway --profile FILE --home DIR --handoff-fd N [--listen ADDR]
  *
  * Started by 'ward mcp' (cli/cmd_mcp.c), never by hand: the capabilities
  * it serves with come signed from the operator's CLI in the sealed memfd
@@ -2138,9 +2198,10 @@ main(int argc, char **argv)
 		{ "profile", required_argument, NULL, 'p' },
 		{ "home", required_argument, NULL, 'H' },
 		{ "handoff-fd", required_argument, NULL, 'f' },
+		{ "listen", required_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *prof = NULL, *home = NULL;
+	const char *prof = NULL, *home = NULL, *listen = NULL;
 	char *end;
 	long hfd = -1;
 	int c;
@@ -2153,6 +2214,9 @@ main(int argc, char **argv)
 			break;
 		case 'H':
 			home = optarg;
+			break;
+		case 'l':
+			listen = optarg;
 			break;
 		case 'f':
 			errno = 0;
@@ -2171,5 +2235,5 @@ main(int argc, char **argv)
 			"not by hand\n");
 		return WX_USAGE;
 	}
-	return serve(prof, home, (int)hfd);
+	return serve(prof, home, (int)hfd, listen);
 }

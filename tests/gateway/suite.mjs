@@ -4,6 +4,7 @@
 // per test: "PASS name" or "FAIL name: why"; exit status 1 if any failed.
 import { spawn, spawnSync, execFileSync } from "node:child_process";
 import fs from "node:fs";
+import http from "node:http";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -998,6 +999,98 @@ async function main() {
 		await g.close();
 		ok(e1.result && textOf(e1.result) === "one", "before the restart");
 		ok(e2.result && !e2.result.isError && textOf(e2.result) === "two", `after the restart: ${JSON.stringify(e2).slice(0, 300)}`);
+	});
+
+	// ---- Streamable HTTP for clients (issue 19, point 3, first half) ----
+	const listenOn = (addr) => new Promise((resolve, reject) => {
+		const p = spawn(WARD, ["mcp", "--home", HOME, "--profile", mbProf, "--listen", addr],
+			{ env: { PATH: process.env.PATH }, stdio: ["ignore", "ignore", "pipe"] });
+		let err = "";
+		const t = setTimeout(() => reject(new Error(`not listening: ${err.slice(-300)}`)), 20000);
+		p.stderr.on("data", (d) => {
+			err += d;
+			const m = err.match(/listening on (\S+) \(Streamable HTTP\)/);
+			if (m) { clearTimeout(t); resolve({ p, url: m[1], stderr: () => err,
+				exited: new Promise((r) => p.on("exit", (code) => r(code))) }); }
+		});
+	});
+	const rawHttp = (opts, body) => new Promise((resolve) => {
+		if (body) opts = { ...opts, headers: { ...opts.headers, "Content-Length": Buffer.byteLength(body) } };
+		const q = http.request({ agent: false, ...opts }, (res) => {
+			let b = "";
+			res.on("data", (d) => { b += d; });
+			res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, body: b }));
+		});
+		q.on("error", (e) => resolve({ status: 0, body: String(e) }));
+		q.end(body);
+	});
+
+	await test("http_client_session_sdk", async () => {
+		const { StreamableHTTPClientTransport } = await import("@modelcontextprotocol/sdk/client/streamableHttp.js");
+		const srv = await listenOn("127.0.0.1:0");
+		const token = fs.readFileSync(path.join(HOME, "mcp/mb.token"), "utf8").trim();
+		const mode = fs.statSync(path.join(HOME, "mcp/mb.token")).mode & 0o777;
+		const transport = new StreamableHTTPClientTransport(new URL(srv.url),
+			{ requestInit: { headers: { Authorization: `Bearer ${token}` } } });
+		const client = new Client({ name: "http-test", version: "1" });
+		await client.connect(transport);
+		const names = (await listAll(client)).map((t) => t.name);
+		const r = await client.callTool({ name: "mb_echo", arguments: { text: "over http" } });
+		const session = transport.sessionId;
+		await transport.terminateSession();
+		await client.close();
+		const code = await srv.exited;
+		ok(mode === 0o600, `token file mode ${mode.toString(8)}`);
+		ok(names.includes("mb_echo"), `tools: ${names}`);
+		ok(textOf(r) === "over http" && !r.isError, `call: ${JSON.stringify(r).slice(0, 200)}`);
+		ok(/^[0-9a-f]{32}$/.test(session || ""), `session id: ${session}`);
+		ok(code === 0, `exit ${code} after DELETE`);
+		ok(audit().some((e) => /tool.invoke|mb\.echo/.test(JSON.stringify(e)) && /over http|mb\.echo/.test(JSON.stringify(e))), "no audit record of the call");
+	});
+
+	await test("http_refuses_no_token_wrong_origin_wrong_host_non_loopback", async () => {
+		const bad = spawnSync(WARD, ["mcp", "--home", HOME, "--profile", mbProf, "--listen", "0.0.0.0:0"],
+			{ encoding: "utf8", timeout: 20000 });
+		const srv = await listenOn("127.0.0.1:0");
+		const u = new URL(srv.url);
+		const token = fs.readFileSync(path.join(HOME, "mcp/mb.token"), "utf8").trim();
+		const init = JSON.stringify(INIT);
+		const base = { host: "127.0.0.1", port: u.port, path: "/mcp", method: "POST" };
+		const hdr = (extra) => ({ "Content-Type": "application/json", Accept: "application/json, text/event-stream",
+			Host: `127.0.0.1:${u.port}`, ...extra });
+		const noTok = await rawHttp({ ...base, headers: hdr({}) }, init);
+		const badTok = await rawHttp({ ...base, headers: hdr({ Authorization: "Bearer " + "0".repeat(64) }) }, init);
+		const origin = await rawHttp({ ...base, headers: hdr({ Authorization: `Bearer ${token}`, Origin: "http://evil.example" }) }, init);
+		const host = await rawHttp({ ...base, headers: hdr({ Authorization: `Bearer ${token}`, Host: `evil.example:${u.port}` }) }, init);
+		const noSess = await rawHttp({ ...base, headers: hdr({ Authorization: `Bearer ${token}` }) },
+			JSON.stringify({ jsonrpc: "2.0", id: 5, method: "tools/list" }));
+		const good = await rawHttp({ ...base, headers: hdr({ Authorization: `Bearer ${token}`, Origin: `http://127.0.0.1:${u.port}` }) }, init);
+		ok(good.status === 200, `initialize: ${good.status} ${good.body}`);
+		const notJson = await rawHttp({ ...base, headers: hdr({ Authorization: `Bearer ${token}`,
+			"Mcp-Session-Id": good.headers["mcp-session-id"] }) }, "{not json");
+		srv.p.kill("SIGTERM");
+		await srv.exited;
+		ok(bad.status === 2 && /only a loopback address/.test(bad.stderr), `0.0.0.0: ${bad.status} ${bad.stderr}`);
+		ok(noTok.status === 401 && badTok.status === 401, `token: ${noTok.status} ${badTok.status}`);
+		ok(origin.status === 403 && host.status === 403, `origin ${origin.status}, host ${host.status}`);
+		ok(noSess.status === 400, `no session: ${noSess.status}`);
+		ok(good.status === 200 && JSON.parse(good.body).result && /^[0-9a-f]{32}$/.test(good.headers["mcp-session-id"] || ""),
+			`initialize: ${good.status} ${good.body.slice(0, 200)}`);
+		ok(notJson.status === 400 && JSON.parse(notJson.body).error.code === -32700, `bad JSON: ${notJson.status} ${notJson.body}`);
+	});
+
+	await test("http_on_a_unix_socket", async () => {
+		const sp = path.join(T, "mcp.sock");
+		const srv = await listenOn(`unix:${sp}`);
+		const token = fs.readFileSync(path.join(HOME, "mcp/mb.token"), "utf8").trim();
+		const mode = fs.statSync(sp).mode & 0o777;
+		const r = await rawHttp({ socketPath: sp, path: "/mcp", method: "POST", headers: {
+			"Content-Type": "application/json", Authorization: `Bearer ${token}` } }, JSON.stringify(INIT));
+		srv.p.kill("SIGTERM");
+		await srv.exited;
+		ok(mode === 0o600, `socket mode ${mode.toString(8)}`);
+		ok(r.status === 200 && JSON.parse(r.body).result.serverInfo, `initialize: ${r.status} ${r.body.slice(0, 200)}`);
+		ok(!fs.existsSync(sp), "the socket is left behind");
 	});
 
 	// Both kinds of server: those that exit at the end of their input
