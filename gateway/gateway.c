@@ -160,8 +160,8 @@ static struct {
 	volatile sig_atomic_t stop;
 } G;
 
-static void __attribute__((format(printf, 1, 2)))
-note(const char *fmt, ...)
+void
+gw_note(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -245,7 +245,7 @@ to_client(json_t *m)
 	}
 	if (mcp_send(&G.cq, G.out, m) != 0) {
 		if (!G.stop)
-			note("the client leaves its answers unread (%zu bytes); "
+			gw_note("the client leaves its answers unread (%zu bytes); "
 			     "stopping, reason=client_not_reading",
 			     oq_pending(&G.cq));
 		G.stop = 1;
@@ -273,7 +273,7 @@ client_result(json_t *id, json_t *result)
 static void
 server_input_lost(struct upstream *u)
 {
-	note("server %s: cannot write to it: %s", u->cfg->name, strerror(errno));
+	gw_note("server %s: cannot write to it: %s", u->cfg->name, strerror(errno));
 	close(u->in);
 	u->in = -1;
 	oq_free(&u->q);
@@ -376,12 +376,12 @@ core_ready(void)
 		return -1;
 	}
 	if (r.reason == WARD_E_CONTEXT_EXISTS) {
-		note("ward-core is back; the session goes on");
+		gw_note("ward-core is back; the session goes on");
 		G.ctx_open = 1;
 		return 0;
 	}
 	if (r.reason != 0) {
-		note("ward-core refused to open the context: %s (%s)", r.detail,
+		gw_note("ward-core refused to open the context: %s (%s)", r.detail,
 		     cc_reason_name(r.reason));
 		return -1;
 	}
@@ -564,10 +564,10 @@ catalog_build(void)
 				added = gw_pending_add(&G.pins, u->cfg->name, name, hex,
 						       t, err, sizeof err);
 				if (added < 0)
-					note("cannot record %s %s as pending: %s",
+					gw_note("cannot record %s %s as pending: %s",
 					     u->cfg->name, name, err);
 				if (added == 1)
-					note("quarantined %s %s %s (%s): approve with 'ward "
+					gw_note("quarantined %s %s %s (%s): approve with 'ward "
 				     "mcp approve --profile %s %s %s'", u->cfg->name,
 				     name, hex, pin == NULL ? "new" : "changed",
 				     G.p->path, u->cfg->name, name);
@@ -623,23 +623,23 @@ tools_checked(const struct upstream *u, json_t *listed)
 		if (++nbad > 32)
 			continue;
 		if (name == NULL)
-			note("server %s: a tool without a name (or not a string) "
+			gw_note("server %s: a tool without a name (or not a string) "
 			     "refused", u->cfg->name);
 		else if (!gw_tool_name_ok(name))
-			/* note() escapes the whole line (common/text.h). */
-			note("server %s: tool \"%.*s\" refused: its name (%zu bytes) "
+			/* gw_note() escapes the whole line (common/text.h). */
+			gw_note("server %s: tool \"%.*s\" refused: its name (%zu bytes) "
 			     "is outside the MCP tool-name grammar (1 to %d of A-Z, "
 			     "a-z, 0-9, '_', '-', '.'); it is not offered and cannot "
 			     "be approved", u->cfg->name, GW_TOOL_MAX, name,
 			     strlen(name), GW_TOOL_MAX);
 		else
-			note("server %s: tool \"%s\" refused: the server lists "
+			gw_note("server %s: tool \"%s\" refused: the server lists "
 			     "%lld tools of that name; none of them is offered",
 			     u->cfg->name, name, (long long)json_integer_value(
 			     json_object_get(seen, name)));
 	}
 	if (nbad > 32)
-		note("server %s: %zu more tools refused (not logged one by one)",
+		gw_note("server %s: %zu more tools refused (not logged one by one)",
 		     u->cfg->name, nbad - 32);
 	json_decref(seen);
 	return ok;
@@ -655,7 +655,7 @@ pins_check(void)
 	if (rc == 0)
 		return;
 	if (rc < 0)
-		note("%s\n  (no tool is offered until the pins can be read)",
+		gw_note("%s\n  (no tool is offered until the pins can be read)",
 		     G.pins.err);
 	catalog_build();
 	if (G.client_init)
@@ -790,7 +790,7 @@ start_server(int idx)
 	u->deadline = u->started + GW_START_S;
 	u->restart_at = 0;
 	if (u->starts++ > 0)
-		note("server %s: started again (start %u)", c->name, u->starts);
+		gw_note("server %s: started again (start %u)", c->name, u->starts);
 	server_request(idx, PK_INIT, "initialize", json_pack(
 		"{s:s, s:o, s:{s:s, s:s}}", "protocolVersion", MCP_LATEST,
 		"capabilities", client_caps_for_servers(),
@@ -823,7 +823,7 @@ server_dead(int s, const char *why)
 	if (u->backoff == 0)
 		u->backoff = 1;
 	u->restart_at = G.stop ? 0 : now + (time_t)u->backoff;
-	note("server %s: %s; starting it again in %u s", u->cfg->name, why,
+	gw_note("server %s: %s; starting it again in %u s", u->cfg->name, why,
 	     u->backoff);
 	(void)core_note("mcp server %s stopped: %s; started again in %u s",
 			u->cfg->name, why, u->backoff);
@@ -1696,7 +1696,7 @@ too_long_answer(int s)
 		    G.pend[i].kind == PK_CALL)
 			p = &G.pend[i];
 	if (p == NULL || p->kind != PK_CALL) {
-		note("server %s: a message over %u MiB dropped (reason="
+		gw_note("server %s: a message over %u MiB dropped (reason="
 		     "message_too_large)", u->cfg->name, MSG_MAX >> 20);
 		return;
 	}
@@ -1725,7 +1725,7 @@ gw_client_line(const char *line, size_t len)
 void
 gw_client_gone(void)
 {
-	note("the HTTP client ended the session (DELETE)");
+	gw_note("the HTTP client ended the session (DELETE)");
 	G.stop = 1;
 }
 
@@ -1848,7 +1848,7 @@ shutdown_servers(void)
 	}
 	for (s = 0; s < G.nup; s++)
 		if (G.up[s].pid > 0) {
-			note("server %s: its supervisor did not stop; killed",
+			gw_note("server %s: its supervisor did not stop; killed",
 			     G.up[s].cfg->name);
 			kill(G.up[s].pid, SIGKILL);
 			(void)waitpid(G.up[s].pid, NULL, 0);
@@ -1976,13 +1976,13 @@ serve(const char *prof, const char *home_dir, int hfd, const char *listen)
 	close(hfd);
 	core_ok = core_ready() == 0;
 	if (!core_ok)
-		note("ward-core does not answer on %s: every tools/call is "
+		gw_note("ward-core does not answer on %s: every tools/call is "
 		     "refused until it does", G.h.broker_url);
 	{
 		char hx[2 * WARD_CTX_BYTES + 1];
 
 		wb_hex(hx, G.ctx, sizeof G.ctx);
-		note("session %s (ward audit --session %s)", hx, hx);
+		gw_note("session %s (ward audit --session %s)", hx, hx);
 	}
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGTERM, on_signal);
@@ -1996,7 +1996,7 @@ serve(const char *prof, const char *home_dir, int hfd, const char *listen)
 			return WX_USAGE;
 		}
 		G.http = 1;
-		note("listening on %s (Streamable HTTP); the bearer token is in "
+		gw_note("listening on %s (Streamable HTTP); the bearer token is in "
 		     "%s", http_url(), tok);
 	}
 	G.out = 1;
@@ -2140,7 +2140,7 @@ serve(const char *prof, const char *home_dir, int hfd, const char *listen)
 	/* What the client is still owed, if it reads it in time. */
 	if (oq_pending(&G.cq) > 0 && !G.cq.broken &&
 	    oq_drain(&G.cq, G.out, 5000) != 0)
-		note("%zu bytes of answers were not read by the client in 5 s",
+		gw_note("%zu bytes of answers were not read by the client in 5 s",
 		     oq_pending(&G.cq));
 	oq_free(&G.cq);
 	if (G.http)
@@ -2177,7 +2177,7 @@ serve(const char *prof, const char *home_dir, int hfd, const char *listen)
 		struct wb_reply r;
 
 		if (cc_close(G.core_s, G.ctx, &G.up[0].ch[0], &r) != 0)
-			note("ward-core did not confirm the end of the session");
+			gw_note("ward-core did not confirm the end of the session");
 	}
 	if (G.core_s >= 0)
 		cc_disconnect(G.core_s);

@@ -59,18 +59,6 @@ static struct {
 	int in_process;		/* the connection process() is in, or -1 */
 } H = { .lfd = -1, .sse = -1, .in_process = -1 };
 
-static void
-note(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (getenv("WARD_MCP_QUIET") != NULL)
-		return;
-	va_start(ap, fmt);
-	text_vline(stderr, "ward mcp: http: ", fmt, ap);
-	va_end(ap);
-}
-
 /* ---- listening ------------------------------------------------------------ */
 
 static int
@@ -730,7 +718,7 @@ http_emit(json_t *m)
 				}
 			} else if (!H.dropped) {
 				H.dropped = 1;
-				note("no event stream is open and 1 MiB of messages "
+				gw_note("http: no event stream is open and 1 MiB of messages "
 				     "waits for one: later ones are dropped");
 			}
 			free(ev);
@@ -768,7 +756,7 @@ http_stop(void)
 	for (i = 0; i < HTTP_CONNS; i++)
 		if (H.c[i].fd >= 0) {
 			if (oq_drain(&H.c[i].q, H.c[i].fd, 1000) != 0)
-				note("a client did not read its last answer");
+				gw_note("http: a client did not read its last answer");
 			conn_close(i);
 		}
 	if (H.lfd >= 0)

@@ -49,5 +49,7 @@ void http_stop(void);
 void gw_client_line(const char *line, size_t len);
 /* From the gateway: the session is over (DELETE). */
 void gw_client_gone(void);
+/* From the gateway: a line on stderr, "ward mcp: ...", escaped. */
+void gw_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif /* WARD_GW_HTTP_H */
