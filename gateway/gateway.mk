@@ -9,7 +9,7 @@
 GW_SHARED := $(B)/obj/common/gw_profile.o $(B)/obj/common/gw_pins.o \
 	$(B)/obj/common/profile.o \
 	$(B)/obj/common/handoff.o
-GW_OBJS := $(B)/obj/gateway/gateway.o $(B)/obj/gateway/http.o $(GW_SHARED) \
+GW_OBJS := $(B)/obj/gateway/gateway.o $(B)/obj/gateway/upstream.o $(B)/obj/gateway/catalog.o $(B)/obj/gateway/http.o $(GW_SHARED) \
 	$(B)/obj/common/grant.o $(B)/obj/common/corec.o $(B)/obj/common/outq.o \
 	$(B)/obj/common/mcp.o
 

@@ -1,0 +1,183 @@
+/*
+ * gw_int.h -- what the parts of ward-gateway share: its state (one
+ * struct, G), the limits, and the functions one part calls in another.
+ *
+ *   gateway.c   the client's side (stdio or http.c), start-up, the loop
+ *   upstream.c  the upstream servers: start, restart, messages, stop
+ *   catalog.c   ward-core (context, approvals, log) and the catalog of
+ *               pinned tools the client sees
+ *
+ * Not part of the verified core.
+ */
+#ifndef WARD_GW_INT_H
+#define WARD_GW_INT_H
+
+#include <signal.h>
+#include <stdint.h>
+#include <time.h>
+#include <sys/types.h>
+#include <jansson.h>
+
+#include "gw.h"
+#include "wb.h"
+#include "outq.h"
+#include "mcp.h"
+#include "home.h"
+
+#include "http.h"
+
+#define MSG_MAX (64u << 20)	/* longest message, either way */
+
+/* Writes to the client (stdout) and to each server's stdin go through a
+ * bounded queue (outq.h) and never wait, so that no peer that stops
+ * reading holds the gateway.  1 MiB unread is far past what a reader
+ * leaves behind (a pipe holds 64 KiB more); at that point the gateway
+ * reads nothing more that would answer to that peer.  Above the cap a
+ * queue takes one message more at most (MSG_MAX, and room for what is
+ * built from the line being handled); past that, a server is cut off and
+ * the gateway stops rather than hold more for a client that does not read. */
+#define GW_OUTQ_CAP (1u << 20)
+#define GW_OUTQ_HARD (GW_OUTQ_CAP + MSG_MAX + (1u << 20))
+/* A server whose input stays at the cap this long is cut off (reason
+ * server_not_reading): one that reads at all drains a megabyte in
+ * milliseconds. */
+#define GW_STALL_MS 10000u
+/* A server has this long to answer initialize and to list its tools
+ * (again after each list_changed); past it, it is stopped and started
+ * again. */
+#define GW_START_S 30
+/* The client's first tools/list and tools/call wait this long at most for
+ * every server to start: a server that comes up later adds its tools
+ * with notifications/tools/list_changed.  No server holds the others. */
+#define GW_QUEUE_S 5
+/* A server that stopped is started again after 1, 2, 4 ... 60 s; back to
+ * 1 s once it has run for a minute. */
+#define GW_BACKOFF_MAX_S 60u
+
+enum { ST_START, ST_INIT, ST_LISTING, ST_READY, ST_DEAD };
+enum { PK_CALL = 1, PK_INIT, PK_LIST, PK_PING };
+
+struct tool {
+	int srv;
+	char *up_name;		/* the server's name for it */
+	json_t *def;		/* as offered to the client (prefixed name) */
+};
+
+struct upstream {
+	struct gw_server *cfg;
+	pid_t pid;		/* the supervisor (ward_sb_run) */
+	int in, out;		/* its stdin (we write), its stdout (we read) */
+	int err;		/* its stderr (we print it, escaped) */
+	char ebuf[1024];	/* a line of it not finished yet */
+	size_t elen;
+	struct mcp_in rb;
+	int state;
+	int64_t next_id;
+	json_t *tools;		/* as listed by the server (all pages) */
+	json_t *listing;	/* pages being collected */
+	int relist;		/* list_changed came during a listing */
+	time_t started;
+	time_t deadline;	/* ST_INIT, ST_LISTING: stopped after this */
+	time_t ready_at;	/* when it last became ST_READY */
+	time_t restart_at;	/* ST_DEAD: started again then (0: never) */
+	unsigned backoff;	/* the next restart's delay, seconds */
+	unsigned starts;
+	char *instructions;	/* from its initialize result, or NULL */
+	struct outq q;		/* its input, not read by it yet */
+	int overflow;		/* a message would pass GW_OUTQ_HARD */
+	/* capability chains, one per allow line */
+	struct wb_chain ch[GW_MAX_ALLOW];
+};
+
+/* A request the gateway sent upstream. */
+struct pend {
+	int used, kind, srv, cancelled;
+	int64_t up_id;
+	json_t *client_id;	/* PK_CALL: the client's id */
+	json_t *client_tok;	/* its progressToken, or NULL */
+	int64_t tok;		/* the token the server got */
+	char *tool;		/* PK_CALL: the name the client called */
+	time_t deadline;	/* PK_CALL: answered with an error after this */
+	time_t last;		/* PK_CALL: the deadline progress cannot pass */
+};
+
+/* A request a server sent the client through us. */
+struct sreq {
+	int used, srv;
+	int64_t gw_id;
+	json_t *up_id;
+};
+
+/* Everything the gateway holds; one instance, G (gateway.c). */
+struct gw_state {
+	struct gw_profile *p;
+	struct ward_home h;
+	struct gw_pins pins;
+	struct upstream up[GW_MAX_SERVERS];
+	int nup;
+	struct pend *pend;
+	size_t npend;
+	struct sreq *sreq;
+	size_t nsreq;
+	int64_t next_tok, next_sreq;
+	struct mcp_in in;
+	int out;
+	int http;		/* the client speaks Streamable HTTP (http.h) */
+	struct outq cq;		/* to the client, not read by it yet */
+	int held;		/* lines left unhandled while cq is at its cap */
+	int client_init;
+	json_t *client_caps;
+	json_t *init_reply;	/* the client's initialize, answered once the
+				   servers are up (their instructions) */
+	json_t *queued;		/* client requests that wait for start-up */
+	time_t t0;		/* start-up: queued requests wait GW_QUEUE_S */
+	int released;		/* the client's requests are served */
+	/* the catalog the client sees */
+	struct tool *tools;
+	size_t ntools;
+	/* ward-core */
+	int core_s;
+	int ctx_open;
+	uint8_t ctx[WARD_CTX_BYTES];
+	uint8_t hold_pk[32];
+	uint64_t nonce;
+	volatile sig_atomic_t stop;
+};
+extern struct gw_state G;
+
+/* One JSON-RPC error, in the one shape of mcp.h. */
+#define client_error(id, code, ...) to_client(mcp_error((id), (code), __VA_ARGS__))
+
+/* A refusal is a tool result with isError, as the broker gives it
+ * (mcp.h); pos 0: not logged. */
+#define client_refusal(id, reason, pos, ...) \
+	client_result((id), mcp_refusal(1, (reason), (pos), (pos) != 0, __VA_ARGS__))
+
+/* gateway.c */
+void to_client(json_t *m);
+void flush_queue(void);
+void client_result(json_t *id, json_t *result);
+/* upstream.c */
+void server_stderr(struct upstream *u, int eof);
+int server_stderr_read(struct upstream *u);
+void server_input_lost(struct upstream *u);
+void to_server(struct upstream *u, json_t *m);
+struct pend *pend_new(int kind, int srv);
+void pend_free(struct pend *p);
+int start_server(int idx);
+void list_changed(void);
+void server_dead(int s, const char *why);
+void server_restart(int s, time_t now);
+void server_cut(int s);
+int queue_open(void);
+void server_read(int s);
+void shutdown_servers(void);
+/* catalog.c */
+int core_ready(void);
+uint64_t core_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int approve(json_t *id, struct upstream *u, const char *up_name, json_t *args);
+void catalog_build(void);
+json_t *tools_checked(const struct upstream *u, json_t *listed);
+void pins_check(void);
+
+#endif /* WARD_GW_INT_H */
