@@ -112,6 +112,8 @@ do_initialize(json_t *id, json_t *params)
 		to_client(r);	/* an error, or a second initialize */
 		return;
 	}
+	json_object_set_new(json_object_get(json_object_get(r, "result"),
+					    "capabilities"), "logging", json_object());
 	json_decref(G.client_caps);
 	G.client_caps = json_deep_copy(json_object_get(params, "capabilities"));
 	G.client_init = 1;
@@ -485,10 +487,40 @@ m_tools(void *ctx, struct mcp_msg *m)
 
 /* What the client may ask; its other notifications (initialized,
  * roots/list_changed, ...) are ours to ignore. */
+/* logging/setLevel: to every server that logs (and to those that start
+ * later); their notifications/message reach the client marked with the
+ * server's name (upstream.c). */
+static void
+m_set_level(void *ctx, struct mcp_msg *m)
+{
+	static const char *const levels[] = { "debug", "info", "notice",
+		"warning", "error", "critical", "alert", "emergency", NULL };
+	const char *lv = json_string_value(json_object_get(m->params, "level"));
+	int i, s;
+
+	(void)ctx;
+	for (i = 0; lv != NULL && levels[i] != NULL; i++)
+		if (strcmp(lv, levels[i]) == 0)
+			break;
+	if (lv == NULL || levels[i] == NULL) {
+		client_error(m->id, MCP_INVALID_PARAMS, "logging/setLevel: "
+			     "\"level\" is one of debug, info, notice, warning, "
+			     "error, critical, alert, emergency");
+		return;
+	}
+	snprintf(G.log_level, sizeof G.log_level, "%s", lv);
+	for (s = 0; s < G.nup; s++)
+		if (G.up[s].state == ST_READY && G.up[s].logs)
+			server_request(s, PK_OTHER, "logging/setLevel",
+				       json_pack("{s:s}", "level", lv));
+	client_result(m->id, json_object());
+}
+
 static const struct mcp_method client_methods[] = {
 	{ "notifications/cancelled", m_cancelled },
 	{ "initialize", m_initialize },
 	{ "ping", m_ping },
+	{ "logging/setLevel", m_set_level },
 	{ "tools/list", m_tools },
 	{ "tools/call", m_tools },
 	{ NULL, NULL },

@@ -55,7 +55,7 @@
 #define GW_BACKOFF_MAX_S 60u
 
 enum { ST_START, ST_INIT, ST_LISTING, ST_READY, ST_DEAD };
-enum { PK_CALL = 1, PK_INIT, PK_LIST, PK_PING };
+enum { PK_CALL = 1, PK_INIT, PK_LIST, PK_PING, PK_OTHER };
 
 struct tool {
 	int srv;
@@ -83,6 +83,7 @@ struct upstream {
 	unsigned backoff;	/* the next restart's delay, seconds */
 	unsigned starts;
 	char *instructions;	/* from its initialize result, or NULL */
+	int logs;		/* it declared the logging capability */
 	struct outq q;		/* its input, not read by it yet */
 	int overflow;		/* a message would pass GW_OUTQ_HARD */
 	/* capability chains, one per allow line */
@@ -132,6 +133,7 @@ struct gw_state {
 	json_t *queued;		/* client requests that wait for start-up */
 	time_t t0;		/* start-up: queued requests wait GW_QUEUE_S */
 	int released;		/* the client's requests are served */
+	char log_level[16];	/* logging/setLevel's, "" if none yet */
 	/* the catalog the client sees */
 	struct tool *tools;
 	size_t ntools;
@@ -164,6 +166,7 @@ void server_input_lost(struct upstream *u);
 void to_server(struct upstream *u, json_t *m);
 struct pend *pend_new(int kind, int srv);
 void pend_free(struct pend *p);
+void server_request(int srv, int kind, const char *method, json_t *params);
 int start_server(int idx);
 void list_changed(void);
 void server_dead(int s, const char *why);

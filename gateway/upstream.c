@@ -160,7 +160,7 @@ pend_free(struct pend *p)
 	memset(p, 0, sizeof *p);
 }
 
-static void
+void
 server_request(int srv, int kind, const char *method, json_t *params)
 {
 	struct pend *p = pend_new(kind, srv);
@@ -512,11 +512,16 @@ server_response(int s, json_t *m)
 		}
 		free(u->instructions);
 		u->instructions = NULL;
+		u->logs = json_object_get(json_object_get(res, "capabilities"),
+					  "logging") != NULL;
 		if (json_is_string(json_object_get(res, "instructions")))
 			u->instructions = strndup(json_string_value(
 				json_object_get(res, "instructions")), 65536);
 		to_server(u, json_pack("{s:s, s:s}", "jsonrpc", "2.0", "method",
 				       "notifications/initialized"));
+		if (u->logs && G.log_level[0] != '\0')
+			server_request(s, PK_OTHER, "logging/setLevel",
+				       json_pack("{s:s}", "level", G.log_level));
 		u->state = ST_LISTING;
 		u->deadline = time(NULL) + GW_START_S;
 		u->listing = json_array();
@@ -686,9 +691,19 @@ server_message(int s, json_t *m)
 				break;
 			}
 	} else if (strcmp(method, "notifications/message") == 0) {
-		json_t *o = json_deep_copy(m);
+		/* Marked with its server: logger "SERVER" or "SERVER/LOGGER". */
+		json_t *o = json_deep_copy(m), *op = json_object_get(o, "params");
+		const char *lg = json_string_value(json_object_get(op, "logger"));
+		char buf[300];
 
-		to_client(o);
+		if (json_is_object(op)) {
+			snprintf(buf, sizeof buf, "%s%s%.200s", u->cfg->name,
+				 lg != NULL ? "/" : "", lg != NULL ? lg : "");
+			json_object_set_new(op, "logger", json_string(buf));
+			to_client(o);
+		} else {
+			json_decref(o);
+		}
 	}
 	/* Anything else (resources, prompts: not fronted) is dropped. */
 }

@@ -35,6 +35,7 @@ if (misbehave) {
 	try { fs.writeFileSync(`${dir}/starts.txt`, String(n)); } catch { /* read-only */ }
 }
 const cancelled = [];
+let logLevel = "unset";
 let nextId = 1;
 const waiting = new Map();
 
@@ -59,6 +60,7 @@ const tools = () => [
 		{ name: "hang", description: "Never answers.", inputSchema: { type: "object" } },
 		{ name: "crash", description: "Exits at once.", inputSchema: { type: "object" } },
 		{ name: "huge", description: "Answers over 64 MiB.", inputSchema: { type: "object" } },
+		{ name: "log", description: "Logs the level it was set to.", inputSchema: { type: "object" } },
 	] : []),
 ];
 const text = (t, extra = {}) => ({ content: [{ type: "text", text: t }], ...extra });
@@ -78,6 +80,10 @@ async function call(id, p) {
 	case "hang": if (misbehave) return new Promise(() => {}); return null;
 	case "crash": if (misbehave) process.exit(3); return null;
 	case "huge": if (misbehave) return text("x".repeat(65 << 20)); return null;
+	case "log":
+		if (!misbehave) return null;
+		send({ jsonrpc: "2.0", method: "notifications/message", params: { level: "warning", logger: "fx", data: `level=${logLevel}` } });
+		return text("logged");
 	case "echo": {
 		const t = a.text ?? "";
 		if (t === "fail") return text("failed as asked", { isError: true });
@@ -107,7 +113,11 @@ rl.on("line", async (line) => {
 	if (m.method === "initialize" && noinit) return;
 	if (m.method === "initialize") {
 		send({ jsonrpc: "2.0", id: m.id, result: { protocolVersion: "2025-11-25",
-			capabilities: { tools: { listChanged: true } }, serverInfo: { name: "fixture", version: "1" } } });
+			capabilities: { tools: { listChanged: true }, ...(misbehave ? { logging: {} } : {}) },
+			serverInfo: { name: "fixture", version: "1" } } });
+	} else if (m.method === "logging/setLevel") {
+		logLevel = m.params?.level;
+		send({ jsonrpc: "2.0", id: m.id, result: {} });
 	} else if (m.method === "tools/list") {
 		const all = tools(), off = m.params?.cursor ? Number(m.params.cursor) : 0;
 		const res = { tools: all.slice(off, off + 2) };

@@ -971,6 +971,24 @@ async function main() {
 		ok(e.result && textOf(e.result) === "ok", `the call: ${JSON.stringify(e).slice(0, 200)}`);
 	});
 
+	await test("logging_level_forwarded_and_messages_marked", async () => {
+		const g = raw(mbProf);
+		g.send(INIT);
+		const init = await g.id(0, 20000);
+		g.send({ jsonrpc: "2.0", id: 1, method: "logging/setLevel", params: { level: "warning" } });
+		const set = await g.id(1, 20000);
+		g.send({ jsonrpc: "2.0", id: 2, method: "logging/setLevel", params: { level: "loud" } });
+		const bad = await g.id(2, 20000);
+		g.send({ jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "mb_log", arguments: {} } });
+		await g.id(3, 20000);
+		const msg = await g.next((m) => m.method === "notifications/message", 20000);
+		await g.close();
+		ok(init.result.capabilities.logging !== undefined, "logging not advertised");
+		ok(set.result && Object.keys(set.result).length === 0, `setLevel: ${JSON.stringify(set)}`);
+		ok(bad.error && bad.error.code === -32602, `a bad level: ${JSON.stringify(bad)}`);
+		ok(msg.params.logger === "mb/fx" && msg.params.data === "level=warning", `message: ${JSON.stringify(msg)}`);
+	});
+
 	await test("gateway_goes_on_across_a_core_restart", async () => {
 		const g = raw(mbProf);
 		g.send(INIT);
