@@ -48,6 +48,9 @@
 #include "priv.h"
 #include "fdio.h"
 #include "text.h"
+#include "egw.h"
+#include "egress_link.h"
+#include "sandbox.h"
 
 #define TX_MAX 256
 #define CTL_MAX 64
@@ -186,6 +189,7 @@ static int deferred_now;		/* approve() sent it asynchronously */
 static struct ward_home H;
 static uint8_t bk_pk[32], bk_sk[64], core_pk[32];
 static int core_s = -1, sp_s = -1, ctl_listen = -1;
+static int eg_s = -1;			/* ward-egress (egress_link.c), -1: none */
 static struct tx txs[TX_MAX];
 static struct job jobs[JOB_MAX];
 static struct ctl *ctls[CTL_MAX];
@@ -614,6 +618,7 @@ tx_end(int i)
 
 	if (!t->used)
 		return;
+	el_detach(eg_s, (uint32_t)i, t->gen);
 	/* Children first: no sandbox outlives its parent's transaction. */
 	for (k = 0; k < TX_MAX; k++)
 		if (txs[k].used && txs[k].parent == i && !txs[k].finished)
@@ -692,15 +697,38 @@ pipe_cloexec(int p[2])
 	return pipe2(p, O_CLOEXEC);
 }
 
-/* Start a sandbox.  fds: out, err, log, agent (or -1). */
+/* Start a sandbox.  fds: out, err, log, agent (or -1), and for an agent
+ * the pair end its proxy listener goes to (or -1). */
 static int
-spawn(struct sp_msg *m, int out, int err, int log, int agent)
+spawn(struct sp_msg *m, int out, int err, int log, int agent, int proxy)
 {
-	int fds[4] = { out, err, log, agent };
+	int fds[5] = { out, err, log, agent, proxy };
 
 	m->op = SP_SPAWN;
 	m->has_agent_fd = agent >= 0;
-	return sp_send(sp_s, m, fds, agent >= 0 ? 4 : 3);
+	m->has_proxy_fd = agent >= 0 && proxy >= 0;
+	return sp_send(sp_s, m, fds, agent < 0 ? 3 : proxy < 0 ? 4 : 5);
+}
+
+/* The egress proxy, for every client that reads the usual variables
+ * (docs/egress.md); NO_PROXY empty: nothing goes around it. */
+static int
+egress_env(struct sp_msg *m, int k)
+{
+	static const char *const names[] = {
+		"HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY",
+		"http_proxy", "https_proxy", "all_proxy",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof names / sizeof names[0] && k < WB_ENV_MAX; i++)
+		snprintf(m->env[k++], sizeof m->env[0], "%s=http://%s:%u",
+			 names[i], WARD_SB_PROXY_ADDR, WARD_SB_PROXY_PORT);
+	if (k + 2 <= WB_ENV_MAX) {
+		snprintf(m->env[k++], sizeof m->env[0], "NO_PROXY=");
+		snprintf(m->env[k++], sizeof m->env[0], "no_proxy=");
+	}
+	return k;
 }
 
 /* The environment of a sandbox of transaction t: an agent's (with its
@@ -721,6 +749,7 @@ fill_env(struct sp_msg *m, struct tx *t, int agent)
 		snprintf(m->env[k++], sizeof m->env[0], "WARD_TASK=%s", t->task);
 		snprintf(m->env[k++], sizeof m->env[0], "PYTHONDONTWRITEBYTECODE=1");
 		snprintf(m->env[k++], sizeof m->env[0], "PYTHONUNBUFFERED=1");
+		k = egress_env(m, k);
 	}
 	m->nenv = (uint32_t)k;
 }
@@ -732,7 +761,7 @@ start_agent(int i, const char *const *argv, int argc, const char *agent_dir,
 {
 	struct tx *t = &txs[i];
 	struct sp_msg *m;
-	int sv[2], lp[2], j, k, rc;
+	int sv[2], lp[2], j, k, rc, px = -1;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
 		snprintf(why, wl, "socketpair: %s", strerror(errno));
@@ -765,9 +794,14 @@ start_agent(int i, const char *const *argv, int argc, const char *agent_dir,
 	m->time_ms = lim->time_ms;
 	m->pids = lim->pids;
 	m->cpu = lim->cpu;
-	rc = spawn(m, out, err, lp[1], sv[1]);
+	/* No ward-egress: the agent runs without a proxy (fail closed). */
+	if (el_attach(eg_s, (uint32_t)i, t->gen, t->ctx, &px) != 0)
+		px = -1;
+	rc = spawn(m, out, err, lp[1], sv[1], px);
 	free(m);
 	close(sv[1]);
+	if (px >= 0)
+		close(px);
 	if (rc != 0) {
 		close(lp[1]);
 		close(sv[0]);
@@ -1012,7 +1046,7 @@ t_exec(struct tx *t, json_t *id, json_t *args, int *deferred)
 	m->time_ms = 30000;
 	m->pids = 32;
 	m->cpu = 100;
-	k = spawn(m, po[1], pe[1], lp[1], -1);
+	k = spawn(m, po[1], pe[1], lp[1], -1, -1);
 	free(m);
 	close(po[1]);
 	close(pe[1]);
@@ -1678,6 +1712,95 @@ net_report(struct tx *t, const char *line)
 	deferred_now = 0;
 	json_decref(out);
 	json_decref(args);
+}
+
+/* ---- ward-egress (egress_link.c) ---------------------------------------------- */
+
+/* One question of ward-egress: approve net.connect dest for the
+ * transaction in slot/gen, with ward-egress's digest, and pass on the
+ * core's answer as it came (ward-egress checks it under the core's key);
+ * or a line for the transaction's audit log. */
+static void
+egress_msg(struct egw_msg *m)
+{
+	struct tx *t = m->slot < TX_MAX ? &txs[m->slot] : NULL;
+	struct handle *h;
+	struct wb_reply r;
+	int rc;
+
+	if (t == NULL || !t->used || t->gen != m->gen || t->nh == 0) {
+		if (m->op != EGW_ASK)
+			return;
+		m->op = EGW_ANSWER;
+		m->reason = -1;
+		snprintf(m->text, sizeof m->text, "net.connect: the session has ended");
+		if (el_send(eg_s, m) != 0)
+			note("ward-egress did not take an answer");
+		return;
+	}
+	if (m->op == EGW_LOG) {
+		if (cc_log(core_s, t->ctx, m->text, &r) != 0)
+			core_reconnect();
+		return;
+	}
+	if (m->op != EGW_ASK)
+		return;
+	h = pick(t, "net", m->dest);
+	if (h == NULL)
+		h = &t->h[0];	/* cannot cover it: the core refuses and logs */
+	t->calls++;
+	rc = cc_approve(core_s, t->ctx, &h->ch, WARD_OP_NET_CONNECT, m->dest,
+			m->digest, ++t->nonce, &r);
+	m->op = EGW_ANSWER;
+	m->apr_len = 0;
+	if (rc != 0) {
+		core_reconnect();
+		t->refusals++;
+		m->reason = -1;
+		snprintf(m->text, sizeof m->text, "net.connect %s: ward-core did "
+			 "not answer; nothing was done (ward fails closed)", m->dest);
+	} else if (r.reason != 0) {
+		t->refusals++;
+		m->reason = r.reason;
+		m->audit_pos = r.audit_pos;
+		snprintf(m->text, sizeof m->text, "net.connect %s refused: %s (%s); "
+			 "audit position %llu", m->dest, cc_reason_name(r.reason),
+			 r.detail, (unsigned long long)r.audit_pos);
+		if (r.reason == WARD_E_CONTEXT_UNKNOWN)
+			tx_context_gone(t, "context_closed");
+	} else if (!r.has_approval || r.apr_len > sizeof m->apr) {
+		m->reason = -1;
+		snprintf(m->text, sizeof m->text, "net.connect %s: no approval in "
+			 "the core's answer", m->dest);
+	} else {
+		m->reason = 0;
+		m->audit_pos = r.audit_pos;
+		m->apr_len = (uint32_t)r.apr_len;
+		memcpy(m->apr, r.apr_msg, r.apr_len);
+		memcpy(m->sig, r.apr_sig, sizeof m->sig);
+	}
+	if (el_send(eg_s, m) != 0)
+		note("ward-egress did not take an answer");
+}
+
+static void
+egress_readable(void)
+{
+	struct egw_msg *m = calloc(1, sizeof *m);
+	int rc = 0, k;
+
+	if (m == NULL)
+		return;
+	/* A bounded batch: the other peers get their turn. */
+	for (k = 0; k < 64 && (rc = el_recv(eg_s, m)) == 0; k++)
+		egress_msg(m);
+	if (rc < 0) {
+		note("ward-egress is gone: every agent connection is refused "
+		     "from now on (ward fails closed)");
+		close(eg_s);
+		eg_s = -1;
+	}
+	free(m);
 }
 
 static void
@@ -2400,6 +2523,15 @@ main(int argc, char **argv)
 	sp_s = sp_start(&sp_pid, H.home, bin_dir);
 	if (sp_s < 0)
 		die("cannot start the spawner: %s", strerror(errno));
+	/* ward-egress, forked while we are root: it becomes its own account. */
+	{
+		pid_t eg_pid;
+
+		eg_s = el_start(H.home, bin_dir, &eg_pid);
+		if (eg_s < 0)
+			note("ward-egress not started (%s/ward-egress): agents get no "
+			     "network at all", bin_dir);
+	}
 	if (wp_drop(WP_BROKER_ACCOUNT, err, sizeof err) != 0)
 		die("%s", err);
 	make_dirs();
@@ -2429,7 +2561,7 @@ main(int argc, char **argv)
 		cs_open(i);
 	note("ready on %s", ctl_path);
 	while (!stopping) {
-		struct pollfd pf[1 + 1 + CS_N + CTL_MAX + 2 * TX_MAX + 2 * JOB_MAX];
+		struct pollfd pf[1 + 1 + 1 + CS_N + CTL_MAX + 2 * TX_MAX + 2 * JOB_MAX];
 		int who[sizeof pf / sizeof pf[0]];
 		int n = 0, k;
 
@@ -2440,6 +2572,9 @@ main(int argc, char **argv)
 				who[n++] = 6000 + k;
 			}
 		pf[n].fd = ctl_listen; pf[n].events = POLLIN; who[n++] = -2;
+		if (eg_s >= 0) {
+			pf[n].fd = eg_s; pf[n].events = POLLIN; who[n++] = -3;
+		}
 		/* POLLIN only from peers whose answers are under their cap
 		 * (backpressure), POLLOUT only for peers with bytes queued. */
 		for (k = 0; k < CTL_MAX; k++)
@@ -2495,6 +2630,10 @@ main(int argc, char **argv)
 				spawner_readable();
 			else if (w == -2)
 				ctl_accept();
+			else if (w == -3) {
+				if (eg_s == pf[k].fd)
+					egress_readable();
+			}
 			else if (w < 2000) {
 				int c = w - 1000;
 
