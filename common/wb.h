@@ -244,6 +244,10 @@ int wt_exec_resource(char *out, size_t cap, const char *const *argv, int argc) W
 #define SP_END_KILLED 4
 #define SP_END_SETUP 5
 
+/* The one reason of a connection that went around the egress proxy, on
+ * every path (the sandbox's report, the audit log, ward sandbox). */
+#define WB_REASON_PROXY_BYPASS "proxy_bypass"
+
 /* An agent's environment: ward's nine, the proxy's eight. */
 #define WB_ENV_MAX 20
 

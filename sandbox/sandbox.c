@@ -1223,7 +1223,7 @@ static void handle_notif(struct ward_sb *sb, int nfd, struct ward_sb_result *res
 	} else {
 		resp->error = -EACCES;
 		res->blocked++;
-		log_line(sb->cfg.log_fd, "BLOCKED net.%s %s reason=undeclared_network\n",
+		log_line(sb->cfg.log_fd, "BLOCKED net.%s %s reason=proxy_bypass\n",
 			 req->data.nr == __NR_connect ? "connect" : "send", dest);
 	}
 	(void)ioctl(nfd, SECCOMP_IOCTL_NOTIF_SEND, resp);
