@@ -644,6 +644,8 @@ main(int argc, char **argv)
 	}
 	if (home == NULL || fcntl(LINK_FD, F_GETFD) < 0)
 		die("started by ward-broker only (--home DIR, the pair as fd 3)");
+	/* Nothing inherited but the pair and the standard streams. */
+	(void)close_range(LINK_FD + 1, ~0u, 0);
 	if (sodium_init() < 0)
 		die("libsodium failed to initialise");
 	prctl(PR_SET_NAME, "ward-egress");
