@@ -39,6 +39,8 @@
 #include <netinet/tcp.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <seccomp.h>
 #include <sodium.h>
 
@@ -584,6 +586,67 @@ read_core_pk(const char *home)
 	fclose(f);
 }
 
+/* Landlock (the raw ABI, as sandbox/sb_landlock.c uses it): read-only
+ * files under what the resolver needs (/etc, /usr, /lib*, systemd's
+ * resolv.conf), no write anywhere, no TCP bind; abstract unix sockets and
+ * signals scoped (ABI 6).  A kernel without Landlock: ward-egress does not
+ * run (no silent downgrade), and agents get no network. */
+static void
+landlock_ro(void)
+{
+	static const char *const ro[] = {
+		"/etc", "/usr", "/lib", "/lib64", "/run/systemd/resolve",
+	};
+	struct { uint64_t fs, net, scoped; } attr = { 0, 0, 0 };
+	size_t size = sizeof(uint64_t), i;
+	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, 1u /* VERSION */);
+	int rs;
+
+	if (abi < 1)
+		die("cannot confine myself: this kernel has no Landlock");
+	attr.fs = (1ULL << 13) - 1;			/* ABI 1: bits 0-12 */
+	if (abi >= 2)
+		attr.fs |= 1ULL << 13;			/* refer */
+	if (abi >= 3)
+		attr.fs |= 1ULL << 14;			/* truncate */
+	if (abi >= 5)
+		attr.fs |= 1ULL << 15;			/* ioctl_dev */
+	if (abi >= 4) {
+		attr.net = 1ULL << 0;			/* bind_tcp */
+		size = 2 * sizeof(uint64_t);
+	}
+	if (abi >= 6) {
+		attr.scoped = 3;			/* abstract unix, signal */
+		size = sizeof attr;
+	}
+	rs = (int)syscall(SYS_landlock_create_ruleset, &attr, size, 0);
+	if (rs < 0)
+		die("cannot confine myself: landlock: %s", strerror(errno));
+	for (i = 0; i < sizeof ro / sizeof ro[0]; i++) {
+		struct __attribute__((packed)) {
+			uint64_t allowed;
+			int32_t fd;
+		} pb;
+		struct stat st;
+
+		pb.fd = open(ro[i], O_PATH | O_CLOEXEC);
+		if (pb.fd < 0)
+			continue;	/* nothing there to allow */
+		/* read_file (1 << 2), and read_dir (1 << 3) on a folder */
+		pb.allowed = 1ULL << 2;
+		if (fstat(pb.fd, &st) == 0 && S_ISDIR(st.st_mode))
+			pb.allowed |= 1ULL << 3;
+		if (syscall(SYS_landlock_add_rule, rs, 1 /* PATH_BENEATH */, &pb, 0) != 0)
+			die("cannot confine myself: landlock rule for %s: %s", ro[i],
+			    strerror(errno));
+		close(pb.fd);
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+	    syscall(SYS_landlock_restrict_self, rs, 0) != 0)
+		die("cannot confine myself: landlock: %s", strerror(errno));
+	close(rs);
+}
+
 /* Confined for good: no exec, no new privileges, no namespaces, mounts,
  * ptrace or id changes, no fork (threads only); foreign ABIs kill.  What
  * stays: sockets (it is the one process with the network), reading files
@@ -659,6 +722,7 @@ main(int argc, char **argv)
 	if (getppid() == 1)
 		die("the broker is gone");
 	signal(SIGPIPE, SIG_IGN);
+	landlock_ro();
 	confine();
 	conns = calloc(CONNS_MAX, sizeof *conns);
 	if (conns == NULL)
