@@ -618,7 +618,7 @@ tx_end(int i)
 
 	if (!t->used)
 		return;
-	el_detach(eg_s, (uint32_t)i, t->gen);
+	el_detach(eg_s, (uint32_t)i, t->gen, -1);
 	/* Children first: no sandbox outlives its parent's transaction. */
 	for (k = 0; k < TX_MAX; k++)
 		if (txs[k].used && txs[k].parent == i && !txs[k].finished)
@@ -703,11 +703,23 @@ static int
 spawn(struct sp_msg *m, int out, int err, int log, int agent, int proxy)
 {
 	int fds[5] = { out, err, log, agent, proxy };
+	int n = agent >= 0 ? 4 : 3, dn = -1, rc;
 
+	if (proxy >= 0 && agent < 0) {
+		/* The proxy's end is the fifth: /dev/null holds the agent's
+		 * place (has_agent_fd says there is none). */
+		dn = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		fds[3] = dn;
+	}
+	if (proxy >= 0 && fds[3] >= 0)
+		n = 5;
 	m->op = SP_SPAWN;
 	m->has_agent_fd = agent >= 0;
-	m->has_proxy_fd = agent >= 0 && proxy >= 0;
-	return sp_send(sp_s, m, fds, agent < 0 ? 3 : proxy < 0 ? 4 : 5);
+	m->has_proxy_fd = n == 5;
+	rc = sp_send(sp_s, m, fds, n);
+	if (dn >= 0)
+		close(dn);
+	return rc;
 }
 
 /* The egress proxy, for every client that reads the usual variables
@@ -749,8 +761,8 @@ fill_env(struct sp_msg *m, struct tx *t, int agent)
 		snprintf(m->env[k++], sizeof m->env[0], "WARD_TASK=%s", t->task);
 		snprintf(m->env[k++], sizeof m->env[0], "PYTHONDONTWRITEBYTECODE=1");
 		snprintf(m->env[k++], sizeof m->env[0], "PYTHONUNBUFFERED=1");
-		k = egress_env(m, k);
 	}
+	k = egress_env(m, k);
 	m->nenv = (uint32_t)k;
 }
 
@@ -795,7 +807,7 @@ start_agent(int i, const char *const *argv, int argc, const char *agent_dir,
 	m->pids = lim->pids;
 	m->cpu = lim->cpu;
 	/* No ward-egress: the agent runs without a proxy (fail closed). */
-	if (el_attach(eg_s, (uint32_t)i, t->gen, t->ctx, &px) != 0)
+	if (el_attach(eg_s, (uint32_t)i, t->gen, j, t->ctx, &px) != 0)
 		px = -1;
 	rc = spawn(m, out, err, lp[1], sv[1], px);
 	free(m);
@@ -989,7 +1001,7 @@ t_exec(struct tx *t, json_t *id, json_t *args, int *deferred)
 	struct handle *h;
 	struct wb_reply r;
 	struct sp_msg *m;
-	int argc = 0, po[2], pe[2], lp[2], j, k;
+	int argc = 0, po[2], pe[2], lp[2], j, k, px = -1;
 	size_t n;
 
 	if (!json_is_array(av) || (n = json_array_size(av)) == 0 ||
@@ -1046,7 +1058,13 @@ t_exec(struct tx *t, json_t *id, json_t *args, int *deferred)
 	m->time_ms = 30000;
 	m->pids = 32;
 	m->cpu = 100;
-	k = spawn(m, po[1], pe[1], lp[1], -1, -1);
+	/* An exec sandbox has the proxy too, its own listener in its own
+	 * namespace, under the same context. */
+	if (el_attach(eg_s, (uint32_t)(t - txs), t->gen, j, t->ctx, &px) != 0)
+		px = -1;
+	k = spawn(m, po[1], pe[1], lp[1], -1, px);
+	if (px >= 0)
+		close(px);
 	free(m);
 	close(po[1]);
 	close(pe[1]);
@@ -1876,6 +1894,8 @@ job_exited(int j, int end, int code)
 	if (j < 0 || j >= JOB_MAX || !jb->used)
 		return;
 	end_words(how, sizeof how, end, code);
+	if (jb->tx >= 0 && jb->tx < TX_MAX && txs[jb->tx].used)
+		el_detach(eg_s, (uint32_t)jb->tx, txs[jb->tx].gen, j);
 	if (jb->kind == JOB_AGENT) {
 		int i = jb->tx;
 		struct tx *t = &txs[i];

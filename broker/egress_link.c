@@ -52,7 +52,7 @@ el_start(const char *home, const char *bin_dir, pid_t *pid)
 }
 
 int
-el_attach(int eg, uint32_t slot, uint32_t gen, const uint8_t ctx[16],
+el_attach(int eg, uint32_t slot, uint32_t gen, int job, const uint8_t ctx[16],
 	  int *sandbox_end)
 {
 	struct egw_msg *m;
@@ -72,6 +72,7 @@ el_attach(int eg, uint32_t slot, uint32_t gen, const uint8_t ctx[16],
 	m->op = EGW_ATTACH;
 	m->slot = slot;
 	m->gen = gen;
+	m->req = (uint32_t)job + 1;
 	memcpy(m->ctx, ctx, 16);
 	rc = fdio_send(eg, m, sizeof *m, &pp[0], 1) == (ssize_t)sizeof *m ? 0 : -1;
 	free(m);
@@ -85,7 +86,7 @@ el_attach(int eg, uint32_t slot, uint32_t gen, const uint8_t ctx[16],
 }
 
 void
-el_detach(int eg, uint32_t slot, uint32_t gen)
+el_detach(int eg, uint32_t slot, uint32_t gen, int job)
 {
 	struct egw_msg *m;
 
@@ -94,6 +95,7 @@ el_detach(int eg, uint32_t slot, uint32_t gen)
 	m->op = EGW_DETACH;
 	m->slot = slot;
 	m->gen = gen;
+	m->req = job < 0 ? 0 : (uint32_t)job + 1;
 	(void)fdio_send(eg, m, sizeof *m, NULL, 0);
 	free(m);
 }

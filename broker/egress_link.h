@@ -17,9 +17,12 @@ int el_start(const char *home, const char *bin_dir, pid_t *pid)
 	__attribute__((warn_unused_result));
 /* A pair for transaction slot/gen: one end to ward-egress with the
  * context, the other in *sandbox_end for the sandbox's listener. */
-int el_attach(int eg, uint32_t slot, uint32_t gen, const uint8_t ctx[16],
-	      int *sandbox_end) __attribute__((warn_unused_result));
-void el_detach(int eg, uint32_t slot, uint32_t gen);
+int el_attach(int eg, uint32_t slot, uint32_t gen, int job,
+	      const uint8_t ctx[16], int *sandbox_end)
+	__attribute__((warn_unused_result));
+/* The sandbox of job ended (its listener goes), or with job -1 the whole
+ * transaction (every connection of it closes). */
+void el_detach(int eg, uint32_t slot, uint32_t gen, int job);
 /* 0 with a message, 1 when none is waiting, -1 when ward-egress is gone. */
 int el_recv(int eg, struct egw_msg *m) __attribute__((warn_unused_result));
 int el_send(int eg, const struct egw_msg *m) __attribute__((warn_unused_result));

@@ -32,7 +32,9 @@ enum { EGW_ATTACH = 1, EGW_DETACH, EGW_ASK, EGW_ANSWER, EGW_LOG };
 struct egw_msg {
 	uint32_t op;
 	uint32_t slot, gen;	/* the broker's transaction */
-	uint32_t req;		/* ASK/ANSWER: ward-egress's request number */
+	uint32_t req;		/* ASK/ANSWER: ward-egress's request number;
+				   ATTACH: the sandbox's job + 1; DETACH: that
+				   sandbox's, or 0 for every one of slot/gen */
 	uint8_t ctx[16];	/* ATTACH: the transaction's context */
 	uint8_t digest[32];	/* ASK */
 	char dest[208];		/* ASK/ANSWER: "host:port" */

@@ -63,6 +63,7 @@ struct link {
 	int sock;		/* the pair end the sandbox's listener comes on */
 	int lfd;		/* the listener, -1 until it came */
 	uint32_t slot, gen;
+	uint32_t job;		/* the sandbox's, + 1 */
 	uint8_t ctx[16];
 };
 
@@ -523,13 +524,15 @@ broker_readable(void)
 			links[i].lfd = -1;
 			links[i].slot = m->slot;
 			links[i].gen = m->gen;
+			links[i].job = m->req;
 			memcpy(links[i].ctx, m->ctx, 16);
 		}
 		nfds = 0;
 	} else if (m->op == EGW_DETACH) {
 		for (i = 0; i < LINKS_MAX; i++)
 			if (links[i].used && links[i].slot == m->slot &&
-			    links[i].gen == m->gen)
+			    links[i].gen == m->gen &&
+			    (m->req == 0 || links[i].job == m->req))
 				link_end(i);
 	} else if (m->op == EGW_ANSWER) {
 		answered(m);

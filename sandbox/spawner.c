@@ -125,7 +125,7 @@ runner(struct sp_msg *m, int *fds, int nfds, int slot)
 		cfg.pass_fds[0] = 3;
 		cfg.npass_fds = 1;
 	}
-	if (m->has_agent_fd && m->has_proxy_fd && nfds >= 5)
+	if (m->has_proxy_fd && nfds >= 5)
 		cfg.proxy_sock = hi[4];
 	/* The broker is not trusted to end its strings: every text field is
 	 * cut at its last byte before anything reads it. */
