@@ -51,7 +51,11 @@
 
 #define LINK_FD 3
 #define LINKS_MAX 256
-#define CONNS_MAX 128
+#define CONNS_MAX 256
+/* One sandbox cannot take the proxy from the others: at most this many
+ * connections each, and a request head must come within HEAD_TIMEOUT_S. */
+#define CONNS_PER_LINK 32
+#define HEAD_TIMEOUT_S 10
 #define BUF 16384u
 #define CONNECT_TIMEOUT_S 10
 #define SNI_WAIT_MAX (5u + 16384u)
@@ -165,14 +169,16 @@ static void
 accept_on(int li)
 {
 	int fd = accept4(links[li].lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	int i;
+	int i, mine = 0;
 
 	if (fd < 0)
 		return;
 	for (i = 0; i < CONNS_MAX; i++)
+		mine += conns[i].state != C_FREE && conns[i].link == li;
+	for (i = 0; i < CONNS_MAX; i++)
 		if (conns[i].state == C_FREE)
 			break;
-	if (i == CONNS_MAX) {
+	if (i == CONNS_MAX || mine >= CONNS_PER_LINK) {
 		close(fd);	/* full: refused, the agent may retry */
 		return;
 	}
@@ -760,6 +766,10 @@ main(int argc, char **argv)
 			    now - c->started > CONNECT_TIMEOUT_S) {
 				c->state = C_HEAD;
 				refuse(c, 504, "Gateway Timeout", "connect timed out");
+				continue;
+			}
+			if (c->state == C_HEAD && now - c->started > HEAD_TIMEOUT_S) {
+				refuse(c, 408, "Request Timeout", "no request in time");
 				continue;
 			}
 			pf[n].fd = c->cfd;
