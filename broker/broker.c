@@ -179,6 +179,8 @@ struct pend {
 	int cs;
 	int answered;			/* 0: no answer (core down) */
 	struct wb_reply r;
+	int egress;			/* ward-egress's question eg_req */
+	uint32_t eg_req;
 };
 
 static struct csock csocks[CS_N];
@@ -370,6 +372,8 @@ approve_async(struct tx *t, const struct handle *h, unsigned op,
 }
 
 static void spawn_job_kill(int job);
+static void egress_answer(struct tx *t, uint32_t req, const char *dest,
+			  const struct wb_reply *r);
 
 /* The core says the context of t is not open (revoked by the operator, or
  * closed): no call of it can be approved again -- that is the core's
@@ -1478,6 +1482,10 @@ finish_pend(int k)
 		 * to do or answer. */
 		goto out;
 	}
+	if (p->egress) {
+		egress_answer(t, p->eg_req, p->res, p->answered ? &p->r : NULL);
+		goto out;
+	}
 	replaying = p;
 	if (p->id == NULL) {
 		/* A network report: the core's decision is all there was. */
@@ -1730,13 +1738,64 @@ net_report(struct tx *t, const char *line)
  * transaction in slot/gen, with ward-egress's digest, and pass on the
  * core's answer as it came (ward-egress checks it under the core's key);
  * or a line for the transaction's audit log. */
+/* The core's answer to ward-egress's question req (r NULL: no answer),
+ * passed on as it came: ward-egress checks it under the core's key. */
+static void
+egress_answer(struct tx *t, uint32_t req, const char *dest,
+	      const struct wb_reply *r)
+{
+	struct egw_msg *m = calloc(1, sizeof *m);
+
+	if (m == NULL)
+		return;
+	m->op = EGW_ANSWER;
+	m->slot = (uint32_t)(t - txs);
+	m->gen = t->gen;
+	m->req = req;
+	snprintf(m->dest, sizeof m->dest, "%s", dest);
+	if (r == NULL) {
+		t->refusals++;
+		m->reason = -1;
+		snprintf(m->text, sizeof m->text, "net.connect %s: ward-core did "
+			 "not answer; nothing was done (ward fails closed)", dest);
+	} else if (r->reason != 0) {
+		t->refusals++;
+		m->reason = r->reason;
+		m->audit_pos = r->audit_pos;
+		snprintf(m->text, sizeof m->text, "net.connect %s refused: %s (%s); "
+			 "audit position %llu", dest, cc_reason_name(r->reason),
+			 r->detail, (unsigned long long)r->audit_pos);
+		if (r->reason == WARD_E_CONTEXT_UNKNOWN)
+			tx_context_gone(t, "context_closed");
+	} else if (!r->has_approval || r->apr_len > sizeof m->apr) {
+		m->reason = -1;
+		snprintf(m->text, sizeof m->text, "net.connect %s: no approval in "
+			 "the core's answer", dest);
+	} else {
+		m->audit_pos = r->audit_pos;
+		m->apr_len = (uint32_t)r->apr_len;
+		memcpy(m->apr, r->apr_msg, r->apr_len);
+		memcpy(m->sig, r->apr_sig, sizeof m->sig);
+	}
+	if (el_send(eg_s, m) != 0)
+		note("ward-egress did not take an answer");
+	free(m);
+}
+
+/* One question of ward-egress: approve net.connect dest for the
+ * transaction in slot/gen, with ward-egress's digest (asynchronously when
+ * a core socket is idle: the answer goes out in finish_pend); or a line
+ * for the transaction's audit log. */
 static void
 egress_msg(struct egw_msg *m)
 {
 	struct tx *t = m->slot < TX_MAX ? &txs[m->slot] : NULL;
 	struct handle *h;
 	struct wb_reply r;
-	int rc;
+	uint8_t buf[8192];
+	uint64_t nonce;
+	long len;
+	int k;
 
 	if (t == NULL || !t->used || t->gen != m->gen || t->nh == 0) {
 		if (m->op != EGW_ASK)
@@ -1759,38 +1818,38 @@ egress_msg(struct egw_msg *m)
 	if (h == NULL)
 		h = &t->h[0];	/* cannot cover it: the core refuses and logs */
 	t->calls++;
-	rc = cc_approve(core_s, t->ctx, &h->ch, WARD_OP_NET_CONNECT, m->dest,
-			m->digest, ++t->nonce, &r);
-	m->op = EGW_ANSWER;
-	m->apr_len = 0;
-	if (rc != 0) {
-		core_reconnect();
-		t->refusals++;
-		m->reason = -1;
-		snprintf(m->text, sizeof m->text, "net.connect %s: ward-core did "
-			 "not answer; nothing was done (ward fails closed)", m->dest);
-	} else if (r.reason != 0) {
-		t->refusals++;
-		m->reason = r.reason;
-		m->audit_pos = r.audit_pos;
-		snprintf(m->text, sizeof m->text, "net.connect %s refused: %s (%s); "
-			 "audit position %llu", m->dest, cc_reason_name(r.reason),
-			 r.detail, (unsigned long long)r.audit_pos);
-		if (r.reason == WARD_E_CONTEXT_UNKNOWN)
-			tx_context_gone(t, "context_closed");
-	} else if (!r.has_approval || r.apr_len > sizeof m->apr) {
-		m->reason = -1;
-		snprintf(m->text, sizeof m->text, "net.connect %s: no approval in "
-			 "the core's answer", m->dest);
-	} else {
-		m->reason = 0;
-		m->audit_pos = r.audit_pos;
-		m->apr_len = (uint32_t)r.apr_len;
-		memcpy(m->apr, r.apr_msg, r.apr_len);
-		memcpy(m->sig, r.apr_sig, sizeof m->sig);
+	nonce = ++t->nonce;
+	for (k = 0; k < CS_N; k++)
+		if (csocks[k].s >= 0 && csocks[k].pend < 0 && !pends[k].used)
+			break;
+	len = k < CS_N ? cc_pack_approve(buf, sizeof buf, t->ctx, &h->ch,
+					 WARD_OP_NET_CONNECT, m->dest, m->digest,
+					 nonce) : -1;
+	if (len >= 0 && nn_send(csocks[k].s, buf, (size_t)len, NN_DONTWAIT) >= 0) {
+		struct pend *p = &pends[k];
+
+		memset(p, 0, sizeof *p);
+		p->used = 1;
+		p->egress = 1;
+		p->eg_req = m->req;
+		p->tx = (int)(t - txs);
+		p->gen = t->gen;
+		p->op = WARD_OP_NET_CONNECT;
+		snprintf(p->res, sizeof p->res, "%s", m->dest);
+		p->nonce = nonce;
+		p->sent = mono_ns();
+		p->cs = k;
+		csocks[k].pend = k;
+		return;
 	}
-	if (el_send(eg_s, m) != 0)
-		note("ward-egress did not take an answer");
+	/* Every core socket busy: ask and wait. */
+	if (cc_approve(core_s, t->ctx, &h->ch, WARD_OP_NET_CONNECT, m->dest,
+		       m->digest, nonce, &r) != 0) {
+		core_reconnect();
+		egress_answer(t, m->req, m->dest, NULL);
+		return;
+	}
+	egress_answer(t, m->req, m->dest, &r);
 }
 
 static void

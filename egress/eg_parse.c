@@ -395,7 +395,7 @@ int
 eg_approval_check(const uint8_t *msg, size_t len, const uint8_t sig[64],
 		  const uint8_t core_pk[32], const uint8_t ctx[16],
 		  const char *res, const uint8_t digest[32], uint64_t now,
-		  uint64_t *last_seq, const char **why)
+		  struct eg_seen *seen, const char **why)
 {
 	uint8_t buf[16 + WARD_APR_MAX];
 	size_t rl;
@@ -406,7 +406,7 @@ eg_approval_check(const uint8_t *msg, size_t len, const uint8_t sig[64],
 		why = &dummy;
 	*why = "malformed approval";
 	if (msg == NULL || sig == NULL || core_pk == NULL || ctx == NULL ||
-	    res == NULL || digest == NULL || last_seq == NULL)
+	    res == NULL || digest == NULL || seen == NULL)
 		return -1;
 	rl = strlen(res);
 	if (rl == 0 || rl > WARD_SCOPE_MAX || len != WARD_APR_OFF_RES + rl)
@@ -439,10 +439,22 @@ eg_approval_check(const uint8_t *msg, size_t len, const uint8_t sig[64],
 		return -1;
 	}
 	seq = ward_get_be64(msg + WARD_APR_OFF_SEQ);
-	if (seq <= *last_seq) {
-		*why = "approval sequence number already seen (replayed)";
+	if (seq > seen->max) {
+		uint64_t shift = seq - seen->max;
+
+		/* The old max becomes bit shift - 1. */
+		seen->bits = shift > 64 ? 0 : shift == 64 ? 1ULL << 63 :
+			     (seen->bits << shift) | (1ULL << (shift - 1));
+		if (seen->max == 0)
+			seen->bits = 0;	/* nothing was seen yet */
+		seen->max = seq;
+		return 0;
+	}
+	if (seq == seen->max || seen->max - seq > 64 ||
+	    (seen->bits >> (seen->max - seq - 1)) & 1) {
+		*why = "approval sequence number already seen or too old (replayed)";
 		return -1;
 	}
-	*last_seq = seq;
+	seen->bits |= 1ULL << (seen->max - seq - 1);
 	return 0;
 }

@@ -92,7 +92,7 @@ struct conn {
 static struct link links[LINKS_MAX];
 static struct conn *conns;
 static uint8_t core_pk[32];
-static uint64_t last_seq;
+static struct eg_seen seen;
 static uint32_t next_req = 1;
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
@@ -312,7 +312,7 @@ answered(struct egw_msg *m)
 	if (m->apr_len > sizeof m->apr ||
 	    eg_approval_check(m->apr, m->apr_len, m->sig, core_pk,
 			      links[c->link].ctx, c->rq.dest, c->digest,
-			      (uint64_t)time(NULL), &last_seq, &bad) != 0) {
+			      (uint64_t)time(NULL), &seen, &bad) != 0) {
 		audit(&links[c->link], "egress: BLOCKED net.connect %s "
 		      "reason=bad_approval (%s)", c->rq.dest, bad);
 		snprintf(why, sizeof why, "net.connect %s: the approval does not "

@@ -73,16 +73,24 @@ int eg_host_literal(const char *host, struct sockaddr_storage *sa, size_t *salen
 int eg_sni(const uint8_t *p, size_t n, char *out, size_t cap)
 	__attribute__((warn_unused_result));
 
+/* The approval sequence numbers seen: the highest, and which of the 64
+ * below it (answers may come back out of order, never twice). */
+struct eg_seen {
+	uint64_t max;
+	uint64_t bits;		/* bit i: max - 1 - i seen */
+};
+
 /* The core's approval, as ward-egress checks it before every connect:
  * signature under core_pk in the "ward.v1.approval" domain; op
  * net.connect; resource exactly res; context ctx; digest the one this
  * request was sent with (fresh random bytes of ward-egress: a replayed
- * approval cannot carry it); not expired at now; sequence number above
- * *last_seq (which it then becomes).  0 when all hold, else -1 and why. */
+ * approval cannot carry it); not expired at now; a sequence number never
+ * seen before, and not older than the 64 below the highest seen (it is
+ * then marked seen).  0 when all hold, else -1 and why. */
 int eg_approval_check(const uint8_t *msg, size_t len, const uint8_t sig[64],
 		      const uint8_t core_pk[32], const uint8_t ctx[16],
 		      const char *res, const uint8_t digest[32], uint64_t now,
-		      uint64_t *last_seq, const char **why)
+		      struct eg_seen *seen, const char **why)
 	__attribute__((warn_unused_result));
 
 #endif
