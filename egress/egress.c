@@ -56,7 +56,7 @@
  * connections each, and a request head must come within HEAD_TIMEOUT_S. */
 #define CONNS_PER_LINK 32
 #define HEAD_TIMEOUT_S 10
-#define BUF 16384u
+#define BUF 65536u
 #define CONNECT_TIMEOUT_S 10
 #define SNI_WAIT_MAX (5u + 16384u)
 
@@ -80,7 +80,8 @@ struct conn {
 	struct eg_req rq;
 	char head[EG_HEAD_MAX];
 	size_t hlen;
-	size_t ulen, dlen;
+	size_t ulen, dlen;	/* bytes waiting, from up + uoff, down + doff */
+	size_t uoff, doff;
 	int ceof, oeof;
 	uint64_t sent, received;
 	char via[64];
@@ -423,63 +424,98 @@ sni_check(struct conn *c)
 
 /* Move bytes: what can be read into a buffer with room, what can be
  * written out of one with bytes.  Half-closes pass through. */
-static void
-pump(struct conn *c, short crev, short orev)
+static int
+pump_once(struct conn *c, short crev, short orev)
 {
 	ssize_t n;
+	int moved = 0;
 
 	if ((crev & (POLLIN | POLLHUP | POLLERR)) && !c->ceof && c->ulen < BUF) {
-		n = recv(c->cfd, c->up + c->ulen, BUF - c->ulen, 0);
-		if (n > 0)
+		if (c->uoff + c->ulen == BUF) {
+			memmove(c->up, c->up + c->uoff, c->ulen);
+			c->uoff = 0;
+		}
+		n = recv(c->cfd, c->up + c->uoff + c->ulen, BUF - c->uoff - c->ulen, 0);
+		if (n > 0) {
 			c->ulen += (size_t)n;
-		else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+			moved = 1;
+		} else if (n == 0 || (errno != EAGAIN && errno != EINTR))
 			c->ceof = 1;
 	}
 	if (c->state == C_SNI) {
 		sni_check(c);
 		if (c->state != C_RELAY && c->state != C_SNI)
-			return;
+			return -1;
 	}
 	if (c->state == C_RELAY && c->ulen > 0 && (orev & POLLOUT)) {
-		n = send(c->ofd, c->up, c->ulen, MSG_NOSIGNAL);
+		n = send(c->ofd, c->up + c->uoff, c->ulen, MSG_NOSIGNAL);
 		if (n > 0) {
-			memmove(c->up, c->up + n, c->ulen - (size_t)n);
+			c->uoff = c->ulen == (size_t)n ? 0 : c->uoff + (size_t)n;
 			c->ulen -= (size_t)n;
 			c->sent += (uint64_t)n;
+			moved = 1;
 		} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
 			conn_close(c);
-			return;
+			return -1;
 		}
 	}
 	if ((orev & (POLLIN | POLLHUP | POLLERR)) && !c->oeof && c->dlen < BUF &&
 	    c->state == C_RELAY) {
-		n = recv(c->ofd, c->down + c->dlen, BUF - c->dlen, 0);
+		if (c->doff + c->dlen == BUF) {
+			memmove(c->down, c->down + c->doff, c->dlen);
+			c->doff = 0;
+		}
+		n = recv(c->ofd, c->down + c->doff + c->dlen, BUF - c->doff - c->dlen, 0);
 		if (n > 0) {
 			c->dlen += (size_t)n;
 			c->received += (uint64_t)n;
+			moved = 1;
 		} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
 			c->oeof = 1;
 		}
 	}
 	if (c->dlen > 0 && (crev & POLLOUT)) {
-		n = send(c->cfd, c->down, c->dlen, MSG_NOSIGNAL);
+		n = send(c->cfd, c->down + c->doff, c->dlen, MSG_NOSIGNAL);
 		if (n > 0) {
-			memmove(c->down, c->down + n, c->dlen - (size_t)n);
+			c->doff = c->dlen == (size_t)n ? 0 : c->doff + (size_t)n;
 			c->dlen -= (size_t)n;
+			moved = 1;
 		} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
 			conn_close(c);
-			return;
+			return -1;
 		}
 	}
 	if (c->state == C_RELAY && c->ceof && c->ulen == 0)
 		(void)shutdown(c->ofd, SHUT_WR);
 	if (c->oeof && c->dlen == 0)
 		(void)shutdown(c->cfd, SHUT_WR);
-	if (c->ceof && c->oeof && c->ulen == 0 && c->dlen == 0)
+	if (c->ceof && c->oeof && c->ulen == 0 && c->dlen == 0) {
 		conn_close(c);
-	else if (c->state == C_SNI && c->ceof)
+		return -1;
+	}
+	if (c->state == C_SNI && c->ceof) {
 		conn_close(c);
+		return -1;
+	}
+	return moved;
 }
+
+/* Poll said which side is ready; while bytes move, try both sides again
+ * (the sockets do not block) before going back to poll: a bounded number
+ * of rounds, so that one busy connection does not starve the others. */
+static void
+pump(struct conn *c, short crev, short orev)
+{
+	int round;
+
+	for (round = 0; round < 8; round++) {
+		if (pump_once(c, crev, orev) <= 0 || c->state != C_RELAY)
+			return;
+		crev = orev = POLLIN | POLLOUT;
+	}
+}
+
+
 
 /* ---- the broker's messages ---------------------------------------------------------- */
 

@@ -7,6 +7,9 @@ EGRESS_OBJS := $(B)/obj/egress/egress.o $(B)/obj/egress/eg_parse.o \
 	$(B)/obj/common/fdio.o $(B)/obj/common/priv.o $(TEXT_OBJ)
 
 PART_ALL += $(B)/ward-egress $(B)/tests/test_egress
+# make bench: connection set-up and bulk throughput through the proxy,
+# beside the direct figures of the same run.
+PART_BENCH += tests/egress/bench.py
 
 $(B)/obj/egress/%.o: ALL_CPPFLAGS += -Iegress -Icommon -D_GNU_SOURCE
 
