@@ -7,8 +7,12 @@ host's loopback:
     direct from the host, and from an agent under 'ward run' through a
     CONNECT tunnel (which includes the core's approval of net.connect and
     ward-egress's check of it).  Target: at most 1 ms added at p50.
-  * bulk throughput: one 64 MiB GET, direct and through the tunnel.
-    Target: at least 80% of direct.
+  * bulk throughput: a 64 MiB GET (the median of 3), direct and through
+    the tunnel.  Target: at least 80% of direct.
+
+Twice, as tests/broker/bench.sh: the ward home on disk (every approval
+waits for the audit log's fdatasync, grouped by the core), and on a
+private tmpfs (ward's own cost).
 
 Needs root (sandboxes).  WARD_EGRESS_BENCH_N sets the number of set-ups
 (default 200).
@@ -65,11 +69,15 @@ def measure(via, host, port, n):
         get(s, "/small", host)
         lat.append((time.perf_counter() - t0) * 1000)
         s.close()
-    s = tunnel(via, host, port)
-    t0 = time.perf_counter()
-    got = get(s, "/big", host)
-    dt = time.perf_counter() - t0
-    return {"lat": lat, "mbps": got / dt / 1e6, "got": got}
+    rates = []
+    for _ in range(3):
+        s = tunnel(via, host, port)
+        t0 = time.perf_counter()
+        got = get(s, "/big", host)
+        rates.append(got / (time.perf_counter() - t0) / 1e6)
+        s.close()
+    rates.sort()
+    return {"lat": lat, "mbps": rates[1]}
 '''
 
 
@@ -97,7 +105,21 @@ def main():
     if os.geteuid() != 0:
         print("egress bench: needs root (sandboxes); skipped")
         return 0
-    tmp = tempfile.mkdtemp(prefix="ward-egress-bench.")
+    rc = one("disk", tempfile.gettempdir())
+    mnt = tempfile.mkdtemp(prefix="ward-egress-bench-tmpfs.")
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256m,mode=0755", "tmpfs", mnt]).returncode != 0:
+        print("egress bench: cannot mount a tmpfs; the tmpfs run is skipped")
+        return rc
+    try:
+        rc |= one("tmpfs", mnt)
+    finally:
+        subprocess.run(["umount", "-l", mnt])
+        os.rmdir(mnt)
+    return rc
+
+
+def one(where, base):
+    tmp = tempfile.mkdtemp(prefix="ward-egress-bench.", dir=base)
     os.chmod(tmp, 0o755)
     env = dict(os.environ, WARD_HOME=os.path.join(tmp, "home"))
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -128,13 +150,13 @@ def main():
         proxy = outs[0]
         d50 = statistics.median(direct["lat"])
         p50 = statistics.median(proxy["lat"])
-        print("egress connection set-up p50 (%d, connect + small GET): direct %.3f ms, "
-              "through the proxy %.3f ms, added %.3f ms (target <= 1 ms: %s)"
-              % (N, d50, p50, p50 - d50, "met" if p50 - d50 <= 1.0 else "NOT met"))
+        print("egress [home on %s] connection set-up p50 (%d, connect + small GET): direct "
+              "%.3f ms, through the proxy %.3f ms, added %.3f ms (target <= 1 ms: %s)"
+              % (where, N, d50, p50, p50 - d50, "met" if p50 - d50 <= 1.0 else "NOT met"))
         ratio = proxy["mbps"] / direct["mbps"]
-        print("egress bulk 64 MiB GET: direct %.0f MB/s, through the proxy %.0f MB/s, "
+        print("egress [home on %s] bulk 64 MiB GET: direct %.0f MB/s, through the proxy %.0f MB/s, "
               "%.0f%% of direct (target >= 80%%: %s)"
-              % (direct["mbps"], proxy["mbps"], 100 * ratio, "met" if ratio >= 0.8 else "NOT met"))
+              % (where, direct["mbps"], proxy["mbps"], 100 * ratio, "met" if ratio >= 0.8 else "NOT met"))
         return 0
     finally:
         subprocess.run([WARD, "stop"], capture_output=True, env=env)
