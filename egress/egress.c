@@ -38,6 +38,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -82,6 +83,10 @@ struct conn {
 	size_t hlen;
 	size_t ulen, dlen;	/* bytes waiting, from up + uoff, down + doff */
 	size_t uoff, doff;
+	/* The relay proper: splice(2) through a pipe each way, the bytes in
+	 * each counted (upp, dnp, at most pcap); -1: user space buffers. */
+	int up_p[2], dn_p[2];
+	size_t upp, dnp, pcap;
 	int ceof, oeof;
 	uint64_t sent, received;
 	char via[64];
@@ -147,6 +152,13 @@ conn_close(struct conn *c)
 		close(c->cfd);
 	if (c->ofd >= 0)
 		close(c->ofd);
+	for (int k = 0; k < 2; k++) {
+		if (c->up_p[k] >= 0)
+			close(c->up_p[k]);
+		if (c->dn_p[k] >= 0)
+			close(c->dn_p[k]);
+		c->up_p[k] = c->dn_p[k] = -1;
+	}
 	c->state = C_FREE;
 	c->cfd = c->ofd = -1;
 }
@@ -188,6 +200,7 @@ accept_on(int li)
 	conns[i].link = li;
 	conns[i].cfd = fd;
 	conns[i].ofd = -1;
+	conns[i].up_p[0] = conns[i].up_p[1] = conns[i].dn_p[0] = conns[i].dn_p[1] = -1;
 	conns[i].started = time(NULL);
 }
 
@@ -349,6 +362,31 @@ answered(struct egw_msg *m)
 	c->started = time(NULL);
 }
 
+/* Into the relay proper: a pipe each way for splice(2).  Without them
+ * (out of descriptors) the user space buffers carry on. */
+static void
+relay_start(struct conn *c)
+{
+	int sz;
+
+	c->state = C_RELAY;
+	if (pipe2(c->up_p, O_NONBLOCK | O_CLOEXEC) != 0)
+		return;
+	if (pipe2(c->dn_p, O_NONBLOCK | O_CLOEXEC) != 0) {
+		close(c->up_p[0]);
+		close(c->up_p[1]);
+		c->up_p[0] = c->up_p[1] = -1;
+		return;
+	}
+	(void)fcntl(c->up_p[1], F_SETPIPE_SZ, 1 << 18);
+	(void)fcntl(c->dn_p[1], F_SETPIPE_SZ, 1 << 18);
+	sz = fcntl(c->up_p[1], F_GETPIPE_SZ);
+	c->pcap = sz > 0 ? (size_t)sz : 65536;
+	sz = fcntl(c->dn_p[1], F_GETPIPE_SZ);
+	if (sz > 0 && (size_t)sz < c->pcap)
+		c->pcap = (size_t)sz;
+}
+
 static void
 connected(struct conn *c)
 {
@@ -389,7 +427,7 @@ connected(struct conn *c)
 		memcpy(c->up, c->rq.line, ll);
 		memcpy(c->up + ll, eol, rest);
 		c->ulen = ll + rest;
-		c->state = C_RELAY;
+		relay_start(c);
 	}
 }
 
@@ -419,16 +457,106 @@ sni_check(struct conn *c)
 		conn_close(c);
 		return;
 	}
-	c->state = C_RELAY;
+	relay_start(c);
 }
 
 /* Move bytes: what can be read into a buffer with room, what can be
  * written out of one with bytes.  Half-closes pass through. */
+#define SPL (SPLICE_F_NONBLOCK | SPLICE_F_MOVE)
+
+/* The relay with pipes: what the user space buffers still hold goes
+ * first (the rewritten request head, the 200, the first bytes held for
+ * the SNI check), then splice(2) each way.  Every call is tried: the
+ * sockets and pipes do not block. */
+static int
+pump_splice(struct conn *c)
+{
+	ssize_t n;
+	int moved = 0;
+
+	if (c->ulen > 0) {
+		n = send(c->ofd, c->up + c->uoff, c->ulen, MSG_NOSIGNAL);
+		if (n > 0) {
+			c->uoff = c->ulen == (size_t)n ? 0 : c->uoff + (size_t)n;
+			c->ulen -= (size_t)n;
+			c->sent += (uint64_t)n;
+			moved = 1;
+		} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+			conn_close(c);
+			return -1;
+		}
+	}
+	if (c->dlen > 0) {
+		n = send(c->cfd, c->down + c->doff, c->dlen, MSG_NOSIGNAL);
+		if (n > 0) {
+			c->doff = c->dlen == (size_t)n ? 0 : c->doff + (size_t)n;
+			c->dlen -= (size_t)n;
+			moved = 1;
+		} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+			conn_close(c);
+			return -1;
+		}
+	}
+	if (!c->ceof && c->upp < c->pcap) {
+		n = splice(c->cfd, NULL, c->up_p[1], NULL, c->pcap - c->upp, SPL);
+		if (n > 0) {
+			c->upp += (size_t)n;
+			moved = 1;
+		} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+			c->ceof = 1;
+		}
+	}
+	if (c->ulen == 0 && c->upp > 0) {
+		n = splice(c->up_p[0], NULL, c->ofd, NULL, c->upp, SPL);
+		if (n > 0) {
+			c->upp -= (size_t)n;
+			c->sent += (uint64_t)n;
+			moved = 1;
+		} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+			conn_close(c);
+			return -1;
+		}
+	}
+	if (!c->oeof && c->dnp < c->pcap) {
+		n = splice(c->ofd, NULL, c->dn_p[1], NULL, c->pcap - c->dnp, SPL);
+		if (n > 0) {
+			c->dnp += (size_t)n;
+			c->received += (uint64_t)n;
+			moved = 1;
+		} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+			c->oeof = 1;
+		}
+	}
+	if (c->dlen == 0 && c->dnp > 0) {
+		n = splice(c->dn_p[0], NULL, c->cfd, NULL, c->dnp, SPL);
+		if (n > 0) {
+			c->dnp -= (size_t)n;
+			moved = 1;
+		} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+			conn_close(c);
+			return -1;
+		}
+	}
+	if (c->ceof && c->ulen == 0 && c->upp == 0)
+		(void)shutdown(c->ofd, SHUT_WR);
+	if (c->oeof && c->dlen == 0 && c->dnp == 0)
+		(void)shutdown(c->cfd, SHUT_WR);
+	if (c->ceof && c->oeof && c->ulen == 0 && c->dlen == 0 && c->upp == 0 &&
+	    c->dnp == 0) {
+		conn_close(c);
+		return -1;
+	}
+	return moved;
+}
+
 static int
 pump_once(struct conn *c, short crev, short orev)
 {
 	ssize_t n;
 	int moved = 0;
+
+	if (c->state == C_RELAY && c->up_p[0] >= 0)
+		return pump_splice(c);
 
 	if ((crev & (POLLIN | POLLHUP | POLLERR)) && !c->ceof && c->ulen < BUF) {
 		if (c->uoff + c->ulen == BUF) {
@@ -758,6 +886,15 @@ main(int argc, char **argv)
 		die("libsodium failed to initialise");
 	prctl(PR_SET_NAME, "ward-egress");
 	read_core_pk(home);
+	/* Six descriptors a relayed connection (two sockets, two pipes). */
+	{
+		struct rlimit rl;
+
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			(void)setrlimit(RLIMIT_NOFILE, &rl);
+		}
+	}
 	if (wp_drop(WP_EGRESS_ACCOUNT, err, sizeof err) != 0)
 		die("%s", err);
 	/* After the id change, which clears it. */
@@ -772,8 +909,11 @@ main(int argc, char **argv)
 	conns = calloc(CONNS_MAX, sizeof *conns);
 	if (conns == NULL)
 		die("out of memory");
-	for (i = 0; i < CONNS_MAX; i++)
+	for (i = 0; i < CONNS_MAX; i++) {
 		conns[i].cfd = conns[i].ofd = -1;
+		conns[i].up_p[0] = conns[i].up_p[1] = -1;
+		conns[i].dn_p[0] = conns[i].dn_p[1] = -1;
+	}
 	for (i = 0; i < LINKS_MAX; i++)
 		links[i].sock = links[i].lfd = -1;
 	for (;;) {
@@ -811,16 +951,18 @@ main(int argc, char **argv)
 			pf[n].fd = c->cfd;
 			pf[n].events = (short)((c->state == C_HEAD ||
 				((c->state == C_RELAY || c->state == C_SNI) &&
-				 !c->ceof && c->ulen < BUF) ? POLLIN : 0) |
-				(c->dlen > 0 ? POLLOUT : 0));
+				 !c->ceof && (c->up_p[0] >= 0 ? c->upp < c->pcap :
+					      c->ulen < BUF)) ? POLLIN : 0) |
+				(c->dlen > 0 || c->dnp > 0 ? POLLOUT : 0));
 			who[n++] = k;
 			if (c->ofd >= 0) {
 				pf[n].fd = c->ofd;
 				pf[n].events = (short)(c->state == C_CONNECTING ?
 					POLLOUT : ((c->state == C_RELAY && !c->oeof &&
-					c->dlen < BUF ? POLLIN : 0) |
-					(c->state == C_RELAY && c->ulen > 0 ?
-					 POLLOUT : 0)));
+					(c->dn_p[0] >= 0 ? c->dnp < c->pcap :
+					 c->dlen < BUF) ? POLLIN : 0) |
+					(c->state == C_RELAY && (c->ulen > 0 ||
+					 c->upp > 0) ? POLLOUT : 0)));
 				who[n++] = 1000 + k;
 			}
 		}
