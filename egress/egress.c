@@ -26,6 +26,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -61,7 +62,7 @@
 #define CONNECT_TIMEOUT_S 10
 #define SNI_WAIT_MAX (5u + 16384u)
 
-enum { C_FREE = 0, C_HEAD, C_WAIT, C_CONNECTING, C_SNI, C_RELAY };
+enum { C_FREE = 0, C_HEAD, C_WAIT, C_RESOLVING, C_CONNECTING, C_SNI, C_RELAY };
 
 struct link {
 	int used;
@@ -244,30 +245,31 @@ head_readable(struct conn *c)
 	free(m);
 }
 
-/* The address to connect to: the literal the approval names, whatever
- * its class (the capability named it), else the first public address the
- * name resolves to.  Resolved once; the connect uses this very address. */
+static void
+set_port(struct sockaddr_storage *sa, unsigned port)
+{
+	if (sa->ss_family == AF_INET)
+		((struct sockaddr_in *)sa)->sin_port = htons((uint16_t)port);
+	else
+		((struct sockaddr_in6 *)sa)->sin6_port = htons((uint16_t)port);
+}
+
+/* The first public address host resolves to (port set): 0, or -1 with
+ * why.  Called on a resolver thread: touches nothing shared. */
 static int
-pick_addr(struct conn *c, struct sockaddr_storage *sa, size_t *salen, char *why,
-	  size_t wl)
+resolve_name(const char *host, unsigned port, struct sockaddr_storage *sa,
+	     size_t *salen, char *why, size_t wl)
 {
 	struct addrinfo hints, *res = NULL, *ai;
 	int cls = -1, rc;
 
-	if (eg_host_literal(c->rq.host, sa, salen)) {
-		((struct sockaddr_in *)sa)->sin_port = htons((uint16_t)c->rq.port);
-		if (sa->ss_family == AF_INET6)
-			((struct sockaddr_in6 *)sa)->sin6_port =
-				htons((uint16_t)c->rq.port);
-		return 0;
-	}
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_ADDRCONFIG;
-	rc = getaddrinfo(c->rq.host, NULL, &hints, &res);
+	rc = getaddrinfo(host, NULL, &hints, &res);
 	if (rc != 0) {
-		snprintf(why, wl, "cannot resolve %s: %s", c->rq.host, gai_strerror(rc));
+		snprintf(why, wl, "cannot resolve %.190s: %s", host, gai_strerror(rc));
 		return -1;
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
@@ -276,12 +278,7 @@ pick_addr(struct conn *c, struct sockaddr_storage *sa, size_t *salen, char *why,
 		if (k == EG_ADDR_PUBLIC && ai->ai_addrlen <= sizeof *sa) {
 			memcpy(sa, ai->ai_addr, ai->ai_addrlen);
 			*salen = ai->ai_addrlen;
-			if (sa->ss_family == AF_INET)
-				((struct sockaddr_in *)sa)->sin_port =
-					htons((uint16_t)c->rq.port);
-			else
-				((struct sockaddr_in6 *)sa)->sin6_port =
-					htons((uint16_t)c->rq.port);
+			set_port(sa, port);
 			freeaddrinfo(res);
 			return 0;
 		}
@@ -289,11 +286,49 @@ pick_addr(struct conn *c, struct sockaddr_storage *sa, size_t *salen, char *why,
 			cls = k;
 	}
 	freeaddrinfo(res);
-	snprintf(why, wl, "ssrf_%s: %s resolves to a %s address, which only a "
-		 "capability naming that literal address may reach", 
-		 eg_addr_class_name(cls), c->rq.host, eg_addr_class_name(cls));
+	snprintf(why, wl, "ssrf_%s: %.190s resolves to a %s address, which only "
+		 "a capability naming that literal address may reach",
+		 eg_addr_class_name(cls), host, eg_addr_class_name(cls));
 	return -1;
 }
+
+/* Names are resolved on threads of their own, so that a slow answer
+ * holds up only its connection: at most RESOLVE_MAX at once, each result
+ * one write (smaller than PIPE_BUF, so whole) on res_pipe. */
+#define RESOLVE_MAX 16
+
+struct resolve_res {
+	int idx;
+	uint32_t req;
+	int ok;
+	size_t salen;
+	struct sockaddr_storage sa;
+	char why[512];
+};
+
+struct resolve_job {
+	struct resolve_res r;
+	char host[EG_HOST_MAX + 1];
+	unsigned port;
+};
+
+static int res_pipe[2] = { -1, -1 };
+static int resolving;
+
+static void *
+resolver(void *arg)
+{
+	struct resolve_job *j = arg;
+
+	j->r.ok = resolve_name(j->host, j->port, &j->r.sa, &j->r.salen, j->r.why,
+			       sizeof j->r.why) == 0;
+	if (write(res_pipe[1], &j->r, sizeof j->r) != (ssize_t)sizeof j->r)
+		abort();	/* the loop would wait for it forever */
+	free(j);
+	return NULL;
+}
+
+static void connect_to(struct conn *c, struct sockaddr_storage *sa, size_t salen);
 
 static void
 answered(struct egw_msg *m)
@@ -301,9 +336,9 @@ answered(struct egw_msg *m)
 	struct conn *c = NULL;
 	struct sockaddr_storage sa;
 	size_t salen = 0;
-	char why[300], a[INET6_ADDRSTRLEN];
+	char why[300];
 	const char *bad = NULL;
-	int i, fd;
+	int i;
 
 	for (i = 0; i < CONNS_MAX; i++)
 		if (conns[i].state == C_WAIT && conns[i].req == m->req)
@@ -334,12 +369,74 @@ answered(struct egw_msg *m)
 		refuse(c, 403, "Forbidden", why);
 		return;
 	}
-	if (pick_addr(c, &sa, &salen, why, sizeof why) != 0) {
-		audit(&links[c->link], "egress: BLOCKED net.connect %s reason=%s",
-		      c->rq.dest, why);
-		refuse(c, 403, "Forbidden", why);
+	if (eg_host_literal(c->rq.host, &sa, &salen)) {
+		/* The literal the approval names, whatever its class: the
+		 * capability named it. */
+		set_port(&sa, c->rq.port);
+		connect_to(c, &sa, salen);
 		return;
 	}
+	{
+		struct resolve_job *j = calloc(1, sizeof *j);
+		pthread_attr_t at;
+		pthread_t th;
+		int rc = -1;
+
+		if (j != NULL && resolving < RESOLVE_MAX &&
+		    pthread_attr_init(&at) == 0) {
+			j->r.idx = (int)(c - conns);
+			j->r.req = c->req;
+			snprintf(j->host, sizeof j->host, "%s", c->rq.host);
+			j->port = c->rq.port;
+			(void)pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+			(void)pthread_attr_setstacksize(&at, 256 << 10);
+			rc = pthread_create(&th, &at, resolver, j);
+			pthread_attr_destroy(&at);
+		}
+		if (rc != 0) {
+			free(j);
+			refuse(c, 503, "Service Unavailable", "too many names being "
+			       "resolved at once; try again");
+			return;
+		}
+		resolving++;
+		c->state = C_RESOLVING;
+	}
+}
+
+/* A resolver thread's answer. */
+static void
+resolved(void)
+{
+	struct resolve_res r;
+	struct conn *c;
+
+	while (read(res_pipe[0], &r, sizeof r) == (ssize_t)sizeof r) {
+		resolving--;
+		if (r.idx < 0 || r.idx >= CONNS_MAX)
+			continue;
+		c = &conns[r.idx];
+		if (c->state != C_RESOLVING || c->req != r.req)
+			continue;	/* its agent went meanwhile */
+		r.why[sizeof r.why - 1] = '\0';
+		if (!r.ok) {
+			audit(&links[c->link], "egress: BLOCKED net.connect %s "
+			      "reason=%s", c->rq.dest, r.why);
+			refuse(c, 403, "Forbidden", r.why);
+			continue;
+		}
+		connect_to(c, &r.sa, r.salen);
+	}
+}
+
+/* Connect to the address that was checked, and to no other. */
+static void
+connect_to(struct conn *c, struct sockaddr_storage *sap, size_t salen)
+{
+	struct sockaddr_storage sa = *sap;
+	char why[300], a[INET6_ADDRSTRLEN];
+	int fd;
+
 	if (sa.ss_family == AF_INET)
 		inet_ntop(AF_INET, &((struct sockaddr_in *)&sa)->sin_addr, a, sizeof a);
 	else
@@ -904,6 +1001,8 @@ main(int argc, char **argv)
 	if (getppid() == 1)
 		die("the broker is gone");
 	signal(SIGPIPE, SIG_IGN);
+	if (pipe2(res_pipe, O_NONBLOCK | O_CLOEXEC) != 0)
+		die("pipe: %s", strerror(errno));
 	landlock_ro();
 	confine();
 	conns = calloc(CONNS_MAX, sizeof *conns);
@@ -917,11 +1016,12 @@ main(int argc, char **argv)
 	for (i = 0; i < LINKS_MAX; i++)
 		links[i].sock = links[i].lfd = -1;
 	for (;;) {
-		struct pollfd pf[1 + LINKS_MAX + 2 * CONNS_MAX];
+		struct pollfd pf[2 + LINKS_MAX + 2 * CONNS_MAX];
 		int who[sizeof pf / sizeof pf[0]], n = 0, k;
 		time_t now = time(NULL);
 
 		pf[n].fd = LINK_FD; pf[n].events = POLLIN; who[n++] = -1;
+		pf[n].fd = res_pipe[0]; pf[n].events = POLLIN; who[n++] = -2;
 		for (k = 0; k < LINKS_MAX; k++) {
 			if (!links[k].used)
 				continue;
@@ -978,7 +1078,9 @@ main(int argc, char **argv)
 
 			if (pf[k].revents == 0)
 				continue;
-			if (w == -1) {
+			if (w == -2) {
+				resolved();
+			} else if (w == -1) {
 				broker_readable();
 			} else if (w >= 20000) {
 				if (links[w - 20000].lfd == pf[k].fd)

@@ -15,7 +15,7 @@ $(B)/obj/egress/%.o: ALL_CPPFLAGS += -Iegress -Icommon -D_GNU_SOURCE
 
 $(B)/ward-egress: $(EGRESS_OBJS) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(EGRESS_OBJS) $(LIB) -lseccomp \
-		$(SODIUM_LIBS)
+		$(SODIUM_LIBS) -pthread
 
 # The unit test of the pure parts: classifier, parsers, verifier.
 $(B)/obj/tests/unit/test_egress.o: ALL_CPPFLAGS += -Iegress -D_GNU_SOURCE
