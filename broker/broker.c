@@ -48,6 +48,9 @@
 #include "priv.h"
 #include "fdio.h"
 #include "text.h"
+#include "egw.h"
+#include "egress_link.h"
+#include "sandbox.h"
 
 #define TX_MAX 256
 #define CTL_MAX 64
@@ -176,6 +179,8 @@ struct pend {
 	int cs;
 	int answered;			/* 0: no answer (core down) */
 	struct wb_reply r;
+	int egress;			/* ward-egress's question eg_req */
+	uint32_t eg_req;
 };
 
 static struct csock csocks[CS_N];
@@ -186,6 +191,7 @@ static int deferred_now;		/* approve() sent it asynchronously */
 static struct ward_home H;
 static uint8_t bk_pk[32], bk_sk[64], core_pk[32];
 static int core_s = -1, sp_s = -1, ctl_listen = -1;
+static int eg_s = -1;			/* ward-egress (egress_link.c), -1: none */
 static struct tx txs[TX_MAX];
 static struct job jobs[JOB_MAX];
 static struct ctl *ctls[CTL_MAX];
@@ -366,6 +372,8 @@ approve_async(struct tx *t, const struct handle *h, unsigned op,
 }
 
 static void spawn_job_kill(int job);
+static void egress_answer(struct tx *t, uint32_t req, const char *dest,
+			  const struct wb_reply *r);
 
 /* The core says the context of t is not open (revoked by the operator, or
  * closed): no call of it can be approved again -- that is the core's
@@ -614,6 +622,7 @@ tx_end(int i)
 
 	if (!t->used)
 		return;
+	el_detach(eg_s, (uint32_t)i, t->gen, -1);
 	/* Children first: no sandbox outlives its parent's transaction. */
 	for (k = 0; k < TX_MAX; k++)
 		if (txs[k].used && txs[k].parent == i && !txs[k].finished)
@@ -692,15 +701,50 @@ pipe_cloexec(int p[2])
 	return pipe2(p, O_CLOEXEC);
 }
 
-/* Start a sandbox.  fds: out, err, log, agent (or -1). */
+/* Start a sandbox.  fds: out, err, log, agent (or -1), and for an agent
+ * the pair end its proxy listener goes to (or -1). */
 static int
-spawn(struct sp_msg *m, int out, int err, int log, int agent)
+spawn(struct sp_msg *m, int out, int err, int log, int agent, int proxy)
 {
-	int fds[4] = { out, err, log, agent };
+	int fds[5] = { out, err, log, agent, proxy };
+	int n = agent >= 0 ? 4 : 3, dn = -1, rc;
 
+	if (proxy >= 0 && agent < 0) {
+		/* The proxy's end is the fifth: /dev/null holds the agent's
+		 * place (has_agent_fd says there is none). */
+		dn = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		fds[3] = dn;
+	}
+	if (proxy >= 0 && fds[3] >= 0)
+		n = 5;
 	m->op = SP_SPAWN;
 	m->has_agent_fd = agent >= 0;
-	return sp_send(sp_s, m, fds, agent >= 0 ? 4 : 3);
+	m->has_proxy_fd = n == 5;
+	rc = sp_send(sp_s, m, fds, n);
+	if (dn >= 0)
+		close(dn);
+	return rc;
+}
+
+/* The egress proxy, for every client that reads the usual variables
+ * (docs/egress.md); NO_PROXY empty: nothing goes around it. */
+static int
+egress_env(struct sp_msg *m, int k)
+{
+	static const char *const names[] = {
+		"HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY",
+		"http_proxy", "https_proxy", "all_proxy",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof names / sizeof names[0] && k < WB_ENV_MAX; i++)
+		snprintf(m->env[k++], sizeof m->env[0], "%s=http://%s:%u",
+			 names[i], WARD_SB_PROXY_ADDR, WARD_SB_PROXY_PORT);
+	if (k + 2 <= WB_ENV_MAX) {
+		snprintf(m->env[k++], sizeof m->env[0], "NO_PROXY=");
+		snprintf(m->env[k++], sizeof m->env[0], "no_proxy=");
+	}
+	return k;
 }
 
 /* The environment of a sandbox of transaction t: an agent's (with its
@@ -722,6 +766,7 @@ fill_env(struct sp_msg *m, struct tx *t, int agent)
 		snprintf(m->env[k++], sizeof m->env[0], "PYTHONDONTWRITEBYTECODE=1");
 		snprintf(m->env[k++], sizeof m->env[0], "PYTHONUNBUFFERED=1");
 	}
+	k = egress_env(m, k);
 	m->nenv = (uint32_t)k;
 }
 
@@ -732,7 +777,7 @@ start_agent(int i, const char *const *argv, int argc, const char *agent_dir,
 {
 	struct tx *t = &txs[i];
 	struct sp_msg *m;
-	int sv[2], lp[2], j, k, rc;
+	int sv[2], lp[2], j, k, rc, px = -1;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
 		snprintf(why, wl, "socketpair: %s", strerror(errno));
@@ -765,9 +810,14 @@ start_agent(int i, const char *const *argv, int argc, const char *agent_dir,
 	m->time_ms = lim->time_ms;
 	m->pids = lim->pids;
 	m->cpu = lim->cpu;
-	rc = spawn(m, out, err, lp[1], sv[1]);
+	/* No ward-egress: the agent runs without a proxy (fail closed). */
+	if (el_attach(eg_s, (uint32_t)i, t->gen, j, t->ctx, &px) != 0)
+		px = -1;
+	rc = spawn(m, out, err, lp[1], sv[1], px);
 	free(m);
 	close(sv[1]);
+	if (px >= 0)
+		close(px);
 	if (rc != 0) {
 		close(lp[1]);
 		close(sv[0]);
@@ -955,7 +1005,7 @@ t_exec(struct tx *t, json_t *id, json_t *args, int *deferred)
 	struct handle *h;
 	struct wb_reply r;
 	struct sp_msg *m;
-	int argc = 0, po[2], pe[2], lp[2], j, k;
+	int argc = 0, po[2], pe[2], lp[2], j, k, px = -1;
 	size_t n;
 
 	if (!json_is_array(av) || (n = json_array_size(av)) == 0 ||
@@ -1012,7 +1062,13 @@ t_exec(struct tx *t, json_t *id, json_t *args, int *deferred)
 	m->time_ms = 30000;
 	m->pids = 32;
 	m->cpu = 100;
-	k = spawn(m, po[1], pe[1], lp[1], -1);
+	/* An exec sandbox has the proxy too, its own listener in its own
+	 * namespace, under the same context. */
+	if (el_attach(eg_s, (uint32_t)(t - txs), t->gen, j, t->ctx, &px) != 0)
+		px = -1;
+	k = spawn(m, po[1], pe[1], lp[1], -1, px);
+	if (px >= 0)
+		close(px);
 	free(m);
 	close(po[1]);
 	close(pe[1]);
@@ -1426,6 +1482,10 @@ finish_pend(int k)
 		 * to do or answer. */
 		goto out;
 	}
+	if (p->egress) {
+		egress_answer(t, p->eg_req, p->res, p->answered ? &p->r : NULL);
+		goto out;
+	}
 	replaying = p;
 	if (p->id == NULL) {
 		/* A network report: the core's decision is all there was. */
@@ -1636,21 +1696,24 @@ tx_cut_off(int i)
 	spawn_job_kill(t->job);
 }
 
-/* "BLOCKED net.connect 10.0.0.1:443 reason=undeclared_network": the core
- * decides it (under a net handle if the context has one, else the grant,
- * which cannot cover it) so that it is in the audit log as BLOCKED. */
+/* "BLOCKED net.connect 10.0.0.1:443 reason=proxy_bypass" from a sandbox: a
+ * connect that went around the egress proxy, refused by the sandbox
+ * already.  It goes to the audit log as it is -- one event, one reason,
+ * whatever the context holds -- and never to the core as a request: an
+ * approval would count a use of a net capability for a connection that
+ * was never made. */
 static void
 net_report(struct tx *t, const char *line)
 {
-	char dest[WARD_SCOPE_MAX + 1];
+	char dest[WARD_SCOPE_MAX + 1], text[WARD_SCOPE_MAX + 96];
 	const char *p = strstr(line, "net.");
-	struct handle *h;
 	struct wb_reply r;
-	json_t *out = NULL, *args;
+	const char *what;
 	size_t k = 0;
 
 	if (p == NULL)
 		return;
+	what = strncmp(p, "net.send ", 9) == 0 ? "net.send" : "net.connect";
 	p = strchr(p, ' ');
 	if (p == NULL)
 		return;
@@ -1662,22 +1725,151 @@ net_report(struct tx *t, const char *line)
 	dest[k] = '\0';
 	if (k == 0)
 		snprintf(dest, sizeof dest, "unknown");
-	h = pick(t, "net", dest);
-	if (h == NULL && t->nh > 0)
-		h = &t->h[0];
-	if (h == NULL)
+	t->refusals++;
+	snprintf(text, sizeof text, "sandbox: BLOCKED %s %s reason=%s", what, dest,
+		 WB_REASON_PROXY_BYPASS);
+	if (cc_log(core_s, t->ctx, text, &r) != 0)
+		core_reconnect();
+}
+
+/* ---- ward-egress (egress_link.c) ---------------------------------------------- */
+
+/* One question of ward-egress: approve net.connect dest for the
+ * transaction in slot/gen, with ward-egress's digest, and pass on the
+ * core's answer as it came (ward-egress checks it under the core's key);
+ * or a line for the transaction's audit log. */
+/* The core's answer to ward-egress's question req (r NULL: no answer),
+ * passed on as it came: ward-egress checks it under the core's key. */
+static void
+egress_answer(struct tx *t, uint32_t req, const char *dest,
+	      const struct wb_reply *r)
+{
+	struct egw_msg *m = calloc(1, sizeof *m);
+
+	if (m == NULL)
 		return;
-	args = json_pack("{s:s, s:s}", "destination", dest, "reported_by",
-			 "sandbox");
-	/* Even an approval changes nothing: the sandbox has no network and
-	 * the connection was already refused.  There is no egress proxy in
-	 * this version. */
-	current_is_call = 0;
-	(void)approve(t, h, WARD_OP_NET_CONNECT, dest, "net.connect", args, &out,
-		      &r);
-	deferred_now = 0;
-	json_decref(out);
-	json_decref(args);
+	m->op = EGW_ANSWER;
+	m->slot = (uint32_t)(t - txs);
+	m->gen = t->gen;
+	m->req = req;
+	snprintf(m->dest, sizeof m->dest, "%s", dest);
+	if (r == NULL) {
+		t->refusals++;
+		m->reason = -1;
+		snprintf(m->text, sizeof m->text, "net.connect %s: ward-core did "
+			 "not answer; nothing was done (ward fails closed)", dest);
+	} else if (r->reason != 0) {
+		t->refusals++;
+		m->reason = r->reason;
+		m->audit_pos = r->audit_pos;
+		snprintf(m->text, sizeof m->text, "net.connect %s refused: %s (%s); "
+			 "audit position %llu", dest, cc_reason_name(r->reason),
+			 r->detail, (unsigned long long)r->audit_pos);
+		if (r->reason == WARD_E_CONTEXT_UNKNOWN)
+			tx_context_gone(t, "context_closed");
+	} else if (!r->has_approval || r->apr_len > sizeof m->apr) {
+		m->reason = -1;
+		snprintf(m->text, sizeof m->text, "net.connect %s: no approval in "
+			 "the core's answer", dest);
+	} else {
+		m->audit_pos = r->audit_pos;
+		m->apr_len = (uint32_t)r->apr_len;
+		memcpy(m->apr, r->apr_msg, r->apr_len);
+		memcpy(m->sig, r->apr_sig, sizeof m->sig);
+	}
+	if (el_send(eg_s, m) != 0)
+		note("ward-egress did not take an answer");
+	free(m);
+}
+
+/* One question of ward-egress: approve net.connect dest for the
+ * transaction in slot/gen, with ward-egress's digest (asynchronously when
+ * a core socket is idle: the answer goes out in finish_pend); or a line
+ * for the transaction's audit log. */
+static void
+egress_msg(struct egw_msg *m)
+{
+	struct tx *t = m->slot < TX_MAX ? &txs[m->slot] : NULL;
+	struct handle *h;
+	struct wb_reply r;
+	uint8_t buf[8192];
+	uint64_t nonce;
+	long len;
+	int k;
+
+	if (t == NULL || !t->used || t->gen != m->gen || t->nh == 0) {
+		if (m->op != EGW_ASK)
+			return;
+		m->op = EGW_ANSWER;
+		m->reason = -1;
+		snprintf(m->text, sizeof m->text, "net.connect: the session has ended");
+		if (el_send(eg_s, m) != 0)
+			note("ward-egress did not take an answer");
+		return;
+	}
+	if (m->op == EGW_LOG) {
+		if (cc_log(core_s, t->ctx, m->text, &r) != 0)
+			core_reconnect();
+		return;
+	}
+	if (m->op != EGW_ASK)
+		return;
+	h = pick(t, "net", m->dest);
+	if (h == NULL)
+		h = &t->h[0];	/* cannot cover it: the core refuses and logs */
+	t->calls++;
+	nonce = ++t->nonce;
+	for (k = 0; k < CS_N; k++)
+		if (csocks[k].s >= 0 && csocks[k].pend < 0 && !pends[k].used)
+			break;
+	len = k < CS_N ? cc_pack_approve(buf, sizeof buf, t->ctx, &h->ch,
+					 WARD_OP_NET_CONNECT, m->dest, m->digest,
+					 nonce) : -1;
+	if (len >= 0 && nn_send(csocks[k].s, buf, (size_t)len, NN_DONTWAIT) >= 0) {
+		struct pend *p = &pends[k];
+
+		memset(p, 0, sizeof *p);
+		p->used = 1;
+		p->egress = 1;
+		p->eg_req = m->req;
+		p->tx = (int)(t - txs);
+		p->gen = t->gen;
+		p->op = WARD_OP_NET_CONNECT;
+		snprintf(p->res, sizeof p->res, "%s", m->dest);
+		p->nonce = nonce;
+		p->sent = mono_ns();
+		p->cs = k;
+		csocks[k].pend = k;
+		return;
+	}
+	/* Every core socket busy: ask and wait. */
+	if (cc_approve(core_s, t->ctx, &h->ch, WARD_OP_NET_CONNECT, m->dest,
+		       m->digest, nonce, &r) != 0) {
+		core_reconnect();
+		egress_answer(t, m->req, m->dest, NULL);
+		return;
+	}
+	egress_answer(t, m->req, m->dest, &r);
+}
+
+static void
+egress_readable(void)
+{
+	struct egw_msg *m = calloc(1, sizeof *m);
+	int rc = 0, k;
+
+	if (m == NULL)
+		return;
+	/* A bounded batch: the other peers get their turn. */
+	for (k = 0; k < 64 && (rc = el_recv(eg_s, m)) == 0; k++)
+		egress_msg(m);
+	if (rc < 0) {
+		note("ward-egress is gone: every agent connection is refused "
+		     "from now on (ward fails closed)");
+		close(eg_s);
+		eg_s = -1;
+	}
+	free(m);
 }
 
 static void
@@ -1761,6 +1953,8 @@ job_exited(int j, int end, int code)
 	if (j < 0 || j >= JOB_MAX || !jb->used)
 		return;
 	end_words(how, sizeof how, end, code);
+	if (jb->tx >= 0 && jb->tx < TX_MAX && txs[jb->tx].used)
+		el_detach(eg_s, (uint32_t)jb->tx, txs[jb->tx].gen, j);
 	if (jb->kind == JOB_AGENT) {
 		int i = jb->tx;
 		struct tx *t = &txs[i];
@@ -2400,6 +2594,15 @@ main(int argc, char **argv)
 	sp_s = sp_start(&sp_pid, H.home, bin_dir);
 	if (sp_s < 0)
 		die("cannot start the spawner: %s", strerror(errno));
+	/* ward-egress, forked while we are root: it becomes its own account. */
+	{
+		pid_t eg_pid;
+
+		eg_s = el_start(H.home, bin_dir, &eg_pid);
+		if (eg_s < 0)
+			note("ward-egress not started (%s/ward-egress): agents get no "
+			     "network at all", bin_dir);
+	}
 	if (wp_drop(WP_BROKER_ACCOUNT, err, sizeof err) != 0)
 		die("%s", err);
 	make_dirs();
@@ -2429,7 +2632,7 @@ main(int argc, char **argv)
 		cs_open(i);
 	note("ready on %s", ctl_path);
 	while (!stopping) {
-		struct pollfd pf[1 + 1 + CS_N + CTL_MAX + 2 * TX_MAX + 2 * JOB_MAX];
+		struct pollfd pf[1 + 1 + 1 + CS_N + CTL_MAX + 2 * TX_MAX + 2 * JOB_MAX];
 		int who[sizeof pf / sizeof pf[0]];
 		int n = 0, k;
 
@@ -2440,6 +2643,9 @@ main(int argc, char **argv)
 				who[n++] = 6000 + k;
 			}
 		pf[n].fd = ctl_listen; pf[n].events = POLLIN; who[n++] = -2;
+		if (eg_s >= 0) {
+			pf[n].fd = eg_s; pf[n].events = POLLIN; who[n++] = -3;
+		}
 		/* POLLIN only from peers whose answers are under their cap
 		 * (backpressure), POLLOUT only for peers with bytes queued. */
 		for (k = 0; k < CTL_MAX; k++)
@@ -2495,6 +2701,10 @@ main(int argc, char **argv)
 				spawner_readable();
 			else if (w == -2)
 				ctl_accept();
+			else if (w == -3) {
+				if (eg_s == pf[k].fd)
+					egress_readable();
+			}
 			else if (w < 2000) {
 				int c = w - 1000;
 

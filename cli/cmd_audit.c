@@ -313,6 +313,27 @@ of_context(const struct ar_rec *d, const char *ctx)
 		strncmp(h2, ctx, n) == 0);
 }
 
+/* A log line of the sandbox or of ward-egress about a connection
+ * ("sandbox: BLOCKED net.connect ...", "egress: closed net.connect ..."):
+ * network records as much as the core's net.connect decisions (their
+ * verdict stays REPORTED: --filter blocked shows the core's decisions
+ * only). */
+static int
+net_log(const struct ar_rec *d)
+{
+	static const char *const pre[] = { "sandbox: ", "egress: " };
+	size_t i, n;
+
+	if (d->type != JR_EVENT || d->damaged || d->event != JK_LOG)
+		return 0;
+	for (i = 0; i < 2; i++) {
+		n = strlen(pre[i]);
+		if (d->nbytes > n && memcmp(d->bytes, pre[i], n) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 static int
 match_filter(const struct ar_rec *d, const char *f)
 {
@@ -325,7 +346,7 @@ match_filter(const struct ar_rec *d, const char *f)
 	if (f == NULL)
 		return 1;
 	if (strcmp(f, "network") == 0 || strcmp(f, "net") == 0)
-		return op == WARD_OP_NET_CONNECT;
+		return op == WARD_OP_NET_CONNECT || net_log(d);
 	if (strcmp(f, "fs") == 0)
 		return op == WARD_OP_FS_READ || op == WARD_OP_FS_WRITE;
 	if (strcmp(f, "exec") == 0)

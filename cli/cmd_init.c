@@ -224,6 +224,7 @@ cmd_init(int argc, char **argv)
 	}
 	if (wp_account_ensure(WP_CORE_ACCOUNT, err, sizeof err) != 0 ||
 	    wp_account_ensure(WP_BROKER_ACCOUNT, err, sizeof err) != 0 ||
+	    wp_account_ensure(WP_EGRESS_ACCOUNT, err, sizeof err) != 0 ||
 	    wp_account(WP_CORE_ACCOUNT, &cu, &cg, err, sizeof err) != 0) {
 		fprintf(stderr, "ward init: %s\n", err);
 		return 1;

@@ -43,7 +43,7 @@ static const char usage_text[] =
 "    module loading, clock setting, TIOCSTI and non-unix sockets refused);\n"
 "  - no network: an empty network namespace; connect/send attempts are\n"
 "    refused and reported on stderr as\n"
-"      BLOCKED net.connect 127.0.0.1:443 reason=undeclared_network\n"
+"      BLOCKED net.connect 127.0.0.1:443 reason=proxy_bypass\n"
 "  - memory, pids and CPU cgroups, rlimits, a wall-clock timeout, death\n"
 "    with ward.\n"
 "A ring the host cannot enforce is an error (exit 125), never skipped.\n"

@@ -11,7 +11,7 @@
 #include <sys/types.h>
 
 /* The most descriptors one message carries. */
-#define FDIO_MAX 4
+#define FDIO_MAX 5
 
 /* sendmsg() of n bytes at p with nfds (<= FDIO_MAX) descriptors, retried
  * on EINTR, never raising SIGPIPE: what sendmsg returned (bytes sent, or

@@ -17,6 +17,8 @@
  * missing: system accounts with no shell, no home and a group each. */
 #define WP_CORE_ACCOUNT "ward-core"
 #define WP_BROKER_ACCOUNT "ward-broker"
+/* ward-egress, the one process with the network (egress/egress.c). */
+#define WP_EGRESS_ACCOUNT "ward-egress"
 
 /* uid and gid of an account; -1 with a message that says how to create
  * it when there is none. */

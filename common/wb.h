@@ -296,6 +296,13 @@ int wt_exec_resource(char *out, size_t cap, const char *const *argv, int argc) W
 #define SP_END_KILLED 4
 #define SP_END_SETUP 5
 
+/* The one reason of a connection that went around the egress proxy, on
+ * every path (the sandbox's report, the audit log, ward sandbox). */
+#define WB_REASON_PROXY_BYPASS "proxy_bypass"
+
+/* An agent's environment: ward's nine, the proxy's eight. */
+#define WB_ENV_MAX 20
+
 struct sp_msg {
 	uint32_t op;
 	uint32_t id;		/* the broker's job id */
@@ -304,9 +311,10 @@ struct sp_msg {
 	uint32_t blocked;	/* SP_EXITED: network attempts refused */
 	int32_t pid;
 	uint32_t has_agent_fd;
+	uint32_t has_proxy_fd;	/* a 5th fd: where the proxy listener goes */
 	uint32_t argc, nenv;
 	char argv[PF_MAX_ARGV + 48][256];
-	char env[12][2304];	/* WARD_TASK may be long */
+	char env[WB_ENV_MAX][2304];	/* WARD_TASK may be long */
 	char workspace[512];
 	char agent_dir[512];
 	char bin_dir[512];	/* holds ward-call; bound at /ward */
@@ -319,9 +327,9 @@ struct sp_msg {
  * starts sandboxes only over folders beneath home/work (workspace) and
  * home/agents (the agent's code), with bin_dir as /ward. */
 int sp_start(pid_t *pid, const char *home, const char *bin_dir) WB_WARN;
-/* Send a message with up to 4 fds. */
+/* Send a message with up to 5 fds. */
 int sp_send(int s, const struct sp_msg *m, const int *fds, int nfds) WB_WARN;
-/* Receive one; fds (up to 4) land in fds, *nfds says how many. */
+/* Receive one; fds (up to 5) land in fds, *nfds says how many. */
 int sp_recv(int s, struct sp_msg *m, int *fds, int *nfds) WB_WARN;
 
 #endif

@@ -30,6 +30,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <grp.h>
+#include <net/if.h>
 #include <sys/fsuid.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -137,6 +138,7 @@ void ward_sb_config_defaults(struct ward_sb_config *cfg)
 	cfg->host_gid = WARD_SB_HOST_ID_DEFAULT;
 	cfg->hostname = "ward";
 	cfg->log_fd = 2;
+	cfg->proxy_sock = -1;
 }
 
 int ward_sb_parse_size(const char *s, uint64_t *out)
@@ -880,6 +882,55 @@ static void exec_cmd(int sock, char *const argv[], char *const envp[])
 		   strerror(last), path);
 }
 
+/* In the sandbox's fresh network namespace: lo up, a listener on
+ * 127.0.0.1:WARD_SB_PROXY_PORT, sent to the egress side over psock and
+ * closed here (the fd table is still the parent's: closed there too).
+ * The agent can only connect to it; ward-egress accepts on it. */
+static void proxy_listener(int sock, int psock)
+{
+	struct ifreq ifr;
+	struct sockaddr_in a;
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	memset(&ifr, 0, sizeof ifr);
+	snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "lo");
+	if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) != 0)
+		child_fail(sock, "cannot read the flags of lo: %s", strerror(errno));
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr) != 0)
+		child_fail(sock, "cannot bring lo up: %s", strerror(errno));
+	close(s);
+	int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_port = htons(WARD_SB_PROXY_PORT);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof a) != 0 || listen(l, 64) != 0)
+		child_fail(sock, "cannot listen on %s:%u for the egress proxy: %s",
+			   WARD_SB_PROXY_ADDR, WARD_SB_PROXY_PORT, strerror(errno));
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	char tag = 'P';
+	struct iovec iov = { &tag, 1 };
+	struct msghdr mh;
+	memset(&mh, 0, sizeof mh);
+	memset(&u, 0, sizeof u);
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = u.b;
+	mh.msg_controllen = sizeof u.b;
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &l, sizeof l);
+	/* No egress process (or it is gone): no proxy, every connection
+	 * refused -- ward fails closed; the agent still runs. */
+	(void)sendmsg(psock, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+	close(l);
+}
+
 static int child_main(void *arg)
 {
 	struct child_ctx *cx = arg;
@@ -893,6 +944,8 @@ static int child_main(void *arg)
 	if (unshare(CLONE_NEWNET | CLONE_NEWIPC) != 0)
 		child_fail(sock, "cannot create the network and IPC namespaces: %s",
 			   strerror(errno));
+	if (cfg->proxy_sock > 2)
+		proxy_listener(sock, cfg->proxy_sock);
 	struct gmsg g;
 	if (recv(sock, &g, sizeof g, 0) != (ssize_t)sizeof g || g.tag != 'G')
 		_exit(125); /* the parent gave up */
@@ -988,7 +1041,8 @@ static int child_main(void *arg)
 		 * decided what exists.  File contents stay per-path. */
 		ro[nro++] = "/";
 		char err[WARD_SB_ERRLEN];
-		if (sb_landlock_apply(sb->landlock_abi, ro, nro, rw, nrw, dev, NDEV, err,
+		if (sb_landlock_apply(sb->landlock_abi, ro, nro, rw, nrw, dev, NDEV,
+				      cfg->proxy_sock > 2 ? WARD_SB_PROXY_PORT : 0, err,
 				      sizeof err) != 0)
 			child_fail(sock, "%s", err);
 	}
@@ -1154,14 +1208,22 @@ static void handle_notif(struct ward_sb *sb, int nfd, struct ward_sb_result *res
 	resp->id = req->id;
 	if (ioctl(nfd, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) != 0)
 		goto out;
-	if (benign) {
+	char proxy[64];
+	snprintf(proxy, sizeof proxy, WARD_SB_PROXY_ADDR ":%u", WARD_SB_PROXY_PORT);
+	if (!benign && req->data.nr == __NR_connect && sb->cfg.proxy_sock > 2 &&
+	    strcmp(dest, proxy) == 0) {
+		/* The proxy: allowed.  Should the agent rewrite the address
+		 * before the kernel reads it again, the empty namespace has
+		 * nothing but its own loopback to reach. */
+		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	} else if (benign) {
 		/* Unix sockets and plain sends: the kernel's own checks decide
 		 * (mount namespace, Landlock scoping); nothing to report. */
 		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
 	} else {
 		resp->error = -EACCES;
 		res->blocked++;
-		log_line(sb->cfg.log_fd, "BLOCKED net.%s %s reason=undeclared_network\n",
+		log_line(sb->cfg.log_fd, "BLOCKED net.%s %s reason=proxy_bypass\n",
 			 req->data.nr == __NR_connect ? "connect" : "send", dest);
 	}
 	(void)ioctl(nfd, SECCOMP_IOCTL_NOTIF_SEND, resp);

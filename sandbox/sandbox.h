@@ -30,6 +30,10 @@
  * too, common/profile.c). */
 #define WARD_SB_MEMORY_MIN (4u << 20)
 
+/* Where an agent finds the egress proxy inside its sandbox. */
+#define WARD_SB_PROXY_ADDR "127.0.0.1"
+#define WARD_SB_PROXY_PORT 3128u
+
 /* Host ids the sandbox runs as: never 0, not in the host's passwd. */
 #define WARD_SB_HOST_ID_DEFAULT 2000000000u
 /* The ids the sandboxed process sees for itself. */
@@ -73,6 +77,12 @@ struct ward_sb_config {
 	 * (a second run is refused). */
 	int one_shot;
 	int log_fd;               /* BLOCKED lines go here (-1: nowhere) */
+	/* The egress proxy (docs/egress.md): when above 2, a unix socket
+	 * over which the sandbox sends (SCM_RIGHTS) a TCP listener it makes
+	 * on 127.0.0.1:WARD_SB_PROXY_PORT in its own network namespace,
+	 * with lo up; a connect to exactly that address then passes the
+	 * seccomp notifier (every other one is refused and reported). */
+	int proxy_sock;
 	/* When set and *cancel becomes non-zero (from a signal handler), the
 	 * sandbox is killed and cleaned up as after a timeout. */
 	volatile int *cancel;

@@ -45,12 +45,15 @@ SB_WUR int sb_seccomp_install(const struct sb_filters *f);
 /* Landlock ABI version, or -1 with errno when unavailable. */
 int sb_landlock_abi(void);
 /* In the child, after pivot_root: read/exec on ro[], everything on rw[],
- * TCP bind/connect denied (ABI >= 4), abstract unix sockets and signals
- * scoped to the sandbox (ABI >= 6).  Returns 0 or -1 with a message. */
+ * TCP bind/connect denied (ABI >= 4) but a connect to connect_port when
+ * it is not 0 (the egress proxy's port: the network namespace has only
+ * loopback, where that port is the proxy), abstract unix sockets and
+ * signals scoped to the sandbox (ABI >= 6).  Returns 0 or -1 with a
+ * message. */
 SB_WUR int sb_landlock_apply(int abi, const char *const *ro, size_t nro,
 			     const char *const *rw, size_t nrw,
 			     const char *const *dev, size_t ndev,
-			     char *err, size_t errlen);
+			     unsigned connect_port, char *err, size_t errlen);
 
 /* --- cgroups (sb_cgroup.c) -------------------------------------------- */
 

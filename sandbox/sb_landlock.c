@@ -88,8 +88,8 @@ static int add_path(int rs, const char *path, uint64_t access, char *err,
 
 int sb_landlock_apply(int abi, const char *const *ro, size_t nro,
 		      const char *const *rw, size_t nrw,
-		      const char *const *dev, size_t ndev, char *err,
-		      size_t errlen)
+		      const char *const *dev, size_t ndev, unsigned connect_port,
+		      char *err, size_t errlen)
 {
 	struct ll_attr attr = { .handled_access_fs = fs_all(abi) };
 	size_t size = sizeof(uint64_t);
@@ -122,6 +122,16 @@ int sb_landlock_apply(int abi, const char *const *ro, size_t nro,
 	for (size_t i = 0; i < ndev; i++)
 		if (add_path(rs, dev[i], file_rw, err, errlen) < 0)
 			goto out;
+	if (abi >= 4 && connect_port != 0) {
+		/* struct landlock_net_port_attr, rule type 2 (ABI 4) */
+		struct { uint64_t allowed_access, port; } np = {
+			LL_NET_CONNECT_TCP, connect_port };
+		if (syscall(SYS_landlock_add_rule, rs, 2, &np, 0) != 0) {
+			sb_err(err, errlen, "landlock: cannot allow the proxy port "
+			       "%u: %s", connect_port, strerror(errno));
+			goto out;
+		}
+	}
 	if (syscall(SYS_landlock_restrict_self, rs, 0) != 0) {
 		sb_err(err, errlen, "landlock: restrict_self failed: %s",
 		       strerror(errno));

@@ -38,7 +38,7 @@ sp_send(int s, const struct sp_msg *m, const int *fds, int nfds)
 int
 sp_recv(int s, struct sp_msg *m, int *fds, int *nfds)
 {
-	return fdio_recv(s, m, sizeof *m, fds, 4, nfds, 0) > 0 ? 0 : -1;
+	return fdio_recv(s, m, sizeof *m, fds, 5, nfds, 0) > 0 ? 0 : -1;
 }
 
 /* How each runner's sandbox ended, written by the runner just before it
@@ -100,7 +100,7 @@ runner(struct sp_msg *m, int *fds, int nfds, int slot)
 	char err[WARD_SB_ERRLEN];
 	char *argv[PF_MAX_ARGV + 49];
 	struct sigaction sa;
-	int i, dn, hi[4];
+	int i, dn, hi[5];
 	uint32_t k;
 
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -125,6 +125,8 @@ runner(struct sp_msg *m, int *fds, int nfds, int slot)
 		cfg.pass_fds[0] = 3;
 		cfg.npass_fds = 1;
 	}
+	if (m->has_proxy_fd && nfds >= 5)
+		cfg.proxy_sock = hi[4];
 	/* The broker is not trusted to end its strings: every text field is
 	 * cut at its last byte before anything reads it. */
 	m->workspace[sizeof m->workspace - 1] = '\0';
@@ -147,7 +149,7 @@ runner(struct sp_msg *m, int *fds, int nfds, int slot)
 		cfg.binds[cfg.nbinds].src = call;
 		cfg.binds[cfg.nbinds++].dst = "/ward/ward-call";
 	}
-	for (k = 0; k < m->nenv && k < 12; k++) {
+	for (k = 0; k < m->nenv && k < WB_ENV_MAX; k++) {
 		m->env[k][sizeof m->env[k] - 1] = '\0';
 		cfg.env[k] = m->env[k];
 	}
@@ -221,7 +223,7 @@ spawner(int s)
 	static struct sp_msg m;
 	struct pollfd pf;
 	sigset_t mask;
-	int fds[4], nfds, i, alive = 1;
+	int fds[5], nfds, i, alive = 1;
 
 	prctl(PR_SET_NAME, "ward-spawner");
 	prctl(PR_SET_PDEATHSIG, SIGKILL);

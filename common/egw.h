@@ -1,0 +1,49 @@
+/*
+ * egw.h -- the messages between ward-broker and ward-egress (one
+ * SOCK_SEQPACKET pair, made when the broker forks ward-egress; a message
+ * is one struct egw_msg).  Untrusted both sides, not verified: ward-egress
+ * believes nothing of what the broker says but the approval it forwards,
+ * which it checks under the core's key (egress/egress.h).
+ *
+ *   EGW_ATTACH  broker -> egress  a transaction's context, with one end of
+ *                                 a socket pair (SCM_RIGHTS) over which
+ *                                 its sandbox sends its proxy listener
+ *   EGW_DETACH  broker -> egress  the transaction ended: its connections
+ *                                 close
+ *   EGW_ASK     egress -> broker  approve net.connect dest under the
+ *                                 transaction's capabilities, with this
+ *                                 digest (fresh random bytes)
+ *   EGW_ANSWER  broker -> egress  the core's answer: reason 0 and the
+ *                                 signed approval, or the refusal
+ *   EGW_LOG     egress -> broker  a line for the transaction's audit log
+ *                                 (a connection's bytes, a refusal after
+ *                                 the approval)
+ */
+#ifndef WARD_COMMON_EGW_H
+#define WARD_COMMON_EGW_H
+
+#include <stdint.h>
+
+enum { EGW_ATTACH = 1, EGW_DETACH, EGW_ASK, EGW_ANSWER, EGW_LOG };
+
+#define EGW_APR_MAX 400u
+#define EGW_TEXT_MAX 400u
+
+struct egw_msg {
+	uint32_t op;
+	uint32_t slot, gen;	/* the broker's transaction */
+	uint32_t req;		/* ASK/ANSWER: ward-egress's request number;
+				   ATTACH: the sandbox's job + 1; DETACH: that
+				   sandbox's, or 0 for every one of slot/gen */
+	uint8_t ctx[16];	/* ATTACH: the transaction's context */
+	uint8_t digest[32];	/* ASK */
+	char dest[208];		/* ASK/ANSWER: "host:port" */
+	int32_t reason;		/* ANSWER: 0, a WARD_E_*, or -1 (no core) */
+	uint64_t audit_pos;
+	uint32_t apr_len;
+	uint8_t apr[EGW_APR_MAX];
+	uint8_t sig[64];
+	char text[EGW_TEXT_MAX];	/* ANSWER: the refusal; LOG: the line */
+};
+
+#endif

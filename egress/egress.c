@@ -1,0 +1,1117 @@
+/*
+ * egress.c -- ward-egress: the proxy every agent sandbox reaches at
+ * 127.0.0.1:3128, and the only ward process that opens outbound
+ * connections (DESIGN.md §1, docs/egress.md).
+ *
+ * Forked by ward-broker (as root, before it drops its own rights) with the
+ * broker's end of a pair as fd 3; it reads the core's public key, becomes
+ * the ward-egress account and confines itself before it reads anything an
+ * agent sent.  One poll loop serves every connection:
+ *
+ *   agent --(CONNECT host:port | GET http://host:port/...)--> ward-egress
+ *   ward-egress --EGW_ASK dest, fresh digest--> broker --> ward-core
+ *   ward-core's signed approval --> broker --EGW_ANSWER--> ward-egress
+ *   ward-egress checks signature, op, resource, context, digest, expiry,
+ *   sequence; resolves the name itself; refuses loopback, private,
+ *   link-local, CGNAT, multicast ... unless the approved resource is that
+ *   literal address; connects to the address it checked; relays.
+ *
+ * Untrusted by assumption (it parses what agents send), not verified; it
+ * holds no key: a compromised ward-egress can connect where it likes
+ * (it has the network), but nothing it does gives an agent more authority
+ * in ward.  The broker it trusts for nothing but carrying messages.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <seccomp.h>
+#include <sodium.h>
+
+#include "egress.h"
+#include "egw.h"
+#include "fdio.h"
+#include "priv.h"
+
+#define LINK_FD 3
+#define LINKS_MAX 256
+#define CONNS_MAX 256
+/* One sandbox cannot take the proxy from the others: at most this many
+ * connections each, and a request head must come within HEAD_TIMEOUT_S. */
+#define CONNS_PER_LINK 32
+#define HEAD_TIMEOUT_S 10
+#define BUF 65536u
+#define CONNECT_TIMEOUT_S 10
+#define SNI_WAIT_MAX (5u + 16384u)
+
+enum { C_FREE = 0, C_HEAD, C_WAIT, C_RESOLVING, C_CONNECTING, C_SNI, C_RELAY };
+
+struct link {
+	int used;
+	int sock;		/* the pair end the sandbox's listener comes on */
+	int lfd;		/* the listener, -1 until it came */
+	uint32_t slot, gen;
+	uint32_t job;		/* the sandbox's, + 1 */
+	uint8_t ctx[16];
+};
+
+struct conn {
+	int state;
+	int link;
+	int cfd, ofd;		/* the agent's side, the server's side */
+	uint32_t req;
+	uint8_t digest[32];
+	struct eg_req rq;
+	char head[EG_HEAD_MAX];
+	size_t hlen;
+	size_t ulen, dlen;	/* bytes waiting, from up + uoff, down + doff */
+	size_t uoff, doff;
+	/* The relay proper: splice(2) through a pipe each way, the bytes in
+	 * each counted (upp, dnp, at most pcap); -1: user space buffers. */
+	int up_p[2], dn_p[2];
+	size_t upp, dnp, pcap;
+	int ceof, oeof;
+	uint64_t sent, received;
+	char via[64];
+	time_t started;
+	/* Last: a new connection clears everything before them. */
+	uint8_t up[BUF], down[BUF];	/* agent->server, server->agent */
+};
+
+static struct link links[LINKS_MAX];
+static struct conn *conns;
+static uint8_t core_pk[32];
+static struct eg_seen seen;
+static uint32_t next_req = 1;
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "ward-egress: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static void
+to_broker(struct egw_msg *m)
+{
+	if (send(LINK_FD, m, sizeof *m, MSG_NOSIGNAL) != (ssize_t)sizeof *m)
+		die("the broker is gone");
+}
+
+static void __attribute__((format(printf, 2, 3)))
+audit(const struct link *l, const char *fmt, ...)
+{
+	struct egw_msg *m = calloc(1, sizeof *m);
+	va_list ap;
+
+	if (m == NULL)
+		return;
+	m->op = EGW_LOG;
+	m->slot = l->slot;
+	m->gen = l->gen;
+	va_start(ap, fmt);
+	vsnprintf(m->text, sizeof m->text, fmt, ap);
+	va_end(ap);
+	to_broker(m);
+	free(m);
+}
+
+/* ---- connections -------------------------------------------------------------- */
+
+static void
+conn_close(struct conn *c)
+{
+	if (c->state == C_RELAY || c->state == C_SNI)
+		audit(&links[c->link], "egress: closed net.connect %s via %s "
+		      "sent=%llu received=%llu", c->rq.dest, c->via,
+		      (unsigned long long)c->sent, (unsigned long long)c->received);
+	if (c->cfd >= 0)
+		close(c->cfd);
+	if (c->ofd >= 0)
+		close(c->ofd);
+	for (int k = 0; k < 2; k++) {
+		if (c->up_p[k] >= 0)
+			close(c->up_p[k]);
+		if (c->dn_p[k] >= 0)
+			close(c->dn_p[k]);
+		c->up_p[k] = c->dn_p[k] = -1;
+	}
+	c->state = C_FREE;
+	c->cfd = c->ofd = -1;
+}
+
+/* An answer to the agent, then the end of its connection. */
+static void
+refuse(struct conn *c, int code, const char *what, const char *why)
+{
+	char b[512];
+	int n = snprintf(b, sizeof b, "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\n"
+			 "Connection: close\r\n\r\nward: %s\n", code, what, why);
+
+	if (n > 0)
+		(void)send(c->cfd, b, (size_t)n < sizeof b ? (size_t)n : sizeof b - 1,
+			   MSG_NOSIGNAL | MSG_DONTWAIT);
+	c->state = C_HEAD;	/* nothing to log: nothing was relayed */
+	conn_close(c);
+}
+
+static void
+accept_on(int li)
+{
+	int fd = accept4(links[li].lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	int i, mine = 0;
+
+	if (fd < 0)
+		return;
+	for (i = 0; i < CONNS_MAX; i++)
+		mine += conns[i].state != C_FREE && conns[i].link == li;
+	for (i = 0; i < CONNS_MAX; i++)
+		if (conns[i].state == C_FREE)
+			break;
+	if (i == CONNS_MAX || mine >= CONNS_PER_LINK) {
+		close(fd);	/* full: refused, the agent may retry */
+		return;
+	}
+	memset(&conns[i], 0, offsetof(struct conn, up));
+	conns[i].state = C_HEAD;
+	conns[i].link = li;
+	conns[i].cfd = fd;
+	conns[i].ofd = -1;
+	conns[i].up_p[0] = conns[i].up_p[1] = conns[i].dn_p[0] = conns[i].dn_p[1] = -1;
+	conns[i].started = time(NULL);
+}
+
+static void
+head_readable(struct conn *c)
+{
+	const char *why = NULL;
+	ssize_t n = recv(c->cfd, c->head + c->hlen, sizeof c->head - c->hlen, 0);
+	struct egw_msg *m;
+	int rc;
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		conn_close(c);
+		return;
+	}
+	c->hlen += (size_t)n;
+	rc = eg_parse_request(c->head, c->hlen, &c->rq, &why);
+	if (rc == 1)
+		return;
+	if (rc != 0) {
+		refuse(c, 400, "Bad Request", why);
+		return;
+	}
+	m = calloc(1, sizeof *m);
+	if (m == NULL) {
+		refuse(c, 503, "Service Unavailable", "out of memory");
+		return;
+	}
+	randombytes_buf(c->digest, sizeof c->digest);
+	c->req = next_req++;
+	m->op = EGW_ASK;
+	m->slot = links[c->link].slot;
+	m->gen = links[c->link].gen;
+	m->req = c->req;
+	memcpy(m->digest, c->digest, 32);
+	snprintf(m->dest, sizeof m->dest, "%s", c->rq.dest);
+	c->state = C_WAIT;
+	to_broker(m);
+	free(m);
+}
+
+static void
+set_port(struct sockaddr_storage *sa, unsigned port)
+{
+	if (sa->ss_family == AF_INET)
+		((struct sockaddr_in *)sa)->sin_port = htons((uint16_t)port);
+	else
+		((struct sockaddr_in6 *)sa)->sin6_port = htons((uint16_t)port);
+}
+
+/* The first public address host resolves to (port set): 0, or -1 with
+ * why.  Called on a resolver thread: touches nothing shared. */
+static int
+resolve_name(const char *host, unsigned port, struct sockaddr_storage *sa,
+	     size_t *salen, char *why, size_t wl)
+{
+	struct addrinfo hints, *res = NULL, *ai;
+	int cls = -1, rc;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_ADDRCONFIG;
+	rc = getaddrinfo(host, NULL, &hints, &res);
+	if (rc != 0) {
+		snprintf(why, wl, "cannot resolve %.190s: %s", host, gai_strerror(rc));
+		return -1;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		int k = eg_addr_class(ai->ai_addr, ai->ai_addrlen);
+
+		if (k == EG_ADDR_PUBLIC && ai->ai_addrlen <= sizeof *sa) {
+			memcpy(sa, ai->ai_addr, ai->ai_addrlen);
+			*salen = ai->ai_addrlen;
+			set_port(sa, port);
+			freeaddrinfo(res);
+			return 0;
+		}
+		if (cls < 0)
+			cls = k;
+	}
+	freeaddrinfo(res);
+	snprintf(why, wl, "ssrf_%s: %.190s resolves to a %s address, which only "
+		 "a capability naming that literal address may reach",
+		 eg_addr_class_name(cls), host, eg_addr_class_name(cls));
+	return -1;
+}
+
+/* Names are resolved on threads of their own, so that a slow answer
+ * holds up only its connection: at most RESOLVE_MAX at once, each result
+ * one write (smaller than PIPE_BUF, so whole) on res_pipe. */
+#define RESOLVE_MAX 16
+
+struct resolve_res {
+	int idx;
+	uint32_t req;
+	int ok;
+	size_t salen;
+	struct sockaddr_storage sa;
+	char why[512];
+};
+
+struct resolve_job {
+	struct resolve_res r;
+	char host[EG_HOST_MAX + 1];
+	unsigned port;
+};
+
+static int res_pipe[2] = { -1, -1 };
+static int resolving;
+
+static void *
+resolver(void *arg)
+{
+	struct resolve_job *j = arg;
+
+	j->r.ok = resolve_name(j->host, j->port, &j->r.sa, &j->r.salen, j->r.why,
+			       sizeof j->r.why) == 0;
+	if (write(res_pipe[1], &j->r, sizeof j->r) != (ssize_t)sizeof j->r)
+		abort();	/* the loop would wait for it forever */
+	free(j);
+	return NULL;
+}
+
+static void connect_to(struct conn *c, struct sockaddr_storage *sa, size_t salen);
+
+static void
+answered(struct egw_msg *m)
+{
+	struct conn *c = NULL;
+	struct sockaddr_storage sa;
+	size_t salen = 0;
+	char why[300];
+	const char *bad = NULL;
+	int i;
+
+	for (i = 0; i < CONNS_MAX; i++)
+		if (conns[i].state == C_WAIT && conns[i].req == m->req)
+			c = &conns[i];
+	if (c == NULL)
+		return;		/* its agent went meanwhile */
+	m->text[sizeof m->text - 1] = '\0';
+	if (m->reason != 0) {
+		char t[sizeof m->text + 16];
+		size_t k;
+
+		/* The broker's words, printable bytes only. */
+		snprintf(t, sizeof t, "%s", m->text);
+		for (k = 0; t[k] != '\0'; k++)
+			if ((unsigned char)t[k] < 0x20 || (unsigned char)t[k] > 0x7e)
+				t[k] = '?';
+		refuse(c, 403, "Forbidden", t);
+		return;
+	}
+	if (m->apr_len > sizeof m->apr ||
+	    eg_approval_check(m->apr, m->apr_len, m->sig, core_pk,
+			      links[c->link].ctx, c->rq.dest, c->digest,
+			      (uint64_t)time(NULL), &seen, &bad) != 0) {
+		audit(&links[c->link], "egress: BLOCKED net.connect %s "
+		      "reason=bad_approval (%s)", c->rq.dest, bad);
+		snprintf(why, sizeof why, "net.connect %s: the approval does not "
+			 "verify (%s); nothing was connected", c->rq.dest, bad);
+		refuse(c, 403, "Forbidden", why);
+		return;
+	}
+	if (eg_host_literal(c->rq.host, &sa, &salen)) {
+		/* The literal the approval names, whatever its class: the
+		 * capability named it. */
+		set_port(&sa, c->rq.port);
+		connect_to(c, &sa, salen);
+		return;
+	}
+	{
+		struct resolve_job *j = calloc(1, sizeof *j);
+		pthread_attr_t at;
+		pthread_t th;
+		int rc = -1;
+
+		if (j != NULL && resolving < RESOLVE_MAX &&
+		    pthread_attr_init(&at) == 0) {
+			j->r.idx = (int)(c - conns);
+			j->r.req = c->req;
+			snprintf(j->host, sizeof j->host, "%s", c->rq.host);
+			j->port = c->rq.port;
+			(void)pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+			(void)pthread_attr_setstacksize(&at, 256 << 10);
+			rc = pthread_create(&th, &at, resolver, j);
+			pthread_attr_destroy(&at);
+		}
+		if (rc != 0) {
+			free(j);
+			refuse(c, 503, "Service Unavailable", "too many names being "
+			       "resolved at once; try again");
+			return;
+		}
+		resolving++;
+		c->state = C_RESOLVING;
+	}
+}
+
+/* A resolver thread's answer. */
+static void
+resolved(void)
+{
+	struct resolve_res r;
+	struct conn *c;
+
+	while (read(res_pipe[0], &r, sizeof r) == (ssize_t)sizeof r) {
+		resolving--;
+		if (r.idx < 0 || r.idx >= CONNS_MAX)
+			continue;
+		c = &conns[r.idx];
+		if (c->state != C_RESOLVING || c->req != r.req)
+			continue;	/* its agent went meanwhile */
+		r.why[sizeof r.why - 1] = '\0';
+		if (!r.ok) {
+			audit(&links[c->link], "egress: BLOCKED net.connect %s "
+			      "reason=%s", c->rq.dest, r.why);
+			refuse(c, 403, "Forbidden", r.why);
+			continue;
+		}
+		connect_to(c, &r.sa, r.salen);
+	}
+}
+
+/* Connect to the address that was checked, and to no other. */
+static void
+connect_to(struct conn *c, struct sockaddr_storage *sap, size_t salen)
+{
+	struct sockaddr_storage sa = *sap;
+	char why[300], a[INET6_ADDRSTRLEN];
+	int fd;
+
+	if (sa.ss_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&sa)->sin_addr, a, sizeof a);
+	else
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&sa)->sin6_addr, a, sizeof a);
+	snprintf(c->via, sizeof c->via, sa.ss_family == AF_INET ? "%s" : "[%s]", a);
+	fd = socket(sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || (connect(fd, (struct sockaddr *)&sa, (socklen_t)salen) != 0 &&
+		       errno != EINPROGRESS)) {
+		snprintf(why, sizeof why, "net.connect %s: cannot connect to %s: %s",
+			 c->rq.dest, c->via, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		audit(&links[c->link], "egress: failed net.connect %s via %s",
+		      c->rq.dest, c->via);
+		refuse(c, 502, "Bad Gateway", why);
+		return;
+	}
+	c->ofd = fd;
+	c->state = C_CONNECTING;
+	c->started = time(NULL);
+}
+
+/* Into the relay proper: a pipe each way for splice(2).  Without them
+ * (out of descriptors) the user space buffers carry on. */
+static void
+relay_start(struct conn *c)
+{
+	int sz;
+
+	c->state = C_RELAY;
+	if (pipe2(c->up_p, O_NONBLOCK | O_CLOEXEC) != 0)
+		return;
+	if (pipe2(c->dn_p, O_NONBLOCK | O_CLOEXEC) != 0) {
+		close(c->up_p[0]);
+		close(c->up_p[1]);
+		c->up_p[0] = c->up_p[1] = -1;
+		return;
+	}
+	(void)fcntl(c->up_p[1], F_SETPIPE_SZ, 1 << 18);
+	(void)fcntl(c->dn_p[1], F_SETPIPE_SZ, 1 << 18);
+	sz = fcntl(c->up_p[1], F_GETPIPE_SZ);
+	c->pcap = sz > 0 ? (size_t)sz : 65536;
+	sz = fcntl(c->dn_p[1], F_GETPIPE_SZ);
+	if (sz > 0 && (size_t)sz < c->pcap)
+		c->pcap = (size_t)sz;
+}
+
+static void
+connected(struct conn *c)
+{
+	int e = 0;
+	socklen_t el = sizeof e;
+	static const char ok[] = "HTTP/1.1 200 Connection Established\r\n\r\n";
+
+	if (getsockopt(c->ofd, SOL_SOCKET, SO_ERROR, &e, &el) != 0 || e != 0) {
+		char why[300];
+
+		snprintf(why, sizeof why, "net.connect %s: cannot connect to %s: %s",
+			 c->rq.dest, c->via, strerror(e));
+		audit(&links[c->link], "egress: failed net.connect %s via %s",
+		      c->rq.dest, c->via);
+		refuse(c, 502, "Bad Gateway", why);
+		return;
+	}
+	if (c->rq.is_connect) {
+		/* The bytes after the head (a client that did not wait for
+		 * the 200) are the start of the tunnel. */
+		size_t rest = c->hlen - c->rq.head_len;
+
+		memcpy(c->up, c->head + c->rq.head_len, rest);
+		c->ulen = rest;
+		memcpy(c->down, ok, sizeof ok - 1);
+		c->dlen = sizeof ok - 1;
+		c->state = C_SNI;
+	} else {
+		/* The request line the server expects, then the rest of the
+		 * head and what followed it, as the agent sent them. */
+		const char *eol = strstr(c->head, "\r\n");
+		size_t ll = strlen(c->rq.line), rest = c->hlen - (size_t)(eol - c->head);
+
+		if (ll + rest > sizeof c->up) {
+			refuse(c, 400, "Bad Request", "request too long");
+			return;
+		}
+		memcpy(c->up, c->rq.line, ll);
+		memcpy(c->up + ll, eol, rest);
+		c->ulen = ll + rest;
+		relay_start(c);
+	}
+}
+
+/* CONNECT: the first bytes of the tunnel, held back until they show
+ * whether they are a TLS ClientHello, and if so for which name. */
+static void
+sni_check(struct conn *c)
+{
+	char name[256];
+	char host[EG_HOST_MAX + 1];
+	int rc = eg_sni(c->up, c->ulen, name, sizeof name);
+
+	if (rc == 1 && c->ulen < sizeof c->up)
+		return;
+	snprintf(host, sizeof host, "%s", c->rq.host);
+	if (rc == 0 && strcmp(name, host) != 0) {
+		audit(&links[c->link], "egress: BLOCKED net.connect %s "
+		      "reason=sni_mismatch (TLS server name %s)", c->rq.dest, name);
+		c->state = C_HEAD;	/* nothing relayed */
+		conn_close(c);
+		return;
+	}
+	if (rc == -1 || rc == 1) {
+		audit(&links[c->link], "egress: BLOCKED net.connect %s "
+		      "reason=bad_client_hello", c->rq.dest);
+		c->state = C_HEAD;
+		conn_close(c);
+		return;
+	}
+	relay_start(c);
+}
+
+/* Move bytes: what can be read into a buffer with room, what can be
+ * written out of one with bytes.  Half-closes pass through. */
+#define SPL (SPLICE_F_NONBLOCK | SPLICE_F_MOVE)
+
+/* The relay with pipes: what the user space buffers still hold goes
+ * first (the rewritten request head, the 200, the first bytes held for
+ * the SNI check), then splice(2) each way.  Every call is tried: the
+ * sockets and pipes do not block. */
+static int
+pump_splice(struct conn *c)
+{
+	ssize_t n;
+	int moved = 0;
+
+	if (c->ulen > 0) {
+		n = send(c->ofd, c->up + c->uoff, c->ulen, MSG_NOSIGNAL);
+		if (n > 0) {
+			c->uoff = c->ulen == (size_t)n ? 0 : c->uoff + (size_t)n;
+			c->ulen -= (size_t)n;
+			c->sent += (uint64_t)n;
+			moved = 1;
+		} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+			conn_close(c);
+			return -1;
+		}
+	}
+	if (c->dlen > 0) {
+		n = send(c->cfd, c->down + c->doff, c->dlen, MSG_NOSIGNAL);
+		if (n > 0) {
+			c->doff = c->dlen == (size_t)n ? 0 : c->doff + (size_t)n;
+			c->dlen -= (size_t)n;
+			moved = 1;
+		} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+			conn_close(c);
+			return -1;
+		}
+	}
+	if (!c->ceof && c->upp < c->pcap) {
+		n = splice(c->cfd, NULL, c->up_p[1], NULL, c->pcap - c->upp, SPL);
+		if (n > 0) {
+			c->upp += (size_t)n;
+			moved = 1;
+		} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+			c->ceof = 1;
+		}
+	}
+	if (c->ulen == 0 && c->upp > 0) {
+		n = splice(c->up_p[0], NULL, c->ofd, NULL, c->upp, SPL);
+		if (n > 0) {
+			c->upp -= (size_t)n;
+			c->sent += (uint64_t)n;
+			moved = 1;
+		} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+			conn_close(c);
+			return -1;
+		}
+	}
+	if (!c->oeof && c->dnp < c->pcap) {
+		n = splice(c->ofd, NULL, c->dn_p[1], NULL, c->pcap - c->dnp, SPL);
+		if (n > 0) {
+			c->dnp += (size_t)n;
+			c->received += (uint64_t)n;
+			moved = 1;
+		} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+			c->oeof = 1;
+		}
+	}
+	if (c->dlen == 0 && c->dnp > 0) {
+		n = splice(c->dn_p[0], NULL, c->cfd, NULL, c->dnp, SPL);
+		if (n > 0) {
+			c->dnp -= (size_t)n;
+			moved = 1;
+		} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+			conn_close(c);
+			return -1;
+		}
+	}
+	if (c->ceof && c->ulen == 0 && c->upp == 0)
+		(void)shutdown(c->ofd, SHUT_WR);
+	if (c->oeof && c->dlen == 0 && c->dnp == 0)
+		(void)shutdown(c->cfd, SHUT_WR);
+	if (c->ceof && c->oeof && c->ulen == 0 && c->dlen == 0 && c->upp == 0 &&
+	    c->dnp == 0) {
+		conn_close(c);
+		return -1;
+	}
+	return moved;
+}
+
+static int
+pump_once(struct conn *c, short crev, short orev)
+{
+	ssize_t n;
+	int moved = 0;
+
+	if (c->state == C_RELAY && c->up_p[0] >= 0)
+		return pump_splice(c);
+
+	if ((crev & (POLLIN | POLLHUP | POLLERR)) && !c->ceof && c->ulen < BUF) {
+		if (c->uoff + c->ulen == BUF) {
+			memmove(c->up, c->up + c->uoff, c->ulen);
+			c->uoff = 0;
+		}
+		n = recv(c->cfd, c->up + c->uoff + c->ulen, BUF - c->uoff - c->ulen, 0);
+		if (n > 0) {
+			c->ulen += (size_t)n;
+			moved = 1;
+		} else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+			c->ceof = 1;
+	}
+	if (c->state == C_SNI) {
+		sni_check(c);
+		if (c->state != C_RELAY && c->state != C_SNI)
+			return -1;
+	}
+	if (c->state == C_RELAY && c->ulen > 0 && (orev & POLLOUT)) {
+		n = send(c->ofd, c->up + c->uoff, c->ulen, MSG_NOSIGNAL);
+		if (n > 0) {
+			c->uoff = c->ulen == (size_t)n ? 0 : c->uoff + (size_t)n;
+			c->ulen -= (size_t)n;
+			c->sent += (uint64_t)n;
+			moved = 1;
+		} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+			conn_close(c);
+			return -1;
+		}
+	}
+	if ((orev & (POLLIN | POLLHUP | POLLERR)) && !c->oeof && c->dlen < BUF &&
+	    c->state == C_RELAY) {
+		if (c->doff + c->dlen == BUF) {
+			memmove(c->down, c->down + c->doff, c->dlen);
+			c->doff = 0;
+		}
+		n = recv(c->ofd, c->down + c->doff + c->dlen, BUF - c->doff - c->dlen, 0);
+		if (n > 0) {
+			c->dlen += (size_t)n;
+			c->received += (uint64_t)n;
+			moved = 1;
+		} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+			c->oeof = 1;
+		}
+	}
+	if (c->dlen > 0 && (crev & POLLOUT)) {
+		n = send(c->cfd, c->down + c->doff, c->dlen, MSG_NOSIGNAL);
+		if (n > 0) {
+			c->doff = c->dlen == (size_t)n ? 0 : c->doff + (size_t)n;
+			c->dlen -= (size_t)n;
+			moved = 1;
+		} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+			conn_close(c);
+			return -1;
+		}
+	}
+	if (c->state == C_RELAY && c->ceof && c->ulen == 0)
+		(void)shutdown(c->ofd, SHUT_WR);
+	if (c->oeof && c->dlen == 0)
+		(void)shutdown(c->cfd, SHUT_WR);
+	if (c->ceof && c->oeof && c->ulen == 0 && c->dlen == 0) {
+		conn_close(c);
+		return -1;
+	}
+	if (c->state == C_SNI && c->ceof) {
+		conn_close(c);
+		return -1;
+	}
+	return moved;
+}
+
+/* Poll said which side is ready; while bytes move, try both sides again
+ * (the sockets do not block) before going back to poll: a bounded number
+ * of rounds, so that one busy connection does not starve the others. */
+static void
+pump(struct conn *c, short crev, short orev)
+{
+	int round;
+
+	for (round = 0; round < 8; round++) {
+		if (pump_once(c, crev, orev) <= 0 || c->state != C_RELAY)
+			return;
+		crev = orev = POLLIN | POLLOUT;
+	}
+}
+
+
+
+/* ---- the broker's messages ---------------------------------------------------------- */
+
+static void
+link_end(int li)
+{
+	int i;
+
+	for (i = 0; i < CONNS_MAX; i++)
+		if (conns[i].state != C_FREE && conns[i].link == li)
+			conn_close(&conns[i]);
+	if (links[li].lfd >= 0)
+		close(links[li].lfd);
+	if (links[li].sock >= 0)
+		close(links[li].sock);
+	memset(&links[li], 0, sizeof links[li]);
+	links[li].sock = links[li].lfd = -1;
+}
+
+static void
+broker_readable(void)
+{
+	struct egw_msg *m = calloc(1, sizeof *m);
+	int fds[FDIO_MAX], nfds = 0, i;
+	ssize_t n;
+
+	if (m == NULL)
+		die("out of memory");
+	n = fdio_recv(LINK_FD, m, sizeof *m, fds, FDIO_MAX, &nfds, 0);
+	if (n == 0)
+		exit(0);	/* the broker is gone: so are we */
+	if (n != (ssize_t)sizeof *m) {
+		for (i = 0; i < nfds; i++)
+			close(fds[i]);
+		free(m);
+		if (n < 0 && errno == EINTR)
+			return;
+		die("a message of the broker is not one (%zd bytes)", n);
+	}
+	if (m->op == EGW_ATTACH && nfds == 1) {
+		for (i = 0; i < LINKS_MAX && links[i].used; i++)
+			;
+		if (i == LINKS_MAX) {
+			close(fds[0]);
+		} else {
+			links[i].used = 1;
+			links[i].sock = fds[0];
+			links[i].lfd = -1;
+			links[i].slot = m->slot;
+			links[i].gen = m->gen;
+			links[i].job = m->req;
+			memcpy(links[i].ctx, m->ctx, 16);
+		}
+		nfds = 0;
+	} else if (m->op == EGW_DETACH) {
+		for (i = 0; i < LINKS_MAX; i++)
+			if (links[i].used && links[i].slot == m->slot &&
+			    links[i].gen == m->gen &&
+			    (m->req == 0 || links[i].job == m->req))
+				link_end(i);
+	} else if (m->op == EGW_ANSWER) {
+		answered(m);
+	}
+	for (i = 0; i < nfds; i++)
+		close(fds[i]);
+	free(m);
+}
+
+/* The sandbox's listener, sent once over the pair the broker gave. */
+static void
+listener_came(int li)
+{
+	char b;
+	int fds[FDIO_MAX], nfds = 0, i, type = 0;
+	socklen_t tl = sizeof type;
+	ssize_t n = fdio_recv(links[li].sock, &b, 1, fds, FDIO_MAX, &nfds,
+			      MSG_DONTWAIT);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0 || nfds != 1 || links[li].lfd >= 0 ||
+	    getsockopt(fds[0], SOL_SOCKET, SO_TYPE, &type, &tl) != 0 ||
+	    type != SOCK_STREAM) {
+		for (i = 0; i < nfds; i++)
+			close(fds[i]);
+		close(links[li].sock);	/* one listener, once */
+		links[li].sock = -1;
+		return;
+	}
+	fcntl(fds[0], F_SETFL, O_NONBLOCK);
+	links[li].lfd = fds[0];
+	close(links[li].sock);
+	links[li].sock = -1;
+}
+
+/* ---- start ------------------------------------------------------------------------- */
+
+static void
+read_core_pk(const char *home)
+{
+	char path[4200], hex[128];
+	size_t bl = 0;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/pub/core.pub", home);
+	f = fopen(path, "re");
+	if (f == NULL)
+		die("cannot read the core's public key %s: %s", path, strerror(errno));
+	if (fgets(hex, sizeof hex, f) == NULL ||
+	    sodium_hex2bin(core_pk, sizeof core_pk, hex, strlen(hex), " \r\n",
+			   &bl, NULL) != 0 || bl != sizeof core_pk)
+		die("%s is not a hex Ed25519 public key", path);
+	fclose(f);
+}
+
+/* Landlock (the raw ABI, as sandbox/sb_landlock.c uses it): read-only
+ * files under what the resolver needs (/etc, /usr, /lib*, systemd's
+ * resolv.conf), no write anywhere, no TCP bind; abstract unix sockets and
+ * signals scoped (ABI 6).  A kernel without Landlock: ward-egress does not
+ * run (no silent downgrade), and agents get no network. */
+static void
+landlock_ro(void)
+{
+	static const char *const ro[] = {
+		"/etc", "/usr", "/lib", "/lib64", "/run/systemd/resolve",
+	};
+	struct { uint64_t fs, net, scoped; } attr = { 0, 0, 0 };
+	size_t size = sizeof(uint64_t), i;
+	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, 1u /* VERSION */);
+	int rs;
+
+	if (abi < 1)
+		die("cannot confine myself: this kernel has no Landlock");
+	attr.fs = (1ULL << 13) - 1;			/* ABI 1: bits 0-12 */
+	if (abi >= 2)
+		attr.fs |= 1ULL << 13;			/* refer */
+	if (abi >= 3)
+		attr.fs |= 1ULL << 14;			/* truncate */
+	if (abi >= 5)
+		attr.fs |= 1ULL << 15;			/* ioctl_dev */
+	if (abi >= 4) {
+		attr.net = 1ULL << 0;			/* bind_tcp */
+		size = 2 * sizeof(uint64_t);
+	}
+	if (abi >= 6) {
+		attr.scoped = 3;			/* abstract unix, signal */
+		size = sizeof attr;
+	}
+	rs = (int)syscall(SYS_landlock_create_ruleset, &attr, size, 0);
+	if (rs < 0)
+		die("cannot confine myself: landlock: %s", strerror(errno));
+	for (i = 0; i < sizeof ro / sizeof ro[0]; i++) {
+		struct __attribute__((packed)) {
+			uint64_t allowed;
+			int32_t fd;
+		} pb;
+		struct stat st;
+
+		pb.fd = open(ro[i], O_PATH | O_CLOEXEC);
+		if (pb.fd < 0)
+			continue;	/* nothing there to allow */
+		/* read_file (1 << 2), and read_dir (1 << 3) on a folder */
+		pb.allowed = 1ULL << 2;
+		if (fstat(pb.fd, &st) == 0 && S_ISDIR(st.st_mode))
+			pb.allowed |= 1ULL << 3;
+		if (syscall(SYS_landlock_add_rule, rs, 1 /* PATH_BENEATH */, &pb, 0) != 0)
+			die("cannot confine myself: landlock rule for %s: %s", ro[i],
+			    strerror(errno));
+		close(pb.fd);
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+	    syscall(SYS_landlock_restrict_self, rs, 0) != 0)
+		die("cannot confine myself: landlock: %s", strerror(errno));
+	close(rs);
+}
+
+/* Confined for good: no exec, no new privileges, no namespaces, mounts,
+ * ptrace or id changes, no fork (threads only); foreign ABIs kill.  What
+ * stays: sockets (it is the one process with the network), reading files
+ * (the resolver's /etc/hosts, /etc/resolv.conf), its own memory. */
+static void
+confine(void)
+{
+	static const int kill_these[] = {
+		SCMP_SYS(execve), SCMP_SYS(execveat), SCMP_SYS(ptrace),
+		SCMP_SYS(process_vm_readv), SCMP_SYS(process_vm_writev),
+		SCMP_SYS(unshare), SCMP_SYS(setns), SCMP_SYS(mount),
+		SCMP_SYS(umount2), SCMP_SYS(pivot_root), SCMP_SYS(chroot),
+		SCMP_SYS(setuid), SCMP_SYS(setgid), SCMP_SYS(setreuid),
+		SCMP_SYS(setregid), SCMP_SYS(setresuid), SCMP_SYS(setresgid),
+		SCMP_SYS(setgroups), SCMP_SYS(fork), SCMP_SYS(vfork),
+		SCMP_SYS(bpf), SCMP_SYS(perf_event_open), SCMP_SYS(init_module),
+		SCMP_SYS(finit_module), SCMP_SYS(kexec_load), SCMP_SYS(keyctl),
+		SCMP_SYS(add_key), SCMP_SYS(request_key), SCMP_SYS(userfaultfd),
+		SCMP_SYS(io_uring_setup), SCMP_SYS(open_by_handle_at),
+		SCMP_SYS(listen), SCMP_SYS(mknod), SCMP_SYS(mknodat),
+	};
+	scmp_filter_ctx f = seccomp_init(SCMP_ACT_ALLOW);
+	size_t i;
+	int rc = f == NULL ? -1 : 0;
+
+	for (i = 0; rc == 0 && i < sizeof kill_these / sizeof kill_these[0]; i++)
+		rc = seccomp_rule_add(f, SCMP_ACT_KILL_PROCESS, kill_these[i], 0);
+	if (rc == 0)
+		rc = seccomp_rule_add(f, SCMP_ACT_KILL_PROCESS, SCMP_SYS(clone), 1,
+				      SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0));
+	if (rc == 0)
+		rc = seccomp_rule_add(f, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+	if (rc == 0)
+		rc = seccomp_attr_set(f, SCMP_FLTATR_CTL_TSYNC, 1);
+	if (rc == 0)
+		rc = seccomp_attr_set(f, SCMP_FLTATR_CTL_NNP, 1);
+	if (rc == 0)
+		rc = seccomp_load(f);
+	if (f != NULL)
+		seccomp_release(f);
+	if (rc != 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		die("cannot confine myself (seccomp: %d)", rc);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *home = NULL;
+	char err[512];
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--home") == 0 && i + 1 < argc)
+			home = argv[++i];
+		else
+			die("usage: ward-egress --home DIR (started by ward-broker, "
+			    "with its pair as fd 3)");
+	}
+	if (home == NULL || fcntl(LINK_FD, F_GETFD) < 0)
+		die("started by ward-broker only (--home DIR, the pair as fd 3)");
+	/* Nothing inherited but the pair and the standard streams. */
+	(void)close_range(LINK_FD + 1, ~0u, 0);
+	if (sodium_init() < 0)
+		die("libsodium failed to initialise");
+	prctl(PR_SET_NAME, "ward-egress");
+	read_core_pk(home);
+	/* Six descriptors a relayed connection (two sockets, two pipes). */
+	{
+		struct rlimit rl;
+
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			(void)setrlimit(RLIMIT_NOFILE, &rl);
+		}
+	}
+	if (wp_drop(WP_EGRESS_ACCOUNT, err, sizeof err) != 0)
+		die("%s", err);
+	/* After the id change, which clears it. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 ||
+	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		die("prctl: %s", strerror(errno));
+	if (getppid() == 1)
+		die("the broker is gone");
+	signal(SIGPIPE, SIG_IGN);
+	if (pipe2(res_pipe, O_NONBLOCK | O_CLOEXEC) != 0)
+		die("pipe: %s", strerror(errno));
+	landlock_ro();
+	confine();
+	conns = calloc(CONNS_MAX, sizeof *conns);
+	if (conns == NULL)
+		die("out of memory");
+	for (i = 0; i < CONNS_MAX; i++) {
+		conns[i].cfd = conns[i].ofd = -1;
+		conns[i].up_p[0] = conns[i].up_p[1] = -1;
+		conns[i].dn_p[0] = conns[i].dn_p[1] = -1;
+	}
+	for (i = 0; i < LINKS_MAX; i++)
+		links[i].sock = links[i].lfd = -1;
+	for (;;) {
+		struct pollfd pf[2 + LINKS_MAX + 2 * CONNS_MAX];
+		int who[sizeof pf / sizeof pf[0]], n = 0, k;
+		time_t now = time(NULL);
+
+		pf[n].fd = LINK_FD; pf[n].events = POLLIN; who[n++] = -1;
+		pf[n].fd = res_pipe[0]; pf[n].events = POLLIN; who[n++] = -2;
+		for (k = 0; k < LINKS_MAX; k++) {
+			if (!links[k].used)
+				continue;
+			if (links[k].sock >= 0) {
+				pf[n].fd = links[k].sock; pf[n].events = POLLIN;
+				who[n++] = 10000 + k;
+			} else if (links[k].lfd >= 0) {
+				pf[n].fd = links[k].lfd; pf[n].events = POLLIN;
+				who[n++] = 20000 + k;
+			}
+		}
+		for (k = 0; k < CONNS_MAX; k++) {
+			struct conn *c = &conns[k];
+
+			if (c->state == C_FREE)
+				continue;
+			if (c->state == C_CONNECTING &&
+			    now - c->started > CONNECT_TIMEOUT_S) {
+				c->state = C_HEAD;
+				refuse(c, 504, "Gateway Timeout", "connect timed out");
+				continue;
+			}
+			if (c->state == C_HEAD && now - c->started > HEAD_TIMEOUT_S) {
+				refuse(c, 408, "Request Timeout", "no request in time");
+				continue;
+			}
+			pf[n].fd = c->cfd;
+			pf[n].events = (short)((c->state == C_HEAD ||
+				((c->state == C_RELAY || c->state == C_SNI) &&
+				 !c->ceof && (c->up_p[0] >= 0 ? c->upp < c->pcap :
+					      c->ulen < BUF)) ? POLLIN : 0) |
+				(c->dlen > 0 || c->dnp > 0 ? POLLOUT : 0));
+			who[n++] = k;
+			if (c->ofd >= 0) {
+				pf[n].fd = c->ofd;
+				pf[n].events = (short)(c->state == C_CONNECTING ?
+					POLLOUT : ((c->state == C_RELAY && !c->oeof &&
+					(c->dn_p[0] >= 0 ? c->dnp < c->pcap :
+					 c->dlen < BUF) ? POLLIN : 0) |
+					(c->state == C_RELAY && (c->ulen > 0 ||
+					 c->upp > 0) ? POLLOUT : 0)));
+				who[n++] = 1000 + k;
+			}
+		}
+		if (poll(pf, (nfds_t)n, 1000) < 0) {
+			if (errno == EINTR)
+				continue;
+			die("poll: %s", strerror(errno));
+		}
+		for (k = 0; k < n; k++) {
+			int w = who[k];
+			struct conn *c;
+			short orev = 0;
+
+			if (pf[k].revents == 0)
+				continue;
+			if (w == -2) {
+				resolved();
+			} else if (w == -1) {
+				broker_readable();
+			} else if (w >= 20000) {
+				if (links[w - 20000].lfd == pf[k].fd)
+					accept_on(w - 20000);
+			} else if (w >= 10000) {
+				if (links[w - 10000].sock == pf[k].fd)
+					listener_came(w - 10000);
+			} else if (w >= 1000) {
+				c = &conns[w - 1000];
+				if (c->ofd != pf[k].fd)
+					continue;
+				if (c->state == C_CONNECTING)
+					connected(c);
+				else if (c->state == C_RELAY || c->state == C_SNI)
+					pump(c, 0, pf[k].revents);
+			} else {
+				c = &conns[w];
+				if (c->cfd != pf[k].fd)
+					continue;
+				if (c->state == C_HEAD)
+					head_readable(c);
+				else if (c->state == C_RELAY || c->state == C_SNI) {
+					/* Both sides in one go when both are ready. */
+					if (k + 1 < n && who[k + 1] == 1000 + w) {
+						orev = pf[k + 1].revents;
+						pf[k + 1].revents = 0;
+					}
+					pump(c, pf[k].revents, orev);
+				} else if (pf[k].revents & (POLLHUP | POLLERR))
+					conn_close(c);
+			}
+		}
+	}
+}
