@@ -872,11 +872,16 @@ serve(const char *prof, const char *home_dir, int hfd, const char *listen)
 					server_read(s);
 			flush_queue();
 		}
+		/* Every request read and handled, the ones that wait for the
+		 * servers' start-up too (GW_QUEUE_S at most): a client that
+		 * closes its input after its last request gets its answers. */
 		if (G.in.eof && (mcp_in_pending(&G.in) == 0 ||
 				 memchr(G.in.b + G.in.off, '\n',
 					mcp_in_pending(&G.in)) == NULL ||
-				 oq_stalled(&G.cq, GW_STALL_MS)))
-			break;	/* every request read and handled */
+				 oq_stalled(&G.cq, GW_STALL_MS)) &&
+		    ((G.init_reply == NULL && G.queued == NULL) ||
+		     oq_stalled(&G.cq, GW_STALL_MS)))
+			break;
 		for (s = 0; s < G.nup; s++)
 			if (G.up[s].state != ST_DEAD && (G.up[s].overflow ||
 			    oq_stalled(&G.up[s].q, GW_STALL_MS)))
