@@ -112,6 +112,8 @@ struct tx {
 	char logbuf[512];
 	size_t loglen;
 	char ws[512];
+	char live[520];			/* root: its copy, WS.live (commit.c) */
+	int realfd;			/* root: the workspace itself, else -1 */
 	char agent_dir[512];		/* bound at /agent; children share it */
 	int wsfd;
 	json_t *mem;			/* staged memory partition */
@@ -397,6 +399,8 @@ tx_context_gone(struct tx *t, const char *why)
  * an asynchronous approval answers it later. */
 static json_t *current_id;
 static int current_is_call;
+/* Set while the approval's answer is needed at once (tx_commit). */
+static int approve_sync;
 
 /* Ask the core for one effect.  0 when approved; otherwise *out is the MCP
  * tool error to return -- or NULL with deferred_now set, when the request
@@ -425,7 +429,8 @@ approve(struct tx *t, const struct handle *h, unsigned op, const char *res,
 	} else {
 		nonce = ++t->nonce;
 		digest_of(d, tool, args);
-		if (approve_async(t, h, op, res, tool, args, d, nonce,
+		if (!approve_sync &&
+		    approve_async(t, h, op, res, tool, args, d, nonce,
 				  current_is_call ? current_id : NULL) == 0) {
 			deferred_now = 1;
 			*out = NULL;
@@ -490,6 +495,7 @@ tx_alloc(void)
 			txs[i].gen = g + 1;
 			txs[i].used = 1;
 			txs[i].afd = txs[i].logfd = txs[i].wsfd = -1;
+			txs[i].realfd = -1;
 			txs[i].logw = -1;
 			txs[i].ctl = txs[i].job = txs[i].wait_parent = -1;
 			txs[i].parent = -1;
@@ -613,6 +619,88 @@ send_ctl(struct ctl *c, json_t *j)
 }
 
 
+/* The end of a root transaction's writes (commit.c): when it ended well,
+ * each change between its copy and the workspace is one approval of
+ * fs.write under the context's capabilities, applied only if approved;
+ * what cannot be a change (a link, a device, ...) is logged BLOCKED.
+ * When it did not end well, nothing is applied.  The copy goes either
+ * way. */
+static void
+tx_commit(struct tx *t, int ok)
+{
+	struct wt_changes cs;
+	struct wb_reply r;
+	char text[700];
+	size_t k, applied = 0, refused = 0;
+	int k2;
+
+	if (t->realfd < 0 || t->wsfd < 0)
+		return;
+	if (wt_changes(t->realfd, t->wsfd, &cs) != 0) {
+		snprintf(text, sizeof text, "BLOCKED fs.write: more than %zu "
+			 "changes; the rest of them are not committed", cs.n);
+		if (!t->closed && cc_log(core_s, t->ctx, text, &r) != 0)
+			core_reconnect();
+	}
+	if (!ok && cs.n > 0) {
+		snprintf(text, sizeof text, "BLOCKED fs.write: %zu change%s of "
+			 "the workspace not committed: the transaction did not "
+			 "end well (%s)", cs.n, cs.n == 1 ? "" : "s",
+			 t->cut != NULL ? t->cut : "exit status not 0");
+		if (!t->closed && cc_log(core_s, t->ctx, text, &r) != 0)
+			core_reconnect();
+	}
+	for (k = 0; ok && !t->closed && k < cs.n; k++) {
+		const struct wt_change *c = &cs.v[k];
+		char res[WARD_SCOPE_MAX + 1], err[300];
+		const char *reason;
+		struct handle *h;
+		json_t *out = NULL, *args;
+
+		if (c->kind == WT_REFUSED ||
+		    (size_t)snprintf(res, sizeof res, "/workspace/%s", c->rel) >=
+		    sizeof res) {
+			snprintf(text, sizeof text, "BLOCKED fs.write /workspace/"
+				 "%.400s reason=%s (not committed)", c->rel,
+				 c->kind == WT_REFUSED ? c->why : "path_too_long");
+			if (cc_log(core_s, t->ctx, text, &r) != 0)
+				core_reconnect();
+			refused++;
+			continue;
+		}
+		h = pick(t, "fs.write", res);
+		if (h == NULL)
+			h = &t->h[0];	/* the core refuses it, and logs it */
+		args = json_pack("{s:s, s:s}", "commit", c->kind == WT_WRITE ?
+				 "write" : c->kind == WT_MKDIR ? "mkdir" :
+				 c->kind == WT_DELETE ? "delete" : "rmdir", "path",
+				 res);
+		current_is_call = 0;
+		approve_sync = 1;
+		k2 = approve(t, h, WARD_OP_FS_WRITE, res, "fs.write", args, &out,
+			     &r);
+		approve_sync = 0;
+		if (k2 != 0) {
+			refused++;
+		} else if (wt_apply(t->realfd, t->wsfd, c, &reason, err,
+				    sizeof err) != 0) {
+			snprintf(text, sizeof text, "fs.write %s approved but not "
+				 "committed: %s (reason=%s)", res, err, reason);
+			if (cc_log(core_s, t->ctx, text, &r) != 0)
+				core_reconnect();
+		} else {
+			applied++;
+		}
+		deferred_now = 0;
+		json_decref(out);
+		json_decref(args);
+	}
+	if (ok && cs.n > 0)
+		note("session %s: %zu change%s committed, %zu refused", t->sid,
+		     applied, applied == 1 ? "" : "s", refused);
+	wt_changes_free(&cs);
+}
+
 static void
 tx_end(int i)
 {
@@ -627,6 +715,15 @@ tx_end(int i)
 	for (k = 0; k < TX_MAX; k++)
 		if (txs[k].used && txs[k].parent == i && !txs[k].finished)
 			spawn_job_kill(txs[k].job);
+	if (t->realfd >= 0) {
+		tx_commit(t, t->code == 0 && t->cut == NULL);
+		close(t->realfd);
+		t->realfd = -1;
+		if (t->wsfd >= 0)
+			close(t->wsfd);
+		t->wsfd = -1;
+		wt_live_remove(t->live);
+	}
 	if (!t->closed && t->nh > 0) {
 		if (cc_close(core_s, t->ctx, &t->h[0].ch, &r) != 0)
 			core_reconnect();
@@ -674,6 +771,7 @@ tx_end(int i)
 		t->gen = g;
 	}
 	t->afd = t->logfd = t->logw = t->wsfd = t->ctl = -1;
+	t->realfd = -1;
 }
 
 /* ---- spawning --------------------------------------------------------------- */
@@ -2184,6 +2282,17 @@ ctl_run(struct ctl *c, json_t *q, int *fds, int nfds)
 			 strerror(errno));
 		goto fail;
 	}
+	/* The sandboxes and the fs tools see a copy; the workspace changes
+	 * only at the end, change by approved change (tx_commit). */
+	snprintf(t->live, sizeof t->live, "%s.live", ws);
+	t->realfd = t->wsfd;
+	t->wsfd = wt_live_make(t->realfd, t->live, why, sizeof why);
+	if (t->wsfd < 0) {
+		t->live[0] = '\0';
+		goto fail;
+	}
+	memcpy(t->ws, t->live, sizeof t->ws - 1);	/* what sandboxes see */
+	t->ws[sizeof t->ws - 1] = '\0';
 	/* The core opens the context from the operator's grant. */
 	if (cc_open_ctx(core_s, &t->h[0].ch, &r) != 0) {
 		core_reconnect();

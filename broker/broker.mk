@@ -6,7 +6,7 @@
 
 BROKER_LIBS := -ljansson -lseccomp
 BROKER_COMMON := $(B)/obj/common/grant.o $(B)/obj/common/corec.o \
-	$(B)/obj/common/profile.o $(B)/obj/broker/tools.o $(B)/obj/common/outq.o \
+	$(B)/obj/common/profile.o $(B)/obj/broker/tools.o $(B)/obj/broker/commit.o $(B)/obj/common/outq.o \
 	$(B)/obj/common/mcp.o $(B)/obj/common/fdio.o
 BROKER_OBJS := $(B)/obj/broker/broker.o $(B)/obj/sandbox/spawner.o \
 	$(B)/obj/broker/egress_link.o \

@@ -34,4 +34,40 @@ int wt_fs_write(int wsfd, const char *rel, const char *mkscope, const char *data
 json_t *wt_fs_list(int wsfd, const char *rel, char *err, size_t errlen);
 json_t *wt_fs_stat(int wsfd, const char *rel, char *err, size_t errlen);
 
+/* ---- commit.c: writes verified at the end of a transaction ---- */
+
+#define WT_REL_MAX 512
+enum { WT_WRITE = 1, WT_MKDIR, WT_DELETE, WT_RMDIR, WT_REFUSED };
+
+/* One difference between a transaction's copy and its workspace: a file
+ * written, a folder made, a file deleted, a folder removed, or something
+ * refused at commit (why: symlink, hard_link, fifo, socket, device,
+ * setuid, name_not_printable, path_too_long).  rel is below the
+ * workspace. */
+struct wt_change {
+	int kind;
+	const char *why;
+	char rel[WT_REL_MAX];
+};
+struct wt_changes {
+	struct wt_change *v;
+	size_t n, cap;
+	int truncated;		/* more than 4096: the rest is not listed */
+};
+
+/* The copy of the workspace (wsfd) the transaction's sandboxes and fs
+ * tools see, at live (a path beside the workspace); its fd, or -1. */
+int wt_live_make(int wsfd, const char *live, char *err, size_t errlen);
+void wt_live_remove(const char *live);
+/* Every change, in an order that applies: a folder before what is in it,
+ * what is in a folder before the folder's removal. 0, or -1 if
+ * truncated. */
+int wt_changes(int wsfd, int livefd, struct wt_changes *cs);
+void wt_changes_free(struct wt_changes *cs);
+/* Apply one approved change to the workspace: a file written whole and
+ * renamed into place, never through a link; no parent folder made.  0 or
+ * -1 (reason, err). */
+int wt_apply(int wsfd, int livefd, const struct wt_change *c,
+	     const char **reason, char *err, size_t errlen);
+
 #endif

@@ -330,19 +330,24 @@ static int
 make_workspace(const struct ward_home *h, const char *sid, const char *seed,
 	       char *ws, size_t wl)
 {
+	char live[4200];
+	uid_t u;
+	gid_t g;
+	char err[256];
+
+	/* Beside the workspace, the folder of the copy its sandboxes see
+	 * (broker/commit.c): made here, empty, for the broker's account,
+	 * which cannot make folders in work/. */
+	snprintf(live, sizeof live, "%s/%s.live", h->work, sid);
+	if (mkdir(live, 0700) != 0 ||
+	    wp_account(WP_BROKER_ACCOUNT, &u, &g, err, sizeof err) != 0 ||
+	    lchown(live, u, g) != 0)
+		return -1;
 	snprintf(ws, wl, "%s/%s", h->work, sid);
 	if (mkdir(ws, 0700) != 0)
 		return -1;
-	if (seed[0] == '\0') {
-		uid_t u;
-		gid_t g;
-		char err[256];
-
-		if (wp_account(WP_BROKER_ACCOUNT, &u, &g, err, sizeof err) != 0 ||
-		    lchown(ws, u, g) != 0)
-			return -1;
-		return 0;
-	}
+	if (seed[0] == '\0')
+		return lchown(ws, u, g) != 0 ? -1 : 0;
 	return copy_dir(seed, ws, 0);
 }
 
