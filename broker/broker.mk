@@ -22,7 +22,7 @@ BROKER_TEST_BINS := $(B)/tests/broker-core-api \
 PART_ALL += $(B)/ward-broker $(B)/ward-call $(BROKER_TEST_BINS)
 WARD_CLI_OBJS += $(BROKER_CLI_OBJS)
 WARD_LDLIBS += -ljansson
-PART_BENCH += tests/broker/bench.sh
+PART_BENCH += tests/broker/bench.sh tests/broker/commit_bench.py
 
 # The broker includes what it trusts, never the CLI's headers.
 $(B)/obj/broker/%.o: ALL_CPPFLAGS += -I$(B)/gen -Ibroker -Icommon -Iserver -Isandbox -D_GNU_SOURCE

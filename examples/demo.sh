@@ -20,8 +20,21 @@ echo "== ward home: $WARD_HOME"
 session_of() { sed -n 's/^ward run: session \([0-9a-f]*\) (.*/\1/p' "$1" | head -n 1; }
 log=$WARD_HOME/demo-run.txt
 
+# The team's context server the summarizer is granted (its profile:
+# allow net 127.0.0.1:47891), on the host's loopback, for this demo only.
+srv=$(mktemp -d /tmp/ward-demo-srv.XXXXXX)
+echo "ship the release notes on Friday" >"$srv/context.txt"
+python3 -m http.server 47891 --bind 127.0.0.1 --directory "$srv" >/dev/null 2>&1 &
+srv_pid=$!
+trap 'kill $srv_pid 2>/dev/null; rm -rf "$srv"' EXIT
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	python3 -c 'import socket; socket.create_connection(("127.0.0.1", 47891), 1)' \
+		2>/dev/null && break
+	sleep 0.2
+done
+
 echo
-echo "== 1. a well-behaved agent: summarize notes.txt"
+echo "== 1. a well-behaved agent: summarize notes.txt (and fetch the team's context)"
 "$ward" run "$here/agents/summarizer.ward" "Summarize notes.txt into out/summary.md" 2>"$log" || true
 cat "$log" >&2
 echo "-- its result, out/summary.md:"
@@ -36,6 +49,10 @@ s2=$(session_of "$log")
 echo
 echo "== 3. ward audit --session $s2 --filter network"
 "$ward" audit --session "$s2" --filter network
+
+echo
+echo "== 3b. ward audit --filter network (the summarizer's fetch: ALLOWED)"
+"$ward" audit --filter network | grep "net.connect 127.0.0.1:47891" || true
 
 echo
 echo "== 4. ward audit verify"

@@ -3,6 +3,7 @@
 into out/summary.md, every step a tool call that ward-core approves."""
 import os
 import sys
+import urllib.request
 
 sys.path.insert(0, "/agent")
 from wardmcp import Ward, Refused  # noqa: E402
@@ -15,11 +16,23 @@ def main():
     listing = ward.call("fs.list", path=".")
     print("summarizer: workspace:", listing)
     notes = ward.call("fs.read", path="notes.txt")
+    # The team's context, from a server this profile grants
+    # (allow net 127.0.0.1:47891): through the egress proxy ($HTTP_PROXY),
+    # one approval of net.connect, logged.  demo.sh starts the server.
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:47891/context.txt", timeout=10) as r:
+            context = r.read().decode().strip()
+        print("summarizer: fetched the team's context through the proxy:", context)
+    except OSError as e:
+        context = ""
+        print("summarizer: no team context (%s)" % e)
     lines = [l for l in notes.splitlines() if l.strip()]
     todos = [l.split(":", 1)[1].strip() for l in lines if l.startswith("TODO:")]
     summary = "# Summary of notes.txt\n\n%d lines, %d words, %d to do:\n\n%s\n" % (
         len(lines), len(notes.split()), len(todos),
         "\n".join("- " + t for t in todos))
+    if context:
+        summary += "\nContext: %s\n" % context
     print("summarizer:", ward.call("fs.write", path="out/summary.md", content=summary))
     ward.call("memory.write", key="todo-count", value=str(len(todos)))
     print("summarizer: remembered todo-count =", ward.call("memory.read", key="todo-count"))
