@@ -260,9 +260,9 @@ path_canonical(const char *s)
 	}
 }
 
-/* A net scope: HOST:PORT, a host of letters, digits, '.', '-' (or '*.'
- * first, the one wildcard form) and a port from 1 to 65535 without a
- * leading zero. */
+/* A net scope: HOST:PORT, a host of letters, digits, '.', '-' and a port
+ * from 1 to 65535 without a leading zero.  (A leading '*.' is refused
+ * before: ward-core matches net scopes exactly.) */
 static int
 net_scope_ok(const char *s)
 {
@@ -542,6 +542,11 @@ ag_scope(struct pf_parse *ps, const struct tooldef *td, const char *s, int c)
 				"'.', '..' or '//'" : "write an absolute path "
 				"without '.', '..' or '//'", "scope '%s' is not "
 				"a canonical absolute path", s);
+	if (td->kind == WARD_KIND_NET && strncmp(s, "*.", 2) == 0)
+		return pf_error(&ps->lx, c, "name each host: allow net "
+				"api.example.com:443 (ward-core matches a net "
+				"scope exactly, so a wildcard would match no host)",
+				"wildcard net scope '%s'", s);
 	if (td->kind == WARD_KIND_NET && !net_scope_ok(s))
 		return pf_error(&ps->lx, c, "name host:port, the port from 1 to "
 				"65535: allow net example.org:443",
