@@ -96,6 +96,12 @@ def main():
         elif a[0] == "write":
             sys.stdout.flush()
             os.write(1 if a[1] == "stdout" else 2, bytes.fromhex(a[2]))
+        elif a[0] == "file":
+            # A write straight to the sandbox's /workspace, not a tool
+            # call: committed (or not) at the transaction's end.
+            os.makedirs(os.path.dirname(a[1]) or ".", exist_ok=True)
+            with open(a[1], "w") as f:
+                f.write(a[2])
         elif a[0] == "exit":
             sys.exit(a[1])
     return 0
