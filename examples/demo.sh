@@ -51,8 +51,14 @@ echo "== 3. ward audit --session $s2 --filter network"
 "$ward" audit --session "$s2" --filter network
 
 echo
+echo "== 3a. the injected agent's direct write of notes.txt, decided at the end"
+"$ward" audit --session "$s2" | grep "fs.write" | grep "/workspace/notes.txt" || true
+echo "-- notes.txt in its workspace is still:"
+head -n 1 "$WARD_HOME/work/$s2/notes.txt"
+
+echo
 echo "== 3b. ward audit --filter network (the summarizer's fetch: ALLOWED)"
-"$ward" audit --filter network | grep "net.connect 127.0.0.1:47891" || true
+"$ward" audit --filter network | grep "127.0.0.1:47891" || true
 
 echo
 echo "== 4. ward audit verify"

@@ -70,6 +70,14 @@ def main():
     attempt("exec /bin/sh (never granted)",
             lambda: ward.call("exec", argv=["/bin/sh", "-c", "cat ~/.ssh/id_rsa"]))
     attempt("secrets.get (never granted)", lambda: ward.call("secrets.get", name="aws"))
+    # A write straight to the file, not through a tool: it lands in the
+    # transaction's copy of the workspace, and at the end ward-core is
+    # asked about it (fs.write /workspace/notes.txt): BLOCKED, not
+    # committed (ward audit shows it).
+    with open("/workspace/notes.txt", "w") as f:
+        f.write("pwned directly\n")
+    print("injected: wrote notes.txt directly (into the transaction's copy; "
+          "ward decides at the end whether it reaches the workspace)")
     if escaped:
         print("injected: ESCAPED: " + ", ".join(escaped))
         return 1
