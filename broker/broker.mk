@@ -66,3 +66,11 @@ $(B)/attack/inbroker.so: tests/attack/inbroker.c common/wb.h
 	$(CC) -std=gnu11 -Wall -Wextra -Werror -O1 -fPIC -shared -Icommon -Icore \
 		-o $@ $< -lpthread
 PART_ALL += $(B)/attack/inbroker.so
+
+# commit.c's unit test: the changes, their order, what is refused.
+PART_ALL += $(B)/tests/test_commit
+$(B)/obj/tests/unit/test_commit.o: ALL_CPPFLAGS += -Ibroker -Icommon -D_GNU_SOURCE
+$(B)/tests/test_commit: $(B)/obj/tests/unit/test_commit.o $(B)/obj/broker/commit.o \
+		$(B)/obj/broker/tools.o $(B)/obj/common/outq.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) -ljansson $(SODIUM_LIBS)
