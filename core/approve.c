@@ -667,16 +667,6 @@ collect_dirty(struct ward_decision *out, const struct ward_ledger *l,
 			out->dirty[out->n_dirty++] = slot[i];
 }
 
-/* The one fact the decision draws from chain_valid besides the theorem.
- * As a lemma its trigger is chain_valid, which only chain_rules' goals
- * hold; stated after a call that also writes, the same step timed out
- * (the definition is unfolded under the call's havoc). */
-/*@ lemma chain_leaf_scope{L}:
-      \forall struct ward_chain *ch, struct ward_trust *t,
-              struct ward_revset *rv, integer now;
-        chain_valid(ch, t, rv, now) ==>
-          1 <= ch->l[ch->n - 1].b.scope_len <= WARD_SCOPE_MAX;
-*/
 
 /* ward_chain_decode on the request's chain, with the frame of the core
  * stated in the contract, where the context holds the one write and no
@@ -714,8 +704,11 @@ chain_kept(struct ward_core *c, struct ward_request *req,
 }
 
 /* Every rule of the decoded chain, reading only: chain_valid (chain.h) is
- * what property (b) states, and the decision needs from it the leaf's
- * scope bound. */
+ * what property (b) states, and the decision needs besides it the leaf's
+ * scope bound, which ward_chain_check states on its own (blocks_ok).  It
+ * was a lemma over chain_valid here; a lemma is a hypothesis of every goal
+ * of the file, and once chain_valid held the wire encoding (link_wire),
+ * it timed out unrelated goals (append_record, slots_distinct). */
 /*@ requires \valid_read(c) && trust_ok(&c->trust) && revset_ok(&c->revoked);
     requires \valid_read(req) && 1 <= req->chain.n <= WARD_CHAIN_MAX;
     assigns \nothing;

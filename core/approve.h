@@ -110,8 +110,10 @@ struct ward_decision {
 /*
  * The authority behind an approval: the predicate the theorem below says
  * every approval implies.  In words, the request's chain is valid at the
- * request's time (chain_valid, chain.h: decoded by the core from the bytes
- * it received, signed, linked, attenuated at every link, rooted in a
+ * request's time (chain_valid, chain.h: every block and id those of the
+ * wire bytes the core received, in the state it returns in (link_decoded:
+ * the bytes are exactly the block's encoding; link_id_ok: the id is the
+ * hash of their body), signed, linked, attenuated at every link, rooted in a
  * trusted key, no block revoked, every block in its window); the leaf's
  * kind and rights grant the operation; the resource is canonical and
  * within the leaf's scope; the request's context is open; and the chain

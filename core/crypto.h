@@ -22,6 +22,12 @@
   predicate is_block_id{L}(uint8_t *id, uint8_t *body, integer len)
     reads id[0 .. 31], body[0 .. len - 1];
 
+  // The same id as one value (val32, ward.h): a function of the body's
+  // bytes, so that an id recomputed elsewhere can be compared with one
+  // stored (chain.h, link_id_ok).
+  logic integer block_id_of{L}(uint8_t *body, integer len)
+    reads body[0 .. len - 1];
+
   // The holder of public key pk signed "ward.v1.blocksig" || id, where id
   // and pk are given as values (see val32 in ward.h).
   predicate ed25519_ok(integer id, integer pk);
@@ -44,6 +50,7 @@
     assigns id[0 .. WARD_ID_BYTES - 1] \from body[0 .. len - 1];
     ensures \result == 0 || \result == -1;
     ensures \result == 0 ==> is_block_id(id, body, len);
+    ensures \result == 0 ==> val32(id) == block_id_of(body, len);
 */
 int ward_block_id(uint8_t *id, const uint8_t *body, size_t len)
 	__attribute__((warn_unused_result));
