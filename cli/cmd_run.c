@@ -186,8 +186,8 @@ cli_ctl_read(int fd, char *buf, size_t cap, size_t *len, int timeout_ms)
 	}
 }
 
-static int
-ensure_running(const struct ward_home *h, const uint8_t sk[64], int *ctl)
+int
+cli_start_core(const struct ward_home *h, const uint8_t sk[64])
 {
 	int i;
 
@@ -204,6 +204,16 @@ ensure_running(const struct ward_home *h, const uint8_t sk[64], int *ctl)
 			return -1;
 		}
 	}
+	return 0;
+}
+
+static int
+ensure_running(const struct ward_home *h, const uint8_t sk[64], int *ctl)
+{
+	int i;
+
+	if (cli_start_core(h, sk) != 0)
+		return -1;
 	*ctl = cli_ctl_connect(h);
 	if (*ctl < 0) {
 		fprintf(stderr, "ward: starting ward-broker (log: %s/log/"

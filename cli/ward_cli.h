@@ -20,6 +20,7 @@
 	WARD_CMD(audit, "query and verify the audit log") \
 	WARD_CMD(status, "show the core, the broker and the sessions open") \
 	WARD_CMD(revoke, "revoke a session or a capability") \
+	WARD_CMD(secret, "store, list and remove secrets in the core's vault") \
 	WARD_CMD(stop, "stop the broker and the core of a ward home") \
 	WARD_CMD(clean, "remove the state of finished sessions") \
 	WARD_CMD(policy, "check an agent profile") \

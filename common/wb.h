@@ -72,6 +72,10 @@ struct wb_reply {
 	uint64_t st_records, st_approvals, st_uptime;
 	uint32_t st_open, st_revoked;
 	uint8_t st_head[32];
+	/* approve of secret.use: the value sealed to ward-egress's key
+	 * (EGW_SEALED_MAX, common/egw.h); opaque to everyone else */
+	size_t sealed_len;
+	uint8_t sealed[48 + 32 + 1024];
 };
 
 /* Every call: 0 when the core answered (see r->reason), -1 when it did not
@@ -104,6 +108,18 @@ int cc_admin_revoke(const char *url, const uint8_t sk[WARD_SK_BYTES],
 		    struct wb_reply *r) WB_WARN;
 int cc_admin_status(const char *url, const uint8_t sk[WARD_SK_BYTES],
 		    struct wb_reply *r) WB_WARN;
+/* The vault (ward secret): value sealed here to the core's key core_pk
+ * (Ed25519, converted) so that it is never in the clear outside the CLI
+ * and ward-core; list fills names (at most 64, each 64 + 1 bytes). */
+int cc_admin_secret_set(const char *url, const uint8_t sk[WARD_SK_BYTES],
+			const uint8_t core_pk[32], const char *name,
+			const uint8_t *value, size_t len,
+			struct wb_reply *r) WB_WARN;
+int cc_admin_secret_rm(const char *url, const uint8_t sk[WARD_SK_BYTES],
+		       const char *name, struct wb_reply *r) WB_WARN;
+int cc_admin_secret_list(const char *url, const uint8_t sk[WARD_SK_BYTES],
+			 char names[64][65], uint32_t *n,
+			 struct wb_reply *r) WB_WARN;
 
 /* What the core knows of contexts (ListContexts, admin socket): the
  * operator's CLI resolves sessions and grants through this, never through

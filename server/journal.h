@@ -82,7 +82,8 @@ enum jr_kind {
 	JK_START = 12,		/* core started */
 	JK_RECOVER = 13,	/* torn tail of the log dropped at start */
 	JK_LIST = 14,		/* contexts listed (admin only; logged refused) */
-	JK_LAST = 14
+	JK_SECRET = 15,		/* vault: secret set or removed (name only) */
+	JK_LAST = 15
 };
 
 /* Reserve record. */

@@ -17,7 +17,7 @@ SRV_GEN_O := $(B)/obj/gen/ward.pb-c.o
 SRV_COMMON := $(B)/obj/server/home.o $(B)/obj/common/priv.o $(B)/obj/server/journal.o \
 	$(B)/obj/server/wire.o $(B)/obj/server/client.o $(SRV_GEN_O) \
 	$(B)/obj/server/names.o $(B)/obj/server/record.o $(TEXT_OBJ)
-SRV_CORE_OBJS := $(B)/obj/server/server.o $(SRV_COMMON)
+SRV_CORE_OBJS := $(B)/obj/server/server.o $(B)/obj/server/vault.o $(SRV_COMMON)
 SRV_HOSTILE_BINS := $(B)/hostile/hostile-broker $(B)/hostile/core-crash \
 	$(B)/hostile/core-audit-tamper $(B)/hostile/bench-ipc \
 	$(B)/hostile/core-durable-order

@@ -38,6 +38,9 @@
 #define WR_TARGET 111
 #define WR_STATE_FULL 112
 #define WR_INTERNAL 113
+#define WR_SECRET_UNKNOWN 114
+#define WR_SECRET_NO_EGRESS 115
+#define WR_VAULT 116
 
 enum wire_kind {
 	WQ_NONE = 0,
@@ -50,8 +53,14 @@ enum wire_kind {
 	WQ_STATUS = 7,
 	WQ_CHECKPOINT = 8,
 	WQ_TRUST = 9,
-	WQ_LIST = 10		/* ListContexts: admin only, read-only */
+	WQ_LIST = 10,		/* ListContexts: admin only, read-only */
+	WQ_SECRET_SET = 11,	/* admin only, as the next two */
+	WQ_SECRET_LIST = 12,
+	WQ_SECRET_RM = 13
 };
+
+#define WIRE_SECRET_NAME_MAX 64u
+#define WIRE_SEALED_MAX (48u + 1024u)	/* crypto_box_seal of a value */
 
 /* A request, decoded and bounded. */
 struct wire_req {
@@ -75,6 +84,10 @@ struct wire_req {
 	uint16_t text_len;
 	uint8_t text[256];
 	uint8_t key[WARD_KEY_BYTES];
+	uint8_t name_len;		/* secret_set / secret_remove */
+	char name[WIRE_SECRET_NAME_MAX + 1];
+	uint16_t sealed_len;
+	uint8_t sealed[WIRE_SEALED_MAX];
 };
 
 /* The admin envelope, decoded and bounded; request points into buf. */
