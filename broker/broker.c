@@ -374,7 +374,8 @@ approve_async(struct tx *t, const struct handle *h, unsigned op,
 }
 
 static void spawn_job_kill(int job);
-static void egress_answer(struct tx *t, uint32_t req, const char *dest,
+static void egress_answer(struct tx *t, uint32_t req, unsigned op,
+			  const char *dest,
 			  const struct wb_reply *r);
 
 /* The core says the context of t is not open (revoked by the operator, or
@@ -845,6 +846,33 @@ egress_env(struct sp_msg *m, int k)
 	return k;
 }
 
+/* NAME=ward-secret-NAME for each secret the transaction may use
+ * (secret.use NAME@host:port/header): a placeholder that ward-egress
+ * replaces with the value, sealed to it by the core, only in that header
+ * of a request to that destination (docs/secrets.md).  Never the value:
+ * the broker never has it. */
+static int
+secret_env(struct sp_msg *m, const struct tx *t, int k)
+{
+	int i, j;
+
+	for (i = 0; i < t->nh && k < WB_ENV_MAX; i++) {
+		const char *sc = t->h[i].scope, *at = strchr(sc, '@');
+		int nl = at != NULL ? (int)(at - sc) : 0, dup = 0;
+
+		if (strcmp(t->h[i].tool, "secret") != 0 || nl == 0)
+			continue;
+		for (j = 0; j < i; j++)
+			if (strcmp(t->h[j].tool, "secret") == 0 &&
+			    strncmp(t->h[j].scope, sc, (size_t)nl + 1) == 0)
+				dup = 1;
+		if (!dup)
+			snprintf(m->env[k++], sizeof m->env[0],
+				 "%.*s=ward-secret-%.*s", nl, sc, nl, sc);
+	}
+	return k;
+}
+
 /* The environment of a sandbox of transaction t: an agent's (with its
  * socket, WARD_FD, and its task), or an exec's (agent 0: neither). */
 static void
@@ -865,6 +893,7 @@ fill_env(struct sp_msg *m, struct tx *t, int agent)
 		snprintf(m->env[k++], sizeof m->env[0], "PYTHONUNBUFFERED=1");
 	}
 	k = egress_env(m, k);
+	k = secret_env(m, t, k);
 	m->nenv = (uint32_t)k;
 }
 
@@ -1581,7 +1610,8 @@ finish_pend(int k)
 		goto out;
 	}
 	if (p->egress) {
-		egress_answer(t, p->eg_req, p->res, p->answered ? &p->r : NULL);
+		egress_answer(t, p->eg_req, p->op, p->res,
+			      p->answered ? &p->r : NULL);
 		goto out;
 	}
 	replaying = p;
@@ -1839,14 +1869,17 @@ net_report(struct tx *t, const char *line)
 /* The core's answer to ward-egress's question req (r NULL: no answer),
  * passed on as it came: ward-egress checks it under the core's key. */
 static void
-egress_answer(struct tx *t, uint32_t req, const char *dest,
+egress_answer(struct tx *t, uint32_t req, unsigned op, const char *dest,
 	      const struct wb_reply *r)
 {
 	struct egw_msg *m = calloc(1, sizeof *m);
+	const char *what = op == WARD_OP_SECRET_READ ? "secret.use" :
+			   "net.connect";
 
 	if (m == NULL)
 		return;
 	m->op = EGW_ANSWER;
+	m->eop = op;
 	m->slot = (uint32_t)(t - txs);
 	m->gen = t->gen;
 	m->req = req;
@@ -1854,26 +1887,32 @@ egress_answer(struct tx *t, uint32_t req, const char *dest,
 	if (r == NULL) {
 		t->refusals++;
 		m->reason = -1;
-		snprintf(m->text, sizeof m->text, "net.connect %s: ward-core did "
-			 "not answer; nothing was done (ward fails closed)", dest);
+		snprintf(m->text, sizeof m->text, "%s %s: ward-core did not "
+			 "answer; nothing was done (ward fails closed)", what, dest);
 	} else if (r->reason != 0) {
 		t->refusals++;
 		m->reason = r->reason;
 		m->audit_pos = r->audit_pos;
-		snprintf(m->text, sizeof m->text, "net.connect %s refused: %s (%s); "
-			 "audit position %llu", dest, cc_reason_name(r->reason),
-			 r->detail, (unsigned long long)r->audit_pos);
+		snprintf(m->text, sizeof m->text, "%s %s refused: %s (%s); "
+			 "audit position %llu", what, dest,
+			 cc_reason_name(r->reason), r->detail,
+			 (unsigned long long)r->audit_pos);
 		if (r->reason == WARD_E_CONTEXT_UNKNOWN)
 			tx_context_gone(t, "context_closed");
-	} else if (!r->has_approval || r->apr_len > sizeof m->apr) {
+	} else if (!r->has_approval || r->apr_len > sizeof m->apr ||
+		   r->sealed_len > sizeof m->sealed ||
+		   (op == WARD_OP_SECRET_READ && r->sealed_len == 0)) {
 		m->reason = -1;
-		snprintf(m->text, sizeof m->text, "net.connect %s: no approval in "
-			 "the core's answer", dest);
+		snprintf(m->text, sizeof m->text, "%s %s: no approval in the "
+			 "core's answer", what, dest);
 	} else {
 		m->audit_pos = r->audit_pos;
 		m->apr_len = (uint32_t)r->apr_len;
 		memcpy(m->apr, r->apr_msg, r->apr_len);
 		memcpy(m->sig, r->apr_sig, sizeof m->sig);
+		/* Opaque here: sealed to ward-egress's key by the core. */
+		m->sealed_len = (uint32_t)r->sealed_len;
+		memcpy(m->sealed, r->sealed, r->sealed_len);
 	}
 	if (el_send(eg_s, m) != 0)
 		note("ward-egress did not take an answer");
@@ -1892,6 +1931,7 @@ egress_msg(struct egw_msg *m)
 	struct wb_reply r;
 	uint8_t buf[8192];
 	uint64_t nonce;
+	unsigned op;
 	long len;
 	int k;
 
@@ -1912,7 +1952,13 @@ egress_msg(struct egw_msg *m)
 	}
 	if (m->op != EGW_ASK)
 		return;
-	h = pick(t, "net", m->dest);
+	/* net.connect of host:port, or secret.use of NAME@host:port/header
+	 * for a placeholder ward-egress found: either way the core decides
+	 * under this transaction's capabilities, and logs. */
+	op = m->eop == WARD_OP_SECRET_READ ? WARD_OP_SECRET_READ :
+	     WARD_OP_NET_CONNECT;
+	m->dest[sizeof m->dest - 1] = '\0';
+	h = pick(t, op == WARD_OP_SECRET_READ ? "secret" : "net", m->dest);
 	if (h == NULL)
 		h = &t->h[0];	/* cannot cover it: the core refuses and logs */
 	t->calls++;
@@ -1921,8 +1967,7 @@ egress_msg(struct egw_msg *m)
 		if (csocks[k].s >= 0 && csocks[k].pend < 0 && !pends[k].used)
 			break;
 	len = k < CS_N ? cc_pack_approve(buf, sizeof buf, t->ctx, &h->ch,
-					 WARD_OP_NET_CONNECT, m->dest, m->digest,
-					 nonce) : -1;
+					 op, m->dest, m->digest, nonce) : -1;
 	if (len >= 0 && nn_send(csocks[k].s, buf, (size_t)len, NN_DONTWAIT) >= 0) {
 		struct pend *p = &pends[k];
 
@@ -1932,7 +1977,7 @@ egress_msg(struct egw_msg *m)
 		p->eg_req = m->req;
 		p->tx = (int)(t - txs);
 		p->gen = t->gen;
-		p->op = WARD_OP_NET_CONNECT;
+		p->op = op;
 		snprintf(p->res, sizeof p->res, "%s", m->dest);
 		p->nonce = nonce;
 		p->sent = mono_ns();
@@ -1941,13 +1986,13 @@ egress_msg(struct egw_msg *m)
 		return;
 	}
 	/* Every core socket busy: ask and wait. */
-	if (cc_approve(core_s, t->ctx, &h->ch, WARD_OP_NET_CONNECT, m->dest,
-		       m->digest, nonce, &r) != 0) {
+	if (cc_approve(core_s, t->ctx, &h->ch, op, m->dest, m->digest, nonce,
+		       &r) != 0) {
 		core_reconnect();
-		egress_answer(t, m->req, m->dest, NULL);
+		egress_answer(t, m->req, op, m->dest, NULL);
 		return;
 	}
-	egress_answer(t, m->req, m->dest, &r);
+	egress_answer(t, m->req, op, m->dest, &r);
 }
 
 static void

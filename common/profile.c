@@ -7,6 +7,7 @@
  *   workspace DIR
  *   allow TOOL [SCOPE] [uses N] [expires DURATION] [delegate]
  *   limit memory|tmp SIZE | pids N | cpu PERCENT | time DURATION
+ *   secret NAME for HOST:PORT header HEADER [uses N] [expires DURATION]
  *
  * It also holds what both profile languages share (the gateway's is in
  * gw_profile.c): the lexer, the one parser (pf_parse_file, a table of
@@ -605,6 +606,71 @@ ag_allow(struct pf_parse *ps, char **w, const int *col, int nw)
 	return 0;
 }
 
+/* secret NAME for HOST:PORT header HEADER [uses N] [expires D]: the
+ * capability secret.use NAME@HOST:PORT/header (header in lower case), one
+ * approval each time ward-egress puts the value in that header of a
+ * request to that destination.  The agent's environment holds NAME =
+ * ward-secret-NAME, a placeholder, never the value (docs/secrets.md). */
+static int
+ag_secret(struct pf_parse *ps, char **w, const int *col, int nw)
+{
+	struct pf_profile *p = ((struct agent_st *)ps->st)->p;
+	const char *use = "write: secret NAME for HOST:PORT header HEADER "
+			  "[uses N] [expires DURATION]";
+	struct pf_cap *c;
+	size_t i, nl;
+	int n;
+
+	if (nw < 6 || strcmp(w[2], "for") != 0 || strcmp(w[4], "header") != 0)
+		return pf_error(&ps->lx, col[0], use, "a secret line names the "
+				"secret, its destination and its header");
+	nl = strlen(w[1]);
+	for (i = 0; i < nl; i++)
+		if (!isalnum((unsigned char)w[1][i]) && w[1][i] != '_')
+			break;
+	if (nl == 0 || nl > 64 || i < nl)
+		return pf_error(&ps->lx, col[1], "a secret's name is 1 to 64 of "
+				"A-Z a-z 0-9 _, as 'ward secret set NAME' stored it",
+				"bad secret name '%s'", w[1]);
+	if (strncmp(w[3], "*.", 2) == 0 || !net_scope_ok(w[3]))
+		return pf_error(&ps->lx, col[3], "name one host:port, the port from "
+				"1 to 65535: secret KEY for api.example.com:443 "
+				"header Authorization", "destination '%s' is not "
+				"host:port", w[3]);
+	nl = strlen(w[5]);
+	for (i = 0; i < nl; i++)
+		if (!isalnum((unsigned char)w[5][i]) && w[5][i] != '-')
+			break;
+	if (nl == 0 || nl > 64 || i < nl)
+		return pf_error(&ps->lx, col[5], "name the header alone, such as "
+				"Authorization or X-Api-Key (letters, digits, '-'); "
+				"the client writes the rest of its value around "
+				"the placeholder", "bad header name '%s'", w[5]);
+	if (p->ncaps == PF_MAX_CAPS)
+		return pf_error(&ps->lx, col[0], "merge tools", "more than %d "
+				"tools", PF_MAX_CAPS);
+	c = &p->caps[p->ncaps];
+	memset(c, 0, sizeof *c);
+	snprintf(c->tool, sizeof c->tool, "secret");
+	c->kind = WARD_KIND_SECRET;
+	c->op = WARD_OP_SECRET_READ;
+	c->uses = 100;
+	c->expires_s = 3600;
+	c->line = ps->lx.line;
+	n = snprintf(c->scope, sizeof c->scope, "%s@%s/%s", w[1], w[3], w[5]);
+	if (n < 0 || (size_t)n >= sizeof c->scope)
+		return pf_error(&ps->lx, col[1], "shorten the name or the host",
+				"NAME@HOST:PORT/HEADER is longer than %u bytes",
+				WARD_SCOPE_MAX);
+	for (i = (size_t)(strrchr(c->scope, '/') - c->scope); c->scope[i]; i++)
+		c->scope[i] = (char)tolower((unsigned char)c->scope[i]);
+	if (pf_allow_opts(&ps->lx, w, col, nw, 6, &c->uses, &c->expires_s,
+			  NULL) != 0)
+		return -1;
+	p->ncaps++;
+	return 0;
+}
+
 static int
 ag_limit(struct pf_parse *ps, char **w, const int *col, int nw)
 {
@@ -629,6 +695,31 @@ ag_finish(struct pf_parse *ps)
 		return pf_error(&ps->lx, 1, "add a line such as: allow fs.read "
 				"/workspace uses 10", "the profile grants no tool "
 				"at all");
+	/* A secret goes only where the agent may connect. */
+	for (int i = 0; i < p->ncaps; i++) {
+		const char *at = strchr(p->caps[i].scope, '@');
+		size_t dl;
+		int j;
+
+		if (p->caps[i].kind != WARD_KIND_SECRET || at == NULL)
+			continue;
+		dl = (size_t)(strrchr(at, '/') - (at + 1));
+		for (j = 0; j < p->ncaps; j++)
+			if (p->caps[j].kind == WARD_KIND_NET &&
+			    strlen(p->caps[j].scope) == dl &&
+			    strncmp(p->caps[j].scope, at + 1, dl) == 0)
+				break;
+		if (j == p->ncaps) {
+			char hint[300];
+
+			snprintf(hint, sizeof hint, "add: allow net %.*s (ward-egress "
+				 "sends the secret only on a connection the "
+				 "profile allows)", (int)dl, at + 1);
+			ps->lx.line = p->caps[i].line;
+			return pf_error(&ps->lx, 1, hint, "secret line, but no "
+					"'allow net' line for %.*s", (int)dl, at + 1);
+		}
+	}
 	if (p->name[0] == '\0') {
 		const char *b = strrchr(a->path, '/');
 
@@ -648,6 +739,7 @@ static const struct pf_directive agent_directives[] = {
 	{ "workspace", 0, ag_workspace, NULL, NULL },
 	{ "allow", 0, ag_allow, NULL, NULL },
 	{ "limit", 0, ag_limit, NULL, NULL },
+	{ "secret", 0, ag_secret, NULL, NULL },
 	{ "agent", PF_RETIRED, NULL, "name", "write: name NAME (the word is "
 	  "the gateway profiles' too)" },
 	{ "tool", PF_RETIRED, NULL, "allow", "write: allow TOOL [SCOPE] [uses "
@@ -657,7 +749,7 @@ static const struct pf_directive agent_directives[] = {
 
 static const struct pf_lang agent_lang = {
 	"profile", "see docs/profiles.md", NULL, agent_directives,
-	"directives are: name, run, workspace, allow, limit", ag_finish
+	"directives are: name, run, workspace, allow, limit, secret", ag_finish
 };
 
 int

@@ -317,7 +317,7 @@ int wt_exec_resource(char *out, size_t cap, const char *const *argv, int argc) W
 #define WB_REASON_PROXY_BYPASS "proxy_bypass"
 
 /* An agent's environment: ward's nine, the proxy's eight. */
-#define WB_ENV_MAX 20
+#define WB_ENV_MAX 28
 
 struct sp_msg {
 	uint32_t op;
