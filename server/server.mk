@@ -115,4 +115,13 @@ $(B)/tests/test_record: $(B)/obj/tests/unit/test_record.o \
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) \
 		$(SODIUM_LIBS)
 
+# The vault: values kept, sealed only to ward-egress, bound to their name.
+$(B)/obj/tests/unit/test_vault.o: ALL_CPPFLAGS += -Iserver -Icommon -D_GNU_SOURCE
+$(B)/tests/test_vault: $(B)/obj/tests/unit/test_vault.o \
+		$(B)/obj/server/vault.o $(B)/obj/server/home.o \
+		$(B)/obj/common/priv.o $(TEXT_OBJ) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) \
+		$(SODIUM_LIBS) -lseccomp
+
 -include $(SRV_ALL_OBJS:.o=.d)
