@@ -1873,7 +1873,7 @@ egress_answer(struct tx *t, uint32_t req, unsigned op, const char *dest,
 	      const struct wb_reply *r)
 {
 	struct egw_msg *m = calloc(1, sizeof *m);
-	const char *what = op == WARD_OP_SECRET_READ ? "secret.use" :
+	const char *what = op == WARD_OP_SECRET_USE ? "secret.use" :
 			   "net.connect";
 
 	if (m == NULL)
@@ -1901,7 +1901,7 @@ egress_answer(struct tx *t, uint32_t req, unsigned op, const char *dest,
 			tx_context_gone(t, "context_closed");
 	} else if (!r->has_approval || r->apr_len > sizeof m->apr ||
 		   r->sealed_len > sizeof m->sealed ||
-		   (op == WARD_OP_SECRET_READ && r->sealed_len == 0)) {
+		   (op == WARD_OP_SECRET_USE && r->sealed_len == 0)) {
 		m->reason = -1;
 		snprintf(m->text, sizeof m->text, "%s %s: no approval in the "
 			 "core's answer", what, dest);
@@ -1955,10 +1955,10 @@ egress_msg(struct egw_msg *m)
 	/* net.connect of host:port, or secret.use of NAME@host:port/header
 	 * for a placeholder ward-egress found: either way the core decides
 	 * under this transaction's capabilities, and logs. */
-	op = m->eop == WARD_OP_SECRET_READ ? WARD_OP_SECRET_READ :
+	op = m->eop == WARD_OP_SECRET_USE ? WARD_OP_SECRET_USE :
 	     WARD_OP_NET_CONNECT;
 	m->dest[sizeof m->dest - 1] = '\0';
-	h = pick(t, op == WARD_OP_SECRET_READ ? "secret" : "net", m->dest);
+	h = pick(t, op == WARD_OP_SECRET_USE ? "secret" : "net", m->dest);
 	if (h == NULL)
 		h = &t->h[0];	/* cannot cover it: the core refuses and logs */
 	t->calls++;

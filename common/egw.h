@@ -57,7 +57,7 @@ struct egw_msg {
 	char text[EGW_TEXT_MAX];	/* ANSWER: the refusal; LOG: the line */
 	uint32_t eop;			/* ASK/ANSWER: WARD_OP_NET_CONNECT
 					   (0 reads as it), or
-					   WARD_OP_SECRET_READ (secret.use) */
+					   WARD_OP_SECRET_USE (secret.use) */
 	uint32_t sealed_len;		/* ANSWER to a secret.use ASK */
 	uint8_t sealed[EGW_SEALED_MAX];
 };

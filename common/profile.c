@@ -653,7 +653,7 @@ ag_secret(struct pf_parse *ps, char **w, const int *col, int nw)
 	memset(c, 0, sizeof *c);
 	snprintf(c->tool, sizeof c->tool, "secret");
 	c->kind = WARD_KIND_SECRET;
-	c->op = WARD_OP_SECRET_READ;
+	c->op = WARD_OP_SECRET_USE;
 	c->uses = 100;
 	c->expires_s = 3600;
 	c->line = ps->lx.line;

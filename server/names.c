@@ -80,7 +80,7 @@ const char *const wn_ops[] = {
 	[WARD_OP_NET_CONNECT] = "net.connect",
 	[WARD_OP_MEM_READ] = "mem.read",
 	[WARD_OP_MEM_WRITE] = "mem.write",
-	[WARD_OP_SECRET_READ] = "secret.use",
+	[WARD_OP_SECRET_USE] = "secret.use",
 	[WARD_OP_EXEC] = "exec",
 };
 const size_t wn_ops_len = LEN(wn_ops);

@@ -825,7 +825,7 @@ h_approve(unsigned sock, uint64_t now)
 	areq.nonce = wq.nonce;
 	areq.now = now;
 	chain_copy(&areq.chain, &wq.chain);
-	if (wq.op == WARD_OP_SECRET_READ && secret_refused(sock, now))
+	if (wq.op == WARD_OP_SECRET_USE && secret_refused(sock, now))
 		return o.reason;
 	memcpy(prev, core_log.head, sizeof prev);
 	r = ward_approve(&core, &core_log, &areq, &adec);
@@ -848,7 +848,7 @@ h_approve(unsigned sock, uint64_t now)
 	}
 	o.has_approval = 1;
 	snprintf(o.detail, sizeof o.detail, "approved");
-	if (wq.op == WARD_OP_SECRET_READ)
+	if (wq.op == WARD_OP_SECRET_USE)
 		secret_release();
 	return WARD_OK;
 }
