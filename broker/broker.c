@@ -2237,6 +2237,7 @@ tool_op_check(const char *tool, unsigned *kind, unsigned *op)
 		{ "memory.write", WARD_KIND_MEM, WARD_OP_MEM_WRITE },
 		{ "net", WARD_KIND_NET, WARD_OP_NET_CONNECT },
 		{ "echo", WARD_KIND_TOOL, WARD_OP_TOOL_INVOKE },
+		{ "secret", WARD_KIND_SECRET, WARD_OP_SECRET_USE },
 	};
 	size_t i;
 
