@@ -148,8 +148,11 @@ cmd_policy(int argc, char **argv)
 			printf(" %s", p->argv[j]);
 		printf("\n");
 		for (j = 0; j < p->ncaps; j++)
-			printf("  allow %-12s %-24s uses %u, expires %llus%s\n",
-			       p->caps[j].tool, p->caps[j].scope, p->caps[j].uses,
+			printf("  %-5s %-12s %-24s uses %u, expires %llus%s\n",
+			       p->caps[j].kind == WARD_KIND_SECRET ? "grant" :
+			       "allow", p->caps[j].kind == WARD_KIND_SECRET ?
+			       "secret.use" : p->caps[j].tool, p->caps[j].scope,
+			       p->caps[j].uses,
 			       (unsigned long long)p->caps[j].expires_s,
 			       p->caps[j].delegate ? ", delegable" : "");
 		printf("  limits: memory %lluM, tmp %lluM, pids %u, cpu %u%%, "
