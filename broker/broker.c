@@ -30,6 +30,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -127,6 +128,11 @@ struct tx {
 	/* spawn_child: the parent's request waiting on this child */
 	int wait_parent;
 	json_t *wait_id;
+	struct {			/* the profile's llm line (llm.complete) */
+		int set;
+		char api[16], dest[WARD_SCOPE_MAX + 1], model[128], key[65];
+		uint64_t max_tokens, budget, spent;
+	} llm;
 	char task[2048];
 	uint32_t calls, refusals;
 	time_t started;
@@ -139,6 +145,7 @@ struct job {
 	int kind;
 	int tx;
 	json_t *rpc_id;			/* exec: the call to answer */
+	int llm;			/* exec of 'ward-call llm' for llm.complete */
 	int outfd, errfd;
 	char *out, *err;
 	size_t outlen, errlen;
@@ -1123,6 +1130,9 @@ t_memory(struct tx *t, const char *tool, json_t *args)
 	return tool_ok(NULL, json_string_value(v));
 }
 
+static json_t *exec_start(struct tx *t, json_t *id, const char *const *argv,
+			  int argc, int fd3, int llm, int *deferred);
+
 static json_t *
 t_exec(struct tx *t, json_t *id, json_t *args, int *deferred)
 {
@@ -1131,8 +1141,7 @@ t_exec(struct tx *t, json_t *id, json_t *args, int *deferred)
 	char res[WARD_SCOPE_MAX + 8];
 	struct handle *h;
 	struct wb_reply r;
-	struct sp_msg *m;
-	int argc = 0, po[2], pe[2], lp[2], j, k, px = -1;
+	int argc = 0, k;
 	size_t n;
 
 	if (!json_is_array(av) || (n = json_array_size(av)) == 0 ||
@@ -1158,10 +1167,29 @@ t_exec(struct tx *t, json_t *id, json_t *args, int *deferred)
 		return not_granted(t, "exec", WARD_OP_EXEC, res, args);
 	if (approve(t, h, WARD_OP_EXEC, res, "exec", args, &out, &r) != 0)
 		return out;
-	if (pipe_cloexec(po) != 0)
+	return exec_start(t, id, argv, argc, -1, 0, deferred);
+}
+
+/* Start an exec sandbox of transaction t running argv (approved by the
+ * caller); fd3, if not -1, becomes its fd 3 (taken); llm marks the
+ * 'ward-call llm' of llm.complete.  NULL with *deferred: answered when
+ * it ends (job_exited). */
+static json_t *
+exec_start(struct tx *t, json_t *id, const char *const *argv, int argc,
+	   int fd3, int llm, int *deferred)
+{
+	struct sp_msg *m;
+	int po[2], pe[2], lp[2], j, k, px = -1;
+
+	if (pipe_cloexec(po) != 0) {
+		if (fd3 >= 0)
+			close(fd3);
 		return tool_err("io", 0, 0, "pipe: %s", strerror(errno));
+	}
 	if (pipe_cloexec(pe) != 0) {
 		close(po[0]); close(po[1]);
+		if (fd3 >= 0)
+			close(fd3);
 		return tool_err("io", 0, 0, "pipe: %s", strerror(errno));
 	}
 	lp[0] = -1;
@@ -1173,6 +1201,8 @@ t_exec(struct tx *t, json_t *id, json_t *args, int *deferred)
 		free(m);
 		close(po[0]); close(po[1]); close(pe[0]); close(pe[1]);
 		close(lp[1]);
+		if (fd3 >= 0)
+			close(fd3);
 		if (j >= 0)
 			job_free(j);
 		return tool_err("busy", 0, 0, "too many sandboxes at once");
@@ -1193,9 +1223,11 @@ t_exec(struct tx *t, json_t *id, json_t *args, int *deferred)
 	 * namespace, under the same context. */
 	if (el_attach(eg_s, (uint32_t)(t - txs), t->gen, j, t->ctx, &px) != 0)
 		px = -1;
-	k = spawn(m, po[1], pe[1], lp[1], -1, px);
+	k = spawn(m, po[1], pe[1], lp[1], fd3, px);
 	if (px >= 0)
 		close(px);
+	if (fd3 >= 0)
+		close(fd3);
 	free(m);
 	close(po[1]);
 	close(pe[1]);
@@ -1211,8 +1243,150 @@ t_exec(struct tx *t, json_t *id, json_t *args, int *deferred)
 	jobs[j].outfd = po[0];
 	jobs[j].errfd = pe[0];
 	jobs[j].rpc_id = json_incref(id);
+	jobs[j].llm = llm;
 	*deferred = 1;
 	return NULL;
+}
+
+/* llm.complete: one tool.invoke approval, then 'ward-call llm' in a fresh
+ * sandbox of the transaction sends the request to the profile's endpoint
+ * through ward-egress, with the key's placeholder in the API's header
+ * (ward-egress puts the value there, after its own secret.use approval).
+ * The request goes in as fd 3 (a sealed memfd); the answer comes back on
+ * its stdout (llm_done).  The broker counts the tokens the API reports
+ * against the profile's budget, and logs the model and the counts. */
+static json_t *
+t_llm(struct tx *t, json_t *id, json_t *args, int *deferred)
+{
+	static const char *const argv[] = { "/ward/ward-call", "llm" };
+	json_t *msgs = json_object_get(args, "messages"), *out = NULL, *body, *rq;
+	json_t *tools = json_object_get(args, "tools"), *mt;
+	const char *sys = str_arg(args, "system");
+	int anth = strcmp(t->llm.api, "anthropic") == 0, fd;
+	struct handle *h;
+	struct wb_reply r;
+	char hv[100], url[WARD_SCOPE_MAX + 40], *txt;
+	uint64_t max = t->llm.max_tokens;
+	size_t len;
+
+	if (!t->llm.set)
+		return not_granted(t, "llm.complete", WARD_OP_TOOL_INVOKE,
+				   "llm.complete", args);
+	if (!json_is_array(msgs) || json_array_size(msgs) == 0 ||
+	    (tools != NULL && !json_is_array(tools)) ||
+	    (json_object_get(args, "system") != NULL && sys == NULL))
+		return tool_err("invalid_params", 0, 0, "llm.complete needs "
+				"'messages' (an array, in the %s API's format); "
+				"'tools' is an array, 'system' a string", t->llm.api);
+	mt = json_object_get(args, "max_tokens");
+	if (json_is_integer(mt) && json_integer_value(mt) > 0 &&
+	    (uint64_t)json_integer_value(mt) < max)
+		max = (uint64_t)json_integer_value(mt);
+	if (t->llm.spent >= t->llm.budget)
+		return tool_err("token_budget", 0, 0, "llm.complete: this session "
+				"has spent %llu of its %llu tokens (the profile's "
+				"budget); nothing was sent",
+				(unsigned long long)t->llm.spent,
+				(unsigned long long)t->llm.budget);
+	h = pick(t, "llm.complete", "llm.complete");
+	if (h == NULL)
+		return not_granted(t, "llm.complete", WARD_OP_TOOL_INVOKE,
+				   "llm.complete", args);
+	if (approve(t, h, WARD_OP_TOOL_INVOKE, "llm.complete", "llm.complete",
+		    args, &out, &r) != 0)
+		return out;
+	body = json_pack("{s:s, s:O, s:I}", "model", t->llm.model, "messages",
+			 msgs, "max_tokens", (json_int_t)max);
+	if (tools != NULL)
+		json_object_set(body, "tools", tools);
+	if (sys != NULL && anth)
+		json_object_set_new(body, "system", json_string(sys));
+	else if (sys != NULL) {
+		json_t *m2 = json_array();
+
+		json_array_append_new(m2, json_pack("{s:s, s:s}", "role", "system",
+						    "content", sys));
+		json_array_extend(m2, msgs);
+		json_object_set_new(body, "messages", m2);
+	}
+	snprintf(url, sizeof url, "http://%s%s", t->llm.dest,
+		 anth ? "/v1/messages" : "/v1/chat/completions");
+	snprintf(hv, sizeof hv, "%sward-secret-%s", anth ? "" : "Bearer ",
+		 t->llm.key);
+	rq = json_pack("{s:s, s:s, s:s, s:o}", "url", url, "header",
+		       anth ? "x-api-key" : "Authorization", "value", hv,
+		       "body", body);
+	if (anth)
+		json_object_set_new(rq, "version", json_string("2023-06-01"));
+	txt = json_dumps(rq, JSON_COMPACT);
+	json_decref(rq);
+	if (txt == NULL)
+		return tool_err("internal", 0, 0, "llm.complete: out of memory");
+	len = strlen(txt);
+	fd = memfd_create("llm-request", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0 || write(fd, txt, len) != (ssize_t)len ||
+	    lseek(fd, 0, SEEK_SET) != 0 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE |
+		  F_SEAL_SEAL) != 0) {
+		free(txt);
+		if (fd >= 0)
+			close(fd);
+		return tool_err("io", 0, 0, "llm.complete: memfd: %s",
+				strerror(errno));
+	}
+	free(txt);
+	return exec_start(t, id, argv, 2, fd, 1, deferred);
+}
+
+/* The answer of 'ward-call llm': {"status": N, "body": "..."} on its
+ * stdout.  The tokens the API reports are counted and logged (the model,
+ * in and out); the body goes back to the agent as the API sent it. */
+static json_t *
+llm_done(struct tx *t, const char *out, size_t len, const char *err)
+{
+	json_t *o = out != NULL ? json_loadb(out, len, 0, NULL) : NULL;
+	json_t *b = NULL, *u, *res;
+	const char *body = o != NULL ? str_arg(o, "body") : NULL;
+	json_int_t st = o != NULL ? json_integer_value(json_object_get(o, "status")) : 0;
+	uint64_t in = 0, outt = 0;
+	struct wb_reply r;
+	char text[256];
+
+	if (body == NULL) {
+		json_decref(o);
+		return tool_err("llm_failed", 0, 0, "llm.complete: no answer from "
+				"%s: %s", t->llm.dest, err != NULL && *err ? err :
+				"the request did not complete");
+	}
+	b = json_loads(body, 0, NULL);
+	u = b != NULL ? json_object_get(b, "usage") : NULL;
+	if (u != NULL) {
+		json_int_t a = json_integer_value(json_object_get(u, "prompt_tokens")) +
+			       json_integer_value(json_object_get(u, "input_tokens"));
+		json_int_t c = json_integer_value(json_object_get(u,
+				"completion_tokens")) + json_integer_value(
+				json_object_get(u, "output_tokens"));
+
+		in = a > 0 ? (uint64_t)a : 0;
+		outt = c > 0 ? (uint64_t)c : 0;
+	}
+	t->llm.spent += in + outt;
+	snprintf(text, sizeof text, "llm.complete %s model=%s status=%lld "
+		 "input_tokens=%llu output_tokens=%llu spent=%llu/%llu",
+		 t->llm.dest, t->llm.model, (long long)st,
+		 (unsigned long long)in, (unsigned long long)outt,
+		 (unsigned long long)t->llm.spent,
+		 (unsigned long long)t->llm.budget);
+	if (cc_log(core_s, t->ctx, text, &r) != 0)
+		core_reconnect();
+	if (st < 200 || st > 299 || b == NULL)
+		res = tool_err("llm_failed", 0, 0, "llm.complete: %s answered "
+			       "%lld: %.300s", t->llm.dest, (long long)st, body);
+	else
+		res = tool_ok(json_incref(b), body);
+	json_decref(b);
+	json_decref(o);
+	return res;
 }
 
 static void
@@ -1472,8 +1646,10 @@ static const struct tool_doc docs[] = {
 	  "{\"type\":\"object\",\"properties\":{\"key\":{\"type\":\"string\"},\"value\":{\"type\":\"string\"}},\"required\":[\"key\",\"value\"]}" },
 	{ "echo", "Return the arguments (a trivial tool).",
 	  "{\"type\":\"object\"}" },
-	{ "net", "Network access goes through the broker's proxy (not in this version).",
+	{ "net", "Network access goes through the egress proxy (HTTP_PROXY).",
 	  "{\"type\":\"object\"}" },
+	{ "llm.complete", "Ask the model the profile names: messages (and optionally tools, system, max_tokens) in the profile's API's format; returns the API's answer. Tokens are counted against the session's budget.",
+	  "{\"type\":\"object\",\"properties\":{\"messages\":{\"type\":\"array\"},\"tools\":{\"type\":\"array\"},\"system\":{\"type\":\"string\"},\"max_tokens\":{\"type\":\"integer\"}},\"required\":[\"messages\"]}" },
 };
 
 static json_t *
@@ -1540,6 +1716,8 @@ dispatch(struct tx *t, json_t *id, const char *name, json_t *args,
 		res = t_memory(t, name, args);
 	else if (strcmp(name, "exec") == 0)
 		res = t_exec(t, id, args, deferred);
+	else if (strcmp(name, "llm.complete") == 0)
+		res = t_llm(t, id, args, deferred);
 	else if (strcmp(name, "spawn_child") == 0)
 		res = t_spawn(t, id, args, deferred);
 	else if (strcmp(name, "log") == 0)
@@ -2139,7 +2317,13 @@ job_exited(int j, int end, int code)
 	 * and stdout and stderr apart. */
 	drain(&jb->outfd, &jb->out, &jb->outlen);
 	drain(&jb->errfd, &jb->err, &jb->errlen);
-	if (txs[jb->tx].used && txs[jb->tx].afd >= 0) {
+	if (jb->llm && txs[jb->tx].used && txs[jb->tx].afd >= 0) {
+		rpc_result(&txs[jb->tx], jb->rpc_id, end == SP_END_EXIT &&
+			   code == 0 ? llm_done(&txs[jb->tx], jb->out, jb->outlen,
+			   jb->err) : tool_err("llm_failed", 0, 0, "llm.complete: "
+			   "the request ended: %s: %.300s", how,
+			   jb->err != NULL ? jb->err : ""));
+	} else if (txs[jb->tx].used && txs[jb->tx].afd >= 0) {
 		json_t *o = out_json(jb->out, jb->outlen);
 		json_t *e = out_json(jb->err, jb->errlen);
 		json_t *sc, *res;
@@ -2238,6 +2422,7 @@ tool_op_check(const char *tool, unsigned *kind, unsigned *op)
 		{ "net", WARD_KIND_NET, WARD_OP_NET_CONNECT },
 		{ "echo", WARD_KIND_TOOL, WARD_OP_TOOL_INVOKE },
 		{ "secret", WARD_KIND_SECRET, WARD_OP_SECRET_USE },
+		{ "llm.complete", WARD_KIND_TOOL, WARD_OP_TOOL_INVOKE },
 	};
 	size_t i;
 
@@ -2317,6 +2502,29 @@ ctl_run(struct ctl *c, json_t *q, int *fds, int nfds)
 			goto fail;
 		}
 		argc++;
+	}
+	memset(&t->llm, 0, sizeof t->llm);
+	if (json_is_object(json_object_get(q, "llm"))) {
+		json_t *l = json_object_get(q, "llm");
+		const char *api = str_arg(l, "api"), *dest = str_arg(l, "dest"),
+			   *model = str_arg(l, "model"), *key = str_arg(l, "key");
+		json_int_t mt = json_integer_value(json_object_get(l, "max_tokens")),
+			   bu = json_integer_value(json_object_get(l, "budget"));
+
+		if (api == NULL || dest == NULL || model == NULL || key == NULL ||
+		    strlen(dest) > WARD_SCOPE_MAX || strlen(model) >= 128 ||
+		    strlen(key) > 64 || mt <= 0 || bu <= 0 ||
+		    (strcmp(api, "openai") != 0 && strcmp(api, "anthropic") != 0)) {
+			snprintf(why, sizeof why, "malformed llm line");
+			goto fail;
+		}
+		t->llm.set = 1;
+		snprintf(t->llm.api, sizeof t->llm.api, "%s", api);
+		snprintf(t->llm.dest, sizeof t->llm.dest, "%s", dest);
+		snprintf(t->llm.model, sizeof t->llm.model, "%s", model);
+		snprintf(t->llm.key, sizeof t->llm.key, "%s", key);
+		t->llm.max_tokens = (uint64_t)mt;
+		t->llm.budget = (uint64_t)bu;
 	}
 	snprintf(t->ws, sizeof t->ws, "%s", ws);
 	snprintf(t->agent_dir, sizeof t->agent_dir, "%s",

@@ -155,6 +155,12 @@ cmd_policy(int argc, char **argv)
 			       p->caps[j].uses,
 			       (unsigned long long)p->caps[j].expires_s,
 			       p->caps[j].delegate ? ", delegable" : "");
+		if (p->llm.set)
+			printf("  llm.complete: %s %s model %s key %s, max-tokens "
+			       "%u a call, budget %llu tokens a session\n",
+			       p->llm.api, p->llm.dest, p->llm.model, p->llm.key,
+			       p->llm.max_tokens,
+			       (unsigned long long)p->llm.budget);
 		printf("  limits: memory %lluM, tmp %lluM, pids %u, cpu %u%%, "
 		       "time %llus\n", (unsigned long long)(p->mem_bytes >> 20),
 		       (unsigned long long)(p->tmp_bytes >> 20), p->pids, p->cpu,

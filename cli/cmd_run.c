@@ -785,6 +785,12 @@ cmd_run(int argc, char **argv)
 		      "memory", (json_int_t)p->mem_bytes, "tmp",
 		      (json_int_t)p->tmp_bytes, "time_ms", (json_int_t)p->time_ms,
 		      "pids", (int)p->pids, "cpu", (int)p->cpu);
+	if (p->llm.set)
+		json_object_set_new(q, "llm", json_pack("{s:s, s:s, s:s, s:s, s:I, "
+			"s:I}", "api", p->llm.api, "dest", p->llm.dest, "model",
+			p->llm.model, "key", p->llm.key, "max_tokens",
+			(json_int_t)p->llm.max_tokens, "budget",
+			(json_int_t)p->llm.budget));
 	fflush(stdout);
 	fflush(stderr);
 	/* The agent writes into pipes that we print, escaped: never into our

@@ -8,6 +8,8 @@
  *   allow TOOL [SCOPE] [uses N] [expires DURATION] [delegate]
  *   limit memory|tmp SIZE | pids N | cpu PERCENT | time DURATION
  *   secret NAME for HOST:PORT header HEADER [uses N] [expires DURATION]
+ *   llm openai|anthropic HOST:PORT model MODEL key SECRET [max-tokens N]
+ *       [budget N] [uses N] [expires DURATION]
  *
  * It also holds what both profile languages share (the gateway's is in
  * gw_profile.c): the lexer, the one parser (pf_parse_file, a table of
@@ -671,6 +673,84 @@ ag_secret(struct pf_parse *ps, char **w, const int *col, int nw)
 	return 0;
 }
 
+/* llm API HOST:PORT model MODEL key SECRET [max-tokens N] [budget N]
+ * [uses N] [expires D]: the built-in tool llm.complete (docs/llm.md),
+ * one tool.invoke approval a call, sent through ward-egress with the
+ * secret's placeholder, which needs its own 'allow net' and 'secret'
+ * lines (checked at the end). */
+static int
+ag_llm(struct pf_parse *ps, char **w, const int *col, int nw)
+{
+	struct pf_profile *p = ((struct agent_st *)ps->st)->p;
+	const char *use = "write: llm openai|anthropic HOST:PORT model MODEL "
+			  "key SECRET [max-tokens N] [budget N] [uses N] "
+			  "[expires DURATION]";
+	struct pf_llm *l = &p->llm;
+	struct pf_cap *c;
+	uint64_t v;
+	int k;
+
+	if (l->set)
+		return pf_error(&ps->lx, col[0], "keep one 'llm' line",
+				"a second 'llm' line");
+	if (nw < 7 || strcmp(w[3], "model") != 0 || strcmp(w[5], "key") != 0)
+		return pf_error(&ps->lx, col[0], use, "an llm line names the "
+				"API, the endpoint, the model and the key");
+	if (strcmp(w[1], "openai") != 0 && strcmp(w[1], "anthropic") != 0)
+		return pf_error(&ps->lx, col[1], "openai (any OpenAI-compatible "
+				"chat completions endpoint) or anthropic (the "
+				"messages API)", "unknown API '%s'", w[1]);
+	if (strncmp(w[2], "*.", 2) == 0 || !net_scope_ok(w[2]))
+		return pf_error(&ps->lx, col[2], "name host:port: llm openai "
+				"api.openai.com:443 model gpt-4o-mini key "
+				"OPENAI_KEY", "endpoint '%s' is not host:port", w[2]);
+	if (strlen(w[4]) >= sizeof l->model || strlen(w[6]) >= sizeof l->key)
+		return pf_error(&ps->lx, col[4], use, "model or key name too long");
+	snprintf(l->api, sizeof l->api, "%s", w[1]);
+	snprintf(l->dest, sizeof l->dest, "%s", w[2]);
+	snprintf(l->model, sizeof l->model, "%s", w[4]);
+	snprintf(l->key, sizeof l->key, "%s", w[6]);
+	l->max_tokens = 1024;
+	l->budget = 100000;
+	if (p->ncaps == PF_MAX_CAPS)
+		return pf_error(&ps->lx, col[0], "merge tools", "more than %d "
+				"tools", PF_MAX_CAPS);
+	c = &p->caps[p->ncaps];
+	memset(c, 0, sizeof *c);
+	snprintf(c->tool, sizeof c->tool, "llm.complete");
+	snprintf(c->scope, sizeof c->scope, "llm.complete");
+	c->kind = WARD_KIND_TOOL;
+	c->op = WARD_OP_TOOL_INVOKE;
+	c->uses = 100;
+	c->expires_s = 3600;
+	c->line = ps->lx.line;
+	/* Its own options first; the rest are every tool's. */
+	for (k = 7; k + 1 < nw; k += 2) {
+		if (strcmp(w[k], "max-tokens") == 0) {
+			if (pf_parse_uint(w[k + 1], 1000000, &v) != 0 || v == 0)
+				return pf_error(&ps->lx, col[k + 1], "write: "
+						"max-tokens N, N from 1 to 1000000",
+						"bad max-tokens");
+			l->max_tokens = (uint32_t)v;
+		} else if (strcmp(w[k], "budget") == 0) {
+			if (pf_parse_uint(w[k + 1], 1000000000, &v) != 0 || v == 0)
+				return pf_error(&ps->lx, col[k + 1], "write: budget "
+						"N, the tokens (in and out) a "
+						"transaction may spend, 1 to 10^9",
+						"bad budget");
+			l->budget = v;
+		} else {
+			break;
+		}
+	}
+	if (pf_allow_opts(&ps->lx, w, col, nw, k, &c->uses, &c->expires_s,
+			  NULL) != 0)
+		return -1;
+	l->set = 1;
+	p->ncaps++;
+	return 0;
+}
+
 static int
 ag_limit(struct pf_parse *ps, char **w, const int *col, int nw)
 {
@@ -695,6 +775,37 @@ ag_finish(struct pf_parse *ps)
 		return pf_error(&ps->lx, 1, "add a line such as: allow fs.read "
 				"/workspace uses 10", "the profile grants no tool "
 				"at all");
+	/* llm.complete goes out through ward-egress like any request: it
+	 * needs the connection and the key's header. */
+	if (p->llm.set) {
+		const char *hdr = strcmp(p->llm.api, "anthropic") == 0 ?
+				  "x-api-key" : "authorization";
+		char want[WARD_SCOPE_MAX + 80], hint[400];
+		int j, net = 0, sec = 0;
+
+		snprintf(want, sizeof want, "%s@%s/%s", p->llm.key, p->llm.dest, hdr);
+		for (j = 0; j < p->ncaps; j++) {
+			net |= p->caps[j].kind == WARD_KIND_NET &&
+			       strcmp(p->caps[j].scope, p->llm.dest) == 0;
+			sec |= p->caps[j].kind == WARD_KIND_SECRET &&
+			       strcmp(p->caps[j].scope, want) == 0;
+		}
+		if (!net || !sec) {
+			for (j = 0; j < p->ncaps; j++)
+				if (strcmp(p->caps[j].tool, "llm.complete") == 0)
+					ps->lx.line = p->caps[j].line;
+			snprintf(hint, sizeof hint, "add: %s%s%s%s%s%s%s%s",
+				 net ? "" : "allow net ", net ? "" : p->llm.dest,
+				 net || sec ? "" : " and ", sec ? "" : "secret ",
+				 sec ? "" : p->llm.key, sec ? "" : " for ",
+				 sec ? "" : p->llm.dest, sec ? "" :
+				 strcmp(hdr, "x-api-key") == 0 ? " header X-Api-Key" :
+				 " header Authorization");
+			return pf_error(&ps->lx, 1, hint, "the llm line's endpoint "
+					"needs %s", !net ? "an 'allow net' line" :
+					"a 'secret' line for its key");
+		}
+	}
 	/* A secret goes only where the agent may connect. */
 	for (int i = 0; i < p->ncaps; i++) {
 		const char *at = strchr(p->caps[i].scope, '@');
@@ -740,6 +851,7 @@ static const struct pf_directive agent_directives[] = {
 	{ "allow", 0, ag_allow, NULL, NULL },
 	{ "limit", 0, ag_limit, NULL, NULL },
 	{ "secret", 0, ag_secret, NULL, NULL },
+	{ "llm", 0, ag_llm, NULL, NULL },
 	{ "agent", PF_RETIRED, NULL, "name", "write: name NAME (the word is "
 	  "the gateway profiles' too)" },
 	{ "tool", PF_RETIRED, NULL, "allow", "write: allow TOOL [SCOPE] [uses "
@@ -749,7 +861,8 @@ static const struct pf_directive agent_directives[] = {
 
 static const struct pf_lang agent_lang = {
 	"profile", "see docs/profiles.md", NULL, agent_directives,
-	"directives are: name, run, workspace, allow, limit, secret", ag_finish
+	"directives are: name, run, workspace, allow, limit, secret, llm",
+	ag_finish
 };
 
 int

@@ -184,6 +184,15 @@ struct pf_profile {
 	struct pf_cap caps[PF_MAX_CAPS];
 	uint64_t mem_bytes, tmp_bytes, time_ms;
 	uint32_t pids, cpu;
+	struct pf_llm {		/* the 'llm' line: the built-in llm.complete */
+		int set;
+		char api[16];		/* openai | anthropic */
+		char dest[WARD_SCOPE_MAX + 1];	/* host:port */
+		char model[128];
+		char key[65];		/* the vault secret it authenticates with */
+		uint32_t max_tokens;	/* a call's cap */
+		uint64_t budget;	/* tokens (in and out) a transaction */
+	} llm;
 };
 
 /* Parse the profile at path.  0, or -1 with err holding
