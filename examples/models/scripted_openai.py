@@ -5,8 +5,10 @@ script: list the workspace, read notes.txt, write out/answer.md, then
 answer.  It refuses (401) a request whose Authorization header is not
 "Bearer " + the key in $MODEL_KEY, so an agent that got through shows the
 key was put there by ward-egress, not by the agent (which never has it).
-It records each request's Authorization header and the placeholder-free
-check in $MODEL_LOG if set.
+It also answers Anthropic's /v1/messages (key in x-api-key, the
+anthropic-version header required) with a plain text answer that echoes
+the last user message.  It records, for each request, whether the key was
+right and whether a placeholder arrived, in $MODEL_LOG if set.
 
     MODEL_KEY=... python3 scripted_openai.py PORT
 """
@@ -43,6 +45,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         n = int(self.headers.get("Content-Length", "0"))
         req = json.loads(self.rfile.read(n) or b"{}")
+        if self.path == "/v1/messages":
+            return self.anthropic(req)
         auth = self.headers.get("Authorization", "")
         if LOG:
             with open(LOG, "a") as f:
@@ -61,6 +65,30 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                          "completion_tokens": 12, "total_tokens": 0}})
             self.send_response(200)
         b = body.encode()
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(b)))
+        self.end_headers()
+        self.wfile.write(b)
+
+    def anthropic(self, req):
+        key = self.headers.get("x-api-key", "")
+        if LOG:
+            with open(LOG, "a") as f:
+                f.write(json.dumps({"authorization_ok": key == KEY,
+                                    "placeholder_seen": "ward-secret-" in key,
+                                    "path": self.path}) + "\n")
+        if key != KEY or not self.headers.get("anthropic-version"):
+            body = {"type": "error", "error": {"type": "authentication_error",
+                                               "message": "bad key or version"}}
+            self.send_response(401)
+        else:
+            last = req.get("messages", [{}])[-1].get("content", "")
+            body = {"id": "msg_demo", "type": "message", "role": "assistant",
+                    "model": req.get("model"), "stop_reason": "end_turn",
+                    "content": [{"type": "text", "text": "echo: %s" % last}],
+                    "usage": {"input_tokens": 21, "output_tokens": 5}}
+            self.send_response(200)
+        b = json.dumps(body).encode()
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(b)))
         self.end_headers()
