@@ -2408,33 +2408,6 @@ load_chain(struct wb_chain *ch, json_t *blocks)
 	return 0;
 }
 
-static const char *
-tool_op_check(const char *tool, unsigned *kind, unsigned *op)
-{
-	static const struct { const char *t; unsigned k, o; } m[] = {
-		{ "fs.read", WARD_KIND_FS, WARD_OP_FS_READ },
-		{ "fs.list", WARD_KIND_FS, WARD_OP_FS_READ },
-		{ "fs.stat", WARD_KIND_FS, WARD_OP_FS_READ },
-		{ "fs.write", WARD_KIND_FS, WARD_OP_FS_WRITE },
-		{ "exec", WARD_KIND_EXEC, WARD_OP_EXEC },
-		{ "memory.read", WARD_KIND_MEM, WARD_OP_MEM_READ },
-		{ "memory.write", WARD_KIND_MEM, WARD_OP_MEM_WRITE },
-		{ "net", WARD_KIND_NET, WARD_OP_NET_CONNECT },
-		{ "echo", WARD_KIND_TOOL, WARD_OP_TOOL_INVOKE },
-		{ "secret", WARD_KIND_SECRET, WARD_OP_SECRET_USE },
-		{ "llm.complete", WARD_KIND_TOOL, WARD_OP_TOOL_INVOKE },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof m / sizeof m[0]; i++)
-		if (tool != NULL && strcmp(m[i].t, tool) == 0) {
-			*kind = m[i].k;
-			*op = m[i].o;
-			return m[i].t;
-		}
-	return NULL;
-}
-
 static void
 ctl_run(struct ctl *c, json_t *q, int *fds, int nfds)
 {
@@ -2479,7 +2452,7 @@ ctl_run(struct ctl *c, json_t *q, int *fds, int nfds)
 		struct handle *h = &t->h[t->nh];
 		const char *tool = str_arg(cj, "tool");
 
-		if (tool_op_check(tool, &h->kind, &h->op) == NULL ||
+		if (pf_tool_op(tool, &h->kind, &h->op) != 0 ||
 		    load_chain(&h->ch, json_object_get(cj, "blocks")) != 0) {
 			snprintf(why, sizeof why, "capability %zu is malformed", n);
 			goto fail;

@@ -58,6 +58,28 @@ static const struct tooldef tooldefs[] = {
 	  "return its arguments (a trivial tool)" },
 };
 
+static const struct tooldef *find_tool(const char *name);
+
+int
+pf_tool_op(const char *name, unsigned *kind, unsigned *op)
+{
+	const struct tooldef *td = name != NULL ? find_tool(name) : NULL;
+
+	if (td != NULL) {
+		*kind = td->kind;
+		*op = td->op;
+	} else if (name != NULL && strcmp(name, "secret") == 0) {
+		*kind = WARD_KIND_SECRET;
+		*op = WARD_OP_SECRET_USE;
+	} else if (name != NULL && strcmp(name, "llm.complete") == 0) {
+		*kind = WARD_KIND_TOOL;
+		*op = WARD_OP_TOOL_INVOKE;
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
 const char *pf_tool_hint(void);
 const char *
 pf_tool_hint(void)

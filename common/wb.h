@@ -199,6 +199,11 @@ struct pf_profile {
  * "file:line:column: error: what\n  hint: how to fix it". */
 int pf_load(const char *path, struct pf_profile *p, char *err, size_t errlen) WB_WARN;
 
+/* The kind and op of a capability's tool name, as a profile makes it (the
+ * allow tools, "secret", "llm.complete"): 0, or -1 for another name.  The
+ * one table: the broker checks the capabilities it is handed with it. */
+int pf_tool_op(const char *name, unsigned *kind, unsigned *op) WB_WARN;
+
 /* Shared with the MCP gateway's profiles: a decimal number in 0..max, and
  * a duration (30s, 10m, 2h, 1d, or plain seconds; at most a year, not 0).
  * 0, or -1 if s is not one. */
