@@ -1216,7 +1216,8 @@ exec_start(struct tx *t, json_t *id, const char *const *argv, int argc,
 	snprintf(m->bin_dir, sizeof m->bin_dir, "%s", bin_dir);
 	m->mem_bytes = 256ull << 20;
 	m->tmp_bytes = 16ull << 20;
-	m->time_ms = 30000;
+	/* A model may take minutes to answer; a program gets 30 s. */
+	m->time_ms = llm ? 300000 : 30000;
 	m->pids = 32;
 	m->cpu = 100;
 	/* An exec sandbox has the proxy too, its own listener in its own
