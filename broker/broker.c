@@ -113,7 +113,9 @@ struct tx {
 	char logbuf[512];
 	size_t loglen;
 	char ws[512];
-	char live[520];			/* root: its copy, WS.live (commit.c) */
+	char live[520];			/* its copy: WS.live for a root,
+					   WS.kids/SID for a child (commit.c) */
+	char kids[520];			/* the root's WS.kids */
 	int realfd;			/* root: the workspace itself, else -1 */
 	char agent_dir[512];		/* bound at /agent; children share it */
 	int wsfd;
@@ -1550,8 +1552,31 @@ t_spawn(struct tx *t, json_t *id, json_t *args, int *deferred)
 		n++;
 	}
 	txs[ci].nh = n;
-	memcpy(txs[ci].ws, t->ws, sizeof txs[ci].ws);
-	txs[ci].wsfd = fcntl(t->wsfd, F_DUPFD_CLOEXEC, 0);
+	/* The child's own copy of its parent's: what it changes reaches the
+	 * parent's copy only when it ends well, each change approved under
+	 * the child's capabilities (tx_commit), never its parent's. */
+	memcpy(txs[ci].kids, t->kids, sizeof txs[ci].kids);
+	{
+		char sidc[sizeof txs[ci].sid];
+
+		memcpy(sidc, txs[ci].sid, sizeof sidc);
+		snprintf(txs[ci].live, sizeof txs[ci].live, "%s/%s", t->kids,
+			 sidc);
+	}
+	why[0] = '\0';
+	errno = 0;
+	txs[ci].realfd = fcntl(t->wsfd, F_DUPFD_CLOEXEC, 0);
+	if (txs[ci].realfd < 0 || mkdir(txs[ci].live, 0700) != 0 ||
+	    (txs[ci].wsfd = wt_live_make(txs[ci].realfd, txs[ci].live, why,
+					 sizeof why)) < 0) {
+		if (why[0] == '\0')
+			snprintf(why, sizeof why, "cannot make the child's copy "
+				 "%s: %s", txs[ci].live, strerror(errno));
+		out = tool_err("spawn_failed", 0, 0, "spawn_child: %s", why);
+		goto fail;
+	}
+	memcpy(txs[ci].ws, txs[ci].live, sizeof txs[ci].ws - 1);
+	txs[ci].ws[sizeof txs[ci].ws - 1] = '\0';
 	snprintf(txs[ci].task, sizeof txs[ci].task, "%s",
 		 str_arg(args, "task") != NULL ? str_arg(args, "task") : "");
 	memset(&lim, 0, sizeof lim);
@@ -2300,18 +2325,28 @@ job_exited(int j, int end, int code)
 			agent_readable(i);
 		if (t->logfd >= 0)
 			log_readable(i);
-		if (t->wait_parent >= 0 && txs[t->wait_parent].used) {
-			char text[128];
-			json_t *sc = json_pack("{s:s, s:s, s:b}", "session", t->sid,
-					       "ended", how, "ok", end == SP_END_EXIT &&
-					       code == 0);
+		{
+			/* The child's changes reach its parent's copy (tx_end,
+			 * tx_commit) before the parent hears it ended. */
+			int wp = t->wait_parent;
+			uint32_t wgen = wp >= 0 ? txs[wp].gen : 0;
+			json_t *wid = json_incref(t->wait_id);
+			char text[128], sid[sizeof t->sid];
+			json_t *sc;
 
+			memcpy(sid, t->sid, sizeof sid);
+			sc = json_pack("{s:s, s:s, s:b}", "session", sid, "ended", how,
+				       "ok", end == SP_END_EXIT && code == 0);
 			json_object_set_new(sc, "exit_code", end == SP_END_EXIT ?
 					    json_integer(code) : json_null());
-			snprintf(text, sizeof text, "child %s ended: %s", t->sid, how);
-			rpc_result(&txs[t->wait_parent], t->wait_id, tool_ok(sc, text));
+			snprintf(text, sizeof text, "child %s ended: %s", sid, how);
+			tx_end(i);
+			if (wp >= 0 && txs[wp].used && txs[wp].gen == wgen && wid != NULL)
+				rpc_result(&txs[wp], wid, tool_ok(sc, text));
+			else
+				json_decref(sc);
+			json_decref(wid);
 		}
-		tx_end(i);
 		return;
 	}
 	/* exec: the status whole (0-255) or the signal, each on its own,
@@ -2513,6 +2548,7 @@ ctl_run(struct ctl *c, json_t *q, int *fds, int nfds)
 	/* The sandboxes and the fs tools see a copy; the workspace changes
 	 * only at the end, change by approved change (tx_commit). */
 	snprintf(t->live, sizeof t->live, "%s.live", ws);
+	snprintf(t->kids, sizeof t->kids, "%s.kids", ws);
 	t->realfd = t->wsfd;
 	t->wsfd = wt_live_make(t->realfd, t->live, why, sizeof why);
 	if (t->wsfd < 0) {

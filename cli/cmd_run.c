@@ -353,6 +353,12 @@ make_workspace(const struct ward_home *h, const char *sid, const char *seed,
 	    wp_account(WP_BROKER_ACCOUNT, &u, &g, err, sizeof err) != 0 ||
 	    lchown(live, u, g) != 0)
 		return -1;
+	/* And the folder of its children's copies (each child writes into
+	 * a copy of its parent's, committed into it under the child's own
+	 * capabilities when the child ends). */
+	snprintf(live, sizeof live, "%s/%s.kids", h->work, sid);
+	if (mkdir(live, 0700) != 0 || lchown(live, u, g) != 0)
+		return -1;
 	snprintf(ws, wl, "%s/%s", h->work, sid);
 	if (mkdir(ws, 0700) != 0)
 		return -1;
