@@ -191,14 +191,3 @@ el_ensure(int eg, int sp)
 	       "the running ones keep no proxy", el_restarts);
 	return eg;
 }
-
-int
-el_state(int *restarts, int *retry_in)
-{
-	time_t now = mono();
-
-	*restarts = el_restarts;
-	*retry_in = el_down_since == 0 ? 0 :
-		(int)(el_delay - (now - el_down_since) > 0 ? el_delay - (now - el_down_since) : 0);
-	return el_down_since == 0;
-}

@@ -22,8 +22,6 @@ int el_lost(int eg) __attribute__((warn_unused_result));
 /* Before a new transaction's sandbox: eg, or, when ward-egress died and
  * its delay has passed, a new one started through the spawner. */
 int el_ensure(int eg, int sp) __attribute__((warn_unused_result));
-/* 1 when up; the restarts so far, and the seconds before the next try. */
-int el_state(int *restarts, int *retry_in);
 /* A pair for transaction slot/gen: one end to ward-egress with the
  * context, the other in *sandbox_end for the sandbox's listener. */
 int el_attach(int eg, uint32_t slot, uint32_t gen, int job,
