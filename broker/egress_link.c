@@ -168,8 +168,8 @@ el_lost(int eg)
 	else
 		el_delay = 1;
 	el_down_since = now;
-	el_say("ward-egress is gone: every connection of the running transactions "
-	       "is refused (fail closed); it starts again for new transactions in "
+	el_say("ward-egress is gone: every connection of the running sandboxes "
+	       "is refused (fail closed); it starts again for new sandboxes in "
 	       "%d s at the earliest", el_delay);
 	return -1;
 }
@@ -187,7 +187,8 @@ el_ensure(int eg, int sp)
 		return -1;
 	}
 	el_restarts++;
-	el_say("ward-egress started again (restart %d) for new transactions; "
-	       "the running ones keep no proxy", el_restarts);
+	el_say("ward-egress started again (restart %d) for sandboxes started "
+	       "from now on; those started before it died keep no proxy",
+	       el_restarts);
 	return eg;
 }

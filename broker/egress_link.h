@@ -17,9 +17,9 @@ int el_spawn(int sp) __attribute__((warn_unused_result));
 /* ward-egress's end read EOF: closes eg, says so (log/ward-broker.log),
  * notes when, and picks the delay before the next start (doubling while
  * it keeps dying within a minute of its start, at most 60 s).  Returns
- * -1, the new eg.  The running transactions keep no proxy. */
+ * -1, the new eg.  The sandboxes running then keep no proxy. */
 int el_lost(int eg) __attribute__((warn_unused_result));
-/* Before a new transaction's sandbox: eg, or, when ward-egress died and
+/* Before a new sandbox (an agent's or an exec call's): eg, or, when ward-egress died and
  * its delay has passed, a new one started through the spawner. */
 int el_ensure(int eg, int sp) __attribute__((warn_unused_result));
 /* A pair for transaction slot/gen: one end to ward-egress with the
