@@ -947,6 +947,7 @@ start_agent(int i, const char *const *argv, int argc, const char *agent_dir,
 	m->pids = lim->pids;
 	m->cpu = lim->cpu;
 	/* No ward-egress: the agent runs without a proxy (fail closed). */
+	eg_s = el_ensure(eg_s, sp_s);	/* started again after it died */
 	if (el_attach(eg_s, (uint32_t)i, t->gen, j, t->ctx, &px) != 0)
 		px = -1;
 	rc = spawn(m, out, err, lp[1], sv[1], px);
@@ -2210,12 +2211,8 @@ egress_readable(void)
 	/* A bounded batch: the other peers get their turn. */
 	for (k = 0; k < 64 && (rc = el_recv(eg_s, m)) == 0; k++)
 		egress_msg(m);
-	if (rc < 0) {
-		note("ward-egress is gone: every agent connection is refused "
-		     "from now on (ward fails closed)");
-		close(eg_s);
-		eg_s = -1;
-	}
+	if (rc < 0)
+		eg_s = el_lost(eg_s);	/* fail closed; started again later */
 	free(m);
 }
 
@@ -2967,15 +2964,11 @@ main(int argc, char **argv)
 	sp_s = sp_start(&sp_pid, H.home, bin_dir);
 	if (sp_s < 0)
 		die("cannot start the spawner: %s", strerror(errno));
-	/* ward-egress, forked while we are root: it becomes its own account. */
-	{
-		pid_t eg_pid;
-
-		eg_s = el_start(H.home, bin_dir, &eg_pid);
-		if (eg_s < 0)
-			note("ward-egress not started (%s/ward-egress): agents get no "
-			     "network at all", bin_dir);
-	}
+	/* ward-egress, started by the spawner (root): it becomes its own
+	 * account; the spawner starts it again after it died (el_ensure). */
+	eg_s = el_spawn(sp_s);
+	if (eg_s < 0)
+		note("ward-egress not started: agents get no network at all");
 	if (wp_drop(WP_BROKER_ACCOUNT, err, sizeof err) != 0)
 		die("%s", err);
 	make_dirs();

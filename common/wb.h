@@ -316,6 +316,12 @@ int wt_exec_resource(char *out, size_t cap, const char *const *argv, int argc) W
 #define SP_KILL 2u
 #define SP_EXITED 3u
 #define SP_STARTED 4u
+/* Start ward-egress (bin_dir/ward-egress --home home, both the spawner's
+ * own, never the message's) with the one fd sent as its pair (fd 3).  The
+ * spawner keeps root, so ward-egress can still drop to its own account;
+ * it starts at most one at a time, and at most one a second.  No answer:
+ * if it refuses, it closes the fd, and the broker's end reads EOF. */
+#define SP_EGRESS 5u
 
 /* How a sandbox ended (SP_EXITED): its command exited (code: the status,
  * 0-255, whole), was killed by a signal (code: the signal's number), ran
