@@ -306,6 +306,9 @@ copy_dir(int from, int to)
 			close(fd);
 		return -1;
 	}
+	/* A duplicate shares the folder's read position with from: start
+	 * from the first entry, whoever read it last. */
+	rewinddir(d);
 	while (rc == 0 && (e = readdir(d)) != NULL) {
 		struct stat st;
 
@@ -368,6 +371,7 @@ remove_in(int dfd)
 			close(fd);
 		return;
 	}
+	rewinddir(d);	/* the position is shared with dfd */
 	while ((e = readdir(d)) != NULL) {
 		struct stat st;
 

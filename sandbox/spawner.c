@@ -63,6 +63,7 @@ static int
 beneath(const char *path, const char *sub)
 {
 	char real[4096], base[4200];
+	const char *slash;
 	struct stat st;
 	size_t n;
 
@@ -71,8 +72,16 @@ beneath(const char *path, const char *sub)
 		return 0;
 	snprintf(base, sizeof base, "%s/%s/", sp_home, sub);
 	n = strlen(base);
-	return strncmp(real, base, n) == 0 && real[n] != '\0' &&
-	       strchr(real + n, '/') == NULL && strcmp(real, path) == 0;
+	if (strncmp(real, base, n) != 0 || real[n] == '\0' ||
+	    strcmp(real, path) != 0)
+		return 0;
+	slash = strchr(real + n, '/');
+	/* work/SID, or a child's copy work/SID.kids/CHILD (ward run makes
+	 * SID.kids; broker/commit.c): one level more, under .kids only. */
+	return slash == NULL ||
+	       (strcmp(sub, "work") == 0 && (size_t)(slash - (real + n)) > 5 &&
+		memcmp(slash - 5, ".kids", 5) == 0 && slash[1] != '\0' &&
+		strchr(slash + 1, '/') == NULL);
 }
 
 static void
