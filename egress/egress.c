@@ -46,6 +46,7 @@
 #include <seccomp.h>
 #include <sodium.h>
 
+#include "ward.h"
 #include "egress.h"
 #include "egw.h"
 #include "fdio.h"
@@ -360,7 +361,7 @@ answered(struct egw_msg *m)
 	}
 	if (m->apr_len > sizeof m->apr ||
 	    eg_approval_check(m->apr, m->apr_len, m->sig, core_pk,
-			      links[c->link].ctx, c->rq.dest, c->digest,
+			      links[c->link].ctx, WARD_OP_NET_CONNECT, c->rq.dest, c->digest,
 			      (uint64_t)time(NULL), &seen, &bad) != 0) {
 		audit(&links[c->link], "egress: BLOCKED net.connect %s "
 		      "reason=bad_approval (%s)", c->rq.dest, bad);
