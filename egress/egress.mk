@@ -13,11 +13,15 @@ PART_BENCH += tests/egress/bench.py
 
 $(B)/obj/egress/%.o: ALL_CPPFLAGS += -Iegress -Icommon -D_GNU_SOURCE
 
+# OpenSSL 3 (libssl-dev): TLS upstream for plain-HTTP requests to port 443.
+EGRESS_SSL_LIBS := $(shell pkg-config --libs openssl 2>/dev/null || echo -lssl -lcrypto)
+
 $(B)/ward-egress: $(EGRESS_OBJS) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(EGRESS_OBJS) $(LIB) -lseccomp \
-		$(SODIUM_LIBS) -pthread
+		$(EGRESS_SSL_LIBS) $(SODIUM_LIBS) -pthread
 
-# The unit test of the pure parts: classifier, parsers, verifier.
+# The unit test of the pure parts: classifier, parsers, verifier, and the
+# secrets' placeholder scan, substitution, sealed-value check and scrubber.
 $(B)/obj/tests/unit/test_egress.o: ALL_CPPFLAGS += -Iegress -D_GNU_SOURCE
 $(B)/tests/test_egress: $(B)/obj/tests/unit/test_egress.o \
 		$(B)/obj/egress/eg_parse.o $(LIB)
