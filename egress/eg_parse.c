@@ -500,6 +500,24 @@ ph_name(const char *p, size_t n)
 	return k <= EG_NAME_MAX ? k : 0;
 }
 
+/* Header names a rewritten head drops: it puts its own Host (the one the
+ * approval names: a shared front end routes by it), Connection and
+ * Accept-Encoding. */
+static int
+hop_header(const char *p, size_t n)
+{
+	static const char *const drop[] = {
+		"host", "connection", "proxy-connection", "keep-alive", "te",
+		"accept-encoding",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof drop / sizeof drop[0]; i++)
+		if (strlen(drop[i]) == n && strncasecmp(p, drop[i], n) == 0)
+			return 1;
+	return 0;
+}
+
 int
 eg_placeholders(const char *head, size_t len, struct eg_secret *out, size_t cap,
 		size_t *n, const char **why)
@@ -576,6 +594,11 @@ eg_placeholders(const char *head, size_t len, struct eg_secret *out, size_t cap,
 			hname[k] = (char)tolower((unsigned char)line[k]);
 		}
 		hname[hl] = '\0';
+		if (hop_header(line, hl)) {
+			*why = "secret placeholder in a header ward-egress replaces "
+			       "(Host, Connection, Accept-Encoding, ...)";
+			return -1;
+		}
 		while (q != NULL) {
 			const char *nm = q + PH_LEN;
 			size_t nl = ph_name(nm, (size_t)(eol - nm)), j;
@@ -609,23 +632,6 @@ eg_placeholders(const char *head, size_t len, struct eg_secret *out, size_t cap,
 	return 0;
 }
 
-/* Header names a rewritten head drops (it adds its own Connection and
- * Accept-Encoding). */
-static int
-hop_header(const char *p, size_t n)
-{
-	static const char *const drop[] = {
-		"connection", "proxy-connection", "keep-alive", "te",
-		"accept-encoding",
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof drop / sizeof drop[0]; i++)
-		if (strlen(drop[i]) == n && strncasecmp(p, drop[i], n) == 0)
-			return 1;
-	return 0;
-}
-
 struct sink {
 	char *p;
 	size_t cap, len;
@@ -644,8 +650,9 @@ put(struct sink *o, const void *b, size_t n)
 }
 
 int
-eg_rewrite_head(const char *head, size_t len, const char *line, const struct eg_secret *s,
-		size_t n, char *out, size_t cap, size_t *outlen, const char **why)
+eg_rewrite_head(const char *head, size_t len, const char *line, const char *host,
+		const struct eg_secret *s, size_t n, char *out, size_t cap, size_t *outlen,
+		const char **why)
 {
 	static const char tail[] = "Connection: close\r\nAccept-Encoding: identity\r\n\r\n";
 	struct eg_secret chk[EG_PH_MAX];
@@ -659,7 +666,7 @@ eg_rewrite_head(const char *head, size_t len, const char *line, const struct eg_
 	*why = "malformed request head";
 	if (outlen != NULL)
 		*outlen = 0;
-	if (head == NULL || line == NULL || out == NULL || outlen == NULL ||
+	if (head == NULL || line == NULL || host == NULL || out == NULL || outlen == NULL ||
 	    (s == NULL && n > 0) || n > EG_PH_MAX)
 		return -1;
 	/* The same scan as eg_placeholders, and every pair it finds among s
@@ -679,6 +686,8 @@ eg_rewrite_head(const char *head, size_t len, const char *line, const struct eg_
 		}
 	}
 	put(&o, line, strlen(line));
+	put(&o, "\r\nHost: ", 8);
+	put(&o, host, strlen(host));
 	put(&o, "\r\n", 2);
 	end = head + len;
 	eol = memmem(head, len, "\r\n", 2);

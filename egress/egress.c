@@ -826,7 +826,12 @@ connected(struct conn *c)
 			const char *bad = NULL;
 			size_t hl = 0, body = c->hlen - c->rq.head_len;
 
-			if (eg_rewrite_head(c->head, c->rq.head_len, c->rq.line,
+			char host[EG_DEST_MAX + 1];
+
+			/* The approved host; its port unless the scheme's. */
+			snprintf(host, sizeof host, "%s",
+				 c->rq.port == 80 || c->rq.port == 443 ? c->rq.host : c->rq.dest);
+			if (eg_rewrite_head(c->head, c->rq.head_len, c->rq.line, host,
 					    secs[c - conns], c->nsec, (char *)c->up,
 					    sizeof c->up - body, &hl, &bad) != 0) {
 				audit(&links[c->link], "egress: BLOCKED secret.use %s "

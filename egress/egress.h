@@ -117,7 +117,8 @@ struct eg_secret {
  * lines, blank line): each distinct (NAME, header) pair into out[0..*n),
  * *n = 0 when there is none.  -1 (and why) when a placeholder is anywhere
  * but in a header field's value (the request line, a header name, a line
- * without a colon or a folded one), when its NAME is empty or longer than
+ * without a colon or a folded one, a header the rewrite replaces: Host,
+ * Connection, Accept-Encoding ...), when its NAME is empty or longer than
  * EG_NAME_MAX, when the head carrying one has a control byte (a bare CR or
  * LF would let the server see other lines than ward-egress), or when there
  * are more than cap (at most EG_PH_MAX) pairs. */
@@ -126,17 +127,19 @@ int eg_placeholders(const char *head, size_t len, struct eg_secret *out,
 	__attribute__((warn_unused_result));
 
 /* The head the server gets for a request whose placeholders s[0..n) all
- * have their values: the request line `line`, then the agent's header
- * lines with every placeholder of s[k].name in a header named s[k].header
- * replaced by s[k].val, without Connection, Proxy-Connection, Keep-Alive,
- * TE and Accept-Encoding, then "Connection: close" and "Accept-Encoding:
- * identity" (an answer that can be scrubbed), then the blank line.  0
+ * have their values: the request line `line`, "Host: " host (the
+ * approved host, whatever Host the agent wrote: a shared front end routes
+ * by it), then the agent's header lines with every placeholder of
+ * s[k].name in a header named s[k].header replaced by s[k].val, without
+ * Host, Connection, Proxy-Connection, Keep-Alive, TE and Accept-Encoding,
+ * then "Connection: close" and "Accept-Encoding: identity" (an answer
+ * that can be scrubbed), then the blank line.  0
  * with out[0..*outlen), or -1 (and why) when it does not fit cap, a
  * placeholder has no value among s, or the head is not one
  * eg_placeholders accepted. */
 int eg_rewrite_head(const char *head, size_t len, const char *line,
-		    const struct eg_secret *s, size_t n, char *out, size_t cap,
-		    size_t *outlen, const char **why)
+		    const char *host, const struct eg_secret *s, size_t n, char *out,
+		    size_t cap, size_t *outlen, const char **why)
 	__attribute__((warn_unused_result));
 
 /* The core's sealed answer to a secret.use: crypto_box_seal to

@@ -450,6 +450,9 @@ TEST(secret_placeholder_in_url_or_header_name_refused)
 	/* in the URL: it would reach the server's logs as the value */
 	EXPECT_EQ(ph("GET http://a.example/?k=ward-secret-K HTTP/1.1\r\nHost: a\r\n\r\n", s, &n), -1);
 	EXPECT_EQ(ph("GET http://ward-secret-K.example/ HTTP/1.1\r\nHost: a\r\n\r\n", s, &n), -1);
+	/* in a header the rewrite replaces: Host routes on a shared front end */
+	EXPECT_EQ(ph("GET http://a.example/ HTTP/1.1\r\nHost: ward-secret-K\r\n\r\n", s, &n), -1);
+	EXPECT_EQ(ph("GET http://a.example/ HTTP/1.1\r\nConnection: ward-secret-K\r\n\r\n", s, &n), -1);
 	/* in a header name */
 	EXPECT_EQ(ph("GET http://a.example/ HTTP/1.1\r\nX-ward-secret-K: 1\r\n\r\n", s, &n), -1);
 	/* in a line without a colon, or a folded one */
@@ -484,7 +487,8 @@ value(struct eg_secret *s, const char *name, const char *hdr, const char *v)
 
 TEST(secret_substituted_in_its_header_only)
 {
-	static const char head[] = "POST http://a.example/v1 HTTP/1.1\r\nHost: a.example\r\n"
+	/* the agent's Host (another site on a shared front end) replaced */
+	static const char head[] = "POST http://a.example/v1 HTTP/1.1\r\nHost: evil.example\r\n"
 		"Authorization: Bearer ward-secret-K\r\nConnection: keep-alive\r\n"
 		"Accept-Encoding: gzip\r\nX-Other: ward-secret-O\r\nContent-Length: 2\r\n\r\n";
 	static const char want[] = "POST /v1 HTTP/1.1\r\nHost: a.example\r\n"
@@ -496,21 +500,21 @@ TEST(secret_substituted_in_its_header_only)
 	const char *why;
 	value(&s[0], "K", "authorization", "sk-123");
 	value(&s[1], "O", "x-other", "v2 v2");
-	EXPECT_EQ(eg_rewrite_head(head, sizeof head - 1, "POST /v1 HTTP/1.1", s, 2, out,
+	EXPECT_EQ(eg_rewrite_head(head, sizeof head - 1, "POST /v1 HTTP/1.1", "a.example", s, 2, out,
 				  sizeof out, &ol, &why), 0);
 	EXPECT_EQ(ol, sizeof want - 1);
 	EXPECT(memcmp(out, want, sizeof want - 1) == 0);
 	/* the value of K bound to another header: not substituted here */
 	value(&s[0], "K", "x-api-key", "sk-123");
-	EXPECT_EQ(eg_rewrite_head(head, sizeof head - 1, "POST /v1 HTTP/1.1", s, 2, out,
+	EXPECT_EQ(eg_rewrite_head(head, sizeof head - 1, "POST /v1 HTTP/1.1", "a.example", s, 2, out,
 				  sizeof out, &ol, &why), -1);
 	/* too long for the buffer */
 	value(&s[0], "K", "authorization", "sk-123");
-	EXPECT_EQ(eg_rewrite_head(head, sizeof head - 1, "POST /v1 HTTP/1.1", s, 2, out,
+	EXPECT_EQ(eg_rewrite_head(head, sizeof head - 1, "POST /v1 HTTP/1.1", "a.example", s, 2, out,
 				  40, &ol, &why), -1);
 	/* a value not there yet */
 	s[1].vlen = 0;
-	EXPECT_EQ(eg_rewrite_head(head, sizeof head - 1, "POST /v1 HTTP/1.1", s, 2, out,
+	EXPECT_EQ(eg_rewrite_head(head, sizeof head - 1, "POST /v1 HTTP/1.1", "a.example", s, 2, out,
 				  sizeof out, &ol, &why), -1);
 }
 
