@@ -567,6 +567,13 @@ eg_placeholders(const char *head, size_t len, struct eg_secret *out, size_t cap,
 			return -1;
 		if (eol == line)
 			break;		/* the blank line */
+		if (line[0] == ' ' || line[0] == '\t') {
+			/* obs-fold: the server would join it to the line
+			 * before, which the rewrite may drop. */
+			*why = "a request carrying a secret placeholder has a folded "
+			       "header line";
+			return -1;
+		}
 		q = ph_find(line, (size_t)(eol - line));
 		if (q == NULL)
 			continue;

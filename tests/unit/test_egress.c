@@ -458,6 +458,8 @@ TEST(secret_placeholder_in_url_or_header_name_refused)
 	/* in a line without a colon, or a folded one */
 	EXPECT_EQ(ph("GET http://a.example/ HTTP/1.1\r\nward-secret-K\r\n\r\n", s, &n), -1);
 	EXPECT_EQ(ph("GET http://a.example/ HTTP/1.1\r\nA: b\r\n ward-secret-K\r\n\r\n", s, &n), -1);
+	EXPECT_EQ(ph("GET http://a.example/ HTTP/1.1\r\nA: ward-secret-K\r\nConnection: a\r\n b\r\n\r\n",
+		     s, &n), -1);
 	/* a bare LF: the server may read another header line there */
 	EXPECT_EQ(ph("GET http://a.example/ HTTP/1.1\r\nX: a\nAuthorization: ward-secret-K\r\n\r\n",
 		     s, &n), -1);
