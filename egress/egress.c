@@ -1314,6 +1314,24 @@ read_egress_key(const char *home)
 	}
 	sodium_memzero(hex, sizeof hex);
 	fclose(f);
+	/* The core seals to pub/egress.pub: a key that is not its secret
+	 * half would open nothing, so say so now, and what to do. */
+	snprintf(path, sizeof path, "%s/pub/egress.pub", home);
+	if (ekey.have && (f = fopen(path, "re")) != NULL) {
+		uint8_t pub[32];
+
+		if (fgets(hex, sizeof hex, f) == NULL ||
+		    sodium_hex2bin(pub, sizeof pub, hex, strlen(hex), " \r\n", &bl,
+				   NULL) != 0 || bl != sizeof pub ||
+		    sodium_memcmp(pub, ekey.pk, sizeof pub) != 0) {
+			snprintf(ekey_why, sizeof ekey_why, "%.300s is not the public "
+				 "half of ward-egress's key (the core seals secrets to "
+				 "it): run 'ward init' to make the pair again", path);
+			ekey.have = 0;
+			sodium_memzero(&ekey, sizeof ekey);
+		}
+		fclose(f);
+	}
 	if (!ekey.have)
 		fprintf(stderr, "ward-egress: %s\n", ekey_why);
 }
