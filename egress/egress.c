@@ -1359,6 +1359,9 @@ tls_init(const char *home)
 	/* Servers that close without close_notify: the HTTP framing, which
 	 * the agent's client checks, says whether the answer was whole. */
 	SSL_CTX_set_options(tls_ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+	/* No renegotiation: a write then never waits for a read, which the
+	 * poll events (POLLOUT for bytes to send) assume. */
+	SSL_CTX_set_options(tls_ctx, SSL_OP_NO_RENEGOTIATION);
 	ERR_clear_error();
 }
 
@@ -1574,7 +1577,7 @@ main(int argc, char **argv)
 					POLLOUT : c->state == C_TLS ? c->tls_want :
 					((c->state == C_RELAY && !c->oeof &&
 					(c->dn_p[0] >= 0 ? c->dnp < c->pcap :
-					 c->dlen < BUF) ? POLLIN : 0) |
+					 c->dlen + scrubs[k].tlen < BUF) ? POLLIN : 0) |
 					(c->state == C_RELAY && (c->ulen > 0 ||
 					 c->upp > 0) ? POLLOUT : 0)));
 				who[n++] = 1000 + k;
