@@ -1,15 +1,17 @@
 /*
  * egress.h -- ward-egress, the only part of ward that opens outbound
  * connections (DESIGN.md §1).  Untrusted by assumption, not verified: it
- * holds no key, runs under its own account, confined, and connects only
- * after it has checked the core's signature and fields on an approval of
- * exactly that destination.
+ * holds no signing key (one X25519 key, which opens only the secret values
+ * the core sealed to it), runs under its own account, confined, and
+ * connects only after it has checked the core's signature and fields on
+ * an approval of exactly that destination.
  *
  * The pure parts (no I/O, tested in tests/unit/test_egress.c): the address
  * classifier (no SSRF), the request-line parser, the TLS SNI parser, the
  * approval verifier, and for secrets the placeholder scan, the header
- * substitution, the sealed-value check and the response scrubber.  Every function is total: NULL and zero lengths are
- * answered, never dereferenced.
+ * substitution, the sealed-value check and the response scrubber.  Every
+ * function is total: NULL and zero lengths are answered, never
+ * dereferenced.
  */
 #ifndef WARD_EGRESS_H
 #define WARD_EGRESS_H

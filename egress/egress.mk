@@ -1,5 +1,5 @@
-# egress/egress.mk -- ward-egress (hostile by assumption: no key, its own
-# account, confined), the proxy every agent sandbox reaches at
+# egress/egress.mk -- ward-egress (hostile by assumption: no signing key,
+# its own account, confined), the proxy every agent sandbox reaches at
 # 127.0.0.1:3128, and its unit test.  ward-broker forks it (broker/
 # egress_link.c); docs/egress.md says what it does.
 
