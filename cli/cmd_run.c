@@ -399,7 +399,9 @@ mint_root(struct wb_blk *x, const struct pf_cap *c, const uint8_t op_pk[32],
 	b->kind = (uint8_t)c->kind;
 	b->r_invoke = c->op == WARD_OP_TOOL_INVOKE || c->op == WARD_OP_EXEC ||
 		      c->op == WARD_OP_NET_CONNECT;
-	b->r_read = c->op == WARD_OP_FS_READ || c->op == WARD_OP_MEM_READ;
+	/* As op_granted (core/ward.h) reads them: secret.use needs read. */
+	b->r_read = c->op == WARD_OP_FS_READ || c->op == WARD_OP_MEM_READ ||
+		    c->op == WARD_OP_SECRET_USE;
 	b->r_write = c->op == WARD_OP_FS_WRITE || c->op == WARD_OP_MEM_WRITE;
 	b->r_delegate = c->delegate ? 1 : 0;
 	b->depth = c->delegate ? 3 : 0;
