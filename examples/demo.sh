@@ -89,7 +89,11 @@ grep -q "pwned" "$WARD_HOME/work/$s2/notes.txt" &&
 	{ echo "demo: FAILED: the direct write reached the workspace" >&2; exit 1; }
 
 echo
-echo "== 4. ward audit verify"
+echo "== 4. a tool-using LLM agent: the model's key stays in ward's vault (examples/llm.sh)"
+WARD="$ward" "$here/llm.sh"
+
+echo
+echo "== 5. ward audit verify"
 "$ward" audit verify
 
 echo
