@@ -322,6 +322,13 @@ attack(void)
 	try_read("read_operator_key_old_layout", "keys/operator.key");
 	try_read("read_audit_log", "state/audit.log");
 	try_read("read_audit_ckpt", "state/audit.ckpt");
+	/* Secrets: the vault, its key, and ward-egress's key that opens what
+	 * the core seals to it. */
+	try_read("read_vault", "state/vault");
+	try_read("read_vault_key", "keys/vault.key");
+	try_read("read_egress_key", "egress/egress.key");
+	try_list("list_egress", "egress");
+	try_create("replace_egress_pub", "pub/egress.pub.planted", NULL);
 	try_list("list_keys", "keys");
 	try_list("list_state", "state");
 	try_list("list_operator", "operator");
