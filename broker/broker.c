@@ -91,6 +91,15 @@ struct handle {
 	uint32_t uses;
 };
 
+/* A file an approved fs.write tool call wrote into the copy, and what it
+ * wrote: the same change at commit is covered by that call's ALLOWED
+ * record, and costs no second use (tx_commit). */
+struct wrote {
+	char rel[WT_REL_MAX];
+	unsigned char h[32];
+};
+#define WROTE_MAX 1024
+
 struct tx {
 	int used;
 	uint32_t gen;			/* tells a reused slot from its past */
@@ -130,6 +139,8 @@ struct tx {
 	/* spawn_child: the parent's request waiting on this child */
 	int wait_parent;
 	json_t *wait_id;
+	struct wrote *wrote;		/* WROTE_MAX at most, in call order */
+	size_t nwrote;
 	struct {			/* the profile's llm line (llm.complete) */
 		int set;
 		char api[16], dest[WARD_SCOPE_MAX + 1], model[128], key[65];
@@ -629,6 +640,47 @@ send_ctl(struct ctl *c, json_t *j)
 }
 
 
+static void
+wrote_add(struct tx *t, const char *rel, const char *data, size_t len)
+{
+	struct wrote *w;
+
+	if (t->wrote == NULL)
+		t->wrote = calloc(WROTE_MAX, sizeof *t->wrote);
+	if (t->wrote == NULL || t->nwrote == WROTE_MAX ||
+	    strlen(rel) >= sizeof w->rel)
+		return;		/* not remembered: approved again at commit */
+	w = &t->wrote[t->nwrote++];
+	snprintf(w->rel, sizeof w->rel, "%s", rel);
+	crypto_generichash(w->h, 32, (const unsigned char *)data, len, NULL, 0);
+}
+
+/* A change an approved fs.write call of this transaction made, as it
+ * made it: the file with the bytes the call wrote last (whatever the
+ * agent did in between), or a folder that call made for it. */
+static int
+wrote_covers(const struct tx *t, const struct wt_change *c)
+{
+	unsigned char h[32];
+	size_t i, n = strlen(c->rel);
+
+	if (t->wrote == NULL)
+		return 0;
+	if (c->kind == WT_MKDIR) {
+		for (i = 0; i < t->nwrote; i++)
+			if (strncmp(t->wrote[i].rel, c->rel, n) == 0 &&
+			    t->wrote[i].rel[n] == '/')
+				return 1;
+		return 0;
+	}
+	if (c->kind != WT_WRITE || wt_file_hash(t->wsfd, c->rel, h) != 0)
+		return 0;
+	for (i = t->nwrote; i-- > 0;)
+		if (strcmp(t->wrote[i].rel, c->rel) == 0)
+			return sodium_memcmp(t->wrote[i].h, h, 32) == 0;
+	return 0;
+}
+
 /* The end of a root transaction's writes (commit.c): when it ended well,
  * each change between its copy and the workspace is one approval of
  * fs.write under the context's capabilities, applied only if approved;
@@ -676,6 +728,20 @@ tx_commit(struct tx *t, int ok)
 			if (cc_log(core_s, t->ctx, text, &r) != 0)
 				core_reconnect();
 			refused++;
+			continue;
+		}
+		if (wrote_covers(t, c)) {
+			/* Approved and logged when the call made it. */
+			if (wt_apply(t->realfd, t->wsfd, c, &reason, err,
+				     sizeof err) != 0) {
+				snprintf(text, sizeof text, "fs.write %s approved but "
+					 "not committed: %s (reason=%s)", res, err,
+					 reason);
+				if (cc_log(core_s, t->ctx, text, &r) != 0)
+					core_reconnect();
+			} else {
+				applied++;
+			}
 			continue;
 		}
 		h = pick(t, "fs.write", res);
@@ -773,6 +839,7 @@ tx_end(int i)
 	mcp_in_free(&t->in);
 	json_decref(t->mem);
 	json_decref(t->wait_id);
+	free(t->wrote);
 	note("session %s ended with %d", t->sid, t->code);
 	{
 		uint32_t g = t->gen;
@@ -1036,6 +1103,7 @@ t_fs(struct tx *t, const char *tool, json_t *args)
 		if (wt_fs_write(t->wsfd, rel, fs_mkscope(h, mk, sizeof mk), data,
 				strlen(data), &why, err, sizeof err))
 			return tool_err(why, 0, 0, "%s", err);
+		wrote_add(t, rel, data, strlen(data));
 		snprintf(err, sizeof err, "wrote %zu bytes to %s", strlen(data), res);
 		return tool_ok(json_pack("{s:s, s:I, s:I}", "path", res, "bytes",
 				 (json_int_t)strlen(data), "audit_pos",
