@@ -110,6 +110,14 @@ read_value(uint8_t *v, size_t cap, size_t *len)
 		(*len)--;
 	if (*len > 0 && v[*len - 1] == '\r')
 		(*len)--;
+	for (size_t i = 0; i < *len && i <= cap; i++)
+		if (v[i] < 0x20 || v[i] == 0x7f) {
+			fprintf(stderr, "ward secret: byte %zu of the value is a "
+				"control byte (0x%02x); a secret goes in an HTTP "
+				"header, where ward-egress refuses them\n  nothing "
+				"was stored\n", i, v[i]);
+			return -1;
+		}
 	if (*len == 0 || *len > cap) {
 		fprintf(stderr, "ward secret: the value must be 1 to %u bytes "
 			"on standard input (got %s)\n  nothing was stored\n",

@@ -245,6 +245,14 @@ vault_set(const char *name, const uint8_t *value, size_t len, char *err,
 	if (value == NULL || len == 0 || len > VAULT_VALUE_MAX)
 		return text_err(err, errlen, "a secret's value is 1 to %u bytes",
 				VAULT_VALUE_MAX);
+	/* It goes in an HTTP header: no control byte (ward-egress would
+	 * refuse it at every use). */
+	for (i = 0; i < len; i++)
+		if (value[i] < 0x20 || value[i] == 0x7f)
+			return text_err(err, errlen, "a secret's value goes in an "
+					"HTTP header: byte %u is a control byte "
+					"(0x%02x); store it without", (unsigned)i,
+					value[i]);
 	e = find(name);
 	fresh = e == NULL;
 	if (fresh) {

@@ -186,6 +186,9 @@ TEST(bad_names_and_values_refused)
 	EXPECT(vault_set("bad-name", (const uint8_t *)"x", 1, err, sizeof err) != 0);
 	EXPECT(vault_set("", (const uint8_t *)"x", 1, err, sizeof err) != 0);
 	EXPECT(vault_set("K", (const uint8_t *)"", 0, err, sizeof err) != 0);
+	EXPECT(vault_set("K", (const uint8_t *)"a\r\nX-Evil: 1", 13, err,
+			 sizeof err) != 0);
+	EXPECT(vault_set("K", (const uint8_t *)"a\tb", 3, err, sizeof err) != 0);
 	memset(big, 'v', sizeof big);
 	EXPECT(vault_set("K", (const uint8_t *)big, sizeof big, err, sizeof err) != 0);
 	EXPECT_EQ(vault_set("K", (const uint8_t *)big, sizeof big - 1, err,
