@@ -697,25 +697,37 @@ secret_name(char name[VAULT_NAME_MAX + 1])
 
 /* Before the decision: a secret.use the core could not honour (no such
  * secret, no ward-egress key to seal it to) is refused without spending a
- * use, and logged. */
+ * use, and logged.  Which names the vault holds is told only to a caller
+ * whose chain verifies and whose leaf grants secret.use of exactly this
+ * resource in this context (it holds a capability naming the secret
+ * already); anyone else gets the decision's own refusal, as for any
+ * resource it holds no capability for. */
 static int
 secret_refused(unsigned sock, uint64_t now)
 {
 	char name[VAULT_NAME_MAX + 1];
+	const struct ward_block *leaf;
 	int r = 0;
 
 	if (secret_name(name) == 0)
-		r = refused(WARD_E_OUT_OF_SCOPE, "secret.use: the resource must "
-			    "be NAME@host:port/header");
-	else if (!vault_has(name))
+		return 0;	/* not NAME@...: the decision refuses it */
+	if (vault_has(name) && vault_has_egress())
+		return 0;
+	if (verify_chain(now) != WARD_OK || vch.n == 0)
+		return 0;
+	leaf = &vch.l[vch.n - 1].b;
+	if (leaf->kind != WARD_KIND_SECRET || leaf->r_read != 1 ||
+	    memcmp(leaf->context, wq.context, WARD_CTX_BYTES) != 0 ||
+	    ward_scope_within(WARD_KIND_SECRET, wq.resource, wq.resource_len,
+			      leaf->scope, leaf->scope_len) != 1)
+		return 0;
+	if (!vault_has(name))
 		r = refused(WR_SECRET_UNKNOWN, "secret.use: the vault holds no "
 			    "secret %s ('ward secret set %s' stores one)", name, name);
-	else if (!vault_has_egress())
+	else
 		r = refused(WR_SECRET_NO_EGRESS, "secret.use: no ward-egress key "
 			    "(%s/egress.pub) to seal the value to; 'ward init' "
 			    "makes one", H.pub);
-	if (r == 0)
-		return 0;
 	o.pos = log_event(JV_BLOCKED, (unsigned)r, JK_APPROVE, sock, wq.context,
 			  NULL, NULL, now, wq.nonce, o.detail);
 	return 1;

@@ -573,6 +573,33 @@ t_vault_admin_only(void)
 	refused("vault_remove_through_broker", hq_call(B, &q), WR_ADMIN_ONLY);
 }
 
+/* Which names the vault holds is not for a broker to probe: secret.use of
+ * a name no capability of its grants is refused as the decision refuses
+ * any resource it holds nothing for, never secret_unknown (which only a
+ * chain granting that very secret.use learns). */
+static void
+t_vault_names_not_probed(void)
+{
+	struct hblk ch[2];
+	uint8_t ctx[16];
+	Ward__V1__Reply *r;
+
+	opened(&ch[0], &ch[1], ctx, 100);
+	r = hq_approve(B, ctx, ch, 2, WARD_OP_SECRET_USE,
+		       "NO_SUCH_SECRET@127.0.0.1:9/authorization", next_nonce++);
+	if (r == NULL)
+		fail("vault_names_not_probed_through_secret_use", "no reply");
+	else if ((unsigned)r->reason == WR_SECRET_UNKNOWN ||
+		 (unsigned)r->reason == WR_SECRET_NO_EGRESS || r->reason == 0)
+		fail("vault_names_not_probed_through_secret_use", "reason=%s (%s): "
+		     "the vault's contents are told to a chain that grants no "
+		     "secret.use", wn_reason((unsigned)r->reason), r->detail);
+	else
+		pass("vault_names_not_probed_through_secret_use");
+	if (r != NULL)
+		ward__v1__reply__free_unpacked(r, NULL);
+}
+
 static void
 t_self_signed_in_open_context(void)
 {
@@ -1758,6 +1785,7 @@ main(void)
 	t_replay();
 	t_mint();
 	t_vault_admin_only();
+	t_vault_names_not_probed();
 	t_self_signed_in_open_context();
 	t_admin();
 	t_malformed();
