@@ -141,6 +141,11 @@ struct tx {
 	json_t *wait_id;
 	struct wrote *wrote;		/* WROTE_MAX at most, in call order */
 	size_t nwrote;
+	/* Records that cost no use (the agent's log lines, ward-egress's
+	 * refusals before any approval): LOG_RATE_MAX a minute, then counted
+	 * (log_rate) -- each is a synchronous durable record. */
+	time_t log_minute;
+	unsigned log_n, log_dropped;
 	struct {			/* the profile's llm line (llm.complete) */
 		int set;
 		char api[16], dest[WARD_SCOPE_MAX + 1], model[128], key[65];
@@ -640,6 +645,46 @@ send_ctl(struct ctl *c, json_t *j)
 }
 
 
+#define LOG_RATE_MAX 120u
+
+/* 1 if one more record that costs no use may be written for t this
+ * minute; the first of a new minute says how many the last one dropped. */
+static int
+log_rate(struct tx *t)
+{
+	time_t m = time(NULL) / 60;
+	struct wb_reply r;
+	char text[160];
+
+	if (m != t->log_minute) {
+		if (t->log_dropped > 0) {
+			snprintf(text, sizeof text, "broker: %u more log lines of "
+				 "this session not written (more than %u a minute: "
+				 "the agent's own, and ward-egress's refusals)",
+				 t->log_dropped, LOG_RATE_MAX);
+			if (!t->closed && cc_log(core_s, t->ctx, text, &r) != 0)
+				core_reconnect();
+		}
+		t->log_minute = m;
+		t->log_n = t->log_dropped = 0;
+	}
+	if (t->log_n >= LOG_RATE_MAX) {
+		t->log_dropped++;
+		return 0;
+	}
+	t->log_n++;
+	return 1;
+}
+
+/* At the session's end: the count of what this minute dropped. */
+static void
+log_rate_flush(struct tx *t)
+{
+	t->log_minute = 0;	/* a new minute: log_rate writes the count */
+	if (t->log_dropped > 0)
+		(void)log_rate(t);
+}
+
 static void
 wrote_add(struct tx *t, const char *rel, const char *data, size_t len)
 {
@@ -791,6 +836,7 @@ tx_end(int i)
 	for (k = 0; k < TX_MAX; k++)
 		if (txs[k].used && txs[k].parent == i && !txs[k].finished)
 			spawn_job_kill(txs[k].job);
+	log_rate_flush(t);
 	if (t->realfd >= 0) {
 		tx_commit(t, t->code == 0 && t->cut == NULL);
 		close(t->realfd);
@@ -1703,6 +1749,10 @@ t_log(struct tx *t, json_t *args)
 
 	if (text == NULL)
 		return tool_err("invalid_params", 0, 0, "log needs a string 'text'");
+	if (!log_rate(t))
+		return tool_err("log_rate", 0, 0, "log: more than %u lines this "
+				"minute; this one was not written (the count is)",
+				LOG_RATE_MAX);
 	snprintf(buf, sizeof buf, "agent: %.240s", text);
 	if (cc_log(core_s, t->ctx, buf, &r) != 0) {
 		core_reconnect();
@@ -2220,6 +2270,11 @@ egress_msg(struct egw_msg *m)
 		return;
 	}
 	if (m->op == EGW_LOG) {
+		/* A closed connection's line follows an approval (a use); the
+		 * rest (refusals before any question) are rate-limited. */
+		m->text[sizeof m->text - 1] = '\0';
+		if (strncmp(m->text, "egress: closed ", 15) != 0 && !log_rate(t))
+			return;
 		if (cc_log(core_s, t->ctx, m->text, &r) != 0)
 			core_reconnect();
 		return;

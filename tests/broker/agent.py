@@ -82,6 +82,11 @@ def main():
                 rs.append(call(ward, a[1], a[2]))
                 time.sleep(0.1)
             out({"allowed": sum(1 for r in rs if r["ok"]), "of": a[3]})
+        elif a[0] == "burst":
+            # As repeat, without a pause: [burst, tool, args, n].
+            rs = [call(ward, a[1], a[2]) for _ in range(a[3])]
+            out({"allowed": sum(1 for r in rs if r["ok"]), "of": a[3],
+                 "reasons": sorted({r.get("reason") for r in rs if not r["ok"]})})
         elif a[0] == "flood":
             # The attack "one agent stalls all": requests, no reading.
             out({"flooding": a[1]})
