@@ -1247,6 +1247,7 @@ t_memory(struct tx *t, const char *tool, json_t *args)
 	return tool_ok(NULL, json_string_value(v));
 }
 
+#define EXEC_PER_TX 8
 static json_t *exec_start(struct tx *t, json_t *id, const char *const *argv,
 			  int argc, int fd3, int llm, int *deferred);
 
@@ -1296,8 +1297,20 @@ exec_start(struct tx *t, json_t *id, const char *const *argv, int argc,
 	   int fd3, int llm, int *deferred)
 {
 	struct sp_msg *m;
-	int po[2], pe[2], lp[2], j, k, px = -1;
+	int po[2], pe[2], lp[2], j, k, px = -1, mine = 0;
 
+	/* One session cannot take the sandboxes (and ward-egress's
+	 * connections, a listener each) from the others. */
+	for (k = 0; k < JOB_MAX; k++)
+		mine += jobs[k].used && jobs[k].kind == JOB_EXEC &&
+			jobs[k].tx == (int)(t - txs);
+	if (mine >= EXEC_PER_TX) {
+		if (fd3 >= 0)
+			close(fd3);
+		return tool_err("busy", 0, 0, "this session runs %d sandboxes "
+				"(exec, llm.complete) already; at most %d at once",
+				mine, EXEC_PER_TX);
+	}
 	if (pipe_cloexec(po) != 0) {
 		if (fd3 >= 0)
 			close(fd3);

@@ -82,6 +82,28 @@ def main():
                 rs.append(call(ward, a[1], a[2]))
                 time.sleep(0.1)
             out({"allowed": sum(1 for r in rs if r["ok"]), "of": a[3]})
+        elif a[0] == "parallel":
+            # [parallel, tool, args, n]: n calls sent at once, then every
+            # answer read; the reasons of the refused ones.
+            base = 9000
+            for k in range(a[3]):
+                ward.sock.sendall((json.dumps({"jsonrpc": "2.0", "id": base + k,
+                                               "method": "tools/call", "params": {
+                                                   "name": a[1], "arguments": a[2]}}) + "\n").encode())
+            got = {}
+            while len(got) < a[3]:
+                line = ward.reader.readline()
+                if not line:
+                    break
+                m = json.loads(line)
+                if m.get("id", 0) >= base:
+                    got[m["id"]] = m
+            reasons = []
+            for m in got.values():
+                res = m.get("result", {})
+                if res.get("isError"):
+                    reasons.append(res.get("structuredContent", {}).get("reason"))
+            out({"answers": len(got), "refused": sorted(reasons)})
         elif a[0] == "burst":
             # As repeat, without a pause: [burst, tool, args, n].
             rs = [call(ward, a[1], a[2]) for _ in range(a[3])]
