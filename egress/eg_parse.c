@@ -502,18 +502,39 @@ ph_name(const char *p, size_t n)
 
 /* Header names a rewritten head drops: it puts its own Host (the one the
  * approval names: a shared front end routes by it), Connection and
- * Accept-Encoding. */
+ * Accept-Encoding; and Range, If-Range, Upgrade, TE, Keep-Alive. */
+/* Header name p[0..n) is w (lower case), compared as a lenient server
+ * would: case and '_' for '-' alike (CGI-style servers read
+ * Accept_Encoding as Accept-Encoding). */
+static int
+hname_is(const char *p, size_t n, const char *w)
+{
+	size_t k;
+
+	if (strlen(w) != n)
+		return 0;
+	for (k = 0; k < n; k++) {
+		char c = (char)tolower((unsigned char)p[k]);
+
+		if ((c == '_' ? '-' : c) != w[k])
+			return 0;
+	}
+	return 1;
+}
+
 static int
 hop_header(const char *p, size_t n)
 {
+	/* Range and If-Range too: an answer cut to the agent's choosing
+	 * would carry pieces of a value the scrubber cannot recognise. */
 	static const char *const drop[] = {
 		"host", "connection", "proxy-connection", "keep-alive", "te",
-		"accept-encoding",
+		"accept-encoding", "upgrade", "range", "if-range",
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof drop / sizeof drop[0]; i++)
-		if (strlen(drop[i]) == n && strncasecmp(p, drop[i], n) == 0)
+		if (hname_is(p, n, drop[i]))
 			return 1;
 	return 0;
 }
@@ -711,7 +732,24 @@ eg_rewrite_head(const char *head, size_t len, const char *line, const char *host
 			break;
 		colon = memchr(l, ':', (size_t)(eol - l));
 		hl = colon != NULL ? (size_t)(colon - l) : 0;
-		if (colon != NULL && hop_header(l, hl))
+		/* A request carrying a secret: every line a header field as
+		 * the standard writes it, name ":" value, the name a token (no
+		 * "Host : x" for a lenient server to read as Host). */
+		for (i = 0; i < hl && token_byte((unsigned char)l[i]); i++)
+			;
+		if (colon == NULL || hl == 0 || i < hl) {
+			*why = "a request carrying a secret placeholder has a header "
+			       "line that is not NAME: VALUE (a name of token "
+			       "characters, no space before the colon)";
+			goto out;
+		}
+		if (hname_is(l, hl, "transfer-encoding")) {
+			/* Dropped, the body would read as another request. */
+			*why = "a request carrying a secret placeholder must give its "
+			       "body's length (Content-Length), not Transfer-Encoding";
+			goto out;
+		}
+		if (hop_header(l, hl))
 			continue;
 		p = l;
 		q = ph_find(p, (size_t)(eol - p));

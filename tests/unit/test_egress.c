@@ -520,6 +520,44 @@ TEST(secret_substituted_in_its_header_only)
 				  sizeof out, &ol, &why), -1);
 }
 
+/* Found by review: what a lenient server reads as Host, Accept-Encoding
+ * or Transfer-Encoding in a secret-bearing request never passes. */
+TEST(secret_request_headers_as_a_lenient_server_reads_them)
+{
+	static const char *const refused[] = {
+		"Host : evil.example\r\n",		/* space before the colon */
+		"Host\t: evil.example\r\n",
+		"Connection : keep-alive\r\n",
+		"NoColonHere\r\n",
+		"Transfer-Encoding: chunked\r\n",	/* dropped, the body would smuggle */
+		"Transfer_Encoding: chunked\r\n",
+	};
+	static const char *const dropped[] = {
+		"Accept_Encoding: gzip\r\n", "ACCEPT-ENCODING: br\r\n",
+		"Range: bytes=0-3\r\n", "If-Range: x\r\n", "Upgrade: h2c\r\n",
+	};
+	struct eg_secret s[1];
+	char head[512], out[1024];
+	size_t i, ol;
+	const char *why;
+
+	value(&s[0], "K", "authorization", "sk-123");
+	for (i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		snprintf(head, sizeof head, "GET http://a.example/ HTTP/1.1\r\n%s"
+			 "Authorization: Bearer ward-secret-K\r\n\r\n", refused[i]);
+		EXPECT_EQ(eg_rewrite_head(head, strlen(head), "GET / HTTP/1.1", "a.example",
+					  s, 1, out, sizeof out, &ol, &why), -1);
+	}
+	for (i = 0; i < sizeof dropped / sizeof dropped[0]; i++) {
+		snprintf(head, sizeof head, "GET http://a.example/ HTTP/1.1\r\n%s"
+			 "Authorization: Bearer ward-secret-K\r\n\r\n", dropped[i]);
+		EXPECT_EQ(eg_rewrite_head(head, strlen(head), "GET / HTTP/1.1", "a.example",
+					  s, 1, out, sizeof out, &ol, &why), 0);
+		EXPECT(memmem(out, ol, dropped[i], strlen(dropped[i])) == NULL);
+		EXPECT(memmem(out, ol, "Accept-Encoding: identity\r\n", 27) != NULL);
+	}
+}
+
 static size_t
 scrub_all(const char *text, const size_t *cuts, size_t ncuts, struct eg_secret *s, size_t n,
 	  char *out)
@@ -684,6 +722,7 @@ main(void)
 	RUN(secret_placeholders_found_in_header_values);
 	RUN(secret_placeholder_in_url_or_header_name_refused);
 	RUN(secret_substituted_in_its_header_only);
+	RUN(secret_request_headers_as_a_lenient_server_reads_them);
 	RUN(secret_scrubbed_from_response_across_reads);
 	RUN(secret_sealed_value_bound_to_its_approval_and_key);
 	RUN(secret_approval_for_another_op_refused);
