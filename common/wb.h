@@ -72,6 +72,7 @@ struct wb_reply {
 	uint64_t st_records, st_approvals, st_uptime;
 	uint32_t st_open, st_revoked;
 	uint8_t st_head[32];
+	uint64_t pending_id, pending_deadline;	/* reason deferred */
 };
 
 /* Every call: 0 when the core answered (see r->reason), -1 when it did not
@@ -98,6 +99,18 @@ long cc_pack_approve(uint8_t *buf, size_t cap, const uint8_t ctx[WARD_CTX_BYTES]
 		     const struct wb_chain *ch, unsigned op, const char *res,
 		     const uint8_t digest[WARD_ID_BYTES], uint64_t nonce) WB_WARN;
 int cc_parse_reply(const uint8_t *buf, size_t len, struct wb_reply *r) WB_WARN;
+/* The same, with the call's parameters (server/params.h: TOOL NUL JSON,
+ * at most 4096 bytes; NULL for none), which the core shows the operator
+ * when the call must wait for an answer (server/pending.h). */
+int cc_approve_p(int s, const uint8_t ctx[WARD_CTX_BYTES],
+		 const struct wb_chain *ch, unsigned op, const char *res,
+		 const uint8_t digest[WARD_ID_BYTES], uint64_t nonce,
+		 const uint8_t *params, size_t plen, struct wb_reply *r) WB_WARN;
+long cc_pack_approve_p(uint8_t *buf, size_t cap,
+		       const uint8_t ctx[WARD_CTX_BYTES],
+		       const struct wb_chain *ch, unsigned op, const char *res,
+		       const uint8_t digest[WARD_ID_BYTES], uint64_t nonce,
+		       const uint8_t *params, size_t plen) WB_WARN;
 /* The operator's requests on the admin socket, signed with sk. */
 int cc_admin_revoke(const char *url, const uint8_t sk[WARD_SK_BYTES],
 		    const uint8_t *ctx, const uint8_t *block_id,
@@ -129,6 +142,33 @@ struct wb_ctxlist {
 int cc_admin_list(const char *url, const uint8_t sk[WARD_SK_BYTES],
 		  const uint8_t *ctx, const uint8_t *block_id,
 		  struct wb_ctxlist *out) WB_WARN;
+/* Deferred approvals (server/pending.h), on the admin socket: mark a
+ * block 'ask' (ward run), list the calls waiting, answer one. */
+int cc_admin_ask(const char *url, const uint8_t sk[WARD_SK_BYTES],
+		 const uint8_t block_id[WARD_ID_BYTES], uint32_t deadline,
+		 uint64_t not_after, struct wb_reply *r) WB_WARN;
+int cc_admin_answer(const char *url, const uint8_t sk[WARD_SK_BYTES],
+		    uint64_t id, int approve, struct wb_reply *r) WB_WARN;
+#define WB_PEND_MAX 128u
+struct wb_pendinfo {
+	uint64_t id, nonce, created, deadline;
+	uint32_t op, state;	/* state: 1 waiting, 2 approved, not used yet */
+	uint8_t context[WARD_CTX_BYTES];
+	uint8_t digest[WARD_ID_BYTES];
+	uint8_t block_id[WARD_ID_BYTES];
+	uint8_t resource[WARD_SCOPE_MAX];
+	size_t rlen, plen;
+	uint8_t params[4096];
+};
+struct wb_pendlist {
+	struct wb_reply r;
+	uint32_t n;
+	struct wb_pendinfo c[WB_PEND_MAX];
+};
+/* 0 when the core answered (see out->r.reason), -1 when it did not or
+ * the reply is not well formed. */
+int cc_admin_pending(const char *url, const uint8_t sk[WARD_SK_BYTES],
+		     struct wb_pendlist *out) WB_WARN;
 /* Check that an approval covers this context, operation, resource, digest
  * and nonce and has not expired, and (core_pk not NULL) its signature
  * under the core's key. */

@@ -67,6 +67,9 @@ const char *const wn_reasons[] = {
 	[WR_TARGET] = "target",
 	[WR_STATE_FULL] = "state_full",
 	[WR_INTERNAL] = "internal",
+	[WR_DEFERRED] = "deferred",
+	[WR_OPERATOR_DENIED] = "operator_denied",
+	[WR_DEFERRED_EXPIRED] = "deferred_expired",
 };
 const size_t wn_reasons_len = LEN(wn_reasons);
 
@@ -108,6 +111,8 @@ const char *const wn_events[] = {
 	[JK_START] = "start",
 	[JK_RECOVER] = "recover",
 	[JK_LIST] = "context.list",
+	[JK_ASK] = "ask",
+	[JK_DEFER] = "deferred",
 };
 const size_t wn_events_len = LEN(wn_events);
 
@@ -119,6 +124,7 @@ const char *const wn_verdicts[] = {
 	[JV_ALLOWED] = "ALLOWED",
 	[JV_BLOCKED] = "BLOCKED",
 	[JV_REPORTED] = "REPORTED",
+	[JV_DEFERRED] = "DEFERRED",
 };
 const size_t wn_verdicts_len = LEN(wn_verdicts);
 

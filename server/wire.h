@@ -38,6 +38,10 @@
 #define WR_TARGET 111
 #define WR_STATE_FULL 112
 #define WR_INTERNAL 113
+/* Deferred approvals (server/pending.h). */
+#define WR_DEFERRED 117
+#define WR_OPERATOR_DENIED 118
+#define WR_DEFERRED_EXPIRED 119
 
 enum wire_kind {
 	WQ_NONE = 0,
@@ -50,8 +54,13 @@ enum wire_kind {
 	WQ_STATUS = 7,
 	WQ_CHECKPOINT = 8,
 	WQ_TRUST = 9,
-	WQ_LIST = 10		/* ListContexts: admin only, read-only */
+	WQ_LIST = 10,		/* ListContexts: admin only, read-only */
+	WQ_ASK = 15,		/* AskMark: admin only */
+	WQ_PENDING = 16		/* PendingAnswer: admin only */
 };
+
+/* The parameters an Approve may carry (for a deferred call), at most. */
+#define WIRE_PARAMS_MAX 4096u
 
 /* A request, decoded and bounded. */
 struct wire_req {
@@ -75,6 +84,12 @@ struct wire_req {
 	uint16_t text_len;
 	uint8_t text[256];
 	uint8_t key[WARD_KEY_BYTES];
+	uint16_t params_len;		/* Approve: 0 when absent */
+	uint8_t params[WIRE_PARAMS_MAX];
+	uint32_t ask_deadline;		/* AskMark */
+	uint64_t ask_not_after;
+	uint32_t answer;		/* PendingAnswer: 0 list, 1 approve, 2 deny */
+	uint64_t pending_id;
 };
 
 /* The admin envelope, decoded and bounded; request points into buf. */
