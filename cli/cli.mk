@@ -10,7 +10,8 @@ CLI_OBJS := $(B)/obj/cli/ward.o $(B)/obj/cli/cli.o \
 	$(B)/obj/cli/cmd_init.o $(B)/obj/cli/cmd_audit.o \
 	$(B)/obj/cli/cmd_run.o $(B)/obj/cli/cmd_home.o \
 	$(B)/obj/cli/cmd_sandbox.o $(B)/obj/cli/cmd_mcp.o \
-	$(B)/obj/cli/cmd_revoke.o $(B)/obj/cli/cmd_policy.o
+	$(B)/obj/cli/cmd_revoke.o $(B)/obj/cli/cmd_policy.o \
+	$(B)/obj/cli/cmd_pending.o
 
 # The CLI may include the headers of every folder it trusts: the core, the
 # shared code, the ward-core process's protocol, the sandbox.  Never the

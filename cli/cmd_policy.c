@@ -147,11 +147,16 @@ cmd_policy(int argc, char **argv)
 		for (j = 0; j < p->argc; j++)
 			printf(" %s", p->argv[j]);
 		printf("\n");
-		for (j = 0; j < p->ncaps; j++)
-			printf("  allow %-12s %-24s uses %u, expires %llus%s\n",
+		for (j = 0; j < p->ncaps; j++) {
+			printf("  allow %-12s %-24s uses %u, expires %llus%s",
 			       p->caps[j].tool, p->caps[j].scope, p->caps[j].uses,
 			       (unsigned long long)p->caps[j].expires_s,
 			       p->caps[j].delegate ? ", delegable" : "");
+			if (p->caps[j].ask_s != 0)
+				printf(", ask: the operator answers each use "
+				       "within %us", p->caps[j].ask_s);
+			printf("\n");
+		}
 		printf("  limits: memory %lluM, tmp %lluM, pids %u, cpu %u%%, "
 		       "time %llus\n", (unsigned long long)(p->mem_bytes >> 20),
 		       (unsigned long long)(p->tmp_bytes >> 20), p->pids, p->cpu,

@@ -762,6 +762,28 @@ cmd_run(int argc, char **argv)
 			rc = WX_INPUT;
 			goto out;
 		}
+		/* An `ask` line: the core holds every use of this block (and
+		 * of any delegation of it) for the operator's answer.  Marked
+		 * before the broker ever sees the block (server/pending.h). */
+		if (p->caps[i].ask_s != 0) {
+			struct wb_reply ar;
+
+			memset(&ar, 0, sizeof ar);
+			if (cc_admin_ask(h.admin_url, op_sk, x.id,
+					 p->caps[i].ask_s, x.b.not_after,
+					 &ar) != 0 || ar.reason != 0) {
+				char eb[600];
+
+				fprintf(stderr, "ward run: %s:%d: ward-core did not "
+					"take the 'ask' mark of this capability: "
+					"%s\n", prof, p->caps[i].line,
+					text_str(eb, sizeof eb, ar.reason != 0 ?
+						 ar.detail : "no answer"));
+				json_decref(caps);
+				rc = ar.reason != 0 ? WX_REFUSED : WX_UNAVAILABLE;
+				goto out;
+			}
+		}
 		wb_hex(hx, x.raw, x.len);
 		json_array_append_new(caps, json_pack("{s:s, s:[s]}", "tool",
 					p->caps[i].tool, "blocks", hx));

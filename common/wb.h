@@ -194,8 +194,13 @@ struct pf_cap {
 	uint32_t uses;
 	uint64_t expires_s;	/* validity from the start of the run */
 	int delegate;		/* may be handed on by spawn_child */
+	uint32_t ask_s;		/* ask: each use waits this long at most for
+				   the operator's answer; 0: no ask */
 	int line;
 };
+/* `ask` alone: 5 minutes; `ask D`: at most a day (server/pending.h). */
+#define PF_ASK_DEFAULT 300u
+#define PF_ASK_MAX 86400u
 
 struct pf_profile {
 	char name[64];
@@ -289,7 +294,8 @@ int pf_run_words(struct pf_lexer *lx, char **w, const int *col, int nw,
 		 int max) WB_WARN;
 /* The options after an allow line's tool and scope, from w[k] on: uses N
  * (1 to 1000000), expires D, and delegate where the language has it
- * (delegate not NULL).  0 or -1. */
+ * (delegate not NULL).  0 or -1.  (The agent profile's `ask [D]` is read
+ * by profile.c itself.) */
 int pf_allow_opts(struct pf_lexer *lx, char **w, const int *col, int nw,
 		  int k, uint32_t *uses, uint64_t *expires, int *delegate) WB_WARN;
 
