@@ -230,6 +230,35 @@ refuse_call(struct pd_call *c, uint8_t state, unsigned reason, unsigned sock,
 	c->pos = log_call(JV_BLOCKED, reason, sock, c, now, what);
 }
 
+/* Does the leaf grant op at all (its kind and right)?  A pre-check only,
+ * so that the operator is never asked about a call ward_approve must
+ * refuse anyway (it decides, with the proved rule, op_allowed in
+ * core/approve.c, which this mirrors). */
+static int
+leaf_grants(const struct ward_block *b, unsigned op)
+{
+	switch (op) {
+	case WARD_OP_TOOL_INVOKE:
+		return b->kind == WARD_KIND_TOOL && b->r_invoke;
+	case WARD_OP_FS_READ:
+		return b->kind == WARD_KIND_FS && b->r_read;
+	case WARD_OP_FS_WRITE:
+		return b->kind == WARD_KIND_FS && b->r_write;
+	case WARD_OP_NET_CONNECT:
+		return b->kind == WARD_KIND_NET && b->r_invoke;
+	case WARD_OP_MEM_READ:
+		return b->kind == WARD_KIND_MEM && b->r_read;
+	case WARD_OP_MEM_WRITE:
+		return b->kind == WARD_KIND_MEM && b->r_write;
+	case WARD_OP_SECRET_READ:
+		return b->kind == WARD_KIND_SECRET && b->r_read;
+	case WARD_OP_EXEC:
+		return b->kind == WARD_KIND_EXEC && b->r_invoke;
+	default:
+		return 0;
+	}
+}
+
 /* A new call under a marked chain: verify it, check its parameters, hold
  * it.  PD_GO for anything ward_approve must refuse on its own. */
 static int
@@ -244,12 +273,15 @@ hold(const struct wire_req *q, unsigned sock, uint64_t now, uint32_t secs,
 	uint32_t i, mine = 0;
 
 	/* What ward_approve would refuse, it refuses (and logs) itself:
-	 * nothing is held for a call that cannot be approved. */
+	 * nothing is held for a call that cannot be approved.  Each check
+	 * below that lets the call go on (PD_GO) is one ward_approve makes
+	 * and refuses on, so a marked call never goes through unheld. */
 	if (H.verify(now, &ch) != WARD_OK)
 		return PD_GO;
 	leaf = &ch->l[ch->n - 1];
 	sess = H.session(q->context);
 	if (sess == NULL || H.nonce_fresh(q->context, q->nonce) != WARD_OK ||
+	    !leaf_grants(&leaf->b, q->op) ||
 	    ward_scope_within(leaf->b.kind, q->resource, q->resource_len,
 			      leaf->b.scope, leaf->b.scope_len) != 1)
 		return PD_GO;

@@ -1868,6 +1868,11 @@ t_deferred(void)
 		pass("deferred_mark_cannot_be_stripped");
 	if (r)
 		ward__v1__reply__free_unpacked(r, NULL);
+	/* What the core would refuse anyway is refused, not put to the
+	 * operator. */
+	refused("deferred_out_of_scope_refused_not_held",
+		d_approve(ctx, ch, 2, "/etc/passwd", P, NULL, 0, 9007),
+		WARD_E_OUT_OF_SCOPE);
 	refused("deferred_broker_cannot_answer", d_answer(B, id, 1),
 		WR_ADMIN_ONLY);
 	refused("deferred_broker_cannot_deny", d_answer(B, id, 2),
