@@ -171,7 +171,8 @@ dec_approve(struct wire_req *out, const Ward__V1__Approve *m, char *d,
 	if (m->params.len > WIRE_PARAMS_MAX)
 		return say(d, dlen, WR_PROTO_OVERSIZE,
 			   "approve: params longer than 4096 bytes");
-	memcpy(out->params, m->params.data, m->params.len);
+	if (m->params.len > 0)
+		memcpy(out->params, m->params.data, m->params.len);
 	out->params_len = (uint16_t)m->params.len;
 	return 0;
 }
