@@ -1927,6 +1927,12 @@ t_deferred(void)
 		   d_approve(ctx, ch, 2, "/work/a.txt", P, NULL, 0, 9006), 0, 0);
 	if (id2 != 0 && id2 != id)
 		pass("deferred_answer_binds_nonce");
+	/* Another chain of the same capability (the root alone: its leaf
+	 * differs) is another call too. */
+	id2 = held("deferred_answer_binds_leaf",
+		   d_approve(ctx, ch, 1, "/work/a.txt", P, NULL, 0, 9002), 0, 0);
+	if (id2 != 0 && id2 != id)
+		pass("deferred_answer_binds_leaf");
 	approved("deferred_approved_call_runs",
 		 d_approve(ctx, ch, 2, "/work/a.txt", P, NULL, 0, 9002), 1) ?
 		pass("deferred_approved_call_runs") : (void)0;
@@ -1965,6 +1971,32 @@ t_deferred(void)
 		refused("deferred_expired_cannot_be_held_again",
 			d_approve(ctx2, ch2, 2, "/work/a.txt", P, NULL, 0, 77),
 			WARD_E_REPLAY);
+	}
+
+	/* One session cannot fill the table for the others: 16 held calls
+	 * each, then state_full; another session's call is still held. */
+	{
+		struct hblk c3[2], c4[2];
+		uint8_t x3[16], x4[16];
+		char res[32];
+		int n = 0;
+
+		opened(&c3[0], &c3[1], x3, 100);
+		opened(&c4[0], &c4[1], x4, 100);
+		if (admin_ok("deferred_mark_two_sessions", d_mark(A, &c3[0], 60)) &&
+		    admin_ok("deferred_mark_two_sessions", d_mark(A, &c4[0], 60))) {
+			for (i = 0; i < 16; i++) {
+				snprintf(res, sizeof res, "/work/f%u", i);
+				n += held("deferred_session_limit", d_approve(x3, c3,
+					  2, res, P, NULL, 0, 500 + i), 0, 0) != 0;
+			}
+			if (n == 16 && refused("deferred_one_session_cannot_fill_the_"
+					       "table", d_approve(x3, c3, 2, "/work/g",
+					       P, NULL, 0, 600), WR_STATE_FULL))
+				held("deferred_other_session_still_held",
+				     d_approve(x4, c4, 2, "/work/g", P, NULL, 0, 600),
+				     0, 1);
+		}
 	}
 
 	/* The mark and the spent nonces survive a restart of the core. */
