@@ -30,6 +30,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -92,6 +93,15 @@ struct handle {
 	uint32_t uses;
 };
 
+/* A file an approved fs.write tool call wrote into the copy, and what it
+ * wrote: the same change at commit is covered by that call's ALLOWED
+ * record, and costs no second use (tx_commit). */
+struct wrote {
+	char rel[WT_REL_MAX];
+	unsigned char h[32];
+};
+#define WROTE_MAX 1024
+
 struct tx {
 	int used;
 	uint32_t gen;			/* tells a reused slot from its past */
@@ -114,7 +124,9 @@ struct tx {
 	char logbuf[512];
 	size_t loglen;
 	char ws[512];
-	char live[520];			/* root: its copy, WS.live (commit.c) */
+	char live[520];			/* its copy: WS.live for a root,
+					   WS.kids/SID for a child (commit.c) */
+	char kids[520];			/* the root's WS.kids */
 	int realfd;			/* root: the workspace itself, else -1 */
 	char agent_dir[512];		/* bound at /agent; children share it */
 	int wsfd;
@@ -129,6 +141,13 @@ struct tx {
 	/* spawn_child: the parent's request waiting on this child */
 	int wait_parent;
 	json_t *wait_id;
+	struct wrote *wrote;		/* WROTE_MAX at most, in call order */
+	size_t nwrote;
+	struct {			/* the profile's llm line (llm.complete) */
+		int set;
+		char api[16], dest[WARD_SCOPE_MAX + 1], model[128], key[65];
+		uint64_t max_tokens, budget, spent;
+	} llm;
 	char task[2048];
 	uint32_t calls, refusals;
 	time_t started;
@@ -141,6 +160,7 @@ struct job {
 	int kind;
 	int tx;
 	json_t *rpc_id;			/* exec: the call to answer */
+	int llm;			/* exec of 'ward-call llm' for llm.complete */
 	int outfd, errfd;
 	char *out, *err;
 	size_t outlen, errlen;
@@ -411,7 +431,8 @@ approve_async(struct tx *t, const struct handle *h, unsigned op,
 }
 
 static void spawn_job_kill(int job);
-static void egress_answer(struct tx *t, uint32_t req, const char *dest,
+static void egress_answer(struct tx *t, uint32_t req, unsigned op,
+			  const char *dest,
 			  const struct wb_reply *r);
 
 /* The core says the context of t is not open (revoked by the operator, or
@@ -681,6 +702,47 @@ send_ctl(struct ctl *c, json_t *j)
 }
 
 
+static void
+wrote_add(struct tx *t, const char *rel, const char *data, size_t len)
+{
+	struct wrote *w;
+
+	if (t->wrote == NULL)
+		t->wrote = calloc(WROTE_MAX, sizeof *t->wrote);
+	if (t->wrote == NULL || t->nwrote == WROTE_MAX ||
+	    strlen(rel) >= sizeof w->rel)
+		return;		/* not remembered: approved again at commit */
+	w = &t->wrote[t->nwrote++];
+	snprintf(w->rel, sizeof w->rel, "%s", rel);
+	crypto_generichash(w->h, 32, (const unsigned char *)data, len, NULL, 0);
+}
+
+/* A change an approved fs.write call of this transaction made, as it
+ * made it: the file with the bytes the call wrote last (whatever the
+ * agent did in between), or a folder that call made for it. */
+static int
+wrote_covers(const struct tx *t, const struct wt_change *c)
+{
+	unsigned char h[32];
+	size_t i, n = strlen(c->rel);
+
+	if (t->wrote == NULL)
+		return 0;
+	if (c->kind == WT_MKDIR) {
+		for (i = 0; i < t->nwrote; i++)
+			if (strncmp(t->wrote[i].rel, c->rel, n) == 0 &&
+			    t->wrote[i].rel[n] == '/')
+				return 1;
+		return 0;
+	}
+	if (c->kind != WT_WRITE || wt_file_hash(t->wsfd, c->rel, h) != 0)
+		return 0;
+	for (i = t->nwrote; i-- > 0;)
+		if (strcmp(t->wrote[i].rel, c->rel) == 0)
+			return sodium_memcmp(t->wrote[i].h, h, 32) == 0;
+	return 0;
+}
+
 /* The end of a root transaction's writes (commit.c): when it ended well,
  * each change between its copy and the workspace is one approval of
  * fs.write under the context's capabilities, applied only if approved;
@@ -728,6 +790,20 @@ tx_commit(struct tx *t, int ok)
 			if (cc_log(core_s, t->ctx, text, &r) != 0)
 				core_reconnect();
 			refused++;
+			continue;
+		}
+		if (wrote_covers(t, c)) {
+			/* Approved and logged when the call made it. */
+			if (wt_apply(t->realfd, t->wsfd, c, &reason, err,
+				     sizeof err) != 0) {
+				snprintf(text, sizeof text, "fs.write %s approved but "
+					 "not committed: %s (reason=%s)", res, err,
+					 reason);
+				if (cc_log(core_s, t->ctx, text, &r) != 0)
+					core_reconnect();
+			} else {
+				applied++;
+			}
 			continue;
 		}
 		h = pick(t, "fs.write", res);
@@ -825,6 +901,7 @@ tx_end(int i)
 	mcp_in_free(&t->in);
 	json_decref(t->mem);
 	json_decref(t->wait_id);
+	free(t->wrote);
 	note("session %s ended with %d", t->sid, t->code);
 	{
 		uint32_t g = t->gen;
@@ -907,6 +984,33 @@ egress_env(struct sp_msg *m, int k)
 	return k;
 }
 
+/* NAME=ward-secret-NAME for each secret the transaction may use
+ * (secret.use NAME@host:port/header): a placeholder that ward-egress
+ * replaces with the value, sealed to it by the core, only in that header
+ * of a request to that destination (docs/secrets.md).  Never the value:
+ * the broker never has it. */
+static int
+secret_env(struct sp_msg *m, const struct tx *t, int k)
+{
+	int i, j;
+
+	for (i = 0; i < t->nh && k < WB_ENV_MAX; i++) {
+		const char *sc = t->h[i].scope, *at = strchr(sc, '@');
+		int nl = at != NULL ? (int)(at - sc) : 0, dup = 0;
+
+		if (strcmp(t->h[i].tool, "secret") != 0 || nl == 0)
+			continue;
+		for (j = 0; j < i; j++)
+			if (strcmp(t->h[j].tool, "secret") == 0 &&
+			    strncmp(t->h[j].scope, sc, (size_t)nl + 1) == 0)
+				dup = 1;
+		if (!dup)
+			snprintf(m->env[k++], sizeof m->env[0],
+				 "%.*s=ward-secret-%.*s", nl, sc, nl, sc);
+	}
+	return k;
+}
+
 /* The environment of a sandbox of transaction t: an agent's (with its
  * socket, WARD_FD, and its task), or an exec's (agent 0: neither). */
 static void
@@ -927,6 +1031,7 @@ fill_env(struct sp_msg *m, struct tx *t, int agent)
 		snprintf(m->env[k++], sizeof m->env[0], "PYTHONUNBUFFERED=1");
 	}
 	k = egress_env(m, k);
+	k = secret_env(m, t, k);
 	m->nenv = (uint32_t)k;
 }
 
@@ -971,6 +1076,7 @@ start_agent(int i, const char *const *argv, int argc, const char *agent_dir,
 	m->pids = lim->pids;
 	m->cpu = lim->cpu;
 	/* No ward-egress: the agent runs without a proxy (fail closed). */
+	eg_s = el_ensure(eg_s, sp_s);	/* started again after it died */
 	if (el_attach(eg_s, (uint32_t)i, t->gen, j, t->ctx, &px) != 0)
 		px = -1;
 	rc = spawn(m, out, err, lp[1], sv[1], px);
@@ -1059,6 +1165,7 @@ t_fs(struct tx *t, const char *tool, json_t *args)
 		if (wt_fs_write(t->wsfd, rel, fs_mkscope(h, mk, sizeof mk), data,
 				strlen(data), &why, err, sizeof err))
 			return tool_err(why, 0, 0, "%s", err);
+		wrote_add(t, rel, data, strlen(data));
 		snprintf(err, sizeof err, "wrote %zu bytes to %s", strlen(data), res);
 		return tool_ok(json_pack("{s:s, s:I, s:I}", "path", res, "bytes",
 				 (json_int_t)strlen(data), "audit_pos",
@@ -1156,6 +1263,9 @@ t_memory(struct tx *t, const char *tool, json_t *args)
 	return tool_ok(NULL, json_string_value(v));
 }
 
+static json_t *exec_start(struct tx *t, json_t *id, const char *const *argv,
+			  int argc, int fd3, int llm, int *deferred);
+
 static json_t *
 t_exec(struct tx *t, json_t *id, json_t *args, int *deferred)
 {
@@ -1164,8 +1274,7 @@ t_exec(struct tx *t, json_t *id, json_t *args, int *deferred)
 	char res[WARD_SCOPE_MAX + 8];
 	struct handle *h;
 	struct wb_reply r;
-	struct sp_msg *m;
-	int argc = 0, po[2], pe[2], lp[2], j, k, px = -1;
+	int argc = 0, k;
 	size_t n;
 
 	if (!json_is_array(av) || (n = json_array_size(av)) == 0 ||
@@ -1191,10 +1300,29 @@ t_exec(struct tx *t, json_t *id, json_t *args, int *deferred)
 		return not_granted(t, "exec", WARD_OP_EXEC, res, args);
 	if (approve(t, h, WARD_OP_EXEC, res, "exec", args, &out, &r) != 0)
 		return out;
-	if (pipe_cloexec(po) != 0)
+	return exec_start(t, id, argv, argc, -1, 0, deferred);
+}
+
+/* Start an exec sandbox of transaction t running argv (approved by the
+ * caller); fd3, if not -1, becomes its fd 3 (taken); llm marks the
+ * 'ward-call llm' of llm.complete.  NULL with *deferred: answered when
+ * it ends (job_exited). */
+static json_t *
+exec_start(struct tx *t, json_t *id, const char *const *argv, int argc,
+	   int fd3, int llm, int *deferred)
+{
+	struct sp_msg *m;
+	int po[2], pe[2], lp[2], j, k, px = -1;
+
+	if (pipe_cloexec(po) != 0) {
+		if (fd3 >= 0)
+			close(fd3);
 		return tool_err("io", 0, 0, "pipe: %s", strerror(errno));
+	}
 	if (pipe_cloexec(pe) != 0) {
 		close(po[0]); close(po[1]);
+		if (fd3 >= 0)
+			close(fd3);
 		return tool_err("io", 0, 0, "pipe: %s", strerror(errno));
 	}
 	lp[0] = -1;
@@ -1206,6 +1334,8 @@ t_exec(struct tx *t, json_t *id, json_t *args, int *deferred)
 		free(m);
 		close(po[0]); close(po[1]); close(pe[0]); close(pe[1]);
 		close(lp[1]);
+		if (fd3 >= 0)
+			close(fd3);
 		if (j >= 0)
 			job_free(j);
 		return tool_err("busy", 0, 0, "too many sandboxes at once");
@@ -1219,16 +1349,19 @@ t_exec(struct tx *t, json_t *id, json_t *args, int *deferred)
 	snprintf(m->bin_dir, sizeof m->bin_dir, "%s", bin_dir);
 	m->mem_bytes = 256ull << 20;
 	m->tmp_bytes = 16ull << 20;
-	m->time_ms = 30000;
+	/* A model may take minutes to answer; a program gets 30 s. */
+	m->time_ms = llm ? 300000 : 30000;
 	m->pids = 32;
 	m->cpu = 100;
 	/* An exec sandbox has the proxy too, its own listener in its own
 	 * namespace, under the same context. */
 	if (el_attach(eg_s, (uint32_t)(t - txs), t->gen, j, t->ctx, &px) != 0)
 		px = -1;
-	k = spawn(m, po[1], pe[1], lp[1], -1, px);
+	k = spawn(m, po[1], pe[1], lp[1], fd3, px);
 	if (px >= 0)
 		close(px);
+	if (fd3 >= 0)
+		close(fd3);
 	free(m);
 	close(po[1]);
 	close(pe[1]);
@@ -1244,8 +1377,150 @@ t_exec(struct tx *t, json_t *id, json_t *args, int *deferred)
 	jobs[j].outfd = po[0];
 	jobs[j].errfd = pe[0];
 	jobs[j].rpc_id = json_incref(id);
+	jobs[j].llm = llm;
 	*deferred = 1;
 	return NULL;
+}
+
+/* llm.complete: one tool.invoke approval, then 'ward-call llm' in a fresh
+ * sandbox of the transaction sends the request to the profile's endpoint
+ * through ward-egress, with the key's placeholder in the API's header
+ * (ward-egress puts the value there, after its own secret.use approval).
+ * The request goes in as fd 3 (a sealed memfd); the answer comes back on
+ * its stdout (llm_done).  The broker counts the tokens the API reports
+ * against the profile's budget, and logs the model and the counts. */
+static json_t *
+t_llm(struct tx *t, json_t *id, json_t *args, int *deferred)
+{
+	static const char *const argv[] = { "/ward/ward-call", "llm" };
+	json_t *msgs = json_object_get(args, "messages"), *out = NULL, *body, *rq;
+	json_t *tools = json_object_get(args, "tools"), *mt;
+	const char *sys = str_arg(args, "system");
+	int anth = strcmp(t->llm.api, "anthropic") == 0, fd;
+	struct handle *h;
+	struct wb_reply r;
+	char hv[100], url[WARD_SCOPE_MAX + 40], *txt;
+	uint64_t max = t->llm.max_tokens;
+	size_t len;
+
+	if (!t->llm.set)
+		return not_granted(t, "llm.complete", WARD_OP_TOOL_INVOKE,
+				   "llm.complete", args);
+	if (!json_is_array(msgs) || json_array_size(msgs) == 0 ||
+	    (tools != NULL && !json_is_array(tools)) ||
+	    (json_object_get(args, "system") != NULL && sys == NULL))
+		return tool_err("invalid_params", 0, 0, "llm.complete needs "
+				"'messages' (an array, in the %s API's format); "
+				"'tools' is an array, 'system' a string", t->llm.api);
+	mt = json_object_get(args, "max_tokens");
+	if (json_is_integer(mt) && json_integer_value(mt) > 0 &&
+	    (uint64_t)json_integer_value(mt) < max)
+		max = (uint64_t)json_integer_value(mt);
+	if (t->llm.spent >= t->llm.budget)
+		return tool_err("token_budget", 0, 0, "llm.complete: this session "
+				"has spent %llu of its %llu tokens (the profile's "
+				"budget); nothing was sent",
+				(unsigned long long)t->llm.spent,
+				(unsigned long long)t->llm.budget);
+	h = pick(t, "llm.complete", "llm.complete");
+	if (h == NULL)
+		return not_granted(t, "llm.complete", WARD_OP_TOOL_INVOKE,
+				   "llm.complete", args);
+	if (approve(t, h, WARD_OP_TOOL_INVOKE, "llm.complete", "llm.complete",
+		    args, &out, &r) != 0)
+		return out;
+	body = json_pack("{s:s, s:O, s:I}", "model", t->llm.model, "messages",
+			 msgs, "max_tokens", (json_int_t)max);
+	if (tools != NULL)
+		json_object_set(body, "tools", tools);
+	if (sys != NULL && anth)
+		json_object_set_new(body, "system", json_string(sys));
+	else if (sys != NULL) {
+		json_t *m2 = json_array();
+
+		json_array_append_new(m2, json_pack("{s:s, s:s}", "role", "system",
+						    "content", sys));
+		json_array_extend(m2, msgs);
+		json_object_set_new(body, "messages", m2);
+	}
+	snprintf(url, sizeof url, "http://%s%s", t->llm.dest,
+		 anth ? "/v1/messages" : "/v1/chat/completions");
+	snprintf(hv, sizeof hv, "%sward-secret-%s", anth ? "" : "Bearer ",
+		 t->llm.key);
+	rq = json_pack("{s:s, s:s, s:s, s:o}", "url", url, "header",
+		       anth ? "x-api-key" : "Authorization", "value", hv,
+		       "body", body);
+	if (anth)
+		json_object_set_new(rq, "version", json_string("2023-06-01"));
+	txt = json_dumps(rq, JSON_COMPACT);
+	json_decref(rq);
+	if (txt == NULL)
+		return tool_err("internal", 0, 0, "llm.complete: out of memory");
+	len = strlen(txt);
+	fd = memfd_create("llm-request", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0 || write(fd, txt, len) != (ssize_t)len ||
+	    lseek(fd, 0, SEEK_SET) != 0 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE |
+		  F_SEAL_SEAL) != 0) {
+		free(txt);
+		if (fd >= 0)
+			close(fd);
+		return tool_err("io", 0, 0, "llm.complete: memfd: %s",
+				strerror(errno));
+	}
+	free(txt);
+	return exec_start(t, id, argv, 2, fd, 1, deferred);
+}
+
+/* The answer of 'ward-call llm': {"status": N, "body": "..."} on its
+ * stdout.  The tokens the API reports are counted and logged (the model,
+ * in and out); the body goes back to the agent as the API sent it. */
+static json_t *
+llm_done(struct tx *t, const char *out, size_t len, const char *err)
+{
+	json_t *o = out != NULL ? json_loadb(out, len, 0, NULL) : NULL;
+	json_t *b = NULL, *u, *res;
+	const char *body = o != NULL ? str_arg(o, "body") : NULL;
+	json_int_t st = o != NULL ? json_integer_value(json_object_get(o, "status")) : 0;
+	uint64_t in = 0, outt = 0;
+	struct wb_reply r;
+	char text[256];
+
+	if (body == NULL) {
+		json_decref(o);
+		return tool_err("llm_failed", 0, 0, "llm.complete: no answer from "
+				"%s: %s", t->llm.dest, err != NULL && *err ? err :
+				"the request did not complete");
+	}
+	b = json_loads(body, 0, NULL);
+	u = b != NULL ? json_object_get(b, "usage") : NULL;
+	if (u != NULL) {
+		json_int_t a = json_integer_value(json_object_get(u, "prompt_tokens")) +
+			       json_integer_value(json_object_get(u, "input_tokens"));
+		json_int_t c = json_integer_value(json_object_get(u,
+				"completion_tokens")) + json_integer_value(
+				json_object_get(u, "output_tokens"));
+
+		in = a > 0 ? (uint64_t)a : 0;
+		outt = c > 0 ? (uint64_t)c : 0;
+	}
+	t->llm.spent += in + outt;
+	snprintf(text, sizeof text, "llm.complete %s model=%s status=%lld "
+		 "input_tokens=%llu output_tokens=%llu spent=%llu/%llu",
+		 t->llm.dest, t->llm.model, (long long)st,
+		 (unsigned long long)in, (unsigned long long)outt,
+		 (unsigned long long)t->llm.spent,
+		 (unsigned long long)t->llm.budget);
+	if (cc_log(core_s, t->ctx, text, &r) != 0)
+		core_reconnect();
+	if (st < 200 || st > 299 || b == NULL)
+		res = tool_err("llm_failed", 0, 0, "llm.complete: %s answered "
+			       "%lld: %.300s", t->llm.dest, (long long)st, body);
+	else
+		res = tool_ok(json_incref(b), body);
+	json_decref(b);
+	json_decref(o);
+	return res;
 }
 
 static void
@@ -1408,8 +1683,31 @@ t_spawn(struct tx *t, json_t *id, json_t *args, int *deferred)
 		n++;
 	}
 	txs[ci].nh = n;
-	memcpy(txs[ci].ws, t->ws, sizeof txs[ci].ws);
-	txs[ci].wsfd = fcntl(t->wsfd, F_DUPFD_CLOEXEC, 0);
+	/* The child's own copy of its parent's: what it changes reaches the
+	 * parent's copy only when it ends well, each change approved under
+	 * the child's capabilities (tx_commit), never its parent's. */
+	memcpy(txs[ci].kids, t->kids, sizeof txs[ci].kids);
+	{
+		char sidc[sizeof txs[ci].sid];
+
+		memcpy(sidc, txs[ci].sid, sizeof sidc);
+		snprintf(txs[ci].live, sizeof txs[ci].live, "%s/%s", t->kids,
+			 sidc);
+	}
+	why[0] = '\0';
+	errno = 0;
+	txs[ci].realfd = fcntl(t->wsfd, F_DUPFD_CLOEXEC, 0);
+	if (txs[ci].realfd < 0 || mkdir(txs[ci].live, 0700) != 0 ||
+	    (txs[ci].wsfd = wt_live_make(txs[ci].realfd, txs[ci].live, why,
+					 sizeof why)) < 0) {
+		if (why[0] == '\0')
+			snprintf(why, sizeof why, "cannot make the child's copy "
+				 "%s: %s", txs[ci].live, strerror(errno));
+		out = tool_err("spawn_failed", 0, 0, "spawn_child: %s", why);
+		goto fail;
+	}
+	memcpy(txs[ci].ws, txs[ci].live, sizeof txs[ci].ws - 1);
+	txs[ci].ws[sizeof txs[ci].ws - 1] = '\0';
 	snprintf(txs[ci].task, sizeof txs[ci].task, "%s",
 		 str_arg(args, "task") != NULL ? str_arg(args, "task") : "");
 	memset(&lim, 0, sizeof lim);
@@ -1505,8 +1803,10 @@ static const struct tool_doc docs[] = {
 	  "{\"type\":\"object\",\"properties\":{\"key\":{\"type\":\"string\"},\"value\":{\"type\":\"string\"}},\"required\":[\"key\",\"value\"]}" },
 	{ "echo", "Return the arguments (a trivial tool).",
 	  "{\"type\":\"object\"}" },
-	{ "net", "Network access goes through the broker's proxy (not in this version).",
+	{ "net", "Network access goes through the egress proxy (HTTP_PROXY).",
 	  "{\"type\":\"object\"}" },
+	{ "llm.complete", "Ask the model the profile names: messages (and optionally tools, system, max_tokens) in the profile's API's format; returns the API's answer. Tokens are counted against the session's budget.",
+	  "{\"type\":\"object\",\"properties\":{\"messages\":{\"type\":\"array\"},\"tools\":{\"type\":\"array\"},\"system\":{\"type\":\"string\"},\"max_tokens\":{\"type\":\"integer\"}},\"required\":[\"messages\"]}" },
 };
 
 static json_t *
@@ -1573,6 +1873,8 @@ dispatch(struct tx *t, json_t *id, const char *name, json_t *args,
 		res = t_memory(t, name, args);
 	else if (strcmp(name, "exec") == 0)
 		res = t_exec(t, id, args, deferred);
+	else if (strcmp(name, "llm.complete") == 0)
+		res = t_llm(t, id, args, deferred);
 	else if (strcmp(name, "spawn_child") == 0)
 		res = t_spawn(t, id, args, deferred);
 	else if (strcmp(name, "log") == 0)
@@ -1723,7 +2025,8 @@ finish_pend(int k)
 		goto out;
 	}
 	if (p->egress) {
-		egress_answer(t, p->eg_req, p->res, p->answered ? &p->r : NULL);
+		egress_answer(t, p->eg_req, p->op, p->res,
+			      p->answered ? &p->r : NULL);
 		goto out;
 	}
 	if (p->answered && p->r.reason == WR_DEFERRED && p->id != NULL &&
@@ -1984,14 +2287,17 @@ net_report(struct tx *t, const char *line)
 /* The core's answer to ward-egress's question req (r NULL: no answer),
  * passed on as it came: ward-egress checks it under the core's key. */
 static void
-egress_answer(struct tx *t, uint32_t req, const char *dest,
+egress_answer(struct tx *t, uint32_t req, unsigned op, const char *dest,
 	      const struct wb_reply *r)
 {
 	struct egw_msg *m = calloc(1, sizeof *m);
+	const char *what = op == WARD_OP_SECRET_USE ? "secret.use" :
+			   "net.connect";
 
 	if (m == NULL)
 		return;
 	m->op = EGW_ANSWER;
+	m->eop = op;
 	m->slot = (uint32_t)(t - txs);
 	m->gen = t->gen;
 	m->req = req;
@@ -1999,26 +2305,32 @@ egress_answer(struct tx *t, uint32_t req, const char *dest,
 	if (r == NULL) {
 		t->refusals++;
 		m->reason = -1;
-		snprintf(m->text, sizeof m->text, "net.connect %s: ward-core did "
-			 "not answer; nothing was done (ward fails closed)", dest);
+		snprintf(m->text, sizeof m->text, "%s %s: ward-core did not "
+			 "answer; nothing was done (ward fails closed)", what, dest);
 	} else if (r->reason != 0) {
 		t->refusals++;
 		m->reason = r->reason;
 		m->audit_pos = r->audit_pos;
-		snprintf(m->text, sizeof m->text, "net.connect %s refused: %s (%s); "
-			 "audit position %llu", dest, cc_reason_name(r->reason),
-			 r->detail, (unsigned long long)r->audit_pos);
+		snprintf(m->text, sizeof m->text, "%s %s refused: %s (%s); "
+			 "audit position %llu", what, dest,
+			 cc_reason_name(r->reason), r->detail,
+			 (unsigned long long)r->audit_pos);
 		if (r->reason == WARD_E_CONTEXT_UNKNOWN)
 			tx_context_gone(t, "context_closed");
-	} else if (!r->has_approval || r->apr_len > sizeof m->apr) {
+	} else if (!r->has_approval || r->apr_len > sizeof m->apr ||
+		   r->sealed_len > sizeof m->sealed ||
+		   (op == WARD_OP_SECRET_USE && r->sealed_len == 0)) {
 		m->reason = -1;
-		snprintf(m->text, sizeof m->text, "net.connect %s: no approval in "
-			 "the core's answer", dest);
+		snprintf(m->text, sizeof m->text, "%s %s: no approval in the "
+			 "core's answer", what, dest);
 	} else {
 		m->audit_pos = r->audit_pos;
 		m->apr_len = (uint32_t)r->apr_len;
 		memcpy(m->apr, r->apr_msg, r->apr_len);
 		memcpy(m->sig, r->apr_sig, sizeof m->sig);
+		/* Opaque here: sealed to ward-egress's key by the core. */
+		m->sealed_len = (uint32_t)r->sealed_len;
+		memcpy(m->sealed, r->sealed, r->sealed_len);
 	}
 	if (el_send(eg_s, m) != 0)
 		note("ward-egress did not take an answer");
@@ -2037,6 +2349,7 @@ egress_msg(struct egw_msg *m)
 	struct wb_reply r;
 	uint8_t buf[8192];
 	uint64_t nonce;
+	unsigned op;
 	long len;
 	int k;
 
@@ -2057,7 +2370,13 @@ egress_msg(struct egw_msg *m)
 	}
 	if (m->op != EGW_ASK)
 		return;
-	h = pick(t, "net", m->dest);
+	/* net.connect of host:port, or secret.use of NAME@host:port/header
+	 * for a placeholder ward-egress found: either way the core decides
+	 * under this transaction's capabilities, and logs. */
+	op = m->eop == WARD_OP_SECRET_USE ? WARD_OP_SECRET_USE :
+	     WARD_OP_NET_CONNECT;
+	m->dest[sizeof m->dest - 1] = '\0';
+	h = pick(t, op == WARD_OP_SECRET_USE ? "secret" : "net", m->dest);
 	if (h == NULL)
 		h = &t->h[0];	/* cannot cover it: the core refuses and logs */
 	t->calls++;
@@ -2066,8 +2385,7 @@ egress_msg(struct egw_msg *m)
 		if (csocks[k].s >= 0 && csocks[k].pend < 0 && !pends[k].used)
 			break;
 	len = k < CS_N ? cc_pack_approve(buf, sizeof buf, t->ctx, &h->ch,
-					 WARD_OP_NET_CONNECT, m->dest, m->digest,
-					 nonce) : -1;
+					 op, m->dest, m->digest, nonce) : -1;
 	if (len >= 0 && nn_send(csocks[k].s, buf, (size_t)len, NN_DONTWAIT) >= 0) {
 		struct pend *p = &pends[k];
 
@@ -2077,7 +2395,7 @@ egress_msg(struct egw_msg *m)
 		p->eg_req = m->req;
 		p->tx = (int)(t - txs);
 		p->gen = t->gen;
-		p->op = WARD_OP_NET_CONNECT;
+		p->op = op;
 		snprintf(p->res, sizeof p->res, "%s", m->dest);
 		p->nonce = nonce;
 		p->sent = mono_ns();
@@ -2086,13 +2404,13 @@ egress_msg(struct egw_msg *m)
 		return;
 	}
 	/* Every core socket busy: ask and wait. */
-	if (cc_approve(core_s, t->ctx, &h->ch, WARD_OP_NET_CONNECT, m->dest,
-		       m->digest, nonce, &r) != 0) {
+	if (cc_approve(core_s, t->ctx, &h->ch, op, m->dest, m->digest, nonce,
+		       &r) != 0) {
 		core_reconnect();
-		egress_answer(t, m->req, m->dest, NULL);
+		egress_answer(t, m->req, op, m->dest, NULL);
 		return;
 	}
-	egress_answer(t, m->req, m->dest, &r);
+	egress_answer(t, m->req, op, m->dest, &r);
 }
 
 static void
@@ -2106,12 +2424,8 @@ egress_readable(void)
 	/* A bounded batch: the other peers get their turn. */
 	for (k = 0; k < 64 && (rc = el_recv(eg_s, m)) == 0; k++)
 		egress_msg(m);
-	if (rc < 0) {
-		note("ward-egress is gone: every agent connection is refused "
-		     "from now on (ward fails closed)");
-		close(eg_s);
-		eg_s = -1;
-	}
+	if (rc < 0)
+		eg_s = el_lost(eg_s);	/* fail closed; started again later */
 	free(m);
 }
 
@@ -2221,25 +2535,41 @@ job_exited(int j, int end, int code)
 			agent_readable(i);
 		if (t->logfd >= 0)
 			log_readable(i);
-		if (t->wait_parent >= 0 && txs[t->wait_parent].used) {
-			char text[128];
-			json_t *sc = json_pack("{s:s, s:s, s:b}", "session", t->sid,
-					       "ended", how, "ok", end == SP_END_EXIT &&
-					       code == 0);
+		{
+			/* The child's changes reach its parent's copy (tx_end,
+			 * tx_commit) before the parent hears it ended. */
+			int wp = t->wait_parent;
+			uint32_t wgen = wp >= 0 ? txs[wp].gen : 0;
+			json_t *wid = json_incref(t->wait_id);
+			char text[128], sid[sizeof t->sid];
+			json_t *sc;
 
+			memcpy(sid, t->sid, sizeof sid);
+			sc = json_pack("{s:s, s:s, s:b}", "session", sid, "ended", how,
+				       "ok", end == SP_END_EXIT && code == 0);
 			json_object_set_new(sc, "exit_code", end == SP_END_EXIT ?
 					    json_integer(code) : json_null());
-			snprintf(text, sizeof text, "child %s ended: %s", t->sid, how);
-			rpc_result(&txs[t->wait_parent], t->wait_id, tool_ok(sc, text));
+			snprintf(text, sizeof text, "child %s ended: %s", sid, how);
+			tx_end(i);
+			if (wp >= 0 && txs[wp].used && txs[wp].gen == wgen && wid != NULL)
+				rpc_result(&txs[wp], wid, tool_ok(sc, text));
+			else
+				json_decref(sc);
+			json_decref(wid);
 		}
-		tx_end(i);
 		return;
 	}
 	/* exec: the status whole (0-255) or the signal, each on its own,
 	 * and stdout and stderr apart. */
 	drain(&jb->outfd, &jb->out, &jb->outlen);
 	drain(&jb->errfd, &jb->err, &jb->errlen);
-	if (txs[jb->tx].used && txs[jb->tx].afd >= 0) {
+	if (jb->llm && txs[jb->tx].used && txs[jb->tx].afd >= 0) {
+		rpc_result(&txs[jb->tx], jb->rpc_id, end == SP_END_EXIT &&
+			   code == 0 ? llm_done(&txs[jb->tx], jb->out, jb->outlen,
+			   jb->err) : tool_err("llm_failed", 0, 0, "llm.complete: "
+			   "the request ended: %s: %.300s", how,
+			   jb->err != NULL ? jb->err : ""));
+	} else if (txs[jb->tx].used && txs[jb->tx].afd >= 0) {
 		json_t *o = out_json(jb->out, jb->outlen);
 		json_t *e = out_json(jb->err, jb->errlen);
 		json_t *sc, *res;
@@ -2324,31 +2654,6 @@ load_chain(struct wb_chain *ch, json_t *blocks)
 	return 0;
 }
 
-static const char *
-tool_op_check(const char *tool, unsigned *kind, unsigned *op)
-{
-	static const struct { const char *t; unsigned k, o; } m[] = {
-		{ "fs.read", WARD_KIND_FS, WARD_OP_FS_READ },
-		{ "fs.list", WARD_KIND_FS, WARD_OP_FS_READ },
-		{ "fs.stat", WARD_KIND_FS, WARD_OP_FS_READ },
-		{ "fs.write", WARD_KIND_FS, WARD_OP_FS_WRITE },
-		{ "exec", WARD_KIND_EXEC, WARD_OP_EXEC },
-		{ "memory.read", WARD_KIND_MEM, WARD_OP_MEM_READ },
-		{ "memory.write", WARD_KIND_MEM, WARD_OP_MEM_WRITE },
-		{ "net", WARD_KIND_NET, WARD_OP_NET_CONNECT },
-		{ "echo", WARD_KIND_TOOL, WARD_OP_TOOL_INVOKE },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof m / sizeof m[0]; i++)
-		if (tool != NULL && strcmp(m[i].t, tool) == 0) {
-			*kind = m[i].k;
-			*op = m[i].o;
-			return m[i].t;
-		}
-	return NULL;
-}
-
 static void
 ctl_run(struct ctl *c, json_t *q, int *fds, int nfds)
 {
@@ -2393,7 +2698,7 @@ ctl_run(struct ctl *c, json_t *q, int *fds, int nfds)
 		struct handle *h = &t->h[t->nh];
 		const char *tool = str_arg(cj, "tool");
 
-		if (tool_op_check(tool, &h->kind, &h->op) == NULL ||
+		if (pf_tool_op(tool, &h->kind, &h->op) != 0 ||
 		    load_chain(&h->ch, json_object_get(cj, "blocks")) != 0) {
 			snprintf(why, sizeof why, "capability %zu is malformed", n);
 			goto fail;
@@ -2417,6 +2722,29 @@ ctl_run(struct ctl *c, json_t *q, int *fds, int nfds)
 		}
 		argc++;
 	}
+	memset(&t->llm, 0, sizeof t->llm);
+	if (json_is_object(json_object_get(q, "llm"))) {
+		json_t *l = json_object_get(q, "llm");
+		const char *api = str_arg(l, "api"), *dest = str_arg(l, "dest"),
+			   *model = str_arg(l, "model"), *key = str_arg(l, "key");
+		json_int_t mt = json_integer_value(json_object_get(l, "max_tokens")),
+			   bu = json_integer_value(json_object_get(l, "budget"));
+
+		if (api == NULL || dest == NULL || model == NULL || key == NULL ||
+		    strlen(dest) > WARD_SCOPE_MAX || strlen(model) >= 128 ||
+		    strlen(key) > 64 || mt <= 0 || bu <= 0 ||
+		    (strcmp(api, "openai") != 0 && strcmp(api, "anthropic") != 0)) {
+			snprintf(why, sizeof why, "malformed llm line");
+			goto fail;
+		}
+		t->llm.set = 1;
+		snprintf(t->llm.api, sizeof t->llm.api, "%s", api);
+		snprintf(t->llm.dest, sizeof t->llm.dest, "%s", dest);
+		snprintf(t->llm.model, sizeof t->llm.model, "%s", model);
+		snprintf(t->llm.key, sizeof t->llm.key, "%s", key);
+		t->llm.max_tokens = (uint64_t)mt;
+		t->llm.budget = (uint64_t)bu;
+	}
 	snprintf(t->ws, sizeof t->ws, "%s", ws);
 	snprintf(t->agent_dir, sizeof t->agent_dir, "%s",
 		 agent_dir != NULL ? agent_dir : "");
@@ -2430,6 +2758,7 @@ ctl_run(struct ctl *c, json_t *q, int *fds, int nfds)
 	/* The sandboxes and the fs tools see a copy; the workspace changes
 	 * only at the end, change by approved change (tx_commit). */
 	snprintf(t->live, sizeof t->live, "%s.live", ws);
+	snprintf(t->kids, sizeof t->kids, "%s.kids", ws);
 	t->realfd = t->wsfd;
 	t->wsfd = wt_live_make(t->realfd, t->live, why, sizeof why);
 	if (t->wsfd < 0) {
@@ -2848,15 +3177,11 @@ main(int argc, char **argv)
 	sp_s = sp_start(&sp_pid, H.home, bin_dir);
 	if (sp_s < 0)
 		die("cannot start the spawner: %s", strerror(errno));
-	/* ward-egress, forked while we are root: it becomes its own account. */
-	{
-		pid_t eg_pid;
-
-		eg_s = el_start(H.home, bin_dir, &eg_pid);
-		if (eg_s < 0)
-			note("ward-egress not started (%s/ward-egress): agents get no "
-			     "network at all", bin_dir);
-	}
+	/* ward-egress, started by the spawner (root): it becomes its own
+	 * account; the spawner starts it again after it died (el_ensure). */
+	eg_s = el_spawn(sp_s);
+	if (eg_s < 0)
+		note("ward-egress not started: agents get no network at all");
 	if (wp_drop(WP_BROKER_ACCOUNT, err, sizeof err) != 0)
 		die("%s", err);
 	make_dirs();

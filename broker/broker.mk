@@ -38,7 +38,8 @@ $(B)/ward-broker: $(BROKER_OBJS) $(LIB) | $(B)/ward $(B)/libwardsandbox.a
 # ward-call runs inside the sandbox: no shared library beyond libc
 # (jansson is linked statically, so that the sandbox's view of /usr/lib
 # does not matter); the MCP framing is common/mcp.c's.
-$(B)/ward-call: $(B)/obj/broker/ward_call.o $(B)/obj/common/outq.o \
+$(B)/ward-call: $(B)/obj/broker/ward_call.o $(B)/obj/broker/ward_call_llm.o \
+		$(B)/obj/common/outq.o \
 		$(B)/obj/common/mcp.o $(B)/obj/common/text.o
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ -Wl,-Bstatic -ljansson -Wl,-Bdynamic
 

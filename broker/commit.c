@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <sodium.h>
 
 #include "wt.h"
 #include "outq.h"
@@ -306,6 +307,9 @@ copy_dir(int from, int to)
 			close(fd);
 		return -1;
 	}
+	/* A duplicate shares the folder's read position with from: start
+	 * from the first entry, whoever read it last. */
+	rewinddir(d);
 	while (rc == 0 && (e = readdir(d)) != NULL) {
 		struct stat st;
 
@@ -368,6 +372,7 @@ remove_in(int dfd)
 			close(fd);
 		return;
 	}
+	rewinddir(d);	/* the position is shared with dfd */
 	while ((e = readdir(d)) != NULL) {
 		struct stat st;
 
@@ -428,4 +433,29 @@ wt_live_remove(const char *live)
 		close(fd);
 	}
 	(void)rmdir(live);
+}
+
+int
+wt_file_hash(int livefd, const char *rel, unsigned char h[32])
+{
+	crypto_generichash_state st;
+	char buf[65536];
+	struct stat sb;
+	ssize_t n;
+	int fd = openat(livefd, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return -1;
+	}
+	crypto_generichash_init(&st, NULL, 0, 32);
+	while ((n = read(fd, buf, sizeof buf)) > 0)
+		crypto_generichash_update(&st, (const unsigned char *)buf, (size_t)n);
+	close(fd);
+	if (n < 0)
+		return -1;
+	crypto_generichash_final(&st, h, 32);
+	return 0;
 }

@@ -1,12 +1,15 @@
 /*
  * egress_link.c -- ward-broker's side of ward-egress (common/egw.h): it
- * forks ward-egress while still root, gives it each agent transaction's
+ * has the spawner (which keeps root) start ward-egress, and start it again
+ * after it died, for new transactions, with backoff; gives it each agent
+ * transaction's
  * proxy listener (through a pair whose other end goes to the sandbox),
  * and carries its questions to ward-core and the core's answers back.
  * The broker decides nothing here: ward-egress checks every approval under
  * the core's key itself.  Untrusted, not verified.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,42 +17,13 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "egw.h"
 #include "egress_link.h"
 #include "fdio.h"
-
-int
-el_start(const char *home, const char *bin_dir, pid_t *pid)
-{
-	char path[4200];
-	int sv[2];
-	pid_t p;
-
-	snprintf(path, sizeof path, "%s/ward-egress", bin_dir);
-	if (access(path, X_OK) != 0)
-		return -1;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
-		return -1;
-	p = fork();
-	if (p < 0) {
-		close(sv[0]);
-		close(sv[1]);
-		return -1;
-	}
-	if (p == 0) {
-		/* Nothing of the broker but the pair, as fd 3. */
-		if (dup2(sv[1], 3) != 3)
-			_exit(127);
-		close_range(4, ~0u, 0);
-		execl(path, "ward-egress", "--home", home, (char *)NULL);
-		_exit(127);
-	}
-	close(sv[1]);
-	*pid = p;
-	return sv[0];
-}
+#include "wb.h"
 
 int
 el_attach(int eg, uint32_t slot, uint32_t gen, int job, const uint8_t ctx[16],
@@ -121,4 +95,100 @@ int
 el_send(int eg, const struct egw_msg *m)
 {
 	return fdio_send(eg, m, sizeof *m, NULL, 0) == (ssize_t)sizeof *m ? 0 : -1;
+}
+
+/* ---- starting ward-egress through the spawner, and again after it died ---- */
+
+static int el_restarts;			/* how many times it was started again */
+static time_t el_started_at;		/* CLOCK_MONOTONIC seconds */
+static time_t el_down_since;		/* 0: up (or never started) */
+static int el_delay = 1;		/* seconds to wait before the next start */
+
+static time_t
+mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+static void __attribute__((format(printf, 1, 2)))
+el_say(const char *fmt, ...)
+{
+	va_list ap;
+
+	/* Loud whatever the verbosity: log/ward-broker.log. */
+	fputs("ward-broker: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fflush(stderr);
+}
+
+int
+el_spawn(int sp)
+{
+	struct sp_msg *m;
+	int sv[2], rc;
+
+	if (sp < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+		return -1;
+	m = calloc(1, sizeof *m);
+	if (m == NULL) {
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	m->op = SP_EGRESS;
+	rc = sp_send(sp, m, &sv[1], 1);
+	free(m);
+	close(sv[1]);
+	if (rc != 0) {
+		close(sv[0]);
+		return -1;
+	}
+	el_started_at = mono();
+	el_down_since = 0;
+	return sv[0];
+}
+
+int
+el_lost(int eg)
+{
+	time_t now = mono();
+
+	if (eg >= 0)
+		close(eg);
+	/* Died soon after a start: wait twice as long before the next
+	 * (1, 2, 4 ... 60 s); after a minute up, from 1 s again. */
+	if (now - el_started_at < 60)
+		el_delay = el_restarts == 0 ? 1 : (el_delay * 2 > 60 ? 60 : el_delay * 2);
+	else
+		el_delay = 1;
+	el_down_since = now;
+	el_say("ward-egress is gone: every connection of the running sandboxes "
+	       "is refused (fail closed); it starts again for new sandboxes in "
+	       "%d s at the earliest", el_delay);
+	return -1;
+}
+
+int
+el_ensure(int eg, int sp)
+{
+	if (eg >= 0 || el_down_since == 0 || mono() - el_down_since < el_delay)
+		return eg;
+	eg = el_spawn(sp);
+	if (eg < 0) {
+		el_down_since = mono();
+		el_say("ward-egress could not be started again: new transactions "
+		       "get no network (fail closed)");
+		return -1;
+	}
+	el_restarts++;
+	el_say("ward-egress started again (restart %d) for sandboxes started "
+	       "from now on; those started before it died keep no proxy",
+	       el_restarts);
+	return eg;
 }

@@ -10,11 +10,18 @@
 
 struct egw_msg;
 
-/* Fork bin_dir/ward-egress (call it as root: it drops to its own account)
- * with the broker's end of a pair as its fd 3; that end, or -1 (no
- * ward-egress: agents get no proxy, every connection is refused). */
-int el_start(const char *home, const char *bin_dir, pid_t *pid)
-	__attribute__((warn_unused_result));
+/* Have the spawner (which keeps root) start ward-egress with one end of
+ * a new pair; that end, the broker's, or -1.  If the spawner refuses (one
+ * at a time, one a second), the end reads EOF at once. */
+int el_spawn(int sp) __attribute__((warn_unused_result));
+/* ward-egress's end read EOF: closes eg, says so (log/ward-broker.log),
+ * notes when, and picks the delay before the next start (doubling while
+ * it keeps dying within a minute of its start, at most 60 s).  Returns
+ * -1, the new eg.  The sandboxes running then keep no proxy. */
+int el_lost(int eg) __attribute__((warn_unused_result));
+/* Before a new sandbox (an agent's or an exec call's): eg, or, when ward-egress died and
+ * its delay has passed, a new one started through the spawner. */
+int el_ensure(int eg, int sp) __attribute__((warn_unused_result));
 /* A pair for transaction slot/gen: one end to ward-egress with the
  * context, the other in *sandbox_end for the sandbox's listener. */
 int el_attach(int eg, uint32_t slot, uint32_t gen, int job,

@@ -25,6 +25,7 @@
 #include "outq.h"
 #include "mcp.h"
 #include "text.h"
+#include "ward_call_llm.h"
 
 /* What the relay holds for each direction before it stops reading the
  * other side: as much as the broker holds for an agent (broker.c), so the
@@ -287,6 +288,9 @@ main(int argc, char **argv)
 		return usage(stderr);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
 		return usage(stdout);
+	/* The broker's own use, for llm.complete: the request on fd 3. */
+	if (strcmp(argv[1], "llm") == 0 && argc == 2 && fdv == NULL)
+		return call_llm();
 	if (fdv != NULL)
 		sock = atoi(fdv);
 	if (fdv == NULL || sock < 0 || write(sock, "", 0) < 0) {

@@ -70,4 +70,8 @@ void wt_changes_free(struct wt_changes *cs);
 int wt_apply(int wsfd, int livefd, const struct wt_change *c,
 	     const char **reason, char *err, size_t errlen);
 
+/* BLAKE2b-256 of a regular file of the copy (never through a link): 0,
+ * or -1 when rel is not one. */
+int wt_file_hash(int livefd, const char *rel, unsigned char h[32]);
+
 #endif

@@ -36,6 +36,10 @@ int ward_status_broker(const char *home_dir, int core_up);
  * printing why it cannot be used.  0, or -1. */
 int cli_home_open(struct ward_home *h, const char *dir, const char *cmd);
 
+/* Starts ward-core if it does not answer on the admin socket (signed
+ * with sk), and waits for it.  0, or -1 with the reason on stderr. */
+int cli_start_core(const struct ward_home *h, const uint8_t sk[64]);
+
 /* Asks the broker to end session sid now (why: "interrupted", "revoked"),
  * if it runs; its answer changes nothing. */
 void cli_ctl_stop(const struct ward_home *h, const char *sid, const char *why);

@@ -494,6 +494,7 @@ cmd_clean(int argc, char **argv)
 	cl.dry = dry;
 	clean_folder(&cl, h.work, "");
 	clean_folder(&cl, h.work, ".live");
+	clean_folder(&cl, h.work, ".kids");
 	snprintf(p, sizeof p, "%s/agents", h.home);
 	clean_folder(&cl, p, "");
 	snprintf(p, sizeof p, "%s/memory", h.bstate);

@@ -31,12 +31,15 @@ init_usage(FILE *f)
 		"      grants (root capabilities) and every admin request; only the\n"
 		"      ward CLI reads it\n"
 		"  pub/operator.pub, pub/core.pub  the public keys (0644)\n"
+		"  egress/egress.key, pub/egress.pub  ward-egress's X25519 keys:\n"
+		"                      the core seals secret values to it\n"
 		"  keys/core.key          the core's key (ward-core 0600): it signs\n"
 		"      approvals and audit checkpoints\n"
 		"  state/audit.log        an empty audit log (ward-core 0600)\n"
 		"  run/admin/, run/core/, run/broker/  the daemons' sockets\n"
 		"The broker's account can reach neither keys/ nor state/ nor the\n"
-		"admin socket.  Refuses to touch a home that already has keys.\n"
+		"admin socket.  Refuses to touch a home that already has keys,\n"
+		"except to add ward-egress's key pair to a home made without it.\n"
 		"\n"
 		"The home must be an absolute path without a symbolic link in it.\n"
 		"ward init makes it (root 0711) when it does not exist; it never\n"
@@ -149,6 +152,34 @@ check_home(const char *path, int *made)
 	return 0;
 }
 
+/* ward-egress's X25519 keypair: the core seals secret values to the
+ * public half (pub/egress.pub, root 0644); the secret half
+ * (egress/egress.key) is ward-egress's own, 0600. */
+static int
+egress_keypair(const struct ward_home *h, char *err, size_t errlen)
+{
+	uint8_t pk[crypto_box_PUBLICKEYBYTES], sk[crypto_box_SECRETKEYBYTES];
+	uid_t eu;
+	gid_t eg;
+	int rc = -1;
+
+	if (wp_account(WP_EGRESS_ACCOUNT, &eu, &eg, err, errlen) != 0)
+		return -1;
+	crypto_box_keypair(pk, sk);
+	if (wh_write_key(h->egress_key, sk, sizeof sk, err, errlen) == 0 &&
+	    wh_write_key(h->egress_pub, pk, sizeof pk, err, errlen) == 0) {
+		if (chown(h->egress_key, eu, eg) != 0 ||
+		    chmod(h->egress_pub, 0644) != 0 ||
+		    wh_sync_dir(h->egress) != 0 || wh_sync_dir(h->pub) != 0)
+			snprintf(err, errlen, "%s: %s", h->egress_key,
+				 strerror(errno));
+		else
+			rc = 0;
+	}
+	sodium_memzero(sk, sizeof sk);
+	return rc;
+}
+
 int
 cmd_init(int argc, char **argv)
 {
@@ -208,6 +239,19 @@ cmd_init(int argc, char **argv)
 			return WX_USAGE;
 		}
 	}
+	if (access(h.op_pub, F_OK) == 0 && access(h.egress_pub, F_OK) != 0 &&
+	    errno == ENOENT && geteuid() == 0) {
+		/* A home made before ward-egress had a key: add it alone. */
+		if (wp_account_ensure(WP_EGRESS_ACCOUNT, err, sizeof err) != 0 ||
+		    wh_layout(&h, 0, err, sizeof err) != 0 ||
+		    egress_keypair(&h, err, sizeof err) != 0) {
+			fprintf(stderr, "ward init: %s\n", text_str(b, sizeof b, err));
+			return 1;
+		}
+		printf("ward home:    %s (already initialised; added the "
+		       "ward-egress key %s)\n", h.home, h.egress_pub);
+		return 0;
+	}
 	if (access(h.op_pub, F_OK) == 0 || access(h.core_key, F_OK) == 0 ||
 	    access(h.log, F_OK) == 0) {
 		fprintf(stderr, "ward init: %s is already initialised (keys or "
@@ -244,6 +288,10 @@ cmd_init(int argc, char **argv)
 	    wh_write_key(h.op_pub, op_pk, 32, err, sizeof err) != 0 ||
 	    wh_write_key(h.core_key, core_sk, 64, err, sizeof err) != 0 ||
 	    wh_write_key(h.core_pub, core_pk, 32, err, sizeof err) != 0) {
+		fprintf(stderr, "ward init: %s\n", err);
+		goto out;
+	}
+	if (egress_keypair(&h, err, sizeof err) != 0) {
 		fprintf(stderr, "ward init: %s\n", err);
 		goto out;
 	}

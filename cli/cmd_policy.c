@@ -148,8 +148,11 @@ cmd_policy(int argc, char **argv)
 			printf(" %s", p->argv[j]);
 		printf("\n");
 		for (j = 0; j < p->ncaps; j++) {
-			printf("  allow %-12s %-24s uses %u, expires %llus%s",
-			       p->caps[j].tool, p->caps[j].scope, p->caps[j].uses,
+			printf("  %-5s %-12s %-24s uses %u, expires %llus%s",
+			       p->caps[j].kind == WARD_KIND_SECRET ? "grant" :
+			       "allow", p->caps[j].kind == WARD_KIND_SECRET ?
+			       "secret.use" : p->caps[j].tool, p->caps[j].scope,
+			       p->caps[j].uses,
 			       (unsigned long long)p->caps[j].expires_s,
 			       p->caps[j].delegate ? ", delegable" : "");
 			if (p->caps[j].ask_s != 0)
@@ -157,6 +160,12 @@ cmd_policy(int argc, char **argv)
 				       "within %us", p->caps[j].ask_s);
 			printf("\n");
 		}
+		if (p->llm.set)
+			printf("  llm.complete: %s %s model %s key %s, max-tokens "
+			       "%u a call, budget %llu tokens a session\n",
+			       p->llm.api, p->llm.dest, p->llm.model, p->llm.key,
+			       p->llm.max_tokens,
+			       (unsigned long long)p->llm.budget);
 		printf("  limits: memory %lluM, tmp %lluM, pids %u, cpu %u%%, "
 		       "time %llus\n", (unsigned long long)(p->mem_bytes >> 20),
 		       (unsigned long long)(p->tmp_bytes >> 20), p->pids, p->cpu,

@@ -186,8 +186,8 @@ cli_ctl_read(int fd, char *buf, size_t cap, size_t *len, int timeout_ms)
 	}
 }
 
-static int
-ensure_running(const struct ward_home *h, const uint8_t sk[64], int *ctl)
+int
+cli_start_core(const struct ward_home *h, const uint8_t sk[64])
 {
 	int i;
 
@@ -204,6 +204,16 @@ ensure_running(const struct ward_home *h, const uint8_t sk[64], int *ctl)
 			return -1;
 		}
 	}
+	return 0;
+}
+
+static int
+ensure_running(const struct ward_home *h, const uint8_t sk[64], int *ctl)
+{
+	int i;
+
+	if (cli_start_core(h, sk) != 0)
+		return -1;
 	*ctl = cli_ctl_connect(h);
 	if (*ctl < 0) {
 		fprintf(stderr, "ward: starting ward-broker (log: %s/log/"
@@ -343,6 +353,12 @@ make_workspace(const struct ward_home *h, const char *sid, const char *seed,
 	    wp_account(WP_BROKER_ACCOUNT, &u, &g, err, sizeof err) != 0 ||
 	    lchown(live, u, g) != 0)
 		return -1;
+	/* And the folder of its children's copies (each child writes into
+	 * a copy of its parent's, committed into it under the child's own
+	 * capabilities when the child ends). */
+	snprintf(live, sizeof live, "%s/%s.kids", h->work, sid);
+	if (mkdir(live, 0700) != 0 || lchown(live, u, g) != 0)
+		return -1;
 	snprintf(ws, wl, "%s/%s", h->work, sid);
 	if (mkdir(ws, 0700) != 0)
 		return -1;
@@ -383,7 +399,9 @@ mint_root(struct wb_blk *x, const struct pf_cap *c, const uint8_t op_pk[32],
 	b->kind = (uint8_t)c->kind;
 	b->r_invoke = c->op == WARD_OP_TOOL_INVOKE || c->op == WARD_OP_EXEC ||
 		      c->op == WARD_OP_NET_CONNECT;
-	b->r_read = c->op == WARD_OP_FS_READ || c->op == WARD_OP_MEM_READ;
+	/* As op_granted (core/ward.h) reads them: secret.use needs read. */
+	b->r_read = c->op == WARD_OP_FS_READ || c->op == WARD_OP_MEM_READ ||
+		    c->op == WARD_OP_SECRET_USE;
 	b->r_write = c->op == WARD_OP_FS_WRITE || c->op == WARD_OP_MEM_WRITE;
 	b->r_delegate = c->delegate ? 1 : 0;
 	b->depth = c->delegate ? 3 : 0;
@@ -797,6 +815,12 @@ cmd_run(int argc, char **argv)
 		      "memory", (json_int_t)p->mem_bytes, "tmp",
 		      (json_int_t)p->tmp_bytes, "time_ms", (json_int_t)p->time_ms,
 		      "pids", (int)p->pids, "cpu", (int)p->cpu);
+	if (p->llm.set)
+		json_object_set_new(q, "llm", json_pack("{s:s, s:s, s:s, s:s, s:I, "
+			"s:I}", "api", p->llm.api, "dest", p->llm.dest, "model",
+			p->llm.model, "key", p->llm.key, "max_tokens",
+			(json_int_t)p->llm.max_tokens, "budget",
+			(json_int_t)p->llm.budget));
 	fflush(stdout);
 	fflush(stderr);
 	/* The agent writes into pipes that we print, escaped: never into our

@@ -65,6 +65,11 @@ flatten(const Ward__V1__Reply *p, struct wb_reply *r)
 		if (p->status->audit_head.len == 32)
 			memcpy(r->st_head, p->status->audit_head.data, 32);
 	}
+	if (p->sealed_secret.len > 0 &&
+	    p->sealed_secret.len <= sizeof r->sealed) {
+		r->sealed_len = p->sealed_secret.len;
+		memcpy(r->sealed, p->sealed_secret.data, r->sealed_len);
+	}
 }
 
 int
@@ -382,6 +387,87 @@ cc_admin_status(const char *url, const uint8_t sk[WARD_SK_BYTES],
 	q.body_case = WARD__V1__REQUEST__BODY_STATUS;
 	q.status = &st;
 	return admin_call(url, sk, &q, r);
+}
+
+int
+cc_admin_secret_set(const char *url, const uint8_t sk[WARD_SK_BYTES],
+		    const uint8_t core_pk[32], const char *name,
+		    const uint8_t *value, size_t len, struct wb_reply *r)
+{
+	Ward__V1__Request q = WARD__V1__REQUEST__INIT;
+	Ward__V1__SecretSet ss = WARD__V1__SECRET_SET__INIT;
+	uint8_t xpk[crypto_box_PUBLICKEYBYTES];
+	uint8_t sealed[crypto_box_SEALBYTES + 1024];
+	int rc;
+
+	if (len == 0 || len > 1024 ||
+	    crypto_sign_ed25519_pk_to_curve25519(xpk, core_pk) != 0 ||
+	    crypto_box_seal(sealed, value, len, xpk) != 0)
+		return -1;
+	ss.name.data = (uint8_t *)name;
+	ss.name.len = strlen(name);
+	ss.sealed.data = sealed;
+	ss.sealed.len = crypto_box_SEALBYTES + len;
+	q.body_case = WARD__V1__REQUEST__BODY_SECRET_SET;
+	q.secret_set = &ss;
+	rc = admin_call(url, sk, &q, r);
+	sodium_memzero(sealed, sizeof sealed);
+	return rc;
+}
+
+int
+cc_admin_secret_rm(const char *url, const uint8_t sk[WARD_SK_BYTES],
+		   const char *name, struct wb_reply *r)
+{
+	Ward__V1__Request q = WARD__V1__REQUEST__INIT;
+	Ward__V1__SecretRemove sr = WARD__V1__SECRET_REMOVE__INIT;
+
+	sr.name.data = (uint8_t *)name;
+	sr.name.len = strlen(name);
+	q.body_case = WARD__V1__REQUEST__BODY_SECRET_REMOVE;
+	q.secret_remove = &sr;
+	return admin_call(url, sk, &q, r);
+}
+
+int
+cc_admin_secret_list(const char *url, const uint8_t sk[WARD_SK_BYTES],
+		     char names[64][65], uint32_t *n, struct wb_reply *r)
+{
+	Ward__V1__Request q = WARD__V1__REQUEST__INIT;
+	Ward__V1__SecretList sl = WARD__V1__SECRET_LIST__INIT;
+	Ward__V1__Reply *p;
+	size_t i;
+	int rc = 0;
+
+	q.body_case = WARD__V1__REQUEST__BODY_SECRET_LIST;
+	q.secret_list = &sl;
+	p = admin_call_raw(url, sk, &q);
+	if (p == NULL)
+		return -1;
+	flatten(p, r);
+	*n = 0;
+	if (p->n_secrets > 64)
+		rc = -1;
+	for (i = 0; rc == 0 && i < p->n_secrets; i++) {
+		size_t k, l = p->secrets[i].len;
+
+		if (l == 0 || l > 64) {
+			rc = -1;
+			break;
+		}
+		for (k = 0; k < l; k++) {
+			uint8_t b = p->secrets[i].data[k];
+
+			if (!((b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') ||
+			      (b >= '0' && b <= '9') || b == '_'))
+				rc = -1;
+		}
+		memcpy(names[i], p->secrets[i].data, l);
+		names[i][l] = '\0';
+		*n = (uint32_t)i + 1;
+	}
+	ward__v1__reply__free_unpacked(p, NULL);
+	return rc;
 }
 
 int

@@ -10,11 +10,14 @@
  *                                 its sandbox sends its proxy listener
  *   EGW_DETACH  broker -> egress  the transaction ended: its connections
  *                                 close
- *   EGW_ASK     egress -> broker  approve net.connect dest under the
+ *   EGW_ASK     egress -> broker  approve eop (net.connect, or secret.use
+ *                                 for a placeholder) of dest under the
  *                                 transaction's capabilities, with this
  *                                 digest (fresh random bytes)
  *   EGW_ANSWER  broker -> egress  the core's answer: reason 0 and the
- *                                 signed approval, or the refusal
+ *                                 signed approval (for secret.use also
+ *                                 the value, sealed by the core to
+ *                                 ward-egress's key), or the refusal
  *   EGW_LOG     egress -> broker  a line for the transaction's audit log
  *                                 (a connection's bytes, a refusal after
  *                                 the approval)
@@ -28,6 +31,12 @@ enum { EGW_ATTACH = 1, EGW_DETACH, EGW_ASK, EGW_ANSWER, EGW_LOG };
 
 #define EGW_APR_MAX 400u
 #define EGW_TEXT_MAX 400u
+/* A secret's value is at most EGW_SECRET_MAX bytes.  The core seals
+ * (crypto_box_seal, to ward-egress's X25519 key: pub/egress.pub) the
+ * 32-byte BLAKE2b-256 of the approval message it signed, then the value:
+ * ward-egress uses a value only with the approval it was sealed for. */
+#define EGW_SECRET_MAX 1024u
+#define EGW_SEALED_MAX (48u + 32u + EGW_SECRET_MAX)
 
 struct egw_msg {
 	uint32_t op;
@@ -37,13 +46,20 @@ struct egw_msg {
 				   sandbox's, or 0 for every one of slot/gen */
 	uint8_t ctx[16];	/* ATTACH: the transaction's context */
 	uint8_t digest[32];	/* ASK */
-	char dest[208];		/* ASK/ANSWER: "host:port" */
+	char dest[208];		/* ASK/ANSWER: the resource: "host:port", or
+				   for secret.use "NAME@host:port/header"
+				   (header name in lower case) */
 	int32_t reason;		/* ANSWER: 0, a WARD_E_*, or -1 (no core) */
 	uint64_t audit_pos;
 	uint32_t apr_len;
 	uint8_t apr[EGW_APR_MAX];
 	uint8_t sig[64];
 	char text[EGW_TEXT_MAX];	/* ANSWER: the refusal; LOG: the line */
+	uint32_t eop;			/* ASK/ANSWER: WARD_OP_NET_CONNECT
+					   (0 reads as it), or
+					   WARD_OP_SECRET_USE (secret.use) */
+	uint32_t sealed_len;		/* ANSWER to a secret.use ASK */
+	uint8_t sealed[EGW_SEALED_MAX];
 };
 
 #endif

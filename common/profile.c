@@ -7,6 +7,9 @@
  *   workspace DIR
  *   allow TOOL [SCOPE] [uses N] [expires DURATION] [delegate]
  *   limit memory|tmp SIZE | pids N | cpu PERCENT | time DURATION
+ *   secret NAME for HOST:PORT header HEADER [uses N] [expires DURATION]
+ *   llm openai|anthropic HOST:PORT model MODEL key SECRET [max-tokens N]
+ *       [budget N] [uses N] [expires DURATION]
  *
  * It also holds what both profile languages share (the gateway's is in
  * gw_profile.c): the lexer, the one parser (pf_parse_file, a table of
@@ -54,6 +57,28 @@ static const struct tooldef tooldefs[] = {
 	{ "echo", WARD_KIND_TOOL, WARD_OP_TOOL_INVOKE, 0, 0, "echo",
 	  "return its arguments (a trivial tool)" },
 };
+
+static const struct tooldef *find_tool(const char *name);
+
+int
+pf_tool_op(const char *name, unsigned *kind, unsigned *op)
+{
+	const struct tooldef *td = name != NULL ? find_tool(name) : NULL;
+
+	if (td != NULL) {
+		*kind = td->kind;
+		*op = td->op;
+	} else if (name != NULL && strcmp(name, "secret") == 0) {
+		*kind = WARD_KIND_SECRET;
+		*op = WARD_OP_SECRET_USE;
+	} else if (name != NULL && strcmp(name, "llm.complete") == 0) {
+		*kind = WARD_KIND_TOOL;
+		*op = WARD_OP_TOOL_INVOKE;
+	} else {
+		return -1;
+	}
+	return 0;
+}
 
 const char *pf_tool_hint(void);
 const char *
@@ -652,6 +677,149 @@ ag_allow(struct pf_parse *ps, char **w, const int *col, int nw)
 	return 0;
 }
 
+/* secret NAME for HOST:PORT header HEADER [uses N] [expires D]: the
+ * capability secret.use NAME@HOST:PORT/header (header in lower case), one
+ * approval each time ward-egress puts the value in that header of a
+ * request to that destination.  The agent's environment holds NAME =
+ * ward-secret-NAME, a placeholder, never the value (docs/secrets.md). */
+static int
+ag_secret(struct pf_parse *ps, char **w, const int *col, int nw)
+{
+	struct pf_profile *p = ((struct agent_st *)ps->st)->p;
+	const char *use = "write: secret NAME for HOST:PORT header HEADER "
+			  "[uses N] [expires DURATION]";
+	struct pf_cap *c;
+	size_t i, nl;
+	int n;
+
+	if (nw < 6 || strcmp(w[2], "for") != 0 || strcmp(w[4], "header") != 0)
+		return pf_error(&ps->lx, col[0], use, "a secret line names the "
+				"secret, its destination and its header");
+	nl = strlen(w[1]);
+	for (i = 0; i < nl; i++)
+		if (!isalnum((unsigned char)w[1][i]) && w[1][i] != '_')
+			break;
+	if (nl == 0 || nl > 64 || i < nl)
+		return pf_error(&ps->lx, col[1], "a secret's name is 1 to 64 of "
+				"A-Z a-z 0-9 _, as 'ward secret set NAME' stored it",
+				"bad secret name '%s'", w[1]);
+	if (strncmp(w[3], "*.", 2) == 0 || !net_scope_ok(w[3]))
+		return pf_error(&ps->lx, col[3], "name one host:port, the port from "
+				"1 to 65535: secret KEY for api.example.com:443 "
+				"header Authorization", "destination '%s' is not "
+				"host:port", w[3]);
+	nl = strlen(w[5]);
+	for (i = 0; i < nl; i++)
+		if (!isalnum((unsigned char)w[5][i]) && w[5][i] != '-')
+			break;
+	if (nl == 0 || nl > 64 || i < nl)
+		return pf_error(&ps->lx, col[5], "name the header alone, such as "
+				"Authorization or X-Api-Key (letters, digits, '-'); "
+				"the client writes the rest of its value around "
+				"the placeholder", "bad header name '%s'", w[5]);
+	if (p->ncaps == PF_MAX_CAPS)
+		return pf_error(&ps->lx, col[0], "merge tools", "more than %d "
+				"tools", PF_MAX_CAPS);
+	c = &p->caps[p->ncaps];
+	memset(c, 0, sizeof *c);
+	snprintf(c->tool, sizeof c->tool, "secret");
+	c->kind = WARD_KIND_SECRET;
+	c->op = WARD_OP_SECRET_USE;
+	c->uses = 100;
+	c->expires_s = 3600;
+	c->line = ps->lx.line;
+	n = snprintf(c->scope, sizeof c->scope, "%s@%s/%s", w[1], w[3], w[5]);
+	if (n < 0 || (size_t)n >= sizeof c->scope)
+		return pf_error(&ps->lx, col[1], "shorten the name or the host",
+				"NAME@HOST:PORT/HEADER is longer than %u bytes",
+				WARD_SCOPE_MAX);
+	for (i = (size_t)(strrchr(c->scope, '/') - c->scope); c->scope[i]; i++)
+		c->scope[i] = (char)tolower((unsigned char)c->scope[i]);
+	if (pf_allow_opts(&ps->lx, w, col, nw, 6, &c->uses, &c->expires_s,
+			  NULL) != 0)
+		return -1;
+	p->ncaps++;
+	return 0;
+}
+
+/* llm API HOST:PORT model MODEL key SECRET [max-tokens N] [budget N]
+ * [uses N] [expires D]: the built-in tool llm.complete (docs/llm.md),
+ * one tool.invoke approval a call, sent through ward-egress with the
+ * secret's placeholder, which needs its own 'allow net' and 'secret'
+ * lines (checked at the end). */
+static int
+ag_llm(struct pf_parse *ps, char **w, const int *col, int nw)
+{
+	struct pf_profile *p = ((struct agent_st *)ps->st)->p;
+	const char *use = "write: llm openai|anthropic HOST:PORT model MODEL "
+			  "key SECRET [max-tokens N] [budget N] [uses N] "
+			  "[expires DURATION]";
+	struct pf_llm *l = &p->llm;
+	struct pf_cap *c;
+	uint64_t v;
+	int k;
+
+	if (l->set)
+		return pf_error(&ps->lx, col[0], "keep one 'llm' line",
+				"a second 'llm' line");
+	if (nw < 7 || strcmp(w[3], "model") != 0 || strcmp(w[5], "key") != 0)
+		return pf_error(&ps->lx, col[0], use, "an llm line names the "
+				"API, the endpoint, the model and the key");
+	if (strcmp(w[1], "openai") != 0 && strcmp(w[1], "anthropic") != 0)
+		return pf_error(&ps->lx, col[1], "openai (any OpenAI-compatible "
+				"chat completions endpoint) or anthropic (the "
+				"messages API)", "unknown API '%s'", w[1]);
+	if (strncmp(w[2], "*.", 2) == 0 || !net_scope_ok(w[2]))
+		return pf_error(&ps->lx, col[2], "name host:port: llm openai "
+				"api.openai.com:443 model gpt-4o-mini key "
+				"OPENAI_KEY", "endpoint '%s' is not host:port", w[2]);
+	if (strlen(w[4]) >= sizeof l->model || strlen(w[6]) >= sizeof l->key)
+		return pf_error(&ps->lx, col[4], use, "model or key name too long");
+	snprintf(l->api, sizeof l->api, "%s", w[1]);
+	snprintf(l->dest, sizeof l->dest, "%s", w[2]);
+	snprintf(l->model, sizeof l->model, "%s", w[4]);
+	snprintf(l->key, sizeof l->key, "%s", w[6]);
+	l->max_tokens = 1024;
+	l->budget = 100000;
+	if (p->ncaps == PF_MAX_CAPS)
+		return pf_error(&ps->lx, col[0], "merge tools", "more than %d "
+				"tools", PF_MAX_CAPS);
+	c = &p->caps[p->ncaps];
+	memset(c, 0, sizeof *c);
+	snprintf(c->tool, sizeof c->tool, "llm.complete");
+	snprintf(c->scope, sizeof c->scope, "llm.complete");
+	c->kind = WARD_KIND_TOOL;
+	c->op = WARD_OP_TOOL_INVOKE;
+	c->uses = 100;
+	c->expires_s = 3600;
+	c->line = ps->lx.line;
+	/* Its own options first; the rest are every tool's. */
+	for (k = 7; k + 1 < nw; k += 2) {
+		if (strcmp(w[k], "max-tokens") == 0) {
+			if (pf_parse_uint(w[k + 1], 1000000, &v) != 0 || v == 0)
+				return pf_error(&ps->lx, col[k + 1], "write: "
+						"max-tokens N, N from 1 to 1000000",
+						"bad max-tokens");
+			l->max_tokens = (uint32_t)v;
+		} else if (strcmp(w[k], "budget") == 0) {
+			if (pf_parse_uint(w[k + 1], 1000000000, &v) != 0 || v == 0)
+				return pf_error(&ps->lx, col[k + 1], "write: budget "
+						"N, the tokens (in and out) a "
+						"transaction may spend, 1 to 10^9",
+						"bad budget");
+			l->budget = v;
+		} else {
+			break;
+		}
+	}
+	if (pf_allow_opts(&ps->lx, w, col, nw, k, &c->uses, &c->expires_s,
+			  NULL) != 0)
+		return -1;
+	l->set = 1;
+	p->ncaps++;
+	return 0;
+}
+
 static int
 ag_limit(struct pf_parse *ps, char **w, const int *col, int nw)
 {
@@ -676,6 +844,62 @@ ag_finish(struct pf_parse *ps)
 		return pf_error(&ps->lx, 1, "add a line such as: allow fs.read "
 				"/workspace uses 10", "the profile grants no tool "
 				"at all");
+	/* llm.complete goes out through ward-egress like any request: it
+	 * needs the connection and the key's header. */
+	if (p->llm.set) {
+		const char *hdr = strcmp(p->llm.api, "anthropic") == 0 ?
+				  "x-api-key" : "authorization";
+		char want[WARD_SCOPE_MAX + 80], hint[400];
+		int j, net = 0, sec = 0;
+
+		snprintf(want, sizeof want, "%s@%s/%s", p->llm.key, p->llm.dest, hdr);
+		for (j = 0; j < p->ncaps; j++) {
+			net |= p->caps[j].kind == WARD_KIND_NET &&
+			       strcmp(p->caps[j].scope, p->llm.dest) == 0;
+			sec |= p->caps[j].kind == WARD_KIND_SECRET &&
+			       strcmp(p->caps[j].scope, want) == 0;
+		}
+		if (!net || !sec) {
+			for (j = 0; j < p->ncaps; j++)
+				if (strcmp(p->caps[j].tool, "llm.complete") == 0)
+					ps->lx.line = p->caps[j].line;
+			snprintf(hint, sizeof hint, "add: %s%s%s%s%s%s%s%s",
+				 net ? "" : "allow net ", net ? "" : p->llm.dest,
+				 net || sec ? "" : " and ", sec ? "" : "secret ",
+				 sec ? "" : p->llm.key, sec ? "" : " for ",
+				 sec ? "" : p->llm.dest, sec ? "" :
+				 strcmp(hdr, "x-api-key") == 0 ? " header X-Api-Key" :
+				 " header Authorization");
+			return pf_error(&ps->lx, 1, hint, "the llm line's endpoint "
+					"needs %s", !net ? "an 'allow net' line" :
+					"a 'secret' line for its key");
+		}
+	}
+	/* A secret goes only where the agent may connect. */
+	for (int i = 0; i < p->ncaps; i++) {
+		const char *at = strchr(p->caps[i].scope, '@');
+		size_t dl;
+		int j;
+
+		if (p->caps[i].kind != WARD_KIND_SECRET || at == NULL)
+			continue;
+		dl = (size_t)(strrchr(at, '/') - (at + 1));
+		for (j = 0; j < p->ncaps; j++)
+			if (p->caps[j].kind == WARD_KIND_NET &&
+			    strlen(p->caps[j].scope) == dl &&
+			    strncmp(p->caps[j].scope, at + 1, dl) == 0)
+				break;
+		if (j == p->ncaps) {
+			char hint[300];
+
+			snprintf(hint, sizeof hint, "add: allow net %.*s (ward-egress "
+				 "sends the secret only on a connection the "
+				 "profile allows)", (int)dl, at + 1);
+			ps->lx.line = p->caps[i].line;
+			return pf_error(&ps->lx, 1, hint, "secret line, but no "
+					"'allow net' line for %.*s", (int)dl, at + 1);
+		}
+	}
 	if (p->name[0] == '\0') {
 		const char *b = strrchr(a->path, '/');
 
@@ -695,6 +919,8 @@ static const struct pf_directive agent_directives[] = {
 	{ "workspace", 0, ag_workspace, NULL, NULL },
 	{ "allow", 0, ag_allow, NULL, NULL },
 	{ "limit", 0, ag_limit, NULL, NULL },
+	{ "secret", 0, ag_secret, NULL, NULL },
+	{ "llm", 0, ag_llm, NULL, NULL },
 	{ "agent", PF_RETIRED, NULL, "name", "write: name NAME (the word is "
 	  "the gateway profiles' too)" },
 	{ "tool", PF_RETIRED, NULL, "allow", "write: allow TOOL [SCOPE] [uses "
@@ -704,7 +930,8 @@ static const struct pf_directive agent_directives[] = {
 
 static const struct pf_lang agent_lang = {
 	"profile", "see docs/profiles.md", NULL, agent_directives,
-	"directives are: name, run, workspace, allow, limit", ag_finish
+	"directives are: name, run, workspace, allow, limit, secret, llm",
+	ag_finish
 };
 
 int

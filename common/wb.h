@@ -72,6 +72,10 @@ struct wb_reply {
 	uint64_t st_records, st_approvals, st_uptime;
 	uint32_t st_open, st_revoked;
 	uint8_t st_head[32];
+	/* approve of secret.use: the value sealed to ward-egress's key
+	 * (EGW_SEALED_MAX, common/egw.h); opaque to everyone else */
+	size_t sealed_len;
+	uint8_t sealed[48 + 32 + 1024];
 	uint64_t pending_id, pending_deadline;	/* reason deferred */
 };
 
@@ -117,6 +121,18 @@ int cc_admin_revoke(const char *url, const uint8_t sk[WARD_SK_BYTES],
 		    struct wb_reply *r) WB_WARN;
 int cc_admin_status(const char *url, const uint8_t sk[WARD_SK_BYTES],
 		    struct wb_reply *r) WB_WARN;
+/* The vault (ward secret): value sealed here to the core's key core_pk
+ * (Ed25519, converted) so that it is never in the clear outside the CLI
+ * and ward-core; list fills names (at most 64, each 64 + 1 bytes). */
+int cc_admin_secret_set(const char *url, const uint8_t sk[WARD_SK_BYTES],
+			const uint8_t core_pk[32], const char *name,
+			const uint8_t *value, size_t len,
+			struct wb_reply *r) WB_WARN;
+int cc_admin_secret_rm(const char *url, const uint8_t sk[WARD_SK_BYTES],
+		       const char *name, struct wb_reply *r) WB_WARN;
+int cc_admin_secret_list(const char *url, const uint8_t sk[WARD_SK_BYTES],
+			 char names[64][65], uint32_t *n,
+			 struct wb_reply *r) WB_WARN;
 
 /* What the core knows of contexts (ListContexts, admin socket): the
  * operator's CLI resolves sessions and grants through this, never through
@@ -213,11 +229,25 @@ struct pf_profile {
 	struct pf_cap caps[PF_MAX_CAPS];
 	uint64_t mem_bytes, tmp_bytes, time_ms;
 	uint32_t pids, cpu;
+	struct pf_llm {		/* the 'llm' line: the built-in llm.complete */
+		int set;
+		char api[16];		/* openai | anthropic */
+		char dest[WARD_SCOPE_MAX + 1];	/* host:port */
+		char model[128];
+		char key[65];		/* the vault secret it authenticates with */
+		uint32_t max_tokens;	/* a call's cap */
+		uint64_t budget;	/* tokens (in and out) a transaction */
+	} llm;
 };
 
 /* Parse the profile at path.  0, or -1 with err holding
  * "file:line:column: error: what\n  hint: how to fix it". */
 int pf_load(const char *path, struct pf_profile *p, char *err, size_t errlen) WB_WARN;
+
+/* The kind and op of a capability's tool name, as a profile makes it (the
+ * allow tools, "secret", "llm.complete"): 0, or -1 for another name.  The
+ * one table: the broker checks the capabilities it is handed with it. */
+int pf_tool_op(const char *name, unsigned *kind, unsigned *op) WB_WARN;
 
 /* Shared with the MCP gateway's profiles: a decimal number in 0..max, and
  * a duration (30s, 10m, 2h, 1d, or plain seconds; at most a year, not 0).
@@ -332,6 +362,12 @@ int wt_exec_resource(char *out, size_t cap, const char *const *argv, int argc) W
 #define SP_KILL 2u
 #define SP_EXITED 3u
 #define SP_STARTED 4u
+/* Start ward-egress (bin_dir/ward-egress --home home, both the spawner's
+ * own, never the message's) with the one fd sent as its pair (fd 3).  The
+ * spawner keeps root, so ward-egress can still drop to its own account;
+ * it starts at most one at a time, and at most one a second.  No answer:
+ * if it refuses, it closes the fd, and the broker's end reads EOF. */
+#define SP_EGRESS 5u
 
 /* How a sandbox ended (SP_EXITED): its command exited (code: the status,
  * 0-255, whole), was killed by a signal (code: the signal's number), ran
@@ -347,7 +383,7 @@ int wt_exec_resource(char *out, size_t cap, const char *const *argv, int argc) W
 #define WB_REASON_PROXY_BYPASS "proxy_bypass"
 
 /* An agent's environment: ward's nine, the proxy's eight. */
-#define WB_ENV_MAX 20
+#define WB_ENV_MAX 28
 
 struct sp_msg {
 	uint32_t op;

@@ -441,7 +441,7 @@ op_allowed(const struct ward_block *b, uint8_t op)
 		kind = WARD_KIND_MEM;
 		right = b->r_write;
 		break;
-	case WARD_OP_SECRET_READ:
+	case WARD_OP_SECRET_USE:
 		kind = WARD_KIND_SECRET;
 		right = b->r_read;
 		break;

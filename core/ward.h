@@ -68,7 +68,7 @@
 #define WARD_OP_NET_CONNECT 4u
 #define WARD_OP_MEM_READ 5u
 #define WARD_OP_MEM_WRITE 6u
-#define WARD_OP_SECRET_READ 7u
+#define WARD_OP_SECRET_USE 7u
 #define WARD_OP_EXEC 8u
 #define WARD_OP_LAST 8u
 
@@ -238,7 +238,7 @@ struct ward_chain {
     op == WARD_OP_NET_CONNECT ? WARD_KIND_NET :
     op == WARD_OP_MEM_READ ? WARD_KIND_MEM :
     op == WARD_OP_MEM_WRITE ? WARD_KIND_MEM :
-    op == WARD_OP_SECRET_READ ? WARD_KIND_SECRET :
+    op == WARD_OP_SECRET_USE ? WARD_KIND_SECRET :
     op == WARD_OP_EXEC ? WARD_KIND_EXEC : 0;
 
   // The right an operation needs from the leaf.
@@ -249,7 +249,7 @@ struct ward_chain {
     (op == WARD_OP_NET_CONNECT ==> b->r_invoke == 1) &&
     (op == WARD_OP_MEM_READ ==> b->r_read == 1) &&
     (op == WARD_OP_MEM_WRITE ==> b->r_write == 1) &&
-    (op == WARD_OP_SECRET_READ ==> b->r_read == 1) &&
+    (op == WARD_OP_SECRET_USE ==> b->r_read == 1) &&
     (op == WARD_OP_EXEC ==> b->r_invoke == 1);
 */
 

@@ -1,7 +1,10 @@
 /*
  * eg_parse.c -- the pure parts of ward-egress (egress.h): what an address
  * is, what the agent asked for, what name a TLS client says it wants, and
- * whether an approval is the core's, for this destination, now.  No I/O;
+ * whether an approval is the core's, for this destination, now; and for
+ * secrets, where the agent's placeholders are, the head the server gets
+ * with their values, whether a sealed value is the one the core released
+ * with this approval, and the scrubbing of the answer.  No I/O;
  * every input is hostile and every read is bounded by the length given.
  */
 #include <ctype.h>
@@ -394,8 +397,8 @@ eg_sni(const uint8_t *p, size_t n, char *out, size_t cap)
 int
 eg_approval_check(const uint8_t *msg, size_t len, const uint8_t sig[64],
 		  const uint8_t core_pk[32], const uint8_t ctx[16],
-		  const char *res, const uint8_t digest[32], uint64_t now,
-		  struct eg_seen *seen, const char **why)
+		  unsigned op, const char *res, const uint8_t digest[32],
+		  uint64_t now, struct eg_seen *seen, const char **why)
 {
 	uint8_t buf[16 + WARD_APR_MAX];
 	size_t rl;
@@ -417,8 +420,9 @@ eg_approval_check(const uint8_t *msg, size_t len, const uint8_t sig[64],
 		*why = "signature does not verify under the core's key";
 		return -1;
 	}
-	if (msg[WARD_APR_OFF_OP] != WARD_OP_NET_CONNECT) {
-		*why = "not a net.connect approval";
+	if (op > 0xff || msg[WARD_APR_OFF_OP] != op) {
+		*why = op == WARD_OP_SECRET_USE ? "not a secret.use approval" :
+		       "not a net.connect approval";
 		return -1;
 	}
 	if (ward_get_be16(msg + WARD_APR_OFF_RLEN) != rl ||
@@ -457,4 +461,398 @@ eg_approval_check(const uint8_t *msg, size_t len, const uint8_t sig[64],
 	}
 	seen->bits |= 1ULL << (seen->max - seq - 1);
 	return 0;
+}
+
+/* ---- secrets ------------------------------------------------------------------------ */
+
+static int
+name_byte(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       (c >= '0' && c <= '9') || c == '_';
+}
+
+/* A header name byte (RFC 9110 token). */
+static int
+token_byte(unsigned char c)
+{
+	return c > 0x20 && c < 0x7f && strchr("\"(),/:;<=>?@[\\]{}", c) == NULL;
+}
+
+#define PH_LEN (sizeof EG_PH_PREFIX - 1)
+
+/* Where the next placeholder starts in p[0..n), or NULL. */
+static const char *
+ph_find(const char *p, size_t n)
+{
+	return n < PH_LEN ? NULL : memmem(p, n, EG_PH_PREFIX, PH_LEN);
+}
+
+/* The NAME after a placeholder's prefix at p[0..n): its length, 0 when
+ * there is none or it is longer than EG_NAME_MAX. */
+static size_t
+ph_name(const char *p, size_t n)
+{
+	size_t k = 0;
+
+	while (k < n && name_byte((unsigned char)p[k]))
+		k++;
+	return k <= EG_NAME_MAX ? k : 0;
+}
+
+/* Header names a rewritten head drops: it puts its own Host (the one the
+ * approval names: a shared front end routes by it), Connection and
+ * Accept-Encoding. */
+static int
+hop_header(const char *p, size_t n)
+{
+	static const char *const drop[] = {
+		"host", "connection", "proxy-connection", "keep-alive", "te",
+		"accept-encoding",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof drop / sizeof drop[0]; i++)
+		if (strlen(drop[i]) == n && strncasecmp(p, drop[i], n) == 0)
+			return 1;
+	return 0;
+}
+
+int
+eg_placeholders(const char *head, size_t len, struct eg_secret *out, size_t cap,
+		size_t *n, const char **why)
+{
+	const char *dummy, *line, *end, *eol, *colon, *q;
+	size_t i;
+
+	if (why == NULL)
+		why = &dummy;
+	*why = "malformed request head";
+	if (n == NULL || (head == NULL && len > 0) || (out == NULL && cap > 0))
+		return -1;
+	*n = 0;
+	if (cap > EG_PH_MAX)
+		cap = EG_PH_MAX;
+	if (head == NULL || ph_find(head, len) == NULL)
+		return 0;	/* nothing to substitute: the head as it was */
+	/* A head with a placeholder is read line by line as the server will
+	 * read it: no control byte but CR LF at the ends of lines (and
+	 * tabs), so no line ward-egress does not see. */
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)head[i];
+
+		if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f ||
+		    (c == '\r' && (i + 1 >= len || head[i + 1] != '\n')) ||
+		    (c == '\n' && (i == 0 || head[i - 1] != '\r'))) {
+			*why = "a request carrying a secret placeholder has a control "
+			       "byte or a bare CR or LF in its head";
+			return -1;
+		}
+	}
+	end = head + len;
+	eol = memmem(head, len, "\r\n", 2);
+	if (eol == NULL)
+		return -1;
+	if (ph_find(head, (size_t)(eol - head)) != NULL) {
+		*why = "secret placeholder in the request line (the URL): a "
+		       "placeholder is substituted in a bound header's value only";
+		return -1;
+	}
+	for (line = eol + 2; line < end; line = eol + 2) {
+		size_t hl, k;
+		char hname[EG_HNAME_MAX + 1];
+
+		eol = memmem(line, (size_t)(end - line), "\r\n", 2);
+		if (eol == NULL)
+			return -1;
+		if (eol == line)
+			break;		/* the blank line */
+		if (line[0] == ' ' || line[0] == '\t') {
+			/* obs-fold: the server would join it to the line
+			 * before, which the rewrite may drop. */
+			*why = "a request carrying a secret placeholder has a folded "
+			       "header line";
+			return -1;
+		}
+		q = ph_find(line, (size_t)(eol - line));
+		if (q == NULL)
+			continue;
+		colon = memchr(line, ':', (size_t)(eol - line));
+		if (line[0] == ' ' || line[0] == '\t' || colon == NULL) {
+			*why = "secret placeholder in a folded header line or one "
+			       "without a colon";
+			return -1;
+		}
+		if (q < colon) {
+			*why = "secret placeholder in a header name: a placeholder "
+			       "is substituted in a bound header's value only";
+			return -1;
+		}
+		hl = (size_t)(colon - line);
+		if (hl == 0 || hl > EG_HNAME_MAX) {
+			*why = "header name empty or too long for a secret";
+			return -1;
+		}
+		for (k = 0; k < hl; k++) {
+			if (!token_byte((unsigned char)line[k])) {
+				*why = "bad header name";
+				return -1;
+			}
+			hname[k] = (char)tolower((unsigned char)line[k]);
+		}
+		hname[hl] = '\0';
+		if (hop_header(line, hl)) {
+			*why = "secret placeholder in a header ward-egress replaces "
+			       "(Host, Connection, Accept-Encoding, ...)";
+			return -1;
+		}
+		while (q != NULL) {
+			const char *nm = q + PH_LEN;
+			size_t nl = ph_name(nm, (size_t)(eol - nm)), j;
+
+			if (nl == 0) {
+				*why = "secret placeholder without a NAME of 1 to 64 "
+				       "letters, digits or '_'";
+				return -1;
+			}
+			for (j = 0; j < *n; j++)
+				if (strcmp(out[j].header, hname) == 0 &&
+				    strlen(out[j].name) == nl &&
+				    memcmp(out[j].name, nm, nl) == 0)
+					break;
+			if (j == *n) {
+				if (*n >= cap) {
+					*why = "more than 4 secret placeholders "
+					       "(name, header) in one request";
+					*n = 0;
+					return -1;
+				}
+				memset(&out[j], 0, sizeof out[j]);
+				memcpy(out[j].name, nm, nl);
+				out[j].name[nl] = '\0';
+				memcpy(out[j].header, hname, hl + 1);
+				(*n)++;
+			}
+			q = ph_find(nm + nl, (size_t)(eol - (nm + nl)));
+		}
+	}
+	return 0;
+}
+
+struct sink {
+	char *p;
+	size_t cap, len;
+	int full;
+};
+
+static void
+put(struct sink *o, const void *b, size_t n)
+{
+	if (o->full || n > o->cap - o->len) {
+		o->full = 1;
+		return;
+	}
+	memcpy(o->p + o->len, b, n);
+	o->len += n;
+}
+
+int
+eg_rewrite_head(const char *head, size_t len, const char *line, const char *host,
+		const struct eg_secret *s, size_t n, char *out, size_t cap, size_t *outlen,
+		const char **why)
+{
+	static const char tail[] = "Connection: close\r\nAccept-Encoding: identity\r\n\r\n";
+	struct eg_secret chk[EG_PH_MAX];
+	struct sink o = { out, cap, 0, 0 };
+	const char *dummy, *l, *end, *eol;
+	size_t found = 0, i;
+	int rc = -1;
+
+	if (why == NULL)
+		why = &dummy;
+	*why = "malformed request head";
+	if (outlen != NULL)
+		*outlen = 0;
+	if (head == NULL || line == NULL || host == NULL || out == NULL || outlen == NULL ||
+	    (s == NULL && n > 0) || n > EG_PH_MAX)
+		return -1;
+	/* The same scan as eg_placeholders, and every pair it finds among s
+	 * with a value. */
+	if (eg_placeholders(head, len, chk, EG_PH_MAX, &found, why) != 0)
+		goto out;
+	for (i = 0; i < found; i++) {
+		size_t j;
+
+		for (j = 0; j < n; j++)
+			if (strcmp(chk[i].name, s[j].name) == 0 &&
+			    strcmp(chk[i].header, s[j].header) == 0 && s[j].vlen > 0)
+				break;
+		if (j == n) {
+			*why = "a secret placeholder has no value";
+			goto out;
+		}
+	}
+	put(&o, line, strlen(line));
+	put(&o, "\r\nHost: ", 8);
+	put(&o, host, strlen(host));
+	put(&o, "\r\n", 2);
+	end = head + len;
+	eol = memmem(head, len, "\r\n", 2);
+	if (eol == NULL)
+		goto out;
+	for (l = eol + 2; l < end; l = eol + 2) {
+		const char *colon, *p, *q;
+		size_t hl;
+
+		eol = memmem(l, (size_t)(end - l), "\r\n", 2);
+		if (eol == NULL)
+			goto out;
+		if (eol == l)
+			break;
+		colon = memchr(l, ':', (size_t)(eol - l));
+		hl = colon != NULL ? (size_t)(colon - l) : 0;
+		if (colon != NULL && hop_header(l, hl))
+			continue;
+		p = l;
+		q = ph_find(p, (size_t)(eol - p));
+		while (q != NULL) {
+			const char *nm = q + PH_LEN;
+			size_t nl = ph_name(nm, (size_t)(eol - nm)), j;
+
+			for (j = 0; j < n; j++)
+				if (strlen(s[j].name) == nl && memcmp(s[j].name, nm, nl) == 0 &&
+				    strlen(s[j].header) == hl &&
+				    strncasecmp(s[j].header, l, hl) == 0)
+					break;
+			if (j == n || nl == 0)
+				goto out;	/* eg_placeholders saw to it */
+			put(&o, p, (size_t)(q - p));
+			put(&o, s[j].val, s[j].vlen);
+			p = nm + nl;
+			q = ph_find(p, (size_t)(eol - p));
+		}
+		put(&o, p, (size_t)(eol + 2 - p));
+	}
+	put(&o, tail, sizeof tail - 1);
+	if (o.full) {
+		*why = "request head too long with its secrets";
+		goto out;
+	}
+	*outlen = o.len;
+	rc = 0;
+out:
+	sodium_memzero(chk, sizeof chk);
+	if (rc != 0 && out != NULL)
+		sodium_memzero(out, o.len);
+	return rc;
+}
+
+int
+eg_sealed_open(const uint8_t *sealed, size_t n, const uint8_t pk[32], const uint8_t sk[32],
+	       const uint8_t *apr, size_t apr_len, uint8_t *val, size_t cap, size_t *vlen,
+	       const char **why)
+{
+	uint8_t plain[EG_SEAL_HASH + EG_SECRET_MAX], h[EG_SEAL_HASH];
+	const char *dummy;
+	size_t pl, i;
+	int rc = -1;
+
+	if (why == NULL)
+		why = &dummy;
+	*why = "malformed sealed value";
+	if (vlen != NULL)
+		*vlen = 0;
+	if (sealed == NULL || pk == NULL || sk == NULL || apr == NULL || val == NULL ||
+	    vlen == NULL || apr_len == 0)
+		return -1;
+	if (cap > EG_SECRET_MAX)
+		cap = EG_SECRET_MAX;
+	if (n < crypto_box_SEALBYTES + EG_SEAL_HASH + 1 ||
+	    n > crypto_box_SEALBYTES + EG_SEAL_HASH + cap) {
+		*why = "sealed value of a bad length";
+		return -1;
+	}
+	pl = n - crypto_box_SEALBYTES;
+	if (crypto_box_seal_open(plain, sealed, n, pk, sk) != 0) {
+		*why = "the sealed value does not open with ward-egress's key";
+		goto out;
+	}
+	crypto_generichash(h, sizeof h, apr, apr_len, NULL, 0);
+	if (sodium_memcmp(h, plain, EG_SEAL_HASH) != 0) {
+		*why = "the sealed value was released with another approval";
+		goto out;
+	}
+	for (i = EG_SEAL_HASH; i < pl; i++)
+		if (plain[i] < 0x20 || plain[i] == 0x7f) {
+			*why = "the secret's value has a control byte (it goes in "
+			       "a header)";
+			goto out;
+		}
+	memcpy(val, plain + EG_SEAL_HASH, pl - EG_SEAL_HASH);
+	*vlen = pl - EG_SEAL_HASH;
+	rc = 0;
+out:
+	sodium_memzero(plain, sizeof plain);
+	return rc;
+}
+
+void
+eg_scrub_init(struct eg_scrub *z, const struct eg_secret *s, size_t n)
+{
+	if (z == NULL)
+		return;
+	memset(z, 0, sizeof *z);
+	z->s = n > 0 && n <= EG_PH_MAX ? s : NULL;
+	z->n = z->s != NULL ? n : 0;
+}
+
+size_t
+eg_scrub(struct eg_scrub *z, const uint8_t *in, size_t len, int final, uint8_t *out,
+	 size_t cap)
+{
+	size_t total, i, hold, k;
+
+	if (z == NULL || out == NULL || (in == NULL && len > 0) ||
+	    z->tlen > sizeof z->tail || cap < z->tlen || len > cap - z->tlen)
+		return (size_t)-1;
+	memcpy(out, z->tail, z->tlen);
+	if (len > 0)
+		memcpy(out + z->tlen, in, len);
+	total = z->tlen + len;
+	sodium_memzero(z->tail, z->tlen);
+	z->tlen = 0;
+	hold = total;
+	for (i = 0; i < total;) {
+		size_t best = 0, rem = total - i;
+		int partial = 0;
+
+		for (k = 0; k < z->n; k++) {
+			size_t vl = z->s[k].vlen;
+
+			if (vl == 0 || vl > EG_SECRET_MAX)
+				continue;
+			if (rem >= vl) {
+				if (vl > best && memcmp(out + i, z->s[k].val, vl) == 0)
+					best = vl;
+			} else if (!final && memcmp(out + i, z->s[k].val, rem) == 0) {
+				partial = 1;
+			}
+		}
+		if (partial) {
+			/* Could be the start of a value: wait for more. */
+			hold = i;
+			break;
+		}
+		if (best > 0) {
+			memset(out + i, '*', best);
+			i += best;
+		} else {
+			i++;
+		}
+	}
+	/* rem < a value's length <= EG_SECRET_MAX: it fits the tail. */
+	z->tlen = total - hold;
+	memcpy(z->tail, out + hold, z->tlen);
+	sodium_memzero(out + hold, z->tlen);
+	return hold;
 }

@@ -16,10 +16,22 @@
  *   link-local, CGNAT, multicast ... unless the approved resource is that
  *   literal address; connects to the address it checked; relays.
  *
+ * Secrets (docs/egress.md, "Secrets"): a plain-HTTP request whose header
+ * values carry placeholders (ward-secret-NAME) is held after its
+ * net.connect approval until each (NAME, header) has its own secret.use
+ * approval and its value, sealed by the core to ward-egress's X25519 key
+ * (egress/egress.key); the values are substituted in their headers only,
+ * the request goes out with Connection: close and Accept-Encoding:
+ * identity, and the answer comes back with every value replaced by '*'.
+ * A plain-HTTP request to port 443 goes upstream over TLS (OpenSSL,
+ * certificate and name checked); nothing else is decrypted or opened.
+ *
  * Untrusted by assumption (it parses what agents send), not verified; it
- * holds no key: a compromised ward-egress can connect where it likes
- * (it has the network), but nothing it does gives an agent more authority
- * in ward.  The broker it trusts for nothing but carrying messages.
+ * holds no signing key, and one decryption key: a compromised ward-egress
+ * can connect where it likes (it has the network) and sees the values of
+ * the secrets bound to the destinations its agents reach, but nothing it
+ * does gives an agent more authority in ward.  The broker it trusts for
+ * nothing but carrying messages.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -42,10 +54,15 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <seccomp.h>
 #include <sodium.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
+#include "ward.h"
 #include "egress.h"
 #include "egw.h"
 #include "fdio.h"
@@ -62,7 +79,21 @@
 #define CONNECT_TIMEOUT_S 10
 #define SNI_WAIT_MAX (5u + 16384u)
 
-enum { C_FREE = 0, C_HEAD, C_WAIT, C_RESOLVING, C_CONNECTING, C_SNI, C_RELAY };
+/* A connection's states, in order:
+ *   C_HEAD        the agent's request head is coming
+ *   C_WAIT        net.connect asked, its approval awaited
+ *   C_SECRETS     (placeholders) a secret.use asked for each pair, their
+ *                 approvals and sealed values awaited
+ *   C_RESOLVING   the name on a resolver thread
+ *   C_CONNECTING  TCP connect in progress
+ *   C_TLS         (plain HTTP to port 443) the TLS handshake upstream
+ *   C_SNI         (CONNECT) the first bytes held for the SNI check
+ *   C_RELAY       bytes each way (through the scrubber if secrets) */
+enum { C_FREE = 0, C_HEAD, C_WAIT, C_SECRETS, C_RESOLVING, C_CONNECTING, C_TLS,
+       C_SNI, C_RELAY };
+
+_Static_assert(EG_SECRET_MAX == EGW_SECRET_MAX, "egress.h and egw.h agree");
+_Static_assert(EG_SECRET_MAX + 48u + EG_SEAL_HASH <= EGW_SEALED_MAX, "a sealed value fits");
 
 struct link {
 	int used;
@@ -92,6 +123,17 @@ struct conn {
 	uint64_t sent, received;
 	char via[64];
 	time_t started;
+	/* Secrets: nsec (NAME, header) pairs in secs[this connection], each
+	 * asked with its request number and digest; the values come in
+	 * secs[..].val (vlen > 0 once checked). */
+	size_t nsec;
+	uint32_t sreq[EG_PH_MAX];
+	uint8_t sdig[EG_PH_MAX][32];
+	/* Upstream over TLS (plain HTTP to port 443): the session, and what
+	 * the handshake waits for (POLLIN or POLLOUT). */
+	int tls;
+	SSL *ssl;
+	short tls_want;
 	/* Last: a new connection clears everything before them. */
 	uint8_t up[BUF], down[BUF];	/* agent->server, server->agent */
 };
@@ -99,6 +141,17 @@ struct conn {
 static struct link links[LINKS_MAX];
 static struct conn *conns;
 static uint8_t core_pk[32];
+/* The secret values and what the scrubbers hold back, one row a
+ * connection, and ward-egress's X25519 keypair: locked in memory (never
+ * swapped, where the limit allows), wiped when done with. */
+static struct eg_secret secs[CONNS_MAX][EG_PH_MAX];
+static struct eg_scrub scrubs[CONNS_MAX];
+static struct {
+	int have;
+	uint8_t pk[32], sk[32];
+} ekey;
+static char ekey_why[600];	/* why there is no key, and what to do */
+static SSL_CTX *tls_ctx;
 static struct eg_seen seen;
 static uint32_t next_req = 1;
 
@@ -145,10 +198,31 @@ audit(const struct link *l, const char *fmt, ...)
 static void
 conn_close(struct conn *c)
 {
-	if (c->state == C_RELAY || c->state == C_SNI)
+	size_t idx = (size_t)(c - conns);
+
+	if (c->state == C_RELAY || c->state == C_SNI) {
+		char names[EG_PH_MAX * (EG_NAME_MAX + 2) + 16] = "";
+		size_t k, nl = 0;
+
+		for (k = 0; k < c->nsec && nl < sizeof names; k++)
+			nl += (size_t)snprintf(names + nl, sizeof names - nl, "%s%s",
+					       k == 0 ? " secret.use=" : ",", secs[idx][k].name);
 		audit(&links[c->link], "egress: closed net.connect %s via %s "
-		      "sent=%llu received=%llu", c->rq.dest, c->via,
-		      (unsigned long long)c->sent, (unsigned long long)c->received);
+		      "sent=%llu received=%llu%s%s", c->rq.dest, c->via,
+		      (unsigned long long)c->sent, (unsigned long long)c->received,
+		      c->tls ? " tls" : "", names);
+	}
+	if (c->ssl != NULL)
+		SSL_free(c->ssl);
+	c->ssl = NULL;
+	/* The values, what the scrubber held, the head they were put in. */
+	sodium_memzero(secs[idx], sizeof secs[idx]);
+	sodium_memzero(&scrubs[idx], sizeof scrubs[idx]);
+	if (c->nsec > 0) {
+		sodium_memzero(c->up, sizeof c->up);
+		sodium_memzero(c->down, sizeof c->down);
+	}
+	c->nsec = 0;
 	if (c->cfd >= 0)
 		close(c->cfd);
 	if (c->ofd >= 0)
@@ -168,7 +242,7 @@ conn_close(struct conn *c)
 static void
 refuse(struct conn *c, int code, const char *what, const char *why)
 {
-	char b[512];
+	char b[1300];
 	int n = snprintf(b, sizeof b, "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\n"
 			 "Connection: close\r\n\r\nward: %s\n", code, what, why);
 
@@ -205,12 +279,86 @@ accept_on(int li)
 	conns[i].started = time(NULL);
 }
 
+/* Asks the broker for the core's approval of eop on res, with a fresh
+ * request number and digest: 0, or -1 (the agent refused). */
+static int
+ask(struct conn *c, unsigned eop, const char *res, uint32_t *req, uint8_t digest[32])
+{
+	struct egw_msg *m = calloc(1, sizeof *m);
+
+	if (m == NULL) {
+		refuse(c, 503, "Service Unavailable", "out of memory");
+		return -1;
+	}
+	randombytes_buf(digest, 32);
+	*req = next_req++;
+	m->op = EGW_ASK;
+	m->eop = eop;
+	m->slot = links[c->link].slot;
+	m->gen = links[c->link].gen;
+	m->req = *req;
+	memcpy(m->digest, digest, 32);
+	snprintf(m->dest, sizeof m->dest, "%s", res);
+	to_broker(m);
+	free(m);
+	return 0;
+}
+
+/* The secret.use resource of pair k: "NAME@host:port/header" (0), or -1
+ * when it does not fit a resource. */
+static int
+secret_res(const struct conn *c, size_t k, char *out, size_t cap)
+{
+	const struct eg_secret *e = &secs[c - conns][k];
+	int n = snprintf(out, cap, "%s@%s/%s", e->name, c->rq.dest, e->header);
+
+	return n > 0 && (size_t)n < cap && (size_t)n <= WARD_SCOPE_MAX ? 0 : -1;
+}
+
+/* A plain-HTTP request's placeholders: where they are (header values
+ * only), that there is a key to open their values with, and that their
+ * resources fit.  0 (c->nsec pairs, maybe none), or -1 (refused, logged). */
+static int
+placeholders_ok(struct conn *c)
+{
+	size_t idx = (size_t)(c - conns), k;
+	const char *why = NULL;
+	char res[WARD_SCOPE_MAX + 8], t[1100];
+
+	if (eg_placeholders(c->head, c->rq.head_len, secs[idx], EG_PH_MAX, &c->nsec,
+			    &why) != 0) {
+		c->nsec = 0;
+		audit(&links[c->link], "egress: BLOCKED secret.use %s "
+		      "reason=bad_placeholder (%s)", c->rq.dest, why);
+		snprintf(t, sizeof t, "request to %s refused: %s; nothing was sent",
+			 c->rq.dest, why);
+		refuse(c, 403, "Forbidden", t);
+		return -1;
+	}
+	if (c->nsec > 0 && !ekey.have) {
+		audit(&links[c->link], "egress: BLOCKED secret.use %s reason=no_key",
+		      c->rq.dest);
+		snprintf(t, sizeof t, "request to %s carries a secret placeholder, "
+			 "but %s", c->rq.dest, ekey_why);
+		refuse(c, 403, "Forbidden", t);
+		return -1;
+	}
+	for (k = 0; k < c->nsec; k++)
+		if (secret_res(c, k, res, sizeof res) != 0) {
+			audit(&links[c->link], "egress: BLOCKED secret.use %s "
+			      "reason=resource_too_long", c->rq.dest);
+			refuse(c, 403, "Forbidden", "secret name, destination and "
+			       "header are too long for one resource");
+			return -1;
+		}
+	return 0;
+}
+
 static void
 head_readable(struct conn *c)
 {
 	const char *why = NULL;
 	ssize_t n = recv(c->cfd, c->head + c->hlen, sizeof c->head - c->hlen, 0);
-	struct egw_msg *m;
 	int rc;
 
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -227,22 +375,11 @@ head_readable(struct conn *c)
 		refuse(c, 400, "Bad Request", why);
 		return;
 	}
-	m = calloc(1, sizeof *m);
-	if (m == NULL) {
-		refuse(c, 503, "Service Unavailable", "out of memory");
+	c->tls = !c->rq.is_connect && c->rq.port == 443;
+	if (!c->rq.is_connect && placeholders_ok(c) != 0)
 		return;
-	}
-	randombytes_buf(c->digest, sizeof c->digest);
-	c->req = next_req++;
-	m->op = EGW_ASK;
-	m->slot = links[c->link].slot;
-	m->gen = links[c->link].gen;
-	m->req = c->req;
-	memcpy(m->digest, c->digest, 32);
-	snprintf(m->dest, sizeof m->dest, "%s", c->rq.dest);
-	c->state = C_WAIT;
-	to_broker(m);
-	free(m);
+	if (ask(c, WARD_OP_NET_CONNECT, c->rq.dest, &c->req, c->digest) == 0)
+		c->state = C_WAIT;
 }
 
 static void
@@ -330,45 +467,14 @@ resolver(void *arg)
 
 static void connect_to(struct conn *c, struct sockaddr_storage *sa, size_t salen);
 
+/* The approval checked: on to the address (the literal the approval
+ * names, or the name resolved on a thread). */
 static void
-answered(struct egw_msg *m)
+go_connect(struct conn *c)
 {
-	struct conn *c = NULL;
 	struct sockaddr_storage sa;
 	size_t salen = 0;
-	char why[300];
-	const char *bad = NULL;
-	int i;
 
-	for (i = 0; i < CONNS_MAX; i++)
-		if (conns[i].state == C_WAIT && conns[i].req == m->req)
-			c = &conns[i];
-	if (c == NULL)
-		return;		/* its agent went meanwhile */
-	m->text[sizeof m->text - 1] = '\0';
-	if (m->reason != 0) {
-		char t[sizeof m->text + 16];
-		size_t k;
-
-		/* The broker's words, printable bytes only. */
-		snprintf(t, sizeof t, "%s", m->text);
-		for (k = 0; t[k] != '\0'; k++)
-			if ((unsigned char)t[k] < 0x20 || (unsigned char)t[k] > 0x7e)
-				t[k] = '?';
-		refuse(c, 403, "Forbidden", t);
-		return;
-	}
-	if (m->apr_len > sizeof m->apr ||
-	    eg_approval_check(m->apr, m->apr_len, m->sig, core_pk,
-			      links[c->link].ctx, c->rq.dest, c->digest,
-			      (uint64_t)time(NULL), &seen, &bad) != 0) {
-		audit(&links[c->link], "egress: BLOCKED net.connect %s "
-		      "reason=bad_approval (%s)", c->rq.dest, bad);
-		snprintf(why, sizeof why, "net.connect %s: the approval does not "
-			 "verify (%s); nothing was connected", c->rq.dest, bad);
-		refuse(c, 403, "Forbidden", why);
-		return;
-	}
 	if (eg_host_literal(c->rq.host, &sa, &salen)) {
 		/* The literal the approval names, whatever its class: the
 		 * capability named it. */
@@ -401,6 +507,122 @@ answered(struct egw_msg *m)
 		}
 		resolving++;
 		c->state = C_RESOLVING;
+	}
+}
+
+/* The broker's words, printable bytes only. */
+static void
+printable(char *t, size_t cap, const char *from)
+{
+	size_t k;
+
+	snprintf(t, cap, "%s", from);
+	for (k = 0; t[k] != '\0'; k++)
+		if ((unsigned char)t[k] < 0x20 || (unsigned char)t[k] > 0x7e)
+			t[k] = '?';
+}
+
+/* The answer to secret.use of pair k of c: the approval (op secret.use,
+ * resource NAME@host:port/header, this pair's digest) and the value
+ * sealed with it.  When every pair has its value, on to the connect. */
+static void
+secret_answered(struct conn *c, size_t k, struct egw_msg *m)
+{
+	struct eg_secret *e = &secs[c - conns][k];
+	char res[WARD_SCOPE_MAX + 8], why[700], t[sizeof m->text + 16];
+	const char *bad = NULL;
+	size_t j;
+
+	if (secret_res(c, k, res, sizeof res) != 0)
+		return;		/* checked before it was asked */
+	if (m->reason != 0) {
+		printable(t, sizeof t, m->text);
+		audit(&links[c->link], "egress: BLOCKED secret.use %s reason=refused (%s)",
+		      res, t);
+		snprintf(why, sizeof why, "secret.use %s: %s; nothing was sent", res, t);
+		refuse(c, 403, "Forbidden", why);
+		return;
+	}
+	if (m->apr_len > sizeof m->apr ||
+	    eg_approval_check(m->apr, m->apr_len, m->sig, core_pk, links[c->link].ctx,
+			      WARD_OP_SECRET_USE, res, c->sdig[k],
+			      (uint64_t)time(NULL), &seen, &bad) != 0)
+		goto refused;
+	if (!ekey.have || m->sealed_len > sizeof m->sealed) {
+		bad = ekey.have ? "sealed value too long" : "ward-egress has no key";
+		goto refused;
+	}
+	if (eg_sealed_open(m->sealed, m->sealed_len, ekey.pk, ekey.sk, m->apr, m->apr_len,
+			   e->val, sizeof e->val, &e->vlen, &bad) != 0)
+		goto refused;
+	for (j = 0; j < c->nsec; j++)
+		if (secs[c - conns][j].vlen == 0)
+			return;		/* more to come */
+	go_connect(c);
+	return;
+refused:
+	audit(&links[c->link], "egress: BLOCKED secret.use %s reason=bad_approval (%s)",
+	      res, bad);
+	snprintf(why, sizeof why, "secret.use %s: the approval or its sealed value "
+		 "does not verify (%s); nothing was sent", res, bad);
+	refuse(c, 403, "Forbidden", why);
+}
+
+static void
+answered(struct egw_msg *m)
+{
+	struct conn *c = NULL;
+	char why[300];
+	const char *bad = NULL;
+	size_t k;
+	int i;
+
+	m->text[sizeof m->text - 1] = '\0';
+	for (i = 0; i < CONNS_MAX && c == NULL; i++) {
+		if (conns[i].state == C_WAIT && conns[i].req == m->req)
+			c = &conns[i];
+		else if (conns[i].state == C_SECRETS)
+			for (k = 0; k < conns[i].nsec; k++)
+				if (conns[i].sreq[k] == m->req && secs[i][k].vlen == 0) {
+					secret_answered(&conns[i], k, m);
+					return;
+				}
+	}
+	if (c == NULL)
+		return;		/* its agent went meanwhile */
+	if (m->reason != 0) {
+		char t[sizeof m->text + 16];
+
+		printable(t, sizeof t, m->text);
+		refuse(c, 403, "Forbidden", t);
+		return;
+	}
+	if (m->apr_len > sizeof m->apr ||
+	    eg_approval_check(m->apr, m->apr_len, m->sig, core_pk,
+			      links[c->link].ctx, WARD_OP_NET_CONNECT, c->rq.dest, c->digest,
+			      (uint64_t)time(NULL), &seen, &bad) != 0) {
+		audit(&links[c->link], "egress: BLOCKED net.connect %s "
+		      "reason=bad_approval (%s)", c->rq.dest, bad);
+		snprintf(why, sizeof why, "net.connect %s: the approval does not "
+			 "verify (%s); nothing was connected", c->rq.dest, bad);
+		refuse(c, 403, "Forbidden", why);
+		return;
+	}
+	if (c->nsec == 0) {
+		go_connect(c);
+		return;
+	}
+	/* Each (NAME, header) its own secret.use question, all at once. */
+	c->state = C_SECRETS;
+	for (k = 0; k < c->nsec; k++) {
+		char res[WARD_SCOPE_MAX + 8];
+
+		if (secret_res(c, k, res, sizeof res) != 0) {
+			refuse(c, 403, "Forbidden", "secret.use resource too long");
+			return;
+		}
+		if (ask(c, WARD_OP_SECRET_USE, res, &c->sreq[k], c->sdig[k]) != 0)
+			return;
 	}
 }
 
@@ -467,6 +689,11 @@ relay_start(struct conn *c)
 	int sz;
 
 	c->state = C_RELAY;
+	if (c->tls || c->nsec > 0) {
+		/* The bytes pass through user space: TLS, the scrubber. */
+		eg_scrub_init(&scrubs[c - conns], secs[c - conns], c->nsec);
+		return;
+	}
 	if (pipe2(c->up_p, O_NONBLOCK | O_CLOEXEC) != 0)
 		return;
 	if (pipe2(c->dn_p, O_NONBLOCK | O_CLOEXEC) != 0) {
@@ -482,6 +709,82 @@ relay_start(struct conn *c)
 	sz = fcntl(c->dn_p[1], F_GETPIPE_SZ);
 	if (sz > 0 && (size_t)sz < c->pcap)
 		c->pcap = (size_t)sz;
+}
+
+/* A TLS handshake step: on to the relay when it is done; the poll events
+ * it waits for, or the agent refused (the certificate, the name). */
+static void
+tls_step(struct conn *c)
+{
+	int rc, e;
+
+	ERR_clear_error();
+	rc = SSL_connect(c->ssl);
+	if (rc == 1) {
+		relay_start(c);
+		return;
+	}
+	e = SSL_get_error(c->ssl, rc);
+	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+		c->tls_want = e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
+		return;
+	}
+	{
+		char why[400], es[160] = "";
+		long v = SSL_get_verify_result(c->ssl);
+		unsigned long le = ERR_peek_last_error();
+
+		if (v != X509_V_OK)
+			snprintf(es, sizeof es, "certificate: %s",
+				 X509_verify_cert_error_string(v));
+		else if (le != 0)
+			ERR_error_string_n(le, es, sizeof es);
+		else
+			snprintf(es, sizeof es, "handshake failed");
+		audit(&links[c->link], "egress: failed net.connect %s via %s "
+		      "reason=tls (%s)", c->rq.dest, c->via, es);
+		snprintf(why, sizeof why, "net.connect %s: TLS to %s failed: %s; "
+			 "nothing was sent", c->rq.dest, c->via, es);
+		ERR_clear_error();
+		refuse(c, 502, "Bad Gateway", why);
+	}
+}
+
+/* Plain HTTP to port 443: TLS upstream, the server's certificate checked
+ * against the system's store (and egress/ca.pem) and the host: its name
+ * (also sent as SNI) or, for a literal, its address. */
+static void
+tls_start(struct conn *c)
+{
+	char ip[EG_HOST_MAX + 1];
+	struct sockaddr_storage sa;
+	size_t salen;
+	int ok;
+
+	c->ssl = tls_ctx != NULL ? SSL_new(tls_ctx) : NULL;
+	ok = c->ssl != NULL && SSL_set_fd(c->ssl, c->ofd) == 1;
+	if (ok && eg_host_literal(c->rq.host, &sa, &salen)) {
+		size_t hl = strlen(c->rq.host);
+
+		if (c->rq.host[0] == '[')
+			snprintf(ip, sizeof ip, "%.*s", (int)(hl - 2), c->rq.host + 1);
+		else
+			snprintf(ip, sizeof ip, "%s", c->rq.host);
+		ok = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(c->ssl), ip) == 1;
+	} else if (ok) {
+		ok = SSL_set1_host(c->ssl, c->rq.host) == 1 &&
+		     SSL_set_tlsext_host_name(c->ssl, c->rq.host) == 1;
+	}
+	if (!ok) {
+		ERR_clear_error();
+		refuse(c, 502, "Bad Gateway", "cannot set up TLS");
+		return;
+	}
+	SSL_set_verify(c->ssl, SSL_VERIFY_PEER, NULL);
+	SSL_set_connect_state(c->ssl);
+	c->state = C_TLS;
+	c->started = time(NULL);
+	tls_step(c);
 }
 
 static void
@@ -517,14 +820,40 @@ connected(struct conn *c)
 		const char *eol = strstr(c->head, "\r\n");
 		size_t ll = strlen(c->rq.line), rest = c->hlen - (size_t)(eol - c->head);
 
-		if (ll + rest > sizeof c->up) {
-			refuse(c, 400, "Bad Request", "request too long");
-			return;
+		if (c->nsec > 0) {
+			/* The values in their headers, Connection: close,
+			 * Accept-Encoding: identity; then the body's start. */
+			const char *bad = NULL;
+			size_t hl = 0, body = c->hlen - c->rq.head_len;
+
+			char host[EG_DEST_MAX + 1];
+
+			/* The approved host; its port unless the scheme's. */
+			snprintf(host, sizeof host, "%s",
+				 c->rq.port == 80 || c->rq.port == 443 ? c->rq.host : c->rq.dest);
+			if (eg_rewrite_head(c->head, c->rq.head_len, c->rq.line, host,
+					    secs[c - conns], c->nsec, (char *)c->up,
+					    sizeof c->up - body, &hl, &bad) != 0) {
+				audit(&links[c->link], "egress: BLOCKED secret.use %s "
+				      "reason=rewrite (%s)", c->rq.dest, bad);
+				refuse(c, 400, "Bad Request", bad);
+				return;
+			}
+			memcpy(c->up + hl, c->head + c->rq.head_len, body);
+			c->ulen = hl + body;
+		} else {
+			if (ll + rest > sizeof c->up) {
+				refuse(c, 400, "Bad Request", "request too long");
+				return;
+			}
+			memcpy(c->up, c->rq.line, ll);
+			memcpy(c->up + ll, eol, rest);
+			c->ulen = ll + rest;
 		}
-		memcpy(c->up, c->rq.line, ll);
-		memcpy(c->up + ll, eol, rest);
-		c->ulen = ll + rest;
-		relay_start(c);
+		if (c->tls)
+			tls_start(c);
+		else
+			relay_start(c);
 	}
 }
 
@@ -646,6 +975,54 @@ pump_splice(struct conn *c)
 	return moved;
 }
 
+/* To the server and from it: the socket, or the TLS session over it.
+ * As send/recv: > 0 bytes, 0 the end (reading), -1 with errno (EAGAIN:
+ * try again when poll says so). */
+static ssize_t
+up_send(struct conn *c, const void *b, size_t n)
+{
+	int rc, e;
+
+	if (c->ssl == NULL)
+		return send(c->ofd, b, n, MSG_NOSIGNAL);
+	ERR_clear_error();
+	rc = SSL_write(c->ssl, b, n > INT32_MAX ? INT32_MAX : (int)n);
+	if (rc > 0)
+		return rc;
+	e = SSL_get_error(c->ssl, rc);
+	errno = e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ? EAGAIN : EIO;
+	ERR_clear_error();
+	return -1;
+}
+
+static ssize_t
+up_recv(struct conn *c, void *b, size_t n)
+{
+	int rc, e;
+
+	if (c->ssl == NULL)
+		return recv(c->ofd, b, n, 0);
+	ERR_clear_error();
+	rc = SSL_read(c->ssl, b, n > INT32_MAX ? INT32_MAX : (int)n);
+	if (rc > 0)
+		return rc;
+	e = SSL_get_error(c->ssl, rc);
+	ERR_clear_error();
+	if (e == SSL_ERROR_ZERO_RETURN)
+		return 0;
+	errno = e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ? EAGAIN : EIO;
+	return -1;
+}
+
+/* Decrypted bytes waiting in the TLS session, and room to take them. */
+static int
+tls_pending(const struct conn *c)
+{
+	return c->state == C_RELAY && c->ssl != NULL && !c->oeof &&
+	       c->dlen + scrubs[c - conns].tlen + 16384 < BUF &&
+	       SSL_has_pending(c->ssl);
+}
+
 static int
 pump_once(struct conn *c, short crev, short orev)
 {
@@ -673,7 +1050,7 @@ pump_once(struct conn *c, short crev, short orev)
 			return -1;
 	}
 	if (c->state == C_RELAY && c->ulen > 0 && (orev & POLLOUT)) {
-		n = send(c->ofd, c->up + c->uoff, c->ulen, MSG_NOSIGNAL);
+		n = up_send(c, c->up + c->uoff, c->ulen);
 		if (n > 0) {
 			c->uoff = c->ulen == (size_t)n ? 0 : c->uoff + (size_t)n;
 			c->ulen -= (size_t)n;
@@ -686,17 +1063,61 @@ pump_once(struct conn *c, short crev, short orev)
 	}
 	if ((orev & (POLLIN | POLLHUP | POLLERR)) && !c->oeof && c->dlen < BUF &&
 	    c->state == C_RELAY) {
-		if (c->doff + c->dlen == BUF) {
+		struct eg_scrub *z = &scrubs[c - conns];
+		size_t room;
+
+		if (c->doff > 0 && (c->doff + c->dlen == BUF || c->nsec > 0)) {
 			memmove(c->down, c->down + c->doff, c->dlen);
 			c->doff = 0;
 		}
-		n = recv(c->ofd, c->down + c->doff + c->dlen, BUF - c->doff - c->dlen, 0);
-		if (n > 0) {
-			c->dlen += (size_t)n;
-			c->received += (uint64_t)n;
-			moved = 1;
-		} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+		room = BUF - c->doff - c->dlen;
+		if (c->nsec == 0) {
+			n = up_recv(c, c->down + c->doff + c->dlen, room);
+			if (n > 0) {
+				c->dlen += (size_t)n;
+				c->received += (uint64_t)n;
+				moved = 1;
+			}
+		} else if (room > z->tlen) {
+			/* Through the scrubber: what it holds back, then
+			 * what came, values replaced by '*'. */
+			uint8_t tmp[16384];
+			size_t w;
+
+			n = up_recv(c, tmp, room - z->tlen < sizeof tmp ?
+				    room - z->tlen : sizeof tmp);
+			if (n > 0) {
+				w = eg_scrub(z, tmp, (size_t)n, 0,
+					     c->down + c->doff + c->dlen, room);
+				sodium_memzero(tmp, (size_t)n);
+				if (w == (size_t)-1) {
+					conn_close(c);
+					return -1;
+				}
+				c->dlen += w;
+				c->received += (uint64_t)n;
+				moved = 1;
+			}
+		} else {
+			n = -1;
+			errno = EAGAIN;
+		}
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
 			c->oeof = 1;
+	}
+	if (c->oeof && c->nsec > 0 && scrubs[c - conns].tlen > 0) {
+		/* The end: what the scrubber held cannot start a value now. */
+		struct eg_scrub *z = &scrubs[c - conns];
+
+		if (c->doff > 0) {
+			memmove(c->down, c->down + c->doff, c->dlen);
+			c->doff = 0;
+		}
+		if (BUF - c->dlen >= z->tlen) {
+			size_t w = eg_scrub(z, NULL, 0, 1, c->down + c->dlen, BUF - c->dlen);
+
+			if (w != (size_t)-1)
+				c->dlen += w;
 		}
 	}
 	if (c->dlen > 0 && (crev & POLLOUT)) {
@@ -710,11 +1131,12 @@ pump_once(struct conn *c, short crev, short orev)
 			return -1;
 		}
 	}
-	if (c->state == C_RELAY && c->ceof && c->ulen == 0)
+	if (c->state == C_RELAY && c->ceof && c->ulen == 0 && c->ssl == NULL)
 		(void)shutdown(c->ofd, SHUT_WR);
-	if (c->oeof && c->dlen == 0)
+	if (c->oeof && c->dlen == 0 && scrubs[c - conns].tlen == 0)
 		(void)shutdown(c->cfd, SHUT_WR);
-	if (c->ceof && c->oeof && c->ulen == 0 && c->dlen == 0) {
+	if (c->ceof && c->oeof && c->ulen == 0 && c->dlen == 0 &&
+	    scrubs[c - conns].tlen == 0) {
 		conn_close(c);
 		return -1;
 	}
@@ -856,6 +1278,93 @@ read_core_pk(const char *home)
 	fclose(f);
 }
 
+/* ward-egress's X25519 secret key ($WARD_HOME/egress/egress.key, 64 hex
+ * digits, made by 'ward init'), read as root before the drop.  Without
+ * it ward-egress runs, and refuses every request carrying a placeholder
+ * with ekey_why. */
+static void
+read_egress_key(const char *home)
+{
+	char path[4200], hex[160];
+	size_t bl = 0;
+	struct stat st;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/egress/egress.key", home);
+	f = fopen(path, "re");
+	if (f == NULL) {
+		snprintf(ekey_why, sizeof ekey_why, "ward-egress has no key to open "
+			 "secrets with (%.300s: %s); run 'ward init', which makes it, "
+			 "then restart ward", path, strerror(errno));
+		return;
+	}
+	if (fstat(fileno(f), &st) != 0 || (st.st_mode & 077) != 0) {
+		snprintf(ekey_why, sizeof ekey_why, "ward-egress's key %.300s can be "
+			 "read by others than its owner: make it 0600 (or run 'ward "
+			 "init' again), then restart ward", path);
+	} else if (fgets(hex, sizeof hex, f) == NULL ||
+		   sodium_hex2bin(ekey.sk, sizeof ekey.sk, hex, strlen(hex), " \r\n",
+				  &bl, NULL) != 0 || bl != sizeof ekey.sk ||
+		   crypto_scalarmult_base(ekey.pk, ekey.sk) != 0) {
+		snprintf(ekey_why, sizeof ekey_why, "ward-egress's key %.300s is not "
+			 "64 hex digits: run 'ward init' to make it again", path);
+		sodium_memzero(ekey.sk, sizeof ekey.sk);
+	} else {
+		ekey.have = 1;
+	}
+	sodium_memzero(hex, sizeof hex);
+	fclose(f);
+	/* The core seals to pub/egress.pub: a key that is not its secret
+	 * half would open nothing, so say so now, and what to do. */
+	snprintf(path, sizeof path, "%s/pub/egress.pub", home);
+	if (ekey.have && (f = fopen(path, "re")) != NULL) {
+		uint8_t pub[32];
+
+		if (fgets(hex, sizeof hex, f) == NULL ||
+		    sodium_hex2bin(pub, sizeof pub, hex, strlen(hex), " \r\n", &bl,
+				   NULL) != 0 || bl != sizeof pub ||
+		    sodium_memcmp(pub, ekey.pk, sizeof pub) != 0) {
+			snprintf(ekey_why, sizeof ekey_why, "%.300s is not the public "
+				 "half of ward-egress's key (the core seals secrets to "
+				 "it): run 'ward init' to make the pair again", path);
+			ekey.have = 0;
+			sodium_memzero(&ekey, sizeof ekey);
+		}
+		fclose(f);
+	}
+	if (!ekey.have)
+		fprintf(stderr, "ward-egress: %s\n", ekey_why);
+}
+
+/* The TLS client context, made before the drop: the system's store, and
+ * $WARD_HOME/egress/ca.pem if there is one (a local CA, for tests); TLS
+ * 1.2 at least, the peer always verified. */
+static void
+tls_init(const char *home)
+{
+	char path[4200];
+
+	if (OPENSSL_init_ssl(0, NULL) != 1 ||
+	    (tls_ctx = SSL_CTX_new(TLS_client_method())) == NULL ||
+	    SSL_CTX_set_min_proto_version(tls_ctx, TLS1_2_VERSION) != 1 ||
+	    SSL_CTX_set_default_verify_paths(tls_ctx) != 1)
+		die("cannot set up TLS (OpenSSL)");
+	snprintf(path, sizeof path, "%s/egress/ca.pem", home);
+	if (access(path, F_OK) == 0 &&
+	    SSL_CTX_load_verify_locations(tls_ctx, path, NULL) != 1)
+		die("%s is not a PEM certificate file; remove it or fix it", path);
+	SSL_CTX_set_verify(tls_ctx, SSL_VERIFY_PEER, NULL);
+	SSL_CTX_set_mode(tls_ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
+			 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	/* Servers that close without close_notify: the HTTP framing, which
+	 * the agent's client checks, says whether the answer was whole. */
+	SSL_CTX_set_options(tls_ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+	/* No renegotiation: a write then never waits for a read, which the
+	 * poll events (POLLOUT for bytes to send) assume. */
+	SSL_CTX_set_options(tls_ctx, SSL_OP_NO_RENEGOTIATION);
+	ERR_clear_error();
+}
+
 /* Landlock (the raw ABI, as sandbox/sb_landlock.c uses it): read-only
  * files under what the resolver needs (/etc, /usr, /lib*, systemd's
  * resolv.conf), no write anywhere, no TCP bind; abstract unix sockets and
@@ -983,6 +1492,13 @@ main(int argc, char **argv)
 		die("libsodium failed to initialise");
 	prctl(PR_SET_NAME, "ward-egress");
 	read_core_pk(home);
+	/* The values and the key never swapped out (best effort: the limit
+	 * may not allow it). */
+	(void)mlock(secs, sizeof secs);
+	(void)mlock(scrubs, sizeof scrubs);
+	(void)mlock(&ekey, sizeof ekey);
+	read_egress_key(home);
+	tls_init(home);
 	/* Six descriptors a relayed connection (two sockets, two pipes). */
 	{
 		struct rlimit rl;
@@ -1017,7 +1533,7 @@ main(int argc, char **argv)
 		links[i].sock = links[i].lfd = -1;
 	for (;;) {
 		struct pollfd pf[2 + LINKS_MAX + 2 * CONNS_MAX];
-		int who[sizeof pf / sizeof pf[0]], n = 0, k;
+		int who[sizeof pf / sizeof pf[0]], n = 0, k, tmo = 1000;
 		time_t now = time(NULL);
 
 		pf[n].fd = LINK_FD; pf[n].events = POLLIN; who[n++] = -1;
@@ -1038,7 +1554,7 @@ main(int argc, char **argv)
 
 			if (c->state == C_FREE)
 				continue;
-			if (c->state == C_CONNECTING &&
+			if ((c->state == C_CONNECTING || c->state == C_TLS) &&
 			    now - c->started > CONNECT_TIMEOUT_S) {
 				c->state = C_HEAD;
 				refuse(c, 504, "Gateway Timeout", "connect timed out");
@@ -1058,15 +1574,20 @@ main(int argc, char **argv)
 			if (c->ofd >= 0) {
 				pf[n].fd = c->ofd;
 				pf[n].events = (short)(c->state == C_CONNECTING ?
-					POLLOUT : ((c->state == C_RELAY && !c->oeof &&
+					POLLOUT : c->state == C_TLS ? c->tls_want :
+					((c->state == C_RELAY && !c->oeof &&
 					(c->dn_p[0] >= 0 ? c->dnp < c->pcap :
-					 c->dlen < BUF) ? POLLIN : 0) |
+					 c->dlen + scrubs[k].tlen < BUF) ? POLLIN : 0) |
 					(c->state == C_RELAY && (c->ulen > 0 ||
 					 c->upp > 0) ? POLLOUT : 0)));
 				who[n++] = 1000 + k;
 			}
+			/* Bytes TLS has read and not given yet: poll would
+			 * not say so. */
+			if (tls_pending(c))
+				tmo = 0;
 		}
-		if (poll(pf, (nfds_t)n, 1000) < 0) {
+		if (poll(pf, (nfds_t)n, tmo) < 0) {
 			if (errno == EINTR)
 				continue;
 			die("poll: %s", strerror(errno));
@@ -1094,6 +1615,8 @@ main(int argc, char **argv)
 					continue;
 				if (c->state == C_CONNECTING)
 					connected(c);
+				else if (c->state == C_TLS)
+					tls_step(c);
 				else if (c->state == C_RELAY || c->state == C_SNI)
 					pump(c, 0, pf[k].revents);
 			} else {
@@ -1113,5 +1636,8 @@ main(int argc, char **argv)
 					conn_close(c);
 			}
 		}
+		for (k = 0; k < CONNS_MAX; k++)
+			if (tls_pending(&conns[k]))
+				pump(&conns[k], POLLOUT, POLLIN);
 	}
 }

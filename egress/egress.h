@@ -1,14 +1,17 @@
 /*
  * egress.h -- ward-egress, the only part of ward that opens outbound
  * connections (DESIGN.md §1).  Untrusted by assumption, not verified: it
- * holds no key, runs under its own account, confined, and connects only
- * after it has checked the core's signature and fields on an approval of
- * exactly that destination.
+ * holds no signing key (one X25519 key, which opens only the secret values
+ * the core sealed to it), runs under its own account, confined, and
+ * connects only after it has checked the core's signature and fields on
+ * an approval of exactly that destination.
  *
  * The pure parts (no I/O, tested in tests/unit/test_egress.c): the address
- * classifier (no SSRF), the request-line parser, the TLS SNI parser and the
- * approval verifier.  Every function is total: NULL and zero lengths are
- * answered, never dereferenced.
+ * classifier (no SSRF), the request-line parser, the TLS SNI parser, the
+ * approval verifier, and for secrets the placeholder scan, the header
+ * substitution, the sealed-value check and the response scrubber.  Every
+ * function is total: NULL and zero lengths are answered, never
+ * dereferenced.
  */
 #ifndef WARD_EGRESS_H
 #define WARD_EGRESS_H
@@ -80,17 +83,98 @@ struct eg_seen {
 	uint64_t bits;		/* bit i: max - 1 - i seen */
 };
 
-/* The core's approval, as ward-egress checks it before every connect:
- * signature under core_pk in the "ward.v1.approval" domain; op
- * net.connect; resource exactly res; context ctx; digest the one this
+/* The core's approval, as ward-egress checks it before every connect and
+ * every secret it substitutes: signature under core_pk in the
+ * "ward.v1.approval" domain; op exactly op (WARD_OP_NET_CONNECT, or
+ * WARD_OP_SECRET_USE for secret.use); resource exactly res; context ctx; digest the one this
  * request was sent with (fresh random bytes of ward-egress: a replayed
  * approval cannot carry it); not expired at now; a sequence number never
  * seen before, and not older than the 64 below the highest seen (it is
  * then marked seen).  0 when all hold, else -1 and why. */
 int eg_approval_check(const uint8_t *msg, size_t len, const uint8_t sig[64],
 		      const uint8_t core_pk[32], const uint8_t ctx[16],
-		      const char *res, const uint8_t digest[32], uint64_t now,
-		      struct eg_seen *seen, const char **why)
+		      unsigned op, const char *res, const uint8_t digest[32],
+		      uint64_t now, struct eg_seen *seen, const char **why)
 	__attribute__((warn_unused_result));
+
+/* ---- secrets (docs/egress.md, "Secrets") ------------------------------------ */
+
+#define EG_PH_PREFIX "ward-secret-"	/* the agent's placeholder: PREFIX NAME */
+#define EG_NAME_MAX 64u		/* NAME = [A-Za-z0-9_]{1,64} */
+#define EG_HNAME_MAX 64u	/* a header name a secret goes in */
+#define EG_PH_MAX 4u		/* distinct (NAME, header) pairs a request */
+#define EG_SECRET_MAX 1024u	/* = EGW_SECRET_MAX (common/egw.h) */
+#define EG_SEAL_HASH 32u	/* BLAKE2b-256 of the approval, sealed first */
+
+/* One placeholder of a request: which secret, in which header, and once
+ * the core released it, its value (vlen 0 until then). */
+struct eg_secret {
+	char name[EG_NAME_MAX + 1];
+	char header[EG_HNAME_MAX + 1];	/* lower case */
+	size_t vlen;
+	uint8_t val[EG_SECRET_MAX];
+};
+
+/* The placeholders of a request head head[0..len) (request line, header
+ * lines, blank line): each distinct (NAME, header) pair into out[0..*n),
+ * *n = 0 when there is none.  -1 (and why) when a placeholder is anywhere
+ * but in a header field's value (the request line, a header name, a line
+ * without a colon or a folded one, a header the rewrite replaces: Host,
+ * Connection, Accept-Encoding ...), when its NAME is empty or longer than
+ * EG_NAME_MAX, when the head carrying one has a control byte (a bare CR or
+ * LF would let the server see other lines than ward-egress), or when there
+ * are more than cap (at most EG_PH_MAX) pairs. */
+int eg_placeholders(const char *head, size_t len, struct eg_secret *out,
+		    size_t cap, size_t *n, const char **why)
+	__attribute__((warn_unused_result));
+
+/* The head the server gets for a request whose placeholders s[0..n) all
+ * have their values: the request line `line`, "Host: " host (the
+ * approved host, whatever Host the agent wrote: a shared front end routes
+ * by it), then the agent's header lines with every placeholder of
+ * s[k].name in a header named s[k].header replaced by s[k].val, without
+ * Host, Connection, Proxy-Connection, Keep-Alive, TE and Accept-Encoding,
+ * then "Connection: close" and "Accept-Encoding: identity" (an answer
+ * that can be scrubbed), then the blank line.  0
+ * with out[0..*outlen), or -1 (and why) when it does not fit cap, a
+ * placeholder has no value among s, or the head is not one
+ * eg_placeholders accepted. */
+int eg_rewrite_head(const char *head, size_t len, const char *line,
+		    const char *host, const struct eg_secret *s, size_t n, char *out,
+		    size_t cap, size_t *outlen, const char **why)
+	__attribute__((warn_unused_result));
+
+/* The core's sealed answer to a secret.use: crypto_box_seal to
+ * (pk, sk), ward-egress's X25519 keypair, of BLAKE2b-256(apr[0..apr_len))
+ * then the value.  0 with the value in val[0..*vlen) when the box opens,
+ * its hash is that of this very approval (so a value sealed for another
+ * approval, another secret or another request is refused), and the value
+ * is 1..cap (at most EG_SECRET_MAX) bytes with no control byte (no CR or
+ * LF to add header lines).  Else -1 and why; nothing opened stays in
+ * memory but val. */
+int eg_sealed_open(const uint8_t *sealed, size_t n, const uint8_t pk[32],
+		   const uint8_t sk[32], const uint8_t *apr, size_t apr_len,
+		   uint8_t *val, size_t cap, size_t *vlen, const char **why)
+	__attribute__((warn_unused_result));
+
+/* The response scrubber: every occurrence of a value of s[0..n) in the
+ * bytes relayed to the agent becomes as many '*', also when it spans two
+ * reads (the bytes that could start one are held back in tail). */
+struct eg_scrub {
+	const struct eg_secret *s;
+	size_t n;
+	size_t tlen;
+	uint8_t tail[EG_SECRET_MAX];
+};
+
+void eg_scrub_init(struct eg_scrub *z, const struct eg_secret *s, size_t n);
+
+/* Feeds in[0..len): writes to out the bytes that can go to the agent,
+ * scrubbed, and returns their count; holds back in z->tail what could be
+ * the start of a value (none when final: the stream ended).  out must
+ * hold z->tlen + len bytes; if cap is smaller, nothing is consumed and
+ * (size_t)-1 is returned. */
+size_t eg_scrub(struct eg_scrub *z, const uint8_t *in, size_t len, int final,
+		uint8_t *out, size_t cap) __attribute__((warn_unused_result));
 
 #endif

@@ -1,5 +1,5 @@
-# egress/egress.mk -- ward-egress (hostile by assumption: no key, its own
-# account, confined), the proxy every agent sandbox reaches at
+# egress/egress.mk -- ward-egress (hostile by assumption: no signing key,
+# its own account, confined), the proxy every agent sandbox reaches at
 # 127.0.0.1:3128, and its unit test.  ward-broker forks it (broker/
 # egress_link.c); docs/egress.md says what it does.
 
@@ -13,11 +13,15 @@ PART_BENCH += tests/egress/bench.py
 
 $(B)/obj/egress/%.o: ALL_CPPFLAGS += -Iegress -Icommon -D_GNU_SOURCE
 
+# OpenSSL 3 (libssl-dev): TLS upstream for plain-HTTP requests to port 443.
+EGRESS_SSL_LIBS := $(shell pkg-config --libs openssl 2>/dev/null || echo -lssl -lcrypto)
+
 $(B)/ward-egress: $(EGRESS_OBJS) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(EGRESS_OBJS) $(LIB) -lseccomp \
-		$(SODIUM_LIBS) -pthread
+		$(EGRESS_SSL_LIBS) $(SODIUM_LIBS) -pthread
 
-# The unit test of the pure parts: classifier, parsers, verifier.
+# The unit test of the pure parts: classifier, parsers, verifier, and the
+# secrets' placeholder scan, substitution, sealed-value check and scrubber.
 $(B)/obj/tests/unit/test_egress.o: ALL_CPPFLAGS += -Iegress -D_GNU_SOURCE
 $(B)/tests/test_egress: $(B)/obj/tests/unit/test_egress.o \
 		$(B)/obj/egress/eg_parse.o $(LIB)

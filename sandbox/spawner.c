@@ -1,7 +1,8 @@
 /*
  * spawner.c -- the part of ward-broker that keeps the rights to build
  * sandboxes (see wb.h).  Forked before the broker confines itself; it
- * serves only SP_SPAWN and SP_KILL on its pair, and dies with the broker:
+ * serves only SP_SPAWN, SP_KILL and SP_EGRESS (start ward-egress) on its
+ * pair, and dies with the broker:
  * when the pair closes (the broker exited or was killed) it kills every
  * sandbox it started, waits for their clean-up and exits.  A runner
  * process per sandbox calls ward_sb_run() and exits with its status.
@@ -19,6 +20,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "priv.h"
@@ -61,6 +63,7 @@ static int
 beneath(const char *path, const char *sub)
 {
 	char real[4096], base[4200];
+	const char *slash;
 	struct stat st;
 	size_t n;
 
@@ -69,8 +72,16 @@ beneath(const char *path, const char *sub)
 		return 0;
 	snprintf(base, sizeof base, "%s/%s/", sp_home, sub);
 	n = strlen(base);
-	return strncmp(real, base, n) == 0 && real[n] != '\0' &&
-	       strchr(real + n, '/') == NULL && strcmp(real, path) == 0;
+	if (strncmp(real, base, n) != 0 || real[n] == '\0' ||
+	    strcmp(real, path) != 0)
+		return 0;
+	slash = strchr(real + n, '/');
+	/* work/SID, or a child's copy work/SID.kids/CHILD (ward run makes
+	 * SID.kids; broker/commit.c): one level more, under .kids only. */
+	return slash == NULL ||
+	       (strcmp(sub, "work") == 0 && (size_t)(slash - (real + n)) > 5 &&
+		memcmp(slash - 5, ".kids", 5) == 0 && slash[1] != '\0' &&
+		strchr(slash + 1, '/') == NULL);
 }
 
 static void
@@ -216,6 +227,26 @@ struct job {
 	pid_t pid;
 };
 
+/* ward-egress (as root: it drops to its own account at once), with the
+ * pair's end as fd 3 and nothing else of the spawner's. */
+static void __attribute__((noreturn))
+egress_exec(int fd)
+{
+	char path[4200];
+
+	snprintf(path, sizeof path, "%s/ward-egress", sp_bin_dir);
+	/* Received with close-on-exec: dup2 onto itself would keep it. */
+	if (fd == 3 ? fcntl(3, F_SETFD, 0) != 0 : dup2(fd, 3) != 3)
+		_exit(127);
+	close_range(4, ~0u, 0);
+	signal(SIGPIPE, SIG_DFL);
+	execl(path, "ward-egress", "--home", sp_home, (char *)NULL);
+	_exit(127);
+}
+
+static pid_t eg_pid;		/* the ward-egress it started, 0: none */
+static time_t eg_last;		/* when (CLOCK_MONOTONIC seconds) */
+
 static void __attribute__((noreturn))
 spawner(int s)
 {
@@ -253,6 +284,8 @@ spawner(int s)
 		int st;
 
 		while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
+			if (p == eg_pid)
+				eg_pid = 0;	/* the broker sees its pair's EOF */
 			for (i = 0; i < SP_JOBS; i++) {
 				if (jobs[i].pid != p)
 					continue;
@@ -300,6 +333,22 @@ spawner(int s)
 			for (i = 0; i < SP_JOBS; i++)
 				if (jobs[i].pid != 0 && jobs[i].id == m.id)
 					kill(jobs[i].pid, SIGTERM);
+		} else if (m.op == SP_EGRESS) {
+			/* One ward-egress at a time, one start a second at
+			 * most, whatever the broker asks (it may be
+			 * compromised: it never chooses what is run). */
+			struct timespec now;
+
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			if (nfds == 1 && eg_pid == 0 &&
+			    (eg_last == 0 || now.tv_sec - eg_last >= 1)) {
+				eg_last = now.tv_sec;
+				p = fork();
+				if (p == 0)
+					egress_exec(fds[0]);
+				if (p > 0)
+					eg_pid = p;
+			}
 		} else if (m.op == SP_SPAWN) {
 			int slot = -1;
 

@@ -45,6 +45,9 @@ wh_resolve(struct ward_home *h, const char *dir, char *err, size_t errlen)
 	    join(h->run, h->home, "run") || join(h->op_dir, h->home, "operator") ||
 	    join(h->pub, h->home, "pub") || join(h->work, h->home, "work") ||
 	    join(h->bstate, h->home, "broker") ||
+	    join(h->egress, h->home, "egress") ||
+	    join(h->egress_key, h->egress, "egress.key") ||
+	    join(h->egress_pub, h->pub, "egress.pub") ||
 	    join(h->run_admin, h->run, "admin") || join(h->run_core, h->run, "core") ||
 	    join(h->run_broker, h->run, "broker") ||
 	    join(h->ctl, h->run_broker, "broker.ctl") ||
@@ -206,8 +209,8 @@ int
 wh_layout(const struct ward_home *h, int repair, char *err, size_t errlen)
 {
 	char old[WH_PATH + 32];
-	uid_t cu, bu;
-	gid_t cg, bg;
+	uid_t cu, bu, eu;
+	gid_t cg, bg, eg;
 
 	if (geteuid() != 0)
 		return text_err(err, errlen, "preparing %s needs root (the daemons "
@@ -218,7 +221,8 @@ wh_layout(const struct ward_home *h, int repair, char *err, size_t errlen)
 			    "operator key in keys/, where ward-core's account "
 			    "reads); make a new home with 'ward init'", h->home);
 	if (wp_account(WP_CORE_ACCOUNT, &cu, &cg, err, errlen) != 0 ||
-	    wp_account(WP_BROKER_ACCOUNT, &bu, &bg, err, errlen) != 0)
+	    wp_account(WP_BROKER_ACCOUNT, &bu, &bg, err, errlen) != 0 ||
+	    wp_account(WP_EGRESS_ACCOUNT, &eu, &eg, err, errlen) != 0)
 		return -1;
 	if (reachable(h->home, err, errlen) != 0)
 		return -1;
@@ -232,7 +236,8 @@ wh_layout(const struct ward_home *h, int repair, char *err, size_t errlen)
 	    fix_dir(h->run_core, 02750, cu, bg, repair, err, errlen) ||
 	    fix_dir(h->run_broker, 0700, bu, bg, repair, err, errlen) ||
 	    fix_dir(h->work, 0711, 0, 0, repair, err, errlen) ||
-	    fix_dir(h->bstate, 0700, bu, bg, repair, err, errlen))
+	    fix_dir(h->bstate, 0700, bu, bg, repair, err, errlen) ||
+	    fix_dir(h->egress, 0700, eu, eg, repair, err, errlen))
 		return -1;
 	return 0;
 }

@@ -11,9 +11,12 @@
  *       core.pub              0644  hex, the core's approval/checkpoint key
  *     keys/                   ward-core 0700
  *       core.key              0600  hex, the core's secret key
+ *       vault.key             0600  hex, 64 random bytes: the vault's key
+ *                                   (made by ward-core on its first start)
  *     state/                  ward-core 0700
  *       audit.log             0600  the audit log (journal.h)
  *       audit.ckpt            0600  the latest signed checkpoint
+ *       vault                 0600  the secrets, encrypted (vault.h)
  *     run/                    root 0711
  *       admin/                ward-core 0700             admin.sock, lock
  *       core/                 ward-core:ward-broker 2750 broker.sock (0660)
@@ -56,6 +59,9 @@ struct ward_home {
 	char clean_lock[WH_PATH];	/* run/clean.lock */
 	char work[WH_PATH];
 	char bstate[WH_PATH];		/* broker/ */
+	char egress[WH_PATH];		/* egress/ */
+	char egress_key[WH_PATH];	/* egress/egress.key */
+	char egress_pub[WH_PATH];	/* pub/egress.pub */
 	char op_pub[WH_PATH];
 	char op_key[WH_PATH];
 	char core_pub[WH_PATH];

@@ -83,9 +83,10 @@ enum jr_kind {
 	JK_START = 12,		/* core started */
 	JK_RECOVER = 13,	/* torn tail of the log dropped at start */
 	JK_LIST = 14,		/* contexts listed (admin only; logged refused) */
-	JK_ASK = 15,		/* a block marked: its calls ask the operator */
-	JK_DEFER = 16,		/* a deferred call: held, answered, expired */
-	JK_LAST = 16
+	JK_SECRET = 15,		/* vault: secret set or removed (name only) */
+	JK_ASK = 16,		/* a block marked: its calls ask the operator */
+	JK_DEFER = 17,		/* a deferred call: held, answered, expired */
+	JK_LAST = 17
 };
 
 /* A JK_ASK event: ID the block, CTX2 be32 deadline (seconds) || be64

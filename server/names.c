@@ -67,6 +67,9 @@ const char *const wn_reasons[] = {
 	[WR_TARGET] = "target",
 	[WR_STATE_FULL] = "state_full",
 	[WR_INTERNAL] = "internal",
+	[WR_SECRET_UNKNOWN] = "secret_unknown",
+	[WR_SECRET_NO_EGRESS] = "secret_no_egress",
+	[WR_VAULT] = "vault",
 	[WR_DEFERRED] = "deferred",
 	[WR_OPERATOR_DENIED] = "operator_denied",
 	[WR_DEFERRED_EXPIRED] = "deferred_expired",
@@ -80,7 +83,7 @@ const char *const wn_ops[] = {
 	[WARD_OP_NET_CONNECT] = "net.connect",
 	[WARD_OP_MEM_READ] = "mem.read",
 	[WARD_OP_MEM_WRITE] = "mem.write",
-	[WARD_OP_SECRET_READ] = "secret.read",
+	[WARD_OP_SECRET_USE] = "secret.use",
 	[WARD_OP_EXEC] = "exec",
 };
 const size_t wn_ops_len = LEN(wn_ops);
@@ -111,6 +114,7 @@ const char *const wn_events[] = {
 	[JK_START] = "start",
 	[JK_RECOVER] = "recover",
 	[JK_LIST] = "context.list",
+	[JK_SECRET] = "secret",
 	[JK_ASK] = "ask",
 	[JK_DEFER] = "deferred",
 };

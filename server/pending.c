@@ -250,7 +250,7 @@ leaf_grants(const struct ward_block *b, unsigned op)
 		return b->kind == WARD_KIND_MEM && b->r_read;
 	case WARD_OP_MEM_WRITE:
 		return b->kind == WARD_KIND_MEM && b->r_write;
-	case WARD_OP_SECRET_READ:
+	case WARD_OP_SECRET_USE:
 		return b->kind == WARD_KIND_SECRET && b->r_read;
 	case WARD_OP_EXEC:
 		return b->kind == WARD_KIND_EXEC && b->r_invoke;

@@ -44,6 +44,7 @@
 #include "names.h"
 #include "pending.h"
 #include "wire.h"
+#include "vault.h"
 
 #define BATCH_MAX 1024u		/* requests decided per group commit */
 #define CKPT_EVERY 8192u	/* records between checkpoint files */
@@ -440,6 +441,10 @@ struct out {
 	uint32_t n_list;
 	int list_truncated;
 	int block_revoked;
+	int has_sealed;		/* approve of secret.use: the sealed value */
+	size_t sealed_len;
+	uint8_t sealed[VAULT_SEALED_MAX];
+	int has_names;		/* secret_list */
 	uint64_t pending_id, pending_deadline;	/* deferred (pending.h) */
 	int has_pending_list;
 };
@@ -589,6 +594,23 @@ queue_reply(int sock, void *ctl)
 		pack_pending(&rep);
 	rep.pending_id = o.pending_id;
 	rep.pending_deadline = o.pending_deadline;
+	if (o.has_sealed) {
+		rep.sealed_secret.data = o.sealed;
+		rep.sealed_secret.len = o.sealed_len;
+	}
+	if (o.has_names) {
+		static const char *nm[VAULT_MAX];
+		static ProtobufCBinaryData nb[VAULT_MAX];
+		uint32_t i, nn;
+
+		vault_names(nm, &nn);
+		for (i = 0; i < nn; i++) {
+			nb[i].data = (uint8_t *)nm[i];
+			nb[i].len = strlen(nm[i]);
+		}
+		rep.n_secrets = nn;
+		rep.secrets = nb;
+	}
 	n = ward__v1__reply__get_packed_size(&rep);
 	m = nn_allocmsg(n ? n : 1, 0);
 	if (m == NULL)
@@ -700,6 +722,136 @@ h_open(unsigned sock, uint64_t now)
 	return WARD_OK;
 }
 
+/* ---- the vault (vault.h) --------------------------------------------------- */
+
+/* The secret's name in a secret.use resource "NAME@host:port/header";
+ * 0 when the resource has no such name. */
+static size_t
+secret_name(char name[VAULT_NAME_MAX + 1])
+{
+	size_t i;
+
+	for (i = 0; i < wq.resource_len && i < VAULT_NAME_MAX &&
+	     wq.resource[i] != '@'; i++)
+		name[i] = (char)wq.resource[i];
+	name[i] = '\0';
+	if (i == 0 || i >= wq.resource_len || wq.resource[i] != '@' ||
+	    !vault_name_ok(wq.resource, i))
+		return 0;
+	return i;
+}
+
+/* Before the decision: a secret.use the core could not honour (no such
+ * secret, no ward-egress key to seal it to) is refused without spending a
+ * use, and logged. */
+static int
+secret_refused(unsigned sock, uint64_t now)
+{
+	char name[VAULT_NAME_MAX + 1];
+	int r = 0;
+
+	if (secret_name(name) == 0)
+		r = refused(WARD_E_OUT_OF_SCOPE, "secret.use: the resource must "
+			    "be NAME@host:port/header");
+	else if (!vault_has(name))
+		r = refused(WR_SECRET_UNKNOWN, "secret.use: the vault holds no "
+			    "secret %s ('ward secret set %s' stores one)", name, name);
+	else if (!vault_has_egress())
+		r = refused(WR_SECRET_NO_EGRESS, "secret.use: no ward-egress key "
+			    "(%s/egress.pub) to seal the value to; 'ward init' "
+			    "makes one", H.pub);
+	if (r == 0)
+		return 0;
+	o.pos = log_event(JV_BLOCKED, (unsigned)r, JK_APPROVE, sock, wq.context,
+			  NULL, NULL, now, wq.nonce, o.detail);
+	return 1;
+}
+
+/* After an approval of secret.use: the value, sealed to ward-egress's key
+ * with the approval's hash, goes in the reply.  The use is spent and
+ * logged already; a value that cannot be sealed is an internal error,
+ * and the approval is withheld. */
+static void
+secret_release(void)
+{
+	char name[VAULT_NAME_MAX + 1];
+
+	if (secret_name(name) == 0 ||
+	    vault_seal(name, adec.msg, adec.msg_len, o.sealed,
+		       &o.sealed_len) != 0) {
+		o.has_approval = 0;
+		refused(WR_INTERNAL, "secret.use: the value of %s could not be "
+			"sealed; nothing was released", name);
+		return;
+	}
+	o.has_sealed = 1;
+}
+
+/* Admin only: set, list, remove.  The value arrives sealed to the core's
+ * X25519 key and is opened here only to be encrypted under the vault's
+ * key; the log names the secret, never its value. */
+static int
+h_secret(unsigned sock, uint64_t now)
+{
+	uint8_t xsk[crypto_box_SECRETKEYBYTES], xpk[crypto_box_PUBLICKEYBYTES];
+	uint8_t val[WIRE_SEALED_MAX];
+	char err[256], text[160];
+	int r;
+
+	if (sock != JS_ADMIN) {
+		refused(WR_ADMIN_ONLY, "the vault is the operator's, on the admin "
+			"socket");
+		o.pos = log_event(JV_BLOCKED, WR_ADMIN_ONLY, JK_SECRET, sock, NULL,
+				  NULL, NULL, now, 0, o.detail);
+		return o.reason;
+	}
+	if (wq.kind == WQ_SECRET_LIST) {
+		o.has_names = 1;
+		o.has_pos = 0;
+		snprintf(o.detail, sizeof o.detail, "secrets listed");
+		return WARD_OK;
+	}
+	if (wq.kind == WQ_SECRET_RM) {
+		r = vault_rm(wq.name, err, sizeof err);
+		if (r != 0) {
+			refused(r > 0 ? WR_SECRET_UNKNOWN : WR_VAULT, "secret %s: %s",
+				wq.name, r > 0 ? "no such secret" : err);
+			o.pos = log_event(JV_BLOCKED, (unsigned)o.reason, JK_SECRET,
+					  sock, NULL, NULL, NULL, now, 0, o.detail);
+			return o.reason;
+		}
+		snprintf(text, sizeof text, "secret %s removed", wq.name);
+		o.pos = log_event(JV_ALLOWED, WARD_OK, JK_SECRET, sock, NULL, NULL,
+				  NULL, now, 0, text);
+		snprintf(o.detail, sizeof o.detail, "%s", text);
+		return WARD_OK;
+	}
+	r = -1;
+	(void)sodium_mlock(val, sizeof val);
+	if (crypto_sign_ed25519_pk_to_curve25519(xpk, core_pk) == 0 &&
+	    crypto_sign_ed25519_sk_to_curve25519(xsk, core.sk) == 0 &&
+	    wq.sealed_len > crypto_box_SEALBYTES &&
+	    crypto_box_seal_open(val, wq.sealed, wq.sealed_len, xpk, xsk) == 0)
+		r = vault_set(wq.name, val, wq.sealed_len - crypto_box_SEALBYTES,
+			      err, sizeof err);
+	else
+		snprintf(err, sizeof err, "the value is not sealed to this "
+			 "core's key (pub/core.pub)");
+	sodium_memzero(xsk, sizeof xsk);
+	sodium_munlock(val, sizeof val);
+	if (r != 0) {
+		refused(WR_VAULT, "secret %s refused: %s", wq.name, err);
+		o.pos = log_event(JV_BLOCKED, WR_VAULT, JK_SECRET, sock, NULL, NULL,
+				  NULL, now, 0, o.detail);
+		return o.reason;
+	}
+	snprintf(text, sizeof text, "secret %s set", wq.name);
+	o.pos = log_event(JV_ALLOWED, WARD_OK, JK_SECRET, sock, NULL, NULL, NULL,
+			  now, 0, text);
+	snprintf(o.detail, sizeof o.detail, "%s", text);
+	return WARD_OK;
+}
+
 /* The answer of pending.c, into the reply. */
 static int
 pd_reply(int r, const struct pd_out *po)
@@ -738,6 +890,8 @@ h_approve(unsigned sock, uint64_t now)
 	areq.nonce = wq.nonce;
 	areq.now = now;
 	chain_copy(&areq.chain, &wq.chain);
+	if (wq.op == WARD_OP_SECRET_USE && secret_refused(sock, now))
+		return o.reason;
 	memcpy(prev, core_log.head, sizeof prev);
 	r = ward_approve(&core, &core_log, &areq, &adec);
 	pd_used(po.used);	/* the operator's answer served this call */
@@ -760,6 +914,8 @@ h_approve(unsigned sock, uint64_t now)
 	}
 	o.has_approval = 1;
 	snprintf(o.detail, sizeof o.detail, "approved");
+	if (wq.op == WARD_OP_SECRET_USE)
+		secret_release();
 	return WARD_OK;
 }
 
@@ -1127,7 +1283,9 @@ static const unsigned kind_of[] = {
 	[WQ_ATTENUATE] = JK_ATTENUATE, [WQ_REVOKE] = JK_REVOKE,
 	[WQ_CLOSE] = JK_CLOSE, [WQ_LOG] = JK_LOG, [WQ_STATUS] = JK_STATUS,
 	[WQ_CHECKPOINT] = JK_CHECKPOINT, [WQ_TRUST] = JK_TRUST,
-	[WQ_LIST] = JK_LIST, [WQ_ASK] = JK_ASK, [WQ_PENDING] = JK_DEFER,
+	[WQ_LIST] = JK_LIST, [WQ_SECRET_SET] = JK_SECRET,
+	[WQ_SECRET_LIST] = JK_SECRET, [WQ_SECRET_RM] = JK_SECRET,
+	[WQ_ASK] = JK_ASK, [WQ_PENDING] = JK_DEFER,
 };
 
 /* Decode and decide one request.  o is filled for the reply. */
@@ -1157,6 +1315,9 @@ handle_request(unsigned sock, const uint8_t *buf, size_t len, uint64_t now)
 	case WQ_CHECKPOINT: h_checkpoint(sock, now); break;
 	case WQ_TRUST: h_trust(sock, now); break;
 	case WQ_LIST: h_list(sock, now); break;
+	case WQ_SECRET_SET:
+	case WQ_SECRET_LIST:
+	case WQ_SECRET_RM: h_secret(sock, now); break;
 	case WQ_ASK: h_ask(sock, now); break;
 	case WQ_PENDING: h_pending(sock, now); break;
 	case WQ_STATUS:
@@ -1553,6 +1714,9 @@ main(int argc, char **argv)
 			die("%s does not hold the secret key of %s", H.core_key,
 			    H.core_pub);
 	}
+	/* The vault's key may be made here, while keys/ is still writable. */
+	if (vault_open(H.keys, H.state, H.pub, err, sizeof err) != 0)
+		die("%s", err);
 	/* Confined before any thread exists (nanomsg makes its threads with
 	 * the first socket, below): the key and state folders, the two
 	 * socket folders, the public keys; no exec, no other socket family. */

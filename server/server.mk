@@ -18,7 +18,8 @@ SRV_COMMON := $(B)/obj/server/home.o $(B)/obj/common/priv.o $(B)/obj/server/jour
 	$(B)/obj/server/wire.o $(B)/obj/server/client.o $(SRV_GEN_O) \
 	$(B)/obj/server/names.o $(B)/obj/server/record.o $(TEXT_OBJ) \
 	$(B)/obj/server/params.o
-SRV_CORE_OBJS := $(B)/obj/server/server.o $(B)/obj/server/pending.o $(SRV_COMMON)
+SRV_CORE_OBJS := $(B)/obj/server/server.o $(B)/obj/server/vault.o \
+	$(B)/obj/server/pending.o $(SRV_COMMON)
 SRV_HOSTILE_BINS := $(B)/hostile/hostile-broker $(B)/hostile/core-crash \
 	$(B)/hostile/core-audit-tamper $(B)/hostile/bench-ipc \
 	$(B)/hostile/core-durable-order
@@ -115,5 +116,14 @@ $(B)/tests/test_record: $(B)/obj/tests/unit/test_record.o \
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) \
 		$(SODIUM_LIBS)
+
+# The vault: values kept, sealed only to ward-egress, bound to their name.
+$(B)/obj/tests/unit/test_vault.o: ALL_CPPFLAGS += -Iserver -Icommon -D_GNU_SOURCE
+$(B)/tests/test_vault: $(B)/obj/tests/unit/test_vault.o \
+		$(B)/obj/server/vault.o $(B)/obj/server/home.o \
+		$(B)/obj/common/priv.o $(TEXT_OBJ) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) \
+		$(SODIUM_LIBS) -lseccomp
 
 -include $(SRV_ALL_OBJS:.o=.d)

@@ -177,6 +177,29 @@ dec_approve(struct wire_req *out, const Ward__V1__Approve *m, char *d,
 	return 0;
 }
 
+/* A secret's name: 1 .. 64 of A-Z a-z 0-9 _ (vault.h). */
+static int
+get_name(struct wire_req *out, ProtobufCBinaryData n, char *d, size_t dlen)
+{
+	size_t i;
+
+	if (n.len == 0)
+		return say(d, dlen, WR_PROTO_MISSING, "secret: name is missing");
+	if (n.len > WIRE_SECRET_NAME_MAX)
+		return say(d, dlen, WR_PROTO_OVERSIZE,
+			   "secret: name longer than 64 bytes");
+	for (i = 0; i < n.len; i++)
+		if (!((n.data[i] >= 'A' && n.data[i] <= 'Z') ||
+		      (n.data[i] >= 'a' && n.data[i] <= 'z') ||
+		      (n.data[i] >= '0' && n.data[i] <= '9') || n.data[i] == '_'))
+			return say(d, dlen, WR_PROTO_MALFORMED, "secret: a name "
+				   "is A-Z a-z 0-9 _ only");
+	memcpy(out->name, n.data, n.len);
+	out->name[n.len] = '\0';
+	out->name_len = (uint8_t)n.len;
+	return 0;
+}
+
 static int
 dec_body(struct wire_req *out, const Ward__V1__Request *q, char *d, size_t dlen)
 {
@@ -310,6 +333,37 @@ dec_body(struct wire_req *out, const Ward__V1__Request *q, char *d, size_t dlen)
 		return get_fixed(out->block_id, WARD_ID_BYTES, m->block_id,
 				 &out->has_block_id, "block_id", d, dlen);
 	}
+	case WARD__V1__REQUEST__BODY_SECRET_SET: {
+		const Ward__V1__SecretSet *m = q->secret_set;
+
+		out->kind = WQ_SECRET_SET;
+		if (unknown(&m->base))
+			return say(d, dlen, WR_PROTO_UNKNOWN_FIELD,
+				   "unknown field in SecretSet");
+		if ((r = get_name(out, m->name, d, dlen)) != 0)
+			return r;
+		if (m->sealed.len == 0)
+			return say(d, dlen, WR_PROTO_MISSING,
+				   "secret set: the sealed value is missing");
+		if (m->sealed.len > WIRE_SEALED_MAX)
+			return say(d, dlen, WR_PROTO_OVERSIZE, "secret set: a "
+				   "value is at most 1024 bytes");
+		memcpy(out->sealed, m->sealed.data, m->sealed.len);
+		out->sealed_len = (uint16_t)m->sealed.len;
+		return 0;
+	}
+	case WARD__V1__REQUEST__BODY_SECRET_LIST:
+		out->kind = WQ_SECRET_LIST;
+		if (unknown(&q->secret_list->base))
+			return say(d, dlen, WR_PROTO_UNKNOWN_FIELD,
+				   "unknown field in SecretList");
+		return 0;
+	case WARD__V1__REQUEST__BODY_SECRET_REMOVE:
+		out->kind = WQ_SECRET_RM;
+		if (unknown(&q->secret_remove->base))
+			return say(d, dlen, WR_PROTO_UNKNOWN_FIELD,
+				   "unknown field in SecretRemove");
+		return get_name(out, q->secret_remove->name, d, dlen);
 	case WARD__V1__REQUEST__BODY_ASK_MARK: {
 		const Ward__V1__AskMark *m = q->ask_mark;
 

@@ -38,6 +38,9 @@
 #define WR_TARGET 111
 #define WR_STATE_FULL 112
 #define WR_INTERNAL 113
+#define WR_SECRET_UNKNOWN 114
+#define WR_SECRET_NO_EGRESS 115
+#define WR_VAULT 116
 /* Deferred approvals (server/pending.h). */
 #define WR_DEFERRED 117
 #define WR_OPERATOR_DENIED 118
@@ -55,9 +58,15 @@ enum wire_kind {
 	WQ_CHECKPOINT = 8,
 	WQ_TRUST = 9,
 	WQ_LIST = 10,		/* ListContexts: admin only, read-only */
+	WQ_SECRET_SET = 11,	/* admin only, as the next two */
+	WQ_SECRET_LIST = 12,
+	WQ_SECRET_RM = 13,
 	WQ_ASK = 15,		/* AskMark: admin only */
 	WQ_PENDING = 16		/* PendingAnswer: admin only */
 };
+
+#define WIRE_SECRET_NAME_MAX 64u
+#define WIRE_SEALED_MAX (48u + 1024u)	/* crypto_box_seal of a value */
 
 /* The parameters an Approve may carry (for a deferred call), at most. */
 #define WIRE_PARAMS_MAX 4096u
@@ -84,6 +93,10 @@ struct wire_req {
 	uint16_t text_len;
 	uint8_t text[256];
 	uint8_t key[WARD_KEY_BYTES];
+	uint8_t name_len;		/* secret_set / secret_remove */
+	char name[WIRE_SECRET_NAME_MAX + 1];
+	uint16_t sealed_len;
+	uint8_t sealed[WIRE_SEALED_MAX];
 	uint16_t params_len;		/* Approve: 0 when absent */
 	uint8_t params[WIRE_PARAMS_MAX];
 	uint32_t ask_deadline;		/* AskMark */

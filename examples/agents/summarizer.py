@@ -2,6 +2,7 @@
 """A well-behaved agent (standard library only): it summarizes notes.txt
 into out/summary.md, every step a tool call that ward-core approves."""
 import os
+import subprocess
 import sys
 import urllib.request
 
@@ -26,6 +27,27 @@ def main():
     except OSError as e:
         context = ""
         print("summarizer: no team context (%s)" % e)
+    # The team's repository, cloned with git from the same granted server
+    # (dumb HTTP; git follows $HTTP_PROXY like any client): each request
+    # one approval of net.connect 127.0.0.1:47891.  Into /tmp, the
+    # sandbox's scratch space, so nothing of it is committed.
+    plan = ""
+    try:
+        # (An identity given, so that git does not look up the host's
+        # name for one: that lookup would be a blocked connect to port 53.)
+        env = dict(os.environ, GIT_AUTHOR_NAME="summarizer", GIT_COMMITTER_NAME="summarizer",
+                   GIT_AUTHOR_EMAIL="summarizer@localhost",
+                   GIT_COMMITTER_EMAIL="summarizer@localhost")
+        r = subprocess.run(["git", "clone", "-q", "http://127.0.0.1:47891/team.git",
+                            "/tmp/team"], capture_output=True, text=True, timeout=30, env=env)
+        if r.returncode == 0:
+            with open("/tmp/team/plan.md") as f:
+                plan = f.readline().strip()
+            print("summarizer: git clone of the team's repository through the proxy:", plan)
+        else:
+            print("summarizer: git clone failed (%d): %s" % (r.returncode, r.stderr.strip()[-300:]))
+    except OSError as e:
+        print("summarizer: git clone failed: %s" % e)
     lines = [l for l in notes.splitlines() if l.strip()]
     todos = [l.split(":", 1)[1].strip() for l in lines if l.startswith("TODO:")]
     summary = "# Summary of notes.txt\n\n%d lines, %d words, %d to do:\n\n%s\n" % (
@@ -33,6 +55,8 @@ def main():
         "\n".join("- " + t for t in todos))
     if context:
         summary += "\nContext: %s\n" % context
+    if plan:
+        summary += "Plan (from the team's repository): %s\n" % plan
     print("summarizer:", ward.call("fs.write", path="out/summary.md", content=summary))
     ward.call("memory.write", key="todo-count", value=str(len(todos)))
     print("summarizer: remembered todo-count =", ward.call("memory.read", key="todo-count"))

@@ -64,3 +64,12 @@ class Ward:
             sc = result.get("structuredContent", {})
             raise Refused(text, sc.get("reason"), sc.get("audit_pos"))
         return text
+
+    def call_json(self, tool, **arguments):
+        """The tool's structured result (llm.complete: the API's answer)."""
+        result = self.request("tools/call", {"name": tool, "arguments": arguments})
+        if result.get("isError"):
+            text = "".join(c.get("text", "") for c in result.get("content", []))
+            sc = result.get("structuredContent", {})
+            raise Refused(text, sc.get("reason"), sc.get("audit_pos"))
+        return result.get("structuredContent", {})

@@ -238,6 +238,69 @@ try_spawn(const char *name, const char *ws, const char *agent)
 	report(name, 0, "no answer from the spawner");
 }
 
+/* Ask the spawner (root) for more ward-egress processes, each with a pair
+ * of our own: while the broker's is alive it must start none (one at a
+ * time); a refusal closes the fd it was sent, so our end reads EOF. */
+static void
+try_egress(const char *name)
+{
+	static struct sp_msg m;
+	int fd = spawner_fd(), i, ended = 0, ends[10];
+	struct pollfd pf;
+
+	if (fd < 0) {
+		report(name, 0, "no spawner pair found");
+		return;
+	}
+	for (i = 0; i < 10; i++) {
+		int sv[2];
+		char cbuf[CMSG_SPACE(sizeof(int))];
+		struct iovec iov = { &m, sizeof m };
+		struct msghdr mh;
+		struct cmsghdr *c;
+
+		ends[i] = -1;
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+			continue;
+		memset(&m, 0, sizeof m);
+		m.op = SP_EGRESS;
+		memset(&mh, 0, sizeof mh);
+		memset(cbuf, 0, sizeof cbuf);
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = cbuf;
+		mh.msg_controllen = sizeof cbuf;
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &sv[1], sizeof(int));
+		if (sendmsg(fd, &mh, MSG_NOSIGNAL) == (ssize_t)sizeof m)
+			ends[i] = sv[0];
+		else
+			close(sv[0]);
+		close(sv[1]);
+	}
+	for (i = 0; i < 10; i++) {
+		char b;
+		int k;
+
+		if (ends[i] < 0)
+			continue;
+		for (k = 0; k < 30; k++) {
+			pf.fd = ends[i];
+			pf.events = POLLIN;
+			if (syscall(SYS_poll, &pf, 1, 100) > 0)
+				break;
+		}
+		if (recv(ends[i], &b, 1, MSG_DONTWAIT) == 0)
+			ended++;
+		close(ends[i]);
+	}
+	report(name, ended < 10, "%d of 10 requests for another ward-egress refused",
+	       ended);
+}
+
 static void *
 thread_attack(void *arg)
 {
@@ -259,6 +322,13 @@ attack(void)
 	try_read("read_operator_key_old_layout", "keys/operator.key");
 	try_read("read_audit_log", "state/audit.log");
 	try_read("read_audit_ckpt", "state/audit.ckpt");
+	/* Secrets: the vault, its key, and ward-egress's key that opens what
+	 * the core seals to it. */
+	try_read("read_vault", "state/vault");
+	try_read("read_vault_key", "keys/vault.key");
+	try_read("read_egress_key", "egress/egress.key");
+	try_list("list_egress", "egress");
+	try_create("replace_egress_pub", "pub/egress.pub.planted", NULL);
 	try_list("list_keys", "keys");
 	try_list("list_state", "state");
 	try_list("list_operator", "operator");
@@ -310,6 +380,7 @@ attack(void)
 	try_spawn("spawner_workspace_broker_owned_deeper", p, "");
 	snprintf(p, sizeof p, "%s/work", home);
 	try_spawn("spawner_agent_dir_etc", p, "/etc");
+	try_egress("spawner_second_egress");
 	if (pthread_create(&t, NULL, thread_attack, NULL) == 0)
 		pthread_join(t, NULL);
 	dprintf(2, "ATTACK lethal: %s\n", mode);

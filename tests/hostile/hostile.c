@@ -545,6 +545,35 @@ t_mint(void)
 		WR_ADMIN_ONLY);
 }
 
+/* The vault is the operator's: a broker can neither store, list nor
+ * remove a secret (it would learn names, or swap a value it chose in). */
+static void
+t_vault_admin_only(void)
+{
+	Ward__V1__Request q = WARD__V1__REQUEST__INIT;
+	Ward__V1__SecretSet ss = WARD__V1__SECRET_SET__INIT;
+	Ward__V1__SecretList sl = WARD__V1__SECRET_LIST__INIT;
+	Ward__V1__SecretRemove sr = WARD__V1__SECRET_REMOVE__INIT;
+	uint8_t sealed[80];
+
+	memset(sealed, 5, sizeof sealed);
+	ss.name.data = (uint8_t *)"API_KEY";
+	ss.name.len = 7;
+	ss.sealed.data = sealed;
+	ss.sealed.len = sizeof sealed;
+	q.body_case = WARD__V1__REQUEST__BODY_SECRET_SET;
+	q.secret_set = &ss;
+	refused("vault_set_through_broker", hq_call(B, &q), WR_ADMIN_ONLY);
+	q.body_case = WARD__V1__REQUEST__BODY_SECRET_LIST;
+	q.secret_list = &sl;
+	refused("vault_list_through_broker", hq_call(B, &q), WR_ADMIN_ONLY);
+	sr.name.data = (uint8_t *)"API_KEY";
+	sr.name.len = 7;
+	q.body_case = WARD__V1__REQUEST__BODY_SECRET_REMOVE;
+	q.secret_remove = &sr;
+	refused("vault_remove_through_broker", hq_call(B, &q), WR_ADMIN_ONLY);
+}
+
 static void
 t_self_signed_in_open_context(void)
 {
@@ -2068,6 +2097,7 @@ main(void)
 	t_over_use_count();
 	t_replay();
 	t_mint();
+	t_vault_admin_only();
 	t_self_signed_in_open_context();
 	t_admin();
 	t_malformed();

@@ -600,7 +600,7 @@ op_granted(const struct mblock *leaf, unsigned op)
 		return leaf->kind == WARD_KIND_MEM && leaf->r_read == 1;
 	case WARD_OP_MEM_WRITE:
 		return leaf->kind == WARD_KIND_MEM && leaf->r_write == 1;
-	case WARD_OP_SECRET_READ:
+	case WARD_OP_SECRET_USE:
 		return leaf->kind == WARD_KIND_SECRET && leaf->r_read == 1;
 	case WARD_OP_EXEC:
 		return leaf->kind == WARD_KIND_EXEC && leaf->r_invoke == 1;

@@ -620,7 +620,7 @@ TEST(operation_of_another_kind)
 	check_refused(t_name, WARD_E_NOT_GRANTED, f.ch.l[1].id);
 	request(WARD_OP_EXEC, "/work/bin/sh", 2);
 	check_refused(t_name, WARD_E_NOT_GRANTED, f.ch.l[1].id);
-	request(WARD_OP_SECRET_READ, "/work/key", 3);
+	request(WARD_OP_SECRET_USE, "/work/key", 3);
 	check_refused(t_name, WARD_E_NOT_GRANTED, f.ch.l[1].id);
 }
 

@@ -185,6 +185,45 @@ TEST(a_write_never_goes_through_a_link_in_the_workspace)
 	close(wsfd);
 }
 
+/* A child's copy is made from its parent's copy, whose folder was read
+ * (emptied, listed) through the same open file before: the copy must hold
+ * every entry all the same (a duplicated descriptor shares the read
+ * position). */
+TEST(a_copy_of_a_copy_is_whole)
+{
+	char ws[300], l1[300], l2[300], p[600], err[300];
+	struct stat st;
+	int wsfd, a, b;
+
+	snprintf(ws, sizeof ws, "%s/cws", base);
+	snprintf(l1, sizeof l1, "%s/cws.live", base);
+	snprintf(l2, sizeof l2, "%s/cws.kid", base);
+	EXPECT(mkdir(ws, 0755) == 0 && mkdir(l1, 0755) == 0 && mkdir(l2, 0755) == 0);
+	snprintf(p, sizeof p, "%s/sub", ws);
+	EXPECT(mkdir(p, 0755) == 0);
+	put("cws", "sub/inner.txt", "inner\n");
+	put("cws", "top.txt", "top\n");
+	wsfd = open(ws, O_RDONLY | O_DIRECTORY);
+	a = wt_live_make(wsfd, l1, err, sizeof err);
+	b = a >= 0 ? wt_live_make(a, l2, err, sizeof err) : -1;
+	EXPECT(a >= 0 && b >= 0);
+	snprintf(p, sizeof p, "%s/sub/inner.txt", l2);
+	EXPECT(stat(p, &st) == 0);
+	snprintf(p, sizeof p, "%s/top.txt", l2);
+	EXPECT(stat(p, &st) == 0);
+	/* And again from the same descriptor. */
+	wt_live_remove(l2);
+	EXPECT(mkdir(l2, 0755) == 0);
+	b = wt_live_make(a, l2, err, sizeof err);
+	snprintf(p, sizeof p, "%s/sub/inner.txt", l2);
+	EXPECT(b >= 0 && stat(p, &st) == 0);
+	close(wsfd);
+	if (a >= 0)
+		close(a);
+	if (b >= 0)
+		close(b);
+}
+
 int
 main(void)
 {
@@ -199,6 +238,7 @@ main(void)
 		return 1;
 	RUN(changes_listed_ordered_refused_and_applied);
 	RUN(a_write_never_goes_through_a_link_in_the_workspace);
+	RUN(a_copy_of_a_copy_is_whole);
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);
 	if (system(cmd) != 0)
 		return 1;

@@ -902,7 +902,7 @@ gen_op(unsigned kind)
 		{ WARD_OP_FS_READ, WARD_OP_FS_WRITE, WARD_OP_FS_READ },
 		{ WARD_OP_NET_CONNECT, WARD_OP_NET_CONNECT, WARD_OP_NET_CONNECT },
 		{ WARD_OP_MEM_READ, WARD_OP_MEM_WRITE, WARD_OP_MEM_READ },
-		{ WARD_OP_SECRET_READ, WARD_OP_SECRET_READ, WARD_OP_SECRET_READ },
+		{ WARD_OP_SECRET_USE, WARD_OP_SECRET_USE, WARD_OP_SECRET_USE },
 		{ WARD_OP_EXEC, WARD_OP_EXEC, WARD_OP_EXEC },
 	};
 	unsigned r = (unsigned)below(100);
@@ -1306,7 +1306,7 @@ clean_request(struct model_request *mr, const struct ward_block *leaf)
 	static const uint8_t OPS[] = {
 		WARD_OP_TOOL_INVOKE, WARD_OP_FS_READ, WARD_OP_FS_WRITE,
 		WARD_OP_NET_CONNECT, WARD_OP_MEM_READ, WARD_OP_MEM_WRITE,
-		WARD_OP_SECRET_READ, WARD_OP_EXEC
+		WARD_OP_SECRET_USE, WARD_OP_EXEC
 	};
 	static const uint8_t KIND[] = { 1, 2, 2, 3, 4, 4, 5, 6 };
 	static const uint8_t RIGHT[] = { 0, 1, 2, 0, 1, 2, 1, 0 };	/* i r w */

@@ -3,7 +3,9 @@
  * test an attack on the proxy: a destination that points back inside
  * (SSRF, in v4, v6 and v4-in-v6 spellings), a request line built to
  * confuse the parser, a ClientHello that lies about its lengths or names
- * another host, and an approval the broker forged, altered or replayed.
+ * another host, and an approval the broker forged, altered or replayed;
+ * for secrets, a placeholder where it must not be, a sealed value for
+ * another approval or key, and a value split across reads of the answer.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -317,7 +319,8 @@ check(const uint8_t *m, size_t len, const uint8_t sig[64], const char *res,
       const uint8_t *c, const uint8_t *d, struct eg_seen *last)
 {
 	const char *why;
-	return eg_approval_check(m, len, sig, pk, c, res, d, 2000, last, &why);
+	return eg_approval_check(m, len, sig, pk, c, WARD_OP_NET_CONNECT, res, d, 2000,
+				 last, &why);
 }
 
 TEST(approval_good_accepted)
@@ -413,6 +416,247 @@ TEST(approval_replayed_refused)
 	EXPECT_EQ(seq_ok(999, &last), -1);
 }
 
+/* ---- secrets ---- */
+
+static int
+ph(const char *head, struct eg_secret *out, size_t *n)
+{
+	const char *why;
+	return eg_placeholders(head, strlen(head), out, EG_PH_MAX, n, &why);
+}
+
+TEST(secret_placeholders_found_in_header_values)
+{
+	struct eg_secret s[EG_PH_MAX];
+	size_t n = 9;
+	EXPECT_EQ(ph("GET http://a.example/ HTTP/1.1\r\nHost: a.example\r\n\r\n", s, &n), 0);
+	EXPECT_EQ(n, 0);
+	EXPECT_EQ(ph("GET http://a.example/ HTTP/1.1\r\nAuthorization: Bearer "
+		      "ward-secret-OPENAI_KEY\r\nX-Two: ward-secret-B-and ward-secret-B\r\n"
+		      "x-two: ward-secret-B\r\n\r\n", s, &n), 0);
+	EXPECT_EQ(n, 2);
+	EXPECT(strcmp(s[0].name, "OPENAI_KEY") == 0 && strcmp(s[0].header, "authorization") == 0);
+	EXPECT(strcmp(s[1].name, "B") == 0 && strcmp(s[1].header, "x-two") == 0);
+	/* the same secret in two headers: two pairs, two approvals */
+	EXPECT_EQ(ph("POST http://a.example/ HTTP/1.1\r\nA: ward-secret-K\r\n"
+		      "B: ward-secret-K\r\n\r\n", s, &n), 0);
+	EXPECT_EQ(n, 2);
+}
+
+TEST(secret_placeholder_in_url_or_header_name_refused)
+{
+	struct eg_secret s[EG_PH_MAX];
+	size_t n;
+	/* in the URL: it would reach the server's logs as the value */
+	EXPECT_EQ(ph("GET http://a.example/?k=ward-secret-K HTTP/1.1\r\nHost: a\r\n\r\n", s, &n), -1);
+	EXPECT_EQ(ph("GET http://ward-secret-K.example/ HTTP/1.1\r\nHost: a\r\n\r\n", s, &n), -1);
+	/* in a header the rewrite replaces: Host routes on a shared front end */
+	EXPECT_EQ(ph("GET http://a.example/ HTTP/1.1\r\nHost: ward-secret-K\r\n\r\n", s, &n), -1);
+	EXPECT_EQ(ph("GET http://a.example/ HTTP/1.1\r\nConnection: ward-secret-K\r\n\r\n", s, &n), -1);
+	/* in a header name */
+	EXPECT_EQ(ph("GET http://a.example/ HTTP/1.1\r\nX-ward-secret-K: 1\r\n\r\n", s, &n), -1);
+	/* in a line without a colon, or a folded one */
+	EXPECT_EQ(ph("GET http://a.example/ HTTP/1.1\r\nward-secret-K\r\n\r\n", s, &n), -1);
+	EXPECT_EQ(ph("GET http://a.example/ HTTP/1.1\r\nA: b\r\n ward-secret-K\r\n\r\n", s, &n), -1);
+	EXPECT_EQ(ph("GET http://a.example/ HTTP/1.1\r\nA: ward-secret-K\r\nConnection: a\r\n b\r\n\r\n",
+		     s, &n), -1);
+	/* a bare LF: the server may read another header line there */
+	EXPECT_EQ(ph("GET http://a.example/ HTTP/1.1\r\nX: a\nAuthorization: ward-secret-K\r\n\r\n",
+		     s, &n), -1);
+	EXPECT_EQ(ph("GET http://a.example/ HTTP/1.1\r\nX: a\rB: ward-secret-K\r\n\r\n", s, &n), -1);
+	/* no NAME, or one too long */
+	EXPECT_EQ(ph("GET http://a.example/ HTTP/1.1\r\nX: ward-secret-\r\n\r\n", s, &n), -1);
+	EXPECT_EQ(ph("GET http://a.example/ HTTP/1.1\r\nX: ward-secret-"
+		     "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\r\n\r\n",
+		     s, &n), -1);
+	/* more than four pairs */
+	EXPECT_EQ(ph("GET http://a.example/ HTTP/1.1\r\nA: ward-secret-A\r\nB: ward-secret-A\r\n"
+		     "C: ward-secret-A\r\nD: ward-secret-A\r\nE: ward-secret-A\r\n\r\n", s, &n), -1);
+	EXPECT_EQ(n, 0);
+	EXPECT_EQ(eg_placeholders(NULL, 5, s, EG_PH_MAX, &n, NULL), -1);
+	EXPECT_EQ(eg_placeholders("x", 1, s, EG_PH_MAX, NULL, NULL), -1);
+}
+
+static void
+value(struct eg_secret *s, const char *name, const char *hdr, const char *v)
+{
+	memset(s, 0, sizeof *s);
+	snprintf(s->name, sizeof s->name, "%s", name);
+	snprintf(s->header, sizeof s->header, "%s", hdr);
+	s->vlen = strlen(v);
+	memcpy(s->val, v, s->vlen);
+}
+
+TEST(secret_substituted_in_its_header_only)
+{
+	/* the agent's Host (another site on a shared front end) replaced */
+	static const char head[] = "POST http://a.example/v1 HTTP/1.1\r\nHost: evil.example\r\n"
+		"Authorization: Bearer ward-secret-K\r\nConnection: keep-alive\r\n"
+		"Accept-Encoding: gzip\r\nX-Other: ward-secret-O\r\nContent-Length: 2\r\n\r\n";
+	static const char want[] = "POST /v1 HTTP/1.1\r\nHost: a.example\r\n"
+		"Authorization: Bearer sk-123\r\nX-Other: v2 v2\r\nContent-Length: 2\r\n"
+		"Connection: close\r\nAccept-Encoding: identity\r\n\r\n";
+	struct eg_secret s[2];
+	char out[1024];
+	size_t ol;
+	const char *why;
+	value(&s[0], "K", "authorization", "sk-123");
+	value(&s[1], "O", "x-other", "v2 v2");
+	EXPECT_EQ(eg_rewrite_head(head, sizeof head - 1, "POST /v1 HTTP/1.1", "a.example", s, 2, out,
+				  sizeof out, &ol, &why), 0);
+	EXPECT_EQ(ol, sizeof want - 1);
+	EXPECT(memcmp(out, want, sizeof want - 1) == 0);
+	/* the value of K bound to another header: not substituted here */
+	value(&s[0], "K", "x-api-key", "sk-123");
+	EXPECT_EQ(eg_rewrite_head(head, sizeof head - 1, "POST /v1 HTTP/1.1", "a.example", s, 2, out,
+				  sizeof out, &ol, &why), -1);
+	/* too long for the buffer */
+	value(&s[0], "K", "authorization", "sk-123");
+	EXPECT_EQ(eg_rewrite_head(head, sizeof head - 1, "POST /v1 HTTP/1.1", "a.example", s, 2, out,
+				  40, &ol, &why), -1);
+	/* a value not there yet */
+	s[1].vlen = 0;
+	EXPECT_EQ(eg_rewrite_head(head, sizeof head - 1, "POST /v1 HTTP/1.1", "a.example", s, 2, out,
+				  sizeof out, &ol, &why), -1);
+}
+
+static size_t
+scrub_all(const char *text, const size_t *cuts, size_t ncuts, struct eg_secret *s, size_t n,
+	  char *out)
+{
+	struct eg_scrub z;
+	size_t at = 0, o = 0, k, w;
+	eg_scrub_init(&z, s, n);
+	for (k = 0; k <= ncuts; k++) {
+		size_t to = k < ncuts ? cuts[k] : strlen(text);
+		w = eg_scrub(&z, (const uint8_t *)text + at, to - at, 0, (uint8_t *)out + o, 4096);
+		if (w == (size_t)-1)
+			return (size_t)-1;
+		o += w;
+		at = to;
+	}
+	w = eg_scrub(&z, NULL, 0, 1, (uint8_t *)out + o, 4096);
+	o += w;
+	out[o] = '\0';
+	return o;
+}
+
+TEST(secret_scrubbed_from_response_across_reads)
+{
+	struct eg_secret s[2];
+	char out[4096];
+	static const char text[] = "HTTP/1.1 200 OK\r\n\r\nyou sent Bearer sk-123456 and sk-12 "
+		"and again sk-123456!";
+	static const char want[] = "HTTP/1.1 200 OK\r\n\r\nyou sent Bearer ********* and sk-12 "
+		"and again *********!";
+	value(&s[0], "K", "authorization", "sk-123456");
+	/* every way of cutting the answer in two reads, and in three */
+	for (size_t a = 0; a <= sizeof text - 1; a++) {
+		size_t cuts[2] = { a, a + (sizeof text - 1 - a) / 2 };
+		EXPECT_EQ(scrub_all(text, cuts, 1, s, 1, out), sizeof text - 1);
+		EXPECT(strcmp(out, want) == 0);
+		EXPECT_EQ(scrub_all(text, cuts, 2, s, 1, out), sizeof text - 1);
+		EXPECT(strcmp(out, want) == 0);
+	}
+	/* a value ending the stream, a prefix held back then let go */
+	{
+		size_t cut = 5;
+		EXPECT_EQ(scrub_all("abc sk-123456", &cut, 1, s, 1, out), 13);
+		EXPECT(strcmp(out, "abc *********") == 0);
+		EXPECT_EQ(scrub_all("abc sk-1234", &cut, 1, s, 1, out), 11);
+		EXPECT(strcmp(out, "abc sk-1234") == 0);
+	}
+	/* two values, one the prefix of the other: the longer wins */
+	value(&s[1], "L", "x", "sk-123456789");
+	{
+		size_t cut = 9;
+		EXPECT_EQ(scrub_all("x sk-123456789 sk-123456x", &cut, 1, s, 2, out), 25);
+		EXPECT(strcmp(out, "x ************ *********x") == 0);
+	}
+	/* an output too small consumes nothing */
+	{
+		struct eg_scrub z;
+		eg_scrub_init(&z, s, 2);
+		EXPECT_EQ(eg_scrub(&z, (const uint8_t *)"abcdef", 6, 0, (uint8_t *)out, 3),
+			  (size_t)-1);
+		EXPECT_EQ(eg_scrub(NULL, NULL, 0, 1, (uint8_t *)out, 3), (size_t)-1);
+	}
+}
+
+static uint8_t epk[32], esk[32], epk2[32], esk2[32];
+
+static size_t
+seal(uint8_t *box, const uint8_t *to, const uint8_t *a, size_t al, const char *v)
+{
+	uint8_t plain[32 + 1200];
+	size_t vl = strlen(v);
+	crypto_generichash(plain, 32, a, al, NULL, 0);
+	memcpy(plain + 32, v, vl);
+	crypto_box_seal(box, plain, 32 + vl, to);
+	return crypto_box_SEALBYTES + 32 + vl;
+}
+
+TEST(secret_sealed_value_bound_to_its_approval_and_key)
+{
+	uint8_t m[WARD_APR_MAX], m2[WARD_APR_MAX], sig[64], box[48 + 32 + 1100], val[EG_SECRET_MAX];
+	size_t n = apr(m, sig, sk, 5, ctx, WARD_OP_SECRET_USE,
+		       "K@a.example:443/authorization", 3000), bl, vl = 7;
+	size_t n2 = apr(m2, sig, sk, 6, ctx, WARD_OP_SECRET_USE,
+			"K@a.example:443/authorization", 3000);
+	const char *why;
+	char big[1100];
+	bl = seal(box, epk, m, n, "sk-123");
+	EXPECT_EQ(eg_sealed_open(box, bl, epk, esk, m, n, val, sizeof val, &vl, &why), 0);
+	EXPECT(vl == 6 && memcmp(val, "sk-123", 6) == 0);
+	/* sealed with the hash of another approval (another request's) */
+	bl = seal(box, epk, m2, n2, "sk-123");
+	EXPECT_EQ(eg_sealed_open(box, bl, epk, esk, m, n, val, sizeof val, &vl, &why), -1);
+	EXPECT_EQ(vl, 0);
+	/* the right hash, but a wrong byte after it: the box does not open */
+	bl = seal(box, epk, m, n, "sk-123");
+	box[bl - 1] ^= 1;
+	EXPECT_EQ(eg_sealed_open(box, bl, epk, esk, m, n, val, sizeof val, &vl, &why), -1);
+	/* sealed to another key than ward-egress's */
+	bl = seal(box, epk2, m, n, "sk-123");
+	EXPECT_EQ(eg_sealed_open(box, bl, epk, esk, m, n, val, sizeof val, &vl, &why), -1);
+	/* a value that would add a header line */
+	bl = seal(box, epk, m, n, "sk\r\nX-Evil: 1");
+	EXPECT_EQ(eg_sealed_open(box, bl, epk, esk, m, n, val, sizeof val, &vl, &why), -1);
+	/* empty, or longer than EG_SECRET_MAX */
+	bl = seal(box, epk, m, n, "");
+	EXPECT_EQ(eg_sealed_open(box, bl, epk, esk, m, n, val, sizeof val, &vl, &why), -1);
+	memset(big, 'a', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	bl = seal(box, epk, m, n, big);
+	EXPECT_EQ(eg_sealed_open(box, bl, epk, esk, m, n, val, sizeof val, &vl, &why), -1);
+	EXPECT_EQ(eg_sealed_open(NULL, bl, epk, esk, m, n, val, sizeof val, &vl, &why), -1);
+	/* and the good one still opens */
+	bl = seal(box, epk, m, n, "sk-123");
+	EXPECT_EQ(eg_sealed_open(box, bl, epk, esk, m, n, val, sizeof val, &vl, &why), 0);
+}
+
+TEST(secret_approval_for_another_op_refused)
+{
+	uint8_t m[WARD_APR_MAX], sig[64];
+	struct eg_seen last = { 0, 0 };
+	const char *why;
+	const char *res = "K@a.example:443/authorization";
+	/* a net.connect approval passed off as secret.use, and back */
+	size_t n = apr(m, sig, sk, 5, ctx, WARD_OP_NET_CONNECT, res, 3000);
+	EXPECT_EQ(eg_approval_check(m, n, sig, pk, ctx, WARD_OP_SECRET_USE, res, dig, 2000,
+				    &last, &why), -1);
+	n = apr(m, sig, sk, 5, ctx, WARD_OP_SECRET_USE, "a.example:443", 3000);
+	EXPECT_EQ(eg_approval_check(m, n, sig, pk, ctx, WARD_OP_NET_CONNECT, "a.example:443",
+				    dig, 2000, &last, &why), -1);
+	/* secret.use of another secret or header */
+	n = apr(m, sig, sk, 5, ctx, WARD_OP_SECRET_USE, "K@a.example:443/x-api-key", 3000);
+	EXPECT_EQ(eg_approval_check(m, n, sig, pk, ctx, WARD_OP_SECRET_USE, res, dig, 2000,
+				    &last, &why), -1);
+	n = apr(m, sig, sk, 5, ctx, WARD_OP_SECRET_USE, res, 3000);
+	EXPECT_EQ(eg_approval_check(m, n, sig, pk, ctx, WARD_OP_SECRET_USE, res, dig, 2000,
+				    &last, &why), 0);
+}
+
 int
 main(void)
 {
@@ -420,6 +664,8 @@ main(void)
 		return 2;
 	crypto_sign_keypair(pk, sk);
 	crypto_sign_keypair(pk2, sk2);
+	crypto_box_keypair(epk, esk);
+	crypto_box_keypair(epk2, esk2);
 	RUN(ssrf_addresses_classified_v4_v6_mapped);
 	RUN(ssrf_malformed_sockaddr_refused);
 	RUN(literal_hosts_only_dotted_quads_and_bracketed_v6);
@@ -435,5 +681,11 @@ main(void)
 	RUN(approval_good_accepted);
 	RUN(approval_forged_or_altered_refused);
 	RUN(approval_replayed_refused);
+	RUN(secret_placeholders_found_in_header_values);
+	RUN(secret_placeholder_in_url_or_header_name_refused);
+	RUN(secret_substituted_in_its_header_only);
+	RUN(secret_scrubbed_from_response_across_reads);
+	RUN(secret_sealed_value_bound_to_its_approval_and_key);
+	RUN(secret_approval_for_another_op_refused);
 	T_EXIT();
 }
