@@ -1355,6 +1355,7 @@ exec_start(struct tx *t, json_t *id, const char *const *argv, int argc,
 	m->cpu = 100;
 	/* An exec sandbox has the proxy too, its own listener in its own
 	 * namespace, under the same context. */
+	eg_s = el_ensure(eg_s, sp_s);	/* started again after it died */
 	if (el_attach(eg_s, (uint32_t)(t - txs), t->gen, j, t->ctx, &px) != 0)
 		px = -1;
 	k = spawn(m, po[1], pe[1], lp[1], fd3, px);
@@ -2855,8 +2856,9 @@ ctl_line(struct ctl *c, const char *line, int *fds, int *nfds)
 			 "not a request"));
 	} else if (strcmp(op, "hello") == 0) {
 		wb_hex(hx, bk_pk, 32);
-		send_ctl(c, json_pack("{s:b, s:s, s:i, s:I}", "ok", 1, "key", hx,
-			 "pid", (int)getpid(), "calls", (json_int_t)n_calls));
+		send_ctl(c, json_pack("{s:b, s:s, s:i, s:I, s:b}", "ok", 1, "key",
+			 hx, "pid", (int)getpid(), "calls", (json_int_t)n_calls,
+			 "egress", eg_s >= 0));
 	} else if (strcmp(op, "run") == 0) {
 		ctl_run(c, q, fds, *nfds);	/* the spawner has its own copies */
 	} else if (strcmp(op, "list") == 0) {

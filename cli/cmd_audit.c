@@ -667,6 +667,10 @@ ward_status_broker(const char *home_dir, int core_up)
 		printf("  broker:       pid %lld, %lld tool calls served\n",
 		       (long long)json_integer_value(json_object_get(hello, "pid")),
 		       (long long)json_integer_value(json_object_get(hello, "calls")));
+		printf("  egress proxy: %s\n", json_is_true(json_object_get(hello,
+		       "egress")) ? "up (ward-egress)" : "DOWN: every agent "
+		       "connection is refused until it is started again (see "
+		       "log/ward-broker.log)");
 		json_decref(hello);
 	}
 	lst = broker_list(&h);

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "wb.h"
@@ -703,6 +704,17 @@ ag_secret(struct pf_parse *ps, char **w, const int *col, int nw)
 		return pf_error(&ps->lx, col[1], "a secret's name is 1 to 64 of "
 				"A-Z a-z 0-9 _, as 'ward secret set NAME' stored it",
 				"bad secret name '%s'", w[1]);
+	/* The placeholder is the variable NAME of the agent's environment:
+	 * never one that ward sets itself. */
+	if (strcmp(w[1], "PATH") == 0 || strcmp(w[1], "HOME") == 0 ||
+	    strcmp(w[1], "LANG") == 0 || strncmp(w[1], "WARD_", 5) == 0 ||
+	    strncmp(w[1], "PYTHON", 6) == 0 || strcasecmp(w[1], "HTTP_PROXY") == 0 ||
+	    strcasecmp(w[1], "HTTPS_PROXY") == 0 || strcasecmp(w[1], "ALL_PROXY") == 0 ||
+	    strcasecmp(w[1], "NO_PROXY") == 0)
+		return pf_error(&ps->lx, col[1], "name it otherwise: the agent's "
+				"environment gets NAME=ward-secret-NAME, and ward "
+				"sets this variable itself", "secret name '%s' is a "
+				"variable of the sandbox's environment", w[1]);
 	if (strncmp(w[3], "*.", 2) == 0 || !net_scope_ok(w[3]))
 		return pf_error(&ps->lx, col[3], "name one host:port, the port from "
 				"1 to 65535: secret KEY for api.example.com:443 "
