@@ -377,8 +377,18 @@ pd_gate(const struct wire_req *q, unsigned sock, uint64_t now,
 	o->deadline = c->deadline;
 	switch (c->state) {
 	case PD_APPROVED:
-		o->used = c;
-		return PD_GO;
+		/* Approved in time, and run in time too: the sweep refuses
+		 * an approved call not sent again before its deadline. */
+		if (now <= c->deadline) {
+			o->used = c;
+			return PD_GO;
+		}
+		refuse_call(c, PD_EXPIRED, WR_DEFERRED_EXPIRED, JS_CORE, now,
+			    "approved, not sent again by the deadline");
+		o->pos = c->pos;
+		memset(c, 0, sizeof *c);
+		return say(o, WR_DEFERRED_EXPIRED, "deferred call refused: it "
+			   "was approved but not sent again before its deadline");
 	case PD_DENIED:
 	case PD_EXPIRED: {
 		unsigned r = c->state == PD_DENIED ? WR_OPERATOR_DENIED :
