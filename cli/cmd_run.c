@@ -233,6 +233,49 @@ ensure_running(const struct ward_home *h, const uint8_t sk[64], int *ctl)
 
 /* ---- ward run ---------------------------------------------------------------- */
 
+/* Each secret a profile binds is in the core's vault (asked of the core,
+ * by name only): else one clear error before anything runs, rather than
+ * every use of it refused secret_unknown in the middle of the task.  0,
+ * or -1 with the message on stderr. */
+static int
+secrets_present(const struct ward_home *h, const uint8_t sk[64],
+		const struct pf_profile *p, const char *prof)
+{
+	char names[64][65], pb[1100];
+	struct wb_reply r;
+	uint32_t n = 0, k;
+	int i, asked = 0;
+
+	for (i = 0; i < p->ncaps; i++) {
+		const char *sc = p->caps[i].scope, *at = strchr(sc, '@');
+
+		if (p->caps[i].kind != WARD_KIND_SECRET || at == NULL)
+			continue;
+		if (!asked) {
+			if (cc_admin_secret_list(h->admin_url, sk, names, &n, &r) != 0 ||
+			    r.reason != 0) {
+				fprintf(stderr, "ward run: ward-core did not list its "
+					"secrets on %s\n", h->admin_url);
+				return -1;
+			}
+			asked = 1;
+		}
+		for (k = 0; k < n; k++)
+			if (strlen(names[k]) == (size_t)(at - sc) &&
+			    strncmp(names[k], sc, (size_t)(at - sc)) == 0)
+				break;
+		if (k == n) {
+			fprintf(stderr, "ward run: %s:%d: the vault holds no secret "
+				"%.*s\n  hint: store it first: ward secret set %.*s "
+				"(the value on standard input); nothing was run\n",
+				text_str(pb, sizeof pb, prof), p->caps[i].line,
+				(int)(at - sc), sc, (int)(at - sc), sc);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Copy a folder's tree (regular files and folders; links and the rest are
  * left out).  pub: world-readable (the agent's code, which the sandbox
  * user reads through a plain bind), else private (the workspace, which
@@ -784,6 +827,10 @@ cmd_run(int argc, char **argv)
 	crypto_sign_ed25519_sk_to_pk(op_pk, op_sk);
 	if (ensure_running(&h, op_sk, &ctl) != 0)
 		goto out;
+	if (secrets_present(&h, op_sk, p, prof) != 0) {
+		rc = WX_INPUT;
+		goto out;
+	}
 	if (cli_ctl_send(ctl, json_pack("{s:s}", "op", "hello"), NULL, 0) != 0 ||
 	    (rep = cli_ctl_read(ctl, buf, sizeof buf, &blen, 5000)) == NULL) {
 		fprintf(stderr, "ward run: ward-broker does not answer on %s\n",

@@ -86,6 +86,10 @@ struct upstream {
 	int logs;		/* it declared the logging capability */
 	struct outq q;		/* its input, not read by it yet */
 	int overflow;		/* a message would pass GW_OUTQ_HARD */
+	/* Its requests of the client (roots, sampling, elicitation, others)
+	 * logged this minute: at most GW_SREQ_LOG_MAX, then one line. */
+	time_t sreq_minute;
+	unsigned sreq_logged, sreq_unlogged;
 	/* capability chains, one per allow line */
 	struct wb_chain ch[GW_MAX_ALLOW];
 };

@@ -578,6 +578,45 @@ roots_of(const struct gw_server *c)
 		json_array_append_new(a, json_pack("{s:s}", "uri", c->roots[i]));
 	return json_pack("{s:o}", "roots", a);
 }
+/* A request of a server's to the client (roots/list, sampling,
+ * elicitation, anything else) is logged, by name: what a server asked of
+ * the user's side is part of the record.  At most GW_SREQ_LOG_MAX a
+ * minute for each server (each is a synchronous record), then one line
+ * with how many were not: a server cannot stall the others by asking. */
+#define GW_SREQ_LOG_MAX 30u
+static void
+sreq_log(struct upstream *u, const char *method)
+{
+	time_t now = time(NULL);
+	char m[80];
+	size_t i;
+
+	if (now / 60 != u->sreq_minute) {
+		if (u->sreq_unlogged > 0)
+			(void)core_note("server %s: %u more requests of the client "
+					"not logged (more than %u a minute)",
+					u->cfg->name, u->sreq_unlogged,
+					GW_SREQ_LOG_MAX);
+		u->sreq_minute = now / 60;
+		u->sreq_logged = u->sreq_unlogged = 0;
+	}
+	if (u->sreq_logged >= GW_SREQ_LOG_MAX) {
+		u->sreq_unlogged++;
+		return;
+	}
+	u->sreq_logged++;
+	for (i = 0; method[i] != '\0' && i + 1 < sizeof m; i++)
+		m[i] = method[i] >= 0x21 && method[i] <= 0x7e ? method[i] : '?';
+	m[i] = '\0';
+	(void)core_note("server %s asked the client: %s (%s)", u->cfg->name, m,
+			strcmp(m, "roots/list") == 0 ? "answered from the profile" :
+			(strcmp(m, "sampling/createMessage") == 0 &&
+			 json_object_get(G.client_caps, "sampling") != NULL) ||
+			(strcmp(m, "elicitation/create") == 0 &&
+			 json_object_get(G.client_caps, "elicitation") != NULL) ?
+			"relayed to the client" : "refused: not relayed");
+}
+
 
 static void
 server_message(int s, json_t *m)
@@ -594,6 +633,8 @@ server_message(int s, json_t *m)
 	}
 	if (id != NULL) {
 		/* A request of the server's. */
+		if (strcmp(method, "ping") != 0)
+			sreq_log(u, method);
 		if (strcmp(method, "ping") == 0) {
 			to_server(u, json_pack("{s:s, s:O, s:{}}", "jsonrpc", "2.0",
 					       "id", id, "result"));

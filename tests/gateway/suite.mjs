@@ -827,6 +827,9 @@ async function main() {
 		ok(r !== null, `no sampling tool offered: ${names.filter((n) => /trigger/.test(n))}`);
 		ok(asked && JSON.stringify(asked).includes("hello"), "the sampling request did not reach the client");
 		ok(/sampled-by-client/.test(JSON.stringify(r)), `the result: ${JSON.stringify(r).slice(0, 200)}`);
+		// What a server asked of the client is part of the record.
+		ok(audit().some((e) => /server evs asked the client: sampling\/createMessage \(relayed to the client\)/.test(e.text || "")),
+			"the sampling request is not in the audit log");
 	});
 
 	await test("structured_content_of_everything", async () => {
