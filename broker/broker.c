@@ -52,6 +52,8 @@
 #include "egw.h"
 #include "egress_link.h"
 #include "sandbox.h"
+#include "params.h"
+#include "wire.h"
 
 #define TX_MAX 256
 #define CTL_MAX 64
@@ -208,12 +210,28 @@ struct pend {
 	struct wb_reply r;
 	int egress;			/* ward-egress's question eg_req */
 	uint32_t eg_req;
+	uint64_t until;			/* parked: the core's deadline, plus
+					   PARK_GRACE_S (wall clock) */
 };
 
 static struct csock csocks[CS_N];
 static struct pend pends[CS_N];
 static struct pend *replaying;		/* the call being finished */
 static int deferred_now;		/* approve() sent it asynchronously */
+
+/* Calls that wait for the operator's answer (the core replied deferred,
+ * server/pending.h): the agent's call stays open, and the same Approve
+ * (same nonce) is sent again every PARK_EVERY_NS until the core answers
+ * otherwise.  They hold no core socket meanwhile, and one transaction
+ * holds at most PARK_PER_TX of them, so that no transaction's waiting
+ * calls stall another's. */
+#define PARK_N 64
+#define PARK_PER_TX 16
+#define PARK_EVERY_NS (1000ull * 1000000ull)
+#define PARK_GRACE_S 10u	/* past the core's deadline: give up */
+static struct pend parks[PARK_N];
+static struct pend *resending;		/* the parked call sent again */
+static int resend_busy;			/* no core socket was free for it */
 
 static struct ward_home H;
 static uint8_t bk_pk[32], bk_sk[64], core_pk[32];
@@ -306,20 +324,34 @@ core_reconnect(void)
 	core_s = cc_connect(H.broker_url, 3000);
 }
 
-static void
-digest_of(uint8_t d[32], const char *tool, json_t *args)
+/* The digest of a call (server/params.h, the one function the core uses
+ * too) and its parameters, TOOL NUL JSON, in params when they fit in
+ * WIRE_PARAMS_MAX bytes: their length, or 0 when they do not fit.  The
+ * core shows them to the operator when the call must wait for an answer
+ * (server/pending.h) and checks that they hash to the digest. */
+static size_t
+digest_of(uint8_t d[32], const char *tool, json_t *args,
+	  uint8_t params[WIRE_PARAMS_MAX])
 {
-	crypto_generichash_state st;
 	char *s = json_dumps(args != NULL ? args : json_null(),
 			     JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+	size_t tl = strlen(tool) + 1, sl = s != NULL ? strlen(s) : 0;
+	uint8_t *p = malloc(tl + sl + 1);
+	size_t n = 0;
 
-	crypto_generichash_init(&st, NULL, 0, 32);
-	crypto_generichash_update(&st, (const uint8_t *)"ward.v1.params", 15);
-	crypto_generichash_update(&st, (const uint8_t *)tool, strlen(tool) + 1);
-	if (s != NULL)
-		crypto_generichash_update(&st, (const uint8_t *)s, strlen(s));
-	crypto_generichash_final(&st, d, 32);
+	if (p == NULL)
+		die("out of memory");
+	memcpy(p, tool, tl);
+	if (sl > 0)
+		memcpy(p + tl, s, sl);
+	params_digest(d, p, tl + sl);
+	if (tl + sl <= WIRE_PARAMS_MAX) {
+		memcpy(params, p, tl + sl);
+		n = tl + sl;
+	}
+	free(p);
 	free(s);
+	return n;
 }
 
 /* Ask the core for one effect.  0 when approved (and the approval's
@@ -365,9 +397,10 @@ cs_reset(int k)
 static int
 approve_async(struct tx *t, const struct handle *h, unsigned op,
 	      const char *res, const char *tool, json_t *args,
-	      const uint8_t d[32], uint64_t nonce, json_t *id)
+	      const uint8_t d[32], uint64_t nonce, json_t *id,
+	      const uint8_t *params, size_t plen)
 {
-	uint8_t buf[8192];
+	uint8_t buf[WIRE_MSG_MAX];
 	struct pend *p;
 	long len;
 	int k;
@@ -377,7 +410,11 @@ approve_async(struct tx *t, const struct handle *h, unsigned op,
 			break;
 	if (k == CS_N)
 		return -1;
-	len = cc_pack_approve(buf, sizeof buf, t->ctx, &h->ch, op, res, d, nonce);
+	len = cc_pack_approve_p(buf, sizeof buf, t->ctx, &h->ch, op, res, d,
+				nonce, params, plen);
+	if (len < 0)	/* the chain and the parameters do not fit: without */
+		len = cc_pack_approve(buf, sizeof buf, t->ctx, &h->ch, op, res,
+				      d, nonce);
 	if (len < 0 || nn_send(csocks[k].s, buf, (size_t)len, NN_DONTWAIT) < 0)
 		return -1;
 	p = &pends[k];
@@ -453,16 +490,41 @@ approve(struct tx *t, const struct handle *h, unsigned op, const char *res,
 		*r = p->r;
 		rc = p->answered ? 0 : -1;
 	} else {
-		nonce = ++t->nonce;
-		digest_of(d, tool, args);
+		static uint8_t params[WIRE_PARAMS_MAX];
+		size_t plen = digest_of(d, tool, args, params);
+
+		/* A call held for the operator is sent again as it was
+		 * (same nonce): another call is another decision. */
+		if (resending != NULL) {
+			nonce = resending->nonce;
+			if (memcmp(d, resending->d, 32) != 0 ||
+			    resending->op != op || strcmp(resending->res, res)) {
+				*out = tool_err("internal", 0, 0, "%s %s: the call "
+						"changed while it waited for the "
+						"operator", tool, res);
+				return -1;
+			}
+		} else {
+			nonce = ++t->nonce;
+		}
 		if (!approve_sync &&
 		    approve_async(t, h, op, res, tool, args, d, nonce,
-				  current_is_call ? current_id : NULL) == 0) {
+				  current_is_call ? current_id : NULL, params,
+				  plen) == 0) {
 			deferred_now = 1;
 			*out = NULL;
 			return -1;
 		}
-		rc = cc_approve(core_s, t->ctx, &h->ch, op, res, d, nonce, r);
+		if (resending != NULL) {
+			/* Every core socket busy: try again on the next tick,
+			 * never wait here for a call that waits anyway. */
+			resend_busy = 1;
+			deferred_now = 1;
+			*out = NULL;
+			return -1;
+		}
+		rc = cc_approve_p(core_s, t->ctx, &h->ch, op, res, d, nonce,
+				  plen ? params : NULL, plen, r);
 	}
 	if (rc != 0) {
 		if (replaying == NULL)
@@ -1930,6 +1992,86 @@ handle_call(struct tx *t, json_t *id, json_t *params)
 		rpc_result(t, id, res);
 }
 
+/* Keep a call the core holds for the operator: 0, or -1 when the table
+ * (or the transaction's share of it) is full, and the call is answered
+ * with the core's reply (deferred) as a refusal. */
+static int
+park(struct pend *p)
+{
+	int k, free_k = -1, mine = 0;
+
+	for (k = 0; k < PARK_N; k++) {
+		if (!parks[k].used) {
+			if (free_k < 0)
+				free_k = k;
+		} else if (parks[k].tx == p->tx && parks[k].gen == p->gen) {
+			mine++;
+		}
+	}
+	if (free_k < 0 || mine >= PARK_PER_TX)
+		return -1;
+	parks[free_k] = *p;		/* takes over its id and args */
+	parks[free_k].cs = -1;
+	parks[free_k].sent = mono_ns();
+	parks[free_k].until = p->r.pending_deadline + PARK_GRACE_S;
+	p->id = p->args = NULL;
+	note("session %s: %s %s waits for the operator (call %llu)",
+	     txs[p->tx].sid, p->tool, p->res,
+	     (unsigned long long)p->r.pending_id);
+	return 0;
+}
+
+/* Send each parked call again when its second has passed (the core
+ * answers at once: still deferred, or its decision), and give up on one
+ * whose deadline is long past (the core's answer never came). */
+static void
+park_tick(void)
+{
+	uint64_t now = mono_ns(), wall = (uint64_t)time(NULL);
+	int k, deferred;
+
+	for (k = 0; k < PARK_N; k++) {
+		struct pend *p = &parks[k];
+		struct tx *t = &txs[p->tx];
+		json_t *res;
+
+		if (!p->used || now - p->sent < PARK_EVERY_NS)
+			continue;
+		if (!t->used || t->gen != p->gen || t->cut != NULL) {
+			json_decref(p->id);
+			json_decref(p->args);
+			memset(p, 0, sizeof *p);
+			continue;
+		}
+		if (wall > p->until) {
+			t->refusals++;
+			rpc_result(t, p->id, tool_err("deferred_expired", 0, 0,
+				   "%s %s: no answer from ward-core after the "
+				   "operator's deadline; nothing was done",
+				   p->tool, p->res));
+			json_decref(p->id);
+			json_decref(p->args);
+			memset(p, 0, sizeof *p);
+			continue;
+		}
+		resending = p;
+		resend_busy = 0;
+		deferred = 0;
+		res = dispatch(t, p->id, p->tool, p->args, &deferred);
+		resending = NULL;
+		if (resend_busy) {
+			p->sent = now;	/* every socket busy: next tick */
+			json_decref(res);
+			continue;
+		}
+		if (!deferred)
+			rpc_result(t, p->id, res);
+		json_decref(p->id);
+		json_decref(p->args);
+		memset(p, 0, sizeof *p);
+	}
+}
+
 /* The core answered an approval in flight (or did not, in time): run the
  * call again with the answer, and reply to the agent. */
 static void
@@ -1951,6 +2093,9 @@ finish_pend(int k)
 			      p->answered ? &p->r : NULL);
 		goto out;
 	}
+	if (p->answered && p->r.reason == WR_DEFERRED && p->id != NULL &&
+	    park(p) == 0)
+		goto out;	/* the call stays open: park_tick sends it again */
 	replaying = p;
 	if (p->id == NULL) {
 		/* A network report: the core's decision is all there was. */
@@ -3243,6 +3388,7 @@ main(int argc, char **argv)
 			}
 		}
 		cs_expire();
+		park_tick();
 		sweep_peers();
 	}
 	/* Stopping: every sandbox dies, every context closes. */

@@ -11,7 +11,7 @@ CLI_OBJS := $(B)/obj/cli/ward.o $(B)/obj/cli/cli.o \
 	$(B)/obj/cli/cmd_run.o $(B)/obj/cli/cmd_home.o \
 	$(B)/obj/cli/cmd_sandbox.o $(B)/obj/cli/cmd_mcp.o \
 	$(B)/obj/cli/cmd_revoke.o $(B)/obj/cli/cmd_policy.o \
-	$(B)/obj/cli/cmd_secret.o
+	$(B)/obj/cli/cmd_secret.o $(B)/obj/cli/cmd_pending.o
 
 # The CLI may include the headers of every folder it trusts: the core, the
 # shared code, the ward-core process's protocol, the sandbox.  Never the

@@ -365,6 +365,9 @@ match_filter(const struct ar_rec *d, const char *f)
 		return ev && (kind == JK_SPAWN || kind == JK_ATTENUATE);
 	if (strcmp(f, "revoke") == 0)
 		return ev && kind == JK_REVOKE;
+	if (strcmp(f, "deferred") == 0)
+		return verdict == JV_DEFERRED ||
+		       (ev && (kind == JK_DEFER || kind == JK_ASK));
 	if (strcmp(f, "lifecycle") == 0)
 		return ev && (kind == JK_OPEN || kind == JK_CLOSE ||
 			      kind == JK_SPAWN || kind == JK_REVOKE);
@@ -373,7 +376,7 @@ match_filter(const struct ar_rec *d, const char *f)
 
 static const char *const filters[] = {
 	"network", "fs", "exec", "memory", "tool", "blocked", "allowed", "log",
-	"spawn", "revoke", "lifecycle", NULL
+	"spawn", "revoke", "lifecycle", "deferred", NULL
 };
 
 static int
@@ -412,8 +415,8 @@ aq_usage(FILE *f)
 		"of one context, the session of one run (an id prefix; a child's\n"
 		"spawn record shows under its parent too).\n"
 		"--filter KIND: network, fs, exec, memory, tool, blocked, allowed,\n"
-		"log, spawn, revoke, lifecycle.  --json prints one JSON object a\n"
-		"line, with the fields and names of the text line (see\n"
+		"log, spawn, revoke, lifecycle, deferred.  --json prints one JSON\n"
+		"object a line, with the fields and names of the text line (see\n"
 		"docs/glossary.md).  --follow keeps printing new records as they\n"
 		"are written.\n"
 		"The log is checked as it is read; a bad record stops the query.\n"
@@ -483,7 +486,8 @@ ward_audit_query(int argc, char **argv)
 			return cli_usage_error("audit", "unknown filter '%s'; "
 					       "expected one of: network, fs, exec, "
 					       "memory, tool, blocked, allowed, log, "
-					       "spawn, revoke, lifecycle", a.filter);
+					       "spawn, revoke, lifecycle, deferred",
+					       a.filter);
 	}
 	if (sodium_init() < 0)
 		return WX_FAILED;

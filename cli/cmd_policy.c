@@ -147,14 +147,19 @@ cmd_policy(int argc, char **argv)
 		for (j = 0; j < p->argc; j++)
 			printf(" %s", p->argv[j]);
 		printf("\n");
-		for (j = 0; j < p->ncaps; j++)
-			printf("  %-5s %-12s %-24s uses %u, expires %llus%s\n",
+		for (j = 0; j < p->ncaps; j++) {
+			printf("  %-5s %-12s %-24s uses %u, expires %llus%s",
 			       p->caps[j].kind == WARD_KIND_SECRET ? "grant" :
 			       "allow", p->caps[j].kind == WARD_KIND_SECRET ?
 			       "secret.use" : p->caps[j].tool, p->caps[j].scope,
 			       p->caps[j].uses,
 			       (unsigned long long)p->caps[j].expires_s,
 			       p->caps[j].delegate ? ", delegable" : "");
+			if (p->caps[j].ask_s != 0)
+				printf(", ask: the operator answers each use "
+				       "within %us", p->caps[j].ask_s);
+			printf("\n");
+		}
 		if (p->llm.set)
 			printf("  llm.complete: %s %s model %s key %s, max-tokens "
 			       "%u a call, budget %llu tokens a session\n",

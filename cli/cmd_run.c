@@ -539,9 +539,69 @@ cli_ctl_stop(const struct ward_home *h, const char *sid, const char *why)
 	close(fd);
 }
 
+/* The calls of this session (or of a context spawned from it) that wait
+ * for the operator, as ward-core lists them (the core's word, never the
+ * broker's): each is announced once on stderr, with the commands that
+ * answer it.  Asked at most once a second, and only for a profile with an
+ * `ask` line. */
+struct asked_calls {
+	const uint8_t *sk;		/* the operator key, NULL: never ask */
+	const uint8_t *ctx;		/* the session */
+	struct timespec last;
+	uint64_t seen[64];		/* ids announced (the last 64) */
+	unsigned n;
+};
+
+static void
+announce_pending(const struct ward_home *h, struct asked_calls *a)
+{
+	static struct wb_pendlist l;
+	static struct wb_ctxlist kids;
+	struct timespec now;
+	char res[4 * WARD_SCOPE_MAX + 8];
+	uint32_t k, j;
+	unsigned i;
+	int have_kids = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (a->sk == NULL || (now.tv_sec - a->last.tv_sec < 1 &&
+			      a->last.tv_sec != 0))
+		return;
+	a->last = now;
+	if (cc_admin_pending(h->admin_url, a->sk, &l) != 0 || l.r.reason != 0)
+		return;
+	for (k = 0; k < l.n; k++) {
+		const struct wb_pendinfo *c = &l.c[k];
+		int mine = memcmp(c->context, a->ctx, WARD_CTX_BYTES) == 0;
+
+		for (i = 0; i < a->n && i < 64; i++)
+			if (a->seen[i] == c->id)
+				break;
+		if (c->state != 1 || (i < a->n && i < 64))
+			continue;
+		if (!mine && !have_kids)
+			have_kids = cc_admin_list(h->admin_url, a->sk, a->ctx,
+						  NULL, &kids) == 0 ? 1 : -1;
+		for (j = 0; !mine && have_kids > 0 && j < kids.n; j++)
+			mine = memcmp(kids.c[j].context, c->context,
+				      WARD_CTX_BYTES) == 0;
+		if (!mine)
+			continue;
+		a->seen[a->n++ % 64] = c->id;
+		text_escape(res, sizeof res, c->resource, c->rlen, 0);
+		fprintf(stderr, "ward run: call %llu (%s %s) waits for the "
+			"operator until %llds from now: 'ward pending' shows it, "
+			"'ward approve %llu' or 'ward deny %llu' answers it\n",
+			(unsigned long long)c->id, wn_op(c->op), res,
+			(long long)c->deadline - (long long)time(NULL),
+			(unsigned long long)c->id, (unsigned long long)c->id);
+	}
+}
+
 static json_t *
 relay_until_end(const struct ward_home *h, const char *sid, int ctl,
-		char *buf, size_t cap, size_t *len, int out, int err)
+		char *buf, size_t cap, size_t *len, int out, int err,
+		struct asked_calls *asked_calls)
 {
 	struct timespec asked;
 	int stopping = 0;
@@ -593,7 +653,10 @@ relay_until_end(const struct ward_home *h, const char *sid, int ctl,
 			if (t1.tv_sec - asked.tv_sec > 5)
 				break;
 		}
-		if (poll(p, (nfds_t)n, ended ? 0 : stopping ? 200 : -1) < 0) {
+		if (!ended)
+			announce_pending(h, asked_calls);
+		if (poll(p, (nfds_t)n, ended ? 0 : stopping ? 200 :
+			 asked_calls->sk != NULL ? 1000 : -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -827,6 +890,28 @@ cmd_run(int argc, char **argv)
 			rc = WX_INPUT;
 			goto out;
 		}
+		/* An `ask` line: the core holds every use of this block (and
+		 * of any delegation of it) for the operator's answer.  Marked
+		 * before the broker ever sees the block (server/pending.h). */
+		if (p->caps[i].ask_s != 0) {
+			struct wb_reply ar;
+
+			memset(&ar, 0, sizeof ar);
+			if (cc_admin_ask(h.admin_url, op_sk, x.id,
+					 p->caps[i].ask_s, x.b.not_after,
+					 &ar) != 0 || ar.reason != 0) {
+				char eb[600];
+
+				fprintf(stderr, "ward run: %s:%d: ward-core did not "
+					"take the 'ask' mark of this capability: "
+					"%s\n", prof, p->caps[i].line,
+					text_str(eb, sizeof eb, ar.reason != 0 ?
+						 ar.detail : "no answer"));
+				json_decref(caps);
+				rc = ar.reason != 0 ? WX_REFUSED : WX_UNAVAILABLE;
+				goto out;
+			}
+		}
 		wb_hex(hx, x.raw, x.len);
 		json_array_append_new(caps, json_pack("{s:s, s:[s]}", "tool",
 					p->caps[i].tool, "blocks", hx));
@@ -880,8 +965,17 @@ cmd_run(int argc, char **argv)
 	close(outp[1]);
 	close(errp[1]);
 	outp[1] = errp[1] = -1;
-	rep = relay_until_end(&h, sid, ctl, buf, sizeof buf, &blen, outp[0],
-			      errp[0]);
+	{
+		struct asked_calls ac;
+
+		memset(&ac, 0, sizeof ac);
+		ac.ctx = ctx;
+		for (i = 0; i < p->ncaps; i++)
+			if (p->caps[i].ask_s != 0)
+				ac.sk = op_sk;
+		rep = relay_until_end(&h, sid, ctl, buf, sizeof buf, &blen,
+				      outp[0], errp[0], &ac);
+	}
 	outp[0] = errp[0] = -1;
 	if (rep == NULL && run_sig != 0) {
 		fprintf(stderr, "ward run: interrupted (SIG%s): session %s ended "

@@ -21,6 +21,9 @@
 	WARD_CMD(status, "show the core, the broker and the sessions open") \
 	WARD_CMD(revoke, "revoke a session or a capability") \
 	WARD_CMD(secret, "store, list and remove secrets in the core's vault") \
+	WARD_CMD(pending, "list the calls that wait for the operator's answer") \
+	WARD_CMD(approve, "approve one call that waits for the operator") \
+	WARD_CMD(deny, "deny one call that waits for the operator") \
 	WARD_CMD(stop, "stop the broker and the core of a ward home") \
 	WARD_CMD(clean, "remove the state of finished sessions") \
 	WARD_CMD(policy, "check an agent profile") \

@@ -53,6 +53,8 @@ flatten(const Ward__V1__Reply *p, struct wb_reply *r)
 		memcpy(r->apr_msg, p->approval->message.data, r->apr_len);
 		memcpy(r->apr_sig, p->approval->signature.data, 64);
 	}
+	r->pending_id = p->pending_id;
+	r->pending_deadline = p->pending_deadline;
 	if (p->status != NULL) {
 		r->has_status = 1;
 		r->st_records = p->status->audit_records;
@@ -150,9 +152,11 @@ approve_req(Ward__V1__Request *q, Ward__V1__Approve *a, Ward__V1__Chain *c,
 	    ProtobufCBinaryData slots[WARD_CHAIN_MAX],
 	    const uint8_t ctx[WARD_CTX_BYTES], const struct wb_chain *ch,
 	    unsigned op, const char *res, const uint8_t digest[WARD_ID_BYTES],
-	    uint64_t nonce)
+	    uint64_t nonce, const uint8_t *params, size_t plen)
 {
 	chain_pb(c, slots, ch, NULL);
+	a->params.data = (uint8_t *)params;
+	a->params.len = params != NULL ? plen : 0;
 	a->context.data = (uint8_t *)ctx;
 	a->context.len = WARD_CTX_BYTES;
 	a->chain = c;
@@ -176,7 +180,23 @@ cc_approve(int s, const uint8_t ctx[WARD_CTX_BYTES], const struct wb_chain *ch,
 	Ward__V1__Chain c;
 	ProtobufCBinaryData slots[WARD_CHAIN_MAX];
 
-	approve_req(&q, &a, &c, slots, ctx, ch, op, res, digest, nonce);
+	approve_req(&q, &a, &c, slots, ctx, ch, op, res, digest, nonce, NULL, 0);
+	return call(s, &q, r);
+}
+
+int
+cc_approve_p(int s, const uint8_t ctx[WARD_CTX_BYTES], const struct wb_chain *ch,
+	     unsigned op, const char *res, const uint8_t digest[WARD_ID_BYTES],
+	     uint64_t nonce, const uint8_t *params, size_t plen,
+	     struct wb_reply *r)
+{
+	Ward__V1__Request q = WARD__V1__REQUEST__INIT;
+	Ward__V1__Approve a = WARD__V1__APPROVE__INIT;
+	Ward__V1__Chain c;
+	ProtobufCBinaryData slots[WARD_CHAIN_MAX];
+
+	approve_req(&q, &a, &c, slots, ctx, ch, op, res, digest, nonce, params,
+		    plen);
 	return call(s, &q, r);
 }
 
@@ -191,7 +211,28 @@ cc_pack_approve(uint8_t *buf, size_t cap, const uint8_t ctx[WARD_CTX_BYTES],
 	ProtobufCBinaryData slots[WARD_CHAIN_MAX];
 	size_t len;
 
-	approve_req(&q, &a, &c, slots, ctx, ch, op, res, digest, nonce);
+	approve_req(&q, &a, &c, slots, ctx, ch, op, res, digest, nonce, NULL, 0);
+	len = ward__v1__request__get_packed_size(&q);
+	if (len > cap)
+		return -1;
+	ward__v1__request__pack(&q, buf);
+	return (long)len;
+}
+
+long
+cc_pack_approve_p(uint8_t *buf, size_t cap, const uint8_t ctx[WARD_CTX_BYTES],
+		  const struct wb_chain *ch, unsigned op, const char *res,
+		  const uint8_t digest[WARD_ID_BYTES], uint64_t nonce,
+		  const uint8_t *params, size_t plen)
+{
+	Ward__V1__Request q = WARD__V1__REQUEST__INIT;
+	Ward__V1__Approve a = WARD__V1__APPROVE__INIT;
+	Ward__V1__Chain c;
+	ProtobufCBinaryData slots[WARD_CHAIN_MAX];
+	size_t len;
+
+	approve_req(&q, &a, &c, slots, ctx, ch, op, res, digest, nonce, params,
+		    plen);
 	len = ward__v1__request__get_packed_size(&q);
 	if (len > cap)
 		return -1;
@@ -424,6 +465,88 @@ cc_admin_secret_list(const char *url, const uint8_t sk[WARD_SK_BYTES],
 		memcpy(names[i], p->secrets[i].data, l);
 		names[i][l] = '\0';
 		*n = (uint32_t)i + 1;
+	}
+	ward__v1__reply__free_unpacked(p, NULL);
+	return rc;
+}
+
+int
+cc_admin_ask(const char *url, const uint8_t sk[WARD_SK_BYTES],
+	     const uint8_t block_id[WARD_ID_BYTES], uint32_t deadline,
+	     uint64_t not_after, struct wb_reply *r)
+{
+	Ward__V1__Request q = WARD__V1__REQUEST__INIT;
+	Ward__V1__AskMark m = WARD__V1__ASK_MARK__INIT;
+
+	m.block_id.data = (uint8_t *)block_id;
+	m.block_id.len = WARD_ID_BYTES;
+	m.deadline = deadline;
+	m.not_after = not_after;
+	q.body_case = WARD__V1__REQUEST__BODY_ASK_MARK;
+	q.ask_mark = &m;
+	return admin_call(url, sk, &q, r);
+}
+
+int
+cc_admin_answer(const char *url, const uint8_t sk[WARD_SK_BYTES],
+		uint64_t id, int approve, struct wb_reply *r)
+{
+	Ward__V1__Request q = WARD__V1__REQUEST__INIT;
+	Ward__V1__PendingAnswer m = WARD__V1__PENDING_ANSWER__INIT;
+
+	m.answer = approve ? 1 : 2;
+	m.id = id;
+	q.body_case = WARD__V1__REQUEST__BODY_PENDING_ANSWER;
+	q.pending_answer = &m;
+	return admin_call(url, sk, &q, r);
+}
+
+int
+cc_admin_pending(const char *url, const uint8_t sk[WARD_SK_BYTES],
+		 struct wb_pendlist *out)
+{
+	Ward__V1__Request q = WARD__V1__REQUEST__INIT;
+	Ward__V1__PendingAnswer m = WARD__V1__PENDING_ANSWER__INIT;
+	Ward__V1__Reply *p;
+	size_t i;
+	int rc = 0;
+
+	q.body_case = WARD__V1__REQUEST__BODY_PENDING_ANSWER;
+	q.pending_answer = &m;
+	p = admin_call_raw(url, sk, &q);
+	if (p == NULL)
+		return -1;
+	flatten(p, &out->r);
+	out->n = 0;
+	if (p->n_pending > WB_PEND_MAX)
+		rc = -1;
+	for (i = 0; rc == 0 && i < p->n_pending; i++) {
+		const Ward__V1__PendingCall *c = p->pending[i];
+		struct wb_pendinfo *d = &out->c[i];
+
+		if (c->context.len != WARD_CTX_BYTES ||
+		    c->digest.len != WARD_ID_BYTES ||
+		    c->block_id.len != WARD_ID_BYTES ||
+		    c->resource.len > WARD_SCOPE_MAX ||
+		    c->params.len > sizeof d->params) {
+			rc = -1;
+			break;
+		}
+		memset(d, 0, sizeof *d);
+		d->id = c->id;
+		memcpy(d->context, c->context.data, WARD_CTX_BYTES);
+		d->op = c->op;
+		memcpy(d->resource, c->resource.data, c->resource.len);
+		d->rlen = c->resource.len;
+		memcpy(d->digest, c->digest.data, WARD_ID_BYTES);
+		d->nonce = c->nonce;
+		memcpy(d->params, c->params.data, c->params.len);
+		d->plen = c->params.len;
+		d->created = c->created;
+		d->deadline = c->deadline;
+		d->state = c->state;
+		memcpy(d->block_id, c->block_id.data, WARD_ID_BYTES);
+		out->n++;
 	}
 	ward__v1__reply__free_unpacked(p, NULL);
 	return rc;

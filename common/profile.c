@@ -444,16 +444,37 @@ pf_run_words(struct pf_lexer *lx, char **w, const int *col, int nw, int max)
 	return 0;
 }
 
-int
-pf_allow_opts(struct pf_lexer *lx, char **w, const int *col, int nw, int k,
-	      uint32_t *uses, uint64_t *expires, int *delegate)
+/* The allow options; ask not NULL: the agent profile's `ask [D]` too. */
+static int
+allow_opts(struct pf_lexer *lx, char **w, const int *col, int nw, int k,
+	   uint32_t *uses, uint64_t *expires, int *delegate, uint32_t *ask)
 {
-	const char *after = delegate != NULL ? "after the scope come: uses N, "
+	const char *after = ask != NULL ? "after the scope come: uses N, "
+		"expires DURATION, delegate, ask [DURATION]" :
+		delegate != NULL ? "after the scope come: uses N, "
 		"expires DURATION, delegate" : "after the tool come: uses N, "
 		"expires DURATION";
 
 	for (; k < nw; k++) {
 		uint64_t v;
+
+		if (strcmp(w[k], "ask") == 0 && ask != NULL) {
+			/* Every use waits for the operator's answer, for at
+			 * most the duration after it (default 5 minutes). */
+			*ask = PF_ASK_DEFAULT;
+			if (k + 1 < nw && w[k + 1][0] >= '0' && w[k + 1][0] <= '9') {
+				if (pf_parse_duration(w[k + 1], &v) != 0 ||
+				    v > PF_ASK_MAX)
+					return pf_error(lx, col[k + 1], "write how "
+							"long the operator has to "
+							"answer, such as 30s, 10m or "
+							"2h (at most 1d)",
+							"bad ask deadline");
+				*ask = (uint32_t)v;
+				k++;
+			}
+			continue;
+		}
 
 		if (strcmp(w[k], "uses") == 0) {
 			if (k + 1 >= nw || pf_parse_uint(w[k + 1], 1000000,
@@ -478,6 +499,13 @@ pf_allow_opts(struct pf_lexer *lx, char **w, const int *col, int nw, int k,
 		}
 	}
 	return 0;
+}
+
+int
+pf_allow_opts(struct pf_lexer *lx, char **w, const int *col, int nw, int k,
+	      uint32_t *uses, uint64_t *expires, int *delegate)
+{
+	return allow_opts(lx, w, col, nw, k, uses, expires, delegate, NULL);
 }
 
 /* ---- the agent profile's directives -------------------------------------- */
@@ -610,7 +638,7 @@ ag_allow(struct pf_parse *ps, char **w, const int *col, int nw)
 	c->expires_s = 3600;
 	c->line = ps->lx.line;
 	if (nw > 2 && strcmp(w[2], "uses") != 0 && strcmp(w[2], "expires") != 0 &&
-	    strcmp(w[2], "delegate") != 0) {
+	    strcmp(w[2], "delegate") != 0 && strcmp(w[2], "ask") != 0) {
 		if (ag_scope(ps, td, w[2], col[2]) != 0)
 			return -1;
 		snprintf(c->scope, sizeof c->scope, "%s", w[2]);
@@ -624,9 +652,28 @@ ag_allow(struct pf_parse *ps, char **w, const int *col, int nw)
 				"/usr/bin/wc/-l)" : "name host:port: allow net "
 				"example.org:443", "tool %s needs a scope", td->name);
 	}
-	if (pf_allow_opts(&ps->lx, w, col, nw, k, &c->uses, &c->expires_s,
-			  &c->delegate) != 0)
+	if (allow_opts(&ps->lx, w, col, nw, k, &c->uses, &c->expires_s,
+		       &c->delegate, &c->ask_s) != 0)
 		return -1;
+	/* The operator answers a call the broker holds open: fs.write is
+	 * decided when the transaction ends (its changes are committed
+	 * then, with no agent waiting), and a connection by ward-egress,
+	 * which sends no parameters the operator could read. */
+	if (c->ask_s != 0 && (c->op == WARD_OP_FS_WRITE ||
+			      c->kind == WARD_KIND_NET)) {
+		int i;
+
+		for (i = k; i < nw && strcmp(w[i], "ask") != 0; i++)
+			;
+		return pf_error(&ps->lx, col[i < nw ? i : 0], "ask is for the "
+				"tools an agent calls and waits on: fs.read, "
+				"fs.list, fs.stat, exec, memory.read, "
+				"memory.write, echo", "'ask' on %s: %s", td->name,
+				c->op == WARD_OP_FS_WRITE ? "writes are "
+				"committed when the transaction ends, with no "
+				"call held open" : "connections are approved for "
+				"ward-egress, which shows no parameters");
+	}
 	p->ncaps++;
 	return 0;
 }

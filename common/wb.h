@@ -76,6 +76,7 @@ struct wb_reply {
 	 * (EGW_SEALED_MAX, common/egw.h); opaque to everyone else */
 	size_t sealed_len;
 	uint8_t sealed[48 + 32 + 1024];
+	uint64_t pending_id, pending_deadline;	/* reason deferred */
 };
 
 /* Every call: 0 when the core answered (see r->reason), -1 when it did not
@@ -102,6 +103,18 @@ long cc_pack_approve(uint8_t *buf, size_t cap, const uint8_t ctx[WARD_CTX_BYTES]
 		     const struct wb_chain *ch, unsigned op, const char *res,
 		     const uint8_t digest[WARD_ID_BYTES], uint64_t nonce) WB_WARN;
 int cc_parse_reply(const uint8_t *buf, size_t len, struct wb_reply *r) WB_WARN;
+/* The same, with the call's parameters (server/params.h: TOOL NUL JSON,
+ * at most 4096 bytes; NULL for none), which the core shows the operator
+ * when the call must wait for an answer (server/pending.h). */
+int cc_approve_p(int s, const uint8_t ctx[WARD_CTX_BYTES],
+		 const struct wb_chain *ch, unsigned op, const char *res,
+		 const uint8_t digest[WARD_ID_BYTES], uint64_t nonce,
+		 const uint8_t *params, size_t plen, struct wb_reply *r) WB_WARN;
+long cc_pack_approve_p(uint8_t *buf, size_t cap,
+		       const uint8_t ctx[WARD_CTX_BYTES],
+		       const struct wb_chain *ch, unsigned op, const char *res,
+		       const uint8_t digest[WARD_ID_BYTES], uint64_t nonce,
+		       const uint8_t *params, size_t plen) WB_WARN;
 /* The operator's requests on the admin socket, signed with sk. */
 int cc_admin_revoke(const char *url, const uint8_t sk[WARD_SK_BYTES],
 		    const uint8_t *ctx, const uint8_t *block_id,
@@ -145,6 +158,33 @@ struct wb_ctxlist {
 int cc_admin_list(const char *url, const uint8_t sk[WARD_SK_BYTES],
 		  const uint8_t *ctx, const uint8_t *block_id,
 		  struct wb_ctxlist *out) WB_WARN;
+/* Deferred approvals (server/pending.h), on the admin socket: mark a
+ * block 'ask' (ward run), list the calls waiting, answer one. */
+int cc_admin_ask(const char *url, const uint8_t sk[WARD_SK_BYTES],
+		 const uint8_t block_id[WARD_ID_BYTES], uint32_t deadline,
+		 uint64_t not_after, struct wb_reply *r) WB_WARN;
+int cc_admin_answer(const char *url, const uint8_t sk[WARD_SK_BYTES],
+		    uint64_t id, int approve, struct wb_reply *r) WB_WARN;
+#define WB_PEND_MAX 128u
+struct wb_pendinfo {
+	uint64_t id, nonce, created, deadline;
+	uint32_t op, state;	/* state: 1 waiting, 2 approved, not used yet */
+	uint8_t context[WARD_CTX_BYTES];
+	uint8_t digest[WARD_ID_BYTES];
+	uint8_t block_id[WARD_ID_BYTES];
+	uint8_t resource[WARD_SCOPE_MAX];
+	size_t rlen, plen;
+	uint8_t params[4096];
+};
+struct wb_pendlist {
+	struct wb_reply r;
+	uint32_t n;
+	struct wb_pendinfo c[WB_PEND_MAX];
+};
+/* 0 when the core answered (see out->r.reason), -1 when it did not or
+ * the reply is not well formed. */
+int cc_admin_pending(const char *url, const uint8_t sk[WARD_SK_BYTES],
+		     struct wb_pendlist *out) WB_WARN;
 /* Check that an approval covers this context, operation, resource, digest
  * and nonce and has not expired, and (core_pk not NULL) its signature
  * under the core's key. */
@@ -170,8 +210,13 @@ struct pf_cap {
 	uint32_t uses;
 	uint64_t expires_s;	/* validity from the start of the run */
 	int delegate;		/* may be handed on by spawn_child */
+	uint32_t ask_s;		/* ask: each use waits this long at most for
+				   the operator's answer; 0: no ask */
 	int line;
 };
+/* `ask` alone: 5 minutes; `ask D`: at most a day (server/pending.h). */
+#define PF_ASK_DEFAULT 300u
+#define PF_ASK_MAX 86400u
 
 struct pf_profile {
 	char name[64];
@@ -279,7 +324,8 @@ int pf_run_words(struct pf_lexer *lx, char **w, const int *col, int nw,
 		 int max) WB_WARN;
 /* The options after an allow line's tool and scope, from w[k] on: uses N
  * (1 to 1000000), expires D, and delegate where the language has it
- * (delegate not NULL).  0 or -1. */
+ * (delegate not NULL).  0 or -1.  (The agent profile's `ask [D]` is read
+ * by profile.c itself.) */
 int pf_allow_opts(struct pf_lexer *lx, char **w, const int *col, int nw,
 		  int k, uint32_t *uses, uint64_t *expires, int *delegate) WB_WARN;
 

@@ -60,6 +60,7 @@
 #define JV_ALLOWED 1u
 #define JV_BLOCKED 2u
 #define JV_REPORTED 3u
+#define JV_DEFERRED 4u		/* held for the operator (pending.h) */
 
 #define JS_CORE 0u
 #define JS_ADMIN 1u
@@ -83,8 +84,19 @@ enum jr_kind {
 	JK_RECOVER = 13,	/* torn tail of the log dropped at start */
 	JK_LIST = 14,		/* contexts listed (admin only; logged refused) */
 	JK_SECRET = 15,		/* vault: secret set or removed (name only) */
-	JK_LAST = 15
+	JK_ASK = 16,		/* a block marked: its calls ask the operator */
+	JK_DEFER = 17,		/* a deferred call: held, answered, expired */
+	JK_LAST = 17
 };
+
+/* A JK_ASK event: ID the block, CTX2 be32 deadline (seconds) || be64
+ * not_after (the mark is forgotten after it).  A JK_DEFER event: CTX the
+ * call's context, ID its digest, NONCE its nonce, CTX2 be64 pending id ||
+ * be64 deadline, TEXT "what: OP RESOURCE". */
+#define JR_EV_ASK_DEADLINE JR_EV_CTX2
+#define JR_EV_ASK_NOT_AFTER (JR_EV_CTX2 + 4u)
+#define JR_EV_PD_ID JR_EV_CTX2
+#define JR_EV_PD_DEADLINE (JR_EV_CTX2 + 8u)
 
 /* Reserve record. */
 #define JR_RS_ID 1u		/* 32 */

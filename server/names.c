@@ -70,6 +70,9 @@ const char *const wn_reasons[] = {
 	[WR_SECRET_UNKNOWN] = "secret_unknown",
 	[WR_SECRET_NO_EGRESS] = "secret_no_egress",
 	[WR_VAULT] = "vault",
+	[WR_DEFERRED] = "deferred",
+	[WR_OPERATOR_DENIED] = "operator_denied",
+	[WR_DEFERRED_EXPIRED] = "deferred_expired",
 };
 const size_t wn_reasons_len = LEN(wn_reasons);
 
@@ -112,6 +115,8 @@ const char *const wn_events[] = {
 	[JK_RECOVER] = "recover",
 	[JK_LIST] = "context.list",
 	[JK_SECRET] = "secret",
+	[JK_ASK] = "ask",
+	[JK_DEFER] = "deferred",
 };
 const size_t wn_events_len = LEN(wn_events);
 
@@ -123,6 +128,7 @@ const char *const wn_verdicts[] = {
 	[JV_ALLOWED] = "ALLOWED",
 	[JV_BLOCKED] = "BLOCKED",
 	[JV_REPORTED] = "REPORTED",
+	[JV_DEFERRED] = "DEFERRED",
 };
 const size_t wn_verdicts_len = LEN(wn_verdicts);
 

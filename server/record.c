@@ -75,6 +75,16 @@ ar_decode(const struct jr_rec *r, struct ar_rec *a)
 		a->event = p[JR_EV_KIND];
 		a->via = p[JR_EV_SOCKET];
 		memcpy(a->context2, p + JR_EV_CTX2, WARD_CTX_BYTES);
+		if (a->event == JK_DEFER) {
+			/* Its id field is the call's digest (journal.h). */
+			a->pending = ward_get_be64(p + JR_EV_PD_ID);
+			a->deadline = ward_get_be64(p + JR_EV_PD_DEADLINE);
+			memcpy(a->digest, a->block, WARD_ID_BYTES);
+			memset(a->block, 0, WARD_ID_BYTES);
+		} else if (a->event == JK_ASK) {
+			a->ask_seconds = ward_get_be32(p + JR_EV_ASK_DEADLINE);
+			a->not_after = ward_get_be64(p + JR_EV_ASK_NOT_AFTER);
+		}
 		return;
 	case JR_RESERVE:
 		if (r->len < JR_RS_LEN) {
@@ -193,7 +203,18 @@ ar_fields(const struct ar_rec *a, struct ar_field f[AR_FIELDS_MAX])
 			HEXNZ(&l, "parent", a->context2, WARD_CTX_BYTES);
 		else if (a->event == JK_ADMIN)
 			HEXNZ(&l, "admin_nonce", a->context2, WARD_CTX_BYTES);
-		else
+		else if (a->event == JK_DEFER) {
+			if (a->pending != 0) {
+				NUM(&l, "pending", a->pending);
+				add(&l, "deadline", AF_TIME, a->deadline, NULL,
+				    NULL, 0);
+			}
+			HEXNZ(&l, "digest", a->digest, WARD_ID_BYTES);
+		} else if (a->event == JK_ASK) {
+			NUM(&l, "ask_seconds", a->ask_seconds);
+			add(&l, "not_after", AF_TIME, a->not_after, NULL, NULL,
+			    0);
+		} else
 			HEXNZ(&l, "context2", a->context2, WARD_CTX_BYTES);
 		HEXNZ(&l, a->event == JK_TRUST ? "key" : "block", a->block,
 		      WARD_ID_BYTES);

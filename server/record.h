@@ -41,6 +41,10 @@ struct ar_rec {
 	uint8_t context2[WARD_CTX_BYTES];	/* event: parent, or admin nonce */
 	uint8_t block[WARD_ID_BYTES];	/* leaf / block id, or a key (trust) */
 	uint8_t digest[WARD_ID_BYTES];	/* decision: the parameters' digest */
+	uint64_t pending;	/* deferred event: the call's id */
+	uint64_t deadline;	/* deferred event: refused after this time */
+	uint32_t ask_seconds;	/* ask event: the operator's time to answer */
+	uint64_t not_after;	/* ask event: the mark is forgotten after it */
 	const uint8_t *bytes;	/* resource (decision) or text (event) */
 	size_t nbytes;
 };

@@ -42,6 +42,7 @@
 #include "priv.h"
 #include "journal.h"
 #include "names.h"
+#include "pending.h"
 #include "wire.h"
 #include "vault.h"
 
@@ -444,6 +445,8 @@ struct out {
 	size_t sealed_len;
 	uint8_t sealed[VAULT_SEALED_MAX];
 	int has_names;		/* secret_list */
+	uint64_t pending_id, pending_deadline;	/* deferred (pending.h) */
+	int has_pending_list;
 };
 
 static struct out o;
@@ -491,6 +494,45 @@ pack_list(Ward__V1__Reply *rep)
 	rep->contexts = cp;
 	rep->contexts_truncated = o.list_truncated != 0;
 	rep->block_revoked = o.block_revoked != 0;
+}
+
+/* The calls waiting for the operator (PendingAnswer, answer 0), pointing
+ * into pending.c's table. */
+static void
+pack_pending(Ward__V1__Reply *rep)
+{
+	static Ward__V1__PendingCall pc[PD_N];
+	static Ward__V1__PendingCall *pp[PD_N];
+	const struct pd_call *t = pd_table();
+	uint32_t i, n = 0;
+
+	for (i = 0; i < PD_N; i++) {
+		const struct pd_call *c = &t[i];
+
+		if (c->state != PD_WAITING && c->state != PD_APPROVED)
+			continue;
+		ward__v1__pending_call__init(&pc[n]);
+		pc[n].id = c->id;
+		pc[n].context.data = (uint8_t *)c->ctx;
+		pc[n].context.len = WARD_CTX_BYTES;
+		pc[n].op = c->op;
+		pc[n].resource.data = (uint8_t *)c->res;
+		pc[n].resource.len = c->rlen;
+		pc[n].digest.data = (uint8_t *)c->digest;
+		pc[n].digest.len = WARD_ID_BYTES;
+		pc[n].nonce = c->nonce;
+		pc[n].params.data = (uint8_t *)c->params;
+		pc[n].params.len = c->plen;
+		pc[n].created = c->created;
+		pc[n].deadline = c->deadline;
+		pc[n].state = c->state;
+		pc[n].block_id.data = (uint8_t *)c->leaf;
+		pc[n].block_id.len = WARD_ID_BYTES;
+		pp[n] = &pc[n];
+		n++;
+	}
+	rep->n_pending = n;
+	rep->pending = pp;
 }
 
 static void
@@ -548,6 +590,10 @@ queue_reply(int sock, void *ctl)
 	}
 	if (o.has_list)
 		pack_list(&rep);
+	if (o.has_pending_list)
+		pack_pending(&rep);
+	rep.pending_id = o.pending_id;
+	rep.pending_deadline = o.pending_deadline;
 	if (o.has_sealed) {
 		rep.sealed_secret.data = o.sealed;
 		rep.sealed_secret.len = o.sealed_len;
@@ -818,12 +864,31 @@ h_secret(unsigned sock, uint64_t now)
 	return WARD_OK;
 }
 
+/* The answer of pending.c, into the reply. */
+static int
+pd_reply(int r, const struct pd_out *po)
+{
+	o.reason = r;
+	snprintf(o.detail, sizeof o.detail, "%s", po->detail);
+	o.pos = po->pos;
+	o.pending_id = po->id;
+	o.pending_deadline = po->deadline;
+	return r;
+}
+
 static int
 h_approve(unsigned sock, uint64_t now)
 {
 	uint8_t prev[WARD_ID_BYTES];
+	struct pd_out po;
 	uint32_t i;
 	int r;
+
+	/* A call under a chain the operator marked 'ask' waits for the
+	 * operator's answer first (pending.h). */
+	r = pd_gate(&wq, sock, now, &po);
+	if (r != PD_GO)
+		return pd_reply(r, &po);
 
 	/* The lineage rule is the verified library's (approve.h): every
 	 * block of the chain is bound to this context or to one it was
@@ -841,6 +906,7 @@ h_approve(unsigned sock, uint64_t now)
 		return o.reason;
 	memcpy(prev, core_log.head, sizeof prev);
 	r = ward_approve(&core, &core_log, &areq, &adec);
+	pd_used(po.used);	/* the operator's answer served this call */
 	if (adec.audit_pos != UINT64_MAX) {
 		jr_add(&jw, adec.audit_pos, prev, adec.rec, adec.rec_len,
 		       core_log.head);
@@ -1201,6 +1267,29 @@ h_list(unsigned sock, uint64_t now)
 	return WARD_OK;
 }
 
+static int
+h_ask(unsigned sock, uint64_t now)
+{
+	struct pd_out po;
+
+	return pd_reply(pd_ask(&wq, sock, now, &po), &po);
+}
+
+static int
+h_pending(unsigned sock, uint64_t now)
+{
+	struct pd_out po;
+	int r = pd_answer(&wq, sock, now, &po);
+
+	pd_reply(r, &po);
+	if (r == WARD_OK && wq.answer == 0) {
+		/* A read-only query: the admin record is its only trace. */
+		o.has_pos = 0;
+		o.has_pending_list = 1;
+	}
+	return r;
+}
+
 static const unsigned kind_of[] = {
 	[WQ_NONE] = JK_UNKNOWN, [WQ_OPEN] = JK_OPEN, [WQ_APPROVE] = JK_APPROVE,
 	[WQ_ATTENUATE] = JK_ATTENUATE, [WQ_REVOKE] = JK_REVOKE,
@@ -1208,6 +1297,7 @@ static const unsigned kind_of[] = {
 	[WQ_CHECKPOINT] = JK_CHECKPOINT, [WQ_TRUST] = JK_TRUST,
 	[WQ_LIST] = JK_LIST, [WQ_SECRET_SET] = JK_SECRET,
 	[WQ_SECRET_LIST] = JK_SECRET, [WQ_SECRET_RM] = JK_SECRET,
+	[WQ_ASK] = JK_ASK, [WQ_PENDING] = JK_DEFER,
 };
 
 /* Decode and decide one request.  o is filled for the reply. */
@@ -1240,6 +1330,8 @@ handle_request(unsigned sock, const uint8_t *buf, size_t len, uint64_t now)
 	case WQ_SECRET_SET:
 	case WQ_SECRET_LIST:
 	case WQ_SECRET_RM: h_secret(sock, now); break;
+	case WQ_ASK: h_ask(sock, now); break;
+	case WQ_PENDING: h_pending(sock, now); break;
 	case WQ_STATUS:
 	default:
 		o.has_status = 1;
@@ -1299,6 +1391,53 @@ handle_admin(const uint8_t *buf, size_t len, uint64_t now)
 	log_event(JV_ALLOWED, WARD_OK, JK_ADMIN, JS_ADMIN, NULL, a.nonce, NULL,
 		  now, a.timestamp, "operator request authenticated");
 	handle_request(JS_ADMIN, a.request, a.request_len, now);
+}
+
+/* ---- what pending.c borrows (pending.h, struct pd_hooks) ------------------- */
+
+static const uint8_t *
+pd_session(const uint8_t *ctx)
+{
+	const struct ctent *e = ct_find(ctx), *root;
+
+	if (e == NULL || e->state != CT_OPEN)
+		return NULL;
+	root = ct_root(ctx);
+	return root != NULL ? root->id : NULL;
+}
+
+static int
+pd_nonce_fresh(const uint8_t *ctx, uint64_t nonce)
+{
+	uint16_t idx;
+
+	if (ward_context_find(&core.contexts, ctx, &idx) != WARD_OK)
+		return WARD_E_CONTEXT_UNKNOWN;
+#ifdef WARD_NONCE_BY_SLOT
+	return ward_nonce_check(&core.contexts, idx, nonce);
+#else
+	return ward_nonce_check(&core.contexts.c[idx], nonce);
+#endif
+}
+
+static void replay_nonce(uint32_t idx, uint64_t nonce);
+
+static void
+pd_nonce_spend(const uint8_t *ctx, uint64_t nonce)
+{
+	uint16_t idx;
+
+	if (ward_context_find(&core.contexts, ctx, &idx) == WARD_OK)
+		replay_nonce(idx, nonce);
+}
+
+static int
+pd_verify(uint64_t now, const struct ward_chain **out)
+{
+	int r = verify_chain(now);
+
+	*out = &vch;
+	return r;
 }
 
 /* ---- recovery -------------------------------------------------------------- */
@@ -1368,6 +1507,7 @@ replay(const struct jr_rec *rr, void *arg)
 			    (unsigned long long)rr->seq);
 		break;
 	case JR_EVENT:
+		pd_replay(p, rr->len, s->now);
 		if (rr->len < JR_EV_TEXT || p[JR_EV_VERDICT] != JV_ALLOWED)
 			break;
 		switch (p[JR_EV_KIND]) {
@@ -1616,6 +1756,14 @@ main(int argc, char **argv)
 	ward_audit_init(&core_log);
 	core.approval_seq = 0;
 	started = now_s();
+	{
+		static const struct pd_hooks hooks = {
+			log_event, pd_session, pd_nonce_fresh, pd_nonce_spend,
+			pd_verify
+		};
+
+		pd_init(&hooks);
+	}
 	recover();
 
 	signal(SIGPIPE, SIG_IGN);
@@ -1674,7 +1822,9 @@ main(int argc, char **argv)
 				queue_reply(sock[i], ctl);
 			}
 		}
-		if (n == 0)
+		/* Deferred calls past their deadline are refused, and
+		 * logged, whether or not anything else came. */
+		if (pd_sweep(now_s()) == 0 && n == 0)
 			continue;
 		commit();
 		flush_replies();

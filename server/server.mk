@@ -16,13 +16,15 @@ SRV_GEN_O := $(B)/obj/gen/ward.pb-c.o
 # Objects shared by ward-core, the CLI and the tests.
 SRV_COMMON := $(B)/obj/server/home.o $(B)/obj/common/priv.o $(B)/obj/server/journal.o \
 	$(B)/obj/server/wire.o $(B)/obj/server/client.o $(SRV_GEN_O) \
-	$(B)/obj/server/names.o $(B)/obj/server/record.o $(TEXT_OBJ)
-SRV_CORE_OBJS := $(B)/obj/server/server.o $(B)/obj/server/vault.o $(SRV_COMMON)
+	$(B)/obj/server/names.o $(B)/obj/server/record.o $(TEXT_OBJ) \
+	$(B)/obj/server/params.o
+SRV_CORE_OBJS := $(B)/obj/server/server.o $(B)/obj/server/vault.o \
+	$(B)/obj/server/pending.o $(SRV_COMMON)
 SRV_HOSTILE_BINS := $(B)/hostile/hostile-broker $(B)/hostile/core-crash \
 	$(B)/hostile/core-audit-tamper $(B)/hostile/bench-ipc \
 	$(B)/hostile/core-durable-order
 SRV_LIBS := -lnanomsg -lprotobuf-c -lpthread -lseccomp
-SRV_ALL_OBJS := $(SRV_COMMON) $(B)/obj/server/server.o $(CLI_OBJS) \
+SRV_ALL_OBJS := $(SRV_COMMON) $(B)/obj/server/server.o $(B)/obj/server/pending.o $(CLI_OBJS) \
 	$(B)/obj/tests/hostile/hostile.o $(B)/obj/tests/hostile/crash.o \
 	$(B)/obj/tests/hostile/bench_ipc.o $(B)/obj/tests/hostile/hfix.o \
 	$(B)/obj/tests/hostile/tamper.o $(B)/obj/tests/hostile/durable.o

@@ -168,6 +168,12 @@ dec_approve(struct wire_req *out, const Ward__V1__Approve *m, char *d,
 	if (!has)
 		return say(d, dlen, WR_PROTO_MISSING, "approve: digest is missing");
 	out->nonce = m->nonce;
+	if (m->params.len > WIRE_PARAMS_MAX)
+		return say(d, dlen, WR_PROTO_OVERSIZE,
+			   "approve: params longer than 4096 bytes");
+	if (m->params.len > 0)
+		memcpy(out->params, m->params.data, m->params.len);
+	out->params_len = (uint16_t)m->params.len;
 	return 0;
 }
 
@@ -358,6 +364,43 @@ dec_body(struct wire_req *out, const Ward__V1__Request *q, char *d, size_t dlen)
 			return say(d, dlen, WR_PROTO_UNKNOWN_FIELD,
 				   "unknown field in SecretRemove");
 		return get_name(out, q->secret_remove->name, d, dlen);
+	case WARD__V1__REQUEST__BODY_ASK_MARK: {
+		const Ward__V1__AskMark *m = q->ask_mark;
+
+		out->kind = WQ_ASK;
+		if (unknown(&m->base))
+			return say(d, dlen, WR_PROTO_UNKNOWN_FIELD,
+				   "unknown field in AskMark");
+		if ((r = get_fixed(out->block_id, WARD_ID_BYTES, m->block_id,
+				   &out->has_block_id, "block_id", d, dlen)) != 0)
+			return r;
+		if (!out->has_block_id)
+			return say(d, dlen, WR_PROTO_MISSING,
+				   "ask: block_id is missing");
+		if (m->deadline < 1 || m->deadline > 86400)
+			return say(d, dlen, WR_PROTO_MALFORMED, "ask: the "
+				   "deadline is 1 to 86400 seconds");
+		out->ask_deadline = m->deadline;
+		out->ask_not_after = m->not_after;
+		return 0;
+	}
+	case WARD__V1__REQUEST__BODY_PENDING_ANSWER: {
+		const Ward__V1__PendingAnswer *m = q->pending_answer;
+
+		out->kind = WQ_PENDING;
+		if (unknown(&m->base))
+			return say(d, dlen, WR_PROTO_UNKNOWN_FIELD,
+				   "unknown field in PendingAnswer");
+		if (m->answer > 2)
+			return say(d, dlen, WR_PROTO_MALFORMED, "pending: answer "
+				   "is 0 (list), 1 (approve) or 2 (deny)");
+		if (m->answer != 0 && m->id == 0)
+			return say(d, dlen, WR_PROTO_MISSING,
+				   "pending: the id of the call is missing");
+		out->answer = m->answer;
+		out->pending_id = m->id;
+		return 0;
+	}
 	default:
 		return say(d, dlen, WR_PROTO_MISSING,
 			   "request has no body this version knows");
@@ -379,6 +422,7 @@ wire_decode_request(const uint8_t *buf, size_t len, struct wire_req *out,
 	out->child_len = 0;
 	out->resource_len = 0;
 	out->text_len = 0;
+	out->params_len = 0;
 	d[0] = '\0';
 	if (len > WIRE_MSG_MAX)
 		return say(d, dlen, WR_PROTO_OVERSIZE,

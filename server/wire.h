@@ -41,6 +41,10 @@
 #define WR_SECRET_UNKNOWN 114
 #define WR_SECRET_NO_EGRESS 115
 #define WR_VAULT 116
+/* Deferred approvals (server/pending.h). */
+#define WR_DEFERRED 117
+#define WR_OPERATOR_DENIED 118
+#define WR_DEFERRED_EXPIRED 119
 
 enum wire_kind {
 	WQ_NONE = 0,
@@ -56,11 +60,16 @@ enum wire_kind {
 	WQ_LIST = 10,		/* ListContexts: admin only, read-only */
 	WQ_SECRET_SET = 11,	/* admin only, as the next two */
 	WQ_SECRET_LIST = 12,
-	WQ_SECRET_RM = 13
+	WQ_SECRET_RM = 13,
+	WQ_ASK = 15,		/* AskMark: admin only */
+	WQ_PENDING = 16		/* PendingAnswer: admin only */
 };
 
 #define WIRE_SECRET_NAME_MAX 64u
 #define WIRE_SEALED_MAX (48u + 1024u)	/* crypto_box_seal of a value */
+
+/* The parameters an Approve may carry (for a deferred call), at most. */
+#define WIRE_PARAMS_MAX 4096u
 
 /* A request, decoded and bounded. */
 struct wire_req {
@@ -88,6 +97,12 @@ struct wire_req {
 	char name[WIRE_SECRET_NAME_MAX + 1];
 	uint16_t sealed_len;
 	uint8_t sealed[WIRE_SEALED_MAX];
+	uint16_t params_len;		/* Approve: 0 when absent */
+	uint8_t params[WIRE_PARAMS_MAX];
+	uint32_t ask_deadline;		/* AskMark */
+	uint64_t ask_not_after;
+	uint32_t answer;		/* PendingAnswer: 0 list, 1 approve, 2 deny */
+	uint64_t pending_id;
 };
 
 /* The admin envelope, decoded and bounded; request points into buf. */

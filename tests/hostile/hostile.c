@@ -24,6 +24,7 @@
 #include "hfix.h"
 #include "journal.h"
 #include "names.h"
+#include "params.h"
 #include "wire.h"
 
 static struct hcore C;
@@ -1734,6 +1735,345 @@ t_revoke_rules(void)
 			WARD_E_REVOKED);
 }
 
+/* ---- deferred approvals (server/pending.h) ------------------------------------
+ *
+ * A block the operator marked 'ask' makes every call under it wait for the
+ * operator's answer.  The broker (this program, on the broker socket) must
+ * not be able to mark, answer, forge or replay a decision. */
+
+struct drec {
+	int found;
+	unsigned type, verdict, reason, kind;
+	uint64_t id;
+};
+
+static int
+find_drec(const struct jr_rec *r, void *arg)
+{
+	struct drec *f = arg;
+
+	if (r->seq != f->id)
+		return 0;
+	f->found = 1;
+	f->type = r->rec[0];
+	if (f->type == JR_EVENT && r->len >= JR_EV_TEXT) {
+		f->verdict = r->rec[JR_EV_VERDICT];
+		f->reason = r->rec[JR_EV_REASON];
+		f->kind = r->rec[JR_EV_KIND];
+		f->id = ward_get_be64(r->rec + JR_EV_PD_ID);
+	}
+	return 1;
+}
+
+/* The record at pos is a DEFERRED event of call id. */
+static int
+logged_deferred(uint64_t pos, uint64_t id)
+{
+	struct jr_result res;
+	struct drec f;
+
+	memset(&f, 0, sizeof f);
+	f.id = pos;
+	return jr_scan(C.log, C.core_pk, find_drec, &f, &res) == 0 && f.found &&
+	       f.type == JR_EVENT && f.kind == JK_DEFER &&
+	       f.verdict == JV_DEFERRED && f.reason == WR_DEFERRED && f.id == id;
+}
+
+static Ward__V1__Reply *
+d_approve(const uint8_t *ctx, const struct hblk *chain, uint32_t n,
+	  const char *res, const char *json, const uint8_t *digest_over,
+	  int no_params, uint64_t nonce)
+{
+	Ward__V1__Request q = WARD__V1__REQUEST__INIT;
+	Ward__V1__Approve a = WARD__V1__APPROVE__INIT;
+	Ward__V1__Chain ch;
+	ProtobufCBinaryData slots[WARD_CHAIN_MAX];
+	uint8_t params[512], digest[32];
+	size_t pl = 8 + strlen(json);
+
+	memcpy(params, "fs.read", 8);
+	memcpy(params + 8, json, strlen(json));
+	params_digest(digest, params, pl);
+	if (digest_over != NULL)
+		memcpy(digest, digest_over, 32);
+	hq_chain(&ch, slots, chain, n);
+	a.context.data = (uint8_t *)ctx;
+	a.context.len = WARD_CTX_BYTES;
+	a.chain = &ch;
+	a.op = WARD_OP_FS_READ;
+	a.resource.data = (uint8_t *)res;
+	a.resource.len = strlen(res);
+	a.digest.data = digest;
+	a.digest.len = sizeof digest;
+	a.nonce = nonce;
+	if (!no_params) {
+		a.params.data = params;
+		a.params.len = pl;
+	}
+	q.body_case = WARD__V1__REQUEST__BODY_APPROVE;
+	q.approve = &a;
+	return hq_call(B, &q);
+}
+
+static Ward__V1__Reply *
+d_mark(int s, const struct hblk *blk, uint32_t deadline)
+{
+	Ward__V1__Request q = WARD__V1__REQUEST__INIT;
+	Ward__V1__AskMark m = WARD__V1__ASK_MARK__INIT;
+
+	m.block_id.data = (uint8_t *)blk->id;
+	m.block_id.len = WARD_ID_BYTES;
+	m.deadline = deadline;
+	m.not_after = blk->b.not_after;
+	q.body_case = WARD__V1__REQUEST__BODY_ASK_MARK;
+	q.ask_mark = &m;
+	return s == A ? hq_admin(A, &C.op, &q) : hq_call(s, &q);
+}
+
+static Ward__V1__Reply *
+d_answer(int s, uint64_t id, unsigned answer)
+{
+	Ward__V1__Request q = WARD__V1__REQUEST__INIT;
+	Ward__V1__PendingAnswer m = WARD__V1__PENDING_ANSWER__INIT;
+
+	m.answer = answer;
+	m.id = id;
+	q.body_case = WARD__V1__REQUEST__BODY_PENDING_ANSWER;
+	q.pending_answer = &m;
+	return s == A ? hq_admin(A, &C.op, &q) : hq_call(s, &q);
+}
+
+/* Held: reason deferred, an id, the DEFERRED record on disk.  The id. */
+static uint64_t
+held(const char *name, Ward__V1__Reply *r, uint64_t want_id, int report)
+{
+	uint64_t id = 0;
+
+	if (r == NULL || r->reason != WR_DEFERRED || r->approval != NULL ||
+	    r->pending_id == 0)
+		fail(name, "expected the call to be held (deferred), got %s (%s)",
+		     r ? wn_reason((unsigned)r->reason) : "no reply",
+		     r ? r->detail : "");
+	else if (want_id != 0 && r->pending_id != want_id)
+		fail(name, "held as call %llu, expected %llu",
+		     (unsigned long long)r->pending_id,
+		     (unsigned long long)want_id);
+	else if (want_id == 0 && !logged_deferred(r->audit_pos, r->pending_id))
+		fail(name, "held, but no DEFERRED record of call %llu at %llu",
+		     (unsigned long long)r->pending_id,
+		     (unsigned long long)r->audit_pos);
+	else {
+		id = r->pending_id;
+		if (report)
+			pass(name);
+	}
+	if (r != NULL)
+		ward__v1__reply__free_unpacked(r, NULL);
+	return id;
+}
+
+static int
+admin_ok(const char *name, Ward__V1__Reply *r)
+{
+	int ok = r != NULL && r->reason == 0;
+
+	if (!ok)
+		fail(name, "the operator's request was refused: %s",
+		     r ? r->detail : "no reply");
+	if (r != NULL)
+		ward__v1__reply__free_unpacked(r, NULL);
+	return ok;
+}
+
+static void
+t_deferred(void)
+{
+	const char *P = "{\"path\":\"a.txt\"}";
+	struct hblk ch[2], ch2[2];
+	uint8_t ctx[16], ctx2[16], other[32];
+	uint64_t id, id2;
+	Ward__V1__Reply *r;
+	unsigned i;
+	int ok;
+
+	opened(&ch[0], &ch[1], ctx, 100);
+	refused("deferred_broker_cannot_mark", d_mark(B, &ch[0], 60),
+		WR_ADMIN_ONLY);
+	/* Not marked: decided at once, held for nobody. */
+	approved("deferred_unmarked_call_is_decided_at_once",
+		 d_approve(ctx, ch, 2, "/work/a.txt", P, NULL, 0, 9001), 1) ?
+		pass("deferred_unmarked_call_is_decided_at_once") : (void)0;
+	if (!admin_ok("deferred_operator_marks", d_mark(A, &ch[0], 60)))
+		return;
+	/* The mark is on the root: a call under its delegation waits. */
+	id = held("deferred_mark_survives_delegation",
+		  d_approve(ctx, ch, 2, "/work/a.txt", P, NULL, 0, 9002), 0, 1);
+	if (id == 0)
+		return;
+	held("deferred_resend_is_held_not_decided",
+	     d_approve(ctx, ch, 2, "/work/a.txt", P, NULL, 0, 9002), id, 1);
+	/* The broker cannot drop the marked root: a chain that starts
+	 * at the child is not a chain the core accepts. */
+	r = d_approve(ctx, &ch[1], 1, "/work/a.txt", P, NULL, 0, 9003);
+	if (r == NULL || r->approval != NULL || r->reason == 0 ||
+	    r->reason == WR_DEFERRED)
+		fail("deferred_mark_cannot_be_stripped", "a chain without the "
+		     "marked root was %s", r == NULL ? "not answered" :
+		     r->approval != NULL ? "approved" : "held");
+	else
+		pass("deferred_mark_cannot_be_stripped");
+	if (r)
+		ward__v1__reply__free_unpacked(r, NULL);
+	/* What the core would refuse anyway is refused, not put to the
+	 * operator. */
+	refused("deferred_out_of_scope_refused_not_held",
+		d_approve(ctx, ch, 2, "/etc/passwd", P, NULL, 0, 9007),
+		WARD_E_OUT_OF_SCOPE);
+	refused("deferred_broker_cannot_answer", d_answer(B, id, 1),
+		WR_ADMIN_ONLY);
+	refused("deferred_broker_cannot_deny", d_answer(B, id, 2),
+		WR_ADMIN_ONLY);
+	refused("deferred_broker_cannot_list", d_answer(B, 0, 0),
+		WR_ADMIN_ONLY);
+	refused("deferred_params_required",
+		d_approve(ctx, ch, 2, "/work/a.txt", P, NULL, 1, 9004),
+		WR_PROTO_MISSING);
+	memset(other, 0x33, sizeof other);
+	refused("deferred_params_must_match_digest",
+		d_approve(ctx, ch, 2, "/work/a.txt", P, other, 0, 9005),
+		WR_PROTO_MALFORMED);
+	/* The operator sees the exact parameters. */
+	{
+		Ward__V1__Request q = WARD__V1__REQUEST__INIT;
+		Ward__V1__PendingAnswer m = WARD__V1__PENDING_ANSWER__INIT;
+
+		q.body_case = WARD__V1__REQUEST__BODY_PENDING_ANSWER;
+		q.pending_answer = &m;
+		r = hq_admin(A, &C.op, &q);
+		ok = 0;
+		for (i = 0; r != NULL && i < r->n_pending; i++)
+			if (r->pending[i]->id == id &&
+			    r->pending[i]->params.len == 8 + strlen(P) &&
+			    memcmp(r->pending[i]->params.data + 8, P,
+				   strlen(P)) == 0 &&
+			    r->pending[i]->nonce == 9002)
+				ok = 1;
+		if (ok)
+			pass("deferred_list_shows_exact_params");
+		else
+			fail("deferred_list_shows_exact_params", "call %llu is "
+			     "not listed with its parameters",
+			     (unsigned long long)id);
+		if (r)
+			ward__v1__reply__free_unpacked(r, NULL);
+	}
+	if (!admin_ok("deferred_operator_approves", d_answer(A, id, 1)))
+		return;
+	/* The answer is for that call only: another resource, other
+	 * parameters or another nonce is another call, held anew. */
+	id2 = held("deferred_answer_binds_resource",
+		   d_approve(ctx, ch, 2, "/work/b.txt", P, NULL, 0, 9002), 0, 0);
+	if (id2 != 0 && id2 != id)
+		pass("deferred_answer_binds_resource");
+	id2 = held("deferred_answer_binds_params", d_approve(ctx, ch, 2,
+		   "/work/a.txt", "{\"path\":\"b.txt\"}", NULL, 0, 9002), 0, 0);
+	if (id2 != 0 && id2 != id)
+		pass("deferred_answer_binds_params");
+	id2 = held("deferred_answer_binds_nonce",
+		   d_approve(ctx, ch, 2, "/work/a.txt", P, NULL, 0, 9006), 0, 0);
+	if (id2 != 0 && id2 != id)
+		pass("deferred_answer_binds_nonce");
+	/* Another chain of the same capability (the root alone: its leaf
+	 * differs) is another call too. */
+	id2 = held("deferred_answer_binds_leaf",
+		   d_approve(ctx, ch, 1, "/work/a.txt", P, NULL, 0, 9002), 0, 0);
+	if (id2 != 0 && id2 != id)
+		pass("deferred_answer_binds_leaf");
+	approved("deferred_approved_call_runs",
+		 d_approve(ctx, ch, 2, "/work/a.txt", P, NULL, 0, 9002), 1) ?
+		pass("deferred_approved_call_runs") : (void)0;
+	refused("deferred_approval_cannot_be_replayed",
+		d_approve(ctx, ch, 2, "/work/a.txt", P, NULL, 0, 9002),
+		WARD_E_REPLAY);
+	refused("deferred_answer_twice_refused", d_answer(A, id, 1), WR_TARGET);
+
+	/* Denied: refused when sent again, and never held again. */
+	id = held("deferred_deny_setup",
+		  d_approve(ctx, ch, 2, "/work/c.txt", P, NULL, 0, 9010), 0, 0);
+	if (id != 0 && admin_ok("deferred_operator_denies", d_answer(A, id, 2))) {
+		refused("deferred_denied_is_blocked",
+			d_approve(ctx, ch, 2, "/work/c.txt", P, NULL, 0, 9010),
+			WR_OPERATOR_DENIED);
+		refused("deferred_denied_cannot_be_held_again",
+			d_approve(ctx, ch, 2, "/work/c.txt", P, NULL, 0, 9010),
+			WARD_E_REPLAY);
+		refused("deferred_denied_cannot_be_approved_after",
+			d_answer(A, id, 1), WR_TARGET);
+	}
+
+	/* No answer by the deadline: refused, logged by the core itself. */
+	opened(&ch2[0], &ch2[1], ctx2, 100);
+	if (!admin_ok("deferred_short_mark", d_mark(A, &ch2[0], 1)))
+		return;
+	id = held("deferred_timeout_setup",
+		  d_approve(ctx2, ch2, 2, "/work/a.txt", P, NULL, 0, 77), 0, 0);
+	if (id != 0) {
+		sleep(3);
+		refused("deferred_expired_is_blocked",
+			d_approve(ctx2, ch2, 2, "/work/a.txt", P, NULL, 0, 77),
+			WR_DEFERRED_EXPIRED);
+		refused("deferred_expired_cannot_be_approved",
+			d_answer(A, id, 1), WR_TARGET);
+		refused("deferred_expired_cannot_be_held_again",
+			d_approve(ctx2, ch2, 2, "/work/a.txt", P, NULL, 0, 77),
+			WARD_E_REPLAY);
+	}
+
+	/* One session cannot fill the table for the others: 16 held calls
+	 * each, then state_full; another session's call is still held. */
+	{
+		struct hblk c3[2], c4[2];
+		uint8_t x3[16], x4[16];
+		char res[32];
+		int n = 0;
+
+		opened(&c3[0], &c3[1], x3, 100);
+		opened(&c4[0], &c4[1], x4, 100);
+		if (admin_ok("deferred_mark_two_sessions", d_mark(A, &c3[0], 60)) &&
+		    admin_ok("deferred_mark_two_sessions", d_mark(A, &c4[0], 60))) {
+			for (i = 0; i < 16; i++) {
+				snprintf(res, sizeof res, "/work/f%u", i);
+				n += held("deferred_session_limit", d_approve(x3, c3,
+					  2, res, P, NULL, 0, 500 + i), 0, 0) != 0;
+			}
+			if (n == 16 && refused("deferred_one_session_cannot_fill_the_"
+					       "table", d_approve(x3, c3, 2, "/work/g",
+					       P, NULL, 0, 600), WR_STATE_FULL))
+				held("deferred_other_session_still_held",
+				     d_approve(x4, c4, 2, "/work/g", P, NULL, 0, 600),
+				     0, 1);
+		}
+	}
+
+	/* The mark and the spent nonces survive a restart of the core. */
+	id = held("deferred_restart_setup",
+		  d_approve(ctx, ch, 2, "/work/d.txt", P, NULL, 0, 9020), 0, 0);
+	hc_stop(&C, SIGKILL);
+	if (hc_start(&C) != 0)
+		hf_die("ward-core did not restart after kill -9");
+	id2 = held("deferred_mark_survives_restart",
+		   d_approve(ctx, ch, 2, "/work/d.txt", P, NULL, 0, 9020), 0, 0);
+	if (id2 != 0 && id2 > id)
+		pass("deferred_mark_survives_restart");
+	else if (id2 != 0)
+		fail("deferred_mark_survives_restart", "call id %llu reused "
+		     "after the restart (was %llu)", (unsigned long long)id2,
+		     (unsigned long long)id);
+	refused("deferred_denied_nonce_spent_after_restart",
+		d_approve(ctx, ch, 2, "/work/c.txt", P, NULL, 0, 9010),
+		WARD_E_REPLAY);
+}
+
 static void
 t_audit_verifies(void)
 {
@@ -1804,6 +2144,7 @@ main(void)
 	t_context_tables();
 	t_ground_ids();
 	t_revoke_rules();
+	t_deferred();
 
 	/* Still alive and answering after all of it. */
 	r = hq_call(B, status_req(&q, &s));

@@ -16,6 +16,7 @@
 #include "journal.h"
 #include "names.h"
 #include "record.h"
+#include "wire.h"
 #include "text.h"
 
 /* Control bytes, an escape sequence, a lone continuation byte, a cut
@@ -289,6 +290,25 @@ TEST(event_text_and_json_carry_the_same_fields)
 	EXPECT(has_field(p, n, "parent"));
 }
 
+TEST(deferred_and_ask_events_carry_the_same_fields)
+{
+	uint8_t p[WARD_AUDIT_REC_MAX];
+	size_t n = event(p, JK_DEFER);
+
+	p[JR_EV_VERDICT] = JV_DEFERRED;
+	p[JR_EV_REASON] = WR_DEFERRED;
+	same_fields(t_name, p, n);
+	/* The call's id, its deadline and its digest, never a "block". */
+	EXPECT(has_field(p, n, "pending") && has_field(p, n, "deadline") &&
+	       has_field(p, n, "digest") && !has_field(p, n, "block") &&
+	       has_field(p, n, "text"));
+	n = event(p, JK_ASK);
+	p[JR_EV_VERDICT] = JV_ALLOWED;
+	same_fields(t_name, p, n);
+	EXPECT(has_field(p, n, "ask_seconds") && has_field(p, n, "not_after") &&
+	       has_field(p, n, "block"));
+}
+
 TEST(json_of_any_bytes_is_valid_and_decodes_back)
 {
 	uint8_t in[256], out[2048];
@@ -335,5 +355,6 @@ main(void)
 	RUN(event_text_and_json_carry_the_same_fields);
 	RUN(json_of_any_bytes_is_valid_and_decodes_back);
 	RUN(short_and_unknown_records_print_without_reading_past_them);
+	RUN(deferred_and_ask_events_carry_the_same_fields);
 	T_EXIT();
 }
