@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +28,7 @@
 
 int
 el_attach(int eg, uint32_t slot, uint32_t gen, int job, const uint8_t ctx[16],
-	  int *sandbox_end)
+	  const char *bound, int *sandbox_end)
 {
 	struct egw_msg *m;
 	int pp[2], rc;
@@ -48,6 +49,8 @@ el_attach(int eg, uint32_t slot, uint32_t gen, int job, const uint8_t ctx[16],
 	m->gen = gen;
 	m->req = (uint32_t)job + 1;
 	memcpy(m->ctx, ctx, 16);
+	if (bound != NULL)
+		snprintf(m->bound, sizeof m->bound, "%s", bound);
 	rc = fdio_send(eg, m, sizeof *m, &pp[0], 1) == (ssize_t)sizeof *m ? 0 : -1;
 	free(m);
 	close(pp[0]);
@@ -95,6 +98,83 @@ int
 el_send(int eg, const struct egw_msg *m)
 {
 	return fdio_send(eg, m, sizeof *m, NULL, 0) == (ssize_t)sizeof *m ? 0 : -1;
+}
+
+/* ---- the interception CA's certificate (docs/egress.md, "Interception") ---- */
+
+static int el_ca_written;
+static char el_ca_at[4096];	/* where el_spawn writes it (el_ca_dir) */
+static void el_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+int
+el_ca_write(const char *dir, const struct egw_msg *m)
+{
+	static const char begin[] = "-----BEGIN CERTIFICATE-----\n";
+	char path[4200], tmp[4300];
+	size_t n = m->pem_len, i;
+	int fd, ok;
+
+	if (n < sizeof begin || n >= sizeof m->pem ||
+	    strncmp(m->pem, begin, sizeof begin - 1) != 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (m->pem[i] != '\n' && (m->pem[i] < 0x20 || m->pem[i] > 0x7e))
+			return -1;
+	snprintf(path, sizeof path, "%s/" WB_CA_FILE, dir);
+	snprintf(tmp, sizeof tmp, "%s/." WB_CA_FILE ".new", dir);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	ok = fd >= 0 && write(fd, m->pem, n) == (ssize_t)n;
+	if (fd < 0 || close(fd) != 0 || !ok || rename(tmp, path) != 0) {
+		el_say("cannot write ward-egress's CA certificate to %s: %s; sandboxes "
+		       "get no CA to trust (TLS to destinations a secret is bound to "
+		       "fails)", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	el_ca_written = 1;
+	return 0;
+}
+
+void
+el_ca_dir(const char *dir)
+{
+	snprintf(el_ca_at, sizeof el_ca_at, "%s", dir);
+}
+
+/* ward-egress's first message, its CA's certificate, awaited (a few
+ * milliseconds; at most 3 s) before any sandbox starts: the first
+ * transaction has it too.  No attach was sent yet, so nothing else can
+ * come first. */
+static void
+el_ca_wait(int eg)
+{
+	struct pollfd pf = { eg, POLLIN, 0 };
+	struct egw_msg *m;
+
+	if (el_ca_at[0] == '\0' || poll(&pf, 1, 3000) != 1 ||
+	    (m = calloc(1, sizeof *m)) == NULL)
+		return;
+	if (el_recv(eg, m) == 0 && m->op == EGW_CA)
+		(void)el_ca_write(el_ca_at, m);
+	free(m);
+}
+
+int
+el_ca_env(struct sp_msg *sm, int k)
+{
+	/* SSL_CERT_FILE replaces OpenSSL's store, and REQUESTS_CA_BUNDLE,
+	 * CURL_CA_BUNDLE, GIT_SSL_CAINFO theirs: the bundle holds the
+	 * system's CAs too.  NODE_EXTRA_CA_CERTS adds to Node's own. */
+	static const char *const names[] = {
+		"SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
+		"NODE_EXTRA_CA_CERTS", "GIT_SSL_CAINFO", "AWS_CA_BUNDLE",
+	};
+	size_t i;
+
+	for (i = 0; el_ca_written && i < sizeof names / sizeof names[0] &&
+		    k < WB_ENV_MAX; i++)
+		snprintf(sm->env[k++], sizeof sm->env[0], "%s=%s", names[i], WB_CA_PATH);
+	return k;
 }
 
 /* ---- starting ward-egress through the spawner, and again after it died ---- */
@@ -151,6 +231,7 @@ el_spawn(int sp)
 	}
 	el_started_at = mono();
 	el_down_since = 0;
+	el_ca_wait(sv[0]);
 	return sv[0];
 }
 

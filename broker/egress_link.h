@@ -23,10 +23,23 @@ int el_lost(int eg) __attribute__((warn_unused_result));
  * its delay has passed, a new one started through the spawner. */
 int el_ensure(int eg, int sp) __attribute__((warn_unused_result));
 /* A pair for transaction slot/gen: one end to ward-egress with the
- * context, the other in *sandbox_end for the sandbox's listener. */
+ * context and the destinations its secrets are bound to ("host:port",
+ * space-separated: the tunnels ward-egress intercepts), the other in
+ * *sandbox_end for the sandbox's listener. */
 int el_attach(int eg, uint32_t slot, uint32_t gen, int job,
-	      const uint8_t ctx[16], int *sandbox_end)
+	      const uint8_t ctx[16], const char *bound, int *sandbox_end)
 	__attribute__((warn_unused_result));
+/* ward-egress's EGW_CA: its CA's certificate written to dir/WB_CA_FILE
+ * (a new file renamed over the old), for the spawner to bundle and bind
+ * at WB_CA_PATH.  0, or -1 (not one PEM certificate, or not written). */
+int el_ca_write(const char *dir, const struct egw_msg *m);
+/* The variables that make the usual TLS clients trust WB_CA_PATH, added
+ * at env[k..] when ward-egress's certificate was written: the new k. */
+struct sp_msg;
+/* The folder el_ca_write writes to when ward-egress starts (el_spawn
+ * awaits its certificate): the broker's run/broker. */
+void el_ca_dir(const char *dir);
+int el_ca_env(struct sp_msg *sm, int k);
 /* The sandbox of job ended (its listener goes), or with job -1 the whole
  * transaction (every connection of it closes). */
 void el_detach(int eg, uint32_t slot, uint32_t gen, int job);

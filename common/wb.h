@@ -339,6 +339,12 @@ int wt_exec_resource(char *out, size_t cap, const char *const *argv, int argc) W
 /* An agent's environment: ward's nine, the proxy's eight. */
 #define WB_ENV_MAX 28
 
+/* ward-egress's interception CA: the certificate the broker writes in
+ * run/broker/, and where the sandbox finds the bundle the spawner makes
+ * of it and the system's CAs (docs/egress.md, "Interception"). */
+#define WB_CA_FILE "ca.pem"
+#define WB_CA_PATH "/ward/ca.pem"
+
 struct sp_msg {
 	uint32_t op;
 	uint32_t id;		/* the broker's job id */

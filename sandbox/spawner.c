@@ -101,6 +101,64 @@ finish(int slot, int end, int code)
 	_exit(end == SP_END_EXIT ? 0 : 125);
 }
 
+/* The CA bundle a sandbox with the proxy trusts (docs/egress.md,
+ * "Interception"): the system's CA bundle, then the one certificate of
+ * ward-egress's interception CA, which the broker wrote to
+ * run/broker/ca.pem (WB_CA_FILE).  The broker is not trusted with it: the
+ * file is opened without following a link, must be a regular file of at
+ * most 8 KiB holding one PEM certificate and printable text only; the
+ * bundle is made here, by root, in run/ (root's), and that file is what
+ * is bound at /ward/ca.pem, read-only.  0 with its path, or -1 (no bind:
+ * the variables then name a missing file, and TLS fails closed). */
+static int
+ca_bundle(char *out, size_t cap)
+{
+	static const char begin[] = "-----BEGIN CERTIFICATE-----\n";
+	static const char end[] = "-----END CERTIFICATE-----";
+	char src[4200], tmp[4300], pem[8193], buf[65536];
+	struct stat st;
+	ssize_t n;
+	size_t pl = 0, i;
+	int fd, sys, w, ok = 1;
+
+	snprintf(src, sizeof src, "%s/run/broker/" WB_CA_FILE, sp_home);
+	fd = open(src, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+	    st.st_size >= (off_t)sizeof pem) {
+		close(fd);
+		return -1;
+	}
+	while (pl < sizeof pem - 1 && (n = read(fd, pem + pl, sizeof pem - 1 - pl)) > 0)
+		pl += (size_t)n;
+	close(fd);
+	pem[pl] = '\0';
+	for (i = 0; i < pl; i++)
+		if (pem[i] != '\n' && (pem[i] < 0x20 || pem[i] > 0x7e))
+			return -1;
+	if (pl < sizeof begin || strncmp(pem, begin, sizeof begin - 1) != 0 ||
+	    strstr(pem, end) == NULL || strstr(pem + 1, "-----BEGIN") != NULL)
+		return -1;
+	snprintf(out, cap, "%s/run/ca-bundle.pem", sp_home);
+	snprintf(tmp, sizeof tmp, "%s/run/.ca-bundle.%ld", sp_home, (long)getpid());
+	w = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (w < 0)
+		return -1;
+	sys = open("/etc/ssl/certs/ca-certificates.crt", O_RDONLY | O_CLOEXEC);
+	while (sys >= 0 && ok && (n = read(sys, buf, sizeof buf)) > 0)
+		ok = write(w, buf, (size_t)n) == n;
+	if (sys >= 0)
+		close(sys);
+	ok = ok && write(w, "\n", 1) == 1 && write(w, pem, pl) == (ssize_t)pl &&
+	     fchmod(w, 0644) == 0;
+	if (close(w) != 0 || !ok || rename(tmp, out) != 0) {
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
 /* The runner: one sandbox; how it ended goes to outcomes[slot]. */
 static void __attribute__((noreturn))
 runner(struct sp_msg *m, int *fds, int nfds, int slot)
@@ -138,6 +196,15 @@ runner(struct sp_msg *m, int *fds, int nfds, int slot)
 	}
 	if (m->has_proxy_fd && nfds >= 5)
 		cfg.proxy_sock = hi[4];
+	if (m->has_proxy_fd) {
+		/* Where the broker's variables (SSL_CERT_FILE ...) point. */
+		static char ca[4200];
+
+		if (ca_bundle(ca, sizeof ca) == 0) {
+			cfg.binds[cfg.nbinds].src = ca;
+			cfg.binds[cfg.nbinds++].dst = WB_CA_PATH;
+		}
+	}
 	/* The broker is not trusted to end its strings: every text field is
 	 * cut at its last byte before anything reads it. */
 	m->workspace[sizeof m->workspace - 1] = '\0';
