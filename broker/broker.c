@@ -997,7 +997,7 @@ fill_env(struct sp_msg *m, struct tx *t, int agent)
 	}
 	k = egress_env(m, k);
 	k = secret_env(m, t, k);
-	k = el_ca_env(m, k);
+	k = el_ca_env(m, k, secret_dests(t));
 	m->nenv = (uint32_t)k;
 }
 
@@ -1043,7 +1043,8 @@ start_agent(int i, const char *const *argv, int argc, const char *agent_dir,
 	m->cpu = lim->cpu;
 	/* No ward-egress: the agent runs without a proxy (fail closed). */
 	eg_s = el_ensure(eg_s, sp_s);	/* started again after it died */
-	if (el_attach(eg_s, (uint32_t)i, t->gen, j, t->ctx, secret_dests(t), &px) != 0)
+	if (el_attach(eg_s, (uint32_t)i, t->gen, j, t->ctx, secret_dests(t), m->ca,
+		      sizeof m->ca, &px) != 0)
 		px = -1;
 	rc = spawn(m, out, err, lp[1], sv[1], px);
 	free(m);
@@ -1322,7 +1323,7 @@ exec_start(struct tx *t, json_t *id, const char *const *argv, int argc,
 	/* An exec sandbox has the proxy too, its own listener in its own
 	 * namespace, under the same context. */
 	if (el_attach(eg_s, (uint32_t)(t - txs), t->gen, j, t->ctx, secret_dests(t),
-		      &px) != 0)
+		      m->ca, sizeof m->ca, &px) != 0)
 		px = -1;
 	k = spawn(m, po[1], pe[1], lp[1], fd3, px);
 	if (px >= 0)
@@ -2237,11 +2238,8 @@ egress_msg(struct egw_msg *m)
 	long len;
 	int k;
 
-	if (m->op == EGW_CA) {
-		if (el_ca_write(H.run_broker, m) != 0)
-			note("ward-egress's CA certificate was not written");
-		return;
-	}
+	if (m->op == EGW_CA)
+		return;		/* late: el_attach waited for it */
 	if (t == NULL || !t->used || t->gen != m->gen || t->nh == 0) {
 		if (m->op != EGW_ASK)
 			return;
@@ -3152,6 +3150,8 @@ main(int argc, char **argv)
 				who[n++] = 5000 + k;
 			}
 		}
+		if (el_pending())
+			egress_readable();	/* kept while el_attach waited */
 		if (poll(pf, (nfds_t)n, 250) < 0) {
 			if (errno == EINTR)
 				continue;

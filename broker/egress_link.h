@@ -27,19 +27,23 @@ int el_ensure(int eg, int sp) __attribute__((warn_unused_result));
  * space-separated: the tunnels ward-egress intercepts), the other in
  * *sandbox_end for the sandbox's listener. */
 int el_attach(int eg, uint32_t slot, uint32_t gen, int job,
-	      const uint8_t ctx[16], const char *bound, int *sandbox_end)
+	      const uint8_t ctx[16], const char *bound, char *ca, size_t ca_cap,
+	      int *sandbox_end)
 	__attribute__((warn_unused_result));
-/* ward-egress's EGW_CA: its CA's certificate written to dir/WB_CA_FILE
- * (a new file renamed over the old), for the spawner to bundle and bind
- * at WB_CA_PATH.  0, or -1 (not one PEM certificate, or not written). */
-int el_ca_write(const char *dir, const struct egw_msg *m);
-/* The variables that make the usual TLS clients trust WB_CA_PATH, added
- * at env[k..] when ward-egress's certificate was written: the new k. */
-struct sp_msg;
-/* The folder el_ca_write writes to when ward-egress starts (el_spawn
- * awaits its certificate): the broker's run/broker. */
+/* With bound not empty, el_attach waits (3 s at most; ward-egress's other
+ * messages meanwhile are kept for el_recv) for ward-egress's answer, the
+ * certificate of the transaction's CA (EGW_CA), writes it to
+ * run/broker/ca-SLOT-GEN.pem (el_ca_dir names the folder) and puts that
+ * file name in ca (else ca is empty): the spawner bundles it and binds
+ * it at WB_CA_PATH.  el_detach of a whole transaction removes it. */
 void el_ca_dir(const char *dir);
-int el_ca_env(struct sp_msg *sm, int k);
+/* The variables that make the usual TLS clients trust WB_CA_PATH, added
+ * at env[k..] for a transaction with secrets bound (bound not empty):
+ * the new k. */
+struct sp_msg;
+/* Messages of ward-egress kept while el_attach waited: el_recv them. */
+int el_pending(void);
+int el_ca_env(struct sp_msg *sm, int k, const char *bound);
 /* The sandbox of job ended (its listener goes), or with job -1 the whole
  * transaction (every connection of it closes). */
 void el_detach(int eg, uint32_t slot, uint32_t gen, int job);

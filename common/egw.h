@@ -21,11 +21,13 @@
  *   EGW_LOG     egress -> broker  a line for the transaction's audit log
  *                                 (a connection's bytes, a refusal after
  *                                 the approval)
- *   EGW_CA      egress -> broker  (once, at its start) the certificate, in
- *                                 PEM, of the CA ward-egress made for
- *                                 TLS interception (its key never leaves
- *                                 ward-egress); the broker gives it to
- *                                 each sandbox (docs/egress.md,
+ *   EGW_CA      egress -> broker  the answer to an ATTACH (slot, gen, req
+ *                                 the attach's): the certificate, in PEM,
+ *                                 of the CA ward-egress made for the
+ *                                 transaction's TLS interception (its key
+ *                                 never leaves ward-egress), pem_len 0
+ *                                 when none; the broker waits for it and
+ *                                 gives it to the sandbox (docs/egress.md,
  *                                 "Interception")
  *
  * ATTACH also carries, in bound, the destinations ("host:port", one
@@ -76,7 +78,7 @@ struct egw_msg {
 	uint8_t sealed[EGW_SEALED_MAX];
 	/* Appended (the fields above keep their places). */
 	char bound[EGW_BOUND_MAX];	/* ATTACH: "host:port host:port ..." */
-	uint32_t pem_len;		/* CA: the certificate, PEM */
+	uint32_t pem_len;		/* CA: the certificate, PEM (0: none) */
 	char pem[EGW_PEM_MAX];
 };
 

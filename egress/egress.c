@@ -24,7 +24,13 @@
  * the request goes out with Connection: close and Accept-Encoding:
  * identity, and the answer comes back with every value replaced by '*'.
  * A plain-HTTP request to port 443 goes upstream over TLS (OpenSSL,
- * certificate and name checked); nothing else is decrypted or opened.
+ * certificate and name checked).  A CONNECT tunnel to a destination the
+ * broker said a secret of the transaction is bound to is intercepted
+ * (docs/egress.md, "Interception"): ward-egress terminates the agent's
+ * TLS with a certificate of the transaction's CA (made at its first
+ * attach, key in this process's memory only, name-constrained to those
+ * destinations, forgotten at its last detach), reads the request inside
+ * and treats it as the plain-HTTP one; nothing else is decrypted.
  *
  * Untrusted by assumption (it parses what agents send), not verified; it
  * holds no signing key, and one decryption key: a compromised ward-egress
@@ -168,13 +174,12 @@ static SSL_CTX *tls_ctx;
 /* Interception: ward-egress's CA (its key made here, in memory, never
  * written anywhere), the key of every leaf certificate it signs, and the
  * server context the agents' TLS sessions are made from. */
-static EVP_PKEY *ca_key, *leaf_key;
-static X509 *ca_cert;
+static EVP_PKEY *leaf_key;
 static SSL_CTX *srv_ctx;
-static char ca_pem[EGW_PEM_MAX];
-static size_t ca_pem_len;
 static struct eg_seen seen;
 static uint32_t next_req = 1;
+struct txca;
+static struct txca *txca_of(uint32_t slot, uint32_t gen);
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
 die(const char *fmt, ...)
@@ -412,7 +417,8 @@ head_readable(struct conn *c)
 	c->tls = !c->rq.is_connect && c->rq.port == 443;
 	/* A tunnel to a destination a secret is bound to is intercepted
 	 * (after its net.connect approval); every other stays a tunnel. */
-	c->icpt = c->rq.is_connect && srv_ctx != NULL &&
+	c->icpt = c->rq.is_connect &&
+		  txca_of(links[c->link].slot, links[c->link].gen) != NULL &&
 		  eg_bound_has(links[c->link].bound, c->rq.dest);
 	if (!c->rq.is_connect && placeholders_ok(c) != 0)
 		return;
@@ -1323,65 +1329,182 @@ cert_new(const char *cn, EVP_PKEY *pub)
 	return x;
 }
 
-/* ward-egress's CA, made once at its start, before it reads anything an
- * agent sent: an EC P-256 key in this process's memory only (never
- * written, never sent: the broker gets the certificate), a self-signed
- * certificate valid CA_DAYS, CA:TRUE (path length 0), keyCertSign only;
- * the one key every leaf certificate carries; the server context.  A
- * failure leaves interception off (every tunnel a plain one), loudly. */
-#define CA_DAYS 30
+/* The transactions' CAs (docs/egress.md, "Interception"): one a
+ * transaction, made at the attach of its first sandbox and forgotten
+ * when its last sandbox detaches.  Its key is made here, in this
+ * process's memory only (never written, never sent: the broker gets the
+ * certificate); the certificate is valid CA_DAYS, CA:TRUE with path
+ * length 0, keyCertSign only, and name-constrained to the destinations
+ * the broker said the transaction's secrets are bound to.  The key of
+ * every leaf certificate (one, made at start) and the server context
+ * are shared. */
+#define CA_DAYS 2
 #define LEAF_SECS (24L * 3600L)
+
+struct txca {
+	int used;
+	uint32_t slot, gen;
+	EVP_PKEY *key;
+	X509 *cert;
+};
+static struct txca txcas[LINKS_MAX];
 
 static void
 ca_init(void)
 {
-	BIO *b = NULL;
-	char *p = NULL;
-	long pl;
-
-	ca_key = EVP_EC_gen("P-256");
 	leaf_key = EVP_EC_gen("P-256");
-	if (ca_key == NULL || leaf_key == NULL ||
-	    (ca_cert = cert_new("ward-egress interception CA", ca_key)) == NULL ||
-	    X509_set_issuer_name(ca_cert, X509_get_subject_name(ca_cert)) != 1 ||
-	    cert_times(ca_cert, -300, CA_DAYS * 24L * 3600L) != 0 ||
-	    cert_ext(ca_cert, ca_cert, NID_basic_constraints, "critical,CA:TRUE,pathlen:0") != 0 ||
-	    cert_ext(ca_cert, ca_cert, NID_key_usage, "critical,keyCertSign,cRLSign") != 0 ||
-	    cert_ext(ca_cert, ca_cert, NID_subject_key_identifier, "hash") != 0 ||
-	    X509_sign(ca_cert, ca_key, EVP_sha256()) <= 0 ||
-	    (b = BIO_new(BIO_s_mem())) == NULL || PEM_write_bio_X509(b, ca_cert) != 1 ||
-	    (pl = BIO_get_mem_data(b, &p)) <= 0 || (size_t)pl >= sizeof ca_pem ||
-	    (srv_ctx = SSL_CTX_new(TLS_server_method())) == NULL ||
+	if (leaf_key == NULL || (srv_ctx = SSL_CTX_new(TLS_server_method())) == NULL ||
 	    SSL_CTX_set_min_proto_version(srv_ctx, TLS1_2_VERSION) != 1) {
-		fprintf(stderr, "ward-egress: cannot make the interception CA (OpenSSL); "
+		fprintf(stderr, "ward-egress: cannot set up TLS interception (OpenSSL); "
 			"tunnels to destinations a secret is bound to stay plain tunnels\n");
 		if (srv_ctx != NULL)
 			SSL_CTX_free(srv_ctx);
 		srv_ctx = NULL;
-		BIO_free(b);
 		ERR_clear_error();
 		return;
 	}
-	memcpy(ca_pem, p, (size_t)pl);
-	ca_pem_len = (size_t)pl;
-	BIO_free(b);
 	SSL_CTX_set_options(srv_ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_IGNORE_UNEXPECTED_EOF);
 	SSL_CTX_set_mode(srv_ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
 			 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	ERR_clear_error();
 }
 
-/* The CA's certificate to the broker, which gives it to the sandboxes. */
-static void
-ca_announce(void)
+/* The name constraints of a transaction's CA, from the destinations
+ * bound ("host:port ..."): each name permitted (and its subdomains, as
+ * RFC 5280 reads a DNS constraint), each literal address permitted
+ * alone; a sentinel for a kind with none, so that none of that kind is
+ * permitted.  0, or -1 (too long, a host that cannot be written so). */
+static int
+ca_constraints(const char *bound, char *out, size_t cap)
 {
-	struct egw_msg *m;
+	size_t ol, dn = 0, ipn = 0;
+	const char *p;
+	int n;
 
-	if (srv_ctx == NULL || (m = calloc(1, sizeof *m)) == NULL)
-		return;
+	ol = (size_t)snprintf(out, cap, "critical");
+	for (p = bound; *p != '\0';) {
+		char host[EG_HOST_MAX + 1];
+		struct sockaddr_storage sa;
+		size_t tl, hl, salen;
+		const char *colon;
+
+		while (*p == ' ')
+			p++;
+		tl = strcspn(p, " ");
+		if (tl == 0)
+			break;
+		colon = tl > 0 ? (const char *)memrchr(p, ':', tl) : NULL;
+		hl = colon != NULL ? (size_t)(colon - p) : tl;
+		if (hl == 0 || hl > EG_HOST_MAX)
+			return -1;
+		memcpy(host, p, hl);
+		host[hl] = '\0';
+		p += tl;
+		if (strcspn(host, ",;\\\"' ") != hl)
+			return -1;
+		if (eg_host_literal(host, &sa, &salen)) {
+			char a[INET6_ADDRSTRLEN];
+
+			if (sa.ss_family == AF_INET) {
+				inet_ntop(AF_INET, &((struct sockaddr_in *)&sa)->sin_addr, a, sizeof a);
+				n = snprintf(out + ol, cap - ol, ",permitted;IP:%s/255.255.255.255", a);
+			} else {
+				inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&sa)->sin6_addr, a, sizeof a);
+				n = snprintf(out + ol, cap - ol, ",permitted;IP:%s/"
+					     "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", a);
+			}
+			ipn++;
+		} else {
+			n = snprintf(out + ol, cap - ol, ",permitted;DNS:%s", host);
+			dn++;
+		}
+		if (n < 0 || (size_t)n >= cap - ol)
+			return -1;
+		ol += (size_t)n;
+	}
+	n = snprintf(out + ol, cap - ol, "%s%s", dn == 0 ? ",permitted;DNS:invalid" : "",
+		     ipn == 0 ? ",permitted;IP:0.0.0.0/255.255.255.255" : "");
+	return n >= 0 && (size_t)n < cap - ol ? 0 : -1;
+}
+
+/* The CA of the transaction slot/gen, NULL when it has none. */
+static struct txca *
+txca_of(uint32_t slot, uint32_t gen)
+{
+	int i;
+
+	for (i = 0; i < LINKS_MAX; i++)
+		if (txcas[i].used && txcas[i].slot == slot && txcas[i].gen == gen)
+			return &txcas[i];
+	return NULL;
+}
+
+static void
+txca_forget(struct txca *t)
+{
+	EVP_PKEY_free(t->key);	/* OpenSSL clears the private key */
+	X509_free(t->cert);
+	memset(t, 0, sizeof *t);
+}
+
+/* The attach of a sandbox of slot/gen (bound: its secrets'
+ * destinations): its transaction's CA, made now for the first, and the
+ * certificate to the broker (EGW_CA, req the attach's; pem_len 0 when
+ * there is none), which waits for it before it starts the sandbox. */
+static void
+ca_attach(uint32_t slot, uint32_t gen, uint32_t req, const char *bound)
+{
+	struct txca *t = txca_of(slot, gen);
+	struct egw_msg *m = calloc(1, sizeof *m);
+	char nc[EGW_BOUND_MAX * 2 + 200];
+	BIO *b = NULL;
+	char *p = NULL;
+	long pl = 0;
+	int i;
+
+	if (m == NULL)
+		die("out of memory");
 	m->op = EGW_CA;
-	m->pem_len = (uint32_t)ca_pem_len;
-	memcpy(m->pem, ca_pem, ca_pem_len);
+	m->slot = slot;
+	m->gen = gen;
+	m->req = req;
+	for (i = 0; t == NULL && srv_ctx != NULL && i < LINKS_MAX; i++)
+		if (!txcas[i].used) {
+			struct txca *n = &txcas[i];
+
+			n->key = EVP_EC_gen("P-256");
+			if (n->key == NULL || ca_constraints(bound, nc, sizeof nc) != 0 ||
+			    (n->cert = cert_new("ward-egress interception CA", n->key)) == NULL ||
+			    X509_set_issuer_name(n->cert, X509_get_subject_name(n->cert)) != 1 ||
+			    cert_times(n->cert, -300, CA_DAYS * 24L * 3600L) != 0 ||
+			    cert_ext(n->cert, n->cert, NID_basic_constraints,
+				     "critical,CA:TRUE,pathlen:0") != 0 ||
+			    cert_ext(n->cert, n->cert, NID_key_usage,
+				     "critical,keyCertSign,cRLSign") != 0 ||
+			    cert_ext(n->cert, n->cert, NID_subject_key_identifier, "hash") != 0 ||
+			    cert_ext(n->cert, n->cert, NID_name_constraints, nc) != 0 ||
+			    X509_sign(n->cert, n->key, EVP_sha256()) <= 0) {
+				fprintf(stderr, "ward-egress: cannot make a transaction's "
+					"interception CA (OpenSSL); its tunnels stay plain\n");
+				txca_forget(n);
+				ERR_clear_error();
+				break;
+			}
+			n->used = 1;
+			n->slot = slot;
+			n->gen = gen;
+			t = n;
+		}
+	if (t != NULL && ((b = BIO_new(BIO_s_mem())) == NULL ||
+			  PEM_write_bio_X509(b, t->cert) != 1 ||
+			  (pl = BIO_get_mem_data(b, &p)) <= 0 || (size_t)pl >= sizeof m->pem))
+		pl = 0;
+	if (pl > 0) {
+		memcpy(m->pem, p, (size_t)pl);
+		m->pem_len = (uint32_t)pl;
+	}
+	BIO_free(b);
+	ERR_clear_error();
 	to_broker(m);
 	free(m);
 }
@@ -1390,7 +1513,7 @@ ca_announce(void)
  * the CA: serverAuth, the name or address as its one subjectAltName,
  * valid a day at most (never past the CA).  NULL on failure. */
 static X509 *
-leaf_for(const char *host)
+leaf_for(const struct txca *ca, const char *host)
 {
 	char san[EG_HOST_MAX + 8], ip[EG_HOST_MAX + 1];
 	struct sockaddr_storage sa;
@@ -1407,20 +1530,22 @@ leaf_for(const char *host)
 		snprintf(ip, sizeof ip, "%s", host);
 		snprintf(san, sizeof san, "DNS:%s", host);
 	}
-	x = cert_new(strlen(ip) <= 64 ? ip : "ward-egress", leaf_key);
+	/* Not the host as CN: only the subjectAltName names it (a CN that
+	 * looks like a name would be checked against the constraints). */
+	x = cert_new("ward-egress intercepted", leaf_key);
 	if (x == NULL)
 		return NULL;
-	if (X509_set_issuer_name(x, X509_get_subject_name(ca_cert)) != 1 ||
+	if (X509_set_issuer_name(x, X509_get_subject_name(ca->cert)) != 1 ||
 	    cert_times(x, -300, LEAF_SECS) != 0 ||
-	    (ASN1_TIME_compare(X509_get0_notAfter(ca_cert), X509_get0_notAfter(x)) < 0 &&
-	     X509_set1_notAfter(x, X509_get0_notAfter(ca_cert)) != 1) ||
-	    cert_ext(x, ca_cert, NID_basic_constraints, "critical,CA:FALSE") != 0 ||
-	    cert_ext(x, ca_cert, NID_key_usage, "critical,digitalSignature") != 0 ||
-	    cert_ext(x, ca_cert, NID_ext_key_usage, "serverAuth") != 0 ||
-	    cert_ext(x, ca_cert, NID_subject_alt_name, san) != 0 ||
-	    cert_ext(x, ca_cert, NID_subject_key_identifier, "hash") != 0 ||
-	    cert_ext(x, ca_cert, NID_authority_key_identifier, "keyid:always") != 0 ||
-	    X509_sign(x, ca_key, EVP_sha256()) <= 0) {
+	    (ASN1_TIME_compare(X509_get0_notAfter(ca->cert), X509_get0_notAfter(x)) < 0 &&
+	     X509_set1_notAfter(x, X509_get0_notAfter(ca->cert)) != 1) ||
+	    cert_ext(x, ca->cert, NID_basic_constraints, "critical,CA:FALSE") != 0 ||
+	    cert_ext(x, ca->cert, NID_key_usage, "critical,digitalSignature") != 0 ||
+	    cert_ext(x, ca->cert, NID_ext_key_usage, "serverAuth") != 0 ||
+	    cert_ext(x, ca->cert, NID_subject_alt_name, san) != 0 ||
+	    cert_ext(x, ca->cert, NID_subject_key_identifier, "hash") != 0 ||
+	    cert_ext(x, ca->cert, NID_authority_key_identifier, "keyid:always") != 0 ||
+	    X509_sign(x, ca->key, EVP_sha256()) <= 0) {
 		X509_free(x);
 		return NULL;
 	}
@@ -1444,7 +1569,11 @@ intercept_start(struct conn *c)
 		refuse(c, 400, "Bad Request", "send nothing after CONNECT before its 200");
 		return;
 	}
-	x = leaf_for(c->rq.host);
+	{
+		const struct txca *ca = txca_of(links[c->link].slot, links[c->link].gen);
+
+		x = ca != NULL ? leaf_for(ca, c->rq.host) : NULL;
+	}
 	c->cssl = x != NULL ? SSL_new(srv_ctx) : NULL;
 	if (c->cssl == NULL || SSL_use_certificate(c->cssl, x) != 1 ||
 	    SSL_use_PrivateKey(c->cssl, leaf_key) != 1 || SSL_set_fd(c->cssl, c->cfd) != 1) {
@@ -1578,8 +1707,19 @@ link_end(int li)
 		close(links[li].lfd);
 	if (links[li].sock >= 0)
 		close(links[li].sock);
-	memset(&links[li], 0, sizeof links[li]);
-	links[li].sock = links[li].lfd = -1;
+	{
+		/* The transaction's last sandbox: its CA is forgotten. */
+		uint32_t slot = links[li].slot, gen = links[li].gen;
+		struct txca *t = txca_of(slot, gen);
+
+		memset(&links[li], 0, sizeof links[li]);
+		links[li].sock = links[li].lfd = -1;
+		for (i = 0; i < LINKS_MAX; i++)
+			if (links[i].used && links[i].slot == slot && links[i].gen == gen)
+				break;
+		if (i == LINKS_MAX && t != NULL)
+			txca_forget(t);
+	}
 }
 
 static void
@@ -1607,6 +1747,9 @@ broker_readable(void)
 			;
 		if (i == LINKS_MAX) {
 			close(fds[0]);
+			m->op = EGW_CA;		/* no CA: the broker waits no more */
+			m->pem_len = 0;
+			to_broker(m);
 		} else {
 			links[i].used = 1;
 			links[i].sock = fds[0];
@@ -1617,6 +1760,7 @@ broker_readable(void)
 			memcpy(links[i].ctx, m->ctx, 16);
 			m->bound[sizeof m->bound - 1] = '\0';
 			memcpy(links[i].bound, m->bound, sizeof links[i].bound);
+			ca_attach(m->slot, m->gen, m->req, m->bound);
 		}
 		nfds = 0;
 	} else if (m->op == EGW_DETACH) {
@@ -1924,7 +2068,6 @@ main(int argc, char **argv)
 		die("pipe: %s", strerror(errno));
 	landlock_ro();
 	confine();
-	ca_announce();
 	conns = calloc(CONNS_MAX, sizeof *conns);
 	if (conns == NULL)
 		die("out of memory");
