@@ -844,6 +844,11 @@ tls_start(struct conn *c)
 	}
 	SSL_set_verify(c->ssl, SSL_VERIFY_PEER, NULL);
 	SSL_set_connect_state(c->ssl);
+	if (c->icpt) {
+		int one = 1;
+
+		(void)setsockopt(c->ofd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	}
 	c->state = C_TLS;
 	c->started = time(NULL);
 	tls_step(c);
@@ -1587,6 +1592,13 @@ intercept_start(struct conn *c)
 	}
 	X509_free(x);
 	SSL_set_accept_state(c->cssl);
+	{
+		/* TLS records are written as they come: no Nagle wait (with
+		 * the client's delayed ACK, 40 ms) between two of them. */
+		int one = 1;
+
+		(void)setsockopt(c->cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	}
 	if (send(c->cfd, ok, sizeof ok - 1, MSG_NOSIGNAL | MSG_DONTWAIT) !=
 	    (ssize_t)(sizeof ok - 1)) {
 		c->state = C_HEAD;
