@@ -171,9 +171,9 @@ static struct {
 } ekey;
 static char ekey_why[600];	/* why there is no key, and what to do */
 static SSL_CTX *tls_ctx;
-/* Interception: ward-egress's CA (its key made here, in memory, never
- * written anywhere), the key of every leaf certificate it signs, and the
- * server context the agents' TLS sessions are made from. */
+/* Interception: the key of every leaf certificate ward-egress signs, and
+ * the server context the agents' TLS sessions are made from; the CAs,
+ * one a transaction, are txcas (ca_attach). */
 static EVP_PKEY *leaf_key;
 static SSL_CTX *srv_ctx;
 static struct eg_seen seen;
@@ -1681,8 +1681,12 @@ ihead_readable(struct conn *c)
 	}
 	rc = eg_origin_head((const char *)c->up, c->ulen, c->rq.dest, c->head,
 			    sizeof c->head, &c->hlen, &why);
-	if (rc == 1)
+	if (rc == 1 && c->ulen < EG_HEAD_MAX - 256)
 		return;
+	if (rc == 1) {
+		why = "request head too long";
+		rc = -1;
+	}
 	snprintf(dest, sizeof dest, "%s", c->rq.dest);
 	if (rc == 0)
 		rc = eg_parse_request(c->head, c->hlen, &c->rq, &why);
@@ -1759,9 +1763,11 @@ broker_readable(void)
 			;
 		if (i == LINKS_MAX) {
 			close(fds[0]);
-			m->op = EGW_CA;		/* no CA: the broker waits no more */
-			m->pem_len = 0;
-			to_broker(m);
+			if (m->bound[0] != '\0') {
+				m->op = EGW_CA;	/* none: the broker waits no more */
+				m->pem_len = 0;
+				to_broker(m);
+			}
 		} else {
 			links[i].used = 1;
 			links[i].sock = fds[0];
@@ -1772,7 +1778,11 @@ broker_readable(void)
 			memcpy(links[i].ctx, m->ctx, 16);
 			m->bound[sizeof m->bound - 1] = '\0';
 			memcpy(links[i].bound, m->bound, sizeof links[i].bound);
-			ca_attach(m->slot, m->gen, m->req, m->bound);
+			/* A transaction with a secret bound: its CA (the
+			 * broker waits for the answer); else none, and no
+			 * tunnel of it is intercepted. */
+			if (m->bound[0] != '\0')
+				ca_attach(m->slot, m->gen, m->req, m->bound);
 		}
 		nfds = 0;
 	} else if (m->op == EGW_DETACH) {
