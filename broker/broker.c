@@ -1057,6 +1057,33 @@ secret_env(struct sp_msg *m, const struct tx *t, int k)
 	return k;
 }
 
+/* The destinations ("host:port ...") the secrets of t are bound to
+ * (secret.use NAME@host:port/header): the tunnels ward-egress
+ * intercepts (docs/egress.md, "Interception").  A static buffer. */
+static const char *
+secret_dests(const struct tx *t)
+{
+	static char out[EGW_BOUND_MAX];
+	size_t ol = 0;
+	int i;
+
+	out[0] = '\0';
+	for (i = 0; i < t->nh; i++) {
+		const char *sc = t->h[i].scope, *at = strchr(sc, '@'), *sl;
+		int dl;
+
+		if (strcmp(t->h[i].tool, "secret") != 0 || at == NULL ||
+		    (sl = strchr(at, '/')) == NULL)
+			continue;
+		dl = (int)(sl - at - 1);
+		if (dl <= 0 || ol + (size_t)dl + 2 > sizeof out)
+			continue;
+		ol += (size_t)snprintf(out + ol, sizeof out - ol, "%s%.*s",
+				       ol > 0 ? " " : "", dl, at + 1);
+	}
+	return out;
+}
+
 /* The environment of a sandbox of transaction t: an agent's (with its
  * socket, WARD_FD, and its task), or an exec's (agent 0: neither). */
 static void
@@ -1078,6 +1105,7 @@ fill_env(struct sp_msg *m, struct tx *t, int agent)
 	}
 	k = egress_env(m, k);
 	k = secret_env(m, t, k);
+	k = el_ca_env(m, k, secret_dests(t));
 	m->nenv = (uint32_t)k;
 }
 
@@ -1123,7 +1151,8 @@ start_agent(int i, const char *const *argv, int argc, const char *agent_dir,
 	m->cpu = lim->cpu;
 	/* No ward-egress: the agent runs without a proxy (fail closed). */
 	eg_s = el_ensure(eg_s, sp_s);	/* started again after it died */
-	if (el_attach(eg_s, (uint32_t)i, t->gen, j, t->ctx, &px) != 0)
+	if (el_attach(eg_s, (uint32_t)i, t->gen, j, t->ctx, secret_dests(t), m->ca,
+		      sizeof m->ca, &px) != 0)
 		px = -1;
 	rc = spawn(m, out, err, lp[1], sv[1], px);
 	free(m);
@@ -1415,7 +1444,8 @@ exec_start(struct tx *t, json_t *id, const char *const *argv, int argc,
 	/* An exec sandbox has the proxy too, its own listener in its own
 	 * namespace, under the same context. */
 	eg_s = el_ensure(eg_s, sp_s);	/* started again after it died */
-	if (el_attach(eg_s, (uint32_t)(t - txs), t->gen, j, t->ctx, &px) != 0)
+	if (el_attach(eg_s, (uint32_t)(t - txs), t->gen, j, t->ctx, secret_dests(t),
+		      m->ca, sizeof m->ca, &px) != 0)
 		px = -1;
 	k = spawn(m, po[1], pe[1], lp[1], fd3, px);
 	if (px >= 0)
@@ -2417,6 +2447,8 @@ egress_msg(struct egw_msg *m)
 	long len;
 	int k;
 
+	if (m->op == EGW_CA)
+		return;		/* late: el_attach waited for it */
 	if (t == NULL || !t->used || t->gen != m->gen || t->nh == 0) {
 		if (m->op != EGW_ASK)
 			return;
@@ -3249,6 +3281,7 @@ main(int argc, char **argv)
 		die("cannot start the spawner: %s", strerror(errno));
 	/* ward-egress, started by the spawner (root): it becomes its own
 	 * account; the spawner starts it again after it died (el_ensure). */
+	el_ca_dir(H.run_broker);
 	eg_s = el_spawn(sp_s);
 	if (eg_s < 0)
 		note("ward-egress not started: agents get no network at all");
@@ -3332,6 +3365,8 @@ main(int argc, char **argv)
 				who[n++] = 5000 + k;
 			}
 		}
+		if (el_pending())
+			egress_readable();	/* kept while el_attach waited */
 		if (poll(pf, (nfds_t)n, 250) < 0) {
 			if (errno == EINTR)
 				continue;

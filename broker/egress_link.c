@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,14 +26,141 @@
 #include "fdio.h"
 #include "wb.h"
 
+/* ---- a transaction's interception CA (docs/egress.md, "Interception") ---- */
+
+static char el_ca_at[4096];	/* run/broker (el_ca_dir) */
+static void el_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ward-egress's messages that came while el_attach waited for its CA:
+ * el_recv gives them first, in order. */
+#define EL_Q 64
+static struct egw_msg *el_q[EL_Q];
+static int el_qn;
+
+int
+el_pending(void)
+{
+	return el_qn > 0;
+}
+
+void
+el_ca_dir(const char *dir)
+{
+	snprintf(el_ca_at, sizeof el_ca_at, "%s", dir);
+}
+
+static void
+el_ca_name(uint32_t slot, uint32_t gen, char *out, size_t cap)
+{
+	snprintf(out, cap, "ca-%u-%u.pem", slot, gen);
+}
+
+/* The certificate of m (EGW_CA) written to run/broker/name: 0, or -1
+ * (not one PEM certificate, or not written). */
+static int
+el_ca_write(const struct egw_msg *m, const char *name)
+{
+	static const char begin[] = "-----BEGIN CERTIFICATE-----\n";
+	char path[4200], tmp[4300];
+	size_t n = m->pem_len, i;
+	int fd, ok;
+
+	if (n < sizeof begin || n >= sizeof m->pem ||
+	    strncmp(m->pem, begin, sizeof begin - 1) != 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (m->pem[i] != '\n' && (m->pem[i] < 0x20 || m->pem[i] > 0x7e))
+			return -1;
+	snprintf(path, sizeof path, "%s/%s", el_ca_at, name);
+	snprintf(tmp, sizeof tmp, "%s/.%s.new", el_ca_at, name);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	ok = fd >= 0 && write(fd, m->pem, n) == (ssize_t)n;
+	if (fd < 0 || close(fd) != 0 || !ok || rename(tmp, path) != 0) {
+		el_say("cannot write ward-egress's CA certificate to %s: %s; the "
+		       "sandbox gets no CA to trust (TLS to destinations a secret is "
+		       "bound to fails)", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+/* After an attach with bound destinations: ward-egress's EGW_CA for it
+ * (3 s at most), other messages kept; the file written, its name in ca. */
+static void
+el_ca_await(int eg, uint32_t slot, uint32_t gen, uint32_t req, char *ca, size_t cap)
+{
+	struct timespec t0, t1;
+	struct egw_msg *m = calloc(1, sizeof *m);
+	char name[64];
+	long left = 3000;
+
+	if (m == NULL || el_ca_at[0] == '\0') {
+		free(m);
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (left > 0) {
+		struct pollfd pf = { eg, POLLIN, 0 };
+		int fds[FDIO_MAX], nfds = 0, i;
+		ssize_t n;
+
+		if (poll(&pf, 1, (int)left) != 1)
+			break;
+		n = fdio_recv(eg, m, sizeof *m, fds, FDIO_MAX, &nfds, MSG_DONTWAIT);
+		for (i = 0; i < nfds; i++)
+			close(fds[i]);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (n != (ssize_t)sizeof *m)
+			break;		/* gone: el_recv will say so */
+		if (m->op == EGW_CA && m->slot == slot && m->gen == gen && m->req == req) {
+			el_ca_name(slot, gen, name, sizeof name);
+			if (m->pem_len > 0 && el_ca_write(m, name) == 0)
+				snprintf(ca, cap, "%s", name);
+			break;
+		}
+		if (m->op != EGW_CA && el_qn < EL_Q) {
+			el_q[el_qn++] = m;
+			if ((m = calloc(1, sizeof *m)) == NULL)
+				return;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		left = 3000 - ((t1.tv_sec - t0.tv_sec) * 1000 +
+			       (t1.tv_nsec - t0.tv_nsec) / 1000000);
+	}
+	free(m);
+}
+
+int
+el_ca_env(struct sp_msg *sm, int k, const char *bound)
+{
+	/* SSL_CERT_FILE replaces OpenSSL's store, and REQUESTS_CA_BUNDLE,
+	 * CURL_CA_BUNDLE, GIT_SSL_CAINFO theirs: the bundle holds the
+	 * system's CAs too.  NODE_EXTRA_CA_CERTS adds to Node's own. */
+	static const char *const names[] = {
+		"SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
+		"NODE_EXTRA_CA_CERTS", "GIT_SSL_CAINFO", "AWS_CA_BUNDLE",
+	};
+	size_t i;
+
+	for (i = 0; bound != NULL && bound[0] != '\0' &&
+		    i < sizeof names / sizeof names[0] && k < WB_ENV_MAX; i++)
+		snprintf(sm->env[k++], sizeof sm->env[0], "%s=%s", names[i], WB_CA_PATH);
+	return k;
+}
+
+
 int
 el_attach(int eg, uint32_t slot, uint32_t gen, int job, const uint8_t ctx[16],
-	  int *sandbox_end)
+	  const char *bound, char *ca, size_t ca_cap, int *sandbox_end)
 {
 	struct egw_msg *m;
 	int pp[2], rc;
 
 	*sandbox_end = -1;
+	if (ca_cap > 0)
+		ca[0] = '\0';
 	if (eg < 0)
 		return -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pp) != 0)
@@ -48,6 +176,8 @@ el_attach(int eg, uint32_t slot, uint32_t gen, int job, const uint8_t ctx[16],
 	m->gen = gen;
 	m->req = (uint32_t)job + 1;
 	memcpy(m->ctx, ctx, 16);
+	if (bound != NULL)
+		snprintf(m->bound, sizeof m->bound, "%s", bound);
 	rc = fdio_send(eg, m, sizeof *m, &pp[0], 1) == (ssize_t)sizeof *m ? 0 : -1;
 	free(m);
 	close(pp[0]);
@@ -56,6 +186,8 @@ el_attach(int eg, uint32_t slot, uint32_t gen, int job, const uint8_t ctx[16],
 		return -1;
 	}
 	*sandbox_end = pp[1];
+	if (bound != NULL && bound[0] != '\0')
+		el_ca_await(eg, slot, gen, (uint32_t)job + 1, ca, ca_cap);
 	return 0;
 }
 
@@ -72,14 +204,33 @@ el_detach(int eg, uint32_t slot, uint32_t gen, int job)
 	m->req = job < 0 ? 0 : (uint32_t)job + 1;
 	(void)fdio_send(eg, m, sizeof *m, NULL, 0);
 	free(m);
+	if (job < 0 && el_ca_at[0] != '\0') {
+		/* The transaction ended: its CA's certificate goes too. */
+		char name[64], path[4200];
+
+		el_ca_name(slot, gen, name, sizeof name);
+		snprintf(path, sizeof path, "%s/%s", el_ca_at, name);
+		(void)unlink(path);
+	}
 }
 
 int
 el_recv(int eg, struct egw_msg *m)
 {
 	int fds[FDIO_MAX], nfds = 0, i;
-	ssize_t n = fdio_recv(eg, m, sizeof *m, fds, FDIO_MAX, &nfds, MSG_DONTWAIT);
+	ssize_t n;
 
+	if (el_qn > 0) {
+		/* What came while el_attach waited, first. */
+		memcpy(m, el_q[0], sizeof *m);
+		free(el_q[0]);
+		memmove(el_q, el_q + 1, (size_t)(el_qn - 1) * sizeof el_q[0]);
+		el_qn--;
+		m->dest[sizeof m->dest - 1] = '\0';
+		m->text[sizeof m->text - 1] = '\0';
+		return 0;
+	}
+	n = fdio_recv(eg, m, sizeof *m, fds, FDIO_MAX, &nfds, MSG_DONTWAIT);
 	for (i = 0; i < nfds; i++)
 		close(fds[i]);	/* ward-egress sends none */
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))

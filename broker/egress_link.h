@@ -23,10 +23,27 @@ int el_lost(int eg) __attribute__((warn_unused_result));
  * its delay has passed, a new one started through the spawner. */
 int el_ensure(int eg, int sp) __attribute__((warn_unused_result));
 /* A pair for transaction slot/gen: one end to ward-egress with the
- * context, the other in *sandbox_end for the sandbox's listener. */
+ * context and the destinations its secrets are bound to ("host:port",
+ * space-separated: the tunnels ward-egress intercepts), the other in
+ * *sandbox_end for the sandbox's listener. */
 int el_attach(int eg, uint32_t slot, uint32_t gen, int job,
-	      const uint8_t ctx[16], int *sandbox_end)
+	      const uint8_t ctx[16], const char *bound, char *ca, size_t ca_cap,
+	      int *sandbox_end)
 	__attribute__((warn_unused_result));
+/* With bound not empty, el_attach waits (3 s at most; ward-egress's other
+ * messages meanwhile are kept for el_recv) for ward-egress's answer, the
+ * certificate of the transaction's CA (EGW_CA), writes it to
+ * run/broker/ca-SLOT-GEN.pem (el_ca_dir names the folder) and puts that
+ * file name in ca (else ca is empty): the spawner bundles it and binds
+ * it at WB_CA_PATH.  el_detach of a whole transaction removes it. */
+void el_ca_dir(const char *dir);
+/* The variables that make the usual TLS clients trust WB_CA_PATH, added
+ * at env[k..] for a transaction with secrets bound (bound not empty):
+ * the new k. */
+struct sp_msg;
+/* Messages of ward-egress kept while el_attach waited: el_recv them. */
+int el_pending(void);
+int el_ca_env(struct sp_msg *sm, int k, const char *bound);
 /* The sandbox of job ended (its listener goes), or with job -1 the whole
  * transaction (every connection of it closes). */
 void el_detach(int eg, uint32_t slot, uint32_t gen, int job);

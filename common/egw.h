@@ -21,13 +21,27 @@
  *   EGW_LOG     egress -> broker  a line for the transaction's audit log
  *                                 (a connection's bytes, a refusal after
  *                                 the approval)
+ *   EGW_CA      egress -> broker  the answer to an ATTACH (slot, gen, req
+ *                                 the attach's): the certificate, in PEM,
+ *                                 of the CA ward-egress made for the
+ *                                 transaction's TLS interception (its key
+ *                                 never leaves ward-egress), pem_len 0
+ *                                 when none; the broker waits for it and
+ *                                 gives it to the sandbox (docs/egress.md,
+ *                                 "Interception")
+ *
+ * ATTACH also carries, in bound, the destinations ("host:port", one
+ * space between) a secret of the transaction is bound to: the CONNECT
+ * tunnels ward-egress intercepts.  Untrusted like the rest: a lie only
+ * makes ward-egress intercept a tunnel or not; the core still decides
+ * every secret.use.
  */
 #ifndef WARD_COMMON_EGW_H
 #define WARD_COMMON_EGW_H
 
 #include <stdint.h>
 
-enum { EGW_ATTACH = 1, EGW_DETACH, EGW_ASK, EGW_ANSWER, EGW_LOG };
+enum { EGW_ATTACH = 1, EGW_DETACH, EGW_ASK, EGW_ANSWER, EGW_LOG, EGW_CA };
 
 #define EGW_APR_MAX 400u
 #define EGW_TEXT_MAX 400u
@@ -37,6 +51,8 @@ enum { EGW_ATTACH = 1, EGW_DETACH, EGW_ASK, EGW_ANSWER, EGW_LOG };
  * ward-egress uses a value only with the approval it was sealed for. */
 #define EGW_SECRET_MAX 1024u
 #define EGW_SEALED_MAX (48u + 32u + EGW_SECRET_MAX)
+#define EGW_BOUND_MAX 1024u
+#define EGW_PEM_MAX 2048u
 
 struct egw_msg {
 	uint32_t op;
@@ -60,6 +76,10 @@ struct egw_msg {
 					   WARD_OP_SECRET_USE (secret.use) */
 	uint32_t sealed_len;		/* ANSWER to a secret.use ASK */
 	uint8_t sealed[EGW_SEALED_MAX];
+	/* Appended (the fields above keep their places). */
+	char bound[EGW_BOUND_MAX];	/* ATTACH: "host:port host:port ..." */
+	uint32_t pem_len;		/* CA: the certificate, PEM (0: none) */
+	char pem[EGW_PEM_MAX];
 };
 
 #endif

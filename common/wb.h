@@ -385,6 +385,12 @@ int wt_exec_resource(char *out, size_t cap, const char *const *argv, int argc) W
 /* An agent's environment: ward's nine, the proxy's eight. */
 #define WB_ENV_MAX 28
 
+/* ward-egress's interception CA of a transaction: the certificate the
+ * broker writes in run/broker/ (sp_msg.ca names it), and where the
+ * sandbox finds the bundle the spawner makes of it and the system's CAs
+ * (docs/egress.md, "Interception"). */
+#define WB_CA_PATH "/ward/ca.pem"
+
 struct sp_msg {
 	uint32_t op;
 	uint32_t id;		/* the broker's job id */
@@ -403,6 +409,9 @@ struct sp_msg {
 	char err[256];
 	uint64_t mem_bytes, tmp_bytes, time_ms;
 	uint32_t pids, cpu;
+	/* Appended: ward-egress's CA for this sandbox's transaction, a file
+	 * name in run/broker/ ("ca-SLOT-GEN.pem"), or empty. */
+	char ca[64];
 };
 
 /* Fork the spawner; returns the broker's end of the pair, or -1.  It

@@ -894,3 +894,70 @@ eg_scrub(struct eg_scrub *z, const uint8_t *in, size_t len, int final, uint8_t *
 	sodium_memzero(out + hold, z->tlen);
 	return hold;
 }
+
+/* ---- interception (docs/egress.md, "Interception") ------------------------------ */
+
+int
+eg_bound_has(const char *list, const char *dest)
+{
+	size_t dl;
+	const char *p;
+
+	if (list == NULL || dest == NULL || (dl = strlen(dest)) == 0)
+		return 0;
+	for (p = list; *p != '\0';) {
+		size_t tl;
+
+		while (*p == ' ')
+			p++;
+		tl = strcspn(p, " ");
+		if (tl == dl && strncasecmp(p, dest, dl) == 0)
+			return 1;
+		p += tl;
+	}
+	return 0;
+}
+
+int
+eg_origin_head(const char *in, size_t len, const char *dest, char *out, size_t cap,
+	       size_t *outlen, const char **why)
+{
+	const char *dummy, *eol, *sp1;
+	size_t dl, ml;
+	int n;
+
+	if (why == NULL)
+		why = &dummy;
+	*why = "malformed request head";
+	if (outlen != NULL)
+		*outlen = 0;
+	if (in == NULL || dest == NULL || out == NULL || outlen == NULL || cap == 0)
+		return -1;
+	dl = strlen(dest);
+	if (dl == 0 || dl > EG_DEST_MAX)
+		return -1;
+	if (memmem(in, len, "\r\n\r\n", 4) == NULL) {
+		if (len + 7 + dl < EG_HEAD_MAX && len + 7 + dl < cap)
+			return 1;
+		*why = "request head too long";
+		return -1;
+	}
+	eol = memmem(in, len, "\r\n", 2);
+	sp1 = memchr(in, ' ', (size_t)(eol - in));
+	if (sp1 == NULL || sp1 == in || sp1 + 1 >= eol || sp1[1] != '/') {
+		*why = "a request inside an intercepted tunnel needs an origin-form "
+		       "target (/path)";
+		return -1;
+	}
+	ml = (size_t)(sp1 - in);
+	if (len + 7 + dl >= cap || len + 7 + dl >= EG_HEAD_MAX) {
+		*why = "request head too long";
+		return -1;
+	}
+	n = snprintf(out, cap, "%.*s http://%s", (int)ml, in, dest);
+	if (n < 0 || (size_t)n != ml + 8 + dl)
+		return -1;
+	memcpy(out + n, sp1 + 1, len - ml - 1);
+	*outlen = (size_t)n + len - ml - 1;
+	return 0;
+}

@@ -24,7 +24,13 @@
  * the request goes out with Connection: close and Accept-Encoding:
  * identity, and the answer comes back with every value replaced by '*'.
  * A plain-HTTP request to port 443 goes upstream over TLS (OpenSSL,
- * certificate and name checked); nothing else is decrypted or opened.
+ * certificate and name checked).  A CONNECT tunnel to a destination the
+ * broker said a secret of the transaction is bound to is intercepted
+ * (docs/egress.md, "Interception"): ward-egress terminates the agent's
+ * TLS with a certificate of the transaction's CA (made at its first
+ * attach, key in this process's memory only, name-constrained to those
+ * destinations, forgotten at its last detach), reads the request inside
+ * and treats it as the plain-HTTP one; nothing else is decrypted.
  *
  * Untrusted by assumption (it parses what agents send), not verified; it
  * holds no signing key, and one decryption key: a compromised ward-egress
@@ -60,7 +66,9 @@
 #include <sodium.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/pem.h>
 #include <openssl/x509v3.h>
+#include <strings.h>
 
 #include "ward.h"
 #include "egress.h"
@@ -88,9 +96,14 @@
  *   C_CONNECTING  TCP connect in progress
  *   C_TLS         (plain HTTP to port 443) the TLS handshake upstream
  *   C_SNI         (CONNECT) the first bytes held for the SNI check
- *   C_RELAY       bytes each way (through the scrubber if secrets) */
+ *   C_RELAY       bytes each way (through the scrubber if secrets)
+ * and for a CONNECT to a destination a secret is bound to (interception),
+ * after C_WAIT and before C_SECRETS:
+ *   C_ACCEPT      the agent's TLS handshake, ward-egress the server with a
+ *                 certificate for the host signed by its CA
+ *   C_IHEAD       the request head, read inside that TLS session */
 enum { C_FREE = 0, C_HEAD, C_WAIT, C_SECRETS, C_RESOLVING, C_CONNECTING, C_TLS,
-       C_SNI, C_RELAY };
+       C_SNI, C_RELAY, C_ACCEPT, C_IHEAD };
 
 _Static_assert(EG_SECRET_MAX == EGW_SECRET_MAX, "egress.h and egw.h agree");
 _Static_assert(EG_SECRET_MAX + 48u + EG_SEAL_HASH <= EGW_SEALED_MAX, "a sealed value fits");
@@ -102,6 +115,7 @@ struct link {
 	uint32_t slot, gen;
 	uint32_t job;		/* the sandbox's, + 1 */
 	uint8_t ctx[16];
+	char bound[EGW_BOUND_MAX];	/* the destinations intercepted */
 };
 
 struct conn {
@@ -134,6 +148,11 @@ struct conn {
 	int tls;
 	SSL *ssl;
 	short tls_want;
+	/* Interception: the agent's side is a TLS session ward-egress
+	 * serves (cssl), and what its handshake waits for. */
+	int icpt;
+	SSL *cssl;
+	short cssl_want;
 	/* Last: a new connection clears everything before them. */
 	uint8_t up[BUF], down[BUF];	/* agent->server, server->agent */
 };
@@ -152,8 +171,15 @@ static struct {
 } ekey;
 static char ekey_why[600];	/* why there is no key, and what to do */
 static SSL_CTX *tls_ctx;
+/* Interception: the key of every leaf certificate ward-egress signs, and
+ * the server context the agents' TLS sessions are made from; the CAs,
+ * one a transaction, are txcas (ca_attach). */
+static EVP_PKEY *leaf_key;
+static SSL_CTX *srv_ctx;
 static struct eg_seen seen;
 static uint32_t next_req = 1;
+struct txca;
+static struct txca *txca_of(uint32_t slot, uint32_t gen);
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
 die(const char *fmt, ...)
@@ -208,19 +234,23 @@ conn_close(struct conn *c)
 			nl += (size_t)snprintf(names + nl, sizeof names - nl, "%s%s",
 					       k == 0 ? " secret.use=" : ",", secs[idx][k].name);
 		audit(&links[c->link], "egress: closed net.connect %s via %s "
-		      "sent=%llu received=%llu%s%s", c->rq.dest, c->via,
+		      "sent=%llu received=%llu%s%s%s", c->rq.dest, c->via,
 		      (unsigned long long)c->sent, (unsigned long long)c->received,
-		      c->tls ? " tls" : "", names);
+		      c->tls ? " tls" : "", c->icpt ? " intercepted" : "", names);
 	}
 	if (c->ssl != NULL)
 		SSL_free(c->ssl);
 	c->ssl = NULL;
+	if (c->cssl != NULL)
+		SSL_free(c->cssl);
+	c->cssl = NULL;
 	/* The values, what the scrubber held, the head they were put in. */
 	sodium_memzero(secs[idx], sizeof secs[idx]);
 	sodium_memzero(&scrubs[idx], sizeof scrubs[idx]);
-	if (c->nsec > 0) {
+	if (c->nsec > 0 || c->icpt) {
 		sodium_memzero(c->up, sizeof c->up);
 		sodium_memzero(c->down, sizeof c->down);
+		sodium_memzero(c->head, sizeof c->head);
 	}
 	c->nsec = 0;
 	if (c->cfd >= 0)
@@ -246,7 +276,16 @@ refuse(struct conn *c, int code, const char *what, const char *why)
 	int n = snprintf(b, sizeof b, "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\n"
 			 "Connection: close\r\n\r\nward: %s\n", code, what, why);
 
-	if (n > 0)
+	if (n > 0 && c->cssl != NULL) {
+		/* Intercepted: the answer inside the agent's TLS session, if
+		 * there is one yet (else nothing: the 200 went). */
+		if (SSL_is_init_finished(c->cssl)) {
+			ERR_clear_error();
+			(void)SSL_write(c->cssl, b, (size_t)n < sizeof b ? n : (int)sizeof b - 1);
+			(void)SSL_shutdown(c->cssl);
+			ERR_clear_error();
+		}
+	} else if (n > 0)
 		(void)send(c->cfd, b, (size_t)n < sizeof b ? (size_t)n : sizeof b - 1,
 			   MSG_NOSIGNAL | MSG_DONTWAIT);
 	c->state = C_HEAD;	/* nothing to log: nothing was relayed */
@@ -376,6 +415,11 @@ head_readable(struct conn *c)
 		return;
 	}
 	c->tls = !c->rq.is_connect && c->rq.port == 443;
+	/* A tunnel to a destination a secret is bound to is intercepted
+	 * (after its net.connect approval); every other stays a tunnel. */
+	c->icpt = c->rq.is_connect &&
+		  txca_of(links[c->link].slot, links[c->link].gen) != NULL &&
+		  eg_bound_has(links[c->link].bound, c->rq.dest);
 	if (!c->rq.is_connect && placeholders_ok(c) != 0)
 		return;
 	if (ask(c, WARD_OP_NET_CONNECT, c->rq.dest, &c->req, c->digest) == 0)
@@ -466,6 +510,11 @@ resolver(void *arg)
 }
 
 static void connect_to(struct conn *c, struct sockaddr_storage *sa, size_t salen);
+static void ask_secrets(struct conn *c);
+static void intercept_start(struct conn *c);
+static void accept_step(struct conn *c);
+static void ihead_readable(struct conn *c);
+static ssize_t ag_recv(struct conn *c, void *b, size_t n);
 
 /* The approval checked: on to the address (the literal the approval
  * names, or the name resolved on a thread). */
@@ -608,11 +657,24 @@ answered(struct egw_msg *m)
 		refuse(c, 403, "Forbidden", why);
 		return;
 	}
+	if (c->icpt) {
+		intercept_start(c);
+		return;
+	}
+	ask_secrets(c);
+}
+
+/* Each (NAME, header) its own secret.use question, all at once; none:
+ * on to the connect. */
+static void
+ask_secrets(struct conn *c)
+{
+	size_t k;
+
 	if (c->nsec == 0) {
 		go_connect(c);
 		return;
 	}
-	/* Each (NAME, header) its own secret.use question, all at once. */
 	c->state = C_SECRETS;
 	for (k = 0; k < c->nsec; k++) {
 		char res[WARD_SCOPE_MAX + 8];
@@ -782,6 +844,11 @@ tls_start(struct conn *c)
 	}
 	SSL_set_verify(c->ssl, SSL_VERIFY_PEER, NULL);
 	SSL_set_connect_state(c->ssl);
+	if (c->icpt) {
+		int one = 1;
+
+		(void)setsockopt(c->ofd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	}
 	c->state = C_TLS;
 	c->started = time(NULL);
 	tls_step(c);
@@ -820,7 +887,7 @@ connected(struct conn *c)
 		const char *eol = strstr(c->head, "\r\n");
 		size_t ll = strlen(c->rq.line), rest = c->hlen - (size_t)(eol - c->head);
 
-		if (c->nsec > 0) {
+		if (c->nsec > 0 || c->icpt) {
 			/* The values in their headers, Connection: close,
 			 * Accept-Encoding: identity; then the body's start. */
 			const char *bad = NULL;
@@ -1018,9 +1085,50 @@ up_recv(struct conn *c, void *b, size_t n)
 static int
 tls_pending(const struct conn *c)
 {
-	return c->state == C_RELAY && c->ssl != NULL && !c->oeof &&
-	       c->dlen + scrubs[c - conns].tlen + 16384 < BUF &&
-	       SSL_has_pending(c->ssl);
+	return c->state == C_RELAY &&
+	       ((c->ssl != NULL && !c->oeof &&
+		 c->dlen + scrubs[c - conns].tlen + 16384 < BUF &&
+		 SSL_has_pending(c->ssl)) ||
+		(c->cssl != NULL && !c->ceof && c->ulen < BUF &&
+		 SSL_has_pending(c->cssl)));
+}
+
+/* To the agent and from it: the socket, or (intercepted) the TLS session
+ * ward-egress serves over it; as up_send and up_recv. */
+static ssize_t
+ag_send(struct conn *c, const void *b, size_t n)
+{
+	int rc, e;
+
+	if (c->cssl == NULL)
+		return send(c->cfd, b, n, MSG_NOSIGNAL);
+	ERR_clear_error();
+	rc = SSL_write(c->cssl, b, n > INT32_MAX ? INT32_MAX : (int)n);
+	if (rc > 0)
+		return rc;
+	e = SSL_get_error(c->cssl, rc);
+	errno = e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ? EAGAIN : EIO;
+	ERR_clear_error();
+	return -1;
+}
+
+static ssize_t
+ag_recv(struct conn *c, void *b, size_t n)
+{
+	int rc, e;
+
+	if (c->cssl == NULL)
+		return recv(c->cfd, b, n, 0);
+	ERR_clear_error();
+	rc = SSL_read(c->cssl, b, n > INT32_MAX ? INT32_MAX : (int)n);
+	if (rc > 0)
+		return rc;
+	e = SSL_get_error(c->cssl, rc);
+	ERR_clear_error();
+	if (e == SSL_ERROR_ZERO_RETURN)
+		return 0;
+	errno = e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ? EAGAIN : EIO;
+	return -1;
 }
 
 static int
@@ -1037,7 +1145,7 @@ pump_once(struct conn *c, short crev, short orev)
 			memmove(c->up, c->up + c->uoff, c->ulen);
 			c->uoff = 0;
 		}
-		n = recv(c->cfd, c->up + c->uoff + c->ulen, BUF - c->uoff - c->ulen, 0);
+		n = ag_recv(c, c->up + c->uoff + c->ulen, BUF - c->uoff - c->ulen);
 		if (n > 0) {
 			c->ulen += (size_t)n;
 			moved = 1;
@@ -1121,7 +1229,7 @@ pump_once(struct conn *c, short crev, short orev)
 		}
 	}
 	if (c->dlen > 0 && (crev & POLLOUT)) {
-		n = send(c->cfd, c->down + c->doff, c->dlen, MSG_NOSIGNAL);
+		n = ag_send(c, c->down + c->doff, c->dlen);
 		if (n > 0) {
 			c->doff = c->dlen == (size_t)n ? 0 : c->doff + (size_t)n;
 			c->dlen -= (size_t)n;
@@ -1133,8 +1241,14 @@ pump_once(struct conn *c, short crev, short orev)
 	}
 	if (c->state == C_RELAY && c->ceof && c->ulen == 0 && c->ssl == NULL)
 		(void)shutdown(c->ofd, SHUT_WR);
-	if (c->oeof && c->dlen == 0 && scrubs[c - conns].tlen == 0)
+	if (c->oeof && c->dlen == 0 && scrubs[c - conns].tlen == 0) {
+		if (c->cssl != NULL && !(SSL_get_shutdown(c->cssl) & SSL_SENT_SHUTDOWN)) {
+			ERR_clear_error();
+			(void)SSL_shutdown(c->cssl);	/* close_notify */
+			ERR_clear_error();
+		}
 		(void)shutdown(c->cfd, SHUT_WR);
+	}
 	if (c->ceof && c->oeof && c->ulen == 0 && c->dlen == 0 &&
 	    scrubs[c - conns].tlen == 0) {
 		conn_close(c);
@@ -1164,6 +1278,437 @@ pump(struct conn *c, short crev, short orev)
 
 
 
+/* ---- interception (docs/egress.md, "Interception") -------------------------------- */
+
+/* The time t + secs as an ASN1_TIME set in the certificate (0), or -1. */
+static int
+cert_times(X509 *x, long before, long after)
+{
+	return X509_gmtime_adj(X509_getm_notBefore(x), before) != NULL &&
+	       X509_gmtime_adj(X509_getm_notAfter(x), after) != NULL ? 0 : -1;
+}
+
+static int
+cert_ext(X509 *x, X509 *issuer, int nid, const char *value)
+{
+	X509V3_CTX v;
+	X509_EXTENSION *e;
+	int ok;
+
+	X509V3_set_ctx(&v, issuer, x, NULL, NULL, 0);
+	e = X509V3_EXT_conf_nid(NULL, &v, nid, value);
+	if (e == NULL)
+		return -1;
+	ok = X509_add_ext(x, e, -1) == 1;
+	X509_EXTENSION_free(e);
+	return ok ? 0 : -1;
+}
+
+/* A new certificate: v3, a random 64-bit serial, subject CN=cn, pubkey. */
+static X509 *
+cert_new(const char *cn, EVP_PKEY *pub)
+{
+	X509 *x = X509_new();
+	uint8_t ser[8];
+	BIGNUM *bn = NULL;
+	X509_NAME *nm;
+	int ok;
+
+	if (x == NULL)
+		return NULL;
+	randombytes_buf(ser, sizeof ser);
+	ser[0] &= 0x7f;
+	ser[0] |= 0x40;		/* positive, eight bytes */
+	bn = BN_bin2bn(ser, sizeof ser, NULL);
+	nm = X509_get_subject_name(x);
+	ok = bn != NULL && X509_set_version(x, 2) == 1 &&
+	     BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) != NULL &&
+	     X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_UTF8,
+					(const unsigned char *)cn, -1, -1, 0) == 1 &&
+	     X509_set_pubkey(x, pub) == 1;
+	BN_free(bn);
+	if (!ok) {
+		X509_free(x);
+		return NULL;
+	}
+	return x;
+}
+
+/* The transactions' CAs (docs/egress.md, "Interception"): one a
+ * transaction, made at the attach of its first sandbox and forgotten
+ * when its last sandbox detaches.  Its key is made here, in this
+ * process's memory only (never written, never sent: the broker gets the
+ * certificate); the certificate is valid CA_DAYS, CA:TRUE with path
+ * length 0, keyCertSign only, and name-constrained to the destinations
+ * the broker said the transaction's secrets are bound to.  The key of
+ * every leaf certificate (one, made at start) and the server context
+ * are shared. */
+#define CA_DAYS 2
+#define LEAF_SECS (24L * 3600L)
+
+struct txca {
+	int used;
+	uint32_t slot, gen;
+	EVP_PKEY *key;
+	X509 *cert;
+};
+static struct txca txcas[LINKS_MAX];
+
+static void
+ca_init(void)
+{
+	leaf_key = EVP_EC_gen("P-256");
+	if (leaf_key == NULL || (srv_ctx = SSL_CTX_new(TLS_server_method())) == NULL ||
+	    SSL_CTX_set_min_proto_version(srv_ctx, TLS1_2_VERSION) != 1) {
+		fprintf(stderr, "ward-egress: cannot set up TLS interception (OpenSSL); "
+			"tunnels to destinations a secret is bound to stay plain tunnels\n");
+		if (srv_ctx != NULL)
+			SSL_CTX_free(srv_ctx);
+		srv_ctx = NULL;
+		ERR_clear_error();
+		return;
+	}
+	SSL_CTX_set_options(srv_ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_IGNORE_UNEXPECTED_EOF);
+	SSL_CTX_set_mode(srv_ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
+			 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	ERR_clear_error();
+}
+
+/* The name constraints of a transaction's CA, from the destinations
+ * bound ("host:port ..."): each name permitted (and its subdomains, as
+ * RFC 5280 reads a DNS constraint), each literal address permitted
+ * alone; a sentinel for a kind with none, so that none of that kind is
+ * permitted.  0, or -1 (too long, a host that cannot be written so). */
+static int
+ca_constraints(const char *bound, char *out, size_t cap)
+{
+	size_t ol, dn = 0, ipn = 0;
+	const char *p;
+	int n;
+
+	ol = (size_t)snprintf(out, cap, "critical");
+	for (p = bound; *p != '\0';) {
+		char host[EG_HOST_MAX + 1];
+		struct sockaddr_storage sa;
+		size_t tl, hl, salen;
+		const char *colon;
+
+		while (*p == ' ')
+			p++;
+		tl = strcspn(p, " ");
+		if (tl == 0)
+			break;
+		colon = tl > 0 ? (const char *)memrchr(p, ':', tl) : NULL;
+		hl = colon != NULL ? (size_t)(colon - p) : tl;
+		if (hl == 0 || hl > EG_HOST_MAX)
+			return -1;
+		memcpy(host, p, hl);
+		host[hl] = '\0';
+		p += tl;
+		if (strcspn(host, ",;\\\"' ") != hl)
+			return -1;
+		if (eg_host_literal(host, &sa, &salen)) {
+			char a[INET6_ADDRSTRLEN];
+
+			if (sa.ss_family == AF_INET) {
+				inet_ntop(AF_INET, &((struct sockaddr_in *)&sa)->sin_addr, a, sizeof a);
+				n = snprintf(out + ol, cap - ol, ",permitted;IP:%s/255.255.255.255", a);
+			} else {
+				inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&sa)->sin6_addr, a, sizeof a);
+				n = snprintf(out + ol, cap - ol, ",permitted;IP:%s/"
+					     "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", a);
+			}
+			ipn++;
+		} else {
+			n = snprintf(out + ol, cap - ol, ",permitted;DNS:%s", host);
+			dn++;
+		}
+		if (n < 0 || (size_t)n >= cap - ol)
+			return -1;
+		ol += (size_t)n;
+	}
+	n = snprintf(out + ol, cap - ol, "%s%s", dn == 0 ? ",permitted;DNS:invalid" : "",
+		     ipn == 0 ? ",permitted;IP:0.0.0.0/255.255.255.255" : "");
+	return n >= 0 && (size_t)n < cap - ol ? 0 : -1;
+}
+
+/* The CA of the transaction slot/gen, NULL when it has none. */
+static struct txca *
+txca_of(uint32_t slot, uint32_t gen)
+{
+	int i;
+
+	for (i = 0; i < LINKS_MAX; i++)
+		if (txcas[i].used && txcas[i].slot == slot && txcas[i].gen == gen)
+			return &txcas[i];
+	return NULL;
+}
+
+static void
+txca_forget(struct txca *t)
+{
+	EVP_PKEY_free(t->key);	/* OpenSSL clears the private key */
+	X509_free(t->cert);
+	memset(t, 0, sizeof *t);
+}
+
+/* The attach of a sandbox of slot/gen (bound: its secrets'
+ * destinations): its transaction's CA, made now for the first, and the
+ * certificate to the broker (EGW_CA, req the attach's; pem_len 0 when
+ * there is none), which waits for it before it starts the sandbox. */
+static void
+ca_attach(uint32_t slot, uint32_t gen, uint32_t req, const char *bound)
+{
+	struct txca *t = txca_of(slot, gen);
+	struct egw_msg *m = calloc(1, sizeof *m);
+	char nc[EGW_BOUND_MAX * 2 + 200];
+	BIO *b = NULL;
+	char *p = NULL;
+	long pl = 0;
+	int i;
+
+	if (m == NULL)
+		die("out of memory");
+	m->op = EGW_CA;
+	m->slot = slot;
+	m->gen = gen;
+	m->req = req;
+	for (i = 0; t == NULL && srv_ctx != NULL && i < LINKS_MAX; i++)
+		if (!txcas[i].used) {
+			struct txca *n = &txcas[i];
+
+			n->key = EVP_EC_gen("P-256");
+			if (n->key == NULL || ca_constraints(bound, nc, sizeof nc) != 0 ||
+			    (n->cert = cert_new("ward-egress interception CA", n->key)) == NULL ||
+			    X509_set_issuer_name(n->cert, X509_get_subject_name(n->cert)) != 1 ||
+			    cert_times(n->cert, -300, CA_DAYS * 24L * 3600L) != 0 ||
+			    cert_ext(n->cert, n->cert, NID_basic_constraints,
+				     "critical,CA:TRUE,pathlen:0") != 0 ||
+			    cert_ext(n->cert, n->cert, NID_key_usage,
+				     "critical,keyCertSign,cRLSign") != 0 ||
+			    cert_ext(n->cert, n->cert, NID_subject_key_identifier, "hash") != 0 ||
+			    cert_ext(n->cert, n->cert, NID_name_constraints, nc) != 0 ||
+			    X509_sign(n->cert, n->key, EVP_sha256()) <= 0) {
+				fprintf(stderr, "ward-egress: cannot make a transaction's "
+					"interception CA (OpenSSL); its tunnels stay plain\n");
+				txca_forget(n);
+				ERR_clear_error();
+				break;
+			}
+			n->used = 1;
+			n->slot = slot;
+			n->gen = gen;
+			t = n;
+		}
+	if (t != NULL && ((b = BIO_new(BIO_s_mem())) == NULL ||
+			  PEM_write_bio_X509(b, t->cert) != 1 ||
+			  (pl = BIO_get_mem_data(b, &p)) <= 0 || (size_t)pl >= sizeof m->pem))
+		pl = 0;
+	if (pl > 0) {
+		memcpy(m->pem, p, (size_t)pl);
+		m->pem_len = (uint32_t)pl;
+	}
+	BIO_free(b);
+	ERR_clear_error();
+	to_broker(m);
+	free(m);
+}
+
+/* A leaf certificate for host (a name, or a v4 or [v6] literal) signed by
+ * the CA: serverAuth, the name or address as its one subjectAltName,
+ * valid a day at most (never past the CA).  NULL on failure. */
+static X509 *
+leaf_for(const struct txca *ca, const char *host)
+{
+	char san[EG_HOST_MAX + 8], ip[EG_HOST_MAX + 1];
+	struct sockaddr_storage sa;
+	size_t salen, hl = strlen(host);
+	X509 *x;
+
+	if (eg_host_literal(host, &sa, &salen)) {
+		if (host[0] == '[')
+			snprintf(ip, sizeof ip, "%.*s", (int)(hl - 2), host + 1);
+		else
+			snprintf(ip, sizeof ip, "%s", host);
+		snprintf(san, sizeof san, "IP:%s", ip);
+	} else {
+		snprintf(ip, sizeof ip, "%s", host);
+		snprintf(san, sizeof san, "DNS:%s", host);
+	}
+	/* Not the host as CN: only the subjectAltName names it (a CN that
+	 * looks like a name would be checked against the constraints). */
+	x = cert_new("ward-egress intercepted", leaf_key);
+	if (x == NULL)
+		return NULL;
+	if (X509_set_issuer_name(x, X509_get_subject_name(ca->cert)) != 1 ||
+	    cert_times(x, -300, LEAF_SECS) != 0 ||
+	    (ASN1_TIME_compare(X509_get0_notAfter(ca->cert), X509_get0_notAfter(x)) < 0 &&
+	     X509_set1_notAfter(x, X509_get0_notAfter(ca->cert)) != 1) ||
+	    cert_ext(x, ca->cert, NID_basic_constraints, "critical,CA:FALSE") != 0 ||
+	    cert_ext(x, ca->cert, NID_key_usage, "critical,digitalSignature") != 0 ||
+	    cert_ext(x, ca->cert, NID_ext_key_usage, "serverAuth") != 0 ||
+	    cert_ext(x, ca->cert, NID_subject_alt_name, san) != 0 ||
+	    cert_ext(x, ca->cert, NID_subject_key_identifier, "hash") != 0 ||
+	    cert_ext(x, ca->cert, NID_authority_key_identifier, "keyid:always") != 0 ||
+	    X509_sign(x, ca->key, EVP_sha256()) <= 0) {
+		X509_free(x);
+		return NULL;
+	}
+	return x;
+}
+
+/* The tunnel's net.connect approved, to a destination a secret is bound
+ * to: 200 to the agent, then ward-egress is the TLS server it talks to,
+ * with a certificate for the CONNECT host signed by its CA. */
+static void
+intercept_start(struct conn *c)
+{
+	static const char ok[] = "HTTP/1.1 200 Connection Established\r\n\r\n";
+	X509 *x;
+
+	if (c->hlen != c->rq.head_len) {
+		/* The client did not wait for the 200: its first bytes are
+		 * with the head; refused rather than guessed at. */
+		audit(&links[c->link], "egress: BLOCKED net.connect %s "
+		      "reason=intercept (bytes before the 200)", c->rq.dest);
+		refuse(c, 400, "Bad Request", "send nothing after CONNECT before its 200");
+		return;
+	}
+	{
+		const struct txca *ca = txca_of(links[c->link].slot, links[c->link].gen);
+
+		x = ca != NULL ? leaf_for(ca, c->rq.host) : NULL;
+	}
+	c->cssl = x != NULL ? SSL_new(srv_ctx) : NULL;
+	if (c->cssl == NULL || SSL_use_certificate(c->cssl, x) != 1 ||
+	    SSL_use_PrivateKey(c->cssl, leaf_key) != 1 || SSL_set_fd(c->cssl, c->cfd) != 1) {
+		X509_free(x);
+		ERR_clear_error();
+		if (c->cssl != NULL)
+			SSL_free(c->cssl);
+		c->cssl = NULL;
+		refuse(c, 502, "Bad Gateway", "cannot set up the interception");
+		return;
+	}
+	X509_free(x);
+	SSL_set_accept_state(c->cssl);
+	{
+		/* TLS records are written as they come: no Nagle wait (with
+		 * the client's delayed ACK, 40 ms) between two of them. */
+		int one = 1;
+
+		(void)setsockopt(c->cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	}
+	if (send(c->cfd, ok, sizeof ok - 1, MSG_NOSIGNAL | MSG_DONTWAIT) !=
+	    (ssize_t)(sizeof ok - 1)) {
+		c->state = C_HEAD;
+		conn_close(c);
+		return;
+	}
+	snprintf(c->via, sizeof c->via, "-");
+	c->state = C_ACCEPT;
+	c->started = time(NULL);
+	c->hlen = 0;
+	accept_step(c);
+}
+
+/* A step of the agent's TLS handshake; done: the server name it sent
+ * must be the CONNECT host, then its request head. */
+static void
+accept_step(struct conn *c)
+{
+	const char *sni;
+	int rc, e;
+
+	ERR_clear_error();
+	rc = SSL_accept(c->cssl);
+	if (rc != 1) {
+		e = SSL_get_error(c->cssl, rc);
+		ERR_clear_error();
+		if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+			c->cssl_want = e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
+			return;
+		}
+		/* The agent did not trust the CA, or is not TLS. */
+		audit(&links[c->link], "egress: failed net.connect %s "
+		      "reason=intercept_handshake (the agent's TLS)", c->rq.dest);
+		c->state = C_HEAD;
+		conn_close(c);
+		return;
+	}
+	sni = SSL_get_servername(c->cssl, TLSEXT_NAMETYPE_host_name);
+	if (sni != NULL && strcasecmp(sni, c->rq.host) != 0) {
+		char t[256];
+
+		printable(t, sizeof t, sni);
+		audit(&links[c->link], "egress: BLOCKED net.connect %s "
+		      "reason=sni_mismatch (TLS server name %s)", c->rq.dest, t);
+		c->state = C_HEAD;
+		conn_close(c);
+		return;
+	}
+	c->state = C_IHEAD;
+	c->ulen = 0;
+	ihead_readable(c);
+}
+
+/* The request inside the intercepted tunnel ("POST /v1/... HTTP/1.1"),
+ * read raw into up, then made the absolute-form request the plain-HTTP
+ * path takes, for the same destination: the same placeholder rules,
+ * secret.use questions, rewrite and scrubbing; upstream always TLS. */
+static void
+ihead_readable(struct conn *c)
+{
+	const char *why = NULL;
+	char dest[EG_DEST_MAX + 1];
+	ssize_t n;
+	int rc;
+
+	for (;;) {
+		size_t room = EG_HEAD_MAX - 256 - c->ulen;
+
+		if (room == 0)
+			break;
+		n = ag_recv(c, c->up + c->ulen, room);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			break;
+		if (n <= 0) {
+			c->state = C_HEAD;
+			conn_close(c);
+			return;
+		}
+		c->ulen += (size_t)n;
+	}
+	rc = eg_origin_head((const char *)c->up, c->ulen, c->rq.dest, c->head,
+			    sizeof c->head, &c->hlen, &why);
+	if (rc == 1 && c->ulen < EG_HEAD_MAX - 256)
+		return;
+	if (rc == 1) {
+		why = "request head too long";
+		rc = -1;
+	}
+	snprintf(dest, sizeof dest, "%s", c->rq.dest);
+	if (rc == 0)
+		rc = eg_parse_request(c->head, c->hlen, &c->rq, &why);
+	if (rc == 0 && (c->rq.is_connect || strcmp(c->rq.dest, dest) != 0)) {
+		why = "not a request for the tunnel's destination";
+		rc = -1;
+	}
+	sodium_memzero(c->up, c->ulen);
+	c->ulen = 0;
+	if (rc != 0) {
+		snprintf(c->rq.dest, sizeof c->rq.dest, "%s", dest);
+		audit(&links[c->link], "egress: BLOCKED net.connect %s "
+		      "reason=intercept_request (%s)", dest, why ? why : "malformed");
+		refuse(c, 400, "Bad Request", why ? why : "malformed request");
+		return;
+	}
+	c->tls = 1;
+	if (placeholders_ok(c) != 0)
+		return;
+	ask_secrets(c);
+}
+
 /* ---- the broker's messages ---------------------------------------------------------- */
 
 static void
@@ -1178,8 +1723,19 @@ link_end(int li)
 		close(links[li].lfd);
 	if (links[li].sock >= 0)
 		close(links[li].sock);
-	memset(&links[li], 0, sizeof links[li]);
-	links[li].sock = links[li].lfd = -1;
+	{
+		/* The transaction's last sandbox: its CA is forgotten. */
+		uint32_t slot = links[li].slot, gen = links[li].gen;
+		struct txca *t = txca_of(slot, gen);
+
+		memset(&links[li], 0, sizeof links[li]);
+		links[li].sock = links[li].lfd = -1;
+		for (i = 0; i < LINKS_MAX; i++)
+			if (links[i].used && links[i].slot == slot && links[i].gen == gen)
+				break;
+		if (i == LINKS_MAX && t != NULL)
+			txca_forget(t);
+	}
 }
 
 static void
@@ -1207,6 +1763,11 @@ broker_readable(void)
 			;
 		if (i == LINKS_MAX) {
 			close(fds[0]);
+			if (m->bound[0] != '\0') {
+				m->op = EGW_CA;	/* none: the broker waits no more */
+				m->pem_len = 0;
+				to_broker(m);
+			}
 		} else {
 			links[i].used = 1;
 			links[i].sock = fds[0];
@@ -1215,6 +1776,13 @@ broker_readable(void)
 			links[i].gen = m->gen;
 			links[i].job = m->req;
 			memcpy(links[i].ctx, m->ctx, 16);
+			m->bound[sizeof m->bound - 1] = '\0';
+			memcpy(links[i].bound, m->bound, sizeof links[i].bound);
+			/* A transaction with a secret bound: its CA (the
+			 * broker waits for the answer); else none, and no
+			 * tunnel of it is intercepted. */
+			if (m->bound[0] != '\0')
+				ca_attach(m->slot, m->gen, m->req, m->bound);
 		}
 		nfds = 0;
 	} else if (m->op == EGW_DETACH) {
@@ -1499,6 +2067,7 @@ main(int argc, char **argv)
 	(void)mlock(&ekey, sizeof ekey);
 	read_egress_key(home);
 	tls_init(home);
+	ca_init();
 	/* Six descriptors a relayed connection (two sockets, two pipes). */
 	{
 		struct rlimit rl;
@@ -1560,16 +2129,19 @@ main(int argc, char **argv)
 				refuse(c, 504, "Gateway Timeout", "connect timed out");
 				continue;
 			}
-			if (c->state == C_HEAD && now - c->started > HEAD_TIMEOUT_S) {
+			if ((c->state == C_HEAD || c->state == C_ACCEPT ||
+			     c->state == C_IHEAD) && now - c->started > HEAD_TIMEOUT_S) {
 				refuse(c, 408, "Request Timeout", "no request in time");
 				continue;
 			}
 			pf[n].fd = c->cfd;
-			pf[n].events = (short)((c->state == C_HEAD ||
+			pf[n].events = (short)((c->state == C_HEAD || c->state == C_IHEAD ||
 				((c->state == C_RELAY || c->state == C_SNI) &&
 				 !c->ceof && (c->up_p[0] >= 0 ? c->upp < c->pcap :
 					      c->ulen < BUF)) ? POLLIN : 0) |
 				(c->dlen > 0 || c->dnp > 0 ? POLLOUT : 0));
+			if (c->state == C_ACCEPT)
+				pf[n].events = c->cssl_want;
 			who[n++] = k;
 			if (c->ofd >= 0) {
 				pf[n].fd = c->ofd;
@@ -1625,6 +2197,10 @@ main(int argc, char **argv)
 					continue;
 				if (c->state == C_HEAD)
 					head_readable(c);
+				else if (c->state == C_ACCEPT)
+					accept_step(c);
+				else if (c->state == C_IHEAD)
+					ihead_readable(c);
 				else if (c->state == C_RELAY || c->state == C_SNI) {
 					/* Both sides in one go when both are ready. */
 					if (k + 1 < n && who[k + 1] == 1000 + w) {
@@ -1638,6 +2214,6 @@ main(int argc, char **argv)
 		}
 		for (k = 0; k < CONNS_MAX; k++)
 			if (tls_pending(&conns[k]))
-				pump(&conns[k], POLLOUT, POLLIN);
+				pump(&conns[k], POLLIN | POLLOUT, POLLIN | POLLOUT);
 	}
 }

@@ -177,4 +177,22 @@ void eg_scrub_init(struct eg_scrub *z, const struct eg_secret *s, size_t n);
 size_t eg_scrub(struct eg_scrub *z, const uint8_t *in, size_t len, int final,
 		uint8_t *out, size_t cap) __attribute__((warn_unused_result));
 
+/* ---- interception (docs/egress.md, "Interception") ---------------------------- */
+
+/* dest ("host:port") is one of the space-separated destinations of list
+ * (what the broker said a secret of the transaction is bound to): 1, else
+ * 0 (case-insensitive; NULL and empty are 0). */
+int eg_bound_has(const char *list, const char *dest);
+
+/* A request read inside an intercepted tunnel to dest, in[0..len)
+ * ("POST /v1/x HTTP/1.1\r\n..." and maybe the body's start), made the
+ * absolute-form request eg_parse_request takes ("POST http://dest/v1/x
+ * HTTP/1.1\r\n...", the rest as it came): 0 with out[0..*outlen), 1 when
+ * the head is not complete yet (and would still fit), -1 (and why) when
+ * the target is not origin-form (/...), or it does not fit cap or
+ * EG_HEAD_MAX. */
+int eg_origin_head(const char *in, size_t len, const char *dest, char *out,
+		   size_t cap, size_t *outlen, const char **why)
+	__attribute__((warn_unused_result));
+
 #endif

@@ -91,14 +91,84 @@ on_term(int sig)
 	cancel_flag = 1;
 }
 
+/* The CA bundle this runner made for its sandbox (ca_bundle), if any. */
+static char ca_made[4300];
+
 /* The runner's end: the outcome in its slot, then a status of its own. */
 static void __attribute__((noreturn))
 finish(int slot, int end, int code)
 {
+	if (ca_made[0] != '\0')
+		(void)unlink(ca_made);
 	outcomes[slot].end = end;
 	outcomes[slot].code = code;
 	__atomic_store_n(&outcomes[slot].set, 1, __ATOMIC_RELEASE);
 	_exit(end == SP_END_EXIT ? 0 : 125);
+}
+
+/* The CA bundle a sandbox trusts (docs/egress.md, "Interception"): the
+ * system's CA bundle, then the one certificate of its transaction's CA
+ * made by ward-egress, which the broker wrote to run/broker/NAME (NAME
+ * from sp_msg.ca).  The broker is not trusted with it: NAME is letters,
+ * digits, '-' and '.' only, not starting with '.'; the file is opened
+ * without following a link, must be a regular file of at most 8 KiB
+ * holding one PEM certificate and printable text only; the bundle is
+ * made here, by root, in run/ (root's), bound at /ward/ca.pem read-only,
+ * and removed when the sandbox ends (ca_made).  0 with its path, or -1
+ * (no bind: the variables then name a missing file, and TLS to the
+ * bound destinations fails closed). */
+static int
+ca_bundle(const char *name, char *out, size_t cap)
+{
+	static const char begin[] = "-----BEGIN CERTIFICATE-----\n";
+	static const char end[] = "-----END CERTIFICATE-----";
+	char src[4200], tmp[4200], pem[8193], buf[65536];
+	struct stat st;
+	ssize_t n;
+	size_t pl = 0, i;
+	int fd, sys, w, ok = 1;
+
+	if (name[0] == '\0' || name[0] == '.' ||
+	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		   "0123456789-.") != strlen(name))
+		return -1;
+	snprintf(src, sizeof src, "%s/run/broker/%s", sp_home, name);
+	fd = open(src, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+	    st.st_size >= (off_t)sizeof pem) {
+		close(fd);
+		return -1;
+	}
+	while (pl < sizeof pem - 1 && (n = read(fd, pem + pl, sizeof pem - 1 - pl)) > 0)
+		pl += (size_t)n;
+	close(fd);
+	pem[pl] = '\0';
+	for (i = 0; i < pl; i++)
+		if (pem[i] != '\n' && (pem[i] < 0x20 || pem[i] > 0x7e))
+			return -1;
+	if (pl < sizeof begin || strncmp(pem, begin, sizeof begin - 1) != 0 ||
+	    strstr(pem, end) == NULL || strstr(pem + 1, "-----BEGIN") != NULL)
+		return -1;
+	snprintf(tmp, sizeof tmp, "%s/run/.ca-bundle.%ld", sp_home, (long)getpid());
+	w = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (w < 0)
+		return -1;
+	sys = open("/etc/ssl/certs/ca-certificates.crt", O_RDONLY | O_CLOEXEC);
+	while (sys >= 0 && ok && (n = read(sys, buf, sizeof buf)) > 0)
+		ok = write(w, buf, (size_t)n) == n;
+	if (sys >= 0)
+		close(sys);
+	ok = ok && write(w, "\n", 1) == 1 && write(w, pem, pl) == (ssize_t)pl &&
+	     fchmod(w, 0644) == 0;
+	if (close(w) != 0 || !ok) {
+		unlink(tmp);
+		return -1;
+	}
+	snprintf(out, cap, "%s", tmp);
+	snprintf(ca_made, sizeof ca_made, "%s", tmp);
+	return 0;
 }
 
 /* The runner: one sandbox; how it ended goes to outcomes[slot]. */
@@ -138,6 +208,16 @@ runner(struct sp_msg *m, int *fds, int nfds, int slot)
 	}
 	if (m->has_proxy_fd && nfds >= 5)
 		cfg.proxy_sock = hi[4];
+	m->ca[sizeof m->ca - 1] = '\0';
+	if (m->has_proxy_fd && m->ca[0] != '\0') {
+		/* Where the broker's variables (SSL_CERT_FILE ...) point. */
+		static char ca[4300];
+
+		if (ca_bundle(m->ca, ca, sizeof ca) == 0) {
+			cfg.binds[cfg.nbinds].src = ca;
+			cfg.binds[cfg.nbinds++].dst = WB_CA_PATH;
+		}
+	}
 	/* The broker is not trusted to end its strings: every text field is
 	 * cut at its last byte before anything reads it. */
 	m->workspace[sizeof m->workspace - 1] = '\0';

@@ -695,6 +695,66 @@ TEST(secret_approval_for_another_op_refused)
 				    &last, &why), 0);
 }
 
+/* Interception: only a destination the broker named is intercepted (a
+ * prefix, a suffix or another port is not it). */
+TEST(intercept_bound_destinations_exact)
+{
+	const char *l = "api.openai.com:443  127.0.0.1:8443 ";
+
+	EXPECT_EQ(eg_bound_has(l, "api.openai.com:443"), 1);
+	EXPECT_EQ(eg_bound_has(l, "API.OpenAI.com:443"), 1);
+	EXPECT_EQ(eg_bound_has(l, "127.0.0.1:8443"), 1);
+	EXPECT_EQ(eg_bound_has(l, "api.openai.com:4433"), 0);
+	EXPECT_EQ(eg_bound_has(l, "i.openai.com:443"), 0);
+	EXPECT_EQ(eg_bound_has(l, "openai.com:443"), 0);
+	EXPECT_EQ(eg_bound_has(l, "127.0.0.1:844"), 0);
+	EXPECT_EQ(eg_bound_has(l, ""), 0);
+	EXPECT_EQ(eg_bound_has("", "api.openai.com:443"), 0);
+	EXPECT_EQ(eg_bound_has(NULL, "a:1"), 0);
+	EXPECT_EQ(eg_bound_has(l, NULL), 0);
+}
+
+/* A request inside an intercepted tunnel becomes the absolute-form one
+ * of the tunnel's destination, whatever its Host says, body kept; an
+ * absolute or authority target, an overlong head, are refused. */
+TEST(intercept_origin_form_request_made_absolute)
+{
+	static const char in[] = "POST /v1/chat?x=1 HTTP/1.1\r\nHost: evil.example\r\n"
+				 "Authorization: Bearer ward-secret-K\r\n\r\n{}";
+	char out[EG_HEAD_MAX], big[EG_HEAD_MAX + 10];
+	struct eg_req r;
+	const char *why;
+	size_t ol = 0;
+
+	EXPECT_EQ(eg_origin_head(in, sizeof in - 1, "api.x.com:443", out, sizeof out, &ol, &why), 0);
+	EXPECT(ol == sizeof in - 1 + 7 + 13);
+	EXPECT(memcmp(out, "POST http://api.x.com:443/v1/chat?x=1 HTTP/1.1\r\nHost: evil",
+		      58) == 0);
+	EXPECT(memcmp(out + ol - 2, "{}", 2) == 0);
+	EXPECT_EQ(eg_parse_request(out, ol, &r, &why), 0);
+	EXPECT_EQ(strcmp(r.dest, "api.x.com:443"), 0);
+	EXPECT_EQ(strcmp(r.line, "POST /v1/chat?x=1 HTTP/1.1"), 0);
+	EXPECT_EQ(r.is_connect, 0);
+	/* not complete yet */
+	EXPECT_EQ(eg_origin_head(in, 20, "api.x.com:443", out, sizeof out, &ol, &why), 1);
+	/* not origin-form */
+	EXPECT_EQ(eg_origin_head("GET http://other/ HTTP/1.1\r\n\r\n", 30, "a:443", out,
+				 sizeof out, &ol, &why), -1);
+	EXPECT_EQ(eg_origin_head("CONNECT b:443 HTTP/1.1\r\n\r\n", 26, "a:443", out,
+				 sizeof out, &ol, &why), -1);
+	EXPECT_EQ(eg_origin_head(" /x HTTP/1.1\r\n\r\n", 16, "a:443", out, sizeof out, &ol,
+				 &why), -1);
+	EXPECT_EQ(eg_origin_head("GET\r\n /x\r\n\r\n", 12, "a:443", out, sizeof out, &ol,
+				 &why), -1);
+	/* too long, or no room */
+	memset(big, 'a', sizeof big);
+	memcpy(big, "GET /", 5);
+	EXPECT_EQ(eg_origin_head(big, sizeof big, "a:443", out, sizeof out, &ol, &why), -1);
+	EXPECT_EQ(eg_origin_head(in, sizeof in - 1, "api.x.com:443", out, 40, &ol, &why), -1);
+	EXPECT_EQ(eg_origin_head(NULL, 0, "a:443", out, sizeof out, &ol, &why), -1);
+	EXPECT_EQ(eg_origin_head(in, sizeof in - 1, "", out, sizeof out, &ol, &why), -1);
+}
+
 int
 main(void)
 {
@@ -726,5 +786,7 @@ main(void)
 	RUN(secret_scrubbed_from_response_across_reads);
 	RUN(secret_sealed_value_bound_to_its_approval_and_key);
 	RUN(secret_approval_for_another_op_refused);
+	RUN(intercept_bound_destinations_exact);
+	RUN(intercept_origin_form_request_made_absolute);
 	T_EXIT();
 }
