@@ -82,9 +82,13 @@
 /* One sandbox cannot take the proxy from the others: at most this many
  * connections each, and a request head must come within HEAD_TIMEOUT_S. */
 #define CONNS_PER_LINK 32
+/* ... and at most this many for one transaction (its sandboxes, a
+ * listener each, together): a quarter of the table. */
+#define CONNS_PER_TX (CONNS_MAX / 4)
 #define HEAD_TIMEOUT_S 10
 #define BUF 65536u
 #define CONNECT_TIMEOUT_S 10
+#define WAIT_TIMEOUT_S 60	/* from accept to the approvals and the address */
 #define SNI_WAIT_MAX (5u + 16384u)
 
 /* A connection's states, in order:
@@ -296,16 +300,20 @@ static void
 accept_on(int li)
 {
 	int fd = accept4(links[li].lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	int i, mine = 0;
+	int i, mine = 0, tx = 0;
 
 	if (fd < 0)
 		return;
-	for (i = 0; i < CONNS_MAX; i++)
+	for (i = 0; i < CONNS_MAX; i++) {
 		mine += conns[i].state != C_FREE && conns[i].link == li;
+		tx += conns[i].state != C_FREE &&
+		      links[conns[i].link].slot == links[li].slot &&
+		      links[conns[i].link].gen == links[li].gen;
+	}
 	for (i = 0; i < CONNS_MAX; i++)
 		if (conns[i].state == C_FREE)
 			break;
-	if (i == CONNS_MAX || mine >= CONNS_PER_LINK) {
+	if (i == CONNS_MAX || mine >= CONNS_PER_LINK || tx >= CONNS_PER_TX) {
 		close(fd);	/* full: refused, the agent may retry */
 		return;
 	}
@@ -2132,6 +2140,15 @@ main(int argc, char **argv)
 			if ((c->state == C_HEAD || c->state == C_ACCEPT ||
 			     c->state == C_IHEAD) && now - c->started > HEAD_TIMEOUT_S) {
 				refuse(c, 408, "Request Timeout", "no request in time");
+				continue;
+			}
+			/* Waiting for an answer (the core's, the resolver's) is
+			 * bounded too: a slot is not held for ever. */
+			if ((c->state == C_WAIT || c->state == C_SECRETS ||
+			     c->state == C_RESOLVING) &&
+			    now - c->started > WAIT_TIMEOUT_S) {
+				refuse(c, 504, "Gateway Timeout", "no approval or "
+				       "address in time; nothing was sent");
 				continue;
 			}
 			pf[n].fd = c->cfd;
