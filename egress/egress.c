@@ -1864,23 +1864,28 @@ read_egress_key(const char *home)
 	char path[4200], hex[160];
 	size_t bl = 0;
 	struct stat st;
+	ssize_t n = -1;
+	int fd;
 	FILE *f;
 
+	/* read(2) into our own buffer, wiped after: no stdio buffer of the
+	 * library keeps the key's text. */
 	snprintf(path, sizeof path, "%s/egress/egress.key", home);
-	f = fopen(path, "re");
-	if (f == NULL) {
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
 		snprintf(ekey_why, sizeof ekey_why, "ward-egress has no key to open "
 			 "secrets with (%.300s: %s); run 'ward init', which makes it, "
 			 "then restart ward", path, strerror(errno));
 		return;
 	}
-	if (fstat(fileno(f), &st) != 0 || (st.st_mode & 077) != 0) {
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077) != 0) {
 		snprintf(ekey_why, sizeof ekey_why, "ward-egress's key %.300s can be "
 			 "read by others than its owner: make it 0600 (or run 'ward "
 			 "init' again), then restart ward", path);
-	} else if (fgets(hex, sizeof hex, f) == NULL ||
-		   sodium_hex2bin(ekey.sk, sizeof ekey.sk, hex, strlen(hex), " \r\n",
-				  &bl, NULL) != 0 || bl != sizeof ekey.sk ||
+	} else if ((n = read(fd, hex, sizeof hex - 1)) <= 0 ||
+		   (hex[n] = '\0', sodium_hex2bin(ekey.sk, sizeof ekey.sk, hex,
+						  (size_t)n, " \r\n", &bl, NULL)) != 0 ||
+		   bl != sizeof ekey.sk ||
 		   crypto_scalarmult_base(ekey.pk, ekey.sk) != 0) {
 		snprintf(ekey_why, sizeof ekey_why, "ward-egress's key %.300s is not "
 			 "64 hex digits: run 'ward init' to make it again", path);
@@ -1889,7 +1894,7 @@ read_egress_key(const char *home)
 		ekey.have = 1;
 	}
 	sodium_memzero(hex, sizeof hex);
-	fclose(f);
+	close(fd);
 	/* The core seals to pub/egress.pub: a key that is not its secret
 	 * half would open nothing, so say so now, and what to do. */
 	snprintf(path, sizeof path, "%s/pub/egress.pub", home);
