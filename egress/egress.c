@@ -23,8 +23,9 @@
  * (egress/egress.key); the values are substituted in their headers only,
  * the request goes out with Connection: close and Accept-Encoding:
  * identity, and the answer comes back with every value replaced by '*'.
- * A plain-HTTP request to port 443 goes upstream over TLS (OpenSSL,
- * certificate and name checked).  A CONNECT tunnel to a destination the
+ * A plain-HTTP request to port 443 that carries a secret, or goes to a
+ * destination one is bound to, goes upstream over TLS (OpenSSL,
+ * certificate and name checked); any other is refused.  A CONNECT tunnel to a destination the
  * broker said a secret of the transaction is bound to is intercepted
  * (docs/egress.md, "Interception"): ward-egress terminates the agent's
  * TLS with a certificate of the transaction's CA (made at its first
@@ -430,6 +431,14 @@ head_readable(struct conn *c)
 		  eg_bound_has(links[c->link].bound, c->rq.dest);
 	if (!c->rq.is_connect && placeholders_ok(c) != 0)
 		return;
+	/* TLS is opened only for hosts a secret is bound to (DESIGN.md
+	 * §4b): plain HTTP to port 443 carries one, or goes to one. */
+	if (c->tls && c->nsec == 0 && !eg_bound_has(links[c->link].bound, c->rq.dest)) {
+		refuse(c, 400, "Bad Request", "plain HTTP to port 443 is sent on "
+		       "over TLS only for a destination a secret is bound to; use "
+		       "https:// (a CONNECT tunnel, TLS end to end)");
+		return;
+	}
 	if (ask(c, WARD_OP_NET_CONNECT, c->rq.dest, &c->req, c->digest) == 0)
 		c->state = C_WAIT;
 }
