@@ -608,11 +608,25 @@ ward_status_broker(const char *home_dir, int core_up)
 	}
 	cl = core_up ? malloc(sizeof *cl) : NULL;
 	if (cl != NULL && wh_read_key(h.op_key, sk, 64, err, sizeof err) == 0) {
+		struct wb_pendlist *pl = malloc(sizeof *pl);
+
 		if (cc_admin_list(h.admin_url, sk, NULL, NULL, cl) != 0 ||
 		    cl->r.reason != 0) {
 			free(cl);
 			cl = NULL;
 		}
+		/* Calls held for the operator, from the core's own list. */
+		if (cl != NULL && pl != NULL &&
+		    cc_admin_pending(h.admin_url, sk, pl) == 0 && pl->r.reason == 0) {
+			uint32_t w = 0;
+
+			for (i = 0; i < pl->n; i++)
+				w += pl->c[i].state == 1;
+			printf("calls waiting for the operator: %u%s\n", w,
+			       w > 0 ? " (ward pending shows them; ward approve ID "
+			       "or ward deny ID answers one)" : "");
+		}
+		free(pl);
 		sodium_memzero(sk, sizeof sk);
 	} else {
 		free(cl);
