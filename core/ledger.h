@@ -240,6 +240,8 @@ int ward_ledger_find(struct ward_ledger *l, const uint8_t *id, uint32_t max,
             l->e[0 .. WARD_LEDGER_N - 1].reserved,
             l->e[0 .. WARD_LEDGER_N - 1].dirty;
     ensures ledger_ok(l);
+    ensures maxes: \forall integer k; 0 <= k < WARD_LEDGER_N ==>
+      l->e[k].max == \old(l->e[k].max);
     // Entries off the chain are untouched.
     ensures \forall integer k; 0 <= k < WARD_LEDGER_N &&
       (\forall integer i; 0 <= i < n ==> slot[i] != k) ==>
