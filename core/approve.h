@@ -166,12 +166,20 @@ struct ward_decision {
  * whose leaf grants req->op on a canonical resource within its scope,
  * bound to an open context, every block of it bound to that context or to
  * one of its ancestors (approved_lineage, by ctx_lineage).  The approval
- * is then signed with the core's key, one more use of each block is
- * counted (the ledger's own contract, ledger.h), the nonce, fresh in
- * the request's context before, is recorded there after (approved_nonce:
- * a replay of it is refused), and exactly one record is appended to the audit chain before the
- * signature (log->seq one more).  A refusal signs nothing and moves no
- * approval counter.  The resource an approval names is printable ASCII
+ * is then signed with the core's key; every block of the chain has
+ * exactly one more use in the ledger than before (one, if its id had no
+ * entry) and no more than its max (approved_uses: ledger_spent_id,
+ * ledger.h); the nonce, fresh in the request's context before, is
+ * recorded there after (approved_nonce: a replay of it is refused); and
+ * exactly one record is appended to the audit chain before the signature
+ * (log->seq one more).  A refusal signs nothing and moves no approval
+ * counter; a refusal for any reason but CRYPTO or EXHAUSTED moves no use
+ * count (refused_uses: every entry live before is untouched, and an entry
+ * the refusal registered has no use spent) and leaves every nonce window
+ * as it was (refused_windows).  CRYPTO and EXHAUSTED can come after the
+ * spend (the audit append, the signature, the re-check): then either no
+ * use count moved or every block of the chain has one more use, as for an
+ * approval (failed_uses).  The resource an approval names is printable ASCII
  * without the space (scope_printable, attenuate.h: a byte outside
  * 0x21 .. 0x7e is refused OUT_OF_SCOPE).
  *
@@ -211,6 +219,16 @@ struct ward_decision {
     ensures approved_nonce: \result == WARD_OK ==>
       \old(nonce_fresh(&c->contexts, &req->context[0], req->nonce)) &&
       nonce_recorded(&c->contexts, &req->context[0], req->nonce);
+    ensures approved_uses: \result == WARD_OK ==>
+      \forall integer i; 0 <= i < req->chain.n ==>
+        ledger_spent_id{Pre, Post}(&c->ledger, &req->chain.l[i].id[0]);
+    ensures refused_uses: \result != WARD_OK && \result != WARD_E_CRYPTO &&
+      \result != WARD_E_EXHAUSTED ==> ledger_uses_kept{Pre, Post}(&c->ledger);
+    ensures failed_uses: \result == WARD_E_CRYPTO ||
+      \result == WARD_E_EXHAUSTED ==>
+        ledger_uses_kept{Pre, Post}(&c->ledger) ||
+        \forall integer i; 0 <= i < req->chain.n ==>
+          ledger_spent_id{Pre, Post}(&c->ledger, &req->chain.l[i].id[0]);
 */
 int ward_approve(struct ward_core *c, struct ward_audit *log,
 		 struct ward_request *req, struct ward_decision *out)

@@ -145,6 +145,32 @@ struct ward_ledger {
          \min(\at(l->e[k].max, L1),
               \at(l->e[k].used, L1) + WARD_RESERVE_STEP) &&
        \at(l->e[k].dirty, L2) == 1);
+
+  // The uses of entry k from L1 to L2 are one spend: one more than at L1
+  // (one, if the entry was registered since), at or below its max.
+  predicate lentry_one_more{L1, L2}(struct ward_ledger *l, integer k) =
+    \at(l->e[k].used, L2) <= \at(l->e[k].max, L2) &&
+    (\at(l->e[k].live, L1) == 1 ==>
+       \at(l->e[k].used, L2) == \at(l->e[k].used, L1) + 1) &&
+    (\at(l->e[k].live, L1) != 1 ==> \at(l->e[k].used, L2) == 1);
+
+  // The entry of the id at L2 counts exactly one use more than at L1 (one,
+  // if the id had no entry at L1), and no more than its max.  With one
+  // live entry per id (ledger_unique) and entries never freed nor
+  // re-keyed, this is "the id's use count went up by one".
+  predicate ledger_spent_id{L1, L2}(struct ward_ledger *l, uint8_t *id) =
+    \exists integer k; 0 <= k < WARD_LEDGER_N &&
+      \at(l->e[k].live, L2) == 1 && \at(lentry_is(l, k, id), L2) &&
+      lentry_one_more{L1, L2}(l, k);
+
+  // No use count moved from L1 to L2: every entry live at L1 is untouched,
+  // and an entry registered since has no use spent.  An id's count (zero
+  // when it has no entry) is the same at L1 and L2.
+  predicate ledger_uses_kept{L1, L2}(struct ward_ledger *l) =
+    \forall integer k; 0 <= k < WARD_LEDGER_N ==>
+      lentry_kept{L1, L2}(l, k) &&
+      (\at(l->e[k].live, L1) != 1 && \at(l->e[k].live, L2) == 1 ==>
+         \at(l->e[k].used, L2) == 0);
 */
 
 /*@ requires \valid(l);
@@ -167,6 +193,9 @@ void ward_ledger_init(struct ward_ledger *l);
     ensures ledger_ok(l);
     ensures \forall integer k; 0 <= k < WARD_LEDGER_N ==>
       lentry_kept{Pre, Post}(l, k);
+    // An entry registered by the call has no use spent.
+    ensures fresh_unused: \forall integer k; 0 <= k < WARD_LEDGER_N ==>
+      \at(l->e[k].live, Pre) != 1 && l->e[k].live == 1 ==> l->e[k].used == 0;
     ensures \result == WARD_OK || \result == WARD_E_MALFORMED ||
             \result == WARD_E_LEDGER_FULL;
     ensures \result == WARD_OK ==>
@@ -211,6 +240,8 @@ int ward_ledger_find(struct ward_ledger *l, const uint8_t *id, uint32_t max,
             l->e[0 .. WARD_LEDGER_N - 1].reserved,
             l->e[0 .. WARD_LEDGER_N - 1].dirty;
     ensures ledger_ok(l);
+    ensures maxes: \forall integer k; 0 <= k < WARD_LEDGER_N ==>
+      l->e[k].max == \old(l->e[k].max);
     // Entries off the chain are untouched.
     ensures \forall integer k; 0 <= k < WARD_LEDGER_N &&
       (\forall integer i; 0 <= i < n ==> slot[i] != k) ==>
