@@ -51,15 +51,7 @@ secret_usage(FILE *f)
 static int
 name_ok(const char *n)
 {
-	size_t i, l = strlen(n);
-
-	if (l == 0 || l > 64)
-		return 0;
-	for (i = 0; i < l; i++)
-		if (!((n[i] >= 'A' && n[i] <= 'Z') || (n[i] >= 'a' && n[i] <= 'z') ||
-		      (n[i] >= '0' && n[i] <= '9') || n[i] == '_'))
-			return 0;
-	return 1;
+	return text_secret_name_ok(n, strlen(n));
 }
 
 /* The value from standard input: 0 with *len, or -1 with a message. */

@@ -15,6 +15,7 @@
 #include "names.h"
 #include "approve.h"
 #include "codec.h"
+#include "text.h"
 #include "wb.h"
 
 int
@@ -449,18 +450,11 @@ cc_admin_secret_list(const char *url, const uint8_t sk[WARD_SK_BYTES],
 	if (p->n_secrets > 64)
 		rc = -1;
 	for (i = 0; rc == 0 && i < p->n_secrets; i++) {
-		size_t k, l = p->secrets[i].len;
+		size_t l = p->secrets[i].len;
 
-		if (l == 0 || l > 64) {
+		if (!text_secret_name_ok(p->secrets[i].data, l)) {
 			rc = -1;
 			break;
-		}
-		for (k = 0; k < l; k++) {
-			uint8_t b = p->secrets[i].data[k];
-
-			if (!((b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') ||
-			      (b >= '0' && b <= '9') || b == '_'))
-				rc = -1;
 		}
 		memcpy(names[i], p->secrets[i].data, l);
 		names[i][l] = '\0';

@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 
 #include "wb.h"
+#include "text.h"
 #include "sandbox.h"
 
 struct tooldef {
@@ -696,11 +697,7 @@ ag_secret(struct pf_parse *ps, char **w, const int *col, int nw)
 	if (nw < 6 || strcmp(w[2], "for") != 0 || strcmp(w[4], "header") != 0)
 		return pf_error(&ps->lx, col[0], use, "a secret line names the "
 				"secret, its destination and its header");
-	nl = strlen(w[1]);
-	for (i = 0; i < nl; i++)
-		if (!isalnum((unsigned char)w[1][i]) && w[1][i] != '_')
-			break;
-	if (nl == 0 || nl > 64 || i < nl)
+	if (!text_secret_name_ok(w[1], strlen(w[1])))
 		return pf_error(&ps->lx, col[1], "a secret's name is 1 to 64 of "
 				"A-Z a-z 0-9 _, as 'ward secret set NAME' stored it",
 				"bad secret name '%s'", w[1]);

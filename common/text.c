@@ -285,3 +285,18 @@ text_err(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 	return -1;
 }
+
+int
+text_secret_name_ok(const void *s, size_t len)
+{
+	const unsigned char *p = s;
+	size_t i;
+
+	if (p == NULL || len == 0 || len > TEXT_SECRET_NAME_MAX)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!((p[i] >= 'A' && p[i] <= 'Z') || (p[i] >= 'a' && p[i] <= 'z') ||
+		      (p[i] >= '0' && p[i] <= '9') || p[i] == '_'))
+			return 0;
+	return 1;
+}

@@ -107,6 +107,11 @@ int text_json_escape(char *out, size_t cap, const void *in, size_t len)
  * string, written as \u007f.  0, or -1 on a write error. */
 int text_json_line(const char *json, FILE *f);
 
+/* 1 if s[0..len) is a secret's name: 1 .. 64 of A-Z a-z 0-9 _ (the
+ * vault's, a profile's secret line, the CLI's, the protocol's). */
+#define TEXT_SECRET_NAME_MAX 64u
+int text_secret_name_ok(const void *s, size_t len);
+
 /* An error message, formatted into err (errlen bytes, always
  * terminated): the error of every function that reports through a
  * caller's buffer.  Returns -1, for 'return text_err(...)'. */

@@ -1063,39 +1063,51 @@ pump_splice(struct conn *c)
  * As send/recv: > 0 bytes, 0 the end (reading), -1 with errno (EAGAIN:
  * try again when poll says so). */
 static ssize_t
-up_send(struct conn *c, const void *b, size_t n)
+io_send(SSL *ssl, int fd, const void *b, size_t n)
 {
 	int rc, e;
 
-	if (c->ssl == NULL)
-		return send(c->ofd, b, n, MSG_NOSIGNAL);
+	if (ssl == NULL)
+		return send(fd, b, n, MSG_NOSIGNAL);
 	ERR_clear_error();
-	rc = SSL_write(c->ssl, b, n > INT32_MAX ? INT32_MAX : (int)n);
+	rc = SSL_write(ssl, b, n > INT32_MAX ? INT32_MAX : (int)n);
 	if (rc > 0)
 		return rc;
-	e = SSL_get_error(c->ssl, rc);
+	e = SSL_get_error(ssl, rc);
 	errno = e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ? EAGAIN : EIO;
 	ERR_clear_error();
 	return -1;
 }
 
 static ssize_t
-up_recv(struct conn *c, void *b, size_t n)
+io_recv(SSL *ssl, int fd, void *b, size_t n)
 {
 	int rc, e;
 
-	if (c->ssl == NULL)
-		return recv(c->ofd, b, n, 0);
+	if (ssl == NULL)
+		return recv(fd, b, n, 0);
 	ERR_clear_error();
-	rc = SSL_read(c->ssl, b, n > INT32_MAX ? INT32_MAX : (int)n);
+	rc = SSL_read(ssl, b, n > INT32_MAX ? INT32_MAX : (int)n);
 	if (rc > 0)
 		return rc;
-	e = SSL_get_error(c->ssl, rc);
+	e = SSL_get_error(ssl, rc);
 	ERR_clear_error();
 	if (e == SSL_ERROR_ZERO_RETURN)
 		return 0;
 	errno = e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ? EAGAIN : EIO;
 	return -1;
+}
+
+static ssize_t
+up_send(struct conn *c, const void *b, size_t n)
+{
+	return io_send(c->ssl, c->ofd, b, n);
+}
+
+static ssize_t
+up_recv(struct conn *c, void *b, size_t n)
+{
+	return io_recv(c->ssl, c->ofd, b, n);
 }
 
 /* Decrypted bytes waiting in the TLS session, and room to take them. */
@@ -1115,37 +1127,13 @@ tls_pending(const struct conn *c)
 static ssize_t
 ag_send(struct conn *c, const void *b, size_t n)
 {
-	int rc, e;
-
-	if (c->cssl == NULL)
-		return send(c->cfd, b, n, MSG_NOSIGNAL);
-	ERR_clear_error();
-	rc = SSL_write(c->cssl, b, n > INT32_MAX ? INT32_MAX : (int)n);
-	if (rc > 0)
-		return rc;
-	e = SSL_get_error(c->cssl, rc);
-	errno = e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ? EAGAIN : EIO;
-	ERR_clear_error();
-	return -1;
+	return io_send(c->cssl, c->cfd, b, n);
 }
 
 static ssize_t
 ag_recv(struct conn *c, void *b, size_t n)
 {
-	int rc, e;
-
-	if (c->cssl == NULL)
-		return recv(c->cfd, b, n, 0);
-	ERR_clear_error();
-	rc = SSL_read(c->cssl, b, n > INT32_MAX ? INT32_MAX : (int)n);
-	if (rc > 0)
-		return rc;
-	e = SSL_get_error(c->cssl, rc);
-	ERR_clear_error();
-	if (e == SSL_ERROR_ZERO_RETURN)
-		return 0;
-	errno = e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ? EAGAIN : EIO;
-	return -1;
+	return io_recv(c->cssl, c->cfd, b, n);
 }
 
 static int

@@ -85,9 +85,10 @@ $(SRV_HOSTILE_BINS):
 # the suite tests/suites/core-fuzz-smoke runs it briefly in 'make check'.
 FUZZ_CC := clang
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
-	-fno-sanitize-recover=undefined -Icore -Iserver -I$(B)/gen \
+	-fno-sanitize-recover=undefined -Icore -Iserver -Icommon -I$(B)/gen \
 	-D_GNU_SOURCE $(SODIUM_CFLAGS)
-FUZZ_SRCS := tests/fuzz/fuzz_wire.c server/wire.c core/codec.c $(SRV_GEN_C)
+FUZZ_SRCS := tests/fuzz/fuzz_wire.c server/wire.c core/codec.c common/text.c \
+	$(SRV_GEN_C)
 
 $(B)/fuzz/fuzz_wire: $(FUZZ_SRCS) server/wire.h $(SRV_GEN_H)
 	@mkdir -p $(@D)

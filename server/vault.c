@@ -35,16 +35,7 @@ static char vpath[WH_PATH + 16], vtmp[WH_PATH + 16], vdir[WH_PATH];
 int
 vault_name_ok(const uint8_t *name, size_t len)
 {
-	size_t i;
-
-	if (name == NULL || len == 0 || len > VAULT_NAME_MAX)
-		return 0;
-	for (i = 0; i < len; i++)
-		if (!((name[i] >= 'A' && name[i] <= 'Z') ||
-		      (name[i] >= 'a' && name[i] <= 'z') ||
-		      (name[i] >= '0' && name[i] <= '9') || name[i] == '_'))
-			return 0;
-	return 1;
+	return text_secret_name_ok(name, len);
 }
 
 static struct ventry *

@@ -7,6 +7,7 @@
 
 #include "ward/v1/ward.pb-c.h"
 #include "codec.h"
+#include "text.h"
 #include "wire.h"
 
 /* ---- a fixed arena for protobuf-c ------------------------------------------ */
@@ -181,19 +182,14 @@ dec_approve(struct wire_req *out, const Ward__V1__Approve *m, char *d,
 static int
 get_name(struct wire_req *out, ProtobufCBinaryData n, char *d, size_t dlen)
 {
-	size_t i;
-
 	if (n.len == 0)
 		return say(d, dlen, WR_PROTO_MISSING, "secret: name is missing");
 	if (n.len > WIRE_SECRET_NAME_MAX)
 		return say(d, dlen, WR_PROTO_OVERSIZE,
 			   "secret: name longer than 64 bytes");
-	for (i = 0; i < n.len; i++)
-		if (!((n.data[i] >= 'A' && n.data[i] <= 'Z') ||
-		      (n.data[i] >= 'a' && n.data[i] <= 'z') ||
-		      (n.data[i] >= '0' && n.data[i] <= '9') || n.data[i] == '_'))
-			return say(d, dlen, WR_PROTO_MALFORMED, "secret: a name "
-				   "is A-Z a-z 0-9 _ only");
+	if (!text_secret_name_ok(n.data, n.len))
+		return say(d, dlen, WR_PROTO_MALFORMED, "secret: a name "
+			   "is A-Z a-z 0-9 _ only");
 	memcpy(out->name, n.data, n.len);
 	out->name[n.len] = '\0';
 	out->name_len = (uint8_t)n.len;
