@@ -54,6 +54,7 @@ BIG = int(os.environ.get("WARD_EGRESS_BENCH_MIB", "256")) << 20
 RUNS = 5
 SRV_PID = None
 RELAY = None        # the minimal relay's port, or None (no cc)
+RELAY_PID = None
 
 MEASURE = r'''
 import json, socket, time, sys
@@ -224,10 +225,11 @@ def main():
         print("egress bench: %d set-ups, bulk %d MiB x %d (median), server: a process of its "
               "own (sendfile from /dev/shm); targets: set-up +1 ms at p50 at most, bulk 80%% "
               "of direct at least" % (N, BIG >> 20, RUNS))
-        global SRV_PID, RELAY
+        global SRV_PID, RELAY, RELAY_PID
         SRV_PID = srv.pid
         relay = start_relay(bigdir, port)
         RELAY = relay[0] if relay else None
+        RELAY_PID = relay[1].pid if relay else None
         rc = one("disk", tempfile.gettempdir(), port)
         mnt = tempfile.mkdtemp(prefix="ward-egress-bench-tmpfs.")
         if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256m,mode=0755", "tmpfs",
@@ -295,7 +297,9 @@ def one(where, base, port):
         s0 = cpu_of(SRV_PID)
         d1 = direct(port)
         s1 = cpu_of(SRV_PID)
+        r0 = cpu_of(RELAY_PID) if RELAY is not None else None
         rl = direct(port, RELAY) if RELAY is not None else None
+        r1 = cpu_of(RELAY_PID) if RELAY is not None else None
         prof = os.path.join(tmp, "prof")
         os.makedirs(os.path.join(prof, "seed"))
         with open(os.path.join(prof, "agent.py"), "w") as f:
@@ -354,9 +358,12 @@ def one(where, base, port):
         if rl is not None:
             print("egress [home on %s]   a minimal splice relay in the same run (no ward: no "
                   "approval, no check, no log): set-up p50 %.3f ms (added %.3f ms), bulk %.0f MB/s "
-                  "(%.0f%% of direct): the floor of one more process and TCP hop here"
+                  "(%.0f%% of direct), the relay's CPU per MB %s: the floor of one more process "
+                  "and TCP hop here"
                   % (where, statistics.median(rl["lat"]), statistics.median(rl["lat"]) - d50,
-                     rl["mbps"], 100 * rl["mbps"] / dm))
+                     rl["mbps"], 100 * rl["mbps"] / dm,
+                     "%.2f ms (its set-ups included)" % (1000 * (r1 - r0) / (RUNS * BIG / 1e6))
+                     if None not in (r0, r1) else "unknown"))
         print("egress [home on %s]   runs, MB/s: direct %s, proxy %s" % (
             where, " ".join("%.0f" % x for x in d1["rates"] + d2["rates"]),
             " ".join("%.0f" % x for x in proxy["rates"])))
