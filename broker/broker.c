@@ -476,6 +476,8 @@ hold_send(const struct held *l, int cap)
 	long len;
 	int k, busy = 0;
 
+	if (!txs[l->tx].used || txs[l->tx].gen != l->gen || txs[l->tx].closed)
+		return 0;	/* its context is closed: the core would refuse it */
 	for (k = 0; k < CS_N; k++)
 		busy += pends[k].used && pends[k].logline;
 	if (busy >= cap)
@@ -3526,7 +3528,7 @@ main(int argc, char **argv)
 	while (!stopping) {
 		struct pollfd pf[1 + 1 + 1 + CS_N + CTL_MAX + 2 * TX_MAX + 2 * JOB_MAX];
 		int who[sizeof pf / sizeof pf[0]];
-		int n = 0, k;
+		int n = 0, k, tmo = hold_tick(250);	/* before the sockets it uses */
 
 		pf[n].fd = sp_s; pf[n].events = POLLIN; who[n++] = -1;
 		for (k = 0; k < CS_N; k++)
@@ -3577,7 +3579,7 @@ main(int argc, char **argv)
 		}
 		if (el_pending())
 			egress_readable();	/* kept while el_attach waited */
-		if (poll(pf, (nfds_t)n, hold_tick(250)) < 0) {
+		if (poll(pf, (nfds_t)n, tmo) < 0) {
 			if (errno == EINTR)
 				continue;
 			die("poll: %s", strerror(errno));
