@@ -452,7 +452,7 @@ approve_async(struct tx *t, const struct handle *h, unsigned op,
  * log before the record of the context's end).  Lost if the broker dies:
  * the lines held, at most HOLD_NS old -- never an approval, which the
  * core made durable before ward-egress could connect (docs/egress.md,
- * "Costs"). */
+ * "The closed line"). */
 #define HOLD_N 64
 #define HOLD_NS (100ull * 1000000ull)
 #define HOLD_SOCKS (CS_N / 2)	/* the core sockets held lines may take */
@@ -539,8 +539,9 @@ hold_tick(int dflt)
 		hold_flush(-1, HOLD_SOCKS);
 	if (nheld == 0)
 		return dflt;
+	/* Overdue (no core socket was free): again in 10 ms. */
 	due = helds[0].at + HOLD_NS;
-	ms = due <= now ? 1 : (due - now) / 1000000u + 1;
+	ms = due <= now ? 10 : (due - now) / 1000000u + 1;
 	return ms < (uint64_t)dflt ? (int)ms : dflt;
 }
 
