@@ -348,8 +348,11 @@ mint(struct wb_blk *x, const struct gw_allow *a, const uint8_t op_pk[32],
 
 	memset(x, 0, sizeof *x);
 	b->version = WARD_VERSION;
-	b->kind = WARD_KIND_TOOL;
-	b->r_invoke = 1;
+	/* A tool line; or a remote server's destination (net.connect, as
+	 * for ward run) and its header secrets (secret.use needs read). */
+	b->kind = a->kind != 0 ? (uint8_t)a->kind : WARD_KIND_TOOL;
+	b->r_invoke = a->kind != WARD_KIND_SECRET;
+	b->r_read = a->kind == WARD_KIND_SECRET;
 	memcpy(b->issuer, op_pk, 32);
 	memcpy(b->holder, hold_pk, 32);
 	memcpy(b->context, ctx, WARD_CTX_BYTES);
