@@ -1114,6 +1114,146 @@ async function main() {
 		ok(!fs.existsSync(sp), "the socket is left behind");
 	});
 
+	// ---- remote servers: MCP's Streamable HTTP through ward-egress ----------
+	// A remote server of the test's own (remote-server.mjs, the SDK's
+	// StreamableHTTPServerTransport) on a loopback port; ward mcp reaches it
+	// through the ward-egress it starts, with a bearer token from the vault.
+	const RSECRET = "rtok-5ecret-" + process.pid;
+	const startRemote = async (mode = "sse", port = 0) => {
+		const pf = path.join(T, `remote-${mode}-${Date.now()}.port`), log = pf.replace(/port$/, "log");
+		fs.writeFileSync(log, "");
+		const p = spawn("node", [path.join(HERE, "remote-server.mjs"), pf, log, mode, String(port)],
+			{ stdio: ["ignore", "ignore", "inherit"] });
+		for (let i = 0; i < 100 && !fs.existsSync(pf); i++) await new Promise((r) => setTimeout(r, 50));
+		const exited = new Promise((r) => p.on("exit", r));
+		return { port: Number(fs.readFileSync(pf, "utf8")), p, exited,
+			 log: () => fs.readFileSync(log, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l)),
+			 async stop() { p.kill("SIGKILL"); await exited; } };
+	};
+	const remoteProf = (name, port, extra = "") => {
+		const f = path.join(T, `${name}.ward`);
+		fs.writeFileSync(f, `name ${name}\nserver rem\n  url http://127.0.0.1:${port}/mcp\n` +
+			`  header Authorization Bearer secret RTOKEN\n  timeout 3s\n${extra}`);
+		return f;
+	};
+	{
+		const r = spawnSync(WARD, ["secret", "set", "RTOKEN"], { input: RSECRET, encoding: "utf8",
+			env: { ...process.env, WARD_HOME: HOME } });
+		if (r.status !== 0) report("remote_setup", new Error(`ward secret set: ${r.stderr}`));
+	}
+
+	await test("remote_server_over_http_through_egress_secret_from_vault", async () => {
+		for (const mode of ["sse", "json"]) {
+			const rs = await startRemote(mode);
+			try {
+				const prof = remoteProf(`rem-${mode}`, rs.port, `  allow net 127.0.0.1:${rs.port}\n`);
+				await approveAll(prof);
+				const c = await sdk(prof);
+				const names = (await c.client.listTools()).tools.map((t) => t.name);
+				const res = await c.client.callTool({ name: "rem_echo", arguments: { text: "far" } });
+				// What the bridge's sandbox was given: placeholders only.
+				let seen = "";
+				for (const d of fs.readdirSync("/proc")) {
+					if (!/^\d+$/.test(d)) continue;
+					try {
+						const cl = fs.readFileSync(`/proc/${d}/cmdline`, "utf8");
+						if (cl.includes("ward-mcp-remote")) seen += cl + fs.readFileSync(`/proc/${d}/environ`, "utf8");
+					} catch { /* gone */ }
+				}
+				const session = c.session();
+				await c.close();
+				for (let i = 0; i < 40 && !rs.log().some((x) => x.method === "DELETE"); i++)
+					await new Promise((r) => setTimeout(r, 100));
+				const log = rs.log(), a = audit(session), aj = JSON.stringify(a);
+				ok(names.includes("rem_echo") && names.includes("rem_hang"), `${mode}: tools: ${names}`);
+				ok(/^remote:far:\d+$/.test(textOf(res)), `${mode}: the call: ${JSON.stringify(res).slice(0, 200)}`);
+				ok(log.length >= 3 && log.every((x) => x.auth === `Bearer ${RSECRET}`),
+					`${mode}: the remote did not get the vault's secret in every request: ${JSON.stringify(log.map((x) => x.auth))}`);
+				// Two sessions (approveAll's run, then the SDK's): each
+				// request but initialize carries its session and version,
+				// and each session ends with a DELETE.
+				const sessions = [...new Set(log.filter((x) => x.session).map((x) => x.session))];
+				ok(log[0].rpc === "initialize" && log.filter((x) => x.rpc !== "initialize").every((x) => x.session &&
+					x.version === "2025-11-25"), `${mode}: Mcp-Session-Id / MCP-Protocol-Version: ${JSON.stringify(log).slice(0, 400)}`);
+				ok(sessions.length === 2 && sessions.every((sid) => log.some((x) => x.method === "DELETE" && x.session === sid)),
+					`${mode}: sessions ${sessions.length}, not each ended with DELETE`);
+				ok(seen.includes("ward-secret-RTOKEN") && !seen.includes(RSECRET), `${mode}: the bridge's sandbox holds the value (or no placeholder)`);
+				ok(!c.stderr().includes(RSECRET) && !aj.includes(RSECRET), `${mode}: the value is in the gateway's stderr or the audit log`);
+				const conn = a.filter((x) => x.op === "net.connect" && x.verdict === "ALLOWED").length;
+				const used = a.filter((x) => x.op === "secret.use" && x.verdict === "ALLOWED").length;
+				const mine = log.slice(log.map((x) => x.rpc).lastIndexOf("initialize")).length;
+				ok(conn === mine && used === mine, `${mode}: ${mine} requests, ${conn} net.connect and ${used} secret.use approvals`);
+			} finally { await rs.stop(); }
+		}
+	});
+
+	await test("remote_server_not_granted_refused_and_blocked", async () => {
+		const rs = await startRemote("json");
+		try {
+			// No allow net for the url: the profile is refused, nothing runs.
+			const bad = remoteProf("rem-nonet", rs.port);
+			const pc = ward("policy", "check", bad);
+			const r = ward("mcp", "--home", HOME, "--profile", bad);
+			ok(pc.status !== 0 && /no allow net line of its block grants/.test(pc.stderr) &&
+				pc.stderr.includes(`allow net 127.0.0.1:${rs.port}`), `policy check: ${pc.status} ${pc.stderr}`);
+			ok(r.status !== 0 && /no allow net line/.test(r.stderr), `ward mcp: ${r.status} ${r.stderr}`);
+			// A grant of two connections: the third request is refused by
+			// ward-core (BLOCKED net.connect) and never reaches the remote.
+			const prof = remoteProf("rem-two", rs.port, `  allow net 127.0.0.1:${rs.port} uses 2\n`);
+			const g = raw(prof);
+			g.send(INIT);
+			g.send({ jsonrpc: "2.0", id: 1, method: "tools/list" });
+			await g.id(1, 30000);
+			for (let i = 0; i < 50 && !/net.connect 127.0.0.1/.test(g.stderr()); i++)
+				await new Promise((r2) => setTimeout(r2, 100));
+			const session = (g.stderr().match(/session ([0-9a-f]{32})/) || [])[1];
+			await g.close();
+			const a = audit(session);
+			const blocked = a.filter((x) => x.op === "net.connect" && x.verdict === "BLOCKED");
+			ok(blocked.length >= 1 && blocked.every((x) => x.resource === `127.0.0.1:${rs.port}`),
+				`no BLOCKED net.connect in the audit log: ${JSON.stringify(a.map((x) => [x.verdict, x.op, x.resource]))}`);
+			ok(rs.log().filter((x) => x.method === "POST").length === 2, `the remote got ${rs.log().length} requests, not 2`);
+			ok(/ward-mcp-remote: remote server 127.0.0.1:\d+: HTTP 403/.test(g.stderr()), `stderr: ${g.stderr().slice(-400)}`);
+		} finally { await rs.stop(); }
+	});
+
+	await test("remote_server_hang_deadline_crash_restarted", async () => {
+		let rs = await startRemote("sse");
+		const port = rs.port;
+		try {
+			const prof = remoteProf("rem-mb", port, `  allow net 127.0.0.1:${port}\n`);
+			await approveAll(prof);
+			const g = raw(prof);
+			g.send(INIT);
+			g.send({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "rem_hang", arguments: {} } });
+			g.send({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "rem_echo", arguments: { text: "meanwhile" } } });
+			const e2 = await g.id(2, 20000);
+			const e1 = await g.id(1, 20000);
+			ok(e2.result && /^remote:meanwhile:/.test(textOf(e2.result)), `the other call: ${JSON.stringify(e2).slice(0, 200)}`);
+			ok(e1.error && /rem_hang: server rem did not answer in 3 s \(reason=server_timeout/.test(e1.error.data.detail),
+				`the hung call: ${JSON.stringify(e1).slice(0, 300)}`);
+			// The remote crashes in a call: the call gets an error; the
+			// remote comes back (a new process, the old session gone):
+			// the bridge is started again, initializes anew, and calls work.
+			g.send({ jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "rem_crash", arguments: {} } });
+			const e3 = await g.id(3, 20000);
+			ok(e3.error && e3.error.code === -32603, `the crashing call: ${JSON.stringify(e3).slice(0, 300)}`);
+			await rs.exited;
+			rs = await startRemote("sse", port);
+			let e4 = null;
+			for (let i = 0; i < 30 && !(e4 && e4.result && !e4.result.isError); i++) {
+				g.send({ jsonrpc: "2.0", id: 100 + i, method: "tools/call", params: { name: "rem_echo", arguments: { text: "back" } } });
+				e4 = await g.id(100 + i, 20000);
+				if (!(e4.result && !e4.result.isError)) await new Promise((r) => setTimeout(r, 500));
+			}
+			await g.close();
+			ok(e4 && e4.result && /^remote:back:/.test(textOf(e4.result)), `after the restart: ${JSON.stringify(e4).slice(0, 300)}`);
+			ok(/server rem: started again/.test(g.stderr()) && /the session is gone \(404\)/.test(g.stderr()),
+				`stderr: ${g.stderr().slice(-500)}`);
+			ok(rs.log().some((x) => x.rpc === "initialize"), "the new remote was not initialized anew");
+		} finally { await rs.stop(); }
+	});
+
 	// Both kinds of server: those that exit at the end of their input
 	// (everything) and one that may not (memory).
 	const allProf = profile("all", [EV("ev"), { name: "mem1", ws: m1,
