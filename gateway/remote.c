@@ -28,11 +28,13 @@
  * DELETE of the session.
  *
  * Bounds: a head of 16 KiB, a message of 64 MiB, 32 requests at once, and
- * a request that receives nothing for --timeout seconds is given up.
+ * a request's exchange lasts --timeout seconds at most (ten times the
+ * call's deadline), and the GET stream is given up when it sends nothing
+ * that long.
  * Requests are answered on threads of their own, so a slow call holds up
  * no other; notifications and responses are sent in order, before the
- * next line is read.  Not opened: the GET stream for what the server
- * sends unasked outside a request (gateway/README.md, "Remote servers").
+ * next line is read.  What the server sends unasked outside a request
+ * comes on the GET stream, opened after initialize (get_stream).
  */
 #include <errno.h>
 #include <poll.h>
@@ -68,6 +70,7 @@ static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static int inflight;
 static char session[256];		/* Mcp-Session-Id, "" none yet */
 static char version[64];		/* MCP-Protocol-Version, "" none yet */
+static int get_started;			/* the GET stream's thread runs */
 
 static void __attribute__((format(printf, 1, 2)))
 say(const char *fmt, ...)
@@ -136,17 +139,38 @@ struct conn {
 	int chunked;
 	long long left;		/* Content-Length left, or of this chunk; -1 */
 	int chunks_done;
+	/* A request's whole exchange ends by then (ten times the call's
+	 * deadline, which progress cannot pass at the gateway either);
+	 * 0: the GET stream, bounded by idle_s alone. */
+	long long until_ms;
 };
 
-static int
-wait_in(int fd)
+static long long
+now_ms(void)
 {
-	struct pollfd p = { fd, POLLIN, 0 };
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Bytes to read within idle_s, and before the exchange's end (until_ms,
+ * 0: none): 0, or -1. */
+static int
+wait_in(const struct conn *c)
+{
+	struct pollfd p = { c->fd, POLLIN, 0 };
+	long long t;
 	int r;
 
-	do
-		r = poll(&p, 1, idle_s * 1000);
-	while (r < 0 && errno == EINTR);
+	do {
+		t = (long long)idle_s * 1000;
+		if (c->until_ms != 0 && c->until_ms - now_ms() < t)
+			t = c->until_ms - now_ms();
+		if (t <= 0)
+			return -1;
+		r = poll(&p, 1, (int)t);
+	} while (r < 0 && errno == EINTR);
 	return r > 0 ? 0 : -1;
 }
 
@@ -169,7 +193,7 @@ fill(struct conn *c)
 			return -1;
 		}
 	}
-	if (wait_in(c->fd) != 0)
+	if (wait_in(c) != 0)
 		return -1;
 	n = read(c->fd, c->buf + c->len, c->cap - c->len);
 	if (n < 0)
@@ -332,6 +356,8 @@ exchange(struct conn *c, const char *method, const char *body, size_t blen,
 	c->cap = 256u << 10;
 	c->buf = malloc(c->cap);
 	c->fd = -1;
+	if (strcmp(method, "GET") != 0)
+		c->until_ms = now_ms() + (long long)idle_s * 1000;
 	if (head == NULL || c->buf == NULL) {
 		free(head);
 		snprintf(why, whycap, "out of memory");
@@ -481,6 +507,87 @@ emit_json(const char *s, size_t n, int *answered, json_t *id, int is_init)
 	return 0;
 }
 
+/* An event stream's messages to the gateway: "data:" lines joined with
+ * \n, dispatched at a blank line; other fields (event, id, retry) and
+ * comments skipped.  For a request (id), it stops once answered (the
+ * server should close the stream then; we do not wait for it).  0: the
+ * end (or answered), -1: broke off or timed out, -2: an event too large. */
+static long
+sse_pump(struct conn *c, json_t *id, int is_init, int *answered)
+{
+	char *chunk = malloc(65536), *line = NULL, *body = NULL;
+	size_t ll = 0, lcap = 0, blen = 0, bcap = 0;
+	long r, rc = 0;
+
+	if (chunk == NULL)
+		return -1;
+	while ((r = body_read(c, chunk, 65536)) > 0) {
+		long i;
+
+		for (i = 0; i < r; i++) {
+			char ch = chunk[i];
+
+			if (ch != '\n') {
+				if (ll + 2 > lcap) {
+					size_t nc = lcap ? lcap * 2 : 4096;
+					char *nl;
+
+					if (nc > RM_MSG_MAX + 16 ||
+					    (nl = realloc(line, nc)) == NULL) {
+						rc = -2;
+						goto out;
+					}
+					line = nl;
+					lcap = nc;
+				}
+				line[ll++] = ch;
+				continue;
+			}
+			if (ll > 0 && line[ll - 1] == '\r')
+				ll--;
+			if (ll == 0) {
+				if (blen > 0 && emit_json(body, blen, answered, id,
+							  is_init) != 0)
+					say("an event of %s is not JSON: dropped",
+					    url_dest);
+				blen = 0;
+				if (*answered && id != NULL)
+					goto out;
+			} else if (ll >= 5 && memcmp(line, "data:", 5) == 0) {
+				size_t off = ll > 5 && line[5] == ' ' ? 6 : 5;
+				size_t add = ll - off + (blen > 0);
+
+				if (blen + add > RM_MSG_MAX) {
+					rc = -2;
+					goto out;
+				}
+				if (blen + add + 1 > bcap) {
+					size_t nc = (blen + add + 1) * 2;
+					char *nb = realloc(body, nc);
+
+					if (nb == NULL) {
+						rc = -2;
+						goto out;
+					}
+					body = nb;
+					bcap = nc;
+				}
+				if (blen > 0)
+					body[blen++] = '\n';
+				memcpy(body + blen, line + off, ll - off);
+				blen += ll - off;
+			}
+			ll = 0;
+		}
+	}
+	rc = r < 0 ? -1 : 0;
+out:
+	free(chunk);
+	free(line);
+	free(body);
+	return rc;
+}
+
 /* One message of the gateway's to the server; its answers to the
  * gateway.  id: the request's (NULL for a notification or a response). */
 static void
@@ -526,78 +633,16 @@ post(const char *msg, size_t len, json_t *id, int is_init)
 		pthread_mutex_unlock(&mu);
 	}
 	if (strncasecmp(ctype, "text/event-stream", 17) == 0) {
-		/* Events: "data:" lines joined with \n, dispatched at a blank
-		 * line; other fields (event, id, retry) and comments skipped. */
-		char chunk[65536], *line = NULL;
-		size_t ll = 0, lcap = 0;
-
-		while ((r = body_read(&c, chunk, sizeof chunk)) > 0) {
-			long i;
-
-			for (i = 0; i < r; i++) {
-				char ch = chunk[i];
-
-				if (ch != '\n') {
-					if (ll + 2 > lcap) {
-						size_t nc = lcap ? lcap * 2 : 4096;
-
-						if (nc > RM_MSG_MAX + 16 ||
-						    (line = realloc(line, nc)) == NULL) {
-							fail(id, "remote server %s: an "
-							     "event passes %u MiB",
-							     url_dest, RM_MSG_MAX >> 20);
-							goto sse_out;
-						}
-						lcap = nc;
-					}
-					line[ll++] = ch;
-					continue;
-				}
-				if (ll > 0 && line[ll - 1] == '\r')
-					ll--;
-				if (ll == 0) {
-					if (blen > 0 && emit_json(body, blen, &answered,
-								  id, is_init) != 0)
-						say("an event of %s is not JSON: "
-						    "dropped", url_dest);
-					blen = 0;
-					/* Answered: the server should close the
-					 * stream now; we do not wait for it. */
-					if (answered && id != NULL)
-						goto sse_out;
-				} else if (ll >= 5 && memcmp(line, "data:", 5) == 0) {
-					size_t off = ll > 5 && line[5] == ' ' ? 6 : 5;
-					size_t add = ll - off + (blen > 0);
-
-					if (blen + add > RM_MSG_MAX) {
-						fail(id, "remote server %s: an event "
-						     "passes %u MiB", url_dest,
-						     RM_MSG_MAX >> 20);
-						goto sse_out;
-					}
-					if (blen + add + 1 > bcap) {
-						size_t nc = (blen + add + 1) * 2;
-
-						if ((body = realloc(body, nc)) == NULL)
-							goto sse_out;
-						bcap = nc;
-					}
-					if (blen > 0)
-						body[blen++] = '\n';
-					memcpy(body + blen, line + off, ll - off);
-					blen += ll - off;
-				}
-				ll = 0;
-			}
-		}
-		if (r < 0 && !answered)
+		r = sse_pump(&c, id, is_init, &answered);
+		if (r == -2)
+			fail(id, "remote server %s: an event passes %u MiB", url_dest,
+			     RM_MSG_MAX >> 20);
+		else if (r < 0 && !answered)
 			fail(id, "remote server %s: the event stream broke off "
-			     "or sent nothing for %d s", url_dest, idle_s);
+			     "or sent nothing in time (%d s)", url_dest, idle_s);
 		else if (id != NULL && !answered)
 			fail(id, "remote server %s: the event stream ended without "
 			     "the answer", url_dest);
-sse_out:
-		free(line);
 		goto out;
 	}
 	/* application/json: the whole body, then its messages. */
@@ -635,6 +680,47 @@ sse_out:
 out:
 	free(body);
 	conn_free(&c);
+}
+
+/* The GET stream (2025-11-25, "Listening for Messages from the Server"):
+ * what the server sends unasked outside a request (list_changed, log
+ * messages, its own requests), to the gateway.  Opened once initialize
+ * gave a session; 405: the server offers none, and it is not asked
+ * again; when it ends or fails, opened again after 1, 2, 4 ... 60 s.
+ * Each opening is one connection through ward-egress: one approval. */
+static void *
+get_stream(void *arg)
+{
+	unsigned delay = 1;
+
+	(void)arg;
+	for (;;) {
+		struct conn c;
+		char ctype[128], sid[8], why[600];
+		int status = 0, answered = 0;
+		long long t0 = now_ms();
+
+		memset(&c, 0, sizeof c);
+		if (exchange(&c, "GET", NULL, 0, &status, ctype, sizeof ctype, sid,
+			     sizeof sid, why, sizeof why) == 0) {
+			if (status == 405) {
+				conn_free(&c);
+				return NULL;
+			}
+			if (status == 200 &&
+			    strncasecmp(ctype, "text/event-stream", 17) == 0)
+				(void)sse_pump(&c, NULL, 0, &answered);
+			else
+				say("the GET stream of %s: %s", url_dest, why);
+		} else {
+			say("the GET stream of %s: %s", url_dest, why);
+		}
+		conn_free(&c);
+		/* Up a minute: from 1 s again. */
+		delay = now_ms() - t0 > 60000 ? 1 : delay * 2 > 60 ? 60 : delay * 2;
+		sleep(delay);
+	}
+	return NULL;
 }
 
 /* ---- requests on threads, the rest in order ------------------------------- */
@@ -688,6 +774,13 @@ handle(char *line, size_t len)
 		 * (the gateway sends nothing more before it). */
 		post(line, len, id, 1);
 		json_decref(m);
+		pthread_mutex_lock(&mu);
+		if (session[0] != '\0' && !get_started) {
+			get_started = 1;
+			if (pthread_create(&th, NULL, get_stream, NULL) == 0)
+				pthread_detach(th);
+		}
+		pthread_mutex_unlock(&mu);
 		return;
 	}
 	j = calloc(1, sizeof *j);

@@ -1187,6 +1187,35 @@ async function main() {
 		}
 	});
 
+	await test("remote_server_list_changed_on_get_stream_quarantined", async () => {
+		const rs = await startRemote("sse");
+		try {
+			const prof = remoteProf("rem-pull", rs.port, `  allow net 127.0.0.1:${rs.port}\n`);
+			await approveAll(prof);
+			const g = raw(prof);
+			g.send(INIT);
+			const before = await listNames(g, 1);
+			// The GET stream must be open before the server has
+			// something to send on it.
+			for (let i = 0; i < 100 && !rs.log().some((x) => x.method === "GET"); i++)
+				await new Promise((r) => setTimeout(r, 100));
+			g.send({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "rem_pull", arguments: {} } });
+			const e2 = await g.id(2, 20000);
+			await g.next((m) => m.method === "notifications/tools/list_changed", 20000);
+			let after = before;
+			for (let i = 0; i < 40 && after.includes("rem_echo"); i++) {
+				await new Promise((r) => setTimeout(r, 250));
+				after = await listNames(g, 100 + i);
+			}
+			await g.close();
+			const pend = ward("mcp", "pending", "--home", HOME, "--profile", prof);
+			ok(before.includes("rem_echo"), `before: ${before}`);
+			ok(e2.result && textOf(e2.result) === "pulled", `pull: ${JSON.stringify(e2).slice(0, 200)}`);
+			ok(!after.includes("rem_echo") && after.includes("rem_hang"), `the changed tool is still offered: ${after}`);
+			ok(/changed rem echo/.test(pend.stdout), `ward mcp pending: ${pend.stdout}${pend.stderr}`);
+		} finally { await rs.stop(); }
+	});
+
 	await test("remote_server_not_granted_refused_and_blocked", async () => {
 		const rs = await startRemote("json");
 		try {
