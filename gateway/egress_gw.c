@@ -205,6 +205,16 @@ start_egress(void)
 
 	if (mono_s() < eg_next)
 		return -1;
+	if (geteuid() != 0) {
+		/* ward-egress reads its key and drops to its own account: it
+		 * must start as root, as the spawner starts it. */
+		gw_note("a remote server needs ward-egress, which starts as root "
+			"and drops to the ward-egress account at once: run 'ward "
+			"mcp' as root (as ward's daemons run); until then the "
+			"remote servers get no network");
+		eg_next = mono_s() + 60;
+		return -1;
+	}
 	n = readlink("/proc/self/exe", self, sizeof self - 1);
 	if (n <= 0)
 		return -1;
