@@ -34,7 +34,8 @@
  * Requests are answered on threads of their own, so a slow call holds up
  * no other; notifications and responses are sent in order, before the
  * next line is read.  What the server sends unasked outside a request
- * comes on the GET stream, opened after initialize (get_stream).
+ * comes on the GET stream, opened after notifications/initialized
+ * (get_stream).
  */
 #include <errno.h>
 #include <poll.h>
@@ -684,8 +685,9 @@ out:
 
 /* The GET stream (2025-11-25, "Listening for Messages from the Server"):
  * what the server sends unasked outside a request (list_changed, log
- * messages, its own requests), to the gateway.  Opened once initialize
- * gave a session; 405: the server offers none, and it is not asked
+ * messages, its own requests), to the gateway.  Opened once the session
+ * is initialized (initialize gave an id, notifications/initialized
+ * sent); 405: the server offers none, and it is not asked
  * again; when it ends or fails, opened again after 1, 2, 4 ... 60 s.
  * Each opening is one connection through ward-egress: one approval. */
 static void *
@@ -766,6 +768,15 @@ handle(char *line, size_t len)
 	if (method == NULL || id == NULL) {
 		/* A notification or a response: in order. */
 		post(line, len, NULL, 0);
+		/* The GET stream, once the session is initialized. */
+		pthread_mutex_lock(&mu);
+		if (method != NULL && strcmp(method, "notifications/initialized") == 0 &&
+		    session[0] != '\0' && !get_started) {
+			get_started = 1;
+			if (pthread_create(&th, NULL, get_stream, NULL) == 0)
+				pthread_detach(th);
+		}
+		pthread_mutex_unlock(&mu);
 		json_decref(m);
 		return;
 	}
@@ -774,13 +785,6 @@ handle(char *line, size_t len)
 		 * (the gateway sends nothing more before it). */
 		post(line, len, id, 1);
 		json_decref(m);
-		pthread_mutex_lock(&mu);
-		if (session[0] != '\0' && !get_started) {
-			get_started = 1;
-			if (pthread_create(&th, NULL, get_stream, NULL) == 0)
-				pthread_detach(th);
-		}
-		pthread_mutex_unlock(&mu);
 		return;
 	}
 	j = calloc(1, sizeof *j);

@@ -5,6 +5,8 @@
 //
 //   node remote-server.mjs PORTFILE LOGFILE [json|sse] [PORT]
 //
+// With RS_TLS_KEY and RS_TLS_CERT (PEM files) it serves HTTPS; RS_HOST
+// is the address it listens on (default 127.0.0.1).
 // It writes the port it listens on to PORTFILE, and one JSON line per HTTP
 // request to LOGFILE: method, its Authorization, Mcp-Session-Id and
 // MCP-Protocol-Version headers, and the JSON-RPC method of the body.  With
@@ -15,6 +17,7 @@
 // session's GET stream).
 import fs from "node:fs";
 import http from "node:http";
+import https from "node:https";
 import { randomUUID } from "node:crypto";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
@@ -47,7 +50,7 @@ function mcpServer() {
 	return s;
 }
 
-const srv = http.createServer(async (req, res) => {
+const handler = async (req, res) => {
 	let body = "";
 	for await (const d of req) body += d;
 	let parsed;
@@ -70,7 +73,11 @@ const srv = http.createServer(async (req, res) => {
 		await mcpServer().connect(t);
 	}
 	await t.handleRequest(req, res, parsed);
-});
-srv.listen(Number(port), "127.0.0.1", () => {
+};
+const srv = process.env.RS_TLS_KEY ?
+	https.createServer({ key: fs.readFileSync(process.env.RS_TLS_KEY),
+			     cert: fs.readFileSync(process.env.RS_TLS_CERT) }, handler) :
+	http.createServer(handler);
+srv.listen(Number(port), process.env.RS_HOST || "127.0.0.1", () => {
 	fs.writeFileSync(portFile, String(srv.address().port));
 });

@@ -1119,11 +1119,11 @@ async function main() {
 	// StreamableHTTPServerTransport) on a loopback port; ward mcp reaches it
 	// through the ward-egress it starts, with a bearer token from the vault.
 	const RSECRET = "rtok-5ecret-" + process.pid;
-	const startRemote = async (mode = "sse", port = 0) => {
+	const startRemote = async (mode = "sse", port = 0, env = {}) => {
 		const pf = path.join(T, `remote-${mode}-${Date.now()}.port`), log = pf.replace(/port$/, "log");
 		fs.writeFileSync(log, "");
 		const p = spawn("node", [path.join(HERE, "remote-server.mjs"), pf, log, mode, String(port)],
-			{ stdio: ["ignore", "ignore", "inherit"] });
+			{ stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, ...env } });
 		for (let i = 0; i < 100 && !fs.existsSync(pf); i++) await new Promise((r) => setTimeout(r, 50));
 		const exited = new Promise((r) => p.on("exit", r));
 		return { port: Number(fs.readFileSync(pf, "utf8")), p, exited,
@@ -1216,6 +1216,53 @@ async function main() {
 		} finally { await rs.stop(); }
 	});
 
+	await test("remote_server_https_tls_opened_by_egress_certificate_verified", async () => {
+		// A CA of the test's own, trusted by ward-egress
+		// ($WARD_HOME/egress/ca.pem, read when the gateway starts it); a
+		// server with its certificate on 127.0.0.2:443, and one with a
+		// certificate of no trusted CA on 127.0.0.3:443.
+		const d = fs.mkdtempSync(path.join(T, "tls-"));
+		const sh = (cmd) => execFileSync("sh", ["-c", cmd], { cwd: d, stdio: "ignore" });
+		sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem " +
+			"-days 2 -subj /CN=ward-test-ca -addext basicConstraints=critical,CA:TRUE");
+		for (const [n, ip, ca] of [["good", "127.0.0.2", "ca"], ["rogue", "127.0.0.3", null]]) {
+			sh(`openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ${n}.key -out ${n}.csr -subj /CN=${ip}`);
+			fs.writeFileSync(path.join(d, `${n}.ext`), `subjectAltName=IP:${ip}\n`);
+			sh(ca ? `openssl x509 -req -in ${n}.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -out ${n}.pem -extfile ${n}.ext`
+			      : `openssl x509 -req -in ${n}.csr -signkey ${n}.key -days 2 -out ${n}.pem -extfile ${n}.ext`);
+		}
+		fs.copyFileSync(path.join(d, "ca.pem"), path.join(HOME, "egress/ca.pem"));
+		const good = await startRemote("json", 443, { RS_HOST: "127.0.0.2",
+			RS_TLS_KEY: path.join(d, "good.key"), RS_TLS_CERT: path.join(d, "good.pem") });
+		const rogue = await startRemote("json", 443, { RS_HOST: "127.0.0.3",
+			RS_TLS_KEY: path.join(d, "rogue.key"), RS_TLS_CERT: path.join(d, "rogue.pem") });
+		try {
+			const f = path.join(T, "rem-tls.ward");
+			fs.writeFileSync(f, "name rem-tls\nserver rem\n  url https://127.0.0.2/mcp\n" +
+				"  header Authorization Bearer secret RTOKEN\n  allow net 127.0.0.2:443\n  timeout 5s\n" +
+				"server rogue\n  url https://127.0.0.3/mcp\n" +
+				"  header Authorization Bearer secret RTOKEN\n  allow net 127.0.0.3:443\n  timeout 5s\n");
+			await approveAll(f);
+			const g = raw(f);
+			g.send(INIT);
+			g.send({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "rem_echo", arguments: { text: "tls" } } });
+			const e1 = await g.id(1, 30000);
+			for (let i = 0; i < 50 && !/rogue: .*127\.0\.0\.3:443/.test(g.stderr()); i++)
+				await new Promise((r) => setTimeout(r, 100));
+			await g.close();
+			ok(e1.result && /^remote:tls:/.test(textOf(e1.result)), `over TLS: ${JSON.stringify(e1).slice(0, 300)}; ${g.stderr().slice(-300)}`);
+			ok(good.log().length >= 2 && good.log().every((x) => x.auth === `Bearer ${RSECRET}`), "the https server did not get the secret");
+			ok(rogue.log().length === 0, `the server with an untrusted certificate got ${rogue.log().length} requests`);
+			ok(/server rogue: ward-mcp-remote: remote server 127\.0\.0\.3:443: HTTP 502/.test(g.stderr()),
+				`the untrusted certificate is not said: ${g.stderr().slice(-400)}`);
+			ok(!g.stderr().includes(RSECRET), "the value is on the gateway's stderr");
+		} finally {
+			fs.rmSync(path.join(HOME, "egress/ca.pem"), { force: true });
+			await good.stop();
+			await rogue.stop();
+		}
+	});
+
 	await test("remote_server_not_granted_refused_and_blocked", async () => {
 		const rs = await startRemote("json");
 		try {
@@ -1241,7 +1288,7 @@ async function main() {
 			const blocked = a.filter((x) => x.op === "net.connect" && x.verdict === "BLOCKED");
 			ok(blocked.length >= 1 && blocked.every((x) => x.resource === `127.0.0.1:${rs.port}`),
 				`no BLOCKED net.connect in the audit log: ${JSON.stringify(a.map((x) => [x.verdict, x.op, x.resource]))}`);
-			ok(rs.log().filter((x) => x.method === "POST").length === 2, `the remote got ${rs.log().length} requests, not 2`);
+			ok(rs.log().length === 2, `the remote got ${rs.log().length} requests, not 2`);
 			ok(/ward-mcp-remote: remote server 127.0.0.1:\d+: HTTP 403/.test(g.stderr()), `stderr: ${g.stderr().slice(-400)}`);
 		} finally { await rs.stop(); }
 	});
