@@ -1240,6 +1240,7 @@ async function main() {
 			const f = path.join(T, "rem-tls.ward");
 			fs.writeFileSync(f, "name rem-tls\nserver rem\n  url https://127.0.0.2/mcp\n" +
 				"  header Authorization Bearer secret RTOKEN\n  allow net 127.0.0.2:443\n  timeout 5s\n" +
+				"server plain\n  url https://127.0.0.2/mcp\n  allow net 127.0.0.2:443\n  timeout 5s\n" +
 				"server rogue\n  url https://127.0.0.3/mcp\n" +
 				"  header Authorization Bearer secret RTOKEN\n  allow net 127.0.0.3:443\n  timeout 5s\n");
 			await approveAll(f);
@@ -1247,11 +1248,19 @@ async function main() {
 			g.send(INIT);
 			g.send({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "rem_echo", arguments: { text: "tls" } } });
 			const e1 = await g.id(1, 30000);
+			// No secret: ward-egress opens TLS because the destination
+			// is https (named at the attach).
+			g.send({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "plain_echo", arguments: { text: "bare" } } });
+			const e2 = await g.id(2, 30000);
 			for (let i = 0; i < 50 && !/rogue: .*127\.0\.0\.3:443/.test(g.stderr()); i++)
 				await new Promise((r) => setTimeout(r, 100));
 			await g.close();
 			ok(e1.result && /^remote:tls:/.test(textOf(e1.result)), `over TLS: ${JSON.stringify(e1).slice(0, 300)}; ${g.stderr().slice(-300)}`);
-			ok(good.log().length >= 2 && good.log().every((x) => x.auth === `Bearer ${RSECRET}`), "the https server did not get the secret");
+			ok(e2.result && /^remote:bare:/.test(textOf(e2.result)), `over TLS without a secret: ${JSON.stringify(e2).slice(0, 300)}`);
+			const withAuth = good.log().filter((x) => x.auth === `Bearer ${RSECRET}`).length;
+			const bare = good.log().filter((x) => x.auth === null).length;
+			ok(withAuth >= 2 && bare >= 2 && withAuth + bare === good.log().length,
+				`the https server got ${withAuth} requests with the secret, ${bare} without, of ${good.log().length}`);
 			ok(rogue.log().length === 0, `the server with an untrusted certificate got ${rogue.log().length} requests`);
 			ok(/server rogue: ward-mcp-remote: remote server 127\.0\.0\.3:443: HTTP 502/.test(g.stderr()),
 				`the untrusted certificate is not said: ${g.stderr().slice(-400)}`);
