@@ -117,10 +117,17 @@ fail(json_t *id, const char *fmt, ...)
 {
 	char msg[600];
 	va_list ap;
+	size_t i;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	/* It quotes the server (a reason phrase, a line of its body):
+	 * printable ASCII only, so that the error is valid JSON text and
+	 * says what it says on any terminal. */
+	for (i = 0; msg[i] != '\0'; i++)
+		if (msg[i] < 0x20 || msg[i] > 0x7e)
+			msg[i] = '?';
 	say("%s", msg);
 	if (id == NULL)
 		return;
@@ -399,10 +406,8 @@ exchange(struct conn *c, const char *method, const char *body, size_t blen,
 	for (;;) {
 		char *e = NULL;
 
-		if (c->len > 0) {
-			c->buf[c->len < c->cap ? c->len : c->cap - 1] = '\0';
+		if (c->len > 0)
 			e = memmem(c->buf, c->len, "\r\n\r\n", 4);
-		}
 		if (e != NULL) {
 			hl = (size_t)(e - c->buf) + 4;
 			break;
@@ -443,10 +448,9 @@ exchange(struct conn *c, const char *method, const char *body, size_t blen,
 	/* The status line's reason and the first line of the body go in the
 	 * error: ward-egress says there what it refused and why. */
 	{
-		char *eol = strpbrk(head, "\r\n");
+		size_t rl = strcspn(head + 9, "\r\n");
 
-		snprintf(why, whycap, "HTTP %.*s", eol != NULL ? (int)(eol - head - 9) :
-			 40, head + 9);
+		snprintf(why, whycap, "HTTP %.*s", (int)(rl > 100 ? 100 : rl), head + 9);
 	}
 	free(head);
 	return 0;
@@ -489,6 +493,8 @@ emit_json(const char *s, size_t n, int *answered, json_t *id, int is_init)
 			for (k = 0; pv != NULL && pv[k] != '\0'; k++)
 				if (pv[k] <= 0x20 || pv[k] > 0x7e || k > 32)
 					pv = NULL;
+			if (pv != NULL && strstr(pv, "ward-secret-") != NULL)
+				pv = NULL;
 			if (is_init && pv != NULL) {
 				pthread_mutex_lock(&mu);
 				snprintf(version, sizeof version, "%s", pv);
@@ -626,6 +632,15 @@ post(const char *msg, size_t len, json_t *id, int is_init)
 				line[i] = ' ';
 		fail(id, "remote server %s: %s%s%s", url_dest, why, line[0] ? ": " : "",
 		     line);
+		goto out;
+	}
+	/* A session id (or, below, a version) is sent back in a header of
+	 * every request: one that holds a placeholder would have ward-egress
+	 * ask for a secret in it (the core refuses: no secret is bound to
+	 * that header), so it is refused here first. */
+	if (is_init && strstr(sid, "ward-secret-") != NULL) {
+		fail(id, "remote server %s: its Mcp-Session-Id holds a secret's "
+		     "placeholder; refused", url_dest);
 		goto out;
 	}
 	if (is_init && sid[0] != '\0') {

@@ -6,7 +6,8 @@
 //   node remote-server.mjs PORTFILE LOGFILE [json|sse] [PORT]
 //
 // With RS_TLS_KEY and RS_TLS_CERT (PEM files) it serves HTTPS; RS_HOST
-// is the address it listens on (default 127.0.0.1).
+// is the address it listens on (default 127.0.0.1); RS_SID, the session
+// id it gives (a hostile one, for a test).
 // It writes the port it listens on to PORTFILE, and one JSON line per HTTP
 // request to LOGFILE: method, its Authorization, Mcp-Session-Id and
 // MCP-Protocol-Version headers, and the JSON-RPC method of the body.  With
@@ -66,7 +67,7 @@ const handler = async (req, res) => {
 		return;
 	}
 	if (!t) {
-		t = new StreamableHTTPServerTransport({ sessionIdGenerator: () => randomUUID(),
+		t = new StreamableHTTPServerTransport({ sessionIdGenerator: () => process.env.RS_SID || randomUUID(),
 			enableJsonResponse: mode === "json",
 			onsessioninitialized: (id) => sessions.set(id, t) });
 		t.onclose = () => { if (t.sessionId) sessions.delete(t.sessionId); };

@@ -1272,6 +1272,26 @@ async function main() {
 		}
 	});
 
+	await test("remote_server_placeholder_in_its_session_id_gets_no_secret", async () => {
+		// A hostile server names a placeholder as its session id, hoping
+		// the value comes back in the Mcp-Session-Id of the next request.
+		const rs = await startRemote("json", 0, { RS_SID: "ward-secret-RTOKEN" });
+		try {
+			const prof = remoteProf("rem-sid", rs.port, `  allow net 127.0.0.1:${rs.port}\n`);
+			const g = raw(prof);
+			g.send(INIT);
+			g.send({ jsonrpc: "2.0", id: 1, method: "tools/list" });
+			await g.id(1, 30000);
+			for (let i = 0; i < 50 && !/placeholder; refused/.test(g.stderr()); i++)
+				await new Promise((r) => setTimeout(r, 100));
+			await g.close();
+			const log = rs.log();
+			ok(log.length >= 1 && log.every((x) => x.rpc === "initialize" && x.session === null),
+				`the bridge sent the session id back: ${JSON.stringify(log).slice(0, 300)}`);
+			ok(/its Mcp-Session-Id holds a secret's placeholder; refused/.test(g.stderr()), `stderr: ${g.stderr().slice(-300)}`);
+		} finally { await rs.stop(); }
+	});
+
 	await test("remote_server_not_granted_refused_and_blocked", async () => {
 		const rs = await startRemote("json");
 		try {
