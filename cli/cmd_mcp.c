@@ -26,6 +26,7 @@
 #include "handoff.h"
 #include "text.h"
 #include "ward_cli.h"
+#include "client.h"
 
 /* ---- the operator's commands ------------------------------------------- */
 
@@ -340,6 +341,55 @@ mcp_usage(FILE *f)
 	return f == stderr ? WX_USAGE : WX_OK;
 }
 
+/* Each secret a remote server's header names is in the vault (asked of
+ * the core, by name only): else one clear error before anything starts,
+ * rather than every request of that server refused secret_unknown.  A
+ * core that does not answer is not asked (the gateway refuses every
+ * call until it does).  0, or -1 with the message on stderr. */
+static int
+mcp_secrets_present(const struct ward_home *h, const uint8_t sk[64],
+		    const struct gw_profile *p, const char *prof)
+{
+	char names[64][65], pb[1100];
+	struct wb_reply r;
+	uint32_t n = 0, k;
+	int s, i, asked = 0;
+
+	for (s = 0; s < p->nservers; s++)
+		for (i = 0; i < p->srv[s].nallow; i++) {
+			const struct gw_allow *a = &p->srv[s].allow[i];
+			const char *at = strchr(a->scope, '@');
+
+			if (a->kind != WARD_KIND_SECRET || at == NULL)
+				continue;
+			if (!asked) {
+				if (!wc_listening(h->admin_url))
+					return 0;
+				if (cc_admin_secret_list(h->admin_url, sk, names, &n,
+							 &r) != 0 || r.reason != 0) {
+					fprintf(stderr, "ward mcp: ward-core did not "
+						"list its secrets on %s\n", h->admin_url);
+					return -1;
+				}
+				asked = 1;
+			}
+			for (k = 0; k < n; k++)
+				if (strlen(names[k]) == (size_t)(at - a->scope) &&
+				    strncmp(names[k], a->scope, (size_t)(at - a->scope)) == 0)
+					break;
+			if (k == n) {
+				fprintf(stderr, "ward mcp: %s:%d: the vault holds no "
+					"secret %.*s\n  hint: store it first: ward secret "
+					"set %.*s (the value on standard input); nothing "
+					"was started\n", text_str(pb, sizeof pb, prof),
+					a->line, (int)(at - a->scope), a->scope,
+					(int)(at - a->scope), a->scope);
+				return -1;
+			}
+		}
+	return 0;
+}
+
 /* One root block for an allow line of the profile. */
 static int
 mint(struct wb_blk *x, const struct gw_allow *a, const uint8_t op_pk[32],
@@ -398,6 +448,10 @@ mcp_serve(const char *prof, const char *home_dir, const char *listen)
 			"WARD_HOME)\n", err);
 		rc = WX_HOME;
 		goto out;
+	}
+	if (mcp_secrets_present(&h, op_sk, p, prof) != 0) {
+		rc = WX_INPUT;
+		goto wipe;
 	}
 	for (s = 0; s < p->nservers; s++)
 		n += (uint32_t)p->srv[s].nallow;

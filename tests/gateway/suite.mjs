@@ -1302,6 +1302,14 @@ async function main() {
 			ok(pc.status !== 0 && /no allow net line of its block grants/.test(pc.stderr) &&
 				pc.stderr.includes(`allow net 127.0.0.1:${rs.port}`), `policy check: ${pc.status} ${pc.stderr}`);
 			ok(r.status !== 0 && /no allow net line/.test(r.stderr), `ward mcp: ${r.status} ${r.stderr}`);
+			// A header naming a secret the vault does not hold: refused
+			// before anything starts, saying how to store it.
+			const nos = path.join(T, "rem-nosecret.ward");
+			fs.writeFileSync(nos, `name rem-nosecret\nserver rem\n  url http://127.0.0.1:${rs.port}/mcp\n` +
+				`  header X-Api-Key secret NOT_STORED\n  allow net 127.0.0.1:${rs.port}\n`);
+			const n = ward("mcp", "--home", HOME, "--profile", nos);
+			ok(n.status === 4 && /rem-nosecret.ward:4: the vault holds no secret NOT_STORED/.test(n.stderr) &&
+				/ward secret set NOT_STORED/.test(n.stderr) && rs.log().length === 0, `no such secret: ${n.status} ${n.stderr}`);
 			// A grant of two connections: the third request is refused by
 			// ward-core (BLOCKED net.connect) and never reaches the remote.
 			const prof = remoteProf("rem-two", rs.port, `  allow net 127.0.0.1:${rs.port} uses 2\n`);
