@@ -36,6 +36,7 @@
 #include <unistd.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include "gw_int.h"
 #include "egw.h"
@@ -141,7 +142,8 @@ answer(int fd, struct egw_msg *m, int *core_s)
 static void *
 link_thread(void *arg)
 {
-	int fd = (int)(intptr_t)arg, core_s = -1;
+	int fd = (int)(intptr_t)arg, core_s = -1, k;
+	pid_t pid = 0;
 	struct egw_msg *m = calloc(1, sizeof *m);
 	sigset_t all;
 
@@ -180,12 +182,22 @@ link_thread(void *arg)
 		cc_disconnect(core_s);
 	pthread_mutex_lock(&eg_mu);
 	if (eg_fd == fd) {
+		pid = eg_pid;
+		eg_pid = 0;
 		eg_fd = -1;
 		eg_delay = mono_s() - eg_started < 60 ?
 			   (eg_delay * 2 > 60 ? 60 : eg_delay * 2) : 1;
 		eg_next = mono_s() + eg_delay;
 	}
 	pthread_mutex_unlock(&eg_mu);
+	/* Reaped here (nothing else waits for it): its end closed, it is
+	 * exiting; one that lingers is killed. */
+	for (k = 0; k < 200 && pid > 0 && waitpid(pid, NULL, WNOHANG) == 0; k++)
+		usleep(10000);
+	if (k == 200 && pid > 0) {
+		kill(pid, SIGKILL);
+		(void)waitpid(pid, NULL, 0);
+	}
 	close(fd);
 	gw_note("ward-egress is gone: the remote servers' connections are "
 		"refused (fail closed); it starts again with the next start of a "

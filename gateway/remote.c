@@ -151,6 +151,7 @@ struct conn {
 	 * deadline, which progress cannot pass at the gateway either);
 	 * 0: the GET stream, bounded by idle_s alone. */
 	long long until_ms;
+	int no_proxy;		/* the proxy refused the connection */
 };
 
 static long long
@@ -393,6 +394,7 @@ exchange(struct conn *c, const char *method, const char *body, size_t blen,
 	}
 	c->fd = connect_proxy();
 	if (c->fd < 0) {
+		c->no_proxy = 1;
 		free(head);
 		snprintf(why, whycap, "cannot reach the egress proxy (%s); the "
 			 "server has no network without it", strerror(errno));
@@ -610,6 +612,13 @@ post(const char *msg, size_t len, json_t *id, int is_init)
 	if (exchange(&c, "POST", msg, len, &status, ctype, sizeof ctype, sid,
 		     sizeof sid, why, sizeof why) != 0) {
 		fail(id, "remote server %s: %s", url_dest, why);
+		/* ward-egress is gone (its listener with it): ended, so that
+		 * the gateway starts this server again, with a ward-egress
+		 * started again (fail closed meanwhile). */
+		if (c.no_proxy) {
+			say("no egress proxy: exiting, to be started again");
+			exit(1);
+		}
 		goto out;
 	}
 	if (status == 404 && session[0] != '\0' && !is_init) {

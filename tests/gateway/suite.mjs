@@ -1292,6 +1292,47 @@ async function main() {
 		} finally { await rs.stop(); }
 	});
 
+	await test("remote_server_egress_killed_fail_closed_then_started_again", async () => {
+		const rs = await startRemote("json");
+		try {
+			const prof = remoteProf("rem-eg", rs.port, `  allow net 127.0.0.1:${rs.port}\n`);
+			await approveAll(prof);
+			const g = raw(prof);
+			g.send(INIT);
+			g.send({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "rem_echo", arguments: { text: "a" } } });
+			const e1 = await g.id(1, 30000);
+			// The gateway's ward-egress: its child, under its own account.
+			const egress = () => fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d)).filter((d) => {
+				try {
+					const st = fs.readFileSync(`/proc/${d}/status`, "utf8");
+					return /^Name:\tward-egress$/m.test(st) && new RegExp(`^PPid:\t${g.p.pid}$`, "m").test(st);
+				} catch { return false; }
+			});
+			const first = egress();
+			for (const d of first) process.kill(Number(d), "SIGKILL");
+			await new Promise((r) => setTimeout(r, 300));
+			const before = rs.log().length;
+			g.send({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "rem_echo", arguments: { text: "b" } } });
+			const e2 = await g.id(2, 30000);
+			const during = rs.log().length;
+			let e3 = null;
+			for (let i = 0; i < 40 && !(e3 && e3.result && !e3.result.isError); i++) {
+				await new Promise((r) => setTimeout(r, 500));
+				g.send({ jsonrpc: "2.0", id: 100 + i, method: "tools/call", params: { name: "rem_echo", arguments: { text: "c" } } });
+				e3 = await g.id(100 + i, 30000);
+			}
+			const second = egress();
+			await g.close();
+			ok(e1.result && /^remote:a:/.test(textOf(e1.result)), `before: ${JSON.stringify(e1).slice(0, 200)}`);
+			ok(first.length === 1, `ward-egress processes of the gateway: ${first.length}`);
+			ok((e2.error || (e2.result && e2.result.isError)) && during === before,
+				`with ward-egress gone, the call is not refused or reached the server: ${JSON.stringify(e2).slice(0, 300)}`);
+			ok(e3 && e3.result && /^remote:c:/.test(textOf(e3.result)), `after: ${JSON.stringify(e3).slice(0, 300)}`);
+			ok(second.length === 1 && second[0] !== first[0], `ward-egress was not started again: ${first} ${second}`);
+			ok(/ward-egress is gone/.test(g.stderr()) && /server rem: started again/.test(g.stderr()), `stderr: ${g.stderr().slice(-500)}`);
+		} finally { await rs.stop(); }
+	});
+
 	await test("remote_server_not_granted_refused_and_blocked", async () => {
 		const rs = await startRemote("json");
 		try {
