@@ -1384,6 +1384,10 @@ async function main() {
 			const e2 = await g.id(2, 20000);
 			const e1 = await g.id(1, 20000);
 			ok(e2.result && /^remote:meanwhile:/.test(textOf(e2.result)), `the other call: ${JSON.stringify(e2).slice(0, 200)}`);
+			// An answer over 64 MiB: an error naming the limit, not silence.
+			g.send({ jsonrpc: "2.0", id: 5, method: "tools/call", params: { name: "rem_huge", arguments: {} } });
+			const e5 = await g.id(5, 30000);
+			ok(e5.error && /passes 64 MiB/.test(JSON.stringify(e5.error)), `the huge answer: ${JSON.stringify(e5).slice(0, 300)}`);
 			ok(e1.error && /rem_hang: server rem did not answer in 3 s \(reason=server_timeout/.test(e1.error.data.detail),
 				`the hung call: ${JSON.stringify(e1).slice(0, 300)}`);
 			// The remote crashes in a call: the call gets an error; the
