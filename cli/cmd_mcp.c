@@ -26,6 +26,7 @@
 #include "handoff.h"
 #include "text.h"
 #include "ward_cli.h"
+#include "client.h"
 
 /* ---- the operator's commands ------------------------------------------- */
 
@@ -325,8 +326,11 @@ mcp_usage(FILE *f)
 		"       ward mcp pending --profile FILE [--home DIR]\n"
 		"\n"
 		"Serves MCP (2025-11-25) on stdin/stdout in front of the servers the\n"
-		"profile declares, each in a ward sandbox.  Their tools appear as\n"
-		"SERVER_TOOL; every tools/call is approved (or refused) and logged by\n"
+		"profile declares, each in a ward sandbox (a server with a url line\n"
+		"is remote: reached over Streamable HTTP through ward-egress, each\n"
+		"request a net.connect approval, its token from the vault).  Their\n"
+		"tools appear as SERVER_TOOL; every tools/call is approved (or\n"
+		"refused) and logged by\n"
 		"ward-core; a tool whose definition is new or changed stays\n"
 		"quarantined until 'ward mcp approve'.  ward mcp signs the profile's\n"
 		"capabilities with the operator key, then runs ward-gateway, which\n"
@@ -335,6 +339,55 @@ mcp_usage(FILE *f)
 		"Streamable HTTP at /mcp instead, for one session, with a bearer\n"
 		"token written to $WARD_HOME/mcp/NAME.token.  See gateway/README.md.\n");
 	return f == stderr ? WX_USAGE : WX_OK;
+}
+
+/* Each secret a remote server's header names is in the vault (asked of
+ * the core, by name only): else one clear error before anything starts,
+ * rather than every request of that server refused secret_unknown.  A
+ * core that does not answer is not asked (the gateway refuses every
+ * call until it does).  0, or -1 with the message on stderr. */
+static int
+mcp_secrets_present(const struct ward_home *h, const uint8_t sk[64],
+		    const struct gw_profile *p, const char *prof)
+{
+	char names[64][65], pb[1100];
+	struct wb_reply r;
+	uint32_t n = 0, k;
+	int s, i, asked = 0;
+
+	for (s = 0; s < p->nservers; s++)
+		for (i = 0; i < p->srv[s].nallow; i++) {
+			const struct gw_allow *a = &p->srv[s].allow[i];
+			const char *at = strchr(a->scope, '@');
+
+			if (a->kind != WARD_KIND_SECRET || at == NULL)
+				continue;
+			if (!asked) {
+				if (!wc_listening(h->admin_url))
+					return 0;
+				if (cc_admin_secret_list(h->admin_url, sk, names, &n,
+							 &r) != 0 || r.reason != 0) {
+					fprintf(stderr, "ward mcp: ward-core did not "
+						"list its secrets on %s\n", h->admin_url);
+					return -1;
+				}
+				asked = 1;
+			}
+			for (k = 0; k < n; k++)
+				if (strlen(names[k]) == (size_t)(at - a->scope) &&
+				    strncmp(names[k], a->scope, (size_t)(at - a->scope)) == 0)
+					break;
+			if (k == n) {
+				fprintf(stderr, "ward mcp: %s:%d: the vault holds no "
+					"secret %.*s\n  hint: store it first: ward secret "
+					"set %.*s (the value on standard input); nothing "
+					"was started\n", text_str(pb, sizeof pb, prof),
+					a->line, (int)(at - a->scope), a->scope,
+					(int)(at - a->scope), a->scope);
+				return -1;
+			}
+		}
+	return 0;
 }
 
 /* One root block for an allow line of the profile. */
@@ -348,8 +401,11 @@ mint(struct wb_blk *x, const struct gw_allow *a, const uint8_t op_pk[32],
 
 	memset(x, 0, sizeof *x);
 	b->version = WARD_VERSION;
-	b->kind = WARD_KIND_TOOL;
-	b->r_invoke = 1;
+	/* A tool line; or a remote server's destination (net.connect, as
+	 * for ward run) and its header secrets (secret.use needs read). */
+	b->kind = a->kind != 0 ? (uint8_t)a->kind : WARD_KIND_TOOL;
+	b->r_invoke = a->kind != WARD_KIND_SECRET;
+	b->r_read = a->kind == WARD_KIND_SECRET;
 	memcpy(b->issuer, op_pk, 32);
 	memcpy(b->holder, hold_pk, 32);
 	memcpy(b->context, ctx, WARD_CTX_BYTES);
@@ -392,6 +448,10 @@ mcp_serve(const char *prof, const char *home_dir, const char *listen)
 			"WARD_HOME)\n", err);
 		rc = WX_HOME;
 		goto out;
+	}
+	if (mcp_secrets_present(&h, op_sk, p, prof) != 0) {
+		rc = WX_INPUT;
+		goto wipe;
 	}
 	for (s = 0; s < p->nservers; s++)
 		n += (uint32_t)p->srv[s].nallow;

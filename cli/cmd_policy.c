@@ -78,11 +78,18 @@ check_gateway(const char *path)
 	for (s = 0; s < g->nservers; s++) {
 		const struct gw_server *v = &g->srv[s];
 
-		printf("  server %s runs %s%s\n", v->name,
-		       text_str(b2, sizeof b2, v->argv[0]), v->argc > 1 ? " ..." : "");
+		if (v->url[0] != '\0')
+			printf("  server %s is remote: %s, through ward-egress\n",
+			       v->name, text_str(b2, sizeof b2, v->url));
+		else
+			printf("  server %s runs %s%s\n", v->name,
+			       text_str(b2, sizeof b2, v->argv[0]),
+			       v->argc > 1 ? " ..." : "");
 		for (i = 0; i < v->nallow; i++)
-			printf("    allow %-28s uses %u, expires %llus\n",
-			       v->allow[i].scope, v->allow[i].uses,
+			printf("    %s %-28s uses %u, expires %llus\n",
+			       v->allow[i].kind == WARD_KIND_NET ? "allow net" :
+			       v->allow[i].kind == WARD_KIND_SECRET ? "secret" :
+			       "allow", v->allow[i].scope, v->allow[i].uses,
 			       (unsigned long long)v->allow[i].expires_s);
 	}
 	gw_profile_free(g);

@@ -24,6 +24,7 @@
 #define GW_MAX_BINDS 8
 #define GW_MAX_ROOTS 8
 #define GW_MAX_ALLOW 32
+#define GW_MAX_HDR 4
 #define GW_NAME_MAX 32
 #define GW_TOOL_MAX 128		/* the MCP tool-name grammar's longest name */
 
@@ -32,6 +33,10 @@
  * (gw_tool_resource: "SERVER.TOOL", each '.' of TOOL written ':'). */
 struct gw_allow {
 	char scope[WARD_SCOPE_MAX + 1];
+	/* 0 or WARD_KIND_TOOL: a tool line; WARD_KIND_NET: `allow net
+	 * HOST:PORT` of a remote server; WARD_KIND_SECRET: its `header ...
+	 * secret NAME` (scope NAME@HOST:PORT/header). */
+	unsigned kind;
 	uint32_t uses;
 	uint64_t expires_s;
 	int line;
@@ -55,6 +60,16 @@ struct gw_server {
 	uint64_t mem_bytes, tmp_bytes;
 	uint32_t pids, cpu;
 	uint64_t timeout_s;	/* a tools/call's deadline (timeout D) */
+	/* A remote server (`url`, in place of `run`): reached over MCP's
+	 * Streamable HTTP by ward-mcp-remote (gateway/remote.c) in its
+	 * sandbox, through ward-egress.  dest is "host:port"; each hdr is
+	 * "Header: [PREFIX ]ward-secret-NAME", a placeholder that ward-egress
+	 * replaces (the gateway never holds the value). */
+	char url[1024];
+	char dest[256];
+	int tls;		/* https:// (port 443 only) */
+	int nhdr;
+	char *hdr[GW_MAX_HDR];
 };
 
 struct gw_profile {

@@ -7,6 +7,11 @@
  *   page N                       tools/list page size (default 100)
  *   server NAME                  an upstream server; NAME prefixes its tools
  *     run PROGRAM ARG...         what runs in its sandbox
+ *     url http[s]://HOST:PORT/PATH  or: a remote server over Streamable
+ *                                  HTTP, through ward-egress
+ *     header H [PREFIX] secret NAME   a vault secret's placeholder in
+ *                                  header H of each request to the url
+ *     allow net HOST:PORT [uses N] [expires D]   the url's destination
  *     share DIR                  bound read-write at the same path
  *     bind SRC [DST]             bound read-only (at DST, default SRC)
  *     env NAME=VALUE             into this server's environment only
@@ -31,6 +36,7 @@
 #include "gw.h"
 #include "wb.h"
 #include "sandbox.h"
+#include "text.h"
 
 /* ---- names ---------------------------------------------------------------- */
 
@@ -372,6 +378,8 @@ gw_root(struct pf_parse *ps, char **w, const int *col, int nw)
 	return 0;
 }
 
+static int gw_allow_net(struct pf_parse *ps, char **w, const int *col, int nw);
+
 static int
 gw_allow_line(struct pf_parse *ps, char **w, const int *col, int nw)
 {
@@ -386,7 +394,10 @@ gw_allow_line(struct pf_parse *ps, char **w, const int *col, int nw)
 				"more than %d allow lines", GW_MAX_ALLOW);
 	a = &cur->allow[cur->nallow];
 	/* `*` is every tool of the server; anything else is one tool's exact
-	 * name (there is no prefix form). */
+	 * name (there is no prefix form).  `allow net HOST:PORT` is the
+	 * destination of a remote server (a ':' is in no tool's name). */
+	if (strcmp(w[1], "net") == 0 && nw >= 3 && strchr(w[2], ':') != NULL)
+		return gw_allow_net(ps, w, col, nw);
 	if (strcmp(w[1], "*") == 0) {
 		memcpy(a->scope, cur->name, sizeof cur->name);
 	} else if (gw_tool_resource(a->scope, cur->name, w[1]) != 0) {
@@ -405,6 +416,240 @@ gw_allow_line(struct pf_parse *ps, char **w, const int *col, int nw)
 			  NULL) != 0)
 		return -1;
 	cur->nallow++;
+	return 0;
+}
+
+/* ---- remote servers (gateway/remote.c, gateway/egress_gw.c) ------------ */
+
+/* url http://HOST:PORT/PATH or https://HOST[:443]/PATH: the server is
+ * ward-mcp-remote in its sandbox, which reaches that URL through
+ * ward-egress (one net.connect approval a request). */
+static int
+gw_url(struct pf_parse *ps, char **w, const int *col, int nw)
+{
+	struct gw_server *cur = gw_cur(ps);
+	const char *u, *hs, *he, *pe;
+	const char *use = "url http://HOST:PORT/PATH, or https://HOST/PATH "
+			  "(port 443: ward-egress opens TLS only there)";
+	size_t i, n;
+
+	if (nw != 2)
+		return pf_error(&ps->lx, col[0], use, "'url' takes one URL");
+	if (cur->url[0] != '\0')
+		return pf_error(&ps->lx, col[0], "keep one 'url' line a server",
+				"a second 'url' in server %s", cur->name);
+	u = w[1];
+	n = strlen(u);
+	for (i = 0; i < n; i++)
+		if (u[i] <= 0x20 || u[i] >= 0x7f || u[i] == '#' || u[i] == '\\')
+			break;
+	if (i < n || n >= sizeof cur->url)
+		return pf_error(&ps->lx, col[1], use, "bad url (a byte that is "
+				"not printable ASCII, a fragment, or too long)");
+	if (strncmp(u, "http://", 7) == 0)
+		hs = u + 7;
+	else if (strncmp(u, "https://", 8) == 0)
+		hs = u + 8, cur->tls = 1;
+	else
+		return pf_error(&ps->lx, col[1], use, "the url's scheme is "
+				"neither http nor https");
+	pe = strchr(hs, '/');
+	if (pe == NULL)
+		pe = hs + strlen(hs);
+	he = memchr(hs, ':', (size_t)(pe - hs));
+	if (memchr(hs, '@', (size_t)(pe - hs)) != NULL || hs[0] == '[')
+		return pf_error(&ps->lx, col[1], "put credentials in a 'header "
+				"... secret NAME' line, and name an IPv4 address "
+				"or a host", "the url's authority has user "
+				"information or an IPv6 literal");
+	if (he == NULL && !cur->tls)
+		return pf_error(&ps->lx, col[1], "write the port: "
+				"http://HOST:PORT/PATH", "the url has no port");
+	if (he == NULL)
+		snprintf(cur->dest, sizeof cur->dest, "%.*s:443", (int)(pe - hs), hs);
+	else
+		snprintf(cur->dest, sizeof cur->dest, "%.*s", (int)(pe - hs), hs);
+	for (i = 0; cur->dest[i] != '\0'; i++)
+		if (cur->dest[i] >= 'A' && cur->dest[i] <= 'Z')
+			cur->dest[i] = (char)(cur->dest[i] - 'A' + 'a');
+	if (!pf_net_scope_ok(cur->dest) || strncmp(cur->dest, "*.", 2) == 0)
+		return pf_error(&ps->lx, col[1], use, "the url's host:port '%s' "
+				"is not a host and a port from 1 to 65535",
+				cur->dest);
+	if (cur->tls && strcmp(strrchr(cur->dest, ':'), ":443") != 0)
+		return pf_error(&ps->lx, col[1], "use port 443, or http:// to a "
+				"server ward-egress may reach in clear",
+				"https on port %s: ward-egress opens TLS for a "
+				"remote server on port 443 only",
+				strrchr(cur->dest, ':') + 1);
+	memcpy(cur->url, u, n);
+	cur->url[n] = '\0';
+	if (pe[0] == '\0' && n + 1 < sizeof cur->url) {
+		cur->url[n] = '/';
+		cur->url[n + 1] = '\0';
+	}
+	return 0;
+}
+
+/* header HEADER [PREFIX] secret NAME [uses N] [expires D]: each request
+ * to the url carries "HEADER: [PREFIX ]ward-secret-NAME", and ward-egress
+ * puts the vault's value there after a secret.use approval of
+ * NAME@HOST:PORT/header (docs/secrets.md). */
+static int
+gw_header(struct pf_parse *ps, char **w, const int *col, int nw)
+{
+	struct gw_server *cur = gw_cur(ps);
+	const char *use = "header HEADER [PREFIX] secret NAME [uses N] "
+			  "[expires D], after the url line: header Authorization "
+			  "Bearer secret GH_TOKEN";
+	const char *pre = NULL, *name;
+	struct gw_allow *a;
+	char low[80];
+	size_t i, hl;
+	int k, n;
+
+	if (cur->url[0] == '\0')
+		return pf_error(&ps->lx, col[0], use, "'header' is for a remote "
+				"server: put it after the server's url line");
+	if (nw >= 4 && strcmp(w[2], "secret") == 0) {
+		name = w[3];
+		k = 4;
+	} else if (nw >= 5 && strcmp(w[3], "secret") == 0) {
+		pre = w[2];
+		name = w[4];
+		k = 5;
+	} else {
+		return pf_error(&ps->lx, col[0], use, "a header line names the "
+				"header and the secret");
+	}
+	hl = strlen(w[1]);
+	for (i = 0; i < hl; i++)
+		if (!((w[1][i] >= 'A' && w[1][i] <= 'Z') || (w[1][i] >= 'a' &&
+		      w[1][i] <= 'z') || (w[1][i] >= '0' && w[1][i] <= '9') ||
+		      w[1][i] == '-'))
+			break;
+	if (hl == 0 || hl > 64 || i < hl)
+		return pf_error(&ps->lx, col[1], use, "bad header name (letters, "
+				"digits and '-', at most 64)");
+	for (i = 0; pre != NULL && pre[i] != '\0'; i++)
+		if (!((pre[i] >= 'A' && pre[i] <= 'Z') || (pre[i] >= 'a' &&
+		      pre[i] <= 'z') || (pre[i] >= '0' && pre[i] <= '9')) || i == 32)
+			return pf_error(&ps->lx, col[2], use, "bad prefix (one "
+					"word of letters and digits, such as Bearer)");
+	if (!text_secret_name_ok(name, strlen(name)))
+		return pf_error(&ps->lx, col[k - 1], "a secret's name is 1 to 64 "
+				"of A-Z a-z 0-9 _, as 'ward secret set NAME' "
+				"stored it", "bad secret name");
+	if (cur->nhdr == GW_MAX_HDR || cur->nallow == GW_MAX_ALLOW)
+		return pf_error(&ps->lx, col[0], "send fewer headers",
+				"more than %d header lines", GW_MAX_HDR);
+	for (i = 0; i <= hl; i++)
+		low[i] = (char)(w[1][i] >= 'A' && w[1][i] <= 'Z' ?
+				w[1][i] - 'A' + 'a' : w[1][i]);
+	if (strcmp(low, "host") == 0 || strcmp(low, "connection") == 0 ||
+	    strcmp(low, "content-length") == 0 || strcmp(low, "content-type") == 0 ||
+	    strcmp(low, "accept") == 0 || strncmp(low, "mcp-", 4) == 0 ||
+	    strncmp(low, "proxy-", 6) == 0 || strcmp(low, "transfer-encoding") == 0 ||
+	    strcmp(low, "accept-encoding") == 0)
+		return pf_error(&ps->lx, col[1], "name a credential header such as "
+				"Authorization or X-Api-Key", "header %s is set by "
+				"ward-mcp-remote or ward-egress", w[1]);
+	a = &cur->allow[cur->nallow];
+	memset(a, 0, sizeof *a);
+	a->kind = WARD_KIND_SECRET;
+	{
+		char sc[sizeof a->scope + 256];
+
+		n = snprintf(sc, sizeof sc, "%s@%s/%s", name, cur->dest, low);
+		if (n > 0 && (size_t)n < sizeof a->scope)
+			memcpy(a->scope, sc, (size_t)n + 1);
+	}
+	if (n < 0 || (size_t)n >= sizeof a->scope)
+		return pf_error(&ps->lx, col[k - 1], "shorten the name or the host",
+				"NAME@HOST:PORT/HEADER is longer than %u bytes",
+				WARD_SCOPE_MAX);
+	a->uses = 1000000;
+	a->expires_s = 86400;
+	a->line = ps->lx.line;
+	if (pf_allow_opts(&ps->lx, w, col, nw, k, &a->uses, &a->expires_s,
+			  NULL) != 0)
+		return -1;
+	n = snprintf(NULL, 0, "%s: %s%sward-secret-%s", w[1], pre != NULL ? pre : "",
+		     pre != NULL ? " " : "", name);
+	cur->hdr[cur->nhdr] = malloc((size_t)n + 1);
+	if (cur->hdr[cur->nhdr] == NULL)
+		return pf_error(&ps->lx, col[0], "free some memory", "out of memory");
+	snprintf(cur->hdr[cur->nhdr], (size_t)n + 1, "%s: %s%sward-secret-%s", w[1],
+		 pre != NULL ? pre : "", pre != NULL ? " " : "", name);
+	cur->nhdr++;
+	cur->nallow++;
+	return 0;
+}
+
+/* allow net HOST:PORT [uses N] [expires D]: a capability of kind net,
+ * one use a request of the remote server (ward-egress asks for each
+ * connection).  Exactly the url's host:port (checked at the end). */
+static int
+gw_allow_net(struct pf_parse *ps, char **w, const int *col, int nw)
+{
+	struct gw_server *cur = gw_cur(ps);
+	struct gw_allow *a = &cur->allow[cur->nallow];
+	size_t i;
+
+	if (strncmp(w[2], "*.", 2) == 0 || !pf_net_scope_ok(w[2]) ||
+	    strlen(w[2]) >= sizeof a->scope)
+		return pf_error(&ps->lx, col[2], "name the url's host:port, the "
+				"port from 1 to 65535: allow net mcp.example.com:443",
+				"scope '%s' is not host:port", w[2]);
+	memset(a, 0, sizeof *a);
+	a->kind = WARD_KIND_NET;
+	snprintf(a->scope, sizeof a->scope, "%s", w[2]);
+	for (i = 0; a->scope[i] != '\0'; i++)
+		if (a->scope[i] >= 'A' && a->scope[i] <= 'Z')
+			a->scope[i] = (char)(a->scope[i] - 'A' + 'a');
+	a->uses = 1000000;
+	a->expires_s = 86400;
+	a->line = ps->lx.line;
+	if (pf_allow_opts(&ps->lx, w, col, nw, 3, &a->uses, &a->expires_s,
+			  NULL) != 0)
+		return -1;
+	cur->nallow++;
+	return 0;
+}
+
+/* A remote server's lines agree: url xor run, the url's destination
+ * granted by an allow net line, allow net only with a url.  0 or -1. */
+static int
+gw_remote_check(struct pf_parse *ps, struct gw_server *v)
+{
+	int k, net = 0;
+
+	ps->lx.line = v->line;
+	if (v->argc != 0 && v->url[0] != '\0')
+		return pf_error(&ps->lx, 1, "keep 'run' for a server on this "
+				"host, 'url' for a remote one", "server %s has "
+				"both a run and a url line", v->name);
+	for (k = 0; k < v->nallow; k++) {
+		if (v->allow[k].kind != WARD_KIND_NET)
+			continue;
+		if (v->url[0] == '\0') {
+			ps->lx.line = v->allow[k].line;
+			return pf_error(&ps->lx, 1, "give the server a url line, "
+					"or remove it: a server on this host has no "
+					"network", "allow net in server %s, which has "
+					"no url", v->name);
+		}
+		if (strcmp(v->allow[k].scope, v->dest) == 0)
+			net = 1;
+	}
+	if (v->url[0] != '\0' && !net) {
+		char hint[300];
+
+		snprintf(hint, sizeof hint, "add to its block: allow net %s", v->dest);
+		return pf_error(&ps->lx, 1, hint, "server %s's url goes to %s, "
+				"which no allow net line of its block grants",
+				v->name, v->dest);
+	}
 	return 0;
 }
 
@@ -430,17 +675,35 @@ gw_finish(struct pf_parse *ps)
 	for (i = 0; i < p->nservers; i++) {
 		struct gw_server *v = &p->srv[i];
 
-		if (v->argc == 0) {
+		int k, tools = 0;
+
+		if (v->argc == 0 && v->url[0] == '\0') {
 			ps->lx.line = v->line;
-			return pf_error(&ps->lx, 1, "add: run PROGRAM ARG... in its "
-					"block", "server %s has no run line",
-					v->name);
+			return pf_error(&ps->lx, 1, "add: run PROGRAM ARG... (or url "
+					"URL, for a remote server) in its block",
+					"server %s has no run line", v->name);
 		}
-		if (v->nallow == 0) {
-			memcpy(v->allow[0].scope, v->name, sizeof v->name);
-			v->allow[0].uses = 1000000;
-			v->allow[0].expires_s = 86400;
-			v->nallow = 1;
+		if (gw_remote_check(ps, v) != 0)
+			return -1;
+		for (k = 0; k < v->nallow; k++)
+			tools += v->allow[k].kind == 0;
+		if (tools == 0) {
+			struct gw_allow *a;
+
+			if (v->nallow == GW_MAX_ALLOW)
+				return pf_error(&ps->lx, 1, "allow * for every "
+						"tool", "more than %d allow lines",
+						GW_MAX_ALLOW);
+			/* The tool line first: ch[0] is what an unlisted
+			 * tool is asked under (and refused). */
+			memmove(&v->allow[1], &v->allow[0],
+				(size_t)v->nallow * sizeof v->allow[0]);
+			a = &v->allow[0];
+			memset(a, 0, sizeof *a);
+			memcpy(a->scope, v->name, sizeof v->name);
+			a->uses = 1000000;
+			a->expires_s = 86400;
+			v->nallow++;
 		}
 	}
 	return 0;
@@ -453,6 +716,8 @@ static const struct pf_directive gw_directives[] = {
 	{ "page", 0, gw_page, NULL, NULL },
 	{ "server", PF_OPENS_BLOCK, gw_server, NULL, NULL },
 	{ "run", PF_IN_BLOCK, gw_run, NULL, NULL },
+	{ "url", PF_IN_BLOCK, gw_url, NULL, NULL },
+	{ "header", PF_IN_BLOCK, gw_header, NULL, NULL },
 	{ "share", PF_IN_BLOCK, gw_share, NULL, NULL },
 	{ "bind", PF_IN_BLOCK, gw_bind, NULL, NULL },
 	{ "env", PF_IN_BLOCK, gw_env, NULL, NULL },
@@ -469,8 +734,9 @@ static const struct pf_directive gw_directives[] = {
 
 static const struct pf_lang gw_lang = {
 	"gateway profile", "gateway/README.md", "server", gw_directives,
-	"directives are: name, page, server; in a server: run, share, bind, "
-	"env, secret, root, allow, limit, timeout (gateway/README.md)", gw_finish
+	"directives are: name, page, server; in a server: run (or url, "
+	"header), share, bind, env, secret, root, allow, limit, timeout "
+	"(gateway/README.md)", gw_finish
 };
 
 int
@@ -510,6 +776,8 @@ gw_profile_free(struct gw_profile *p)
 		}
 		for (k = 0; k < v->nroots; k++)
 			free(v->roots[k]);
+		for (k = 0; k < v->nhdr; k++)
+			free(v->hdr[k]);
 	}
 	p->nservers = 0;
 }

@@ -290,8 +290,8 @@ path_canonical(const char *s)
 /* A net scope: HOST:PORT, a host of letters, digits, '.', '-' and a port
  * from 1 to 65535 without a leading zero.  (A leading '*.' is refused
  * before: ward-core matches net scopes exactly.) */
-static int
-net_scope_ok(const char *s)
+int
+pf_net_scope_ok(const char *s)
 {
 	const char *c = strrchr(s, ':'), *h = s;
 	unsigned long port = 0;
@@ -602,7 +602,7 @@ ag_scope(struct pf_parse *ps, const struct tooldef *td, const char *s, int c)
 				"api.example.com:443 (ward-core matches a net "
 				"scope exactly, so a wildcard would match no host)",
 				"wildcard net scope '%s'", s);
-	if (td->kind == WARD_KIND_NET && !net_scope_ok(s))
+	if (td->kind == WARD_KIND_NET && !pf_net_scope_ok(s))
 		return pf_error(&ps->lx, c, "name host:port, the port from 1 to "
 				"65535: allow net example.org:443",
 				"scope '%s' is not host:port", s);
@@ -712,7 +712,7 @@ ag_secret(struct pf_parse *ps, char **w, const int *col, int nw)
 				"environment gets NAME=ward-secret-NAME, and ward "
 				"sets this variable itself", "secret name '%s' is a "
 				"variable of the sandbox's environment", w[1]);
-	if (strncmp(w[3], "*.", 2) == 0 || !net_scope_ok(w[3]))
+	if (strncmp(w[3], "*.", 2) == 0 || !pf_net_scope_ok(w[3]))
 		return pf_error(&ps->lx, col[3], "name one host:port, the port from "
 				"1 to 65535: secret KEY for api.example.com:443 "
 				"header Authorization", "destination '%s' is not "
@@ -778,7 +778,7 @@ ag_llm(struct pf_parse *ps, char **w, const int *col, int nw)
 		return pf_error(&ps->lx, col[1], "openai (any OpenAI-compatible "
 				"chat completions endpoint) or anthropic (the "
 				"messages API)", "unknown API '%s'", w[1]);
-	if (strncmp(w[2], "*.", 2) == 0 || !net_scope_ok(w[2]))
+	if (strncmp(w[2], "*.", 2) == 0 || !pf_net_scope_ok(w[2]))
 		return pf_error(&ps->lx, col[2], "name host:port: llm openai "
 				"api.openai.com:443 model gpt-4o-mini key "
 				"OPENAI_KEY", "endpoint '%s' is not host:port", w[2]);

@@ -325,6 +325,9 @@ int pf_is_gateway(const char *path);
  * (words are split at blanks and quotes are not read).  0 or -1. */
 int pf_run_words(struct pf_lexer *lx, char **w, const int *col, int nw,
 		 int max) WB_WARN;
+/* A net scope: HOST:PORT, a host of letters, digits, '.', '-' (or a
+ * leading '*.', which callers refuse), the port 1 to 65535. */
+int pf_net_scope_ok(const char *s);
 /* The options after an allow line's tool and scope, from w[k] on: uses N
  * (1 to 1000000), expires D, and delegate where the language has it
  * (delegate not NULL).  0 or -1.  (The agent profile's `ask [D]` is read

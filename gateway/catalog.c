@@ -154,7 +154,7 @@ approve(json_t *id, struct upstream *u, const char *up_name, json_t *args)
 			       "closed)", res);
 		return -1;
 	}
-	nonce = ++G.nonce;
+	nonce = __atomic_add_fetch(&G.nonce, 1, __ATOMIC_SEQ_CST);
 	if (cc_approve(G.core_s, G.ctx, ch, WARD_OP_TOOL_INVOKE, res, d, nonce,
 		       &r) != 0) {
 		/* A core that restarted since the last call: once more on a
@@ -162,7 +162,7 @@ approve(json_t *id, struct upstream *u, const char *up_name, json_t *args)
 		 * decided; if so, it is in the log and its use is spent). */
 		core_lost();
 		if (core_ready() == 0) {
-			nonce = ++G.nonce;
+			nonce = __atomic_add_fetch(&G.nonce, 1, __ATOMIC_SEQ_CST);
 			if (cc_approve(G.core_s, G.ctx, ch, WARD_OP_TOOL_INVOKE, res,
 				       d, nonce, &r) == 0)
 				goto answered;

@@ -9,13 +9,15 @@
 GW_SHARED := $(B)/obj/common/gw_profile.o $(B)/obj/common/gw_pins.o \
 	$(B)/obj/common/profile.o \
 	$(B)/obj/common/handoff.o
-GW_OBJS := $(B)/obj/gateway/gateway.o $(B)/obj/gateway/upstream.o $(B)/obj/gateway/catalog.o $(B)/obj/gateway/http.o $(GW_SHARED) \
+GW_OBJS := $(B)/obj/gateway/gateway.o $(B)/obj/gateway/upstream.o $(B)/obj/gateway/catalog.o $(B)/obj/gateway/http.o \
+	$(B)/obj/gateway/egress_gw.o $(GW_SHARED) \
 	$(B)/obj/common/grant.o $(B)/obj/common/corec.o $(B)/obj/common/outq.o \
+	$(B)/obj/common/fdio.o \
 	$(B)/obj/common/mcp.o
 
 WARD_CLI_OBJS += $(GW_SHARED)
 WARD_LDLIBS += -ljansson
-PART_ALL += $(B)/ward-gateway
+PART_ALL += $(B)/ward-gateway $(B)/ward-mcp-remote
 PART_BENCH += tests/gateway/bench.sh
 
 # The gateway includes what it trusts, never the CLI's headers.
@@ -30,6 +32,11 @@ $(B)/ward-gateway: $(GW_OBJS) $(LIB) | $(B)/libwardsandbox.a
 		$(SANDBOX_LIB) $(LIB) -ljansson $(SANDBOX_LIBS) $(SRV_LIBS) \
 		$(SODIUM_LIBS)
 
+# ward-mcp-remote: a remote server's bridge, run in its sandbox (remote.c):
+# libc, pthreads and jansson only.
+$(B)/ward-mcp-remote: $(B)/obj/gateway/remote.o
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< -ljansson -lpthread
+
 # The test suite's packages, from the committed lockfile.
 tests/gateway/node_modules/.package-lock.json: tests/gateway/package-lock.json
 	cd tests/gateway && npm ci --no-audit --no-fund
@@ -37,4 +44,4 @@ tests/gateway/node_modules/.package-lock.json: tests/gateway/package-lock.json
 .PHONY: gateway-npm
 gateway-npm: tests/gateway/node_modules/.package-lock.json
 
--include $(GW_OBJS:.o=.d)
+-include $(GW_OBJS:.o=.d) $(B)/obj/gateway/remote.d

@@ -36,6 +36,7 @@
 #include "handoff.h"
 #include "gw_int.h"
 #include "http.h"
+#include "egress_gw.h"
 
 /* What a server writes on its stderr, one line of ours per line of its,
  * named and escaped: a server cannot write to the terminal (or the MCP
@@ -208,15 +209,23 @@ start_server(int idx)
 {
 	struct upstream *u = &G.up[idx];
 	struct gw_server *c = u->cfg;
-	int pin[2], pout[2], perr[2];
+	int pin[2], pout[2], perr[2], proxy = -1;
 	pid_t pid;
 
 	if (pipe2(pin, O_CLOEXEC) != 0 || pipe2(pout, O_CLOEXEC) != 0 ||
 	    pipe2(perr, O_CLOEXEC) != 0)
 		return -1;
+	/* A remote server: its sandbox gets ward-egress as its proxy, in
+	 * the session's context (egress_gw.c); without one, no network. */
+	if (c->url[0] != '\0' && egw_gateway_attach(idx, &proxy) != 0)
+		gw_note("server %s: no egress proxy: its requests are refused",
+			c->name);
 	pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		if (proxy >= 0)
+			close(proxy);
 		return -1;
+	}
 	if (pid == 0) {
 		struct ward_sb_config cfg;
 		struct ward_sb_result res;
@@ -239,7 +248,7 @@ start_server(int idx)
 		    dup2(perr[1], 2) < 0)
 			_exit(125);
 		for (i = 3; i < 1024; i++)
-			if (i != logfd)
+			if (i != logfd && i != proxy)
 				(void)close(i);
 		ward_sb_config_defaults(&cfg);
 		cfg.workspace = c->workspace[0] != '\0' ? c->workspace : NULL;
@@ -264,13 +273,19 @@ start_server(int idx)
 		cfg.one_shot = 1;
 		cfg.log_fd = logfd;
 		cfg.cancel = &sup_cancel;
+		if (c->url[0] != '\0' &&
+		    remote_sandbox(c, &cfg, proxy, argv, err, sizeof err) != 0) {
+			dprintf(logfd, "ward mcp: server %s: %s\n", c->name, err);
+			_exit(125);
+		}
 		if (ward_sb_prepare(&cfg, &sb, err, sizeof err) != 0) {
 			dprintf(logfd, "ward mcp: server %s: %s\n", c->name, err);
 			_exit(125);
 		}
 		for (k = 0; k < c->argc; k++)
 			argv[k] = c->argv[k];
-		argv[c->argc] = NULL;
+		if (c->url[0] == '\0')
+			argv[c->argc] = NULL;
 		if (ward_sb_run(sb, argv, &res, err, sizeof err) != 0) {
 			dprintf(logfd, "ward mcp: server %s: %s\n", c->name, err);
 			_exit(125);
@@ -282,6 +297,8 @@ start_server(int idx)
 	close(pin[0]);
 	close(pout[1]);
 	close(perr[1]);
+	if (proxy >= 0)
+		close(proxy);
 	u->pid = pid;
 	u->in = pin[1];
 	u->out = pout[0];

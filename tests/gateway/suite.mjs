@@ -1114,6 +1114,304 @@ async function main() {
 		ok(!fs.existsSync(sp), "the socket is left behind");
 	});
 
+	// ---- remote servers: MCP's Streamable HTTP through ward-egress ----------
+	// A remote server of the test's own (remote-server.mjs, the SDK's
+	// StreamableHTTPServerTransport) on a loopback port; ward mcp reaches it
+	// through the ward-egress it starts, with a bearer token from the vault.
+	const RSECRET = "rtok-5ecret-" + process.pid;
+	const startRemote = async (mode = "sse", port = 0, env = {}) => {
+		const pf = path.join(T, `remote-${mode}-${Date.now()}.port`), log = pf.replace(/port$/, "log");
+		fs.writeFileSync(log, "");
+		const p = spawn("node", [path.join(HERE, "remote-server.mjs"), pf, log, mode, String(port)],
+			{ stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, ...env } });
+		for (let i = 0; i < 100 && !fs.existsSync(pf); i++) await new Promise((r) => setTimeout(r, 50));
+		const exited = new Promise((r) => p.on("exit", r));
+		return { port: Number(fs.readFileSync(pf, "utf8")), p, exited,
+			 log: () => fs.readFileSync(log, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l)),
+			 async stop() { p.kill("SIGKILL"); await exited; } };
+	};
+	const remoteProf = (name, port, extra = "") => {
+		const f = path.join(T, `${name}.ward`);
+		fs.writeFileSync(f, `name ${name}\nserver rem\n  url http://127.0.0.1:${port}/mcp\n` +
+			`  header Authorization Bearer secret RTOKEN\n  timeout 3s\n${extra}`);
+		return f;
+	};
+	{
+		const r = spawnSync(WARD, ["secret", "set", "RTOKEN"], { input: RSECRET, encoding: "utf8",
+			env: { ...process.env, WARD_HOME: HOME } });
+		if (r.status !== 0) report("remote_setup", new Error(`ward secret set: ${r.stderr}`));
+	}
+
+	await test("remote_server_over_http_through_egress_secret_from_vault", async () => {
+		for (const mode of ["sse", "json"]) {
+			const rs = await startRemote(mode);
+			try {
+				const prof = remoteProf(`rem-${mode}`, rs.port, `  allow net 127.0.0.1:${rs.port}\n`);
+				await approveAll(prof);
+				const c = await sdk(prof);
+				const names = (await c.client.listTools()).tools.map((t) => t.name);
+				const res = await c.client.callTool({ name: "rem_echo", arguments: { text: "far" } });
+				// What the bridge's sandbox was given: placeholders only.
+				let seen = "";
+				for (const d of fs.readdirSync("/proc")) {
+					if (!/^\d+$/.test(d)) continue;
+					try {
+						const cl = fs.readFileSync(`/proc/${d}/cmdline`, "utf8");
+						if (cl.includes("ward-mcp-remote")) seen += cl + fs.readFileSync(`/proc/${d}/environ`, "utf8");
+					} catch { /* gone */ }
+				}
+				const session = c.session();
+				await c.close();
+				for (let i = 0; i < 40 && !rs.log().some((x) => x.method === "DELETE"); i++)
+					await new Promise((r) => setTimeout(r, 100));
+				const log = rs.log(), a = audit(session), aj = JSON.stringify(a);
+				ok(names.includes("rem_echo") && names.includes("rem_hang"), `${mode}: tools: ${names}`);
+				ok(/^remote:far:\d+$/.test(textOf(res)), `${mode}: the call: ${JSON.stringify(res).slice(0, 200)}`);
+				ok(log.length >= 3 && log.every((x) => x.auth === `Bearer ${RSECRET}`),
+					`${mode}: the remote did not get the vault's secret in every request: ${JSON.stringify(log.map((x) => x.auth))}`);
+				// Two sessions (approveAll's run, then the SDK's): each
+				// request but initialize carries its session and version,
+				// and each session ends with a DELETE.
+				const sessions = [...new Set(log.filter((x) => x.session).map((x) => x.session))];
+				ok(log[0].rpc === "initialize" && log.filter((x) => x.rpc !== "initialize").every((x) => x.session &&
+					x.version === "2025-11-25"), `${mode}: Mcp-Session-Id / MCP-Protocol-Version: ${JSON.stringify(log).slice(0, 400)}`);
+				ok(sessions.length === 2 && sessions.every((sid) => log.some((x) => x.method === "DELETE" && x.session === sid)),
+					`${mode}: sessions ${sessions.length}, not each ended with DELETE`);
+				ok(seen.includes("ward-secret-RTOKEN") && !seen.includes(RSECRET), `${mode}: the bridge's sandbox holds the value (or no placeholder)`);
+				ok(!c.stderr().includes(RSECRET) && !aj.includes(RSECRET), `${mode}: the value is in the gateway's stderr or the audit log`);
+				const conn = a.filter((x) => x.op === "net.connect" && x.verdict === "ALLOWED").length;
+				const used = a.filter((x) => x.op === "secret.use" && x.verdict === "ALLOWED").length;
+				const mine = log.slice(log.map((x) => x.rpc).lastIndexOf("initialize")).length;
+				ok(conn === mine && used === mine, `${mode}: ${mine} requests, ${conn} net.connect and ${used} secret.use approvals`);
+			} finally { await rs.stop(); }
+		}
+	});
+
+	await test("remote_server_list_changed_on_get_stream_quarantined", async () => {
+		const rs = await startRemote("sse");
+		try {
+			const prof = remoteProf("rem-pull", rs.port, `  allow net 127.0.0.1:${rs.port}\n`);
+			await approveAll(prof);
+			const g = raw(prof);
+			g.send(INIT);
+			const before = await listNames(g, 1);
+			// The GET stream must be open before the server has
+			// something to send on it.
+			for (let i = 0; i < 100 && !rs.log().some((x) => x.method === "GET"); i++)
+				await new Promise((r) => setTimeout(r, 100));
+			g.send({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "rem_pull", arguments: {} } });
+			const e2 = await g.id(2, 20000);
+			await g.next((m) => m.method === "notifications/tools/list_changed", 20000);
+			let after = before;
+			for (let i = 0; i < 40 && after.includes("rem_echo"); i++) {
+				await new Promise((r) => setTimeout(r, 250));
+				after = await listNames(g, 100 + i);
+			}
+			await g.close();
+			const pend = ward("mcp", "pending", "--home", HOME, "--profile", prof);
+			ok(before.includes("rem_echo"), `before: ${before}`);
+			ok(e2.result && textOf(e2.result) === "pulled", `pull: ${JSON.stringify(e2).slice(0, 200)}`);
+			ok(!after.includes("rem_echo") && after.includes("rem_hang"), `the changed tool is still offered: ${after}`);
+			ok(/changed rem echo/.test(pend.stdout), `ward mcp pending: ${pend.stdout}${pend.stderr}`);
+		} finally { await rs.stop(); }
+	});
+
+	await test("remote_server_https_tls_opened_by_egress_certificate_verified", async () => {
+		// A CA of the test's own, trusted by ward-egress
+		// ($WARD_HOME/egress/ca.pem, read when the gateway starts it); a
+		// server with its certificate on 127.0.0.2:443, and one with a
+		// certificate of no trusted CA on 127.0.0.3:443.
+		const d = fs.mkdtempSync(path.join(T, "tls-"));
+		const sh = (cmd) => execFileSync("sh", ["-c", cmd], { cwd: d, stdio: "ignore" });
+		sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem " +
+			"-days 2 -subj /CN=ward-test-ca -addext basicConstraints=critical,CA:TRUE");
+		for (const [n, ip, ca] of [["good", "127.0.0.2", "ca"], ["rogue", "127.0.0.3", null]]) {
+			sh(`openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ${n}.key -out ${n}.csr -subj /CN=${ip}`);
+			fs.writeFileSync(path.join(d, `${n}.ext`), `subjectAltName=IP:${ip}\n`);
+			sh(ca ? `openssl x509 -req -in ${n}.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -out ${n}.pem -extfile ${n}.ext`
+			      : `openssl x509 -req -in ${n}.csr -signkey ${n}.key -days 2 -out ${n}.pem -extfile ${n}.ext`);
+		}
+		fs.copyFileSync(path.join(d, "ca.pem"), path.join(HOME, "egress/ca.pem"));
+		const good = await startRemote("json", 443, { RS_HOST: "127.0.0.2",
+			RS_TLS_KEY: path.join(d, "good.key"), RS_TLS_CERT: path.join(d, "good.pem") });
+		const rogue = await startRemote("json", 443, { RS_HOST: "127.0.0.3",
+			RS_TLS_KEY: path.join(d, "rogue.key"), RS_TLS_CERT: path.join(d, "rogue.pem") });
+		try {
+			const f = path.join(T, "rem-tls.ward");
+			fs.writeFileSync(f, "name rem-tls\nserver rem\n  url https://127.0.0.2/mcp\n" +
+				"  header Authorization Bearer secret RTOKEN\n  allow net 127.0.0.2:443\n  timeout 5s\n" +
+				"server plain\n  url https://127.0.0.2/mcp\n  allow net 127.0.0.2:443\n  timeout 5s\n" +
+				"server rogue\n  url https://127.0.0.3/mcp\n" +
+				"  header Authorization Bearer secret RTOKEN\n  allow net 127.0.0.3:443\n  timeout 5s\n");
+			await approveAll(f);
+			const g = raw(f);
+			g.send(INIT);
+			g.send({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "rem_echo", arguments: { text: "tls" } } });
+			const e1 = await g.id(1, 30000);
+			// No secret: ward-egress opens TLS because the destination
+			// is https (named at the attach).
+			g.send({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "plain_echo", arguments: { text: "bare" } } });
+			const e2 = await g.id(2, 30000);
+			for (let i = 0; i < 50 && !/rogue: .*127\.0\.0\.3:443/.test(g.stderr()); i++)
+				await new Promise((r) => setTimeout(r, 100));
+			await g.close();
+			ok(e1.result && /^remote:tls:/.test(textOf(e1.result)), `over TLS: ${JSON.stringify(e1).slice(0, 300)}; ${g.stderr().slice(-300)}`);
+			ok(e2.result && /^remote:bare:/.test(textOf(e2.result)), `over TLS without a secret: ${JSON.stringify(e2).slice(0, 300)}`);
+			const withAuth = good.log().filter((x) => x.auth === `Bearer ${RSECRET}`).length;
+			const bare = good.log().filter((x) => x.auth === null).length;
+			ok(withAuth >= 2 && bare >= 2 && withAuth + bare === good.log().length,
+				`the https server got ${withAuth} requests with the secret, ${bare} without, of ${good.log().length}`);
+			ok(rogue.log().length === 0, `the server with an untrusted certificate got ${rogue.log().length} requests`);
+			ok(/server rogue: ward-mcp-remote: remote server 127\.0\.0\.3:443: HTTP 502/.test(g.stderr()),
+				`the untrusted certificate is not said: ${g.stderr().slice(-400)}`);
+			ok(!g.stderr().includes(RSECRET), "the value is on the gateway's stderr");
+		} finally {
+			fs.rmSync(path.join(HOME, "egress/ca.pem"), { force: true });
+			await good.stop();
+			await rogue.stop();
+		}
+	});
+
+	await test("remote_server_placeholder_in_its_session_id_gets_no_secret", async () => {
+		// A hostile server names a placeholder as its session id, hoping
+		// the value comes back in the Mcp-Session-Id of the next request.
+		const rs = await startRemote("json", 0, { RS_SID: "ward-secret-RTOKEN" });
+		try {
+			const prof = remoteProf("rem-sid", rs.port, `  allow net 127.0.0.1:${rs.port}\n`);
+			const g = raw(prof);
+			g.send(INIT);
+			g.send({ jsonrpc: "2.0", id: 1, method: "tools/list" });
+			await g.id(1, 30000);
+			for (let i = 0; i < 50 && !/placeholder; refused/.test(g.stderr()); i++)
+				await new Promise((r) => setTimeout(r, 100));
+			await g.close();
+			const log = rs.log();
+			ok(log.length >= 1 && log.every((x) => x.rpc === "initialize" && x.session === null),
+				`the bridge sent the session id back: ${JSON.stringify(log).slice(0, 300)}`);
+			ok(/its Mcp-Session-Id holds a secret's placeholder; refused/.test(g.stderr()), `stderr: ${g.stderr().slice(-300)}`);
+		} finally { await rs.stop(); }
+	});
+
+	await test("remote_server_egress_killed_fail_closed_then_started_again", async () => {
+		const rs = await startRemote("json");
+		try {
+			const prof = remoteProf("rem-eg", rs.port, `  allow net 127.0.0.1:${rs.port}\n`);
+			await approveAll(prof);
+			const g = raw(prof);
+			g.send(INIT);
+			g.send({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "rem_echo", arguments: { text: "a" } } });
+			const e1 = await g.id(1, 30000);
+			// The gateway's ward-egress: its child, under its own account.
+			const egress = () => fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d)).filter((d) => {
+				try {
+					const st = fs.readFileSync(`/proc/${d}/status`, "utf8");
+					return /^Name:\tward-egress$/m.test(st) && new RegExp(`^PPid:\t${g.p.pid}$`, "m").test(st);
+				} catch { return false; }
+			});
+			const first = egress();
+			for (const d of first) process.kill(Number(d), "SIGKILL");
+			await new Promise((r) => setTimeout(r, 300));
+			const before = rs.log().length;
+			g.send({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "rem_echo", arguments: { text: "b" } } });
+			const e2 = await g.id(2, 30000);
+			const during = rs.log().length;
+			let e3 = null;
+			for (let i = 0; i < 40 && !(e3 && e3.result && !e3.result.isError); i++) {
+				await new Promise((r) => setTimeout(r, 500));
+				g.send({ jsonrpc: "2.0", id: 100 + i, method: "tools/call", params: { name: "rem_echo", arguments: { text: "c" } } });
+				e3 = await g.id(100 + i, 30000);
+			}
+			const second = egress();
+			await g.close();
+			ok(e1.result && /^remote:a:/.test(textOf(e1.result)), `before: ${JSON.stringify(e1).slice(0, 200)}`);
+			ok(first.length === 1, `ward-egress processes of the gateway: ${first.length}`);
+			ok((e2.error || (e2.result && e2.result.isError)) && during === before,
+				`with ward-egress gone, the call is not refused or reached the server: ${JSON.stringify(e2).slice(0, 300)}`);
+			ok(e3 && e3.result && /^remote:c:/.test(textOf(e3.result)), `after: ${JSON.stringify(e3).slice(0, 300)}`);
+			ok(second.length === 1 && second[0] !== first[0], `ward-egress was not started again: ${first} ${second}`);
+			ok(/ward-egress is gone/.test(g.stderr()) && /server rem: started again/.test(g.stderr()), `stderr: ${g.stderr().slice(-500)}`);
+		} finally { await rs.stop(); }
+	});
+
+	await test("remote_server_not_granted_refused_and_blocked", async () => {
+		const rs = await startRemote("json");
+		try {
+			// No allow net for the url: the profile is refused, nothing runs.
+			const bad = remoteProf("rem-nonet", rs.port);
+			const pc = ward("policy", "check", bad);
+			const r = ward("mcp", "--home", HOME, "--profile", bad);
+			ok(pc.status !== 0 && /no allow net line of its block grants/.test(pc.stderr) &&
+				pc.stderr.includes(`allow net 127.0.0.1:${rs.port}`), `policy check: ${pc.status} ${pc.stderr}`);
+			ok(r.status !== 0 && /no allow net line/.test(r.stderr), `ward mcp: ${r.status} ${r.stderr}`);
+			// A header naming a secret the vault does not hold: refused
+			// before anything starts, saying how to store it.
+			const nos = path.join(T, "rem-nosecret.ward");
+			fs.writeFileSync(nos, `name rem-nosecret\nserver rem\n  url http://127.0.0.1:${rs.port}/mcp\n` +
+				`  header X-Api-Key secret NOT_STORED\n  allow net 127.0.0.1:${rs.port}\n`);
+			const n = ward("mcp", "--home", HOME, "--profile", nos);
+			ok(n.status === 4 && /rem-nosecret.ward:4: the vault holds no secret NOT_STORED/.test(n.stderr) &&
+				/ward secret set NOT_STORED/.test(n.stderr) && rs.log().length === 0, `no such secret: ${n.status} ${n.stderr}`);
+			// A grant of two connections: the third request is refused by
+			// ward-core (BLOCKED net.connect) and never reaches the remote.
+			const prof = remoteProf("rem-two", rs.port, `  allow net 127.0.0.1:${rs.port} uses 2\n`);
+			const g = raw(prof);
+			g.send(INIT);
+			g.send({ jsonrpc: "2.0", id: 1, method: "tools/list" });
+			await g.id(1, 30000);
+			for (let i = 0; i < 50 && !/net.connect 127.0.0.1/.test(g.stderr()); i++)
+				await new Promise((r2) => setTimeout(r2, 100));
+			const session = (g.stderr().match(/session ([0-9a-f]{32})/) || [])[1];
+			await g.close();
+			const a = audit(session);
+			const blocked = a.filter((x) => x.op === "net.connect" && x.verdict === "BLOCKED");
+			ok(blocked.length >= 1 && blocked.every((x) => x.resource === `127.0.0.1:${rs.port}`),
+				`no BLOCKED net.connect in the audit log: ${JSON.stringify(a.map((x) => [x.verdict, x.op, x.resource]))}`);
+			ok(rs.log().length === 2, `the remote got ${rs.log().length} requests, not 2`);
+			ok(/ward-mcp-remote: remote server 127.0.0.1:\d+: HTTP 403/.test(g.stderr()), `stderr: ${g.stderr().slice(-400)}`);
+		} finally { await rs.stop(); }
+	});
+
+	await test("remote_server_hang_deadline_crash_restarted", async () => {
+		let rs = await startRemote("sse");
+		const port = rs.port;
+		try {
+			const prof = remoteProf("rem-mb", port, `  allow net 127.0.0.1:${port}\n`);
+			await approveAll(prof);
+			const g = raw(prof);
+			g.send(INIT);
+			g.send({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "rem_hang", arguments: {} } });
+			g.send({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "rem_echo", arguments: { text: "meanwhile" } } });
+			const e2 = await g.id(2, 20000);
+			const e1 = await g.id(1, 20000);
+			ok(e2.result && /^remote:meanwhile:/.test(textOf(e2.result)), `the other call: ${JSON.stringify(e2).slice(0, 200)}`);
+			// An answer over 64 MiB: an error naming the limit, not silence.
+			g.send({ jsonrpc: "2.0", id: 5, method: "tools/call", params: { name: "rem_huge", arguments: {} } });
+			const e5 = await g.id(5, 30000);
+			ok(e5.error && /passes 64 MiB/.test(JSON.stringify(e5.error)), `the huge answer: ${JSON.stringify(e5).slice(0, 300)}`);
+			ok(e1.error && /rem_hang: server rem did not answer in 3 s \(reason=server_timeout/.test(e1.error.data.detail),
+				`the hung call: ${JSON.stringify(e1).slice(0, 300)}`);
+			// The remote crashes in a call: the call gets an error; the
+			// remote comes back (a new process, the old session gone):
+			// the bridge is started again, initializes anew, and calls work.
+			g.send({ jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "rem_crash", arguments: {} } });
+			const e3 = await g.id(3, 20000);
+			ok(e3.error && e3.error.code === -32603, `the crashing call: ${JSON.stringify(e3).slice(0, 300)}`);
+			await rs.exited;
+			rs = await startRemote("sse", port);
+			let e4 = null;
+			for (let i = 0; i < 30 && !(e4 && e4.result && !e4.result.isError); i++) {
+				g.send({ jsonrpc: "2.0", id: 100 + i, method: "tools/call", params: { name: "rem_echo", arguments: { text: "back" } } });
+				e4 = await g.id(100 + i, 20000);
+				if (!(e4.result && !e4.result.isError)) await new Promise((r) => setTimeout(r, 500));
+			}
+			await g.close();
+			ok(e4 && e4.result && /^remote:back:/.test(textOf(e4.result)), `after the restart: ${JSON.stringify(e4).slice(0, 300)}`);
+			ok(/server rem: started again/.test(g.stderr()) && /the session is gone \(404\)/.test(g.stderr()),
+				`stderr: ${g.stderr().slice(-500)}`);
+			ok(rs.log().some((x) => x.rpc === "initialize"), "the new remote was not initialized anew");
+		} finally { await rs.stop(); }
+	});
+
 	// Both kinds of server: those that exit at the end of their input
 	// (everything) and one that may not (memory).
 	const allProf = profile("all", [EV("ev"), { name: "mem1", ws: m1,
