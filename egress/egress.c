@@ -2064,11 +2064,12 @@ main(int argc, char **argv)
 		if (strcmp(argv[i], "--home") == 0 && i + 1 < argc)
 			home = argv[++i];
 		else
-			die("usage: ward-egress --home DIR (started by ward-broker, "
-			    "with its pair as fd 3)");
+			die("usage: ward-egress --home DIR (started by ward-broker's "
+			    "spawner or by ward-gateway, with its pair as fd 3)");
 	}
 	if (home == NULL || fcntl(LINK_FD, F_GETFD) < 0)
-		die("started by ward-broker only (--home DIR, the pair as fd 3)");
+		die("started by ward-broker's spawner or ward-gateway only "
+		    "(--home DIR, the pair as fd 3)");
 	/* Nothing inherited but the pair and the standard streams. */
 	(void)close_range(LINK_FD + 1, ~0u, 0);
 	if (sodium_init() < 0)
