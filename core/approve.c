@@ -348,16 +348,18 @@ rec_res(struct ward_decision *out, const struct ward_request *req)
     assigns out->rec[0 .. WARD_REC_MAX - 1], out->rec_len;
     ensures out->rec_len == WARD_REC_OFF_RES + req->resource_len;
     ensures out->rec_len <= WARD_REC_MAX;
+    ensures verdict: rec_verdict(out, verdict, reason);
 */
 static void
 build_record(struct ward_decision *out, const struct ward_request *req,
 	     uint32_t verdict, uint32_t reason, const uint8_t *leaf,
 	     uint64_t seq, uint32_t used, uint32_t max)
 {
-	rec_head(out, req, verdict, reason);
 	rec_ids(out, req, leaf);
 	rec_ints(out, req, seq, used, max);
 	rec_res(out, req);
+	/* Last, so that its facts (rec_verdict) need no frame. */
+	rec_head(out, req, verdict, reason);
 }
 
 /* build_record, with the frame of the core stated in its contract: here
@@ -374,6 +376,7 @@ build_record(struct ward_decision *out, const struct ward_request *req,
     requires verdict <= 255 && reason <= 255;
     assigns out->rec[0 .. WARD_REC_MAX - 1], out->rec_len;
     ensures out->rec_len <= WARD_REC_MAX;
+    ensures verdict: rec_verdict(out, verdict, reason);
     ensures k_lflat: ledger_flat{Pre, Post}(&c->ledger);
     ensures k_lids: ledger_ids{Pre, Post}(&c->ledger);
     ensures k_cflat: ctx_flat{Pre, Post}(&c->contexts);
@@ -404,6 +407,7 @@ record_kept(struct ward_core *c, struct ward_decision *out,
             \result == WARD_E_CRYPTO;
     ensures \result == WARD_OK ==> log->seq == \old(log->seq) + 1;
     ensures \result == WARD_OK ==> *pos == \old(log->seq);
+    ensures \result != WARD_OK ==> log->seq == \old(log->seq);
 */
 static int
 append_record(struct ward_audit *log, const uint8_t *rec, size_t len,
@@ -425,6 +429,7 @@ append_record(struct ward_audit *log, const uint8_t *rec, size_t len,
             \result == WARD_E_CRYPTO;
     ensures \result == WARD_OK ==> log->seq == \old(log->seq) + 1;
     ensures pos: \result == WARD_OK ==> out->audit_pos == \old(log->seq);
+    ensures once: logged_once{Pre, Post}(log, out);
     ensures k_cflat: ctx_flat{Pre, Post}(&c->contexts);
     ensures k_cseen: ctx_seen{Pre, Post}(&c->contexts);
     ensures k_lflat: ledger_flat{Pre, Post}(&c->ledger);
@@ -471,6 +476,8 @@ log_decision(struct ward_core *c, struct ward_audit *log,
     ensures core_ok(c);
     ensures c->approval_seq == \old(c->approval_seq);
     ensures \result == reason;
+    ensures blocked: rec_verdict(out, WARD_VERDICT_BLOCKED, reason);
+    ensures once: logged_once{Pre, Post}(log, out);
     ensures k_cflat: ctx_flat{Pre, Post}(&c->contexts);
     ensures k_cseen: ctx_seen{Pre, Post}(&c->contexts);
     ensures k_lflat: ledger_flat{Pre, Post}(&c->ledger);
@@ -1111,6 +1118,9 @@ leaf_check(const struct ward_core *c, const struct ward_request *req,
       !nonce_refused(&c->contexts, *idx, req->nonce);
     ensures ok_seq: \result == WARD_OK ==> c->approval_seq < UINT64_MAX;
     ensures ok_log: \result == WARD_OK ==> log->seq == \old(log->seq);
+    ensures blocked: \result != WARD_OK ==>
+      rec_verdict(out, WARD_VERDICT_BLOCKED, \result) &&
+      logged_once{Pre, Post}(log, out);
     ensures k_cflat: ctx_flat{Pre, Post}(&c->contexts);
     ensures k_cseen: ctx_seen{Pre, Post}(&c->contexts);
     ensures printable: \result == WARD_OK ==>
@@ -1238,6 +1248,7 @@ sign_approval(struct ward_core *c, const struct ward_request *req,
             out->rec[0 .. WARD_REC_MAX - 1], out->rec_len;
     ensures core_ok(c);
     ensures out->rec_len <= WARD_REC_MAX;
+    ensures allowed: rec_verdict(out, WARD_VERDICT_ALLOWED, WARD_OK);
     ensures k_lflat: ledger_flat{Pre, Post}(&c->ledger);
     ensures k_lids: ledger_ids{Pre, Post}(&c->ledger);
 */
@@ -1318,6 +1329,8 @@ approval_expiry(const struct ward_request *req)
     ensures \result == WARD_OK || \result == WARD_E_EXHAUSTED ||
             \result == WARD_E_CRYPTO;
     ensures pos: \result == WARD_OK ==> out->audit_pos == \old(log->seq);
+    ensures allowed: rec_verdict(out, WARD_VERDICT_ALLOWED, WARD_OK);
+    ensures once: logged_once{Pre, Post}(log, out);
     ensures k_lflat: ledger_flat{Pre, Post}(&c->ledger);
     ensures k_lids: ledger_ids{Pre, Post}(&c->ledger);
 */
@@ -1433,6 +1446,11 @@ spend_kept(struct ward_core *c, const struct ward_chain *ch, uint16_t *slot)
       log->seq == \old(log->seq) + 1;
     ensures \result != WARD_OK ==> c->approval_seq == \old(c->approval_seq);
     ensures pos: \result == WARD_OK ==> out->audit_pos == \old(log->seq);
+    ensures refused: \result != WARD_OK ==> refusal_record(out, \result);
+    ensures logged: \result != WARD_OK ==> logged_once{Pre, Post}(log, out);
+    ensures allowed: \result == WARD_OK ==>
+      rec_verdict(out, WARD_VERDICT_ALLOWED, WARD_OK) &&
+      logged_once{Pre, Post}(log, out);
     ensures k_win: \result != WARD_OK && \result != WARD_E_CRYPTO &&
       \result != WARD_E_EXHAUSTED ==>
         ctx_flat{Pre, Post}(&c->contexts) && ctx_seen{Pre, Post}(&c->contexts);
@@ -1716,6 +1734,8 @@ approve_carried(const struct ward_core *c, const struct ward_request *req,
       log->seq == \old(log->seq) + 1;
     ensures \result != WARD_OK ==> c->approval_seq == \old(c->approval_seq);
     ensures pos: \result == WARD_OK ==> out->audit_pos == \old(log->seq);
+    ensures refused: \result != WARD_OK ==> refusal_record(out, \result);
+    ensures logged: \result != WARD_OK ==> logged_once{Pre, Post}(log, out);
     ensures carried: \result == WARD_OK ==> approval_carries(c, req, out);
     ensures authorized: \result == WARD_OK ==> authorized(c, req);
     ensures nonce: \result == WARD_OK ==>
@@ -1746,7 +1766,11 @@ approve_release(struct ward_core *c, struct ward_audit *log,
 	 * a failed signature. */
 	if (approve_recheck(c, req) != WARD_OK ||
 	    approve_carried(c, req, out) != 1) {
+L_withdraw:
 		approve_withdraw(c, out);
+		/*@ assert w_rec: rec_verdict(out, WARD_VERDICT_ALLOWED, WARD_OK); */
+		/*@ assert w_log: out->audit_pos == \at(out->audit_pos, L_withdraw) &&
+		      log->seq == \at(log->seq, L_withdraw); */
 		return WARD_E_CRYPTO;
 	}
 	return WARD_OK;
@@ -1771,6 +1795,8 @@ approve_release(struct ward_core *c, struct ward_audit *log,
       log->seq == \old(log->seq) + 1;
     ensures \result != WARD_OK ==> c->approval_seq == \old(c->approval_seq);
     ensures pos: \result == WARD_OK ==> out->audit_pos == \old(log->seq);
+    ensures refused: \result != WARD_OK ==> refusal_record(out, \result);
+    ensures logged: \result != WARD_OK ==> logged_once{Pre, Post}(log, out);
     ensures carried: \result == WARD_OK ==> approval_carries(c, req, out);
     ensures printable: \result == WARD_OK ==>
       \old(scope_printable(&req->resource[0], req->resource_len));

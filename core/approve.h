@@ -173,6 +173,31 @@ struct ward_decision {
     msg_expiry(o, r);
 */
 
+/*@ // The decision's record: a decision record with that verdict and
+  // reason (the rest of its layout: rec_carries).
+  predicate rec_verdict{L}(struct ward_decision *o, integer verdict,
+                           integer reason) =
+    o->rec[WARD_REC_OFF_TYPE] == WARD_REC_DECISION &&
+    o->rec[WARD_REC_OFF_VERDICT] == verdict &&
+    o->rec[WARD_REC_OFF_REASON] == reason;
+
+  // The audit chain grew by one record, at the position out->audit_pos
+  // names, or, if the append failed (audit_pos UINT64_MAX), not at all.
+  predicate logged_once{L1, L2}(struct ward_audit *a, struct ward_decision *o) =
+    (\at(o->audit_pos, L2) == \at(a->seq, L1) &&
+     \at(a->seq, L2) == \at(a->seq, L1) + 1) ||
+    (\at(o->audit_pos, L2) == UINT64_MAX &&
+     \at(a->seq, L2) == \at(a->seq, L1));
+
+  // A refusal's record: BLOCKED with the reason, or, for a CRYPTO or
+  // EXHAUSTED after the uses were spent, the ALLOWED record of the
+  // approval that could not be issued.
+  predicate refusal_record{L}(struct ward_decision *o, integer reason) =
+    rec_verdict(o, WARD_VERDICT_BLOCKED, reason) ||
+    ((reason == WARD_E_CRYPTO || reason == WARD_E_EXHAUSTED) &&
+     rec_verdict(o, WARD_VERDICT_ALLOWED, WARD_OK));
+*/
+
 /*@ predicate core_ok{L}(struct ward_core *c) =
       trust_ok(&c->trust) && revset_ok(&c->revoked) &&
       ledger_ok(&c->ledger) && contexts_ok(&c->contexts);
@@ -264,7 +289,13 @@ struct ward_decision {
  * position (msg_carries, msg_leaf), and an expiry no later than the end
  * of any block's window nor than WARD_APPROVAL_TTL after the request's
  * time (msg_expiry).  A refusal releases no message (refused_unsigned:
- * out->msg_len is 0).
+ * out->msg_len is 0), and the audit chain grew by one record at the
+ * position out->audit_pos names, or by none if the append failed
+ * (refused_logged, logged_once); that record is a BLOCKED decision record
+ * with the refusal's reason, or, for a CRYPTO or EXHAUSTED after the uses
+ * were spent, the ALLOWED record of the approval that could not be issued
+ * (refused_record, refusal_record).  A request with no resource is
+ * refused OVERSIZE with no record.
  *
  * The rules are checked twice: once before anything is written, so that a
  * refusal spends nothing, and once more, reading only, in the state the
@@ -294,6 +325,10 @@ struct ward_decision {
       log->seq == \old(log->seq) + 1;
     ensures \result != WARD_OK ==> c->approval_seq == \old(c->approval_seq);
     ensures refused_unsigned: \result != WARD_OK ==> out->msg_len == 0;
+    ensures refused_logged: \result != WARD_OK ==> logged_once{Pre, Post}(log, out);
+    ensures refused_record: \result != WARD_OK &&
+      1 <= req->resource_len <= WARD_SCOPE_MAX ==>
+        refusal_record(out, \result);
     ensures approved_position: \result == WARD_OK ==>
       out->audit_pos == \old(log->seq);
     ensures approved_carries: \result == WARD_OK ==>
