@@ -102,6 +102,102 @@ struct ward_decision {
  * their own and the core's invariant is carried across them unchanged.
  */
 
+/*
+ * What a decision record carries (the layout above): a decision record
+ * with that verdict and reason, for the request's op, context, digest,
+ * nonce and resource (length and bytes); rec_leaf: the leaf id field is
+ * the id of the chain's leaf, as the core decoded it.
+ */
+/*@
+  predicate rec_carries{L}(struct ward_decision *o, struct ward_request *r,
+                           integer verdict, integer reason) =
+    o->rec_len == WARD_REC_OFF_RES + r->resource_len &&
+    o->rec[WARD_REC_OFF_TYPE] == WARD_REC_DECISION &&
+    o->rec[WARD_REC_OFF_VERDICT] == verdict &&
+    o->rec[WARD_REC_OFF_REASON] == reason &&
+    o->rec[WARD_REC_OFF_OP] == r->op &&
+    (\forall integer j; 0 <= j < WARD_CTX_BYTES ==>
+       o->rec[WARD_REC_OFF_CONTEXT + j] == r->context[j]) &&
+    (\forall integer j; 0 <= j < WARD_ID_BYTES ==>
+       o->rec[WARD_REC_OFF_DIGEST + j] == r->digest[j]) &&
+    be64_at(&o->rec[WARD_REC_OFF_NONCE], 0) == r->nonce &&
+    be16_at(&o->rec[WARD_REC_OFF_RLEN], 0) == r->resource_len &&
+    (\forall integer j; 0 <= j < r->resource_len ==>
+       o->rec[WARD_REC_OFF_RES + j] == r->resource[j]);
+
+  predicate rec_leaf{L}(struct ward_decision *o, struct ward_request *r) =
+    \forall integer j; 0 <= j < WARD_ID_BYTES ==>
+      o->rec[WARD_REC_OFF_LEAF + j] == r->chain.l[r->chain.n - 1].id[j];
+*/
+
+/*
+ * What an approval message carries (the layout above): the sequence number
+ * seq, the request's context, op, digest, nonce, time and resource (length
+ * and bytes), and the audit position pos of its record; msg_leaf: the leaf
+ * id field is the id of the chain's leaf; msg_expiry: the expiry is no
+ * later than the end of any block's window, nor than the request's time
+ * plus WARD_APPROVAL_TTL.
+ */
+/*@
+  predicate msg_carries{L}(struct ward_decision *o, struct ward_request *r,
+                           integer seq, integer pos) =
+    o->msg_len == WARD_APR_OFF_RES + r->resource_len &&
+    be64_at(&o->msg[WARD_APR_OFF_SEQ], 0) == seq &&
+    (\forall integer j; 0 <= j < WARD_CTX_BYTES ==>
+       o->msg[WARD_APR_OFF_CONTEXT + j] == r->context[j]) &&
+    o->msg[WARD_APR_OFF_OP] == r->op &&
+    (\forall integer j; 0 <= j < WARD_ID_BYTES ==>
+       o->msg[WARD_APR_OFF_DIGEST + j] == r->digest[j]) &&
+    be64_at(&o->msg[WARD_APR_OFF_NONCE], 0) == r->nonce &&
+    be64_at(&o->msg[WARD_APR_OFF_ISSUED], 0) == r->now &&
+    be64_at(&o->msg[WARD_APR_OFF_AUDIT], 0) == pos &&
+    be16_at(&o->msg[WARD_APR_OFF_RLEN], 0) == r->resource_len &&
+    (\forall integer j; 0 <= j < r->resource_len ==>
+       o->msg[WARD_APR_OFF_RES + j] == r->resource[j]);
+
+  predicate msg_leaf{L}(struct ward_decision *o, struct ward_request *r) =
+    \forall integer j; 0 <= j < WARD_ID_BYTES ==>
+      o->msg[WARD_APR_OFF_LEAF + j] == r->chain.l[r->chain.n - 1].id[j];
+
+  predicate msg_expiry{L}(struct ward_decision *o, struct ward_request *r) =
+    be64_at(&o->msg[WARD_APR_OFF_EXPIRY], 0) <= r->now + WARD_APPROVAL_TTL &&
+    \forall integer i; 0 <= i < r->chain.n ==>
+      be64_at(&o->msg[WARD_APR_OFF_EXPIRY], 0) <= r->chain.l[i].b.not_after;
+*/
+
+/*@ // The record and the message of an approval carry its request.
+  predicate approval_carries{L}(struct ward_core *c, struct ward_request *r,
+                                struct ward_decision *o) =
+    rec_carries(o, r, WARD_VERDICT_ALLOWED, WARD_OK) && rec_leaf(o, r) &&
+    msg_carries(o, r, c->approval_seq, o->audit_pos) && msg_leaf(o, r) &&
+    msg_expiry(o, r);
+*/
+
+/*@ // The decision's record: a decision record with that verdict and
+  // reason (the rest of its layout: rec_carries).
+  predicate rec_verdict{L}(struct ward_decision *o, integer verdict,
+                           integer reason) =
+    o->rec[WARD_REC_OFF_TYPE] == WARD_REC_DECISION &&
+    o->rec[WARD_REC_OFF_VERDICT] == verdict &&
+    o->rec[WARD_REC_OFF_REASON] == reason;
+
+  // The audit chain grew by one record, at the position out->audit_pos
+  // names, or, if the append failed (audit_pos UINT64_MAX), not at all.
+  predicate logged_once{L1, L2}(struct ward_audit *a, struct ward_decision *o) =
+    (\at(o->audit_pos, L2) == \at(a->seq, L1) &&
+     \at(a->seq, L2) == \at(a->seq, L1) + 1) ||
+    (\at(o->audit_pos, L2) == UINT64_MAX &&
+     \at(a->seq, L2) == \at(a->seq, L1));
+
+  // A refusal's record: BLOCKED with the reason, or, for a CRYPTO or
+  // EXHAUSTED after the uses were spent, the ALLOWED record of the
+  // approval that could not be issued.
+  predicate refusal_record{L}(struct ward_decision *o, integer reason) =
+    rec_verdict(o, WARD_VERDICT_BLOCKED, reason) ||
+    ((reason == WARD_E_CRYPTO || reason == WARD_E_EXHAUSTED) &&
+     rec_verdict(o, WARD_VERDICT_ALLOWED, WARD_OK));
+*/
+
 /*@ predicate core_ok{L}(struct ward_core *c) =
       trust_ok(&c->trust) && revset_ok(&c->revoked) &&
       ledger_ok(&c->ledger) && contexts_ok(&c->contexts);
@@ -183,12 +279,34 @@ struct ward_decision {
  * without the space (scope_printable, attenuate.h: a byte outside
  * 0x21 .. 0x7e is refused OUT_OF_SCOPE).
  *
+ * What an approval says (approved_position, approved_carries): its audit
+ * record is at the position the log had before (out->audit_pos, the
+ * record's own position, not a count), and it is an ALLOWED decision
+ * record carrying the request's op, context, digest, nonce and resource
+ * and the id of the chain's leaf (rec_carries, rec_leaf); the signed
+ * message carries the new approval sequence number, the request's
+ * context, op, digest, nonce, time and resource, the leaf's id, that audit
+ * position (msg_carries, msg_leaf), and an expiry no later than the end
+ * of any block's window nor than WARD_APPROVAL_TTL after the request's
+ * time (msg_expiry).  A refusal releases no message (refused_unsigned:
+ * out->msg_len is 0), and the audit chain grew by one record at the
+ * position out->audit_pos names, or by none if the append failed
+ * (refused_logged, logged_once); that record is a BLOCKED decision record
+ * with the refusal's reason, or, for a CRYPTO or EXHAUSTED after the uses
+ * were spent, the ALLOWED record of the approval that could not be issued
+ * (refused_record, refusal_record).  A request with no resource is
+ * refused OVERSIZE with no record.
+ *
  * The rules are checked twice: once before anything is written, so that a
  * refusal spends nothing, and once more, reading only, in the state the
  * approval is released in (approve_recheck in approve.c), which is what
  * the theorem speaks of.  The lineage rule needs each block's child
  * context open (for the leaf, the request's context); an ancestor further
- * up may have closed.
+ * up may have closed.  In the same way the record and the message are
+ * checked, reading only, to carry the request before the approval is
+ * released (approve_carried): the builders prove the layout of each part
+ * they write, and the check makes the composed layout a fact of the final
+ * state.
  */
 /*@ requires \valid(c) && core_ok(c);
     requires \valid(log);
@@ -206,6 +324,15 @@ struct ward_decision {
       c->approval_seq == \old(c->approval_seq) + 1 &&
       log->seq == \old(log->seq) + 1;
     ensures \result != WARD_OK ==> c->approval_seq == \old(c->approval_seq);
+    ensures refused_unsigned: \result != WARD_OK ==> out->msg_len == 0;
+    ensures refused_logged: \result != WARD_OK ==> logged_once{Pre, Post}(log, out);
+    ensures refused_record: \result != WARD_OK &&
+      1 <= req->resource_len <= WARD_SCOPE_MAX ==>
+        refusal_record(out, \result);
+    ensures approved_position: \result == WARD_OK ==>
+      out->audit_pos == \old(log->seq);
+    ensures approved_carries: \result == WARD_OK ==>
+      approval_carries(c, req, out);
     ensures printable: \result == WARD_OK ==>
       \old(scope_printable(&req->resource[0], req->resource_len));
     ensures approved_authorized: \result == WARD_OK ==> authorized(c, req);

@@ -48,6 +48,7 @@ void ward_audit_init(struct ward_audit *a);
       assumes a->seq == UINT64_MAX;
       assigns \nothing;
       ensures \result == WARD_E_EXHAUSTED;
+      ensures a->seq == \old(a->seq);
     behavior append:
       assumes a->seq < UINT64_MAX;
       ensures \result == WARD_OK || \result == WARD_E_CRYPTO;
