@@ -348,8 +348,10 @@ mint(struct wb_blk *x, const struct gw_allow *a, const uint8_t op_pk[32],
 
 	memset(x, 0, sizeof *x);
 	b->version = WARD_VERSION;
-	b->kind = WARD_KIND_TOOL;
-	b->r_invoke = 1;
+	/* A tool is invoked; a resource is read, a prompt got (read). */
+	b->kind = a->kind;
+	b->r_invoke = a->kind == WARD_KIND_TOOL;
+	b->r_read = a->kind != WARD_KIND_TOOL;
 	memcpy(b->issuer, op_pk, 32);
 	memcpy(b->holder, hold_pk, 32);
 	memcpy(b->context, ctx, WARD_CTX_BYTES);
