@@ -88,11 +88,12 @@ usage(const char *what)
 	printf(
 		"usage: ward mcp %s --profile FILE [--home DIR] %s\n", what,
 		strcmp(what, "approve") == 0 ?
-		"(--all | SERVER [TOOL])\n"
-		"Approves the tool definitions that ward mcp quarantined (listed by\n"
-		"'ward mcp pending'): each approval pins the definition's hash and is\n"
-		"recorded in the audit log." : "\n"
-		"Lists the tool definitions waiting for 'ward mcp approve'.");
+		"(--all | SERVER [TOOL | prompt:NAME])\n"
+		"Approves the tool and prompt definitions that ward mcp quarantined\n"
+		"(listed by 'ward mcp pending'; a prompt is named prompt:NAME): each\n"
+		"approval pins the definition's hash and is recorded in the audit\n"
+		"log." : "\n"
+		"Lists the tool and prompt definitions waiting for 'ward mcp approve'.");
 	return WX_OK;
 }
 
@@ -321,19 +322,21 @@ mcp_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: ward mcp --profile FILE [--home DIR] [--listen ADDR]\n"
-		"       ward mcp approve --profile FILE [--home DIR] (--all | SERVER [TOOL])\n"
+		"       ward mcp approve --profile FILE [--home DIR] (--all | SERVER [TOOL|prompt:NAME])\n"
 		"       ward mcp pending --profile FILE [--home DIR]\n"
 		"\n"
 		"Serves MCP (2025-11-25) on stdin/stdout in front of the servers the\n"
-		"profile declares, each in a ward sandbox.  Their tools appear as\n"
-		"SERVER_TOOL; every tools/call is approved (or refused) and logged by\n"
-		"ward-core; a tool whose definition is new or changed stays\n"
-		"quarantined until 'ward mcp approve'.  ward mcp signs the profile's\n"
-		"capabilities with the operator key, then runs ward-gateway, which\n"
-		"holds no key.  With --listen ADDR (127.0.0.1:PORT, [::1]:PORT,\n"
-		"localhost:PORT, or unix:/PATH; port 0 picks one) it serves MCP's\n"
-		"Streamable HTTP at /mcp instead, for one session, with a bearer\n"
-		"token written to $WARD_HOME/mcp/NAME.token.  See gateway/README.md.\n");
+		"profile declares, each in a ward sandbox.  Their tools and prompts\n"
+		"appear as SERVER_NAME, their resources under their own URIs; every\n"
+		"tools/call, resources/read and prompts/get is approved (or refused)\n"
+		"and logged by ward-core; a tool or prompt whose definition is new or\n"
+		"changed stays quarantined until 'ward mcp approve'.  ward mcp signs\n"
+		"the profile's capabilities with the operator key, then runs\n"
+		"ward-gateway, which holds no key.  With --listen ADDR\n"
+		"(127.0.0.1:PORT, [::1]:PORT, localhost:PORT, or unix:/PATH; port 0\n"
+		"picks one) it serves MCP's Streamable HTTP at /mcp instead, for one\n"
+		"session, with a bearer token written to $WARD_HOME/mcp/NAME.token.\n"
+		"See gateway/README.md.\n");
 	return f == stderr ? WX_USAGE : WX_OK;
 }
 
