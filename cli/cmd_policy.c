@@ -80,9 +80,14 @@ check_gateway(const char *path)
 
 		printf("  server %s runs %s%s\n", v->name,
 		       text_str(b2, sizeof b2, v->argv[0]), v->argc > 1 ? " ..." : "");
+		/* One capability a line: its op, then its scope. */
 		for (i = 0; i < v->nallow; i++)
-			printf("    allow %-28s uses %u, expires %llus\n",
-			       v->allow[i].scope, v->allow[i].uses,
+			printf("    allow %-13s %-28s uses %u, expires %llus\n",
+			       v->allow[i].kind == WARD_KIND_RESOURCE ?
+			       "resource.read" : v->allow[i].kind ==
+			       WARD_KIND_PROMPT ? "prompt.get" : "tool.invoke",
+			       text_str(b2, sizeof b2, v->allow[i].scope),
+			       v->allow[i].uses,
 			       (unsigned long long)v->allow[i].expires_s);
 	}
 	gw_profile_free(g);

@@ -1242,6 +1242,12 @@ async function main() {
 			const r = ward("policy", "check", p);
 			ok(r.status !== 0 && want.test(r.stderr), `${line.trim()}: ${r.stderr}`);
 		}
+		// What policy check lists is what ward mcp signs: an op and a scope
+		// a line; "allow resource uses 2" is the tool named resource.
+		const good = profile("evgood", [EV("ev", "  allow resource ui:\n  allow prompt greet\n  allow resource uses 2\n")]);
+		const r = ward("policy", "check", good);
+		ok(r.status === 0 && /allow resource\.read ev:ui: +uses/.test(r.stdout) && /allow prompt\.get +ev\.greet /.test(r.stdout) &&
+			/allow tool\.invoke +ev\.resource +uses 2,/.test(r.stdout), `policy check: ${r.stdout} ${r.stderr}`);
 	});
 
 	const cxws = mkws("cx"), cx2ws = mkws("cx2");
