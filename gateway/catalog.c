@@ -330,6 +330,47 @@ server_has(int s, const char *cap)
 	       json_object_get(G.up[s].caps, cap) != NULL;
 }
 
+/* ---- tasks ------------------------------------------------------------------- */
+
+/* Task ids are the servers' choice: two servers may pick the same, and a
+ * hostile one another's.  The client sees the gateway's own ids. */
+int
+task_out(int s, json_t *task, int create)
+{
+	const char *id = json_string_value(json_object_get(task, "taskId"));
+	const char *k;
+	json_t *v;
+	char gid[48];
+
+	if (id == NULL)
+		return -1;
+	if (G.tasks == NULL)
+		G.tasks = json_object();
+	json_object_foreach(G.tasks, k, v)
+		if (json_integer_value(json_array_get(v, 0)) == s &&
+		    strcmp(json_string_value(json_array_get(v, 1)), id) == 0) {
+			json_object_set_new(task, "taskId", json_string(k));
+			return 0;
+		}
+	if (!create || json_object_size(G.tasks) >= 10000)
+		return -1;
+	snprintf(gid, sizeof gid, "ward-task-%lld", (long long)++G.next_task);
+	json_object_set_new(G.tasks, gid, json_pack("[i, s]", s, id));
+	json_object_set_new(task, "taskId", json_string(gid));
+	return 0;
+}
+
+int
+task_in(const char *gid, const char **up)
+{
+	json_t *v = json_object_get(G.tasks, gid);
+
+	if (v == NULL)
+		return -1;
+	*up = json_string_value(json_array_get(v, 1));
+	return (int)json_integer_value(json_array_get(v, 0));
+}
+
 /* ---- the cursors of resources/list and resources/templates/list ---------- */
 
 /* A page of these lists is one server's page: the gateway's cursor says

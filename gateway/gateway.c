@@ -152,6 +152,33 @@ server_caps(json_t *caps)
 				    "listChanged", 1));
 	if (co)
 		json_object_set_new(caps, "completions", json_object());
+	/* Tasks of tools/call: what the servers that have them all have
+	 * (list and cancel only if each of them does). */
+	{
+		int tk = 0, li = 1, ca = 1;
+
+		for (s = 0; s < G.nup; s++) {
+			json_t *t = json_object_get(G.up[s].caps, "tasks");
+
+			if (!server_has(s, "tasks") || json_object_get(
+				json_object_get(json_object_get(t, "requests"),
+						"tools"), "call") == NULL)
+				continue;
+			tk = 1;
+			li &= json_object_get(t, "list") != NULL;
+			ca &= json_object_get(t, "cancel") != NULL;
+		}
+		if (tk) {
+			json_t *t = json_pack("{s:{s:{s:{}}}}", "requests", "tools",
+					      "call");
+
+			if (li)
+				json_object_set_new(t, "list", json_object());
+			if (ca)
+				json_object_set_new(t, "cancel", json_object());
+			json_object_set_new(caps, "tasks", t);
+		}
+	}
 }
 
 /* The held answer to initialize, once the servers are up or GW_QUEUE_S
@@ -907,6 +934,81 @@ out:
 	json_decref(fp);
 }
 
+/* ---- tasks (2025-11-25) ----------------------------------------------------- */
+
+/* tasks/get, tasks/result, tasks/cancel: to the server that created the
+ * task, under its own id.  No approval: the tools/call that created the
+ * task was approved, and these read its state and its result. */
+static void
+m_task(void *ctx, struct mcp_msg *m)
+{
+	const char *gid = json_string_value(json_object_get(m->params, "taskId"));
+	const char *up = NULL;
+	json_t *fp;
+	int s;
+
+	(void)ctx;
+	if (held_back(m))
+		return;
+	s = gid != NULL ? task_in(gid, &up) : -1;
+	if (s < 0) {
+		client_error(m->id, MCP_INVALID_PARAMS, "%s: unknown task %.100s "
+			     "(not one a tools/call through this gateway created)",
+			     m->method, gid != NULL ? gid : "(no \"taskId\")");
+		return;
+	}
+	if (G.up[s].state != ST_READY) {
+		client_error(m->id, MCP_INTERNAL_ERROR, "%s %s: server %s is not "
+			     "running; the task ended with it", m->method, gid,
+			     G.up[s].cfg->name);
+		return;
+	}
+	fp = json_deep_copy(m->params);
+	json_object_set_new(fp, "taskId", json_string(up));
+	forward(m->id, s, m->method, fp, FW_TASK, gid);
+}
+
+static int
+lists_tasks(int s)
+{
+	return server_has(s, "tasks") &&
+	       json_object_get(json_object_get(G.up[s].caps, "tasks"),
+			       "list") != NULL;
+}
+
+/* tasks/list: one server's page at a time, like resources/list. */
+static void
+m_tasks_list(void *ctx, struct mcp_msg *m)
+{
+	json_t *cur = json_object_get(m->params, "cursor"), *fp;
+	char *up = NULL;
+	int s = 0, from = 0;
+
+	(void)ctx;
+	if (held_back(m))
+		return;
+	if (cur != NULL && (!json_is_string(cur) || cursor_read(m->method,
+			json_string_value(cur), &from, &up) != 0)) {
+		client_error(m->id, MCP_INVALID_PARAMS, "tasks/list: invalid "
+			     "cursor: not one this gateway gave for tasks/list");
+		return;
+	}
+	for (s = from; s < G.nup && !lists_tasks(s); s++)
+		;
+	if (s == G.nup) {
+		free(up);
+		client_result(m->id, json_pack("{s:[]}", "tasks"));
+		return;
+	}
+	fp = m->params != NULL ? json_deep_copy(m->params) : json_object();
+	if (up != NULL && s == from)
+		json_object_set_new(fp, "cursor", json_string(up));
+	else
+		json_object_del(fp, "cursor");
+	free(up);
+	forward(m->id, s, m->method, fp, FW_TASKS, G.up[s].cfg->name);
+}
+
 static const struct mcp_method client_methods[] = {
 	{ "notifications/cancelled", m_cancelled },
 	{ "initialize", m_initialize },
@@ -922,6 +1024,10 @@ static const struct mcp_method client_methods[] = {
 	{ "prompts/list", m_prompts_list },
 	{ "prompts/get", m_prompt_get },
 	{ "completion/complete", m_complete },
+	{ "tasks/get", m_task },
+	{ "tasks/result", m_task },
+	{ "tasks/cancel", m_task },
+	{ "tasks/list", m_tasks_list },
 	{ NULL, NULL },
 };
 

@@ -60,8 +60,11 @@ enum { PK_CALL = 1, PK_INIT, PK_LIST, PK_PING, PK_OTHER, PK_PLIST };
  * back: tools/call, prompts/get, resources/read, completion/complete,
  * resources/(un)subscribe intact (FW_PASS); resources/list and
  * resources/templates/list with the next page's cursor made the
- * gateway's (FW_RLIST, FW_TLIST). */
-enum { FW_PASS = 0, FW_RLIST, FW_TLIST };
+ * gateway's (FW_RLIST, FW_TLIST); tasks/get, tasks/cancel, tasks/result
+ * with the task's id made the gateway's (FW_TASK), tasks/list the same
+ * for each task and its cursor (FW_TASKS).  A tools/call's task (its
+ * CreateTaskResult) gets a gateway id too (task_out). */
+enum { FW_PASS = 0, FW_RLIST, FW_TLIST, FW_TASK, FW_TASKS };
 
 struct tool {
 	int srv;
@@ -164,6 +167,10 @@ struct gw_state {
 	size_t nprompts;
 	uint8_t prompts_sig[32];	/* of the offered prompts: changed? */
 	uint8_t cursor_key[32];	/* MACs the list cursors it gives out */
+	/* Tasks (2025-11-25): the gateway's id "ward-task-N" of each task a
+	 * server created for the client -> [server, the server's id]. */
+	json_t *tasks;
+	int64_t next_task;
 	/* ward-core */
 	int core_s;
 	int ctx_open;
@@ -222,6 +229,12 @@ char *cursor_make(const char *method, int s, const char *up);
 /* A cursor this gateway gave for method: 0, the server in *s and its
  * cursor in *up (malloc'd, NULL for its first page); -1 not ours. */
 int cursor_read(const char *method, const char *c, int *s, char **up);
+/* A server's task object (taskId) on its way to the client: its id made
+ * the gateway's, new if create (a tools/call's CreateTaskResult); 0, or
+ * -1 if not a task of this gateway's (then it is not passed on). */
+int task_out(int s, json_t *task, int create);
+/* The server and its id of the gateway's task id; -1 if unknown. */
+int task_in(const char *gid, const char **up);
 /* The offered prompt (G.prompts) of the client's name, or -1. */
 long prompt_find(const char *name);
 /* A server's prompts listing, checked like tools (tools_checked). */

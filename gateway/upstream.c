@@ -595,6 +595,54 @@ list_answer(int s, int fwd, json_t *res)
 	free(c);
 }
 
+/* The task ids in an answer made the gateway's: a tools/call's new task
+ * (CreateTaskResult), the task tasks/get and tasks/cancel give, the
+ * related task of tasks/result, each task of tasks/list (a task the
+ * gateway did not see created is left out) and its next page. */
+static void
+task_answer(int s, const struct pend *p, json_t *res)
+{
+	json_t *t, *l, *keep, *meta;
+	const char *next;
+	char *c = NULL;
+	size_t i;
+	int n;
+
+	if (!json_is_object(res))
+		return;
+	if (p->fwd == FW_PASS && strcmp(p->what, "tools/call") == 0 &&
+	    json_is_object(t = json_object_get(res, "task")))
+		(void)task_out(s, t, 1);
+	if (p->fwd == FW_TASK) {
+		if (json_object_get(res, "taskId") != NULL)
+			(void)task_out(s, res, 0);
+		meta = json_object_get(json_object_get(res, "_meta"),
+				       "io.modelcontextprotocol/related-task");
+		if (json_is_object(meta))
+			(void)task_out(s, meta, 0);
+	}
+	if (p->fwd != FW_TASKS)
+		return;
+	l = json_object_get(res, "tasks");
+	keep = json_array();
+	json_array_foreach(l, i, t)
+		if (json_is_object(t) && task_out(s, t, 0) == 0)
+			json_array_append(keep, t);
+	json_object_set_new(res, "tasks", keep);
+	next = json_string_value(json_object_get(res, "nextCursor"));
+	if (next != NULL)
+		c = cursor_make("tasks/list", s, next);
+	for (n = s + 1; c == NULL && n < G.nup; n++)
+		if (server_has(n, "tasks") && json_object_get(json_object_get(
+			G.up[n].caps, "tasks"), "list") != NULL)
+			c = cursor_make("tasks/list", n, NULL);
+	if (c != NULL)
+		json_object_set_new(res, "nextCursor", json_string(c));
+	else
+		json_object_del(res, "nextCursor");
+	free(c);
+}
+
 static void
 server_response(int s, json_t *m)
 {
@@ -612,7 +660,8 @@ server_response(int s, json_t *m)
 			json_t *o = json_deep_copy(m);
 
 			json_object_set(o, "id", p->client_id);
-			if (p->fwd != FW_PASS)
+			task_answer(s, p, json_object_get(o, "result"));
+			if (p->fwd == FW_RLIST || p->fwd == FW_TLIST)
 				list_answer(s, p->fwd, json_object_get(o, "result"));
 			to_client(o);
 		}
@@ -863,6 +912,15 @@ server_message(int s, json_t *m)
 		if (uri != NULL && json_object_get(u->subs, uri) != NULL &&
 		    G.client_init)
 			to_client(json_deep_copy(m));
+	} else if (strcmp(method, "notifications/tasks/status") == 0) {
+		/* Of a task the gateway gave the client, under its id. */
+		json_t *o = json_deep_copy(m);
+
+		if (G.client_init && task_out(s, json_object_get(o, "params"),
+					      0) == 0)
+			to_client(o);
+		else
+			json_decref(o);
 	} else if (strcmp(method, "notifications/progress") == 0) {
 		json_t *tok = json_object_get(params, "progressToken");
 		size_t i;

@@ -1250,6 +1250,52 @@ async function main() {
 			/allow tool\.invoke +ev\.resource +uses 2,/.test(r.stdout), `policy check: ${r.stdout} ${r.stderr}`);
 	});
 
+	await test("mcp_tasks_of_tools_call_as_direct", async () => {
+		// The task tool is registered after initialize: approve it once
+		// the gateway has seen it.
+		const pend = () => ward("mcp", "pending", "--home", HOME, "--profile", evAll).stdout;
+		const g0 = raw(evAll);
+		g0.send(INIT);
+		g0.send({ jsonrpc: "2.0", id: 1, method: "tools/list" });
+		await g0.id(1, 60000);
+		for (let i = 0; i < 100 && !/simulate-research-query/.test(pend()); i++)
+			execFileSync("sleep", ["0.1"]);
+		await g0.close();
+		ward("mcp", "approve", "--home", HOME, "--profile", evAll, "--all");
+		const run = async (c, name) => {
+			const out = [];
+			for await (const m of c.experimental.tasks.callToolStream({ name, arguments: { topic: "ward" } }))
+				out.push(m);
+			return out;
+		};
+		const direct = new Client({ name: "direct", version: "1" });
+		await direct.connect(new StdioClientTransport({ command: "node", args: [EVDIR, "stdio"], stderr: "ignore" }));
+		const g = await sdk(evAll);
+		let d, w, listed, bad, caps;
+		try {
+			caps = g.client.getServerCapabilities().tasks;
+			// The SDK adds the task parameter for tools it listed as tasks.
+			await listAll(direct);
+			await listAll(g.client);
+			[d, w] = await Promise.all([run(direct, "simulate-research-query"), run(g.client, "ev_simulate-research-query")]);
+			listed = await g.client.experimental.tasks.listTasks();
+			bad = await g.client.experimental.tasks.getTask("nosuch").then((x) => x, (e) => e);
+		} finally {
+			await direct.close();
+			await g.close();
+		}
+		const created = w.find((m) => m.type === "taskCreated");
+		const dres = d.find((m) => m.type === "result"), wres = w.find((m) => m.type === "result");
+		const norm = (r) => JSON.stringify(r.result.content);
+		ok(caps && caps.requests && caps.requests.tools && caps.list && caps.cancel, `capabilities: ${JSON.stringify(caps)}`);
+		ok(created && /^ward-task-\d+$/.test(created.task.taskId), `created: ${JSON.stringify(w[0]).slice(0, 300)}`);
+		ok(dres && wres && norm(wres) === norm(dres) && /Research Report: ward/.test(norm(wres)),
+			`results: ${JSON.stringify(w.map((m) => m.type))} ${JSON.stringify(wres || w[w.length - 1]).slice(0, 300)}`);
+		ok(listed.tasks.some((t) => t.taskId === created.task.taskId) && listed.tasks.every((t) => /^ward-task-/.test(t.taskId)),
+			`tasks/list: ${JSON.stringify(listed).slice(0, 300)}`);
+		ok(bad instanceof Error && /unknown task nosuch/.test(JSON.stringify(bad.data || bad.message)), `tasks/get nosuch: ${bad}`);
+	});
+
 	const cxws = mkws("cx"), cx2ws = mkws("cx2");
 	fs.writeFileSync(path.join(cxws, "content.txt"), "3");
 	fs.writeFileSync(path.join(cx2ws, "content.txt"), "2");
