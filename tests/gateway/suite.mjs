@@ -1231,6 +1231,9 @@ async function main() {
 		ok(recs.some((e) => e.op === "resource.read" && e.verdict === "ALLOWED" && e.resource === "ev:demo://resource/dynamic/text/1"), "no ALLOWED read");
 		const pol = ward("policy", "check", p);
 		ok(pol.status === 0, `ward policy check: ${pol.stdout} ${pol.stderr}`);
+		const txt = ward("audit", "--home", HOME, "--session", s, "--filter", "resource").stdout;
+		ok(/BLOCKED +op=resource\.read reason=out_of_scope .*resource=ev:demo:\/\/resource\/dynamic\/text\/2\n/.test(txt) &&
+			!/op=prompt\.get/.test(txt), `ward audit --filter resource: ${txt.slice(0, 300)}`);
 	});
 
 	await test("mcp_bad_allow_resource_lines_refused", async () => {
