@@ -1215,8 +1215,14 @@ async function main() {
 		g.send({ jsonrpc: "2.0", id: 1, method: "resources/read", params: { uri: "demo://resource/dynamic/text/2" } });
 		g.send({ jsonrpc: "2.0", id: 2, method: "prompts/get", params: { name: "ev_simple-prompt" } });
 		g.send({ jsonrpc: "2.0", id: 3, method: "resources/read", params: { uri: "demo://resource/dynamic/text/1" } });
-		const r1 = await g.id(1, 60000), r2 = await g.id(2), r3 = await g.id(3);
+		// URIs ward-core cannot approve: refused before it is asked.
+		g.send({ jsonrpc: "2.0", id: 4, method: "resources/read", params: { uri: "demo://a b" } });
+		g.send({ jsonrpc: "2.0", id: 5, method: "resources/read", params: { uri: "demo:a::b" } });
+		const r1 = await g.id(1, 60000), r2 = await g.id(2), r3 = await g.id(3), r4 = await g.id(4), r5 = await g.id(5);
 		await g.close();
+		for (const r of [r4, r5])
+			ok(r.error && r.error.code === -32010 && r.error.data.reason === "bad_resource" &&
+				/ward cannot approve this URI/.test(r.error.message), `bad URI: ${JSON.stringify(r).slice(0, 300)}`);
 		const s = (g.stderr().match(/session ([0-9a-f]{32})/) || [])[1];
 		ok(r1.error && r1.error.code === -32010 && !r1.result &&
 			/^refused: resources\/read resource.read ev:demo:\/\/resource\/dynamic\/text\/2: .*no allow line of server ev grants it.*\(reason=out_of_scope, audit #\d+\)$/.test(r1.error.message) &&
