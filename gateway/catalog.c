@@ -269,9 +269,11 @@ approve_read(json_t *id, struct upstream *u, uint8_t op, const char *res,
 
 /* uri matches the URI template t (RFC 6570, as far as routing needs): a
  * literal matches itself; {x} one or more bytes other than '/', '?',
- * '#' and ','; {+x}, {#x} and the other operators any bytes. */
+ * '#' and ','; {+x}, {#x} and the other operators any bytes.  *budget
+ * bounds the steps (a server chooses its templates: "{a}{b}{c}..." must
+ * not cost the gateway n^k); out of it, no match. */
 static int
-tmpl_match(const char *t, const char *uri)
+tmpl_match_b(const char *t, const char *uri, long *budget)
 {
 	const char *e;
 	size_t k;
@@ -290,12 +292,22 @@ tmpl_match(const char *t, const char *uri)
 		return 0;
 	any = t[1] != '\0' && strchr("+#./;?&", t[1]) != NULL;
 	for (k = 0;; k++) {
-		if (k > 0 && tmpl_match(e + 1, uri + k))
+		if (--*budget < 0)
+			return 0;
+		if (k > 0 && tmpl_match_b(e + 1, uri + k, budget))
 			return 1;
 		if (uri[k] == '\0' ||
 		    (!any && strchr("/?#,", uri[k]) != NULL))
 			return 0;
 	}
+}
+
+static int
+tmpl_match(const char *t, const char *uri)
+{
+	long budget = 100000;
+
+	return tmpl_match_b(t, uri, &budget);
 }
 
 /* uri is a string anywhere in j (a tool's _meta.ui.resourceUri, MCP

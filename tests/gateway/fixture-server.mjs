@@ -21,7 +21,7 @@
 // there, it never answers initialize.  With DIR/content.txt there, it
 // has resources, templates, prompts and completions too: resources
 // fx://doc/1 .. fx://doc/N (N from content.txt, two a page, upstream
-// cursors), the template fx://item/{id}, ui://fx/app.html (not listed:
+// cursors), the template fx://item/{id} (DIR/tmpl.txt, if there, instead), ui://fx/app.html (not listed:
 // the tool "show" names it in _meta.ui.resourceUri, as MCP Apps do), the
 // prompt "greet" (its description from DIR/prompt.txt) and a completion
 // of its argument; "pull_prompt" changes greet's description and
@@ -43,6 +43,7 @@ const content = fs.existsSync(`${dir}/content.txt`);
 let ndocs = Number(read("content.txt", "3")) || 3;
 let promptDesc = read("prompt.txt", "Greets someone.");
 const uiUri = read("ui.txt", "ui://fx/app.html");
+const tmpl = read("tmpl.txt", "fx://item/{id}");
 const prompts = () => [{ name: "greet", description: promptDesc,
 	arguments: [{ name: "who", description: "Whom to greet.", required: true }] }];
 const docs = () => Array.from({ length: ndocs }, (_, i) =>
@@ -176,10 +177,11 @@ rl.on("line", async (line) => {
 		send({ jsonrpc: "2.0", id: m.id, result: res });
 	} else if (content && m.method === "resources/templates/list") {
 		send({ jsonrpc: "2.0", id: m.id, result: { resourceTemplates: [
-			{ uriTemplate: "fx://item/{id}", name: "item" }] } });
+			{ uriTemplate: tmpl, name: "item" }] } });
 	} else if (content && m.method === "resources/read") {
 		const uri = m.params?.uri;
-		const known = /^fx:\/\/(doc|item)\/\w+$/.test(uri) || uri === uiUri;
+		const known = /^fx:\/\/doc\/\w+$/.test(uri) || uri === uiUri ||
+			(typeof uri === "string" && uri.startsWith(tmpl.split("{")[0]));
 		if (known) send({ jsonrpc: "2.0", id: m.id, result: { contents: [
 			{ uri, mimeType: "text/plain", text: `content of ${uri}` }] } });
 		else send({ jsonrpc: "2.0", id: m.id, error: { code: -32002, message: "Resource not found" } });

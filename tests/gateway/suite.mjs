@@ -1309,6 +1309,7 @@ async function main() {
 	fs.writeFileSync(path.join(cxws, "content.txt"), "3");
 	fs.writeFileSync(path.join(cx2ws, "content.txt"), "2");
 	fs.writeFileSync(path.join(cx2ws, "ui.txt"), "ui://cy/app.html");
+	fs.writeFileSync(path.join(cx2ws, "tmpl.txt"), "cy://item/{id}");
 	const cxProf = profile("cx", [FX(cxws, "cx"), FX(cx2ws, "cy")]);
 	await approveAll(cxProf);
 
@@ -1380,7 +1381,16 @@ async function main() {
 		// A byte ward cannot approve.
 		g.send({ jsonrpc: "2.0", id: 7, method: "resources/read", params: { uri: "fx://doc/a b" } });
 		const e = await g.id(7);
+		// cy://item/5 matches only cy's template, once the client listed them.
+		g.send({ jsonrpc: "2.0", id: 8, method: "resources/templates/list" });
+		g.send({ jsonrpc: "2.0", id: 9, method: "resources/templates/list", params: { cursor: (await g.id(8)).result.nextCursor } });
+		const tl = await g.id(9);
+		g.send({ jsonrpc: "2.0", id: 10, method: "resources/read", params: { uri: "cy://item/5" } });
+		const f = await g.id(10);
 		await g.close();
+		ok(tl.result && tl.result.resourceTemplates[0].uriTemplate === "cy://item/{id}" && !tl.result.nextCursor,
+			`templates page 2: ${JSON.stringify(tl).slice(0, 300)}`);
+		ok(f.result && f.result.contents[0].text === "content of cy://item/5", `template: ${JSON.stringify(f).slice(0, 300)}`);
 		ok(a.result && a.result.contents[0].text === "content of ui://fx/app.html", `ui: ${JSON.stringify(a).slice(0, 300)}`);
 		ok(b.error && b.error.code === -32010 && /servers cx, cy each lists this URI/.test(b.error.message) && !b.result,
 			`ambiguous: ${JSON.stringify(b).slice(0, 300)}`);
