@@ -856,6 +856,44 @@ async function main() {
 		ok(fs.existsSync(path.join(m1, "memory.jsonl")), "the memory file is not in the workspace");
 	});
 
+	await test("mcp_memory_resource_as_direct_and_two_servers_ambiguous", async () => {
+		// server-memory's one resource, the knowledge graph: the same
+		// through the gateway; with two memory servers (mem1, mem2), both
+		// list its URI, and ward reads it from neither.
+		const m3 = mkws("m3");
+		const one = profile("memone", [{ name: "mem", ws: m3, run: `node ${MCP}/server-memory/dist/index.js`,
+			extra: `  env MEMORY_FILE_PATH=${m3}/memory.jsonl\n` }]);
+		await approveAll(one);
+		const direct = new Client({ name: "direct", version: "1" });
+		await direct.connect(new StdioClientTransport({ command: "node",
+			args: [path.join(NM, "@modelcontextprotocol/server-memory/dist/index.js")],
+			env: { PATH: process.env.PATH, MEMORY_FILE_PATH: path.join(T, "direct-memory.jsonl") }, stderr: "ignore" }));
+		const g = await sdk(one);
+		let dl, gl, dr, gr;
+		try {
+			dl = (await direct.listResources()).resources;
+			gl = (await g.client.listResources()).resources;
+			dr = await direct.readResource({ uri: dl[0].uri });
+			gr = await g.client.readResource({ uri: dl[0].uri });
+		} finally {
+			await direct.close();
+			await g.close();
+		}
+		ok(dl.length === 1 && JSON.stringify(gl) === JSON.stringify(dl), `lists: ${JSON.stringify(gl)} ${JSON.stringify(dl)}`);
+		ok(JSON.stringify(gr) === JSON.stringify(dr), `read: ${JSON.stringify(gr).slice(0, 200)} ${JSON.stringify(dr).slice(0, 200)}`);
+		const h = raw(memProf);
+		h.send(INIT);
+		h.send({ jsonrpc: "2.0", id: 1, method: "resources/list" });
+		const p1 = await h.id(1, 60000);
+		h.send({ jsonrpc: "2.0", id: 2, method: "resources/list", params: { cursor: p1.result.nextCursor } });
+		await h.id(2);
+		h.send({ jsonrpc: "2.0", id: 3, method: "resources/read", params: { uri: dl[0].uri } });
+		const a = await h.id(3);
+		await h.close();
+		ok(a.error && a.error.data.reason === "ambiguous_resource" && /servers mem1, mem2 each lists this URI/.test(a.error.message),
+			`two memory servers: ${JSON.stringify(a).slice(0, 300)}`);
+	});
+
 	await test("inspector_cli_through_gateway", async () => {
 		// The inspector finds its own package.json relative to the working
 		// folder (inspector-cli 1.0.3), hence cwd.
@@ -1257,6 +1295,24 @@ async function main() {
 		const r = ward("policy", "check", good);
 		ok(r.status === 0 && /allow resource\.read ev:ui: +uses/.test(r.stdout) && /allow prompt\.get +ev\.greet /.test(r.stdout) &&
 			/allow tool\.invoke +ev\.resource +uses 2,/.test(r.stdout), `policy check: ${r.stdout} ${r.stderr}`);
+	});
+
+	await test("mcp_capabilities_only_what_servers_have", async () => {
+		// server-filesystem has tools only: no resources, prompts,
+		// completions or tasks are offered, and their lists are empty.
+		const g = raw(fsProf);
+		g.send(INIT);
+		const init = await g.id(0, 60000);
+		g.send({ jsonrpc: "2.0", id: 1, method: "resources/list" });
+		g.send({ jsonrpc: "2.0", id: 2, method: "prompts/list" });
+		g.send({ jsonrpc: "2.0", id: 3, method: "resources/read", params: { uri: "file:///etc/passwd" } });
+		const r1 = await g.id(1), r2 = await g.id(2), r3 = await g.id(3);
+		await g.close();
+		const caps = init.result.capabilities;
+		ok(caps.tools && !caps.resources && !caps.prompts && !caps.completions && !caps.tasks, `capabilities: ${JSON.stringify(caps)}`);
+		ok(r1.result && JSON.stringify(r1.result) === '{"resources":[]}', `resources/list: ${JSON.stringify(r1)}`);
+		ok(r2.result && JSON.stringify(r2.result) === '{"prompts":[]}', `prompts/list: ${JSON.stringify(r2)}`);
+		ok(r3.error && r3.error.code === -32602 && /no running server has resources/.test(r3.error.data.detail), `read: ${JSON.stringify(r3)}`);
 	});
 
 	await test("mcp_tasks_of_tools_call_as_direct", async () => {
