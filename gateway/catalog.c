@@ -1,9 +1,10 @@
 /*
  * catalog.c -- ward-gateway and ward-core (gw_int.h): the session's
- * context, each call's approval and the events it logs; and the catalog
- * the client sees: every listed tool whose definition hashes to its
- * approved pin, prefixed with its server's name.  Not part of the
- * verified core.
+ * context, each call's (read's, get's) approval and the events it logs;
+ * the catalog the client sees: every listed tool and prompt whose
+ * definition hashes to its approved pin, prefixed with its server's name;
+ * which server a resource URI is; the cursors of the lists paged through
+ * the servers and the ids of their tasks.  Not part of the verified core.
  */
 #include <errno.h>
 #include <fcntl.h>

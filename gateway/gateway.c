@@ -1,9 +1,10 @@
 /*
  * gateway.c -- ward mcp: an MCP server on stdio (protocol revision
  * 2025-11-25) that fronts the upstream MCP servers of a profile, each in
- * a ward sandbox of its own.  Every tools/call is a capability request
- * that ward-core approves or refuses (and logs) before it reaches a
- * server; tool definitions are pinned by hash (gw_pins.c).
+ * a ward sandbox of its own.  Every tools/call, resources/read and
+ * prompts/get is a capability request that ward-core approves or refuses
+ * (and logs) before it reaches a server; tool and prompt definitions are
+ * pinned by hash (gw_pins.c).
  *
  * One poll loop: the client on fds 0/1 (or HTTP, http.c), and per server
  * the pipes to its stdin/stdout (its stderr is ours).  Ids are rewritten
