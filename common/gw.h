@@ -112,7 +112,8 @@ void gw_profile_free(struct gw_profile *p);
  * object a line,
  *   {"server":"fs","tool":"read_text_file","blake2b":"<64 hex>"}
  *   {"server":"fs","tool":"read_text_file","blake2b":"<64 hex>","definition":{...}}
- * read strictly: a line that is not exactly that (an older ward's
+ * (a prompt's with "prompt" in place of "tool"; in memory and on the
+ * command line its name is "prompt:NAME", gw_pin_name), read strictly: a line that is not exactly that (an older ward's
  * "SERVER TOOL HEX" included) makes the whole file an error that names
  * the file and the line, and pins nothing. */
 struct gw_pins {
