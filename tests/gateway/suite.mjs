@@ -1498,6 +1498,29 @@ async function main() {
 		ok(JSON.stringify(upd) === JSON.stringify(["fx://doc/3"]), `updates relayed: ${JSON.stringify(upd)}`);
 	});
 
+	await test("mcp_prompt_changed_between_runs_released_by_approve", async () => {
+		fs.writeFileSync(path.join(cxws, "prompt.txt"), "Greets someone warmly.");
+		const names = async () => {
+			const g = raw(cxProf);
+			g.send(INIT);
+			g.send({ jsonrpc: "2.0", id: 1, method: "prompts/list" });
+			const r = await g.id(1, 60000);
+			await g.close();
+			return r.result.prompts.map((p) => `${p.name}:${p.description}`);
+		};
+		try {
+			const before = await names();
+			const r = ward("mcp", "approve", "--home", HOME, "--profile", cxProf, "cx", "prompt:greet");
+			const after = await names();
+			ok(JSON.stringify(before) === JSON.stringify(["cy_greet:Greets someone."]), `before: ${before}`);
+			ok(r.status === 0 && /^approved cx prompt:greet [0-9a-f]{64} \(audit #\d+\)$/m.test(r.stdout), `approve: ${r.stdout} ${r.stderr}`);
+			ok(after.includes("cx_greet:Greets someone warmly."), `after: ${after}`);
+			ok(audit().some((e) => /mcp.approve profile=cx server=cx tool=prompt:greet sha=/.test(e.text || "")), "not in the audit log");
+		} finally {
+			fs.rmSync(path.join(cxws, "prompt.txt"));
+		}
+	});
+
 	await test("clean_shutdown_on_eof_no_orphans", async () => {
 		const g = raw(allProf);
 		g.send(INIT);
