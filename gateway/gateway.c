@@ -128,9 +128,9 @@ do_initialize(json_t *id, json_t *params)
 }
 
 /* What the gateway offers beyond tools and logging: resources (with
- * subscribe if a server has it), prompts and completions, each only if a
- * server that is up has it; list_changed for each list, which the
- * gateway sends itself. */
+ * subscribe if a server has it), prompts, completions and tasks of
+ * tools/call, each only if a server that is up has it; list_changed for
+ * each list, which the gateway sends itself. */
 static void
 server_caps(json_t *caps)
 {
