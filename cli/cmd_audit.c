@@ -355,6 +355,10 @@ match_filter(const struct ar_rec *d, const char *f)
 		return op == WARD_OP_MEM_READ || op == WARD_OP_MEM_WRITE;
 	if (strcmp(f, "tool") == 0)
 		return op == WARD_OP_TOOL_INVOKE;
+	if (strcmp(f, "resource") == 0)
+		return op == WARD_OP_RESOURCE_READ;
+	if (strcmp(f, "prompt") == 0)
+		return op == WARD_OP_PROMPT_GET;
 	if (strcmp(f, "blocked") == 0)
 		return verdict == JV_BLOCKED;
 	if (strcmp(f, "allowed") == 0)
@@ -375,7 +379,8 @@ match_filter(const struct ar_rec *d, const char *f)
 }
 
 static const char *const filters[] = {
-	"network", "fs", "exec", "memory", "tool", "blocked", "allowed", "log",
+	"network", "fs", "exec", "memory", "tool", "resource", "prompt",
+	"blocked", "allowed", "log",
 	"spawn", "revoke", "lifecycle", "deferred", NULL
 };
 
@@ -414,9 +419,10 @@ aq_usage(FILE *f)
 		"Query the audit log.  --context (or --session) keeps the records\n"
 		"of one context, the session of one run (an id prefix; a child's\n"
 		"spawn record shows under its parent too).\n"
-		"--filter KIND: network, fs, exec, memory, tool, blocked, allowed,\n"
-		"log, spawn, revoke, lifecycle, deferred.  --json prints one JSON\n"
-		"object a line, with the fields and names of the text line (see\n"
+		"--filter KIND: network, fs, exec, memory, tool, resource, prompt,\n"
+		"blocked, allowed, log, spawn, revoke, lifecycle, deferred.  --json\n"
+		"prints one JSON object a line, with the fields and names of the\n"
+		"text line (see\n"
 		"docs/glossary.md).  --follow keeps printing new records as they\n"
 		"are written.\n"
 		"The log is checked as it is read; a bad record stops the query.\n"
@@ -485,7 +491,7 @@ ward_audit_query(int argc, char **argv)
 		if (!ok)
 			return cli_usage_error("audit", "unknown filter '%s'; "
 					       "expected one of: network, fs, exec, "
-					       "memory, tool, blocked, allowed, log, "
+					       "memory, tool, resource, prompt, blocked, allowed, log, "
 					       "spawn, revoke, lifecycle, deferred",
 					       a.filter);
 	}

@@ -89,11 +89,12 @@ usage(const char *what)
 	printf(
 		"usage: ward mcp %s --profile FILE [--home DIR] %s\n", what,
 		strcmp(what, "approve") == 0 ?
-		"(--all | SERVER [TOOL])\n"
-		"Approves the tool definitions that ward mcp quarantined (listed by\n"
-		"'ward mcp pending'): each approval pins the definition's hash and is\n"
-		"recorded in the audit log." : "\n"
-		"Lists the tool definitions waiting for 'ward mcp approve'.");
+		"(--all | SERVER [TOOL | prompt:NAME])\n"
+		"Approves the tool and prompt definitions that ward mcp quarantined\n"
+		"(listed by 'ward mcp pending'; a prompt is named prompt:NAME): each\n"
+		"approval pins the definition's hash and is recorded in the audit\n"
+		"log." : "\n"
+		"Lists the tool and prompt definitions waiting for 'ward mcp approve'.");
 	return WX_OK;
 }
 
@@ -322,22 +323,23 @@ mcp_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: ward mcp --profile FILE [--home DIR] [--listen ADDR]\n"
-		"       ward mcp approve --profile FILE [--home DIR] (--all | SERVER [TOOL])\n"
+		"       ward mcp approve --profile FILE [--home DIR] (--all | SERVER [TOOL|prompt:NAME])\n"
 		"       ward mcp pending --profile FILE [--home DIR]\n"
 		"\n"
 		"Serves MCP (2025-11-25) on stdin/stdout in front of the servers the\n"
 		"profile declares, each in a ward sandbox (a server with a url line\n"
 		"is remote: reached over Streamable HTTP through ward-egress, each\n"
 		"request a net.connect approval, its token from the vault).  Their\n"
-		"tools appear as SERVER_TOOL; every tools/call is approved (or\n"
-		"refused) and logged by\n"
-		"ward-core; a tool whose definition is new or changed stays\n"
-		"quarantined until 'ward mcp approve'.  ward mcp signs the profile's\n"
-		"capabilities with the operator key, then runs ward-gateway, which\n"
-		"holds no key.  With --listen ADDR (127.0.0.1:PORT, [::1]:PORT,\n"
-		"localhost:PORT, or unix:/PATH; port 0 picks one) it serves MCP's\n"
-		"Streamable HTTP at /mcp instead, for one session, with a bearer\n"
-		"token written to $WARD_HOME/mcp/NAME.token.  See gateway/README.md.\n");
+		"tools and prompts appear as SERVER_NAME, their resources under their\n"
+		"own URIs; every tools/call, resources/read and prompts/get is\n"
+		"approved (or refused) and logged by ward-core; a tool or prompt\n"
+		"whose definition is new or changed stays quarantined until 'ward mcp\n"
+		"approve'.  ward mcp signs the profile's capabilities with the\n"
+		"operator key, then runs ward-gateway, which holds no key.  With\n"
+		"--listen ADDR (127.0.0.1:PORT, [::1]:PORT, localhost:PORT, or\n"
+		"unix:/PATH; port 0 picks one) it serves MCP's Streamable HTTP at\n"
+		"/mcp instead, for one session, with a bearer token written to\n"
+		"$WARD_HOME/mcp/NAME.token.  See gateway/README.md.\n");
 	return f == stderr ? WX_USAGE : WX_OK;
 }
 
@@ -401,11 +403,12 @@ mint(struct wb_blk *x, const struct gw_allow *a, const uint8_t op_pk[32],
 
 	memset(x, 0, sizeof *x);
 	b->version = WARD_VERSION;
-	/* A tool line; or a remote server's destination (net.connect, as
-	 * for ward run) and its header secrets (secret.use needs read). */
-	b->kind = a->kind != 0 ? (uint8_t)a->kind : WARD_KIND_TOOL;
-	b->r_invoke = a->kind != WARD_KIND_SECRET;
-	b->r_read = a->kind == WARD_KIND_SECRET;
+	/* A tool is invoked, and so is a remote server's destination
+	 * (net.connect, as for ward run); a resource is read, a prompt got,
+	 * a header's secret used (each needs read). */
+	b->kind = (uint8_t)a->kind;
+	b->r_invoke = a->kind == WARD_KIND_TOOL || a->kind == WARD_KIND_NET;
+	b->r_read = !b->r_invoke;
 	memcpy(b->issuer, op_pk, 32);
 	memcpy(b->holder, hold_pk, 32);
 	memcpy(b->context, ctx, WARD_CTX_BYTES);

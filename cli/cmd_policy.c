@@ -59,6 +59,24 @@ policy_usage(FILE *f)
 }
 
 /* A gateway profile, through ward mcp's own loader. */
+/* What a gateway profile's capability line is, by its kind. */
+static const char *
+line_of_kind(unsigned kind)
+{
+	switch (kind) {
+	case WARD_KIND_NET:
+		return "allow net";
+	case WARD_KIND_SECRET:
+		return "secret";
+	case WARD_KIND_RESOURCE:
+		return "allow resource.read";
+	case WARD_KIND_PROMPT:
+		return "allow prompt.get";
+	default:
+		return "allow tool.invoke";
+	}
+}
+
 static int
 check_gateway(const char *path)
 {
@@ -85,11 +103,12 @@ check_gateway(const char *path)
 			printf("  server %s runs %s%s\n", v->name,
 			       text_str(b2, sizeof b2, v->argv[0]),
 			       v->argc > 1 ? " ..." : "");
+		/* One capability a line: its op, then its scope. */
 		for (i = 0; i < v->nallow; i++)
-			printf("    %s %-28s uses %u, expires %llus\n",
-			       v->allow[i].kind == WARD_KIND_NET ? "allow net" :
-			       v->allow[i].kind == WARD_KIND_SECRET ? "secret" :
-			       "allow", v->allow[i].scope, v->allow[i].uses,
+			printf("    %-19s %-28s uses %u, expires %llus\n",
+			       line_of_kind(v->allow[i].kind),
+			       text_str(b2, sizeof b2, v->allow[i].scope),
+			       v->allow[i].uses,
 			       (unsigned long long)v->allow[i].expires_s);
 	}
 	gw_profile_free(g);

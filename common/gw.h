@@ -27,16 +27,23 @@
 #define GW_MAX_HDR 4
 #define GW_NAME_MAX 32
 #define GW_TOOL_MAX 128		/* the MCP tool-name grammar's longest name */
+/* A pinned definition's name: a tool's, or "prompt:" and a prompt's (no
+ * tool name has a ':', so the two never meet). */
+#define GW_PIN_NAME_MAX (GW_TOOL_MAX + 7)
 
-/* One `allow` line: becomes one root capability (kind tool, invoke) with
- * scope "SERVER" (`allow *`: every tool) or the resource of that one tool
- * (gw_tool_resource: "SERVER.TOOL", each '.' of TOOL written ':'). */
+/* One `allow` line: becomes one root capability with scope "SERVER"
+ * (`*`: all of that kind of the server) or one resource:
+ *   allow TOOL          kind tool, invoke: "SERVER.TOOL" (gw_tool_resource)
+ *   allow prompt NAME   kind prompt, read: "SERVER.NAME" (the same way)
+ *   allow resource URI  kind resource, read: "SERVER:URI" (gw_res_resource);
+ *                       a URI that ends in ':' (a scheme, "ui:") covers
+ *                       every URI that goes on from it */
 struct gw_allow {
-	char scope[WARD_SCOPE_MAX + 1];
-	/* 0 or WARD_KIND_TOOL: a tool line; WARD_KIND_NET: `allow net
-	 * HOST:PORT` of a remote server; WARD_KIND_SECRET: its `header ...
-	 * secret NAME` (scope NAME@HOST:PORT/header). */
+	/* WARD_KIND_TOOL, _RESOURCE or _PROMPT: as above; WARD_KIND_NET:
+	 * `allow net HOST:PORT` of a remote server; WARD_KIND_SECRET: its
+	 * `header ... secret NAME` (scope NAME@HOST:PORT/header). */
 	unsigned kind;
+	char scope[WARD_SCOPE_MAX + 1];
 	uint32_t uses;
 	uint64_t expires_s;
 	int line;
@@ -94,6 +101,13 @@ int gw_tool_name_ok(const char *s);
  * "fx.read:all" on a component boundary).  0, or -1 if it does not fit. */
 int gw_tool_resource(char out[WARD_SCOPE_MAX + 1], const char *srv,
 		     const char *tool) GW_WARN;
+/* The resource of srv's MCP resource uri for ward-core: "SRV:URI".  A
+ * URI is 1 or more of printable ASCII without the space (0x21 .. 0x7e),
+ * and no ':'-separated part of it is empty, "." or ".." (ward-core's
+ * canonical form, core/attenuate.h): "a::b" cannot be approved.  0, or
+ * -1 with the reason in why (a static string). */
+int gw_res_resource(char out[WARD_SCOPE_MAX + 1], const char *srv,
+		    const char *uri, const char **why) GW_WARN;
 /* s, at most max bytes of it, with every byte but printable ASCII (and
  * '\' and '"') written \xHH, "..." after a cut: safe to print.  Returns
  * out.  A local stand-in until the shared escaper (common/text.c). */
@@ -112,13 +126,14 @@ void gw_profile_free(struct gw_profile *p);
  * object a line,
  *   {"server":"fs","tool":"read_text_file","blake2b":"<64 hex>"}
  *   {"server":"fs","tool":"read_text_file","blake2b":"<64 hex>","definition":{...}}
- * read strictly: a line that is not exactly that (an older ward's
+ * (a prompt's with "prompt" in place of "tool"; in memory and on the
+ * command line its name is "prompt:NAME", gw_pin_name), read strictly: a line that is not exactly that (an older ward's
  * "SERVER TOOL HEX" included) makes the whole file an error that names
  * the file and the line, and pins nothing. */
 struct gw_pins {
 	char path[1100], pending[1100];
 	size_t n;
-	struct gw_pin { char srv[GW_NAME_MAX]; char tool[GW_TOOL_MAX + 1]; char hex[65]; } *v;
+	struct gw_pin { char srv[GW_NAME_MAX]; char tool[GW_PIN_NAME_MAX + 1]; char hex[65]; } *v;
 	uint64_t stamp;		/* of the file when read (ino, size, mtime) */
 	char err[1600];		/* why the pins are unusable ("" they are not) */
 	/* gw_pending_add's memory: "SERVER TOOL" -> the hash on the last
@@ -145,6 +160,14 @@ void gw_pins_free(struct gw_pins *ps);
 /* The hash of a full tool definition: BLAKE2b-256 over a domain tag and
  * its canonical JSON (sorted keys, compact), as 64 hex digits. */
 int gw_tool_hash(char hex[65], const char *canonical_json) GW_WARN;
+/* The same for a pinned name (gw_pin_name_ok): a prompt's definition is
+ * hashed under a tag of its own, so that no tool definition can stand for
+ * a prompt's or the other way round. */
+int gw_def_hash(char hex[65], const char *name, const char *canonical_json) GW_WARN;
+/* A pinned name: a tool's name, or "prompt:" and a prompt's name (both in
+ * the tool-name grammar, gw_tool_name_ok).  Returns the bare name (the
+ * server's), or NULL; *prompt is 1 for a prompt. */
+const char *gw_pin_name(const char *name, int *prompt);
 
 /* What waits for approval: the last pending definition of each tool
  * (*v malloc'd, *n of them).  0, or -1 and err. */

@@ -45,6 +45,37 @@ gw_tool_hash(char hex[65], const char *canonical_json)
 	return 0;
 }
 
+int
+gw_def_hash(char hex[65], const char *name, const char *canonical_json)
+{
+	static const char tag[] = "ward.mcp.prompt.v1";
+	crypto_generichash_state st;
+	uint8_t d[32];
+	int prompt = 0;
+
+	if (gw_pin_name(name, &prompt) == NULL)
+		return -1;
+	if (!prompt)
+		return gw_tool_hash(hex, canonical_json);
+	if (crypto_generichash_init(&st, NULL, 0, sizeof d) != 0 ||
+	    crypto_generichash_update(&st, (const uint8_t *)tag, sizeof tag) != 0 ||
+	    crypto_generichash_update(&st, (const uint8_t *)canonical_json,
+				      strlen(canonical_json)) != 0 ||
+	    crypto_generichash_final(&st, d, sizeof d) != 0)
+		return -1;
+	sodium_bin2hex(hex, 65, d, sizeof d);
+	return 0;
+}
+
+const char *
+gw_pin_name(const char *name, int *prompt)
+{
+	*prompt = strncmp(name, "prompt:", 7) == 0;
+	if (*prompt)
+		name += 7;
+	return gw_tool_name_ok(name) ? name : NULL;
+}
+
 static uint64_t
 stamp_of(const char *path)
 {
@@ -70,7 +101,7 @@ pins_clear(struct gw_pins *ps)
 /* One line of a pin or pending file. */
 struct rec {
 	char srv[GW_NAME_MAX];
-	char tool[GW_TOOL_MAX + 1];
+	char tool[GW_PIN_NAME_MAX + 1];	/* a tool's name, or "prompt:NAME" */
 	char hex[65];
 };
 
@@ -85,7 +116,8 @@ hex_ok(const char *s)
 	return s[64] == '\0';
 }
 
-/* A pin line is {"server","tool","blake2b"}; a pending line has the
+/* A pin line is {"server","tool","blake2b"} (a prompt's has "prompt"
+ * instead of "tool"); a pending line has the
  * definition too, whose name is the tool and whose hash is blake2b (so
  * that what is approved is the hash of a definition a server offered).
  * No other key, no other type, nothing after the object.  0, or -1 with
@@ -96,8 +128,8 @@ parse_line(const char *line, size_t len, int pending, struct rec *r,
 {
 	json_error_t e;
 	json_t *o, *v, *def = NULL;
-	const char *k, *srv = NULL, *tool = NULL, *hex = NULL;
-	char esc[200], h[65], *canon;
+	const char *k, *srv = NULL, *tool = NULL, *prompt = NULL, *hex = NULL;
+	char esc[200], h[65], *canon, pname[GW_PIN_NAME_MAX + 8];
 	int rc = -1;
 
 	if (len == 0 || line[len - 1] != '\n') {
@@ -122,6 +154,8 @@ parse_line(const char *line, size_t len, int pending, struct rec *r,
 			srv = json_string_value(v);
 		else if (strcmp(k, "tool") == 0)
 			tool = json_string_value(v);
+		else if (strcmp(k, "prompt") == 0)
+			prompt = json_string_value(v);
 		else if (strcmp(k, "blake2b") == 0)
 			hex = json_string_value(v);
 		else if (pending && strcmp(k, "definition") == 0)
@@ -136,11 +170,15 @@ parse_line(const char *line, size_t len, int pending, struct rec *r,
 		snprintf(why, wl, "\"server\" is missing or not a server's name");
 		goto out;
 	}
-	if (tool == NULL || !gw_tool_name_ok(tool)) {
-		snprintf(why, wl, "\"tool\" is missing or not a tool name (1 to "
-			 "%d of A-Z a-z 0-9 _ - .)", GW_TOOL_MAX);
+	if ((tool == NULL) == (prompt == NULL) ||
+	    !gw_tool_name_ok(tool != NULL ? tool : prompt)) {
+		snprintf(why, wl, "\"tool\" (or \"prompt\") is missing, both are "
+			 "given, or it is not a name (1 to %d of A-Z a-z 0-9 _ - .)",
+			 GW_TOOL_MAX);
 		goto out;
 	}
+	snprintf(pname, sizeof pname, "%s%s", prompt != NULL ? "prompt:" : "",
+		 tool != NULL ? tool : prompt);
 	if (hex == NULL || !hex_ok(hex)) {
 		snprintf(why, wl, "\"blake2b\" is missing or not 64 lower-case "
 			 "hex digits");
@@ -149,13 +187,15 @@ parse_line(const char *line, size_t len, int pending, struct rec *r,
 	if (pending) {
 		const char *nm = json_string_value(json_object_get(def, "name"));
 
-		if (def == NULL || nm == NULL || strcmp(nm, tool) != 0) {
+		if (def == NULL || nm == NULL ||
+		    strcmp(nm, tool != NULL ? tool : prompt) != 0) {
 			snprintf(why, wl, "\"definition\" is missing, or not the "
-				 "definition of tool %s", tool);
+				 "definition of %s %s", tool != NULL ? "tool" :
+				 "prompt", tool != NULL ? tool : prompt);
 			goto out;
 		}
 		canon = json_dumps(def, JSON_COMPACT | JSON_SORT_KEYS);
-		if (canon == NULL || gw_tool_hash(h, canon) != 0 ||
+		if (canon == NULL || gw_def_hash(h, pname, canon) != 0 ||
 		    strcmp(h, hex) != 0) {
 			free(canon);
 			snprintf(why, wl, "\"blake2b\" is not the hash of the "
@@ -165,7 +205,7 @@ parse_line(const char *line, size_t len, int pending, struct rec *r,
 		free(canon);
 	}
 	snprintf(r->srv, sizeof r->srv, "%s", srv);
-	snprintf(r->tool, sizeof r->tool, "%s", tool);
+	snprintf(r->tool, sizeof r->tool, "%s", pname);
 	memcpy(r->hex, hex, 65);
 	rc = 0;
 out:
@@ -363,7 +403,7 @@ latest_add(void *arg, const struct rec *r)
 static int
 last_add(void *arg, const struct rec *r)
 {
-	char key[GW_NAME_MAX + GW_TOOL_MAX + 2];
+	char key[GW_NAME_MAX + GW_PIN_NAME_MAX + 2];
 
 	snprintf(key, sizeof key, "%s %s", r->srv, r->tool);
 	return json_object_set_new(arg, key, json_string(r->hex));
@@ -374,13 +414,13 @@ int
 gw_pending_add(struct gw_pins *ps, const char *srv, const char *tool,
 	       const char *hex, json_t *def, char *err, size_t errlen)
 {
-	char key[GW_NAME_MAX + GW_TOOL_MAX + 2];
+	char key[GW_NAME_MAX + GW_PIN_NAME_MAX + 2];
 	uint64_t st = stamp_of(ps->pending);
-	const char *last;
+	const char *last, *bare;
 	json_t *o;
-	int rc;
+	int rc, prompt;
 
-	if (!gw_name_ok(srv) || !gw_tool_name_ok(tool) ||
+	if (!gw_name_ok(srv) || (bare = gw_pin_name(tool, &prompt)) == NULL ||
 	    !json_is_object(def)) {
 		snprintf(err, errlen, "not a tool that can be pinned");
 		return -1;
@@ -402,8 +442,8 @@ gw_pending_add(struct gw_pins *ps, const char *srv, const char *tool,
 	last = json_string_value(json_object_get(ps->pend_last, key));
 	if (last != NULL && strcmp(last, hex) == 0)
 		return 0;
-	o = json_pack("{s:s, s:s, s:s, s:O}", "server", srv, "tool", tool,
-		      "blake2b", hex, "definition", def);
+	o = json_pack("{s:s, s:s, s:s, s:O}", "server", srv, prompt ? "prompt" :
+		      "tool", bare, "blake2b", hex, "definition", def);
 	rc = o != NULL && append_line(ps->pending, o, 0) == 0 ? 1 : -1;
 	json_decref(o);
 	if (rc < 0) {
@@ -461,9 +501,10 @@ int
 gw_pin_write(const struct gw_pins *ps, const char *srv, const char *tool,
 	     const char *hex)
 {
-	json_t *o = json_pack("{s:s, s:s, s:s}", "server", srv, "tool", tool,
-			      "blake2b", hex);
-	int rc;
+	int prompt, rc;
+	const char *bare = gw_pin_name(tool, &prompt);
+	json_t *o = bare == NULL ? NULL : json_pack("{s:s, s:s, s:s}", "server",
+			srv, prompt ? "prompt" : "tool", bare, "blake2b", hex);
 
 	if (o == NULL)
 		return -1;

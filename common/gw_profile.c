@@ -19,6 +19,9 @@
  *     root URI                   answered to the server's roots/list
  *     allow TOOL|* [uses N] [expires D]   one capability: that tool
  *                                  exactly, or every tool of the server
+ *     allow resource URI|SCHEME:|* [...]  reading that resource, those of
+ *                                  the scheme, or every one of the server
+ *     allow prompt NAME|* [...]    getting that prompt, or every one
  *     limit memory|tmp SIZE | pids N | cpu PERCENT
  *     timeout D                  a tools/call's deadline (default 2m)
  *
@@ -84,6 +87,46 @@ gw_tool_resource(char out[WARD_SCOPE_MAX + 1], const char *srv, const char *tool
 	for (k = 0; tool[k] != '\0'; k++)
 		out[n++] = tool[k] == '.' ? ':' : tool[k];
 	out[n] = '\0';
+	return 0;
+}
+
+int
+gw_res_resource(char out[WARD_SCOPE_MAX + 1], const char *srv, const char *uri,
+		const char **why)
+{
+	size_t n = strlen(srv), u = strlen(uri), i, start = 0;
+
+	*why = NULL;
+	if (!gw_name_ok(srv))
+		*why = "not a server's name";
+	else if (u == 0)
+		*why = "the URI is empty";
+	else if (n + 1 + u > WARD_SCOPE_MAX)
+		*why = "the server's name, ':' and the URI are over 200 bytes "
+		       "(the longest resource ward-core approves)";
+	for (i = 0; *why == NULL && i <= u; i++) {
+		if (i < u && (uri[i] < 0x21 || uri[i] > 0x7e)) {
+			*why = "the URI holds a byte other than printable ASCII "
+			       "(a space, a control byte or a byte over 0x7e)";
+		} else if (i == u || uri[i] == ':') {
+			/* The part uri[start .. i) between two ':'; the last
+			 * may be empty ("ui:" covers every ui: URI). */
+			size_t k = i - start;
+
+			if ((k == 0 && i < u) ||
+			    (k == 1 && uri[start] == '.') ||
+			    (k == 2 && uri[start] == '.' && uri[start + 1] == '.'))
+				*why = "a ':'-separated part of the URI is empty, "
+				       "'.' or '..' (ward-core approves only "
+				       "canonical resources)";
+			start = i + 1;
+		}
+	}
+	if (*why != NULL)
+		return -1;
+	memcpy(out, srv, n);
+	out[n] = ':';
+	memcpy(out + n + 1, uri, u + 1);
 	return 0;
 }
 
@@ -380,39 +423,78 @@ gw_root(struct pf_parse *ps, char **w, const int *col, int nw)
 
 static int gw_allow_net(struct pf_parse *ps, char **w, const int *col, int nw);
 
+/* allow TOOL|*, allow resource URI|SCHEME:|*, allow prompt NAME|*, each
+ * with [uses N] [expires D].  "resource" or "prompt" followed by an
+ * option or by nothing is the tool of that name.  `allow net HOST:PORT`
+ * is the destination of a remote server (a ':' is in no tool's name). */
 static int
 gw_allow_line(struct pf_parse *ps, char **w, const int *col, int nw)
 {
 	struct gw_server *cur = gw_cur(ps);
 	struct gw_allow *a;
+	int at = 1;
+	char e[200];
 
 	if (nw < 2)
-		return pf_error(&ps->lx, col[0], "allow TOOL|* [uses N] "
+		return pf_error(&ps->lx, col[0], "allow TOOL|*, allow resource "
+				"URI|SCHEME:|*, or allow prompt NAME|* [uses N] "
 				"[expires 30s|10m|2h|1d]", "'allow' needs a tool");
 	if (cur->nallow == GW_MAX_ALLOW)
 		return pf_error(&ps->lx, col[0], "allow * for every tool",
 				"more than %d allow lines", GW_MAX_ALLOW);
 	a = &cur->allow[cur->nallow];
-	/* `*` is every tool of the server; anything else is one tool's exact
-	 * name (there is no prefix form).  `allow net HOST:PORT` is the
-	 * destination of a remote server (a ':' is in no tool's name). */
 	if (strcmp(w[1], "net") == 0 && nw >= 3 && strchr(w[2], ':') != NULL)
 		return gw_allow_net(ps, w, col, nw);
-	if (strcmp(w[1], "*") == 0) {
+	a->kind = WARD_KIND_TOOL;
+	if (nw >= 3 && strcmp(w[2], "uses") != 0 &&
+	    strcmp(w[2], "expires") != 0) {
+		if (strcmp(w[1], "resource") == 0)
+			a->kind = WARD_KIND_RESOURCE;
+		else if (strcmp(w[1], "prompt") == 0)
+			a->kind = WARD_KIND_PROMPT;
+		else
+			return pf_error(&ps->lx, col[2], "allow TOOL [uses N] "
+					"[expires D], allow resource URI ..., or "
+					"allow prompt NAME ...", "unexpected '%s' "
+					"after the tool's name",
+					gw_esc(e, sizeof e, w[2], 64));
+		at = 2;
+	}
+	/* `*` is all of that kind of the server; anything else is one
+	 * tool's or prompt's exact name, or a resource's URI (exact, or a
+	 * scheme "ui:"). */
+	if (strcmp(w[at], "*") == 0) {
 		memcpy(a->scope, cur->name, sizeof cur->name);
-	} else if (gw_tool_resource(a->scope, cur->name, w[1]) != 0) {
-		char e[200];
+	} else if (a->kind == WARD_KIND_RESOURCE) {
+		const char *why;
 
-		return pf_error(&ps->lx, col[1], "allow TOOL names one tool "
-				"exactly (1 to 128 of A-Z a-z 0-9 _ - .; no "
-				"wildcard), or allow * for every tool of the "
-				"server", "bad tool name '%s' in allow",
-				gw_esc(e, sizeof e, w[1], 64));
+		if (strchr(w[at], '*') != NULL)
+			return pf_error(&ps->lx, col[at], "allow resource names a "
+					"URI exactly, or a scheme with its ':' "
+					"(allow resource ui:), or * for every "
+					"resource of the server", "a '*' inside a "
+					"URI is not a wildcard");
+		if (gw_res_resource(a->scope, cur->name, w[at], &why) != 0)
+			return pf_error(&ps->lx, col[at], "allow resource URI, "
+					"URI printable ASCII without spaces, at "
+					"most 200 bytes with the server's name",
+					"bad resource URI '%s' in allow: %s",
+					gw_esc(e, sizeof e, w[at], 64), why);
+	} else if (gw_tool_resource(a->scope, cur->name, w[at]) != 0) {
+		return pf_error(&ps->lx, col[at], a->kind == WARD_KIND_PROMPT ?
+				"allow prompt NAME names one prompt exactly "
+				"(1 to 128 of A-Z a-z 0-9 _ - .; no wildcard), "
+				"or allow prompt * for every prompt" :
+				"allow TOOL names one tool exactly (1 to 128 of "
+				"A-Z a-z 0-9 _ - .; no wildcard), or allow * for "
+				"every tool of the server", "bad %s name '%s' in "
+				"allow", a->kind == WARD_KIND_PROMPT ? "prompt" :
+				"tool", gw_esc(e, sizeof e, w[at], 64));
 	}
 	a->uses = 1000000;
 	a->expires_s = 86400;
 	a->line = ps->lx.line;
-	if (pf_allow_opts(&ps->lx, w, col, nw, 2, &a->uses, &a->expires_s,
+	if (pf_allow_opts(&ps->lx, w, col, nw, at + 1, &a->uses, &a->expires_s,
 			  NULL) != 0)
 		return -1;
 	cur->nallow++;
@@ -675,7 +757,7 @@ gw_finish(struct pf_parse *ps)
 	for (i = 0; i < p->nservers; i++) {
 		struct gw_server *v = &p->srv[i];
 
-		int k, tools = 0;
+		int k, mcp = 0;
 
 		if (v->argc == 0 && v->url[0] == '\0') {
 			ps->lx.line = v->line;
@@ -686,24 +768,30 @@ gw_finish(struct pf_parse *ps)
 		if (gw_remote_check(ps, v) != 0)
 			return -1;
 		for (k = 0; k < v->nallow; k++)
-			tools += v->allow[k].kind == 0;
-		if (tools == 0) {
-			struct gw_allow *a;
+			mcp += v->allow[k].kind == WARD_KIND_TOOL ||
+			       v->allow[k].kind == WARD_KIND_RESOURCE ||
+			       v->allow[k].kind == WARD_KIND_PROMPT;
+		/* No tool, resource or prompt line: every tool, resource and
+		 * prompt of the server; with any, only what they allow.  They
+		 * go first (before a remote server's net and secret lines). */
+		if (mcp == 0) {
+			static const uint8_t kinds[] = { WARD_KIND_TOOL,
+				WARD_KIND_RESOURCE, WARD_KIND_PROMPT };
 
-			if (v->nallow == GW_MAX_ALLOW)
+			if (v->nallow > GW_MAX_ALLOW - 3)
 				return pf_error(&ps->lx, 1, "allow * for every "
 						"tool", "more than %d allow lines",
 						GW_MAX_ALLOW);
-			/* The tool line first: ch[0] is what an unlisted
-			 * tool is asked under (and refused). */
-			memmove(&v->allow[1], &v->allow[0],
+			memmove(&v->allow[3], &v->allow[0],
 				(size_t)v->nallow * sizeof v->allow[0]);
-			a = &v->allow[0];
-			memset(a, 0, sizeof *a);
-			memcpy(a->scope, v->name, sizeof v->name);
-			a->uses = 1000000;
-			a->expires_s = 86400;
-			v->nallow++;
+			for (k = 0; k < 3; k++) {
+				memset(&v->allow[k], 0, sizeof v->allow[k]);
+				v->allow[k].kind = kinds[k];
+				memcpy(v->allow[k].scope, v->name, sizeof v->name);
+				v->allow[k].uses = 1000000;
+				v->allow[k].expires_s = 86400;
+			}
+			v->nallow += 3;
 		}
 	}
 	return 0;

@@ -411,6 +411,32 @@ mcp_refusal(int refused, const char *reason, uint64_t pos, int has_pos,
 			 "text", text, "isError", 1, "structuredContent", sc);
 }
 
+json_t *
+mcp_refused(json_t *id, const char *reason, uint64_t pos, int has_pos,
+	    const char *fmt, ...)
+{
+	char text[1280], msg[1024];
+	va_list ap;
+	json_t *d, *e;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (has_pos)
+		snprintf(text, sizeof text, "refused: %s (reason=%s, audit #%llu)",
+			 msg, reason, (unsigned long long)pos);
+	else
+		snprintf(text, sizeof text, "refused: %s (reason=%s)", msg, reason);
+	d = json_pack("{s:b, s:s, s:s}", "refused", 1, "reason", reason,
+		      "detail", msg);
+	if (has_pos)
+		json_object_set_new(d, "audit_pos", json_integer((json_int_t)pos));
+	e = json_pack("{s:i, s:s, s:o}", "code", MCP_REFUSED, "message", text,
+		      "data", d);
+	return json_pack("{s:s, s:O, s:o}", "jsonrpc", "2.0", "id",
+			 id != NULL ? id : json_null(), "error", e);
+}
+
 /* ---- initialize ------------------------------------------------------------- */
 
 const char *

@@ -48,6 +48,9 @@
 #define MCP_METHOD_NOT_FOUND (-32601)
 #define MCP_INVALID_PARAMS (-32602)
 #define MCP_INTERNAL_ERROR (-32603)
+/* A request other than tools/call that ward refused (mcp_refused): its
+ * result has no isError, so the refusal is a JSON-RPC error. */
+#define MCP_REFUSED (-32010)
 
 /* ward's release (WARD_RELEASE), as serverInfo and clientInfo give it. */
 extern const char mcp_release[];
@@ -152,6 +155,15 @@ json_t *mcp_tool_ok(json_t *structured, const char *text);
  * failure (refused:false) when refused is 0: see the top of this file. */
 json_t *mcp_refusal(int refused, const char *reason, uint64_t pos,
 		    int has_pos, const char *detail_fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+/* The refusal of a request whose result cannot carry one (resources/read,
+ * prompts/get, ...): {"code":-32010,"message":"refused: DETAIL
+ * (reason=REASON, audit #N)","data":{"refused":true,"reason","detail",
+ * "audit_pos"}}, audit_pos only when has_pos: the message itself says
+ * what was refused and why, since clients show the message. */
+json_t *mcp_refused(json_t *id, const char *reason, uint64_t pos, int has_pos,
+		    const char *detail_fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
 /* ---- initialize ---- */

@@ -541,6 +541,14 @@ op_allowed(const struct ward_block *b, uint8_t op)
 		kind = WARD_KIND_SECRET;
 		right = b->r_read;
 		break;
+	case WARD_OP_RESOURCE_READ:
+		kind = WARD_KIND_RESOURCE;
+		right = b->r_read;
+		break;
+	case WARD_OP_PROMPT_GET:
+		kind = WARD_KIND_PROMPT;
+		right = b->r_read;
+		break;
 	default:
 		kind = WARD_KIND_EXEC;
 		right = b->r_invoke;

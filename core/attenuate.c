@@ -19,6 +19,8 @@ static const uint8_t SEP[WARD_KIND_LAST + 1] = {
 	[WARD_KIND_MEM] = '/',
 	[WARD_KIND_SECRET] = '/',
 	[WARD_KIND_EXEC] = '/',
+	[WARD_KIND_RESOURCE] = ':',
+	[WARD_KIND_PROMPT] = '.',
 };
 
 /* The requires is true of every call; it is stated because WP generates

@@ -33,6 +33,8 @@
     kind == WARD_KIND_MEM ? '/' :
     kind == WARD_KIND_SECRET ? '/' :
     kind == WARD_KIND_EXEC ? '/' :
+    kind == WARD_KIND_RESOURCE ? ':' :
+    kind == WARD_KIND_PROMPT ? '.' :
     kind == WARD_KIND_TOOL ? '.' : 0;
 
   // The pattern that covers every resource of its kind.

@@ -59,7 +59,9 @@
 #define WARD_KIND_MEM 4u
 #define WARD_KIND_SECRET 5u
 #define WARD_KIND_EXEC 6u
-#define WARD_KIND_LAST 6u
+#define WARD_KIND_RESOURCE 7u	/* an MCP resource: "SERVER:URI" */
+#define WARD_KIND_PROMPT 8u	/* an MCP prompt: "SERVER.NAME" */
+#define WARD_KIND_LAST 8u
 
 /* Operations an approval can be asked for. */
 #define WARD_OP_TOOL_INVOKE 1u
@@ -70,7 +72,9 @@
 #define WARD_OP_MEM_WRITE 6u
 #define WARD_OP_SECRET_USE 7u
 #define WARD_OP_EXEC 8u
-#define WARD_OP_LAST 8u
+#define WARD_OP_RESOURCE_READ 9u
+#define WARD_OP_PROMPT_GET 10u
+#define WARD_OP_LAST 10u
 
 /* Reason codes.  WARD_OK is the only success; every refusal has its own. */
 enum ward_reason {
@@ -239,7 +243,9 @@ struct ward_chain {
     op == WARD_OP_MEM_READ ? WARD_KIND_MEM :
     op == WARD_OP_MEM_WRITE ? WARD_KIND_MEM :
     op == WARD_OP_SECRET_USE ? WARD_KIND_SECRET :
-    op == WARD_OP_EXEC ? WARD_KIND_EXEC : 0;
+    op == WARD_OP_EXEC ? WARD_KIND_EXEC :
+    op == WARD_OP_RESOURCE_READ ? WARD_KIND_RESOURCE :
+    op == WARD_OP_PROMPT_GET ? WARD_KIND_PROMPT : 0;
 
   // The right an operation needs from the leaf.
   predicate op_granted{L}(struct ward_block *b, integer op) =
@@ -250,7 +256,9 @@ struct ward_chain {
     (op == WARD_OP_MEM_READ ==> b->r_read == 1) &&
     (op == WARD_OP_MEM_WRITE ==> b->r_write == 1) &&
     (op == WARD_OP_SECRET_USE ==> b->r_read == 1) &&
-    (op == WARD_OP_EXEC ==> b->r_invoke == 1);
+    (op == WARD_OP_EXEC ==> b->r_invoke == 1) &&
+    (op == WARD_OP_RESOURCE_READ ==> b->r_read == 1) &&
+    (op == WARD_OP_PROMPT_GET ==> b->r_read == 1);
 */
 
 #endif /* WARD_H */

@@ -1,9 +1,10 @@
 /*
  * gateway.c -- ward mcp: an MCP server on stdio (protocol revision
  * 2025-11-25) that fronts the upstream MCP servers of a profile, each in
- * a ward sandbox of its own.  Every tools/call is a capability request
- * that ward-core approves or refuses (and logs) before it reaches a
- * server; tool definitions are pinned by hash (gw_pins.c).
+ * a ward sandbox of its own.  Every tools/call, resources/read and
+ * prompts/get is a capability request that ward-core approves or refuses
+ * (and logs) before it reaches a server; tool and prompt definitions are
+ * pinned by hash (gw_pins.c).
  *
  * One poll loop: the client on fds 0/1 (or HTTP, http.c), and per server
  * the pipes to its stdin/stdout (its stderr is ours).  Ids are rewritten
@@ -126,6 +127,61 @@ do_initialize(json_t *id, json_t *params)
 	init_answer();
 }
 
+/* What the gateway offers beyond tools and logging: resources (with
+ * subscribe if a server has it), prompts, completions and tasks of
+ * tools/call, each only if a server that is up has it; list_changed for
+ * each list, which the gateway sends itself. */
+static void
+server_caps(json_t *caps)
+{
+	int s, sub = 0, res = 0, pr = 0, co = 0;
+
+	for (s = 0; s < G.nup; s++) {
+		res |= server_has(s, "resources");
+		sub |= server_has(s, "resources") && json_is_true(json_object_get(
+			json_object_get(G.up[s].caps, "resources"), "subscribe"));
+		pr |= server_has(s, "prompts");
+		co |= server_has(s, "completions");
+	}
+	if (!json_is_object(caps))
+		return;
+	if (res)
+		json_object_set_new(caps, "resources", json_pack("{s:b, s:b}",
+				    "subscribe", sub, "listChanged", 1));
+	if (pr)
+		json_object_set_new(caps, "prompts", json_pack("{s:b}",
+				    "listChanged", 1));
+	if (co)
+		json_object_set_new(caps, "completions", json_object());
+	/* Tasks of tools/call: what the servers that have them all have
+	 * (list and cancel only if each of them does). */
+	{
+		int tk = 0, li = 1, ca = 1;
+
+		for (s = 0; s < G.nup; s++) {
+			json_t *t = json_object_get(G.up[s].caps, "tasks");
+
+			if (!server_has(s, "tasks") || json_object_get(
+				json_object_get(json_object_get(t, "requests"),
+						"tools"), "call") == NULL)
+				continue;
+			tk = 1;
+			li &= json_object_get(t, "list") != NULL;
+			ca &= json_object_get(t, "cancel") != NULL;
+		}
+		if (tk) {
+			json_t *t = json_pack("{s:{s:{s:{}}}}", "requests", "tools",
+					      "call");
+
+			if (li)
+				json_object_set_new(t, "list", json_object());
+			if (ca)
+				json_object_set_new(t, "cancel", json_object());
+			json_object_set_new(caps, "tasks", t);
+		}
+	}
+}
+
 /* The held answer to initialize, once the servers are up or GW_QUEUE_S
  * have passed. */
 static void
@@ -140,6 +196,7 @@ init_answer(void)
 		return;
 	G.init_reply = NULL;
 	res = json_object_get(r, "result");
+	server_caps(json_object_get(res, "capabilities"));
 	for (s = 0; s < G.nup; s++)
 		if (G.up[s].instructions != NULL)
 			len += strlen(G.up[s].instructions) +
@@ -240,15 +297,15 @@ calls_expire(time_t now)
 			continue;
 		u = &G.up[p->srv];
 		if (!p->cancelled) {
-			pos = core_note("mcp tools/call %s: no answer from server "
+			pos = core_note("mcp %s %s: no answer from server "
 					"%s in %llu s; cancelled "
-					"(reason=server_timeout)", p->tool,
-					u->cfg->name,
+					"(reason=server_timeout)", p->what,
+					p->tool, u->cfg->name,
 					(unsigned long long)u->cfg->timeout_s);
-			client_error(p->client_id, MCP_INTERNAL_ERROR, "tools/call "
+			client_error(p->client_id, MCP_INTERNAL_ERROR, "%s "
 				     "%s: server %s did not answer in %llu s "
 				     "(reason=server_timeout%s); the call was "
-				     "cancelled", p->tool, u->cfg->name,
+				     "cancelled", p->what, p->tool, u->cfg->name,
 				     (unsigned long long)u->cfg->timeout_s,
 				     pos != 0 ? ", logged" : "");
 			to_server(u, json_pack("{s:s, s:s, s:{s:I, s:s}}",
@@ -261,14 +318,48 @@ calls_expire(time_t now)
 	}
 }
 
+/* A request of the client's, approved where it needs to be, to server s
+ * with params fp (stolen): answered with an error at the server's
+ * deadline (timeout D; progress moves it on, never past ten times it),
+ * its progress token mapped both ways, its answer back as fwd says
+ * (upstream.c).  label names it in errors: the tool, prompt or URI. */
+static void
+forward(json_t *id, int s, const char *method, json_t *fp, int fwd,
+	const char *label)
+{
+	struct upstream *u = &G.up[s];
+	struct pend *p = pend_new(PK_CALL, s);
+	json_t *meta;
+
+	if (p == NULL) {
+		json_decref(fp);
+		client_error(id, -32603, "out of memory");
+		return;
+	}
+	p->client_id = json_incref(id);
+	p->tool = strdup(label);
+	p->what = method;
+	p->fwd = fwd;
+	p->deadline = time(NULL) + (time_t)u->cfg->timeout_s;
+	p->last = time(NULL) + 10 * (time_t)u->cfg->timeout_s;
+	meta = json_object_get(fp, "_meta");
+	if (json_is_object(meta) && json_object_get(meta, "progressToken") != NULL) {
+		p->client_tok = json_incref(json_object_get(meta, "progressToken"));
+		p->tok = ++G.next_tok;
+		json_object_set_new(meta, "progressToken", json_integer(p->tok));
+	}
+	to_server(u, json_pack("{s:s, s:I, s:s, s:o}", "jsonrpc", "2.0", "id",
+			       (json_int_t)p->up_id, "method", method, "params",
+			       fp));
+}
+
 static void
 do_call(json_t *m, json_t *id, json_t *params)
 {
 	const char *name = json_string_value(json_object_get(params, "name"));
 	json_t *args = json_object_get(params, "arguments");
-	json_t *meta, *fw, *fp;
+	json_t *fp;
 	struct upstream *u = NULL;
-	struct pend *p;
 	size_t i;
 	int s;
 
@@ -346,27 +437,9 @@ do_call(json_t *m, json_t *id, json_t *params)
 	if (approve(id, u, G.tools[i].up_name, args != NULL ? args :
 		    json_object()) != 0)
 		return;
-	p = pend_new(PK_CALL, s);
-	if (p == NULL) {
-		client_error(id, -32603, "out of memory");
-		return;
-	}
-	p->client_id = json_incref(id);
-	p->tool = strdup(name);
-	p->deadline = time(NULL) + (time_t)u->cfg->timeout_s;
-	/* Progress moves the deadline on, never past ten times it. */
-	p->last = time(NULL) + 10 * (time_t)u->cfg->timeout_s;
 	fp = json_deep_copy(params);
 	json_object_set_new(fp, "name", json_string(G.tools[i].up_name));
-	meta = json_object_get(fp, "_meta");
-	if (json_is_object(meta) && json_object_get(meta, "progressToken") != NULL) {
-		p->client_tok = json_incref(json_object_get(meta, "progressToken"));
-		p->tok = ++G.next_tok;
-		json_object_set_new(meta, "progressToken", json_integer(p->tok));
-	}
-	fw = json_pack("{s:s, s:I, s:s, s:o}", "jsonrpc", "2.0", "id",
-		       (json_int_t)p->up_id, "method", "tools/call", "params", fp);
-	to_server(u, fw);
+	forward(id, s, "tools/call", fp, FW_PASS, name);
 }
 
 static void
@@ -516,6 +589,427 @@ m_set_level(void *ctx, struct mcp_msg *m)
 	client_result(m->id, json_object());
 }
 
+/* ---- resources, prompts, completions ------------------------------------- */
+
+/* A request that waits for start-up like tools/list (queued), or whose
+ * params are not an object (answered): 1, it is dealt with. */
+static int
+held_back(struct mcp_msg *m)
+{
+	if (!queue_open() || G.init_reply != NULL) {
+		if (G.queued == NULL)
+			G.queued = json_array();
+		json_array_append(G.queued, m->j);
+		return 1;
+	}
+	if (m->params != NULL && !json_is_object(m->params)) {
+		client_error(m->id, MCP_INVALID_PARAMS, "%s: \"params\" must be "
+			     "an object", m->method);
+		return 1;
+	}
+	return 0;
+}
+
+/* resources/list and resources/templates/list: one server's page at a
+ * time, in the profile's order; the cursor says whose (cursor_make). */
+static void
+m_res_list(void *ctx, struct mcp_msg *m)
+{
+	int tl = strcmp(m->method, "resources/templates/list") == 0;
+	json_t *cur = json_object_get(m->params, "cursor"), *fp;
+	char *up = NULL;
+	int s = 0, from = 0;
+
+	(void)ctx;
+	if (held_back(m))
+		return;
+	if (cur != NULL) {
+		if (!json_is_string(cur) || cursor_read(m->method,
+				json_string_value(cur), &from, &up) != 0) {
+			client_error(m->id, MCP_INVALID_PARAMS, "%s: invalid cursor: "
+				     "not one this gateway gave for %s (a cursor "
+				     "is opaque: pass nextCursor back as it is, or "
+				     "list from the start without one)", m->method,
+				     m->method);
+			return;
+		}
+		if (!server_has(from, "resources")) {
+			free(up);
+			client_error(m->id, MCP_INTERNAL_ERROR, "%s: server %s, "
+				     "whose page the cursor is for, is not running "
+				     "now; list again from the start", m->method,
+				     G.up[from].cfg->name);
+			return;
+		}
+	}
+	for (s = from; s < G.nup && !server_has(s, "resources"); s++)
+		;
+	if (s == G.nup) {
+		client_result(m->id, json_pack("{s:[]}", tl ? "resourceTemplates" :
+					       "resources"));
+		return;
+	}
+	fp = m->params != NULL ? json_deep_copy(m->params) : json_object();
+	if (up != NULL)
+		json_object_set_new(fp, "cursor", json_string(up));
+	else
+		json_object_del(fp, "cursor");
+	free(up);
+	forward(m->id, s, m->method, fp, tl ? FW_TLIST : FW_RLIST,
+		G.up[s].cfg->name);
+}
+
+/* resources/read: one approval of resource.read SERVER:URI, bound to the
+ * URI; resources/subscribe and unsubscribe go to the URI's server. */
+static void
+m_res_uri(void *ctx, struct mcp_msg *m)
+{
+	const char *uri = json_string_value(json_object_get(m->params, "uri"));
+	int rd = strcmp(m->method, "resources/read") == 0;
+	int sub = strcmp(m->method, "resources/subscribe") == 0;
+	char res[WARD_SCOPE_MAX + 1];
+	const char *why;
+	struct upstream *u;
+	json_t *args;
+	int s;
+
+	(void)ctx;
+	if (held_back(m))
+		return;
+	if (uri == NULL) {
+		client_error(m->id, MCP_INVALID_PARAMS, "%s: \"uri\" (a string) is "
+			     "required", m->method);
+		return;
+	}
+	s = resource_owner(m->id, m->method, uri);
+	if (s < 0)
+		return;
+	u = &G.up[s];
+	if (!rd) {
+		json_t *rc = json_object_get(u->caps, "resources");
+
+		if (!json_is_true(json_object_get(rc, "subscribe"))) {
+			client_error(m->id, MCP_METHOD_NOT_FOUND, "%s %.200s: "
+				     "server %s does not offer subscriptions",
+				     m->method, uri, u->cfg->name);
+			return;
+		}
+		if (u->subs == NULL)
+			u->subs = json_object();
+		if (sub && json_object_size(u->subs) < 10000)
+			json_object_set_new(u->subs, uri, json_true());
+		else if (!sub)
+			json_object_del(u->subs, uri);
+		forward(m->id, s, m->method, json_deep_copy(m->params), FW_PASS,
+			uri);
+		return;
+	}
+	if (gw_res_resource(res, u->cfg->name, uri, &why) != 0) {
+		uint64_t pos = core_note("BLOCKED mcp resources/read %s:%.200s "
+					 "reason=bad_resource", u->cfg->name, uri);
+
+		to_client(mcp_refused(m->id, "bad_resource", pos, pos != 0,
+				      "resources/read %.200s of server %s: ward "
+				      "cannot approve this URI: %s", uri,
+				      u->cfg->name, why));
+		return;
+	}
+	args = json_pack("{s:s}", "uri", uri);
+	if (approve_read(m->id, u, WARD_OP_RESOURCE_READ, res, args,
+			 m->method) != 0) {
+		json_decref(args);
+		return;
+	}
+	json_decref(args);
+	forward(m->id, s, m->method, json_deep_copy(m->params), FW_PASS, uri);
+}
+
+static void
+m_prompts_list(void *ctx, struct mcp_msg *m)
+{
+	json_t *cur = json_object_get(m->params, "cursor");
+	size_t off = 0, i, end;
+	json_t *arr, *res;
+
+	(void)ctx;
+	if (held_back(m))
+		return;
+	pins_check();
+	if (cur != NULL) {
+		const char *c = json_string_value(cur);
+		char *e;
+		unsigned long long v;
+
+		if (c == NULL || strncmp(c, "ward:", 5) != 0 ||
+		    (v = strtoull(c + 5, &e, 10), *e != '\0') || v > G.nprompts) {
+			client_error(m->id, -32602, "prompts/list: invalid cursor "
+				     "(pass nextCursor back as it is, or list from "
+				     "the start without one)");
+			return;
+		}
+		off = (size_t)v;
+	}
+	end = off + G.p->page;
+	if (end > G.nprompts)
+		end = G.nprompts;
+	arr = json_array();
+	for (i = off; i < end; i++)
+		json_array_append(arr, G.prompts[i].def);
+	res = json_pack("{s:o}", "prompts", arr);
+	if (end < G.nprompts) {
+		char c[32];
+
+		snprintf(c, sizeof c, "ward:%zu", end);
+		json_object_set_new(res, "nextCursor", json_string(c));
+	}
+	client_result(m->id, res);
+}
+
+/* The server of "SERVER_NAME", a prompt its server lists but the catalog
+ * does not offer (quarantined), its name for it in *up; -1 if none. */
+static int
+prompt_not_offered(const char *name, const char **up)
+{
+	int s;
+
+	for (s = 0; s < G.nup; s++) {
+		const struct upstream *u = &G.up[s];
+		size_t n = strlen(u->cfg->name), k;
+		json_t *t;
+
+		if (u->prompts == NULL || strncmp(name, u->cfg->name, n) != 0 ||
+		    name[n] != '_')
+			continue;
+		json_array_foreach(u->prompts, k, t) {
+			const char *pn = json_string_value(json_object_get(t, "name"));
+
+			if (pn != NULL && strcmp(pn, name + n + 1) == 0) {
+				*up = pn;
+				return s;
+			}
+		}
+	}
+	return -1;
+}
+
+/* The offered prompt of the client's name, its definition still the
+ * pinned one; else the client is told (quarantined, or unknown) and -1. */
+static long
+prompt_offered(json_t *id, const char *method, const char *name)
+{
+	long i = prompt_find(name);
+	const char *up = NULL;
+	uint64_t pos;
+	int s;
+
+	if (i >= 0) {
+		struct upstream *u = &G.up[G.prompts[i].srv];
+		char key[GW_PIN_NAME_MAX + 1], hex[65], *canon = NULL;
+		const char *pin;
+		json_t *t, *cur = NULL;
+		size_t k;
+
+		snprintf(key, sizeof key, "prompt:%s", G.prompts[i].up_name);
+		pin = gw_pin_get(&G.pins, u->cfg->name, key);
+		json_array_foreach(u->prompts, k, t)
+			if (strcmp(json_string_value(json_object_get(t, "name")),
+				   G.prompts[i].up_name) == 0)
+				cur = t;
+		if (cur != NULL)
+			canon = json_dumps(cur, JSON_COMPACT | JSON_SORT_KEYS);
+		if (canon != NULL && gw_def_hash(hex, key, canon) == 0 &&
+		    pin != NULL && sodium_memcmp(pin, hex, 64) == 0) {
+			free(canon);
+			return i;
+		}
+		free(canon);
+		up = G.prompts[i].up_name;
+		s = G.prompts[i].srv;
+	} else {
+		s = prompt_not_offered(name, &up);
+	}
+	if (s < 0) {
+		pos = core_note("BLOCKED mcp %s %.200s reason=unknown_prompt",
+				method, name);
+		client_error(id, MCP_INVALID_PARAMS, "%s: unknown prompt %.200s%s",
+			     method, name, pos != 0 ? " (logged)" : "");
+		return -1;
+	}
+	pos = core_note("BLOCKED mcp %s %s reason=quarantined", method, name);
+	to_client(mcp_refused(id, "quarantined", pos, pos != 0, "%s %s: "
+			      "quarantined: its definition is new or changed and "
+			      "not approved; the operator releases it with: ward "
+			      "mcp approve --profile %s %s prompt:%s", method, name,
+			      G.p->path, G.up[s].cfg->name, up));
+	return -1;
+}
+
+/* prompts/get: one approval of prompt.get SERVER.NAME, bound to the
+ * arguments. */
+static void
+m_prompt_get(void *ctx, struct mcp_msg *m)
+{
+	const char *name = json_string_value(json_object_get(m->params, "name"));
+	json_t *args = json_object_get(m->params, "arguments"), *fp;
+	char res[WARD_SCOPE_MAX + 1];
+	struct upstream *u;
+	long i;
+
+	(void)ctx;
+	if (held_back(m))
+		return;
+	if (name == NULL || (args != NULL && !json_is_object(args))) {
+		client_error(m->id, MCP_INVALID_PARAMS, "prompts/get: a name and "
+			     "object arguments are required");
+		return;
+	}
+	pins_check();
+	i = prompt_offered(m->id, m->method, name);
+	if (i < 0)
+		return;
+	u = &G.up[G.prompts[i].srv];
+	if (u->state == ST_DEAD) {
+		client_error(m->id, MCP_INTERNAL_ERROR, "prompts/get %s: server %s "
+			     "is not running; nothing was asked", name,
+			     u->cfg->name);
+		return;
+	}
+	if (gw_tool_resource(res, u->cfg->name, G.prompts[i].up_name) != 0 ||
+	    approve_read(m->id, u, WARD_OP_PROMPT_GET, res, args != NULL ? args :
+			 json_object(), m->method) != 0)
+		return;
+	fp = json_deep_copy(m->params);
+	json_object_set_new(fp, "name", json_string(G.prompts[i].up_name));
+	forward(m->id, G.prompts[i].srv, m->method, fp, FW_PASS, name);
+}
+
+/* completion/complete: to the server of the prompt (offered) or of the
+ * resource the reference names, if it offers completions.  Not approved
+ * by ward-core: a completion is a suggestion of argument values, which
+ * the client then sends in a prompts/get or resources/read that is. */
+static void
+m_complete(void *ctx, struct mcp_msg *m)
+{
+	json_t *ref = json_object_get(m->params, "ref"), *fp;
+	const char *type = json_string_value(json_object_get(ref, "type"));
+	const char *name = json_string_value(json_object_get(ref, "name"));
+	const char *uri = json_string_value(json_object_get(ref, "uri"));
+	const char *label;
+	long i;
+	int s;
+
+	(void)ctx;
+	if (held_back(m))
+		return;
+	fp = json_deep_copy(m->params);
+	if (type != NULL && strcmp(type, "ref/prompt") == 0 && name != NULL) {
+		pins_check();
+		i = prompt_offered(m->id, m->method, name);
+		if (i < 0)
+			goto out;
+		s = G.prompts[i].srv;
+		json_object_set_new(json_object_get(fp, "ref"), "name",
+				    json_string(G.prompts[i].up_name));
+		label = name;
+	} else if (type != NULL && strcmp(type, "ref/resource") == 0 &&
+		   uri != NULL) {
+		s = resource_owner(m->id, m->method, uri);
+		if (s < 0)
+			goto out;
+		label = uri;
+	} else {
+		client_error(m->id, MCP_INVALID_PARAMS, "completion/complete: "
+			     "\"ref\" is {\"type\":\"ref/prompt\",\"name\"} or "
+			     "{\"type\":\"ref/resource\",\"uri\"}");
+		goto out;
+	}
+	if (!server_has(s, "completions")) {
+		client_error(m->id, MCP_METHOD_NOT_FOUND, "completion/complete "
+			     "%.200s: server %s does not offer completions", label,
+			     G.up[s].cfg->name);
+		goto out;
+	}
+	forward(m->id, s, m->method, fp, FW_PASS, label);
+	return;
+out:
+	json_decref(fp);
+}
+
+/* ---- tasks (2025-11-25) ----------------------------------------------------- */
+
+/* tasks/get, tasks/result, tasks/cancel: to the server that created the
+ * task, under its own id.  No approval: the tools/call that created the
+ * task was approved, and these read its state and its result. */
+static void
+m_task(void *ctx, struct mcp_msg *m)
+{
+	const char *gid = json_string_value(json_object_get(m->params, "taskId"));
+	const char *up = NULL;
+	json_t *fp;
+	int s;
+
+	(void)ctx;
+	if (held_back(m))
+		return;
+	s = gid != NULL ? task_in(gid, &up) : -1;
+	if (s < 0) {
+		client_error(m->id, MCP_INVALID_PARAMS, "%s: unknown task %.100s "
+			     "(not one a tools/call through this gateway created)",
+			     m->method, gid != NULL ? gid : "(no \"taskId\")");
+		return;
+	}
+	if (G.up[s].state != ST_READY) {
+		client_error(m->id, MCP_INTERNAL_ERROR, "%s %s: server %s is not "
+			     "running; the task ended with it", m->method, gid,
+			     G.up[s].cfg->name);
+		return;
+	}
+	fp = json_deep_copy(m->params);
+	json_object_set_new(fp, "taskId", json_string(up));
+	forward(m->id, s, m->method, fp, FW_TASK, gid);
+}
+
+static int
+lists_tasks(int s)
+{
+	return server_has(s, "tasks") &&
+	       json_object_get(json_object_get(G.up[s].caps, "tasks"),
+			       "list") != NULL;
+}
+
+/* tasks/list: one server's page at a time, like resources/list. */
+static void
+m_tasks_list(void *ctx, struct mcp_msg *m)
+{
+	json_t *cur = json_object_get(m->params, "cursor"), *fp;
+	char *up = NULL;
+	int s = 0, from = 0;
+
+	(void)ctx;
+	if (held_back(m))
+		return;
+	if (cur != NULL && (!json_is_string(cur) || cursor_read(m->method,
+			json_string_value(cur), &from, &up) != 0)) {
+		client_error(m->id, MCP_INVALID_PARAMS, "tasks/list: invalid "
+			     "cursor: not one this gateway gave for tasks/list");
+		return;
+	}
+	for (s = from; s < G.nup && !lists_tasks(s); s++)
+		;
+	if (s == G.nup) {
+		free(up);
+		client_result(m->id, json_pack("{s:[]}", "tasks"));
+		return;
+	}
+	fp = m->params != NULL ? json_deep_copy(m->params) : json_object();
+	if (up != NULL && s == from)
+		json_object_set_new(fp, "cursor", json_string(up));
+	else
+		json_object_del(fp, "cursor");
+	free(up);
+	forward(m->id, s, m->method, fp, FW_TASKS, G.up[s].cfg->name);
+}
+
 static const struct mcp_method client_methods[] = {
 	{ "notifications/cancelled", m_cancelled },
 	{ "initialize", m_initialize },
@@ -523,6 +1017,18 @@ static const struct mcp_method client_methods[] = {
 	{ "logging/setLevel", m_set_level },
 	{ "tools/list", m_tools },
 	{ "tools/call", m_tools },
+	{ "resources/list", m_res_list },
+	{ "resources/templates/list", m_res_list },
+	{ "resources/read", m_res_uri },
+	{ "resources/subscribe", m_res_uri },
+	{ "resources/unsubscribe", m_res_uri },
+	{ "prompts/list", m_prompts_list },
+	{ "prompts/get", m_prompt_get },
+	{ "completion/complete", m_complete },
+	{ "tasks/get", m_task },
+	{ "tasks/result", m_task },
+	{ "tasks/cancel", m_task },
+	{ "tasks/list", m_tasks_list },
 	{ NULL, NULL },
 };
 
@@ -647,7 +1153,7 @@ take_handoff(int hfd)
 		}
 		u = &G.up[g[k].srv];
 		a = &u->cfg->allow[g[k].allow];
-		if (u->ch[g[k].allow].n != 0 ||
+		if (u->ch[g[k].allow].n != 0 || b->kind != a->kind ||
 		    b->scope_len != strlen(a->scope) ||
 		    memcmp(b->scope, a->scope, b->scope_len) != 0 ||
 		    b->max_uses != a->uses) {
@@ -717,6 +1223,7 @@ serve(const char *prof, const char *home_dir, int hfd, const char *listen)
 		u->cfg = &G.p->srv[s];
 		u->in = u->out = u->err = -1;
 	}
+	randombytes_buf(G.cursor_key, sizeof G.cursor_key);
 	if (take_handoff(hfd) != 0)
 		return WX_INPUT;
 	close(hfd);

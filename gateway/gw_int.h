@@ -55,7 +55,16 @@
 #define GW_BACKOFF_MAX_S 60u
 
 enum { ST_START, ST_INIT, ST_LISTING, ST_READY, ST_DEAD };
-enum { PK_CALL = 1, PK_INIT, PK_LIST, PK_PING, PK_OTHER };
+enum { PK_CALL = 1, PK_INIT, PK_LIST, PK_PING, PK_OTHER, PK_PLIST };
+/* What a PK_CALL forwards for the client, and so how its answer comes
+ * back: tools/call, prompts/get, resources/read, completion/complete,
+ * resources/(un)subscribe intact (FW_PASS); resources/list and
+ * resources/templates/list with the next page's cursor made the
+ * gateway's (FW_RLIST, FW_TLIST); tasks/get, tasks/cancel, tasks/result
+ * with the task's id made the gateway's (FW_TASK), tasks/list the same
+ * for each task and its cursor (FW_TASKS).  A tools/call's task (its
+ * CreateTaskResult) gets a gateway id too (task_out). */
+enum { FW_PASS = 0, FW_RLIST, FW_TLIST, FW_TASK, FW_TASKS };
 
 struct tool {
 	int srv;
@@ -84,6 +93,16 @@ struct upstream {
 	unsigned starts;
 	char *instructions;	/* from its initialize result, or NULL */
 	int logs;		/* it declared the logging capability */
+	json_t *caps;		/* its capabilities (initialize), or NULL */
+	json_t *prompts;	/* its prompts as listed (all pages), or NULL */
+	json_t *plisting;	/* prompt pages being collected */
+	int prelist;		/* prompts list_changed during a listing */
+	int tools_next;		/* start-up: its tools are listed after its
+				   prompts */
+	/* Which resources are its, for routing a URI (catalog.c,
+	 * resource_owner): the URIs and the URI templates it listed to the
+	 * client, and the URIs the client subscribed to at it. */
+	json_t *uris, *tmpls, *subs;
 	struct outq q;		/* its input, not read by it yet */
 	int overflow;		/* a message would pass GW_OUTQ_HARD */
 	/* Its requests of the client (roots, sampling, elicitation, others)
@@ -101,7 +120,10 @@ struct pend {
 	json_t *client_id;	/* PK_CALL: the client's id */
 	json_t *client_tok;	/* its progressToken, or NULL */
 	int64_t tok;		/* the token the server got */
-	char *tool;		/* PK_CALL: the name the client called */
+	char *tool;		/* PK_CALL: the name the client called (or the
+				   resource it reads) */
+	const char *what;	/* PK_CALL: the method ("tools/call", ...) */
+	int fwd;		/* PK_CALL: FW_* */
 	time_t deadline;	/* PK_CALL: answered with an error after this */
 	time_t last;		/* PK_CALL: the deadline progress cannot pass */
 };
@@ -141,6 +163,14 @@ struct gw_state {
 	/* the catalog the client sees */
 	struct tool *tools;
 	size_t ntools;
+	struct tool *prompts;	/* the same for prompts (def: the prompt) */
+	size_t nprompts;
+	uint8_t prompts_sig[32];	/* of the offered prompts: changed? */
+	uint8_t cursor_key[32];	/* MACs the list cursors it gives out */
+	/* Tasks (2025-11-25): the gateway's id "ward-task-N" of each task a
+	 * server created for the client -> [server, the server's id]. */
+	json_t *tasks;
+	int64_t next_task;
 	/* ward-core */
 	int core_s;
 	int ctx_open;
@@ -173,6 +203,7 @@ void pend_free(struct pend *p);
 void server_request(int srv, int kind, const char *method, json_t *params);
 int start_server(int idx);
 void list_changed(void);
+void prompts_fetch(int s);
 void server_dead(int s, const char *why);
 void server_restart(int s, time_t now);
 void server_cut(int s);
@@ -183,6 +214,31 @@ void shutdown_servers(void);
 int core_ready(void);
 uint64_t core_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int approve(json_t *id, struct upstream *u, const char *up_name, json_t *args);
+/* The approval of op (WARD_OP_RESOURCE_READ, WARD_OP_PROMPT_GET) of res,
+ * bound to args, for method: 0 approved; -1 refused, the client told
+ * with an error (mcp_refused) that says what and why. */
+int approve_read(json_t *id, struct upstream *u, uint8_t op, const char *res,
+		 json_t *args, const char *method);
+/* The server that owns uri, or -1 with the client told why. */
+int resource_owner(json_t *id, const char *method, const char *uri);
+/* Server s is up and declared the capability cap ("resources", ...). */
+int server_has(int s, const char *cap);
+/* The gateway's cursor for method's page at server s, whose own cursor
+ * is up (NULL: its first page): malloc'd, or NULL (up too long). */
+char *cursor_make(const char *method, int s, const char *up);
+/* A cursor this gateway gave for method: 0, the server in *s and its
+ * cursor in *up (malloc'd, NULL for its first page); -1 not ours. */
+int cursor_read(const char *method, const char *c, int *s, char **up);
+/* A server's task object (taskId) on its way to the client: its id made
+ * the gateway's, new if create (a tools/call's CreateTaskResult); 0, or
+ * -1 if not a task of this gateway's (then it is not passed on). */
+int task_out(int s, json_t *task, int create);
+/* The server and its id of the gateway's task id; -1 if unknown. */
+int task_in(const char *gid, const char **up);
+/* The offered prompt (G.prompts) of the client's name, or -1. */
+long prompt_find(const char *name);
+/* A server's prompts listing, checked like tools (tools_checked). */
+json_t *prompts_checked(const struct upstream *u, json_t *listed);
 void catalog_build(void);
 json_t *tools_checked(const struct upstream *u, json_t *listed);
 void pins_check(void);

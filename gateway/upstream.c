@@ -325,6 +325,39 @@ start_server(int idx)
 	return 0;
 }
 
+/* The server's prompts, all pages, into u->prompts (PK_PLIST); the
+ * catalog is rebuilt when the last page is in. */
+static void
+prompts_page(int s, const char *cursor)
+{
+	json_t *params = json_object();
+
+	if (cursor != NULL)
+		json_object_set_new(params, "cursor", json_string(cursor));
+	server_request(s, PK_PLIST, "prompts/list", params);
+}
+
+void
+prompts_fetch(int s)
+{
+	struct upstream *u = &G.up[s];
+
+	if (u->plisting != NULL) {
+		u->prelist = 1;	/* again once this listing is done */
+		return;
+	}
+	u->plisting = json_array();
+	prompts_page(s, NULL);
+}
+
+static void
+to_client_note(const char *method)
+{
+	if (G.client_init && G.released)
+		to_client(json_pack("{s:s, s:s}", "jsonrpc", "2.0", "method",
+				    method));
+}
+
 void
 list_changed(void)
 {
@@ -363,6 +396,21 @@ server_dead(int s, const char *why)
 	json_decref(u->listing);
 	u->listing = NULL;
 	u->relist = 0;
+	/* Its prompts go (catalog_build tells the client), and so do its
+	 * resources: what it listed, and the client's subscriptions there. */
+	if (json_object_get(u->caps, "resources") != NULL)
+		to_client_note("notifications/resources/list_changed");
+	json_decref(u->caps);
+	u->caps = NULL;
+	json_decref(u->prompts);
+	u->prompts = NULL;
+	json_decref(u->plisting);
+	u->plisting = NULL;
+	u->prelist = 0;
+	u->tools_next = 0;
+	json_object_clear(u->uris);
+	json_array_clear(u->tmpls);
+	json_object_clear(u->subs);
 	/* A server that hangs is ended by its supervisor (SIGTERM sets its
 	 * cancel flag); one that exited is already on its way out. */
 	if (u->pid > 0)
@@ -379,8 +427,9 @@ server_dead(int s, const char *why)
 		if (p->kind == PK_CALL && !p->cancelled) {
 			char msg[300];
 
-			snprintf(msg, sizeof msg, "the upstream server stopped "
-				 "before it answered: %s", why);
+			snprintf(msg, sizeof msg, "%s %s: the upstream server "
+				 "stopped before it answered: %s", p->what,
+				 p->tool != NULL ? p->tool : "", why);
 			client_error(p->client_id, MCP_INTERNAL_ERROR, "%s", msg);
 		}
 		pend_free(p);
@@ -502,6 +551,115 @@ pend_by_up(int s, json_t *id)
 	return NULL;
 }
 
+/* A server's page of resources/list (fwd FW_RLIST) or templates/list
+ * (FW_TLIST), on its way to the client: its URIs (templates) noted as
+ * the server's, for routing (resource_owner); its next page the
+ * gateway's cursor -- the server's own next page, else the first page
+ * of the next server with resources, else none. */
+static void
+list_answer(int s, int fwd, json_t *res)
+{
+	struct upstream *u = &G.up[s];
+	const char *method = fwd == FW_RLIST ? "resources/list" :
+			     "resources/templates/list";
+	const char *next;
+	json_t *l, *r;
+	char *c = NULL;
+	size_t i;
+	int t;
+
+	if (!json_is_object(res))
+		return;
+	if (u->uris == NULL)
+		u->uris = json_object();
+	if (u->tmpls == NULL)
+		u->tmpls = json_array();
+	l = json_object_get(res, fwd == FW_RLIST ? "resources" :
+			    "resourceTemplates");
+	json_array_foreach(l, i, r) {
+		const char *v = json_string_value(json_object_get(r, fwd ==
+					FW_RLIST ? "uri" : "uriTemplate"));
+
+		if (v == NULL)
+			continue;
+		if (fwd == FW_RLIST && json_object_size(u->uris) < 100000)
+			json_object_set_new(u->uris, v, json_true());
+		if (fwd == FW_TLIST && json_array_size(u->tmpls) < 10000) {
+			size_t k;
+			json_t *x;
+			int have = 0;
+
+			json_array_foreach(u->tmpls, k, x)
+				have |= strcmp(json_string_value(x), v) == 0;
+			if (!have)
+				json_array_append_new(u->tmpls, json_string(v));
+		}
+	}
+	next = json_string_value(json_object_get(res, "nextCursor"));
+	if (next != NULL) {
+		c = cursor_make(method, s, next);
+		if (c == NULL)
+			gw_note("server %s: its %s cursor is over 4 KiB; the list "
+			     "ends there", u->cfg->name, method);
+	}
+	for (t = s + 1; c == NULL && t < G.nup; t++)
+		if (server_has(t, "resources"))
+			c = cursor_make(method, t, NULL);
+	if (c != NULL)
+		json_object_set_new(res, "nextCursor", json_string(c));
+	else
+		json_object_del(res, "nextCursor");
+	free(c);
+}
+
+/* The task ids in an answer made the gateway's: a tools/call's new task
+ * (CreateTaskResult), the task tasks/get and tasks/cancel give, the
+ * related task of tasks/result, each task of tasks/list (a task the
+ * gateway did not see created is left out) and its next page. */
+static void
+task_answer(int s, const struct pend *p, json_t *res)
+{
+	json_t *t, *l, *keep, *meta;
+	const char *next;
+	char *c = NULL;
+	size_t i;
+	int n;
+
+	if (!json_is_object(res))
+		return;
+	if (p->fwd == FW_PASS && strcmp(p->what, "tools/call") == 0 &&
+	    json_is_object(t = json_object_get(res, "task")))
+		(void)task_out(s, t, 1);
+	if (p->fwd == FW_TASK) {
+		if (json_object_get(res, "taskId") != NULL)
+			(void)task_out(s, res, 0);
+		meta = json_object_get(json_object_get(res, "_meta"),
+				       "io.modelcontextprotocol/related-task");
+		if (json_is_object(meta))
+			(void)task_out(s, meta, 0);
+	}
+	if (p->fwd != FW_TASKS)
+		return;
+	l = json_object_get(res, "tasks");
+	keep = json_array();
+	json_array_foreach(l, i, t)
+		if (json_is_object(t) && task_out(s, t, 0) == 0)
+			json_array_append(keep, t);
+	json_object_set_new(res, "tasks", keep);
+	next = json_string_value(json_object_get(res, "nextCursor"));
+	if (next != NULL)
+		c = cursor_make("tasks/list", s, next);
+	for (n = s + 1; c == NULL && n < G.nup; n++)
+		if (server_has(n, "tasks") && json_object_get(json_object_get(
+			G.up[n].caps, "tasks"), "list") != NULL)
+			c = cursor_make("tasks/list", n, NULL);
+	if (c != NULL)
+		json_object_set_new(res, "nextCursor", json_string(c));
+	else
+		json_object_del(res, "nextCursor");
+	free(c);
+}
+
 static void
 server_response(int s, json_t *m)
 {
@@ -514,13 +672,49 @@ server_response(int s, json_t *m)
 	switch (p->kind) {
 	case PK_CALL:
 		if (!p->cancelled) {
-			/* Intact: result or error, with the client's id. */
+			/* Intact: result or error, with the client's id; a list's
+			 * next page is the gateway's cursor (list_answer). */
 			json_t *o = json_deep_copy(m);
 
 			json_object_set(o, "id", p->client_id);
+			task_answer(s, p, json_object_get(o, "result"));
+			if (p->fwd == FW_RLIST || p->fwd == FW_TLIST)
+				list_answer(s, p->fwd, json_object_get(o, "result"));
 			to_client(o);
 		}
 		break;
+	case PK_PLIST: {
+		json_t *pl = json_object_get(res, "prompts");
+		const char *next = json_string_value(json_object_get(res,
+								     "nextCursor"));
+
+		if (u->plisting == NULL)
+			break;
+		if (json_is_array(pl))
+			json_array_extend(u->plisting, pl);
+		if (next != NULL && json_array_size(u->plisting) < 100000) {
+			pend_free(p);
+			prompts_page(s, next);
+			return;
+		}
+		json_decref(u->prompts);
+		u->prompts = prompts_checked(u, u->plisting);
+		json_decref(u->plisting);
+		u->plisting = NULL;
+		catalog_build();	/* tells the client if they changed */
+		if (u->tools_next) {
+			u->tools_next = 0;
+			if (u->state == ST_LISTING)
+				list_fetch(s, NULL);
+		}
+		if (u->prelist) {
+			u->prelist = 0;
+			pend_free(p);
+			prompts_fetch(s);
+			return;
+		}
+		break;
+	}
 	case PK_INIT:
 		if (!json_is_object(res)) {
 			pend_free(p);
@@ -531,6 +725,10 @@ server_response(int s, json_t *m)
 		u->instructions = NULL;
 		u->logs = json_object_get(json_object_get(res, "capabilities"),
 					  "logging") != NULL;
+		json_decref(u->caps);
+		u->caps = json_is_object(json_object_get(res, "capabilities")) ?
+			  json_deep_copy(json_object_get(res, "capabilities")) :
+			  json_object();
 		if (json_is_string(json_object_get(res, "instructions")))
 			u->instructions = strndup(json_string_value(
 				json_object_get(res, "instructions")), 65536);
@@ -542,7 +740,14 @@ server_response(int s, json_t *m)
 		u->state = ST_LISTING;
 		u->deadline = time(NULL) + GW_START_S;
 		u->listing = json_array();
-		list_fetch(s, NULL);
+		/* Its prompts first, then its tools: it is ready (and the
+		 * client's first lists served) with both. */
+		if (json_object_get(u->caps, "prompts") != NULL) {
+			u->tools_next = 1;
+			prompts_fetch(s);
+		} else {
+			list_fetch(s, NULL);
+		}
 		break;
 	case PK_LIST: {
 		json_t *tl = json_object_get(res, "tools");
@@ -709,6 +914,30 @@ server_message(int s, json_t *m)
 			u->listing = json_array();
 			list_fetch(s, NULL);
 		}
+	} else if (strcmp(method, "notifications/prompts/list_changed") == 0) {
+		if (json_object_get(u->caps, "prompts") != NULL)
+			prompts_fetch(s);
+	} else if (strcmp(method, "notifications/resources/list_changed") == 0) {
+		/* Resources are listed through to the server: the client
+		 * lists again. */
+		if (json_object_get(u->caps, "resources") != NULL)
+			to_client_note("notifications/resources/list_changed");
+	} else if (strcmp(method, "notifications/resources/updated") == 0) {
+		/* Only of a URI the client subscribed to at this server. */
+		const char *uri = json_string_value(json_object_get(params, "uri"));
+
+		if (uri != NULL && json_object_get(u->subs, uri) != NULL &&
+		    G.client_init)
+			to_client(json_deep_copy(m));
+	} else if (strcmp(method, "notifications/tasks/status") == 0) {
+		/* Of a task the gateway gave the client, under its id. */
+		json_t *o = json_deep_copy(m);
+
+		if (G.client_init && task_out(s, json_object_get(o, "params"),
+					      0) == 0)
+			to_client(o);
+		else
+			json_decref(o);
 	} else if (strcmp(method, "notifications/progress") == 0) {
 		json_t *tok = json_object_get(params, "progressToken");
 		size_t i;
@@ -763,7 +992,7 @@ server_message(int s, json_t *m)
 			json_decref(o);
 		}
 	}
-	/* Anything else (resources, prompts: not fronted) is dropped. */
+	/* Anything else is dropped. */
 }
 
 /* The id of a line dropped for its length, from the bytes kept of its
@@ -840,14 +1069,15 @@ too_long_answer(int s)
 		return;
 	}
 	if (!p->cancelled) {
-		uint64_t pos = core_note("mcp tools/call %s: the answer of server "
+		uint64_t pos = core_note("mcp %s %s: the answer of server "
 					 "%s is over %u MiB; dropped "
-					 "(reason=result_too_large)", p->tool,
-					 u->cfg->name, MSG_MAX >> 20);
+					 "(reason=result_too_large)", p->what,
+					 p->tool, u->cfg->name, MSG_MAX >> 20);
 
-		client_error(p->client_id, MCP_INTERNAL_ERROR, "tools/call %s: the "
+		client_error(p->client_id, MCP_INTERNAL_ERROR, "%s %s: the "
 			     "answer of server %s is over the %u MiB limit and "
-			     "was dropped (reason=result_too_large%s)", p->tool,
+			     "was dropped (reason=result_too_large%s)", p->what,
+			     p->tool,
 			     u->cfg->name, MSG_MAX >> 20, pos != 0 ? ", logged" :
 			     "");
 	}

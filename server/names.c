@@ -85,6 +85,8 @@ const char *const wn_ops[] = {
 	[WARD_OP_MEM_WRITE] = "mem.write",
 	[WARD_OP_SECRET_USE] = "secret.use",
 	[WARD_OP_EXEC] = "exec",
+	[WARD_OP_RESOURCE_READ] = "resource.read",
+	[WARD_OP_PROMPT_GET] = "prompt.get",
 };
 const size_t wn_ops_len = LEN(wn_ops);
 
@@ -95,6 +97,8 @@ const char *const wn_kinds[] = {
 	[WARD_KIND_MEM] = "mem",
 	[WARD_KIND_SECRET] = "secret",
 	[WARD_KIND_EXEC] = "exec",
+	[WARD_KIND_RESOURCE] = "resource",
+	[WARD_KIND_PROMPT] = "prompt",
 };
 const size_t wn_kinds_len = LEN(wn_kinds);
 

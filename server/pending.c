@@ -254,6 +254,10 @@ leaf_grants(const struct ward_block *b, unsigned op)
 		return b->kind == WARD_KIND_SECRET && b->r_read;
 	case WARD_OP_EXEC:
 		return b->kind == WARD_KIND_EXEC && b->r_invoke;
+	case WARD_OP_RESOURCE_READ:
+		return b->kind == WARD_KIND_RESOURCE && b->r_read;
+	case WARD_OP_PROMPT_GET:
+		return b->kind == WARD_KIND_PROMPT && b->r_read;
 	default:
 		return 0;
 	}

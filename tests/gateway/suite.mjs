@@ -856,6 +856,44 @@ async function main() {
 		ok(fs.existsSync(path.join(m1, "memory.jsonl")), "the memory file is not in the workspace");
 	});
 
+	await test("mcp_memory_resource_as_direct_and_two_servers_ambiguous", async () => {
+		// server-memory's one resource, the knowledge graph: the same
+		// through the gateway; with two memory servers (mem1, mem2), both
+		// list its URI, and ward reads it from neither.
+		const m3 = mkws("m3");
+		const one = profile("memone", [{ name: "mem", ws: m3, run: `node ${MCP}/server-memory/dist/index.js`,
+			extra: `  env MEMORY_FILE_PATH=${m3}/memory.jsonl\n` }]);
+		await approveAll(one);
+		const direct = new Client({ name: "direct", version: "1" });
+		await direct.connect(new StdioClientTransport({ command: "node",
+			args: [path.join(NM, "@modelcontextprotocol/server-memory/dist/index.js")],
+			env: { PATH: process.env.PATH, MEMORY_FILE_PATH: path.join(T, "direct-memory.jsonl") }, stderr: "ignore" }));
+		const g = await sdk(one);
+		let dl, gl, dr, gr;
+		try {
+			dl = (await direct.listResources()).resources;
+			gl = (await g.client.listResources()).resources;
+			dr = await direct.readResource({ uri: dl[0].uri });
+			gr = await g.client.readResource({ uri: dl[0].uri });
+		} finally {
+			await direct.close();
+			await g.close();
+		}
+		ok(dl.length === 1 && JSON.stringify(gl) === JSON.stringify(dl), `lists: ${JSON.stringify(gl)} ${JSON.stringify(dl)}`);
+		ok(JSON.stringify(gr) === JSON.stringify(dr), `read: ${JSON.stringify(gr).slice(0, 200)} ${JSON.stringify(dr).slice(0, 200)}`);
+		const h = raw(memProf);
+		h.send(INIT);
+		h.send({ jsonrpc: "2.0", id: 1, method: "resources/list" });
+		const p1 = await h.id(1, 60000);
+		h.send({ jsonrpc: "2.0", id: 2, method: "resources/list", params: { cursor: p1.result.nextCursor } });
+		await h.id(2);
+		h.send({ jsonrpc: "2.0", id: 3, method: "resources/read", params: { uri: dl[0].uri } });
+		const a = await h.id(3);
+		await h.close();
+		ok(a.error && a.error.data.reason === "ambiguous_resource" && /servers mem1, mem2 each lists this URI/.test(a.error.message),
+			`two memory servers: ${JSON.stringify(a).slice(0, 300)}`);
+	});
+
 	await test("inspector_cli_through_gateway", async () => {
 		// The inspector finds its own package.json relative to the working
 		// folder (inspector-cli 1.0.3), hence cwd.
@@ -1416,6 +1454,371 @@ async function main() {
 	// (everything) and one that may not (memory).
 	const allProf = profile("all", [EV("ev"), { name: "mem1", ws: m1,
 		run: `node ${MCP}/server-memory/dist/index.js`, extra: `  env MEMORY_FILE_PATH=${m1}/memory.jsonl\n` }]);
+	// ---- resources, prompts, completions (issue 19, point 1) ------------------
+
+	const EVDIR = path.join(NM, "@modelcontextprotocol/server-everything/dist/index.js");
+	const listAllOf = async (fn, key, max = 50) => {
+		let cursor, all = [], pages = 0;
+		do {
+			const r = await fn(cursor ? { cursor } : {});
+			all = all.concat(r[key]);
+			cursor = r.nextCursor;
+			pages++;
+		} while (cursor && pages < max);
+		return { all, pages };
+	};
+	const evAll = profile("evall", [EV("ev")]);
+	await approveAll(evAll);
+
+	await test("mcp_resources_prompts_completions_as_direct", async () => {
+		const direct = new Client({ name: "direct", version: "1" });
+		await direct.connect(new StdioClientTransport({ command: "node", args: [EVDIR, "stdio"], stderr: "ignore" }));
+		const g = await sdk(evAll);
+		const c = g.client;
+		try {
+			// initialize: what the servers have, nothing more.
+			const caps = c.getServerCapabilities();
+			ok(caps.resources && caps.resources.subscribe === true && caps.resources.listChanged === true &&
+				caps.prompts && caps.prompts.listChanged === true && caps.completions,
+				`capabilities: ${JSON.stringify(caps)}`);
+			// resources/list and templates/list: the same, URIs kept.
+			const dr = (await listAllOf((p) => direct.listResources(p), "resources")).all;
+			const gr = (await listAllOf((p) => c.listResources(p), "resources")).all;
+			ok(dr.length > 0 && JSON.stringify(gr) === JSON.stringify(dr),
+				`resources: direct ${dr.length}, gateway ${gr.length}`);
+			const dt = (await direct.listResourceTemplates()).resourceTemplates;
+			const gt = (await c.listResourceTemplates()).resourceTemplates;
+			ok(dt.length > 0 && JSON.stringify(gt) === JSON.stringify(dt), "templates differ");
+			// resources/read: a listed one, the same; a template's, the
+			// same but for the time it holds.
+			const d1 = await direct.readResource({ uri: dr[0].uri });
+			const g1 = await c.readResource({ uri: dr[0].uri });
+			ok(JSON.stringify(g1) === JSON.stringify(d1), `read ${dr[0].uri} differs`);
+			const tu = "demo://resource/dynamic/text/7";
+			const strip = (r) => JSON.stringify(r).replace(/created at [^"]*/g, "");
+			const d2 = await direct.readResource({ uri: tu }), g2 = await c.readResource({ uri: tu });
+			ok(/Resource 7/.test(JSON.stringify(g2)) && strip(g2) === strip(d2), `read ${tu}: ${JSON.stringify(g2).slice(0, 200)}`);
+			// subscribe and unsubscribe.
+			const ds = await direct.subscribeResource({ uri: dr[0].uri });
+			const gs = await c.subscribeResource({ uri: dr[0].uri });
+			ok(JSON.stringify(gs) === JSON.stringify(ds), "subscribe answers differ");
+			ok(JSON.stringify(await c.unsubscribeResource({ uri: dr[0].uri })) ===
+				JSON.stringify(await direct.unsubscribeResource({ uri: dr[0].uri })), "unsubscribe answers differ");
+			// prompts/list: SERVER_NAME, the definitions as they are.
+			const dp = (await direct.listPrompts()).prompts;
+			const gp = (await listAllOf((p) => c.listPrompts(p), "prompts")).all;
+			ok(dp.length > 0 && gp.length === dp.length, `prompts: direct ${dp.length}, gateway ${gp.length}`);
+			for (const p of dp) {
+				const q = gp.find((x) => x.name === `ev_${p.name}`);
+				ok(q && JSON.stringify({ ...q, name: p.name }) === JSON.stringify(p), `prompt ${p.name} differs`);
+			}
+			// prompts/get, with and without arguments.
+			for (const [name, args] of [["simple-prompt", undefined], ["args-prompt", { city: "Paris", state: "TX" }]]) {
+				if (!dp.some((p) => p.name === name)) throw new Error(`server-everything has no prompt ${name}`);
+				const dg = await direct.getPrompt({ name, arguments: args });
+				const gg = await c.getPrompt({ name: `ev_${name}`, arguments: args });
+				ok(JSON.stringify(gg) === JSON.stringify(dg), `prompts/get ${name} differs`);
+			}
+			// completion/complete, of a prompt's argument and of a template's.
+			const ref = { type: "ref/prompt", name: "completable-prompt" };
+			const dc = await direct.complete({ ref, argument: { name: "department", value: "E" } });
+			const gc = await c.complete({ ref: { ...ref, name: "ev_completable-prompt" }, argument: { name: "department", value: "E" } });
+			ok(dc.completion.values.length > 0 && JSON.stringify(gc) === JSON.stringify(dc), `complete: ${JSON.stringify(gc)}`);
+			const tref = { type: "ref/resource", uri: "demo://resource/dynamic/text/{resourceId}" };
+			const dc2 = await direct.complete({ ref: tref, argument: { name: "resourceId", value: "3" } });
+			const gc2 = await c.complete({ ref: tref, argument: { name: "resourceId", value: "3" } });
+			ok(JSON.stringify(gc2) === JSON.stringify(dc2), `complete template: ${JSON.stringify(gc2)} vs ${JSON.stringify(dc2)}`);
+		} finally {
+			await direct.close();
+			await g.close();
+		}
+		// Each read and each get is one approval in the log.
+		const recs = audit(g.session());
+		ok(recs.some((e) => e.op === "resource.read" && e.verdict === "ALLOWED" && e.resource === `ev:${"demo://resource/dynamic/text/7"}`),
+			`no resource.read record: ${JSON.stringify(recs.filter((e) => e.op).map((e) => [e.op, e.resource])).slice(0, 300)}`);
+		ok(recs.some((e) => e.op === "prompt.get" && e.verdict === "ALLOWED" && e.resource === "ev.args-prompt"),
+			"no prompt.get record");
+	});
+
+	await test("mcp_resource_read_and_prompt_get_refused_without_allow", async () => {
+		// Tools only, and one resource exactly: every other read is refused
+		// by ward-core, logged BLOCKED, and nothing of the server's reaches
+		// the client.
+		const p = profile("evro", [EV("ev", "  allow *\n  allow resource demo://resource/dynamic/text/1\n")]);
+		fs.writeFileSync(path.join(HOME, "mcp/evro.pins"), fs.readFileSync(path.join(HOME, "mcp/evall.pins")));
+		const g = raw(p);
+		g.send(INIT);
+		g.send({ jsonrpc: "2.0", id: 1, method: "resources/read", params: { uri: "demo://resource/dynamic/text/2" } });
+		g.send({ jsonrpc: "2.0", id: 2, method: "prompts/get", params: { name: "ev_simple-prompt" } });
+		g.send({ jsonrpc: "2.0", id: 3, method: "resources/read", params: { uri: "demo://resource/dynamic/text/1" } });
+		// URIs ward-core cannot approve: refused before it is asked.
+		g.send({ jsonrpc: "2.0", id: 4, method: "resources/read", params: { uri: "demo://a b" } });
+		g.send({ jsonrpc: "2.0", id: 5, method: "resources/read", params: { uri: "demo:a::b" } });
+		const r1 = await g.id(1, 60000), r2 = await g.id(2), r3 = await g.id(3), r4 = await g.id(4), r5 = await g.id(5);
+		await g.close();
+		for (const r of [r4, r5])
+			ok(r.error && r.error.code === -32010 && r.error.data.reason === "bad_resource" &&
+				/ward cannot approve this URI/.test(r.error.message), `bad URI: ${JSON.stringify(r).slice(0, 300)}`);
+		const s = (g.stderr().match(/session ([0-9a-f]{32})/) || [])[1];
+		ok(r1.error && r1.error.code === -32010 && !r1.result &&
+			/^refused: resources\/read resource.read ev:demo:\/\/resource\/dynamic\/text\/2: .*no allow line of server ev grants it.*\(reason=out_of_scope, audit #\d+\)$/.test(r1.error.message) &&
+			r1.error.data.refused === true, `resources/read: ${JSON.stringify(r1).slice(0, 400)}`);
+		ok(r2.error && r2.error.code === -32010 && !r2.result && /prompt.get ev.simple-prompt/.test(r2.error.message) &&
+			/allow prompt/.test(r2.error.message), `prompts/get: ${JSON.stringify(r2).slice(0, 400)}`);
+		ok(r3.result && /Resource 1/.test(JSON.stringify(r3.result)), `the allowed read: ${JSON.stringify(r3).slice(0, 300)}`);
+		const recs = audit(s).filter((e) => e.op === "resource.read" || e.op === "prompt.get");
+		ok(recs.some((e) => e.op === "resource.read" && e.verdict === "BLOCKED" && e.resource === "ev:demo://resource/dynamic/text/2" &&
+			e.seq === r1.error.data.audit_pos), `audit: ${JSON.stringify(recs).slice(0, 400)}`);
+		ok(recs.some((e) => e.op === "prompt.get" && e.verdict === "BLOCKED" && e.resource === "ev.simple-prompt"), "no BLOCKED prompt.get");
+		ok(recs.some((e) => e.op === "resource.read" && e.verdict === "ALLOWED" && e.resource === "ev:demo://resource/dynamic/text/1"), "no ALLOWED read");
+		const pol = ward("policy", "check", p);
+		ok(pol.status === 0, `ward policy check: ${pol.stdout} ${pol.stderr}`);
+		const txt = ward("audit", "--home", HOME, "--session", s, "--filter", "resource").stdout;
+		ok(/BLOCKED +op=resource\.read reason=out_of_scope .*resource=ev:demo:\/\/resource\/dynamic\/text\/2\n/.test(txt) &&
+			!/op=prompt\.get/.test(txt), `ward audit --filter resource: ${txt.slice(0, 300)}`);
+	});
+
+	await test("mcp_bad_allow_resource_lines_refused", async () => {
+		const bad = [["  allow resource demo://a/*\n", /'\*' inside a URI is not a wildcard/],
+			["  allow resource a::b\n", /empty, '.' or '..'/],
+			["  allow prompt bad/name\n", /bad prompt name/]];
+		for (const [line, want] of bad) {
+			const p = profile("evbad", [EV("ev", line)]);
+			const r = ward("policy", "check", p);
+			ok(r.status !== 0 && want.test(r.stderr), `${line.trim()}: ${r.stderr}`);
+		}
+		// What policy check lists is what ward mcp signs: an op and a scope
+		// a line; "allow resource uses 2" is the tool named resource.
+		const good = profile("evgood", [EV("ev", "  allow resource ui:\n  allow prompt greet\n  allow resource uses 2\n")]);
+		const r = ward("policy", "check", good);
+		ok(r.status === 0 && /allow resource\.read ev:ui: +uses/.test(r.stdout) && /allow prompt\.get +ev\.greet /.test(r.stdout) &&
+			/allow tool\.invoke +ev\.resource +uses 2,/.test(r.stdout), `policy check: ${r.stdout} ${r.stderr}`);
+	});
+
+	await test("mcp_capabilities_only_what_servers_have", async () => {
+		// server-filesystem has tools only: no resources, prompts,
+		// completions or tasks are offered, and their lists are empty.
+		const g = raw(fsProf);
+		g.send(INIT);
+		const init = await g.id(0, 60000);
+		g.send({ jsonrpc: "2.0", id: 1, method: "resources/list" });
+		g.send({ jsonrpc: "2.0", id: 2, method: "prompts/list" });
+		g.send({ jsonrpc: "2.0", id: 3, method: "resources/read", params: { uri: "file:///etc/passwd" } });
+		const r1 = await g.id(1), r2 = await g.id(2), r3 = await g.id(3);
+		await g.close();
+		const caps = init.result.capabilities;
+		ok(caps.tools && !caps.resources && !caps.prompts && !caps.completions && !caps.tasks, `capabilities: ${JSON.stringify(caps)}`);
+		ok(r1.result && JSON.stringify(r1.result) === '{"resources":[]}', `resources/list: ${JSON.stringify(r1)}`);
+		ok(r2.result && JSON.stringify(r2.result) === '{"prompts":[]}', `prompts/list: ${JSON.stringify(r2)}`);
+		ok(r3.error && r3.error.code === -32602 && /no running server has resources/.test(r3.error.data.detail), `read: ${JSON.stringify(r3)}`);
+	});
+
+	await test("mcp_tasks_of_tools_call_as_direct", async () => {
+		// The task tool is registered after initialize: approve it once
+		// the gateway has seen it.
+		const pend = () => ward("mcp", "pending", "--home", HOME, "--profile", evAll).stdout;
+		const g0 = raw(evAll);
+		g0.send(INIT);
+		g0.send({ jsonrpc: "2.0", id: 1, method: "tools/list" });
+		await g0.id(1, 60000);
+		for (let i = 0; i < 100 && !/simulate-research-query/.test(pend()); i++)
+			execFileSync("sleep", ["0.1"]);
+		await g0.close();
+		ward("mcp", "approve", "--home", HOME, "--profile", evAll, "--all");
+		const run = async (c, name) => {
+			const out = [];
+			for await (const m of c.experimental.tasks.callToolStream({ name, arguments: { topic: "ward" } }))
+				out.push(m);
+			return out;
+		};
+		const direct = new Client({ name: "direct", version: "1" });
+		await direct.connect(new StdioClientTransport({ command: "node", args: [EVDIR, "stdio"], stderr: "ignore" }));
+		const g = await sdk(evAll);
+		let d, w, listed, bad, caps;
+		try {
+			caps = g.client.getServerCapabilities().tasks;
+			// The SDK adds the task parameter for tools it listed as tasks.
+			await listAll(direct);
+			await listAll(g.client);
+			[d, w] = await Promise.all([run(direct, "simulate-research-query"), run(g.client, "ev_simulate-research-query")]);
+			listed = await g.client.experimental.tasks.listTasks();
+			bad = await g.client.experimental.tasks.getTask("nosuch").then((x) => x, (e) => e);
+		} finally {
+			await direct.close();
+			await g.close();
+		}
+		const created = w.find((m) => m.type === "taskCreated");
+		const dres = d.find((m) => m.type === "result"), wres = w.find((m) => m.type === "result");
+		const norm = (r) => JSON.stringify(r.result.content);
+		ok(caps && caps.requests && caps.requests.tools && caps.list && caps.cancel, `capabilities: ${JSON.stringify(caps)}`);
+		ok(created && /^ward-task-\d+$/.test(created.task.taskId), `created: ${JSON.stringify(w[0]).slice(0, 300)}`);
+		ok(dres && wres && norm(wres) === norm(dres) && /Research Report: ward/.test(norm(wres)),
+			`results: ${JSON.stringify(w.map((m) => m.type))} ${JSON.stringify(wres || w[w.length - 1]).slice(0, 300)}`);
+		ok(listed.tasks.some((t) => t.taskId === created.task.taskId) && listed.tasks.every((t) => /^ward-task-/.test(t.taskId)),
+			`tasks/list: ${JSON.stringify(listed).slice(0, 300)}`);
+		ok(bad instanceof Error && /unknown task nosuch/.test(JSON.stringify(bad.data || bad.message)), `tasks/get nosuch: ${bad}`);
+	});
+
+	const cxws = mkws("cx"), cx2ws = mkws("cx2");
+	fs.writeFileSync(path.join(cxws, "content.txt"), "3");
+	fs.writeFileSync(path.join(cx2ws, "content.txt"), "2");
+	fs.writeFileSync(path.join(cx2ws, "ui.txt"), "ui://cy/app.html");
+	fs.writeFileSync(path.join(cx2ws, "tmpl.txt"), "cy://item/{id}");
+	const cxProf = profile("cx", [FX(cxws, "cx"), FX(cx2ws, "cy")]);
+	await approveAll(cxProf);
+
+	await test("mcp_resources_paginated_across_two_servers", async () => {
+		const g = raw(cxProf);
+		g.send(INIT);
+		let cursor, uris = [], cursors = [];
+		for (let i = 1; i < 20; i++) {
+			g.send({ jsonrpc: "2.0", id: i, method: "resources/list", params: cursor ? { cursor } : {} });
+			const r = await g.id(i, 60000);
+			ok(r.result, `resources/list: ${JSON.stringify(r.error)}`);
+			uris = uris.concat(r.result.resources.map((x) => x.uri));
+			cursor = r.result.nextCursor;
+			if (!cursor) break;
+			cursors.push(cursor);
+		}
+		await g.close();
+		// cx: fx://doc/1..3 (two pages), cy: fx://doc/1..2: each server's
+		// pages in turn, every cursor the gateway's own.
+		ok(JSON.stringify(uris) === JSON.stringify(["fx://doc/1", "fx://doc/2", "fx://doc/3", "fx://doc/1", "fx://doc/2"]),
+			`uris: ${JSON.stringify(uris)}`);
+		ok(cursors.length === 2 && cursors.every((c) => /^w1\.[0-9a-f]+\.[0-9a-f]{32}$/.test(c) && c !== "2"),
+			`cursors: ${JSON.stringify(cursors)}`);
+	});
+
+	await test("mcp_forged_cursor_refused", async () => {
+		const g = raw(cxProf);
+		g.send(INIT);
+		g.send({ jsonrpc: "2.0", id: 1, method: "resources/list" });
+		const first = await g.id(1, 60000);
+		const c = first.result.nextCursor;
+		// The server's own cursor, one digit changed, another list's, made up.
+		const flip = c.slice(0, 5) + (c[5] === "0" ? "1" : "0") + c.slice(6);
+		const forged = ["2", flip, "w1.313a32.00000000000000000000000000000000", c + "0"];
+		for (let i = 0; i < forged.length; i++)
+			g.send({ jsonrpc: "2.0", id: 10 + i, method: "resources/list", params: { cursor: forged[i] } });
+		g.send({ jsonrpc: "2.0", id: 20, method: "resources/templates/list", params: { cursor: c } });
+		g.send({ jsonrpc: "2.0", id: 21, method: "prompts/list", params: { cursor: "ward:x" } });
+		const answers = [];
+		for (const id of [10, 11, 12, 13, 20, 21]) answers.push(await g.id(id));
+		g.send({ jsonrpc: "2.0", id: 30, method: "resources/list", params: { cursor: c } });
+		const good = await g.id(30);
+		await g.close();
+		for (const a of answers)
+			ok(a.error && a.error.code === -32602 && /invalid cursor/.test(a.error.data.detail),
+				`not refused: ${JSON.stringify(a).slice(0, 300)}`);
+		ok(good.result && good.result.resources.length === 1 && good.result.resources[0].uri === "fx://doc/3",
+			`the real cursor: ${JSON.stringify(good).slice(0, 300)}`);
+	});
+
+	await test("mcp_resource_routing_ui_template_and_ambiguous", async () => {
+		const g = raw(cxProf);
+		g.send(INIT);
+		// Not listed by anyone: named by cx's tool "show" (MCP Apps).
+		g.send({ jsonrpc: "2.0", id: 1, method: "resources/read", params: { uri: "ui://fx/app.html" } });
+		const a = await g.id(1, 60000);
+		// Both servers list fx://doc/1: neither is read from.
+		g.send({ jsonrpc: "2.0", id: 2, method: "resources/list" });
+		await g.id(2);
+		g.send({ jsonrpc: "2.0", id: 3, method: "resources/list", params: { cursor: (await g.id(2)).result.nextCursor } });
+		await g.id(3);
+		g.send({ jsonrpc: "2.0", id: 4, method: "resources/list", params: { cursor: (await g.id(3)).result.nextCursor } });
+		await g.id(4);
+		g.send({ jsonrpc: "2.0", id: 5, method: "resources/read", params: { uri: "fx://doc/1" } });
+		const b = await g.id(5);
+		// fx://doc/3 only cx lists.
+		g.send({ jsonrpc: "2.0", id: 6, method: "resources/read", params: { uri: "fx://doc/3" } });
+		const d = await g.id(6);
+		// A byte ward cannot approve.
+		g.send({ jsonrpc: "2.0", id: 7, method: "resources/read", params: { uri: "fx://doc/a b" } });
+		const e = await g.id(7);
+		// cy://item/5 matches only cy's template, once the client listed them.
+		g.send({ jsonrpc: "2.0", id: 8, method: "resources/templates/list" });
+		g.send({ jsonrpc: "2.0", id: 9, method: "resources/templates/list", params: { cursor: (await g.id(8)).result.nextCursor } });
+		const tl = await g.id(9);
+		g.send({ jsonrpc: "2.0", id: 10, method: "resources/read", params: { uri: "cy://item/5" } });
+		const f = await g.id(10);
+		await g.close();
+		ok(tl.result && tl.result.resourceTemplates[0].uriTemplate === "cy://item/{id}" && !tl.result.nextCursor,
+			`templates page 2: ${JSON.stringify(tl).slice(0, 300)}`);
+		ok(f.result && f.result.contents[0].text === "content of cy://item/5", `template: ${JSON.stringify(f).slice(0, 300)}`);
+		ok(a.result && a.result.contents[0].text === "content of ui://fx/app.html", `ui: ${JSON.stringify(a).slice(0, 300)}`);
+		ok(b.error && b.error.code === -32010 && /servers cx, cy each lists this URI/.test(b.error.message) && !b.result,
+			`ambiguous: ${JSON.stringify(b).slice(0, 300)}`);
+		ok(d.result && d.result.contents[0].text === "content of fx://doc/3", `doc/3: ${JSON.stringify(d).slice(0, 300)}`);
+		ok(e.error && !e.result, `a space in the URI: ${JSON.stringify(e).slice(0, 300)}`);
+	});
+
+	await test("mcp_changed_prompt_quarantined_and_list_changed", async () => {
+		const g = raw(cxProf);
+		g.send(INIT);
+		g.send({ jsonrpc: "2.0", id: 1, method: "prompts/list" });
+		const before = await g.id(1, 60000);
+		let cursor;
+		for (let i = 0; i < 3; i++) {
+			g.send({ jsonrpc: "2.0", id: 40 + i, method: "resources/list", params: cursor ? { cursor } : {} });
+			cursor = (await g.id(40 + i)).result.nextCursor;
+		}
+		// Only cx lists fx://doc/3.
+		g.send({ jsonrpc: "2.0", id: 2, method: "resources/subscribe", params: { uri: "fx://doc/3" } });
+		const sub3 = await g.id(2);
+		// A live rug pull of a prompt: list_changed, then it is gone.
+		g.send({ jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "cx_pull_prompt", arguments: {} } });
+		await g.id(3);
+		await g.next((m) => m.method === "notifications/prompts/list_changed");
+		g.send({ jsonrpc: "2.0", id: 4, method: "prompts/list" });
+		const after = await g.id(4);
+		g.send({ jsonrpc: "2.0", id: 5, method: "prompts/get", params: { name: "cx_greet", arguments: { who: "x" } } });
+		const q = await g.id(5);
+		// resources: list_changed relayed; updated only for what the
+		// client subscribed to.
+		g.send({ jsonrpc: "2.0", id: 6, method: "tools/call", params: { name: "cx_add_doc", arguments: {} } });
+		await g.next((m) => m.method === "notifications/resources/list_changed");
+		g.send({ jsonrpc: "2.0", id: 7, method: "resources/subscribe", params: { uri: "fx://doc/2" } });
+		const sub = await g.id(7);
+		g.send({ jsonrpc: "2.0", id: 8, method: "tools/call", params: { name: "cx_touch", arguments: {} } });
+		await g.id(8);
+		g.send({ jsonrpc: "2.0", id: 9, method: "ping" });
+		await g.id(9);
+		await g.close();
+		const upd = g.msgs.filter((m) => m.method === "notifications/resources/updated").map((m) => m.params.uri);
+		ok(before.result.prompts.map((p) => p.name).join() === "cx_greet,cy_greet", `before: ${JSON.stringify(before.result)}`);
+		ok(after.result.prompts.map((p) => p.name).join() === "cy_greet", `after: ${JSON.stringify(after.result)}`);
+		ok(q.error && q.error.code === -32010 && q.error.data.reason === "quarantined" &&
+			q.error.message.includes(`ward mcp approve --profile ${cxProf} cx prompt:greet`), `get: ${JSON.stringify(q).slice(0, 400)}`);
+		const pend = ward("mcp", "pending", "--home", HOME, "--profile", cxProf);
+		ok(/changed +cx prompt:greet [0-9a-f]{64}/.test(pend.stdout), `pending: ${pend.stdout}`);
+		ok(sub.error && /servers cx, cy each lists this URI/.test(sub.error.message), `subscribe doc/2: ${JSON.stringify(sub).slice(0, 300)}`);
+		ok(sub3.result, `subscribe doc/3: ${JSON.stringify(sub3).slice(0, 300)}`);
+		ok(JSON.stringify(upd) === JSON.stringify(["fx://doc/3"]), `updates relayed: ${JSON.stringify(upd)}`);
+	});
+
+	await test("mcp_prompt_changed_between_runs_released_by_approve", async () => {
+		fs.writeFileSync(path.join(cxws, "prompt.txt"), "Greets someone warmly.");
+		const names = async () => {
+			const g = raw(cxProf);
+			g.send(INIT);
+			g.send({ jsonrpc: "2.0", id: 1, method: "prompts/list" });
+			const r = await g.id(1, 60000);
+			await g.close();
+			return r.result.prompts.map((p) => `${p.name}:${p.description}`);
+		};
+		try {
+			const before = await names();
+			const r = ward("mcp", "approve", "--home", HOME, "--profile", cxProf, "cx", "prompt:greet");
+			const after = await names();
+			ok(JSON.stringify(before) === JSON.stringify(["cy_greet:Greets someone."]), `before: ${before}`);
+			ok(r.status === 0 && /^approved cx prompt:greet [0-9a-f]{64} \(audit #\d+\)$/m.test(r.stdout), `approve: ${r.stdout} ${r.stderr}`);
+			ok(after.includes("cx_greet:Greets someone warmly."), `after: ${after}`);
+			ok(audit().some((e) => /mcp.approve profile=cx server=cx tool=prompt:greet sha=/.test(e.text || "")), "not in the audit log");
+		} finally {
+			fs.rmSync(path.join(cxws, "prompt.txt"));
+		}
+	});
+
 	await test("clean_shutdown_on_eof_no_orphans", async () => {
 		const g = raw(allProf);
 		g.send(INIT);

@@ -428,7 +428,10 @@ sep_of(unsigned kind)
 	case WARD_KIND_SECRET:
 	case WARD_KIND_EXEC:
 		return '/';
+	case WARD_KIND_RESOURCE:
+		return ':';
 	case WARD_KIND_TOOL:
+	case WARD_KIND_PROMPT:
 		return '.';
 	default:
 		return 0;
@@ -604,6 +607,10 @@ op_granted(const struct mblock *leaf, unsigned op)
 		return leaf->kind == WARD_KIND_SECRET && leaf->r_read == 1;
 	case WARD_OP_EXEC:
 		return leaf->kind == WARD_KIND_EXEC && leaf->r_invoke == 1;
+	case WARD_OP_RESOURCE_READ:
+		return leaf->kind == WARD_KIND_RESOURCE && leaf->r_read == 1;
+	case WARD_OP_PROMPT_GET:
+		return leaf->kind == WARD_KIND_PROMPT && leaf->r_read == 1;
 	default:
 		return 0;
 	}

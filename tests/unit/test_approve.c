@@ -624,6 +624,90 @@ TEST(operation_of_another_kind)
 	check_refused(t_name, WARD_E_NOT_GRANTED, f.ch.l[1].id);
 }
 
+/* A one-block chain of kind kind, scope scope, with only the read right
+ * (r_read) or only invoke (!r_read). */
+static void
+setup_kind(uint8_t kind, const char *scope, int r_read)
+{
+	setup(1);
+	f.blk[0].kind = kind;
+	f.blk[0].r_read = r_read ? 1 : 0;
+	f.blk[0].r_invoke = r_read ? 0 : 1;
+	f.blk[0].r_write = 0;
+	capfix_set_scope(&f.blk[0], scope);
+	capfix_reseal(&f, 0);
+}
+
+TEST(mcp_resource_read_needs_a_resource_capability)
+{
+	/* A tool capability over the whole server "fx" is not a resource
+	 * capability over it, whatever its rights. */
+	setup_kind(WARD_KIND_TOOL, "fx", 0);
+	request(WARD_OP_RESOURCE_READ, "fx:ui://app/index.html", 1);
+	check_refused(t_name, WARD_E_NOT_GRANTED, f.ch.l[0].id);
+	f.blk[0].r_read = 1;
+	capfix_reseal(&f, 0);
+	request(WARD_OP_RESOURCE_READ, "fx:ui://app/index.html", 2);
+	check_refused(t_name, WARD_E_NOT_GRANTED, f.ch.l[0].id);
+	/* A prompt capability is not one either. */
+	setup_kind(WARD_KIND_PROMPT, "fx", 1);
+	request(WARD_OP_RESOURCE_READ, "fx:ui://app/index.html", 1);
+	check_refused(t_name, WARD_E_NOT_GRANTED, f.ch.l[0].id);
+	/* A resource capability without the read right is not enough. */
+	setup_kind(WARD_KIND_RESOURCE, "fx", 0);
+	request(WARD_OP_RESOURCE_READ, "fx:ui://app/index.html", 1);
+	check_refused(t_name, WARD_E_NOT_GRANTED, f.ch.l[0].id);
+	/* With read: every resource of fx, and of no other server. */
+	setup_kind(WARD_KIND_RESOURCE, "fx", 1);
+	request(WARD_OP_RESOURCE_READ, "fx:ui://app/index.html", 1);
+	check_approved(t_name);
+	request(WARD_OP_RESOURCE_READ, "fxy:ui://app/index.html", 2);
+	check_refused(t_name, WARD_E_OUT_OF_SCOPE, f.ch.l[0].id);
+	/* ... nor a tool or a prompt of fx. */
+	request(WARD_OP_TOOL_INVOKE, "fx.echo", 3);
+	check_refused(t_name, WARD_E_NOT_GRANTED, f.ch.l[0].id);
+	request(WARD_OP_PROMPT_GET, "fx.simple", 4);
+	check_refused(t_name, WARD_E_NOT_GRANTED, f.ch.l[0].id);
+}
+
+TEST(mcp_resource_scope_is_server_scheme_or_exact_uri)
+{
+	/* "fx:ui:" covers fx's ui: resources; "fx:test://a" only itself. */
+	setup_kind(WARD_KIND_RESOURCE, "fx:ui:", 1);
+	request(WARD_OP_RESOURCE_READ, "fx:ui://app/index.html", 1);
+	check_approved(t_name);
+	request(WARD_OP_RESOURCE_READ, "fx:uix://app", 2);
+	check_refused(t_name, WARD_E_OUT_OF_SCOPE, f.ch.l[0].id);
+	setup_kind(WARD_KIND_RESOURCE, "fx:test://a", 1);
+	request(WARD_OP_RESOURCE_READ, "fx:test://a", 1);
+	check_approved(t_name);
+	request(WARD_OP_RESOURCE_READ, "fx:test://a/b", 2);
+	check_refused(t_name, WARD_E_OUT_OF_SCOPE, f.ch.l[0].id);
+	request(WARD_OP_RESOURCE_READ, "fx:test://ab", 3);
+	check_refused(t_name, WARD_E_OUT_OF_SCOPE, f.ch.l[0].id);
+	/* An empty component ("::") is not canonical: refused. */
+	setup_kind(WARD_KIND_RESOURCE, "fx", 1);
+	request(WARD_OP_RESOURCE_READ, "fx:a::b", 1);
+	check_refused(t_name, WARD_E_OUT_OF_SCOPE, f.ch.l[0].id);
+}
+
+TEST(mcp_prompt_get_needs_a_prompt_capability)
+{
+	setup_kind(WARD_KIND_TOOL, "fx", 1);
+	request(WARD_OP_PROMPT_GET, "fx.simple_prompt", 1);
+	check_refused(t_name, WARD_E_NOT_GRANTED, f.ch.l[0].id);
+	setup_kind(WARD_KIND_PROMPT, "fx", 0);
+	request(WARD_OP_PROMPT_GET, "fx.simple_prompt", 1);
+	check_refused(t_name, WARD_E_NOT_GRANTED, f.ch.l[0].id);
+	setup_kind(WARD_KIND_PROMPT, "fx.simple_prompt", 1);
+	request(WARD_OP_PROMPT_GET, "fx.simple_prompt", 1);
+	check_approved(t_name);
+	request(WARD_OP_PROMPT_GET, "fx.complex_prompt", 2);
+	check_refused(t_name, WARD_E_OUT_OF_SCOPE, f.ch.l[0].id);
+	request(WARD_OP_TOOL_INVOKE, "fx.simple_prompt", 3);
+	check_refused(t_name, WARD_E_NOT_GRANTED, f.ch.l[0].id);
+}
+
 TEST(resource_out_of_scope_sibling_prefix)
 {
 	setup(3);
@@ -930,6 +1014,9 @@ int
 main(void)
 {
 	RUN(fs_read_in_scope_approved);
+	RUN(mcp_resource_read_needs_a_resource_capability);
+	RUN(mcp_resource_scope_is_server_scheme_or_exact_uri);
+	RUN(mcp_prompt_get_needs_a_prompt_capability);
 	RUN(resource_equal_to_scope_approved);
 	RUN(second_approval_advances_sequence_and_uses);
 	RUN(unpersisted_reservation_reported_again);

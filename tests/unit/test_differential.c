@@ -342,8 +342,10 @@ pool_add(const struct ward_block *b, int signer)
 static int
 sep_of(unsigned kind)
 {
-	if (kind == WARD_KIND_TOOL)
+	if (kind == WARD_KIND_TOOL || kind == WARD_KIND_PROMPT)
 		return '.';
+	if (kind == WARD_KIND_RESOURCE)
+		return ':';
 	if (kind == WARD_KIND_NET)
 		return 0;
 	return '/';
@@ -354,6 +356,11 @@ static const char *const COMP_PATH[] = {
 };
 static const char *const COMP_TOOL[] = {
 	"fs", "read", "write", "llm", "complete", "mcp", "git", "x-y"
+};
+/* Resources are "SERVER:URI": '/' and '.' are inside components. */
+static const char *const COMP_RES[] = {
+	"fx", "srv", "ui", "test", "//static/resource/1", "///tmp/a", "//x/y.z",
+	"file", "a.b", "//h:8080/p"
 };
 static const char *const NETS[] = {
 	"example.com:443", "example.com:4430", "10.0.0.1:443", "127.0.0.1:80",
@@ -387,8 +394,10 @@ str_byte(struct str *x, uint8_t c)
 static const char *
 comp(unsigned kind)
 {
-	if (kind == WARD_KIND_TOOL)
+	if (kind == WARD_KIND_TOOL || kind == WARD_KIND_PROMPT)
 		return COMP_TOOL[below(NELEM(COMP_TOOL))];
+	if (kind == WARD_KIND_RESOURCE)
+		return COMP_RES[below(NELEM(COMP_RES))];
 	return COMP_PATH[below(NELEM(COMP_PATH))];
 }
 
@@ -904,6 +913,8 @@ gen_op(unsigned kind)
 		{ WARD_OP_MEM_READ, WARD_OP_MEM_WRITE, WARD_OP_MEM_READ },
 		{ WARD_OP_SECRET_USE, WARD_OP_SECRET_USE, WARD_OP_SECRET_USE },
 		{ WARD_OP_EXEC, WARD_OP_EXEC, WARD_OP_EXEC },
+		{ WARD_OP_RESOURCE_READ, WARD_OP_RESOURCE_READ, WARD_OP_TOOL_INVOKE },
+		{ WARD_OP_PROMPT_GET, WARD_OP_PROMPT_GET, WARD_OP_RESOURCE_READ },
 	};
 	unsigned r = (unsigned)below(100);
 
@@ -1306,10 +1317,11 @@ clean_request(struct model_request *mr, const struct ward_block *leaf)
 	static const uint8_t OPS[] = {
 		WARD_OP_TOOL_INVOKE, WARD_OP_FS_READ, WARD_OP_FS_WRITE,
 		WARD_OP_NET_CONNECT, WARD_OP_MEM_READ, WARD_OP_MEM_WRITE,
-		WARD_OP_SECRET_USE, WARD_OP_EXEC
+		WARD_OP_SECRET_USE, WARD_OP_EXEC, WARD_OP_RESOURCE_READ,
+		WARD_OP_PROMPT_GET
 	};
-	static const uint8_t KIND[] = { 1, 2, 2, 3, 4, 4, 5, 6 };
-	static const uint8_t RIGHT[] = { 0, 1, 2, 0, 1, 2, 1, 0 };	/* i r w */
+	static const uint8_t KIND[] = { 1, 2, 2, 3, 4, 4, 5, 6, 7, 8 };
+	static const uint8_t RIGHT[] = { 0, 1, 2, 0, 1, 2, 1, 0, 1, 1 }; /* i r w */
 	const struct model_context *c = model_context(&mdl, mr->context);
 	const uint8_t rights[3] = { leaf->r_invoke, leaf->r_read, leaf->r_write };
 	struct str x, y;

@@ -426,6 +426,26 @@ TEST(refusal_shape)
 		"\"disk\",\"reason\":\"io\",\"refused\":false}}"));
 }
 
+TEST(refused_error_says_what_and_why_in_its_message)
+{
+	json_t *id = json_integer(7);
+
+	/* Clients show an error's message: the refusal is in it. */
+	EXPECT(same(mcp_refused(id, "out_of_scope", 41, 1, "resources/read %s",
+				"fx:ui://a"),
+		"{\"error\":{\"code\":-32010,\"data\":{\"audit_pos\":41,"
+		"\"detail\":\"resources/read fx:ui://a\",\"reason\":"
+		"\"out_of_scope\",\"refused\":true},\"message\":\"refused: "
+		"resources/read fx:ui://a (reason=out_of_scope, audit #41)\"},"
+		"\"id\":7,\"jsonrpc\":\"2.0\"}"));
+	EXPECT(same(mcp_refused(id, "core_unreachable", 0, 0, "x"),
+		"{\"error\":{\"code\":-32010,\"data\":{\"detail\":\"x\","
+		"\"reason\":\"core_unreachable\",\"refused\":true},\"message\":"
+		"\"refused: x (reason=core_unreachable)\"},\"id\":7,"
+		"\"jsonrpc\":\"2.0\"}"));
+	json_decref(id);
+}
+
 /* ---- sending ---- */
 
 TEST(send_is_one_line_through_the_queue)
@@ -469,6 +489,7 @@ TEST(send_is_one_line_through_the_queue)
 int
 main(void)
 {
+	RUN(refused_error_says_what_and_why_in_its_message);
 	RUN(lines_split_across_reads_are_joined);
 	RUN(crlf_is_one_line_end);
 	RUN(over_long_line_answered_once_then_resync);
