@@ -209,6 +209,7 @@ struct pend {
 	int answered;			/* 0: no answer (core down) */
 	struct wb_reply r;
 	int egress;			/* ward-egress's question eg_req */
+	int logline;			/* a held line (hold_send): no call */
 	uint32_t eg_req;
 	uint64_t until;			/* parked: the core's deadline, plus
 					   PARK_GRACE_S (wall clock) */
@@ -392,6 +393,8 @@ cs_reset(int k)
 	cs_open(k);
 }
 
+static void hold_kick(void);
+
 /* Send the approval request on an idle socket: 0 if sent (the call is
  * deferred), -1 if every socket is busy (the caller asks synchronously). */
 static int
@@ -432,7 +435,193 @@ approve_async(struct tx *t, const struct handle *h, unsigned op,
 	p->sent = mono_ns();
 	p->cs = k;
 	csocks[k].pend = k;
+	hold_kick();
 	return 0;
+}
+
+/* ward-egress's lines for a transaction's audit log (a connection's bytes
+ * each way when it closed, a refusal after its approval) are held here
+ * rather than logged at once: a line logged on its own costs the core a
+ * commit (one fdatasync) that the agent's next connection, asked for a
+ * moment later, waits behind.  Held, a line goes out on an idle core
+ * socket right after the next approval request is sent, to anything
+ * (hold_kick), so that the core takes both into one group commit; after
+ * HOLD_NS at the latest whatever comes; and before its transaction's
+ * context closes (hold_drain: the lines of every connection of it, which
+ * ward-egress closed and sent before it answered the detach, are in the
+ * log before the record of the context's end).  Lost if the broker dies:
+ * the lines held, at most HOLD_NS old -- never an approval, which the
+ * core made durable before ward-egress could connect (docs/egress.md,
+ * "The closed line"). */
+#define HOLD_N 64
+#define HOLD_NS (100ull * 1000000ull)
+#define HOLD_SOCKS (CS_N / 2)	/* the core sockets held lines may take */
+
+struct held {
+	int tx;
+	uint32_t gen;
+	uint64_t at;
+	char text[EGW_TEXT_MAX];
+};
+static struct held helds[HOLD_N];	/* oldest first */
+static int nheld;
+
+/* One held line out on an idle core socket (at most cap of them busy
+ * with lines): 0, or -1 when none is free. */
+static int
+hold_send(const struct held *l, int cap)
+{
+	uint8_t buf[1024];
+	struct pend *p;
+	long len;
+	int k, busy = 0;
+
+	if (!txs[l->tx].used || txs[l->tx].gen != l->gen || txs[l->tx].closed)
+		return 0;	/* its context is closed: the core would refuse it */
+	for (k = 0; k < CS_N; k++)
+		busy += pends[k].used && pends[k].logline;
+	if (busy >= cap)
+		return -1;
+	for (k = 0; k < CS_N; k++)
+		if (csocks[k].s >= 0 && csocks[k].pend < 0 && !pends[k].used)
+			break;
+	if (k == CS_N)
+		return -1;
+	len = cc_pack_log(buf, sizeof buf, txs[l->tx].ctx, l->text);
+	if (len < 0 || nn_send(csocks[k].s, buf, (size_t)len, NN_DONTWAIT) < 0)
+		return -1;
+	p = &pends[k];
+	memset(p, 0, sizeof *p);
+	p->used = 1;
+	p->logline = 1;
+	p->tx = l->tx;
+	p->gen = l->gen;
+	p->sent = mono_ns();
+	p->cs = k;
+	csocks[k].pend = k;
+	return 0;
+}
+
+/* The held lines of transaction tx (-1: of all), oldest first, out on
+ * idle core sockets while there are any (at most cap busy with lines);
+ * the rest stay held. */
+static void
+hold_flush(int tx, int cap)
+{
+	int i, j = 0;
+
+	for (i = 0; i < nheld; i++) {
+		if ((tx < 0 || helds[i].tx == tx) && hold_send(&helds[i], cap) == 0)
+			continue;
+		if (j != i)
+			helds[j] = helds[i];
+		j++;
+	}
+	nheld = j;
+}
+
+/* An approval request just went to the core: the held lines with it. */
+static void
+hold_kick(void)
+{
+	if (nheld > 0)
+		hold_flush(-1, HOLD_SOCKS);
+}
+
+/* Held lines past HOLD_NS go; the poll timeout (ms) until the next one
+ * is due, at most dflt. */
+static int
+hold_tick(int dflt)
+{
+	uint64_t now = mono_ns(), due, ms;
+
+	if (nheld > 0 && now - helds[0].at >= HOLD_NS)
+		hold_flush(-1, HOLD_SOCKS);
+	if (nheld == 0)
+		return dflt;
+	/* Overdue (no core socket was free): again in 10 ms. */
+	due = helds[0].at + HOLD_NS;
+	ms = due <= now ? 10 : (due - now) / 1000000u + 1;
+	return ms < (uint64_t)dflt ? (int)ms : dflt;
+}
+
+/* A line for t's audit log, held (see above); with every place taken, the
+ * held lines go first, and if they cannot, this one is logged at once. */
+static void
+hold_add(struct tx *t, const char *text)
+{
+	struct wb_reply r;
+
+	if (nheld == HOLD_N)
+		hold_flush(-1, CS_N);
+	if (nheld == HOLD_N) {
+		if (cc_log(core_s, t->ctx, text, &r) != 0)
+			core_reconnect();
+		return;
+	}
+	helds[nheld].tx = (int)(t - txs);
+	helds[nheld].gen = t->gen;
+	helds[nheld].at = mono_ns();
+	snprintf(helds[nheld].text, sizeof helds[nheld].text, "%s", text);
+	nheld++;
+}
+
+static void cs_readable(int k);
+
+/* Before t's context closes: its held lines out, and every one of them
+ * answered by the core (written and durable), CS_TIMEOUT_NS at most; a
+ * line no core socket takes is logged on the broker's own. */
+static void
+hold_drain(struct tx *t)
+{
+	int tx = (int)(t - txs), i, k, left;
+	uint64_t t0 = mono_ns();
+	struct wb_reply r;
+
+	hold_flush(tx, CS_N);
+	for (i = 0; i < nheld;) {
+		if (helds[i].tx != tx) {
+			i++;
+			continue;
+		}
+		if (cc_log(core_s, t->ctx, helds[i].text, &r) != 0)
+			core_reconnect();
+		memmove(helds + i, helds + i + 1, (size_t)(nheld - i - 1) * sizeof helds[0]);
+		nheld--;
+	}
+	for (;;) {
+		struct pollfd pf[CS_N];
+		int ks[CS_N], n = 0;
+		uint64_t now = mono_ns();
+
+		for (k = 0; k < CS_N; k++)
+			if (csocks[k].pend >= 0 && pends[csocks[k].pend].logline &&
+			    pends[csocks[k].pend].tx == tx) {
+				pf[n].fd = csocks[k].fd;
+				pf[n].events = POLLIN;
+				pf[n].revents = 0;
+				ks[n++] = k;
+			}
+		if (n == 0)
+			return;
+		if (now - t0 >= CS_TIMEOUT_NS) {
+			/* The core does not answer: these lines may be lost. */
+			for (i = 0; i < n; i++) {
+				memset(&pends[csocks[ks[i]].pend], 0, sizeof pends[0]);
+				cs_reset(ks[i]);
+			}
+			note("session %s: ward-core did not answer for %d "
+			     "line(s) of ward-egress; they may not be logged",
+			     t->sid, n);
+			return;
+		}
+		left = (int)((CS_TIMEOUT_NS - (now - t0)) / 1000000u) + 1;
+		if (poll(pf, (nfds_t)n, left) < 0 && errno != EINTR)
+			return;
+		for (i = 0; i < n; i++)
+			if (pf[i].revents != 0)
+				cs_readable(ks[i]);
+	}
 }
 
 static void spawn_job_kill(int job);
@@ -884,6 +1073,8 @@ tx_commit(struct tx *t, int ok)
 	wt_changes_free(&cs);
 }
 
+static void egress_msg(struct egw_msg *m);
+
 static void
 tx_end(int i)
 {
@@ -893,7 +1084,19 @@ tx_end(int i)
 
 	if (!t->used)
 		return;
-	el_detach(eg_s, (uint32_t)i, t->gen, -1);
+	{
+		/* ward-egress closes the transaction's connections and sends
+		 * their lines; they are logged before its context closes. */
+		struct egw_msg *m = calloc(1, sizeof *m);
+
+		if (el_detach(eg_s, (uint32_t)i, t->gen, -1) != 0)
+			note("session %s: ward-egress did not confirm the end of "
+			     "its connections; lines of them may not be logged",
+			     t->sid);
+		while (m != NULL && el_kept_log((uint32_t)i, t->gen, m) == 0)
+			egress_msg(m);
+		free(m);
+	}
 	/* Children first: no sandbox outlives its parent's transaction. */
 	for (k = 0; k < TX_MAX; k++)
 		if (txs[k].used && txs[k].parent == i && !txs[k].finished)
@@ -909,6 +1112,7 @@ tx_end(int i)
 		wt_live_remove(t->live);
 	}
 	if (!t->closed && t->nh > 0) {
+		hold_drain(t);
 		if (cc_close(core_s, t->ctx, &t->h[0].ch, &r) != 0)
 			core_reconnect();
 		t->closed = 1;
@@ -2113,6 +2317,13 @@ finish_pend(int k)
 	int deferred = 0;
 
 	csocks[p->cs].pend = -1;
+	if (p->logline) {
+		/* A held line: written (or refused: the context closed). */
+		if (!p->answered)
+			note("ward-core did not answer for a line of ward-egress; "
+			     "it may not be logged");
+		goto out;
+	}
 	if (!t->used || t->gen != p->gen || t->cut != NULL) {
 		/* The transaction ended (or was cut off) meanwhile: nothing
 		 * to do or answer. */
@@ -2324,6 +2535,7 @@ tx_cut_off(int i)
 	if (!t->closed && t->nh > 0) {
 		if (cc_log(core_s, t->ctx, text, &r) != 0)
 			core_reconnect();
+		hold_drain(t);
 		if (cc_close(core_s, t->ctx, &t->h[0].ch, &r) != 0)
 			core_reconnect();
 		t->closed = 1;
@@ -2465,8 +2677,8 @@ egress_msg(struct egw_msg *m)
 		m->text[sizeof m->text - 1] = '\0';
 		if (strncmp(m->text, "egress: closed ", 15) != 0 && !log_rate(t))
 			return;
-		if (cc_log(core_s, t->ctx, m->text, &r) != 0)
-			core_reconnect();
+		if (!t->closed)
+			hold_add(t, m->text);
 		return;
 	}
 	if (m->op != EGW_ASK)
@@ -2502,6 +2714,7 @@ egress_msg(struct egw_msg *m)
 		p->sent = mono_ns();
 		p->cs = k;
 		csocks[k].pend = k;
+		hold_kick();
 		return;
 	}
 	/* Every core socket busy: ask and wait. */
@@ -3316,7 +3529,7 @@ main(int argc, char **argv)
 	while (!stopping) {
 		struct pollfd pf[1 + 1 + 1 + CS_N + CTL_MAX + 2 * TX_MAX + 2 * JOB_MAX];
 		int who[sizeof pf / sizeof pf[0]];
-		int n = 0, k;
+		int n = 0, k, tmo = hold_tick(250);	/* before the sockets it uses */
 
 		pf[n].fd = sp_s; pf[n].events = POLLIN; who[n++] = -1;
 		for (k = 0; k < CS_N; k++)
@@ -3367,7 +3580,7 @@ main(int argc, char **argv)
 		}
 		if (el_pending())
 			egress_readable();	/* kept while el_attach waited */
-		if (poll(pf, (nfds_t)n, 250) < 0) {
+		if (poll(pf, (nfds_t)n, tmo) < 0) {
 			if (errno == EINTR)
 				continue;
 			die("poll: %s", strerror(errno));

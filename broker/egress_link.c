@@ -85,20 +85,17 @@ el_ca_write(const struct egw_msg *m, const char *name)
 	return 0;
 }
 
-/* After an attach with bound destinations: ward-egress's EGW_CA for it
- * (3 s at most), other messages kept; the file written, its name in ca. */
-static void
-el_ca_await(int eg, uint32_t slot, uint32_t gen, uint32_t req, char *ca, size_t cap)
+/* Wait (ms at most) for ward-egress's message op of slot/gen/req, into m:
+ * 0 when it came, -1 when not (time, ward-egress gone, or no room to keep
+ * the others).  Its other messages meanwhile are kept, in order, for
+ * el_recv. */
+static int
+el_await(int eg, uint32_t op, uint32_t slot, uint32_t gen, uint32_t req,
+	 struct egw_msg *m, long ms)
 {
 	struct timespec t0, t1;
-	struct egw_msg *m = calloc(1, sizeof *m);
-	char name[64];
-	long left = 3000;
+	long left = ms;
 
-	if (m == NULL || el_ca_at[0] == '\0') {
-		free(m);
-		return;
-	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (left > 0) {
 		struct pollfd pf = { eg, POLLIN, 0 };
@@ -106,28 +103,45 @@ el_ca_await(int eg, uint32_t slot, uint32_t gen, uint32_t req, char *ca, size_t 
 		ssize_t n;
 
 		if (poll(&pf, 1, (int)left) != 1)
-			break;
+			return -1;
 		n = fdio_recv(eg, m, sizeof *m, fds, FDIO_MAX, &nfds, MSG_DONTWAIT);
 		for (i = 0; i < nfds; i++)
 			close(fds[i]);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
 		if (n != (ssize_t)sizeof *m)
-			break;		/* gone: el_recv will say so */
-		if (m->op == EGW_CA && m->slot == slot && m->gen == gen && m->req == req) {
-			el_ca_name(slot, gen, name, sizeof name);
-			if (m->pem_len > 0 && el_ca_write(m, name) == 0)
-				snprintf(ca, cap, "%s", name);
-			break;
-		}
-		if (m->op != EGW_CA && el_qn < EL_Q) {
-			el_q[el_qn++] = m;
-			if ((m = calloc(1, sizeof *m)) == NULL)
-				return;
+			return -1;	/* gone: el_recv will say so */
+		if (m->op == op && m->slot == slot && m->gen == gen && m->req == req)
+			return 0;
+		if (m->op != EGW_CA && m->op != EGW_DETACH) {
+			/* Kept; with no room left, the rest stay unread
+			 * (in the pair, in order) and the wait ends. */
+			if (el_qn == EL_Q || (el_q[el_qn] = malloc(sizeof *m)) == NULL)
+				return -1;
+			memcpy(el_q[el_qn++], m, sizeof *m);
+			if (el_qn == EL_Q)
+				return -1;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &t1);
-		left = 3000 - ((t1.tv_sec - t0.tv_sec) * 1000 +
-			       (t1.tv_nsec - t0.tv_nsec) / 1000000);
+		left = ms - ((t1.tv_sec - t0.tv_sec) * 1000 +
+			     (t1.tv_nsec - t0.tv_nsec) / 1000000);
+	}
+	return -1;
+}
+
+/* After an attach with bound destinations: ward-egress's EGW_CA for it
+ * (3 s at most), other messages kept; the file written, its name in ca. */
+static void
+el_ca_await(int eg, uint32_t slot, uint32_t gen, uint32_t req, char *ca, size_t cap)
+{
+	struct egw_msg *m = calloc(1, sizeof *m);
+	char name[64];
+
+	if (m != NULL && el_ca_at[0] != '\0' &&
+	    el_await(eg, EGW_CA, slot, gen, req, m, 3000) == 0) {
+		el_ca_name(slot, gen, name, sizeof name);
+		if (m->pem_len > 0 && el_ca_write(m, name) == 0)
+			snprintf(ca, cap, "%s", name);
 	}
 	free(m);
 }
@@ -191,18 +205,27 @@ el_attach(int eg, uint32_t slot, uint32_t gen, int job, const uint8_t ctx[16],
 	return 0;
 }
 
-void
+int
 el_detach(int eg, uint32_t slot, uint32_t gen, int job)
 {
 	struct egw_msg *m;
+	int rc;
 
-	if (eg < 0 || (m = calloc(1, sizeof *m)) == NULL)
-		return;
+	if (eg < 0)
+		return 0;
+	if ((m = calloc(1, sizeof *m)) == NULL)
+		return -1;
 	m->op = EGW_DETACH;
 	m->slot = slot;
 	m->gen = gen;
 	m->req = job < 0 ? 0 : (uint32_t)job + 1;
-	(void)fdio_send(eg, m, sizeof *m, NULL, 0);
+	rc = fdio_send(eg, m, sizeof *m, NULL, 0) == (ssize_t)sizeof *m ? 0 : -1;
+	/* The whole transaction: ward-egress closes its connections, sends
+	 * their lines, then says it is done (EGW_DETACH back); the lines are
+	 * kept for el_kept_log, so that they reach the audit log before the
+	 * transaction's context closes. */
+	if (rc == 0 && job < 0)
+		rc = el_await(eg, EGW_DETACH, slot, gen, 0, m, 2000);
 	free(m);
 	if (job < 0 && el_ca_at[0] != '\0') {
 		/* The transaction ended: its CA's certificate goes too. */
@@ -212,6 +235,26 @@ el_detach(int eg, uint32_t slot, uint32_t gen, int job)
 		snprintf(path, sizeof path, "%s/%s", el_ca_at, name);
 		(void)unlink(path);
 	}
+	return rc;
+}
+
+int
+el_kept_log(uint32_t slot, uint32_t gen, struct egw_msg *m)
+{
+	int i;
+
+	for (i = 0; i < el_qn; i++)
+		if (el_q[i]->op == EGW_LOG && el_q[i]->slot == slot &&
+		    el_q[i]->gen == gen)
+			break;
+	if (i == el_qn)
+		return 1;
+	memcpy(m, el_q[i], sizeof *m);
+	free(el_q[i]);
+	memmove(el_q + i, el_q + i + 1, (size_t)(el_qn - i - 1) * sizeof el_q[0]);
+	el_qn--;
+	m->text[sizeof m->text - 1] = '\0';
+	return 0;
 }
 
 int

@@ -45,8 +45,17 @@ struct sp_msg;
 int el_pending(void);
 int el_ca_env(struct sp_msg *sm, int k, const char *bound);
 /* The sandbox of job ended (its listener goes), or with job -1 the whole
- * transaction (every connection of it closes). */
-void el_detach(int eg, uint32_t slot, uint32_t gen, int job);
+ * transaction (every connection of it closes): then el_detach waits (2 s
+ * at most) until ward-egress says it has sent the line of each connection
+ * it closed, keeping its messages meanwhile (el_kept_log gives this
+ * transaction's lines, el_recv the rest).  0, or -1 when ward-egress did
+ * not say so (gone, or too slow: lines may come after the end, and are
+ * then not logged). */
+int el_detach(int eg, uint32_t slot, uint32_t gen, int job);
+/* A line for slot/gen's audit log kept while el_detach waited: 0 with it
+ * in m (and no longer kept), 1 when there is none. */
+int el_kept_log(uint32_t slot, uint32_t gen, struct egw_msg *m)
+	__attribute__((warn_unused_result));
 /* 0 with a message, 1 when none is waiting, -1 when ward-egress is gone. */
 int el_recv(int eg, struct egw_msg *m) __attribute__((warn_unused_result));
 int el_send(int eg, const struct egw_msg *m) __attribute__((warn_unused_result));

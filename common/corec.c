@@ -278,13 +278,12 @@ cc_close(int s, const uint8_t ctx[WARD_CTX_BYTES], const struct wb_chain *ch,
 	return call(s, &q, r);
 }
 
-int
-cc_log(int s, const uint8_t ctx[WARD_CTX_BYTES], const char *text,
-       struct wb_reply *r)
+/* The LogEvent request of both cc_log and cc_pack_log: text made printable
+ * and cut at 256 bytes into t, the structs the caller's. */
+static void
+log_req(Ward__V1__Request *q, Ward__V1__LogEvent *e, char t[257],
+	const uint8_t ctx[WARD_CTX_BYTES], const char *text)
 {
-	Ward__V1__Request q = WARD__V1__REQUEST__INIT;
-	Ward__V1__LogEvent e = WARD__V1__LOG_EVENT__INIT;
-	char t[257];
 	size_t i, n = strlen(text);
 
 	if (n > 256)
@@ -297,13 +296,41 @@ cc_log(int s, const uint8_t ctx[WARD_CTX_BYTES], const char *text,
 		t[1] = '\0';
 		n = 1;
 	}
-	e.context.data = (uint8_t *)ctx;
-	e.context.len = WARD_CTX_BYTES;
-	e.text.data = (uint8_t *)t;
-	e.text.len = n;
-	q.body_case = WARD__V1__REQUEST__BODY_LOG_EVENT;
-	q.log_event = &e;
+	e->context.data = (uint8_t *)ctx;
+	e->context.len = WARD_CTX_BYTES;
+	e->text.data = (uint8_t *)t;
+	e->text.len = n;
+	q->body_case = WARD__V1__REQUEST__BODY_LOG_EVENT;
+	q->log_event = e;
+}
+
+int
+cc_log(int s, const uint8_t ctx[WARD_CTX_BYTES], const char *text,
+       struct wb_reply *r)
+{
+	Ward__V1__Request q = WARD__V1__REQUEST__INIT;
+	Ward__V1__LogEvent e = WARD__V1__LOG_EVENT__INIT;
+	char t[257];
+
+	log_req(&q, &e, t, ctx, text);
 	return call(s, &q, r);
+}
+
+long
+cc_pack_log(uint8_t *buf, size_t cap, const uint8_t ctx[WARD_CTX_BYTES],
+	    const char *text)
+{
+	Ward__V1__Request q = WARD__V1__REQUEST__INIT;
+	Ward__V1__LogEvent e = WARD__V1__LOG_EVENT__INIT;
+	char t[257];
+	size_t len;
+
+	log_req(&q, &e, t, ctx, text);
+	len = ward__v1__request__get_packed_size(&q);
+	if (len > cap)
+		return -1;
+	ward__v1__request__pack(&q, buf);
+	return (long)len;
 }
 
 int

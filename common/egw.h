@@ -9,7 +9,11 @@
  *                                 a socket pair (SCM_RIGHTS) over which
  *                                 its sandbox sends its proxy listener
  *   EGW_DETACH  broker -> egress  the transaction ended: its connections
- *                                 close
+ *                                 close (req 0: every sandbox of it; else
+ *                                 the one whose job + 1 req is)
+ *               egress -> broker  (req 0) the answer: the line of each
+ *                                 connection it closed went before it,
+ *                                 on this pair
  *   EGW_ASK     egress -> broker  approve eop (net.connect, or secret.use
  *                                 for a placeholder) of dest under the
  *                                 transaction's capabilities, with this

@@ -103,6 +103,9 @@ long cc_pack_approve(uint8_t *buf, size_t cap, const uint8_t ctx[WARD_CTX_BYTES]
 		     const struct wb_chain *ch, unsigned op, const char *res,
 		     const uint8_t digest[WARD_ID_BYTES], uint64_t nonce) WB_WARN;
 int cc_parse_reply(const uint8_t *buf, size_t len, struct wb_reply *r) WB_WARN;
+/* The same LogEvent request as cc_log, packed for an asynchronous send. */
+long cc_pack_log(uint8_t *buf, size_t cap, const uint8_t ctx[WARD_CTX_BYTES],
+		 const char *text) WB_WARN;
 /* The same, with the call's parameters (server/params.h: TOOL NUL JSON,
  * at most 4096 bytes; NULL for none), which the core shows the operator
  * when the call must wait for an answer (server/pending.h). */

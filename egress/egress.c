@@ -1796,6 +1796,11 @@ broker_readable(void)
 			    links[i].gen == m->gen &&
 			    (m->req == 0 || links[i].job == m->req))
 				link_end(i);
+		/* The whole transaction: each connection's line went (above,
+		 * in order on this pair); say so, so that the broker can log
+		 * them before the transaction's context closes. */
+		if (m->req == 0)
+			to_broker(m);
 	} else if (m->op == EGW_ANSWER) {
 		answered(m);
 	}

@@ -27,7 +27,12 @@ How it is made fair (an earlier version was not):
   * the agent's sandbox may use both cores ('limit cpu 200'; the default
     is one), as the direct client may;
   * direct is measured before and after the proxied run, and both are
-    printed: the spread is the noise of the machine.
+    printed: the spread is the noise of the machine;
+  * between them, the same client through a minimal CONNECT relay
+    (tests/egress/splice_relay.c, built here with cc: splice(2) through
+    256 KiB pipes as ward-egress, and no approval, no check, no log), a
+    process on the host: the cost of one more process and one more
+    loopback TCP hop on this machine, the floor under any proxy.
 
 Needs root (sandboxes).  WARD_EGRESS_BENCH_N sets the number of set-ups
 (default 200), WARD_EGRESS_BENCH_MIB the bulk size (default 256).
@@ -48,6 +53,8 @@ N = int(os.environ.get("WARD_EGRESS_BENCH_N", "200"))
 BIG = int(os.environ.get("WARD_EGRESS_BENCH_MIB", "256")) << 20
 RUNS = 5
 SRV_PID = None
+RELAY = None        # the minimal relay's port, or None (no cc)
+RELAY_PID = None
 
 MEASURE = r'''
 import json, socket, time, sys
@@ -100,8 +107,8 @@ def measure(via, host, port, n, runs, big):
             raise OSError("short body: %d of %d" % (got, big))
         rates.append(got / dt / 1e6)
     rates.sort()
-    return {"lat": lat, "mbps": rates[len(rates) // 2], "rates": rates,
-            "cpu_ms_per_mb": 1000 * cpu / (runs * big / 1e6)}
+    return {"lat": lat, "mbps": rates[len(rates) // 2] if rates else None, "rates": rates,
+            "cpu_ms_per_mb": 1000 * cpu / (runs * big / 1e6) if runs else None}
 '''
 
 SERVER = r'''
@@ -164,6 +171,31 @@ def cpu_of(pid):
         return None
 
 
+def sched_of(home):
+    """{name: (ms on a CPU, ms waiting for one)} of this home's ward-core,
+    ward-broker (both processes) and ward-egress, every thread, from
+    /proc/PID/task/TID/schedstat."""
+    out = {}
+    for name in ("ward-core", "ward-broker", "ward-egress"):
+        r = subprocess.run(["pgrep", "-f", "^%s --home %s$" % (name, home)],
+                           capture_output=True, text=True)
+        run = wait = 0
+        for p in r.stdout.split():
+            try:
+                tids = os.listdir("/proc/%s/task" % p)
+            except OSError:
+                continue
+            for t in tids:
+                try:
+                    f = open("/proc/%s/task/%s/schedstat" % (p, t)).read().split()
+                    run += int(f[0])
+                    wait += int(f[1])
+                except (OSError, IndexError, ValueError):
+                    pass
+        out[name] = (run / 1e6, wait / 1e6)
+    return out
+
+
 def egress_cpu(home):
     """CPU seconds of this home's ward-egress so far, or None."""
     r = subprocess.run(["pgrep", "-u", "ward-egress", "-f", "ward-egress --home " + home],
@@ -193,8 +225,11 @@ def main():
         print("egress bench: %d set-ups, bulk %d MiB x %d (median), server: a process of its "
               "own (sendfile from /dev/shm); targets: set-up +1 ms at p50 at most, bulk 80%% "
               "of direct at least" % (N, BIG >> 20, RUNS))
-        global SRV_PID
+        global SRV_PID, RELAY, RELAY_PID
         SRV_PID = srv.pid
+        relay = start_relay(bigdir, port)
+        RELAY = relay[0] if relay else None
+        RELAY_PID = relay[1].pid if relay else None
         rc = one("disk", tempfile.gettempdir(), port)
         mnt = tempfile.mkdtemp(prefix="ward-egress-bench-tmpfs.")
         if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256m,mode=0755", "tmpfs",
@@ -209,14 +244,41 @@ def main():
             os.rmdir(mnt)
         return rc
     finally:
+        if RELAY is not None:
+            relay[1].kill()
+            relay[1].wait()
         srv.kill()
         srv.wait()
         shutil.rmtree(bigdir, ignore_errors=True)
 
 
-def direct(port):
+def start_relay(d, port):
+    """tests/egress/splice_relay.c built in d and started towards port:
+    (its port, the process), or None without a C compiler."""
+    src = os.path.join(ROOT, "tests", "egress", "splice_relay.c")
+    exe = os.path.join(d, "splice_relay")
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if cc is None or subprocess.run([cc, "-O2", "-o", exe, src]).returncode != 0:
+        print("egress bench: no C compiler: the minimal relay is not measured")
+        return None
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    rport = s.getsockname()[1]
+    s.close()
+    p = subprocess.Popen([exe, str(rport), str(port)], stdout=subprocess.PIPE, text=True)
+    if p.stdout.readline().strip() != "ready":
+        p.kill()
+        p.wait()
+        print("egress bench: the minimal relay did not start: not measured")
+        return None
+    return rport, p
+
+
+def direct(port, via=None):
+    """The client from the host, straight to the server (or through the
+    minimal relay listening on via)."""
     code = MEASURE + "\nprint(json.dumps(measure(('127.0.0.1', %d), '127.0.0.1', %d, %d, %d, %d)))\n" \
-        % (port, port, N, RUNS, BIG)
+        % (via or port, port, N, RUNS, BIG)
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
     return json.loads(r.stdout)
 
@@ -235,12 +297,17 @@ def one(where, base, port):
         s0 = cpu_of(SRV_PID)
         d1 = direct(port)
         s1 = cpu_of(SRV_PID)
+        r0 = cpu_of(RELAY_PID) if RELAY is not None else None
+        rl = direct(port, RELAY) if RELAY is not None else None
+        r1 = cpu_of(RELAY_PID) if RELAY is not None else None
         prof = os.path.join(tmp, "prof")
         os.makedirs(os.path.join(prof, "seed"))
         with open(os.path.join(prof, "agent.py"), "w") as f:
-            f.write(MEASURE + "\nimport os\nif os.environ.get('WARD_TASK') == 'warm-up':\n"
-                    "    sys.exit(0)\nprint('R ' + json.dumps(measure(('127.0.0.1', 3128), "
-                    "'127.0.0.1', %d, %d, %d, %d)))\n" % (port, N, RUNS, BIG))
+            f.write(MEASURE + "\nimport os\ntask = os.environ.get('WARD_TASK')\n"
+                    "if task == 'warm-up':\n    sys.exit(0)\n"
+                    "n, runs = (%d, 0) if task == 'setup' else (0, %d)\n"
+                    "print('R ' + json.dumps(measure(('127.0.0.1', 3128), "
+                    "'127.0.0.1', %d, n, runs, %d)))\n" % (N, RUNS, port, BIG))
         with open(os.path.join(prof, "profile.ward"), "w") as f:
             f.write("name egress-bench\nrun python3 /agent/agent.py\nworkspace seed\n"
                     "limit time 600s\nlimit cpu 200\nallow net 127.0.0.1:%d uses %d\n"
@@ -249,17 +316,24 @@ def one(where, base, port):
         # before the measured run can be read.
         subprocess.run([WARD, "run", "--quiet", prof, "warm-up"], capture_output=True,
                        text=True, env=env, timeout=60)
+        # The set-ups and the bulk in two runs, so that what ward's
+        # processes spent on each can be read apart.
+        sch0 = sched_of(home)
+        r = subprocess.run([WARD, "run", "--quiet", prof, "setup"], capture_output=True,
+                           text=True, env=env, timeout=900)
+        sch1 = sched_of(home)
+        outs = [json.loads(l[2:]) for l in r.stdout.splitlines() if l.startswith("R ")]
         cpu0 = egress_cpu(home)
         s2 = cpu_of(SRV_PID)
-        r = subprocess.run([WARD, "run", "--quiet", prof, "bench"], capture_output=True,
+        r = subprocess.run([WARD, "run", "--quiet", prof, "bulk"], capture_output=True,
                            text=True, env=env, timeout=900)
         cpu1 = egress_cpu(home)
         s3 = cpu_of(SRV_PID)
-        outs = [json.loads(l[2:]) for l in r.stdout.splitlines() if l.startswith("R ")]
-        if not outs:
+        outs += [json.loads(l[2:]) for l in r.stdout.splitlines() if l.startswith("R ")]
+        if len(outs) != 2:
             print("egress bench: the agent measured nothing: " + r.stderr[-500:])
             return 1
-        proxy = outs[0]
+        proxy = dict(outs[1], lat=outs[0]["lat"])
         d2 = direct(port)
         dlat = d1["lat"] + d2["lat"]
         d50 = statistics.median(dlat)
@@ -272,12 +346,24 @@ def one(where, base, port):
                  added, "met" if added <= 1.0 else "NOT met"))
         print("egress [home on %s]   one 200-byte append + fdatasync there: %.3f ms (p50), "
               "the floor of a durable approval record" % (where, sync))
+        print("egress [home on %s]   per set-up, ward's processes (all threads): %s" % (
+            where, ", ".join("%s %.3f ms on a CPU + %.3f ms waiting for one" % (
+                k, (sch1[k][0] - sch0[k][0]) / N, (sch1[k][1] - sch0[k][1]) / N) for k in sch0)))
         dm = statistics.median([d1["mbps"], d2["mbps"]])
         ratio = proxy["mbps"] / dm
         print("egress [home on %s] bulk %d MiB: direct %.0f MB/s (before %.0f, after %.0f), "
               "through the proxy %.0f MB/s: %.0f%% of direct, target 80%%: %s"
               % (where, BIG >> 20, dm, d1["mbps"], d2["mbps"], proxy["mbps"], 100 * ratio,
                  "met" if ratio >= 0.8 else "NOT met"))
+        if rl is not None:
+            print("egress [home on %s]   a minimal splice relay in the same run (no ward: no "
+                  "approval, no check, no log): set-up p50 %.3f ms (added %.3f ms), bulk %.0f MB/s "
+                  "(%.0f%% of direct), the relay's CPU per MB %s: the floor of one more process "
+                  "and TCP hop here"
+                  % (where, statistics.median(rl["lat"]), statistics.median(rl["lat"]) - d50,
+                     rl["mbps"], 100 * rl["mbps"] / dm,
+                     "%.2f ms (its set-ups included)" % (1000 * (r1 - r0) / (RUNS * BIG / 1e6))
+                     if None not in (r0, r1) else "unknown"))
         print("egress [home on %s]   runs, MB/s: direct %s, proxy %s" % (
             where, " ".join("%.0f" % x for x in d1["rates"] + d2["rates"]),
             " ".join("%.0f" % x for x in proxy["rates"])))
@@ -288,7 +374,7 @@ def one(where, base, port):
             sp = 1000 * (s3 - s2) / moved
             print("egress [home on %s]   CPU per MB of bulk (ms): direct: client %.2f + server "
                   "%.2f; through the proxy: client %.2f + server %.2f + ward-egress %.2f "
-                  "(its whole run, set-ups included): the proxied path needs %.0f%% of the "
+                  "(its bulk run): the proxied path needs %.0f%% of the "
                   "direct path's CPU, on %d cores shared with everything else"
                   % (where, d1["cpu_ms_per_mb"], sd, proxy["cpu_ms_per_mb"], sp, eg,
                      100 * (proxy["cpu_ms_per_mb"] + sp + eg) / (d1["cpu_ms_per_mb"] + sd),
