@@ -10,7 +10,7 @@ GW_SHARED := $(B)/obj/common/gw_profile.o $(B)/obj/common/gw_pins.o \
 	$(B)/obj/common/profile.o \
 	$(B)/obj/common/handoff.o
 GW_OBJS := $(B)/obj/gateway/gateway.o $(B)/obj/gateway/upstream.o $(B)/obj/gateway/catalog.o $(B)/obj/gateway/http.o \
-	$(B)/obj/gateway/egress_gw.o $(GW_SHARED) \
+	$(B)/obj/gateway/egress_gw.o $(B)/obj/gateway/launcher.o $(GW_SHARED) \
 	$(B)/obj/common/grant.o $(B)/obj/common/corec.o $(B)/obj/common/outq.o \
 	$(B)/obj/common/fdio.o \
 	$(B)/obj/common/mcp.o
