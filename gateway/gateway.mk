@@ -45,3 +45,11 @@ tests/gateway/node_modules/.package-lock.json: tests/gateway/package-lock.json
 gateway-npm: tests/gateway/node_modules/.package-lock.json
 
 -include $(GW_OBJS:.o=.d) $(B)/obj/gateway/remote.d
+
+# The attacker inside the gateway (tests/suites/gateway-attacker): a
+# shared object loaded into the real ward-gateway with LD_PRELOAD.
+$(B)/attack/ingateway.so: tests/attack/ingateway.c gateway/launcher.h
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -Wall -Wextra -Werror -O1 -fPIC -shared -Igateway \
+		-o $@ $< -lpthread
+PART_ALL += $(B)/attack/ingateway.so
