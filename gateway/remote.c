@@ -52,6 +52,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <jansson.h>
 
 #define RM_MSG_MAX (64u << 20)
@@ -298,6 +299,13 @@ connect_proxy(void)
 		return -1;
 	}
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	/* A server that does not read the request holds a write no longer
+	 * than it may stay silent. */
+	{
+		struct timeval tv = { idle_s, 0 };
+
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	}
 	return fd;
 }
 
