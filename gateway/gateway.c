@@ -720,7 +720,9 @@ pins_for_account(gid_t gid, uid_t uid, char *err, size_t errlen)
  * key, no state, no vault and no file of the home but those, and can only
  * ask the launcher to start the profile's own servers.  Run by a user
  * other than root, it keeps that user's account and confines itself all
- * the same.  The HTTP listener and its token are made before (by root). */
+ * the same.  The HTTP listener and its token are made before (by root);
+ * the launcher, which does not keep the listener, removes its unix
+ * socket at the end. */
 static int
 separate(const char *listen)
 {
@@ -737,10 +739,6 @@ separate(const char *listen)
 			"to an existing home)\n", err);
 		return WX_HOME;
 	}
-	if (ln_fork(G.p, G.h.home, err, sizeof err) != 0) {
-		fprintf(stderr, "ward mcp: cannot start the launcher: %s\n", err);
-		return WX_FAILED;
-	}
 	if (listen != NULL) {
 		snprintf(tok, sizeof tok, "%s/mcp/%s.token", G.h.home, G.p->name);
 		if (http_start(listen, tok, MSG_MAX, err, sizeof err) != 0) {
@@ -750,6 +748,11 @@ separate(const char *listen)
 		G.http = 1;
 		gw_note("listening on %s (Streamable HTTP); the bearer token is in "
 		     "%s", http_url(), tok);
+	}
+	if (ln_fork(G.p, G.h.home, G.http && strncmp(http_url(), "unix:", 5) == 0 ?
+		    http_url() + 5 : NULL, err, sizeof err) != 0) {
+		fprintf(stderr, "ward mcp: cannot start the launcher: %s\n", err);
+		return WX_FAILED;
 	}
 	if (root) {
 		if (pins_for_account(gid, uid, err, sizeof err) != 0) {
@@ -1032,6 +1035,7 @@ serve(const char *prof, const char *home_dir, int hfd, const char *listen)
 			close(G.up[s].err);
 			G.up[s].err = -1;
 		}
+	ln_close();
 	if (G.ctx_open) {
 		struct wb_reply r;
 

@@ -30,6 +30,7 @@
 /* ---- the gateway's side ------------------------------------------------- */
 
 static int ln_fd = -1;
+static pid_t ln_pid;
 static pthread_mutex_t ln_mu = PTHREAD_MUTEX_INITIALIZER;
 
 /* One request, one answer (fds: what came with it, up to 3). */
@@ -135,6 +136,24 @@ ln_egress_end(void)
 	(void)ask(LN_EGRESS_END, 0, 0, -1, &r, NULL, NULL);
 }
 
+void
+ln_close(void)
+{
+	int i;
+
+	pthread_mutex_lock(&ln_mu);
+	if (ln_fd >= 0)
+		close(ln_fd);
+	ln_fd = -1;
+	pthread_mutex_unlock(&ln_mu);
+	for (i = 0; i < 500 && ln_pid > 0; i++) {
+		if (waitpid(ln_pid, NULL, WNOHANG) != 0)
+			ln_pid = 0;
+		else
+			usleep(10000);
+	}
+}
+
 /* ---- the launcher --------------------------------------------------------- */
 
 static const struct gw_profile *P;
@@ -142,6 +161,8 @@ static const char *home_dir;
 static pid_t sup[GW_MAX_SERVERS];	/* each server's supervisor, 0: none */
 static pid_t eg_pid;			/* ward-egress, 0: none */
 static int has_remote;
+static char sock_path[108];		/* the HTTP listener's, "" if none */
+static struct stat sock_st;
 
 /* The supervisor's stop flag: SIGTERM (from the launcher, or as its death
  * signal) has ward_sb_run() kill the sandbox and clean up. */
@@ -510,11 +531,20 @@ launcher_main(int chan)
 			close(fds[i]);
 	}
 	stop_all();
+	/* The listener's socket, if it is still the one made at start. */
+	if (sock_path[0] != '\0') {
+		struct stat st;
+
+		if (lstat(sock_path, &st) == 0 && S_ISSOCK(st.st_mode) &&
+		    st.st_dev == sock_st.st_dev && st.st_ino == sock_st.st_ino)
+			(void)unlink(sock_path);
+	}
 	_exit(0);
 }
 
 int
-ln_fork(const struct gw_profile *p, const char *home, char *err, size_t errlen)
+ln_fork(const struct gw_profile *p, const char *home, const char *sock,
+	char *err, size_t errlen)
 {
 	int sv[2];
 	pid_t pid;
@@ -541,9 +571,13 @@ ln_fork(const struct gw_profile *p, const char *home, char *err, size_t errlen)
 		signal(SIGPIPE, SIG_IGN);
 		P = p;
 		home_dir = home;
+		if (sock != NULL && strlen(sock) < sizeof sock_path &&
+		    lstat(sock, &sock_st) == 0)
+			snprintf(sock_path, sizeof sock_path, "%s", sock);
 		launcher_main(3);
 	}
 	close(sv[1]);
 	ln_fd = sv[0];
+	ln_pid = pid;
 	return 0;
 }

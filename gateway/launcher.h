@@ -49,11 +49,17 @@ struct ln_rep {
 
 struct gw_profile;
 
-/* Fork the launcher (profile p, home dir home).  The caller must be
+/* Fork the launcher (profile p, home dir home; sock: the HTTP listener's
+ * unix socket, which the gateway's account cannot unlink, or NULL: the
+ * launcher removes it when the gateway is done, if it is still the same).  The caller must be
  * single-threaded and hold nothing the launcher should not (the client's
  * descriptors are not passed on: 0 and 1 become /dev/null there).  0, or
  * -1 with why in err. */
-int ln_fork(const struct gw_profile *p, const char *home, char *err, size_t errlen);
+int ln_fork(const struct gw_profile *p, const char *home, const char *sock,
+	    char *err, size_t errlen);
+/* The end: the channel closed, the launcher waited for (5 s at most) once
+ * it has stopped what it started. */
+void ln_close(void);
 
 /* The gateway's side: each a request and its answer (serialised by a lock:
  * ward-egress's thread asks too).  -1 when refused (msg in note, if not
