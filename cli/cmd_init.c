@@ -4,6 +4,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <pwd.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -25,8 +26,10 @@ init_usage(FILE *f)
 		"usage: ward init [--home DIR]\n"
 		"\n"
 		"Create a ward home (--home, else $WARD_HOME, else /var/lib/ward).  Run it\n"
-		"as root: it also creates the system accounts ward-core and\n"
-		"ward-broker when they are missing, and the daemons run under them.\n"
+		"as root: it also creates the system accounts ward-core,\n"
+		"ward-broker, ward-egress and ward-gateway when they are missing, and\n"
+		"the daemons (and the gateway of 'ward mcp') run under them.  Run again on\n"
+		"an existing home, it adds an account a newer ward needs.\n"
 		"  operator/operator.key  the operator key (root 0600): it signs\n"
 		"      grants (root capabilities) and every admin request; only the\n"
 		"      ward CLI reads it\n"
@@ -239,6 +242,19 @@ cmd_init(int argc, char **argv)
 			return WX_USAGE;
 		}
 	}
+	if (access(h.op_pub, F_OK) == 0 && geteuid() == 0 &&
+	    getpwnam(WP_GATEWAY_ACCOUNT) == NULL) {
+		/* A home made before ward-gateway ran under an account of its
+		 * own ('ward mcp'): add the account alone. */
+		if (wp_account_ensure(WP_GATEWAY_ACCOUNT, err, sizeof err) != 0) {
+			fprintf(stderr, "ward init: %s\n", text_str(b, sizeof b, err));
+			return 1;
+		}
+		printf("ward home:    %s (added the account %s, which 'ward mcp' "
+		       "runs its gateway under)\n", h.home, WP_GATEWAY_ACCOUNT);
+		if (access(h.egress_pub, F_OK) == 0)
+			return 0;
+	}
 	if (access(h.op_pub, F_OK) == 0 && access(h.egress_pub, F_OK) != 0 &&
 	    errno == ENOENT && geteuid() == 0) {
 		/* A home made before ward-egress had a key: add it alone. */
@@ -269,6 +285,7 @@ cmd_init(int argc, char **argv)
 	if (wp_account_ensure(WP_CORE_ACCOUNT, err, sizeof err) != 0 ||
 	    wp_account_ensure(WP_BROKER_ACCOUNT, err, sizeof err) != 0 ||
 	    wp_account_ensure(WP_EGRESS_ACCOUNT, err, sizeof err) != 0 ||
+	    wp_account_ensure(WP_GATEWAY_ACCOUNT, err, sizeof err) != 0 ||
 	    wp_account(WP_CORE_ACCOUNT, &cu, &cg, err, sizeof err) != 0) {
 		fprintf(stderr, "ward init: %s\n", err);
 		return 1;

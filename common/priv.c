@@ -127,13 +127,18 @@ wp_daemon_start(void)
 	umask(077);
 }
 
-int
-wp_drop(const char *account, char *err, size_t errlen)
+static int
+drop(const char *account, const char *group_of, char *err, size_t errlen)
 {
-	uid_t uid, r, e, s;
-	gid_t gid, rg, eg, sg;
+	uid_t uid, r, e, s, xu;
+	gid_t gid, rg, eg, sg, gl[2];
+	int ng = 1;
 
 	if (wp_account(account, &uid, &gid, err, errlen) != 0)
+		return -1;
+	gl[0] = gid;
+	if (group_of != NULL &&
+	    wp_account(group_of, &xu, &gl[ng++], err, errlen) != 0)
 		return -1;
 	if (getresuid(&r, &e, &s) != 0 || getresgid(&rg, &eg, &sg) != 0)
 		return text_err(err, errlen, "getresuid: %s", strerror(errno));
@@ -143,7 +148,7 @@ wp_drop(const char *account, char *err, size_t errlen)
 		return text_err(err, errlen, "this daemon runs under the account %s: start "
 			    "it as root (it switches to %s at once) or as that account",
 			    account, account);
-	if (setgroups(1, &gid) != 0 || setresgid(gid, gid, gid) != 0 ||
+	if (setgroups((size_t)ng, gl) != 0 || setresgid(gid, gid, gid) != 0 ||
 	    setresuid(uid, uid, uid) != 0)
 		return text_err(err, errlen, "cannot switch to the account %s: %s", account,
 			    strerror(errno));
@@ -153,6 +158,18 @@ wp_drop(const char *account, char *err, size_t errlen)
 		return text_err(err, errlen, "switching to the account %s did not take "
 			    "(%s)", account, "refusing to run with root's ids");
 	return 0;
+}
+
+int
+wp_drop(const char *account, char *err, size_t errlen)
+{
+	return drop(account, NULL, err, errlen);
+}
+
+int
+wp_drop_with(const char *account, const char *group_of, char *err, size_t errlen)
+{
+	return drop(account, group_of, err, errlen);
 }
 
 int

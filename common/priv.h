@@ -19,6 +19,10 @@
 #define WP_BROKER_ACCOUNT "ward-broker"
 /* ward-egress, the one process with the network (egress/egress.c). */
 #define WP_EGRESS_ACCOUNT "ward-egress"
+/* ward-gateway (`ward mcp`) once it has forked its launcher
+ * (gateway/launcher.h): no key, no state; the core's socket folder
+ * through the ward-broker group (wp_drop_with). */
+#define WP_GATEWAY_ACCOUNT "ward-gateway"
 
 /* uid and gid of an account; -1 with a message that says how to create
  * it when there is none. */
@@ -39,6 +43,13 @@ void wp_daemon_start(void);
  * runs as the account is left as it is; any other non-root process is
  * refused (it would run the daemon with the operator's authority). */
 int wp_drop(const char *account, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+
+/* wp_drop, with the group of the account group_of as the one
+ * supplementary group (ward-gateway reaches the core's socket folder,
+ * run/core, 02750 ward-core:ward-broker, through it). */
+int wp_drop_with(const char *account, const char *group_of, char *err,
+		 size_t errlen)
 	__attribute__((warn_unused_result));
 
 /* What a daemon may touch once confined. */

@@ -41,6 +41,7 @@
 #include "gw_int.h"
 #include "egw.h"
 #include "egress_gw.h"
+#include "launcher.h"
 #include "fdio.h"
 #include "sandbox.h"
 
@@ -142,7 +143,7 @@ answer(int fd, struct egw_msg *m, int *core_s)
 static void *
 link_thread(void *arg)
 {
-	int fd = (int)(intptr_t)arg, core_s = -1, k;
+	int fd = (int)(intptr_t)arg, core_s = -1;
 	pid_t pid = 0;
 	struct egw_msg *m = calloc(1, sizeof *m);
 	sigset_t all;
@@ -190,15 +191,11 @@ link_thread(void *arg)
 		eg_next = mono_s() + eg_delay;
 	}
 	pthread_mutex_unlock(&eg_mu);
-	/* Reaped here (nothing else waits for it): its end closed, it is
+	/* Reaped by the launcher, which started it: our end closed, it is
 	 * exiting; one that lingers is killed. */
-	for (k = 0; k < 200 && pid > 0 && waitpid(pid, NULL, WNOHANG) == 0; k++)
-		usleep(10000);
-	if (k == 200 && pid > 0) {
-		kill(pid, SIGKILL);
-		(void)waitpid(pid, NULL, 0);
-	}
 	close(fd);
+	if (pid > 0)
+		ln_egress_end();
 	gw_note("ward-egress is gone: the remote servers' connections are "
 		"refused (fail closed); it starts again with the next start of a "
 		"remote server, in %u s at the earliest", eg_delay);
@@ -209,74 +206,30 @@ link_thread(void *arg)
 static int
 start_egress(void)
 {
-	char self[PATH_MAX], path[PATH_MAX + 16], *slash;
+	char note[300];
 	pthread_t th;
-	ssize_t n;
-	int sv[2];
+	int fd;
 	pid_t p;
 
 	if (mono_s() < eg_next)
 		return -1;
-	if (geteuid() != 0) {
-		/* ward-egress reads its key and drops to its own account: it
-		 * must start as root, as the spawner starts it. */
-		gw_note("a remote server needs ward-egress, which starts as root "
-			"and drops to the ward-egress account at once: run 'ward "
-			"mcp' as root (as ward's daemons run); until then the "
-			"remote servers get no network");
+	/* The launcher (launcher.c, root) starts it, as the spawner
+	 * does: this process runs as its own account and could not. */
+	if (ln_egress_start(&fd, note, sizeof note) != 0) {
+		gw_note("%s", note);
 		eg_next = mono_s() + 60;
 		return -1;
 	}
-	n = readlink("/proc/self/exe", self, sizeof self - 1);
-	if (n <= 0)
-		return -1;
-	self[n] = '\0';
-	slash = strrchr(self, '/');
-	if (slash == NULL)
-		return -1;
-	*slash = '\0';
-	snprintf(path, sizeof path, "%s/ward-egress", self);
-	if (access(path, X_OK) != 0) {
-		gw_note("remote servers need ward-egress beside ward-gateway (%s: "
-			"%s); run 'make' or 'make install'", path, strerror(errno));
-		eg_next = mono_s() + 60;
-		return -1;
-	}
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
-		return -1;
-	p = fork();
-	if (p < 0) {
-		close(sv[0]);
-		close(sv[1]);
-		return -1;
-	}
-	if (p == 0) {
-		/* As the spawner does: the pair as fd 3, nothing else but the
-		 * standard streams (stdin and stdout are the client's: not
-		 * for ward-egress). */
-		int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-		if (nul < 0 || dup2(nul, 0) != 0 || dup2(nul, 1) != 1 ||
-		    (sv[1] == 3 ? fcntl(3, F_SETFD, 0) != 0 : dup2(sv[1], 3) != 3))
-			_exit(127);
-		(void)close_range(4, ~0u, 0);
-		signal(SIGPIPE, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGINT, SIG_IGN);
-		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
-		execl(path, "ward-egress", "--home", G.h.home, (char *)NULL);
-		_exit(127);
-	}
-	close(sv[1]);
+	p = 1;
 	eg_pid = p;
 	eg_started = mono_s();
-	if (pthread_create(&th, NULL, link_thread, (void *)(intptr_t)sv[0]) != 0) {
-		close(sv[0]);
-		kill(p, SIGKILL);
+	if (pthread_create(&th, NULL, link_thread, (void *)(intptr_t)fd) != 0) {
+		close(fd);
+		ln_egress_end();
 		return -1;
 	}
 	pthread_detach(th);
-	eg_fd = sv[0];
+	eg_fd = fd;
 	return 0;
 }
 

@@ -43,6 +43,8 @@
 #include "handoff.h"
 #include "gw_int.h"
 #include "http.h"
+#include "priv.h"
+#include "launcher.h"
 
 struct gw_state G;
 
@@ -1179,6 +1181,125 @@ out:
 	return rc;
 }
 
+/* The pins (read) and pending (written) files of this profile, made
+ * reachable by the gateway's account before it drops root: $WARD_HOME/mcp
+ * searchable (0711, not listable), NAME.pins root's and readable by the
+ * group (0640: 'ward mcp approve' appends to it as root), NAME.pending
+ * the account's (0600: the gateway appends, the operator reads). */
+static int
+pins_for_account(gid_t gid, uid_t uid, char *err, size_t errlen)
+{
+	char dir[1024];
+	int fd;
+
+	snprintf(dir, sizeof dir, "%s/mcp", G.h.home);
+	if (chmod(dir, 0711) != 0)
+		return snprintf(err, errlen, "%s: %s", dir, strerror(errno)), -1;
+	fd = open(G.pins.path, O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
+	if (fd < 0 || fchown(fd, 0, gid) != 0 || fchmod(fd, 0640) != 0) {
+		snprintf(err, errlen, "%s: %s", G.pins.path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	fd = open(G.pins.pending, O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 || fchown(fd, uid, gid) != 0 || fchmod(fd, 0600) != 0) {
+		snprintf(err, errlen, "%s: %s", G.pins.pending, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* Privilege separation, as ward-broker's (broker/broker.c): the launcher
+ * (launcher.c) forked while root, with the profile, to start the servers
+ * and ward-egress; then this process becomes the ward-gateway account
+ * (with the ward-broker group, for the core's socket folder), not
+ * dumpable, and confines itself -- Landlock: this profile's pins (read)
+ * and pending (read, write) files and pub/ only; seccomp: no exec, no
+ * fork, no ptrace, no set*id, Unix sockets only -- before any thread
+ * exists (the first core connection starts nanomsg's).  A bug in the JSON,
+ * MCP or HTTP handling that follows is one in a process that can read no
+ * key, no state, no vault and no file of the home but those, and can only
+ * ask the launcher to start the profile's own servers.  Run by a user
+ * other than root, it keeps that user's account and confines itself all
+ * the same.  The HTTP listener and its token are made before (by root);
+ * the launcher, which does not keep the listener, removes its unix
+ * socket at the end. */
+static int
+separate(const char *listen)
+{
+	char err[1024], tok[4200];
+	const char *rw[2], *ro[5];
+	struct wp_profile prof;
+	uid_t uid = 0;
+	gid_t gid = 0;
+	int root = geteuid() == 0;
+
+	if (root && wp_account(WP_GATEWAY_ACCOUNT, &uid, &gid, err, sizeof err) != 0) {
+		fprintf(stderr, "ward mcp: %s (the gateway runs under an account "
+			"of its own since this version; 'ward init' as root adds it "
+			"to an existing home)\n", err);
+		return WX_HOME;
+	}
+	if (listen != NULL) {
+		snprintf(tok, sizeof tok, "%s/mcp/%s.token", G.h.home, G.p->name);
+		if (http_start(listen, tok, MSG_MAX, err, sizeof err) != 0) {
+			fprintf(stderr, "ward mcp: %s\n", err);
+			return WX_USAGE;
+		}
+		G.http = 1;
+		gw_note("listening on %s (Streamable HTTP); the bearer token is in "
+		     "%s", http_url(), tok);
+	}
+	if (ln_fork(G.p, G.h.home, G.http && strncmp(http_url(), "unix:", 5) == 0 ?
+		    http_url() + 5 : NULL, err, sizeof err) != 0) {
+		fprintf(stderr, "ward mcp: cannot start the launcher: %s\n", err);
+		return WX_FAILED;
+	}
+	if (root) {
+		if (pins_for_account(gid, uid, err, sizeof err) != 0) {
+			fprintf(stderr, "ward mcp: %s\n", err);
+			return WX_HOME;
+		}
+		if (wp_drop_with(WP_GATEWAY_ACCOUNT, WP_BROKER_ACCOUNT, err,
+				 sizeof err) != 0) {
+			fprintf(stderr, "ward mcp: %s\n", err);
+			return WX_FAILED;
+		}
+	}
+	(void)prctl(PR_SET_DUMPABLE, 0);
+	rw[0] = G.pins.pending;
+	rw[1] = NULL;
+	ro[0] = G.pins.path;
+	ro[1] = G.h.pub;
+	ro[2] = "/dev/null";
+	ro[3] = "/dev/urandom";
+	ro[4] = NULL;
+	prof.rw = rw;
+	prof.ro = ro;
+	prof.allow_fork = 0;
+	if (!root && (access(G.pins.pending, F_OK) != 0 || access(G.pins.path, F_OK) != 0)) {
+		int fd;
+
+		fd = open(G.pins.pending, O_RDONLY | O_CREAT | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			close(fd);
+		fd = open(G.pins.path, O_RDONLY | O_CREAT | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			close(fd);
+	}
+	if (wp_confine(&prof, err, sizeof err) != 0) {
+		fprintf(stderr, "ward mcp: the gateway cannot confine itself: %s\n",
+			err);
+		return WX_FAILED;
+	}
+	return 0;
+}
+
 static long
 now_ms(void)
 {
@@ -1195,7 +1316,7 @@ serve(const char *prof, const char *home_dir, int hfd, const char *listen)
 {
 	char err[1024];
 	struct pollfd pf[3 * GW_MAX_SERVERS + 2 + GW_HTTP_FDS];
-	int s, i, core_ok, fl0, fl1;
+	int s, i, core_ok, fl0, fl1, rc;
 
 	if (sodium_init() < 0)
 		return WX_FAILED;
@@ -1227,6 +1348,8 @@ serve(const char *prof, const char *home_dir, int hfd, const char *listen)
 	if (take_handoff(hfd) != 0)
 		return WX_INPUT;
 	close(hfd);
+	if ((rc = separate(listen)) != 0)
+		return rc;
 	core_ok = core_ready() == 0;
 	if (!core_ok)
 		gw_note("ward-core does not answer on %s: every tools/call is "
@@ -1240,18 +1363,6 @@ serve(const char *prof, const char *home_dir, int hfd, const char *listen)
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
-	if (listen != NULL) {
-		char tok[4200];
-
-		snprintf(tok, sizeof tok, "%s/mcp/%s.token", G.h.home, G.p->name);
-		if (http_start(listen, tok, MSG_MAX, err, sizeof err) != 0) {
-			fprintf(stderr, "ward mcp: %s\n", err);
-			return WX_USAGE;
-		}
-		G.http = 1;
-		gw_note("listening on %s (Streamable HTTP); the bearer token is in "
-		     "%s", http_url(), tok);
-	}
 	G.out = 1;
 	oq_init(&G.cq, GW_OUTQ_CAP, GW_OUTQ_HARD);
 	mcp_in_init(&G.in, MSG_MAX);
@@ -1431,6 +1542,7 @@ serve(const char *prof, const char *home_dir, int hfd, const char *listen)
 			close(G.up[s].err);
 			G.up[s].err = -1;
 		}
+	ln_close();
 	if (G.ctx_open) {
 		struct wb_reply r;
 

@@ -10,7 +10,7 @@ GW_SHARED := $(B)/obj/common/gw_profile.o $(B)/obj/common/gw_pins.o \
 	$(B)/obj/common/profile.o \
 	$(B)/obj/common/handoff.o
 GW_OBJS := $(B)/obj/gateway/gateway.o $(B)/obj/gateway/upstream.o $(B)/obj/gateway/catalog.o $(B)/obj/gateway/http.o \
-	$(B)/obj/gateway/egress_gw.o $(GW_SHARED) \
+	$(B)/obj/gateway/egress_gw.o $(B)/obj/gateway/launcher.o $(GW_SHARED) \
 	$(B)/obj/common/grant.o $(B)/obj/common/corec.o $(B)/obj/common/outq.o \
 	$(B)/obj/common/fdio.o \
 	$(B)/obj/common/mcp.o
@@ -45,3 +45,11 @@ tests/gateway/node_modules/.package-lock.json: tests/gateway/package-lock.json
 gateway-npm: tests/gateway/node_modules/.package-lock.json
 
 -include $(GW_OBJS:.o=.d) $(B)/obj/gateway/remote.d
+
+# The attacker inside the gateway (tests/suites/gateway-attacker): a
+# shared object loaded into the real ward-gateway with LD_PRELOAD.
+$(B)/attack/ingateway.so: tests/attack/ingateway.c gateway/launcher.h
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -Wall -Wextra -Werror -O1 -fPIC -shared -Igateway \
+		-o $@ $< -lpthread
+PART_ALL += $(B)/attack/ingateway.so

@@ -37,6 +37,7 @@
 #include "gw_int.h"
 #include "http.h"
 #include "egress_gw.h"
+#include "launcher.h"
 
 /* What a server writes on its stderr, one line of ours per line of its,
  * named and escaped: a server cannot write to the terminal (or the MCP
@@ -176,17 +177,6 @@ server_request(int srv, int kind, const char *method, json_t *params)
 
 /* ---- upstream servers ------------------------------------------------------ */
 
-/* The supervisor's stop flag: SIGTERM (from the gateway, or as its death
- * signal) has ward_sb_run() kill the sandbox and clean up. */
-static volatile int sup_cancel;
-
-static void
-sup_on_term(int sig)
-{
-	(void)sig;
-	sup_cancel = 1;
-}
-
 /* What each server is told the client can do: roots always (answered
  * from the profile, never from the client), and the client's own sampling
  * and elicitation when it declared them (their requests are relayed to
@@ -209,100 +199,25 @@ start_server(int idx)
 {
 	struct upstream *u = &G.up[idx];
 	struct gw_server *c = u->cfg;
-	int pin[2], pout[2], perr[2], proxy = -1;
+	int fds[3], proxy = -1, rc;
 	pid_t pid;
 
-	if (pipe2(pin, O_CLOEXEC) != 0 || pipe2(pout, O_CLOEXEC) != 0 ||
-	    pipe2(perr, O_CLOEXEC) != 0)
-		return -1;
 	/* A remote server: its sandbox gets ward-egress as its proxy, in
 	 * the session's context (egress_gw.c); without one, no network. */
 	if (c->url[0] != '\0' && egw_gateway_attach(idx, &proxy) != 0)
 		gw_note("server %s: no egress proxy: its requests are refused",
 			c->name);
-	pid = fork();
-	if (pid < 0) {
-		if (proxy >= 0)
-			close(proxy);
-		return -1;
-	}
-	if (pid == 0) {
-		struct ward_sb_config cfg;
-		struct ward_sb_result res;
-		struct ward_sb *sb = NULL;
-		char err[WARD_SB_ERRLEN], *argv[GW_MAX_ARGV + 2];
-		int i, k, code, logfd;
-
-		signal(SIGTERM, sup_on_term);
-		signal(SIGINT, SIG_IGN);
-		(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
-		if (getppid() == 1)
-			_exit(125);
-		signal(SIGPIPE, SIG_DFL);
-		/* Our messages and the sandbox's BLOCKED lines go to the
-		 * gateway's stderr (logfd, -1 if it has none); the server's
-		 * stderr is a pipe that the gateway prints, escaped
-		 * (server_stderr). */
-		logfd = fcntl(2, F_DUPFD_CLOEXEC, 3);
-		if (dup2(pin[0], 0) < 0 || dup2(pout[1], 1) < 0 ||
-		    dup2(perr[1], 2) < 0)
-			_exit(125);
-		for (i = 3; i < 1024; i++)
-			if (i != logfd && i != proxy)
-				(void)close(i);
-		ward_sb_config_defaults(&cfg);
-		cfg.workspace = c->workspace[0] != '\0' ? c->workspace : NULL;
-		cfg.nbinds = 0;
-		for (k = 0; k < c->nbinds; k++) {
-			cfg.binds[cfg.nbinds].src = c->bind_src[k];
-			cfg.binds[cfg.nbinds].dst = c->bind_dst[k];
-			cfg.nbinds++;
-		}
-		/* Only what the profile declares: nothing of the client's
-		 * environment (its credentials) reaches a server. */
-		cfg.env[cfg.nenv++] = "PATH=/usr/local/bin:/usr/bin:/bin";
-		cfg.env[cfg.nenv++] = "HOME=/tmp";
-		cfg.env[cfg.nenv++] = "LANG=C.UTF-8";
-		for (k = 0; k < c->nenv; k++)
-			cfg.env[cfg.nenv++] = c->env[k];
-		cfg.memory_bytes = c->mem_bytes;
-		cfg.pids_max = c->pids;
-		cfg.cpu_percent = c->cpu;
-		cfg.tmp_bytes = c->tmp_bytes;
-		cfg.timeout_ms = 0;
-		cfg.one_shot = 1;
-		cfg.log_fd = logfd;
-		cfg.cancel = &sup_cancel;
-		if (c->url[0] != '\0' &&
-		    remote_sandbox(c, &cfg, proxy, argv, err, sizeof err) != 0) {
-			dprintf(logfd, "ward mcp: server %s: %s\n", c->name, err);
-			_exit(125);
-		}
-		if (ward_sb_prepare(&cfg, &sb, err, sizeof err) != 0) {
-			dprintf(logfd, "ward mcp: server %s: %s\n", c->name, err);
-			_exit(125);
-		}
-		for (k = 0; k < c->argc; k++)
-			argv[k] = c->argv[k];
-		if (c->url[0] == '\0')
-			argv[c->argc] = NULL;
-		if (ward_sb_run(sb, argv, &res, err, sizeof err) != 0) {
-			dprintf(logfd, "ward mcp: server %s: %s\n", c->name, err);
-			_exit(125);
-		}
-		code = WIFEXITED(res.wait_status) ? WEXITSTATUS(res.wait_status) :
-		       128 + WTERMSIG(res.wait_status);
-		_exit(code);
-	}
-	close(pin[0]);
-	close(pout[1]);
-	close(perr[1]);
+	/* The launcher (launcher.c, root) builds the sandbox from the
+	 * profile's spec of server idx: we name the server, nothing else. */
+	rc = ln_server_start(idx, proxy, fds, &pid);
 	if (proxy >= 0)
 		close(proxy);
+	if (rc != 0)
+		return -1;
 	u->pid = pid;
-	u->in = pin[1];
-	u->out = pout[0];
-	u->err = perr[0];
+	u->in = fds[0];
+	u->out = fds[1];
+	u->err = fds[2];
 	u->elen = 0;
 	(void)fcntl(u->out, F_SETFL, O_NONBLOCK);
 	(void)fcntl(u->err, F_SETFL, O_NONBLOCK);
@@ -414,7 +329,7 @@ server_dead(int s, const char *why)
 	/* A server that hangs is ended by its supervisor (SIGTERM sets its
 	 * cancel flag); one that exited is already on its way out. */
 	if (u->pid > 0)
-		kill(u->pid, SIGTERM);
+		(void)ln_server_signal(s, SIGTERM);
 	if (u->in >= 0)
 		close(u->in);
 	u->in = -1;
@@ -451,10 +366,11 @@ server_restart(int s, time_t now)
 	    G.stop)
 		return;
 	if (u->pid > 0) {
-		pid_t w = waitpid(u->pid, NULL, WNOHANG);
+		int w = ln_server_gone(s);
 
 		if (w == 0) {
-			kill(u->pid, now - u->restart_at >= 5 ? SIGKILL : SIGTERM);
+			(void)ln_server_signal(s, now - u->restart_at >= 5 ?
+					       SIGKILL : SIGTERM);
 			return;
 		}
 		u->pid = 0;
@@ -502,7 +418,7 @@ server_cut(int s)
 	}
 	server_dead(s, why);
 	if (u->pid > 0)
-		kill(u->pid, SIGTERM);	/* its supervisor ends the sandbox */
+		(void)ln_server_signal(s, SIGTERM);	/* its supervisor ends the sandbox */
 }
 
 static void
@@ -1145,7 +1061,7 @@ servers_reaped(int ms)
 		left = 0;
 		for (s = 0; s < G.nup; s++)
 			if (G.up[s].pid > 0) {
-				if (waitpid(G.up[s].pid, NULL, WNOHANG) == G.up[s].pid)
+				if (ln_server_gone(s) != 0)
 					G.up[s].pid = 0;
 				else
 					left++;
@@ -1175,15 +1091,15 @@ shutdown_servers(void)
 	 * end it within two more seconds, the supervisor itself goes. */
 	for (s = 0; s < G.nup; s++)
 		if (G.up[s].pid > 0)
-			kill(G.up[s].pid, SIGTERM);
+			(void)ln_server_signal(s, SIGTERM);
 	if (servers_reaped(2000))
 		return;
 	for (s = 0; s < G.nup; s++)
 		if (G.up[s].pid > 0) {
 			gw_note("server %s: its supervisor did not stop; killed",
 				G.up[s].cfg->name);
-			kill(G.up[s].pid, SIGKILL);
-			(void)waitpid(G.up[s].pid, NULL, 0);
+			(void)ln_server_signal(s, SIGKILL);
+			(void)servers_reaped(500);
 			G.up[s].pid = 0;
 		}
 }

@@ -1339,11 +1339,18 @@ async function main() {
 			g.send(INIT);
 			g.send({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "rem_echo", arguments: { text: "a" } } });
 			const e1 = await g.id(1, 30000);
-			// The gateway's ward-egress: its child, under its own account.
+			// The gateway's ward-egress: a child of its launcher (the
+			// gateway's one root process), under its own account.
+			const launcher = () => fs.readFileSync(`/proc/${g.p.pid}/task/${g.p.pid}/children`, "utf8")
+				.split(/\s+/).filter(Boolean).filter((k) => {
+					try { return /^Name:\tward-gw-launch$/m.test(fs.readFileSync(`/proc/${k}/status`, "utf8")); }
+					catch { return false; }
+				});
 			const egress = () => fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d)).filter((d) => {
 				try {
 					const st = fs.readFileSync(`/proc/${d}/status`, "utf8");
-					return /^Name:\tward-egress$/m.test(st) && new RegExp(`^PPid:\t${g.p.pid}$`, "m").test(st);
+					return /^Name:\tward-egress$/m.test(st) &&
+						launcher().some((l) => new RegExp(`^PPid:\t${l}$`, "m").test(st));
 				} catch { return false; }
 			});
 			const first = egress();
