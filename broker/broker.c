@@ -3529,7 +3529,14 @@ main(int argc, char **argv)
 	while (!stopping) {
 		struct pollfd pf[1 + 1 + 1 + CS_N + CTL_MAX + 2 * TX_MAX + 2 * JOB_MAX];
 		int who[sizeof pf / sizeof pf[0]];
-		int n = 0, k, tmo = hold_tick(250);	/* before the sockets it uses */
+		int n = 0, k, tmo;
+
+		/* What changes the queues and the peers comes before the poll
+		 * set is made from them: a message kept while el_attach
+		 * waited, then the held audit lines (and the sockets they use). */
+		if (el_pending())
+			egress_readable();
+		tmo = hold_tick(250);
 
 		pf[n].fd = sp_s; pf[n].events = POLLIN; who[n++] = -1;
 		for (k = 0; k < CS_N; k++)
@@ -3578,8 +3585,6 @@ main(int argc, char **argv)
 				who[n++] = 5000 + k;
 			}
 		}
-		if (el_pending())
-			egress_readable();	/* kept while el_attach waited */
 		if (poll(pf, (nfds_t)n, tmo) < 0) {
 			if (errno == EINTR)
 				continue;

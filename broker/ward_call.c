@@ -188,13 +188,7 @@ relay(void)
 	if (fl0 >= 0)
 		(void)fcntl(0, F_SETFL, fl0 | O_NONBLOCK);
 	for (;;) {
-		struct pollfd p[3] = {
-			{ !in.eof && !oq_over(&up) && !oq_over(&down) ? 0 : -1,
-			  POLLIN, 0 },
-			{ sock, (short)((!from.eof && !oq_over(&down) ? POLLIN : 0) |
-				(oq_pending(&up) > 0 ? POLLOUT : 0)), 0 },
-			{ oq_pending(&down) > 0 ? 1 : -1, POLLOUT, 0 },
-		};
+		struct pollfd p[3];
 		char *line;
 		size_t len;
 		int k;
@@ -236,6 +230,15 @@ relay(void)
 			if (forward(&down, 1, line, len) != 0)
 				goto out;
 		}
+		/* What to wait for, from the queues as the lines above left
+		 * them (a line forwarded to stdout may be waiting there). */
+		p[0] = (struct pollfd){ !in.eof && !oq_over(&up) &&
+					!oq_over(&down) ? 0 : -1, POLLIN, 0 };
+		p[1] = (struct pollfd){ sock, (short)((!from.eof &&
+			!oq_over(&down) ? POLLIN : 0) |
+			(oq_pending(&up) > 0 ? POLLOUT : 0)), 0 };
+		p[2] = (struct pollfd){ oq_pending(&down) > 0 ? 1 : -1,
+					POLLOUT, 0 };
 		if ((in.eof && owed == 0 && oq_pending(&up) == 0) || from.eof) {
 			/* Done, or the broker is gone: what is owed to stdout
 			 * is written, then the relay leaves. */

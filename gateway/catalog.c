@@ -665,7 +665,7 @@ catalog_build(void)
 	crypto_generichash_final(&st, sig, sizeof sig);
 	if (memcmp(sig, G.prompts_sig, sizeof sig) != 0) {
 		memcpy(G.prompts_sig, sig, sizeof sig);
-		if (G.client_init && G.released)
+		if (client_live())
 			to_client(json_pack("{s:s, s:s}", "jsonrpc", "2.0", "method",
 					    "notifications/prompts/list_changed"));
 	}
@@ -762,8 +762,6 @@ pins_check(void)
 		gw_note("%s\n  (no tool is offered until the pins can be read)",
 		     G.pins.err);
 	catalog_build();
-	if (G.client_init)
-		to_client(json_pack("{s:s, s:s}", "jsonrpc", "2.0", "method",
-				    "notifications/tools/list_changed"));
+	list_changed();
 }
 

@@ -203,6 +203,9 @@ void pend_free(struct pend *p);
 void server_request(int srv, int kind, const char *method, json_t *params);
 int start_server(int idx);
 void list_changed(void);
+/* 1 once the client has the answer to its initialize: notifications go
+ * to it only then (none may come before that answer). */
+int client_live(void);
 void prompts_fetch(int s);
 void server_dead(int s, const char *why);
 void server_restart(int s, time_t now);

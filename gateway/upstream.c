@@ -268,15 +268,21 @@ prompts_fetch(int s)
 static void
 to_client_note(const char *method)
 {
-	if (G.client_init && G.released)
+	if (client_live())
 		to_client(json_pack("{s:s, s:s}", "jsonrpc", "2.0", "method",
 				    method));
+}
+
+int
+client_live(void)
+{
+	return G.client_init && G.released && G.init_reply == NULL;
 }
 
 void
 list_changed(void)
 {
-	if (G.client_init && G.released)
+	if (client_live())
 		to_client(json_pack("{s:s, s:s}", "jsonrpc", "2.0", "method",
 				    "notifications/tools/list_changed"));
 }
@@ -843,13 +849,13 @@ server_message(int s, json_t *m)
 		const char *uri = json_string_value(json_object_get(params, "uri"));
 
 		if (uri != NULL && json_object_get(u->subs, uri) != NULL &&
-		    G.client_init)
+		    client_live())
 			to_client(json_deep_copy(m));
 	} else if (strcmp(method, "notifications/tasks/status") == 0) {
 		/* Of a task the gateway gave the client, under its id. */
 		json_t *o = json_deep_copy(m);
 
-		if (G.client_init && task_out(s, json_object_get(o, "params"),
+		if (client_live() && task_out(s, json_object_get(o, "params"),
 					      0) == 0)
 			to_client(o);
 		else
@@ -899,7 +905,7 @@ server_message(int s, json_t *m)
 		const char *lg = json_string_value(json_object_get(op, "logger"));
 		char buf[300];
 
-		if (json_is_object(op)) {
+		if (json_is_object(op) && client_live()) {
 			snprintf(buf, sizeof buf, "%s%s%.200s", u->cfg->name,
 				 lg != NULL ? "/" : "", lg != NULL ? lg : "");
 			json_object_set_new(op, "logger", json_string(buf));
