@@ -1075,6 +1075,22 @@ tx_commit(struct tx *t, int ok)
 
 static void egress_msg(struct egw_msg *m);
 
+/* ward-egress closes transaction i's connections and sends their lines;
+ * they are logged before its context closes (at its end, or cut off). */
+static void
+tx_egress_detach(int i)
+{
+	struct tx *t = &txs[i];
+	struct egw_msg *m = calloc(1, sizeof *m);
+
+	if (el_detach(eg_s, (uint32_t)i, t->gen, -1) != 0)
+		note("session %s: ward-egress did not confirm the end of its "
+		     "connections; lines of them may not be logged", t->sid);
+	while (m != NULL && el_kept_log((uint32_t)i, t->gen, m) == 0)
+		egress_msg(m);
+	free(m);
+}
+
 static void
 tx_end(int i)
 {
@@ -1084,19 +1100,7 @@ tx_end(int i)
 
 	if (!t->used)
 		return;
-	{
-		/* ward-egress closes the transaction's connections and sends
-		 * their lines; they are logged before its context closes. */
-		struct egw_msg *m = calloc(1, sizeof *m);
-
-		if (el_detach(eg_s, (uint32_t)i, t->gen, -1) != 0)
-			note("session %s: ward-egress did not confirm the end of "
-			     "its connections; lines of them may not be logged",
-			     t->sid);
-		while (m != NULL && el_kept_log((uint32_t)i, t->gen, m) == 0)
-			egress_msg(m);
-		free(m);
-	}
+	tx_egress_detach(i);
 	/* Children first: no sandbox outlives its parent's transaction. */
 	for (k = 0; k < TX_MAX; k++)
 		if (txs[k].used && txs[k].parent == i && !txs[k].finished)
@@ -2535,6 +2539,7 @@ tx_cut_off(int i)
 	if (!t->closed && t->nh > 0) {
 		if (cc_log(core_s, t->ctx, text, &r) != 0)
 			core_reconnect();
+		tx_egress_detach(i);
 		hold_drain(t);
 		if (cc_close(core_s, t->ctx, &t->h[0].ch, &r) != 0)
 			core_reconnect();
