@@ -62,7 +62,7 @@ $(B)/bench/broker_bench: $(B)/obj/tests/broker/bench.o $(BROKER_COMMON) \
 
 # The attacker inside the broker (tests/suites/broker-attacker): a shared
 # object loaded into the real ward-broker with LD_PRELOAD.
-$(B)/attack/inbroker.so: tests/attack/inbroker.c common/wb.h
+$(B)/attack/inbroker.so: tests/attack/inbroker.c tests/attack/attack.h common/wb.h
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -Wall -Wextra -Werror -O1 -fPIC -shared -Icommon -Icore \
 		-o $@ $< -lpthread

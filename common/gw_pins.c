@@ -28,15 +28,16 @@
 #include "text.h"
 #include "outq.h"
 
-int
-gw_tool_hash(char hex[65], const char *canonical_json)
+/* BLAKE2b of a tag (with its NUL) and a definition, in hex. */
+static int
+tagged_hash(char hex[65], const char *tag, size_t tag_len,
+	    const char *canonical_json)
 {
-	static const char tag[] = "ward.mcp.tool.v1";
 	crypto_generichash_state st;
 	uint8_t d[32];
 
 	if (crypto_generichash_init(&st, NULL, 0, sizeof d) != 0 ||
-	    crypto_generichash_update(&st, (const uint8_t *)tag, sizeof tag) != 0 ||
+	    crypto_generichash_update(&st, (const uint8_t *)tag, tag_len) != 0 ||
 	    crypto_generichash_update(&st, (const uint8_t *)canonical_json,
 				      strlen(canonical_json)) != 0 ||
 	    crypto_generichash_final(&st, d, sizeof d) != 0)
@@ -46,25 +47,24 @@ gw_tool_hash(char hex[65], const char *canonical_json)
 }
 
 int
+gw_tool_hash(char hex[65], const char *canonical_json)
+{
+	static const char tag[] = "ward.mcp.tool.v1";
+
+	return tagged_hash(hex, tag, sizeof tag, canonical_json);
+}
+
+int
 gw_def_hash(char hex[65], const char *name, const char *canonical_json)
 {
 	static const char tag[] = "ward.mcp.prompt.v1";
-	crypto_generichash_state st;
-	uint8_t d[32];
 	int prompt = 0;
 
 	if (gw_pin_name(name, &prompt) == NULL)
 		return -1;
 	if (!prompt)
 		return gw_tool_hash(hex, canonical_json);
-	if (crypto_generichash_init(&st, NULL, 0, sizeof d) != 0 ||
-	    crypto_generichash_update(&st, (const uint8_t *)tag, sizeof tag) != 0 ||
-	    crypto_generichash_update(&st, (const uint8_t *)canonical_json,
-				      strlen(canonical_json)) != 0 ||
-	    crypto_generichash_final(&st, d, sizeof d) != 0)
-		return -1;
-	sodium_bin2hex(hex, 65, d, sizeof d);
-	return 0;
+	return tagged_hash(hex, tag, sizeof tag, canonical_json);
 }
 
 const char *

@@ -218,8 +218,12 @@ init_answer(void)
 	to_client(r);
 }
 
+/* One page of a list the gateway keeps (tools, prompts): KEY's n
+ * definitions from the client's cursor "ward:OFFSET" on, at most the
+ * profile's page, and the next cursor if more are left. */
 static void
-do_list(json_t *id, json_t *params)
+list_page(json_t *id, json_t *params, const char *key, size_t n,
+	  json_t *(*def)(size_t))
 {
 	json_t *cur = json_object_get(params, "cursor");
 	size_t off = 0, i, end;
@@ -231,26 +235,46 @@ do_list(json_t *id, json_t *params)
 		unsigned long long v;
 
 		if (c == NULL || strncmp(c, "ward:", 5) != 0 ||
-		    (v = strtoull(c + 5, &e, 10), *e != '\0') || v > G.ntools) {
-			client_error(id, -32602, "tools/list: invalid cursor");
+		    (v = strtoull(c + 5, &e, 10), *e != '\0') || v > n) {
+			client_error(id, -32602, "%s/list: invalid cursor (pass "
+				     "nextCursor back as it is, or list from the "
+				     "start without one)", key);
 			return;
 		}
 		off = (size_t)v;
 	}
 	end = off + G.p->page;
-	if (end > G.ntools)
-		end = G.ntools;
+	if (end > n)
+		end = n;
 	arr = json_array();
 	for (i = off; i < end; i++)
-		json_array_append(arr, G.tools[i].def);
-	res = json_pack("{s:o}", "tools", arr);
-	if (end < G.ntools) {
+		json_array_append(arr, def(i));
+	res = json_pack("{s:o}", key, arr);
+	if (end < n) {
 		char c[32];
 
 		snprintf(c, sizeof c, "ward:%zu", end);
 		json_object_set_new(res, "nextCursor", json_string(c));
 	}
 	client_result(id, res);
+}
+
+static json_t *
+tool_def(size_t i)
+{
+	return G.tools[i].def;
+}
+
+static json_t *
+prompt_def(size_t i)
+{
+	return G.prompts[i].def;
+}
+
+static void
+do_list(json_t *id, json_t *params)
+{
+	list_page(id, params, "tools", G.ntools, tool_def);
 }
 
 /* The server of a name "SERVER_TOOL" that its server lists but the
@@ -729,42 +753,11 @@ m_res_uri(void *ctx, struct mcp_msg *m)
 static void
 m_prompts_list(void *ctx, struct mcp_msg *m)
 {
-	json_t *cur = json_object_get(m->params, "cursor");
-	size_t off = 0, i, end;
-	json_t *arr, *res;
-
 	(void)ctx;
 	if (held_back(m))
 		return;
 	pins_check();
-	if (cur != NULL) {
-		const char *c = json_string_value(cur);
-		char *e;
-		unsigned long long v;
-
-		if (c == NULL || strncmp(c, "ward:", 5) != 0 ||
-		    (v = strtoull(c + 5, &e, 10), *e != '\0') || v > G.nprompts) {
-			client_error(m->id, -32602, "prompts/list: invalid cursor "
-				     "(pass nextCursor back as it is, or list from "
-				     "the start without one)");
-			return;
-		}
-		off = (size_t)v;
-	}
-	end = off + G.p->page;
-	if (end > G.nprompts)
-		end = G.nprompts;
-	arr = json_array();
-	for (i = off; i < end; i++)
-		json_array_append(arr, G.prompts[i].def);
-	res = json_pack("{s:o}", "prompts", arr);
-	if (end < G.nprompts) {
-		char c[32];
-
-		snprintf(c, sizeof c, "ward:%zu", end);
-		json_object_set_new(res, "nextCursor", json_string(c));
-	}
-	client_result(m->id, res);
+	list_page(m->id, m->params, "prompts", G.nprompts, prompt_def);
 }
 
 /* The server of "SERVER_NAME", a prompt its server lists but the catalog

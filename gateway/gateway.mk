@@ -48,7 +48,7 @@ gateway-npm: tests/gateway/node_modules/.package-lock.json
 
 # The attacker inside the gateway (tests/suites/gateway-attacker): a
 # shared object loaded into the real ward-gateway with LD_PRELOAD.
-$(B)/attack/ingateway.so: tests/attack/ingateway.c gateway/launcher.h
+$(B)/attack/ingateway.so: tests/attack/ingateway.c tests/attack/attack.h gateway/launcher.h
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -Wall -Wextra -Werror -O1 -fPIC -shared -Igateway \
 		-o $@ $< -lpthread

@@ -473,6 +473,45 @@ pend_by_up(int s, json_t *id)
 	return NULL;
 }
 
+/* The gateway's next cursor of a list that goes across servers, in place
+ * of server s's in res: s's own next page, else the first page of the
+ * next server that has the list (lists), else none. */
+static void
+next_cursor(json_t *res, const char *method, int s, int (*lists)(int t))
+{
+	const char *next = json_string_value(json_object_get(res, "nextCursor"));
+	char *c = NULL;
+	int t;
+
+	if (next != NULL) {
+		c = cursor_make(method, s, next);
+		if (c == NULL)
+			gw_note("server %s: its %s cursor is over 4 KiB; the list "
+				"ends there", G.up[s].cfg->name, method);
+	}
+	for (t = s + 1; c == NULL && t < G.nup; t++)
+		if (lists(t))
+			c = cursor_make(method, t, NULL);
+	if (c != NULL)
+		json_object_set_new(res, "nextCursor", json_string(c));
+	else
+		json_object_del(res, "nextCursor");
+	free(c);
+}
+
+static int
+lists_resources(int t)
+{
+	return server_has(t, "resources");
+}
+
+static int
+lists_tasks(int t)
+{
+	return server_has(t, "tasks") && json_object_get(json_object_get(
+		G.up[t].caps, "tasks"), "list") != NULL;
+}
+
 /* A server's page of resources/list (fwd FW_RLIST) or templates/list
  * (FW_TLIST), on its way to the client: its URIs (templates) noted as
  * the server's, for routing (resource_owner); its next page the
@@ -484,11 +523,8 @@ list_answer(int s, int fwd, json_t *res)
 	struct upstream *u = &G.up[s];
 	const char *method = fwd == FW_RLIST ? "resources/list" :
 			     "resources/templates/list";
-	const char *next;
 	json_t *l, *r;
-	char *c = NULL;
 	size_t i;
-	int t;
 
 	if (!json_is_object(res))
 		return;
@@ -517,21 +553,7 @@ list_answer(int s, int fwd, json_t *res)
 				json_array_append_new(u->tmpls, json_string(v));
 		}
 	}
-	next = json_string_value(json_object_get(res, "nextCursor"));
-	if (next != NULL) {
-		c = cursor_make(method, s, next);
-		if (c == NULL)
-			gw_note("server %s: its %s cursor is over 4 KiB; the list "
-			     "ends there", u->cfg->name, method);
-	}
-	for (t = s + 1; c == NULL && t < G.nup; t++)
-		if (server_has(t, "resources"))
-			c = cursor_make(method, t, NULL);
-	if (c != NULL)
-		json_object_set_new(res, "nextCursor", json_string(c));
-	else
-		json_object_del(res, "nextCursor");
-	free(c);
+	next_cursor(res, method, s, lists_resources);
 }
 
 /* The task ids in an answer made the gateway's: a tools/call's new task
@@ -542,10 +564,7 @@ static void
 task_answer(int s, const struct pend *p, json_t *res)
 {
 	json_t *t, *l, *keep, *meta;
-	const char *next;
-	char *c = NULL;
 	size_t i;
-	int n;
 
 	if (!json_is_object(res))
 		return;
@@ -568,18 +587,7 @@ task_answer(int s, const struct pend *p, json_t *res)
 		if (json_is_object(t) && task_out(s, t, 0) == 0)
 			json_array_append(keep, t);
 	json_object_set_new(res, "tasks", keep);
-	next = json_string_value(json_object_get(res, "nextCursor"));
-	if (next != NULL)
-		c = cursor_make("tasks/list", s, next);
-	for (n = s + 1; c == NULL && n < G.nup; n++)
-		if (server_has(n, "tasks") && json_object_get(json_object_get(
-			G.up[n].caps, "tasks"), "list") != NULL)
-			c = cursor_make("tasks/list", n, NULL);
-	if (c != NULL)
-		json_object_set_new(res, "nextCursor", json_string(c));
-	else
-		json_object_del(res, "nextCursor");
-	free(c);
+	next_cursor(res, "tasks/list", s, lists_tasks);
 }
 
 static void

@@ -14,160 +14,14 @@
  * succeeds it prints SUCCEEDED from the other side.
  * tests/suites/broker-attacker drives it.  Not part of ward.
  */
-#define _GNU_SOURCE
-#include <dirent.h>
-#include <dlfcn.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <pthread.h>
-#include <signal.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/prctl.h>
-#include <sys/ptrace.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/un.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
+#include "attack.h"
 #include "wb.h"		/* struct sp_msg: what the broker sends its spawner */
-
-static char mode[32], home[512];
-static long core_pid;
-static pid_t broker_pid;
-static int armed, fired;
 
 __attribute__((constructor)) static void
 arm(void)
 {
-	const char *m = getenv("WARD_ATTACK"), *h = getenv("WARD_ATTACK_HOME");
-	const char *c = getenv("WARD_ATTACK_CORE_PID");
-
-	if (strcmp(program_invocation_short_name, "ward-broker") != 0 || h == NULL)
-		return;
-	snprintf(mode, sizeof mode, "%s", m != NULL ? m : "");
-	snprintf(home, sizeof home, "%s", h);
-	core_pid = c != NULL ? atol(c) : 0;
-	/* The broker itself, not the spawner it forks (which inherits this
-	 * object but is not where a broker exploit runs). */
-	broker_pid = getpid();
-	armed = 1;
-}
-
-static void
-report(const char *name, int ok_for_attacker, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void
-report(const char *name, int ok_for_attacker, const char *fmt, ...)
-{
-	char why[300];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof why, fmt, ap);
-	va_end(ap);
-	dprintf(2, "ATTACK %s: %s (%s)\n", name, ok_for_attacker ? "SUCCEEDED" : "refused",
-		why);
-}
-
-static void
-try_read(const char *name, const char *rel)
-{
-	char p[700], buf[64];
-	int fd;
-	ssize_t n;
-
-	snprintf(p, sizeof p, "%s/%s", home, rel);
-	fd = open(p, O_RDONLY);
-	if (fd < 0) {
-		report(name, 0, "open %s: %s", rel, strerror(errno));
-		return;
-	}
-	n = read(fd, buf, sizeof buf);
-	close(fd);
-	report(name, n >= 0, "read %zd bytes of %s", n, rel);
-}
-
-static void
-try_list(const char *name, const char *rel)
-{
-	char p[700];
-	DIR *d;
-
-	snprintf(p, sizeof p, "%s/%s", home, rel);
-	d = opendir(p);
-	if (d == NULL) {
-		report(name, 0, "opendir %s: %s", rel, strerror(errno));
-		return;
-	}
-	closedir(d);
-	report(name, 1, "listed %s", rel);
-}
-
-static void
-try_create(const char *name, const char *path_in_home, const char *abs)
-{
-	char p[700];
-	int fd;
-
-	if (abs != NULL)
-		snprintf(p, sizeof p, "%s", abs);
-	else
-		snprintf(p, sizeof p, "%s/%s", home, path_in_home);
-	fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0600);
-	if (fd < 0) {
-		report(name, 0, "create %s: %s", p, strerror(errno));
-		return;
-	}
-	close(fd);
-	unlink(p);
-	report(name, 1, "created %s", p);
-}
-
-static void
-try_unix(const char *name, const char *rel)
-{
-	struct sockaddr_un a;
-	int s = socket(AF_UNIX, SOCK_STREAM, 0);
-
-	memset(&a, 0, sizeof a);
-	a.sun_family = AF_UNIX;
-	if (strlen(home) + strlen(rel) + 2 > sizeof a.sun_path) {
-		report(name, 0, "path too long");
-		close(s);
-		return;
-	}
-	snprintf(a.sun_path, sizeof a.sun_path, "%.60s/%.40s", home, rel);
-	if (s < 0) {
-		report(name, 0, "socket: %s", strerror(errno));
-		return;
-	}
-	if (connect(s, (struct sockaddr *)&a, sizeof a) != 0) {
-		report(name, 0, "connect %s: %s", rel, strerror(errno));
-		close(s);
-		return;
-	}
-	close(s);
-	report(name, 1, "connected to %s", rel);
-}
-
-static void
-try_socket(const char *name, int family, int type)
-{
-	int s = socket(family, type, 0);
-
-	if (s < 0) {
-		report(name, 0, "socket(%d, %d): %s", family, type, strerror(errno));
-		return;
-	}
-	close(s);
-	report(name, 1, "opened a socket of family %d", family);
+	/* The broker itself, not the spawner it forks. */
+	attack_arm("ward-broker");
 }
 
 /* The broker's pair to its spawner: the one SOCK_SEQPACKET it holds. */
@@ -342,24 +196,7 @@ attack(void)
 	try_socket("open_inet_socket", AF_INET, SOCK_STREAM);
 	try_socket("open_inet6_socket", AF_INET6, SOCK_DGRAM);
 	try_socket("open_netlink_socket", AF_NETLINK, SOCK_RAW);
-	if (core_pid > 0) {
-		if (kill((pid_t)core_pid, 0) == 0)
-			report("signal_core", 1, "kill(%ld, 0) succeeded", core_pid);
-		else
-			report("signal_core", 0, "kill: %s", strerror(errno));
-		snprintf(p, sizeof p, "/proc/%ld/mem", core_pid);
-		int fd = open(p, O_RDONLY);
-		report("read_core_memory", fd >= 0, "open %s: %s", p,
-		       fd >= 0 ? "opened" : strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		snprintf(p, sizeof p, "/proc/%ld/environ", core_pid);
-		fd = open(p, O_RDONLY);
-		report("read_core_environ", fd >= 0, "open %s: %s", p,
-		       fd >= 0 ? "opened" : strerror(errno));
-		if (fd >= 0)
-			close(fd);
-	}
+	try_core();
 	/* The spawner keeps root: it must take no folder but a workspace
 	 * directly in work/ and agent code directly in agents/. */
 	/* The control: a workspace the harness made directly in work/ runs,
@@ -383,60 +220,18 @@ attack(void)
 	try_egress("spawner_second_egress");
 	if (pthread_create(&t, NULL, thread_attack, NULL) == 0)
 		pthread_join(t, NULL);
-	dprintf(2, "ATTACK lethal: %s\n", mode);
-	/* The filter kills the whole process on these: one per run. */
-	if (strcmp(mode, "exec") == 0) {
-		char *argv[] = { "/bin/sh", "-c", "echo 'ATTACK exec: SUCCEEDED (ran /bin/sh)' >&2", NULL };
-		execv(argv[0], argv);
-		report("exec", 0, "execv: %s", strerror(errno));
-	} else if (strcmp(mode, "ptrace") == 0 && core_pid > 0) {
-		long r = ptrace(PTRACE_ATTACH, (pid_t)core_pid, 0, 0);
-		report("ptrace_core", r == 0, "PTRACE_ATTACH: %s", r == 0 ? "attached" : strerror(errno));
-	} else if (strcmp(mode, "fork") == 0) {
-		pid_t c = fork();
-		if (c == 0)
-			_exit(0);
-		report("fork", c > 0, "fork: %s", c > 0 ? "a child" : strerror(errno));
-	} else if (strcmp(mode, "setuid") == 0) {
-		int r = setuid(0);
-		report("setuid_root", r == 0, "setuid(0): %s", r == 0 ? "root" : strerror(errno));
-	}
-	dprintf(2, "ATTACK done\n");
+	try_lethal();
 }
 
 /* Confined means a seccomp filter is on (the broker's Landlock rules
  * leave /proc/self/status out of reach, so ask the kernel directly). */
 static void
-maybe_fire(void)
+maybe_fire(int timeout)
 {
-	if (armed && !fired && getpid() == broker_pid &&
+	(void)timeout;
+	if (armed && !fired && getpid() == self_pid &&
 	    prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == 2) {
 		fired = 1;
 		attack();
 	}
-}
-
-int
-poll(struct pollfd *fds, nfds_t n, int timeout)
-{
-	static int (*real)(struct pollfd *, nfds_t, int);
-
-	if (real == NULL)
-		real = (int (*)(struct pollfd *, nfds_t, int))dlsym(RTLD_NEXT, "poll");
-	maybe_fire();
-	return real(fds, n, timeout);
-}
-
-/* The broker is built with _FORTIFY_SOURCE: its poll() calls are this. */
-int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdslen);
-int
-__poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdslen)
-{
-	static int (*real)(struct pollfd *, nfds_t, int, size_t);
-
-	if (real == NULL)
-		real = (int (*)(struct pollfd *, nfds_t, int, size_t))dlsym(RTLD_NEXT,
-									    "__poll_chk");
-	maybe_fire();
-	return real(fds, n, timeout, fdslen);
 }
