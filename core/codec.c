@@ -538,9 +538,13 @@ ward_block_decode(struct ward_block *out, const uint8_t *in, size_t len)
 		/*@ assert scope_pre: \forall integer j; WARD_OFF_SCOPE <= j <
 		      WARD_OFF_SCOPE + be16_at(in, WARD_OFF_SCOPE_LEN) ==>
 		        0x21 <= in[j] <= 0x7e; */
+		/*@ assert sep: \forall integer k; 0 <= k < len ==>
+		      \separated(out, in + k); */
 		block_fill(out, in, len);
-		/* The input is not *out: restated flat, then whole, so that
-		 * the lemma's precondition is about the state after the fill. */
+		/* The input is not *out: restated flat (from sep, byte by
+		 * byte: from the \separated of the whole range the provers
+		 * took seconds, or gave up), then whole, so that the lemma's
+		 * precondition is about the state after the fill. */
 		/*@ assert in_kept: \forall integer k; 0 <= k < len ==>
 		      in[k] == \at(in[k], Pre); */
 		/*@ assert head_kept: wire_long_enough(len) &&
@@ -644,7 +648,18 @@ static void
 put_header(uint8_t *out, const struct ward_block *b)
 {
 	put_ints(out, b);
+L_ints:
 	put_front(out, b);
+	/* Each integer across the front's writes, one at a time (all of
+	 * encoded_ints at once took 5 s cold). */
+	/*@ assert nb: be64_at(out, WARD_OFF_NOT_BEFORE) ==
+	      \at(be64_at(out, WARD_OFF_NOT_BEFORE), L_ints); */
+	/*@ assert na: be64_at(out, WARD_OFF_NOT_AFTER) ==
+	      \at(be64_at(out, WARD_OFF_NOT_AFTER), L_ints); */
+	/*@ assert mu: be32_at(out, WARD_OFF_MAX_USES) ==
+	      \at(be32_at(out, WARD_OFF_MAX_USES), L_ints); */
+	/*@ assert sl: be16_at(out, WARD_OFF_SCOPE_LEN) ==
+	      \at(be16_at(out, WARD_OFF_SCOPE_LEN), L_ints); */
 }
 
 /* The signature, after the scope: the scope's bytes are carried across

@@ -408,6 +408,10 @@ ward_context_lineage(const struct ward_contexts *t,
     while (i > 0) {
       /@ assert here: ctx_lineage(t, ctx, &ch->l[i].b.context[0]); @/
       /@ assert link: link_lineage(t, ch, i); @/
+      /@ assert sym: same_bytes(&ch->l[i - 1].b.context[0],
+                                &ch->l[i].b.context[0], WARD_CTX_BYTES) ==>
+            same_bytes(&ch->l[i].b.context[0],
+                       &ch->l[i - 1].b.context[0], WARD_CTX_BYTES); @/
       /@ assert same: same_bytes(&ch->l[i - 1].b.context[0],
                                  &ch->l[i].b.context[0], WARD_CTX_BYTES) ==>
             ctx_lineage(t, ctx, &ch->l[i - 1].b.context[0]); @/
