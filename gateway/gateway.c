@@ -446,9 +446,12 @@ do_call(json_t *m, json_t *id, json_t *params)
 						 G.tools[i].up_name);
 
 			free(canon);
-			client_refusal(id, "quarantined", pos, "%s: its "
-				       "definition is not the approved one; run "
-				       "'ward mcp approve'", name);
+			client_refusal(id, "quarantined", pos, "%s: quarantined: "
+				       "its definition is not the approved one; "
+				       "the operator releases it with: ward mcp "
+				       "approve --profile %s %s %s", name,
+				       G.p->path, u->cfg->name,
+				       G.tools[i].up_name);
 			return;
 		}
 		free(canon);

@@ -697,8 +697,14 @@ server_response(int s, json_t *m)
 		u->tools = tools_checked(u, u->listing);
 		json_decref(u->listing);
 		u->listing = NULL;
-		if (u->state != ST_READY)
+		/* A server that comes up (late, or started again after
+		 * it stopped) brings its resources back too. */
+		if (u->state != ST_READY) {
 			u->ready_at = time(NULL);
+			if (json_object_get(u->caps, "resources") != NULL)
+				to_client_note("notifications/resources/"
+					       "list_changed");
+		}
 		u->state = ST_READY;
 		catalog_build();
 		list_changed();

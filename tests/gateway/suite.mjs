@@ -964,6 +964,34 @@ async function main() {
 		ok(/server mb: started again/.test(g.stderr()), `stderr: ${g.stderr().slice(-300)}`);
 	});
 
+	await test("restarted_server_brings_its_resources_back_with_list_changed", async () => {
+		// A server with resources that crashes: the client is told its
+		// resources went (list_changed) and, once it is started again,
+		// that they are back (list_changed again), and they list again.
+		const rcws = mkws("rc");
+		fs.writeFileSync(path.join(rcws, "misbehave.txt"), "1");
+		fs.writeFileSync(path.join(rcws, "content.txt"), "2");
+		const rcProf = profile("rc", [FX(rcws, "rc")]);
+		await approveAll(rcProf);
+		const g = raw(rcProf);
+		g.send(INIT);
+		await listNames(g, 1);
+		g.send({ jsonrpc: "2.0", id: 2, method: "resources/list" });
+		const l1 = await g.id(2, 20000);
+		g.send({ jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "rc_crash", arguments: {} } });
+		await g.id(3, 20000);
+		const changes = () => g.msgs.filter((m) => m.method === "notifications/resources/list_changed").length;
+		for (let i = 0; i < 40 && changes() < 2; i++)
+			await new Promise((r) => setTimeout(r, 500));
+		g.send({ jsonrpc: "2.0", id: 4, method: "resources/list" });
+		const l2 = await g.id(4, 20000);
+		await g.close();
+		const uris = (r) => (r.result ? r.result.resources : []).map((x) => x.uri);
+		ok(uris(l1).includes("fx://doc/1"), `before: ${JSON.stringify(l1).slice(0, 200)}`);
+		ok(changes() >= 2, `resources/list_changed ${changes()} times (want: when it stopped, and when it was back)`);
+		ok(uris(l2).includes("fx://doc/1"), `after the restart: ${JSON.stringify(l2).slice(0, 200)}`);
+	});
+
 	await test("result_over_the_limit_is_an_error", async () => {
 		const g = raw(mbProf);
 		g.send(INIT);
