@@ -1506,7 +1506,10 @@ async function main() {
 	await approveAll(evAll);
 
 	await test("mcp_resources_prompts_completions_as_direct", async () => {
-		const direct = new Client({ name: "direct", version: "1" });
+		// The direct client declares roots, as the gateway does to each
+		// server (answered from the profile): servers offer the same.
+		const direct = new Client({ name: "direct", version: "1" }, { capabilities: { roots: { listChanged: true } } });
+		direct.setRequestHandler(ListRootsRequestSchema, async () => ({ roots: [] }));
 		await direct.connect(new StdioClientTransport({ command: "node", args: [EVDIR, "stdio"], stderr: "ignore" }));
 		const g = await sdk(evAll);
 		const c = g.client;
@@ -1563,6 +1566,22 @@ async function main() {
 			const dc2 = await direct.complete({ ref: tref, argument: { name: "resourceId", value: "3" } });
 			const gc2 = await c.complete({ ref: tref, argument: { name: "resourceId", value: "3" } });
 			ok(JSON.stringify(gc2) === JSON.stringify(dc2), `complete template: ${JSON.stringify(gc2)} vs ${JSON.stringify(dc2)}`);
+			// tools/list: SERVER_NAME, each definition as it is.
+			const dtl = (await listAllOf((p) => direct.listTools(p), "tools")).all;
+			const gtl = (await listAllOf((p) => c.listTools(p), "tools")).all;
+			ok(dtl.length > 0 && gtl.length === dtl.length, `tools: direct ${dtl.length}, gateway ${gtl.length}`);
+			for (const t of dtl) {
+				const q = gtl.find((x) => x.name === `ev_${t.name}`);
+				ok(q && JSON.stringify({ ...q, name: t.name }) === JSON.stringify(t), `tool ${t.name} differs`);
+			}
+			// tools/call, logging/setLevel and ping: the same answers.
+			const de = await direct.callTool({ name: "echo", arguments: { message: "as direct" } });
+			const ge = await c.callTool({ name: "ev_echo", arguments: { message: "as direct" } });
+			ok(/as direct/.test(JSON.stringify(de)) && JSON.stringify(ge) === JSON.stringify(de),
+				`tools/call echo: ${JSON.stringify(ge).slice(0, 200)} vs ${JSON.stringify(de).slice(0, 200)}`);
+			const dl = await direct.setLoggingLevel("warning"), gl = await c.setLoggingLevel("warning");
+			ok(JSON.stringify(gl) === JSON.stringify(dl), `logging/setLevel: ${JSON.stringify(gl)} vs ${JSON.stringify(dl)}`);
+			ok(JSON.stringify(await c.ping()) === JSON.stringify(await direct.ping()), "ping answers differ");
 		} finally {
 			await direct.close();
 			await g.close();
