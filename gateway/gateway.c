@@ -277,28 +277,27 @@ do_list(json_t *id, json_t *params)
 	list_page(id, params, "tools", G.ntools, tool_def);
 }
 
-/* The server of a name "SERVER_TOOL" that its server lists but the
- * catalog does not offer (quarantined), and the server's name for the
- * tool in *up_tool; -1 if no server lists it. */
+/* The server of a name "SERVER_NAME" that its server lists (among its
+ * tools, or its prompts) but the catalog does not offer (quarantined), and
+ * the server's own name for it in *up; -1 if no server lists it. */
 static int
-listed_not_offered(const char *name, const char **up_tool)
+listed_not_offered(const char *name, int prompts, const char **up)
 {
 	int s;
 
 	for (s = 0; s < G.nup; s++) {
 		const struct upstream *u = &G.up[s];
+		json_t *l = prompts ? u->prompts : u->tools, *t;
 		size_t n = strlen(u->cfg->name), k;
-		json_t *t;
 
-		if (u->tools == NULL || strncmp(name, u->cfg->name, n) != 0 ||
+		if (l == NULL || strncmp(name, u->cfg->name, n) != 0 ||
 		    name[n] != '_')
 			continue;
-		json_array_foreach(u->tools, k, t) {
-			const char *tn = json_string_value(json_object_get(t,
-									   "name"));
+		json_array_foreach(l, k, t) {
+			const char *x = json_string_value(json_object_get(t, "name"));
 
-			if (tn != NULL && strcmp(tn, name + n + 1) == 0) {
-				*up_tool = tn;
+			if (x != NULL && strcmp(x, name + n + 1) == 0) {
+				*up = x;
 				return s;
 			}
 		}
@@ -404,7 +403,7 @@ do_call(json_t *m, json_t *id, json_t *params)
 		const char *up_tool = NULL;
 		uint64_t pos;
 
-		s = listed_not_offered(name, &up_tool);
+		s = listed_not_offered(name, 0, &up_tool);
 		if (s < 0) {
 			pos = core_note("BLOCKED mcp tools/call %.200s "
 					"reason=unknown_tool", name);
@@ -763,33 +762,6 @@ m_prompts_list(void *ctx, struct mcp_msg *m)
 	list_page(m->id, m->params, "prompts", G.nprompts, prompt_def);
 }
 
-/* The server of "SERVER_NAME", a prompt its server lists but the catalog
- * does not offer (quarantined), its name for it in *up; -1 if none. */
-static int
-prompt_not_offered(const char *name, const char **up)
-{
-	int s;
-
-	for (s = 0; s < G.nup; s++) {
-		const struct upstream *u = &G.up[s];
-		size_t n = strlen(u->cfg->name), k;
-		json_t *t;
-
-		if (u->prompts == NULL || strncmp(name, u->cfg->name, n) != 0 ||
-		    name[n] != '_')
-			continue;
-		json_array_foreach(u->prompts, k, t) {
-			const char *pn = json_string_value(json_object_get(t, "name"));
-
-			if (pn != NULL && strcmp(pn, name + n + 1) == 0) {
-				*up = pn;
-				return s;
-			}
-		}
-	}
-	return -1;
-}
-
 /* The offered prompt of the client's name, its definition still the
  * pinned one; else the client is told (quarantined, or unknown) and -1. */
 static long
@@ -824,7 +796,7 @@ prompt_offered(json_t *id, const char *method, const char *name)
 		up = G.prompts[i].up_name;
 		s = G.prompts[i].srv;
 	} else {
-		s = prompt_not_offered(name, &up);
+		s = listed_not_offered(name, 1, &up);
 	}
 	if (s < 0) {
 		pos = core_note("BLOCKED mcp %s %.200s reason=unknown_prompt",
