@@ -1697,6 +1697,18 @@ async function main() {
 			[d, w] = await Promise.all([run(direct, "simulate-research-query"), run(g.client, "ev_simulate-research-query")]);
 			listed = await g.client.experimental.tasks.listTasks();
 			bad = await g.client.experimental.tasks.getTask("nosuch").then((x) => x, (e) => e);
+			// tasks/get and tasks/cancel of the finished task: the same
+			// answers as direct, but for the task's id (the gateway's).
+			const did = (d.find((m) => m.type === "taskCreated") || { task: {} }).task.taskId;
+			const wid = (w.find((m) => m.type === "taskCreated") || { task: {} }).task.taskId;
+			const same = (a, b) => JSON.stringify(a).split(did).join("ID").replace(/"(created|lastUpdated)At":"[^"]*"/g, "") ===
+				JSON.stringify(b).split(wid).join("ID").replace(/"(created|lastUpdated)At":"[^"]*"/g, "");
+			const dget = await direct.experimental.tasks.getTask(did), wget = await g.client.experimental.tasks.getTask(wid);
+			ok(dget.status === "completed" && same(dget, wget), `tasks/get: ${JSON.stringify(wget)} vs ${JSON.stringify(dget)}`);
+			const err = (x) => x instanceof Error ? { code: x.code, message: x.message } : x;
+			const dcan = await direct.experimental.tasks.cancelTask(did).then(err, err);
+			const wcan = await g.client.experimental.tasks.cancelTask(wid).then(err, err);
+			ok(same(dcan, wcan), `tasks/cancel: ${JSON.stringify(wcan)} vs ${JSON.stringify(dcan)}`);
 		} finally {
 			await direct.close();
 			await g.close();
