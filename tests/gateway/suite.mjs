@@ -1040,6 +1040,27 @@ async function main() {
 		ok(e.result && textOf(e.result) === "ok", `the call: ${JSON.stringify(e).slice(0, 200)}`);
 	});
 
+	await test("server_that_keeps_crashing_backs_off_others_served", async () => {
+		// A server that exits at once, every time: started again after
+		// 1 s, then 2 s, then 4 s (doubling, to 60 s at most), while the
+		// other server is served all along.
+		const okws = mkws("oktwo");
+		const bfProf = profile("bf", [FX(okws, "oktwo"), { name: "bf", run: "/bin/false" }]);
+		await approveAll(bfProf);
+		const g = raw(bfProf);
+		g.send(INIT);
+		await g.id(0, 20000);
+		const waits = () => [...g.stderr().matchAll(/server bf: [^\n]*starting it again in (\d+) s/g)].map((m) => Number(m[1]));
+		for (let i = 0; i < 60 && waits().length < 4; i++)
+			await new Promise((r) => setTimeout(r, 250));
+		g.send({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "oktwo_echo", arguments: { text: "ok" } } });
+		const e = await g.id(2, 20000);
+		await g.close();
+		const w = waits();
+		ok(w.length >= 4 && w[0] === 1 && w[1] === 2 && w[2] === 4 && w[3] === 8, `backoff: ${w} ${g.stderr().slice(-300)}`);
+		ok(e.result && textOf(e.result) === "ok", `the other server's call: ${JSON.stringify(e).slice(0, 200)}`);
+	});
+
 	await test("logging_level_forwarded_and_messages_marked", async () => {
 		const g = raw(mbProf);
 		g.send(INIT);
