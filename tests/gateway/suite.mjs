@@ -832,6 +832,39 @@ async function main() {
 			"the sampling request is not in the audit log");
 	});
 
+	const elicProf = profile("elic", [EV("eve")]);
+	await approveAll(elicProf, { elicitation: {} });
+	await test("elicitation_relayed_as_direct_and_logged", async () => {
+		// A server's elicitation/create reaches a client that declared
+		// elicitation, and the tool's result is what it is directly.
+		const { ElicitRequestSchema } = await import("@modelcontextprotocol/sdk/types.js");
+		const answer = { action: "accept", content: { name: "Ward", check: true, email: "w@example.com" } };
+		const direct = new Client({ name: "direct", version: "1" }, { capabilities: { elicitation: {}, roots: { listChanged: true } } });
+		direct.setRequestHandler(ListRootsRequestSchema, async () => ({ roots: [] }));
+		direct.setRequestHandler(ElicitRequestSchema, async () => answer);
+		await direct.connect(new StdioClientTransport({ command: "node", args: [path.join(NM, "@modelcontextprotocol/server-everything/dist/index.js"), "stdio"], stderr: "ignore" }));
+		const g = await sdk(elicProf, { caps: { elicitation: {} } });
+		let asked = null;
+		g.client.setRequestHandler(ElicitRequestSchema, async (q) => { asked = q.params; return answer; });
+		let d, w;
+		try {
+			await listAll(direct);
+			const names = (await listAll(g.client)).map((t) => t.name);
+			if (!names.includes("eve_trigger-elicitation-request"))
+				throw new Error(`no elicitation tool offered: ${names.filter((n) => /trigger/.test(n))}`);
+			d = await direct.callTool({ name: "trigger-elicitation-request", arguments: {} });
+			w = await g.client.callTool({ name: "eve_trigger-elicitation-request", arguments: {} });
+		} finally {
+			await direct.close();
+			await g.close();
+		}
+		ok(asked && /Please provide inputs/.test(asked.message || ""), `the request: ${JSON.stringify(asked).slice(0, 200)}`);
+		ok(/Ward/.test(JSON.stringify(d)) && JSON.stringify(w) === JSON.stringify(d),
+			`result: ${JSON.stringify(w).slice(0, 200)} vs ${JSON.stringify(d).slice(0, 200)}`);
+		ok(audit().some((e) => /server eve asked the client: elicitation\/create \(relayed to the client\)/.test(e.text || "")),
+			"the elicitation request is not in the audit log");
+	});
+
 	await test("structured_content_of_everything", async () => {
 		const g = await sdk(evProf);
 		const r = await g.client.callTool({ name: "ev_get-structured-content", arguments: { location: "New York" } });
