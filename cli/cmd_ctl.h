@@ -40,6 +40,25 @@ int cli_home_open(struct ward_home *h, const char *dir, const char *cmd);
  * with sk), and waits for it.  0, or -1 with the reason on stderr. */
 int cli_start_core(const struct ward_home *h, const uint8_t sk[64]);
 
+/* The names of the secrets in the core's vault, asked of the core once
+ * (by name only), for the checks below. */
+struct cli_vault_names {
+	char names[64][65];
+	uint32_t n;
+	int asked;
+};
+
+/* Whether the secret a capability's scope "NAME@..." names is in the
+ * vault, so that a profile missing one gets one clear error before
+ * anything starts, rather than every use of it refused secret_unknown.
+ * 0 if it is; -1 with the message on stderr ("CMD: PROF:LINE: the vault
+ * holds no secret NAME", a hint, "nothing was DONE"), or if the core did
+ * not list its secrets. */
+int cli_vault_has(const struct ward_home *h, const uint8_t sk[64],
+		  struct cli_vault_names *v, const char *scope,
+		  const char *prof, int line, const char *cmd,
+		  const char *done);
+
 /* Asks the broker to end session sid now (why: "interrupted", "revoked"),
  * if it runs; its answer changes nothing. */
 void cli_ctl_stop(const struct ward_home *h, const char *sid, const char *why);

@@ -27,6 +27,7 @@
 #include "text.h"
 #include "ward_cli.h"
 #include "client.h"
+#include "cmd_ctl.h"
 
 /* ---- the operator's commands ------------------------------------------- */
 
@@ -343,51 +344,29 @@ mcp_usage(FILE *f)
 	return f == stderr ? WX_USAGE : WX_OK;
 }
 
-/* Each secret a remote server's header names is in the vault (asked of
- * the core, by name only): else one clear error before anything starts,
- * rather than every request of that server refused secret_unknown.  A
- * core that does not answer is not asked (the gateway refuses every
- * call until it does).  0, or -1 with the message on stderr. */
+/* Each secret a remote server's header names is in the vault
+ * (cli_vault_has).  A core that does not answer is not asked (the gateway
+ * refuses every call until it does).  0, or -1 with the message on
+ * stderr. */
 static int
 mcp_secrets_present(const struct ward_home *h, const uint8_t sk[64],
 		    const struct gw_profile *p, const char *prof)
 {
-	char names[64][65], pb[1100];
-	struct wb_reply r;
-	uint32_t n = 0, k;
-	int s, i, asked = 0;
+	struct cli_vault_names v = { .n = 0, .asked = 0 };
+	int s, i;
 
 	for (s = 0; s < p->nservers; s++)
 		for (i = 0; i < p->srv[s].nallow; i++) {
 			const struct gw_allow *a = &p->srv[s].allow[i];
-			const char *at = strchr(a->scope, '@');
 
-			if (a->kind != WARD_KIND_SECRET || at == NULL)
+			if (a->kind != WARD_KIND_SECRET ||
+			    strchr(a->scope, '@') == NULL)
 				continue;
-			if (!asked) {
-				if (!wc_listening(h->admin_url))
-					return 0;
-				if (cc_admin_secret_list(h->admin_url, sk, names, &n,
-							 &r) != 0 || r.reason != 0) {
-					fprintf(stderr, "ward mcp: ward-core did not "
-						"list its secrets on %s\n", h->admin_url);
-					return -1;
-				}
-				asked = 1;
-			}
-			for (k = 0; k < n; k++)
-				if (strlen(names[k]) == (size_t)(at - a->scope) &&
-				    strncmp(names[k], a->scope, (size_t)(at - a->scope)) == 0)
-					break;
-			if (k == n) {
-				fprintf(stderr, "ward mcp: %s:%d: the vault holds no "
-					"secret %.*s\n  hint: store it first: ward secret "
-					"set %.*s (the value on standard input); nothing "
-					"was started\n", text_str(pb, sizeof pb, prof),
-					a->line, (int)(at - a->scope), a->scope,
-					(int)(at - a->scope), a->scope);
+			if (!v.asked && !wc_listening(h->admin_url))
+				return 0;
+			if (cli_vault_has(h, sk, &v, a->scope, prof, a->line,
+					  "ward mcp", "started") != 0)
 				return -1;
-			}
 		}
 	return 0;
 }

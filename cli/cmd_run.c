@@ -233,46 +233,52 @@ ensure_running(const struct ward_home *h, const uint8_t sk[64], int *ctl)
 
 /* ---- ward run ---------------------------------------------------------------- */
 
-/* Each secret a profile binds is in the core's vault (asked of the core,
- * by name only): else one clear error before anything runs, rather than
- * every use of it refused secret_unknown in the middle of the task.  0,
- * or -1 with the message on stderr. */
+int
+cli_vault_has(const struct ward_home *h, const uint8_t sk[64],
+	      struct cli_vault_names *v, const char *scope, const char *prof,
+	      int line, const char *cmd, const char *done)
+{
+	const char *at = strchr(scope, '@');
+	size_t len = at != NULL ? (size_t)(at - scope) : strlen(scope);
+	char pb[1100];
+	struct wb_reply r;
+	uint32_t k;
+
+	if (!v->asked) {
+		if (cc_admin_secret_list(h->admin_url, sk, v->names, &v->n,
+					 &r) != 0 || r.reason != 0) {
+			fprintf(stderr, "%s: ward-core did not list its secrets "
+				"on %s\n", cmd, h->admin_url);
+			return -1;
+		}
+		v->asked = 1;
+	}
+	for (k = 0; k < v->n; k++)
+		if (strlen(v->names[k]) == len &&
+		    strncmp(v->names[k], scope, len) == 0)
+			return 0;
+	fprintf(stderr, "%s: %s:%d: the vault holds no secret %.*s\n  hint: "
+		"store it first: ward secret set %.*s (the value on standard "
+		"input); nothing was %s\n", cmd, text_str(pb, sizeof pb, prof),
+		line, (int)len, scope, (int)len, scope, done);
+	return -1;
+}
+
+/* Each secret a profile binds is in the core's vault (cli_vault_has).
+ * 0, or -1 with the message on stderr. */
 static int
 secrets_present(const struct ward_home *h, const uint8_t sk[64],
 		const struct pf_profile *p, const char *prof)
 {
-	char names[64][65], pb[1100];
-	struct wb_reply r;
-	uint32_t n = 0, k;
-	int i, asked = 0;
+	struct cli_vault_names v = { .n = 0, .asked = 0 };
+	int i;
 
-	for (i = 0; i < p->ncaps; i++) {
-		const char *sc = p->caps[i].scope, *at = strchr(sc, '@');
-
-		if (p->caps[i].kind != WARD_KIND_SECRET || at == NULL)
-			continue;
-		if (!asked) {
-			if (cc_admin_secret_list(h->admin_url, sk, names, &n, &r) != 0 ||
-			    r.reason != 0) {
-				fprintf(stderr, "ward run: ward-core did not list its "
-					"secrets on %s\n", h->admin_url);
-				return -1;
-			}
-			asked = 1;
-		}
-		for (k = 0; k < n; k++)
-			if (strlen(names[k]) == (size_t)(at - sc) &&
-			    strncmp(names[k], sc, (size_t)(at - sc)) == 0)
-				break;
-		if (k == n) {
-			fprintf(stderr, "ward run: %s:%d: the vault holds no secret "
-				"%.*s\n  hint: store it first: ward secret set %.*s "
-				"(the value on standard input); nothing was run\n",
-				text_str(pb, sizeof pb, prof), p->caps[i].line,
-				(int)(at - sc), sc, (int)(at - sc), sc);
+	for (i = 0; i < p->ncaps; i++)
+		if (p->caps[i].kind == WARD_KIND_SECRET &&
+		    strchr(p->caps[i].scope, '@') != NULL &&
+		    cli_vault_has(h, sk, &v, p->caps[i].scope, prof,
+				  p->caps[i].line, "ward run", "run") != 0)
 			return -1;
-		}
-	}
 	return 0;
 }
 
