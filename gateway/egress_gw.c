@@ -48,19 +48,10 @@
 static pthread_mutex_t eg_mu = PTHREAD_MUTEX_INITIALIZER;
 static int eg_fd = -1;			/* our end; -1: none running */
 static pid_t eg_pid;
-static time_t eg_next;			/* no start before (monotonic s) */
+static time_t eg_next;			/* no start before (gw_now) */
 static unsigned eg_delay = 1;		/* 1, 2, 4 ... 60 s */
 static time_t eg_started;
 static uint32_t eg_gen[GW_MAX_SERVERS];	/* the last attach of each server */
-
-static time_t
-mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
-}
 
 /* The capability an ASK is asked under: the allow line of server srv
  * whose kind and scope are exactly the resource's; none: the first (the
@@ -186,9 +177,9 @@ link_thread(void *arg)
 		pid = eg_pid;
 		eg_pid = 0;
 		eg_fd = -1;
-		eg_delay = mono_s() - eg_started < 60 ?
+		eg_delay = gw_now() - eg_started < 60 ?
 			   (eg_delay * 2 > 60 ? 60 : eg_delay * 2) : 1;
-		eg_next = mono_s() + eg_delay;
+		eg_next = gw_now() + eg_delay;
 	}
 	pthread_mutex_unlock(&eg_mu);
 	/* Reaped by the launcher, which started it: our end closed, it is
@@ -211,18 +202,18 @@ start_egress(void)
 	int fd;
 	pid_t p;
 
-	if (mono_s() < eg_next)
+	if (gw_now() < eg_next)
 		return -1;
 	/* The launcher (launcher.c, root) starts it, as the spawner
 	 * does: this process runs as its own account and could not. */
 	if (ln_egress_start(&fd, note, sizeof note) != 0) {
 		gw_note("%s", note);
-		eg_next = mono_s() + 60;
+		eg_next = gw_now() + 60;
 		return -1;
 	}
 	p = 1;
 	eg_pid = p;
-	eg_started = mono_s();
+	eg_started = gw_now();
 	if (pthread_create(&th, NULL, link_thread, (void *)(intptr_t)fd) != 0) {
 		close(fd);
 		ln_egress_end();

@@ -121,7 +121,7 @@ do_initialize(json_t *id, json_t *params)
 	G.client_caps = json_deep_copy(json_object_get(params, "capabilities"));
 	G.client_init = 1;
 	G.init_reply = r;
-	G.t0 = time(NULL);
+	G.t0 = gw_now();
 	G.released = 0;
 	for (s = 0; s < G.nup; s++)
 		if (start_server(s) != 0)
@@ -365,8 +365,8 @@ forward(json_t *id, int s, const char *method, json_t *fp, int fwd,
 	p->tool = strdup(label);
 	p->what = method;
 	p->fwd = fwd;
-	p->deadline = time(NULL) + (time_t)u->cfg->timeout_s;
-	p->last = time(NULL) + 10 * (time_t)u->cfg->timeout_s;
+	p->deadline = gw_now() + (time_t)u->cfg->timeout_s;
+	p->last = gw_now() + 10 * (time_t)u->cfg->timeout_s;
 	meta = json_object_get(fp, "_meta");
 	if (json_is_object(meta) && json_object_get(meta, "progressToken") != NULL) {
 		p->client_tok = json_incref(json_object_get(meta, "progressToken"));
@@ -458,8 +458,8 @@ do_call(json_t *m, json_t *id, json_t *params)
 	if (u->state == ST_DEAD) {
 		client_error(id, -32603, "%s: server %s is not running (it is "
 			     "started again in %lld s); nothing was done", name,
-			     u->cfg->name, u->restart_at > time(NULL) ?
-			     (long long)(u->restart_at - time(NULL)) : 0LL);
+			     u->cfg->name, u->restart_at > gw_now() ?
+			     (long long)(u->restart_at - gw_now()) : 0LL);
 		return;
 	}
 	if (approve(id, u, G.tools[i].up_name, args != NULL ? args :
@@ -1268,6 +1268,15 @@ separate(const char *listen)
 	return 0;
 }
 
+time_t
+gw_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
 static long
 now_ms(void)
 {
@@ -1344,7 +1353,7 @@ serve(const char *prof, const char *home_dir, int hfd, const char *listen)
 		(void)fcntl(1, F_SETFL, fl1 | O_NONBLOCK);
 	/* The servers start at the client's initialize (do_initialize), with
 	 * its capabilities. */
-	G.t0 = time(NULL);
+	G.t0 = gw_now();
 	while (!G.stop) {
 		/* what[i]: -1 the client's input, -2 its output, s a server's
 		 * output, GW_MAX_SERVERS + s its input, 2 * GW_MAX_SERVERS + s
@@ -1352,7 +1361,7 @@ serve(const char *prof, const char *home_dir, int hfd, const char *listen)
 		int n = 0, what[3 * GW_MAX_SERVERS + 2 + GW_HTTP_FDS], from_client = 0;
 		int hn, htag[GW_HTTP_FDS];
 		int room = !oq_over(&G.cq);
-		time_t now = time(NULL);
+		time_t now = gw_now();
 
 		/* Read what may be answered to the client only while its
 		 * answers have room; wait for POLLOUT only where bytes wait. */

@@ -190,6 +190,11 @@ extern struct gw_state G;
 	client_result((id), mcp_refusal(1, (reason), (pos), (pos) != 0, __VA_ARGS__))
 
 /* gateway.c */
+/* The gateway's clock for its timers (a call's deadline, a server's
+ * start, restart and backoff, start-up's wait), in seconds:
+ * CLOCK_MONOTONIC, which no change of the time of day moves (an
+ * approval's expiry is the time of day, as ward-core signs it). */
+time_t gw_now(void);
 void to_client(json_t *m);
 void flush_queue(void);
 void client_result(json_t *id, json_t *result);

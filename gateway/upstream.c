@@ -228,7 +228,7 @@ start_server(int idx)
 	u->rb.report_end = 1;	/* an answer over MSG_MAX gets an error */
 	u->overflow = 0;
 	u->state = ST_INIT;
-	u->started = time(NULL);
+	u->started = gw_now();
 	u->deadline = u->started + GW_START_S;
 	u->restart_at = 0;
 	if (u->starts++ > 0)
@@ -291,7 +291,7 @@ void
 server_dead(int s, const char *why)
 {
 	struct upstream *u = &G.up[s];
-	time_t now = time(NULL);
+	time_t now = gw_now();
 	int offered = u->tools != NULL && json_array_size(u->tools) > 0;
 	size_t i;
 
@@ -454,7 +454,7 @@ all_settled(void)
 int
 queue_open(void)
 {
-	if (!G.released && (all_settled() || time(NULL) - G.t0 >= GW_QUEUE_S))
+	if (!G.released && (all_settled() || gw_now() - G.t0 >= GW_QUEUE_S))
 		G.released = 1;
 	return G.released;
 }
@@ -668,7 +668,7 @@ server_response(int s, json_t *m)
 			server_request(s, PK_OTHER, "logging/setLevel",
 				       json_pack("{s:s}", "level", G.log_level));
 		u->state = ST_LISTING;
-		u->deadline = time(NULL) + GW_START_S;
+		u->deadline = gw_now() + GW_START_S;
 		u->listing = json_array();
 		/* Its prompts first, then its tools: it is ready (and the
 		 * client's first lists served) with both. */
@@ -700,7 +700,7 @@ server_response(int s, json_t *m)
 		/* A server that comes up (late, or started again after
 		 * it stopped) brings its resources back too. */
 		if (u->state != ST_READY) {
-			u->ready_at = time(NULL);
+			u->ready_at = gw_now();
 			if (json_object_get(u->caps, "resources") != NULL)
 				to_client_note("notifications/resources/"
 					       "list_changed");
@@ -711,7 +711,7 @@ server_response(int s, json_t *m)
 		if (u->relist) {
 			u->relist = 0;
 			u->state = ST_LISTING;
-			u->deadline = time(NULL) + GW_START_S;
+			u->deadline = gw_now() + GW_START_S;
 			u->listing = json_array();
 			pend_free(p);
 			list_fetch(s, NULL);
@@ -745,7 +745,7 @@ roots_of(const struct gw_server *c)
 static void
 sreq_log(struct upstream *u, const char *method)
 {
-	time_t now = time(NULL);
+	time_t now = gw_now();
 	char m[80];
 	size_t i;
 
@@ -846,7 +846,7 @@ server_message(int s, json_t *m)
 			u->relist = 1;
 		} else if (u->state == ST_READY) {
 			u->state = ST_LISTING;
-			u->deadline = time(NULL) + GW_START_S;
+			u->deadline = gw_now() + GW_START_S;
 			u->listing = json_array();
 			list_fetch(s, NULL);
 		}
@@ -885,7 +885,7 @@ server_message(int s, json_t *m)
 			    !p->cancelled && p->client_tok != NULL &&
 			    p->tok == json_integer_value(tok)) {
 				json_t *o = json_deep_copy(m);
-				time_t d = time(NULL) + (time_t)u->cfg->timeout_s;
+				time_t d = gw_now() + (time_t)u->cfg->timeout_s;
 
 				p->deadline = d < p->last ? d : p->last;
 				json_object_set(json_object_get(o, "params"),
