@@ -28,6 +28,17 @@
 // announces prompts/list_changed, "add_doc" adds a resource and
 // announces resources/list_changed, "touch" sends resources/updated for
 // fx://doc/1, 2 and 3.  DIR/ui.txt, if there, is the ui:// URI instead.
+// "huge_tail" answers over 64 MiB with "id" last (as some serializers
+// write it), "huge_anon" with its id in the middle, where no end of the
+// line shows it.  "sample" asks the client for a sampling/createMessage;
+// "flood" sends three log messages of 400 KiB each.
+// With DIR/tasks.txt there, it has tasks (2025-11-25) of tools/call: a
+// call with a "task" parameter is answered with a task "fxt-N" at once
+// (every server of this fixture picks the same ids), then
+// notifications/tasks/status when it is done; tasks/get, tasks/result,
+// tasks/cancel and tasks/list (two a page, upstream cursors) answer for
+// them.  It also holds the task "fxt-pre", which no client created, and
+// sends a status for it right after its initialize answer.
 import fs from "node:fs";
 import readline from "node:readline";
 
@@ -40,6 +51,9 @@ const extra = JSON.parse(read("extra.json", "[]"));
 const misbehave = fs.existsSync(`${dir}/misbehave.txt`);
 const noinit = fs.existsSync(`${dir}/noinit.txt`);
 const content = fs.existsSync(`${dir}/content.txt`);
+const hasTasks = fs.existsSync(`${dir}/tasks.txt`);
+const tasks = new Map();	// taskId -> { task, result }
+let nextTask = 1;
 let ndocs = Number(read("content.txt", "3")) || 3;
 let promptDesc = read("prompt.txt", "Greets someone.");
 const uiUri = read("ui.txt", "ui://fx/app.html");
@@ -85,6 +99,10 @@ const tools = () => [
 		{ name: "hang", description: "Never answers.", inputSchema: { type: "object" } },
 		{ name: "crash", description: "Exits at once.", inputSchema: { type: "object" } },
 		{ name: "huge", description: "Answers over 64 MiB.", inputSchema: { type: "object" } },
+		{ name: "huge_tail", description: "Answers over 64 MiB, its id last.", inputSchema: { type: "object" } },
+		{ name: "huge_anon", description: "Answers over 64 MiB, its id in the middle.", inputSchema: { type: "object" } },
+		{ name: "sample", description: "Asks the client to sample.", inputSchema: { type: "object" } },
+		{ name: "flood", description: "Sends three log messages of 400 KiB.", inputSchema: { type: "object" } },
 		{ name: "log", description: "Logs the level it was set to.", inputSchema: { type: "object" } },
 	] : []),
 ];
@@ -121,6 +139,24 @@ async function call(id, p) {
 	case "hang": if (misbehave) return new Promise(() => {}); return null;
 	case "crash": if (misbehave) process.exit(3); return null;
 	case "huge": if (misbehave) return text("x".repeat(65 << 20)); return null;
+	case "huge_tail":
+		if (!misbehave) return null;
+		process.stdout.write(JSON.stringify({ jsonrpc: "2.0", result: text("x".repeat(65 << 20)), id }) + "\n");
+		return undefined;
+	case "huge_anon":
+		if (!misbehave) return null;
+		process.stdout.write(JSON.stringify({ jsonrpc: "2.0", result: text("x".repeat(65 << 20)), id, v: 1 }) + "\n");
+		return undefined;
+	case "sample":
+		if (!misbehave) return null;
+		return text(JSON.stringify(await ask("sampling/createMessage", { maxTokens: 5,
+			messages: [{ role: "user", content: { type: "text", text: "fixture asks" } }] })));
+	case "flood":
+		if (!misbehave) return null;
+		for (const n of [1, 2, 3])
+			send({ jsonrpc: "2.0", method: "notifications/message", params: { level: "warning", logger: "fx",
+				data: `flood-${n}:` + "f".repeat(400 << 10) } });
+		return text("flooded");
 	case "log":
 		if (!misbehave) return null;
 		send({ jsonrpc: "2.0", method: "notifications/message", params: { level: "warning", logger: "fx", data: `level=${logLevel}` } });
@@ -140,6 +176,41 @@ async function call(id, p) {
 	}
 }
 
+// Tasks: each created by a tools/call with a "task" parameter.
+const now = () => new Date().toISOString();
+const newTask = (id) => {
+	const task = { taskId: id, status: "working", createdAt: now(), lastUpdatedAt: now(), ttl: 60000, pollInterval: 100 };
+	tasks.set(id, { task, result: null });
+	return task;
+};
+if (hasTasks) newTask("fxt-pre");
+async function taskCall(m) {
+	const task = newTask(`fxt-${nextTask++}`);
+	send({ jsonrpc: "2.0", id: m.id, result: { task } });
+	const r = await call(m.id, m.params);
+	const t = tasks.get(task.taskId);
+	if (t.task.status !== "working") return;	// cancelled meanwhile
+	t.result = r ?? { content: [{ type: "text", text: "Unknown tool" }], isError: true };
+	Object.assign(t.task, { status: "completed", lastUpdatedAt: now() });
+	send({ jsonrpc: "2.0", method: "notifications/tasks/status", params: { ...t.task } });
+}
+function taskRequest(m) {
+	const t = tasks.get(m.params?.taskId);
+	if (m.method === "tasks/list") {
+		const all = [...tasks.values()].map((x) => x.task), off = m.params?.cursor ? Number(m.params.cursor) : 0;
+		const res = { tasks: all.slice(off, off + 2) };
+		if (off + 2 < all.length) res.nextCursor = String(off + 2);
+		return send({ jsonrpc: "2.0", id: m.id, result: res });
+	}
+	if (!t) return send({ jsonrpc: "2.0", id: m.id, error: { code: -32602, message: "Unknown task" } });
+	if (m.method === "tasks/cancel" && t.task.status === "working")
+		Object.assign(t.task, { status: "cancelled", lastUpdatedAt: now() });
+	if (m.method === "tasks/result")
+		return send({ jsonrpc: "2.0", id: m.id, result: { ...(t.result ?? {}),
+			_meta: { "io.modelcontextprotocol/related-task": { taskId: t.task.taskId } } } });
+	send({ jsonrpc: "2.0", id: m.id, result: { ...t.task } });
+}
+
 const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
 rl.on("line", async (line) => {
 	let m;
@@ -156,8 +227,11 @@ rl.on("line", async (line) => {
 		send({ jsonrpc: "2.0", id: m.id, result: { protocolVersion: "2025-11-25",
 			capabilities: { tools: { listChanged: true }, ...(misbehave ? { logging: {} } : {}),
 				...(content ? { resources: { subscribe: true, listChanged: true },
-					prompts: { listChanged: true }, completions: {} } : {}) },
+					prompts: { listChanged: true }, completions: {} } : {}),
+				...(hasTasks ? { tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } } } : {}) },
 			serverInfo: { name: "fixture", version: "1" } } });
+		if (hasTasks)	// of a task no client created: never relayed
+			send({ jsonrpc: "2.0", method: "notifications/tasks/status", params: { ...tasks.get("fxt-pre").task } });
 	} else if (m.method === "logging/setLevel") {
 		logLevel = m.params?.level;
 		send({ jsonrpc: "2.0", id: m.id, result: {} });
@@ -166,8 +240,13 @@ rl.on("line", async (line) => {
 		const res = { tools: all.slice(off, off + 2) };
 		if (off + 2 < all.length) res.nextCursor = String(off + 2);
 		send({ jsonrpc: "2.0", id: m.id, result: res });
+	} else if (m.method === "tools/call" && hasTasks && m.params?.task) {
+		await taskCall(m);
+	} else if (hasTasks && m.method.startsWith("tasks/")) {
+		taskRequest(m);
 	} else if (m.method === "tools/call") {
 		const r = await call(m.id, m.params);
+		if (r === undefined) return;	// answered already
 		if (r === null) send({ jsonrpc: "2.0", id: m.id, error: { code: -32602, message: "Unknown tool" } });
 		else send({ jsonrpc: "2.0", id: m.id, result: r });
 	} else if (content && m.method === "resources/list") {
