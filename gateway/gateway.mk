@@ -53,3 +53,11 @@ $(B)/attack/ingateway.so: tests/attack/ingateway.c tests/attack/attack.h gateway
 	$(CC) -std=gnu11 -Wall -Wextra -Werror -O1 -fPIC -shared -Igateway \
 		-o $@ $< -lpthread
 PART_ALL += $(B)/attack/ingateway.so
+
+# A test's clock for ward-gateway (tests/gateway/clock.c): CLOCK_MONOTONIC
+# moved on by what a file says, loaded with LD_PRELOAD by
+# tests/gateway/suite.mjs.
+$(B)/tests/gwclock.so: tests/gateway/clock.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -Wall -Wextra -Werror -O1 -fPIC -shared -o $@ $< -ldl
+PART_ALL += $(B)/tests/gwclock.so

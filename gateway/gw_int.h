@@ -51,8 +51,9 @@
  * with notifications/tools/list_changed.  No server holds the others. */
 #define GW_QUEUE_S 5
 /* A server that stopped is started again after 1, 2, 4 ... 60 s; back to
- * 1 s once it has run for a minute. */
+ * 1 s once it has run (been ready) for a minute. */
 #define GW_BACKOFF_MAX_S 60u
+#define GW_BACKOFF_RESET_S 60
 
 enum { ST_START, ST_INIT, ST_LISTING, ST_READY, ST_DEAD };
 enum { PK_CALL = 1, PK_INIT, PK_LIST, PK_PING, PK_OTHER, PK_PLIST };

@@ -297,9 +297,9 @@ server_dead(int s, const char *why)
 
 	if (u->state == ST_DEAD)
 		return;
-	/* Started again later, sooner if it had run a while. */
-	if (u->ready_at != 0 && u->state == ST_READY &&
-	    now - u->ready_at >= 60)
+	/* Started again later, sooner if it had run a while (ready_at
+	 * stays while it lists again after a list_changed). */
+	if (u->ready_at != 0 && now - u->ready_at >= GW_BACKOFF_RESET_S)
 		u->backoff = 1;
 	if (u->backoff == 0)
 		u->backoff = 1;

@@ -1094,6 +1094,61 @@ async function main() {
 		ok(e.result && textOf(e.result) === "ok", `the other server's call: ${JSON.stringify(e).slice(0, 200)}`);
 	});
 
+	await test("server_backoff_back_to_one_second_after_it_ran_a_minute", async () => {
+		// The backoff doubles while a server keeps stopping soon after it
+		// is up, and is back to 1 s once it has run for a minute
+		// (GW_BACKOFF_RESET_S).  The gateway's timer clock (gw_now,
+		// CLOCK_MONOTONIC) is moved on by the test's clock
+		// (tests/gateway/clock.c, LD_PRELOAD; nothing of ward reads its
+		// variable) rather than waited for: the server runs
+		// 50 s (the backoff goes on doubling), then 61 s (back to 1 s).
+		// What is checked is the backoff the gateway logs, not any time.
+		const brws = mkws("br");
+		fs.writeFileSync(path.join(brws, "misbehave.txt"), "1");
+		const brProf = profile("br", [FX(brws, "br")]);
+		await approveAll(brProf);
+		const clk = path.join(T, "br.clock");
+		fs.writeFileSync(clk, "0".padEnd(16));
+		const setClock = (sec) => {	// in place: the gateway maps the file
+			const fd = fs.openSync(clk, "r+");
+			fs.writeSync(fd, String(sec).padEnd(16), 0);
+			fs.closeSync(fd);
+		};
+		const g = raw(brProf, { LD_PRELOAD: path.join(path.dirname(WARD), "tests/gwclock.so"), WARD_GW_TEST_CLOCK: clk });
+		g.send(INIT);
+		await g.id(0, 20000);
+		const waits = () => [...g.stderr().matchAll(/server br: exited; starting it again in (\d+) s/g)].map((m) => Number(m[1]));
+		let id = 10;
+		const up = async () => {
+			for (let i = 0; i < 120; i++) {
+				if ((await listNames(g, id++)).includes("br_echo")) return;
+				await new Promise((r) => setTimeout(r, 250));
+			}
+			throw new Error(`not started again: ${g.stderr().slice(-300)}`);
+		};
+		const crash = async () => {
+			const n = waits().length;
+			g.send({ jsonrpc: "2.0", id: id, method: "tools/call", params: { name: "br_crash", arguments: {} } });
+			for (let i = 0; i < 80 && waits().length === n; i++)
+				await new Promise((r) => setTimeout(r, 100));
+		};
+		try {
+			await up();
+			await crash();		// 1 s
+			await up();
+			await crash();		// 2 s
+			await up();
+			setClock(50);
+			await crash();		// 4 s: it ran 50 s
+			await up();
+			setClock(50 + 61);
+			await crash();		// 1 s: it ran 61 s
+		} finally {
+			await g.close();
+		}
+		ok(JSON.stringify(waits()) === "[1,2,4,1]", `backoff: ${JSON.stringify(waits())} ${g.stderr().slice(-300)}`);
+	});
+
 	await test("logging_level_forwarded_and_messages_marked", async () => {
 		const g = raw(mbProf);
 		g.send(INIT);
