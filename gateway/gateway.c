@@ -306,7 +306,9 @@ listed_not_offered(const char *name, int prompts, const char **up)
 }
 
 /* Calls past their deadline: an error to the client, the server told to
- * cancel, the late answer dropped (its id is no longer known). */
+ * cancel, the late answer dropped (its id is no longer known).  A call
+ * that waited while its server sent an answer over MSG_MAX that could be
+ * matched to no call (upstream.c, too_long_answer) is told so. */
 static void
 calls_expire(time_t now)
 {
@@ -315,24 +317,32 @@ calls_expire(time_t now)
 	for (i = 0; i < G.npend; i++) {
 		struct pend *p = &G.pend[i];
 		struct upstream *u;
+		const char *reason;
+		char why[160] = "";
 		uint64_t pos;
 
 		if (!p->used || p->kind != PK_CALL || now < p->deadline ||
 		    p->deadline == 0)
 			continue;
 		u = &G.up[p->srv];
+		reason = p->unmatched ? "result_too_large" : "server_timeout";
+		if (p->unmatched)
+			snprintf(why, sizeof why, "; it sent an answer over the "
+				 "%u MiB limit that could not be matched to its "
+				 "call", MSG_MAX >> 20);
 		if (!p->cancelled) {
 			pos = core_note("mcp %s %s: no answer from server "
-					"%s in %llu s; cancelled "
-					"(reason=server_timeout)", p->what,
+					"%s in %llu s%s; cancelled "
+					"(reason=%s)", p->what,
 					p->tool, u->cfg->name,
-					(unsigned long long)u->cfg->timeout_s);
+					(unsigned long long)u->cfg->timeout_s,
+					why, reason);
 			client_error(p->client_id, MCP_INTERNAL_ERROR, "%s "
-				     "%s: server %s did not answer in %llu s "
-				     "(reason=server_timeout%s); the call was "
+				     "%s: server %s did not answer in %llu s%s "
+				     "(reason=%s%s); the call was "
 				     "cancelled", p->what, p->tool, u->cfg->name,
 				     (unsigned long long)u->cfg->timeout_s,
-				     pos != 0 ? ", logged" : "");
+				     why, reason, pos != 0 ? ", logged" : "");
 			to_server(u, json_pack("{s:s, s:s, s:{s:I, s:s}}",
 				  "jsonrpc", "2.0", "method",
 				  "notifications/cancelled", "params", "requestId",

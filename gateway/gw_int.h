@@ -127,6 +127,9 @@ struct pend {
 	int fwd;		/* PK_CALL: FW_* */
 	time_t deadline;	/* PK_CALL: answered with an error after this */
 	time_t last;		/* PK_CALL: the deadline progress cannot pass */
+	int unmatched;		/* PK_CALL: while it waited, its server sent
+				   an answer over MSG_MAX whose call could not
+				   be told (too_long_answer) */
 };
 
 /* A request a server sent the client through us. */

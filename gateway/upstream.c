@@ -976,7 +976,9 @@ dropped_id(const struct mcp_in *r, int64_t *id)
 }
 
 /* A server's line over MSG_MAX, dropped: the call it answers (by its id,
- * or the server's one call waiting) gets an error rather than silence. */
+ * or the server's one call waiting) gets an error rather than silence.
+ * If several wait and the id cannot be read, each of them is marked: at
+ * its deadline its error says that such an answer came (calls_expire). */
 static void
 too_long_answer(int s)
 {
@@ -995,10 +997,22 @@ too_long_answer(int s)
 		if (G.pend[i].used && G.pend[i].srv == s &&
 		    G.pend[i].kind == PK_CALL)
 			calls++;
-	for (i = 0; p == NULL && calls == 1 && i < G.npend; i++)
+	for (i = 0; p == NULL && calls > 0 && i < G.npend; i++)
 		if (G.pend[i].used && G.pend[i].srv == s &&
-		    G.pend[i].kind == PK_CALL)
-			p = &G.pend[i];
+		    G.pend[i].kind == PK_CALL) {
+			if (calls == 1)
+				p = &G.pend[i];
+			else
+				G.pend[i].unmatched = 1;
+		}
+	if (calls > 1) {
+		(void)core_note("mcp server %s: an answer over %u MiB dropped, "
+				"no id at either end of it: each of its %zu "
+				"calls waiting is told so if not answered by "
+				"its deadline (reason=result_too_large)",
+				u->cfg->name, MSG_MAX >> 20, calls);
+		return;
+	}
 	if (p == NULL || p->kind != PK_CALL) {
 		gw_note("server %s: a message over %u MiB dropped (reason="
 		     "message_too_large)", u->cfg->name, MSG_MAX >> 20);

@@ -1025,17 +1025,70 @@ async function main() {
 		ok(uris(l2).includes("fx://doc/1"), `after the restart: ${JSON.stringify(l2).slice(0, 200)}`);
 	});
 
+	// Answers over 64 MiB: a deadline far past the time a 65 MiB line
+	// takes to come under load (a 3 s one made the huge answer lose the
+	// race against it), and two calls that wait, so that the answer's id,
+	// not "the server's one call waiting", tells which call it was.
+	const bigws = mkws("big");
+	fs.writeFileSync(path.join(bigws, "misbehave.txt"), "1");
+	const bigProf = profile("big", [{ ...FX(bigws, "big"), extra: "  timeout 20s\n" }]);
+	await approveAll(bigProf);
+	const bigCall = (g, id, name) => g.send({ jsonrpc: "2.0", id, method: "tools/call", params: { name, arguments: {} } });
+
 	await test("result_over_the_limit_is_an_error", async () => {
-		const g = raw(mbProf);
+		const g = raw(bigProf);
 		g.send(INIT);
-		g.send({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "mb_huge", arguments: {} } });
+		bigCall(g, 1, "big_huge");
 		const e = await g.id(1, 60000);
-		g.send({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "mb_echo", arguments: { text: "still" } } });
+		g.send({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "big_echo", arguments: { text: "still" } } });
 		const e2 = await g.id(2, 20000);
 		await g.close();
 		ok(e.error && e.error.code === -32603 && /over the 64 MiB limit .*reason=result_too_large/.test(e.error.data.detail),
 			`the huge answer: ${JSON.stringify(e).slice(0, 300)}`);
 		ok(e2.result && textOf(e2.result) === "still", "the server is not served after");
+	});
+
+	await test("result_over_the_limit_matched_by_the_id_at_its_end", async () => {
+		// {"jsonrpc":"2.0","result":{...65 MiB...},"id":N}: the id is read
+		// from the end of the dropped line while another call waits.
+		const g = raw(bigProf);
+		g.send(INIT);
+		bigCall(g, 1, "big_hang");
+		bigCall(g, 2, "big_huge_tail");
+		const e = await g.id(2, 60000);
+		const hangWaits = !g.msgs.some((m) => m.id === 1);
+		g.send({ jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "big_echo", arguments: { text: "still" } } });
+		const e3 = await g.id(3, 20000);
+		await g.close();
+		ok(e.error && e.error.code === -32603 &&
+			/^tools\/call big_huge_tail: the answer of server big is over the 64 MiB limit and was dropped \(reason=result_too_large/.test(e.error.data.detail),
+			`the huge answer: ${JSON.stringify(e).slice(0, 300)}`);
+		ok(hangWaits, "the other call was answered before the huge one's error");
+		ok(e3.result && textOf(e3.result) === "still", "the server is not served after");
+	});
+
+	await test("result_over_the_limit_unmatched_each_waiting_call_told_at_its_deadline", async () => {
+		// Its id where neither end of the line shows it, two calls waiting:
+		// neither can be told apart, so each gets, at its deadline, an
+		// error that says what came (not a bare timeout), and the audit
+		// log has the dropped answer and both errors.
+		const g = raw(bigProf);
+		g.send(INIT);
+		bigCall(g, 1, "big_hang");
+		bigCall(g, 2, "big_huge_anon");
+		const e1 = await g.id(1, 90000), e2 = await g.id(2, 90000);
+		g.send({ jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "big_echo", arguments: { text: "still" } } });
+		const e3 = await g.id(3, 20000);
+		await g.close();
+		const want = (tool) => new RegExp(`^tools/call ${tool}: server big did not answer in 20 s; it sent an answer over the 64 MiB limit that could not be matched to its call \\(reason=result_too_large`);
+		ok(e1.error && e1.error.code === -32603 && want("big_hang").test(e1.error.data.detail), `the first call: ${JSON.stringify(e1).slice(0, 300)}`);
+		ok(e2.error && e2.error.code === -32603 && want("big_huge_anon").test(e2.error.data.detail), `the second call: ${JSON.stringify(e2).slice(0, 300)}`);
+		ok(e3.result && textOf(e3.result) === "still", "the server is not served after");
+		const log = audit().map((x) => x.text || "");
+		ok(log.some((t) => /^mcp server big: an answer over 64 MiB dropped, no id at either end of it: each of its 2 calls waiting .*reason=result_too_large/.test(t)),
+			"the dropped answer is not in the audit log");
+		ok(["big_hang", "big_huge_anon"].every((tool) => log.some((t) => t.includes(`mcp tools/call ${tool}: no answer from server big in 20 s; it sent an answer over`) &&
+			t.includes("(reason=result_too_large)"))), "the calls' errors are not in the audit log");
 	});
 
 	await test("quarantined_and_unknown_tools_told_apart", async () => {
