@@ -343,6 +343,13 @@ server_has(int s, const char *cap)
 	       json_object_get(G.up[s].caps, cap) != NULL;
 }
 
+int
+server_lists_tasks(int s)
+{
+	return server_has(s, "tasks") && json_object_get(json_object_get(
+		G.up[s].caps, "tasks"), "list") != NULL;
+}
+
 /* ---- tasks ------------------------------------------------------------------- */
 
 /* Task ids are the servers' choice: two servers may pick the same, and a

@@ -949,14 +949,6 @@ m_task(void *ctx, struct mcp_msg *m)
 	forward(m->id, s, m->method, fp, FW_TASK, gid);
 }
 
-static int
-lists_tasks(int s)
-{
-	return server_has(s, "tasks") &&
-	       json_object_get(json_object_get(G.up[s].caps, "tasks"),
-			       "list") != NULL;
-}
-
 /* tasks/list: one server's page at a time, like resources/list. */
 static void
 m_tasks_list(void *ctx, struct mcp_msg *m)
@@ -974,7 +966,7 @@ m_tasks_list(void *ctx, struct mcp_msg *m)
 			     "cursor: not one this gateway gave for tasks/list");
 		return;
 	}
-	for (s = from; s < G.nup && !lists_tasks(s); s++)
+	for (s = from; s < G.nup && !server_lists_tasks(s); s++)
 		;
 	if (s == G.nup) {
 		free(up);

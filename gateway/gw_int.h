@@ -235,6 +235,8 @@ int approve_read(json_t *id, struct upstream *u, uint8_t op, const char *res,
 int resource_owner(json_t *id, const char *method, const char *uri);
 /* Server s is up and declared the capability cap ("resources", ...). */
 int server_has(int s, const char *cap);
+/* Server s is up and lists its tasks (tasks/list). */
+int server_lists_tasks(int s);
 /* The gateway's cursor for method's page at server s, whose own cursor
  * is up (NULL: its first page): malloc'd, or NULL (up too long). */
 char *cursor_make(const char *method, int s, const char *up);

@@ -505,13 +505,6 @@ lists_resources(int t)
 	return server_has(t, "resources");
 }
 
-static int
-lists_tasks(int t)
-{
-	return server_has(t, "tasks") && json_object_get(json_object_get(
-		G.up[t].caps, "tasks"), "list") != NULL;
-}
-
 /* A server's page of resources/list (fwd FW_RLIST) or templates/list
  * (FW_TLIST), on its way to the client: its URIs (templates) noted as
  * the server's, for routing (resource_owner); its next page the
@@ -587,7 +580,7 @@ task_answer(int s, const struct pend *p, json_t *res)
 		if (json_is_object(t) && task_out(s, t, 0) == 0)
 			json_array_append(keep, t);
 	json_object_set_new(res, "tasks", keep);
-	next_cursor(res, "tasks/list", s, lists_tasks);
+	next_cursor(res, "tasks/list", s, server_lists_tasks);
 }
 
 static void

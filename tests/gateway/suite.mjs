@@ -1942,6 +1942,93 @@ async function main() {
 			`the real cursor: ${JSON.stringify(good).slice(0, 300)}`);
 	});
 
+	// Tasks of two fixture servers that pick the same task ids (fxt-1,
+	// ...), each also holding one task no client created (fxt-pre); tkb
+	// has resources too (a cursor of another list).
+	const tkaws = mkws("tka"), tkbws = mkws("tkb");
+	fs.writeFileSync(path.join(tkaws, "tasks.txt"), "1");
+	fs.writeFileSync(path.join(tkbws, "tasks.txt"), "1");
+	fs.writeFileSync(path.join(tkbws, "content.txt"), "3");
+	const tkProf = profile("tk", [FX(tkaws, "tka"), FX(tkbws, "tkb")]);
+	await approveAll(tkProf);
+	const taskCall = async (g, id, name) => {
+		g.send({ jsonrpc: "2.0", id, method: "tools/call", params: { name, arguments: { text: `t${id}` }, task: { ttl: 60000 } } });
+		const r = await g.id(id, 20000);
+		ok(r.result && r.result.task, `tools/call as a task: ${JSON.stringify(r).slice(0, 300)}`);
+		return r.result.task.taskId;
+	};
+
+	await test("mcp_task_status_relayed_under_the_gateway_id", async () => {
+		// The server's notifications/tasks/status of a task created
+		// through the gateway reaches the client under ward-task-N; the
+		// one it sends at start, of a task no client created (before the
+		// client has initialize's answer), never does; no server's own
+		// task id reaches the client.
+		const g = raw(tkProf);
+		g.send(INIT);
+		const init = await g.id(0, 20000);
+		await listNames(g, 1);
+		const gid = await taskCall(g, 2, "tka_echo");
+		const st = await g.next((m) => m.method === "notifications/tasks/status" && m.params.status === "completed", 20000);
+		g.send({ jsonrpc: "2.0", id: 3, method: "tasks/result", params: { taskId: gid } });
+		const r = await g.id(3, 20000);
+		await g.close();
+		const statuses = g.msgs.filter((m) => m.method === "notifications/tasks/status");
+		ok(init.result && init.result.capabilities.tasks, `initialize: ${JSON.stringify(init).slice(0, 300)}`);
+		ok(g.msgs[0] === init, `the first message is not initialize's answer: ${JSON.stringify(g.msgs[0]).slice(0, 200)}`);
+		ok(/^ward-task-\d+$/.test(gid) && st.params.taskId === gid, `status: ${JSON.stringify(st)} of ${gid}`);
+		ok(statuses.length === 1, `statuses: ${JSON.stringify(statuses).slice(0, 300)}`);
+		ok(!JSON.stringify(g.msgs).includes("fxt-"), "a server's own task id reached the client");
+		ok(r.result && textOf(r.result) === "t2" &&
+			r.result._meta["io.modelcontextprotocol/related-task"].taskId === gid, `tasks/result: ${JSON.stringify(r).slice(0, 300)}`);
+	});
+
+	await test("mcp_tasks_list_paged_across_two_servers_forged_cursor_refused", async () => {
+		// tasks/list walks tka's pages, then tkb's, with the gateway's
+		// cursors (w1.HEX.MAC); only the tasks created through it, each
+		// once.  A cursor edited (pointed at the other server), made up,
+		// the server's own, or the resources/list one is -32602.
+		const g = raw(tkProf);
+		g.send(INIT);
+		await g.id(0, 20000);
+		await listNames(g, 1);
+		const made = [];
+		for (const [id, name] of [[10, "tka_echo"], [11, "tka_echo"], [12, "tka_echo"], [13, "tkb_echo"], [14, "tkb_echo"]])
+			made.push(await taskCall(g, id, name));
+		let cursor, ids = [], cursors = [];
+		for (let i = 20; i < 40; i++) {
+			g.send({ jsonrpc: "2.0", id: i, method: "tasks/list", params: cursor ? { cursor } : {} });
+			const r = await g.id(i, 20000);
+			ok(r.result, `tasks/list: ${JSON.stringify(r.error)}`);
+			ids = ids.concat(r.result.tasks.map((t) => t.taskId));
+			cursor = r.result.nextCursor;
+			if (!cursor) break;
+			cursors.push(cursor);
+		}
+		g.send({ jsonrpc: "2.0", id: 50, method: "resources/list" });
+		const rl = await g.id(50, 20000);
+		const c = cursors[0] || "";
+		const forged = [c.replace(/^w1\.30/, "w1.31"), c + "0", "w1.313a.00000000000000000000000000000000", "2",
+			(rl.result || {}).nextCursor];
+		for (let i = 0; i < forged.length; i++)
+			g.send({ jsonrpc: "2.0", id: 60 + i, method: "tasks/list", params: { cursor: forged[i] } });
+		g.send({ jsonrpc: "2.0", id: 70, method: "resources/list", params: { cursor: c } });
+		const answers = [];
+		for (let i = 0; i < forged.length; i++) answers.push(await g.id(60 + i, 20000));
+		answers.push(await g.id(70, 20000));
+		g.send({ jsonrpc: "2.0", id: 80, method: "tasks/list", params: { cursor: cursors[1] } });
+		const again = await g.id(80, 20000);
+		await g.close();
+		ok(JSON.stringify(ids) === JSON.stringify(made), `listed ${JSON.stringify(ids)}, made ${JSON.stringify(made)}`);
+		// tka: [fxt-pre, fxt-1] [fxt-2, fxt-3]; tkb: [fxt-pre, fxt-1] [fxt-2].
+		ok(cursors.length === 3 && cursors.every((x) => /^w1\.[0-9a-f]+\.[0-9a-f]{32}$/.test(x)), `cursors: ${JSON.stringify(cursors)}`);
+		ok(typeof forged[4] === "string", `resources/list gave no cursor: ${JSON.stringify(rl).slice(0, 200)}`);
+		for (const a of answers)
+			ok(a.error && a.error.code === -32602 && /invalid cursor/.test(a.error.data.detail), `not refused: ${JSON.stringify(a).slice(0, 300)}`);
+		ok(again.result && JSON.stringify(again.result.tasks.map((t) => t.taskId)) === JSON.stringify([made[3]]),
+			`the real cursor again: ${JSON.stringify(again).slice(0, 300)}`);
+	});
+
 	await test("mcp_resource_routing_ui_template_and_ambiguous", async () => {
 		const g = raw(cxProf);
 		g.send(INIT);
