@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,10 +30,19 @@
 #define HEAD_MAX 16384u
 #define REQ_MS 30000L		/* a whole request (head and body) in this */
 #define IDLE_MS 120000L		/* a kept-alive connection with nothing to say */
-#define SSE_BACKLOG (1u << 20)	/* what waits for an event stream */
+/* The event stream's latest events, kept for a resumption
+ * (Last-Event-ID), and at most what waits while no stream is open. */
+#define SSE_KEEP (1u << 20)
 #define Q_CAP (1u << 20)
 
 enum { C_FREE, C_HEAD, C_WAIT, C_SSE, C_CLOSING };
+
+/* One event of the stream, "id: N\nevent: message\ndata: ...\n\n". */
+struct sse_ev {
+	uint64_t id;
+	size_t len;
+	char *b;
+};
 
 struct conn {
 	int fd, state;
@@ -53,8 +63,11 @@ static struct {
 	size_t body_max;
 	struct conn c[HTTP_CONNS];
 	int sse;		/* the event stream's connection, or -1 */
-	char *backlog;
-	size_t blen;
+	/* The events kept (ids gone + 1 .. last, SSE_KEEP bytes at most),
+	 * from ev[ev0] on; those after sent have been on no stream yet. */
+	struct sse_ev *ev;
+	size_t ev0, nev, evcap, ev_bytes, unsent_bytes;
+	uint64_t last, sent, gone;
 	int dropped;
 	int in_process;		/* the connection process() is in, or -1 */
 } H = { .lfd = -1, .sse = -1, .in_process = -1 };
@@ -346,13 +359,145 @@ local_names_ok(const char *head, struct conn *c)
 	return 0;
 }
 
+/* ---- the event stream ---------------------------------------------------------
+ *
+ * Each event has an id (1, 2, ... in this session).  The latest events,
+ * SSE_KEEP bytes at most, are kept: a GET with Last-Event-ID gets again
+ * those after that id (MCP 2025-11-25, "Resumability and Redelivery"),
+ * a GET without it those no stream has had yet.  While no stream is open,
+ * an event that would push one not yet sent out of the kept ones is
+ * dropped instead (and said once). */
+
 static void
-sse_flush_backlog(void)
+sse_drop_oldest(void)
 {
-	if (H.sse < 0 || H.blen == 0)
+	struct sse_ev *e = &H.ev[H.ev0];
+
+	H.gone = e->id;
+	H.ev_bytes -= e->len;
+	if (e->id > H.sent)
+		H.unsent_bytes -= e->len;
+	free(e->b);
+	H.ev0++;
+	H.nev--;
+}
+
+/* Keep event id (b, n bytes, taken), the oldest going to make room; one
+ * longer than SSE_KEEP is not kept, and no event before it can be had
+ * again either. */
+static void
+sse_keep(uint64_t id, char *b, size_t n)
+{
+	while (H.nev > 0 && (H.ev_bytes + n > SSE_KEEP || n > SSE_KEEP))
+		sse_drop_oldest();
+	if (n > SSE_KEEP) {
+		H.gone = id;
+		free(b);
 		return;
-	out(&H.c[H.sse], H.backlog, H.blen);
-	H.blen = 0;
+	}
+	if (H.ev0 + H.nev == H.evcap) {
+		if (H.ev0 > 0) {
+			memmove(H.ev, H.ev + H.ev0, H.nev * sizeof *H.ev);
+			H.ev0 = 0;
+		} else {
+			size_t nc = H.evcap != 0 ? 2 * H.evcap : 64;
+			struct sse_ev *ne = realloc(H.ev, nc * sizeof *ne);
+
+			if (ne == NULL) {
+				H.gone = id;	/* not kept: cannot be had again */
+				free(b);
+				return;
+			}
+			H.ev = ne;
+			H.evcap = nc;
+		}
+	}
+	H.ev[H.ev0 + H.nev++] = (struct sse_ev){ id, n, b };
+	H.ev_bytes += n;
+	if (id > H.sent)
+		H.unsent_bytes += n;
+}
+
+/* The kept events after id from on the open stream; all sent then. */
+static void
+sse_send_after(uint64_t from)
+{
+	size_t i;
+
+	for (i = H.ev0; i < H.ev0 + H.nev && H.sse >= 0; i++)
+		if (H.ev[i].id > from)
+			out(&H.c[H.sse], H.ev[i].b, H.ev[i].len);
+	H.sent = H.last;
+	H.unsent_bytes = 0;
+}
+
+/* GET: the event stream opens on c (slot i), from the events after
+ * Last-Event-ID if the client sent one (it lost a stream: that stream,
+ * if still open here, is closed), else from those no stream has had. */
+static void
+sse_open(struct conn *c, int i, const char *head)
+{
+	static const char h[] = "HTTP/1.1 200 OK\r\n"
+		"Content-Type: text/event-stream\r\n"
+		"Cache-Control: no-cache\r\n\r\n";
+	char v[32], *e;
+	uint64_t from = H.sent;
+	int resume = header(head, "Last-Event-ID", v, sizeof v) != NULL;
+
+	if (resume) {
+		errno = 0;
+		from = strtoull(v, &e, 10);
+		if (v[0] < '0' || v[0] > '9' || *e != '\0' || errno != 0 ||
+		    from > H.last) {
+			refuse(c, 400, "Bad Request", NULL, "Last-Event-ID %.20s "
+			       "is not an event of this session", v);
+			return;
+		}
+		if (H.sse >= 0)
+			conn_close(H.sse);
+	} else if (H.sse >= 0) {
+		refuse(c, 409, "Conflict", NULL, "an event stream is already "
+		       "open (to take its place, resume it with Last-Event-ID)");
+		return;
+	}
+	if (from < H.gone)
+		gw_note("http: the event stream resumed after event %llu, but "
+			"events %llu to %llu were no longer kept (only the last "
+			"%u KiB are)", (unsigned long long)from,
+			(unsigned long long)from + 1, (unsigned long long)H.gone,
+			SSE_KEEP >> 10);
+	out(c, h, sizeof h - 1);
+	c->state = C_SSE;
+	H.sse = i;
+	sse_send_after(from);
+}
+
+/* A message the gateway sends unasked: an event, on the stream if one is
+ * open, kept for a resumption or for the next stream. */
+static void
+sse_event(const char *s)
+{
+	size_t n = strlen(s) + 64;
+	char *ev;
+
+	if (H.sse < 0 && H.unsent_bytes + n > SSE_KEEP) {
+		if (!H.dropped)
+			gw_note("http: no event stream is open and %u KiB of "
+				"messages waits for one: later ones are dropped",
+				SSE_KEEP >> 10);
+		H.dropped = 1;
+		return;
+	}
+	ev = malloc(n);
+	if (ev == NULL)
+		return;
+	n = (size_t)snprintf(ev, n, "id: %llu\nevent: message\ndata: %s\n\n",
+			     (unsigned long long)++H.last, s);
+	if (H.sse >= 0) {
+		out(&H.c[H.sse], ev, n);
+		H.sent = H.last;
+	}
+	sse_keep(H.last, ev, n);
 }
 
 /* A POST's message, its body complete. */
@@ -524,18 +669,8 @@ process(int i)
 				   == NULL || !H.have_session ||
 				   strcmp(sid, H.session) != 0) {
 				refuse(c, 404, "Not Found", NULL, "no such session");
-			} else if (H.sse >= 0) {
-				refuse(c, 409, "Conflict", NULL, "an event stream "
-				       "is already open");
 			} else {
-				static const char h[] = "HTTP/1.1 200 OK\r\n"
-					"Content-Type: text/event-stream\r\n"
-					"Cache-Control: no-cache\r\n\r\n";
-
-				out(c, h, sizeof h - 1);
-				c->state = C_SSE;
-				H.sse = i;
-				sse_flush_backlog();
+				sse_open(c, i, head);
 			}
 		} else if (strcmp(method, "DELETE") == 0) {
 			char sid[80];
@@ -698,32 +833,8 @@ http_emit(json_t *m)
 	}
 	s = json_dumps(m, JSON_COMPACT | JSON_REAL_PRECISION(17));
 	json_decref(m);
-	if (s == NULL)
-		return;
-	{
-		size_t n = strlen(s) + 24;
-		char *ev = malloc(n);
-
-		if (ev != NULL) {
-			n = (size_t)snprintf(ev, n, "event: message\ndata: %s\n\n", s);
-			if (H.sse >= 0) {
-				out(&H.c[H.sse], ev, n);
-			} else if (H.blen + n <= SSE_BACKLOG) {
-				char *nb = realloc(H.backlog, H.blen + n);
-
-				if (nb != NULL) {
-					memcpy(nb + H.blen, ev, n);
-					H.backlog = nb;
-					H.blen += n;
-				}
-			} else if (!H.dropped) {
-				H.dropped = 1;
-				gw_note("http: no event stream is open and 1 MiB of messages "
-				     "waits for one: later ones are dropped");
-			}
-			free(ev);
-		}
-	}
+	if (s != NULL)
+		sse_event(s);
 	free(s);
 }
 
@@ -764,7 +875,9 @@ http_stop(void)
 	H.lfd = -1;
 	if (H.is_unix)
 		(void)unlink(H.unix_path);
-	free(H.backlog);
-	H.backlog = NULL;
+	while (H.nev > 0)
+		sse_drop_oldest();
+	free(H.ev);
+	H.ev = NULL;
 	sodium_memzero(H.token, sizeof H.token);
 }

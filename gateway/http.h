@@ -10,7 +10,9 @@
  *   GET /mcp    a text/event-stream of what the gateway sends unasked
  *               (list_changed, progress, log messages, the servers'
  *               sampling and elicitation requests); what comes while no
- *               stream is open waits, 1 MiB at most.
+ *               stream is open waits, 1 MiB at most.  Each event has an
+ *               id; the latest 1 MiB of them are kept, and a GET with
+ *               Last-Event-ID gets those after it again (resumability).
  *   DELETE /mcp ends the session (and the gateway).
  *
  * Every request needs "Authorization: Bearer TOKEN" (the token is made at

@@ -1342,6 +1342,155 @@ async function main() {
 		ok(!fs.existsSync(sp), "the socket is left behind");
 	});
 
+	// A session over raw HTTP: post(message) is a POST's answer, stream()
+	// a GET's event stream ({ status, events: [{id, data}], next(pred),
+	// close() }), from after lastId if given (Last-Event-ID).
+	const httpSession = async (srv, caps = {}) => {
+		const u = new URL(srv.url);
+		const token = fs.readFileSync(path.join(HOME, "mcp/mb.token"), "utf8").trim();
+		const base = { host: "127.0.0.1", port: u.port, path: "/mcp" };
+		const hdr = (extra) => ({ "Content-Type": "application/json", Accept: "application/json, text/event-stream",
+			Host: `127.0.0.1:${u.port}`, Authorization: `Bearer ${token}`, ...extra });
+		const init = await rawHttp({ ...base, method: "POST", headers: hdr({}) },
+			JSON.stringify({ ...INIT, params: { ...INIT.params, capabilities: caps } }));
+		const sid = init.headers["mcp-session-id"];
+		ok(init.status === 200 && sid, `initialize: ${init.status} ${init.body.slice(0, 200)}`);
+		const post = async (m) => {
+			const r = await rawHttp({ ...base, method: "POST", headers: hdr({ "Mcp-Session-Id": sid }) }, JSON.stringify(m));
+			return { status: r.status, body: r.body ? JSON.parse(r.body) : null };
+		};
+		await post({ jsonrpc: "2.0", method: "notifications/initialized" });
+		const stream = (lastId) => new Promise((resolve) => {
+			const st = { status: 0, events: [], waiters: [] };
+			const q = http.request({ ...base, agent: false, method: "GET", headers: hdr({ "Mcp-Session-Id": sid,
+				...(lastId !== undefined ? { "Last-Event-ID": String(lastId) } : {}) }) }, (res) => {
+				st.status = res.statusCode;
+				let buf = "";
+				res.setEncoding("utf8");
+				res.on("data", (d) => {
+					buf += d;
+					let k;
+					while ((k = buf.indexOf("\n\n")) >= 0) {
+						const block = buf.slice(0, k);
+						buf = buf.slice(k + 2);
+						const ev = { id: null, data: null };
+						for (const l of block.split("\n")) {
+							if (l.startsWith("id: ")) ev.id = Number(l.slice(4));
+							if (l.startsWith("data: ")) ev.data = JSON.parse(l.slice(6));
+						}
+						st.events.push(ev);
+						for (const w of [...st.waiters])
+							if (w.pred(ev)) { st.waiters.splice(st.waiters.indexOf(w), 1); w.res(ev); }
+					}
+				});
+				res.on("error", () => {});
+				resolve(st);
+			});
+			q.on("error", () => resolve(st));
+			st.next = (pred, ms = 20000) => {
+				const have = st.events.find(pred);
+				if (have) return Promise.resolve(have);
+				return new Promise((res, rej) => {
+					st.waiters.push({ pred, res });
+					setTimeout(() => rej(new Error(`no such event in ${ms} ms; have ${JSON.stringify(st.events).slice(0, 300)}`)), ms);
+				});
+			};
+			st.close = () => q.destroy();
+			q.end();
+		});
+		return { post, stream, sid };
+	};
+	const isLog = (ev) => ev.data && ev.data.method === "notifications/message";
+
+	await test("http_server_notifications_and_requests_on_the_event_stream", async () => {
+		// What a server says unasked (a log message, tools/list_changed)
+		// and what it asks the client (sampling/createMessage) reach an
+		// HTTP client on its GET stream, each event with an id; the
+		// client's answer, POSTed, reaches the server (202), and the
+		// tool's result comes back on the call's POST.
+		const srv = await listenOn("127.0.0.1:0");
+		let st, lv, logged, sampled, changed, req, answer;
+		try {
+			const h = await httpSession(srv, { sampling: {} });
+			st = await h.stream();
+			lv = await h.post({ jsonrpc: "2.0", id: 1, method: "logging/setLevel", params: { level: "warning" } });
+			await h.post({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "mb_log", arguments: {} } });
+			logged = await st.next(isLog);
+			const call = h.post({ jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "mb_sample", arguments: {} } });
+			req = await st.next((ev) => ev.data && ev.data.method === "sampling/createMessage");
+			answer = await h.post({ jsonrpc: "2.0", id: req.data.id, result: { role: "assistant",
+				content: { type: "text", text: "sampled over http" }, model: "test" } });
+			sampled = await call;
+			await h.post({ jsonrpc: "2.0", id: 4, method: "tools/call", params: { name: "mb_pull", arguments: {} } });
+			changed = await st.next((ev) => ev.data && ev.data.method === "notifications/tools/list_changed");
+			st.close();
+		} finally {
+			srv.p.kill("SIGTERM");
+			await srv.exited;
+		}
+		ok(st.status === 200, `GET: ${st.status}`);
+		ok(lv.status === 200 && lv.body.result, `setLevel: ${JSON.stringify(lv)}`);
+		ok(logged.data.params.logger === "mb/fx" && logged.data.params.data === "level=warning", `log: ${JSON.stringify(logged)}`);
+		ok(typeof req.data.id === "string" && /^ward-/.test(req.data.id) && /fixture asks/.test(JSON.stringify(req.data.params)),
+			`sampling request: ${JSON.stringify(req)}`);
+		ok(answer.status === 202, `the client's answer: ${answer.status}`);
+		ok(sampled.status === 200 && /sampled over http/.test(textOf(sampled.body.result || {})), `the call: ${JSON.stringify(sampled).slice(0, 300)}`);
+		ok(changed, "no tools/list_changed");
+		ok(st.events.every((ev) => Number.isInteger(ev.id)) &&
+			st.events.every((ev, i) => i === 0 || ev.id === st.events[i - 1].id + 1), `event ids: ${st.events.map((ev) => ev.id)}`);
+	});
+
+	await test("http_event_stream_resumed_with_last_event_id", async () => {
+		// A stream broken after its first event: a GET with that event's
+		// id as Last-Event-ID gets every later event -- those sent on the
+		// broken stream and those that came while none was open -- once,
+		// in order; an id this session never gave is 400.  Only the last
+		// 1 MiB is kept: three 400 KiB events leave the first out of a
+		// resumption from before them, and the gateway says so.
+		const srv = await listenOn("127.0.0.1:0");
+		let s1, s2, s3, s4, bad, first, last;
+		try {
+			const h = await httpSession(srv);
+			await h.post({ jsonrpc: "2.0", id: 1, method: "logging/setLevel", params: { level: "warning" } });
+			s1 = await h.stream();
+			for (const id of [2, 3, 4])
+				await h.post({ jsonrpc: "2.0", id, method: "tools/call", params: { name: "mb_log", arguments: {} } });
+			first = await s1.next(isLog);
+			s1.close();
+			for (const id of [5, 6])
+				await h.post({ jsonrpc: "2.0", id, method: "tools/call", params: { name: "mb_log", arguments: {} } });
+			s2 = await h.stream(first.id);
+			await s2.next(() => s2.events.filter(isLog).length >= 4);
+			last = s2.events[s2.events.length - 1].id;
+			bad = await h.stream(last + 1000);
+			s3 = await h.stream(last);	// takes the place of s2
+			await h.post({ jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "mb_log", arguments: {} } });
+			await s3.next(isLog);
+			await h.post({ jsonrpc: "2.0", id: 8, method: "tools/call", params: { name: "mb_flood", arguments: {} } });
+			await s3.next((ev) => isLog(ev) && /^flood-3:/.test(ev.data.params.data), 60000);
+			s4 = await h.stream(last + 1);
+			await s4.next((ev) => isLog(ev) && /^flood-3:/.test(ev.data.params.data), 60000);
+			s3.close();
+			s4.close();
+		} finally {
+			srv.p.kill("SIGTERM");
+			await srv.exited;
+		}
+		const ids = (st) => st.events.map((ev) => ev.id);
+		const seq = (a) => a.every((x, i) => i === 0 || x === a[i - 1] + 1);
+		ok(s2.status === 200 && s2.events[0].id === first.id + 1 && seq(ids(s2)), `resumed: ${ids(s2)} after ${first.id}`);
+		ok(s2.events.filter(isLog).length === 4, `log events resumed: ${s2.events.filter(isLog).length} (want 4)`);
+		ok(bad.status === 400, `an unknown Last-Event-ID: ${bad.status}`);
+		ok(s3.status === 200 && s3.events[0].id === last + 1 && s3.events.length === 4 && seq(ids(s3)),
+			`after the last one: ${ids(s3)}`);
+		// s4 resumes after s3's first event (the small log): of the three
+		// floods only the last two (800 KiB) are kept.
+		const floods = s4.events.filter(isLog).map((ev) => ev.data.params.data.slice(0, 8));
+		ok(JSON.stringify(floods) === '["flood-2:","flood-3:"]', `kept: ${JSON.stringify(floods)} ids ${ids(s4)}`);
+		ok(/the event stream resumed after event \d+, but events \d+ to \d+ were no longer kept/.test(srv.stderr()),
+			`not said: ${srv.stderr().slice(-300)}`);
+	});
+
 	// ---- remote servers: MCP's Streamable HTTP through ward-egress ----------
 	// A remote server of the test's own (remote-server.mjs, the SDK's
 	// StreamableHTTPServerTransport) on a loopback port; ward mcp reaches it
