@@ -3,7 +3,9 @@
 //   node tests/gateway/bench.mjs [N]      (make bench runs bench.sh)
 // The ward home is on a tmpfs (/dev/shm), where issue 19's target applies
 // (at most 300 us added at p50), and then on disk (build/): on disk each
-// approval waits for the audit log's fdatasync in ward-core.
+// approval waits for the audit log's fdatasync in ward-core.  Then the
+// time from ward mcp's start to initialize's answer, with ward-core up and
+// down (issue 19: the core's absence holds nothing back).
 import { spawn, execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -70,7 +72,13 @@ async function run(base, label, target) {
 	execFileSync(WARD, ["mcp", "approve", "--home", HOME, "--profile", prof, "--all"], { stdio: "ignore" });
 	const direct = await measure("node", [path.join(HERE, "fixture-server.mjs"), ws], "echo");
 	const gw = await measure(WARD, ["mcp", "--home", HOME, "--profile", prof], "fx_echo");
+	// Issue 19: initialize is not held back by ward-core.  From ward mcp's
+	// start to initialize's answer, with the core up, then down.
+	const up = await startup(HOME, prof);
+	const gone = new Promise((r) => core.once("exit", r));
 	core.kill("SIGTERM");
+	await gone;
+	const down = await startup(HOME, prof);
 	fs.rmSync(T, { recursive: true, force: true });
 	const f = (x) => `${x.toFixed(0).padStart(6)} us`;
 	const added = gw.p50 - direct.p50;
@@ -78,6 +86,25 @@ async function run(base, label, target) {
 		`through ward mcp p50 ${f(gw.p50)} p99 ${f(gw.p99)} | added at p50 ${f(added)}, ` +
 		`ratio ${(gw.p50 / direct.p50).toFixed(2)}x` +
 		(target ? ` (target: at most 300 us added: ${added <= 300 ? "met" : "not met"})` : ""));
+	const ms = (x) => `${(x / 1000).toFixed(1)} ms`;
+	console.log(`ward mcp start to initialize's answer (${label}, p50 of ${STARTS}): ward-core up ${ms(up)}, ` +
+		`ward-core down ${ms(down)} (${down <= up * 1.5 + 50000 ? "not held back by the core" : "HELD BACK by the core"})`);
+}
+
+// From spawning ward mcp to the answer to initialize (us), p50 of STARTS.
+const STARTS = 7;
+async function startup(HOME, prof) {
+	const t = [];
+	for (let i = 0; i < STARTS; i++) {
+		const t0 = process.hrtime.bigint();
+		const g = peer(WARD, ["mcp", "--home", HOME, "--profile", prof]);
+		const r = await g.call({ jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "bench", version: "1" } } });
+		t.push(Number(process.hrtime.bigint() - t0) / 1000);
+		if (!r.result) throw new Error(`initialize failed: ${JSON.stringify(r).slice(0, 200)}`);
+		await g.close();
+	}
+	t.sort((a, b) => a - b);
+	return t[Math.floor(t.length / 2)];
 }
 
 // tmpfs, where the target applies; then the tree's own build folder, which
