@@ -1136,6 +1136,11 @@ leaf_check(const struct ward_core *c, const struct ward_request *req,
     ensures ok_fresh: \result == WARD_OK ==> fresh == WARD_OK;
     ensures k_lflat: ledger_flat{Pre, Post}(&c->ledger);
     ensures k_lids: ledger_ids{Pre, Post}(&c->ledger);
+    ensures first_op: \old(req->op) < 1 || \old(req->op) > WARD_OP_LAST ==>
+      \result == WARD_E_OP;
+    ensures first_ctx: 1 <= \old(req->op) <= WARD_OP_LAST &&
+      \old(!ctx_known(&c->contexts, &req->context[0])) ==>
+        \result == WARD_E_CONTEXT_UNKNOWN;
 */
 static int
 approve_check(struct ward_core *c, struct ward_audit *log,
@@ -1815,6 +1820,11 @@ L_withdraw:
     ensures printable: \result == WARD_OK ==>
       \old(scope_printable(&req->resource[0], req->resource_len));
     ensures ok_fresh: \result == WARD_OK ==> fresh == WARD_OK;
+    ensures first_op: \old(req->op) < 1 || \old(req->op) > WARD_OP_LAST ==>
+      \result == WARD_E_OP;
+    ensures first_ctx: 1 <= \old(req->op) <= WARD_OP_LAST &&
+      \old(!ctx_known(&c->contexts, &req->context[0])) ==>
+        \result == WARD_E_CONTEXT_UNKNOWN;
     ensures authorized: \result == WARD_OK ==> authorized(c, req);
     ensures nonce: \result == WARD_OK ==>
       nonce_recorded(&c->contexts, &req->context[0], req->nonce);

@@ -297,6 +297,13 @@ struct ward_decision {
  * (refused_record, refusal_record).  A request with no resource is
  * refused OVERSIZE with no record.
  *
+ * The behaviors split the requests by the state they arrive in, complete
+ * and disjoint: oversize (no resource or one over WARD_SCOPE_MAX:
+ * OVERSIZE, the log untouched), bad_op (an unknown operation: OP, whatever
+ * the chain or the context), context_unknown (a known operation in a
+ * context not open: CONTEXT_UNKNOWN, whatever the chain), and decided,
+ * where the chain, the leaf, the nonce and the spend decide.
+ *
  * The rules are checked twice: once before anything is written, so that a
  * refusal spends nothing, and once more, reading only, in the state the
  * approval is released in (approve_recheck in approve.c), which is what
@@ -356,6 +363,27 @@ struct ward_decision {
         ledger_uses_kept{Pre, Post}(&c->ledger) ||
         \forall integer i; 0 <= i < req->chain.n ==>
           ledger_spent_id{Pre, Post}(&c->ledger, &req->chain.l[i].id[0]);
+
+    behavior oversize:
+      assumes req->resource_len < 1 || req->resource_len > WARD_SCOPE_MAX;
+      ensures \result == WARD_E_OVERSIZE;
+      ensures log->seq == \old(log->seq) && out->audit_pos == UINT64_MAX;
+    behavior bad_op:
+      assumes 1 <= req->resource_len <= WARD_SCOPE_MAX;
+      assumes req->op < 1 || req->op > WARD_OP_LAST;
+      ensures \result == WARD_E_OP;
+    behavior context_unknown:
+      assumes 1 <= req->resource_len <= WARD_SCOPE_MAX;
+      assumes 1 <= req->op <= WARD_OP_LAST;
+      assumes !ctx_known(&c->contexts, &req->context[0]);
+      ensures \result == WARD_E_CONTEXT_UNKNOWN;
+    behavior decided:
+      assumes 1 <= req->resource_len <= WARD_SCOPE_MAX;
+      assumes 1 <= req->op <= WARD_OP_LAST;
+      assumes ctx_known(&c->contexts, &req->context[0]);
+      ensures \result == WARD_OK ==> authorized(c, req);
+    complete behaviors;
+    disjoint behaviors;
 */
 int ward_approve(struct ward_core *c, struct ward_audit *log,
 		 struct ward_request *req, struct ward_decision *out)
