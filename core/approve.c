@@ -1939,6 +1939,8 @@ ward_approve(struct ward_core *c, struct ward_audit *log,
 	uint16_t at = 0;
 	int r, fresh;
 
+	/*@ assert v_req: \valid_read(&c->contexts) && \valid_read(&req->chain) &&
+	      \valid_read(&req->context[0] + (0 .. WARD_CTX_BYTES - 1)); */
 	fresh = approve_fresh(c, req, &at);
 	/*@ assert fresh_pre: fresh == WARD_OK ==>
 	      \at(nonce_fresh(&c->contexts, &req->context[0], req->nonce), Pre); */
@@ -1959,12 +1961,18 @@ ward_approve(struct ward_core *c, struct ward_audit *log,
 	/* A request without a resource cannot even be logged usefully. */
 	if (req->resource_len < 1 || req->resource_len > WARD_SCOPE_MAX)
 		return WARD_E_OVERSIZE;
+	/*@ assert log_0: log->seq == \at(log->seq, Pre); */
+L_decide:
 	r = approve_decide(c, log, req, out, fresh);
+	/*@ assert d_log0: r != WARD_OK ==>
+	      logged_once{L_decide, Here}(log, out); */
+	/*@ assert d_log: r != WARD_OK ==> logged_once{Pre, Here}(log, out); */
 	/* A refusal releases no message, whichever step refused (a failed
 	 * signature or re-check leaves one built).  uint16_t: core_ok is the
 	 * same term after it. */
 	if (r != WARD_OK)
 		out->msg_len = 0;
+	/*@ assert r_log: r != WARD_OK ==> logged_once{Pre, Here}(log, out); */
 	/*@ ghost
 	  if (r == WARD_OK)
 	    ward_lineage_ancestry(&c->contexts, &req->chain, req->context);
