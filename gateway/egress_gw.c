@@ -49,7 +49,7 @@ static pthread_mutex_t eg_mu = PTHREAD_MUTEX_INITIALIZER;
 static int eg_fd = -1;			/* our end; -1: none running */
 static pid_t eg_pid;
 static time_t eg_next;			/* no start before (gw_now) */
-static unsigned eg_delay = 1;		/* 1, 2, 4 ... 60 s */
+static unsigned eg_delay = 1;		/* 1, 2, 4 ... GW_BACKOFF_MAX_S */
 static time_t eg_started;
 static uint32_t eg_gen[GW_MAX_SERVERS];	/* the last attach of each server */
 
@@ -177,8 +177,9 @@ link_thread(void *arg)
 		pid = eg_pid;
 		eg_pid = 0;
 		eg_fd = -1;
-		eg_delay = gw_now() - eg_started < 60 ?
-			   (eg_delay * 2 > 60 ? 60 : eg_delay * 2) : 1;
+		eg_delay = gw_now() - eg_started < GW_BACKOFF_RESET_S ?
+			   (eg_delay * 2 > GW_BACKOFF_MAX_S ? GW_BACKOFF_MAX_S :
+			    eg_delay * 2) : 1;
 		eg_next = gw_now() + eg_delay;
 	}
 	pthread_mutex_unlock(&eg_mu);
@@ -208,7 +209,7 @@ start_egress(void)
 	 * does: this process runs as its own account and could not. */
 	if (ln_egress_start(&fd, note, sizeof note) != 0) {
 		gw_note("%s", note);
-		eg_next = gw_now() + 60;
+		eg_next = gw_now() + GW_BACKOFF_MAX_S;
 		return -1;
 	}
 	p = 1;
