@@ -397,7 +397,9 @@ record_kept(struct ward_core *c, struct ward_decision *out,
 
 /* ward_audit_append with a contract that says only what the decision
  * needs: the hash facts of audit_extended would sit, unused, in the
- * context of every later goal of the caller. */
+ * context of every later goal of the caller (measured: with them, the
+ * frame goals of log_decision timed out at 10 s in cvc4 and z3 gave up,
+ * each val32 of the head being 32 reads in two states). */
 /*@ requires \valid(log) && \valid(pos);
     requires len <= WARD_AUDIT_REC_MAX;
     requires \valid_read(rec + (0 .. len - 1));
@@ -408,6 +410,8 @@ record_kept(struct ward_core *c, struct ward_decision *out,
     ensures \result == WARD_OK ==> log->seq == \old(log->seq) + 1;
     ensures \result == WARD_OK ==> *pos == \old(log->seq);
     ensures \result != WARD_OK ==> log->seq == \old(log->seq);
+    ensures exhausted: \result == WARD_E_EXHAUSTED ==>
+      \old(log->seq) == UINT64_MAX;
 */
 static int
 append_record(struct ward_audit *log, const uint8_t *rec, size_t len,
@@ -430,6 +434,8 @@ append_record(struct ward_audit *log, const uint8_t *rec, size_t len,
     ensures \result == WARD_OK ==> log->seq == \old(log->seq) + 1;
     ensures pos: \result == WARD_OK ==> out->audit_pos == \old(log->seq);
     ensures once: logged_once{Pre, Post}(log, out);
+    ensures exhausted: \result == WARD_E_EXHAUSTED ==>
+      \old(log->seq) == UINT64_MAX;
     ensures k_cflat: ctx_flat{Pre, Post}(&c->contexts);
     ensures k_cseen: ctx_seen{Pre, Post}(&c->contexts);
     ensures k_lflat: ledger_flat{Pre, Post}(&c->ledger);
@@ -951,7 +957,7 @@ collect_dirty(struct ward_decision *out, const struct ward_ledger *l,
     assigns req->chain.l[0 .. WARD_CHAIN_MAX - 1];
     ensures k_log: log->seq == \old(log->seq);
     ensures \result == WARD_OK ==> 1 <= req->chain.n <= WARD_CHAIN_MAX;
-    ensures \result != WARD_OK ==> 1 <= \result <= WARD_REASON_LAST;
+    ensures \result != WARD_OK ==> chain_refusal(\result);
     ensures c->approval_seq == \old(c->approval_seq);
     ensures k_lflat: ledger_flat{Pre, Post}(&c->ledger);
     ensures k_lids: ledger_ids{Pre, Post}(&c->ledger);
@@ -985,7 +991,7 @@ chain_kept(struct ward_core *c, struct ward_request *req,
     assigns \nothing;
     ensures \result == WARD_OK ==>
       1 <= req->chain.l[req->chain.n - 1].b.scope_len <= WARD_SCOPE_MAX;
-    ensures \result != WARD_OK ==> 1 <= \result <= WARD_REASON_LAST;
+    ensures \result != WARD_OK ==> chain_refusal(\result);
     ensures valid: \result == WARD_OK ==>
       chain_valid(&req->chain, &c->trust, &c->revoked, req->now);
 */
@@ -1008,7 +1014,7 @@ chain_rules(const struct ward_core *c, const struct ward_request *req)
     ensures \result == WARD_OK ==>
       1 <= req->chain.n <= WARD_CHAIN_MAX &&
       1 <= req->chain.l[req->chain.n - 1].b.scope_len <= WARD_SCOPE_MAX;
-    ensures \result != WARD_OK ==> 1 <= \result <= WARD_REASON_LAST;
+    ensures \result != WARD_OK ==> chain_refusal(\result);
     ensures k_res: res_flat{Pre, Post}(req);
     ensures k_cflat: ctx_flat{Pre, Post}(&c->contexts);
     ensures k_cseen: ctx_seen{Pre, Post}(&c->contexts);
@@ -1074,7 +1080,13 @@ leaf_rules(const struct ward_core *c, const struct ward_request *req)
 }
 
 /* Step 1b: the leaf's rules, then the nonce and the sequence number.
- * They write nothing, so no frame is needed. */
+ * They write nothing, so no frame is needed.  The nonce's reason is the
+ * one step 0 found in the state the request arrived in (fresh), so that
+ * a REPLAY or NONCE_STALE names a fact of that state (approve.h,
+ * refused_nonce); the same check in this state, which nothing has
+ * written since, gives the fact the spend needs, and cannot refuse (were
+ * it to, the request is refused CRYPTO, an inconsistency, never a
+ * reason that names a cause). */
 /*@ requires \valid_read(c) && contexts_ok(&c->contexts);
     requires \valid_read(req);
     requires 1 <= req->op <= WARD_OP_LAST;
@@ -1082,6 +1094,8 @@ leaf_rules(const struct ward_core *c, const struct ward_request *req)
     requires 1 <= req->chain.n <= WARD_CHAIN_MAX;
     requires 1 <= req->chain.l[req->chain.n - 1].b.scope_len <= WARD_SCOPE_MAX;
     requires idx < WARD_CTX_MAX;
+    requires fresh_set: fresh == WARD_OK || fresh == WARD_E_CONTEXT_UNKNOWN ||
+      fresh == WARD_E_REPLAY || fresh == WARD_E_NONCE_STALE;
     assigns \nothing;
     ensures 0 <= \result <= WARD_REASON_LAST;
     ensures \result == WARD_OK ==>
@@ -1089,19 +1103,25 @@ leaf_rules(const struct ward_core *c, const struct ward_request *req)
       c->approval_seq < UINT64_MAX;
     ensures printable: \result == WARD_OK ==>
       scope_printable(&req->resource[0], req->resource_len);
+    ensures ok_fresh: \result == WARD_OK ==> fresh == WARD_OK;
+    ensures why: \result == WARD_OK || \result == WARD_E_CONTEXT ||
+      \result == WARD_E_NOT_GRANTED || \result == WARD_E_OUT_OF_SCOPE ||
+      \result == WARD_E_CRYPTO || \result == fresh ||
+      (\result == WARD_E_EXHAUSTED && c->approval_seq == UINT64_MAX);
 */
 static int
 leaf_check(const struct ward_core *c, const struct ward_request *req,
-	   uint32_t idx)
+	   uint32_t idx, int fresh)
 {
 	int r;
 
 	r = leaf_rules(c, req);
 	if (r != WARD_OK)
 		return r;
-	r = ward_nonce_check(&c->contexts, idx, req->nonce);
-	if (r != WARD_OK)
-		return r;
+	if (fresh != WARD_OK)
+		return fresh;
+	if (ward_nonce_check(&c->contexts, idx, req->nonce) != WARD_OK)
+		return WARD_E_CRYPTO;
 	if (c->approval_seq == UINT64_MAX)
 		return WARD_E_EXHAUSTED;
 	return WARD_OK;
@@ -1109,11 +1129,14 @@ leaf_check(const struct ward_core *c, const struct ward_request *req,
 
 /* Step 1: every check that can refuse.  A refusal is logged; nothing but
  * the audit chain and the decoded chain is written.  fresh: what step 0
- * found (approve_fresh). */
+ * found (approve_fresh).  The counters are checked here, before the
+ * spend, so that a refusal for EXHAUSTED spends nothing. */
 /*@ requires \valid(c) && core_ok(c);
     requires \valid(log) && \valid(req) && \valid(out) && \valid(idx);
     requires \separated(c, log, req, out, idx);
     requires 1 <= req->resource_len <= WARD_SCOPE_MAX;
+    requires fresh_set: fresh == WARD_OK || fresh == WARD_E_CONTEXT_UNKNOWN ||
+      fresh == WARD_E_REPLAY || fresh == WARD_E_NONCE_STALE;
     assigns *log, req->chain.l[0 .. WARD_CHAIN_MAX - 1],
             out->rec[0 .. WARD_REC_MAX - 1], out->rec_len, out->audit_pos,
             *idx;
@@ -1126,9 +1149,19 @@ leaf_check(const struct ward_core *c, const struct ward_request *req,
       !nonce_refused(&c->contexts, *idx, req->nonce);
     ensures ok_seq: \result == WARD_OK ==> c->approval_seq < UINT64_MAX;
     ensures ok_log: \result == WARD_OK ==> log->seq == \old(log->seq);
+    ensures ok_logseq: \result == WARD_OK ==> log->seq < UINT64_MAX;
     ensures blocked: \result != WARD_OK ==>
       rec_verdict(out, WARD_VERDICT_BLOCKED, \result) &&
       logged_once{Pre, Post}(log, out);
+    ensures why_op: \result == WARD_E_OP ==>
+      \old(req->op) < 1 || \old(req->op) > WARD_OP_LAST;
+    ensures why_ctx: \result == WARD_E_CONTEXT_UNKNOWN ==>
+      \old(!ctx_known(&c->contexts, &req->context[0])) ||
+      fresh == WARD_E_CONTEXT_UNKNOWN;
+    ensures why_nonce: \result == WARD_E_REPLAY ||
+      \result == WARD_E_NONCE_STALE ==> \result == fresh;
+    ensures why_exhausted: \result == WARD_E_EXHAUSTED ==>
+      \old(c->approval_seq) == UINT64_MAX || \old(log->seq) == UINT64_MAX;
     ensures k_cflat: ctx_flat{Pre, Post}(&c->contexts);
     ensures k_cseen: ctx_seen{Pre, Post}(&c->contexts);
     ensures printable: \result == WARD_OK ==>
@@ -1160,14 +1193,12 @@ approve_check(struct ward_core *c, struct ward_audit *log,
 	r = chain_step(c, req, log);
 	if (r != WARD_OK)
 		return refuse(c, log, out, req, r, NULL);
-	r = leaf_check(c, req, *idx);
+	r = leaf_check(c, req, *idx, fresh);
 	if (r != WARD_OK)
 		return refuse(c, log, out, req, r, leaf_of(req, out));
-	/* Cannot refuse: step 0 (approve_fresh) read the same context and
-	 * nonce in the same tables, which nothing has written since; it only
-	 * has to agree with the check just made. */
-	if (fresh != WARD_OK)
-		return refuse(c, log, out, req, WARD_E_REPLAY, NULL);
+	if (log->seq == UINT64_MAX)
+		return refuse(c, log, out, req, WARD_E_EXHAUSTED,
+			      leaf_of(req, out));
 	return WARD_OK;
 }
 
@@ -1329,6 +1360,7 @@ approval_expiry(const struct ward_request *req)
     requires \separated(slot + (0 .. n - 1), c, log, req, out);
     requires \forall integer k; 0 <= k < n ==> slot[k] < WARD_LEDGER_N;
     requires c->approval_seq < UINT64_MAX;
+    requires log->seq < UINT64_MAX;
     assigns *log, c->approval_seq, *out;
     ensures core_ok(c);
     ensures 0 <= \result <= WARD_REASON_LAST;
@@ -1339,8 +1371,7 @@ approval_expiry(const struct ward_request *req)
       c->approval_seq == \old(c->approval_seq) + 1 &&
       log->seq == \old(log->seq) + 1;
     ensures \result != WARD_OK ==> c->approval_seq == \old(c->approval_seq);
-    ensures \result == WARD_OK || \result == WARD_E_EXHAUSTED ||
-            \result == WARD_E_CRYPTO;
+    ensures \result == WARD_OK || \result == WARD_E_CRYPTO;
     ensures pos: \result == WARD_OK ==> out->audit_pos == \old(log->seq);
     ensures allowed: rec_verdict(out, WARD_VERDICT_ALLOWED, WARD_OK);
     ensures once: logged_once{Pre, Post}(log, out);
@@ -1448,6 +1479,7 @@ spend_kept(struct ward_core *c, const struct ward_chain *ch, uint16_t *slot)
     requires idx < WARD_CTX_MAX;
     requires !nonce_refused(&c->contexts, idx, req->nonce);
     requires c->approval_seq < UINT64_MAX;
+    requires log->seq < UINT64_MAX;
     assigns c->ledger, c->contexts, *log, c->approval_seq, *out;
     ensures core_ok(c);
     ensures 0 <= \result <= WARD_REASON_LAST;
@@ -1464,15 +1496,16 @@ spend_kept(struct ward_core *c, const struct ward_chain *ch, uint16_t *slot)
     ensures allowed: \result == WARD_OK ==>
       rec_verdict(out, WARD_VERDICT_ALLOWED, WARD_OK) &&
       logged_once{Pre, Post}(log, out);
-    ensures k_win: \result != WARD_OK && \result != WARD_E_CRYPTO &&
-      \result != WARD_E_EXHAUSTED ==>
+    ensures why: \result == WARD_OK || \result == WARD_E_CRYPTO ||
+      \result == WARD_E_MALFORMED || \result == WARD_E_LEDGER_FULL ||
+      \result == WARD_E_USES_EXHAUSTED;
+    ensures k_win: \result != WARD_OK && \result != WARD_E_CRYPTO ==>
         ctx_flat{Pre, Post}(&c->contexts) && ctx_seen{Pre, Post}(&c->contexts);
-    ensures spent: \result == WARD_OK || \result == WARD_E_CRYPTO ||
-      \result == WARD_E_EXHAUSTED ==>
+    ensures spent: \result == WARD_OK || \result == WARD_E_CRYPTO ==>
         \forall integer k; 0 <= k < req->chain.n ==>
           ledger_spent_id{Pre, Post}(&c->ledger, &req->chain.l[k].id[0]);
-    ensures unspent: \result != WARD_OK && \result != WARD_E_CRYPTO &&
-      \result != WARD_E_EXHAUSTED ==> ledger_uses_kept{Pre, Post}(&c->ledger);
+    ensures unspent: \result != WARD_OK && \result != WARD_E_CRYPTO ==>
+      ledger_uses_kept{Pre, Post}(&c->ledger);
 */
 static int
 approve_commit(struct ward_core *c, struct ward_audit *log,
@@ -1742,6 +1775,7 @@ approve_carried(const struct ward_core *c, const struct ward_request *req,
     requires idx < WARD_CTX_MAX;
     requires !nonce_refused(&c->contexts, idx, req->nonce);
     requires c->approval_seq < UINT64_MAX;
+    requires log->seq < UINT64_MAX;
     assigns c->ledger, c->contexts, *log, c->approval_seq, *out;
     ensures core_ok(c);
     ensures 0 <= \result <= WARD_REASON_LAST;
@@ -1755,19 +1789,20 @@ approve_carried(const struct ward_core *c, const struct ward_request *req,
     ensures pos: \result == WARD_OK ==> out->audit_pos == \old(log->seq);
     ensures refused: \result != WARD_OK ==> refusal_record(out, \result);
     ensures logged: \result != WARD_OK ==> logged_once{Pre, Post}(log, out);
+    ensures why: \result == WARD_OK || \result == WARD_E_CRYPTO ||
+      \result == WARD_E_MALFORMED || \result == WARD_E_LEDGER_FULL ||
+      \result == WARD_E_USES_EXHAUSTED;
     ensures carried: \result == WARD_OK ==> approval_carries(c, req, out);
     ensures authorized: \result == WARD_OK ==> authorized(c, req);
     ensures nonce: \result == WARD_OK ==>
       nonce_recorded(&c->contexts, &req->context[0], req->nonce);
-    ensures k_win: \result != WARD_OK && \result != WARD_E_CRYPTO &&
-      \result != WARD_E_EXHAUSTED ==>
+    ensures k_win: \result != WARD_OK && \result != WARD_E_CRYPTO ==>
         ctx_flat{Pre, Post}(&c->contexts) && ctx_seen{Pre, Post}(&c->contexts);
-    ensures spent: \result == WARD_OK || \result == WARD_E_CRYPTO ||
-      \result == WARD_E_EXHAUSTED ==>
+    ensures spent: \result == WARD_OK || \result == WARD_E_CRYPTO ==>
         \forall integer k; 0 <= k < req->chain.n ==>
           ledger_spent_id{Pre, Post}(&c->ledger, &req->chain.l[k].id[0]);
-    ensures unspent: \result != WARD_OK && \result != WARD_E_CRYPTO &&
-      \result != WARD_E_EXHAUSTED ==> ledger_uses_kept{Pre, Post}(&c->ledger);
+    ensures unspent: \result != WARD_OK && \result != WARD_E_CRYPTO ==>
+      ledger_uses_kept{Pre, Post}(&c->ledger);
 */
 static int
 approve_release(struct ward_core *c, struct ward_audit *log,
@@ -1802,6 +1837,8 @@ L_withdraw:
     requires \valid(log) && \valid(req) && \valid(out);
     requires \separated(c, log, req, out);
     requires 1 <= req->resource_len <= WARD_SCOPE_MAX;
+    requires fresh_set: fresh == WARD_OK || fresh == WARD_E_CONTEXT_UNKNOWN ||
+      fresh == WARD_E_REPLAY || fresh == WARD_E_NONCE_STALE;
     assigns c->ledger, c->contexts, *log, c->approval_seq,
             req->chain.l[0 .. WARD_CHAIN_MAX - 1], *out;
     ensures core_ok(c);
@@ -1820,6 +1857,15 @@ L_withdraw:
     ensures printable: \result == WARD_OK ==>
       \old(scope_printable(&req->resource[0], req->resource_len));
     ensures ok_fresh: \result == WARD_OK ==> fresh == WARD_OK;
+    ensures why_op: \result == WARD_E_OP ==>
+      \old(req->op) < 1 || \old(req->op) > WARD_OP_LAST;
+    ensures why_ctx: \result == WARD_E_CONTEXT_UNKNOWN ==>
+      \old(!ctx_known(&c->contexts, &req->context[0])) ||
+      fresh == WARD_E_CONTEXT_UNKNOWN;
+    ensures why_nonce: \result == WARD_E_REPLAY ||
+      \result == WARD_E_NONCE_STALE ==> \result == fresh;
+    ensures why_exhausted: \result == WARD_E_EXHAUSTED ==>
+      \old(c->approval_seq) == UINT64_MAX || \old(log->seq) == UINT64_MAX;
     ensures first_op: \old(req->op) < 1 || \old(req->op) > WARD_OP_LAST ==>
       \result == WARD_E_OP;
     ensures first_ctx: 1 <= \old(req->op) <= WARD_OP_LAST &&
@@ -1828,16 +1874,14 @@ L_withdraw:
     ensures authorized: \result == WARD_OK ==> authorized(c, req);
     ensures nonce: \result == WARD_OK ==>
       nonce_recorded(&c->contexts, &req->context[0], req->nonce);
-    ensures k_win: \result != WARD_OK && \result != WARD_E_CRYPTO &&
-      \result != WARD_E_EXHAUSTED ==>
+    ensures k_win: \result != WARD_OK && \result != WARD_E_CRYPTO ==>
         ctx_flat{Pre, Post}(&c->contexts) && ctx_seen{Pre, Post}(&c->contexts);
     ensures spent: \result == WARD_OK ==>
       \forall integer i; 0 <= i < req->chain.n ==>
         ledger_spent_id{Pre, Post}(&c->ledger, &req->chain.l[i].id[0]);
-    ensures unspent: \result != WARD_OK && \result != WARD_E_CRYPTO &&
-      \result != WARD_E_EXHAUSTED ==> ledger_uses_kept{Pre, Post}(&c->ledger);
-    ensures failed: \result == WARD_E_CRYPTO ||
-      \result == WARD_E_EXHAUSTED ==>
+    ensures unspent: \result != WARD_OK && \result != WARD_E_CRYPTO ==>
+      ledger_uses_kept{Pre, Post}(&c->ledger);
+    ensures failed: \result == WARD_E_CRYPTO ==>
         ledger_uses_kept{Pre, Post}(&c->ledger) ||
         \forall integer i; 0 <= i < req->chain.n ==>
           ledger_spent_id{Pre, Post}(&c->ledger, &req->chain.l[i].id[0]);
@@ -1862,15 +1906,12 @@ approve_decide(struct ward_core *c, struct ward_audit *log,
 		return r;
 L_release:
 	r = approve_release(c, log, req, out, idx);
-	/*@ assert s_1: r == WARD_OK || r == WARD_E_CRYPTO ||
-	      r == WARD_E_EXHAUSTED ==>
+	/*@ assert s_1: r == WARD_OK || r == WARD_E_CRYPTO ==>
 	        chain_spent{L_release, Here}(&c->ledger, &req->chain,
 	                                     req->chain.n); */
-	/*@ assert s_2: r == WARD_OK || r == WARD_E_CRYPTO ||
-	      r == WARD_E_EXHAUSTED ==>
+	/*@ assert s_2: r == WARD_OK || r == WARD_E_CRYPTO ==>
 	        chain_spent{Pre, Here}(&c->ledger, &req->chain, req->chain.n); */
-	/*@ assert w_2: r != WARD_OK && r != WARD_E_CRYPTO &&
-	      r != WARD_E_EXHAUSTED ==>
+	/*@ assert w_2: r != WARD_OK && r != WARD_E_CRYPTO ==>
 	        ctx_flat{Pre, Here}(&c->contexts) &&
 	        ctx_seen{Pre, Here}(&c->contexts); */
 	return r;
@@ -1885,8 +1926,14 @@ L_release:
 /*@ requires \valid_read(c) && contexts_ok(&c->contexts);
     requires \valid_read(req) && \valid(at) && \separated(at, c, req);
     assigns *at;
+    ensures \result == WARD_OK || \result == WARD_E_CONTEXT_UNKNOWN ||
+      \result == WARD_E_REPLAY || \result == WARD_E_NONCE_STALE;
     ensures \result == WARD_OK ==>
       nonce_fresh(&c->contexts, &req->context[0], req->nonce);
+    ensures unknown: \result == WARD_E_CONTEXT_UNKNOWN ==>
+      !ctx_known(&c->contexts, &req->context[0]);
+    ensures refused: \result != WARD_OK ==>
+      !nonce_fresh(&c->contexts, &req->context[0], req->nonce);
 */
 static int
 approve_fresh(const struct ward_core *c, const struct ward_request *req,
@@ -1901,6 +1948,15 @@ approve_fresh(const struct ward_core *c, const struct ward_request *req,
 	r = ward_nonce_check(&c->contexts, *at, req->nonce);
 	/*@ assert fresh_at: r == WARD_OK ==>
 	      nonce_fresh_in(&c->contexts, *at, &req->context[0], req->nonce); */
+	/*@ assert stale_at: r != WARD_OK ==>
+	      nonce_refused(&c->contexts, *at, req->nonce); */
+	/*@ assert twins_at: \forall integer i; 0 <= i < WARD_CTX_MAX &&
+	      c->contexts.c[i].open == 1 &&
+	      ctx_is(&c->contexts, i, &req->context[0]) ==>
+	        ctx_twins(&c->contexts, i, *at); */
+	/*@ assert only_at: \forall integer i; 0 <= i < WARD_CTX_MAX &&
+	      c->contexts.c[i].open == 1 &&
+	      ctx_is(&c->contexts, i, &req->context[0]) ==> i == *at; */
 	return r;
 }
 
@@ -1944,6 +2000,10 @@ ward_approve(struct ward_core *c, struct ward_audit *log,
 	fresh = approve_fresh(c, req, &at);
 	/*@ assert fresh_pre: fresh == WARD_OK ==>
 	      \at(nonce_fresh(&c->contexts, &req->context[0], req->nonce), Pre); */
+	/*@ assert stale_pre: fresh != WARD_OK ==>
+	      \at(!nonce_fresh(&c->contexts, &req->context[0], req->nonce), Pre); */
+	/*@ assert unknown_pre: fresh == WARD_E_CONTEXT_UNKNOWN ==>
+	      \at(!ctx_known(&c->contexts, &req->context[0]), Pre); */
 	decision_init(c, out);
 	/*@ assert f_lflat: ledger_flat{Pre, Here}(&c->ledger); */
 	/*@ assert f_lids: ledger_ids{Pre, Here}(&c->ledger); */

@@ -189,13 +189,12 @@ struct ward_decision {
     (\at(o->audit_pos, L2) == UINT64_MAX &&
      \at(a->seq, L2) == \at(a->seq, L1));
 
-  // A refusal's record: BLOCKED with the reason, or, for a CRYPTO or
-  // EXHAUSTED after the uses were spent, the ALLOWED record of the
-  // approval that could not be issued.
+  // A refusal's record: BLOCKED with the reason, or, for a CRYPTO after
+  // the uses were spent, the ALLOWED record of the approval that could
+  // not be issued.
   predicate refusal_record{L}(struct ward_decision *o, integer reason) =
     rec_verdict(o, WARD_VERDICT_BLOCKED, reason) ||
-    ((reason == WARD_E_CRYPTO || reason == WARD_E_EXHAUSTED) &&
-     rec_verdict(o, WARD_VERDICT_ALLOWED, WARD_OK));
+    (reason == WARD_E_CRYPTO && rec_verdict(o, WARD_VERDICT_ALLOWED, WARD_OK));
 */
 
 /*@ predicate core_ok{L}(struct ward_core *c) =
@@ -269,11 +268,13 @@ struct ward_decision {
  * recorded there after (approved_nonce: a replay of it is refused); and
  * exactly one record is appended to the audit chain before the signature
  * (log->seq one more).  A refusal signs nothing and moves no approval
- * counter; a refusal for any reason but CRYPTO or EXHAUSTED moves no use
- * count (refused_uses: every entry live before is untouched, and an entry
- * the refusal registered has no use spent) and leaves every nonce window
- * as it was (refused_windows).  CRYPTO and EXHAUSTED can come after the
- * spend (the audit append, the signature, the re-check): then either no
+ * counter; a refusal for any reason but CRYPTO moves no use count
+ * (refused_uses: every entry live before is untouched, and an entry the
+ * refusal registered has no use spent) and leaves every nonce window as
+ * it was (refused_windows).  Both counters, the approval sequence number
+ * and the audit chain's, are checked before the spend, so EXHAUSTED is a
+ * refusal like the others.  Only CRYPTO can come after the spend (a hash
+ * or a signature that failed, or a re-check that refused): then either no
  * use count moved or every block of the chain has one more use, as for an
  * approval (failed_uses).  The resource an approval names is printable ASCII
  * without the space (scope_printable, attenuate.h: a byte outside
@@ -292,10 +293,25 @@ struct ward_decision {
  * out->msg_len is 0), and the audit chain grew by one record at the
  * position out->audit_pos names, or by none if the append failed
  * (refused_logged, logged_once); that record is a BLOCKED decision record
- * with the refusal's reason, or, for a CRYPTO or EXHAUSTED after the uses
- * were spent, the ALLOWED record of the approval that could not be issued
+ * with the refusal's reason, or, for a CRYPTO after the uses were spent,
+ * the ALLOWED record of the approval that could not be issued
  * (refused_record, refusal_record).  A request with no resource is
  * refused OVERSIZE with no record.
+ *
+ * Why a refusal: each reason that names a fact of the request's state
+ * names one that held in the state the request arrived in.  OP: the
+ * operation is unknown (refused_op); CONTEXT_UNKNOWN: no open context has
+ * the request's id (refused_unknown); REPLAY and NONCE_STALE: the nonce
+ * was not fresh in that context (refused_nonce); EXHAUSTED: the approval
+ * sequence number or the audit chain had no number left
+ * (refused_exhausted).  No check of the chain refuses for one of those
+ * (chain_refusal, chain.h), so a refusal for them is never a chain's
+ * failure reported under another name, and a check that refuses more
+ * than its cause (an off-by-one on a counter, a window checked in the
+ * wrong state) is a failed proof.  The reasons of the chain, of the leaf
+ * and of the ledger are the first rule broken in the check order; that
+ * order is stated in tests/model, whose decision the differential test
+ * compares with this one.
  *
  * The behaviors split the requests by the state they arrive in, complete
  * and disjoint: oversize (no resource or one over WARD_SCOPE_MAX:
@@ -333,6 +349,15 @@ struct ward_decision {
     ensures \result != WARD_OK ==> c->approval_seq == \old(c->approval_seq);
     ensures refused_unsigned: \result != WARD_OK ==> out->msg_len == 0;
     ensures refused_logged: \result != WARD_OK ==> logged_once{Pre, Post}(log, out);
+    ensures refused_op: \result == WARD_E_OP ==>
+      \old(req->op) < 1 || \old(req->op) > WARD_OP_LAST;
+    ensures refused_unknown: \result == WARD_E_CONTEXT_UNKNOWN ==>
+      \old(!ctx_known(&c->contexts, &req->context[0]));
+    ensures refused_nonce: \result == WARD_E_REPLAY ||
+      \result == WARD_E_NONCE_STALE ==>
+        \old(!nonce_fresh(&c->contexts, &req->context[0], req->nonce));
+    ensures refused_exhausted: \result == WARD_E_EXHAUSTED ==>
+      \old(c->approval_seq) == UINT64_MAX || \old(log->seq) == UINT64_MAX;
     ensures refused_record: \result != WARD_OK &&
       1 <= req->resource_len <= WARD_SCOPE_MAX ==>
         refusal_record(out, \result);
@@ -343,9 +368,8 @@ struct ward_decision {
     ensures printable: \result == WARD_OK ==>
       \old(scope_printable(&req->resource[0], req->resource_len));
     ensures approved_authorized: \result == WARD_OK ==> authorized(c, req);
-    ensures refused_windows: \result != WARD_OK && \result != WARD_E_CRYPTO &&
-      \result != WARD_E_EXHAUSTED ==>
-        ctx_windows_kept{Pre, Post}(&c->contexts);
+    ensures refused_windows: \result != WARD_OK && \result != WARD_E_CRYPTO ==>
+      ctx_windows_kept{Pre, Post}(&c->contexts);
     ensures approved_lineage: \result == WARD_OK ==>
       \forall integer i; 0 <= i < req->chain.n ==>
         ctx_lineage(&c->contexts, &req->context[0],
@@ -356,10 +380,9 @@ struct ward_decision {
     ensures approved_uses: \result == WARD_OK ==>
       \forall integer i; 0 <= i < req->chain.n ==>
         ledger_spent_id{Pre, Post}(&c->ledger, &req->chain.l[i].id[0]);
-    ensures refused_uses: \result != WARD_OK && \result != WARD_E_CRYPTO &&
-      \result != WARD_E_EXHAUSTED ==> ledger_uses_kept{Pre, Post}(&c->ledger);
-    ensures failed_uses: \result == WARD_E_CRYPTO ||
-      \result == WARD_E_EXHAUSTED ==>
+    ensures refused_uses: \result != WARD_OK && \result != WARD_E_CRYPTO ==>
+      ledger_uses_kept{Pre, Post}(&c->ledger);
+    ensures failed_uses: \result == WARD_E_CRYPTO ==>
         ledger_uses_kept{Pre, Post}(&c->ledger) ||
         \forall integer i; 0 <= i < req->chain.n ==>
           ledger_spent_id{Pre, Post}(&c->ledger, &req->chain.l[i].id[0]);

@@ -49,6 +49,7 @@ void ward_audit_init(struct ward_audit *a);
       assigns \nothing;
       ensures \result == WARD_E_EXHAUSTED;
       ensures a->seq == \old(a->seq);
+      ensures \forall integer j; 0 <= j < WARD_ID_BYTES ==> a->head[j] == \old(a->head[j]);
     behavior append:
       assumes a->seq < UINT64_MAX;
       ensures \result == WARD_OK || \result == WARD_E_CRYPTO;

@@ -342,7 +342,7 @@ id_match(const struct ward_link *l)
     ensures \result == WARD_OK ==> link_signed(l);
     ensures \result == WARD_OK ==> !revoked(rv, &l->id[0]);
     ensures \result == WARD_OK ==> in_window(&l->b, now);
-    ensures \result != WARD_OK ==> 1 <= \result <= WARD_REASON_LAST;
+    ensures \result != WARD_OK ==> chain_refusal(\result);
 */
 static int
 link_own(const struct ward_link *l, const struct ward_revset *rv,
@@ -375,7 +375,7 @@ link_own(const struct ward_link *l, const struct ward_revset *rv,
     assigns \nothing;
     ensures \result == WARD_OK ==>
       is_root(&l->b) && trusted(t, &l->b.issuer[0]);
-    ensures \result != WARD_OK ==> 1 <= \result <= WARD_REASON_LAST;
+    ensures \result != WARD_OK ==> chain_refusal(\result);
 */
 static int
 root_check(const struct ward_link *l, const struct ward_trust *t)
@@ -404,7 +404,7 @@ root_check(const struct ward_link *l, const struct ward_trust *t)
       same_bytes(&l->b.parent[0], &p->id[0], WARD_ID_BYTES) &&
       same_bytes(&l->b.issuer[0], &p->b.holder[0], WARD_KEY_BYTES) &&
       attenuated(&l->b, &p->b);
-    ensures \result != WARD_OK ==> 1 <= \result <= WARD_REASON_LAST;
+    ensures \result != WARD_OK ==> chain_refusal(\result);
 */
 static int
 child_check(const struct ward_link *l, const struct ward_link *p)
@@ -475,7 +475,7 @@ ward_chain_decode(struct ward_chain *ch)
     ensures \result == WARD_OK ==>
       link_good(ch, i, rv, now) && link_linked(ch, i) && link_wire(ch, i) &&
       (\forall integer j; 0 <= j < i ==> ids_differ(ch, j, i));
-    ensures \result != WARD_OK ==> 1 <= \result <= WARD_REASON_LAST;
+    ensures \result != WARD_OK ==> chain_refusal(\result);
 */
 static int
 child_step(const struct ward_chain *ch, uint32_t i,

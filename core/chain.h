@@ -76,6 +76,17 @@ struct ward_trust {
   predicate root_good{L}(struct ward_chain *ch, struct ward_trust *t) =
     is_root(&ch->l[0].b) && trusted(t, &ch->l[0].b.issuer[0]);
 
+  // The reasons a chain is refused for: its encoding (MALFORMED to
+  // NONCANONICAL), its length, its signatures, links, attenuation,
+  // revocation and windows (CHAIN_EMPTY to EXPIRED), a repeated block
+  // (CYCLE), or a hash that could not be computed (CRYPTO); never a reason
+  // of the request itself (its op, context, nonce, resource or counters),
+  // so that the decision's refusals for those name their own causes
+  // (approve.h).
+  predicate chain_refusal(integer r) =
+    (WARD_E_MALFORMED <= r <= WARD_E_EXPIRED) || r == WARD_E_CYCLE ||
+    r == WARD_E_CRYPTO;
+
   // Property (b): a verified chain.
   predicate chain_valid{L}(struct ward_chain *ch, struct ward_trust *t,
                            struct ward_revset *rv, integer now) =
@@ -107,7 +118,7 @@ int ward_trusted(const struct ward_trust *t, const uint8_t *k)
     assigns l->b, l->id[0 .. WARD_ID_BYTES - 1];
     ensures \result == WARD_OK ==>
       is_block_id(&l->id[0], &l->raw[0], body_len(&l->b));
-    ensures \result != WARD_OK ==> \result >= 1 && \result <= WARD_REASON_LAST;
+    ensures \result != WARD_OK ==> chain_refusal(\result);
 */
 int ward_link_decode(struct ward_link *l)
 	__attribute__((warn_unused_result));
@@ -129,7 +140,7 @@ int ward_link_sig_check(const struct ward_link *l)
 /*@ requires \valid(ch);
     assigns ch->l[0 .. WARD_CHAIN_MAX - 1];
     ensures \result == WARD_OK ==> 1 <= ch->n <= WARD_CHAIN_MAX;
-    ensures \result != WARD_OK ==> 1 <= \result <= WARD_REASON_LAST;
+    ensures \result != WARD_OK ==> chain_refusal(\result);
 */
 int ward_chain_decode(struct ward_chain *ch)
 	__attribute__((warn_unused_result));
@@ -141,7 +152,7 @@ int ward_chain_decode(struct ward_chain *ch)
     ensures \result == WARD_OK ==> chain_valid(ch, t, rv, now);
     ensures blocks_ok: \result == WARD_OK ==>
       \forall integer i; 0 <= i < ch->n ==> block_ok(&ch->l[i].b);
-    ensures \result != WARD_OK ==> 1 <= \result <= WARD_REASON_LAST;
+    ensures \result != WARD_OK ==> chain_refusal(\result);
 */
 int ward_chain_check(const struct ward_chain *ch, const struct ward_trust *t,
 		     const struct ward_revset *rv, uint64_t now)
@@ -157,7 +168,7 @@ int ward_chain_check(const struct ward_chain *ch, const struct ward_trust *t,
     requires \separated(ch, t, rv);
     assigns ch->l[0 .. WARD_CHAIN_MAX - 1];
     ensures \result == WARD_OK ==> chain_valid(ch, t, rv, now);
-    ensures \result != WARD_OK ==> 1 <= \result <= WARD_REASON_LAST;
+    ensures \result != WARD_OK ==> chain_refusal(\result);
 */
 int ward_chain_verify(struct ward_chain *ch, const struct ward_trust *t,
 		      const struct ward_revset *rv, uint64_t now)

@@ -738,7 +738,7 @@ check(struct model *m, const struct model_request *req, struct mblock *b,
 	r = nonce_check(ctx, req->nonce);
 	if (r != WARD_OK)
 		return r;
-	if (m->approval_seq == UINT64_MAX)
+	if (m->approval_seq == UINT64_MAX || m->audit_seq == UINT64_MAX)
 		return WARD_E_EXHAUSTED;
 	return WARD_OK;
 }

@@ -59,13 +59,15 @@
  *       empty, "." or ".." component) or outside the scope (OUT_OF_SCOPE);
  *    7  the nonce: zero or too old (NONCE_STALE), seen (REPLAY) (the
  *       behaviors of ward_nonce_check, context.h);
- *    8  no approval sequence number left: EXHAUSTED;
+ *    8  no approval sequence number left, or no audit position left (a
+ *       full audit chain): EXHAUSTED, before anything is spent;
  *    9  the ledger, root first: an entry of the id with another max
  *       (MALFORMED) or a full home bucket (LEDGER_FULL), each block's entry
  *       registered as it is reached; then all uses or none
  *       (USES_EXHAUSTED);
- *   10  the nonce is committed, the ALLOWED record appended (a full audit
- *       chain is EXHAUSTED: uses and nonce stay spent), then signed.
+ *   10  the nonce is committed, the ALLOWED record appended, then signed
+ *       (a hash or a signature that fails is CRYPTO: uses and nonce stay
+ *       spent).
  * Every refusal from 1 on is appended to the audit chain, with the leaf's
  * id once the chain has verified (steps 6 on), else zeros.
  */

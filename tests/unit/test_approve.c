@@ -975,6 +975,31 @@ TEST(approval_sequence_exhausted)
 	EXPECT(ledger_of(f.ch.l[0].id) == NULL);
 }
 
+/* A full audit chain is refused before the spend (approve.h,
+ * refused_exhausted): no use counted, no nonce burnt, the head kept. */
+TEST(audit_chain_full_refused_before_spend)
+{
+	uint8_t head[WARD_ID_BYTES];
+
+	setup(1);
+	alog.seq = UINT64_MAX;
+	memcpy(head, alog.head, WARD_ID_BYTES);
+	request(WARD_OP_FS_READ, "/work/a.txt", 1);
+	EXPECT_EQ(ward_approve(&core, &alog, &req, &dec), WARD_E_EXHAUSTED);
+	EXPECT(dec.audit_pos == UINT64_MAX);
+	EXPECT(alog.seq == UINT64_MAX);
+	EXPECT(memcmp(alog.head, head, WARD_ID_BYTES) == 0);
+	EXPECT_EQ(dec.rec[WARD_REC_OFF_VERDICT], WARD_VERDICT_BLOCKED);
+	EXPECT_EQ(dec.rec[WARD_REC_OFF_REASON], WARD_E_EXHAUSTED);
+	EXPECT_EQ(dec.msg_len, 0);
+	EXPECT(ledger_of(f.ch.l[0].id) == NULL);
+	EXPECT(core.approval_seq == 0);
+	/* With room in the chain again, the same nonce is still fresh. */
+	alog.seq = 0;
+	request(WARD_OP_FS_READ, "/work/a.txt", 1);
+	EXPECT_EQ(ward_approve(&core, &alog, &req, &dec), WARD_OK);
+}
+
 /* ---- the audit chain over many decisions ------------------------------------------------------ */
 
 TEST(every_decision_audited_in_order)
@@ -1053,6 +1078,7 @@ main(void)
 	RUN(ten_children_cannot_multiply_root_budget);
 	RUN(middle_block_budget_shared_by_children);
 	RUN(approval_sequence_exhausted);
+	RUN(audit_chain_full_refused_before_spend);
 	RUN(every_decision_audited_in_order);
 	T_EXIT();
 }

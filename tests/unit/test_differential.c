@@ -85,7 +85,7 @@ static uint64_t h_spawn[WARD_REASON_LAST + 1];	/* opens with a parent */
 static uint64_t n_worlds;
 /* Reasons that name more than one case. */
 static uint64_t h_ledger_malformed;	/* MALFORMED with a verified chain */
-static uint64_t h_audit_full_spent;	/* EXHAUSTED after the uses were spent */
+static uint64_t h_audit_full;	/* EXHAUSTED for a full audit chain */
 static uint64_t h_unlogged;		/* a refusal the full audit chain lost */
 static uint64_t h_dirty;		/* approvals that moved a reservation */
 static uint64_t h_nonprint;		/* refused for a byte outside 0x21..0x7e alone */
@@ -1417,9 +1417,14 @@ op_approve(void)
 	if (rc == WARD_E_MALFORMED && mout.rec_len > 0 &&
 	    memcmp(mout.rec + WARD_REC_OFF_LEAF, ZERO, WARD_ID_BYTES) != 0)
 		h_ledger_malformed++;
-	if (rc == WARD_E_EXHAUSTED && mout.rec[WARD_REC_OFF_VERDICT] ==
-	    WARD_VERDICT_ALLOWED)
-		h_audit_full_spent++;
+	/* A full audit chain is refused before the spend (approve.h,
+	 * refused_exhausted): never the ALLOWED record of spent uses. */
+	if (rc == WARD_E_EXHAUSTED && cdec.rec_len > 0 &&
+	    cdec.rec[WARD_REC_OFF_VERDICT] != WARD_VERDICT_BLOCKED)
+		diverged("EXHAUSTED with a record that is not BLOCKED");
+	if (rc == WARD_E_EXHAUSTED && cdec.audit_pos == UINT64_MAX &&
+	    cdec.rec_len > 0)
+		h_audit_full++;
 	if (rc != WARD_OK && rc != WARD_E_EXHAUSTED && mout.rec_len > 0 &&
 	    mout.audit_pos == UINT64_MAX)
 		h_unlogged++;
@@ -1697,10 +1702,11 @@ main(void)
 	       ", LEDGER_FULL %" PRIu64 "\n", h_register[WARD_OK],
 	       h_register[WARD_E_MALFORMED], h_register[WARD_E_LEDGER_FULL]);
 	printf("  of which: MALFORMED from the ledger (an entry with another max) "
-	       "%" PRIu64 ", EXHAUSTED with the audit chain full after the uses "
-	       "were spent %" PRIu64 ", refusals the full audit chain could not "
-	       "record %" PRIu64 ", approvals that moved a reservation %" PRIu64
-	       "\n", h_ledger_malformed, h_audit_full_spent, h_unlogged, h_dirty);
+	       "%" PRIu64 ", EXHAUSTED with the audit chain full (refused "
+	       "before the spend) %" PRIu64 ", refusals the full audit chain "
+	       "could not record %" PRIu64 ", approvals that moved a reservation "
+	       "%" PRIu64 "\n", h_ledger_malformed, h_audit_full, h_unlogged,
+	       h_dirty);
 	printf("  non-printable resources refused for that alone (OUT_OF_SCOPE) "
 	       "%" PRIu64 "\n", h_nonprint);
 	printf("  context open with a parent (spawn): OK %" PRIu64 ", "
@@ -1730,7 +1736,7 @@ main(void)
 			strncat(miss, " ", sizeof miss - strlen(miss) - 1);
 			strncat(miss, rname(r), sizeof miss - strlen(miss) - 1);
 		}
-	if (h_ledger_malformed == 0 || h_audit_full_spent == 0 ||
+	if (h_ledger_malformed == 0 || h_audit_full == 0 ||
 	    h_unlogged == 0 || h_dirty == 0) {
 		missing++;
 		strncat(miss, " (a sub-case of MALFORMED, EXHAUSTED or OK)",
