@@ -1920,9 +1920,11 @@ L_release:
 /* Step 0: the request's nonce in its context, read in the state the
  * request arrived in, before anything is written: the first half of
  * approved_nonce (approve.h) is then a fact of that state, with no frame
- * to carry across the writes of steps 1 to 6.  Step 1 checks the same
- * again in its place (leaf_check, after the chain), which decides the
- * reason of a refusal; this one only has to agree with it. */
+ * to carry across the writes of steps 1 to 6.  Its result is also the
+ * reason of a nonce refusal (leaf_check, after the chain, returns it), so
+ * that REPLAY and NONCE_STALE name a fact of that state (refused_nonce);
+ * leaf_check checks the nonce again in its own state only for the fact
+ * the spend needs. */
 /*@ requires \valid_read(c) && contexts_ok(&c->contexts);
     requires \valid_read(req) && \valid(at) && \separated(at, c, req);
     assigns *at;
