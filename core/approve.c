@@ -73,6 +73,154 @@
     \forall integer k, j; 0 <= k < WARD_REVOKE_N && 0 <= j < WARD_ID_BYTES ==>
       \at(s->id[k][j], Q) == \at(s->id[k][j], P);
 
+  // The leaf's rules as the decision checks them, in this order: the
+  // lineage (CONTEXT), the operation (NOT_GRANTED), the resource
+  // (OUT_OF_SCOPE).  leaf_refused(c, r, reason): the chain has a leaf, and
+  // reason is the first of its rules the request breaks (leaf_rules; kept
+  // by refuse, and stated by approve_check).
+  predicate leaf_refused{L}(struct ward_core *c, struct ward_request *r,
+                            integer reason) =
+    1 <= r->chain.n <= WARD_CHAIN_MAX &&
+    ((reason == WARD_E_CONTEXT &&
+       !chain_lineage(&c->contexts, &r->chain, &r->context[0])) ||
+    (reason == WARD_E_NOT_GRANTED &&
+       chain_lineage(&c->contexts, &r->chain, &r->context[0]) &&
+       !leaf_grants(&r->chain.l[r->chain.n - 1].b, r->op)) ||
+    (reason == WARD_E_OUT_OF_SCOPE &&
+       chain_lineage(&c->contexts, &r->chain, &r->context[0]) &&
+       leaf_grants(&r->chain.l[r->chain.n - 1].b, r->op) &&
+       !leaf_covers(&r->chain.l[r->chain.n - 1].b, &r->resource[0],
+                    r->resource_len)));
+
+  // Who each context slot was spawned from, the same at P and Q: with
+  // ctx_flat and ctx_ids, every field of the table the lineage reads.
+  predicate ctx_parents{P, Q}(struct ward_contexts *t) =
+    \forall integer i; 0 <= i < WARD_CTX_MAX ==>
+      \at(t->c[i].has_parent, Q) == \at(t->c[i].has_parent, P) &&
+      \forall integer j; 0 <= j < WARD_CTX_BYTES ==>
+        \at(t->c[i].parent[j], Q) == \at(t->c[i].parent[j], P);
+
+  // Every field of the request leaf_refused reads, the same at P and Q,
+  // in seven parts, each a frame step of its own (req_leaf_same).
+  predicate req_scalars_same{P, Q}(struct ward_request *r) =
+    \at(r->op, Q) == \at(r->op, P) &&
+    \at(r->resource_len, Q) == \at(r->resource_len, P) &&
+    \at(r->chain.n, Q) == \at(r->chain.n, P);
+
+  predicate req_res_same{P, Q}(struct ward_request *r) =
+    \forall integer j; 0 <= j < WARD_SCOPE_MAX ==>
+      \at(r->resource[j], Q) == \at(r->resource[j], P);
+
+  predicate req_ctx_same{P, Q}(struct ward_request *r) =
+    \forall integer j; 0 <= j < WARD_CTX_BYTES ==>
+      \at(r->context[j], Q) == \at(r->context[j], P);
+
+  predicate blocks_kind_same{P, Q}(struct ward_request *r) =
+    \forall integer i; 0 <= i < WARD_CHAIN_MAX ==>
+      \at(r->chain.l[i].b.kind, Q) == \at(r->chain.l[i].b.kind, P) &&
+      \at(r->chain.l[i].b.scope_len, Q) == \at(r->chain.l[i].b.scope_len, P);
+
+  predicate blocks_rights_same{P, Q}(struct ward_request *r) =
+    \forall integer i; 0 <= i < WARD_CHAIN_MAX ==>
+      \at(r->chain.l[i].b.r_invoke, Q) == \at(r->chain.l[i].b.r_invoke, P) &&
+      \at(r->chain.l[i].b.r_read, Q) == \at(r->chain.l[i].b.r_read, P) &&
+      \at(r->chain.l[i].b.r_write, Q) == \at(r->chain.l[i].b.r_write, P);
+
+  predicate blocks_scope_same{P, Q}(struct ward_request *r) =
+    \forall integer i, j; 0 <= i < WARD_CHAIN_MAX && 0 <= j < WARD_SCOPE_MAX ==>
+      \at(r->chain.l[i].b.scope[j], Q) == \at(r->chain.l[i].b.scope[j], P);
+
+  predicate blocks_ctx_same{P, Q}(struct ward_request *r) =
+    \forall integer i, j; 0 <= i < WARD_CHAIN_MAX && 0 <= j < WARD_CTX_BYTES ==>
+      \at(r->chain.l[i].b.context[j], Q) == \at(r->chain.l[i].b.context[j], P);
+
+  predicate req_leaf_same{P, Q}(struct ward_request *r) =
+    req_scalars_same{P, Q}(r) && req_res_same{P, Q}(r) &&
+    req_ctx_same{P, Q}(r) &&
+    blocks_kind_same{P, Q}(r) && blocks_rights_same{P, Q}(r) &&
+    blocks_scope_same{P, Q}(r) &&
+    blocks_ctx_same{P, Q}(r);
+
+  // The guards of the lemmas below: predicates that only refuse's frame
+  // steps hold, so that the lemmas' instances are made there and nowhere
+  // else (measured: guarded by ctx_flat and bytes_eq, which most goals
+  // hold in several states, they slowed ward_approve's goals from 1 s to
+  // 8 s).
+  predicate ctx_tree_same{P, Q}(struct ward_contexts *t) =
+    ctx_flat{P, Q}(t) && ctx_ids{P, Q}(t) && ctx_parents{P, Q}(t);
+
+  predicate scope_bytes_same{P, Q}(uint8_t *s) =
+    \forall integer j; 0 <= j < WARD_SCOPE_MAX ==> \at(s[j], Q) == \at(s[j], P);
+
+  predicate block_rules_same{P, Q}(struct ward_block *b) =
+    \at(b->kind, Q) == \at(b->kind, P) &&
+    \at(b->r_invoke, Q) == \at(b->r_invoke, P) &&
+    \at(b->r_read, Q) == \at(b->r_read, P) &&
+    \at(b->r_write, Q) == \at(b->r_write, P) &&
+    \at(b->scope_len, Q) == \at(b->scope_len, P);
+
+  predicate chain_ctx_same{P, Q}(struct ward_chain *ch) =
+    \at(ch->n, Q) == \at(ch->n, P) &&
+    \forall integer i, j; 0 <= i < WARD_CHAIN_MAX && 0 <= j < WARD_CTX_BYTES ==>
+      \at(ch->l[i].b.context[j], Q) == \at(ch->l[i].b.context[j], P);
+
+  // Each rule of the leaf gives the same answer at P and Q when the fields
+  // it reads are the same: the steps of leaf_refused_moved.
+  lemma grants_moved{P, Q}: \forall struct ward_block *b, integer op;
+    block_rules_same{P, Q}(b) ==>
+      (\at(leaf_grants(b, op), P) <==> \at(leaf_grants(b, op), Q));
+
+  lemma printable_moved{P, Q}: \forall uint8_t *s, integer len;
+    scope_bytes_same{P, Q}(s) ==> 0 <= len <= WARD_SCOPE_MAX ==>
+      (\at(scope_printable(s, len), P) <==> \at(scope_printable(s, len), Q));
+
+  lemma bad_at_moved{P, Q}: \forall integer sep, uint8_t *s, integer len, j;
+    scope_bytes_same{P, Q}(s) ==> 0 <= j < len <= WARD_SCOPE_MAX ==>
+      (\at(scope_bad_at(sep, s, len, j), P) <==>
+       \at(scope_bad_at(sep, s, len, j), Q));
+
+  lemma canonical_moved{P, Q}: \forall integer kind, uint8_t *s, integer len;
+    scope_bytes_same{P, Q}(s) ==> 0 <= len <= WARD_SCOPE_MAX ==>
+      (\at(scope_canonical(kind, s, len), P) <==>
+       \at(scope_canonical(kind, s, len), Q));
+
+  lemma within_moved{P, Q}:
+    \forall integer kind, uint8_t *c, integer clen, uint8_t *p, integer plen;
+      scope_bytes_same{P, Q}(c) ==> scope_bytes_same{P, Q}(p) ==>
+      0 <= clen <= WARD_SCOPE_MAX ==>
+        (\at(scope_within(kind, c, clen, p, plen), P) <==>
+         \at(scope_within(kind, c, clen, p, plen), Q));
+
+  lemma covers_moved{P, Q}:
+    \forall struct ward_block *b, uint8_t *res, integer len;
+      block_rules_same{P, Q}(b) ==>
+      scope_bytes_same{P, Q}(\at(&b->scope[0], P)) ==>
+      scope_bytes_same{P, Q}(res) ==> 0 <= len <= WARD_SCOPE_MAX ==>
+        (\at(leaf_covers(b, res, len), P) <==>
+         \at(leaf_covers(b, res, len), Q));
+
+  lemma link_moved{P, Q}:
+    \forall struct ward_contexts *t, struct ward_chain *ch, integer i;
+      ctx_tree_same{P, Q}(t) ==> chain_ctx_same{P, Q}(ch) ==>
+      0 < i < WARD_CHAIN_MAX ==>
+        (\at(link_lineage(t, ch, i), P) <==> \at(link_lineage(t, ch, i), Q));
+
+  lemma lineage_moved{P, Q}:
+    \forall struct ward_contexts *t, struct ward_chain *ch, uint8_t *ctx;
+      ctx_tree_same{P, Q}(t) ==> chain_ctx_same{P, Q}(ch) ==>
+      (\forall integer j; 0 <= j < WARD_CTX_BYTES ==>
+         \at(ctx[j], Q) == \at(ctx[j], P)) ==>
+        (\at(chain_lineage(t, ch, ctx), P) <==>
+         \at(chain_lineage(t, ch, ctx), Q));
+
+  // A leaf's refusal carried from P to Q by the fields it reads (refuse).
+  lemma leaf_refused_moved{P, Q}:
+    \forall struct ward_core *c, struct ward_request *r, integer reason;
+      ctx_tree_same{P, Q}(\at(&c->contexts, P)) ==> req_leaf_same{P, Q}(r) ==>
+      0 <= \at(r->resource_len, P) <= WARD_SCOPE_MAX ==>
+        \at(leaf_refused(c, r, reason), P) ==>
+          \at(leaf_refused(c, r, reason), Q);
+
   // Two entries that hold the same id at Q held the same id at P.
   predicate ledger_twins_back{P, Q}(struct ward_ledger *l) =
     \forall integer a, b; 0 <= a < WARD_LEDGER_N && 0 <= b < WARD_LEDGER_N &&
@@ -488,6 +636,8 @@ log_decision(struct ward_core *c, struct ward_audit *log,
     ensures k_cseen: ctx_seen{Pre, Post}(&c->contexts);
     ensures k_lflat: ledger_flat{Pre, Post}(&c->ledger);
     ensures k_lids: ledger_ids{Pre, Post}(&c->ledger);
+    ensures k_leaf: \old(leaf_refused(c, req, reason)) ==>
+      leaf_refused(c, req, reason);
 */
 static int
 refuse(struct ward_core *c, struct ward_audit *log, struct ward_decision *out,
@@ -495,12 +645,31 @@ refuse(struct ward_core *c, struct ward_audit *log, struct ward_decision *out,
 {
 	record_kept(c, out, req, WARD_VERDICT_BLOCKED, (uint32_t)reason, leaf,
 		    0, 0, 0);
+	/*@ assert k_par1: ctx_parents{Pre, Here}(&c->contexts); */
+	/*@ assert k_sc1: req_scalars_same{Pre, Here}(req); */
+	/*@ assert k_rs1: req_res_same{Pre, Here}(req); */
+	/*@ assert k_rc1: req_ctx_same{Pre, Here}(req); */
+	/*@ assert k_ki1: blocks_kind_same{Pre, Here}(req); */
+	/*@ assert k_ri1: blocks_rights_same{Pre, Here}(req); */
+	/*@ assert k_sp1: blocks_scope_same{Pre, Here}(req); */
+	/*@ assert k_cx1: blocks_ctx_same{Pre, Here}(req); */
 	/*@ assert f_ledger: ledger_ok(&c->ledger); */
 	/*@ assert f_ctx: contexts_ok(&c->contexts); */
 	/*@ assert f_rev: revset_ok(&c->revoked); */
 	/*@ assert f_core: core_ok(c); */
 	/* A refusal that cannot be logged is still a refusal. */
 	(void)log_decision(c, log, out);
+	/*@ assert k_fl2: ctx_flat{Pre, Here}(&c->contexts); */
+	/*@ assert k_id2: ctx_ids{Pre, Here}(&c->contexts); */
+	/*@ assert k_par2: ctx_parents{Pre, Here}(&c->contexts); */
+	/*@ assert k_sc2: req_scalars_same{Pre, Here}(req); */
+	/*@ assert k_rs2: req_res_same{Pre, Here}(req); */
+	/*@ assert k_rc2: req_ctx_same{Pre, Here}(req); */
+	/*@ assert k_ki2: blocks_kind_same{Pre, Here}(req); */
+	/*@ assert k_ri2: blocks_rights_same{Pre, Here}(req); */
+	/*@ assert k_sp2: blocks_scope_same{Pre, Here}(req); */
+	/*@ assert k_cx2: blocks_ctx_same{Pre, Here}(req); */
+	/*@ assert k_tree: ctx_tree_same{Pre, Here}(&c->contexts); */
 	return reason;
 }
 
@@ -1061,6 +1230,7 @@ chain_step(struct ward_core *c, struct ward_request *req,
                   req->resource_len);
     ensures lineage: \result == WARD_OK ==>
       chain_lineage(&c->contexts, &req->chain, &req->context[0]);
+    ensures why: \result != WARD_OK ==> leaf_refused(c, req, \result);
 */
 static int
 leaf_rules(const struct ward_core *c, const struct ward_request *req)
@@ -1108,6 +1278,9 @@ leaf_rules(const struct ward_core *c, const struct ward_request *req)
       \result == WARD_E_NOT_GRANTED || \result == WARD_E_OUT_OF_SCOPE ||
       \result == WARD_E_CRYPTO || \result == fresh ||
       (\result == WARD_E_EXHAUSTED && c->approval_seq == UINT64_MAX);
+    ensures why_leaf: \result == WARD_E_CONTEXT ||
+      \result == WARD_E_NOT_GRANTED || \result == WARD_E_OUT_OF_SCOPE ==>
+        leaf_refused(c, req, \result);
 */
 static int
 leaf_check(const struct ward_core *c, const struct ward_request *req,
@@ -1162,6 +1335,9 @@ leaf_check(const struct ward_core *c, const struct ward_request *req,
       \result == WARD_E_NONCE_STALE ==> \result == fresh;
     ensures why_exhausted: \result == WARD_E_EXHAUSTED ==>
       \old(c->approval_seq) == UINT64_MAX || \old(log->seq) == UINT64_MAX;
+    ensures why_leaf: \result == WARD_E_CONTEXT ||
+      \result == WARD_E_NOT_GRANTED || \result == WARD_E_OUT_OF_SCOPE ==>
+        leaf_refused(c, req, \result);
     ensures k_cflat: ctx_flat{Pre, Post}(&c->contexts);
     ensures k_cseen: ctx_seen{Pre, Post}(&c->contexts);
     ensures printable: \result == WARD_OK ==>

@@ -311,7 +311,11 @@ struct ward_decision {
  * wrong state) is a failed proof.  The reasons of the chain, of the leaf
  * and of the ledger are the first rule broken in the check order; that
  * order is stated in tests/model, whose decision the differential test
- * compares with this one.
+ * compares with this one.  The leaf's three are also stated, one step
+ * below this contract, by approve_check (why_leaf, leaf_refused in
+ * approve.c): CONTEXT, the lineage rule broken; NOT_GRANTED, kept but the
+ * operation not granted; OUT_OF_SCOPE, both kept but the resource not
+ * covered.
  *
  * The behaviors split the requests by the state they arrive in, complete
  * and disjoint: oversize (no resource or one over WARD_SCOPE_MAX:
