@@ -249,6 +249,55 @@ struct ward_decision {
                               integer n) =
     \exists integer i; 0 <= i < WARD_CTX_MAX && t->c[i].open == 1 &&
       ctx_is(t, i, ctx) && nonce_refused(t, i, n);
+
+  // The ledger's rules as approve_spend checks them, in this order: block
+  // by block from the root, an entry for the block's id with the block's
+  // max (MALFORMED: one with another max; LEDGER_FULL: none, and no free
+  // way in the id's home bucket); then no id twice in the chain
+  // (MALFORMED); then a use left on every block (USES_EXHAUSTED).
+  // ledger_refused(l, ch, reason): reason is the first of those rules the
+  // chain breaks, in the ledger the refusal leaves (with the entries it
+  // registered, which have no use spent: ledger_uses_kept).
+  predicate block_entry{L}(struct ward_ledger *l, struct ward_chain *ch,
+                           integer k) =
+    ledger_has_max(l, &ch->l[k].id[0], ch->l[k].b.max_uses);
+
+  predicate chain_entries{L}(struct ward_ledger *l, struct ward_chain *ch,
+                             integer m) =
+    \forall integer k; 0 <= k < m ==> block_entry(l, ch, k);
+
+  predicate chain_ids_twice{L}(struct ward_chain *ch) =
+    \exists integer a, b; 0 <= a < b < ch->n &&
+      same_bytes(&ch->l[a].id[0], &ch->l[b].id[0], WARD_ID_BYTES);
+
+  predicate ledger_used_up{L}(struct ward_ledger *l, uint8_t *id) =
+    \exists integer e; 0 <= e < WARD_LEDGER_N && l->e[e].live == 1 &&
+      lentry_is(l, e, id) && l->e[e].used >= l->e[e].max;
+
+  predicate block_no_room{L}(struct ward_ledger *l, struct ward_chain *ch,
+                             integer k) =
+    !ledger_has(l, &ch->l[k].id[0]) &&
+    ledger_bucket_full(l, home(&ch->l[k].id[0]));
+
+  predicate block_other_max{L}(struct ward_ledger *l, struct ward_chain *ch,
+                               integer k) =
+    ledger_has(l, &ch->l[k].id[0]) && !block_entry(l, ch, k);
+
+  predicate ledger_refused{L}(struct ward_ledger *l, struct ward_chain *ch,
+                              integer reason) =
+    1 <= ch->n <= WARD_CHAIN_MAX &&
+    ((reason == WARD_E_LEDGER_FULL &&
+       \exists integer k; 0 <= k < ch->n && chain_entries(l, ch, k) &&
+         block_no_room(l, ch, k)) ||
+    (reason == WARD_E_MALFORMED &&
+       \exists integer k; 0 <= k < ch->n && chain_entries(l, ch, k) &&
+         block_other_max(l, ch, k)) ||
+    (reason == WARD_E_MALFORMED &&
+       chain_entries(l, ch, ch->n) && chain_ids_twice(ch)) ||
+    (reason == WARD_E_USES_EXHAUSTED &&
+       chain_entries(l, ch, ch->n) && !chain_ids_twice(ch) &&
+       \exists integer k; 0 <= k < ch->n &&
+         ledger_used_up(l, &ch->l[k].id[0])));
 */
 
 /*
@@ -362,6 +411,9 @@ struct ward_decision {
         \old(!nonce_fresh(&c->contexts, &req->context[0], req->nonce));
     ensures refused_exhausted: \result == WARD_E_EXHAUSTED ==>
       \old(c->approval_seq) == UINT64_MAX || \old(log->seq) == UINT64_MAX;
+    ensures refused_ledger: \result == WARD_E_LEDGER_FULL ||
+      \result == WARD_E_USES_EXHAUSTED ==>
+        ledger_refused(&c->ledger, &req->chain, \result);
     ensures refused_record: \result != WARD_OK &&
       1 <= req->resource_len <= WARD_SCOPE_MAX ==>
         refusal_record(out, \result);

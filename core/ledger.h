@@ -201,6 +201,17 @@ void ward_ledger_init(struct ward_ledger *l);
     ensures \result == WARD_OK ==>
       *slot < WARD_LEDGER_N && l->e[*slot].live == 1 &&
       lentry_is(l, *slot, id) && l->e[*slot].max == max;
+    // A refusal writes nothing (field by field, as the caller reads it).
+    ensures refused_flat: \result != WARD_OK ==>
+      \forall integer k; 0 <= k < WARD_LEDGER_N ==>
+        l->e[k].live == \old(l->e[k].live) &&
+        l->e[k].dirty == \old(l->e[k].dirty) &&
+        l->e[k].used == \old(l->e[k].used) &&
+        l->e[k].reserved == \old(l->e[k].reserved) &&
+        l->e[k].max == \old(l->e[k].max);
+    ensures refused_ids: \result != WARD_OK ==>
+      \forall integer k, j; 0 <= k < WARD_LEDGER_N && 0 <= j < WARD_ID_BYTES ==>
+        l->e[k].id[j] == \old(l->e[k].id[j]);
 
     behavior existing:
       assumes ledger_has_max(l, id, max);
