@@ -250,14 +250,15 @@ struct ward_decision {
     \exists integer i; 0 <= i < WARD_CTX_MAX && t->c[i].open == 1 &&
       ctx_is(t, i, ctx) && nonce_refused(t, i, n);
 
-  // The ledger's rules as approve_spend checks them, in this order: block
-  // by block from the root, an entry for the block's id with the block's
-  // max (MALFORMED: one with another max; LEDGER_FULL: none, and no free
-  // way in the id's home bucket); then no id twice in the chain
-  // (MALFORMED); then a use left on every block (USES_EXHAUSTED).
-  // ledger_refused(l, ch, reason): reason is the first of those rules the
-  // chain breaks, in the ledger the refusal leaves (with the entries it
-  // registered, which have no use spent: ledger_uses_kept).
+  // The ledger's rules as the spend checks them (approve_spend in
+  // approve.c), in this order: block by block from the root, an entry for
+  // the block's id with the block's max (MALFORMED: one with another max;
+  // LEDGER_FULL: none, and no free way in the id's home bucket); then no
+  // id twice in the chain (MALFORMED); then a use left on every block
+  // (USES_EXHAUSTED).  ledger_refused(l, ch, reason): reason is the first
+  // of those rules the chain breaks, in the ledger the refusal leaves
+  // (which holds the entries the refusal registered for the blocks before
+  // the one refused, with no use spent: refused_uses).
   predicate block_entry{L}(struct ward_ledger *l, struct ward_chain *ch,
                            integer k) =
     ledger_has_max(l, &ch->l[k].id[0], ch->l[k].b.max_uses);
@@ -353,7 +354,11 @@ struct ward_decision {
  * the request's id (refused_unknown); REPLAY and NONCE_STALE: the nonce
  * was not fresh in that context (refused_nonce); EXHAUSTED: the approval
  * sequence number or the audit chain had no number left
- * (refused_exhausted).  No check of the chain refuses for one of those
+ * (refused_exhausted).  The ledger's two reasons name the first of its
+ * rules the chain breaks, in the ledger the refusal leaves
+ * (refused_ledger, ledger_refused): LEDGER_FULL, a block whose id has no
+ * entry and whose bucket is full; USES_EXHAUSTED, every block has its
+ * entry, no id twice, and some block's entry has no use left.  No check of the chain refuses for one of those
  * (chain_refusal, chain.h), so a refusal for them is never a chain's
  * failure reported under another name, and a check that refuses more
  * than its cause (an off-by-one on a counter, a window checked in the
@@ -364,7 +369,9 @@ struct ward_decision {
  * below this contract, by approve_check (why_leaf, leaf_refused in
  * approve.c): CONTEXT, the lineage rule broken; NOT_GRANTED, kept but the
  * operation not granted; OUT_OF_SCOPE, both kept but the resource not
- * covered.
+ * covered.  A ledger's MALFORMED (an entry with another max, or an id
+ * twice) is stated two steps below, by approve_release (why_ledger):
+ * here MALFORMED is also a chain's reason.
  *
  * The behaviors split the requests by the state they arrive in, complete
  * and disjoint: oversize (no resource or one over WARD_SCOPE_MAX:
