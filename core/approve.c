@@ -305,6 +305,42 @@
         \at(ledger_refused(l, ch, reason), P) ==>
           \at(ledger_refused(l, ch, reason), Q);
 
+  // The revocation set, and the chain's windows, the same at P and Q:
+  // with chain_ids_same, the guards of the chain's lemmas below, which
+  // only refuse's frame steps hold.
+  predicate rev_all_same{P, Q}(struct ward_revset *s) =
+    rev_flat{P, Q}(s) && rev_ids{P, Q}(s) &&
+    \forall integer b; 0 <= b < WARD_BUCKETS ==>
+      \at(s->poisoned[b], Q) == \at(s->poisoned[b], P);
+
+  predicate chain_window_same{P, Q}(struct ward_chain *ch) =
+    \forall integer i; 0 <= i < WARD_CHAIN_MAX ==>
+      \at(ch->l[i].b.not_before, Q) == \at(ch->l[i].b.not_before, P) &&
+      \at(ch->l[i].b.not_after, Q) == \at(ch->l[i].b.not_after, P);
+
+  // A chain's refusal for REVOKED, NOT_YET_VALID or EXPIRED carried from
+  // P to Q (refuse), in three steps.
+  lemma revoked_moved{P, Q}:
+    \forall struct ward_revset *s, struct ward_chain *ch, integer i;
+      rev_all_same{P, Q}(s) ==> chain_ids_same{P, Q}(ch) ==>
+      0 <= i < WARD_CHAIN_MAX ==>
+        \at(revoked(s, &ch->l[i].id[0]), P) ==>
+          \at(revoked(s, &ch->l[i].id[0]), Q);
+
+  lemma link_cause_moved{P, Q}:
+    \forall struct ward_revset *s, struct ward_chain *ch, integer now, r, i;
+      rev_all_same{P, Q}(s) ==> chain_ids_same{P, Q}(ch) ==>
+      chain_window_same{P, Q}(ch) ==> 0 <= i < WARD_CHAIN_MAX ==>
+        \at(link_cause(&ch->l[i], s, now, r), P) ==>
+          \at(link_cause(&ch->l[i], s, now, r), Q);
+
+  lemma chain_cause_moved{P, Q}:
+    \forall struct ward_revset *s, struct ward_chain *ch, integer now, r;
+      rev_all_same{P, Q}(s) ==> chain_ids_same{P, Q}(ch) ==>
+      chain_window_same{P, Q}(ch) ==>
+        \at(chain_cause(ch, s, now, r), P) ==>
+          \at(chain_cause(ch, s, now, r), Q);
+
   // Two entries that hold the same id at Q held the same id at P.
   predicate ledger_twins_back{P, Q}(struct ward_ledger *l) =
     \forall integer a, b; 0 <= a < WARD_LEDGER_N && 0 <= b < WARD_LEDGER_N &&
@@ -616,6 +652,7 @@ build_record(struct ward_decision *out, const struct ward_request *req,
     ensures k_cseen: ctx_seen{Pre, Post}(&c->contexts);
     ensures k_rflat: rev_flat{Pre, Post}(&c->revoked);
     ensures k_rids: rev_ids{Pre, Post}(&c->revoked);
+    ensures k_rall: rev_all_same{Pre, Post}(&c->revoked);
     ensures k_trust: c->trust.n == \old(c->trust.n);
 */
 static void
@@ -672,6 +709,7 @@ append_record(struct ward_audit *log, const uint8_t *rec, size_t len,
     ensures k_cseen: ctx_seen{Pre, Post}(&c->contexts);
     ensures k_lflat: ledger_flat{Pre, Post}(&c->ledger);
     ensures k_lids: ledger_ids{Pre, Post}(&c->ledger);
+    ensures k_rall: rev_all_same{Pre, Post}(&c->revoked);
 */
 static int
 log_decision(struct ward_core *c, struct ward_audit *log,
@@ -693,6 +731,7 @@ log_decision(struct ward_core *c, struct ward_audit *log,
 	/*@ assert f_cseen: ctx_seen{Pre, Here}(&c->contexts); */
 	/*@ assert f_rflat: rev_flat{Pre, Here}(&c->revoked); */
 	/*@ assert f_rids: rev_ids{Pre, Here}(&c->revoked); */
+	/*@ assert f_rall: rev_all_same{Pre, Here}(&c->revoked); */
 	/*@ assert f_trust: c->trust.n == \at(c->trust.n, Pre); */
 	/*@ assert f_ledger: ledger_ok(&c->ledger); */
 	/*@ assert f_ctx: contexts_ok(&c->contexts); */
@@ -724,6 +763,9 @@ log_decision(struct ward_core *c, struct ward_audit *log,
       leaf_refused(c, req, reason);
     ensures k_ledger: \old(ledger_refused(&c->ledger, &req->chain, reason)) ==>
       ledger_refused(&c->ledger, &req->chain, reason);
+    ensures k_chain:
+      \old(chain_cause(&req->chain, &c->revoked, req->now, reason)) ==>
+        chain_cause(&req->chain, &c->revoked, req->now, reason);
 */
 static int
 refuse(struct ward_core *c, struct ward_audit *log, struct ward_decision *out,
@@ -741,6 +783,9 @@ refuse(struct ward_core *c, struct ward_audit *log, struct ward_decision *out,
 	/*@ assert k_cx1: blocks_ctx_same{Pre, Here}(req); */
 	/*@ assert k_la1: ledger_all_same{Pre, Here}(&c->ledger); */
 	/*@ assert k_ch1: chain_ids_same{Pre, Here}(&req->chain); */
+	/*@ assert k_rv1: rev_all_same{Pre, Here}(&c->revoked); */
+	/*@ assert k_wn1: chain_window_same{Pre, Here}(&req->chain); */
+	/*@ assert k_nw1: req->now == \at(req->now, Pre); */
 	/*@ assert f_ledger: ledger_ok(&c->ledger); */
 	/*@ assert f_ctx: contexts_ok(&c->contexts); */
 	/*@ assert f_rev: revset_ok(&c->revoked); */
@@ -760,6 +805,9 @@ refuse(struct ward_core *c, struct ward_audit *log, struct ward_decision *out,
 	/*@ assert k_tree: ctx_tree_same{Pre, Here}(&c->contexts); */
 	/*@ assert k_la2: ledger_all_same{Pre, Here}(&c->ledger); */
 	/*@ assert k_ch2: chain_ids_same{Pre, Here}(&req->chain); */
+	/*@ assert k_rv2: rev_all_same{Pre, Here}(&c->revoked); */
+	/*@ assert k_wn2: chain_window_same{Pre, Here}(&req->chain); */
+	/*@ assert k_nw2: req->now == \at(req->now, Pre); */
 	return reason;
 }
 
@@ -1372,6 +1420,7 @@ collect_dirty(struct ward_decision *out, const struct ward_ledger *l,
     ensures k_log: log->seq == \old(log->seq);
     ensures \result == WARD_OK ==> 1 <= req->chain.n <= WARD_CHAIN_MAX;
     ensures \result != WARD_OK ==> chain_refusal(\result);
+    ensures decoding: \result != WARD_OK ==> decode_refusal(\result);
     ensures c->approval_seq == \old(c->approval_seq);
     ensures k_lflat: ledger_flat{Pre, Post}(&c->ledger);
     ensures k_lids: ledger_ids{Pre, Post}(&c->ledger);
@@ -1408,6 +1457,7 @@ chain_kept(struct ward_core *c, struct ward_request *req,
     ensures \result != WARD_OK ==> chain_refusal(\result);
     ensures valid: \result == WARD_OK ==>
       chain_valid(&req->chain, &c->trust, &c->revoked, req->now);
+    ensures why: chain_cause(&req->chain, &c->revoked, req->now, \result);
 */
 static int
 chain_rules(const struct ward_core *c, const struct ward_request *req)
@@ -1429,6 +1479,9 @@ chain_rules(const struct ward_core *c, const struct ward_request *req)
       1 <= req->chain.n <= WARD_CHAIN_MAX &&
       1 <= req->chain.l[req->chain.n - 1].b.scope_len <= WARD_SCOPE_MAX;
     ensures \result != WARD_OK ==> chain_refusal(\result);
+    ensures why_chain: \result == WARD_E_REVOKED ||
+      \result == WARD_E_NOT_YET_VALID || \result == WARD_E_EXPIRED ==>
+        chain_cause(&req->chain, &c->revoked, req->now, \result);
     ensures k_res: res_flat{Pre, Post}(req);
     ensures k_cflat: ctx_flat{Pre, Post}(&c->contexts);
     ensures k_cseen: ctx_seen{Pre, Post}(&c->contexts);
@@ -1585,6 +1638,9 @@ leaf_check(const struct ward_core *c, const struct ward_request *req,
         leaf_refused(c, req, \result);
     ensures not_ledger: \result != WARD_E_LEDGER_FULL &&
       \result != WARD_E_USES_EXHAUSTED;
+    ensures why_chain: \result == WARD_E_REVOKED ||
+      \result == WARD_E_NOT_YET_VALID || \result == WARD_E_EXPIRED ==>
+        chain_cause(&req->chain, &c->revoked, req->now, \result);
     ensures k_cflat: ctx_flat{Pre, Post}(&c->contexts);
     ensures k_cseen: ctx_seen{Pre, Post}(&c->contexts);
     ensures printable: \result == WARD_OK ==>

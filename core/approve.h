@@ -369,9 +369,12 @@ struct ward_decision {
  * below this contract, by approve_check (why_leaf, leaf_refused in
  * approve.c): CONTEXT, the lineage rule broken; NOT_GRANTED, kept but the
  * operation not granted; OUT_OF_SCOPE, both kept but the resource not
- * covered.  A ledger's MALFORMED (an entry with another max, or an id
- * twice) is stated two steps below, by approve_release (why_ledger):
- * here MALFORMED is also a chain's reason.
+ * covered.  So are the chain's REVOKED, NOT_YET_VALID and EXPIRED
+ * (why_chain, chain_cause in chain.h): a block of the chain revoked, or
+ * whose window starts after req->now, or ended before it.  A ledger's
+ * MALFORMED (an entry with another max, or an id twice) is stated two
+ * steps below, by approve_release (why_ledger): here MALFORMED is also a
+ * chain's reason.
  *
  * The behaviors split the requests by the state they arrive in, complete
  * and disjoint: oversize (no resource or one over WARD_SCOPE_MAX:

@@ -343,6 +343,7 @@ id_match(const struct ward_link *l)
     ensures \result == WARD_OK ==> !revoked(rv, &l->id[0]);
     ensures \result == WARD_OK ==> in_window(&l->b, now);
     ensures \result != WARD_OK ==> chain_refusal(\result);
+    ensures why: link_cause(l, rv, now, \result);
 */
 static int
 link_own(const struct ward_link *l, const struct ward_revset *rv,
@@ -375,7 +376,8 @@ link_own(const struct ward_link *l, const struct ward_revset *rv,
     assigns \nothing;
     ensures \result == WARD_OK ==>
       is_root(&l->b) && trusted(t, &l->b.issuer[0]);
-    ensures \result != WARD_OK ==> chain_refusal(\result);
+    ensures \result == WARD_OK || \result == WARD_E_ROOT_PARENT ||
+      \result == WARD_E_UNTRUSTED_ROOT;
 */
 static int
 root_check(const struct ward_link *l, const struct ward_trust *t)
@@ -405,6 +407,8 @@ root_check(const struct ward_link *l, const struct ward_trust *t)
       same_bytes(&l->b.issuer[0], &p->b.holder[0], WARD_KEY_BYTES) &&
       attenuated(&l->b, &p->b);
     ensures \result != WARD_OK ==> chain_refusal(\result);
+    ensures not_own: \result != WARD_E_REVOKED &&
+      \result != WARD_E_NOT_YET_VALID && \result != WARD_E_EXPIRED;
 */
 static int
 child_check(const struct ward_link *l, const struct ward_link *p)
@@ -476,6 +480,7 @@ ward_chain_decode(struct ward_chain *ch)
       link_good(ch, i, rv, now) && link_linked(ch, i) && link_wire(ch, i) &&
       (\forall integer j; 0 <= j < i ==> ids_differ(ch, j, i));
     ensures \result != WARD_OK ==> chain_refusal(\result);
+    ensures why: link_cause(&ch->l[i], rv, now, \result);
 */
 static int
 child_step(const struct ward_chain *ch, uint32_t i,
@@ -509,8 +514,10 @@ ward_chain_check(const struct ward_chain *ch, const struct ward_trust *t,
 	int r;
 
 	r = link_own(&ch->l[0], rv, now);
-	if (r != WARD_OK)
+	if (r != WARD_OK) {
+		/*@ assert why_0: link_cause(&ch->l[0], rv, now, r); */
 		return r;
+	}
 	r = root_check(&ch->l[0], t);
 	if (r != WARD_OK)
 		return r;
@@ -531,8 +538,10 @@ ward_chain_check(const struct ward_chain *ch, const struct ward_trust *t,
 	*/
 	for (i = 1; i < ch->n; i++) {
 		r = child_step(ch, i, rv, now);
-		if (r != WARD_OK)
+		if (r != WARD_OK) {
+			/*@ assert why_i: link_cause(&ch->l[i], rv, now, r); */
 			return r;
+		}
 	}
 	/*@ assert i == ch->n; */
 	/*@ assert v_root: root_good(ch, t); */

@@ -87,6 +87,29 @@ struct ward_trust {
     (WARD_E_MALFORMED <= r <= WARD_E_EXPIRED) || r == WARD_E_CYCLE ||
     r == WARD_E_CRYPTO;
 
+  // Why a link, or a chain, was refused, for the reasons that name a fact
+  // of the request's clock or of the revocation set: REVOKED, the link's
+  // id is revoked (stored, or its bucket poisoned: revoked, revoke.h);
+  // NOT_YET_VALID, its window starts after now; EXPIRED, its window ended
+  // before now.  Other reasons: nothing said.
+  predicate link_cause{L}(struct ward_link *l, struct ward_revset *rv,
+                          integer now, integer r) =
+    (r == WARD_E_REVOKED ==> revoked(rv, &l->id[0])) &&
+    (r == WARD_E_NOT_YET_VALID ==> now < l->b.not_before) &&
+    (r == WARD_E_EXPIRED ==> now > l->b.not_after);
+
+  predicate chain_cause{L}(struct ward_chain *ch, struct ward_revset *rv,
+                           integer now, integer r) =
+    r == WARD_E_REVOKED || r == WARD_E_NOT_YET_VALID ||
+    r == WARD_E_EXPIRED ==>
+      1 <= ch->n <= WARD_CHAIN_MAX &&
+      \exists integer i; 0 <= i < ch->n &&
+        link_cause(&ch->l[i], rv, now, r);
+
+  // The reasons decoding refuses for: the encoding, the length, a hash.
+  predicate decode_refusal(integer r) =
+    (WARD_E_MALFORMED <= r <= WARD_E_CHAIN_TOO_LONG) || r == WARD_E_CRYPTO;
+
   // Property (b): a verified chain.
   predicate chain_valid{L}(struct ward_chain *ch, struct ward_trust *t,
                            struct ward_revset *rv, integer now) =
@@ -119,6 +142,7 @@ int ward_trusted(const struct ward_trust *t, const uint8_t *k)
     ensures \result == WARD_OK ==>
       is_block_id(&l->id[0], &l->raw[0], body_len(&l->b));
     ensures \result != WARD_OK ==> chain_refusal(\result);
+    ensures decoding: \result != WARD_OK ==> decode_refusal(\result);
 */
 int ward_link_decode(struct ward_link *l)
 	__attribute__((warn_unused_result));
@@ -141,6 +165,7 @@ int ward_link_sig_check(const struct ward_link *l)
     assigns ch->l[0 .. WARD_CHAIN_MAX - 1];
     ensures \result == WARD_OK ==> 1 <= ch->n <= WARD_CHAIN_MAX;
     ensures \result != WARD_OK ==> chain_refusal(\result);
+    ensures decoding: \result != WARD_OK ==> decode_refusal(\result);
 */
 int ward_chain_decode(struct ward_chain *ch)
 	__attribute__((warn_unused_result));
@@ -153,6 +178,7 @@ int ward_chain_decode(struct ward_chain *ch)
     ensures blocks_ok: \result == WARD_OK ==>
       \forall integer i; 0 <= i < ch->n ==> block_ok(&ch->l[i].b);
     ensures \result != WARD_OK ==> chain_refusal(\result);
+    ensures why: chain_cause(ch, rv, now, \result);
 */
 int ward_chain_check(const struct ward_chain *ch, const struct ward_trust *t,
 		     const struct ward_revset *rv, uint64_t now)
