@@ -334,12 +334,85 @@
         \at(link_cause(&ch->l[i], s, now, r), P) ==>
           \at(link_cause(&ch->l[i], s, now, r), Q);
 
+  // The rest of what the chain's causes read, the same at P and Q: each
+  // block's delegate right, depth, parent hash, issuer and holder; the
+  // trust set; and, with the guards above, every field of the chain
+  // (chain_all_same).  Only refuse's frame steps hold them.
+  predicate chain_flags_same{P, Q}(struct ward_chain *ch) =
+    \forall integer i; 0 <= i < WARD_CHAIN_MAX ==>
+      \at(ch->l[i].b.r_delegate, Q) == \at(ch->l[i].b.r_delegate, P) &&
+      \at(ch->l[i].b.depth, Q) == \at(ch->l[i].b.depth, P);
+
+  predicate chain_parents_same{P, Q}(struct ward_chain *ch) =
+    \forall integer i, j; 0 <= i < WARD_CHAIN_MAX && 0 <= j < WARD_ID_BYTES ==>
+      \at(ch->l[i].b.parent[j], Q) == \at(ch->l[i].b.parent[j], P);
+
+  predicate chain_issuers_same{P, Q}(struct ward_chain *ch) =
+    \forall integer i, j; 0 <= i < WARD_CHAIN_MAX && 0 <= j < WARD_KEY_BYTES ==>
+      \at(ch->l[i].b.issuer[j], Q) == \at(ch->l[i].b.issuer[j], P);
+
+  predicate chain_holders_same{P, Q}(struct ward_chain *ch) =
+    \forall integer i, j; 0 <= i < WARD_CHAIN_MAX && 0 <= j < WARD_KEY_BYTES ==>
+      \at(ch->l[i].b.holder[j], Q) == \at(ch->l[i].b.holder[j], P);
+
+  predicate chain_links_same{P, Q}(struct ward_chain *ch) =
+    chain_flags_same{P, Q}(ch) && chain_parents_same{P, Q}(ch) &&
+    chain_issuers_same{P, Q}(ch) && chain_holders_same{P, Q}(ch);
+
+  predicate trust_same{P, Q}(struct ward_trust *t) =
+    \at(t->n, Q) == \at(t->n, P) && \at(t->n, P) <= WARD_AUTH_MAX &&
+    \forall integer a, j; 0 <= a < WARD_AUTH_MAX && 0 <= j < WARD_KEY_BYTES ==>
+      \at(t->key[a][j], Q) == \at(t->key[a][j], P);
+
+  predicate chain_all_same{P, Q}(struct ward_request *q) =
+    blocks_kind_same{P, Q}(q) && blocks_rights_same{P, Q}(q) &&
+    blocks_scope_same{P, Q}(q) &&
+    chain_window_same{P, Q}(\at(&q->chain, P)) &&
+    chain_ids_same{P, Q}(\at(&q->chain, P)) &&
+    chain_links_same{P, Q}(\at(&q->chain, P));
+
+  // A chain's refusal for a reason of its root, or of a link and its
+  // parent, carried from P to Q (refuse), and with link_cause_moved the
+  // chain's.
+  lemma root_cause_moved{P, Q}:
+    \forall struct ward_trust *t, struct ward_chain *ch, integer r;
+      trust_same{P, Q}(t) ==> chain_links_same{P, Q}(ch) ==>
+        \at(root_cause(ch, t, r), P) ==> \at(root_cause(ch, t, r), Q);
+
+  // Every field of a block that attenuation reads, the same at P and Q:
+  // the steps of pair_cause_moved.
+  predicate block_atten_same{P, Q}(struct ward_block *b) =
+    block_rules_same{P, Q}(b) &&
+    \at(b->r_delegate, Q) == \at(b->r_delegate, P) &&
+    \at(b->not_before, Q) == \at(b->not_before, P) &&
+    \at(b->not_after, Q) == \at(b->not_after, P) &&
+    \at(b->max_uses, Q) == \at(b->max_uses, P) &&
+    \at(b->depth, Q) == \at(b->depth, P) &&
+    scope_bytes_same{P, Q}(\at(&b->scope[0], P));
+
+  lemma block_atten_of{P, Q}:
+    \forall struct ward_request *q, integer i;
+      chain_all_same{P, Q}(q) ==> 0 <= i < WARD_CHAIN_MAX ==>
+        block_atten_same{P, Q}(\at(&q->chain.l[i].b, P));
+
+  lemma atten_cause_moved{P, Q}:
+    \forall struct ward_block *c, struct ward_block *p, integer r;
+      block_atten_same{P, Q}(c) ==> block_atten_same{P, Q}(p) ==>
+        \at(atten_cause(c, p, r), P) ==> \at(atten_cause(c, p, r), Q);
+
+  lemma pair_cause_moved{P, Q}:
+    \forall struct ward_request *q, integer i, r;
+      chain_all_same{P, Q}(q) ==> 0 < i < WARD_CHAIN_MAX ==>
+        \at(pair_cause(&q->chain, i, r), P) ==>
+          \at(pair_cause(&q->chain, i, r), Q);
+
   lemma chain_cause_moved{P, Q}:
-    \forall struct ward_revset *s, struct ward_chain *ch, integer now, r;
-      rev_all_same{P, Q}(s) ==> chain_ids_same{P, Q}(ch) ==>
-      chain_window_same{P, Q}(ch) ==>
-        \at(chain_cause(ch, s, now, r), P) ==>
-          \at(chain_cause(ch, s, now, r), Q);
+    \forall struct ward_request *q, struct ward_trust *t,
+            struct ward_revset *s, integer now, r;
+      rev_all_same{P, Q}(s) ==> trust_same{P, Q}(t) ==>
+      chain_all_same{P, Q}(q) ==>
+        \at(chain_cause(&q->chain, t, s, now, r), P) ==>
+          \at(chain_cause(&q->chain, t, s, now, r), Q);
 
   // Two entries that hold the same id at Q held the same id at P.
   predicate ledger_twins_back{P, Q}(struct ward_ledger *l) =
@@ -764,8 +837,9 @@ log_decision(struct ward_core *c, struct ward_audit *log,
     ensures k_ledger: \old(ledger_refused(&c->ledger, &req->chain, reason)) ==>
       ledger_refused(&c->ledger, &req->chain, reason);
     ensures k_chain:
-      \old(chain_cause(&req->chain, &c->revoked, req->now, reason)) ==>
-        chain_cause(&req->chain, &c->revoked, req->now, reason);
+      \old(chain_cause(&req->chain, &c->trust, &c->revoked, req->now,
+                        reason)) ==>
+        chain_cause(&req->chain, &c->trust, &c->revoked, req->now, reason);
 */
 static int
 refuse(struct ward_core *c, struct ward_audit *log, struct ward_decision *out,
@@ -785,6 +859,11 @@ refuse(struct ward_core *c, struct ward_audit *log, struct ward_decision *out,
 	/*@ assert k_ch1: chain_ids_same{Pre, Here}(&req->chain); */
 	/*@ assert k_rv1: rev_all_same{Pre, Here}(&c->revoked); */
 	/*@ assert k_wn1: chain_window_same{Pre, Here}(&req->chain); */
+	/*@ assert k_fg1: chain_flags_same{Pre, Here}(&req->chain); */
+	/*@ assert k_pa1: chain_parents_same{Pre, Here}(&req->chain); */
+	/*@ assert k_is1: chain_issuers_same{Pre, Here}(&req->chain); */
+	/*@ assert k_ho1: chain_holders_same{Pre, Here}(&req->chain); */
+	/*@ assert k_tr1: trust_same{Pre, Here}(&c->trust); */
 	/*@ assert k_nw1: req->now == \at(req->now, Pre); */
 	/*@ assert f_ledger: ledger_ok(&c->ledger); */
 	/*@ assert f_ctx: contexts_ok(&c->contexts); */
@@ -807,6 +886,12 @@ refuse(struct ward_core *c, struct ward_audit *log, struct ward_decision *out,
 	/*@ assert k_ch2: chain_ids_same{Pre, Here}(&req->chain); */
 	/*@ assert k_rv2: rev_all_same{Pre, Here}(&c->revoked); */
 	/*@ assert k_wn2: chain_window_same{Pre, Here}(&req->chain); */
+	/*@ assert k_fg2: chain_flags_same{Pre, Here}(&req->chain); */
+	/*@ assert k_pa2: chain_parents_same{Pre, Here}(&req->chain); */
+	/*@ assert k_is2: chain_issuers_same{Pre, Here}(&req->chain); */
+	/*@ assert k_ho2: chain_holders_same{Pre, Here}(&req->chain); */
+	/*@ assert k_tr2: trust_same{Pre, Here}(&c->trust); */
+	/*@ assert k_ca2: chain_all_same{Pre, Here}(req); */
 	/*@ assert k_nw2: req->now == \at(req->now, Pre); */
 	return reason;
 }
@@ -1421,6 +1506,8 @@ collect_dirty(struct ward_decision *out, const struct ward_ledger *l,
     ensures \result == WARD_OK ==> 1 <= req->chain.n <= WARD_CHAIN_MAX;
     ensures \result != WARD_OK ==> chain_refusal(\result);
     ensures decoding: \result != WARD_OK ==> decode_refusal(\result);
+    ensures length: (req->chain.n == 0 ==> \result == WARD_E_CHAIN_EMPTY) &&
+      (req->chain.n > WARD_CHAIN_MAX ==> \result == WARD_E_CHAIN_TOO_LONG);
     ensures c->approval_seq == \old(c->approval_seq);
     ensures k_lflat: ledger_flat{Pre, Post}(&c->ledger);
     ensures k_lids: ledger_ids{Pre, Post}(&c->ledger);
@@ -1457,7 +1544,8 @@ chain_kept(struct ward_core *c, struct ward_request *req,
     ensures \result != WARD_OK ==> chain_refusal(\result);
     ensures valid: \result == WARD_OK ==>
       chain_valid(&req->chain, &c->trust, &c->revoked, req->now);
-    ensures why: chain_cause(&req->chain, &c->revoked, req->now, \result);
+    ensures why: chain_cause(&req->chain, &c->trust, &c->revoked, req->now,
+                             \result);
 */
 static int
 chain_rules(const struct ward_core *c, const struct ward_request *req)
@@ -1479,14 +1567,16 @@ chain_rules(const struct ward_core *c, const struct ward_request *req)
       1 <= req->chain.n <= WARD_CHAIN_MAX &&
       1 <= req->chain.l[req->chain.n - 1].b.scope_len <= WARD_SCOPE_MAX;
     ensures \result != WARD_OK ==> chain_refusal(\result);
-    ensures why_chain: \result == WARD_E_REVOKED ||
-      \result == WARD_E_NOT_YET_VALID || \result == WARD_E_EXPIRED ==>
-        chain_cause(&req->chain, &c->revoked, req->now, \result);
+    ensures why_chain: WARD_E_PARENT_HASH <= \result <= WARD_E_EXPIRED ||
+      \result == WARD_E_CYCLE ==>
+        chain_cause(&req->chain, &c->trust, &c->revoked, req->now, \result);
     ensures k_res: res_flat{Pre, Post}(req);
     ensures k_cflat: ctx_flat{Pre, Post}(&c->contexts);
     ensures k_cseen: ctx_seen{Pre, Post}(&c->contexts);
     ensures k_lflat: ledger_flat{Pre, Post}(&c->ledger);
     ensures k_lids: ledger_ids{Pre, Post}(&c->ledger);
+    ensures length: (req->chain.n == 0 ==> \result == WARD_E_CHAIN_EMPTY) &&
+      (req->chain.n > WARD_CHAIN_MAX ==> \result == WARD_E_CHAIN_TOO_LONG);
     ensures k_log: log->seq == \old(log->seq);
 */
 static int
@@ -1638,9 +1728,9 @@ leaf_check(const struct ward_core *c, const struct ward_request *req,
         leaf_refused(c, req, \result);
     ensures not_ledger: \result != WARD_E_LEDGER_FULL &&
       \result != WARD_E_USES_EXHAUSTED;
-    ensures why_chain: \result == WARD_E_REVOKED ||
-      \result == WARD_E_NOT_YET_VALID || \result == WARD_E_EXPIRED ==>
-        chain_cause(&req->chain, &c->revoked, req->now, \result);
+    ensures why_chain: WARD_E_PARENT_HASH <= \result <= WARD_E_EXPIRED ||
+      \result == WARD_E_CYCLE ==>
+        chain_cause(&req->chain, &c->trust, &c->revoked, req->now, \result);
     ensures k_cflat: ctx_flat{Pre, Post}(&c->contexts);
     ensures k_cseen: ctx_seen{Pre, Post}(&c->contexts);
     ensures printable: \result == WARD_OK ==>
@@ -1653,6 +1743,11 @@ leaf_check(const struct ward_core *c, const struct ward_request *req,
     ensures first_ctx: 1 <= \old(req->op) <= WARD_OP_LAST &&
       \old(!ctx_known(&c->contexts, &req->context[0])) ==>
         \result == WARD_E_CONTEXT_UNKNOWN;
+    ensures first_chain: 1 <= \old(req->op) <= WARD_OP_LAST &&
+      \old(ctx_known(&c->contexts, &req->context[0])) ==>
+        (\old(req->chain.n) == 0 ==> \result == WARD_E_CHAIN_EMPTY) &&
+        (\old(req->chain.n) > WARD_CHAIN_MAX ==>
+           \result == WARD_E_CHAIN_TOO_LONG);
 */
 static int
 approve_check(struct ward_core *c, struct ward_audit *log,
@@ -2358,6 +2453,11 @@ L_withdraw:
     ensures first_ctx: 1 <= \old(req->op) <= WARD_OP_LAST &&
       \old(!ctx_known(&c->contexts, &req->context[0])) ==>
         \result == WARD_E_CONTEXT_UNKNOWN;
+    ensures first_chain: 1 <= \old(req->op) <= WARD_OP_LAST &&
+      \old(ctx_known(&c->contexts, &req->context[0])) ==>
+        (\old(req->chain.n) == 0 ==> \result == WARD_E_CHAIN_EMPTY) &&
+        (\old(req->chain.n) > WARD_CHAIN_MAX ==>
+           \result == WARD_E_CHAIN_TOO_LONG);
     ensures why_ledger: \result == WARD_E_LEDGER_FULL ||
       \result == WARD_E_USES_EXHAUSTED ==>
         ledger_refused(&c->ledger, &req->chain, \result);

@@ -369,9 +369,15 @@ struct ward_decision {
  * below this contract, by approve_check (why_leaf, leaf_refused in
  * approve.c): CONTEXT, the lineage rule broken; NOT_GRANTED, kept but the
  * operation not granted; OUT_OF_SCOPE, both kept but the resource not
- * covered.  So are the chain's REVOKED, NOT_YET_VALID and EXPIRED
- * (why_chain, chain_cause in chain.h): a block of the chain revoked, or
- * whose window starts after req->now, or ended before it.  A ledger's
+ * covered.  So are the chain's reasons that name a fact of its blocks,
+ * of the trust set, of the revocation set or of the clock (why_chain,
+ * chain_cause in chain.h): REVOKED, NOT_YET_VALID and EXPIRED, a block
+ * revoked, or whose window starts after req->now, or ended before it;
+ * ROOT_PARENT and UNTRUSTED_ROOT, a root with a parent hash, or issued by
+ * a key the core does not trust; PARENT_HASH, ISSUER, the seven of
+ * attenuation and CYCLE, a block not named by its parent's id, not issued
+ * by its parent's holder, wider than its parent by the rule the reason
+ * names (atten_cause, attenuate.h), or with the id of an earlier block.  A ledger's
  * MALFORMED (an entry with another max, or an id twice) is stated two
  * steps below, by approve_release (why_ledger): here MALFORMED is also a
  * chain's reason.
@@ -380,8 +386,11 @@ struct ward_decision {
  * and disjoint: oversize (no resource or one over WARD_SCOPE_MAX:
  * OVERSIZE, the log untouched), bad_op (an unknown operation: OP, whatever
  * the chain or the context), context_unknown (a known operation in a
- * context not open: CONTEXT_UNKNOWN, whatever the chain), and decided,
- * where the chain, the leaf, the nonce and the spend decide.
+ * context not open: CONTEXT_UNKNOWN, whatever the chain), chain_empty and
+ * chain_too_long (a known operation in an open context, with no block or
+ * more than WARD_CHAIN_MAX: CHAIN_EMPTY, CHAIN_TOO_LONG, whatever the
+ * blocks' bytes), and decided, where the blocks, the leaf, the nonce and
+ * the spend decide.
  *
  * The rules are checked twice: once before anything is written, so that a
  * refusal spends nothing, and once more, reading only, in the state the
@@ -466,10 +475,23 @@ struct ward_decision {
       assumes 1 <= req->op <= WARD_OP_LAST;
       assumes !ctx_known(&c->contexts, &req->context[0]);
       ensures \result == WARD_E_CONTEXT_UNKNOWN;
+    behavior chain_empty:
+      assumes 1 <= req->resource_len <= WARD_SCOPE_MAX;
+      assumes 1 <= req->op <= WARD_OP_LAST;
+      assumes ctx_known(&c->contexts, &req->context[0]);
+      assumes req->chain.n == 0;
+      ensures \result == WARD_E_CHAIN_EMPTY;
+    behavior chain_too_long:
+      assumes 1 <= req->resource_len <= WARD_SCOPE_MAX;
+      assumes 1 <= req->op <= WARD_OP_LAST;
+      assumes ctx_known(&c->contexts, &req->context[0]);
+      assumes req->chain.n > WARD_CHAIN_MAX;
+      ensures \result == WARD_E_CHAIN_TOO_LONG;
     behavior decided:
       assumes 1 <= req->resource_len <= WARD_SCOPE_MAX;
       assumes 1 <= req->op <= WARD_OP_LAST;
       assumes ctx_known(&c->contexts, &req->context[0]);
+      assumes 1 <= req->chain.n <= WARD_CHAIN_MAX;
       ensures \result == WARD_OK ==> authorized(c, req);
     complete behaviors;
     disjoint behaviors;

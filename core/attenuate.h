@@ -112,6 +112,21 @@
     window_within(c, p) &&
     c->max_uses <= p->max_uses &&
     c->depth < p->depth;
+
+  // Why c is not a legitimate delegation of p, for each of the seven
+  // reasons of attenuation: the rule that reason names, broken.  Other
+  // reasons: nothing said.
+  predicate atten_cause{L}(struct ward_block *c, struct ward_block *p,
+                           integer r) =
+    (r == WARD_E_NO_DELEGATE ==> p->r_delegate != 1) &&
+    (r == WARD_E_KIND_CHANGED ==> c->kind != p->kind) &&
+    (r == WARD_E_RIGHTS_WIDENED ==> !rights_within(c, p)) &&
+    (r == WARD_E_SCOPE_WIDENED ==> c->scope_len <= WARD_SCOPE_MAX &&
+       !scope_within(c->kind, &c->scope[0], c->scope_len,
+                     &p->scope[0], p->scope_len)) &&
+    (r == WARD_E_WINDOW_WIDENED ==> !window_within(c, p)) &&
+    (r == WARD_E_USES_WIDENED ==> c->max_uses > p->max_uses) &&
+    (r == WARD_E_DEPTH ==> c->depth >= p->depth);
 */
 
 /* 1 if child pattern c lies within parent pattern p for this kind, else 0.
@@ -143,6 +158,9 @@ int ward_scope_canonical(uint8_t kind, const uint8_t *s, uint16_t len)
     requires \valid_read(parent) && block_ok(parent);
     assigns \nothing;
     ensures \result == WARD_OK <==> attenuated(child, parent);
+    ensures why: atten_cause(child, parent, \result);
+    ensures \result == WARD_OK ||
+      WARD_E_RIGHTS_WIDENED <= \result <= WARD_E_KIND_CHANGED;
 
     behavior no_delegate:
       assumes parent->r_delegate != 1;

@@ -133,6 +133,8 @@ id_eq(const struct ward_link *a, const struct ward_link *b)
       same_bytes(&c->b.parent[0], &p->id[0], WARD_ID_BYTES) &&
       same_bytes(&c->b.issuer[0], &p->b.holder[0], WARD_KEY_BYTES);
     ensures \result == 1 ==> !same_bytes(&c->b.parent[0], &p->id[0], WARD_ID_BYTES);
+    ensures \result == 2 ==>
+      !same_bytes(&c->b.issuer[0], &p->b.holder[0], WARD_KEY_BYTES);
 */
 static int
 child_of(const struct ward_link *c, const struct ward_link *p)
@@ -344,6 +346,9 @@ id_match(const struct ward_link *l)
     ensures \result == WARD_OK ==> in_window(&l->b, now);
     ensures \result != WARD_OK ==> chain_refusal(\result);
     ensures why: link_cause(l, rv, now, \result);
+    ensures own: \result == WARD_OK || \result == WARD_E_NONCANONICAL ||
+      \result == WARD_E_MALFORMED || \result == WARD_E_SIGNATURE ||
+      link_reason(\result);
 */
 static int
 link_own(const struct ward_link *l, const struct ward_revset *rv,
@@ -378,6 +383,9 @@ link_own(const struct ward_link *l, const struct ward_revset *rv,
       is_root(&l->b) && trusted(t, &l->b.issuer[0]);
     ensures \result == WARD_OK || \result == WARD_E_ROOT_PARENT ||
       \result == WARD_E_UNTRUSTED_ROOT;
+    ensures why: \result == WARD_E_ROOT_PARENT ==> !is_root(&l->b);
+    ensures why_trust: \result == WARD_E_UNTRUSTED_ROOT ==>
+      !trusted(t, &l->b.issuer[0]);
 */
 static int
 root_check(const struct ward_link *l, const struct ward_trust *t)
@@ -409,6 +417,13 @@ root_check(const struct ward_link *l, const struct ward_trust *t)
     ensures \result != WARD_OK ==> chain_refusal(\result);
     ensures not_own: \result != WARD_E_REVOKED &&
       \result != WARD_E_NOT_YET_VALID && \result != WARD_E_EXPIRED;
+    ensures why: \result != WARD_OK ==> \result != WARD_E_CYCLE &&
+      (\result == WARD_E_PARENT_HASH ==>
+         !same_bytes(&l->b.parent[0], &p->id[0], WARD_ID_BYTES)) &&
+      (\result == WARD_E_ISSUER ==>
+         !same_bytes(&l->b.issuer[0], &p->b.holder[0], WARD_KEY_BYTES)) &&
+      atten_cause(&l->b, &p->b, \result);
+    ensures pair: \result == WARD_OK || pair_reason(\result);
 */
 static int
 child_check(const struct ward_link *l, const struct ward_link *p)
@@ -428,6 +443,7 @@ child_check(const struct ward_link *l, const struct ward_link *p)
     assigns \nothing;
     ensures \result == 0 || \result == 1;
     ensures \result == 1 ==> \forall integer j; 0 <= j < i ==> ids_differ(ch, j, i);
+    ensures why: \result == 0 ==> \exists integer j; 0 <= j < i && !ids_differ(ch, j, i);
 */
 static int
 id_fresh(const struct ward_chain *ch, uint32_t i)
@@ -481,6 +497,8 @@ ward_chain_decode(struct ward_chain *ch)
       (\forall integer j; 0 <= j < i ==> ids_differ(ch, j, i));
     ensures \result != WARD_OK ==> chain_refusal(\result);
     ensures why: link_cause(&ch->l[i], rv, now, \result);
+    ensures why_pair: pair_cause(ch, i, \result);
+    ensures not_root: !root_reason(\result);
 */
 static int
 child_step(const struct ward_chain *ch, uint32_t i,
@@ -493,16 +511,46 @@ child_step(const struct ward_chain *ch, uint32_t i,
 	/* Stated before the calls, where the provers see only the bounds. */
 	/*@ assert p_valid: \valid_read(p); */
 	r = link_own(l, rv, now);
-	if (r != WARD_OK)
+	if (r != WARD_OK) {
+		/*@ assert own_pair: !pair_reason(r); */
 		return r;
+	}
 	/*@ assert own_ok: block_ok(&l->b); */
 	r = child_check(l, p);
-	if (r != WARD_OK)
+	if (r != WARD_OK) {
+		/*@ assert pair_hash: r == WARD_E_PARENT_HASH ==>
+		      !same_bytes(&ch->l[i].b.parent[0], &ch->l[i - 1].id[0],
+		                  WARD_ID_BYTES); */
+		/*@ assert pair_issuer: r == WARD_E_ISSUER ==>
+		      !same_bytes(&ch->l[i].b.issuer[0], &ch->l[i - 1].b.holder[0],
+		                  WARD_KEY_BYTES); */
+		/*@ assert pair_atten: atten_cause(&ch->l[i].b, &ch->l[i - 1].b, r); */
 		return r;
+	}
 	if (id_fresh(ch, i) != 1)
 		return WARD_E_CYCLE;
 	return WARD_OK;
 }
+
+/* Link i's cause is the chain's: a step stated in a context of its own
+ * (measured: inside ward_chain_check, with the loop's invariants as
+ * hypotheses, the same step timed out at 10 s on both provers).  Ghost:
+ * it runs nowhere. */
+/*@ ghost
+  /@ requires \valid_read(ch) && 1 <= i < ch->n <= WARD_CHAIN_MAX;
+     requires link_cause(&ch->l[i], rv, now, r);
+     requires pair_cause(ch, i, r);
+     requires !root_reason(r);
+     assigns \nothing;
+     ensures chain_cause(ch, t, rv, now, r);
+  @/
+  static void link_to_chain(const struct ward_chain *ch,
+                            const struct ward_trust *t,
+                            const struct ward_revset *rv, uint64_t now,
+                            uint32_t i, int r)
+  {
+  }
+*/
 
 /* Pass 2, read-only: every rule of every link, the root first.  Contract
  * in chain.h. */
@@ -516,11 +564,15 @@ ward_chain_check(const struct ward_chain *ch, const struct ward_trust *t,
 	r = link_own(&ch->l[0], rv, now);
 	if (r != WARD_OK) {
 		/*@ assert why_0: link_cause(&ch->l[0], rv, now, r); */
+		/*@ assert why_0c: chain_cause(ch, t, rv, now, r); */
 		return r;
 	}
 	r = root_check(&ch->l[0], t);
-	if (r != WARD_OK)
+	if (r != WARD_OK) {
+		/*@ assert why_root: root_cause(ch, t, r); */
+		/*@ assert why_rootc: chain_cause(ch, t, rv, now, r); */
 		return r;
+	}
 	/*@ assert root_good(ch, t); */
 	/*@ assert link_good(ch, 0, rv, now); */
 	/*@ assert link_wire(ch, 0); */
@@ -539,7 +591,7 @@ ward_chain_check(const struct ward_chain *ch, const struct ward_trust *t,
 	for (i = 1; i < ch->n; i++) {
 		r = child_step(ch, i, rv, now);
 		if (r != WARD_OK) {
-			/*@ assert why_i: link_cause(&ch->l[i], rv, now, r); */
+			/*@ ghost link_to_chain(ch, t, rv, now, i, r); */
 			return r;
 		}
 	}

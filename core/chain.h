@@ -87,24 +87,68 @@ struct ward_trust {
     (WARD_E_MALFORMED <= r <= WARD_E_EXPIRED) || r == WARD_E_CYCLE ||
     r == WARD_E_CRYPTO;
 
-  // Why a link, or a chain, was refused, for the reasons that name a fact
-  // of the request's clock or of the revocation set: REVOKED, the link's
-  // id is revoked (stored, or its bucket poisoned: revoked, revoke.h);
-  // NOT_YET_VALID, its window starts after now; EXPIRED, its window ended
-  // before now.  Other reasons: nothing said.
+  // Why a chain was refused, for the reasons that name a fact of its
+  // blocks, of the trust set, of the revocation set or of the request's
+  // clock, grouped by where that fact lies.
+  //
+  // In one link on its own: REVOKED, the link's id is revoked (stored, or
+  // its bucket poisoned: revoked, revoke.h); NOT_YET_VALID, its window
+  // starts after now; EXPIRED, its window ended before now.
+  predicate link_reason(integer r) =
+    r == WARD_E_REVOKED || r == WARD_E_NOT_YET_VALID || r == WARD_E_EXPIRED;
+
   predicate link_cause{L}(struct ward_link *l, struct ward_revset *rv,
                           integer now, integer r) =
     (r == WARD_E_REVOKED ==> revoked(rv, &l->id[0])) &&
     (r == WARD_E_NOT_YET_VALID ==> now < l->b.not_before) &&
     (r == WARD_E_EXPIRED ==> now > l->b.not_after);
 
-  predicate chain_cause{L}(struct ward_chain *ch, struct ward_revset *rv,
-                           integer now, integer r) =
-    r == WARD_E_REVOKED || r == WARD_E_NOT_YET_VALID ||
-    r == WARD_E_EXPIRED ==>
+  // In the root: ROOT_PARENT, its parent hash is not all zero;
+  // UNTRUSTED_ROOT, its issuer is not a trusted authority.
+  predicate root_reason(integer r) =
+    r == WARD_E_UNTRUSTED_ROOT || r == WARD_E_ROOT_PARENT;
+
+  predicate root_cause{L}(struct ward_chain *ch, struct ward_trust *t,
+                          integer r) =
+    (r == WARD_E_ROOT_PARENT ==> !is_root(&ch->l[0].b)) &&
+    (r == WARD_E_UNTRUSTED_ROOT ==> !trusted(t, &ch->l[0].b.issuer[0]));
+
+  // In link i > 0 and its parent i - 1: PARENT_HASH, its parent hash is
+  // not the parent's id; ISSUER, its issuer is not the parent's holder;
+  // the seven reasons of attenuation (atten_cause, attenuate.h); CYCLE, an
+  // earlier link carries its id.
+  predicate pair_reason(integer r) =
+    r == WARD_E_PARENT_HASH || r == WARD_E_ISSUER ||
+    (WARD_E_RIGHTS_WIDENED <= r <= WARD_E_KIND_CHANGED) || r == WARD_E_CYCLE;
+
+  predicate pair_cause{L}(struct ward_chain *ch, integer i, integer r) =
+    (r == WARD_E_PARENT_HASH ==>
+       !same_bytes(&ch->l[i].b.parent[0], &ch->l[i - 1].id[0],
+                   WARD_ID_BYTES)) &&
+    (r == WARD_E_ISSUER ==>
+       !same_bytes(&ch->l[i].b.issuer[0], &ch->l[i - 1].b.holder[0],
+                   WARD_KEY_BYTES)) &&
+    atten_cause(&ch->l[i].b, &ch->l[i - 1].b, r) &&
+    (r == WARD_E_CYCLE ==>
+       \exists integer j; 0 <= j < i && !ids_differ(ch, j, i));
+
+  // The chain's cause, for each group: a link, the root, or a link and its
+  // parent, of the chain as checked, that breaks the rule the reason
+  // names.  Other reasons: nothing said.  The encoding's (MALFORMED to
+  // NONCANONICAL) and SIGNATURE name no cause here: the first are facts of
+  // the wire bytes, and a signature that does not verify is a fact of the
+  // crypto library, which ed25519_ok (crypto.h), a fact of the signer, does
+  // not state.
+  predicate chain_cause{L}(struct ward_chain *ch, struct ward_trust *t,
+                           struct ward_revset *rv, integer now, integer r) =
+    (link_reason(r) ==>
       1 <= ch->n <= WARD_CHAIN_MAX &&
       \exists integer i; 0 <= i < ch->n &&
-        link_cause(&ch->l[i], rv, now, r);
+        link_cause(&ch->l[i], rv, now, r)) &&
+    (root_reason(r) ==> 1 <= ch->n <= WARD_CHAIN_MAX && root_cause(ch, t, r)) &&
+    (pair_reason(r) ==>
+      2 <= ch->n <= WARD_CHAIN_MAX &&
+      \exists integer i; 1 <= i < ch->n && pair_cause(ch, i, r));
 
   // The reasons decoding refuses for: the encoding, the length, a hash.
   predicate decode_refusal(integer r) =
@@ -143,6 +187,8 @@ int ward_trusted(const struct ward_trust *t, const uint8_t *k)
       is_block_id(&l->id[0], &l->raw[0], body_len(&l->b));
     ensures \result != WARD_OK ==> chain_refusal(\result);
     ensures decoding: \result != WARD_OK ==> decode_refusal(\result);
+    ensures not_length: \result != WARD_E_CHAIN_EMPTY &&
+      \result != WARD_E_CHAIN_TOO_LONG;
 */
 int ward_link_decode(struct ward_link *l)
 	__attribute__((warn_unused_result));
@@ -166,6 +212,8 @@ int ward_link_sig_check(const struct ward_link *l)
     ensures \result == WARD_OK ==> 1 <= ch->n <= WARD_CHAIN_MAX;
     ensures \result != WARD_OK ==> chain_refusal(\result);
     ensures decoding: \result != WARD_OK ==> decode_refusal(\result);
+    ensures length: (\result == WARD_E_CHAIN_EMPTY <==> ch->n == 0) &&
+      (\result == WARD_E_CHAIN_TOO_LONG <==> ch->n > WARD_CHAIN_MAX);
 */
 int ward_chain_decode(struct ward_chain *ch)
 	__attribute__((warn_unused_result));
@@ -178,7 +226,7 @@ int ward_chain_decode(struct ward_chain *ch)
     ensures blocks_ok: \result == WARD_OK ==>
       \forall integer i; 0 <= i < ch->n ==> block_ok(&ch->l[i].b);
     ensures \result != WARD_OK ==> chain_refusal(\result);
-    ensures why: chain_cause(ch, rv, now, \result);
+    ensures why: chain_cause(ch, t, rv, now, \result);
 */
 int ward_chain_check(const struct ward_chain *ch, const struct ward_trust *t,
 		     const struct ward_revset *rv, uint64_t now)
