@@ -1506,8 +1506,9 @@ collect_dirty(struct ward_decision *out, const struct ward_ledger *l,
     ensures \result == WARD_OK ==> 1 <= req->chain.n <= WARD_CHAIN_MAX;
     ensures \result != WARD_OK ==> chain_refusal(\result);
     ensures decoding: \result != WARD_OK ==> decode_refusal(\result);
-    ensures length: (req->chain.n == 0 ==> \result == WARD_E_CHAIN_EMPTY) &&
-      (req->chain.n > WARD_CHAIN_MAX ==> \result == WARD_E_CHAIN_TOO_LONG);
+    ensures length:
+      (\result == WARD_E_CHAIN_EMPTY <==> req->chain.n == 0) &&
+      (\result == WARD_E_CHAIN_TOO_LONG <==> req->chain.n > WARD_CHAIN_MAX);
     ensures c->approval_seq == \old(c->approval_seq);
     ensures k_lflat: ledger_flat{Pre, Post}(&c->ledger);
     ensures k_lids: ledger_ids{Pre, Post}(&c->ledger);
@@ -1546,6 +1547,8 @@ chain_kept(struct ward_core *c, struct ward_request *req,
       chain_valid(&req->chain, &c->trust, &c->revoked, req->now);
     ensures why: chain_cause(&req->chain, &c->trust, &c->revoked, req->now,
                              \result);
+    ensures not_length: \result != WARD_E_CHAIN_EMPTY &&
+      \result != WARD_E_CHAIN_TOO_LONG;
 */
 static int
 chain_rules(const struct ward_core *c, const struct ward_request *req)
@@ -1575,8 +1578,9 @@ chain_rules(const struct ward_core *c, const struct ward_request *req)
     ensures k_cseen: ctx_seen{Pre, Post}(&c->contexts);
     ensures k_lflat: ledger_flat{Pre, Post}(&c->ledger);
     ensures k_lids: ledger_ids{Pre, Post}(&c->ledger);
-    ensures length: (req->chain.n == 0 ==> \result == WARD_E_CHAIN_EMPTY) &&
-      (req->chain.n > WARD_CHAIN_MAX ==> \result == WARD_E_CHAIN_TOO_LONG);
+    ensures length:
+      (\result == WARD_E_CHAIN_EMPTY <==> req->chain.n == 0) &&
+      (\result == WARD_E_CHAIN_TOO_LONG <==> req->chain.n > WARD_CHAIN_MAX);
     ensures k_log: log->seq == \old(log->seq);
 */
 static int
@@ -1743,6 +1747,10 @@ leaf_check(const struct ward_core *c, const struct ward_request *req,
     ensures first_ctx: 1 <= \old(req->op) <= WARD_OP_LAST &&
       \old(!ctx_known(&c->contexts, &req->context[0])) ==>
         \result == WARD_E_CONTEXT_UNKNOWN;
+    ensures why_length:
+      (\result == WARD_E_CHAIN_EMPTY ==> \old(req->chain.n) == 0) &&
+      (\result == WARD_E_CHAIN_TOO_LONG ==>
+         \old(req->chain.n) > WARD_CHAIN_MAX);
     ensures first_chain: 1 <= \old(req->op) <= WARD_OP_LAST &&
       \old(ctx_known(&c->contexts, &req->context[0])) ==>
         (\old(req->chain.n) == 0 ==> \result == WARD_E_CHAIN_EMPTY) &&
@@ -2453,6 +2461,10 @@ L_withdraw:
     ensures first_ctx: 1 <= \old(req->op) <= WARD_OP_LAST &&
       \old(!ctx_known(&c->contexts, &req->context[0])) ==>
         \result == WARD_E_CONTEXT_UNKNOWN;
+    ensures why_length:
+      (\result == WARD_E_CHAIN_EMPTY ==> \old(req->chain.n) == 0) &&
+      (\result == WARD_E_CHAIN_TOO_LONG ==>
+         \old(req->chain.n) > WARD_CHAIN_MAX);
     ensures first_chain: 1 <= \old(req->op) <= WARD_OP_LAST &&
       \old(ctx_known(&c->contexts, &req->context[0])) ==>
         (\old(req->chain.n) == 0 ==> \result == WARD_E_CHAIN_EMPTY) &&

@@ -354,11 +354,14 @@ struct ward_decision {
  * the request's id (refused_unknown); REPLAY and NONCE_STALE: the nonce
  * was not fresh in that context (refused_nonce); EXHAUSTED: the approval
  * sequence number or the audit chain had no number left
- * (refused_exhausted).  The ledger's two reasons name the first of its
- * rules the chain breaks, in the ledger the refusal leaves
- * (refused_ledger, ledger_refused): LEDGER_FULL, a block whose id has no
- * entry and whose bucket is full; USES_EXHAUSTED, every block has its
- * entry, no id twice, and some block's entry has no use left.  No check of the chain refuses for one of those
+ * (refused_exhausted); CHAIN_EMPTY and CHAIN_TOO_LONG: the chain had no
+ * block, or more than WARD_CHAIN_MAX (refused_length; no check of the
+ * blocks refuses for them, checks in chain.h).  The ledger's two reasons
+ * name the first of its rules the chain breaks, in the ledger the refusal
+ * leaves (refused_ledger, ledger_refused): LEDGER_FULL, a block whose id
+ * has no entry and whose bucket is full; USES_EXHAUSTED, every block has
+ * its entry, no id twice, and some block's entry has no use left.  No
+ * check of the chain refuses for one of those
  * (chain_refusal, chain.h), so a refusal for them is never a chain's
  * failure reported under another name, and a check that refuses more
  * than its cause (an off-by-one on a counter, a window checked in the
@@ -430,6 +433,10 @@ struct ward_decision {
         \old(!nonce_fresh(&c->contexts, &req->context[0], req->nonce));
     ensures refused_exhausted: \result == WARD_E_EXHAUSTED ==>
       \old(c->approval_seq) == UINT64_MAX || \old(log->seq) == UINT64_MAX;
+    ensures refused_length: (\result == WARD_E_CHAIN_EMPTY ==>
+        \old(req->chain.n) == 0) &&
+      (\result == WARD_E_CHAIN_TOO_LONG ==>
+        \old(req->chain.n) > WARD_CHAIN_MAX);
     ensures refused_ledger: \result == WARD_E_LEDGER_FULL ||
       \result == WARD_E_USES_EXHAUSTED ==>
         ledger_refused(&c->ledger, &req->chain, \result);

@@ -499,6 +499,9 @@ ward_chain_decode(struct ward_chain *ch)
     ensures why: link_cause(&ch->l[i], rv, now, \result);
     ensures why_pair: pair_cause(ch, i, \result);
     ensures not_root: !root_reason(\result);
+    ensures steps: \result == WARD_OK || \result == WARD_E_MALFORMED ||
+      \result == WARD_E_NONCANONICAL || \result == WARD_E_SIGNATURE ||
+      link_reason(\result) || pair_reason(\result);
 */
 static int
 child_step(const struct ward_chain *ch, uint32_t i,

@@ -227,6 +227,10 @@ int ward_chain_decode(struct ward_chain *ch)
       \forall integer i; 0 <= i < ch->n ==> block_ok(&ch->l[i].b);
     ensures \result != WARD_OK ==> chain_refusal(\result);
     ensures why: chain_cause(ch, t, rv, now, \result);
+    ensures checks: \result == WARD_OK || \result == WARD_E_MALFORMED ||
+      \result == WARD_E_NONCANONICAL || \result == WARD_E_SIGNATURE ||
+      link_reason(\result) || root_reason(\result) ||
+      pair_reason(\result);
 */
 int ward_chain_check(const struct ward_chain *ch, const struct ward_trust *t,
 		     const struct ward_revset *rv, uint64_t now)
