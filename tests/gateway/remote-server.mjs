@@ -83,5 +83,8 @@ const srv = process.env.RS_TLS_KEY ?
 			     cert: fs.readFileSync(process.env.RS_TLS_CERT) }, handler) :
 	http.createServer(handler);
 srv.listen(Number(port), process.env.RS_HOST || "127.0.0.1", () => {
-	fs.writeFileSync(portFile, String(srv.address().port));
+	// Written whole, then renamed: a reader that sees the file never sees
+	// it empty (it did once, and took the port for 0).
+	fs.writeFileSync(`${portFile}.tmp`, String(srv.address().port));
+	fs.renameSync(`${portFile}.tmp`, portFile);
 });

@@ -1541,7 +1541,12 @@ async function main() {
 			{ stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, ...env } });
 		for (let i = 0; i < 100 && !fs.existsSync(pf); i++) await new Promise((r) => setTimeout(r, 50));
 		const exited = new Promise((r) => p.on("exit", r));
-		return { port: Number(fs.readFileSync(pf, "utf8")), p, exited,
+		const rport = fs.existsSync(pf) ? Number(fs.readFileSync(pf, "utf8")) : 0;
+		if (!(rport >= 1 && rport <= 65535)) {
+			p.kill("SIGKILL");
+			throw new Error(`remote server gave no port in 5 s (${pf})`);
+		}
+		return { port: rport, p, exited,
 			 log: () => fs.readFileSync(log, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l)),
 			 async stop() { p.kill("SIGKILL"); await exited; } };
 	};
