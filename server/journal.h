@@ -98,6 +98,13 @@ enum jr_kind {
 #define JR_EV_PD_ID JR_EV_CTX2
 #define JR_EV_PD_DEADLINE (JR_EV_CTX2 + 8u)
 
+/* A JK_REVOKE event: ID the block; NONCE be64 1 when CTX is the context
+ * that block is bound to (0 in records older than this field, and for the
+ * operator's revocation by bare id).  A restart forgets the revocation of
+ * a block bound to a context that is closed by then: it can never be used
+ * again. */
+#define JR_EV_REV_BOUND JR_EV_NONCE
+
 /* Reserve record. */
 #define JR_RS_ID 1u		/* 32 */
 #define JR_RS_MAX 33u		/* be32 */

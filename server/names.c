@@ -73,6 +73,7 @@ const char *const wn_reasons[] = {
 	[WR_DEFERRED] = "deferred",
 	[WR_OPERATOR_DENIED] = "operator_denied",
 	[WR_DEFERRED_EXPIRED] = "deferred_expired",
+	[WR_REVOKE_QUOTA] = "revoke_quota",
 };
 const size_t wn_reasons_len = LEN(wn_reasons);
 

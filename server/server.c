@@ -64,6 +64,15 @@
 #define AN_N 4096u		/* admin nonces remembered */
 #define LINEAGE_MAX 64u
 #define LIST_MAX 1024u		/* contexts in one ListContexts reply */
+/* Revocations of single blocks a session's broker may have stored at once
+ * (its tree's, counted at the session's root context).  The revocation set
+ * is shared by every session (WARD_REVOKE_N ids, WARD_REVOKE_WAYS per
+ * bucket, revoke.h): a bucket that overflows is poisoned and refuses every
+ * id in it, other sessions' grants too.  Revoking costs the broker no use,
+ * so without a bound one session could revoke children it minted until
+ * most buckets were poisoned.  Past the bound the broker revokes its
+ * context as a whole (one id) or asks the operator. */
+#define REV_TREE_MAX 64u
 
 /* A revocation into a full bucket of the revocation set (revoke.h). */
 #define REVOKE_FULL_NOTE "revoked, but the revocation set's bucket of " \
@@ -103,6 +112,8 @@ struct ctent {
 	uint8_t grant[WARD_ID_BYTES];
 	uint32_t tree;			/* a root: contexts in its tree, itself too */
 	uint32_t tree_open;		/* a root: of those, how many are open */
+	uint32_t revokes;		/* a root: single-block revocations its
+					 * tree's brokers stored (REV_TREE_MAX) */
 };
 static struct ctent *ctab;
 static uint32_t ct_used, ct_open;
@@ -1019,7 +1030,7 @@ close_tree(unsigned sock, const uint8_t *ctx, uint64_t now, int revoke)
 		int full = ward_revoke(&core.revoked, e->grant) != WARD_OK;
 
 		o.pos = log_event(JV_ALLOWED, WARD_OK, JK_REVOKE, sock, ctx, NULL,
-				  e->grant, now, 0, full ? REVOKE_FULL_NOTE :
+				  e->grant, now, 1, full ? REVOKE_FULL_NOTE :
 				  "grant of a revoked context");
 	}
 	for (i = 0; i < CT_N; i++)
@@ -1047,6 +1058,43 @@ close_tree(unsigned sock, const uint8_t *ctx, uint64_t now, int revoke)
 				  "context closed");
 	}
 	return WARD_OK;
+}
+
+/* May a broker store the revocation of block id, bound to context bctx?
+ * WARD_OK, or the reason it may not (refused and logged here).  Only a
+ * block bound to an open context of this core needs storing: a block bound
+ * to a closed context can never be used again (no context reopens, and
+ * every use needs the request's context open and each block's context to
+ * be it or an ancestor: approved_lineage, approve.h).  And each session
+ * stores at most REV_TREE_MAX. */
+static int
+revoke_quota(unsigned sock, const uint8_t *id, const uint8_t *bctx,
+	     uint64_t now)
+{
+	const struct ctent *e = ct_find(bctx), *root = ct_root(bctx);
+
+	if (ward_is_revoked(&core.revoked, id) == 1)
+		return WARD_OK;
+	if (e == NULL || root == NULL) {
+		refused(WARD_E_CONTEXT_UNKNOWN, "revoke: the block is bound to a "
+			"context this core never opened; the operator can "
+			"revoke it by id (ward revoke <cap-id>)");
+	} else if (e->state != CT_OPEN) {
+		refused(WR_CONTEXT_CLOSED, "revoke: the block is bound to a "
+			"closed context, and nothing bound to a closed context "
+			"can be used again: there is nothing to revoke");
+	} else if (root->revokes >= REV_TREE_MAX) {
+		refused(WR_REVOKE_QUOTA, "revoke: this session has revoked %u "
+			"blocks, as many as one session may (the revocation set "
+			"is shared by every session); revoke a context as a "
+			"whole (whole_context), or ask the operator",
+			REV_TREE_MAX);
+	} else {
+		return WARD_OK;
+	}
+	o.pos = log_event(JV_BLOCKED, o.reason, JK_REVOKE, sock, bctx, NULL,
+			  id, now, 0, o.detail);
+	return o.reason;
 }
 
 static int
@@ -1084,7 +1132,12 @@ h_revoke(unsigned sock, uint64_t now)
 						  o.detail);
 				return o.reason;
 			}
+			r = revoke_quota(sock, vch.l[wq.target].id,
+					 vch.l[wq.target].b.context, now);
+			if (r != WARD_OK)
+				return r;
 			id = vch.l[wq.target].id;
+			ctx = vch.l[wq.target].b.context;
 			goto revoke_id;
 		}
 	} else if (wq.has_context) {
@@ -1106,11 +1159,15 @@ revoke_id:
 	/* Revoked whatever the answer: a full bucket fails closed (revoke.h),
 	 * and the event is logged so that the revocation is replayed at the
 	 * next start. */
+	if (ctx != NULL && ward_is_revoked(&core.revoked, id) == 0)
+		ct_root(ctx)->revokes++;
 	r = ward_revoke(&core.revoked, id);
 	o.has_block_id = 1;
 	memcpy(o.block_id, id, WARD_ID_BYTES);
-	o.pos = log_event(JV_ALLOWED, WARD_OK, JK_REVOKE, sock, NULL, NULL, id,
-			  now, 0, r == WARD_OK ?
+	/* The record names the context the block is bound to: a restart
+	 * forgets the revocation once that context is closed (recover). */
+	o.pos = log_event(JV_ALLOWED, WARD_OK, JK_REVOKE, sock, ctx, NULL, id,
+			  now, ctx != NULL, r == WARD_OK ?
 			  "block revoked, with every descendant" : REVOKE_FULL_NOTE);
 	snprintf(o.detail, sizeof o.detail, "%s",
 		 r == WARD_OK ? "revoked" : REVOKE_FULL_NOTE);
@@ -1457,6 +1514,72 @@ replay_nonce(uint32_t idx, uint64_t nonce)
 #endif
 }
 
+/* The revocations read from the log, applied after it (rev_replay). */
+struct rev_rec {
+	uint8_t id[WARD_ID_BYTES];
+	uint8_t ctx[WARD_CTX_BYTES];
+	uint8_t bound;			/* ctx is the context id is bound to */
+	uint64_t seq;
+};
+static struct rev_rec *rev_log;
+static size_t rev_n, rev_cap;
+
+static void
+rev_defer(const uint8_t *p, uint64_t seq)
+{
+	struct rev_rec *x;
+
+	if (rev_n == rev_cap) {
+		size_t cap = rev_cap ? 2 * rev_cap : 1024;
+
+		x = realloc(rev_log, cap * sizeof *x);
+		if (x == NULL)
+			die("out of memory reading the revocations of the log");
+		rev_log = x;
+		rev_cap = cap;
+	}
+	x = &rev_log[rev_n++];
+	memcpy(x->id, p + JR_EV_ID, WARD_ID_BYTES);
+	memcpy(x->ctx, p + JR_EV_CTX, WARD_CTX_BYTES);
+	x->bound = ward_get_be64(p + JR_EV_REV_BOUND) == 1;
+	x->seq = seq;
+}
+
+/* Re-revoke what the log revoked, in its order, but for the blocks bound to
+ * a context closed by now: nothing bound to a closed context can be used
+ * again (contexts never reopen; every use needs an open context, and each
+ * block bound to it or to an ancestor), so storing them would only fill
+ * the set that every session shares.  Each session's broker revocations
+ * are counted again against REV_TREE_MAX.  Returns how many were
+ * forgotten. */
+static size_t
+rev_replay(void)
+{
+	size_t i, gone = 0;
+
+	for (i = 0; i < rev_n; i++) {
+		const struct rev_rec *x = &rev_log[i];
+		struct ctent *e = x->bound ? ct_find(x->ctx) : NULL;
+
+		if (e != NULL && e->state != CT_OPEN) {
+			gone++;
+			continue;
+		}
+		if (e != NULL && ward_is_revoked(&core.revoked, x->id) == 0)
+			ct_root(x->ctx)->revokes++;
+		/* A full bucket (the buckets differ from the last run's: a
+		 * new key) poisons it: the id is revoked either way
+		 * (revoke.h). */
+		if (ward_revoke(&core.revoked, x->id) != WARD_OK)
+			fprintf(stderr, "ward-core: audit record %llu: %s\n",
+				(unsigned long long)x->seq, REVOKE_FULL_NOTE);
+	}
+	free(rev_log);
+	rev_log = NULL;
+	rev_n = rev_cap = 0;
+	return gone;
+}
+
 struct replay_state {
 	uint64_t ck_seq;
 	uint8_t ck_head[WARD_ID_BYTES];
@@ -1526,13 +1649,9 @@ replay(const struct jr_rec *rr, void *arg)
 			ctx_close(p + JR_EV_CTX);
 			break;
 		case JK_REVOKE:
-			/* A full bucket (the buckets differ from the last
-			 * run's: a new key) poisons it: the id is revoked
-			 * either way (revoke.h). */
-			if (ward_revoke(&core.revoked, p + JR_EV_ID) != WARD_OK)
-				fprintf(stderr, "ward-core: audit record %llu: "
-					"%s\n", (unsigned long long)rr->seq,
-					REVOKE_FULL_NOTE);
+			/* Applied once the whole log is read, when it is known
+			 * which contexts are closed (rev_replay). */
+			rev_defer(p, rr->seq);
 			break;
 		case JK_TRUST:
 			if (trust_add(p + JR_EV_ID) != WARD_OK)
@@ -1564,6 +1683,7 @@ recover(void)
 	uint8_t sig[WARD_SIG_BYTES];
 	uint64_t ck_t;
 	char why[256];
+	size_t forgot;
 	int fd, have;
 
 	memset(&s, 0, sizeof s);
@@ -1592,6 +1712,7 @@ recover(void)
 		die("audit log %s does not match its signed checkpoint at record "
 		    "%llu: the log was rewritten; refusing to start", H.log,
 		    (unsigned long long)(s.ck_seq - 1));
+	forgot = rev_replay();
 	core_log.seq = res.records;
 	memcpy(core_log.head, res.head, WARD_ID_BYTES);
 	fd = open(H.log, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
@@ -1619,9 +1740,11 @@ recover(void)
 	write_ckpt_file();
 	if (verbose)
 		fprintf(stderr, "ward-core: recovered %llu records, %u open "
-			"contexts, %u revoked blocks, %llu approvals\n",
+			"contexts, %u revoked blocks (%zu more forgotten: bound "
+			"to closed contexts), %llu approvals\n",
 			(unsigned long long)res.records, ct_open,
-			core.revoked.count, (unsigned long long)core.approval_seq);
+			core.revoked.count, forgot,
+			(unsigned long long)core.approval_seq);
 }
 
 /* ---- start-up -------------------------------------------------------------- */

@@ -45,6 +45,8 @@
 #define WR_DEFERRED 117
 #define WR_OPERATOR_DENIED 118
 #define WR_DEFERRED_EXPIRED 119
+/* A session's broker has stored as many revocations as it may. */
+#define WR_REVOKE_QUOTA 120
 
 enum wire_kind {
 	WQ_NONE = 0,

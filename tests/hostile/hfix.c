@@ -314,3 +314,36 @@ hq_open(int s, const struct hblk *chain, uint32_t n)
 	q.open_context = &oc;
 	return hq_call(s, &q);
 }
+
+Ward__V1__Reply *
+hq_list(int s, const struct hkey *op, const uint8_t *ctx,
+	const uint8_t *block_id)
+{
+	Ward__V1__Request q = WARD__V1__REQUEST__INIT;
+	Ward__V1__ListContexts lc = WARD__V1__LIST_CONTEXTS__INIT;
+
+	if (ctx != NULL) {
+		lc.context.data = (uint8_t *)ctx;
+		lc.context.len = WARD_CTX_BYTES;
+	}
+	if (block_id != NULL) {
+		lc.block_id.data = (uint8_t *)block_id;
+		lc.block_id.len = WARD_ID_BYTES;
+	}
+	q.body_case = WARD__V1__REQUEST__BODY_LIST_CONTEXTS;
+	q.list_contexts = &lc;
+	return op != NULL ? hq_admin(s, op, &q) : hq_call(s, &q);
+}
+
+const Ward__V1__ContextInfo *
+hq_listed(const Ward__V1__Reply *r, const uint8_t *ctx)
+{
+	size_t i;
+
+	for (i = 0; r != NULL && i < r->n_contexts; i++)
+		if (r->contexts[i]->context.len == WARD_CTX_BYTES &&
+		    memcmp(r->contexts[i]->context.data, ctx,
+			   WARD_CTX_BYTES) == 0)
+			return r->contexts[i];
+	return NULL;
+}

@@ -77,5 +77,12 @@ Ward__V1__Reply *hq_approve(int s, const uint8_t *ctx, const struct hblk *chain,
 			    uint32_t n, uint32_t op, const char *res,
 			    uint64_t nonce);
 Ward__V1__Reply *hq_open(int s, const struct hblk *chain, uint32_t n);
+/* ListContexts for ctx and/or block_id (either may be NULL): signed by op
+ * on the admin socket, or unsigned on a broker socket when op is NULL. */
+Ward__V1__Reply *hq_list(int s, const struct hkey *op, const uint8_t *ctx,
+			 const uint8_t *block_id);
+/* The entry of ctx in a ListContexts reply, or NULL. */
+const Ward__V1__ContextInfo *hq_listed(const Ward__V1__Reply *r,
+				       const uint8_t *ctx);
 
 #endif

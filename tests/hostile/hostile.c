@@ -1052,33 +1052,7 @@ t_admin_powers(void)
 static Ward__V1__Reply *
 list_req(int sock, const uint8_t *ctx, const uint8_t *block_id)
 {
-	Ward__V1__Request q = WARD__V1__REQUEST__INIT;
-	Ward__V1__ListContexts lc = WARD__V1__LIST_CONTEXTS__INIT;
-
-	if (ctx != NULL) {
-		lc.context.data = (uint8_t *)ctx;
-		lc.context.len = 16;
-	}
-	if (block_id != NULL) {
-		lc.block_id.data = (uint8_t *)block_id;
-		lc.block_id.len = 32;
-	}
-	q.body_case = WARD__V1__REQUEST__BODY_LIST_CONTEXTS;
-	q.list_contexts = &lc;
-	return sock == A ? hq_admin(A, &C.op, &q) : hq_call(sock, &q);
-}
-
-/* The entry of ctx in a ListContexts reply, or NULL. */
-static const Ward__V1__ContextInfo *
-listed(const Ward__V1__Reply *r, const uint8_t *ctx)
-{
-	size_t i;
-
-	for (i = 0; r != NULL && i < r->n_contexts; i++)
-		if (r->contexts[i]->context.len == 16 &&
-		    memcmp(r->contexts[i]->context.data, ctx, 16) == 0)
-			return r->contexts[i];
-	return NULL;
+	return hq_list(sock, sock == A ? &C.op : NULL, ctx, block_id);
 }
 
 /* The entry says ctx is open (or closed), spawned from parent (NULL: from
@@ -1133,8 +1107,8 @@ t_list_contexts(void)
 	}
 	r = list_req(A, NULL, NULL);
 	if (r == NULL || r->reason != 0 ||
-	    !entry_is(listed(r, ctx), 1, NULL, ch[0].id, 0) ||
-	    !entry_is(listed(r, kid), 1, ctx, ch[2].id, 0))
+	    !entry_is(hq_listed(r, ctx), 1, NULL, ch[0].id, 0) ||
+	    !entry_is(hq_listed(r, kid), 1, ctx, ch[2].id, 0))
 		fail("list_contexts_names_open_contexts_parents_and_grants",
 		     "%s", r == NULL ? "no reply" : r->reason != 0 ? r->detail :
 		     "the open context or its child is missing or wrong");
@@ -1155,8 +1129,8 @@ t_list_contexts(void)
 	new_ctx(other);
 	randombytes_buf(unknown_id, sizeof unknown_id);
 	if (r == NULL || r->reason != 0 || r->n_contexts != 2 ||
-	    !entry_is(listed(r, ctx), 0, NULL, ch[0].id, 1) ||
-	    !entry_is(listed(r, kid), 0, ctx, ch[2].id, 0) || !r->block_revoked)
+	    !entry_is(hq_listed(r, ctx), 0, NULL, ch[0].id, 1) ||
+	    !entry_is(hq_listed(r, kid), 0, ctx, ch[2].id, 0) || !r->block_revoked)
 		fail("list_contexts_after_revoke_shows_closed_and_revoked", "%s",
 		     r == NULL ? "no reply" : r->reason != 0 ? r->detail :
 		     "the revoked session is not listed closed with its grant "
@@ -1546,6 +1520,140 @@ t_ground_ids(void)
 		if (r != NULL)
 			ward__v1__reply__free_unpacked(r, NULL);
 	}
+}
+
+/* How many of n random block ids the core counts as revoked (ListContexts
+ * with a block id: read-only, no record). */
+static uint32_t
+revoked_among(uint32_t n)
+{
+	uint8_t id[WARD_ID_BYTES];
+	uint32_t i, hit = 0;
+	Ward__V1__Reply *r;
+
+	for (i = 0; i < n; i++) {
+		randombytes_buf(id, sizeof id);
+		r = hq_list(A, &C.op, NULL, id);
+		if (r == NULL || r->reason != 0)
+			hf_die("ListContexts with a block id was refused");
+		hit += r->block_revoked != 0;
+		ward__v1__reply__free_unpacked(r, NULL);
+	}
+	return hit;
+}
+
+/* Floods of revocations: revoking costs the broker no use, and the
+ * revocation set is shared by every session, so the ids of one session's
+ * revocations, spread by the keyed hash, would overflow buckets and
+ * poison them for every session's grants (fail closed, revoke.h).  A
+ * session stores at most REV_TREE_MAX (64) single-block revocations; past
+ * that it is refused (revoke_quota), can still revoke its context whole,
+ * and no other session's id is refused.  After a restart the count is the
+ * same (recounted from the log), and once the context is closed its
+ * revocations are forgotten at the next start (nothing bound to a closed
+ * context can be used again). */
+/* The i-th child of leaf made by the flood below: the holder's bytes name
+ * it, so each is another id. */
+static void
+flood_kid(struct hblk *kid, const struct hblk *leaf, uint32_t i)
+{
+	hf_child(kid, leaf, agent.pk);
+	ward_put_be32(kid->b.holder, i);
+	hf_seal(kid, agent2.sk);
+}
+
+static void
+t_revocation_flood(void)
+{
+	struct hblk a[2], c[2], kid, v[2];
+	uint8_t ca[16], cc[16], cv[16];
+	uint32_t stored = 0, refusals = 0, i, hit;
+	unsigned last = 0;
+	Ward__V1__Reply *r;
+
+	opened(&a[0], &a[1], ca, 100);
+	/* Up to 9,000 (past the set's 8,192 ids); without a bound that
+	 * poisons about half of the 1,024 buckets.  With one, the loop ends
+	 * after 50 refusals in a row. */
+	for (i = 0; i < 9000 && refusals < 50; i++) {
+		flood_kid(&kid, &a[1], i);
+		r = revoke_req(B, (struct hblk[]){ a[0], a[1], kid }, 3, 2, 0,
+			       NULL);
+		if (r == NULL)
+			hf_die("the core stopped answering revocations");
+		if (r->reason == 0) {
+			stored++;
+			refusals = 0;
+		} else {
+			refusals++;
+			last = (unsigned)r->reason;
+		}
+		ward__v1__reply__free_unpacked(r, NULL);
+	}
+	if (stored == 64 && last == WR_REVOKE_QUOTA)
+		pass("revoke_quota_per_session");
+	else
+		fail("revoke_quota_per_session", "%u revocations stored by one "
+		     "session (want 64), then %s", stored,
+		     last ? wn_reason(last) : "no refusal");
+	hit = revoked_among(2048);
+	if (hit == 0)
+		pass("revocation_flood_cannot_refuse_other_sessions");
+	else
+		fail("revocation_flood_cannot_refuse_other_sessions", "after %u "
+		     "revocations by one session, %u of 2048 random ids count "
+		     "as revoked (poisoned buckets)", stored, hit);
+	opened(&v[0], &v[1], cv, 10);
+	approved("revocation_flood_other_session_served", use(cv, v, 2), 1);
+
+	/* The bound holds across a restart: recounted from the log. */
+	hc_stop(&C, SIGKILL);
+	if (hc_start(&C) != 0)
+		hf_die("ward-core did not restart after kill -9");
+	flood_kid(&kid, &a[1], 100000);
+	refused("revoke_quota_survives_restart",
+		revoke_req(B, (struct hblk[]){ a[0], a[1], kid }, 3, 2, 0, NULL),
+		WR_REVOKE_QUOTA);
+	/* A revocation stored before it still holds. */
+	flood_kid(&kid, &a[1], 0);
+	refused("revoked_before_restart_still_refused",
+		use(ca, (struct hblk[]){ a[0], a[1], kid }, 3), WARD_E_REVOKED);
+	/* The session can always revoke its context as a whole. */
+	if (ok_reply("revoke_whole_context_past_quota",
+		     revoke_req(B, a, 2, 0, 1, NULL)))
+		refused("revoke_whole_context_past_quota", use(ca, a, 2),
+			WARD_E_CONTEXT_UNKNOWN);
+	/* A block bound to a closed context: refused, nothing to store. */
+	opened(&c[0], &c[1], cc, 10);
+	if (ok_reply("revoke_under_closed_context", close_req(A, cc, NULL, 0))) {
+		flood_kid(&kid, &c[1], 1);
+		refused("revoke_under_closed_context",
+			revoke_req(B, (struct hblk[]){ c[0], c[1], kid }, 3, 2,
+				   0, NULL), WR_CONTEXT_CLOSED);
+	}
+	/* Forgotten at the next start, the grant's revocation too: the ids
+	 * no longer count as revoked, and the chain is refused all the
+	 * same, its context being closed. */
+	hc_stop(&C, SIGKILL);
+	if (hc_start(&C) != 0)
+		hf_die("ward-core did not restart after kill -9");
+	flood_kid(&kid, &a[1], 0);
+	r = hq_list(A, &C.op, NULL, kid.id);
+	if (r != NULL && r->reason == 0 && !r->block_revoked)
+		pass("revocations_of_closed_context_forgotten_at_start");
+	else
+		fail("revocations_of_closed_context_forgotten_at_start", "%s",
+		     r == NULL ? "no reply" : r->reason ? r->detail :
+		     "the block still counts as revoked");
+	if (r)
+		ward__v1__reply__free_unpacked(r, NULL);
+	refused("forgotten_revocation_still_refused",
+		use(ca, (struct hblk[]){ a[0], a[1], kid }, 3),
+		WARD_E_CONTEXT_UNKNOWN);
+	refused("forgotten_grant_revocation_still_refused", use(ca, a, 2),
+		WARD_E_CONTEXT_UNKNOWN);
+	refused("forgotten_grant_cannot_reopen", hq_open(B, a, 1),
+		WR_CONTEXT_REUSED);
 }
 
 /* Ground ids, the process side (issue 14, attack 3): a context opened
@@ -2143,6 +2251,7 @@ main(void)
 	t_spawn_rules();
 	t_context_tables();
 	t_ground_ids();
+	t_revocation_flood();
 	t_revoke_rules();
 	t_deferred();
 
