@@ -473,6 +473,58 @@ ward_ledger_clean(struct ward_ledger *l, uint32_t slot)
 	/*@ assert counts: ledger_counts_ok(l); */
 }
 
+void
+ward_ledger_forget(struct ward_ledger *l, const uint8_t *id)
+{
+	uint32_t k = ledger_lookup(l, id);
+
+	if (k < WARD_LEDGER_N && l->e[k].used == 0 && l->e[k].reserved == 0 &&
+	    l->e[k].dirty == 0) {
+		/*@ assert pre_keys: \forall integer q; 0 <= q < WARD_LEDGER_N ==>
+		      lentry_key_ok(l, q);
+		*/
+		/*@ assert pre_unique: ledger_unique(l); */
+		/*@ assert pre_flat: \forall integer q; 0 <= q < WARD_LEDGER_N ==>
+		      (l->e[q].dirty == 0 || l->e[q].dirty == 1) &&
+		      (l->e[q].live == 1 ==>
+		         l->e[q].used <= l->e[q].reserved &&
+		         l->e[q].reserved <= l->e[q].max);
+		*/
+		l->e[k].live = 0;
+		/*@ assert others: \forall integer q; 0 <= q < WARD_LEDGER_N &&
+		      q != k ==> l->e[q].live == \at(l->e[q].live, Pre);
+		*/
+		/*@ assert fields: \forall integer q; 0 <= q < WARD_LEDGER_N ==>
+		      l->e[q].dirty == \at(l->e[q].dirty, Pre) &&
+		      l->e[q].used == \at(l->e[q].used, Pre) &&
+		      l->e[q].reserved == \at(l->e[q].reserved, Pre) &&
+		      l->e[q].max == \at(l->e[q].max, Pre);
+		*/
+		/*@ assert ids: \forall integer q, j; 0 <= q < WARD_LEDGER_N &&
+		      0 <= j < WARD_ID_BYTES ==>
+		        l->e[q].id[j] == \at(l->e[q].id[j], Pre);
+		*/
+		/*@ assert keys: \forall integer q; 0 <= q < WARD_LEDGER_N ==>
+		      lentry_key_ok(l, q);
+		*/
+		/*@ assert live_sub: \forall integer q; 0 <= q < WARD_LEDGER_N &&
+		      l->e[q].live == 1 ==> \at(l->e[q].live, Pre) == 1;
+		*/
+		/*@ assert twins_same: \forall integer a, b;
+		      0 <= a < WARD_LEDGER_N && 0 <= b < WARD_LEDGER_N &&
+		      lentry_twins(l, a, b) ==> lentry_twins{Pre}(l, a, b);
+		*/
+		/*@ assert unique: ledger_unique(l); */
+		/*@ assert flat: \forall integer q; 0 <= q < WARD_LEDGER_N ==>
+		      (l->e[q].dirty == 0 || l->e[q].dirty == 1) &&
+		      (l->e[q].live == 1 ==>
+		         l->e[q].used <= l->e[q].reserved &&
+		         l->e[q].reserved <= l->e[q].max);
+		*/
+		/*@ assert counts: ledger_counts_ok(l); */
+	}
+}
+
 int
 ward_ledger_restore(struct ward_ledger *l, const uint8_t *id, uint32_t max,
 		    uint32_t reserved)

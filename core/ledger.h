@@ -288,6 +288,24 @@ int ward_ledger_consume(struct ward_ledger *l, const uint16_t *slot,
 */
 void ward_ledger_clean(struct ward_ledger *l, uint32_t slot);
 
+/* Forget the entry of id if it holds nothing: no use spent, none
+ * reserved, nothing to persist.  Such an entry says no more than its
+ * absence (a block's max is part of the bytes its id hashes), and a request
+ * refused after the ledger registered its blocks leaves just such entries:
+ * forgetting them keeps refused requests, which cost their sender nothing,
+ * from filling the table that every session shares.  An entry with a use
+ * spent or reserved is never forgotten (forgets_unused). */
+/*@ requires \valid(l) && ledger_ok(l);
+    requires \valid_read(id + (0 .. WARD_ID_BYTES - 1));
+    assigns l->e[0 .. WARD_LEDGER_N - 1].live;
+    ensures ledger_ok(l);
+    ensures forgets_unused: \forall integer k; 0 <= k < WARD_LEDGER_N ==>
+      l->e[k].live == \old(l->e[k].live) ||
+      (\old(l->e[k].live) == 1 && l->e[k].live == 0 &&
+       l->e[k].used == 0 && l->e[k].reserved == 0 && l->e[k].dirty == 0);
+*/
+void ward_ledger_forget(struct ward_ledger *l, const uint8_t *id);
+
 /* Crash recovery: the entry of id gets used = reserved = min(reserved, max)
  * from the persisted watermark.  Uses spent before the crash are at most
  * that watermark, so none can be spent twice; an existing used is never

@@ -1656,6 +1656,46 @@ t_revocation_flood(void)
 		WR_CONTEXT_REUSED);
 }
 
+/* Floods of the use ledger: every block used gets an entry in the ledger
+ * that every session shares, and a full bucket refuses every new block of
+ * it (ledger_full).  A child with no use costs its maker nothing. */
+static void
+t_ledger_flood(void)
+{
+	struct hblk a[2], kid, v[2];
+	uint8_t ca[16], cv[16];
+	uint32_t i, served = 0, tried = 0, full = 0;
+	Ward__V1__Reply *r;
+
+	opened(&a[0], &a[1], ca, 100);
+	for (i = 0; i < 9000; i++) {
+		flood_kid(&kid, &a[1], i);
+		kid.b.max_uses = 0;
+		hf_seal(&kid, agent2.sk);
+		r = use(ca, (struct hblk[]){ a[0], a[1], kid }, 3);
+		if (r == NULL)
+			hf_die("the core stopped answering");
+		if ((unsigned)r->reason == WARD_E_LEDGER_FULL)
+			full++;
+		ward__v1__reply__free_unpacked(r, NULL);
+	}
+	for (i = 0; i < 64; i++) {
+		opened(&v[0], &v[1], cv, 10);
+		r = use(cv, v, 2);
+		tried++;
+		served += r != NULL && r->reason == 0;
+		if (r)
+			ward__v1__reply__free_unpacked(r, NULL);
+	}
+	if (served == tried)
+		pass("ledger_flood_cannot_refuse_other_sessions");
+	else
+		fail("ledger_flood_cannot_refuse_other_sessions", "after 9000 "
+		     "zero-use children used by one session (%u refused "
+		     "ledger_full), %u of %u fresh sessions were served", full,
+		     served, tried);
+}
+
 /* Ground ids, the process side (issue 14, attack 3): a context opened
  * from a delegated chain would have no parent, so revoking its session
  * would not reach it; and one session spawning without end would use up
@@ -2252,6 +2292,7 @@ main(void)
 	t_context_tables();
 	t_ground_ids();
 	t_revocation_flood();
+	t_ledger_flood();
 	t_revoke_rules();
 	t_deferred();
 
