@@ -336,6 +336,45 @@ TEST(same_id_other_max_refused)
 	EXPECT_EQ(other, slot);
 }
 
+/* ward_ledger_forget drops an entry that holds nothing, and nothing
+ * else: a full bucket of unused entries gets room again, an entry with a
+ * use spent or reserved stays (its count too). */
+TEST(forget_unused_entries_only)
+{
+	uint8_t id[WARD_LEDGER_WAYS + 1][WARD_ID_BYTES];
+	uint16_t slot, spent;
+	unsigned tag = 0;
+	uint32_t i, b;
+
+	ward_ledger_init(&L);
+	mkid(id[0], 8, 0);	/* v differs: never one of the ids below */
+	b = ward_bucket(id[0]);
+	for (i = 1; i <= WARD_LEDGER_WAYS; i++)
+		id_in_bucket(id[i], b, 7, &tag);
+	for (i = 0; i < WARD_LEDGER_WAYS; i++)
+		EXPECT_EQ(ward_ledger_find(&L, id[i], 3, &slot), WARD_OK);
+	EXPECT_EQ(ward_ledger_find(&L, id[WARD_LEDGER_WAYS], 3, &slot),
+		  WARD_E_LEDGER_FULL);
+	/* id[0] spent once and persisted; the others never used. */
+	EXPECT_EQ(ward_ledger_find(&L, id[0], 3, &spent), WARD_OK);
+	EXPECT_EQ(ward_ledger_consume(&L, &spent, 1), WARD_OK);
+	ward_ledger_clean(&L, spent);
+	ward_ledger_forget(&L, id[0]);
+	EXPECT(L.e[spent].live == 1 && L.e[spent].used == 1);
+	ward_ledger_forget(&L, id[1]);
+	EXPECT(ledger_ok_rt(&L));
+	EXPECT_EQ(ward_ledger_find(&L, id[WARD_LEDGER_WAYS], 3, &slot), WARD_OK);
+	/* Forgetting an id with no entry changes nothing. */
+	memcpy(&L_before, &L, sizeof L);
+	ward_ledger_forget(&L, id[1]);
+	EXPECT(memcmp(&L_before, &L, sizeof L) == 0);
+	/* The spent use is still counted: two more, then exhausted. */
+	EXPECT_EQ(ward_ledger_find(&L, id[0], 3, &spent), WARD_OK);
+	EXPECT_EQ(ward_ledger_consume(&L, &spent, 1), WARD_OK);
+	EXPECT_EQ(ward_ledger_consume(&L, &spent, 1), WARD_OK);
+	EXPECT_EQ(ward_ledger_consume(&L, &spent, 1), WARD_E_USES_EXHAUSTED);
+}
+
 int
 main(void)
 {
@@ -344,6 +383,7 @@ main(void)
 		return 1;
 	}
 	RUN(consume_spends_every_ancestor);
+	RUN(forget_unused_entries_only);
 	RUN(ten_delegated_children_share_root_budget);
 	RUN(exhausted_refusal_leaves_ledger_unchanged);
 	RUN(zero_use_block_never_granted);
