@@ -100,7 +100,7 @@ enum jr_kind {
 
 /* A JK_REVOKE event: ID the block; NONCE be64 1 when CTX is the context
  * that block is bound to (0 in records older than this field, and for the
- * operator's revocation by bare id).  A restart forgets the revocation of
+ * operator's revocations, which are kept for ever).  A restart forgets the revocation of
  * a block bound to a context that is closed by then: it can never be used
  * again. */
 #define JR_EV_REV_BOUND JR_EV_NONCE

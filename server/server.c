@@ -1038,8 +1038,12 @@ close_tree(unsigned sock, const uint8_t *ctx, uint64_t now, int revoke)
 		 * is replayed at the next start. */
 		int full = ward_revoke(&core.revoked, e->grant) != WARD_OK;
 
+		/* Bound to ctx, which this closes: a broker's is forgotten
+		 * at the next start (recover); the operator's is kept, so
+		 * that 'ward status' still shows the grant revoked. */
 		o.pos = log_event(JV_ALLOWED, WARD_OK, JK_REVOKE, sock, ctx, NULL,
-				  e->grant, now, 1, full ? REVOKE_FULL_NOTE :
+				  e->grant, now, sock != JS_ADMIN,
+				  full ? REVOKE_FULL_NOTE :
 				  "grant of a revoked context");
 	}
 	for (i = 0; i < CT_N; i++)

@@ -1565,8 +1565,8 @@ flood_kid(struct hblk *kid, const struct hblk *leaf, uint32_t i)
 static void
 t_revocation_flood(void)
 {
-	struct hblk a[2], c[2], kid, v[2];
-	uint8_t ca[16], cc[16], cv[16];
+	struct hblk a[2], c[2], d[2], kid, v[2];
+	uint8_t ca[16], cc[16], cd[16], cv[16];
 	uint32_t stored = 0, refusals = 0, i, hit;
 	unsigned last = 0;
 	Ward__V1__Reply *r;
@@ -1631,6 +1631,10 @@ t_revocation_flood(void)
 			revoke_req(B, (struct hblk[]){ c[0], c[1], kid }, 3, 2,
 				   0, NULL), WR_CONTEXT_CLOSED);
 	}
+	/* The operator revokes a session: that is kept. */
+	opened(&d[0], &d[1], cd, 10);
+	ok_reply("operator_session_revocation_kept",
+		 revoke_req(A, NULL, 0, 0, 0, cd));
 	/* Forgotten at the next start, the grant's revocation too: the ids
 	 * no longer count as revoked, and the chain is refused all the
 	 * same, its context being closed. */
@@ -1654,6 +1658,16 @@ t_revocation_flood(void)
 		WARD_E_CONTEXT_UNKNOWN);
 	refused("forgotten_grant_cannot_reopen", hq_open(B, a, 1),
 		WR_CONTEXT_REUSED);
+	r = hq_list(A, &C.op, cd, NULL);
+	if (r != NULL && r->reason == 0 && hq_listed(r, cd) != NULL &&
+	    !hq_listed(r, cd)->open && hq_listed(r, cd)->grant_revoked)
+		pass("operator_session_revocation_kept");
+	else
+		fail("operator_session_revocation_kept", "after a restart the "
+		     "operator's revocation of a session %s",
+		     r == NULL ? "(no reply)" : "is not shown");
+	if (r)
+		ward__v1__reply__free_unpacked(r, NULL);
 }
 
 /* Floods of the use ledger: every block used gets an entry in the ledger
