@@ -172,8 +172,9 @@ status_usage(FILE *f)
 		"\n"
 		"Ask the running core (admin socket, signed with\n"
 		"keys/operator.key) for its status: audit records and head,\n"
-		"approvals, open contexts, revoked blocks; then the sessions open\n"
-		"at the core, and what the broker says, shown as its claim.\n"
+		"approvals, open contexts, revoked blocks, the use ledger's fill;\n"
+		"then the sessions open at the core, and what the broker says,\n"
+		"shown as its claim.\n"
 		"\n"
 		"exit status: 0 the core answered, 3 no ward home, 5 ward-core\n"
 		"is not running or does not answer (said at once when nothing\n"
@@ -261,10 +262,12 @@ cmd_status(int argc, char **argv)
 			       rep->status->audit_head.len : 32);
 		printf("audit records:  %llu\naudit head:     %s\n"
 		       "approvals:      %llu\nopen contexts:  %u\n"
-		       "revoked blocks: %u\ntrusted keys:   %u\nuptime:         %llu s\n",
+		       "revoked blocks: %u\nuse ledger:     %u of %u blocks\n"
+		       "trusted keys:   %u\nuptime:         %llu s\n",
 		       (unsigned long long)rep->status->audit_records, hex,
 		       (unsigned long long)rep->status->approvals,
 		       rep->status->open_contexts, rep->status->revoked,
+		       rep->status->ledger_entries, rep->status->ledger_capacity,
 		       rep->status->trusted_keys,
 		       (unsigned long long)rep->status->uptime);
 		rc = WX_OK;

@@ -109,7 +109,12 @@ enum jr_kind {
 #define JR_RS_ID 1u		/* 32 */
 #define JR_RS_MAX 33u		/* be32 */
 #define JR_RS_RESERVED 37u	/* be32 */
-#define JR_RS_LEN 41u
+#define JR_RS_LEN 41u		/* the records before JR_RS_CTX */
+#define JR_RS_CTX 41u		/* 16: the context the block is bound to */
+#define JR_RS_LEN_CTX 57u
+/* A restart skips the reservations of a block bound to a context closed by
+ * then: it can never be used again.  A record without JR_RS_CTX (older
+ * logs) is always restored. */
 
 /* Checkpoint record: covers the seq records before it, head after them. */
 #define JR_CK_SEQ 1u		/* be64 */

@@ -94,6 +94,8 @@ ar_decode(const struct jr_rec *r, struct ar_rec *a)
 		memcpy(a->block, p + JR_RS_ID, WARD_ID_BYTES);
 		a->max_uses = ward_get_be32(p + JR_RS_MAX);
 		a->reserved = ward_get_be32(p + JR_RS_RESERVED);
+		if (r->len >= JR_RS_LEN_CTX)
+			memcpy(a->context, p + JR_RS_CTX, WARD_CTX_BYTES);
 		return;
 	case JR_CHECKPOINT:
 		if (r->len < JR_CK_LEN)
@@ -218,11 +220,14 @@ ar_fields(const struct ar_rec *a, struct ar_field f[AR_FIELDS_MAX])
 			HEXNZ(&l, "context2", a->context2, WARD_CTX_BYTES);
 		HEXNZ(&l, a->event == JK_TRUST ? "key" : "block", a->block,
 		      WARD_ID_BYTES);
-		if (a->nonce != 0)
+		/* A revoke event's nonce field only says that its context
+		 * is the one the block is bound to (journal.h). */
+		if (a->nonce != 0 && a->event != JK_REVOKE)
 			NUM(&l, "nonce", a->nonce);
 		add(&l, "text", AF_BYTES, 0, NULL, a->bytes, a->nbytes);
 		break;
 	case JR_RESERVE:
+		HEXNZ(&l, "context", a->context, WARD_CTX_BYTES);
 		HEX(&l, "block", a->block, WARD_ID_BYTES);
 		NUM(&l, "reserved", a->reserved);
 		NUM(&l, "max_uses", a->max_uses);

@@ -204,16 +204,18 @@ log_event(unsigned verdict, unsigned reason, unsigned kind, unsigned sock,
 	return log_record(r, JR_EV_TEXT + tl);
 }
 
+/* The reservation of ledger entry slot, whose block is bound to ctx. */
 static void
-log_reserve(uint32_t slot)
+log_reserve(uint32_t slot, const uint8_t *ctx)
 {
 	const struct ward_ledger_entry *e = &core.ledger.e[slot];
-	uint8_t r[JR_RS_LEN];
+	uint8_t r[JR_RS_LEN_CTX];
 
 	r[0] = JR_RESERVE;
 	memcpy(r + JR_RS_ID, e->id, WARD_ID_BYTES);
 	ward_put_be32(r + JR_RS_MAX, e->max);
 	ward_put_be32(r + JR_RS_RESERVED, e->reserved);
+	memcpy(r + JR_RS_CTX, ctx, WARD_CTX_BYTES);
 	log_record(r, sizeof r);
 }
 
@@ -477,6 +479,18 @@ refused(int reason, const char *fmt, ...)
 	return reason;
 }
 
+/* Live entries of the use ledger (for Status: a full scan, not on any
+ * hot path). */
+static uint32_t
+ledger_live(void)
+{
+	uint32_t k, n = 0;
+
+	for (k = 0; k < WARD_LEDGER_N; k++)
+		n += core.ledger.e[k].live == 1;
+	return n;
+}
+
 /* The ContextInfo of each listed context, pointing into ctab. */
 static void
 pack_list(Ward__V1__Reply *rep)
@@ -580,6 +594,8 @@ queue_reply(int sock, void *ctl)
 		st.uptime = now_s() - started;
 		st.trusted_keys = core.trust.n;
 		st.commits = jw.syncs;
+		st.ledger_entries = ledger_live();
+		st.ledger_capacity = WARD_LEDGER_N;
 		rep.status = &st;
 	}
 	if (o.has_ckpt) {
@@ -887,6 +903,20 @@ pd_reply(int r, const struct pd_out *po)
 	return r;
 }
 
+/* The context the block of ledger entry slot is bound to: that of the
+ * approved chain's link with its id (every dirty entry is one of them). */
+static const uint8_t *
+block_ctx(uint32_t slot)
+{
+	uint32_t j;
+
+	for (j = 0; j < areq.chain.n && j < WARD_CHAIN_MAX; j++)
+		if (memcmp(areq.chain.l[j].id, core.ledger.e[slot].id,
+			   WARD_ID_BYTES) == 0)
+			return areq.chain.l[j].b.context;
+	die("a reserved ledger entry is not a block of the approved chain");
+}
+
 static int
 h_approve(unsigned sock, uint64_t now)
 {
@@ -941,7 +971,7 @@ h_approve(unsigned sock, uint64_t now)
 	/* Persist-before-release: the reservations go into this batch,
 	 * which is on disk before the approval leaves. */
 	for (i = 0; i < adec.n_dirty; i++) {
-		log_reserve(adec.dirty[i]);
+		log_reserve(adec.dirty[i], block_ctx(adec.dirty[i]));
 		ward_ledger_clean(&core.ledger, adec.dirty[i]);
 	}
 	o.has_approval = 1;
@@ -1593,6 +1623,80 @@ rev_replay(void)
 	return gone;
 }
 
+/* The reservations read from the log, restored after it (rs_replay). */
+struct rs_rec {
+	uint8_t id[WARD_ID_BYTES];
+	uint8_t ctx[WARD_CTX_BYTES];
+	uint8_t has_ctx;
+	uint32_t max, reserved;
+	uint64_t seq;
+};
+static struct rs_rec *rs_log;
+static size_t rs_n, rs_cap;
+
+static void
+rs_defer(const uint8_t *p, size_t len, uint64_t seq)
+{
+	struct rs_rec *x;
+
+	if (rs_n == rs_cap) {
+		size_t cap = rs_cap ? 2 * rs_cap : 1024;
+
+		x = realloc(rs_log, cap * sizeof *x);
+		if (x == NULL)
+			die("out of memory reading the reservations of the log");
+		rs_log = x;
+		rs_cap = cap;
+	}
+	x = &rs_log[rs_n++];
+	memcpy(x->id, p + JR_RS_ID, WARD_ID_BYTES);
+	x->has_ctx = len == JR_RS_LEN_CTX;
+	if (x->has_ctx)
+		memcpy(x->ctx, p + JR_RS_CTX, WARD_CTX_BYTES);
+	x->max = ward_get_be32(p + JR_RS_MAX);
+	x->reserved = ward_get_be32(p + JR_RS_RESERVED);
+	x->seq = seq;
+}
+
+/* Restore the use reservations, in the log's order, but for the blocks
+ * bound to a context closed by now (see rev_replay: such a block can never
+ * be used again, and its entry would only fill the ledger every session
+ * shares, for the life of the home).  Returns how many were skipped. */
+static size_t
+rs_replay(void)
+{
+	size_t i, gone = 0;
+	int r;
+
+	for (i = 0; i < rs_n; i++) {
+		const struct rs_rec *x = &rs_log[i];
+		const struct ctent *e = x->has_ctx ? ct_find(x->ctx) : NULL;
+
+		if (e != NULL && e->state != CT_OPEN) {
+			gone++;
+			continue;
+		}
+		r = ward_ledger_restore(&core.ledger, x->id, x->max,
+					x->reserved);
+		/* The buckets differ from the last run's (a new key), so a
+		 * bucket may be full now where it was not then.  That fails
+		 * closed: the block is refused with ledger_full for the life
+		 * of this process. */
+		if (r == WARD_E_LEDGER_FULL)
+			fprintf(stderr, "ward-core: audit record %llu: the use "
+				"ledger's bucket for this block is full after "
+				"the restart; the block is refused (ledger_full) "
+				"until the next one\n", (unsigned long long)x->seq);
+		else if (r != WARD_OK)
+			die("audit record %llu: cannot restore a use reservation",
+			    (unsigned long long)x->seq);
+	}
+	free(rs_log);
+	rs_log = NULL;
+	rs_n = rs_cap = 0;
+	return gone;
+}
+
 struct replay_state {
 	uint64_t ck_seq;
 	uint8_t ck_head[WARD_ID_BYTES];
@@ -1606,7 +1710,6 @@ replay(const struct jr_rec *rr, void *arg)
 	struct replay_state *s = arg;
 	const uint8_t *p = rr->rec;
 	uint16_t idx;
-	int r;
 
 	if (s->ck_seq != 0 && rr->seq + 1 == s->ck_seq &&
 	    memcmp(rr->head, s->ck_head, WARD_ID_BYTES) == 0)
@@ -1623,24 +1726,11 @@ replay(const struct jr_rec *rr, void *arg)
 			core.approval_seq = ward_get_be64(p + WARD_REC_OFF_SEQ);
 		break;
 	case JR_RESERVE:
-		if (rr->len != JR_RS_LEN)
+		if (rr->len != JR_RS_LEN && rr->len != JR_RS_LEN_CTX)
 			die("audit record %llu: bad reservation record",
 			    (unsigned long long)rr->seq);
-		r = ward_ledger_restore(&core.ledger, p + JR_RS_ID,
-					ward_get_be32(p + JR_RS_MAX),
-					ward_get_be32(p + JR_RS_RESERVED));
-		/* The buckets differ from the last run's (a new key), so a
-		 * bucket may be full now where it was not then.  That fails
-		 * closed: no entry is ever freed, so the block is refused
-		 * with ledger_full for the life of this process. */
-		if (r == WARD_E_LEDGER_FULL)
-			fprintf(stderr, "ward-core: audit record %llu: the use "
-				"ledger's bucket for this block is full after "
-				"the restart; the block is refused (ledger_full) "
-				"until the next one\n", (unsigned long long)rr->seq);
-		else if (r != WARD_OK)
-			die("audit record %llu: cannot restore a use reservation",
-			    (unsigned long long)rr->seq);
+		/* Restored once the whole log is read (rs_replay). */
+		rs_defer(p, rr->len, rr->seq);
 		break;
 	case JR_EVENT:
 		pd_replay(p, rr->len, s->now);
@@ -1696,7 +1786,7 @@ recover(void)
 	uint8_t sig[WARD_SIG_BYTES];
 	uint64_t ck_t;
 	char why[256];
-	size_t forgot;
+	size_t forgot, skipped;
 	int fd, have;
 
 	memset(&s, 0, sizeof s);
@@ -1726,6 +1816,7 @@ recover(void)
 		    "%llu: the log was rewritten; refusing to start", H.log,
 		    (unsigned long long)(s.ck_seq - 1));
 	forgot = rev_replay();
+	skipped = rs_replay();
 	core_log.seq = res.records;
 	memcpy(core_log.head, res.head, WARD_ID_BYTES);
 	fd = open(H.log, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
@@ -1754,9 +1845,10 @@ recover(void)
 	if (verbose)
 		fprintf(stderr, "ward-core: recovered %llu records, %u open "
 			"contexts, %u revoked blocks (%zu more forgotten: bound "
-			"to closed contexts), %llu approvals\n",
+			"to closed contexts), %zu reservations of blocks of "
+			"closed contexts skipped, %llu approvals\n",
 			(unsigned long long)res.records, ct_open,
-			core.revoked.count, forgot,
+			core.revoked.count, forgot, skipped,
 			(unsigned long long)core.approval_seq);
 }
 

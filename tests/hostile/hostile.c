@@ -1710,6 +1710,75 @@ t_ledger_flood(void)
 		     served, tried);
 }
 
+/* The blocks in the core's use ledger (Status). */
+static uint32_t
+ledger_entries(void)
+{
+	Ward__V1__Request q;
+	Ward__V1__Status s;
+	Ward__V1__Reply *r = hq_call(B, status_req(&q, &s));
+	uint32_t n;
+
+	if (r == NULL || r->status == NULL || r->status->ledger_capacity == 0)
+		hf_die("no status");
+	n = r->status->ledger_entries;
+	ward__v1__reply__free_unpacked(r, NULL);
+	return n;
+}
+
+/* Paid entries: every block ever used keeps its entry, across restarts
+ * (the reservations in the log), and every session shares the table: a
+ * home that ran a few thousand sessions would refuse new blocks as
+ * ledger_full.  Once a context is closed, nothing bound to it can be used
+ * again, and the next start skips its blocks' reservations.  A block of an
+ * open context keeps its count. */
+static void
+t_ledger_restart(void)
+{
+	struct hblk x[2], y[2], kid;
+	uint8_t cx[16], cy[16];
+	uint32_t n0, n1, n2, i, ok = 0;
+
+	opened(&y[0], &y[1], cy, 2);
+	approved("ledger_open_context_kept_setup", use(cy, y, 2), 0);
+	approved("ledger_open_context_kept_setup", use(cy, y, 2), 0);
+	hc_stop(&C, SIGKILL);
+	if (hc_start(&C) != 0)
+		hf_die("ward-core did not restart after kill -9");
+	n0 = ledger_entries();
+	opened(&x[0], &x[1], cx, 100);
+	for (i = 0; i < 20; i++) {
+		Ward__V1__Reply *r;
+
+		flood_kid(&kid, &x[1], i);
+		r = use(cx, (struct hblk[]){ x[0], x[1], kid }, 3);
+		ok += r != NULL && r->reason == 0;
+		if (r)
+			ward__v1__reply__free_unpacked(r, NULL);
+	}
+	n1 = ledger_entries();
+	if (ok != 20 || n1 != n0 + 22) {
+		fail("ledger_closed_context_skipped_at_start", "setup: %u of 20 "
+		     "approved, ledger %u -> %u (want +22)", ok, n0, n1);
+		return;
+	}
+	if (!ok_reply("ledger_closed_context_skipped_at_start",
+		      close_req(A, cx, NULL, 0)))
+		return;
+	hc_stop(&C, SIGKILL);
+	if (hc_start(&C) != 0)
+		hf_die("ward-core did not restart after kill -9");
+	n2 = ledger_entries();
+	if (n2 == n0)
+		pass("ledger_closed_context_skipped_at_start");
+	else
+		fail("ledger_closed_context_skipped_at_start", "ledger %u before "
+		     "the session, %u with it, %u after it was closed and the "
+		     "core restarted (want %u)", n0, n1, n2, n0);
+	refused("ledger_open_context_kept", use(cy, y, 2),
+		WARD_E_USES_EXHAUSTED);
+}
+
 /* Ground ids, the process side (issue 14, attack 3): a context opened
  * from a delegated chain would have no parent, so revoking its session
  * would not reach it; and one session spawning without end would use up
@@ -2307,6 +2376,7 @@ main(void)
 	t_ground_ids();
 	t_revocation_flood();
 	t_ledger_flood();
+	t_ledger_restart();
 	t_revoke_rules();
 	t_deferred();
 
