@@ -1105,10 +1105,8 @@ close_tree(unsigned sock, const uint8_t *ctx, uint64_t now, int revoke)
 
 /* May a broker store the revocation of block id, bound to context bctx?
  * WARD_OK, or the reason it may not (refused and logged here).  Only a
- * block bound to an open context of this core needs storing: a block bound
- * to a closed context can never be used again (no context reopens, and
- * every use needs the request's context open and each block's context to
- * be it or an ancestor: approved_lineage, approve.h).  And each session
+ * block bound to an open context of this core needs storing (ct_dead: a
+ * block bound to a closed one can never be used again), and each session
  * stores at most REV_TREE_MAX. */
 static int
 revoke_quota(unsigned sock, const uint8_t *id, const uint8_t *bctx,
@@ -1557,6 +1555,34 @@ replay_nonce(uint32_t idx, uint64_t nonce)
 #endif
 }
 
+/* Room for one more of the n items of size sz at *v (capacity *cap),
+ * read from the log: a start that cannot hold them stops. */
+static void *
+grow(void *v, size_t *cap, size_t n, size_t sz, const char *what)
+{
+	size_t c = *cap ? 2 * *cap : 1024;
+
+	if (n < *cap)
+		return v;
+	v = realloc(v, c * sz);
+	if (v == NULL)
+		die("out of memory reading the %s of the log", what);
+	*cap = c;
+	return v;
+}
+
+/* Is ctx a context this core opened and has closed since?  Nothing bound to
+ * it can be used again: contexts never reopen, and every use needs the
+ * request's context open and each block bound to it or to an ancestor
+ * (approved_lineage, approve.h; closing closes every descendant). */
+static int
+ct_dead(const uint8_t *ctx)
+{
+	const struct ctent *e = ct_find(ctx);
+
+	return e != NULL && e->state != CT_OPEN;
+}
+
 /* The revocations read from the log, applied after it (rev_replay). */
 struct rev_rec {
 	uint8_t id[WARD_ID_BYTES];
@@ -1572,15 +1598,7 @@ rev_defer(const uint8_t *p, uint64_t seq)
 {
 	struct rev_rec *x;
 
-	if (rev_n == rev_cap) {
-		size_t cap = rev_cap ? 2 * rev_cap : 1024;
-
-		x = realloc(rev_log, cap * sizeof *x);
-		if (x == NULL)
-			die("out of memory reading the revocations of the log");
-		rev_log = x;
-		rev_cap = cap;
-	}
+	rev_log = grow(rev_log, &rev_cap, rev_n, sizeof *x, "revocations");
 	x = &rev_log[rev_n++];
 	memcpy(x->id, p + JR_EV_ID, WARD_ID_BYTES);
 	memcpy(x->ctx, p + JR_EV_CTX, WARD_CTX_BYTES);
@@ -1589,12 +1607,9 @@ rev_defer(const uint8_t *p, uint64_t seq)
 }
 
 /* Re-revoke what the log revoked, in its order, but for the blocks bound to
- * a context closed by now: nothing bound to a closed context can be used
- * again (contexts never reopen; every use needs an open context, and each
- * block bound to it or to an ancestor), so storing them would only fill
- * the set that every session shares.  Each session's broker revocations
- * are counted again against REV_TREE_MAX.  Returns how many were
- * forgotten. */
+ * a context closed by now (ct_dead): storing them would only fill the set
+ * that every session shares.  Each session's broker revocations are
+ * counted again against REV_TREE_MAX.  Returns how many were forgotten. */
 static size_t
 rev_replay(void)
 {
@@ -1602,14 +1617,14 @@ rev_replay(void)
 
 	for (i = 0; i < rev_n; i++) {
 		const struct rev_rec *x = &rev_log[i];
-		struct ctent *e = x->bound ? ct_find(x->ctx) : NULL;
+		struct ctent *root = x->bound ? ct_root(x->ctx) : NULL;
 
-		if (e != NULL && e->state != CT_OPEN) {
+		if (x->bound && ct_dead(x->ctx)) {
 			gone++;
 			continue;
 		}
-		if (e != NULL && ward_is_revoked(&core.revoked, x->id) == 0)
-			ct_root(x->ctx)->revokes++;
+		if (root != NULL && ward_is_revoked(&core.revoked, x->id) == 0)
+			root->revokes++;
 		/* A full bucket (the buckets differ from the last run's: a
 		 * new key) poisons it: the id is revoked either way
 		 * (revoke.h). */
@@ -1639,15 +1654,7 @@ rs_defer(const uint8_t *p, size_t len, uint64_t seq)
 {
 	struct rs_rec *x;
 
-	if (rs_n == rs_cap) {
-		size_t cap = rs_cap ? 2 * rs_cap : 1024;
-
-		x = realloc(rs_log, cap * sizeof *x);
-		if (x == NULL)
-			die("out of memory reading the reservations of the log");
-		rs_log = x;
-		rs_cap = cap;
-	}
+	rs_log = grow(rs_log, &rs_cap, rs_n, sizeof *x, "reservations");
 	x = &rs_log[rs_n++];
 	memcpy(x->id, p + JR_RS_ID, WARD_ID_BYTES);
 	x->has_ctx = len == JR_RS_LEN_CTX;
@@ -1659,9 +1666,9 @@ rs_defer(const uint8_t *p, size_t len, uint64_t seq)
 }
 
 /* Restore the use reservations, in the log's order, but for the blocks
- * bound to a context closed by now (see rev_replay: such a block can never
- * be used again, and its entry would only fill the ledger every session
- * shares, for the life of the home).  Returns how many were skipped. */
+ * bound to a context closed by now (ct_dead): their entries would only
+ * fill the ledger every session shares, for the life of the home.  Returns
+ * how many were skipped. */
 static size_t
 rs_replay(void)
 {
@@ -1670,9 +1677,8 @@ rs_replay(void)
 
 	for (i = 0; i < rs_n; i++) {
 		const struct rs_rec *x = &rs_log[i];
-		const struct ctent *e = x->has_ctx ? ct_find(x->ctx) : NULL;
 
-		if (e != NULL && e->state != CT_OPEN) {
+		if (x->has_ctx && ct_dead(x->ctx)) {
 			gone++;
 			continue;
 		}
