@@ -1631,6 +1631,17 @@ t_revocation_flood(void)
 			revoke_req(B, (struct hblk[]){ c[0], c[1], kid }, 3, 2,
 				   0, NULL), WR_CONTEXT_CLOSED);
 	}
+	/* A block bound to a context this core never opened (an operator
+	 * grant not opened yet): refused, the operator revokes it by id. */
+	{
+		struct hblk g;
+		uint8_t cg[16];
+
+		new_ctx(cg);
+		grant(&g, NULL, cg, 10);
+		refused("revoke_under_unknown_context",
+			revoke_req(B, &g, 1, 0, 0, NULL), WARD_E_CONTEXT_UNKNOWN);
+	}
 	/* The operator revokes a session: that is kept. */
 	opened(&d[0], &d[1], cd, 10);
 	ok_reply("operator_session_revocation_kept",
