@@ -1062,18 +1062,20 @@ close_tree(unsigned sock, const uint8_t *ctx, uint64_t now, int revoke)
 
 	if (e == NULL)
 		return WARD_E_CONTEXT_UNKNOWN;
-	if (revoke) {
+	/* The operator's revocation of a context also revokes its grant,
+	 * kept for ever, so that 'ward status' and 'ward revoke' can show
+	 * it.  A broker's does not store it: the grant is bound to ctx,
+	 * which this closes, and nothing bound to a closed context can be
+	 * used again (ct_dead); storing it would only let a broker that
+	 * spawns and revokes contexts fill the set every session shares. */
+	if (revoke && sock == JS_ADMIN) {
 		/* Revoked whatever the answer: a full bucket fails closed
 		 * (revoke.h), and the event is logged so that the revocation
 		 * is replayed at the next start. */
 		int full = ward_revoke(&core.revoked, e->grant) != WARD_OK;
 
-		/* Bound to ctx, which this closes: a broker's is forgotten
-		 * at the next start (recover); the operator's is kept, so
-		 * that 'ward status' still shows the grant revoked. */
 		o.pos = log_event(JV_ALLOWED, WARD_OK, JK_REVOKE, sock, ctx, NULL,
-				  e->grant, now, sock != JS_ADMIN,
-				  full ? REVOKE_FULL_NOTE :
+				  e->grant, now, 0, full ? REVOKE_FULL_NOTE :
 				  "grant of a revoked context");
 	}
 	for (i = 0; i < CT_N; i++)

@@ -1646,9 +1646,9 @@ t_revocation_flood(void)
 	opened(&d[0], &d[1], cd, 10);
 	ok_reply("operator_session_revocation_kept",
 		 revoke_req(A, NULL, 0, 0, 0, cd));
-	/* Forgotten at the next start, the grant's revocation too: the ids
-	 * no longer count as revoked, and the chain is refused all the
-	 * same, its context being closed. */
+	/* Forgotten at the next start: the ids no longer count as revoked,
+	 * and the chains are refused all the same, their context being
+	 * closed. */
 	hc_stop(&C, SIGKILL);
 	if (hc_start(&C) != 0)
 		hf_die("ward-core did not restart after kill -9");
@@ -1719,6 +1719,22 @@ t_ledger_flood(void)
 		     "zero-use children used by one session (%u refused "
 		     "ledger_full), %u of %u fresh sessions were served", full,
 		     served, tried);
+}
+
+/* The ids in the core's revocation set (Status). */
+static uint32_t
+revoked_count(void)
+{
+	Ward__V1__Request q;
+	Ward__V1__Status s;
+	Ward__V1__Reply *r = hq_call(B, status_req(&q, &s));
+	uint32_t n;
+
+	if (r == NULL || r->status == NULL)
+		hf_die("no status");
+	n = r->status->revoked;
+	ward__v1__reply__free_unpacked(r, NULL);
+	return n;
 }
 
 /* The blocks in the core's use ledger (Status). */
@@ -1912,7 +1928,7 @@ t_spawn_rules(void)
 static void
 t_revoke_rules(void)
 {
-	struct hblk ch[2], forged[2];
+	struct hblk ch[2], forged[2], kid;
 	uint8_t ctx[16];
 	Ward__V1__Reply *r;
 
@@ -1961,14 +1977,31 @@ t_revoke_rules(void)
 			       revoke_req(B, NULL, 0, 0, 0, ctx), WR_ADMIN_ONLY) &&
 		  still_usable("revoke_context_by_bare_id_on_broker_socket",
 			       ctx, ch, 2));
-	/* The whole context: closed, and the grant it was opened from is
-	 * revoked, so it can open nothing and delegate nothing any more. */
-	if (ok_reply("revoke_whole_context_revokes_its_grant",
-		     revoke_req(B, ch, 2, 0, 1, NULL)) &&
-	    step_refused("revoke_whole_context_revokes_its_grant",
-			 use(ctx, ch, 2), WARD_E_CONTEXT_UNKNOWN))
-		refused("revoke_whole_context_revokes_its_grant",
-			hq_open(B, ch, 1), WARD_E_REVOKED);
+	/* The whole context: closed for good, so the grant it was opened
+	 * from can open nothing and delegate nothing any more.  A broker's
+	 * revocation stores nothing in the revocation set: the grant is
+	 * bound to a closed context (Status.revoked does not move). */
+	{
+		uint32_t before = revoked_count();
+
+		if (ok_reply("revoke_whole_context_ends_its_grant",
+			     revoke_req(B, ch, 2, 0, 1, NULL)) &&
+		    step_refused("revoke_whole_context_ends_its_grant",
+				 use(ctx, ch, 2), WARD_E_CONTEXT_UNKNOWN) &&
+		    step_refused("revoke_whole_context_ends_its_grant",
+				 hq_open(B, ch, 1), WR_CONTEXT_REUSED)) {
+			child_in(&kid, &ch[1], ctx);
+			refused("revoke_whole_context_ends_its_grant",
+				attenuate_req(ch, 2, &kid, 0),
+				WARD_E_CONTEXT_UNKNOWN);
+		}
+		if (revoked_count() == before)
+			pass("broker_whole_context_revocation_stores_nothing");
+		else
+			fail("broker_whole_context_revocation_stores_nothing",
+			     "the revocation set grew from %u to %u", before,
+			     revoked_count());
+	}
 	/* The same as the operator, by bare context id. */
 	opened(&ch[0], &ch[1], ctx, 100);
 	if (ok_reply("admin_revoke_context_by_bare_id",
