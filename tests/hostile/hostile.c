@@ -1721,25 +1721,10 @@ t_ledger_flood(void)
 		     served, tried);
 }
 
-/* The ids in the core's revocation set (Status). */
+/* From the core's Status: the ids in its revocation set (ledger 0), or
+ * the blocks in its use ledger (ledger 1). */
 static uint32_t
-revoked_count(void)
-{
-	Ward__V1__Request q;
-	Ward__V1__Status s;
-	Ward__V1__Reply *r = hq_call(B, status_req(&q, &s));
-	uint32_t n;
-
-	if (r == NULL || r->status == NULL)
-		hf_die("no status");
-	n = r->status->revoked;
-	ward__v1__reply__free_unpacked(r, NULL);
-	return n;
-}
-
-/* The blocks in the core's use ledger (Status). */
-static uint32_t
-ledger_entries(void)
+core_count(int ledger)
 {
 	Ward__V1__Request q;
 	Ward__V1__Status s;
@@ -1748,7 +1733,7 @@ ledger_entries(void)
 
 	if (r == NULL || r->status == NULL || r->status->ledger_capacity == 0)
 		hf_die("no status");
-	n = r->status->ledger_entries;
+	n = ledger ? r->status->ledger_entries : r->status->revoked;
 	ward__v1__reply__free_unpacked(r, NULL);
 	return n;
 }
@@ -1772,7 +1757,7 @@ t_ledger_restart(void)
 	hc_stop(&C, SIGKILL);
 	if (hc_start(&C) != 0)
 		hf_die("ward-core did not restart after kill -9");
-	n0 = ledger_entries();
+	n0 = core_count(1);
 	opened(&x[0], &x[1], cx, 100);
 	for (i = 0; i < 20; i++) {
 		Ward__V1__Reply *r;
@@ -1783,7 +1768,7 @@ t_ledger_restart(void)
 		if (r)
 			ward__v1__reply__free_unpacked(r, NULL);
 	}
-	n1 = ledger_entries();
+	n1 = core_count(1);
 	if (ok != 20 || n1 != n0 + 22) {
 		fail("ledger_closed_context_skipped_at_start", "setup: %u of 20 "
 		     "approved, ledger %u -> %u (want +22)", ok, n0, n1);
@@ -1795,7 +1780,7 @@ t_ledger_restart(void)
 	hc_stop(&C, SIGKILL);
 	if (hc_start(&C) != 0)
 		hf_die("ward-core did not restart after kill -9");
-	n2 = ledger_entries();
+	n2 = core_count(1);
 	if (n2 == n0)
 		pass("ledger_closed_context_skipped_at_start");
 	else
@@ -1982,7 +1967,7 @@ t_revoke_rules(void)
 	 * revocation stores nothing in the revocation set: the grant is
 	 * bound to a closed context (Status.revoked does not move). */
 	{
-		uint32_t before = revoked_count();
+		uint32_t before = core_count(0);
 
 		if (ok_reply("revoke_whole_context_ends_its_grant",
 			     revoke_req(B, ch, 2, 0, 1, NULL)) &&
@@ -1995,12 +1980,12 @@ t_revoke_rules(void)
 				attenuate_req(ch, 2, &kid, 0),
 				WARD_E_CONTEXT_UNKNOWN);
 		}
-		if (revoked_count() == before)
+		if (core_count(0) == before)
 			pass("broker_whole_context_revocation_stores_nothing");
 		else
 			fail("broker_whole_context_revocation_stores_nothing",
 			     "the revocation set grew from %u to %u", before,
-			     revoked_count());
+			     core_count(0));
 	}
 	/* The same as the operator, by bare context id. */
 	opened(&ch[0], &ch[1], ctx, 100);
