@@ -381,22 +381,17 @@ main(int argc, char **argv)
 		 * filled, where every id is refused as revoked (fail closed,
 		 * revoke.h) whatever the context's state. */
 		s = wc_open(C.admin, 5000);
-		for (i = 0; i < n_open; i++) {
-			const char *st = ctx_state(s, open_ctx[i]);
+		for (i = 0; i < n_open + n_closed; i++) {
+			int was_open = i < n_open;
+			const char *want = was_open ? "open" : "closed",
+				   *st = ctx_state(s, was_open ? open_ctx[i] :
+						   closed_ctx[i - n_open]);
 
-			if (strcmp(st, "open") != 0) {
+			if (strcmp(st, want) != 0) {
 				bad_ctx++;
-				note(why_ctx, "iteration %d: a context opened before "
-				     "the crash is not open after it (%s)", it, st);
-			}
-		}
-		for (i = 0; i < n_closed; i++) {
-			const char *st = ctx_state(s, closed_ctx[i]);
-
-			if (strcmp(st, "closed") != 0) {
-				bad_ctx++;
-				note(why_ctx, "iteration %d: a context closed before "
-				     "the crash is not closed after it (%s)", it, st);
+				note(why_ctx, "iteration %d: a context %s before "
+				     "the crash is not %s after it (%s)", it,
+				     was_open ? "opened" : "closed", want, st);
 			}
 		}
 		wc_close(s);
