@@ -221,8 +221,13 @@ ar_fields(const struct ar_rec *a, struct ar_field f[AR_FIELDS_MAX])
 		HEXNZ(&l, a->event == JK_TRUST ? "key" : "block", a->block,
 		      WARD_ID_BYTES);
 		/* A revoke event's nonce field only says that its context
-		 * is the one the block is bound to (journal.h). */
-		if (a->nonce != 0 && a->event != JK_REVOKE)
+		 * is the one the block is bound to (journal.h): a broker's
+		 * revocation, forgotten at the first start after that
+		 * context is closed. */
+		if (a->event == JK_REVOKE) {
+			if (a->nonce != 0)
+				NUM(&l, "bound_context", a->nonce);
+		} else if (a->nonce != 0)
 			NUM(&l, "nonce", a->nonce);
 		add(&l, "text", AF_BYTES, 0, NULL, a->bytes, a->nbytes);
 		break;

@@ -1109,15 +1109,20 @@ close_tree(unsigned sock, const uint8_t *ctx, uint64_t now, int revoke)
  * WARD_OK, or the reason it may not (refused and logged here).  Only a
  * block bound to an open context of this core needs storing (ct_dead: a
  * block bound to a closed one can never be used again), and each session
- * stores at most REV_TREE_MAX. */
+ * stores at most REV_TREE_MAX.  The operator's revocations are not
+ * limited. */
 static int
 revoke_quota(unsigned sock, const uint8_t *id, const uint8_t *bctx,
 	     uint64_t now)
 {
 	const struct ctent *e = ct_find(bctx), *root = ct_root(bctx);
 
-	if (ward_is_revoked(&core.revoked, id) == 1)
+	if (sock != JS_BROKER)
 		return WARD_OK;
+	/* Every stored revocation counts, one already in the set too: an
+	 * id may test revoked only because its bucket is poisoned (revoke.h),
+	 * and its record must still be written, so that the next start,
+	 * under a new key, revokes it again. */
 	if (e == NULL || root == NULL) {
 		refused(WARD_E_CONTEXT_UNKNOWN, "revoke: the block is bound to a "
 			"context this core never opened; the operator can "
@@ -1144,7 +1149,7 @@ static int
 h_revoke(unsigned sock, uint64_t now)
 {
 	const uint8_t *id, *ctx = NULL;
-	int r;
+	int r, bound;
 
 	if (!wq.has_chain && sock != JS_ADMIN) {
 		refused(WR_ADMIN_ONLY, "revoke by bare id is for the operator "
@@ -1202,15 +1207,17 @@ revoke_id:
 	/* Revoked whatever the answer: a full bucket fails closed (revoke.h),
 	 * and the event is logged so that the revocation is replayed at the
 	 * next start. */
-	if (ctx != NULL && ward_is_revoked(&core.revoked, id) == 0)
+	bound = ctx != NULL && sock == JS_BROKER;
+	if (bound)
 		ct_root(ctx)->revokes++;
 	r = ward_revoke(&core.revoked, id);
 	o.has_block_id = 1;
 	memcpy(o.block_id, id, WARD_ID_BYTES);
-	/* The record names the context the block is bound to: a restart
-	 * forgets the revocation once that context is closed (recover). */
+	/* A broker's record says that ctx is the context the block is bound
+	 * to: a restart forgets the revocation once that context is closed
+	 * (rev_replay).  The operator's are kept for ever. */
 	o.pos = log_event(JV_ALLOWED, WARD_OK, JK_REVOKE, sock, ctx, NULL, id,
-			  now, ctx != NULL, r == WARD_OK ?
+			  now, (uint64_t)bound, r == WARD_OK ?
 			  "block revoked, with every descendant" : REVOKE_FULL_NOTE);
 	snprintf(o.detail, sizeof o.detail, "%s",
 		 r == WARD_OK ? "revoked" : REVOKE_FULL_NOTE);
@@ -1585,6 +1592,43 @@ ct_dead(const uint8_t *ctx)
 	return e != NULL && e->state != CT_OPEN;
 }
 
+/* Finish the closes a crash interrupted.  close_tree logs one JK_CLOSE
+ * record per context, so a crash (or a full disk) between two of them can
+ * leave a context open under a closed ancestor.  Such a context is closed
+ * now, and logged, before rev_replay and rs_replay forget what is bound to
+ * closed contexts: otherwise a block bound to the closed ancestor, still
+ * usable through the open descendant, would lose its revocation and its
+ * use count. */
+static void
+ct_finish_closes(uint64_t now)
+{
+	const struct ctent *p;
+	uint32_t i, k;
+	size_t n = 0;
+
+	for (i = 0; i < CT_N; i++) {
+		if (ctab[i].state != CT_OPEN)
+			continue;
+		p = &ctab[i];
+		for (k = 0; p != NULL && p->has_parent && k < LINEAGE_MAX; k++) {
+			p = ct_find(p->parent);
+			if (p != NULL && p->state != CT_OPEN)
+				break;
+		}
+		if (p == NULL || p->state == CT_OPEN)
+			continue;
+		ctx_close(ctab[i].id);
+		log_event(JV_ALLOWED, WARD_OK, JK_CLOSE, JS_CORE, ctab[i].id,
+			  NULL, NULL, now, 0, "context closed: finishing the close of an "
+			  "ancestor, which a crash interrupted");
+		n++;
+	}
+	if (n > 0)
+		fprintf(stderr, "ward-core: closed %zu context(s) open under a "
+			"closed ancestor, finishing a close a crash "
+			"interrupted\n", n);
+}
+
 /* The revocations read from the log, applied after it (rev_replay). */
 struct rev_rec {
 	uint8_t id[WARD_ID_BYTES];
@@ -1625,7 +1669,7 @@ rev_replay(void)
 			gone++;
 			continue;
 		}
-		if (root != NULL && ward_is_revoked(&core.revoked, x->id) == 0)
+		if (root != NULL)
 			root->revokes++;
 		/* A full bucket (the buckets differ from the last run's: a
 		 * new key) poisons it: the id is revoked either way
@@ -1823,8 +1867,6 @@ recover(void)
 		die("audit log %s does not match its signed checkpoint at record "
 		    "%llu: the log was rewritten; refusing to start", H.log,
 		    (unsigned long long)(s.ck_seq - 1));
-	forgot = rev_replay();
-	skipped = rs_replay();
 	core_log.seq = res.records;
 	memcpy(core_log.head, res.head, WARD_ID_BYTES);
 	fd = open(H.log, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
@@ -1846,6 +1888,9 @@ recover(void)
 		log_event(JV_ALLOWED, WARD_OK, JK_RECOVER, JS_CORE, NULL, NULL,
 			  NULL, s.now, 0, text);
 	}
+	ct_finish_closes(s.now);
+	forgot = rev_replay();
+	skipped = rs_replay();
 	log_event(JV_ALLOWED, WARD_OK, JK_START, JS_CORE, NULL, NULL, core_pk,
 		  s.now, 0, "ward-core started");
 	commit();

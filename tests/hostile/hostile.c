@@ -1681,6 +1681,186 @@ t_revocation_flood(void)
 		ward__v1__reply__free_unpacked(r, NULL);
 }
 
+/* The close records of one close_tree, found in the log (torn_scan). */
+struct torn {
+	const uint8_t *root;		/* the context closed */
+	const uint8_t (*kids)[16];
+	uint32_t nkids;
+	size_t root_end;		/* offset after the root's close record */
+	uint64_t kid_after;		/* kids whose close record follows it */
+};
+
+static int
+torn_scan(const struct jr_rec *rr, void *arg)
+{
+	struct torn *t = arg;
+	const uint8_t *p = rr->rec;
+	uint32_t k;
+
+	if (rr->len < JR_EV_TEXT || p[0] != JR_EVENT ||
+	    p[JR_EV_KIND] != JK_CLOSE || p[JR_EV_VERDICT] != JV_ALLOWED)
+		return 0;
+	if (memcmp(p + JR_EV_CTX, t->root, 16) == 0) {
+		t->root_end = rr->off + JR_FRAME_OVER + rr->len;
+		t->kid_after = 0;
+		return 0;
+	}
+	for (k = 0; k < t->nkids; k++)
+		if (t->root_end != 0 && memcmp(p + JR_EV_CTX, t->kids[k], 16) == 0)
+			t->kid_after |= 1ull << k;
+	return 0;
+}
+
+/* A crash in the middle of a close: close_tree logs one close record per
+ * context, in table order, so the log can end with a session closed and
+ * some of its children still open.  Then a restart forgets the
+ * revocations and reservations of blocks bound to the session (closed),
+ * yet those blocks are still usable through an open child (a chain may
+ * hold blocks of the request's context's ancestors).  The start must
+ * finish the close first.  Made by cutting the log right after the
+ * session's close record, which is exactly what a crash there leaves (the
+ * checkpoint file covers only the start before). */
+static void
+t_torn_close(void)
+{
+	struct hblk s[2], kid[6][3];
+	uint8_t cs[16], kc[6][16];
+	struct torn t;
+	struct jr_result res;
+	uint32_t j, attempt, closed = 0, open_after = 0;
+	int ok_list = 1, ok_use = 1;
+	Ward__V1__Reply *r;
+
+	for (attempt = 0; attempt < 12; attempt++) {
+		/* A fresh checkpoint file, far from the next one. */
+		hc_stop(&C, SIGKILL);
+		if (hc_start(&C) != 0)
+			hf_die("ward-core did not restart after kill -9");
+		opened(&s[0], &s[1], cs, 100);
+		for (j = 0; j < 6; j++) {
+			new_ctx(kc[j]);
+			kid[j][0] = s[0];
+			kid[j][1] = s[1];
+			hf_child(&kid[j][2], &s[1], agent.pk);
+			memcpy(kid[j][2].b.context, kc[j], 16);
+			kid[j][2].b.max_uses = 10;
+			hf_seal(&kid[j][2], agent2.sk);
+			if (!ok_reply("torn_close_setup",
+				      attenuate_req(s, 2, &kid[j][2], 1)))
+				return;
+		}
+		/* The session's child block, bound to the session, revoked
+		 * by the broker: a record bound to the session. */
+		if (!ok_reply("torn_close_setup", revoke_req(B, s, 2, 1, 0, NULL)))
+			return;
+		if (!ok_reply("torn_close_setup", close_req(A, cs, NULL, 0)))
+			return;
+		hc_stop(&C, SIGKILL);
+		memset(&t, 0, sizeof t);
+		t.root = cs;
+		t.kids = (const uint8_t (*)[16])kc;
+		t.nkids = 6;
+		if (jr_scan(C.log, C.core_pk, torn_scan, &t, &res) != 0 ||
+		    !res.ok || t.root_end == 0)
+			hf_die("cannot read the log for the torn close");
+		if (t.kid_after != 0)
+			break;
+		/* The session's record came last: nothing to cut this time. */
+		if (hc_start(&C) != 0)
+			hf_die("ward-core did not restart after kill -9");
+	}
+	if (t.kid_after == 0) {
+		fail("torn_close_finished_at_start", "in 12 tries the session's "
+		     "close record was always the last of its close");
+		return;
+	}
+	if (truncate(C.log, (off_t)t.root_end) != 0)
+		hf_die("truncate the log");
+	if (hc_start(&C) != 0)
+		hf_die("ward-core did not start on a log cut after a close record");
+	for (j = 0; j < 6; j++) {
+		const Ward__V1__ContextInfo *e;
+
+		if (!(t.kid_after & (1ull << j)))
+			continue;
+		open_after++;
+		r = hq_list(A, &C.op, kc[j], NULL);
+		e = hq_listed(r, kc[j]);
+		if (e != NULL && !e->open)
+			closed++;
+		else
+			ok_list = 0;
+		if (r)
+			ward__v1__reply__free_unpacked(r, NULL);
+		/* Its chain holds the session's revoked block: refused,
+		 * whichever reason. */
+		{
+			Ward__V1__Reply *u = use(kc[j], kid[j], 3);
+
+			if (u == NULL || u->reason == 0)
+				ok_use = 0;
+			if (u)
+				ward__v1__reply__free_unpacked(u, NULL);
+		}
+	}
+	if (ok_list)
+		pass("torn_close_finished_at_start");
+	else
+		fail("torn_close_finished_at_start", "%u of %u children left open "
+		     "by a crash in their session's close are still open after "
+		     "the restart", open_after - closed, open_after);
+	if (ok_use)
+		pass("torn_close_revocation_still_holds");
+	else
+		fail("torn_close_revocation_still_holds", "a child left open by a "
+		     "crash in its session's close was approved with a chain "
+		     "holding a block its broker had revoked");
+}
+
+/* The operator's revocations go through the admin socket, chain or not:
+ * no quota, and kept for ever (journal.h), though they name the context
+ * of the block. */
+static void
+t_operator_chain_revoke(void)
+{
+	struct hblk e[2], kid;
+	uint8_t ce[16];
+	uint32_t i, ok = 0;
+	Ward__V1__Reply *r;
+
+	opened(&e[0], &e[1], ce, 100);
+	for (i = 0; i < 70; i++) {
+		flood_kid(&kid, &e[1], 500 + i);
+		r = revoke_req(A, (struct hblk[]){ e[0], e[1], kid }, 3, 2, 0,
+			       NULL);
+		ok += r != NULL && r->reason == 0;
+		if (r)
+			ward__v1__reply__free_unpacked(r, NULL);
+	}
+	if (ok == 70)
+		pass("operator_chain_revocations_not_limited");
+	else
+		fail("operator_chain_revocations_not_limited", "the operator "
+		     "revoked %u of 70 blocks of one session by chain", ok);
+	if (!ok_reply("operator_chain_revocation_kept",
+		      close_req(A, ce, NULL, 0)))
+		return;
+	hc_stop(&C, SIGKILL);
+	if (hc_start(&C) != 0)
+		hf_die("ward-core did not restart after kill -9");
+	flood_kid(&kid, &e[1], 500);
+	r = hq_list(A, &C.op, NULL, kid.id);
+	if (r != NULL && r->reason == 0 && r->block_revoked)
+		pass("operator_chain_revocation_kept");
+	else
+		fail("operator_chain_revocation_kept", "%s", r == NULL ?
+		     "no reply" : r->reason ? r->detail : "after a restart, a "
+		     "block the operator revoked by chain no longer counts as "
+		     "revoked once its context is closed");
+	if (r)
+		ward__v1__reply__free_unpacked(r, NULL);
+}
+
 /* Floods of the use ledger: every block used gets an entry in the ledger
  * that every session shares, and a full bucket refuses every new block of
  * it (ledger_full).  A child with no use costs its maker nothing. */
@@ -2407,6 +2587,8 @@ main(void)
 	t_ledger_flood();
 	t_ledger_restart();
 	t_revoke_rules();
+	t_torn_close();
+	t_operator_chain_revoke();
 	t_deferred();
 
 	/* Still alive and answering after all of it. */

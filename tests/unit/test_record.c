@@ -290,6 +290,18 @@ TEST(event_text_and_json_carry_the_same_fields)
 	EXPECT(has_field(p, n, "parent"));
 }
 
+TEST(revoke_event_says_whether_its_context_is_bound)
+{
+	uint8_t p[WARD_AUDIT_REC_MAX];
+	size_t n = event(p, JK_REVOKE);
+
+	ward_put_be64(p + JR_EV_REV_BOUND, 1);
+	same_fields(t_name, p, n);
+	EXPECT(has_field(p, n, "bound_context") && !has_field(p, n, "nonce"));
+	ward_put_be64(p + JR_EV_REV_BOUND, 0);
+	EXPECT(!has_field(p, n, "bound_context") && !has_field(p, n, "nonce"));
+}
+
 TEST(deferred_and_ask_events_carry_the_same_fields)
 {
 	uint8_t p[WARD_AUDIT_REC_MAX];
@@ -356,5 +368,6 @@ main(void)
 	RUN(json_of_any_bytes_is_valid_and_decodes_back);
 	RUN(short_and_unknown_records_print_without_reading_past_them);
 	RUN(deferred_and_ask_events_carry_the_same_fields);
+	RUN(revoke_event_says_whether_its_context_is_bound);
 	T_EXIT();
 }
