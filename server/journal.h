@@ -98,11 +98,12 @@ enum jr_kind {
 #define JR_EV_PD_ID JR_EV_CTX2
 #define JR_EV_PD_DEADLINE (JR_EV_CTX2 + 8u)
 
-/* A JK_REVOKE event: ID the block; NONCE be64 1 for a broker's revocation,
- * CTX then being the context that block is bound to; 0 for the operator's
- * (kept for ever) and in records older than this field.  A restart forgets
- * a broker's revocation of a block bound to a context that is closed by
- * then: it can never be used again. */
+/* A JK_REVOKE event: ID the block; NONCE be64 1 in a broker's revocation
+ * stored, CTX then being the context that block is bound to; 0 in the
+ * operator's (kept for ever), in refusals and in records older than this
+ * field.  A restart forgets a broker's revocation (socket JS_BROKER, bound
+ * 1) of a block bound to a context closed by then: it can never be used
+ * again. */
 #define JR_EV_REV_BOUND JR_EV_NONCE
 
 /* Reserve record. */

@@ -1119,10 +1119,8 @@ revoke_quota(unsigned sock, const uint8_t *id, const uint8_t *bctx,
 
 	if (sock != JS_BROKER)
 		return WARD_OK;
-	/* Every stored revocation counts, one already in the set too: an
-	 * id may test revoked only because its bucket is poisoned (revoke.h),
-	 * and its record must still be written, so that the next start,
-	 * under a new key, revokes it again. */
+	/* Every revocation stored counts.  The id is not revoked yet, nor
+	 * is its bucket poisoned: verify_chain refused the chain otherwise. */
 	if (e == NULL || root == NULL) {
 		refused(WARD_E_CONTEXT_UNKNOWN, "revoke: the block is bound to a "
 			"context this core never opened; the operator can "
@@ -1615,7 +1613,10 @@ ct_finish_closes(uint64_t now)
 			if (p != NULL && p->state != CT_OPEN)
 				break;
 		}
-		if (p == NULL || p->state == CT_OPEN)
+		/* An ancestor not in the table cannot happen (replay refuses
+		 * a spawn from an unknown parent); if it did, closing is the
+		 * safe side. */
+		if (p != NULL && p->state == CT_OPEN)
 			continue;
 		ctx_close(ctab[i].id);
 		log_event(JV_ALLOWED, WARD_OK, JK_CLOSE, JS_CORE, ctab[i].id,
@@ -1648,7 +1649,11 @@ rev_defer(const uint8_t *p, uint64_t seq)
 	x = &rev_log[rev_n++];
 	memcpy(x->id, p + JR_EV_ID, WARD_ID_BYTES);
 	memcpy(x->ctx, p + JR_EV_CTX, WARD_CTX_BYTES);
-	x->bound = ward_get_be64(p + JR_EV_REV_BOUND) == 1;
+	/* Only a broker's: records written before the operator's were told
+	 * apart (4151b0d to 5f68cca) mark the operator's chain revocations
+	 * too, and those are kept for ever. */
+	x->bound = ward_get_be64(p + JR_EV_REV_BOUND) == 1 &&
+		   p[JR_EV_SOCKET] == JS_BROKER;
 	x->seq = seq;
 }
 
