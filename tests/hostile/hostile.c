@@ -193,6 +193,15 @@ use(const uint8_t *ctx, const struct hblk *chain, uint32_t n)
 			  next_nonce++);
 }
 
+/* kill -9 the core and start it again on the same home. */
+static void
+restart_core(void)
+{
+	hc_stop(&C, SIGKILL);
+	if (hc_start(&C) != 0)
+		hf_die("ward-core did not restart after kill -9");
+}
+
 /* ---- the attacks ------------------------------------------------------------ */
 
 static void
@@ -1180,9 +1189,7 @@ t_replay_after_crash(void)
 		     "time: %s", r ? r->detail : "no reply");
 	if (r)
 		ward__v1__reply__free_unpacked(r, NULL);
-	hc_stop(&C, SIGKILL);
-	if (hc_start(&C) != 0)
-		hf_die("ward-core did not restart after kill -9");
+	restart_core();
 	refused("replayed_approval_after_crash", hq_approve(B, ctx, ch, 2,
 		WARD_OP_FS_READ, "/work/once", 4242), WARD_E_REPLAY);
 	refused("admin_request_replayed_after_crash", hq_call_raw(A, env, el),
@@ -1607,9 +1614,7 @@ t_revocation_flood(void)
 	approved("revocation_flood_other_session_served", use(cv, v, 2), 1);
 
 	/* The bound holds across a restart: recounted from the log. */
-	hc_stop(&C, SIGKILL);
-	if (hc_start(&C) != 0)
-		hf_die("ward-core did not restart after kill -9");
+	restart_core();
 	flood_kid(&kid, &a[1], 100000);
 	refused("revoke_quota_survives_restart",
 		revoke_req(B, (struct hblk[]){ a[0], a[1], kid }, 3, 2, 0, NULL),
@@ -1649,9 +1654,7 @@ t_revocation_flood(void)
 	/* Forgotten at the next start: the ids no longer count as revoked,
 	 * and the chains are refused all the same, their context being
 	 * closed. */
-	hc_stop(&C, SIGKILL);
-	if (hc_start(&C) != 0)
-		hf_die("ward-core did not restart after kill -9");
+	restart_core();
 	flood_kid(&kid, &a[1], 0);
 	r = hq_list(A, &C.op, NULL, kid.id);
 	if (r != NULL && r->reason == 0 && !r->block_revoked)
@@ -1733,9 +1736,7 @@ t_torn_close(void)
 
 	for (attempt = 0; attempt < 12; attempt++) {
 		/* A fresh checkpoint file, far from the next one. */
-		hc_stop(&C, SIGKILL);
-		if (hc_start(&C) != 0)
-			hf_die("ward-core did not restart after kill -9");
+		restart_core();
 		opened(&s[0], &s[1], cs, 100);
 		for (j = 0; j < 6; j++) {
 			new_ctx(kc[j]);
@@ -1845,9 +1846,7 @@ t_operator_chain_revoke(void)
 	if (!ok_reply("operator_chain_revocation_kept",
 		      close_req(A, ce, NULL, 0)))
 		return;
-	hc_stop(&C, SIGKILL);
-	if (hc_start(&C) != 0)
-		hf_die("ward-core did not restart after kill -9");
+	restart_core();
 	flood_kid(&kid, &e[1], 500);
 	r = hq_list(A, &C.op, NULL, kid.id);
 	if (r != NULL && r->reason == 0 && r->block_revoked)
@@ -1934,9 +1933,7 @@ t_ledger_restart(void)
 	opened(&y[0], &y[1], cy, 2);
 	approved("ledger_open_context_kept_setup", use(cy, y, 2), 0);
 	approved("ledger_open_context_kept_setup", use(cy, y, 2), 0);
-	hc_stop(&C, SIGKILL);
-	if (hc_start(&C) != 0)
-		hf_die("ward-core did not restart after kill -9");
+	restart_core();
 	n0 = core_count(1);
 	opened(&x[0], &x[1], cx, 100);
 	for (i = 0; i < 20; i++) {
@@ -1957,9 +1954,7 @@ t_ledger_restart(void)
 	if (!ok_reply("ledger_closed_context_skipped_at_start",
 		      close_req(A, cx, NULL, 0)))
 		return;
-	hc_stop(&C, SIGKILL);
-	if (hc_start(&C) != 0)
-		hf_die("ward-core did not restart after kill -9");
+	restart_core();
 	n2 = core_count(1);
 	if (n2 == n0)
 		pass("ledger_closed_context_skipped_at_start");
@@ -2498,9 +2493,7 @@ t_deferred(void)
 	/* The mark and the spent nonces survive a restart of the core. */
 	id = held("deferred_restart_setup",
 		  d_approve(ctx, ch, 2, "/work/d.txt", P, NULL, 0, 9020), 0, 0);
-	hc_stop(&C, SIGKILL);
-	if (hc_start(&C) != 0)
-		hf_die("ward-core did not restart after kill -9");
+	restart_core();
 	id2 = held("deferred_mark_survives_restart",
 		   d_approve(ctx, ch, 2, "/work/d.txt", P, NULL, 0, 9020), 0, 0);
 	if (id2 != 0 && id2 > id)
