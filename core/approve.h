@@ -233,6 +233,26 @@ struct ward_decision {
     ctx_known(&c->contexts, &r->context[0]) &&
     chain_lineage(&c->contexts, &r->chain, &r->context[0]);
 
+  // The leaf's rules as the decision checks them, in this order: the
+  // lineage (CONTEXT), the operation (NOT_GRANTED), the resource
+  // (OUT_OF_SCOPE).  leaf_refused(c, r, reason): the chain has a leaf, and
+  // reason is the first of its rules the request breaks (leaf_rules in
+  // approve.c; kept by refuse, stated by approve_check and by the theorem
+  // below, refused_leaf).
+  predicate leaf_refused{L}(struct ward_core *c, struct ward_request *r,
+                            integer reason) =
+    1 <= r->chain.n <= WARD_CHAIN_MAX &&
+    ((reason == WARD_E_CONTEXT &&
+       !chain_lineage(&c->contexts, &r->chain, &r->context[0])) ||
+    (reason == WARD_E_NOT_GRANTED &&
+       chain_lineage(&c->contexts, &r->chain, &r->context[0]) &&
+       !leaf_grants(&r->chain.l[r->chain.n - 1].b, r->op)) ||
+    (reason == WARD_E_OUT_OF_SCOPE &&
+       chain_lineage(&c->contexts, &r->chain, &r->context[0]) &&
+       leaf_grants(&r->chain.l[r->chain.n - 1].b, r->op) &&
+       !leaf_covers(&r->chain.l[r->chain.n - 1].b, &r->resource[0],
+                    r->resource_len)));
+
   // The nonce n in the open context whose 16 bytes are at ctx: fresh (not
   // refused: neither zero, nor older than the window, nor seen), or
   // recorded (refused from now on: a replay of it is refused).
@@ -368,19 +388,22 @@ struct ward_decision {
  * wrong state) is a failed proof.  The reasons of the chain, of the leaf
  * and of the ledger are the first rule broken in the check order; that
  * order is stated in tests/model, whose decision the differential test
- * compares with this one.  The leaf's three are also stated, one step
- * below this contract, by approve_check (why_leaf, leaf_refused in
- * approve.c): CONTEXT, the lineage rule broken; NOT_GRANTED, kept but the
- * operation not granted; OUT_OF_SCOPE, both kept but the resource not
- * covered.  So are the chain's reasons that name a fact of its blocks,
- * of the trust set, of the revocation set or of the clock (why_chain,
- * chain_cause in chain.h): REVOKED, NOT_YET_VALID and EXPIRED, a block
+ * compares with this one.  The leaf's three are stated here, of the
+ * state the refusal returns in (refused_leaf, leaf_refused above; proved
+ * of approve_check, why_leaf): CONTEXT, the lineage rule broken;
+ * NOT_GRANTED, kept but the operation not granted; OUT_OF_SCOPE, both
+ * kept but the resource not covered.  So are the chain's reasons that
+ * name a fact of its blocks, of the trust set, of the revocation set or
+ * of the clock (refused_chain, chain_cause in chain.h; proved of
+ * approve_check, why_chain): REVOKED, NOT_YET_VALID and EXPIRED, a block
  * revoked, or whose window starts after req->now, or ended before it;
  * ROOT_PARENT and UNTRUSTED_ROOT, a root with a parent hash, or issued by
  * a key the core does not trust; PARENT_HASH, ISSUER, the seven of
  * attenuation and CYCLE, a block not named by its parent's id, not issued
  * by its parent's holder, wider than its parent by the rule the reason
- * names (atten_cause, attenuate.h), or with the id of an earlier block.  A ledger's
+ * names (atten_cause, attenuate.h), or with the id of an earlier block.
+ * (refused_leaf's bound on the resource's length always holds for those
+ * reasons: a longer resource is refused OVERSIZE first.)  A ledger's
  * MALFORMED (an entry with another max, or an id twice) is stated two
  * steps below, by approve_release (why_ledger): here MALFORMED is also a
  * chain's reason.
@@ -440,6 +463,13 @@ struct ward_decision {
     ensures refused_ledger: \result == WARD_E_LEDGER_FULL ||
       \result == WARD_E_USES_EXHAUSTED ==>
         ledger_refused(&c->ledger, &req->chain, \result);
+    ensures refused_leaf: (\result == WARD_E_CONTEXT ||
+      \result == WARD_E_NOT_GRANTED || \result == WARD_E_OUT_OF_SCOPE) &&
+      req->resource_len <= WARD_SCOPE_MAX ==>
+        leaf_refused(c, req, \result);
+    ensures refused_chain: WARD_E_PARENT_HASH <= \result <= WARD_E_EXPIRED ||
+      \result == WARD_E_CYCLE ==>
+        chain_cause(&req->chain, &c->trust, &c->revoked, req->now, \result);
     ensures refused_record: \result != WARD_OK &&
       1 <= req->resource_len <= WARD_SCOPE_MAX ==>
         refusal_record(out, \result);
