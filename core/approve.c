@@ -122,9 +122,9 @@
     blocks_scope_same{P, Q}(r) &&
     blocks_ctx_same{P, Q}(r);
 
-  // The guards of the lemmas below: predicates that only refuse's frame
-  // steps hold, so that the lemmas' instances are made there and nowhere
-  // else (measured: guarded by ctx_flat and bytes_eq, which most goals
+  // The guards of the lemmas below: predicates that only the frame steps
+  // of refuse and decision_unsign hold, so that the lemmas' instances are
+  // made there and nowhere else (measured: guarded by ctx_flat and bytes_eq, which most goals
   // hold in several states, they slowed ward_approve's goals from 1 s to
   // 8 s).
   predicate ctx_tree_same{P, Q}(struct ward_contexts *t) =
@@ -288,7 +288,7 @@
 
   // The revocation set, and the chain's windows, the same at P and Q:
   // with chain_ids_same, the guards of the chain's lemmas below, which
-  // only refuse's frame steps hold.
+  // only frame steps hold (refuse, decision_unsign; log_decision's k_rall).
   predicate rev_all_same{P, Q}(struct ward_revset *s) =
     rev_flat{P, Q}(s) && rev_ids{P, Q}(s) &&
     \forall integer b; 0 <= b < WARD_BUCKETS ==>
@@ -318,7 +318,8 @@
   // The rest of what the chain's causes read, the same at P and Q: each
   // block's delegate right, depth, parent hash, issuer and holder; the
   // trust set; and, with the guards above, every field of the chain
-  // (chain_all_same).  Only refuse's frame steps hold them.
+  // (chain_all_same).  Only the frame steps of refuse and decision_unsign
+  // hold them.
   predicate chain_flags_same{P, Q}(struct ward_chain *ch) =
     \forall integer i; 0 <= i < WARD_CHAIN_MAX ==>
       \at(ch->l[i].b.r_delegate, Q) == \at(ch->l[i].b.r_delegate, P) &&
