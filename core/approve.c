@@ -124,9 +124,9 @@
 
   // The guards of the lemmas below: predicates that only the frame steps
   // of refuse and decision_unsign hold, so that the lemmas' instances are
-  // made there and nowhere else (measured: guarded by ctx_flat and bytes_eq, which most goals
-  // hold in several states, they slowed ward_approve's goals from 1 s to
-  // 8 s).
+  // made there and nowhere else (measured: guarded by ctx_flat and
+  // bytes_eq, which most goals hold in several states, they slowed
+  // ward_approve's goals from 1 s to 8 s).
   predicate ctx_tree_same{P, Q}(struct ward_contexts *t) =
     ctx_flat{P, Q}(t) && ctx_ids{P, Q}(t) && ctx_parents{P, Q}(t);
 
