@@ -194,7 +194,8 @@
         (\at(chain_lineage(t, ch, ctx), P) <==>
          \at(chain_lineage(t, ch, ctx), Q));
 
-  // A leaf's refusal carried from P to Q by the fields it reads (refuse).
+  // A leaf's refusal carried from P to Q by the fields it reads (refuse,
+  // decision_unsign).
   lemma leaf_refused_moved{P, Q}:
     \forall struct ward_core *c, struct ward_request *r, integer reason;
       ctx_tree_same{P, Q}(\at(&c->contexts, P)) ==> req_leaf_same{P, Q}(r) ==>

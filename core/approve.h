@@ -237,8 +237,8 @@ struct ward_decision {
   // lineage (CONTEXT), the operation (NOT_GRANTED), the resource
   // (OUT_OF_SCOPE).  leaf_refused(c, r, reason): the chain has a leaf, and
   // reason is the first of its rules the request breaks (leaf_rules in
-  // approve.c; kept by refuse, stated by approve_check and by the theorem
-  // below, refused_leaf).
+  // approve.c; kept by refuse and decision_unsign, stated by approve_check
+  // and by the theorem below, refused_leaf).
   predicate leaf_refused{L}(struct ward_core *c, struct ward_request *r,
                             integer reason) =
     1 <= r->chain.n <= WARD_CHAIN_MAX &&
@@ -392,21 +392,22 @@ struct ward_decision {
  * state the refusal returns in (refused_leaf, leaf_refused above; proved
  * of approve_check, why_leaf): CONTEXT, the lineage rule broken;
  * NOT_GRANTED, kept but the operation not granted; OUT_OF_SCOPE, both
- * kept but the resource not covered.  So are the chain's reasons that
- * name a fact of its blocks, of the trust set, of the revocation set or
- * of the clock (refused_chain, chain_cause in chain.h; proved of
- * approve_check, why_chain): REVOKED, NOT_YET_VALID and EXPIRED, a block
- * revoked, or whose window starts after req->now, or ended before it;
+ * kept but the resource not covered (its bound on the resource's
+ * length, which leaf_refused_moved needs, always holds for them: the
+ * length is not assigned, and a longer one is refused OVERSIZE).  So are
+ * the chain's reasons that name a fact of its blocks, of the trust set,
+ * of the revocation set or of the clock (refused_chain, chain_cause in
+ * chain.h; proved of approve_check, why_chain): REVOKED, NOT_YET_VALID
+ * and EXPIRED, a block revoked, or whose window starts after req->now,
+ * or ended before it;
  * ROOT_PARENT and UNTRUSTED_ROOT, a root with a parent hash, or issued by
  * a key the core does not trust; PARENT_HASH, ISSUER, the seven of
  * attenuation and CYCLE, a block not named by its parent's id, not issued
  * by its parent's holder, wider than its parent by the rule the reason
  * names (atten_cause, attenuate.h), or with the id of an earlier block.
- * (refused_leaf's bound on the resource's length always holds for those
- * reasons: a longer resource is refused OVERSIZE first.)  A ledger's
- * MALFORMED (an entry with another max, or an id twice) is stated two
- * steps below, by approve_release (why_ledger): here MALFORMED is also a
- * chain's reason.
+ * A ledger's MALFORMED (an entry with another max, or an id twice) is
+ * stated two steps below, by approve_release (why_ledger): here MALFORMED
+ * is also a chain's reason.
  *
  * The behaviors split the requests by the state they arrive in, complete
  * and disjoint: oversize (no resource or one over WARD_SCOPE_MAX:
