@@ -405,6 +405,10 @@ struct ward_decision {
  * attenuation and CYCLE, a block not named by its parent's id, not issued
  * by its parent's holder, wider than its parent by the rule the reason
  * names (atten_cause, attenuate.h), or with the id of an earlier block.
+ * SIGNATURE is stated on its own (refused_signature, sig_cause in
+ * chain.h; proved of approve_check, why_sig): a block whose signature
+ * bytes do not verify over its id under its issuer's key (link_sig_bad;
+ * sig_verifies, crypto.h, which ward_block_sig_verify states of each -1).
  * A ledger's MALFORMED (an entry with another max, or an id twice) is
  * stated two steps below, by approve_release (why_ledger): here MALFORMED
  * is also a chain's reason.
@@ -471,6 +475,8 @@ struct ward_decision {
     ensures refused_chain: WARD_E_PARENT_HASH <= \result <= WARD_E_EXPIRED ||
       \result == WARD_E_CYCLE ==>
         chain_cause(&req->chain, &c->trust, &c->revoked, req->now, \result);
+    ensures refused_signature: \result == WARD_E_SIGNATURE ==>
+      sig_cause(&req->chain);
     ensures refused_record: \result != WARD_OK &&
       1 <= req->resource_len <= WARD_SCOPE_MAX ==>
         refusal_record(out, \result);

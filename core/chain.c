@@ -346,6 +346,7 @@ id_match(const struct ward_link *l)
     ensures \result == WARD_OK ==> in_window(&l->b, now);
     ensures \result != WARD_OK ==> chain_refusal(\result);
     ensures why: link_cause(l, rv, now, \result);
+    ensures why_sig: \result == WARD_E_SIGNATURE ==> link_sig_bad(l);
     ensures own: \result == WARD_OK || \result == WARD_E_NONCANONICAL ||
       \result == WARD_E_MALFORMED || \result == WARD_E_SIGNATURE ||
       link_reason(\result);
@@ -497,6 +498,7 @@ ward_chain_decode(struct ward_chain *ch)
       (\forall integer j; 0 <= j < i ==> ids_differ(ch, j, i));
     ensures \result != WARD_OK ==> chain_refusal(\result);
     ensures why: link_cause(&ch->l[i], rv, now, \result);
+    ensures why_sig: \result == WARD_E_SIGNATURE ==> link_sig_bad(&ch->l[i]);
     ensures why_pair: pair_cause(ch, i, \result);
     ensures not_root: !root_reason(\result);
     ensures steps: \result == WARD_OK || \result == WARD_E_MALFORMED ||
@@ -568,6 +570,7 @@ ward_chain_check(const struct ward_chain *ch, const struct ward_trust *t,
 	if (r != WARD_OK) {
 		/*@ assert why_0: link_cause(&ch->l[0], rv, now, r); */
 		/*@ assert why_0c: chain_cause(ch, t, rv, now, r); */
+		/*@ assert why_0s: r == WARD_E_SIGNATURE ==> sig_cause(ch); */
 		return r;
 	}
 	r = root_check(&ch->l[0], t);
@@ -595,6 +598,7 @@ ward_chain_check(const struct ward_chain *ch, const struct ward_trust *t,
 		r = child_step(ch, i, rv, now);
 		if (r != WARD_OK) {
 			/*@ ghost link_to_chain(ch, t, rv, now, i, r); */
+			/*@ assert why_is: r == WARD_E_SIGNATURE ==> sig_cause(ch); */
 			return r;
 		}
 	}

@@ -101,6 +101,51 @@ TEST(memo_hit_needs_the_whole_id)
 	EXPECT_EQ(ward_block_sig_verify(s.bad, other, f.key[CAPFIX_OPERATOR].pk), -1);
 }
 
+/* libsodium's own answer on the exact bytes the glue is given: the
+ * tagged message "ward.v1.blocksig" (16 bytes, no NUL) || id. */
+static int
+sodium_accepts(const uint8_t *sig, const uint8_t *id, const uint8_t *pk)
+{
+	uint8_t msg[16 + WARD_ID_BYTES];
+
+	memcpy(msg, "ward.v1.blocksig", 16);
+	memcpy(msg + 16, id, WARD_ID_BYTES);
+	return crypto_sign_verify_detached(sig, msg, sizeof msg, pk) == 0;
+}
+
+TEST(refusal_means_libsodium_refused_these_bytes)
+{
+	/* The contract's second half (rejected, crypto.h): -1 is returned
+	 * only where libsodium refuses this very signature over this id under
+	 * this key, which is what a SIGNATURE refusal names (link_sig_bad,
+	 * chain.h).  On a cold memo the glue must agree with libsodium on the
+	 * real signature and on every one-bit change of it. */
+	struct signed_id s;
+	uint8_t sig[WARD_SIG_BYTES];
+	const uint8_t *pk = f.key[CAPFIX_OPERATOR].pk;
+	unsigned bit, refused = 0;
+
+	fresh(1);
+	make_signed_id(&s, &f.key[CAPFIX_OPERATOR], 0x44);
+	for (bit = 0; bit <= 8 * WARD_SIG_BYTES; bit++) {
+		memcpy(sig, s.good, sizeof sig);
+		if (bit < 8 * WARD_SIG_BYTES)	/* the last round: unchanged */
+			sig[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		ward_sig_memo_clear();
+		int r = ward_block_sig_verify(sig, s.id, pk);
+		EXPECT_EQ(r, sodium_accepts(sig, s.id, pk) ? 0 : -1);
+		refused += r == -1;
+	}
+	/* Not a vacuous agreement: the flips were refused, the original
+	 * accepted. */
+	EXPECT_EQ(refused, 8 * WARD_SIG_BYTES);
+	/* A memo hit returns 0 without looking at the signature (crypto.h):
+	 * the contract says nothing of a 0 beyond ed25519_ok, which the pair
+	 * earned when it was remembered. */
+	EXPECT_EQ(ward_block_sig_verify(s.good, s.id, pk), 0);
+	EXPECT_EQ(ward_block_sig_verify(s.bad, s.id, pk), 0);
+}
+
 /* ---- through the verified chain check ------------------------------------- */
 
 TEST(memo_chain_with_forged_leaf_refused_twice)
@@ -137,6 +182,7 @@ main(void)
 	RUN(memo_forged_signature_refused_again_on_same_body);
 	RUN(memo_forged_signature_under_other_key_not_remembered);
 	RUN(memo_hit_needs_the_whole_id);
+	RUN(refusal_means_libsodium_refused_these_bytes);
 	RUN(memo_chain_with_forged_leaf_refused_twice);
 	RUN(memo_chain_with_forged_root_refused_twice);
 	T_EXIT();
