@@ -481,8 +481,15 @@ ward_chain_decode(struct ward_chain *ch)
 	*/
 	for (i = 0; i < ch->n; i++) {
 		r = ward_link_decode(&ch->l[i]);
-		if (r != WARD_OK)
+		if (r != WARD_OK) {
+			/*@ assert why_i: wire_head_reason(r) ==>
+			      ch->l[i].raw_len <= WARD_BLOCK_MAX &&
+			      wire_head_cause(&ch->l[i].raw[0], ch->l[i].raw_len,
+			                      r); */
+			/*@ assert why_ch: wire_head_reason(r) ==>
+			      wire_refused(ch, r); */
 			return r;
+		}
 	}
 	return WARD_OK;
 }

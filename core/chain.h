@@ -168,6 +168,18 @@ struct ward_trust {
     1 <= ch->n <= WARD_CHAIN_MAX &&
     \exists integer i; 0 <= i < ch->n && link_sig_bad(&ch->l[i]);
 
+  // Some link of the chain whose bytes break the rule r names, for
+  // VERSION, KIND and FLAGS (wire_head_cause, codec.h; TRAILING's is
+  // stated of the link, ward_link_decode).  Stated of the decoding
+  // (ward_chain_decode, why_wire), not carried up to ward_approve: in
+  // approve_decide's contract it timed out two of its goals at 10 s,
+  // spent among them (measured).  On ward_approve these reasons are known
+  // to be decoding's (decode_refusal) and name no cause.
+  predicate wire_refused{L}(struct ward_chain *ch, integer r) =
+    1 <= ch->n <= WARD_CHAIN_MAX &&
+    \exists integer i; 0 <= i < ch->n && ch->l[i].raw_len <= WARD_BLOCK_MAX &&
+      wire_head_cause(&ch->l[i].raw[0], ch->l[i].raw_len, r);
+
   // The reasons decoding refuses for: the encoding, the length, a hash.
   predicate decode_refusal(integer r) =
     (WARD_E_MALFORMED <= r <= WARD_E_CHAIN_TOO_LONG) || r == WARD_E_CRYPTO;
@@ -207,6 +219,9 @@ int ward_trusted(const struct ward_trust *t, const uint8_t *k)
     ensures decoding: \result != WARD_OK ==> decode_refusal(\result);
     ensures not_length: \result != WARD_E_CHAIN_EMPTY &&
       \result != WARD_E_CHAIN_TOO_LONG;
+    ensures why_wire: wire_reason(\result) ==>
+      l->raw_len <= WARD_BLOCK_MAX &&
+      wire_cause(&l->raw[0], l->raw_len, \result);
 */
 int ward_link_decode(struct ward_link *l)
 	__attribute__((warn_unused_result));
@@ -233,6 +248,7 @@ int ward_link_sig_check(const struct ward_link *l)
     ensures decoding: \result != WARD_OK ==> decode_refusal(\result);
     ensures length: (\result == WARD_E_CHAIN_EMPTY <==> ch->n == 0) &&
       (\result == WARD_E_CHAIN_TOO_LONG <==> ch->n > WARD_CHAIN_MAX);
+    ensures why_wire: wire_head_reason(\result) ==> wire_refused(ch, \result);
 */
 int ward_chain_decode(struct ward_chain *ch)
 	__attribute__((warn_unused_result));

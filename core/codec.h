@@ -174,6 +174,35 @@
     wire_long_enough(len) && wire_header_ok(in) &&
     len == wire_len_of(in) && wire_scope_ok(in);
 
+  // Why a link's wire bytes were refused VERSION, KIND, FLAGS or TRAILING:
+  // the first of the decoder's checks, in its order (ward_block_decode,
+  // below), that the bytes fail.  Facts of the bytes as received, which
+  // nothing in the core writes.  Only these four: the decoder's
+  // MALFORMED, NONCANONICAL and OVERSIZE are also reasons of the checks,
+  // of the ledger and of the request.  The first three read single bytes
+  // (wire_head_cause); TRAILING reads the whole header, its big-endian
+  // integers among it, and is kept apart: in a callee's contract in
+  // approve.c it timed out every frame goal of chain_kept at 10 s, where
+  // the first three alone cost nothing (measured).
+  predicate wire_head_reason(integer r) =
+    WARD_E_VERSION <= r <= WARD_E_FLAGS;
+
+  predicate wire_reason(integer r) =
+    WARD_E_VERSION <= r <= WARD_E_TRAILING;
+
+  predicate wire_head_cause{L}(uint8_t *in, integer len, integer r) =
+    (r == WARD_E_VERSION ==> wire_long_enough(len) && !wire_version_ok(in)) &&
+    (r == WARD_E_KIND ==>
+       wire_long_enough(len) && wire_version_ok(in) && !wire_kind_ok(in)) &&
+    (r == WARD_E_FLAGS ==>
+       wire_long_enough(len) && wire_version_ok(in) && wire_kind_ok(in) &&
+       !wire_flags_ok(in));
+
+  predicate wire_cause{L}(uint8_t *in, integer len, integer r) =
+    wire_head_cause(in, len, r) &&
+    (r == WARD_E_TRAILING ==>
+       wire_long_enough(len) && wire_header_ok(in) && len > wire_len_of(in));
+
   // ---- injectivity --------------------------------------------------------
   // Two blocks are the same block when every field is equal (the scope up
   // to its length).  codec.c proves that one encoding names one block:
@@ -212,6 +241,7 @@
                          WARD_E_KIND, WARD_E_FLAGS, WARD_E_NONCANONICAL,
                          WARD_E_OVERSIZE, WARD_E_TRAILING};
     ensures len == 0 ==> \result == WARD_E_MALFORMED;
+    ensures why_wire: wire_reason(\result) ==> wire_cause(in, len, \result);
 
     behavior too_short:
       assumes !wire_long_enough(len);

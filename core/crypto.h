@@ -40,8 +40,8 @@
   // and pk are given as values (see val32 in ward.h).
   predicate ed25519_ok(integer id, integer pk);
 
-  // The 64 bytes whose halves have the values s0 and s1 (val32 and
-  // sig_hi below) are a signature that libsodium's
+  // The 64 bytes whose halves have the values s0 and s1 (val32, ward.h,
+  // and sig_hi above) are a signature that libsodium's
   // crypto_sign_verify_detached accepts over "ward.v1.blocksig" || id
   // under pk.  A fact of the bytes presented, where ed25519_ok is a fact
   // of the signer: what a refusal for SIGNATURE names (link_sig_bad,
@@ -83,7 +83,7 @@ int ward_block_id(uint8_t *id, const uint8_t *body, size_t len)
  * that is: a pair (id, pk) is remembered only AFTER a call whose
  * crypto_sign_verify_detached accepted a signature over id under pk; a
  * failed verification never writes the memo; a hit needs all 32 bytes of
- * both id and pk to match.  The second ensures (rejected) needs no memo
+ * both id and pk to match.  The third ensures (rejected) needs no memo
  * fact: -1 is returned only where crypto_sign_verify_detached, called on
  * these very sig, id and pk, refused them; a memo hit returns 0.  Tested by tests/unit/test_crypto_memo.c (a
  * forged signature, then the same body again, is refused both times).
