@@ -143,6 +143,30 @@ TEST(refusal_means_libsodium_refused_these_bytes)
 	/* Not a vacuous agreement: the flips were refused, the original
 	 * accepted. */
 	EXPECT_EQ(refused, 8 * WARD_SIG_BYTES);
+	/* The same agreement with the id or the key changed instead, one bit
+	 * at a time (a changed key may not even be a point: libsodium
+	 * refuses it, and so must the glue). */
+	refused = 0;
+	for (bit = 0; bit < 8 * WARD_ID_BYTES; bit++) {
+		uint8_t id[WARD_ID_BYTES], k[WARD_KEY_BYTES];
+		int r;
+
+		memcpy(id, s.id, sizeof id);
+		id[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		ward_sig_memo_clear();
+		r = ward_block_sig_verify(s.good, id, pk);
+		EXPECT_EQ(r, sodium_accepts(s.good, id, pk) ? 0 : -1);
+		refused += r == -1;
+		memcpy(k, pk, sizeof k);
+		k[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		ward_sig_memo_clear();
+		r = ward_block_sig_verify(s.good, s.id, k);
+		EXPECT_EQ(r, sodium_accepts(s.good, s.id, k) ? 0 : -1);
+		refused += r == -1;
+	}
+	EXPECT_EQ(refused, 8 * WARD_ID_BYTES + 8 * WARD_KEY_BYTES);
+	ward_sig_memo_clear();
+	EXPECT_EQ(ward_block_sig_verify(s.good, s.id, pk), 0);
 	/* A memo hit returns 0 without looking at the signature (crypto.h):
 	 * the contract says nothing of a 0 beyond ed25519_ok, which the pair
 	 * earned when it was remembered. */
