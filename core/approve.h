@@ -17,6 +17,12 @@
 #include "chain.h"
 #include "ledger.h"
 #include "context.h"
+
+/* The ledger as the spend saw it when it refused, before the entries it
+ * registered for the request were taken back (spend_undo, approve.c):
+ * the state a ledger refusal's cause is stated of (refused_ledger).  Ghost
+ * state: the proof's, not the program's; it costs nothing at run time. */
+/*@ ghost extern struct ward_ledger ward_ledger_seen; */
 #include "audit.h"
 
 /* Approval message: fixed header, then the resource.  Signed under the
@@ -276,9 +282,10 @@ struct ward_decision {
   // LEDGER_FULL: none, and no free way in the id's home bucket); then no
   // id twice in the chain (MALFORMED); then a use left on every block
   // (USES_EXHAUSTED).  ledger_refused(l, ch, reason): reason is the first
-  // of those rules the chain breaks, in the ledger the refusal leaves
-  // (which holds the entries the refusal registered for the blocks before
-  // the one refused, with no use spent: refused_uses).
+  // of those rules the chain breaks, in the ledger the spend saw when it
+  // refused: the ledger the request arrived in, with the entries the spend
+  // registered for the blocks before the one refused, holding nothing
+  // (ledger_below), which the refusal then takes back (refused_uses).
   predicate block_entry{L}(struct ward_ledger *l, struct ward_chain *ch,
                            integer k) =
     ledger_has_max(l, &ch->l[k].id[0], ch->l[k].b.max_uses);
@@ -319,6 +326,100 @@ struct ward_decision {
        chain_entries(l, ch, ch->n) && !chain_ids_twice(ch) &&
        \exists integer k; 0 <= k < ch->n &&
          ledger_used_up(l, &ch->l[k].id[0])));
+
+  // s is the ledger l with entries registered for blocks of the chain and
+  // nothing else: every entry live in l is in s as it is in l, and every
+  // entry live in s and not in l holds a block's id of the chain, with no
+  // use spent or reserved.  (ward_approve: s the ledger the spend saw, l
+  // the one the refusal leaves, which is the one the request arrived in.)
+  predicate ledger_below{L}(struct ward_ledger *l, struct ward_ledger *s,
+                            struct ward_chain *ch) =
+    \forall integer k; 0 <= k < WARD_LEDGER_N ==>
+      (l->e[k].live == 1 ==>
+         s->e[k].live == 1 && s->e[k].used == l->e[k].used &&
+         s->e[k].reserved == l->e[k].reserved &&
+         s->e[k].dirty == l->e[k].dirty && s->e[k].max == l->e[k].max &&
+         \forall integer j; 0 <= j < WARD_ID_BYTES ==>
+           s->e[k].id[j] == l->e[k].id[j]) &&
+      (l->e[k].live != 1 && s->e[k].live == 1 ==>
+         s->e[k].used == 0 && s->e[k].reserved == 0 && s->e[k].dirty == 0 &&
+         \exists integer i; 0 <= i < ch->n && lentry_is(s, k, &ch->l[i].id[0]));
+
+  // The chain's length, ids and maxes, the same at P and Q.
+  predicate chain_ids_same{P, Q}(struct ward_chain *ch) =
+    \at(ch->n, Q) == \at(ch->n, P) &&
+    \forall integer i; 0 <= i < WARD_CHAIN_MAX ==>
+      \at(ch->l[i].b.max_uses, Q) == \at(ch->l[i].b.max_uses, P) &&
+      \forall integer j; 0 <= j < WARD_ID_BYTES ==>
+        \at(ch->l[i].id[j], Q) == \at(ch->l[i].id[j], P);
+
+
+
+
+  // The ledger's rules, the same of b at Q as of a at P when b at Q is a
+  // copy of a at P: the steps of ledger_refused_copied.  Here, before the
+  // lemmas of approve.c, so that those are not hypotheses of these
+  // (measured: after them, room_copied and a step as plain as
+  // "a copy has the same live ways" timed out at 10 s).  The order is
+  // measured too, each lemma being a hypothesis of the ones after it:
+  // used_up_copied last took 6.2 s, first 0.2 s; and a step "home is the
+  // same when the chain is", which needs no ledger_copy to fire, slowed
+  // approve.c's pair_cause_moved from 1.3 s to 4.3 s (all of these alone,
+  // z3 and cvc4, one goal at a time).
+  lemma used_up_copied{P, Q}:
+    \forall struct ward_ledger *a, *b, struct ward_chain *ch, integer k;
+      ledger_copy{P, Q}(a, b) ==> chain_ids_same{P, Q}(ch) ==>
+      0 <= k < WARD_CHAIN_MAX ==>
+        (\at(ledger_used_up(a, &ch->l[k].id[0]), P) <==>
+         \at(ledger_used_up(b, &ch->l[k].id[0]), Q));
+
+  lemma has_copied{P, Q}:
+    \forall struct ward_ledger *a, *b, struct ward_chain *ch, integer k;
+      ledger_copy{P, Q}(a, b) ==> chain_ids_same{P, Q}(ch) ==>
+      0 <= k < WARD_CHAIN_MAX ==>
+        (\at(ledger_has(a, &ch->l[k].id[0]), P) <==>
+         \at(ledger_has(b, &ch->l[k].id[0]), Q));
+
+  lemma entry_copied{P, Q}:
+    \forall struct ward_ledger *a, *b, struct ward_chain *ch, integer k;
+      ledger_copy{P, Q}(a, b) ==> chain_ids_same{P, Q}(ch) ==>
+      0 <= k < WARD_CHAIN_MAX ==>
+        (\at(block_entry(a, ch, k), P) <==> \at(block_entry(b, ch, k), Q));
+
+  lemma full_copied{P, Q}:
+    \forall struct ward_ledger *a, *b, integer x;
+      ledger_copy{P, Q}(a, b) ==> 0 <= x < WARD_BUCKETS ==>
+        (\at(ledger_bucket_full(a, x), P) <==>
+         \at(ledger_bucket_full(b, x), Q));
+
+  lemma room_copied{P, Q}:
+    \forall struct ward_ledger *a, *b, struct ward_chain *ch, integer k;
+      ledger_copy{P, Q}(a, b) ==> chain_ids_same{P, Q}(ch) ==>
+      0 <= k < WARD_CHAIN_MAX ==>
+        (\at(block_no_room(a, ch, k), P) <==> \at(block_no_room(b, ch, k), Q));
+
+  lemma entries_copied{P, Q}:
+    \forall struct ward_ledger *a, *b, struct ward_chain *ch, integer m;
+      ledger_copy{P, Q}(a, b) ==> chain_ids_same{P, Q}(ch) ==>
+      0 <= m <= WARD_CHAIN_MAX ==>
+        (\at(chain_entries(a, ch, m), P) <==> \at(chain_entries(b, ch, m), Q));
+
+  lemma pair_moved{P, Q}: \forall struct ward_chain *ch, integer a, b;
+    chain_ids_same{P, Q}(ch) ==> 0 <= a < WARD_CHAIN_MAX ==>
+    0 <= b < WARD_CHAIN_MAX ==>
+      (\at(same_bytes(&ch->l[a].id[0], &ch->l[b].id[0], WARD_ID_BYTES), P) <==>
+       \at(same_bytes(&ch->l[a].id[0], &ch->l[b].id[0], WARD_ID_BYTES), Q));
+
+  lemma twice_moved{P, Q}: \forall struct ward_chain *ch;
+    chain_ids_same{P, Q}(ch) ==> \at(ch->n, P) <= WARD_CHAIN_MAX ==>
+      (\at(chain_ids_twice(ch), P) <==> \at(chain_ids_twice(ch), Q));
+
+  // A ledger's refusal, of a at P and of its copy b at Q (spend_undo).
+  lemma ledger_refused_copied{P, Q}:
+    \forall struct ward_ledger *a, *b, struct ward_chain *ch, integer reason;
+      ledger_copy{P, Q}(a, b) ==> chain_ids_same{P, Q}(ch) ==>
+        \at(ledger_refused(a, ch, reason), P) ==>
+          \at(ledger_refused(b, ch, reason), Q);
 */
 
 /*
@@ -338,10 +439,11 @@ struct ward_decision {
  * recorded there after (approved_nonce: a replay of it is refused); and
  * exactly one record is appended to the audit chain before the signature
  * (log->seq one more).  A refusal signs nothing and moves no approval
- * counter; a refusal for any reason but CRYPTO moves no use count
- * (refused_uses: every entry live before is untouched, and an entry the
- * refusal registered has no use spent) and leaves every nonce window as
- * it was (refused_windows).  Both counters, the approval sequence number
+ * counter; a refusal for any reason but CRYPTO leaves the ledger as it
+ * was (refused_uses, ledger_unchanged: the same ways live, every live
+ * entry untouched; the entries the spend registered for the request's
+ * blocks are taken back) and every nonce window as it was
+ * (refused_windows).  Both counters, the approval sequence number
  * and the audit chain's, are checked before the spend, so EXHAUSTED is a
  * refusal like the others.  Only CRYPTO can come after the spend (a hash
  * or a signature that failed, or a re-check that refused): then either no
@@ -377,8 +479,11 @@ struct ward_decision {
  * (refused_exhausted); CHAIN_EMPTY and CHAIN_TOO_LONG: the chain had no
  * block, or more than WARD_CHAIN_MAX (refused_length; no check of the
  * blocks refuses for them, checks in chain.h).  The ledger's two reasons
- * name the first of its rules the chain breaks, in the ledger the refusal
- * leaves (refused_ledger, ledger_refused): LEDGER_FULL, a block whose id
+ * name the first of its rules the chain breaks, in the ledger the spend
+ * saw (refused_ledger, ledger_refused over ward_ledger_seen, a ghost copy
+ * taken before the entries the spend registered were taken back; which
+ * ledger_below ties to the ledger the request arrived in, with entries for
+ * the chain's blocks registered and nothing else): LEDGER_FULL, a block whose id
  * has no entry and whose bucket is full; USES_EXHAUSTED, every block has
  * its entry, no id twice, and some block's entry has no use left.  No
  * check of the chain refuses for one of those
@@ -438,9 +543,10 @@ struct ward_decision {
     requires \valid(log);
     requires \valid(req) && \valid(out);
     requires \separated(c, log, req, out);
+    requires \separated(&ward_ledger_seen, c, log, req, out);
     assigns c->ledger, c->contexts, *log, c->approval_seq,
             req->chain.l[0 .. WARD_CHAIN_MAX - 1],
-            *out;
+            *out, ward_ledger_seen;
     ensures core_ok(c);
     ensures 0 <= \result <= WARD_REASON_LAST;
     ensures \result == WARD_OK ==>
@@ -467,7 +573,8 @@ struct ward_decision {
         \old(req->chain.n) > WARD_CHAIN_MAX);
     ensures refused_ledger: \result == WARD_E_LEDGER_FULL ||
       \result == WARD_E_USES_EXHAUSTED ==>
-        ledger_refused(&c->ledger, &req->chain, \result);
+        ledger_refused(&ward_ledger_seen, &req->chain, \result) &&
+        ledger_below(&c->ledger, &ward_ledger_seen, &req->chain);
     ensures refused_leaf: (\result == WARD_E_CONTEXT ||
       \result == WARD_E_NOT_GRANTED || \result == WARD_E_OUT_OF_SCOPE) &&
       req->resource_len <= WARD_SCOPE_MAX ==>
@@ -500,7 +607,7 @@ struct ward_decision {
       \forall integer i; 0 <= i < req->chain.n ==>
         ledger_spent_id{Pre, Post}(&c->ledger, &req->chain.l[i].id[0]);
     ensures refused_uses: \result != WARD_OK && \result != WARD_E_CRYPTO ==>
-      ledger_uses_kept{Pre, Post}(&c->ledger);
+      ledger_unchanged{Pre, Post}(&c->ledger);
     ensures failed_uses: \result == WARD_E_CRYPTO ==>
         ledger_uses_kept{Pre, Post}(&c->ledger) ||
         \forall integer i; 0 <= i < req->chain.n ==>

@@ -349,10 +349,11 @@ ward_ledger_init(struct ward_ledger *l)
 
 int
 ward_ledger_find(struct ward_ledger *l, const uint8_t *id, uint32_t max,
-		 uint16_t *slot)
+		 uint16_t *slot, uint16_t *fresh)
 {
 	uint32_t k = ledger_lookup(l, id);
 
+	*fresh = 0;
 	if (k < WARD_LEDGER_N) {
 		/* A block id fixes its max: another max is not this block. */
 		if (l->e[k].max != max)
@@ -363,8 +364,9 @@ ward_ledger_find(struct ward_ledger *l, const uint8_t *id, uint32_t max,
 	k = ledger_free_way(l, id);
 	if (k == WARD_LEDGER_N)
 		return WARD_E_LEDGER_FULL;
-	*slot = (uint16_t)k;
 	ledger_register(l, k, id, max);
+	*slot = (uint16_t)k;
+	*fresh = 1;
 	return WARD_OK;
 }
 
@@ -474,55 +476,50 @@ ward_ledger_clean(struct ward_ledger *l, uint32_t slot)
 }
 
 void
-ward_ledger_forget(struct ward_ledger *l, const uint8_t *id)
+ward_ledger_unregister(struct ward_ledger *l, uint32_t slot)
 {
-	uint32_t k = ledger_lookup(l, id);
-
-	if (k < WARD_LEDGER_N && l->e[k].used == 0 && l->e[k].reserved == 0 &&
-	    l->e[k].dirty == 0) {
-		/*@ assert pre_keys: \forall integer q; 0 <= q < WARD_LEDGER_N ==>
-		      lentry_key_ok(l, q);
-		*/
-		/*@ assert pre_unique: ledger_unique(l); */
-		/*@ assert pre_flat: \forall integer q; 0 <= q < WARD_LEDGER_N ==>
-		      (l->e[q].dirty == 0 || l->e[q].dirty == 1) &&
-		      (l->e[q].live == 1 ==>
-		         l->e[q].used <= l->e[q].reserved &&
-		         l->e[q].reserved <= l->e[q].max);
-		*/
-		l->e[k].live = 0;
-		/*@ assert others: \forall integer q; 0 <= q < WARD_LEDGER_N &&
-		      q != k ==> l->e[q].live == \at(l->e[q].live, Pre);
-		*/
-		/*@ assert fields: \forall integer q; 0 <= q < WARD_LEDGER_N ==>
-		      l->e[q].dirty == \at(l->e[q].dirty, Pre) &&
-		      l->e[q].used == \at(l->e[q].used, Pre) &&
-		      l->e[q].reserved == \at(l->e[q].reserved, Pre) &&
-		      l->e[q].max == \at(l->e[q].max, Pre);
-		*/
-		/*@ assert ids: \forall integer q, j; 0 <= q < WARD_LEDGER_N &&
-		      0 <= j < WARD_ID_BYTES ==>
-		        l->e[q].id[j] == \at(l->e[q].id[j], Pre);
-		*/
-		/*@ assert keys: \forall integer q; 0 <= q < WARD_LEDGER_N ==>
-		      lentry_key_ok(l, q);
-		*/
-		/*@ assert live_sub: \forall integer q; 0 <= q < WARD_LEDGER_N &&
-		      l->e[q].live == 1 ==> \at(l->e[q].live, Pre) == 1;
-		*/
-		/*@ assert twins_same: \forall integer a, b;
-		      0 <= a < WARD_LEDGER_N && 0 <= b < WARD_LEDGER_N &&
-		      lentry_twins(l, a, b) ==> lentry_twins{Pre}(l, a, b);
-		*/
-		/*@ assert unique: ledger_unique(l); */
-		/*@ assert flat: \forall integer q; 0 <= q < WARD_LEDGER_N ==>
-		      (l->e[q].dirty == 0 || l->e[q].dirty == 1) &&
-		      (l->e[q].live == 1 ==>
-		         l->e[q].used <= l->e[q].reserved &&
-		         l->e[q].reserved <= l->e[q].max);
-		*/
-		/*@ assert counts: ledger_counts_ok(l); */
-	}
+	/*@ assert pre_keys: \forall integer q; 0 <= q < WARD_LEDGER_N ==>
+	      lentry_key_ok(l, q);
+	*/
+	/*@ assert pre_unique: ledger_unique(l); */
+	/*@ assert pre_flat: \forall integer q; 0 <= q < WARD_LEDGER_N ==>
+	      (l->e[q].dirty == 0 || l->e[q].dirty == 1) &&
+	      (l->e[q].live == 1 ==>
+	         l->e[q].used <= l->e[q].reserved &&
+	         l->e[q].reserved <= l->e[q].max);
+	*/
+	l->e[slot].live = 0;
+	/*@ assert others: \forall integer q; 0 <= q < WARD_LEDGER_N &&
+	      q != slot ==> l->e[q].live == \at(l->e[q].live, Pre);
+	*/
+	/*@ assert fields: \forall integer q; 0 <= q < WARD_LEDGER_N ==>
+	      l->e[q].dirty == \at(l->e[q].dirty, Pre) &&
+	      l->e[q].used == \at(l->e[q].used, Pre) &&
+	      l->e[q].reserved == \at(l->e[q].reserved, Pre) &&
+	      l->e[q].max == \at(l->e[q].max, Pre);
+	*/
+	/*@ assert ids: \forall integer q, j; 0 <= q < WARD_LEDGER_N &&
+	      0 <= j < WARD_ID_BYTES ==>
+	        l->e[q].id[j] == \at(l->e[q].id[j], Pre);
+	*/
+	/*@ assert keys: \forall integer q; 0 <= q < WARD_LEDGER_N ==>
+	      lentry_key_ok(l, q);
+	*/
+	/*@ assert live_sub: \forall integer q; 0 <= q < WARD_LEDGER_N &&
+	      l->e[q].live == 1 ==> \at(l->e[q].live, Pre) == 1;
+	*/
+	/*@ assert twins_same: \forall integer a, b;
+	      0 <= a < WARD_LEDGER_N && 0 <= b < WARD_LEDGER_N &&
+	      lentry_twins(l, a, b) ==> lentry_twins{Pre}(l, a, b);
+	*/
+	/*@ assert unique: ledger_unique(l); */
+	/*@ assert flat: \forall integer q; 0 <= q < WARD_LEDGER_N ==>
+	      (l->e[q].dirty == 0 || l->e[q].dirty == 1) &&
+	      (l->e[q].live == 1 ==>
+	         l->e[q].used <= l->e[q].reserved &&
+	         l->e[q].reserved <= l->e[q].max);
+	*/
+	/*@ assert counts: ledger_counts_ok(l); */
 }
 
 int
@@ -555,3 +552,53 @@ ward_ledger_restore(struct ward_ledger *l, const uint8_t *id, uint32_t max,
 	ledger_raise(l, k, r);
 	return WARD_OK;
 }
+
+/*@ ghost
+  void ward_ledger_copy(struct ward_ledger \ghost *dst,
+                        const struct ward_ledger *src)
+  {
+    uint32_t k, j;
+    /@ loop invariant 0 <= k <= WARD_LEDGER_N;
+       loop invariant c_f: \forall integer p; 0 <= p < k ==>
+         dst->e[p].live == \at(src->e[p].live, Pre) &&
+         dst->e[p].dirty == \at(src->e[p].dirty, Pre) &&
+         dst->e[p].used == \at(src->e[p].used, Pre) &&
+         dst->e[p].reserved == \at(src->e[p].reserved, Pre) &&
+         dst->e[p].max == \at(src->e[p].max, Pre);
+       loop invariant c_id: \forall integer p, b; 0 <= p < k &&
+         0 <= b < WARD_ID_BYTES ==>
+           dst->e[p].id[b] == \at(src->e[p].id[b], Pre);
+       loop assigns k, j, dst->e[0 .. WARD_LEDGER_N - 1];
+       loop variant WARD_LEDGER_N - k;
+    @/
+    for (k = 0; k < WARD_LEDGER_N; k++) {
+      /@ assert s_k: \let i = k;
+           src->e[i].live == \at(src->e[i].live, Pre) &&
+           src->e[i].dirty == \at(src->e[i].dirty, Pre) &&
+           src->e[i].used == \at(src->e[i].used, Pre) &&
+           src->e[i].reserved == \at(src->e[i].reserved, Pre) &&
+           src->e[i].max == \at(src->e[i].max, Pre) &&
+           \forall integer b; 0 <= b < WARD_ID_BYTES ==>
+             src->e[i].id[b] == \at(src->e[i].id[b], Pre); @/
+      dst->e[k].live = src->e[k].live;
+      dst->e[k].dirty = src->e[k].dirty;
+      dst->e[k].used = src->e[k].used;
+      dst->e[k].reserved = src->e[k].reserved;
+      dst->e[k].max = src->e[k].max;
+    L_f:
+      /@ loop invariant 0 <= j <= WARD_ID_BYTES;
+         loop invariant i_k: \let i = k; \forall integer b; 0 <= b < j ==>
+           dst->e[i].id[b] == \at(src->e[i].id[b], Pre);
+         loop assigns j, dst->e[k].id[0 .. WARD_ID_BYTES - 1];
+         loop variant WARD_ID_BYTES - j;
+      @/
+      for (j = 0; j < WARD_ID_BYTES; j++)
+        dst->e[k].id[j] = src->e[k].id[j];
+      /@ assert f_id: \forall integer p, b; 0 <= p < k &&
+           0 <= b < WARD_ID_BYTES ==>
+             dst->e[p].id[b] == \at(dst->e[p].id[b], L_f); @/
+      /@ assert f_f: \forall integer p; 0 <= p <= k ==>
+           dst->e[p].live == \at(dst->e[p].live, L_f); @/
+    }
+  }
+*/

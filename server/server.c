@@ -957,17 +957,12 @@ h_approve(unsigned sock, uint64_t now)
 				  wq.context, NULL, NULL, now, wq.nonce,
 				  "approve: refused before the core could log it");
 	}
-	if (r != WARD_OK) {
-		/* A refused request may have left entries registered for its
-		 * blocks, with no use spent: forget them, so that refusals,
-		 * which cost their sender nothing, cannot fill the ledger
-		 * every session shares.  Harmless whatever the id (a link the
-		 * core did not decode holds an old one): ward_ledger_forget
-		 * never forgets an entry with a use spent or reserved. */
-		for (i = 0; i < areq.chain.n && i < WARD_CHAIN_MAX; i++)
-			ward_ledger_forget(&core.ledger, areq.chain.l[i].id);
+	/* A refusal leaves the ledger as it found it (ward_approve takes
+	 * back the entries it registered: refused_uses, approve.h), so
+	 * refusals, which cost their sender nothing, cannot fill the ledger
+	 * every session shares. */
+	if (r != WARD_OK)
 		return refused(r, "approve refused: %s", wn_reason((unsigned)r));
-	}
 	/* Persist-before-release: the reservations go into this batch,
 	 * which is on disk before the approval leaves. */
 	for (i = 0; i < adec.n_dirty; i++) {

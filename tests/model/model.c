@@ -744,23 +744,30 @@ check(struct model *m, const struct model_request *req, struct mblock *b,
 }
 
 /* Step 9: one use of every block of the chain, or none.  Each block's
- * entry is registered as it is reached, and stays registered. */
+ * entry is registered as it is reached (so an earlier block's new entry
+ * takes a way of its bucket before a later block's is looked for); a
+ * refusal then takes back every entry this spend registered, and the
+ * ledger is as the request found it (approve.h, refused_uses). */
 static int
 spend(struct model *m, const struct mblock *b, uint32_t n)
 {
 	struct model_entry *e;
+	size_t before = m->n_ledger;
 	uint32_t i;
-	int r;
+	int r = WARD_OK;
 
-	for (i = 0; i < n; i++) {
+	/* New entries are appended, so those of this spend are the ones at
+	 * before and after. */
+	for (i = 0; i < n && r == WARD_OK; i++)
 		r = model_ledger_register(m, b[i].id, b[i].max_uses);
-		if (r != WARD_OK)
-			return r;
-	}
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && r == WARD_OK; i++) {
 		e = entry_get(m, b[i].id);
 		if ((uint64_t)e->used + 1 > e->max)
-			return WARD_E_USES_EXHAUSTED;
+			r = WARD_E_USES_EXHAUSTED;
+	}
+	if (r != WARD_OK) {
+		m->n_ledger = before;
+		return r;
 	}
 	for (i = 0; i < n; i++) {
 		e = entry_get(m, b[i].id);

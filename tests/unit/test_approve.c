@@ -896,6 +896,39 @@ TEST(refusal_does_not_spend_uses)
 	check_refused(t_name, WARD_E_USES_EXHAUSTED, f.ch.l[1].id);
 }
 
+/* A refusal leaves the ledger as it found it (refused_uses, approve.h):
+ * the spend registers an entry for a new block before it finds the root
+ * used up, and takes it back; every way is as live as before and every
+ * live entry is byte for byte the same. */
+TEST(refusal_leaves_the_ledger_as_it_was)
+{
+	static struct ward_ledger before;
+	static struct ward_chain first;
+	uint32_t k;
+
+	setup(2);
+	f.blk[0].max_uses = 1;
+	f.blk[1].max_uses = 1;
+	capfix_reseal(&f, 0);
+	first = f.ch;
+	request(WARD_OP_FS_READ, "/work/a.txt", 1);
+	check_approved(t_name);
+	capfix_set_scope(&f.blk[1], "/work/other");
+	capfix_reseal(&f, 1);
+	EXPECT(ledger_of(first.l[1].id) != NULL);
+	EXPECT(ledger_of(f.ch.l[1].id) == NULL);
+	memcpy(&before, &core.ledger, sizeof before);
+	request(WARD_OP_FS_READ, "/work/other/x", 2);
+	check_refused(t_name, WARD_E_USES_EXHAUSTED, f.ch.l[1].id);
+	EXPECT(ledger_of(f.ch.l[1].id) == NULL);
+	for (k = 0; k < WARD_LEDGER_N; k++) {
+		EXPECT_EQ(core.ledger.e[k].live, before.e[k].live);
+		if (before.e[k].live == 1)
+			EXPECT(memcmp(&core.ledger.e[k], &before.e[k],
+				      sizeof before.e[k]) == 0);
+	}
+}
+
 TEST(ten_children_cannot_multiply_root_budget)
 {
 	/* The root allows 5 uses.  Its holder delegates ten children, each
@@ -1075,6 +1108,7 @@ main(void)
 	RUN(refusal_does_not_burn_nonce);
 	RUN(use_count_exhausted);
 	RUN(refusal_does_not_spend_uses);
+	RUN(refusal_leaves_the_ledger_as_it_was);
 	RUN(ten_children_cannot_multiply_root_budget);
 	RUN(middle_block_budget_shared_by_children);
 	RUN(approval_sequence_exhausted);

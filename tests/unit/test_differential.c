@@ -1284,13 +1284,17 @@ lineage_stats(int rc, const uint8_t *ctx)
 static void
 op_register(const uint8_t *id, uint32_t max)
 {
-	uint16_t slot = 0;
-	int rc = ward_ledger_find(&core.ledger, id, max, &slot);
+	uint16_t slot = 0, fresh = 0;
+	int had = model_ledger_entry(&mdl, id) != NULL;
+	int rc = ward_ledger_find(&core.ledger, id, max, &slot, &fresh);
 	int rm = model_ledger_register(&mdl, id, max);
 	const struct model_entry *me = model_ledger_entry(&mdl, id);
 
 	if (rc != rm)
 		diverged("ledger register: core %s, model %s", rname(rc), rname(rm));
+	if (fresh != (rc == WARD_OK && !had))
+		diverged("ledger register: core says fresh %u, the model %s an entry",
+			 fresh, had ? "had" : "had no");
 	if (me != NULL)
 		compare_entry(me);
 	h_register[rc]++;

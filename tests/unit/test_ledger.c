@@ -12,6 +12,7 @@
 
 /* The ledger is large: keep it (and its copies) out of the stack. */
 static struct ward_ledger L, L_before;
+static uint16_t fr;	/* ward_ledger_find's fresh, where a test does not look */
 
 /* An id whose first two bytes read v, told apart by tag.  Before the
  * keyed buckets, the first two bytes were the bucket (v % 1024). */
@@ -72,7 +73,7 @@ register_chain(uint16_t *slot, uint8_t ids[][WARD_ID_BYTES],
 	uint32_t i;
 
 	for (i = 0; i < n; i++) {
-		int rc = ward_ledger_find(&L, ids[i], max[i], &slot[i]);
+		int rc = ward_ledger_find(&L, ids[i], max[i], &slot[i], &fr);
 		if (rc != WARD_OK)
 			return rc;
 	}
@@ -108,8 +109,8 @@ TEST(ten_delegated_children_share_root_budget)
 	/* Root allows 5 uses; each of ten children claims 5 too. */
 	for (c = 0; c < 10; c++) {
 		mkid(child, 100 + c, c);
-		EXPECT_EQ(ward_ledger_find(&L, root, 5, &slot[0]), WARD_OK);
-		EXPECT_EQ(ward_ledger_find(&L, child, 5, &slot[1]), WARD_OK);
+		EXPECT_EQ(ward_ledger_find(&L, root, 5, &slot[0], &fr), WARD_OK);
+		EXPECT_EQ(ward_ledger_find(&L, child, 5, &slot[1], &fr), WARD_OK);
 		for (k = 0; k < 5; k++)
 			if (ward_ledger_consume(&L, slot, 2) == WARD_OK)
 				granted++;
@@ -154,7 +155,7 @@ TEST(zero_use_block_never_granted)
 
 	ward_ledger_init(&L);
 	mkid(id, 14, 0);
-	EXPECT_EQ(ward_ledger_find(&L, id, 0, &slot), WARD_OK);
+	EXPECT_EQ(ward_ledger_find(&L, id, 0, &slot, &fr), WARD_OK);
 	EXPECT_EQ(ward_ledger_consume(&L, &slot, 1), WARD_E_USES_EXHAUSTED);
 	EXPECT_EQ(L.e[slot].used, 0);
 }
@@ -167,7 +168,7 @@ TEST(reservation_watermark_raised_and_dirty_set)
 
 	ward_ledger_init(&L);
 	mkid(id, 20, 0);
-	EXPECT_EQ(ward_ledger_find(&L, id, 1000, &slot), WARD_OK);
+	EXPECT_EQ(ward_ledger_find(&L, id, 1000, &slot, &fr), WARD_OK);
 	EXPECT_EQ(L.e[slot].reserved, 0);
 	EXPECT_EQ(L.e[slot].dirty, 0);
 	EXPECT_EQ(ward_ledger_consume(&L, &slot, 1), WARD_OK);
@@ -194,7 +195,7 @@ TEST(reservation_never_above_max)
 
 	ward_ledger_init(&L);
 	mkid(id, 21, 0);
-	EXPECT_EQ(ward_ledger_find(&L, id, 3, &slot), WARD_OK);
+	EXPECT_EQ(ward_ledger_find(&L, id, 3, &slot, &fr), WARD_OK);
 	EXPECT_EQ(ward_ledger_consume(&L, &slot, 1), WARD_OK);
 	EXPECT_EQ(L.e[slot].reserved, 3);
 	EXPECT(ledger_ok_rt(&L));
@@ -208,7 +209,7 @@ TEST(restore_after_crash_never_overspends)
 
 	ward_ledger_init(&L);
 	mkid(id, 30, 0);
-	EXPECT_EQ(ward_ledger_find(&L, id, max, &slot), WARD_OK);
+	EXPECT_EQ(ward_ledger_find(&L, id, max, &slot, &fr), WARD_OK);
 	/* Spend 70 uses, persisting the watermark whenever it is dirty. */
 	persisted = 0;
 	while (spent < 70) {
@@ -223,7 +224,7 @@ TEST(restore_after_crash_never_overspends)
 	/* Crash: memory is gone, only the persisted watermark survives. */
 	ward_ledger_init(&L);
 	EXPECT_EQ(ward_ledger_restore(&L, id, max, persisted), WARD_OK);
-	EXPECT_EQ(ward_ledger_find(&L, id, max, &slot), WARD_OK);
+	EXPECT_EQ(ward_ledger_find(&L, id, max, &slot, &fr), WARD_OK);
 	EXPECT_EQ(L.e[slot].used, persisted);
 	while (ward_ledger_consume(&L, &slot, 1) == WARD_OK)
 		spent++;
@@ -232,7 +233,7 @@ TEST(restore_after_crash_never_overspends)
 	/* A watermark above max restores to max, never beyond. */
 	ward_ledger_init(&L);
 	EXPECT_EQ(ward_ledger_restore(&L, id, max, 4000000000u), WARD_OK);
-	EXPECT_EQ(ward_ledger_find(&L, id, max, &slot), WARD_OK);
+	EXPECT_EQ(ward_ledger_find(&L, id, max, &slot, &fr), WARD_OK);
 	EXPECT_EQ(L.e[slot].used, max);
 	EXPECT_EQ(ward_ledger_consume(&L, &slot, 1), WARD_E_USES_EXHAUSTED);
 	EXPECT(ledger_ok_rt(&L));
@@ -246,7 +247,7 @@ TEST(restore_never_lowers_used)
 
 	ward_ledger_init(&L);
 	mkid(id, 31, 0);
-	EXPECT_EQ(ward_ledger_find(&L, id, 100, &slot), WARD_OK);
+	EXPECT_EQ(ward_ledger_find(&L, id, 100, &slot, &fr), WARD_OK);
 	for (k = 0; k < 10; k++)
 		EXPECT_EQ(ward_ledger_consume(&L, &slot, 1), WARD_OK);
 	EXPECT_EQ(ward_ledger_restore(&L, id, 100, 3), WARD_OK);
@@ -264,26 +265,26 @@ TEST(full_bucket_refused_nothing_evicted)
 	ward_ledger_init(&L);
 	for (w = 0; w < WARD_LEDGER_WAYS; w++) {
 		id_in_bucket(first[w], b, 40, &tag);
-		EXPECT_EQ(ward_ledger_find(&L, first[w], 9, &slot[w]), WARD_OK);
+		EXPECT_EQ(ward_ledger_find(&L, first[w], 9, &slot[w], &fr), WARD_OK);
 		EXPECT_EQ(ward_ledger_consume(&L, &slot[w], 1), WARD_OK);
 	}
 	memcpy(&L_before, &L, sizeof L);
 	id_in_bucket(id, b, 40, &tag);
-	EXPECT_EQ(ward_ledger_find(&L, id, 9, &extra), WARD_E_LEDGER_FULL);
+	EXPECT_EQ(ward_ledger_find(&L, id, 9, &extra, &fr), WARD_E_LEDGER_FULL);
 	EXPECT_EQ(ward_ledger_restore(&L, id, 9, 0), WARD_E_LEDGER_FULL);
 	EXPECT(memcmp(&L_before, &L, sizeof L) == 0);
 	/* Another id of the same bucket: also refused. */
 	id_in_bucket(id, b, 41, &tag);
-	EXPECT_EQ(ward_ledger_find(&L, id, 9, &extra), WARD_E_LEDGER_FULL);
+	EXPECT_EQ(ward_ledger_find(&L, id, 9, &extra, &fr), WARD_E_LEDGER_FULL);
 	/* Every old entry is still found with its count. */
 	for (w = 0; w < WARD_LEDGER_WAYS; w++) {
-		EXPECT_EQ(ward_ledger_find(&L, first[w], 9, &extra), WARD_OK);
+		EXPECT_EQ(ward_ledger_find(&L, first[w], 9, &extra, &fr), WARD_OK);
 		EXPECT_EQ(extra, slot[w]);
 		EXPECT_EQ(L.e[extra].used, 1);
 	}
 	/* Another bucket is unaffected. */
 	id_in_bucket(id, b + 1, 40, &tag);
-	EXPECT_EQ(ward_ledger_find(&L, id, 9, &extra), WARD_OK);
+	EXPECT_EQ(ward_ledger_find(&L, id, 9, &extra, &fr), WARD_OK);
 	EXPECT(ledger_ok_rt(&L));
 }
 
@@ -309,12 +310,12 @@ TEST(ground_ids_cannot_fill_a_bucket)
 		mkid(id, 0x1234, k);	/* same first two bytes as victim */
 		if (!seen[ward_bucket(id)]++)
 			spread++;
-		EXPECT_EQ(ward_ledger_find(&L, id, 1, &slot), WARD_OK);
+		EXPECT_EQ(ward_ledger_find(&L, id, 1, &slot, &fr), WARD_OK);
 	}
 	/* Fewer than 16 buckets for the 32 ids, or 8 of them in the
 	 * grant's bucket, would happen by chance with odds below 2^-50. */
 	EXPECT(spread >= 16);
-	EXPECT_EQ(ward_ledger_find(&L, victim, 5, &slot), WARD_OK);
+	EXPECT_EQ(ward_ledger_find(&L, victim, 5, &slot, &fr), WARD_OK);
 	EXPECT_EQ(ward_ledger_consume(&L, &slot, 1), WARD_OK);
 	EXPECT(ledger_ok_rt(&L));
 }
@@ -326,23 +327,24 @@ TEST(same_id_other_max_refused)
 
 	ward_ledger_init(&L);
 	mkid(id, 50, 0);
-	EXPECT_EQ(ward_ledger_find(&L, id, 5, &slot), WARD_OK);
+	EXPECT_EQ(ward_ledger_find(&L, id, 5, &slot, &fr), WARD_OK);
 	EXPECT_EQ(ward_ledger_consume(&L, &slot, 1), WARD_OK);
 	memcpy(&L_before, &L, sizeof L);
-	EXPECT_EQ(ward_ledger_find(&L, id, 500, &other), WARD_E_MALFORMED);
+	EXPECT_EQ(ward_ledger_find(&L, id, 500, &other, &fr), WARD_E_MALFORMED);
 	EXPECT_EQ(ward_ledger_restore(&L, id, 500, 0), WARD_E_MALFORMED);
 	EXPECT(memcmp(&L_before, &L, sizeof L) == 0);
-	EXPECT_EQ(ward_ledger_find(&L, id, 5, &other), WARD_OK);
+	EXPECT_EQ(ward_ledger_find(&L, id, 5, &other, &fr), WARD_OK);
 	EXPECT_EQ(other, slot);
 }
 
-/* ward_ledger_forget drops an entry that holds nothing, and nothing
- * else: a full bucket of unused entries gets room again, an entry with a
- * use spent or reserved stays (its count too). */
-TEST(forget_unused_entries_only)
+/* ward_ledger_find says which entries it registered (fresh 1) and which
+ * it found (fresh 0), and ward_ledger_unregister takes back one that still
+ * holds nothing: a full bucket gets that way back, and every other entry,
+ * among them one with a use spent, stays as it was. */
+TEST(find_says_fresh_and_unregister_takes_it_back)
 {
 	uint8_t id[WARD_LEDGER_WAYS + 1][WARD_ID_BYTES];
-	uint16_t slot, spent;
+	uint16_t slot[WARD_LEDGER_WAYS + 1], spent, again;
 	unsigned tag = 0;
 	uint32_t i, b;
 
@@ -351,25 +353,41 @@ TEST(forget_unused_entries_only)
 	b = ward_bucket(id[0]);
 	for (i = 1; i <= WARD_LEDGER_WAYS; i++)
 		id_in_bucket(id[i], b, 7, &tag);
-	for (i = 0; i < WARD_LEDGER_WAYS; i++)
-		EXPECT_EQ(ward_ledger_find(&L, id[i], 3, &slot), WARD_OK);
-	EXPECT_EQ(ward_ledger_find(&L, id[WARD_LEDGER_WAYS], 3, &slot),
+	for (i = 0; i < WARD_LEDGER_WAYS; i++) {
+		fr = 7;
+		EXPECT_EQ(ward_ledger_find(&L, id[i], 3, &slot[i], &fr), WARD_OK);
+		EXPECT_EQ(fr, 1);
+	}
+	fr = 7;
+	EXPECT_EQ(ward_ledger_find(&L, id[WARD_LEDGER_WAYS], 3,
+				   &slot[WARD_LEDGER_WAYS], &fr),
 		  WARD_E_LEDGER_FULL);
-	/* id[0] spent once and persisted; the others never used. */
-	EXPECT_EQ(ward_ledger_find(&L, id[0], 3, &spent), WARD_OK);
+	EXPECT_EQ(fr, 0);
+	/* Found, not registered: fresh 0, the same slot. */
+	fr = 7;
+	EXPECT_EQ(ward_ledger_find(&L, id[0], 3, &spent, &fr), WARD_OK);
+	EXPECT_EQ(fr, 0);
+	EXPECT_EQ(spent, slot[0]);
+	fr = 7;
+	EXPECT_EQ(ward_ledger_find(&L, id[0], 4, &again, &fr), WARD_E_MALFORMED);
+	EXPECT_EQ(fr, 0);
+	/* id[0] spent once and persisted; id[1] taken back. */
 	EXPECT_EQ(ward_ledger_consume(&L, &spent, 1), WARD_OK);
 	ward_ledger_clean(&L, spent);
-	ward_ledger_forget(&L, id[0]);
-	EXPECT(L.e[spent].live == 1 && L.e[spent].used == 1);
-	ward_ledger_forget(&L, id[1]);
-	EXPECT(ledger_ok_rt(&L));
-	EXPECT_EQ(ward_ledger_find(&L, id[WARD_LEDGER_WAYS], 3, &slot), WARD_OK);
-	/* Forgetting an id with no entry changes nothing. */
 	memcpy(&L_before, &L, sizeof L);
-	ward_ledger_forget(&L, id[1]);
-	EXPECT(memcmp(&L_before, &L, sizeof L) == 0);
+	ward_ledger_unregister(&L, slot[1]);
+	EXPECT(ledger_ok_rt(&L));
+	EXPECT(L.e[slot[1]].live == 0);
+	for (i = 0; i < WARD_LEDGER_N; i++)
+		if (i != slot[1])
+			EXPECT(memcmp(&L.e[i], &L_before.e[i], sizeof L.e[i]) == 0);
+	/* The bucket has that way again, for a new id. */
+	fr = 7;
+	EXPECT_EQ(ward_ledger_find(&L, id[WARD_LEDGER_WAYS], 3, &again, &fr),
+		  WARD_OK);
+	EXPECT_EQ(fr, 1);
+	EXPECT_EQ(again, slot[1]);
 	/* The spent use is still counted: two more, then exhausted. */
-	EXPECT_EQ(ward_ledger_find(&L, id[0], 3, &spent), WARD_OK);
 	EXPECT_EQ(ward_ledger_consume(&L, &spent, 1), WARD_OK);
 	EXPECT_EQ(ward_ledger_consume(&L, &spent, 1), WARD_OK);
 	EXPECT_EQ(ward_ledger_consume(&L, &spent, 1), WARD_E_USES_EXHAUSTED);
@@ -383,7 +401,7 @@ main(void)
 		return 1;
 	}
 	RUN(consume_spends_every_ancestor);
-	RUN(forget_unused_entries_only);
+	RUN(find_says_fresh_and_unregister_takes_it_back);
 	RUN(ten_delegated_children_share_root_budget);
 	RUN(exhausted_refusal_leaves_ledger_unchanged);
 	RUN(zero_use_block_never_granted);
