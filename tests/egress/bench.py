@@ -40,6 +40,7 @@ Needs root (sandboxes).  WARD_EGRESS_BENCH_N sets the number of set-ups
 import json
 import os
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -52,6 +53,7 @@ WARD = os.path.join(ROOT, "build", "ward")
 N = int(os.environ.get("WARD_EGRESS_BENCH_N", "200"))
 BIG = int(os.environ.get("WARD_EGRESS_BENCH_MIB", "256")) << 20
 RUNS = 5
+COMMITS = 50        # set-ups of the commits run (ward-core's fdatasync counted)
 SRV_PID = None
 RELAY = None        # the minimal relay's port, or None (no cc)
 RELAY_PID = None
@@ -283,6 +285,46 @@ def direct(port, via=None):
     return json.loads(r.stdout)
 
 
+def audit_count(env):
+    r = subprocess.run([WARD, "audit", "show"], capture_output=True, text=True, env=env)
+    return len(r.stdout.splitlines()) if r.returncode == 0 else None
+
+
+def commits_of(env, prof):
+    """(fdatasync calls, records appended) of ward-core while the agent
+    makes COMMITS set-ups one after another: how many approvals a closed
+    line shares its group commit with (tests/suites/egress asserts only
+    that no commit goes without a record).  None without strace."""
+    if shutil.which("strace") is None:
+        print("egress bench: no strace: ward-core's commits are not counted")
+        return None
+    r = subprocess.run(["pgrep", "-f", "^ward-core --home %s$" % env["WARD_HOME"]],
+                       capture_output=True, text=True)
+    if not r.stdout.split():
+        return None
+    out = os.path.join(os.path.dirname(env["WARD_HOME"]), "core-strace")
+    before = audit_count(env)
+    st = subprocess.Popen(["strace", "-f", "-c", "-e", "trace=fdatasync", "-o", out, "-p",
+                           r.stdout.split()[0]],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(1)
+        subprocess.run([WARD, "run", "--quiet", prof, "commits"], capture_output=True,
+                       text=True, env=env, timeout=300)
+    finally:
+        st.send_signal(signal.SIGINT)
+        st.wait(timeout=20)
+    after = audit_count(env)
+    syncs = 0
+    for l in open(out).read().splitlines():
+        f = l.split()
+        if f and f[-1] == "fdatasync":
+            syncs = int(f[3]) if len(f) >= 6 else int(f[-2])
+    if None in (before, after) or syncs == 0:
+        return None
+    return syncs, after - before
+
+
 def one(where, base, port):
     tmp = tempfile.mkdtemp(prefix="ward-egress-bench.", dir=base)
     os.chmod(tmp, 0o755)
@@ -305,13 +347,13 @@ def one(where, base, port):
         with open(os.path.join(prof, "agent.py"), "w") as f:
             f.write(MEASURE + "\nimport os\ntask = os.environ.get('WARD_TASK')\n"
                     "if task == 'warm-up':\n    sys.exit(0)\n"
-                    "n, runs = (%d, 0) if task == 'setup' else (0, %d)\n"
+                    "n, runs = {'setup': (%d, 0), 'commits': (%d, 0)}.get(task, (0, %d))\n"
                     "print('R ' + json.dumps(measure(('127.0.0.1', 3128), "
-                    "'127.0.0.1', %d, n, runs, %d)))\n" % (N, RUNS, port, BIG))
+                    "'127.0.0.1', %d, n, runs, %d)))\n" % (N, COMMITS, RUNS, port, BIG))
         with open(os.path.join(prof, "profile.ward"), "w") as f:
             f.write("name egress-bench\nrun python3 /agent/agent.py\nworkspace seed\n"
                     "limit time 600s\nlimit cpu 200\nallow net 127.0.0.1:%d uses %d\n"
-                    % (port, N + RUNS + 10))
+                    % (port, N + COMMITS + RUNS + 10))
         # ward-broker and ward-egress up first, so that their CPU time
         # before the measured run can be read.
         subprocess.run([WARD, "run", "--quiet", prof, "warm-up"], capture_output=True,
@@ -334,6 +376,7 @@ def one(where, base, port):
             print("egress bench: the agent measured nothing: " + r.stderr[-500:])
             return 1
         proxy = dict(outs[1], lat=outs[0]["lat"])
+        commits = commits_of(env, prof)
         d2 = direct(port)
         dlat = d1["lat"] + d2["lat"]
         d50 = statistics.median(dlat)
@@ -364,6 +407,12 @@ def one(where, base, port):
                      rl["mbps"], 100 * rl["mbps"] / dm,
                      "%.2f ms (its set-ups included)" % (1000 * (r1 - r0) / (RUNS * BIG / 1e6))
                      if None not in (r0, r1) else "unknown"))
+        if commits is not None:
+            syncs, recs = commits
+            print("egress [home on %s] commits: %d set-ups one after another, ward-core appended "
+                  "%d records with %d fdatasync calls: %.2f a set-up (the approval's; each "
+                  "connection's closed line logged at once and alone would make it 2.00, "
+                  "target about 1)" % (where, COMMITS, recs, syncs, syncs / COMMITS))
         print("egress [home on %s]   runs, MB/s: direct %s, proxy %s" % (
             where, " ".join("%.0f" % x for x in d1["rates"] + d2["rates"]),
             " ".join("%.0f" % x for x in proxy["rates"])))
