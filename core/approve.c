@@ -2032,6 +2032,8 @@ leaf_check(const struct ward_core *c, const struct ward_request *req,
     ensures ok_seq: \result == WARD_OK ==> c->approval_seq < UINT64_MAX;
     ensures ok_log: \result == WARD_OK ==> log->seq == \old(log->seq);
     ensures ok_logseq: \result == WARD_OK ==> log->seq < UINT64_MAX;
+    ensures ok_rlen: \result == WARD_OK ==>
+      req->resource_len == \old(req->resource_len);
     ensures blocked: \result != WARD_OK ==>
       rec_verdict(out, WARD_VERDICT_BLOCKED, \result) &&
       logged_once{Pre, Post}(log, out);
