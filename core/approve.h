@@ -115,6 +115,20 @@ struct ward_decision {
  * the id of the chain's leaf, as the core decoded it.
  */
 /*@
+  // The big-endian bytes of v at p, byte by byte (the k-th from the end
+  // is v / 256^k % 256), not as be64_at (codec.h): a function with
+  // be64_at's definition anywhere in its goals' context was slower in every
+  // goal, even in frame steps that do not use it (measured: refuse's
+  // k_par1, 0.4 s, timed out at 10 s); the bytes written out cost nothing.
+  predicate be64_bytes{L}(uint8_t *p, integer v) =
+    p[0] == v / 72057594037927936 % 256 && p[1] == v / 281474976710656 % 256 &&
+    p[2] == v / 1099511627776 % 256 && p[3] == v / 4294967296 % 256 &&
+    p[4] == v / 16777216 % 256 && p[5] == v / 65536 % 256 &&
+    p[6] == v / 256 % 256 && p[7] == v % 256;
+
+  predicate be16_bytes{L}(uint8_t *p, integer v) =
+    p[0] == v / 256 % 256 && p[1] == v % 256;
+
   predicate rec_carries{L}(struct ward_decision *o, struct ward_request *r,
                            integer verdict, integer reason) =
     o->rec_len == WARD_REC_OFF_RES + r->resource_len &&
@@ -126,8 +140,8 @@ struct ward_decision {
        o->rec[WARD_REC_OFF_CONTEXT + j] == r->context[j]) &&
     (\forall integer j; 0 <= j < WARD_ID_BYTES ==>
        o->rec[WARD_REC_OFF_DIGEST + j] == r->digest[j]) &&
-    be64_at(&o->rec[WARD_REC_OFF_NONCE], 0) == r->nonce &&
-    be16_at(&o->rec[WARD_REC_OFF_RLEN], 0) == r->resource_len &&
+    be64_bytes(&o->rec[WARD_REC_OFF_NONCE], r->nonce) &&
+    be16_bytes(&o->rec[WARD_REC_OFF_RLEN], r->resource_len) &&
     (\forall integer j; 0 <= j < r->resource_len ==>
        o->rec[WARD_REC_OFF_RES + j] == r->resource[j]);
 
@@ -201,6 +215,15 @@ struct ward_decision {
   predicate refusal_record{L}(struct ward_decision *o, integer reason) =
     rec_verdict(o, WARD_VERDICT_BLOCKED, reason) ||
     (reason == WARD_E_CRYPTO && rec_verdict(o, WARD_VERDICT_ALLOWED, WARD_OK));
+
+  // A refusal's BLOCKED record, once logged (o->audit_pos names its
+  // position), carries the request it refused: its op, context, digest,
+  // nonce and resource (rec_carries).
+  predicate refusal_carries{L}(struct ward_decision *o, struct ward_request *r,
+                               integer reason) =
+    o->audit_pos != UINT64_MAX &&
+    o->rec[WARD_REC_OFF_VERDICT] == WARD_VERDICT_BLOCKED ==>
+      rec_carries(o, r, WARD_VERDICT_BLOCKED, reason);
 */
 
 /*@ predicate core_ok{L}(struct ward_core *c) =
@@ -467,8 +490,17 @@ struct ward_decision {
  * (refused_logged, logged_once); that record is a BLOCKED decision record
  * with the refusal's reason, or, for a CRYPTO after the uses were spent,
  * the ALLOWED record of the approval that could not be issued
- * (refused_record, refusal_record).  A request with no resource is
- * refused OVERSIZE with no record.
+ * (refused_record, refusal_record).  A BLOCKED record that was appended
+ * for a refusal other than CRYPTO carries the request it refused: its op,
+ * context, digest, nonce and resource (refused_carries, refusal_carries;
+ * the core checks the record, reading only, before it appends it, and
+ * appends none that does not, log_refusal in approve.c; proved of every
+ * refusal, CRYPTO included, one level down, approve_check's carries).
+ * Not CRYPTO on ward_approve: the fact among the hypotheses of the CRYPTO
+ * case of approve_decide timed out its goal failed at 10 s (measured).
+ * Its leaf id field is not stated: it is the leaf's id once the chain
+ * decoded, zero before.  A request with no
+ * resource is refused OVERSIZE with no record.
  *
  * Why a refusal: each reason that names a fact of the request's state
  * names one that held in the state the request arrived in.  OP: the
@@ -595,6 +627,8 @@ struct ward_decision {
     ensures refused_record: \result != WARD_OK &&
       1 <= req->resource_len <= WARD_SCOPE_MAX ==>
         refusal_record(out, \result);
+    ensures refused_carries: \result != WARD_OK && \result != WARD_E_CRYPTO ==>
+      refusal_carries(out, req, \result);
     ensures approved_position: \result == WARD_OK ==>
       out->audit_pos == \old(log->seq);
     ensures approved_carries: \result == WARD_OK ==>
