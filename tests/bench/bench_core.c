@@ -190,6 +190,19 @@ op_approve_uncached(void *arg)
 		approve_failed = 1;
 }
 
+/* A replayed nonce: the chain is checked (memo warm), the refusal's
+ * record built, checked against the request (log_refusal) and appended. */
+static int refuse_wrong;
+
+static void
+op_refuse_replay(void *arg)
+{
+	(void)arg;
+	if (ward_approve(&core, &alog, &req, &dec) != WARD_E_REPLAY ||
+	    dec.audit_pos == UINT64_MAX)
+		refuse_wrong = 1;
+}
+
 /* The approval setup of test_approve.c, with a budget that the benchmark
  * cannot exhaust.  Returns 0 on success. */
 static int
@@ -323,7 +336,7 @@ main(void)
 	{
 		double r1 = -1, r2 = -1;
 #if BENCH_APPROVE
-		double t_ac, t_au, gross;
+		double t_ac, t_au, t_rr, gross;
 
 		if (approve_setup() != 0) {
 			printf("  approve: setup refused, not measured\n");
@@ -338,6 +351,14 @@ main(void)
 			if (approve_failed)
 				printf("  (an approval was refused: the figures "
 				       "are wrong)\n");
+			t_rr = measure(op_refuse_replay, NULL, &n);
+			line("refuse, replayed nonce, record logged", t_rr, n,
+			     "");
+			if (refuse_wrong)
+				printf("  (a replay was not refused and logged: "
+				       "the figure is wrong)\n");
+			printf("  %-42s = %5.2f\n",
+			       "refuse replayed / approve cached", t_rr / t_ac);
 			r1 = t_ac / t_sign;
 			r2 = t_au / (3.0 * t_verify + t_sign);
 		}
