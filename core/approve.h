@@ -546,12 +546,15 @@ struct ward_decision {
  * chain.h; proved of approve_check, why_sig): a block whose signature
  * bytes do not verify over its id under its issuer's key (link_sig_bad;
  * sig_verifies, crypto.h, which ward_block_sig_verify states of each -1).
- * VERSION, KIND and FLAGS, the decoder's refusals of a block's header,
- * are stated of the bytes the request arrived with (refused_wire,
+ * VERSION, KIND, FLAGS and TRAILING, the decoder's refusals of a block's
+ * header, are stated of the bytes the request arrived with (refused_wire,
  * wire_refused in chain.h; proved of ward_chain_decode, why_wire): some
  * block of the chain, long enough to have a header, whose version byte is
  * not WARD_VERSION; or whose version is, and kind byte is not a kind; or
- * whose version and kind are, and some right flag is neither 0 nor 1.
+ * whose version and kind are, and some right flag is neither 0 nor 1; or
+ * whose header passes every check before the length (the flags, the
+ * depth, a scope length from 1 to WARD_SCOPE_MAX, not_before <= not_after)
+ * and whose bytes run past the length it announces.
  * A ledger's MALFORMED (an entry with another max, or an id twice) is
  * stated two steps below, by approve_release (why_ledger): here MALFORMED
  * is also a chain's reason.
@@ -622,7 +625,7 @@ struct ward_decision {
         chain_cause(&req->chain, &c->trust, &c->revoked, req->now, \result);
     ensures refused_signature: \result == WARD_E_SIGNATURE ==>
       sig_cause(&req->chain);
-    ensures refused_wire: WARD_E_VERSION <= \result <= WARD_E_FLAGS ==>
+    ensures refused_wire: WARD_E_VERSION <= \result <= WARD_E_TRAILING ==>
       \let x = \result; \old(wire_refused(&req->chain, x));
     ensures refused_record: \result != WARD_OK &&
       1 <= req->resource_len <= WARD_SCOPE_MAX ==>

@@ -462,9 +462,26 @@ id_fresh(const struct ward_chain *ch, uint32_t i)
 	return 1;
 }
 
-/* ward_link_decode, and the cause of a refusal for VERSION, KIND or FLAGS
- * in the bytes it arrived with (link_head_bad, chain.h), where the context
- * holds the one call and no loop (measured: the same step in
+/* The decoder's window check, not_before <= not_after as big-endian sums
+ * (be64_at, codec.h), is the byte-by-byte order link_window_ordered
+ * (chain.h) states: the first byte that differs decides.  A ghost
+ * function, not a lemma: WP adds every lemma to every goal's context. */
+/*@ ghost
+  /@ requires \valid_read(l);
+     requires be64_at(&l->raw[0], WARD_OFF_NOT_BEFORE) <=
+              be64_at(&l->raw[0], WARD_OFF_NOT_AFTER);
+     assigns \nothing;
+     ensures link_window_ordered(l);
+  @/
+  void
+  lemma_window_ordered(const struct ward_link *l)
+  {
+  }
+*/
+
+/* ward_link_decode, and the cause of a refusal for VERSION, KIND, FLAGS
+ * or TRAILING in the bytes it arrived with (link_head_bad, chain.h), where
+ * the context holds the one call and no loop (measured: the same step in
  * decode_links timed out at 10 s). */
 /*@ requires \valid(l);
     assigns l->b, l->id[0 .. WARD_ID_BYTES - 1];
@@ -472,7 +489,7 @@ id_fresh(const struct ward_chain *ch, uint32_t i)
     ensures decoding: \result != WARD_OK ==> decode_refusal(\result);
     ensures not_length: \result != WARD_E_CHAIN_EMPTY &&
       \result != WARD_E_CHAIN_TOO_LONG;
-    ensures why_head: wire_head_reason(\result) ==>
+    ensures why_head: link_head_reason(\result) ==>
       \let x = \result; \old(link_head_bad(l, x));
 */
 static int
@@ -480,7 +497,47 @@ decode_one(struct ward_link *l)
 {
 	int r = ward_link_decode(l);
 
-	/*@ assert bad: wire_head_reason(r) ==> link_head_bad(l, r); */
+	/*@ ghost
+	  if (r == WARD_E_TRAILING)
+	    lemma_window_ordered(l);
+	*/
+	/*@ assert bad_h: wire_head_reason(r) ==> link_head_bad(l, r); */
+	/*@ assert t_hdr: r == WARD_E_TRAILING ==>
+	      wire_long_enough(l->raw_len) && wire_header_ok(&l->raw[0]) &&
+	      l->raw_len > wire_len_of(&l->raw[0]) &&
+	      l->raw_len <= WARD_BLOCK_MAX; */
+	/*@ assert t_len: be16_at(&l->raw[0], WARD_OFF_SCOPE_LEN) ==
+	      link_scope_len(l); */
+	/*@ assert bad_t: r == WARD_E_TRAILING ==> link_head_bad(l, r); */
+	/*@ assert bad: link_head_reason(r) ==> link_head_bad(l, r); */
+	/* Decoding writes no wire byte: those link_head_bad reads, one by
+	 * one, for Qed. */
+	/*@ assert raw_same: l->raw_len == \at(l->raw_len, Pre) &&
+	      l->raw[WARD_OFF_VERSION] == \at(l->raw[WARD_OFF_VERSION], Pre) &&
+	      l->raw[WARD_OFF_KIND] == \at(l->raw[WARD_OFF_KIND], Pre) &&
+	      l->raw[WARD_OFF_INVOKE] == \at(l->raw[WARD_OFF_INVOKE], Pre) &&
+	      l->raw[WARD_OFF_READ] == \at(l->raw[WARD_OFF_READ], Pre) &&
+	      l->raw[WARD_OFF_WRITE] == \at(l->raw[WARD_OFF_WRITE], Pre) &&
+	      l->raw[WARD_OFF_DELEGATE] == \at(l->raw[WARD_OFF_DELEGATE], Pre) &&
+	      l->raw[WARD_OFF_DEPTH] == \at(l->raw[WARD_OFF_DEPTH], Pre) &&
+	      l->raw[WARD_OFF_SCOPE_LEN] == \at(l->raw[WARD_OFF_SCOPE_LEN], Pre) &&
+	      l->raw[WARD_OFF_SCOPE_LEN + 1] == \at(l->raw[WARD_OFF_SCOPE_LEN + 1], Pre) &&
+	      l->raw[WARD_OFF_NOT_BEFORE + 0] == \at(l->raw[WARD_OFF_NOT_BEFORE + 0], Pre) &&
+	      l->raw[WARD_OFF_NOT_BEFORE + 1] == \at(l->raw[WARD_OFF_NOT_BEFORE + 1], Pre) &&
+	      l->raw[WARD_OFF_NOT_BEFORE + 2] == \at(l->raw[WARD_OFF_NOT_BEFORE + 2], Pre) &&
+	      l->raw[WARD_OFF_NOT_BEFORE + 3] == \at(l->raw[WARD_OFF_NOT_BEFORE + 3], Pre) &&
+	      l->raw[WARD_OFF_NOT_BEFORE + 4] == \at(l->raw[WARD_OFF_NOT_BEFORE + 4], Pre) &&
+	      l->raw[WARD_OFF_NOT_BEFORE + 5] == \at(l->raw[WARD_OFF_NOT_BEFORE + 5], Pre) &&
+	      l->raw[WARD_OFF_NOT_BEFORE + 6] == \at(l->raw[WARD_OFF_NOT_BEFORE + 6], Pre) &&
+	      l->raw[WARD_OFF_NOT_BEFORE + 7] == \at(l->raw[WARD_OFF_NOT_BEFORE + 7], Pre) &&
+	      l->raw[WARD_OFF_NOT_AFTER + 0] == \at(l->raw[WARD_OFF_NOT_AFTER + 0], Pre) &&
+	      l->raw[WARD_OFF_NOT_AFTER + 1] == \at(l->raw[WARD_OFF_NOT_AFTER + 1], Pre) &&
+	      l->raw[WARD_OFF_NOT_AFTER + 2] == \at(l->raw[WARD_OFF_NOT_AFTER + 2], Pre) &&
+	      l->raw[WARD_OFF_NOT_AFTER + 3] == \at(l->raw[WARD_OFF_NOT_AFTER + 3], Pre) &&
+	      l->raw[WARD_OFF_NOT_AFTER + 4] == \at(l->raw[WARD_OFF_NOT_AFTER + 4], Pre) &&
+	      l->raw[WARD_OFF_NOT_AFTER + 5] == \at(l->raw[WARD_OFF_NOT_AFTER + 5], Pre) &&
+	      l->raw[WARD_OFF_NOT_AFTER + 6] == \at(l->raw[WARD_OFF_NOT_AFTER + 6], Pre) &&
+	      l->raw[WARD_OFF_NOT_AFTER + 7] == \at(l->raw[WARD_OFF_NOT_AFTER + 7], Pre); */
 	return r;
 }
 
@@ -497,7 +554,7 @@ decode_one(struct ward_link *l)
     ensures decoding: \result != WARD_OK ==> decode_refusal(\result);
     ensures not_length: \result != WARD_E_CHAIN_EMPTY &&
       \result != WARD_E_CHAIN_TOO_LONG;
-    ensures why_wire: wire_head_reason(\result) ==>
+    ensures why_wire: link_head_reason(\result) ==>
       \let x = \result; \old(wire_refused(ch, x));
 */
 static int
@@ -507,6 +564,7 @@ decode_links(struct ward_chain *ch)
 	int r;
 
 	/*@ loop invariant 0 <= i <= ch->n;
+	    loop invariant links: \valid(&ch->l[0 .. WARD_CHAIN_MAX - 1]);
 	    loop invariant heads: \forall integer k; i <= k < WARD_CHAIN_MAX ==>
 	      ch->l[k].raw_len == \at(ch->l[k].raw_len, Pre) &&
 	      ch->l[k].raw[WARD_OFF_VERSION] ==
@@ -518,7 +576,45 @@ decode_links(struct ward_chain *ch)
 	      ch->l[k].raw[WARD_OFF_WRITE] ==
 	        \at(ch->l[k].raw[WARD_OFF_WRITE], Pre) &&
 	      ch->l[k].raw[WARD_OFF_DELEGATE] ==
-	        \at(ch->l[k].raw[WARD_OFF_DELEGATE], Pre);
+	        \at(ch->l[k].raw[WARD_OFF_DELEGATE], Pre) &&
+	      ch->l[k].raw[WARD_OFF_DEPTH] ==
+	        \at(ch->l[k].raw[WARD_OFF_DEPTH], Pre) &&
+	      ch->l[k].raw[WARD_OFF_SCOPE_LEN] ==
+	        \at(ch->l[k].raw[WARD_OFF_SCOPE_LEN], Pre) &&
+	      ch->l[k].raw[WARD_OFF_SCOPE_LEN + 1] ==
+	        \at(ch->l[k].raw[WARD_OFF_SCOPE_LEN + 1], Pre) &&
+	      ch->l[k].raw[WARD_OFF_NOT_BEFORE + 0] ==
+	        \at(ch->l[k].raw[WARD_OFF_NOT_BEFORE + 0], Pre) &&
+	      ch->l[k].raw[WARD_OFF_NOT_BEFORE + 1] ==
+	        \at(ch->l[k].raw[WARD_OFF_NOT_BEFORE + 1], Pre) &&
+	      ch->l[k].raw[WARD_OFF_NOT_BEFORE + 2] ==
+	        \at(ch->l[k].raw[WARD_OFF_NOT_BEFORE + 2], Pre) &&
+	      ch->l[k].raw[WARD_OFF_NOT_BEFORE + 3] ==
+	        \at(ch->l[k].raw[WARD_OFF_NOT_BEFORE + 3], Pre) &&
+	      ch->l[k].raw[WARD_OFF_NOT_BEFORE + 4] ==
+	        \at(ch->l[k].raw[WARD_OFF_NOT_BEFORE + 4], Pre) &&
+	      ch->l[k].raw[WARD_OFF_NOT_BEFORE + 5] ==
+	        \at(ch->l[k].raw[WARD_OFF_NOT_BEFORE + 5], Pre) &&
+	      ch->l[k].raw[WARD_OFF_NOT_BEFORE + 6] ==
+	        \at(ch->l[k].raw[WARD_OFF_NOT_BEFORE + 6], Pre) &&
+	      ch->l[k].raw[WARD_OFF_NOT_BEFORE + 7] ==
+	        \at(ch->l[k].raw[WARD_OFF_NOT_BEFORE + 7], Pre) &&
+	      ch->l[k].raw[WARD_OFF_NOT_AFTER + 0] ==
+	        \at(ch->l[k].raw[WARD_OFF_NOT_AFTER + 0], Pre) &&
+	      ch->l[k].raw[WARD_OFF_NOT_AFTER + 1] ==
+	        \at(ch->l[k].raw[WARD_OFF_NOT_AFTER + 1], Pre) &&
+	      ch->l[k].raw[WARD_OFF_NOT_AFTER + 2] ==
+	        \at(ch->l[k].raw[WARD_OFF_NOT_AFTER + 2], Pre) &&
+	      ch->l[k].raw[WARD_OFF_NOT_AFTER + 3] ==
+	        \at(ch->l[k].raw[WARD_OFF_NOT_AFTER + 3], Pre) &&
+	      ch->l[k].raw[WARD_OFF_NOT_AFTER + 4] ==
+	        \at(ch->l[k].raw[WARD_OFF_NOT_AFTER + 4], Pre) &&
+	      ch->l[k].raw[WARD_OFF_NOT_AFTER + 5] ==
+	        \at(ch->l[k].raw[WARD_OFF_NOT_AFTER + 5], Pre) &&
+	      ch->l[k].raw[WARD_OFF_NOT_AFTER + 6] ==
+	        \at(ch->l[k].raw[WARD_OFF_NOT_AFTER + 6], Pre) &&
+	      ch->l[k].raw[WARD_OFF_NOT_AFTER + 7] ==
+	        \at(ch->l[k].raw[WARD_OFF_NOT_AFTER + 7], Pre);
 	    loop assigns i, r, ch->l[0 .. WARD_CHAIN_MAX - 1];
 	    loop variant ch->n - i;
 	*/
@@ -540,8 +636,46 @@ decode_links(struct ward_chain *ch)
 			      \at(ch->l[k].raw[WARD_OFF_WRITE], LoopCurrent) ==
 			        \at(ch->l[k].raw[WARD_OFF_WRITE], Pre) &&
 			      \at(ch->l[k].raw[WARD_OFF_DELEGATE], LoopCurrent) ==
-			        \at(ch->l[k].raw[WARD_OFF_DELEGATE], Pre); */
-			/*@ assert why_pre_i: wire_head_reason(r) ==>
+			        \at(ch->l[k].raw[WARD_OFF_DELEGATE], Pre) &&
+			      \at(ch->l[k].raw[WARD_OFF_DEPTH], LoopCurrent) ==
+			        \at(ch->l[k].raw[WARD_OFF_DEPTH], Pre) &&
+			      \at(ch->l[k].raw[WARD_OFF_SCOPE_LEN], LoopCurrent) ==
+			        \at(ch->l[k].raw[WARD_OFF_SCOPE_LEN], Pre) &&
+			      \at(ch->l[k].raw[WARD_OFF_SCOPE_LEN + 1], LoopCurrent) ==
+			        \at(ch->l[k].raw[WARD_OFF_SCOPE_LEN + 1], Pre) &&
+			      \at(ch->l[k].raw[WARD_OFF_NOT_BEFORE + 0], LoopCurrent) ==
+			        \at(ch->l[k].raw[WARD_OFF_NOT_BEFORE + 0], Pre) &&
+			      \at(ch->l[k].raw[WARD_OFF_NOT_BEFORE + 1], LoopCurrent) ==
+			        \at(ch->l[k].raw[WARD_OFF_NOT_BEFORE + 1], Pre) &&
+			      \at(ch->l[k].raw[WARD_OFF_NOT_BEFORE + 2], LoopCurrent) ==
+			        \at(ch->l[k].raw[WARD_OFF_NOT_BEFORE + 2], Pre) &&
+			      \at(ch->l[k].raw[WARD_OFF_NOT_BEFORE + 3], LoopCurrent) ==
+			        \at(ch->l[k].raw[WARD_OFF_NOT_BEFORE + 3], Pre) &&
+			      \at(ch->l[k].raw[WARD_OFF_NOT_BEFORE + 4], LoopCurrent) ==
+			        \at(ch->l[k].raw[WARD_OFF_NOT_BEFORE + 4], Pre) &&
+			      \at(ch->l[k].raw[WARD_OFF_NOT_BEFORE + 5], LoopCurrent) ==
+			        \at(ch->l[k].raw[WARD_OFF_NOT_BEFORE + 5], Pre) &&
+			      \at(ch->l[k].raw[WARD_OFF_NOT_BEFORE + 6], LoopCurrent) ==
+			        \at(ch->l[k].raw[WARD_OFF_NOT_BEFORE + 6], Pre) &&
+			      \at(ch->l[k].raw[WARD_OFF_NOT_BEFORE + 7], LoopCurrent) ==
+			        \at(ch->l[k].raw[WARD_OFF_NOT_BEFORE + 7], Pre) &&
+			      \at(ch->l[k].raw[WARD_OFF_NOT_AFTER + 0], LoopCurrent) ==
+			        \at(ch->l[k].raw[WARD_OFF_NOT_AFTER + 0], Pre) &&
+			      \at(ch->l[k].raw[WARD_OFF_NOT_AFTER + 1], LoopCurrent) ==
+			        \at(ch->l[k].raw[WARD_OFF_NOT_AFTER + 1], Pre) &&
+			      \at(ch->l[k].raw[WARD_OFF_NOT_AFTER + 2], LoopCurrent) ==
+			        \at(ch->l[k].raw[WARD_OFF_NOT_AFTER + 2], Pre) &&
+			      \at(ch->l[k].raw[WARD_OFF_NOT_AFTER + 3], LoopCurrent) ==
+			        \at(ch->l[k].raw[WARD_OFF_NOT_AFTER + 3], Pre) &&
+			      \at(ch->l[k].raw[WARD_OFF_NOT_AFTER + 4], LoopCurrent) ==
+			        \at(ch->l[k].raw[WARD_OFF_NOT_AFTER + 4], Pre) &&
+			      \at(ch->l[k].raw[WARD_OFF_NOT_AFTER + 5], LoopCurrent) ==
+			        \at(ch->l[k].raw[WARD_OFF_NOT_AFTER + 5], Pre) &&
+			      \at(ch->l[k].raw[WARD_OFF_NOT_AFTER + 6], LoopCurrent) ==
+			        \at(ch->l[k].raw[WARD_OFF_NOT_AFTER + 6], Pre) &&
+			      \at(ch->l[k].raw[WARD_OFF_NOT_AFTER + 7], LoopCurrent) ==
+			        \at(ch->l[k].raw[WARD_OFF_NOT_AFTER + 7], Pre); */
+			/*@ assert why_pre_i: link_head_reason(r) ==>
 			      \let k = (integer)i; \let x = (integer)r;
 			      \at(link_head_bad(&ch->l[k], x), Pre); */
 			return r;

@@ -185,15 +185,41 @@ struct ward_trust {
 
 /*@
   // Some link of the chain whose bytes break the rule r names, for
-  // VERSION, KIND and FLAGS: the bytes wire_head_cause (codec.h) reads,
-  // written out here (a raw byte is a uint8_t, so flag() is <= 1).  On
-  // ward_chain_decode and up to ward_approve (refused_wire), of the bytes
-  // the request arrived with.  Written out, not over wire_head_cause, and
-  // in an annotation of its own: once a goal of approve_decide used the
-  // codec's predicates, its goal spent, which uses none of them, timed
-  // out at 10 s in both provers where it takes 0.8 s (measured; TRAILING's
-  // cause, which reads the whole header, timed out every frame goal of
-  // chain_kept, and is stated of the link only, ward_link_decode).
+  // VERSION, KIND, FLAGS and TRAILING: the bytes wire_cause (codec.h)
+  // reads, written out here (a raw byte is a uint8_t, so flag() is <= 1).
+  // On ward_chain_decode and up to ward_approve (refused_wire), of the
+  // bytes the request arrived with.  Written out, not over the codec's
+  // predicates: once a goal of approve_decide used them, its goal spent,
+  // which uses none of them, timed out at 10 s in both provers where it
+  // takes 0.8 s (measured).  TRAILING: the header passes every check the
+  // decoder makes before it (the version, the kind, the flags, the depth,
+  // a scope length from 1 to WARD_SCOPE_MAX, not_before <= not_after) and
+  // the link holds more bytes than the header announces.
+  //
+  // The scope length the header announces (be16_at, written out).
+  logic integer link_scope_len{L}(struct ward_link *l) =
+    l->raw[WARD_OFF_SCOPE_LEN] * 256 + l->raw[WARD_OFF_SCOPE_LEN + 1];
+
+  // not_before <= not_after, the header's big-endian bytes compared in
+  // order, with no arithmetic (be64_at's sums in a context slowed every
+  // goal of approve.c's functions that had them, measured on refuse).
+  predicate link_window_ordered{L}(struct ward_link *l) =
+    l->raw[WARD_OFF_NOT_BEFORE + 0] < l->raw[WARD_OFF_NOT_AFTER + 0] ||
+    (l->raw[WARD_OFF_NOT_BEFORE + 0] == l->raw[WARD_OFF_NOT_AFTER + 0] &&
+     (l->raw[WARD_OFF_NOT_BEFORE + 1] < l->raw[WARD_OFF_NOT_AFTER + 1] ||
+      (l->raw[WARD_OFF_NOT_BEFORE + 1] == l->raw[WARD_OFF_NOT_AFTER + 1] &&
+       (l->raw[WARD_OFF_NOT_BEFORE + 2] < l->raw[WARD_OFF_NOT_AFTER + 2] ||
+        (l->raw[WARD_OFF_NOT_BEFORE + 2] == l->raw[WARD_OFF_NOT_AFTER + 2] &&
+         (l->raw[WARD_OFF_NOT_BEFORE + 3] < l->raw[WARD_OFF_NOT_AFTER + 3] ||
+          (l->raw[WARD_OFF_NOT_BEFORE + 3] == l->raw[WARD_OFF_NOT_AFTER + 3] &&
+           (l->raw[WARD_OFF_NOT_BEFORE + 4] < l->raw[WARD_OFF_NOT_AFTER + 4] ||
+            (l->raw[WARD_OFF_NOT_BEFORE + 4] == l->raw[WARD_OFF_NOT_AFTER + 4] &&
+             (l->raw[WARD_OFF_NOT_BEFORE + 5] < l->raw[WARD_OFF_NOT_AFTER + 5] ||
+              (l->raw[WARD_OFF_NOT_BEFORE + 5] == l->raw[WARD_OFF_NOT_AFTER + 5] &&
+               (l->raw[WARD_OFF_NOT_BEFORE + 6] < l->raw[WARD_OFF_NOT_AFTER + 6] ||
+                (l->raw[WARD_OFF_NOT_BEFORE + 6] == l->raw[WARD_OFF_NOT_AFTER + 6] &&
+                 (l->raw[WARD_OFF_NOT_BEFORE + 7] <= l->raw[WARD_OFF_NOT_AFTER + 7]))))))))))))));
+
   predicate link_head_bad{L}(struct ward_link *l, integer r) =
     WARD_WIRE_MIN <= l->raw_len <= WARD_BLOCK_MAX &&
     (r == WARD_E_VERSION ==> l->raw[WARD_OFF_VERSION] != WARD_VERSION) &&
@@ -204,7 +230,19 @@ struct ward_trust {
        l->raw[WARD_OFF_VERSION] == WARD_VERSION &&
        1 <= l->raw[WARD_OFF_KIND] <= WARD_KIND_LAST &&
        !(l->raw[WARD_OFF_INVOKE] <= 1 && l->raw[WARD_OFF_READ] <= 1 &&
-         l->raw[WARD_OFF_WRITE] <= 1 && l->raw[WARD_OFF_DELEGATE] <= 1));
+         l->raw[WARD_OFF_WRITE] <= 1 && l->raw[WARD_OFF_DELEGATE] <= 1)) &&
+    (r == WARD_E_TRAILING ==>
+       l->raw[WARD_OFF_VERSION] == WARD_VERSION &&
+       1 <= l->raw[WARD_OFF_KIND] <= WARD_KIND_LAST &&
+       l->raw[WARD_OFF_INVOKE] <= 1 && l->raw[WARD_OFF_READ] <= 1 &&
+       l->raw[WARD_OFF_WRITE] <= 1 && l->raw[WARD_OFF_DELEGATE] <= 1 &&
+       l->raw[WARD_OFF_DEPTH] < WARD_CHAIN_MAX &&
+       1 <= link_scope_len(l) <= WARD_SCOPE_MAX &&
+       link_window_ordered(l) &&
+       l->raw_len > WARD_WIRE_MIN + link_scope_len(l));
+
+  // The reasons link_head_bad names a cause for.
+  predicate link_head_reason(integer r) = WARD_E_VERSION <= r <= WARD_E_TRAILING;
 
   predicate wire_refused{L}(struct ward_chain *ch, integer r) =
     1 <= ch->n <= WARD_CHAIN_MAX &&
@@ -264,7 +302,7 @@ int ward_link_sig_check(const struct ward_link *l)
     ensures decoding: \result != WARD_OK ==> decode_refusal(\result);
     ensures length: (\result == WARD_E_CHAIN_EMPTY <==> ch->n == 0) &&
       (\result == WARD_E_CHAIN_TOO_LONG <==> ch->n > WARD_CHAIN_MAX);
-    ensures why_wire: wire_head_reason(\result) ==>
+    ensures why_wire: link_head_reason(\result) ==>
       \let x = \result; \old(wire_refused(ch, x));
 */
 int ward_chain_decode(struct ward_chain *ch)

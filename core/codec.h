@@ -181,9 +181,10 @@
   // MALFORMED, NONCANONICAL and OVERSIZE are also reasons of the checks,
   // of the ledger and of the request.  The first three read single bytes
   // (wire_head_cause); TRAILING reads the whole header, its big-endian
-  // integers among it, and is kept apart: in a callee's contract in
-  // approve.c it timed out every frame goal of chain_kept at 10 s, where
-  // the first three alone cost nothing (measured).
+  // integers among it.  Up to ward_approve, chain.h states the same
+  // causes over the raw bytes written out (link_head_bad): in a callee's
+  // contract in approve.c, these predicates timed out every frame goal of
+  // chain_kept at 10 s (measured).
   predicate wire_head_reason(integer r) =
     WARD_E_VERSION <= r <= WARD_E_FLAGS;
 
