@@ -2054,7 +2054,7 @@ collect_dirty(struct ward_decision *out, const struct ward_ledger *l,
     ensures k_res: res_flat{Pre, Post}(req);
     ensures k_ctx: \forall integer j; 0 <= j < WARD_CTX_BYTES ==>
       req->context[j] == \old(req->context[j]);
-    ensures why_wire: WARD_E_VERSION <= \result <= WARD_E_TRAILING ==>
+    ensures why_wire: WARD_E_VERSION <= \result <= WARD_E_OVERSIZE ==>
       \let x = \result; \old(wire_refused(&req->chain, x));
 */
 static int
@@ -2085,7 +2085,7 @@ chain_kept(struct ward_core *c, struct ward_request *req,
     ensures why_sig: \result == WARD_E_SIGNATURE ==> sig_cause(&req->chain);
     ensures not_length: \result != WARD_E_CHAIN_EMPTY &&
       \result != WARD_E_CHAIN_TOO_LONG;
-    ensures not_wire: \result < WARD_E_VERSION || WARD_E_TRAILING < \result;
+    ensures not_wire: \result < WARD_E_VERSION || WARD_E_OVERSIZE < \result;
 */
 static int
 chain_rules(const struct ward_core *c, const struct ward_request *req)
@@ -2125,7 +2125,7 @@ chain_rules(const struct ward_core *c, const struct ward_request *req)
       (\result == WARD_E_CHAIN_EMPTY <==> req->chain.n == 0) &&
       (\result == WARD_E_CHAIN_TOO_LONG <==> req->chain.n > WARD_CHAIN_MAX);
     ensures k_log: log->seq == \old(log->seq);
-    ensures why_wire: WARD_E_VERSION <= \result <= WARD_E_TRAILING ==>
+    ensures why_wire: WARD_E_VERSION <= \result <= WARD_E_OVERSIZE ==>
       \let x = \result; \old(wire_refused(&req->chain, x));
 */
 static int
@@ -2306,7 +2306,7 @@ leaf_check(const struct ward_core *c, const struct ward_request *req,
         (\old(req->chain.n) == 0 ==> \result == WARD_E_CHAIN_EMPTY) &&
         (\old(req->chain.n) > WARD_CHAIN_MAX ==>
            \result == WARD_E_CHAIN_TOO_LONG);
-    ensures why_wire: WARD_E_VERSION <= \result <= WARD_E_TRAILING ==>
+    ensures why_wire: WARD_E_VERSION <= \result <= WARD_E_OVERSIZE ==>
       \let x = \result; \old(wire_refused(&req->chain, x));
 */
 static int
@@ -3454,7 +3454,7 @@ L_withdraw:
         ledger_uses_kept{Pre, Post}(&c->ledger) ||
         \forall integer i; 0 <= i < req->chain.n ==>
           ledger_spent_id{Pre, Post}(&c->ledger, &req->chain.l[i].id[0]);
-    ensures why_wire: WARD_E_VERSION <= \result <= WARD_E_TRAILING ==>
+    ensures why_wire: WARD_E_VERSION <= \result <= WARD_E_OVERSIZE ==>
       \let x = \result; \old(wire_refused(&req->chain, x));
 */
 static int

@@ -554,7 +554,10 @@ struct ward_decision {
  * whose version and kind are, and some right flag is neither 0 nor 1; or
  * whose header passes every check before the length (the flags, the
  * depth, a scope length from 1 to WARD_SCOPE_MAX, not_before <= not_after)
- * and whose bytes run past the length it announces.
+ * and whose bytes run past the length it announces.  OVERSIZE is the
+ * request's resource out of range, or some block longer than
+ * WARD_BLOCK_MAX, or whose header passes the checks before the scope
+ * length and announces one over WARD_SCOPE_MAX (refused_oversize).
  * A ledger's MALFORMED (an entry with another max, or an id twice) is
  * stated two steps below, by approve_release (why_ledger): here MALFORMED
  * is also a chain's reason.
@@ -627,6 +630,10 @@ struct ward_decision {
       sig_cause(&req->chain);
     ensures refused_wire: WARD_E_VERSION <= \result <= WARD_E_TRAILING ==>
       \let x = \result; \old(wire_refused(&req->chain, x));
+    ensures refused_oversize: \result == WARD_E_OVERSIZE ==>
+      \old(req->resource_len) < 1 ||
+      \old(req->resource_len) > WARD_SCOPE_MAX ||
+      \old(wire_refused(&req->chain, WARD_E_OVERSIZE));
     ensures refused_record: \result != WARD_OK &&
       1 <= req->resource_len <= WARD_SCOPE_MAX ==>
         refusal_record(out, \result);

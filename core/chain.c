@@ -479,8 +479,8 @@ id_fresh(const struct ward_chain *ch, uint32_t i)
   }
 */
 
-/* ward_link_decode, and the cause of a refusal for VERSION, KIND, FLAGS
- * or TRAILING in the bytes it arrived with (link_head_bad, chain.h), where
+/* ward_link_decode, and the cause of a refusal for VERSION, KIND, FLAGS,
+ * TRAILING or OVERSIZE in the bytes it arrived with (link_head_bad, chain.h), where
  * the context holds the one call and no loop (measured: the same step in
  * decode_links timed out at 10 s). */
 /*@ requires \valid(l);
@@ -498,7 +498,8 @@ decode_one(struct ward_link *l)
 	int r = ward_link_decode(l);
 
 	/*@ ghost
-	  if (r == WARD_E_TRAILING)
+	  if (r == WARD_E_TRAILING ||
+	      (r == WARD_E_OVERSIZE && l->raw_len <= WARD_BLOCK_MAX))
 	    lemma_window_ordered(l);
 	*/
 	/*@ assert bad_h: wire_head_reason(r) ==> link_head_bad(l, r); */
@@ -509,6 +510,7 @@ decode_one(struct ward_link *l)
 	/*@ assert t_len: be16_at(&l->raw[0], WARD_OFF_SCOPE_LEN) ==
 	      link_scope_len(l); */
 	/*@ assert bad_t: r == WARD_E_TRAILING ==> link_head_bad(l, r); */
+	/*@ assert bad_o: r == WARD_E_OVERSIZE ==> link_head_bad(l, r); */
 	/*@ assert bad: link_head_reason(r) ==> link_head_bad(l, r); */
 	/* Decoding writes no wire byte: those link_head_bad reads, one by
 	 * one, for Qed. */
@@ -538,6 +540,16 @@ decode_one(struct ward_link *l)
 	      l->raw[WARD_OFF_NOT_AFTER + 5] == \at(l->raw[WARD_OFF_NOT_AFTER + 5], Pre) &&
 	      l->raw[WARD_OFF_NOT_AFTER + 6] == \at(l->raw[WARD_OFF_NOT_AFTER + 6], Pre) &&
 	      l->raw[WARD_OFF_NOT_AFTER + 7] == \at(l->raw[WARD_OFF_NOT_AFTER + 7], Pre); */
+	/*@ assert p_version: r == WARD_E_VERSION ==>
+	      \at(link_head_bad(l, WARD_E_VERSION), Pre); */
+	/*@ assert p_kind: r == WARD_E_KIND ==>
+	      \at(link_head_bad(l, WARD_E_KIND), Pre); */
+	/*@ assert p_flags: r == WARD_E_FLAGS ==>
+	      \at(link_head_bad(l, WARD_E_FLAGS), Pre); */
+	/*@ assert p_trailing: r == WARD_E_TRAILING ==>
+	      \at(link_head_bad(l, WARD_E_TRAILING), Pre); */
+	/*@ assert p_oversize: r == WARD_E_OVERSIZE ==>
+	      \at(link_head_bad(l, WARD_E_OVERSIZE), Pre); */
 	return r;
 }
 

@@ -221,7 +221,17 @@ struct ward_trust {
                  (l->raw[WARD_OFF_NOT_BEFORE + 7] <= l->raw[WARD_OFF_NOT_AFTER + 7]))))))))))))));
 
   predicate link_head_bad{L}(struct ward_link *l, integer r) =
-    WARD_WIRE_MIN <= l->raw_len <= WARD_BLOCK_MAX &&
+    (r == WARD_E_OVERSIZE ==>
+       l->raw_len > WARD_BLOCK_MAX ||
+       (WARD_WIRE_MIN <= l->raw_len &&
+        l->raw[WARD_OFF_VERSION] == WARD_VERSION &&
+        1 <= l->raw[WARD_OFF_KIND] <= WARD_KIND_LAST &&
+        l->raw[WARD_OFF_INVOKE] <= 1 && l->raw[WARD_OFF_READ] <= 1 &&
+        l->raw[WARD_OFF_WRITE] <= 1 && l->raw[WARD_OFF_DELEGATE] <= 1 &&
+        l->raw[WARD_OFF_DEPTH] < WARD_CHAIN_MAX &&
+        link_scope_len(l) != 0 && link_window_ordered(l) &&
+        link_scope_len(l) > WARD_SCOPE_MAX)) &&
+    (r != WARD_E_OVERSIZE ==> WARD_WIRE_MIN <= l->raw_len <= WARD_BLOCK_MAX) &&
     (r == WARD_E_VERSION ==> l->raw[WARD_OFF_VERSION] != WARD_VERSION) &&
     (r == WARD_E_KIND ==>
        l->raw[WARD_OFF_VERSION] == WARD_VERSION &&
@@ -242,7 +252,7 @@ struct ward_trust {
        l->raw_len > WARD_WIRE_MIN + link_scope_len(l));
 
   // The reasons link_head_bad names a cause for.
-  predicate link_head_reason(integer r) = WARD_E_VERSION <= r <= WARD_E_TRAILING;
+  predicate link_head_reason(integer r) = WARD_E_VERSION <= r <= WARD_E_OVERSIZE;
 
   predicate wire_refused{L}(struct ward_chain *ch, integer r) =
     1 <= ch->n <= WARD_CHAIN_MAX &&
@@ -276,6 +286,11 @@ int ward_trusted(const struct ward_trust *t, const uint8_t *k)
     ensures why_wire: wire_reason(\result) ==>
       l->raw_len <= WARD_BLOCK_MAX &&
       wire_cause(&l->raw[0], l->raw_len, \result);
+    ensures why_size: \result == WARD_E_OVERSIZE ==>
+      l->raw_len > WARD_BLOCK_MAX ||
+      (wire_long_enough(l->raw_len) && wire_version_ok(&l->raw[0]) &&
+       wire_kind_ok(&l->raw[0]) && wire_flags_ok(&l->raw[0]) &&
+       wire_fields_ok(&l->raw[0]) && !wire_scope_fits(&l->raw[0]));
 */
 int ward_link_decode(struct ward_link *l)
 	__attribute__((warn_unused_result));
