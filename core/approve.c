@@ -2036,6 +2036,8 @@ collect_dirty(struct ward_decision *out, const struct ward_ledger *l,
     requires \separated(c, req, log);
     assigns req->chain.l[0 .. WARD_CHAIN_MAX - 1];
     ensures k_log: log->seq == \old(log->seq);
+    ensures k_head: \forall integer j; 0 <= j < WARD_ID_BYTES ==>
+      log->head[j] == \old(log->head[j]);
     ensures \result == WARD_OK ==> 1 <= req->chain.n <= WARD_CHAIN_MAX;
     ensures \result != WARD_OK ==> chain_refusal(\result);
     ensures decoding: \result != WARD_OK ==> decode_refusal(\result);
@@ -2125,6 +2127,8 @@ chain_rules(const struct ward_core *c, const struct ward_request *req)
       (\result == WARD_E_CHAIN_EMPTY <==> req->chain.n == 0) &&
       (\result == WARD_E_CHAIN_TOO_LONG <==> req->chain.n > WARD_CHAIN_MAX);
     ensures k_log: log->seq == \old(log->seq);
+    ensures k_head: \forall integer j; 0 <= j < WARD_ID_BYTES ==>
+      log->head[j] == \old(log->head[j]);
     ensures why_wire: WARD_E_VERSION <= \result <= WARD_E_OVERSIZE ==>
       \let x = \result; \old(wire_refused(&req->chain, x));
 */
@@ -2259,6 +2263,9 @@ leaf_check(const struct ward_core *c, const struct ward_request *req,
       !nonce_refused(&c->contexts, *idx, req->nonce);
     ensures ok_seq: \result == WARD_OK ==> c->approval_seq < UINT64_MAX;
     ensures ok_log: \result == WARD_OK ==> log->seq == \old(log->seq);
+    ensures ok_head: \result == WARD_OK ==>
+      \forall integer j; 0 <= j < WARD_ID_BYTES ==>
+        log->head[j] == \old(log->head[j]);
     ensures ok_logseq: \result == WARD_OK ==> log->seq < UINT64_MAX;
     ensures ok_rlen: \result == WARD_OK ==>
       req->resource_len == \old(req->resource_len);
@@ -3349,23 +3356,31 @@ approve_carried(const struct ward_core *c, const struct ward_request *req,
           ledger_spent_id{Pre, Post}(&c->ledger, &req->chain.l[k].id[0]);
     ensures unspent: \result != WARD_OK && \result != WARD_E_CRYPTO ==>
       ledger_unchanged{Pre, Post}(&c->ledger);
+    ensures linked: \result == WARD_OK ==>
+      audit_hash(val32(&log->head[0]), \old(val32(&log->head[0])),
+                 &out->rec[0], out->rec_len);
 */
 static int
 approve_release(struct ward_core *c, struct ward_audit *log,
 		const struct ward_request *req, struct ward_decision *out,
 		uint32_t idx)
 {
+	struct ward_digest prev;	/* the head the record is linked to */
 	int r;
 
+	prev = ward_audit_head(log);
 	r = approve_commit(c, log, req, out, idx);
 	if (r != WARD_OK)
 		return r;
-	/* A re-check that refuses (of the rules, or of what the record and
-	 * the message carry) is reported as CRYPTO, the approval that could
-	 * not be issued: the uses are spent and the nonce recorded, as after
-	 * a failed signature. */
+	/* A re-check that refuses (of the rules, of what the record and the
+	 * message carry, or of the audit link: the head is the hash of the
+	 * head before and the record, ward_audit_linked) is reported as
+	 * CRYPTO, the approval that could not be issued: the uses are spent
+	 * and the nonce recorded, as after a failed signature. */
 	if (approve_recheck(c, req) != WARD_OK ||
-	    approve_carried(c, req, out) != 1) {
+	    approve_carried(c, req, out) != 1 ||
+	    out->rec_len > WARD_REC_MAX ||
+	    ward_audit_linked(log, prev, out->rec, out->rec_len) != 1) {
 L_withdraw:
 		approve_withdraw(c, out);
 		/*@ assert w_rec: rec_verdict(out, WARD_VERDICT_ALLOWED, WARD_OK); */
@@ -3456,6 +3471,9 @@ L_withdraw:
           ledger_spent_id{Pre, Post}(&c->ledger, &req->chain.l[i].id[0]);
     ensures why_wire: WARD_E_VERSION <= \result <= WARD_E_OVERSIZE ==>
       \let x = \result; \old(wire_refused(&req->chain, x));
+    ensures linked: \result == WARD_OK ==>
+      audit_hash(val32(&log->head[0]), \old(val32(&log->head[0])),
+                 &out->rec[0], out->rec_len);
 */
 static int
 approve_decide(struct ward_core *c, struct ward_audit *log,
@@ -3479,6 +3497,7 @@ approve_decide(struct ward_core *c, struct ward_audit *log,
 		return r;
 	}
 	/*@ assert g_0: log->seq == \at(log->seq, Pre); */
+	/*@ assert h_0: val32(&log->head[0]) == \at(val32(&log->head[0]), Pre); */
 L_release:
 	r = approve_release(c, log, req, out, idx);
 	/*@ assert s_1: r == WARD_OK || r == WARD_E_CRYPTO ==>

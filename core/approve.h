@@ -484,7 +484,14 @@ struct ward_decision {
  * context, op, digest, nonce, time and resource, the leaf's id, that audit
  * position (msg_carries, msg_leaf), and an expiry no later than the end
  * of any block's window nor than WARD_APPROVAL_TTL after the request's
- * time (msg_expiry).  A refusal releases no message (refused_unsigned:
+ * time (msg_expiry).  The record is the one the audit chain's head
+ * commits to: the head after the decision is the hash of the head before
+ * it and exactly the record's bytes (approved_linked, over audit_hash,
+ * crypto.h), so that the log the core extends holds that record and no
+ * other; checked, reading only, before release (ward_audit_linked,
+ * audit.h, in approve_release), as the rules are, since WP does not carry
+ * an abstract predicate over bytes across the signature written after the
+ * append.  A refusal releases no message (refused_unsigned:
  * out->msg_len is 0), and the audit chain grew by one record at the
  * position out->audit_pos names, or by none if the append failed
  * (refused_logged, logged_once); that record is a BLOCKED decision record
@@ -639,6 +646,9 @@ struct ward_decision {
         refusal_record(out, \result);
     ensures refused_carries: \result != WARD_OK && \result != WARD_E_CRYPTO ==>
       refusal_carries(out, req, \result);
+    ensures approved_linked: \result == WARD_OK ==>
+      audit_hash(val32(&log->head[0]), \old(val32(&log->head[0])),
+                 &out->rec[0], out->rec_len);
     ensures approved_position: \result == WARD_OK ==>
       out->audit_pos == \old(log->seq);
     ensures approved_carries: \result == WARD_OK ==>

@@ -65,4 +65,48 @@ int ward_audit_append(struct ward_audit *a, const uint8_t *rec, size_t len,
 		      uint64_t *pos)
 	__attribute__((warn_unused_result));
 
+/*
+ * A head's 32 bytes by value.  The decision keeps the head its record is
+ * appended to in one of these (approve.c, approve_release): a local whose
+ * address is never taken is a value to WP, which no write to memory can
+ * touch, so that no frame is needed to carry it across the append (a
+ * local byte array needed one for every structure the decision writes,
+ * and the provers did not find them: measured, approve_release's frames
+ * of the ledger timed out at 10 s).
+ */
+struct ward_digest {
+	uint8_t b[WARD_ID_BYTES];
+};
+
+/*@ logic integer digest_val(struct ward_digest d) =
+      pack32(d.b[0], d.b[1], d.b[2], d.b[3], d.b[4], d.b[5], d.b[6], d.b[7], d.b[8], d.b[9], d.b[10], d.b[11], d.b[12], d.b[13], d.b[14], d.b[15], d.b[16], d.b[17], d.b[18], d.b[19], d.b[20], d.b[21], d.b[22], d.b[23], d.b[24], d.b[25], d.b[26], d.b[27], d.b[28], d.b[29], d.b[30], d.b[31]);
+*/
+
+/*@ requires \valid_read(a);
+    assigns \nothing;
+    ensures head: digest_val(\result) == val32(&a->head[0]);
+*/
+struct ward_digest ward_audit_head(const struct ward_audit *a);
+
+/*
+ * Is the head the link of rec after prev, head == H(prev || rec)?  prev is
+ * the head the record was appended to (ward_audit_head, before the
+ * append).  Reading only: the decision asks it in the state it releases an
+ * approval in (approve.c, approve_release), so that the link of its record
+ * is a fact of that state, with no frame to carry (WP does not carry an
+ * abstract predicate over bytes, audit_hash, across later writes of
+ * bytes).  0 also if the hash could not be computed.
+ */
+/*@ requires \valid_read(a);
+    requires len <= WARD_AUDIT_REC_MAX;
+    requires \valid_read(rec + (0 .. len - 1));
+    assigns \nothing;
+    ensures \result == 0 || \result == 1;
+    ensures linked: \result == 1 ==>
+      audit_hash(val32(&a->head[0]), digest_val(prev), rec, len);
+*/
+int ward_audit_linked(const struct ward_audit *a, struct ward_digest prev,
+		      const uint8_t *rec, size_t len)
+	__attribute__((warn_unused_result));
+
 #endif /* WARD_AUDIT_H */

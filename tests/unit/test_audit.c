@@ -171,6 +171,67 @@ TEST(last_sequence_number_still_appends)
 	EXPECT(memcmp(a.head, want, 32) == 0);
 }
 
+TEST(head_copies_the_head)
+{
+	struct ward_audit a;
+	struct ward_digest d;
+	uint64_t pos;
+
+	ward_audit_init(&a);
+	EXPECT_EQ(ward_audit_append(&a, REC_A, sizeof REC_A, &pos), WARD_OK);
+	d = ward_audit_head(&a);
+	EXPECT(memcmp(d.b, a.head, 32) == 0);
+}
+
+TEST(linked_accepts_the_link_just_appended)
+{
+	struct ward_audit a;
+	struct ward_digest prev;
+	uint64_t pos;
+
+	ward_audit_init(&a);
+	EXPECT_EQ(ward_audit_append(&a, REC_A, sizeof REC_A, &pos), WARD_OK);
+	prev = ward_audit_head(&a);
+	EXPECT_EQ(ward_audit_append(&a, REC_B, sizeof REC_B, &pos), WARD_OK);
+	EXPECT_EQ(ward_audit_linked(&a, prev, REC_B, sizeof REC_B), 1);
+	EXPECT_EQ(ward_audit_linked(&a, prev, REC_B, 0), 0);
+}
+
+TEST(linked_refuses_another_record_prev_or_head)
+{
+	struct ward_audit a;
+	struct ward_digest prev;
+	uint8_t rec[sizeof REC_B];
+	uint64_t pos;
+	size_t k;
+
+	ward_audit_init(&a);
+	prev = ward_audit_head(&a);
+	EXPECT_EQ(ward_audit_append(&a, REC_B, sizeof REC_B, &pos), WARD_OK);
+	EXPECT_EQ(ward_audit_linked(&a, prev, REC_B, sizeof REC_B), 1);
+	/* Every byte counts: of the record (and its length), of the head
+	 * before, of the head after. */
+	memcpy(rec, REC_B, sizeof rec);
+	for (k = 0; k < sizeof rec; k++) {
+		rec[k] ^= 0x01;
+		EXPECT_EQ(ward_audit_linked(&a, prev, rec, sizeof rec), 0);
+		rec[k] ^= 0x01;
+	}
+	EXPECT_EQ(ward_audit_linked(&a, prev, REC_B, sizeof REC_B - 1), 0);
+	for (k = 0; k < 32; k++) {
+		prev.b[k] ^= 0x80;
+		EXPECT_EQ(ward_audit_linked(&a, prev, REC_B, sizeof REC_B), 0);
+		prev.b[k] ^= 0x80;
+		a.head[k] ^= 0x80;
+		EXPECT_EQ(ward_audit_linked(&a, prev, REC_B, sizeof REC_B), 0);
+		a.head[k] ^= 0x80;
+	}
+	EXPECT_EQ(ward_audit_linked(&a, prev, REC_B, sizeof REC_B), 1);
+	/* The head after the record is not linked to it a second time. */
+	EXPECT_EQ(ward_audit_linked(&a, ward_audit_head(&a), REC_B,
+				    sizeof REC_B), 0);
+}
+
 int
 main(void)
 {
@@ -187,5 +248,8 @@ main(void)
 	RUN(empty_record_still_links);
 	RUN(exhausted_sequence_leaves_state_unchanged);
 	RUN(last_sequence_number_still_appends);
+	RUN(head_copies_the_head);
+	RUN(linked_accepts_the_link_just_appended);
+	RUN(linked_refuses_another_record_prev_or_head);
 	T_EXIT();
 }
