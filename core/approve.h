@@ -226,6 +226,81 @@ struct ward_decision {
       rec_carries(o, r, WARD_VERDICT_BLOCKED, reason);
 */
 
+/*@ // The leaf id field of a refusal's BLOCKED record.  The reasons
+  // decided once the chain verified (the leaf's rules, the nonce, the
+  // approval counter, the ledger: leaf_named) name the chain's leaf; those
+  // decided before (the op, the chain's encoding, length and rules:
+  // leaf_unnamed) name none, all zero.  MALFORMED, CONTEXT_UNKNOWN and
+  // CRYPTO can be either (MALFORMED of the encoding or of the ledger, an
+  // unknown context found before the chain or by step 0's nonce check,
+  // CRYPTO of a hash in the chain or of an inconsistency after it): for
+  // them the field is not stated.
+  predicate leaf_named(integer r) =
+    r == WARD_E_CONTEXT || r == WARD_E_NOT_GRANTED ||
+    r == WARD_E_OUT_OF_SCOPE || r == WARD_E_REPLAY ||
+    r == WARD_E_NONCE_STALE || r == WARD_E_EXHAUSTED ||
+    r == WARD_E_LEDGER_FULL || r == WARD_E_USES_EXHAUSTED;
+
+  predicate leaf_unnamed(integer r) =
+    (WARD_E_VERSION <= r <= WARD_E_EXPIRED) || r == WARD_E_CYCLE ||
+    r == WARD_E_OP;
+
+  // All zero, the 32 bytes written out: read at fixed offsets, each byte
+  // is carried across a write by WP's simplifier, where a quantified form
+  // read at o->rec[20 + j] gave the provers no trigger (measured: the step
+  // across log_refusal's append took 4.9 s, its unfolded form timed out).
+  predicate zero32{L}(uint8_t *p) =
+    p[0] == 0 && p[1] == 0 && p[2] == 0 && p[3] == 0 &&
+    p[4] == 0 && p[5] == 0 && p[6] == 0 && p[7] == 0 &&
+    p[8] == 0 && p[9] == 0 && p[10] == 0 && p[11] == 0 &&
+    p[12] == 0 && p[13] == 0 && p[14] == 0 && p[15] == 0 &&
+    p[16] == 0 && p[17] == 0 && p[18] == 0 && p[19] == 0 &&
+    p[20] == 0 && p[21] == 0 && p[22] == 0 && p[23] == 0 &&
+    p[24] == 0 && p[25] == 0 && p[26] == 0 && p[27] == 0 &&
+    p[28] == 0 && p[29] == 0 && p[30] == 0 && p[31] == 0;
+
+  predicate rec_leaf_zero{L}(struct ward_decision *o) =
+    o->rec[WARD_REC_OFF_LEAF + 0] == 0 && o->rec[WARD_REC_OFF_LEAF + 1] == 0 &&
+    o->rec[WARD_REC_OFF_LEAF + 2] == 0 && o->rec[WARD_REC_OFF_LEAF + 3] == 0 &&
+    o->rec[WARD_REC_OFF_LEAF + 4] == 0 && o->rec[WARD_REC_OFF_LEAF + 5] == 0 &&
+    o->rec[WARD_REC_OFF_LEAF + 6] == 0 && o->rec[WARD_REC_OFF_LEAF + 7] == 0 &&
+    o->rec[WARD_REC_OFF_LEAF + 8] == 0 && o->rec[WARD_REC_OFF_LEAF + 9] == 0 &&
+    o->rec[WARD_REC_OFF_LEAF + 10] == 0 && o->rec[WARD_REC_OFF_LEAF + 11] == 0 &&
+    o->rec[WARD_REC_OFF_LEAF + 12] == 0 && o->rec[WARD_REC_OFF_LEAF + 13] == 0 &&
+    o->rec[WARD_REC_OFF_LEAF + 14] == 0 && o->rec[WARD_REC_OFF_LEAF + 15] == 0 &&
+    o->rec[WARD_REC_OFF_LEAF + 16] == 0 && o->rec[WARD_REC_OFF_LEAF + 17] == 0 &&
+    o->rec[WARD_REC_OFF_LEAF + 18] == 0 && o->rec[WARD_REC_OFF_LEAF + 19] == 0 &&
+    o->rec[WARD_REC_OFF_LEAF + 20] == 0 && o->rec[WARD_REC_OFF_LEAF + 21] == 0 &&
+    o->rec[WARD_REC_OFF_LEAF + 22] == 0 && o->rec[WARD_REC_OFF_LEAF + 23] == 0 &&
+    o->rec[WARD_REC_OFF_LEAF + 24] == 0 && o->rec[WARD_REC_OFF_LEAF + 25] == 0 &&
+    o->rec[WARD_REC_OFF_LEAF + 26] == 0 && o->rec[WARD_REC_OFF_LEAF + 27] == 0 &&
+    o->rec[WARD_REC_OFF_LEAF + 28] == 0 && o->rec[WARD_REC_OFF_LEAF + 29] == 0 &&
+    o->rec[WARD_REC_OFF_LEAF + 30] == 0 && o->rec[WARD_REC_OFF_LEAF + 31] == 0;
+
+  // The record's leaf id field as the reason has it.
+  predicate leaf_field_ok{L}(struct ward_decision *o, struct ward_request *r,
+                             integer reason) =
+    (leaf_named(reason) ==>
+       1 <= r->chain.n <= WARD_CHAIN_MAX && rec_leaf(o, r)) &&
+    (leaf_unnamed(reason) ==> rec_leaf_zero(o));
+
+  // A refusal's BLOCKED record, once logged, names the leaf as above.
+  predicate refusal_leaf{L}(struct ward_decision *o, struct ward_request *r,
+                            integer reason) =
+    o->audit_pos != UINT64_MAX &&
+    o->rec[WARD_REC_OFF_VERDICT] == WARD_VERDICT_BLOCKED ==>
+      leaf_field_ok(o, r, reason);
+
+  // The leaf a refusal's record is built with: the chain's leaf's id for
+  // the reasons that name it, none (NULL) for those that do not.
+  predicate leaf_arg{L}(struct ward_request *r, integer reason,
+                        uint8_t *leaf) =
+    (leaf_named(reason) ==>
+       1 <= r->chain.n <= WARD_CHAIN_MAX &&
+       leaf == &r->chain.l[r->chain.n - 1].id[0]) &&
+    (leaf_unnamed(reason) ==> leaf == \null);
+*/
+
 /*@ predicate core_ok{L}(struct ward_core *c) =
       trust_ok(&c->trust) && revset_ok(&c->revoked) &&
       ledger_ok(&c->ledger) && contexts_ok(&c->contexts);
@@ -505,8 +580,14 @@ struct ward_decision {
  * refusal, CRYPTO included, one level down, approve_check's carries).
  * Not CRYPTO on ward_approve: the fact among the hypotheses of the CRYPTO
  * case of approve_decide timed out its goal failed at 10 s (measured).
- * Its leaf id field is not stated: it is the leaf's id once the chain
- * decoded, zero before.  A request with no
+ * Its leaf id field names the chain's leaf for a reason decided once
+ * the chain verified (the leaf's rules, the nonce, the approval counter,
+ * the ledger) and is all zero for one decided before (the op, the chain's
+ * encoding, length and rules) (refused_leaf_id, refusal_leaf; checked by
+ * log_refusal like the rest, and each caller of refuse passes the leaf
+ * the reason names, leaf_arg); for MALFORMED, CONTEXT_UNKNOWN and CRYPTO,
+ * which can be decided either side of the chain, it is not stated.  A
+ * request with no
  * resource is refused OVERSIZE with no record.
  *
  * Why a refusal: each reason that names a fact of the request's state
@@ -644,6 +725,8 @@ struct ward_decision {
     ensures refused_record: \result != WARD_OK &&
       1 <= req->resource_len <= WARD_SCOPE_MAX ==>
         refusal_record(out, \result);
+    ensures refused_leaf_id: \result != WARD_OK && \result != WARD_E_CRYPTO ==>
+      refusal_leaf(out, req, \result);
     ensures refused_carries: \result != WARD_OK && \result != WARD_E_CRYPTO ==>
       refusal_carries(out, req, \result);
     ensures approved_linked: \result == WARD_OK ==>
