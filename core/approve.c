@@ -196,6 +196,25 @@
         (\at(chain_lineage(t, ch, ctx), P) <==>
          \at(chain_lineage(t, ch, ctx), Q));
 
+  // The fields block_ok reads but the scope's bytes: with those and
+  // scope_bytes_same, the checks' NONCANONICAL is carried from P to Q
+  // (refuse, decision_unsign).  Not by a lemma: two lemmas here, one for
+  // block_ok and one for chain_noncanon, timed out three goals of
+  // approve.c that use neither (approve_spend's twins_x, spend_kept's
+  // k_rflat, twice_of_pair) and slowed approve_emit's allowed to 9.5 s
+  // (measured).
+  predicate block_form_same{P, Q}(struct ward_block *b) =
+    \at(b->version, Q) == \at(b->version, P) &&
+    \at(b->kind, Q) == \at(b->kind, P) &&
+    \at(b->r_invoke, Q) == \at(b->r_invoke, P) &&
+    \at(b->r_read, Q) == \at(b->r_read, P) &&
+    \at(b->r_write, Q) == \at(b->r_write, P) &&
+    \at(b->r_delegate, Q) == \at(b->r_delegate, P) &&
+    \at(b->depth, Q) == \at(b->depth, P) &&
+    \at(b->not_before, Q) == \at(b->not_before, P) &&
+    \at(b->not_after, Q) == \at(b->not_after, P) &&
+    \at(b->scope_len, Q) == \at(b->scope_len, P);
+
   // A leaf's refusal carried from P to Q by the fields it reads (refuse,
   // decision_unsign).
   lemma leaf_refused_moved{P, Q}:
@@ -294,6 +313,11 @@
     \forall integer i; 0 <= i < WARD_CHAIN_MAX ==>
       \at(ch->l[i].b.r_delegate, Q) == \at(ch->l[i].b.r_delegate, P) &&
       \at(ch->l[i].b.depth, Q) == \at(ch->l[i].b.depth, P);
+
+  // What chain_noncanon (chain.h) reads besides the fields above.
+  predicate chain_version_same{P, Q}(struct ward_chain *ch) =
+    \forall integer i; 0 <= i < WARD_CHAIN_MAX ==>
+      \at(ch->l[i].b.version, Q) == \at(ch->l[i].b.version, P);
 
   predicate chain_parents_same{P, Q}(struct ward_chain *ch) =
     \forall integer i, j; 0 <= i < WARD_CHAIN_MAX && 0 <= j < WARD_ID_BYTES ==>
@@ -1101,6 +1125,8 @@ L_append:
     ensures k_sgs: chain_sigs_same{Pre, Post}(&req->chain);
     ensures k_ids: chain_ids_same{Pre, Post}(&req->chain);
     ensures k_iss: chain_issuers_same{Pre, Post}(&req->chain);
+    ensures k_nc: reason == WARD_E_NONCANONICAL &&
+      \old(chain_noncanon(&req->chain)) ==> chain_noncanon(&req->chain);
 */
 static int
 refuse(struct ward_core *c, struct ward_audit *log, struct ward_decision *out,
@@ -1127,6 +1153,7 @@ refuse(struct ward_core *c, struct ward_audit *log, struct ward_decision *out,
 	/*@ assert k_ho1: chain_holders_same{Pre, Here}(&req->chain); */
 	/*@ assert k_tr1: trust_same{Pre, Here}(&c->trust); */
 	/*@ assert k_nw1: req->now == \at(req->now, Pre); */
+	/*@ assert k_vr1: chain_version_same{Pre, Here}(&req->chain); */
 	/*@ assert f_ledger: ledger_ok(&c->ledger); */
 	/*@ assert f_ctx: contexts_ok(&c->contexts); */
 	/*@ assert f_rev: revset_ok(&c->revoked); */
@@ -1169,6 +1196,23 @@ refuse(struct ward_core *c, struct ward_audit *log, struct ward_decision *out,
 	/*@ assert k_ca2: chain_all_same{Pre, Here}(req); */
 	/*@ assert k_sg2: chain_sigs_same{Pre, Here}(&req->chain); */
 	/*@ assert k_nw2: req->now == \at(req->now, Pre); */
+	/*@ assert k_vr2: chain_version_same{Pre, Here}(&req->chain); */
+	/*@ assert k_fm2: \forall integer i; 0 <= i < WARD_CHAIN_MAX ==>
+	      block_form_same{Pre, Here}(&req->chain.l[i].b) &&
+	      scope_bytes_same{Pre, Here}(&req->chain.l[i].b.scope[0]); */
+	/*@ assert k_bo: \forall integer i; 0 <= i < WARD_CHAIN_MAX ==>
+	      block_ok(&req->chain.l[i].b) ==>
+	        \at(block_ok(&req->chain.l[i].b), Pre); */
+	/*@ assert k_cn: \forall integer i; 0 <= i < WARD_CHAIN_MAX ==>
+	      block_ok(&req->chain.l[i].b) ==>
+	      scope_canonical(req->chain.l[i].b.kind, &req->chain.l[i].b.scope[0],
+	                      req->chain.l[i].b.scope_len) ==>
+	        \at(scope_canonical(req->chain.l[i].b.kind,
+	                             &req->chain.l[i].b.scope[0],
+	                             req->chain.l[i].b.scope_len), Pre); */
+	/*@ assert k_nc2: reason == WARD_E_NONCANONICAL &&
+	      \at(chain_noncanon(&req->chain), Pre) ==>
+	        chain_noncanon(&req->chain); */
 	return reason;
 }
 
@@ -1203,6 +1247,8 @@ refuse(struct ward_core *c, struct ward_audit *log, struct ward_decision *out,
         chain_cause(&req->chain, &c->trust, &c->revoked, req->now, reason);
     ensures k_sig: reason == WARD_E_SIGNATURE &&
       \old(sig_cause(&req->chain)) ==> sig_cause(&req->chain);
+    ensures k_nc: reason == WARD_E_NONCANONICAL &&
+      \old(chain_noncanon(&req->chain)) ==> chain_noncanon(&req->chain);
 */
 static int
 refuse_chain(struct ward_core *c, struct ward_audit *log,
@@ -2186,6 +2232,8 @@ collect_dirty(struct ward_decision *out, const struct ward_ledger *l,
       req->context[j] == \old(req->context[j]);
     ensures why_wire: WARD_E_VERSION <= \result <= WARD_E_OVERSIZE ==>
       \let x = \result; \old(wire_refused(&req->chain, x));
+    ensures why_nc: \result == WARD_E_NONCANONICAL ==>
+      \old(wire_broken(&req->chain, WARD_E_NONCANONICAL));
 */
 static int
 chain_kept(struct ward_core *c, struct ward_request *req,
@@ -2216,6 +2264,8 @@ chain_kept(struct ward_core *c, struct ward_request *req,
     ensures not_length: \result != WARD_E_CHAIN_EMPTY &&
       \result != WARD_E_CHAIN_TOO_LONG;
     ensures not_wire: \result < WARD_E_VERSION || WARD_E_OVERSIZE < \result;
+    ensures why_nc: \result == WARD_E_NONCANONICAL ==>
+      chain_noncanon(&req->chain);
 */
 static int
 chain_rules(const struct ward_core *c, const struct ward_request *req)
@@ -2259,6 +2309,8 @@ chain_rules(const struct ward_core *c, const struct ward_request *req)
       log->head[j] == \old(log->head[j]);
     ensures why_wire: WARD_E_VERSION <= \result <= WARD_E_OVERSIZE ==>
       \let x = \result; \old(wire_refused(&req->chain, x));
+    ensures why_nc: \result == WARD_E_NONCANONICAL ==>
+      \old(wire_broken(&req->chain, WARD_E_NONCANONICAL)) || chain_noncanon(&req->chain);
 */
 static int
 chain_step(struct ward_core *c, struct ward_request *req,
@@ -2444,6 +2496,8 @@ leaf_check(const struct ward_core *c, const struct ward_request *req,
            \result == WARD_E_CHAIN_TOO_LONG);
     ensures why_wire: WARD_E_VERSION <= \result <= WARD_E_OVERSIZE ==>
       \let x = \result; \old(wire_refused(&req->chain, x));
+    ensures why_nc: \result == WARD_E_NONCANONICAL ==>
+      \old(wire_broken(&req->chain, WARD_E_NONCANONICAL)) || chain_noncanon(&req->chain);
 */
 static int
 approve_check(struct ward_core *c, struct ward_audit *log,
@@ -3608,6 +3662,8 @@ L_withdraw:
           ledger_spent_id{Pre, Post}(&c->ledger, &req->chain.l[i].id[0]);
     ensures why_wire: WARD_E_VERSION <= \result <= WARD_E_OVERSIZE ==>
       \let x = \result; \old(wire_refused(&req->chain, x));
+    ensures why_nc: \result == WARD_E_NONCANONICAL ==>
+      \old(wire_broken(&req->chain, WARD_E_NONCANONICAL)) || chain_noncanon(&req->chain);
     ensures linked: \result == WARD_OK ==>
       audit_hash(val32(&log->head[0]), \old(val32(&log->head[0])),
                  &out->rec[0], out->rec_len);
@@ -3768,6 +3824,8 @@ decision_init(const struct ward_core *c, struct ward_decision *out)
     ensures k_leafid: reason != WARD_E_CRYPTO &&
       \old(refusal_leaf(out, req, reason)) ==>
         refusal_leaf(out, req, reason);
+    ensures k_nc: reason == WARD_E_NONCANONICAL &&
+      \old(chain_noncanon(&req->chain)) ==> chain_noncanon(&req->chain);
 */
 static void
 decision_unsign(const struct ward_core *c, const struct ward_request *req,
@@ -3809,6 +3867,24 @@ decision_unsign(const struct ward_core *c, const struct ward_request *req,
 	/*@ assert z_ca: chain_all_same{Pre, Here}(req); */
 	/*@ assert z_sg: chain_sigs_same{Pre, Here}(&req->chain); */
 	/*@ assert z_nw: req->now == \at(req->now, Pre); */
+	/* NONCANONICAL's cause, on that reason's path only: as assertions
+	 * on every path, these steps timed out k_carries at 10 s (0.9 s
+	 * without them; measured). */
+	/*@ ghost
+	  if (reason == WARD_E_NONCANONICAL) {
+	    /@ assert z_bo: \forall integer i; 0 <= i < WARD_CHAIN_MAX ==>
+	         block_ok(&req->chain.l[i].b) ==>
+	           \at(block_ok(&req->chain.l[i].b), Pre); @/
+	    /@ assert z_cn: \forall integer i; 0 <= i < WARD_CHAIN_MAX ==>
+	         block_ok(&req->chain.l[i].b) ==>
+	         scope_canonical(req->chain.l[i].b.kind,
+	                         &req->chain.l[i].b.scope[0],
+	                         req->chain.l[i].b.scope_len) ==>
+	           \at(scope_canonical(req->chain.l[i].b.kind,
+	                                &req->chain.l[i].b.scope[0],
+	                                req->chain.l[i].b.scope_len), Pre); @/
+	  }
+	*/
 }
 
 int

@@ -646,9 +646,23 @@ struct ward_decision {
  * request's resource out of range, or some block longer than
  * WARD_BLOCK_MAX, or whose header passes the checks before the scope
  * length and announces one over WARD_SCOPE_MAX (refused_oversize).
+ * NONCANONICAL is a reason of the decoder and of the checks
+ * (refused_noncanonical): some block whose bytes, as the request arrived
+ * with them, pass the version, kind and flags and fail the depth, a
+ * non-zero scope length or not_before <= not_after, or whose header is
+ * whole, whose length is exactly the one announced, and one of whose
+ * scope bytes is outside 0x21 .. 0x7e (wire_broken, chain.h; proved of
+ * ward_chain_decode, why_body, which checks every link's bytes, reading
+ * only, before it writes: scan_links in chain.c); or, in the state the
+ * refusal returns in, some decoded block that is not well formed or
+ * whose scope is not canonical (chain_noncanon; proved of
+ * ward_chain_check, why_nc).
  * A ledger's MALFORMED (an entry with another max, or an id twice) is
  * stated two steps below, by approve_release (why_ledger): here MALFORMED
- * is also a chain's reason.
+ * is also a chain's reason: the decoder's causes of it are stated on
+ * ward_chain_decode (why_body), but the checks' (a decoded block or id
+ * that is not that of its bytes, wire_match and id_match in chain.c) have
+ * none yet, so MALFORMED names no cause here.
  *
  * The behaviors split the requests by the state they arrive in, complete
  * and disjoint: oversize (no resource or one over WARD_SCOPE_MAX:
@@ -718,6 +732,9 @@ struct ward_decision {
       sig_cause(&req->chain);
     ensures refused_wire: WARD_E_VERSION <= \result <= WARD_E_TRAILING ==>
       \let x = \result; \old(wire_refused(&req->chain, x));
+    ensures refused_noncanonical: \result == WARD_E_NONCANONICAL ==>
+      \old(wire_broken(&req->chain, WARD_E_NONCANONICAL)) ||
+      chain_noncanon(&req->chain);
     ensures refused_oversize: \result == WARD_E_OVERSIZE ==>
       \old(req->resource_len) < 1 ||
       \old(req->resource_len) > WARD_SCOPE_MAX ||

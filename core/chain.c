@@ -347,6 +347,7 @@ id_match(const struct ward_link *l)
     ensures \result != WARD_OK ==> chain_refusal(\result);
     ensures why: link_cause(l, rv, now, \result);
     ensures why_sig: \result == WARD_E_SIGNATURE ==> link_sig_bad(l);
+    ensures why_nc: \result == WARD_E_NONCANONICAL ==> link_noncanon(l);
     ensures own: \result == WARD_OK || \result == WARD_E_NONCANONICAL ||
       \result == WARD_E_MALFORMED || \result == WARD_E_SIGNATURE ||
       link_reason(\result);
@@ -464,14 +465,17 @@ id_fresh(const struct ward_chain *ch, uint32_t i)
 
 /* The decoder's window check, not_before <= not_after as big-endian sums
  * (be64_at, codec.h), is the byte-by-byte order link_window_ordered
- * (chain.h) states: the first byte that differs decides.  A ghost
- * function, not a lemma: WP adds every lemma to every goal's context. */
+ * (chain.h) states: the first byte that differs decides.  Both ways: a
+ * whole header's window is in order (TRAILING, OVERSIZE, MALFORMED), and a
+ * window the decoder found inverted is out of order (NONCANONICAL).  A
+ * ghost function, not a lemma: WP adds every lemma to every goal's
+ * context. */
 /*@ ghost
   /@ requires \valid_read(l);
-     requires be64_at(&l->raw[0], WARD_OFF_NOT_BEFORE) <=
-              be64_at(&l->raw[0], WARD_OFF_NOT_AFTER);
      assigns \nothing;
-     ensures link_window_ordered(l);
+     ensures link_window_ordered(l) <==>
+       be64_at(&l->raw[0], WARD_OFF_NOT_BEFORE) <=
+       be64_at(&l->raw[0], WARD_OFF_NOT_AFTER);
   @/
   void
   lemma_window_ordered(const struct ward_link *l)
@@ -479,29 +483,28 @@ id_fresh(const struct ward_chain *ch, uint32_t i)
   }
 */
 
-/* ward_link_decode, and the cause of a refusal for VERSION, KIND, FLAGS,
- * TRAILING or OVERSIZE in the bytes it arrived with (link_head_bad, chain.h), where
- * the context holds the one call and no loop (measured: the same step in
- * decode_links timed out at 10 s). */
-/*@ requires \valid(l);
-    assigns l->b, l->id[0 .. WARD_ID_BYTES - 1];
+/* The bytes of one link, reading only: the first of the decoder's checks
+ * they fail (ward_link_decode's, in its order: the length, then
+ * ward_block_check), and its cause in the bytes (link_head_bad,
+ * link_body_bad, chain.h), written out over the raw bytes. */
+/*@ requires \valid_read(l);
+    assigns \nothing;
     ensures \result != WARD_OK ==> chain_refusal(\result);
     ensures decoding: \result != WARD_OK ==> decode_refusal(\result);
     ensures not_length: \result != WARD_E_CHAIN_EMPTY &&
       \result != WARD_E_CHAIN_TOO_LONG;
-    ensures why_head: link_head_reason(\result) ==>
-      \let x = \result; \old(link_head_bad(l, x));
+    ensures why_head: link_head_reason(\result) ==> link_head_bad(l, \result);
+    ensures why_body: wire_body_reason(\result) ==> link_body_bad(l, \result);
 */
 static int
-decode_one(struct ward_link *l)
+scan_one(const struct ward_link *l)
 {
-	int r = ward_link_decode(l);
+	int r;
 
-	/*@ ghost
-	  if (r == WARD_E_TRAILING ||
-	      (r == WARD_E_OVERSIZE && l->raw_len <= WARD_BLOCK_MAX))
-	    lemma_window_ordered(l);
-	*/
+	if (l->raw_len > WARD_BLOCK_MAX)
+		return WARD_E_OVERSIZE;
+	r = ward_block_check(l->raw, l->raw_len);
+	/*@ ghost lemma_window_ordered(l); */
 	/*@ assert bad_h: wire_head_reason(r) ==> link_head_bad(l, r); */
 	/*@ assert t_hdr: r == WARD_E_TRAILING ==>
 	      wire_long_enough(l->raw_len) && wire_header_ok(&l->raw[0]) &&
@@ -512,199 +515,113 @@ decode_one(struct ward_link *l)
 	/*@ assert bad_t: r == WARD_E_TRAILING ==> link_head_bad(l, r); */
 	/*@ assert bad_o: r == WARD_E_OVERSIZE ==> link_head_bad(l, r); */
 	/*@ assert bad: link_head_reason(r) ==> link_head_bad(l, r); */
-	/* Decoding writes no wire byte: those link_head_bad reads, one by
-	 * one, for Qed. */
-	/*@ assert raw_same: l->raw_len == \at(l->raw_len, Pre) &&
-	      l->raw[WARD_OFF_VERSION] == \at(l->raw[WARD_OFF_VERSION], Pre) &&
-	      l->raw[WARD_OFF_KIND] == \at(l->raw[WARD_OFF_KIND], Pre) &&
-	      l->raw[WARD_OFF_INVOKE] == \at(l->raw[WARD_OFF_INVOKE], Pre) &&
-	      l->raw[WARD_OFF_READ] == \at(l->raw[WARD_OFF_READ], Pre) &&
-	      l->raw[WARD_OFF_WRITE] == \at(l->raw[WARD_OFF_WRITE], Pre) &&
-	      l->raw[WARD_OFF_DELEGATE] == \at(l->raw[WARD_OFF_DELEGATE], Pre) &&
-	      l->raw[WARD_OFF_DEPTH] == \at(l->raw[WARD_OFF_DEPTH], Pre) &&
-	      l->raw[WARD_OFF_SCOPE_LEN] == \at(l->raw[WARD_OFF_SCOPE_LEN], Pre) &&
-	      l->raw[WARD_OFF_SCOPE_LEN + 1] == \at(l->raw[WARD_OFF_SCOPE_LEN + 1], Pre) &&
-	      l->raw[WARD_OFF_NOT_BEFORE + 0] == \at(l->raw[WARD_OFF_NOT_BEFORE + 0], Pre) &&
-	      l->raw[WARD_OFF_NOT_BEFORE + 1] == \at(l->raw[WARD_OFF_NOT_BEFORE + 1], Pre) &&
-	      l->raw[WARD_OFF_NOT_BEFORE + 2] == \at(l->raw[WARD_OFF_NOT_BEFORE + 2], Pre) &&
-	      l->raw[WARD_OFF_NOT_BEFORE + 3] == \at(l->raw[WARD_OFF_NOT_BEFORE + 3], Pre) &&
-	      l->raw[WARD_OFF_NOT_BEFORE + 4] == \at(l->raw[WARD_OFF_NOT_BEFORE + 4], Pre) &&
-	      l->raw[WARD_OFF_NOT_BEFORE + 5] == \at(l->raw[WARD_OFF_NOT_BEFORE + 5], Pre) &&
-	      l->raw[WARD_OFF_NOT_BEFORE + 6] == \at(l->raw[WARD_OFF_NOT_BEFORE + 6], Pre) &&
-	      l->raw[WARD_OFF_NOT_BEFORE + 7] == \at(l->raw[WARD_OFF_NOT_BEFORE + 7], Pre) &&
-	      l->raw[WARD_OFF_NOT_AFTER + 0] == \at(l->raw[WARD_OFF_NOT_AFTER + 0], Pre) &&
-	      l->raw[WARD_OFF_NOT_AFTER + 1] == \at(l->raw[WARD_OFF_NOT_AFTER + 1], Pre) &&
-	      l->raw[WARD_OFF_NOT_AFTER + 2] == \at(l->raw[WARD_OFF_NOT_AFTER + 2], Pre) &&
-	      l->raw[WARD_OFF_NOT_AFTER + 3] == \at(l->raw[WARD_OFF_NOT_AFTER + 3], Pre) &&
-	      l->raw[WARD_OFF_NOT_AFTER + 4] == \at(l->raw[WARD_OFF_NOT_AFTER + 4], Pre) &&
-	      l->raw[WARD_OFF_NOT_AFTER + 5] == \at(l->raw[WARD_OFF_NOT_AFTER + 5], Pre) &&
-	      l->raw[WARD_OFF_NOT_AFTER + 6] == \at(l->raw[WARD_OFF_NOT_AFTER + 6], Pre) &&
-	      l->raw[WARD_OFF_NOT_AFTER + 7] == \at(l->raw[WARD_OFF_NOT_AFTER + 7], Pre); */
-	/*@ assert p_version: r == WARD_E_VERSION ==>
-	      \at(link_head_bad(l, WARD_E_VERSION), Pre); */
-	/*@ assert p_kind: r == WARD_E_KIND ==>
-	      \at(link_head_bad(l, WARD_E_KIND), Pre); */
-	/*@ assert p_flags: r == WARD_E_FLAGS ==>
-	      \at(link_head_bad(l, WARD_E_FLAGS), Pre); */
-	/*@ assert p_trailing: r == WARD_E_TRAILING ==>
-	      \at(link_head_bad(l, WARD_E_TRAILING), Pre); */
-	/*@ assert p_oversize: r == WARD_E_OVERSIZE ==>
-	      \at(link_head_bad(l, WARD_E_OVERSIZE), Pre); */
+	/*@ assert m_hdr: r == WARD_E_MALFORMED &&
+	      l->raw_len >= WARD_WIRE_MIN ==>
+	        wire_header_ok(&l->raw[0]) && link_header_ok(l); */
+	/*@ assert bad_m: r == WARD_E_MALFORMED ==> link_body_bad(l, r); */
+	/*@ assert n_hdr: r == WARD_E_NONCANONICAL &&
+	      wire_fields_ok(&l->raw[0]) ==>
+	        wire_header_ok(&l->raw[0]) && link_header_ok(l); */
+	/*@ assert n_fld: r == WARD_E_NONCANONICAL &&
+	      !wire_fields_ok(&l->raw[0]) ==>
+	        !(l->raw[WARD_OFF_DEPTH] < WARD_CHAIN_MAX &&
+	          link_scope_len(l) != 0 && link_window_ordered(l)); */
+	/*@ assert n_base: r == WARD_E_NONCANONICAL ==>
+	      WARD_WIRE_MIN <= l->raw_len <= WARD_BLOCK_MAX &&
+	      l->raw[WARD_OFF_VERSION] == WARD_VERSION &&
+	      1 <= l->raw[WARD_OFF_KIND] <= WARD_KIND_LAST &&
+	      l->raw[WARD_OFF_INVOKE] <= 1 && l->raw[WARD_OFF_READ] <= 1 &&
+	      l->raw[WARD_OFF_WRITE] <= 1 && l->raw[WARD_OFF_DELEGATE] <= 1; */
+	/*@ assert n_len: r == WARD_E_NONCANONICAL &&
+	      wire_fields_ok(&l->raw[0]) ==>
+	        l->raw_len == WARD_WIRE_MIN + link_scope_len(l); */
+	/*@ assert n_byte: r == WARD_E_NONCANONICAL &&
+	      wire_fields_ok(&l->raw[0]) ==>
+	        \exists integer j; WARD_OFF_SCOPE <= j <
+	          WARD_OFF_SCOPE + link_scope_len(l) &&
+	          !(0x21 <= l->raw[j] <= 0x7e); */
+	/*@ assert bad_n1: r == WARD_E_NONCANONICAL &&
+	      !wire_fields_ok(&l->raw[0]) ==> link_body_bad(l, r); */
+	/*@ assert bad_n2: r == WARD_E_NONCANONICAL &&
+	      wire_fields_ok(&l->raw[0]) ==> link_body_bad(l, r); */
+	/*@ assert bad_n: r == WARD_E_NONCANONICAL ==> link_body_bad(l, r); */
 	return r;
 }
 
-/* Decode links 0 .. n-1 in order, the first refusal returned.  Apart from
- * the length checks (ward_chain_decode): with the loop's invariant in its
- * context, their goal timed out at 10 s (measured).  The header bytes are
- * written out in heads and same_i, not named by a predicate: Qed carries
- * each byte across the call, where a predicate over the same bytes timed
- * out at 20 s in both provers (measured).  decode_one restates
- * ward_link_decode's result clauses so that its caller needs no other. */
-/*@ requires \valid(ch) && 1 <= ch->n <= WARD_CHAIN_MAX;
-    assigns ch->l[0 .. WARD_CHAIN_MAX - 1];
+/* Every link's bytes, in order, reading only: the first refusal, with its
+ * cause in the chain (wire_refused, wire_broken, chain.h).  Before any
+ * write, so that the cause is a fact of the bytes the chain arrived with
+ * and no frame is carried across the decoding (measured: the frame of
+ * every link's bytes across a loop that decodes them timed out at 10 s;
+ * the header bytes alone needed an invariant of their own, written out
+ * byte by byte). */
+/*@ requires \valid_read(ch) && 1 <= ch->n <= WARD_CHAIN_MAX;
+    assigns \nothing;
     ensures \result != WARD_OK ==> chain_refusal(\result);
     ensures decoding: \result != WARD_OK ==> decode_refusal(\result);
     ensures not_length: \result != WARD_E_CHAIN_EMPTY &&
       \result != WARD_E_CHAIN_TOO_LONG;
-    ensures why_wire: link_head_reason(\result) ==>
-      \let x = \result; \old(wire_refused(ch, x));
+    ensures why_wire: link_head_reason(\result) ==> wire_refused(ch, \result);
+    ensures why_body: wire_body_reason(\result) ==> wire_broken(ch, \result);
 */
 static int
-decode_links(struct ward_chain *ch)
+scan_links(const struct ward_chain *ch)
 {
 	uint32_t i;
 	int r;
 
 	/*@ loop invariant 0 <= i <= ch->n;
-	    loop invariant links: \valid(&ch->l[0 .. WARD_CHAIN_MAX - 1]);
-	    loop invariant heads: \forall integer k; i <= k < WARD_CHAIN_MAX ==>
-	      ch->l[k].raw_len == \at(ch->l[k].raw_len, Pre) &&
-	      ch->l[k].raw[WARD_OFF_VERSION] ==
-	        \at(ch->l[k].raw[WARD_OFF_VERSION], Pre) &&
-	      ch->l[k].raw[WARD_OFF_KIND] == \at(ch->l[k].raw[WARD_OFF_KIND], Pre) &&
-	      ch->l[k].raw[WARD_OFF_INVOKE] ==
-	        \at(ch->l[k].raw[WARD_OFF_INVOKE], Pre) &&
-	      ch->l[k].raw[WARD_OFF_READ] == \at(ch->l[k].raw[WARD_OFF_READ], Pre) &&
-	      ch->l[k].raw[WARD_OFF_WRITE] ==
-	        \at(ch->l[k].raw[WARD_OFF_WRITE], Pre) &&
-	      ch->l[k].raw[WARD_OFF_DELEGATE] ==
-	        \at(ch->l[k].raw[WARD_OFF_DELEGATE], Pre) &&
-	      ch->l[k].raw[WARD_OFF_DEPTH] ==
-	        \at(ch->l[k].raw[WARD_OFF_DEPTH], Pre) &&
-	      ch->l[k].raw[WARD_OFF_SCOPE_LEN] ==
-	        \at(ch->l[k].raw[WARD_OFF_SCOPE_LEN], Pre) &&
-	      ch->l[k].raw[WARD_OFF_SCOPE_LEN + 1] ==
-	        \at(ch->l[k].raw[WARD_OFF_SCOPE_LEN + 1], Pre) &&
-	      ch->l[k].raw[WARD_OFF_NOT_BEFORE + 0] ==
-	        \at(ch->l[k].raw[WARD_OFF_NOT_BEFORE + 0], Pre) &&
-	      ch->l[k].raw[WARD_OFF_NOT_BEFORE + 1] ==
-	        \at(ch->l[k].raw[WARD_OFF_NOT_BEFORE + 1], Pre) &&
-	      ch->l[k].raw[WARD_OFF_NOT_BEFORE + 2] ==
-	        \at(ch->l[k].raw[WARD_OFF_NOT_BEFORE + 2], Pre) &&
-	      ch->l[k].raw[WARD_OFF_NOT_BEFORE + 3] ==
-	        \at(ch->l[k].raw[WARD_OFF_NOT_BEFORE + 3], Pre) &&
-	      ch->l[k].raw[WARD_OFF_NOT_BEFORE + 4] ==
-	        \at(ch->l[k].raw[WARD_OFF_NOT_BEFORE + 4], Pre) &&
-	      ch->l[k].raw[WARD_OFF_NOT_BEFORE + 5] ==
-	        \at(ch->l[k].raw[WARD_OFF_NOT_BEFORE + 5], Pre) &&
-	      ch->l[k].raw[WARD_OFF_NOT_BEFORE + 6] ==
-	        \at(ch->l[k].raw[WARD_OFF_NOT_BEFORE + 6], Pre) &&
-	      ch->l[k].raw[WARD_OFF_NOT_BEFORE + 7] ==
-	        \at(ch->l[k].raw[WARD_OFF_NOT_BEFORE + 7], Pre) &&
-	      ch->l[k].raw[WARD_OFF_NOT_AFTER + 0] ==
-	        \at(ch->l[k].raw[WARD_OFF_NOT_AFTER + 0], Pre) &&
-	      ch->l[k].raw[WARD_OFF_NOT_AFTER + 1] ==
-	        \at(ch->l[k].raw[WARD_OFF_NOT_AFTER + 1], Pre) &&
-	      ch->l[k].raw[WARD_OFF_NOT_AFTER + 2] ==
-	        \at(ch->l[k].raw[WARD_OFF_NOT_AFTER + 2], Pre) &&
-	      ch->l[k].raw[WARD_OFF_NOT_AFTER + 3] ==
-	        \at(ch->l[k].raw[WARD_OFF_NOT_AFTER + 3], Pre) &&
-	      ch->l[k].raw[WARD_OFF_NOT_AFTER + 4] ==
-	        \at(ch->l[k].raw[WARD_OFF_NOT_AFTER + 4], Pre) &&
-	      ch->l[k].raw[WARD_OFF_NOT_AFTER + 5] ==
-	        \at(ch->l[k].raw[WARD_OFF_NOT_AFTER + 5], Pre) &&
-	      ch->l[k].raw[WARD_OFF_NOT_AFTER + 6] ==
-	        \at(ch->l[k].raw[WARD_OFF_NOT_AFTER + 6], Pre) &&
-	      ch->l[k].raw[WARD_OFF_NOT_AFTER + 7] ==
-	        \at(ch->l[k].raw[WARD_OFF_NOT_AFTER + 7], Pre);
-	    loop assigns i, r, ch->l[0 .. WARD_CHAIN_MAX - 1];
+	    loop assigns i, r;
 	    loop variant ch->n - i;
 	*/
 	for (i = 0; i < ch->n; i++) {
-		r = decode_one(&ch->l[i]);
+		r = scan_one(&ch->l[i]);
 		if (r != WARD_OK) {
-			/* Decoding writes no wire byte (heads): the cause held
-			 * of the bytes the chain arrived with. */
-			/*@ assert same_i: \let k = (integer)i;
-			      \at(ch->l[k].raw_len, LoopCurrent) == \at(ch->l[k].raw_len, Pre) &&
-			      \at(ch->l[k].raw[WARD_OFF_VERSION], LoopCurrent) ==
-			        \at(ch->l[k].raw[WARD_OFF_VERSION], Pre) &&
-			      \at(ch->l[k].raw[WARD_OFF_KIND], LoopCurrent) ==
-			        \at(ch->l[k].raw[WARD_OFF_KIND], Pre) &&
-			      \at(ch->l[k].raw[WARD_OFF_INVOKE], LoopCurrent) ==
-			        \at(ch->l[k].raw[WARD_OFF_INVOKE], Pre) &&
-			      \at(ch->l[k].raw[WARD_OFF_READ], LoopCurrent) ==
-			        \at(ch->l[k].raw[WARD_OFF_READ], Pre) &&
-			      \at(ch->l[k].raw[WARD_OFF_WRITE], LoopCurrent) ==
-			        \at(ch->l[k].raw[WARD_OFF_WRITE], Pre) &&
-			      \at(ch->l[k].raw[WARD_OFF_DELEGATE], LoopCurrent) ==
-			        \at(ch->l[k].raw[WARD_OFF_DELEGATE], Pre) &&
-			      \at(ch->l[k].raw[WARD_OFF_DEPTH], LoopCurrent) ==
-			        \at(ch->l[k].raw[WARD_OFF_DEPTH], Pre) &&
-			      \at(ch->l[k].raw[WARD_OFF_SCOPE_LEN], LoopCurrent) ==
-			        \at(ch->l[k].raw[WARD_OFF_SCOPE_LEN], Pre) &&
-			      \at(ch->l[k].raw[WARD_OFF_SCOPE_LEN + 1], LoopCurrent) ==
-			        \at(ch->l[k].raw[WARD_OFF_SCOPE_LEN + 1], Pre) &&
-			      \at(ch->l[k].raw[WARD_OFF_NOT_BEFORE + 0], LoopCurrent) ==
-			        \at(ch->l[k].raw[WARD_OFF_NOT_BEFORE + 0], Pre) &&
-			      \at(ch->l[k].raw[WARD_OFF_NOT_BEFORE + 1], LoopCurrent) ==
-			        \at(ch->l[k].raw[WARD_OFF_NOT_BEFORE + 1], Pre) &&
-			      \at(ch->l[k].raw[WARD_OFF_NOT_BEFORE + 2], LoopCurrent) ==
-			        \at(ch->l[k].raw[WARD_OFF_NOT_BEFORE + 2], Pre) &&
-			      \at(ch->l[k].raw[WARD_OFF_NOT_BEFORE + 3], LoopCurrent) ==
-			        \at(ch->l[k].raw[WARD_OFF_NOT_BEFORE + 3], Pre) &&
-			      \at(ch->l[k].raw[WARD_OFF_NOT_BEFORE + 4], LoopCurrent) ==
-			        \at(ch->l[k].raw[WARD_OFF_NOT_BEFORE + 4], Pre) &&
-			      \at(ch->l[k].raw[WARD_OFF_NOT_BEFORE + 5], LoopCurrent) ==
-			        \at(ch->l[k].raw[WARD_OFF_NOT_BEFORE + 5], Pre) &&
-			      \at(ch->l[k].raw[WARD_OFF_NOT_BEFORE + 6], LoopCurrent) ==
-			        \at(ch->l[k].raw[WARD_OFF_NOT_BEFORE + 6], Pre) &&
-			      \at(ch->l[k].raw[WARD_OFF_NOT_BEFORE + 7], LoopCurrent) ==
-			        \at(ch->l[k].raw[WARD_OFF_NOT_BEFORE + 7], Pre) &&
-			      \at(ch->l[k].raw[WARD_OFF_NOT_AFTER + 0], LoopCurrent) ==
-			        \at(ch->l[k].raw[WARD_OFF_NOT_AFTER + 0], Pre) &&
-			      \at(ch->l[k].raw[WARD_OFF_NOT_AFTER + 1], LoopCurrent) ==
-			        \at(ch->l[k].raw[WARD_OFF_NOT_AFTER + 1], Pre) &&
-			      \at(ch->l[k].raw[WARD_OFF_NOT_AFTER + 2], LoopCurrent) ==
-			        \at(ch->l[k].raw[WARD_OFF_NOT_AFTER + 2], Pre) &&
-			      \at(ch->l[k].raw[WARD_OFF_NOT_AFTER + 3], LoopCurrent) ==
-			        \at(ch->l[k].raw[WARD_OFF_NOT_AFTER + 3], Pre) &&
-			      \at(ch->l[k].raw[WARD_OFF_NOT_AFTER + 4], LoopCurrent) ==
-			        \at(ch->l[k].raw[WARD_OFF_NOT_AFTER + 4], Pre) &&
-			      \at(ch->l[k].raw[WARD_OFF_NOT_AFTER + 5], LoopCurrent) ==
-			        \at(ch->l[k].raw[WARD_OFF_NOT_AFTER + 5], Pre) &&
-			      \at(ch->l[k].raw[WARD_OFF_NOT_AFTER + 6], LoopCurrent) ==
-			        \at(ch->l[k].raw[WARD_OFF_NOT_AFTER + 6], Pre) &&
-			      \at(ch->l[k].raw[WARD_OFF_NOT_AFTER + 7], LoopCurrent) ==
-			        \at(ch->l[k].raw[WARD_OFF_NOT_AFTER + 7], Pre); */
-			/*@ assert why_pre_i: link_head_reason(r) ==>
-			      \let k = (integer)i; \let x = (integer)r;
-			      \at(link_head_bad(&ch->l[k], x), Pre); */
+			/*@ assert w_i: link_head_reason(r) ==> wire_refused(ch, r); */
+			/*@ assert b_i: wire_body_reason(r) ==> wire_broken(ch, r); */
 			return r;
 		}
 	}
 	return WARD_OK;
 }
 
-/* Pass 1, the only writes: decode every link and compute its id.  Contract
- * in chain.h. */
+/* Decode links 0 .. n-1 and compute their ids, once scan_links accepted
+ * every link's bytes: a refusal can then only be a hash that could not be
+ * computed, or an inconsistency, both CRYPTO. */
+/*@ requires \valid(ch) && 1 <= ch->n <= WARD_CHAIN_MAX;
+    assigns ch->l[0 .. WARD_CHAIN_MAX - 1];
+    ensures \result == WARD_OK || \result == WARD_E_CRYPTO;
+*/
+static int
+decode_links(struct ward_chain *ch)
+{
+	uint32_t i;
+
+	/*@ loop invariant 0 <= i <= ch->n;
+	    loop invariant 1 <= ch->n <= WARD_CHAIN_MAX;
+	    loop assigns i, ch->l[0 .. WARD_CHAIN_MAX - 1];
+	    loop variant ch->n - i;
+	*/
+	for (i = 0; i < ch->n; i++)
+		if (ward_link_decode(&ch->l[i]) != WARD_OK)
+			return WARD_E_CRYPTO;
+	return WARD_OK;
+}
+
+/* Pass 1, the only writes: check every link's bytes, then decode every
+ * link and compute its id.  Contract in chain.h. */
 int
 ward_chain_decode(struct ward_chain *ch)
 {
+	int r;
+
 	if (ch->n == 0)
 		return WARD_E_CHAIN_EMPTY;
 	if (ch->n > WARD_CHAIN_MAX)
 		return WARD_E_CHAIN_TOO_LONG;
+	r = scan_links(ch);
+	if (r != WARD_OK)
+		return r;
 	return decode_links(ch);
 }
 
@@ -720,6 +637,8 @@ ward_chain_decode(struct ward_chain *ch)
     ensures \result != WARD_OK ==> chain_refusal(\result);
     ensures why: link_cause(&ch->l[i], rv, now, \result);
     ensures why_sig: \result == WARD_E_SIGNATURE ==> link_sig_bad(&ch->l[i]);
+    ensures why_nc: \result == WARD_E_NONCANONICAL ==>
+      link_noncanon(&ch->l[i]);
     ensures why_pair: pair_cause(ch, i, \result);
     ensures not_root: !root_reason(\result);
     ensures steps: \result == WARD_OK || \result == WARD_E_MALFORMED ||
@@ -792,6 +711,7 @@ ward_chain_check(const struct ward_chain *ch, const struct ward_trust *t,
 		/*@ assert why_0: link_cause(&ch->l[0], rv, now, r); */
 		/*@ assert why_0c: chain_cause(ch, t, rv, now, r); */
 		/*@ assert why_0s: r == WARD_E_SIGNATURE ==> sig_cause(ch); */
+		/*@ assert why_0n: r == WARD_E_NONCANONICAL ==> chain_noncanon(ch); */
 		return r;
 	}
 	r = root_check(&ch->l[0], t);
@@ -820,6 +740,8 @@ ward_chain_check(const struct ward_chain *ch, const struct ward_trust *t,
 		if (r != WARD_OK) {
 			/*@ ghost link_to_chain(ch, t, rv, now, i, r); */
 			/*@ assert why_is: r == WARD_E_SIGNATURE ==> sig_cause(ch); */
+			/*@ assert why_in: r == WARD_E_NONCANONICAL ==>
+			      chain_noncanon(ch); */
 			return r;
 		}
 	}

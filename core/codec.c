@@ -247,57 +247,10 @@ scope_bytes_ok(const uint8_t *in, size_t n)
 	return 1;
 }
 
-/*
- * The acceptance check, on the bytes alone: the header, then the scope.
- */
-/*@ requires len == 0 || \valid_read(in + (0 .. len - 1));
-    assigns \nothing;
-    ensures \result == WARD_OK <==> canonical_block(in, len);
-
-    behavior too_short:
-      assumes !wire_long_enough(len);
-      ensures \result == WARD_E_MALFORMED;
-    behavior bad_version:
-      assumes wire_long_enough(len) && !wire_version_ok(in);
-      ensures \result == WARD_E_VERSION;
-    behavior bad_kind:
-      assumes wire_long_enough(len) && wire_version_ok(in) &&
-              !wire_kind_ok(in);
-      ensures \result == WARD_E_KIND;
-    behavior bad_flag:
-      assumes wire_long_enough(len) && wire_version_ok(in) &&
-              wire_kind_ok(in) && !wire_flags_ok(in);
-      ensures \result == WARD_E_FLAGS;
-    behavior bad_field:
-      assumes wire_long_enough(len) && wire_version_ok(in) &&
-              wire_kind_ok(in) && wire_flags_ok(in) && !wire_fields_ok(in);
-      ensures \result == WARD_E_NONCANONICAL;
-    behavior scope_too_long:
-      assumes wire_long_enough(len) && wire_version_ok(in) &&
-              wire_kind_ok(in) && wire_flags_ok(in) && wire_fields_ok(in) &&
-              !wire_scope_fits(in);
-      ensures \result == WARD_E_OVERSIZE;
-    behavior trailing:
-      assumes wire_long_enough(len) && wire_header_ok(in) &&
-              len > wire_len_of(in);
-      ensures \result == WARD_E_TRAILING;
-    behavior truncated:
-      assumes wire_long_enough(len) && wire_header_ok(in) &&
-              len < wire_len_of(in);
-      ensures \result == WARD_E_MALFORMED;
-    behavior bad_scope_byte:
-      assumes wire_long_enough(len) && wire_header_ok(in) &&
-              len == wire_len_of(in) && !wire_scope_ok(in);
-      ensures \result == WARD_E_NONCANONICAL;
-    behavior accepted:
-      assumes canonical_block(in, len);
-      ensures \result == WARD_OK;
-
-    complete behaviors;
-    disjoint behaviors;
-*/
-static int
-block_check(const uint8_t *in, size_t len)
+/* The acceptance check, on the bytes alone: the header, then the scope.
+ * Contract in codec.h. */
+int
+ward_block_check(const uint8_t *in, size_t len)
 {
 	int rc;
 
@@ -317,7 +270,7 @@ block_check(const uint8_t *in, size_t len)
 	return WARD_OK;
 }
 
-/* ---- decoding: the fields of *out from input block_check accepted ---- */
+/* ---- decoding: the fields of *out from input ward_block_check accepted ---- */
 
 /*@ requires \valid_read(in + (0 .. WARD_BLOCK_HDR - 1));
     requires \valid(out);
@@ -541,7 +494,7 @@ ward_block_decode(struct ward_block *out, const uint8_t *in, size_t len)
 {
 	int rc;
 
-	rc = block_check(in, len);
+	rc = ward_block_check(in, len);
 	if (rc == WARD_OK) {
 		/*@ assert scope_pre: \forall integer j; WARD_OFF_SCOPE <= j <
 		      WARD_OFF_SCOPE + be16_at(in, WARD_OFF_SCOPE_LEN) ==>

@@ -177,9 +177,10 @@
   // Why a link's wire bytes were refused VERSION, KIND, FLAGS or TRAILING:
   // the first of the decoder's checks, in its order (ward_block_decode,
   // below), that the bytes fail.  Facts of the bytes as received, which
-  // nothing in the core writes.  Only these four: the decoder's
-  // MALFORMED, NONCANONICAL and OVERSIZE are also reasons of the checks,
-  // of the ledger and of the request.  The first three read single bytes
+  // nothing in the core writes.  MALFORMED and NONCANONICAL, also
+  // reasons of the checks and of the ledger, have their own (below); so
+  // does OVERSIZE, also a reason of the request (ward_link_decode,
+  // chain.h).  The first three read single bytes
   // (wire_head_cause); TRAILING reads the whole header, its big-endian
   // integers among it.  Up to ward_approve, chain.h states the same
   // causes over the raw bytes written out (link_head_bad): in a callee's
@@ -203,6 +204,29 @@
     wire_head_cause(in, len, r) &&
     (r == WARD_E_TRAILING ==>
        wire_long_enough(len) && wire_header_ok(in) && len > wire_len_of(in));
+
+  // Why they were refused MALFORMED or NONCANONICAL, the decoder's two
+  // reasons that are also reasons of the checks and of the ledger: stated
+  // apart from wire_cause, whose guard every caller up to ward_approve
+  // evaluates.  MALFORMED: shorter than a header and a signature, or a
+  // header that passes every check and announces more bytes than there
+  // are.  NONCANONICAL: a header whose version, kind and flags pass and
+  // whose depth, scope length or window does not (wire_fields_ok); or a
+  // whole header, exactly the length it announces, and a scope byte that
+  // is not printable ASCII other than space (wire_scope_ok).
+  predicate wire_body_reason(integer r) =
+    r == WARD_E_MALFORMED || r == WARD_E_NONCANONICAL;
+
+  predicate wire_body_cause{L}(uint8_t *in, integer len, integer r) =
+    (r == WARD_E_MALFORMED ==>
+       !wire_long_enough(len) ||
+       (wire_header_ok(in) && len < wire_len_of(in))) &&
+    (r == WARD_E_NONCANONICAL ==>
+       wire_long_enough(len) && wire_version_ok(in) && wire_kind_ok(in) &&
+       wire_flags_ok(in) &&
+       (!wire_fields_ok(in) ||
+        (wire_header_ok(in) && len == wire_len_of(in) &&
+         !wire_scope_ok(in))));
 
   // ---- injectivity --------------------------------------------------------
   // Two blocks are the same block when every field is equal (the scope up
@@ -243,6 +267,8 @@
                          WARD_E_OVERSIZE, WARD_E_TRAILING};
     ensures len == 0 ==> \result == WARD_E_MALFORMED;
     ensures why_wire: wire_reason(\result) ==> wire_cause(in, len, \result);
+    ensures why_body: wire_body_reason(\result) ==>
+      wire_body_cause(in, len, \result);
 
     behavior too_short:
       assumes !wire_long_enough(len);
@@ -299,6 +325,71 @@
     disjoint behaviors;
 */
 int ward_block_decode(struct ward_block *out, const uint8_t *in, size_t len)
+	__attribute__((warn_unused_result));
+
+/*
+ * The acceptance check alone, reading only: WARD_OK exactly for the
+ * canonical encoding of a valid block, else the reason ward_block_decode
+ * gives for the same bytes, in the same order.  ward_chain_decode checks
+ * every link's bytes with it before it writes anything, so that the cause
+ * of a refusal is a fact of the bytes as they arrived.
+ */
+/*@ requires len == 0 || \valid_read(in + (0 .. len - 1));
+    assigns \nothing;
+    ensures \result == WARD_OK <==> canonical_block(in, len);
+    ensures \result \in {WARD_OK, WARD_E_MALFORMED, WARD_E_VERSION,
+                         WARD_E_KIND, WARD_E_FLAGS, WARD_E_NONCANONICAL,
+                         WARD_E_OVERSIZE, WARD_E_TRAILING};
+    ensures why_wire: wire_reason(\result) ==> wire_cause(in, len, \result);
+    ensures why_body: wire_body_reason(\result) ==>
+      wire_body_cause(in, len, \result);
+    ensures why_size: \result == WARD_E_OVERSIZE ==>
+      wire_long_enough(len) && wire_version_ok(in) && wire_kind_ok(in) &&
+      wire_flags_ok(in) && wire_fields_ok(in) && !wire_scope_fits(in);
+
+    behavior too_short:
+      assumes !wire_long_enough(len);
+      ensures \result == WARD_E_MALFORMED;
+    behavior bad_version:
+      assumes wire_long_enough(len) && !wire_version_ok(in);
+      ensures \result == WARD_E_VERSION;
+    behavior bad_kind:
+      assumes wire_long_enough(len) && wire_version_ok(in) &&
+              !wire_kind_ok(in);
+      ensures \result == WARD_E_KIND;
+    behavior bad_flag:
+      assumes wire_long_enough(len) && wire_version_ok(in) &&
+              wire_kind_ok(in) && !wire_flags_ok(in);
+      ensures \result == WARD_E_FLAGS;
+    behavior bad_field:
+      assumes wire_long_enough(len) && wire_version_ok(in) &&
+              wire_kind_ok(in) && wire_flags_ok(in) && !wire_fields_ok(in);
+      ensures \result == WARD_E_NONCANONICAL;
+    behavior scope_too_long:
+      assumes wire_long_enough(len) && wire_version_ok(in) &&
+              wire_kind_ok(in) && wire_flags_ok(in) && wire_fields_ok(in) &&
+              !wire_scope_fits(in);
+      ensures \result == WARD_E_OVERSIZE;
+    behavior trailing:
+      assumes wire_long_enough(len) && wire_header_ok(in) &&
+              len > wire_len_of(in);
+      ensures \result == WARD_E_TRAILING;
+    behavior truncated:
+      assumes wire_long_enough(len) && wire_header_ok(in) &&
+              len < wire_len_of(in);
+      ensures \result == WARD_E_MALFORMED;
+    behavior bad_scope_byte:
+      assumes wire_long_enough(len) && wire_header_ok(in) &&
+              len == wire_len_of(in) && !wire_scope_ok(in);
+      ensures \result == WARD_E_NONCANONICAL;
+    behavior accepted:
+      assumes canonical_block(in, len);
+      ensures \result == WARD_OK;
+
+    complete behaviors;
+    disjoint behaviors;
+*/
+int ward_block_check(const uint8_t *in, size_t len)
 	__attribute__((warn_unused_result));
 
 /*
