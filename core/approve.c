@@ -2234,6 +2234,8 @@ collect_dirty(struct ward_decision *out, const struct ward_ledger *l,
       \let x = \result; \old(wire_refused(&req->chain, x));
     ensures why_nc: \result == WARD_E_NONCANONICAL ==>
       \old(wire_broken(&req->chain, WARD_E_NONCANONICAL));
+    ensures why_mal: \result == WARD_E_MALFORMED ==>
+      \old(wire_broken(&req->chain, WARD_E_MALFORMED));
 */
 static int
 chain_kept(struct ward_core *c, struct ward_request *req,
@@ -2263,7 +2265,7 @@ chain_kept(struct ward_core *c, struct ward_request *req,
     ensures why_sig: \result == WARD_E_SIGNATURE ==> sig_cause(&req->chain);
     ensures not_length: \result != WARD_E_CHAIN_EMPTY &&
       \result != WARD_E_CHAIN_TOO_LONG;
-    ensures not_wire: \result < WARD_E_VERSION || WARD_E_OVERSIZE < \result;
+    ensures not_wire: \result < WARD_E_MALFORMED || WARD_E_OVERSIZE < \result;
     ensures why_nc: \result == WARD_E_NONCANONICAL ==>
       chain_noncanon(&req->chain);
 */
@@ -2311,6 +2313,8 @@ chain_rules(const struct ward_core *c, const struct ward_request *req)
       \let x = \result; \old(wire_refused(&req->chain, x));
     ensures why_nc: \result == WARD_E_NONCANONICAL ==>
       \old(wire_broken(&req->chain, WARD_E_NONCANONICAL)) || chain_noncanon(&req->chain);
+    ensures why_mal: \result == WARD_E_MALFORMED ==>
+      \old(wire_broken(&req->chain, WARD_E_MALFORMED));
 */
 static int
 chain_step(struct ward_core *c, struct ward_request *req,
@@ -2498,6 +2502,8 @@ leaf_check(const struct ward_core *c, const struct ward_request *req,
       \let x = \result; \old(wire_refused(&req->chain, x));
     ensures why_nc: \result == WARD_E_NONCANONICAL ==>
       \old(wire_broken(&req->chain, WARD_E_NONCANONICAL)) || chain_noncanon(&req->chain);
+    ensures why_mal: \result == WARD_E_MALFORMED ==>
+      \old(wire_broken(&req->chain, WARD_E_MALFORMED));
 */
 static int
 approve_check(struct ward_core *c, struct ward_audit *log,
@@ -3664,6 +3670,10 @@ L_withdraw:
       \let x = \result; \old(wire_refused(&req->chain, x));
     ensures why_nc: \result == WARD_E_NONCANONICAL ==>
       \old(wire_broken(&req->chain, WARD_E_NONCANONICAL)) || chain_noncanon(&req->chain);
+    ensures why_mal: \result == WARD_E_MALFORMED ==>
+      \old(wire_broken(&req->chain, WARD_E_MALFORMED)) ||
+      (ledger_refused(&ward_ledger_seen, &req->chain, WARD_E_MALFORMED) &&
+       ledger_below(&c->ledger, &ward_ledger_seen, &req->chain));
     ensures linked: \result == WARD_OK ==>
       audit_hash(val32(&log->head[0]), \old(val32(&log->head[0])),
                  &out->rec[0], out->rec_len);

@@ -657,12 +657,17 @@ struct ward_decision {
  * refusal returns in, some decoded block that is not well formed or
  * whose scope is not canonical (chain_noncanon; proved of
  * ward_chain_check, why_nc).
- * A ledger's MALFORMED (an entry with another max, or an id twice) is
- * stated two steps below, by approve_release (why_ledger): here MALFORMED
- * is also a chain's reason: the decoder's causes of it are stated on
- * ward_chain_decode (why_body), but the checks' (a decoded block or id
- * that is not that of its bytes, wire_match and id_match in chain.c) have
- * none yet, so MALFORMED names no cause here.
+ * MALFORMED is a reason of the decoder and of the ledger
+ * (refused_malformed): some block whose bytes, as the request arrived
+ * with them, are shorter than a header and a signature, or hold a whole
+ * header that passes its checks and announces more bytes than there are
+ * (wire_broken; proved of ward_chain_decode, why_body); or, in the ledger
+ * the spend saw, an entry for a block's id with another max, or an id
+ * twice in the chain (ledger_refused, as for the ledger's two reasons
+ * above).  The checks never refuse MALFORMED: a decoded block or id that
+ * is not that of its bytes (wire_match and id_match in chain.c, which
+ * re-check the decoder) is an inconsistency, reported CRYPTO like a
+ * re-check's refusal (ward_chain_check, checks).
  *
  * The behaviors split the requests by the state they arrive in, complete
  * and disjoint: oversize (no resource or one over WARD_SCOPE_MAX:
@@ -735,6 +740,10 @@ struct ward_decision {
     ensures refused_noncanonical: \result == WARD_E_NONCANONICAL ==>
       \old(wire_broken(&req->chain, WARD_E_NONCANONICAL)) ||
       chain_noncanon(&req->chain);
+    ensures refused_malformed: \result == WARD_E_MALFORMED ==>
+      \old(wire_broken(&req->chain, WARD_E_MALFORMED)) ||
+      (ledger_refused(&ward_ledger_seen, &req->chain, WARD_E_MALFORMED) &&
+       ledger_below(&c->ledger, &ward_ledger_seen, &req->chain));
     ensures refused_oversize: \result == WARD_E_OVERSIZE ==>
       \old(req->resource_len) < 1 ||
       \old(req->resource_len) > WARD_SCOPE_MAX ||

@@ -349,7 +349,7 @@ id_match(const struct ward_link *l)
     ensures why_sig: \result == WARD_E_SIGNATURE ==> link_sig_bad(l);
     ensures why_nc: \result == WARD_E_NONCANONICAL ==> link_noncanon(l);
     ensures own: \result == WARD_OK || \result == WARD_E_NONCANONICAL ||
-      \result == WARD_E_MALFORMED || \result == WARD_E_SIGNATURE ||
+      \result == WARD_E_CRYPTO || \result == WARD_E_SIGNATURE ||
       link_reason(\result);
 */
 static int
@@ -360,9 +360,14 @@ link_own(const struct ward_link *l, const struct ward_revset *rv,
 		return WARD_E_NONCANONICAL;
 	/* The block and id are those of the bytes received (link_decoded,
 	 * link_id_ok), checked here, reading only, so that chain_valid
-	 * speaks of the wire bytes in whatever state it is checked in. */
+	 * speaks of the wire bytes in whatever state it is checked in.  A
+	 * block or id that is not that of its bytes is not a fault of the
+	 * bytes (the decoder checked them) but of the decoding or of the
+	 * hash: CRYPTO, an inconsistency, as a re-check's refusal is in
+	 * approve.c, so that MALFORMED always names a cause in the bytes
+	 * (why_body, chain.h). */
 	if (wire_match(l) != 1 || id_match(l) != 1)
-		return WARD_E_MALFORMED;
+		return WARD_E_CRYPTO;
 	/*@ assert decoded: link_decoded(l); */
 	if (ward_scope_canonical(l->b.kind, l->b.scope, l->b.scope_len) != 1)
 		return WARD_E_NONCANONICAL;
@@ -641,7 +646,7 @@ ward_chain_decode(struct ward_chain *ch)
       link_noncanon(&ch->l[i]);
     ensures why_pair: pair_cause(ch, i, \result);
     ensures not_root: !root_reason(\result);
-    ensures steps: \result == WARD_OK || \result == WARD_E_MALFORMED ||
+    ensures steps: \result == WARD_OK || \result == WARD_E_CRYPTO ||
       \result == WARD_E_NONCANONICAL || \result == WARD_E_SIGNATURE ||
       link_reason(\result) || pair_reason(\result);
 */

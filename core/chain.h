@@ -395,6 +395,11 @@ int ward_link_sig_check(const struct ward_link *l)
 int ward_chain_decode(struct ward_chain *ch)
 	__attribute__((warn_unused_result));
 
+/*
+ * Check every rule of a decoded chain, reading only.  Never MALFORMED nor
+ * any other reason of the bytes but NONCANONICAL (checks): a block or id
+ * that is not the decoding of its bytes is reported CRYPTO.
+ */
 /*@ requires \valid_read(ch) && 1 <= ch->n <= WARD_CHAIN_MAX;
     requires \valid_read(t) && trust_ok(t);
     requires \valid_read(rv) && revset_ok(rv);
@@ -406,7 +411,7 @@ int ward_chain_decode(struct ward_chain *ch)
     ensures why: chain_cause(ch, t, rv, now, \result);
     ensures why_sig: \result == WARD_E_SIGNATURE ==> sig_cause(ch);
     ensures why_nc: \result == WARD_E_NONCANONICAL ==> chain_noncanon(ch);
-    ensures checks: \result == WARD_OK || \result == WARD_E_MALFORMED ||
+    ensures checks: \result == WARD_OK || \result == WARD_E_CRYPTO ||
       \result == WARD_E_NONCANONICAL || \result == WARD_E_SIGNATURE ||
       link_reason(\result) || root_reason(\result) ||
       pair_reason(\result);

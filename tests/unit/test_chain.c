@@ -538,6 +538,33 @@ TEST(link_length_past_buffer)
 	EXPECT_EQ(verify(), WARD_E_OVERSIZE);
 }
 
+/*
+ * A decoded block or id that is not the decoding of the link's bytes (the
+ * state ward_chain_check would see were the decoder wrong, or its output
+ * edited) is refused CRYPTO, an inconsistency: never MALFORMED, which names
+ * a fault of the bytes (approve.h, refused_malformed).  The block edited
+ * stays well formed and canonical, so the re-check against the bytes is
+ * the rule that refuses.
+ */
+TEST(decoded_block_not_its_bytes)
+{
+	fresh(3);
+	EXPECT_EQ(ward_chain_decode(&f.ch), WARD_OK);
+	EXPECT_EQ(ward_chain_check(&f.ch, &f.trust, &f.rv, CAPFIX_NOW), WARD_OK);
+	f.ch.l[1].b.max_uses--;
+	EXPECT_EQ(ward_chain_check(&f.ch, &f.trust, &f.rv, CAPFIX_NOW),
+		  WARD_E_CRYPTO);
+}
+
+TEST(decoded_id_not_its_bytes)
+{
+	fresh(3);
+	EXPECT_EQ(ward_chain_decode(&f.ch), WARD_OK);
+	f.ch.l[2].id[5] ^= 0x10;
+	EXPECT_EQ(ward_chain_check(&f.ch, &f.trust, &f.rv, CAPFIX_NOW),
+		  WARD_E_CRYPTO);
+}
+
 /* ---- the signature memo ------------------------------------------------------ */
 
 /*
@@ -719,6 +746,8 @@ main(void)
 	RUN(trailing_byte_in_link);
 	RUN(truncated_link);
 	RUN(link_length_past_buffer);
+	RUN(decoded_block_not_its_bytes);
+	RUN(decoded_id_not_its_bytes);
 	RUN(memo_accepts_known_body_with_invalid_signature);
 	RUN(memo_does_not_cover_edited_body);
 	RUN(memo_does_not_cover_other_issuer);
