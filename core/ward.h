@@ -116,7 +116,7 @@ enum ward_reason {
 	WARD_E_CONTEXT_FULL = 35,
 	WARD_E_CYCLE = 36,		/* a block appears twice in a chain */
 	WARD_E_EXHAUSTED = 37,		/* a sequence counter would wrap */
-	WARD_E_CRYPTO = 38,		/* hashing or signing failed */
+	WARD_E_CRYPTO = 38,		/* hashing or signing failed, or a re-check */
 	WARD_E_CONTEXT_EXISTS = 39,
 	WARD_REASON_LAST = 39
 };
