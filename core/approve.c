@@ -2236,6 +2236,8 @@ collect_dirty(struct ward_decision *out, const struct ward_ledger *l,
       \old(wire_broken(&req->chain, WARD_E_NONCANONICAL));
     ensures why_mal: \result == WARD_E_MALFORMED ==>
       \old(wire_broken(&req->chain, WARD_E_MALFORMED));
+    ensures first_bytes: \forall integer x;
+      \old(wire_first(&req->chain, x)) ==> \result == x;
 */
 static int
 chain_kept(struct ward_core *c, struct ward_request *req,
@@ -2315,6 +2317,8 @@ chain_rules(const struct ward_core *c, const struct ward_request *req)
       \old(wire_broken(&req->chain, WARD_E_NONCANONICAL)) || chain_noncanon(&req->chain);
     ensures why_mal: \result == WARD_E_MALFORMED ==>
       \old(wire_broken(&req->chain, WARD_E_MALFORMED));
+    ensures first_bytes: \forall integer x;
+      \old(wire_first(&req->chain, x)) ==> \result == x;
 */
 static int
 chain_step(struct ward_core *c, struct ward_request *req,
@@ -2504,6 +2508,9 @@ leaf_check(const struct ward_core *c, const struct ward_request *req,
       \old(wire_broken(&req->chain, WARD_E_NONCANONICAL)) || chain_noncanon(&req->chain);
     ensures why_mal: \result == WARD_E_MALFORMED ==>
       \old(wire_broken(&req->chain, WARD_E_MALFORMED));
+    ensures first_bytes: 1 <= \old(req->op) <= WARD_OP_LAST &&
+      \old(ctx_known(&c->contexts, &req->context[0])) ==>
+        \forall integer x; \old(wire_first(&req->chain, x)) ==> \result == x;
 */
 static int
 approve_check(struct ward_core *c, struct ward_audit *log,
@@ -3674,6 +3681,9 @@ L_withdraw:
       \old(wire_broken(&req->chain, WARD_E_MALFORMED)) ||
       (ledger_refused(&ward_ledger_seen, &req->chain, WARD_E_MALFORMED) &&
        ledger_below(&c->ledger, &ward_ledger_seen, &req->chain));
+    ensures first_bytes: 1 <= \old(req->op) <= WARD_OP_LAST &&
+      \old(ctx_known(&c->contexts, &req->context[0])) ==>
+        \forall integer x; \old(wire_first(&req->chain, x)) ==> \result == x;
     ensures linked: \result == WARD_OK ==>
       audit_hash(val32(&log->head[0]), \old(val32(&log->head[0])),
                  &out->rec[0], out->rec_len);

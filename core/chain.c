@@ -500,6 +500,8 @@ id_fresh(const struct ward_chain *ch, uint32_t i)
       \result != WARD_E_CHAIN_TOO_LONG;
     ensures why_head: link_head_reason(\result) ==> link_head_bad(l, \result);
     ensures why_body: wire_body_reason(\result) ==> link_body_bad(l, \result);
+    ensures passes: \result == WARD_OK ==> link_passes(l);
+    ensures fails: \result != WARD_OK ==> link_fails(l, \result);
 */
 static int
 scan_one(const struct ward_link *l)
@@ -550,6 +552,9 @@ scan_one(const struct ward_link *l)
 	/*@ assert bad_n2: r == WARD_E_NONCANONICAL &&
 	      wire_fields_ok(&l->raw[0]) ==> link_body_bad(l, r); */
 	/*@ assert bad_n: r == WARD_E_NONCANONICAL ==> link_body_bad(l, r); */
+	/*@ assert ok_hdr: r == WARD_OK ==>
+	      wire_header_ok(&l->raw[0]) && link_header_ok(l); */
+	/*@ assert ok_pass: r == WARD_OK ==> link_passes(l); */
 	return r;
 }
 
@@ -568,6 +573,9 @@ scan_one(const struct ward_link *l)
       \result != WARD_E_CHAIN_TOO_LONG;
     ensures why_wire: link_head_reason(\result) ==> wire_refused(ch, \result);
     ensures why_body: wire_body_reason(\result) ==> wire_broken(ch, \result);
+    ensures first: \result != WARD_OK ==> wire_first(ch, \result);
+    ensures clean: \result == WARD_OK ==>
+      \forall integer k; 0 <= k < ch->n ==> link_passes(&ch->l[k]);
 */
 static int
 scan_links(const struct ward_chain *ch)
@@ -576,6 +584,8 @@ scan_links(const struct ward_chain *ch)
 	int r;
 
 	/*@ loop invariant 0 <= i <= ch->n;
+	    loop invariant \forall integer k; 0 <= k < i ==>
+	      link_passes(&ch->l[k]);
 	    loop assigns i, r;
 	    loop variant ch->n - i;
 	*/
@@ -584,6 +594,7 @@ scan_links(const struct ward_chain *ch)
 		if (r != WARD_OK) {
 			/*@ assert w_i: link_head_reason(r) ==> wire_refused(ch, r); */
 			/*@ assert b_i: wire_body_reason(r) ==> wire_broken(ch, r); */
+			/*@ assert f_i: wire_first(ch, r); */
 			return r;
 		}
 	}
@@ -625,6 +636,12 @@ ward_chain_decode(struct ward_chain *ch)
 	if (ch->n > WARD_CHAIN_MAX)
 		return WARD_E_CHAIN_TOO_LONG;
 	r = scan_links(ch);
+	/* The first link that fails is the only one before which every link
+	 * passes, and it fails one reason only: the bytes' verdict is r. */
+	/*@ assert one: r != WARD_OK ==>
+	      \forall integer x; wire_first(ch, x) ==> x == r; */
+	/*@ assert none: r == WARD_OK ==>
+	      \forall integer x; !wire_first(ch, x); */
 	if (r != WARD_OK)
 		return r;
 	return decode_links(ch);

@@ -318,6 +318,34 @@ struct ward_trust {
   predicate chain_noncanon{L}(struct ward_chain *ch) =
     1 <= ch->n <= WARD_CHAIN_MAX &&
     \exists integer i; 0 <= i < ch->n && link_noncanon(&ch->l[i]);
+
+  // The decoder's verdict on a chain's bytes, exactly: which reason, if
+  // any, it refuses them for (first_bytes on ward_chain_decode, and one
+  // behavior per reason on ward_approve).  A link's bytes pass every
+  // check (the canonical encoding of a valid block, no longer than
+  // WARD_BLOCK_MAX), or fail exactly one reason's: the first check they
+  // fail, in the decoder's order (link_head_bad for VERSION to OVERSIZE,
+  // link_body_bad for MALFORMED and NONCANONICAL, each of which holds
+  // only with every earlier check passed).
+  predicate link_passes{L}(struct ward_link *l) =
+    WARD_WIRE_MIN <= l->raw_len <= WARD_BLOCK_MAX &&
+    link_header_ok(l) &&
+    l->raw_len == WARD_WIRE_MIN + link_scope_len(l) &&
+    \forall integer j; WARD_OFF_SCOPE <= j <
+      WARD_OFF_SCOPE + link_scope_len(l) ==> 0x21 <= l->raw[j] <= 0x7e;
+
+  predicate link_fails{L}(struct ward_link *l, integer x) =
+    (WARD_E_VERSION <= x <= WARD_E_OVERSIZE && link_head_bad(l, x)) ||
+    ((x == WARD_E_MALFORMED || x == WARD_E_NONCANONICAL) &&
+     link_body_bad(l, x));
+
+  // The chain's bytes are refused x: some link fails x and every link
+  // before it passes.
+  predicate wire_first{L}(struct ward_chain *ch, integer x) =
+    1 <= ch->n <= WARD_CHAIN_MAX &&
+    \exists integer i; 0 <= i < ch->n &&
+      (\forall integer k; 0 <= k < i ==> link_passes(&ch->l[k])) &&
+      link_fails(&ch->l[i], x);
   }
 */
 
@@ -391,6 +419,8 @@ int ward_link_sig_check(const struct ward_link *l)
       \let x = \result; \old(wire_refused(ch, x));
     ensures why_body: wire_body_reason(\result) ==>
       \let x = \result; \old(wire_broken(ch, x));
+    ensures first_bytes: \forall integer x; \old(wire_first(ch, x)) ==>
+      \result == x;
 */
 int ward_chain_decode(struct ward_chain *ch)
 	__attribute__((warn_unused_result));
