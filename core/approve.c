@@ -927,6 +927,7 @@ leaf_class(uint32_t reason)
 	case WARD_E_USES_EXHAUSTED:
 		return 1;
 	case WARD_E_OP:
+	case WARD_E_CONTEXT_UNKNOWN:
 	case WARD_E_CYCLE:
 		return 2;
 	default:
@@ -2393,7 +2394,7 @@ leaf_rules(const struct ward_core *c, const struct ward_request *req)
     requires 1 <= req->chain.n <= WARD_CHAIN_MAX;
     requires 1 <= req->chain.l[req->chain.n - 1].b.scope_len <= WARD_SCOPE_MAX;
     requires idx < WARD_CTX_MAX;
-    requires fresh_set: fresh == WARD_OK || fresh == WARD_E_CONTEXT_UNKNOWN ||
+    requires fresh_set: fresh == WARD_OK ||
       fresh == WARD_E_REPLAY || fresh == WARD_E_NONCE_STALE;
     assigns \nothing;
     ensures 0 <= \result <= WARD_REASON_LAST;
@@ -2439,6 +2440,8 @@ leaf_check(const struct ward_core *c, const struct ward_request *req,
     requires 1 <= req->resource_len <= WARD_SCOPE_MAX;
     requires fresh_set: fresh == WARD_OK || fresh == WARD_E_CONTEXT_UNKNOWN ||
       fresh == WARD_E_REPLAY || fresh == WARD_E_NONCE_STALE;
+    requires fresh_unknown: fresh == WARD_E_CONTEXT_UNKNOWN ==>
+      !ctx_known(&c->contexts, &req->context[0]);
     assigns *log, req->chain.l[0 .. WARD_CHAIN_MAX - 1],
             out->rec[0 .. WARD_REC_MAX - 1], out->rec_len, out->audit_pos,
             *idx;
@@ -2526,6 +2529,10 @@ approve_check(struct ward_core *c, struct ward_audit *log,
 	if (ward_context_find(&c->contexts, req->context, idx) != WARD_OK)
 		return refuse(c, log, out, req, WARD_E_CONTEXT_UNKNOWN, NULL);
 	/*@ assert idx_ok: *idx < WARD_CTX_MAX; */
+	/* Step 0 found the same context in the same table: its nonce check
+	 * cannot have found it unknown, so CONTEXT_UNKNOWN is refused here
+	 * only, before the chain, and its record names no leaf. */
+	/*@ assert fresh_known: fresh != WARD_E_CONTEXT_UNKNOWN; */
 	/*@ assert res_len: req->resource_len == \at(req->resource_len, Pre); */
 	r = chain_step(c, req, log);
 	if (r != WARD_OK)
@@ -3603,6 +3610,8 @@ L_withdraw:
     requires 1 <= req->resource_len <= WARD_SCOPE_MAX;
     requires fresh_set: fresh == WARD_OK || fresh == WARD_E_CONTEXT_UNKNOWN ||
       fresh == WARD_E_REPLAY || fresh == WARD_E_NONCE_STALE;
+    requires fresh_unknown: fresh == WARD_E_CONTEXT_UNKNOWN ==>
+      !ctx_known(&c->contexts, &req->context[0]);
     assigns c->ledger, c->contexts, *log, c->approval_seq,
             req->chain.l[0 .. WARD_CHAIN_MAX - 1], *out, ward_ledger_seen;
     ensures core_ok(c);

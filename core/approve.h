@@ -229,12 +229,11 @@ struct ward_decision {
 /*@ // The leaf id field of a refusal's BLOCKED record.  The reasons
   // decided once the chain verified (the leaf's rules, the nonce, the
   // approval counter, the ledger: leaf_named) name the chain's leaf; those
-  // decided before (the op, the chain's encoding, length and rules:
-  // leaf_unnamed) name none, all zero.  MALFORMED, CONTEXT_UNKNOWN and
-  // CRYPTO can be either (MALFORMED of the encoding or of the ledger, an
-  // unknown context found before the chain or by step 0's nonce check,
-  // CRYPTO of a hash in the chain or of an inconsistency after it): for
-  // them the field is not stated.
+  // decided before (the op, the context, the chain's encoding, length and
+  // rules: leaf_unnamed) name none, all zero.  MALFORMED and CRYPTO can be
+  // either (MALFORMED of the encoding or of the ledger, CRYPTO of a hash
+  // in the chain or of an inconsistency after it): for them the field is
+  // not stated.
   predicate leaf_named(integer r) =
     r == WARD_E_CONTEXT || r == WARD_E_NOT_GRANTED ||
     r == WARD_E_OUT_OF_SCOPE || r == WARD_E_REPLAY ||
@@ -243,7 +242,7 @@ struct ward_decision {
 
   predicate leaf_unnamed(integer r) =
     (WARD_E_VERSION <= r <= WARD_E_EXPIRED) || r == WARD_E_CYCLE ||
-    r == WARD_E_OP;
+    r == WARD_E_OP || r == WARD_E_CONTEXT_UNKNOWN;
 
   // All zero, the 32 bytes written out: read at fixed offsets, each byte
   // is carried across a write by WP's simplifier, where a quantified form
@@ -582,13 +581,16 @@ struct ward_decision {
  * case of approve_decide timed out its goal failed at 10 s (measured).
  * Its leaf id field names the chain's leaf for a reason decided once
  * the chain verified (the leaf's rules, the nonce, the approval counter,
- * the ledger) and is all zero for one decided before (the op, the chain's
- * encoding, length and rules) (refused_leaf_id, refusal_leaf; checked by
- * log_refusal like the rest, and each caller of refuse passes the leaf
- * the reason names, leaf_arg); for MALFORMED, CONTEXT_UNKNOWN and CRYPTO,
- * which can be decided either side of the chain, it is not stated.  A
- * request with no
- * resource is refused OVERSIZE with no record.
+ * the ledger) and is all zero for one decided before (the op, the
+ * context, the chain's encoding, length and rules) (refused_leaf_id,
+ * refusal_leaf; checked by log_refusal like the rest, and each caller of
+ * refuse passes the leaf the reason names, leaf_arg); for MALFORMED and
+ * CRYPTO, which can be decided either side of the chain, it is not
+ * stated.  CONTEXT_UNKNOWN is decided before the chain only: step 0's
+ * nonce check reads the same context table, so it finds the context
+ * unknown only when the check before the chain does (fresh_unknown, and
+ * approve_check's fresh_known).  A request with no resource is refused
+ * OVERSIZE with no record.
  *
  * Why a refusal: each reason that names a fact of the request's state
  * names one that held in the state the request arrived in.  OP: the
