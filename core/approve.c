@@ -3266,6 +3266,8 @@ L_spent:
     ensures refused: \result != WARD_OK ==> refusal_record(out, \result);
     ensures carries: \result != WARD_OK && \result != WARD_E_CRYPTO ==>
       refusal_carries(out, req, \result);
+    ensures crypto_allowed: \result == WARD_E_CRYPTO ==>
+      rec_verdict(out, WARD_VERDICT_ALLOWED, WARD_OK);
     ensures leaf_id: \result != WARD_OK && \result != WARD_E_CRYPTO ==>
       refusal_leaf(out, req, \result);
     ensures logged: \result != WARD_OK ==> logged_once{Pre, Post}(log, out);
@@ -3544,6 +3546,8 @@ approve_carried(const struct ward_core *c, const struct ward_request *req,
     ensures refused: \result != WARD_OK ==> refusal_record(out, \result);
     ensures carries: \result != WARD_OK && \result != WARD_E_CRYPTO ==>
       refusal_carries(out, req, \result);
+    ensures crypto_allowed: \result == WARD_E_CRYPTO ==>
+      rec_verdict(out, WARD_VERDICT_ALLOWED, WARD_OK);
     ensures leaf_id: \result != WARD_OK && \result != WARD_E_CRYPTO ==>
       refusal_leaf(out, req, \result);
     ensures logged: \result != WARD_OK ==> logged_once{Pre, Post}(log, out);
@@ -3625,8 +3629,7 @@ L_withdraw:
     ensures \result != WARD_OK ==> c->approval_seq == \old(c->approval_seq);
     ensures pos: \result == WARD_OK ==> out->audit_pos == \old(log->seq);
     ensures refused: \result != WARD_OK ==> refusal_record(out, \result);
-    ensures carries: \result != WARD_OK && \result != WARD_E_CRYPTO ==>
-      refusal_carries(out, req, \result);
+    ensures carries: \result != WARD_OK ==> refusal_carries(out, req, \result);
     ensures leaf_id: \result != WARD_OK && \result != WARD_E_CRYPTO ==>
       refusal_leaf(out, req, \result);
     ensures logged: \result != WARD_OK ==> logged_once{Pre, Post}(log, out);
@@ -3847,8 +3850,7 @@ decision_init(const struct ward_core *c, struct ward_decision *out)
         chain_cause(&req->chain, &c->trust, &c->revoked, req->now, reason);
     ensures k_sig: reason == WARD_E_SIGNATURE &&
       \old(sig_cause(&req->chain)) ==> sig_cause(&req->chain);
-    ensures k_carries: reason != WARD_E_CRYPTO &&
-      \old(refusal_carries(out, req, reason)) ==>
+    ensures k_carries: \old(refusal_carries(out, req, reason)) ==>
         refusal_carries(out, req, reason);
     ensures k_leafid: reason != WARD_E_CRYPTO &&
       \old(refusal_leaf(out, req, reason)) ==>

@@ -572,13 +572,14 @@ struct ward_decision {
  * with the refusal's reason, or, for a CRYPTO after the uses were spent,
  * the ALLOWED record of the approval that could not be issued
  * (refused_record, refusal_record).  A BLOCKED record that was appended
- * for a refusal other than CRYPTO carries the request it refused: its op,
- * context, digest, nonce and resource (refused_carries, refusal_carries;
- * the core checks the record, reading only, before it appends it, and
- * appends none that does not, log_refusal in approve.c; proved of every
- * refusal, CRYPTO included, one level down, approve_check's carries).
- * Not CRYPTO on ward_approve: the fact among the hypotheses of the CRYPTO
- * case of approve_decide timed out its goal failed at 10 s (measured).
+ * for a refusal, CRYPTO included, carries the request it refused: its
+ * op, context, digest, nonce and resource (refused_carries,
+ * refusal_carries; the core checks the record, reading only, before it
+ * appends it, and appends none that does not, log_refusal in
+ * approve.c).  A CRYPTO after the checks is one of the approval's
+ * (its record ALLOWED: crypto_allowed on approve_commit and
+ * approve_release in approve.c), so every BLOCKED CRYPTO record is one
+ * of the checks', which carry the request (approve_check's carries).
  * Its leaf id field names the chain's leaf for a reason decided once
  * the chain verified (the leaf's rules, the nonce, the approval counter,
  * the ledger) and is all zero for one decided before (the op, the
@@ -770,7 +771,7 @@ struct ward_decision {
         refusal_record(out, \result);
     ensures refused_leaf_id: \result != WARD_OK && \result != WARD_E_CRYPTO ==>
       refusal_leaf(out, req, \result);
-    ensures refused_carries: \result != WARD_OK && \result != WARD_E_CRYPTO ==>
+    ensures refused_carries: \result != WARD_OK ==>
       refusal_carries(out, req, \result);
     ensures approved_linked: \result == WARD_OK ==>
       audit_hash(val32(&log->head[0]), \old(val32(&log->head[0])),

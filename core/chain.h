@@ -342,7 +342,7 @@ struct ward_trust {
   // The chain's bytes are refused x: some link fails x and every link
   // before it passes.
   predicate wire_first{L}(struct ward_chain *ch, integer x) =
-    1 <= ch->n <= WARD_CHAIN_MAX &&
+    x != WARD_OK && 1 <= ch->n <= WARD_CHAIN_MAX &&
     \exists integer i; 0 <= i < ch->n &&
       (\forall integer k; 0 <= k < i ==> link_passes(&ch->l[k])) &&
       link_fails(&ch->l[i], x);
