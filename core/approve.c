@@ -17,6 +17,7 @@
 #include "approve.h"
 
 /*@ ghost struct ward_ledger ward_ledger_seen; */
+/*@ ghost int ward_chain_verdict; */
 
 /*
  * Frames.  core_ok is a conjunction of quantified predicates, and the
@@ -2258,6 +2259,8 @@ chain_kept(struct ward_core *c, struct ward_request *req,
 /*@ requires \valid_read(c) && trust_ok(&c->trust) && revset_ok(&c->revoked);
     requires \valid_read(req) && 1 <= req->chain.n <= WARD_CHAIN_MAX;
     assigns \nothing;
+    ensures first: \result != WARD_OK ==>
+      chain_first(&req->chain, &c->trust, &c->revoked, req->now, \result);
     ensures \result == WARD_OK ==>
       1 <= req->chain.l[req->chain.n - 1].b.scope_len <= WARD_SCOPE_MAX;
     ensures \result != WARD_OK ==> chain_refusal(\result);
@@ -2290,7 +2293,17 @@ chain_rules(const struct ward_core *c, const struct ward_request *req)
  * 0.7 s). */
 /*@ requires \valid(c) && core_ok(c);
     requires \valid(req) && \valid_read(log) && \separated(c, req, log);
-    assigns req->chain.l[0 .. WARD_CHAIN_MAX - 1];
+    assigns req->chain.l[0 .. WARD_CHAIN_MAX - 1], ward_chain_verdict;
+    ensures verdict: \result == WARD_E_SIGNATURE ||
+      WARD_E_PARENT_HASH <= \result <= WARD_E_EXPIRED ||
+      \result == WARD_E_CYCLE ==>
+        chain_first(&req->chain, &c->trust, &c->revoked, req->now, \result);
+    ensures checked: \result == WARD_E_SIGNATURE ||
+      WARD_E_PARENT_HASH <= \result <= WARD_E_EXPIRED ||
+      \result == WARD_E_CYCLE ==> \result == ward_chain_verdict;
+    ensures checked_nc: \result == WARD_E_NONCANONICAL ==>
+      \old(wire_broken(&req->chain, WARD_E_NONCANONICAL)) ||
+      \result == ward_chain_verdict;
     ensures core_ok(c);
     ensures c->approval_seq == \old(c->approval_seq);
     ensures \result == WARD_OK ==>
@@ -2333,7 +2346,11 @@ chain_step(struct ward_core *c, struct ward_request *req,
 	/*@ assert f_core: core_ok(c); */
 	if (r != WARD_OK)
 		return r;
-	return chain_rules(c, req);
+	r = chain_rules(c, req);
+	/* The first check's verdict, kept for refused_checked (the re-check
+	 * before release, approve_recheck, leaves it alone). */
+	/*@ ghost ward_chain_verdict = r; */
+	return r;
 }
 
 /* The rules of the leaf, in the order the reasons are documented: the
@@ -2444,7 +2461,13 @@ leaf_check(const struct ward_core *c, const struct ward_request *req,
       !ctx_known(&c->contexts, &req->context[0]);
     assigns *log, req->chain.l[0 .. WARD_CHAIN_MAX - 1],
             out->rec[0 .. WARD_REC_MAX - 1], out->rec_len, out->audit_pos,
-            *idx;
+            *idx, ward_chain_verdict;
+    ensures checked: \result == WARD_E_SIGNATURE ||
+      WARD_E_PARENT_HASH <= \result <= WARD_E_EXPIRED ||
+      \result == WARD_E_CYCLE ==> \result == ward_chain_verdict;
+    ensures checked_nc: \result == WARD_E_NONCANONICAL ==>
+      \old(wire_broken(&req->chain, WARD_E_NONCANONICAL)) ||
+      \result == ward_chain_verdict;
     ensures core_ok(c);
     ensures c->approval_seq == \old(c->approval_seq);
     ensures 0 <= \result <= WARD_REASON_LAST;
@@ -3617,7 +3640,14 @@ L_withdraw:
     requires fresh_unknown: fresh == WARD_E_CONTEXT_UNKNOWN ==>
       !ctx_known(&c->contexts, &req->context[0]);
     assigns c->ledger, c->contexts, *log, c->approval_seq,
-            req->chain.l[0 .. WARD_CHAIN_MAX - 1], *out, ward_ledger_seen;
+            req->chain.l[0 .. WARD_CHAIN_MAX - 1], *out, ward_ledger_seen,
+            ward_chain_verdict;
+    ensures checked: \result == WARD_E_SIGNATURE ||
+      WARD_E_PARENT_HASH <= \result <= WARD_E_EXPIRED ||
+      \result == WARD_E_CYCLE ==> \result == ward_chain_verdict;
+    ensures checked_nc: \result == WARD_E_NONCANONICAL ==>
+      \old(wire_broken(&req->chain, WARD_E_NONCANONICAL)) ||
+      \result == ward_chain_verdict;
     ensures core_ok(c);
     ensures 0 <= \result <= WARD_REASON_LAST;
     ensures \result == WARD_OK ==>
@@ -3931,6 +3961,9 @@ ward_approve(struct ward_core *c, struct ward_audit *log,
 	uint16_t at = 0;
 	int r, fresh;
 
+	/* No verdict yet in this call: a refusal that returns one returns
+	 * the verdict of this call's check (refused_checked). */
+	/*@ ghost ward_chain_verdict = WARD_OK; */
 	/*@ assert v_req: \valid_read(&c->contexts) && \valid_read(&req->chain) &&
 	      \valid_read(&req->context[0] + (0 .. WARD_CTX_BYTES - 1)); */
 	fresh = approve_fresh(c, req, &at);

@@ -23,6 +23,13 @@
  * the state a ledger refusal's cause is stated of (refused_ledger).  Ghost
  * state: the proof's, not the program's; it costs nothing at run time. */
 /*@ ghost extern struct ward_ledger ward_ledger_seen; */
+
+/* The verdict ward_chain_check returned on the request's decoded chain, in
+ * the state it checked it in (chain_step, approve.c), whose contract says
+ * it is the first rule the chain breaks (first, chain_first in chain.h):
+ * what a refusal for a reason of the checks returns (refused_checked).
+ * Ghost state, like ward_ledger_seen. */
+/*@ ghost extern int ward_chain_verdict; */
 #include "audit.h"
 
 /* Approval message: fixed header, then the resource.  Signed under the
@@ -616,7 +623,15 @@ struct ward_decision {
  * wrong state) is a failed proof.  The reasons of the chain, of the leaf
  * and of the ledger are the first rule broken in the check order; that
  * order is stated in tests/model, whose decision the differential test
- * compares with this one.  The leaf's three are stated here, of the
+ * compares with this one.  For the chain's checks it is proved: a
+ * refusal for SIGNATURE, one of PARENT_HASH to EXPIRED, CYCLE, or a
+ * NONCANONICAL not of the bytes, returns the verdict ward_chain_check
+ * gave on the decoded chain in this call (refused_checked, over the
+ * ghost ward_chain_verdict above, set by chain_step in approve.c), which
+ * is the first rule the chain breaks in the state it was checked in
+ * (first, chain_first in chain.h: link by link from the root, its own
+ * rules, then the root's or its parent's, then its id new; chain_step's
+ * verdict).  The leaf's three are stated here, of the
  * state the refusal returns in (refused_leaf, leaf_refused above; proved
  * of approve_check, why_leaf): CONTEXT, the lineage rule broken;
  * NOT_GRANTED, kept but the operation not granted; OUT_OF_SCOPE, both
@@ -715,7 +730,7 @@ struct ward_decision {
     requires \separated(&ward_ledger_seen, c, log, req, out);
     assigns c->ledger, c->contexts, *log, c->approval_seq,
             req->chain.l[0 .. WARD_CHAIN_MAX - 1],
-            *out, ward_ledger_seen;
+            *out, ward_ledger_seen, ward_chain_verdict;
     ensures core_ok(c);
     ensures 0 <= \result <= WARD_REASON_LAST;
     ensures \result == WARD_OK ==>
@@ -753,6 +768,12 @@ struct ward_decision {
         chain_cause(&req->chain, &c->trust, &c->revoked, req->now, \result);
     ensures refused_signature: \result == WARD_E_SIGNATURE ==>
       sig_cause(&req->chain);
+    ensures refused_checked: (\result == WARD_E_SIGNATURE ||
+      WARD_E_PARENT_HASH <= \result <= WARD_E_EXPIRED ||
+      \result == WARD_E_CYCLE ==> \result == ward_chain_verdict) &&
+      (\result == WARD_E_NONCANONICAL ==>
+         \old(wire_broken(&req->chain, WARD_E_NONCANONICAL)) ||
+         \result == ward_chain_verdict);
     ensures refused_wire: WARD_E_VERSION <= \result <= WARD_E_TRAILING ==>
       \let x = \result; \old(wire_refused(&req->chain, x));
     ensures refused_noncanonical: \result == WARD_E_NONCANONICAL ==>

@@ -127,6 +127,32 @@
     (r == WARD_E_WINDOW_WIDENED ==> !window_within(c, p)) &&
     (r == WARD_E_USES_WIDENED ==> c->max_uses > p->max_uses) &&
     (r == WARD_E_DEPTH ==> c->depth >= p->depth);
+
+  // The rules ward_attenuation_check checks before it refuses r, in its
+  // order, all kept, and r's rule broken: r is the first rule c breaks.
+  // What lets chain.h state a chain's refusal as the first rule broken
+  // (chain_first), from this ensures alone (first) rather than from the
+  // eight behaviors below.
+  predicate atten_first{L}(struct ward_block *c, struct ward_block *p,
+                           integer r) =
+    (r == WARD_E_NO_DELEGATE ==> p->r_delegate != 1) &&
+    (WARD_E_RIGHTS_WIDENED <= r <= WARD_E_KIND_CHANGED &&
+     r != WARD_E_NO_DELEGATE ==> p->r_delegate == 1) &&
+    (r == WARD_E_KIND_CHANGED ==> c->kind != p->kind) &&
+    (WARD_E_RIGHTS_WIDENED <= r <= WARD_E_DEPTH ==> c->kind == p->kind) &&
+    (r == WARD_E_RIGHTS_WIDENED ==> !rights_within(c, p)) &&
+    (WARD_E_SCOPE_WIDENED <= r <= WARD_E_DEPTH ==> rights_within(c, p)) &&
+    (r == WARD_E_SCOPE_WIDENED ==>
+       !scope_within(c->kind, &c->scope[0], c->scope_len,
+                     &p->scope[0], p->scope_len)) &&
+    (WARD_E_WINDOW_WIDENED <= r <= WARD_E_DEPTH ==>
+       scope_within(c->kind, &c->scope[0], c->scope_len,
+                    &p->scope[0], p->scope_len)) &&
+    (r == WARD_E_WINDOW_WIDENED ==> !window_within(c, p)) &&
+    (WARD_E_USES_WIDENED <= r <= WARD_E_DEPTH ==> window_within(c, p)) &&
+    (r == WARD_E_USES_WIDENED ==> c->max_uses > p->max_uses) &&
+    (r == WARD_E_DEPTH ==>
+       c->max_uses <= p->max_uses && c->depth >= p->depth);
 */
 
 /* 1 if child pattern c lies within parent pattern p for this kind, else 0.
@@ -159,6 +185,7 @@ int ward_scope_canonical(uint8_t kind, const uint8_t *s, uint16_t len)
     assigns \nothing;
     ensures \result == WARD_OK <==> attenuated(child, parent);
     ensures why: atten_cause(child, parent, \result);
+    ensures first: atten_first(child, parent, \result);
     ensures \result == WARD_OK ||
       WARD_E_RIGHTS_WIDENED <= \result <= WARD_E_KIND_CHANGED;
 

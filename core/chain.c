@@ -135,6 +135,8 @@ id_eq(const struct ward_link *a, const struct ward_link *b)
     ensures \result == 1 ==> !same_bytes(&c->b.parent[0], &p->id[0], WARD_ID_BYTES);
     ensures \result == 2 ==>
       !same_bytes(&c->b.issuer[0], &p->b.holder[0], WARD_KEY_BYTES);
+    ensures first: \result == 2 ==>
+      same_bytes(&c->b.parent[0], &p->id[0], WARD_ID_BYTES);
 */
 static int
 child_of(const struct ward_link *c, const struct ward_link *p)
@@ -351,6 +353,7 @@ id_match(const struct ward_link *l)
     ensures own: \result == WARD_OK || \result == WARD_E_NONCANONICAL ||
       \result == WARD_E_CRYPTO || \result == WARD_E_SIGNATURE ||
       link_reason(\result);
+    ensures first: own_first(l, rv, now, \result);
 */
 static int
 link_own(const struct ward_link *l, const struct ward_revset *rv,
@@ -393,6 +396,7 @@ link_own(const struct ward_link *l, const struct ward_revset *rv,
     ensures why: \result == WARD_E_ROOT_PARENT ==> !is_root(&l->b);
     ensures why_trust: \result == WARD_E_UNTRUSTED_ROOT ==>
       !trusted(t, &l->b.issuer[0]);
+    ensures first: \result == WARD_E_UNTRUSTED_ROOT ==> is_root(&l->b);
 */
 static int
 root_check(const struct ward_link *l, const struct ward_trust *t)
@@ -431,6 +435,12 @@ root_check(const struct ward_link *l, const struct ward_trust *t)
          !same_bytes(&l->b.issuer[0], &p->b.holder[0], WARD_KEY_BYTES)) &&
       atten_cause(&l->b, &p->b, \result);
     ensures pair: \result == WARD_OK || pair_reason(\result);
+    ensures first_parent: \result != WARD_OK && \result != WARD_E_PARENT_HASH ==>
+      same_bytes(&l->b.parent[0], &p->id[0], WARD_ID_BYTES);
+    ensures first_issuer: \result != WARD_OK &&
+      \result != WARD_E_PARENT_HASH && \result != WARD_E_ISSUER ==>
+        same_bytes(&l->b.issuer[0], &p->b.holder[0], WARD_KEY_BYTES);
+    ensures first_atten: atten_first(&l->b, &p->b, \result);
 */
 static int
 child_check(const struct ward_link *l, const struct ward_link *p)
@@ -647,6 +657,25 @@ ward_chain_decode(struct ward_chain *ch)
 	return decode_links(ch);
 }
 
+/* CYCLE is link i's first broken rule once its parent's checks are kept:
+ * a step in a context of its own.  Ghost. */
+/*@ ghost
+  /@ requires \valid_read(ch) && 1 <= i < ch->n <= WARD_CHAIN_MAX;
+     requires same_bytes(&ch->l[i].b.parent[0], &ch->l[i - 1].id[0],
+                         WARD_ID_BYTES);
+     requires same_bytes(&ch->l[i].b.issuer[0], &ch->l[i - 1].b.holder[0],
+                         WARD_KEY_BYTES);
+     requires attenuated(&ch->l[i].b, &ch->l[i - 1].b);
+     requires \exists integer j; 0 <= j < i && !ids_differ(ch, j, i);
+     assigns \nothing;
+     ensures c_atten: atten_first(&ch->l[i].b, &ch->l[i - 1].b, WARD_E_CYCLE);
+     ensures pair_first(ch, i, WARD_E_CYCLE);
+  @/
+  static void cycle_first(const struct ward_chain *ch, uint32_t i)
+  {
+  }
+*/
+
 /* Link i > 0 of pass 2: its own checks, its parent, its id is new. */
 /*@ requires \valid_read(ch) && 1 <= i < ch->n <= WARD_CHAIN_MAX;
     requires \valid_read(rv) && revset_ok(rv);
@@ -666,6 +695,10 @@ ward_chain_decode(struct ward_chain *ch)
     ensures steps: \result == WARD_OK || \result == WARD_E_CRYPTO ||
       \result == WARD_E_NONCANONICAL || \result == WARD_E_SIGNATURE ||
       link_reason(\result) || pair_reason(\result);
+    ensures first_own: own_reason(\result) ==>
+      own_first(&ch->l[i], rv, now, \result);
+    ensures first_pair: pair_reason(\result) ==>
+      link_good(ch, i, rv, now) && pair_first(ch, i, \result);
 */
 static int
 child_step(const struct ward_chain *ch, uint32_t i,
@@ -694,8 +727,16 @@ child_step(const struct ward_chain *ch, uint32_t i,
 		/*@ assert pair_atten: atten_cause(&ch->l[i].b, &ch->l[i - 1].b, r); */
 		return r;
 	}
-	if (id_fresh(ch, i) != 1)
+	/*@ assert kept_p: same_bytes(&ch->l[i].b.parent[0], &ch->l[i - 1].id[0],
+	      WARD_ID_BYTES); */
+	/*@ assert kept_i: same_bytes(&ch->l[i].b.issuer[0],
+	      &ch->l[i - 1].b.holder[0], WARD_KEY_BYTES); */
+	/*@ assert kept_a: attenuated(&ch->l[i].b, &ch->l[i - 1].b); */
+	if (id_fresh(ch, i) != 1) {
+		/*@ assert cyc_j: \exists integer j; 0 <= j < i && !ids_differ(ch, j, i); */
+		/*@ ghost cycle_first(ch, i); */
 		return WARD_E_CYCLE;
+	}
 	return WARD_OK;
 }
 
@@ -719,6 +760,23 @@ child_step(const struct ward_chain *ch, uint32_t i,
   }
 */
 
+/* Link i's first broken rule is the chain's, every link before it clear:
+ * a step in a context of its own, as link_to_chain is.  Ghost. */
+/*@ ghost
+  /@ requires \valid_read(ch) && 0 <= i < ch->n <= WARD_CHAIN_MAX;
+     requires \forall integer k; 0 <= k < i ==> link_clear(ch, t, rv, now, k);
+     requires link_first(ch, t, rv, now, i, r);
+     assigns \nothing;
+     ensures chain_first(ch, t, rv, now, r);
+  @/
+  static void first_to_chain(const struct ward_chain *ch,
+                             const struct ward_trust *t,
+                             const struct ward_revset *rv, uint64_t now,
+                             uint32_t i, int r)
+  {
+  }
+*/
+
 /* Pass 2, read-only: every rule of every link, the root first.  Contract
  * in chain.h. */
 int
@@ -734,17 +792,23 @@ ward_chain_check(const struct ward_chain *ch, const struct ward_trust *t,
 		/*@ assert why_0c: chain_cause(ch, t, rv, now, r); */
 		/*@ assert why_0s: r == WARD_E_SIGNATURE ==> sig_cause(ch); */
 		/*@ assert why_0n: r == WARD_E_NONCANONICAL ==> chain_noncanon(ch); */
+		/*@ assert first_0: link_first(ch, t, rv, now, 0, r); */
+		/*@ ghost first_to_chain(ch, t, rv, now, 0, r); */
 		return r;
 	}
+	/*@ assert own_0: link_good(ch, 0, rv, now) && link_wire(ch, 0); */
 	r = root_check(&ch->l[0], t);
 	if (r != WARD_OK) {
 		/*@ assert why_root: root_cause(ch, t, r); */
 		/*@ assert why_rootc: chain_cause(ch, t, rv, now, r); */
+		/*@ assert first_r: link_first(ch, t, rv, now, 0, r); */
+		/*@ ghost first_to_chain(ch, t, rv, now, 0, r); */
 		return r;
 	}
 	/*@ assert root_good(ch, t); */
 	/*@ assert link_good(ch, 0, rv, now); */
 	/*@ assert link_wire(ch, 0); */
+	/*@ assert clear_0: link_clear(ch, t, rv, now, 0); */
 	/*@ loop invariant 1 <= i <= ch->n;
 	    loop invariant trust_ok(t) && revset_ok(rv);
 	    loop invariant block_ok(&ch->l[i - 1].b);
@@ -754,6 +818,8 @@ ward_chain_check(const struct ward_chain *ch, const struct ward_trust *t,
 	    loop invariant \forall integer k; 0 <= k < i ==> block_ok(&ch->l[k].b);
 	    loop invariant \forall integer k; 0 < k < i ==> link_linked(ch, k);
 	    loop invariant \forall integer k, j; 0 <= k < j < i ==> ids_differ(ch, k, j);
+	    loop invariant clear: \forall integer k; 0 <= k < i ==>
+	      link_clear(ch, t, rv, now, k);
 	    loop assigns i, r;
 	    loop variant ch->n - i;
 	*/
@@ -764,8 +830,11 @@ ward_chain_check(const struct ward_chain *ch, const struct ward_trust *t,
 			/*@ assert why_is: r == WARD_E_SIGNATURE ==> sig_cause(ch); */
 			/*@ assert why_in: r == WARD_E_NONCANONICAL ==>
 			      chain_noncanon(ch); */
+			/*@ assert first_i: link_first(ch, t, rv, now, i, r); */
+			/*@ ghost first_to_chain(ch, t, rv, now, i, r); */
 			return r;
 		}
+		/*@ assert clear_i: link_clear(ch, t, rv, now, i); */
 	}
 	/*@ assert i == ch->n; */
 	/*@ assert v_root: root_good(ch, t); */

@@ -349,6 +349,100 @@ struct ward_trust {
   }
 */
 
+/*@ axiomatic Order {
+  // The checks' order (ward_chain_check): a refused chain's reason is the
+  // first rule it breaks, link by link from the root, and in each link in
+  // this order: its own checks (a well-formed block, the block and id
+  // those of its bytes, a canonical scope, the signature, not revoked,
+  // the window's start, its end), then the root's (no parent hash, a
+  // trusted issuer) or its parent's (named by the parent's id, issued by
+  // its holder, attenuated in atten_first's order), then its id new.  In
+  // an axiomatic block of its own, as Refused is.
+  //
+  // The reasons of a link's own checks.
+  predicate own_reason(integer r) =
+    r == WARD_E_NONCANONICAL || r == WARD_E_CRYPTO ||
+    r == WARD_E_SIGNATURE || link_reason(r);
+
+  // The own checks before r kept, and r's rule broken.  Of the fields of
+  // the decoded blocks, the trust set, the revocation set and the clock
+  // only, not of the wire bytes, so that a caller can carry it across
+  // writes of other bytes (approve.c): the re-check of a block and id
+  // against their bytes (CRYPTO, an inconsistency no request's bytes
+  // reach) is placed after a well-formed block only.  NONCANONICAL: a
+  // block not well formed or a scope not canonical (link_noncanon).
+  predicate own_first{L}(struct ward_link *l, struct ward_revset *rv,
+                         integer now, integer r) =
+    (r == WARD_E_NONCANONICAL ==> link_noncanon(l)) &&
+    (r == WARD_E_CRYPTO ==> block_ok(&l->b)) &&
+    (r == WARD_E_SIGNATURE || link_reason(r) ==>
+       block_ok(&l->b) &&
+       scope_canonical(l->b.kind, &l->b.scope[0], l->b.scope_len)) &&
+    (r == WARD_E_SIGNATURE ==> link_sig_bad(l)) &&
+    (link_reason(r) ==> link_signed(l)) &&
+    (r == WARD_E_REVOKED ==> revoked(rv, &l->id[0])) &&
+    (r == WARD_E_NOT_YET_VALID || r == WARD_E_EXPIRED ==>
+       !revoked(rv, &l->id[0])) &&
+    (r == WARD_E_NOT_YET_VALID ==> now < l->b.not_before) &&
+    (r == WARD_E_EXPIRED ==>
+       l->b.not_before <= now && now > l->b.not_after);
+
+  // The root's checks before r kept, and r's rule broken.
+  predicate root_first{L}(struct ward_chain *ch, struct ward_trust *t,
+                          integer r) =
+    (r == WARD_E_ROOT_PARENT ==> !is_root(&ch->l[0].b)) &&
+    (r == WARD_E_UNTRUSTED_ROOT ==>
+       is_root(&ch->l[0].b) && !trusted(t, &ch->l[0].b.issuer[0]));
+
+  // Link i's checks against its parent before r kept, and r's rule broken.
+  predicate pair_first{L}(struct ward_chain *ch, integer i, integer r) =
+    (r == WARD_E_PARENT_HASH ==>
+       !same_bytes(&ch->l[i].b.parent[0], &ch->l[i - 1].id[0],
+                   WARD_ID_BYTES)) &&
+    (r != WARD_E_PARENT_HASH ==>
+       same_bytes(&ch->l[i].b.parent[0], &ch->l[i - 1].id[0],
+                  WARD_ID_BYTES)) &&
+    (r == WARD_E_ISSUER ==>
+       !same_bytes(&ch->l[i].b.issuer[0], &ch->l[i - 1].b.holder[0],
+                   WARD_KEY_BYTES)) &&
+    (r != WARD_E_PARENT_HASH && r != WARD_E_ISSUER ==>
+       same_bytes(&ch->l[i].b.issuer[0], &ch->l[i - 1].b.holder[0],
+                  WARD_KEY_BYTES)) &&
+    atten_first(&ch->l[i].b, &ch->l[i - 1].b, r) &&
+    (r == WARD_E_CYCLE ==>
+       attenuated(&ch->l[i].b, &ch->l[i - 1].b) &&
+       \exists integer j; 0 <= j < i && !ids_differ(ch, j, i));
+
+  // Link k keeps every rule: its own, the root's or its parent's, and
+  // its id is new (its bytes' re-check aside, as above).
+  predicate link_clear{L}(struct ward_chain *ch, struct ward_trust *t,
+                          struct ward_revset *rv, integer now, integer k) =
+    link_good(ch, k, rv, now) &&
+    (k == 0 ==> root_good(ch, t)) &&
+    (0 < k ==> link_linked(ch, k) &&
+       \forall integer j; 0 <= j < k ==> ids_differ(ch, j, k));
+
+  // Link i breaks r first: its checks before r kept, r's rule broken.
+  predicate link_first{L}(struct ward_chain *ch, struct ward_trust *t,
+                          struct ward_revset *rv, integer now, integer i,
+                          integer r) =
+    (own_reason(r) && own_first(&ch->l[i], rv, now, r)) ||
+    (root_reason(r) && i == 0 && link_good(ch, 0, rv, now) &&
+     root_first(ch, t, r)) ||
+    (pair_reason(r) && 0 < i && link_good(ch, i, rv, now) &&
+     pair_first(ch, i, r));
+
+  // A chain refused r breaks r first: some link i does, and every link
+  // before it keeps every rule.
+  predicate chain_first{L}(struct ward_chain *ch, struct ward_trust *t,
+                           struct ward_revset *rv, integer now, integer r) =
+    1 <= ch->n <= WARD_CHAIN_MAX &&
+    \exists integer i; 0 <= i < ch->n &&
+      (\forall integer k; 0 <= k < i ==> link_clear(ch, t, rv, now, k)) &&
+      link_first(ch, t, rv, now, i, r);
+  }
+*/
+
 /*@ requires \valid_read(t) && trust_ok(t);
     requires \valid_read(k + (0 .. WARD_KEY_BYTES - 1));
     assigns \nothing;
@@ -441,6 +535,7 @@ int ward_chain_decode(struct ward_chain *ch)
     ensures why: chain_cause(ch, t, rv, now, \result);
     ensures why_sig: \result == WARD_E_SIGNATURE ==> sig_cause(ch);
     ensures why_nc: \result == WARD_E_NONCANONICAL ==> chain_noncanon(ch);
+    ensures first: \result != WARD_OK ==> chain_first(ch, t, rv, now, \result);
     ensures checks: \result == WARD_OK || \result == WARD_E_CRYPTO ||
       \result == WARD_E_NONCANONICAL || \result == WARD_E_SIGNATURE ||
       link_reason(\result) || root_reason(\result) ||

@@ -467,6 +467,95 @@ TEST(not_yet_valid_middle_block)
 	EXPECT_EQ(verify(), WARD_E_NOT_YET_VALID);
 }
 
+/* ---- the first broken rule ---------------------------------------------- */
+
+/*
+ * A chain that breaks two rules is refused for the first one in the order
+ * ward_chain_check checks them (first, chain_first in core/chain.h): link
+ * by link from the root; in each link its own rules (well formed, the
+ * block and id its bytes', a canonical scope, the signature, not revoked,
+ * the window's start, its end), then the root's or its parent's (parent
+ * hash, issuer, attenuation in its order), then its id new.  Each test
+ * breaks a later rule too, so that a check moved ahead of an earlier one
+ * returns the wrong reason (mutants chain-revoked-before-signature,
+ * chain-expiry-before-revocation, chain-attenuation-before-parent, ...).
+ */
+TEST(first_signature_before_revocation)
+{
+	fresh(3);
+	EXPECT_EQ(ward_revoke(&f.rv, f.ch.l[1].id), WARD_OK);
+	f.ch.l[1].raw[capfix_sig_off(&f, 1) + 7] ^= 0x01;
+	EXPECT_EQ(verify(), WARD_E_SIGNATURE);
+}
+
+TEST(first_revocation_before_window)
+{
+	fresh(3);
+	EXPECT_EQ(ward_revoke(&f.rv, f.ch.l[0].id), WARD_OK);
+	EXPECT_EQ(verify_at(CAPFIX_NB - 1), WARD_E_REVOKED);
+	EXPECT_EQ(verify_at(CAPFIX_NA + 1), WARD_E_REVOKED);
+}
+
+TEST(first_earlier_link_first)
+{
+	fresh(3);
+	EXPECT_EQ(ward_revoke(&f.rv, f.ch.l[2].id), WARD_OK);
+	f.ch.l[1].raw[capfix_sig_off(&f, 1)] ^= 0x40;
+	EXPECT_EQ(verify(), WARD_E_SIGNATURE);
+
+	fresh(3);
+	EXPECT_EQ(ward_revoke(&f.rv, f.ch.l[1].id), WARD_OK);
+	f.ch.l[2].raw[capfix_sig_off(&f, 2)] ^= 0x40;
+	EXPECT_EQ(verify(), WARD_E_REVOKED);
+}
+
+TEST(first_own_rules_before_root)
+{
+	fresh(2);
+	f.trust.n = 0;
+	EXPECT_EQ(ward_revoke(&f.rv, f.ch.l[0].id), WARD_OK);
+	EXPECT_EQ(verify(), WARD_E_REVOKED);
+}
+
+TEST(first_root_before_child)
+{
+	fresh(2);
+	f.trust.n = 0;
+	f.ch.l[1].raw[capfix_sig_off(&f, 1) + 2] ^= 0x01;
+	EXPECT_EQ(verify(), WARD_E_UNTRUSTED_ROOT);
+
+	fresh(2);
+	f.blk[0].parent[0] = 1;
+	memcpy(f.blk[0].issuer, f.key[CAPFIX_STRANGER].pk, WARD_KEY_BYTES);
+	capfix_reseal(&f, 0);
+	EXPECT_EQ(verify(), WARD_E_ROOT_PARENT);
+}
+
+TEST(first_own_rules_before_parent)
+{
+	fresh(3);
+	memset(f.blk[2].parent, 0x5a, WARD_ID_BYTES);
+	capfix_reseal(&f, 2);
+	EXPECT_EQ(ward_revoke(&f.rv, f.ch.l[2].id), WARD_OK);
+	EXPECT_EQ(verify(), WARD_E_REVOKED);
+}
+
+TEST(first_parent_hash_before_issuer_and_attenuation)
+{
+	fresh(3);
+	memset(f.blk[2].parent, 0x5a, WARD_ID_BYTES);
+	memcpy(f.blk[2].issuer, f.key[CAPFIX_STRANGER].pk, WARD_KEY_BYTES);
+	capfix_leaf(&f)->max_uses = CAPFIX_USES + 1;
+	capfix_reseal(&f, 2);
+	EXPECT_EQ(verify(), WARD_E_PARENT_HASH);
+
+	fresh(3);
+	memcpy(f.blk[2].issuer, f.key[CAPFIX_STRANGER].pk, WARD_KEY_BYTES);
+	capfix_leaf(&f)->max_uses = CAPFIX_USES + 1;
+	capfix_reseal(&f, 2);
+	EXPECT_EQ(verify(), WARD_E_ISSUER);
+}
+
 /* ---- shape of the chain ------------------------------------------------------ */
 
 TEST(empty_chain)
@@ -738,6 +827,13 @@ main(void)
 	RUN(not_yet_valid_at_now);
 	RUN(expired_leaf_under_live_root);
 	RUN(not_yet_valid_middle_block);
+	RUN(first_signature_before_revocation);
+	RUN(first_revocation_before_window);
+	RUN(first_earlier_link_first);
+	RUN(first_own_rules_before_root);
+	RUN(first_root_before_child);
+	RUN(first_own_rules_before_parent);
+	RUN(first_parent_hash_before_issuer_and_attenuation);
 	RUN(empty_chain);
 	RUN(chain_longer_than_max);
 	RUN(block_appears_twice_root_repeated);
