@@ -428,6 +428,26 @@ TEST(revoked_parent_mid_run)
 	EXPECT_EQ(used_of(f.ch.l[2].id), 1);
 }
 
+/* A chain that breaks two rules is refused, and logged, for the first
+ * in the check's order (refused_checked, approve.h): the root revoked
+ * and a later block's signature forged is REVOKED (the root's rules come
+ * first); a forged signature on a revoked block is SIGNATURE (the
+ * signature before revocation, in each block). */
+TEST(chain_refused_for_its_first_broken_rule)
+{
+	setup(3);
+	EXPECT_EQ(ward_revoke(&core.revoked, f.ch.l[0].id), WARD_OK);
+	f.ch.l[2].raw[capfix_sig_off(&f, 2) + 9] ^= 0x04;
+	request(WARD_OP_FS_READ, "/work/a.txt", 1);
+	check_refused(t_name, WARD_E_REVOKED, NULL);
+
+	setup(3);
+	EXPECT_EQ(ward_revoke(&core.revoked, f.ch.l[0].id), WARD_OK);
+	f.ch.l[0].raw[capfix_sig_off(&f, 0) + 9] ^= 0x04;
+	request(WARD_OP_FS_READ, "/work/a.txt", 1);
+	check_refused(t_name, WARD_E_SIGNATURE, NULL);
+}
+
 /* ---- refusals by the leaf -------------------------------------------------------------- */
 
 TEST(wrong_context_on_leaf)
@@ -1087,6 +1107,7 @@ main(void)
 	RUN(forged_chain_refused_and_logged);
 	RUN(expired_chain_refused);
 	RUN(revoked_parent_mid_run);
+	RUN(chain_refused_for_its_first_broken_rule);
 	RUN(wrong_context_on_leaf);
 	RUN(lineage_spawn_path_approved);
 	RUN(lineage_middle_block_unrelated_context_refused);
