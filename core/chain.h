@@ -547,7 +547,9 @@ int ward_chain_check(const struct ward_chain *ch, const struct ward_trust *t,
 
 /*
  * Verify a chain whose links hold wire bytes (raw, raw_len).  Fills in
- * every b and id.  now is the caller's time in seconds.
+ * every b and id.  now is the caller's time in seconds.  A refusal for a
+ * reason only the checks give is the first rule the decoded chain breaks
+ * (first; the decoder's reasons are ward_chain_decode's).
  */
 /*@ requires \valid(ch);
     requires \valid_read(t) && trust_ok(t);
@@ -556,6 +558,9 @@ int ward_chain_check(const struct ward_chain *ch, const struct ward_trust *t,
     assigns ch->l[0 .. WARD_CHAIN_MAX - 1];
     ensures \result == WARD_OK ==> chain_valid(ch, t, rv, now);
     ensures \result != WARD_OK ==> chain_refusal(\result);
+    ensures first: \result == WARD_E_SIGNATURE ||
+      WARD_E_PARENT_HASH <= \result <= WARD_E_EXPIRED ||
+      \result == WARD_E_CYCLE ==> chain_first(ch, t, rv, now, \result);
 */
 int ward_chain_verify(struct ward_chain *ch, const struct ward_trust *t,
 		      const struct ward_revset *rv, uint64_t now)
