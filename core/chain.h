@@ -366,11 +366,11 @@ struct ward_trust {
 
   // The own checks before r kept, and r's rule broken.  Of the fields of
   // the decoded blocks, the trust set, the revocation set and the clock
-  // only, not of the wire bytes, so that a caller can carry it across
-  // writes of other bytes (approve.c): the re-check of a block and id
-  // against their bytes (CRYPTO, an inconsistency no request's bytes
-  // reach) is placed after a well-formed block only.  NONCANONICAL: a
-  // block not well formed or a scope not canonical (link_noncanon).
+  // only, as chain_cause is, not of the wire bytes (encoded_as, which no
+  // caller's frame could carry): the re-check of a block and id against
+  // their bytes (CRYPTO, an inconsistency no request's bytes reach) is
+  // placed after a well-formed block only.  NONCANONICAL: a block not
+  // well formed or a scope not canonical (link_noncanon).
   predicate own_first{L}(struct ward_link *l, struct ward_revset *rv,
                          integer now, integer r) =
     (r == WARD_E_NONCANONICAL ==> link_noncanon(l)) &&
