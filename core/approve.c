@@ -1186,6 +1186,7 @@ refuse(struct ward_core *c, struct ward_audit *log, struct ward_decision *out,
 	/*@ assert k_sp2: blocks_scope_same{Pre, Here}(req); */
 	/*@ assert k_cx2: blocks_ctx_same{Pre, Here}(req); */
 	/*@ assert k_tree: ctx_tree_same{Pre, Here}(&c->contexts); */
+	/*@ assert k_lf2: req_leaf_same{Pre, Here}(req); */
 	/*@ assert k_la2: ledger_all_same{Pre, Here}(&c->ledger); */
 	/*@ assert k_ch2: chain_ids_same{Pre, Here}(&req->chain); */
 	/*@ assert k_rv2: rev_all_same{Pre, Here}(&c->revoked); */
