@@ -448,6 +448,27 @@ TEST(chain_refused_for_its_first_broken_rule)
 	check_refused(t_name, WARD_E_SIGNATURE, NULL);
 }
 
+/* MALFORMED is decided either side of the chain, and its record says
+ * which (refused_leaf_id, approve.h: all zero or the chain's leaf): a
+ * block cut short is refused before any chain verified, and names no
+ * leaf; a ledger entry for a block with another use count is refused
+ * after, and names the chain's leaf (not the block the ledger refused). */
+TEST(malformed_record_names_the_leaf_only_after_the_chain)
+{
+	setup(3);
+	f.ch.l[1].raw_len = 3;
+	request(WARD_OP_FS_READ, "/work/a.txt", 1);
+	check_refused(t_name, WARD_E_MALFORMED, NULL);
+	EXPECT(ledger_of(f.ch.l[0].id) == NULL);
+
+	setup(3);
+	EXPECT_EQ(ward_ledger_restore(&core.ledger, f.ch.l[0].id,
+				      f.ch.l[0].b.max_uses + 1, 0), WARD_OK);
+	request(WARD_OP_FS_READ, "/work/a.txt", 1);
+	check_refused(t_name, WARD_E_MALFORMED, f.ch.l[2].id);
+	EXPECT_EQ(used_of(f.ch.l[2].id), 0);
+}
+
 /* ---- refusals by the leaf -------------------------------------------------------------- */
 
 TEST(wrong_context_on_leaf)
@@ -1108,6 +1129,7 @@ main(void)
 	RUN(expired_chain_refused);
 	RUN(revoked_parent_mid_run);
 	RUN(chain_refused_for_its_first_broken_rule);
+	RUN(malformed_record_names_the_leaf_only_after_the_chain);
 	RUN(wrong_context_on_leaf);
 	RUN(lineage_spawn_path_approved);
 	RUN(lineage_middle_block_unrelated_context_refused);
