@@ -602,10 +602,10 @@ struct ward_decision {
  * refusal_leaf; checked by log_refusal like the rest, and each caller of
  * refuse passes the leaf the reason names, leaf_arg); for MALFORMED and
  * CRYPTO, which can be decided either side of the chain, it is all zero
- * or the chain's leaf, never another id.  CONTEXT_UNKNOWN is decided before the chain only: step 0's
- * nonce check reads the same context table, so it finds the context
- * unknown only when the check before the chain does (fresh_unknown, and
- * approve_check's fresh_known).  A request with no resource is refused
+ * or the chain's leaf, never another id.  CONTEXT_UNKNOWN is decided
+ * before the chain only: step 0's nonce check reads the same context
+ * table, so it finds the context unknown only when the check before
+ * the chain does (fresh_unknown, and approve_check's fresh_known).  A request with no resource is refused
  * OVERSIZE with no record.
  *
  * Why a refusal: each reason that names a fact of the request's state
