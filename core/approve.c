@@ -951,17 +951,11 @@ rec_leaf_ok(const struct ward_decision *out, const struct ward_request *req,
 {
 	int k = leaf_class(reason);
 
-	if (k == 1) {
-		if (req->chain.n < 1 || req->chain.n > WARD_CHAIN_MAX)
-			return 0;
-		return bytes_same(out->rec + WARD_REC_OFF_LEAF,
-				  req->chain.l[req->chain.n - 1].id,
-				  WARD_ID_BYTES);
-	}
 	if (k == 2)
 		return zero32_is(out->rec + WARD_REC_OFF_LEAF);
-	if (zero32_is(out->rec + WARD_REC_OFF_LEAF) == 1)
+	if (k == 0 && zero32_is(out->rec + WARD_REC_OFF_LEAF) == 1)
 		return 1;
+	/* Named (k == 1), or, for k == 0, not all zero: the chain's leaf. */
 	if (req->chain.n < 1 || req->chain.n > WARD_CHAIN_MAX)
 		return 0;
 	return bytes_same(out->rec + WARD_REC_OFF_LEAF,
