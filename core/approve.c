@@ -938,46 +938,71 @@ leaf_class(uint32_t reason)
 	}
 }
 
-/* Is the record's leaf id field the chain's leaf's id, or all zero, or
- * (MALFORMED, CRYPTO) one of the two, as the reason has it
- * (leaf_field_ok, approve.h)?  Reading only. */
+/* Is the record's leaf id field the one the caller's leaf names (named 0:
+ * none, all zero; otherwise the chain's leaf's id), and is that the one
+ * the reason names (leaf_class: the chain's leaf, none, or, for MALFORMED
+ * and CRYPTO, which can be decided either side of the chain, the
+ * caller's)?  Reading only. */
 /*@ requires \valid_read(out) && \valid_read(req);
     assigns \nothing;
-    ensures \result == 1 ==> leaf_field_ok(out, req, reason);
+    ensures side: \result == 1 ==>
+      (named == 0 ==> rec_leaf_zero(out)) &&
+      (named != 0 ==> 1 <= req->chain.n <= WARD_CHAIN_MAX && rec_leaf(out, req));
+    ensures class: \result == 1 ==>
+      (leaf_named(reason) ==> named != 0) &&
+      (leaf_unnamed(reason) ==> named == 0);
 */
 static int
 rec_leaf_ok(const struct ward_decision *out, const struct ward_request *req,
-	    uint32_t reason)
+	    uint32_t reason, int named)
 {
 	int k = leaf_class(reason);
 
-	if (k == 2)
+	/* A leaf that is not the one the reason names. */
+	if ((k == 1 && named == 0) || (k == 2 && named != 0))
+		return 0;
+	if (named == 0)
 		return zero32_is(out->rec + WARD_REC_OFF_LEAF);
-	if (k == 0 && zero32_is(out->rec + WARD_REC_OFF_LEAF) == 1)
-		return 1;
-	/* Named (k == 1), or, for k == 0, not all zero: the chain's leaf. */
 	if (req->chain.n < 1 || req->chain.n > WARD_CHAIN_MAX)
 		return 0;
 	return bytes_same(out->rec + WARD_REC_OFF_LEAF,
 			  req->chain.l[req->chain.n - 1].id, WARD_ID_BYTES);
 }
 
-/* Append a refusal's record, if it carries the request: a record that
- * does not is not appended (out->audit_pos UINT64_MAX, as for an append
- * that failed), so that every BLOCKED record the audit chain holds is for
- * the request it refused (refusal_carries, approve.h).  The builders
- * always write such a record; the check makes it a fact. */
+/*@ // The leaf id field of a refusal's BLOCKED record, once logged, as the
+  // caller's leaf names it: none (named 0), all zero; one, the chain's
+  // leaf's id.  With leaf_arg, this is refusal_leaf (refuse), and it says
+  // which side of the chain a MALFORMED or CRYPTO was decided on
+  // (refusal_zeroed, refusal_named, approve.h).  In log_refusal's contract
+  // in place of refusal_leaf, not beside it (measured: as one more fact
+  // there, refuse's frame step k_leaf went from 2.1 s to 5.4 s).
+  predicate refusal_side{L}(struct ward_decision *o, struct ward_request *r,
+                            integer named) =
+    o->audit_pos != UINT64_MAX &&
+    o->rec[WARD_REC_OFF_VERDICT] == WARD_VERDICT_BLOCKED ==>
+      (named == 0 ==> rec_leaf_zero(o)) &&
+      (named != 0 ==> 1 <= r->chain.n <= WARD_CHAIN_MAX && rec_leaf(o, r));
+*/
+
+/* log_decision for a refusal's record that carries the request: what it
+ * carries, carried across the append in a context of its own (measured:
+ * in log_refusal, beside the facts of the record's leaf id field, c_p4
+ * and c_p5 took 6 s, 2.2 s without them). */
 /*@ requires \valid(c) && core_ok(c);
     requires \valid(log) && \valid(out) && \valid_read(req);
     requires \separated(c, log, req, out);
     requires 1 <= req->resource_len <= WARD_SCOPE_MAX;
     requires out->rec_len <= WARD_REC_MAX;
+    requires pre: rec_carries(out, req, WARD_VERDICT_BLOCKED, reason);
     assigns *log, out->audit_pos;
     ensures core_ok(c);
     ensures c->approval_seq == \old(c->approval_seq);
     ensures once: logged_once{Pre, Post}(log, out);
-    ensures carries: refusal_carries(out, req, reason);
-    ensures leaf_id: refusal_leaf(out, req, reason);
+    ensures post: rec_carries(out, req, WARD_VERDICT_BLOCKED, reason);
+    ensures k_zero: \old(rec_leaf_zero(out)) ==> rec_leaf_zero(out);
+    ensures k_named: \old(1 <= req->chain.n <= WARD_CHAIN_MAX &&
+                           rec_leaf(out, req)) ==>
+      1 <= req->chain.n <= WARD_CHAIN_MAX && rec_leaf(out, req);
     ensures k_cflat: ctx_flat{Pre, Post}(&c->contexts);
     ensures k_cseen: ctx_seen{Pre, Post}(&c->contexts);
     ensures k_lflat: ledger_flat{Pre, Post}(&c->ledger);
@@ -985,26 +1010,12 @@ rec_leaf_ok(const struct ward_decision *out, const struct ward_request *req,
     ensures k_rall: rev_all_same{Pre, Post}(&c->revoked);
 */
 static void
-log_refusal(struct ward_core *c, struct ward_audit *log,
-	    struct ward_decision *out, const struct ward_request *req,
-	    uint32_t reason)
+append_carried(struct ward_core *c, struct ward_audit *log,
+	       struct ward_decision *out, const struct ward_request *req,
+	       uint32_t reason)
 {
-	if (rec_fields(out, req, WARD_VERDICT_BLOCKED, reason) != 1 ||
-	    rec_leaf_ok(out, req, reason) != 1) {
-		out->audit_pos = UINT64_MAX;
-		/*@ assert f_lflat: ledger_flat{Pre, Here}(&c->ledger); */
-		/*@ assert f_lids: ledger_ids{Pre, Here}(&c->ledger); */
-		/*@ assert f_cflat: ctx_flat{Pre, Here}(&c->contexts); */
-		/*@ assert f_cids: ctx_ids{Pre, Here}(&c->contexts); */
-		/*@ assert f_cseen: ctx_seen{Pre, Here}(&c->contexts); */
-		/*@ assert f_rflat: rev_flat{Pre, Here}(&c->revoked); */
-		/*@ assert f_rids: rev_ids{Pre, Here}(&c->revoked); */
-		/*@ assert f_rall: rev_all_same{Pre, Here}(&c->revoked); */
-		/*@ assert f_trust: c->trust.n == \at(c->trust.n, Pre); */
-		/*@ assert f_core: core_ok(c); */
-		return;
-	}
-	/*@ assert c_pre: rec_carries(out, req, WARD_VERDICT_BLOCKED, reason); */
+	(void)req;	/* req and reason: read by the proof only */
+	(void)reason;
 	/* Its parts, one by one, carried across the append below each with
 	 * the frame of the bytes it reads (measured: as one goal, the
 	 * composed fact timed out at 10 s). */
@@ -1019,7 +1030,14 @@ log_refusal(struct ward_core *c, struct ward_audit *log,
 	      \separated(&req->digest[j], log); */
 	/*@ assert c_sepc: \forall integer j; 0 <= j < WARD_CTX_BYTES ==>
 	      \separated(&req->context[j], log); */
-L_append:
+	/*@ assert c_sepq: \separated(&req->nonce, log, &out->audit_pos) &&
+	      \separated(&req->op, log, &out->audit_pos) &&
+	      \separated(&req->resource_len, log, &out->audit_pos) &&
+	      \separated(&out->rec_len, log); */
+	/*@ assert c_sepl: \separated(&req->chain.n, log) &&
+	      \forall integer i, j; 0 <= i < WARD_CHAIN_MAX &&
+	        0 <= j < WARD_ID_BYTES ==>
+	          \separated(&req->chain.l[i].id[j], log); */
 	(void)log_decision(c, log, out);
 	/*@ assert c_rh: out->rec_len == \at(out->rec_len, Pre) &&
 	      out->rec[WARD_REC_OFF_TYPE] == \at(out->rec[WARD_REC_OFF_TYPE], Pre) &&
@@ -1070,35 +1088,65 @@ L_append:
 	/*@ assert c_p6: \forall integer j; 0 <= j < req->resource_len ==>
 	      out->rec[WARD_REC_OFF_RES + j] == req->resource[j]; */
 	/*@ assert c_post: rec_carries(out, req, WARD_VERDICT_BLOCKED, reason); */
-	/* The leaf id field, after the parts above (measured: its facts
-	 * before the append slowed c_p4 from 1.8 s to a timeout at 10 s):
-	 * named or zero when the record was checked, and neither the field
-	 * nor the chain's ids written by the append. */
-	/*@ assert c_lf: \at(leaf_field_ok(out, req, reason), L_append); */
-	/*@ assert c_l0: leaf_named(reason) ==>
+}
+
+/* Append a refusal's record, if it carries the request: a record that
+ * does not is not appended (out->audit_pos UINT64_MAX, as for an append
+ * that failed), so that every BLOCKED record the audit chain holds is for
+ * the request it refused (refusal_carries, approve.h).  The builders
+ * always write such a record; the check makes it a fact. */
+/*@ requires \valid(c) && core_ok(c);
+    requires \valid(log) && \valid(out) && \valid_read(req);
+    requires \separated(c, log, req, out);
+    requires 1 <= req->resource_len <= WARD_SCOPE_MAX;
+    requires out->rec_len <= WARD_REC_MAX;
+    assigns *log, out->audit_pos;
+    ensures core_ok(c);
+    ensures c->approval_seq == \old(c->approval_seq);
+    ensures once: logged_once{Pre, Post}(log, out);
+    ensures carries: refusal_carries(out, req, reason);
+    ensures side: refusal_side(out, req, named);
+    ensures k_cflat: ctx_flat{Pre, Post}(&c->contexts);
+    ensures k_cseen: ctx_seen{Pre, Post}(&c->contexts);
+    ensures k_lflat: ledger_flat{Pre, Post}(&c->ledger);
+    ensures k_lids: ledger_ids{Pre, Post}(&c->ledger);
+    ensures k_rall: rev_all_same{Pre, Post}(&c->revoked);
+*/
+static void
+log_refusal(struct ward_core *c, struct ward_audit *log,
+	    struct ward_decision *out, const struct ward_request *req,
+	    uint32_t reason, int named)
+{
+	if (rec_fields(out, req, WARD_VERDICT_BLOCKED, reason) != 1 ||
+	    rec_leaf_ok(out, req, reason, named) != 1) {
+		out->audit_pos = UINT64_MAX;
+		/*@ assert f_lflat: ledger_flat{Pre, Here}(&c->ledger); */
+		/*@ assert f_lids: ledger_ids{Pre, Here}(&c->ledger); */
+		/*@ assert f_cflat: ctx_flat{Pre, Here}(&c->contexts); */
+		/*@ assert f_cids: ctx_ids{Pre, Here}(&c->contexts); */
+		/*@ assert f_cseen: ctx_seen{Pre, Here}(&c->contexts); */
+		/*@ assert f_rflat: rev_flat{Pre, Here}(&c->revoked); */
+		/*@ assert f_rids: rev_ids{Pre, Here}(&c->revoked); */
+		/*@ assert f_rall: rev_all_same{Pre, Here}(&c->revoked); */
+		/*@ assert f_trust: c->trust.n == \at(c->trust.n, Pre); */
+		/*@ assert f_core: core_ok(c); */
+		return;
+	}
+	/*@ assert c_pre: rec_carries(out, req, WARD_VERDICT_BLOCKED, reason); */
+L_append:
+	append_carried(c, log, out, req, reason);
+	/* The leaf id field: the chain's leaf's or all zero, as named has it,
+	 * when the record was checked, and so after the append, which writes
+	 * neither the field nor the chain's ids (append_carried's k_zero and
+	 * k_named, proved there: here, from a quantified frame, the step
+	 * took 3 to 5.5 s). */
+	/*@ assert c_s0: named == 0 ==> \at(rec_leaf_zero(out), L_append); */
+	/*@ assert c_s1: named != 0 ==>
+	      1 <= \at(req->chain.n, L_append) <= WARD_CHAIN_MAX &&
 	      \at(rec_leaf(out, req), L_append); */
-	/*@ assert c_z0: leaf_unnamed(reason) ==>
-	      \at(rec_leaf_zero(out), L_append); */
-	/*@ assert c_e0: !leaf_named(reason) && !leaf_unnamed(reason) ==>
-	      \at(rec_leaf_zero(out), L_append) ||
-	      (1 <= \at(req->chain.n, L_append) <= WARD_CHAIN_MAX &&
-	       \at(rec_leaf(out, req), L_append)); */
-	/*@ assert c_sepl: \separated(&req->chain.n, log) &&
-	      \forall integer i, j; 0 <= i < WARD_CHAIN_MAX &&
-	        0 <= j < WARD_ID_BYTES ==>
-	          \separated(&req->chain.l[i].id[j], log); */
-	/*@ assert c_rl: \forall integer j; 0 <= j < WARD_ID_BYTES ==>
-	      out->rec[WARD_REC_OFF_LEAF + j] ==
-	        \at(out->rec[WARD_REC_OFF_LEAF + j], L_append); */
-	/*@ assert c_n: req->chain.n == \at(req->chain.n, L_append); */
-	/*@ assert c_ids: \forall integer i, j; 0 <= i < WARD_CHAIN_MAX &&
-	      0 <= j < WARD_ID_BYTES ==>
-	        req->chain.l[i].id[j] == \at(req->chain.l[i].id[j], L_append); */
-	/*@ assert c_l1: leaf_named(reason) ==> rec_leaf(out, req); */
-	/*@ assert c_z1: leaf_unnamed(reason) ==> rec_leaf_zero(out); */
-	/*@ assert c_e1: !leaf_named(reason) && !leaf_unnamed(reason) ==>
-	      rec_leaf_zero(out) ||
-	      (1 <= req->chain.n <= WARD_CHAIN_MAX && rec_leaf(out, req)); */
+	/*@ assert c_s2: named == 0 ==> rec_leaf_zero(out); */
+	/*@ assert c_s3: named != 0 ==>
+	      1 <= req->chain.n <= WARD_CHAIN_MAX && rec_leaf(out, req); */
 }
 
 /* Record a refusal and return its reason. */
@@ -1118,6 +1166,8 @@ L_append:
     ensures blocked: rec_verdict(out, WARD_VERDICT_BLOCKED, reason);
     ensures carries: refusal_carries(out, req, reason);
     ensures leaf_id: refusal_leaf(out, req, reason);
+    ensures side0: leaf == \null ==> refusal_zeroed(out);
+    ensures side1: leaf != \null ==> refusal_named(out, req);
     ensures once: logged_once{Pre, Post}(log, out);
     ensures k_cflat: ctx_flat{Pre, Post}(&c->contexts);
     ensures k_cseen: ctx_seen{Pre, Post}(&c->contexts);
@@ -1170,7 +1220,9 @@ refuse(struct ward_core *c, struct ward_audit *log, struct ward_decision *out,
 	/* The fields the frames below read are not what the append writes:
 	 * said field by field before it (measured: from the \separated of
 	 * the whole structures, k_ri2 took 8.8 s once log_refusal's contract
-	 * held the record's bytes). */
+	 * held the record's bytes; and once it also held which leaf the record
+	 * names, refusal_side, the other frame steps took 3 to 6 s, 0.4 s with
+	 * the cells below stated apart). */
 	/*@ assert s_ri: \forall integer i; 0 <= i < WARD_CHAIN_MAX ==>
 	      \separated(&req->chain.l[i].b.r_invoke, log) &&
 	      \separated(&req->chain.l[i].b.r_read, log) &&
@@ -1180,8 +1232,44 @@ refuse(struct ward_core *c, struct ward_audit *log, struct ward_decision *out,
 	/*@ assert s_wn: \forall integer i; 0 <= i < WARD_CHAIN_MAX ==>
 	      \separated(&req->chain.l[i].b.not_before, log, &out->audit_pos) &&
 	      \separated(&req->chain.l[i].b.not_after, log, &out->audit_pos); */
+	/*@ assert s_ks: \forall integer i; 0 <= i < WARD_CHAIN_MAX ==>
+	      \separated(&req->chain.l[i].b.kind, log, &out->audit_pos) &&
+	      \separated(&req->chain.l[i].b.scope_len, log, &out->audit_pos) &&
+	      \separated(&req->chain.l[i].b.version, log, &out->audit_pos); */
+	/*@ assert s_sp: \forall integer i, j; 0 <= i < WARD_CHAIN_MAX &&
+	      0 <= j < WARD_SCOPE_MAX ==>
+	        \separated(&req->chain.l[i].b.scope[j], log); */
+	/*@ assert s_cx: \forall integer i, j; 0 <= i < WARD_CHAIN_MAX &&
+	      0 <= j < WARD_CTX_BYTES ==>
+	        \separated(&req->chain.l[i].b.context[j], log); */
+	/*@ assert s_ids: \forall integer i, j; 0 <= i < WARD_CHAIN_MAX &&
+	      0 <= j < WARD_ID_BYTES ==>
+	        \separated(&req->chain.l[i].b.parent[j], log) &&
+	        \separated(&req->chain.l[i].id[j], log); */
+	/*@ assert s_keys: \forall integer i, j; 0 <= i < WARD_CHAIN_MAX &&
+	      0 <= j < WARD_KEY_BYTES ==>
+	        \separated(&req->chain.l[i].b.issuer[j], log) &&
+	        \separated(&req->chain.l[i].b.holder[j], log); */
+	/*@ assert s_sig: \forall integer i, j; 0 <= i < WARD_CHAIN_MAX &&
+	      0 <= j < WARD_SIG_BYTES ==>
+	        \separated(&req->chain.l[i].b.sig[j], log); */
+	/*@ assert s_rq: \forall integer j; 0 <= j < WARD_SCOPE_MAX ==>
+	      \separated(&req->resource[j], log); */
+	/*@ assert s_rc: \forall integer j; 0 <= j < WARD_CTX_BYTES ==>
+	      \separated(&req->context[j], log); */
+	/*@ assert s_par: \forall integer i; 0 <= i < WARD_CTX_MAX ==>
+	      \separated(&c->contexts.c[i].has_parent, log, &out->audit_pos) &&
+	      \forall integer j; 0 <= j < WARD_CTX_BYTES ==>
+	        \separated(&c->contexts.c[i].parent[j], log) &&
+	        \separated(&c->contexts.c[i].id[j], log); */
+	/*@ assert s_out: \separated(&out->rec[WARD_REC_OFF_TYPE], log) &&
+	      \separated(&out->rec[WARD_REC_OFF_VERDICT], log) &&
+	      \separated(&out->rec[WARD_REC_OFF_REASON], log); */
+	/*@ assert s_tr: \separated(&c->trust.n, log, &out->audit_pos) &&
+	      \forall integer a, j; 0 <= a < WARD_AUTH_MAX &&
+	        0 <= j < WARD_KEY_BYTES ==> \separated(&c->trust.key[a][j], log); */
 	/* A refusal that cannot be logged is still a refusal. */
-	log_refusal(c, log, out, req, (uint32_t)reason);
+	log_refusal(c, log, out, req, (uint32_t)reason, leaf != NULL);
 	/*@ assert k_fl2: ctx_flat{Pre, Here}(&c->contexts); */
 	/*@ assert k_id2: ctx_ids{Pre, Here}(&c->contexts); */
 	/*@ assert k_par2: ctx_parents{Pre, Here}(&c->contexts); */
@@ -1220,6 +1308,16 @@ refuse(struct ward_core *c, struct ward_audit *log, struct ward_decision *out,
 	        \at(scope_canonical(req->chain.l[i].b.kind,
 	                             &req->chain.l[i].b.scope[0],
 	                             req->chain.l[i].b.scope_len), Pre); */
+	/* The leaf's refusal, on its reasons' path only, from k_tree and
+	 * k_lf2 (measured: as refuse's postcondition alone, in the context of
+	 * log_refusal's leaf facts, it took 5.9 s). */
+	/*@ ghost
+	  if (reason == WARD_E_CONTEXT || reason == WARD_E_NOT_GRANTED ||
+	      reason == WARD_E_OUT_OF_SCOPE) {
+	    /@ assert k_lr: \at(leaf_refused(c, req, reason), Pre) ==>
+	         leaf_refused(c, req, reason); @/
+	  }
+	*/
 	/*@ assert k_nc2: reason == WARD_E_NONCANONICAL &&
 	      \at(chain_noncanon(&req->chain), Pre) ==>
 	        chain_noncanon(&req->chain); */
@@ -1246,6 +1344,7 @@ refuse(struct ward_core *c, struct ward_audit *log, struct ward_decision *out,
     ensures blocked: rec_verdict(out, WARD_VERDICT_BLOCKED, reason);
     ensures carries: refusal_carries(out, req, reason);
     ensures leaf_id: refusal_leaf(out, req, reason);
+    ensures zeroed: refusal_zeroed(out);
     ensures once: logged_once{Pre, Post}(log, out);
     ensures k_cflat: ctx_flat{Pre, Post}(&c->contexts);
     ensures k_cseen: ctx_seen{Pre, Post}(&c->contexts);
@@ -1301,6 +1400,7 @@ refuse_chain(struct ward_core *c, struct ward_audit *log,
     requires leaf == \null || \separated(out, leaf + (0 .. WARD_ID_BYTES - 1));
     requires 1 <= reason <= WARD_REASON_LAST;
     requires leaf_arg: leaf_arg(req, reason, leaf);
+    requires given: leaf != \null;
     assigns *log, out->rec[0 .. WARD_REC_MAX - 1], out->rec_len,
             out->audit_pos;
     ensures core_ok(c);
@@ -1309,6 +1409,7 @@ refuse_chain(struct ward_core *c, struct ward_audit *log,
     ensures blocked: rec_verdict(out, WARD_VERDICT_BLOCKED, reason);
     ensures carries: refusal_carries(out, req, reason);
     ensures leaf_id: refusal_leaf(out, req, reason);
+    ensures named: refusal_named(out, req);
     ensures once: logged_once{Pre, Post}(log, out);
     ensures k_cflat: ctx_flat{Pre, Post}(&c->contexts);
     ensures k_cseen: ctx_seen{Pre, Post}(&c->contexts);
@@ -2575,7 +2676,7 @@ leaf_check(const struct ward_core *c, const struct ward_request *req,
     ensures why_nc: \result == WARD_E_NONCANONICAL ==>
       \old(wire_broken(&req->chain, WARD_E_NONCANONICAL)) || chain_noncanon(&req->chain);
     ensures why_mal: \result == WARD_E_MALFORMED ==>
-      \old(wire_broken(&req->chain, WARD_E_MALFORMED));
+      \old(wire_broken(&req->chain, WARD_E_MALFORMED)) && refusal_zeroed(out);
     ensures first_bytes: 1 <= \old(req->op) <= WARD_OP_LAST &&
       \old(ctx_known(&c->contexts, &req->context[0])) ==>
         \forall integer x; \old(wire_first(&req->chain, x)) ==> \result == x;
@@ -3388,6 +3489,8 @@ L_spent:
       \result == WARD_E_LEDGER_FULL || \result == WARD_E_USES_EXHAUSTED ==>
         ledger_refused(&ward_ledger_seen, &req->chain, \result) &&
         ledger_below(&c->ledger, &ward_ledger_seen, &req->chain);
+    ensures mal_named: \result == WARD_E_MALFORMED ==>
+      refusal_named(out, req);
     ensures k_win: \result != WARD_OK && \result != WARD_E_CRYPTO ==>
         ctx_flat{Pre, Post}(&c->contexts) && ctx_seen{Pre, Post}(&c->contexts);
     ensures spent: \result == WARD_OK || \result == WARD_E_CRYPTO ==>
@@ -3664,6 +3767,8 @@ approve_carried(const struct ward_core *c, const struct ward_request *req,
       \result == WARD_E_LEDGER_FULL || \result == WARD_E_USES_EXHAUSTED ==>
         ledger_refused(&ward_ledger_seen, &req->chain, \result) &&
         ledger_below(&c->ledger, &ward_ledger_seen, &req->chain);
+    ensures mal_named: \result == WARD_E_MALFORMED ==>
+      refusal_named(out, req);
     ensures carried: \result == WARD_OK ==> approval_carries(c, req, out);
     ensures authorized: \result == WARD_OK ==> authorized(c, req);
     ensures nonce: \result == WARD_OK ==>
@@ -3801,9 +3906,11 @@ L_withdraw:
     ensures why_nc: \result == WARD_E_NONCANONICAL ==>
       \old(wire_broken(&req->chain, WARD_E_NONCANONICAL)) || chain_noncanon(&req->chain);
     ensures why_mal: \result == WARD_E_MALFORMED ==>
-      \old(wire_broken(&req->chain, WARD_E_MALFORMED)) ||
+      (\old(wire_broken(&req->chain, WARD_E_MALFORMED)) &&
+       refusal_zeroed(out)) ||
       (ledger_refused(&ward_ledger_seen, &req->chain, WARD_E_MALFORMED) &&
-       ledger_below(&c->ledger, &ward_ledger_seen, &req->chain));
+       ledger_below(&c->ledger, &ward_ledger_seen, &req->chain) &&
+       refusal_named(out, req));
     ensures first_bytes: 1 <= \old(req->op) <= WARD_OP_LAST &&
       \old(ctx_known(&c->contexts, &req->context[0])) ==>
         \forall integer x; \old(wire_first(&req->chain, x)) ==> \result == x;
@@ -3965,6 +4072,9 @@ decision_init(const struct ward_core *c, struct ward_decision *out)
         refusal_carries(out, req, reason);
     ensures k_leafid: \old(refusal_leaf(out, req, reason)) ==>
         refusal_leaf(out, req, reason);
+    ensures k_zeroed: \old(refusal_zeroed(out)) ==> refusal_zeroed(out);
+    ensures k_named: \old(refusal_named(out, req)) ==>
+        refusal_named(out, req);
     ensures k_nc: reason == WARD_E_NONCANONICAL &&
       \old(chain_noncanon(&req->chain)) ==> chain_noncanon(&req->chain);
 */

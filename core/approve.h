@@ -241,7 +241,9 @@ struct ward_decision {
   // (MALFORMED and CRYPTO, which can be decided either side of the chain:
   // MALFORMED of the encoding or of the ledger, CRYPTO of a hash in the
   // chain or of the nonce's re-check after it) names one or the other:
-  // all zero, or the chain's leaf, never any other id.
+  // all zero, or the chain's leaf, never any other id; which one is the
+  // leaf its caller passed (refusal_side, checked by log_refusal in
+  // approve.c), and for MALFORMED the cause (refused_malformed).
   predicate leaf_named(integer r) =
     r == WARD_E_CONTEXT || r == WARD_E_NOT_GRANTED ||
     r == WARD_E_OUT_OF_SCOPE || r == WARD_E_REPLAY ||
@@ -299,6 +301,21 @@ struct ward_decision {
     o->audit_pos != UINT64_MAX &&
     o->rec[WARD_REC_OFF_VERDICT] == WARD_VERDICT_BLOCKED ==>
       leaf_field_ok(o, r, reason);
+
+  // Which side of the chain a MALFORMED record was decided on: one decided
+  // before the chain (its wire bytes) names no leaf, all zero; one decided
+  // after it (the ledger) names the chain's leaf (refused_malformed on
+  // ward_approve).  Each caller of refuse passes the leaf it names, and
+  // log_refusal checks the record against that leaf.
+  predicate refusal_zeroed{L}(struct ward_decision *o) =
+    o->audit_pos != UINT64_MAX &&
+    o->rec[WARD_REC_OFF_VERDICT] == WARD_VERDICT_BLOCKED ==>
+      rec_leaf_zero(o);
+
+  predicate refusal_named{L}(struct ward_decision *o, struct ward_request *r) =
+    o->audit_pos != UINT64_MAX &&
+    o->rec[WARD_REC_OFF_VERDICT] == WARD_VERDICT_BLOCKED ==>
+      1 <= r->chain.n <= WARD_CHAIN_MAX && rec_leaf(o, r);
 
   // The leaf a refusal's record is built with: the chain's leaf's id for
   // the reasons that name it, none (NULL) for those that do not.  For the
@@ -582,8 +599,9 @@ struct ward_decision {
  * an abstract predicate over bytes across the signature written after the
  * append.  A refusal releases no message (refused_unsigned:
  * out->msg_len is 0), and the audit chain grew by one record at the
- * position out->audit_pos names, or by none if the append failed
- * (refused_logged, logged_once); that record is a BLOCKED decision record
+ * position out->audit_pos names, or by none if the append failed or the
+ * record failed the core's check below (refused_logged, logged_once; that
+ * the builders' record always passes it is tested, not proved); that record is a BLOCKED decision record
  * with the refusal's reason, or, for a CRYPTO after the uses were spent,
  * the ALLOWED record of the approval that could not be issued
  * (refused_record, refusal_record).  A BLOCKED record that was appended
@@ -602,7 +620,9 @@ struct ward_decision {
  * refusal_leaf; checked by log_refusal like the rest, and each caller of
  * refuse passes the leaf the reason names, leaf_arg); for MALFORMED and
  * CRYPTO, which can be decided either side of the chain, it is all zero
- * or the chain's leaf, never another id.  CONTEXT_UNKNOWN is decided
+ * or the chain's leaf, never another id, and for MALFORMED it says which
+ * side: all zero for the wire bytes, the chain's leaf for the ledger
+ * (refused_malformed, refusal_zeroed, refusal_named).  CONTEXT_UNKNOWN is decided
  * before the chain only: step 0's nonce check reads the same context
  * table, so it finds the context unknown only when the check before
  * the chain does (fresh_unknown, and approve_check's fresh_known).  A request with no resource is refused
@@ -788,9 +808,11 @@ struct ward_decision {
       \old(wire_broken(&req->chain, WARD_E_NONCANONICAL)) ||
       chain_noncanon(&req->chain);
     ensures refused_malformed: \result == WARD_E_MALFORMED ==>
-      \old(wire_broken(&req->chain, WARD_E_MALFORMED)) ||
+      (\old(wire_broken(&req->chain, WARD_E_MALFORMED)) &&
+       refusal_zeroed(out)) ||
       (ledger_refused(&ward_ledger_seen, &req->chain, WARD_E_MALFORMED) &&
-       ledger_below(&c->ledger, &ward_ledger_seen, &req->chain));
+       ledger_below(&c->ledger, &ward_ledger_seen, &req->chain) &&
+       refusal_named(out, req));
     ensures refused_oversize: \result == WARD_E_OVERSIZE ==>
       \old(req->resource_len) < 1 ||
       \old(req->resource_len) > WARD_SCOPE_MAX ||

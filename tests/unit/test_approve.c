@@ -449,7 +449,8 @@ TEST(chain_refused_for_its_first_broken_rule)
 }
 
 /* MALFORMED is decided either side of the chain, and its record says
- * which (refused_leaf_id, approve.h: all zero or the chain's leaf): a
+ * which (refused_malformed, approve.h: all zero for the wire bytes, the
+ * chain's leaf for the ledger, refusal_zeroed and refusal_named): a
  * block cut short is refused before any chain verified, and names no
  * leaf; a ledger entry for a block with another use count is refused
  * after, and names the chain's leaf (not the block the ledger refused). */
