@@ -802,7 +802,8 @@ log_decision(struct ward_core *c, struct ward_audit *log,
 /*@ requires n <= 256;
     requires \valid_read(a + (0 .. n - 1)) && \valid_read(b + (0 .. n - 1));
     assigns \nothing;
-    ensures \result == 1 ==> \forall integer j; 0 <= j < n ==> a[j] == b[j];
+    ensures \result == 0 || \result == 1;
+    ensures \result == 1 <==> \forall integer j; 0 <= j < n ==> a[j] == b[j];
 */
 static int
 bytes_same(const uint8_t *a, const uint8_t *b, uint32_t n)
@@ -823,7 +824,8 @@ bytes_same(const uint8_t *a, const uint8_t *b, uint32_t n)
 /* Are the 32 bytes at p all zero (zero32, approve.h)? */
 /*@ requires \valid_read(p + (0 .. 31));
     assigns \nothing;
-    ensures \result == 1 ==> zero32(p);
+    ensures \result == 0 || \result == 1;
+    ensures \result == 1 <==> zero32(p);
 */
 static int
 zero32_is(const uint8_t *p)
@@ -883,7 +885,8 @@ be16_is(const uint8_t *p, uint16_t v)
 /*@ requires \valid_read(out) && \valid_read(req);
     requires 1 <= req->resource_len <= WARD_SCOPE_MAX;
     assigns \nothing;
-    ensures \result == 1 ==> rec_carries(out, req, verdict, reason);
+    ensures \result == 0 || \result == 1;
+    ensures \result == 1 <==> rec_carries(out, req, verdict, reason);
 */
 static int
 rec_fields(const struct ward_decision *out, const struct ward_request *req,
@@ -951,6 +954,12 @@ leaf_class(uint32_t reason)
     ensures class: \result == 1 ==>
       (leaf_named(reason) ==> named != 0) &&
       (leaf_unnamed(reason) ==> named == 0);
+    ensures \result == 0 || \result == 1;
+    ensures complete: (leaf_named(reason) ==> named != 0) &&
+      (leaf_unnamed(reason) ==> named == 0) &&
+      (named == 0 ==> rec_leaf_zero(out)) &&
+      (named != 0 ==> 1 <= req->chain.n <= WARD_CHAIN_MAX && rec_leaf(out, req))
+        ==> \result == 1;
 */
 static int
 rec_leaf_ok(const struct ward_decision *out, const struct ward_request *req,
@@ -976,6 +985,14 @@ rec_leaf_ok(const struct ward_decision *out, const struct ward_request *req,
   // (refusal_zeroed, refusal_named, approve.h).  In log_refusal's contract
   // in place of refusal_leaf, not beside it (measured: as one more fact
   // there, refuse's frame step k_leaf went from 2.1 s to 5.4 s).
+  predicate refusal_ok{L}(struct ward_decision *o, struct ward_request *r,
+                          integer reason, integer named) =
+    rec_carries(o, r, WARD_VERDICT_BLOCKED, reason) &&
+    (leaf_named(reason) ==> named != 0) &&
+    (leaf_unnamed(reason) ==> named == 0) &&
+    (named == 0 ==> rec_leaf_zero(o)) &&
+    (named != 0 ==> 1 <= r->chain.n <= WARD_CHAIN_MAX && rec_leaf(o, r));
+
   predicate refusal_side{L}(struct ward_decision *o, struct ward_request *r,
                             integer named) =
     o->audit_pos != UINT64_MAX &&
@@ -999,6 +1016,10 @@ rec_leaf_ok(const struct ward_decision *out, const struct ward_request *req,
     ensures c->approval_seq == \old(c->approval_seq);
     ensures once: logged_once{Pre, Post}(log, out);
     ensures post: rec_carries(out, req, WARD_VERDICT_BLOCKED, reason);
+    ensures st: \result == WARD_OK || \result == WARD_E_EXHAUSTED ||
+      \result == WARD_E_CRYPTO;
+    ensures appended: \result == WARD_OK ==> out->audit_pos == \old(log->seq);
+    ensures full: \result == WARD_E_EXHAUSTED ==> \old(log->seq) == UINT64_MAX;
     ensures k_zero: \old(rec_leaf_zero(out)) ==> rec_leaf_zero(out);
     ensures k_named: \old(1 <= req->chain.n <= WARD_CHAIN_MAX &&
                            rec_leaf(out, req)) ==>
@@ -1009,7 +1030,7 @@ rec_leaf_ok(const struct ward_decision *out, const struct ward_request *req,
     ensures k_lids: ledger_ids{Pre, Post}(&c->ledger);
     ensures k_rall: rev_all_same{Pre, Post}(&c->revoked);
 */
-static void
+static int
 append_carried(struct ward_core *c, struct ward_audit *log,
 	       struct ward_decision *out, const struct ward_request *req,
 	       uint32_t reason)
@@ -1038,7 +1059,8 @@ append_carried(struct ward_core *c, struct ward_audit *log,
 	      \forall integer i, j; 0 <= i < WARD_CHAIN_MAX &&
 	        0 <= j < WARD_ID_BYTES ==>
 	          \separated(&req->chain.l[i].id[j], log); */
-	(void)log_decision(c, log, out);
+	int r = log_decision(c, log, out);
+
 	/*@ assert c_rh: out->rec_len == \at(out->rec_len, Pre) &&
 	      out->rec[WARD_REC_OFF_TYPE] == \at(out->rec[WARD_REC_OFF_TYPE], Pre) &&
 	      out->rec[WARD_REC_OFF_VERDICT] ==
@@ -1088,6 +1110,7 @@ append_carried(struct ward_core *c, struct ward_audit *log,
 	/*@ assert c_p6: \forall integer j; 0 <= j < req->resource_len ==>
 	      out->rec[WARD_REC_OFF_RES + j] == req->resource[j]; */
 	/*@ assert c_post: rec_carries(out, req, WARD_VERDICT_BLOCKED, reason); */
+	return r;
 }
 
 /* Append a refusal's record, if it carries the request: a record that
@@ -1106,17 +1129,24 @@ append_carried(struct ward_core *c, struct ward_audit *log,
     ensures once: logged_once{Pre, Post}(log, out);
     ensures carries: refusal_carries(out, req, reason);
     ensures side: refusal_side(out, req, named);
+    ensures st: \result == -1 || \result == WARD_OK ||
+      \result == WARD_E_EXHAUSTED || \result == WARD_E_CRYPTO;
+    ensures checked: \result == -1 ==> !\old(refusal_ok(out, req, reason, named));
+    ensures appended: \result == WARD_OK ==> out->audit_pos == \old(log->seq);
+    ensures full: \result == WARD_E_EXHAUSTED ==> \old(log->seq) == UINT64_MAX;
     ensures k_cflat: ctx_flat{Pre, Post}(&c->contexts);
     ensures k_cseen: ctx_seen{Pre, Post}(&c->contexts);
     ensures k_lflat: ledger_flat{Pre, Post}(&c->ledger);
     ensures k_lids: ledger_ids{Pre, Post}(&c->ledger);
     ensures k_rall: rev_all_same{Pre, Post}(&c->revoked);
 */
-static void
+static int
 log_refusal(struct ward_core *c, struct ward_audit *log,
 	    struct ward_decision *out, const struct ward_request *req,
 	    uint32_t reason, int named)
 {
+	int r;
+
 	if (rec_fields(out, req, WARD_VERDICT_BLOCKED, reason) != 1 ||
 	    rec_leaf_ok(out, req, reason, named) != 1) {
 		out->audit_pos = UINT64_MAX;
@@ -1130,11 +1160,11 @@ log_refusal(struct ward_core *c, struct ward_audit *log,
 		/*@ assert f_rall: rev_all_same{Pre, Here}(&c->revoked); */
 		/*@ assert f_trust: c->trust.n == \at(c->trust.n, Pre); */
 		/*@ assert f_core: core_ok(c); */
-		return;
+		return -1;
 	}
 	/*@ assert c_pre: rec_carries(out, req, WARD_VERDICT_BLOCKED, reason); */
 L_append:
-	append_carried(c, log, out, req, reason);
+	r = append_carried(c, log, out, req, reason);
 	/* The leaf id field: the chain's leaf's or all zero, as named has it,
 	 * when the record was checked, and so after the append, which writes
 	 * neither the field nor the chain's ids (append_carried's k_zero and
@@ -1147,6 +1177,7 @@ L_append:
 	/*@ assert c_s2: named == 0 ==> rec_leaf_zero(out); */
 	/*@ assert c_s3: named != 0 ==>
 	      1 <= req->chain.n <= WARD_CHAIN_MAX && rec_leaf(out, req); */
+	return r;
 }
 
 /* Record a refusal and return its reason. */
@@ -1269,7 +1300,7 @@ refuse(struct ward_core *c, struct ward_audit *log, struct ward_decision *out,
 	      \forall integer a, j; 0 <= a < WARD_AUTH_MAX &&
 	        0 <= j < WARD_KEY_BYTES ==> \separated(&c->trust.key[a][j], log); */
 	/* A refusal that cannot be logged is still a refusal. */
-	log_refusal(c, log, out, req, (uint32_t)reason, leaf != NULL);
+	(void)log_refusal(c, log, out, req, (uint32_t)reason, leaf != NULL);
 	/*@ assert k_fl2: ctx_flat{Pre, Here}(&c->contexts); */
 	/*@ assert k_id2: ctx_ids{Pre, Here}(&c->contexts); */
 	/*@ assert k_par2: ctx_parents{Pre, Here}(&c->contexts); */
