@@ -30,6 +30,13 @@
  * what a refusal for a reason of the checks returns (refused_checked).
  * Ghost state, like ward_ledger_seen. */
 /*@ ghost extern int ward_chain_verdict; */
+
+/* The status of the decision's last append to the audit chain (WARD_OK,
+ * or ward_audit_append's error), or -1 when a refusal's record failed the
+ * core's own check and was not appended (log_decision and log_refusal,
+ * approve.c): what says why a refusal's record is missing
+ * (appended_unless_failed).  Ghost state, like ward_ledger_seen. */
+/*@ ghost extern int ward_audit_status; */
 #include "audit.h"
 
 /* Approval message: fixed header, then the resource.  Signed under the
@@ -216,6 +223,19 @@ struct ward_decision {
     (\at(o->audit_pos, L2) == UINT64_MAX &&
      \at(a->seq, L2) == \at(a->seq, L1));
 
+  // The decision's record was appended (o->audit_pos names its position:
+  // logged_once), unless the append failed: the audit chain was full, or
+  // the record's hash could not be computed (ward_audit_status, the
+  // append's status, set by log_decision in approve.c).
+  // One state: with logged_once, a log that did not grow is as it was,
+  // so a full one was full before (measured: over two states, in
+  // approve_decide's context, two frame steps timed out at 10 s).
+  predicate appended_unless_failed{L}(struct ward_audit *a,
+                                      struct ward_decision *o) =
+    o->audit_pos != UINT64_MAX ||
+    (ward_audit_status == WARD_E_EXHAUSTED && a->seq == UINT64_MAX) ||
+    ward_audit_status == WARD_E_CRYPTO;
+
   // A refusal's record: BLOCKED with the reason, or, for a CRYPTO after
   // the uses were spent, the ALLOWED record of the approval that could
   // not be issued.
@@ -320,16 +340,19 @@ struct ward_decision {
   // The leaf a refusal's record is built with: the chain's leaf's id for
   // the reasons that name it, none (NULL) for those that do not.  For the
   // rest, each caller passes one or the other (refuse_chain none,
-  // refusal_leaf_of the chain's leaf: its postcondition either).  Not a
-  // third clause here: as one, its disjunction sat in the context of
-  // every goal of refuse and slowed five of its frame steps from under
-  // 2.1 s to 6.5 s (measured).
+  // refusal_leaf_of the chain's leaf: its postcondition either), and a
+  // leaf only when the chain has one (the record is built from the
+  // chain's leaf, build_record).  Not the pointer's equation for the rest:
+  // as a clause here, its disjunction sat in the context of every goal of
+  // refuse and slowed five of its frame steps from under 2.1 s to 6.5 s
+  // (measured).
   predicate leaf_arg{L}(struct ward_request *r, integer reason,
                         uint8_t *leaf) =
     (leaf_named(reason) ==>
        1 <= r->chain.n <= WARD_CHAIN_MAX &&
        leaf == &r->chain.l[r->chain.n - 1].id[0]) &&
-    (leaf_unnamed(reason) ==> leaf == \null);
+    (leaf_unnamed(reason) ==> leaf == \null) &&
+    (leaf != \null ==> 1 <= r->chain.n <= WARD_CHAIN_MAX);
 */
 
 /*@ predicate core_ok{L}(struct ward_core *c) =
@@ -599,9 +622,19 @@ struct ward_decision {
  * an abstract predicate over bytes across the signature written after the
  * append.  A refusal releases no message (refused_unsigned:
  * out->msg_len is 0), and the audit chain grew by one record at the
- * position out->audit_pos names, or by none if the append failed or the
- * record failed the core's check below (refused_logged, logged_once; that
- * the builders' record always passes it is tested, not proved); that record is a BLOCKED decision record
+ * position out->audit_pos names, or by none (refused_logged,
+ * logged_once).  The core checks a refusal's record before it appends it
+ * (log_refusal in approve.c) and proves that the record its builders
+ * wrote passes that check (build_record's composed layout, log_built's
+ * r_ok): refuse, refuse_chain and refuse_ledger ensure that the record was
+ * appended unless the append failed, the audit chain being full or the
+ * record's hash not computed (appended_unless_failed, over the ghost
+ * ward_audit_status).  That is not yet a clause of this contract: stated
+ * on approve_check, it slowed a step of approve_decide's release path
+ * (g_4) to a timeout at 10 s.  A request whose resource length is out of
+ * range is refused OVERSIZE first, with no record, since no record can
+ * carry it.  That
+ * record is a BLOCKED decision record
  * with the refusal's reason, or, for a CRYPTO after the uses were spent,
  * the ALLOWED record of the approval that could not be issued
  * (refused_record, refusal_record).  A BLOCKED record that was appended
@@ -758,7 +791,7 @@ struct ward_decision {
     requires \separated(&ward_ledger_seen, c, log, req, out);
     assigns c->ledger, c->contexts, *log, c->approval_seq,
             req->chain.l[0 .. WARD_CHAIN_MAX - 1],
-            *out, ward_ledger_seen, ward_chain_verdict;
+            *out, ward_ledger_seen, ward_chain_verdict, ward_audit_status;
     ensures core_ok(c);
     ensures 0 <= \result <= WARD_REASON_LAST;
     ensures \result == WARD_OK ==>
