@@ -1077,7 +1077,7 @@ rec_leaf_ok(const struct ward_decision *out, const struct ward_request *req,
 
 /*@ // The leaf id field of a refusal's BLOCKED record, once logged, as the
   // caller's leaf names it: none (named 0), all zero; one, the chain's
-  // leaf's id.  With leaf_arg, this is refusal_leaf (refuse), and it says
+  // leaf's id.  With refuse's class, this is refusal_leaf (refuse), and it says
   // which side of the chain a MALFORMED or CRYPTO was decided on
   // (refusal_zeroed, refusal_named, approve.h).  In log_refusal's contract
   // in place of refusal_leaf, not beside it (measured: as one more fact
@@ -1346,10 +1346,10 @@ log_built(struct ward_core *c, struct ward_audit *log,
     requires \valid(log) && \valid(out) && \valid_read(req);
     requires 1 <= req->resource_len <= WARD_SCOPE_MAX;
     requires \separated(c, log, req, out);
-    requires leaf == \null || \valid_read(leaf + (0 .. WARD_ID_BYTES - 1));
-    requires leaf == \null || \separated(out, leaf + (0 .. WARD_ID_BYTES - 1));
     requires 1 <= reason <= WARD_REASON_LAST;
-    requires leaf_arg: leaf_arg(req, reason, leaf);
+    requires named_n: named != 0 ==> 1 <= req->chain.n <= WARD_CHAIN_MAX;
+    requires class: (leaf_named(reason) ==> named != 0) &&
+      (leaf_unnamed(reason) ==> named == 0);
     assigns *log, out->rec[0 .. WARD_REC_MAX - 1], out->rec_len,
             out->audit_pos, ward_audit_status;
     ensures core_ok(c);
@@ -1358,8 +1358,8 @@ log_built(struct ward_core *c, struct ward_audit *log,
     ensures blocked: rec_verdict(out, WARD_VERDICT_BLOCKED, reason);
     ensures carries: refusal_carries(out, req, reason);
     ensures leaf_id: refusal_leaf(out, req, reason);
-    ensures side0: leaf == \null ==> refusal_zeroed(out);
-    ensures side1: leaf != \null ==> refusal_named(out, req);
+    ensures side0: named == 0 ==> refusal_zeroed(out);
+    ensures side1: named != 0 ==> refusal_named(out, req);
     ensures once: logged_once{Pre, Post}(log, out);
     ensures unless_failed: appended_unless_failed(log, out);
     ensures k_cflat: ctx_flat{Pre, Post}(&c->contexts);
@@ -1382,7 +1382,7 @@ log_built(struct ward_core *c, struct ward_audit *log,
 */
 static int
 refuse(struct ward_core *c, struct ward_audit *log, struct ward_decision *out,
-       const struct ward_request *req, int reason, const uint8_t *leaf)
+       const struct ward_request *req, int reason, int named)
 {
 	/* The cells the frames below read, apart from the record's bytes,
 	 * said cell by cell before it is built (measured: from \separated(req,
@@ -1462,14 +1462,11 @@ refuse(struct ward_core *c, struct ward_audit *log, struct ward_decision *out,
 	      \forall integer j; 0 <= j < WARD_CTX_BYTES ==>
 	        \separated(&c->contexts.c[i].parent[j], log) &&
 	        \separated(&c->contexts.c[i].id[j], log); */
-	/*@ assert s_out: \separated(&out->rec[WARD_REC_OFF_TYPE], log) &&
-	      \separated(&out->rec[WARD_REC_OFF_VERDICT], log) &&
-	      \separated(&out->rec[WARD_REC_OFF_REASON], log); */
 	/*@ assert s_tr: \separated(&c->trust.n, log, &out->audit_pos) &&
 	      \forall integer a, j; 0 <= a < WARD_AUTH_MAX &&
 	        0 <= j < WARD_KEY_BYTES ==> \separated(&c->trust.key[a][j], log); */
 	/* A refusal that cannot be logged is still a refusal. */
-	log_built(c, log, out, req, (uint32_t)reason, leaf != NULL);
+	log_built(c, log, out, req, (uint32_t)reason, named);
 	/*@ assert k_fl2: ctx_flat{Pre, Here}(&c->contexts); */
 	/*@ assert k_id2: ctx_ids{Pre, Here}(&c->contexts); */
 	/*@ assert k_par2: ctx_parents{Pre, Here}(&c->contexts); */
@@ -1524,18 +1521,21 @@ refuse(struct ward_core *c, struct ward_audit *log, struct ward_decision *out,
 	return reason;
 }
 
-/* refuse, for a reason of the chain: and SIGNATURE's cause carried from
- * the state the chain was checked in to the one the refusal returns in,
- * from the bytes it reads (refuse's k_sgs, k_ids, k_iss).  In a function
- * of its own: with sig_cause in refuse's contract, every goal of refuse
- * and of approve_commit was slower (a frame step from 0.3 s to a timeout
- * at 10 s), and the step in approve_check timed out (measured). */
+/* refuse, for a reason step 1 decided (approve_check): and SIGNATURE's
+ * cause carried from the state the chain was checked in to the one the
+ * refusal returns in, from the bytes it reads (refuse's k_sgs, k_ids,
+ * k_iss).  In a function of its own: with sig_cause in refuse's contract,
+ * every goal of refuse and of approve_commit was slower (a frame step from
+ * 0.3 s to a timeout at 10 s), and the step in approve_check timed out
+ * (measured). */
 /*@ requires \valid(c) && core_ok(c);
     requires \valid(log) && \valid(out) && \valid_read(req);
     requires 1 <= req->resource_len <= WARD_SCOPE_MAX;
     requires \separated(c, log, req, out);
     requires 1 <= reason <= WARD_REASON_LAST;
-    requires not_named: !leaf_named(reason);
+    requires named_n: named != 0 ==> 1 <= req->chain.n <= WARD_CHAIN_MAX;
+    requires class: (leaf_named(reason) ==> named != 0) &&
+      (leaf_unnamed(reason) ==> named == 0);
     assigns *log, out->rec[0 .. WARD_REC_MAX - 1], out->rec_len,
             out->audit_pos, ward_audit_status;
     ensures core_ok(c);
@@ -1544,7 +1544,9 @@ refuse(struct ward_core *c, struct ward_audit *log, struct ward_decision *out,
     ensures blocked: rec_verdict(out, WARD_VERDICT_BLOCKED, reason);
     ensures carries: refusal_carries(out, req, reason);
     ensures leaf_id: refusal_leaf(out, req, reason);
-    ensures zeroed: refusal_zeroed(out);
+    ensures zeroed: named == 0 ==> refusal_zeroed(out);
+    ensures k_leaf: \old(leaf_refused(c, req, reason)) ==>
+      leaf_refused(c, req, reason);
     ensures once: logged_once{Pre, Post}(log, out);
     ensures unless_failed: appended_unless_failed(log, out);
     ensures k_cflat: ctx_flat{Pre, Post}(&c->contexts);
@@ -1561,11 +1563,11 @@ refuse(struct ward_core *c, struct ward_audit *log, struct ward_decision *out,
       \old(chain_noncanon(&req->chain)) ==> chain_noncanon(&req->chain);
 */
 static int
-refuse_chain(struct ward_core *c, struct ward_audit *log,
-	     struct ward_decision *out, const struct ward_request *req,
-	     int reason)
+refuse_checked(struct ward_core *c, struct ward_audit *log,
+	       struct ward_decision *out, const struct ward_request *req,
+	       int reason, int named)
 {
-	int r = refuse(c, log, out, req, reason, NULL);
+	int r = refuse(c, log, out, req, reason, named);
 
 	/* The four values link_sig_bad reads, block by block, then the
 	 * predicate: one step each (measured: as one goal, it timed out). */
@@ -1594,14 +1596,11 @@ refuse_chain(struct ward_core *c, struct ward_audit *log,
 /*@ requires \valid(c) && core_ok(c);
     requires \valid(log) && \valid(out) && \valid_read(req);
     requires 1 <= req->resource_len <= WARD_SCOPE_MAX;
-    requires req->chain.n <= WARD_CHAIN_MAX;
+    requires 1 <= req->chain.n <= WARD_CHAIN_MAX;
     requires \separated(c, log, req, out);
     requires \separated(&ward_ledger_seen, c, log, req, out);
-    requires leaf == \null || \valid_read(leaf + (0 .. WARD_ID_BYTES - 1));
-    requires leaf == \null || \separated(out, leaf + (0 .. WARD_ID_BYTES - 1));
     requires 1 <= reason <= WARD_REASON_LAST;
-    requires leaf_arg: leaf_arg(req, reason, leaf);
-    requires given: leaf != \null;
+    requires not_unnamed: !leaf_unnamed(reason);
     assigns *log, out->rec[0 .. WARD_REC_MAX - 1], out->rec_len,
             out->audit_pos, ward_audit_status;
     ensures core_ok(c);
@@ -1627,7 +1626,7 @@ refuse_chain(struct ward_core *c, struct ward_audit *log,
 static int
 refuse_ledger(struct ward_core *c, struct ward_audit *log,
 	      struct ward_decision *out, const struct ward_request *req,
-	      int reason, const uint8_t *leaf)
+	      int reason)
 {
 	/* The copy's cells apart from exactly what refuse writes (measured:
 	 * apart from *log and *out, s_ids took 4.0 s in cvc4; 0.6 s so). */
@@ -1643,7 +1642,7 @@ refuse_ledger(struct ward_core *c, struct ward_audit *log,
 	        \separated(&ward_ledger_seen.e[k].id[j], log) &&
 	        \separated(&ward_ledger_seen.e[k].id[j],
 	                   &out->rec[0 .. WARD_REC_MAX - 1]); */
-	int r = refuse(c, log, out, req, reason, leaf);
+	int r = refuse(c, log, out, req, reason, 1);
 
 	/*@ assert s_live: \forall integer k; 0 <= k < WARD_LEDGER_N ==>
 	      ward_ledger_seen.e[k].live == \at(ward_ledger_seen.e[k].live, Pre); */
@@ -1936,29 +1935,6 @@ static const uint8_t *
 leaf_of(const struct ward_request *req, const struct ward_decision *out)
 {
 	(void)out;
-	return req->chain.l[req->chain.n - 1].id;
-}
-
-/* leaf_of for a refusal, with the leaf the reason's record names
- * (leaf_arg, approve.h), stated here where the context is small (measured:
- * the same step in approve_check timed out at 10 s in both provers; and
- * stated of leaf_of, the pointer's equation slowed approve_emit's
- * allowed from 1.3 s to 3.5 s). */
-/*@ requires \valid_read(req) && \valid_read(out) && \separated(req, out);
-    requires 1 <= req->chain.n <= WARD_CHAIN_MAX;
-    requires !leaf_unnamed(reason);
-    assigns \nothing;
-    ensures \valid_read(\result + (0 .. WARD_ID_BYTES - 1));
-    ensures \separated(out, \result + (0 .. WARD_ID_BYTES - 1));
-    ensures arg: leaf_arg(req, reason, \result);
-    ensures either: \result == &req->chain.l[req->chain.n - 1].id[0];
-*/
-static const uint8_t *
-refusal_leaf_of(const struct ward_request *req,
-		const struct ward_decision *out, int reason)
-{
-	(void)out;	/* out and reason: read by the proof only */
-	(void)reason;
 	return req->chain.l[req->chain.n - 1].id;
 }
 
@@ -2742,7 +2718,8 @@ leaf_rules(const struct ward_core *c, const struct ward_request *req)
 	return WARD_OK;
 }
 
-/* Step 1b: the leaf's rules, then the nonce and the sequence number.
+/* Step 1b: the leaf's rules, then the nonce and the sequence numbers
+ * (the approvals', and the audit chain's, log_seq).
  * They write nothing, so no frame is needed.  The nonce's reason is the
  * one step 0 found in the state the request arrived in (fresh), so that
  * a REPLAY or NONCE_STALE names a fact of that state (approve.h,
@@ -2763,21 +2740,22 @@ leaf_rules(const struct ward_core *c, const struct ward_request *req)
     ensures 0 <= \result <= WARD_REASON_LAST;
     ensures \result == WARD_OK ==>
       !nonce_refused(&c->contexts, idx, req->nonce) &&
-      c->approval_seq < UINT64_MAX;
+      c->approval_seq < UINT64_MAX && log_seq < UINT64_MAX;
     ensures printable: \result == WARD_OK ==>
       scope_printable(&req->resource[0], req->resource_len);
     ensures ok_fresh: \result == WARD_OK ==> fresh == WARD_OK;
     ensures why: \result == WARD_OK || \result == WARD_E_CONTEXT ||
       \result == WARD_E_NOT_GRANTED || \result == WARD_E_OUT_OF_SCOPE ||
       \result == WARD_E_CRYPTO || \result == fresh ||
-      (\result == WARD_E_EXHAUSTED && c->approval_seq == UINT64_MAX);
+      (\result == WARD_E_EXHAUSTED &&
+       (c->approval_seq == UINT64_MAX || log_seq == UINT64_MAX));
     ensures why_leaf: \result == WARD_E_CONTEXT ||
       \result == WARD_E_NOT_GRANTED || \result == WARD_E_OUT_OF_SCOPE ==>
         leaf_refused(c, req, \result);
 */
 static int
 leaf_check(const struct ward_core *c, const struct ward_request *req,
-	   uint32_t idx, int fresh)
+	   uint32_t idx, int fresh, uint64_t log_seq)
 {
 	int r;
 
@@ -2788,15 +2766,19 @@ leaf_check(const struct ward_core *c, const struct ward_request *req,
 		return fresh;
 	if (ward_nonce_check(&c->contexts, idx, req->nonce) != WARD_OK)
 		return WARD_E_CRYPTO;
-	if (c->approval_seq == UINT64_MAX)
+	if (c->approval_seq == UINT64_MAX || log_seq == UINT64_MAX)
 		return WARD_E_EXHAUSTED;
 	return WARD_OK;
 }
 
-/* Step 1: every check that can refuse.  A refusal is logged; nothing but
- * the audit chain and the decoded chain is written.  fresh: what step 0
- * found (approve_fresh).  The counters are checked here, before the
- * spend, so that a refusal for EXHAUSTED spends nothing. */
+/* Step 1: every check that can refuse, in order: those decided before
+ * the chain verified (the op, the context, the chain), then the leaf's
+ * rules, the nonce and the counters (leaf_check: the reasons whose record
+ * names the leaf); and a refusal logged, by refuse_checked (two calls:
+ * the chain's refusals, and the others).  Nothing but the
+ * audit chain and the decoded chain is written.  The counters are checked
+ * here, before the spend, so that a refusal for EXHAUSTED spends
+ * nothing. */
 /*@ requires \valid(c) && core_ok(c);
     requires \valid(log) && \valid(req) && \valid(out) && \valid(idx);
     requires \separated(c, log, req, out, idx);
@@ -2888,30 +2870,40 @@ approve_check(struct ward_core *c, struct ward_audit *log,
 	      struct ward_request *req, struct ward_decision *out,
 	      uint16_t *idx, int fresh)
 {
+	int named = 0;
 	int r;
 
-	if (req->op < 1 || req->op > WARD_OP_LAST)
-		return refuse(c, log, out, req, WARD_E_OP, NULL);
-	/* *idx is a uint16_t, which no table of the core holds: writing it
-	 * leaves core_ok the same term. */
-	if (ward_context_find(&c->contexts, req->context, idx) != WARD_OK)
-		return refuse(c, log, out, req, WARD_E_CONTEXT_UNKNOWN, NULL);
-	/*@ assert idx_ok: *idx < WARD_CTX_MAX; */
-	/* Step 0 found the same context in the same table: its nonce check
-	 * cannot have found it unknown, so CONTEXT_UNKNOWN is refused here
-	 * only, before the chain, and its record names no leaf. */
-	/*@ assert fresh_known: fresh != WARD_E_CONTEXT_UNKNOWN; */
-	/*@ assert res_len: req->resource_len == \at(req->resource_len, Pre); */
-	r = chain_step(c, req, log);
+	if (req->op < 1 || req->op > WARD_OP_LAST) {
+		r = WARD_E_OP;
+	} else if (ward_context_find(&c->contexts, req->context, idx) !=
+		   WARD_OK) {
+		r = WARD_E_CONTEXT_UNKNOWN;
+	} else {
+		/* *idx is a uint16_t, which no table of the core holds:
+		 * writing it leaves core_ok the same term. */
+		/*@ assert idx_ok: *idx < WARD_CTX_MAX; */
+		/* Step 0 found the same context in the same table: its nonce
+		 * check cannot have found it unknown, so CONTEXT_UNKNOWN is
+		 * refused here only, before the chain, and its record names
+		 * no leaf. */
+		/*@ assert fresh_known: fresh != WARD_E_CONTEXT_UNKNOWN; */
+		/*@ assert res_len: req->resource_len == \at(req->resource_len, Pre); */
+		r = chain_step(c, req, log);
+		/* The chain's refusals, logged here, where the state the
+		 * chain was checked in is the refusal's first (measured: with
+		 * this call joined to the one below, why_chain timed out at
+		 * 10 s). */
+		if (r != WARD_OK)
+			return refuse_checked(c, log, out, req, r, 0);
+		named = 1;
+		r = leaf_check(c, req, *idx, fresh, log->seq);
+		/*@ assert la_r: r != WARD_OK ==> !leaf_unnamed(r); */
+	}
+	/* The other refusals: named says whether the record names the
+	 * chain's leaf (the reasons decided once the chain verified) or none
+	 * (the op, the context). */
 	if (r != WARD_OK)
-		return refuse_chain(c, log, out, req, r);
-	r = leaf_check(c, req, *idx, fresh);
-	/*@ assert la_r: r != WARD_OK ==> !leaf_unnamed(r); */
-	if (r != WARD_OK)
-		return refuse(c, log, out, req, r, refusal_leaf_of(req, out, r));
-	if (log->seq == UINT64_MAX)
-		return refuse(c, log, out, req, WARD_E_EXHAUSTED,
-			      refusal_leaf_of(req, out, WARD_E_EXHAUSTED));
+		return refuse_checked(c, log, out, req, r, named);
 	return WARD_OK;
 }
 
@@ -3719,8 +3711,7 @@ approve_commit(struct ward_core *c, struct ward_audit *log,
 	/*@ assert seq_0: c->approval_seq == \at(c->approval_seq, Pre); */
 	if (r != WARD_OK) {
 L_unspent:
-		r = refuse_ledger(c, log, out, req, r,
-				  refusal_leaf_of(req, out, r));
+		r = refuse_ledger(c, log, out, req, r);
 		/*@ assert u_lflat: ledger_flat{L_unspent, Here}(&c->ledger); */
 		/*@ assert u_lids: ledger_ids{L_unspent, Here}(&c->ledger); */
 		/*@ assert u_sflat: ledger_flat{L_unspent, Here}(&ward_ledger_seen); */

@@ -337,22 +337,6 @@ struct ward_decision {
     o->rec[WARD_REC_OFF_VERDICT] == WARD_VERDICT_BLOCKED ==>
       1 <= r->chain.n <= WARD_CHAIN_MAX && rec_leaf(o, r);
 
-  // The leaf a refusal's record is built with: the chain's leaf's id for
-  // the reasons that name it, none (NULL) for those that do not.  For the
-  // rest, each caller passes one or the other (refuse_chain none,
-  // refusal_leaf_of the chain's leaf: its postcondition either), and a
-  // leaf only when the chain has one (the record is built from the
-  // chain's leaf, build_record).  Not the pointer's equation for the rest:
-  // as a clause here, its disjunction sat in the context of every goal of
-  // refuse and slowed five of its frame steps from under 2.1 s to 6.5 s
-  // (measured).
-  predicate leaf_arg{L}(struct ward_request *r, integer reason,
-                        uint8_t *leaf) =
-    (leaf_named(reason) ==>
-       1 <= r->chain.n <= WARD_CHAIN_MAX &&
-       leaf == &r->chain.l[r->chain.n - 1].id[0]) &&
-    (leaf_unnamed(reason) ==> leaf == \null) &&
-    (leaf != \null ==> 1 <= r->chain.n <= WARD_CHAIN_MAX);
 */
 
 /*@ predicate core_ok{L}(struct ward_core *c) =
@@ -626,7 +610,7 @@ struct ward_decision {
  * logged_once).  The core checks a refusal's record before it appends it
  * (log_refusal in approve.c) and proves that the record its builders
  * wrote passes that check (build_record's composed layout, log_built's
- * r_ok): refuse, refuse_chain and refuse_ledger ensure that the record was
+ * r_ok): refuse, refuse_checked and refuse_ledger ensure that the record was
  * appended unless the append failed, the audit chain being full or the
  * record's hash not computed (appended_unless_failed, over the ghost
  * ward_audit_status).  That is not yet a clause of this contract: stated
@@ -651,7 +635,7 @@ struct ward_decision {
  * the ledger) and is all zero for one decided before (the op, the
  * context, the chain's encoding, length and rules) (refused_leaf_id,
  * refusal_leaf; checked by log_refusal like the rest, and each caller of
- * refuse passes the leaf the reason names, leaf_arg); for MALFORMED and
+ * refuse passes whether the record names the leaf, as the reason has it: refuse's class); for MALFORMED and
  * CRYPTO, which can be decided either side of the chain, it is all zero
  * or the chain's leaf, never another id, and for MALFORMED it says which
  * side: all zero for the wire bytes, the chain's leaf for the ledger

@@ -161,7 +161,7 @@ struct ward_trust {
   // from state to state: inside those lemmas the bytes of link_sig_bad
   // (val32) made every goal of approve.c slow (measured: a frame step of
   // refuse went from 0.3 s to a timeout at 10 s).  approve.c carries this
-  // one by steps of the four values it reads, in refuse_chain and
+  // one by steps of the four values it reads, in refuse_checked and
   // decision_unsign, the two functions whose writes lie between the check
   // and the refusal's return.
   predicate sig_cause{L}(struct ward_chain *ch) =
