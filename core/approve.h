@@ -635,8 +635,9 @@ struct ward_decision {
  * the ledger) and is all zero for one decided before (the op, the
  * context, the chain's encoding, length and rules) (refused_leaf_id,
  * refusal_leaf; checked by log_refusal like the rest, and each caller of
- * refuse passes whether the record names the leaf, as the reason has it: refuse's class); for MALFORMED and
- * CRYPTO, which can be decided either side of the chain, it is all zero
+ * refuse says whether the record names the leaf, as the reason has it:
+ * refuse's class); for MALFORMED and CRYPTO, which can be decided
+ * either side of the chain, it is all zero
  * or the chain's leaf, never another id, and for MALFORMED it says which
  * side: all zero for the wire bytes, the chain's leaf for the ledger
  * (refused_malformed, refusal_zeroed, refusal_named).  CONTEXT_UNKNOWN is decided
