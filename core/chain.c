@@ -39,14 +39,13 @@ block_valid(const struct ward_block *b)
 {
 	uint32_t k;
 
-	if (b->version != WARD_VERSION || b->kind < 1 || b->kind > WARD_KIND_LAST)
-		return 0;
-	if (b->r_invoke > 1 || b->r_read > 1 || b->r_write > 1 ||
-	    b->r_delegate > 1)
-		return 0;
-	if (b->depth >= WARD_CHAIN_MAX || b->not_before > b->not_after)
-		return 0;
-	if (b->scope_len < 1 || b->scope_len > WARD_SCOPE_MAX)
+	/* Every field compared, the failures or-ed bitwise, not ||-ed: one
+	 * branch, not one per field, each a smoke test of its own. */
+	if ((b->version != WARD_VERSION) | (b->kind < 1) |
+	    (b->kind > WARD_KIND_LAST) | (b->r_invoke > 1) | (b->r_read > 1) |
+	    (b->r_write > 1) | (b->r_delegate > 1) |
+	    (b->depth >= WARD_CHAIN_MAX) | (b->not_before > b->not_after) |
+	    (b->scope_len < 1) | (b->scope_len > WARD_SCOPE_MAX))
 		return 0;
 	/*@ loop invariant 0 <= k <= b->scope_len;
 	    loop invariant \forall integer j; 0 <= j < k ==>
