@@ -2826,6 +2826,7 @@ leaf_check(const struct ward_core *c, const struct ward_request *req,
     ensures blocked: \result != WARD_OK ==>
       rec_verdict(out, WARD_VERDICT_BLOCKED, \result) &&
       logged_once{Pre, Post}(log, out);
+    ensures appended: \result != WARD_OK ==> appended_unless_failed(log, out);
     ensures carries: \result != WARD_OK ==>
       refusal_carries(out, req, \result);
     ensures leaf_id: \result != WARD_OK ==> refusal_leaf(out, req, \result);
@@ -3964,6 +3965,10 @@ approve_carried(const struct ward_core *c, const struct ward_request *req,
       rec_verdict(out, WARD_VERDICT_ALLOWED, WARD_OK);
     ensures leaf_id: \result != WARD_OK ==> refusal_leaf(out, req, \result);
     ensures logged: \result != WARD_OK ==> logged_once{Pre, Post}(log, out);
+    ensures logged_u: \result != WARD_OK ==>
+      (out->audit_pos == \old(log->seq) && log->seq == \old(log->seq) + 1) ||
+      (out->audit_pos == UINT64_MAX && log->seq == \old(log->seq));
+    ensures appended: \result != WARD_OK ==> appended_unless_failed(log, out);
     ensures why: \result == WARD_OK || \result == WARD_E_CRYPTO ||
       \result == WARD_E_MALFORMED || \result == WARD_E_LEDGER_FULL ||
       \result == WARD_E_USES_EXHAUSTED;
@@ -4054,6 +4059,7 @@ L_withdraw:
     ensures carries: \result != WARD_OK ==> refusal_carries(out, req, \result);
     ensures leaf_id: \result != WARD_OK ==> refusal_leaf(out, req, \result);
     ensures logged: \result != WARD_OK ==> logged_once{Pre, Post}(log, out);
+    ensures appended: \result != WARD_OK ==> appended_unless_failed(log, out);
     ensures carried: \result == WARD_OK ==> approval_carries(c, req, out);
     ensures printable: \result == WARD_OK ==>
       \old(scope_printable(&req->resource[0], req->resource_len));
@@ -4137,12 +4143,12 @@ approve_decide(struct ward_core *c, struct ward_audit *log,
 	/*@ assert l_1: ledger_flat{Pre, Here}(&c->ledger) &&
 	      ledger_ids{Pre, Here}(&c->ledger); */
 	/*@ assert u_1: ledger_uses_kept{Pre, Here}(&c->ledger); */
-	/*@ assert c_1: ledger_counts_same{Pre, Here}(&c->ledger); */
 	if (r != WARD_OK) {
 		/*@ assert k_1: ledger_unchanged{Pre, Here}(&c->ledger); */
 		/*@ assert g_1: logged_once{Pre, Here}(log, out); */
 		return r;
 	}
+	/*@ assert c_1: ledger_counts_same{Pre, Here}(&c->ledger); */
 	/*@ assert g_0: log->seq == \at(log->seq, Pre); */
 	/*@ assert h_0: val32(&log->head[0]) == \at(val32(&log->head[0]), Pre); */
 L_release:
@@ -4261,6 +4267,7 @@ decision_init(const struct ward_core *c, struct ward_decision *out)
     requires trust_ok(&c->trust);
     assigns out->msg_len;
     ensures out->msg_len == 0;
+    ensures k_pos: out->audit_pos == \old(out->audit_pos);
     ensures k_leaf: (reason == WARD_E_CONTEXT ||
       reason == WARD_E_NOT_GRANTED || reason == WARD_E_OUT_OF_SCOPE) &&
       req->resource_len <= WARD_SCOPE_MAX &&

@@ -610,12 +610,12 @@ struct ward_decision {
  * logged_once).  The core checks a refusal's record before it appends it
  * (log_refusal in approve.c) and proves that the record its builders
  * wrote passes that check (build_record's composed layout, log_built's
- * r_ok): refuse, refuse_checked and refuse_ledger ensure that the record was
- * appended unless the append failed, the audit chain being full or the
- * record's hash not computed (appended_unless_failed, over the ghost
- * ward_audit_status).  That is not yet a clause of this contract: stated
- * on approve_check, it slowed a step of approve_decide's release path
- * (g_4) to a timeout at 10 s.  A request whose resource length is out of
+ * r_ok), so that a refusal's record was appended unless the append
+ * failed, the audit chain being full or the record's hash not computed
+ * (refused_appended: appended_unless_failed, over the ghost
+ * ward_audit_status; proved of refuse, refuse_checked and refuse_ledger,
+ * and carried up through approve_check, approve_release and
+ * approve_decide).  A request whose resource length is out of
  * range is refused OVERSIZE first, with no record, since no record can
  * carry it.  That
  * record is a BLOCKED decision record
@@ -788,6 +788,9 @@ struct ward_decision {
     ensures \result != WARD_OK ==> c->approval_seq == \old(c->approval_seq);
     ensures refused_unsigned: \result != WARD_OK ==> out->msg_len == 0;
     ensures refused_logged: \result != WARD_OK ==> logged_once{Pre, Post}(log, out);
+    ensures refused_appended: \result != WARD_OK &&
+      1 <= \old(req->resource_len) <= WARD_SCOPE_MAX ==>
+        appended_unless_failed(log, out);
     ensures refused_op: \result == WARD_E_OP ==>
       \old(req->op) < 1 || \old(req->op) > WARD_OP_LAST;
     ensures refused_unknown: \result == WARD_E_CONTEXT_UNKNOWN ==>
