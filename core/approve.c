@@ -3965,8 +3965,8 @@ approve_carried(const struct ward_core *c, const struct ward_request *req,
       rec_verdict(out, WARD_VERDICT_ALLOWED, WARD_OK);
     ensures leaf_id: \result != WARD_OK ==> refusal_leaf(out, req, \result);
     ensures logged: \result != WARD_OK ==> logged_once{Pre, Post}(log, out);
-    // logged, written out: approve_decide's g_3 needs it so (through the
-    // predicate, beside appended, g_3 timed out at 10 s; so, Qed).
+    // logged, written out: approve_decide's g_3 needs this form (with the
+    // predicate alone, beside appended, g_3 timed out at 10 s; so, Qed).
     ensures logged_u: \result != WARD_OK ==>
       (out->audit_pos == \old(log->seq) && log->seq == \old(log->seq) + 1) ||
       (out->audit_pos == UINT64_MAX && log->seq == \old(log->seq));
